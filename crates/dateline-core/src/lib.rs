@@ -1,0 +1,16 @@
+//! Dateline's domain: what a news-curation blog is made of (posts with their source
+//! attribution, terms, authors, comments), the `Store` interface every backend implements,
+//! the site configuration, and validation of post input.
+//!
+//! This crate must stay light: no database driver, no web framework, no renderer. Everything
+//! else depends on it, so a change here rebuilds the world; keep it to types and rules.
+
+pub mod config;
+pub mod input;
+pub mod model;
+pub mod slug;
+pub mod store;
+
+pub use config::{Config, ConfigError};
+pub use model::*;
+pub use store::{Page, PostFilter, PostQuery, Store, StoreError};

@@ -1,0 +1,232 @@
+//! The domain types. Ids are the store's integers (WordPress-compatible: `/?p=ID`), times
+//! are UTC instants (`jiff::Timestamp`); the site's timezone is applied only when shown.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub type PostId = i64;
+pub type CommentId = i64;
+pub type TermId = i64;
+pub type UserId = i64;
+
+/// Declares a closed set of names stored as text, with parsing and display.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored and wire name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses the stored name; `None` for anything else.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The accepted names joined for an error message.
+            pub fn expected() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// A post is dated and appears in the stream and feeds; a page is a standalone document.
+    PostKind { Post = "post", Page = "page" }
+}
+
+text_enum! {
+    /// Publication state. `Scheduled` posts become visible by themselves once `published_at`
+    /// has passed: visibility is decided at request time, so no background job is needed.
+    PostStatus {
+        Draft = "draft",
+        Pending = "pending",
+        Scheduled = "scheduled",
+        Published = "published",
+        Private = "private",
+    }
+}
+
+text_enum! {
+    /// Whether a post takes new comments (WordPress's `comment_status`).
+    Discussion { Open = "open", Closed = "closed" }
+}
+
+text_enum! {
+    /// Moderation state of a comment. Only approved comments are shown, counted and fed.
+    CommentStatus { Pending = "pending", Approved = "approved", Spam = "spam", Trash = "trash" }
+}
+
+text_enum! {
+    /// The two taxonomies: hierarchical categories and flat tags.
+    Taxonomy { Category = "category", Tag = "tag" }
+}
+
+text_enum! {
+    /// Account roles with WordPress's meaning.
+    Role { Administrator = "administrator", Editor = "editor", Author = "author", Contributor = "contributor" }
+}
+
+/// Where a link post's story comes from: the reporter, the outlet, and the quoted excerpt.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub reporter: Option<String>,
+    pub outlet: Option<String>,
+    /// Absolute http(s) URL of the source story, if known.
+    pub url: Option<String>,
+    /// The source's own headline, quoted at the top of the excerpt block.
+    pub headline: Option<String>,
+    /// Quoted paragraphs, as plain text.
+    pub excerpt: Vec<String>,
+    /// The words of the link out, e.g. "Continue reading HERE."; a default is used when absent.
+    pub continue_reading_text: Option<String>,
+}
+
+impl Source {
+    /// True when nothing is known about the source, so no attribution block is shown.
+    pub fn is_empty(&self) -> bool {
+        self.reporter.is_none()
+            && self.outlet.is_none()
+            && self.url.is_none()
+            && self.headline.is_none()
+            && self.excerpt.is_empty()
+    }
+}
+
+/// An account that writes posts (and, with the admin, logs in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub login: String,
+    pub display_name: String,
+    /// The `/author/{slug}/` part.
+    pub slug: String,
+    pub role: Role,
+}
+
+/// A category or a tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Term {
+    pub id: TermId,
+    pub taxonomy: Taxonomy,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    /// Parent category; always `None` for tags.
+    pub parent_id: Option<TermId>,
+}
+
+/// A post or page as stored, with what every page that shows it needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Post {
+    pub id: PostId,
+    pub kind: PostKind,
+    pub title: String,
+    pub slug: String,
+    /// One line of commentary under the title.
+    pub dek: Option<String>,
+    /// The body as the author wrote it (Markdown).
+    pub body_source: String,
+    /// The body rendered and sanitized when it was saved; safe to emit as is.
+    pub body_html: String,
+    pub source: Option<Source>,
+    pub status: PostStatus,
+    pub published_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub author: User,
+    pub sticky: bool,
+    pub discussion: Discussion,
+    pub categories: Vec<Term>,
+    pub tags: Vec<Term>,
+    /// Approved comments only.
+    pub comment_count: i64,
+}
+
+impl Post {
+    /// Whether a visitor may see this post at `now`.
+    pub fn is_public_at(&self, now: Timestamp) -> bool {
+        matches!(self.status, PostStatus::Published | PostStatus::Scheduled) && self.published_at <= now
+    }
+}
+
+/// A reader comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    pub id: CommentId,
+    pub post_id: PostId,
+    pub parent_id: Option<CommentId>,
+    /// `None` when the commenter gave no name (shown without a name, as on the seed page).
+    pub author_name: Option<String>,
+    pub author_email: Option<String>,
+    pub author_url: Option<String>,
+    pub author_ip: Option<String>,
+    pub body: String,
+    pub status: CommentStatus,
+    pub created_at: Timestamp,
+}
+
+/// A post to create, already validated and rendered (see [`crate::input`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPost {
+    pub kind: PostKind,
+    pub title: String,
+    /// Requested slug; the store makes it unique by appending `-2`, `-3`...
+    pub slug: String,
+    pub dek: Option<String>,
+    pub body_source: String,
+    pub body_html: String,
+    pub source: Option<Source>,
+    pub status: PostStatus,
+    pub published_at: Timestamp,
+    /// Display name of the author; the account is created when missing.
+    pub author: String,
+    pub sticky: bool,
+    pub discussion: Discussion,
+    /// Each category as its path from the root, e.g. `["World", "Europe"]`.
+    pub categories: Vec<Vec<String>>,
+    pub tags: Vec<String>,
+    pub comments: Vec<NewComment>,
+}
+
+/// A comment to create with a new post, or on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComment {
+    pub author_name: Option<String>,
+    pub author_email: Option<String>,
+    pub author_url: Option<String>,
+    pub author_ip: Option<String>,
+    pub body: String,
+    pub status: CommentStatus,
+    pub created_at: Timestamp,
+    /// With a new post: 0-based position of the parent in the same list.
+    pub parent_index: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_enums_round_trip() {
+        for status in PostStatus::ALL {
+            assert_eq!(PostStatus::parse(status.as_str()), Some(*status));
+        }
+        assert_eq!(PostStatus::parse("publish"), None);
+        assert_eq!(Discussion::expected(), "open, closed");
+    }
+}

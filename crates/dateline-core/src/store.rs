@@ -1,0 +1,106 @@
+//! The storage interface. The HTTP layer and the command line talk to storage only through
+//! [`Store`]; each operation that must be atomic is one method running its own transaction.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use crate::model::*;
+
+/// Why a store operation failed. Backends map their driver errors into these at their edge.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A uniqueness or reference rule would be broken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The input is not acceptable to the store (for example a comment parent on another post).
+    #[error("invalid: {0}")]
+    Invalid(String),
+    /// The database could not be reached or failed; the detail is for logs, not visitors.
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which posts a listing wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostFilter {
+    All,
+    /// In this category or any of its descendants.
+    Category(TermId),
+    Tag(TermId),
+    Author(UserId),
+    /// Published in `[from, to)`.
+    Between { from: Timestamp, to: Timestamp },
+}
+
+/// A page of the public stream: only posts visible at `now`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostQuery {
+    pub kind: PostKind,
+    pub filter: PostFilter,
+    /// Visibility is decided against this instant (scheduled posts appear when it passes).
+    pub now: Timestamp,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+    /// Sticky posts first (the home page only, as WordPress does).
+    pub sticky_first: bool,
+}
+
+/// One page of results and the total across all pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    /// Number of pages for `per_page` items each; at least 1, so an empty listing has a page.
+    pub fn page_count(&self, per_page: u32) -> u32 {
+        let per_page = u64::from(per_page.max(1));
+        u32::try_from(self.total.div_ceil(per_page).max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// Storage for everything a blog keeps. Implemented once per backend; every method is
+/// covered by the conformance suite that runs on SQLite and PostgreSQL alike.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres", for logs and diagnostics.
+    fn backend_name(&self) -> &'static str;
+
+    /// True when no post or page exists yet (the demo content fills only an empty store).
+    async fn is_empty(&self) -> StoreResult<bool>;
+
+    /// Creates a post with its author, terms and comments in one transaction.
+    async fn create_post(&self, post: NewPost) -> StoreResult<Post>;
+
+    /// Any post or page by id, whatever its status.
+    async fn post_by_id(&self, id: PostId) -> StoreResult<Option<Post>>;
+
+    /// Any post or page by its slug, whatever its status.
+    async fn post_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<Post>>;
+
+    /// The public stream, filtered and paginated.
+    async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>>;
+
+    /// A term by taxonomy and slug.
+    async fn term_by_slug(&self, taxonomy: Taxonomy, slug: &str) -> StoreResult<Option<Term>>;
+
+    /// Every term of a taxonomy, by name.
+    async fn terms(&self, taxonomy: Taxonomy) -> StoreResult<Vec<Term>>;
+
+    /// An author by the slug of `/author/{slug}/`.
+    async fn user_by_slug(&self, slug: &str) -> StoreResult<Option<User>>;
+
+    /// Comments of a post with the given status, oldest first.
+    async fn comments_for_post(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<Comment>>;
+
+    /// Adds one comment to an existing post.
+    async fn create_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment)
+        -> StoreResult<Comment>;
+}

@@ -1,0 +1,193 @@
+//! Opening a store from a URL: `sqlite:PATH` (created when missing, WAL mode) or
+//! `postgres://…`. Each failure becomes one clear line for the person who typed the URL.
+
+use std::path::Path;
+use std::sync::Once;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+/// Which database a store runs on; the few places where the dialects differ branch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why a store could not be opened. The message is meant to be printed as is.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported database URL {0:?}: use sqlite:PATH (for example sqlite:dateline.db) or postgres://USER@HOST/DB")]
+    Scheme(String),
+    #[error("cannot create the SQLite database {path}: directory {dir} does not exist")]
+    MissingDirectory { path: String, dir: String },
+    #[error("cannot open the database {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("cannot migrate the database {url}: {reason}")]
+    Migrate { url: String, reason: String },
+}
+
+/// The store: a connection pool and the backend it talks to.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    /// SQLite allows one writer at a time; taking this before a write transaction queues
+    /// writers in-process instead of failing them with "database is locked" when a deferred
+    /// transaction tries to upgrade. PostgreSQL needs no such gate.
+    pub(crate) write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// Hides the password of a URL for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn classify(url: &str) -> Result<Backend, OpenError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(OpenError::Scheme(redact(url)))
+    }
+}
+
+/// For SQLite: checks the directory exists (sqlx's own error is only "unable to open
+/// database file") and asks sqlx to create the file when missing.
+fn prepare_sqlite_url(url: &str) -> Result<String, OpenError> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() {
+        return Err(OpenError::Scheme(url.to_string()));
+    }
+    if path != ":memory:" {
+        let dir = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(OpenError::MissingDirectory { path: path.to_string(), dir: dir.display().to_string() });
+        }
+    }
+    let query = if query.split('&').any(|kv| kv.starts_with("mode=")) {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+impl SqlStore {
+    /// Connects, applies pending migrations and returns a ready store.
+    pub async fn open(url: &str) -> Result<SqlStore, OpenError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let backend = classify(url)?;
+        let shown = redact(url);
+        let connect_url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let connect_err = |e: sqlx::Error| OpenError::Connect { url: shown.clone(), reason: e.to_string() };
+        let options: AnyConnectOptions = connect_url.parse().map_err(connect_err)?;
+        let options = options.disable_statement_logging();
+
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // Per connection: foreign keys are off by default in SQLite, and a
+                        // busy wait beats an immediate "database is locked".
+                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(connect_err)?;
+
+        let mut conn = pool.acquire().await.map_err(connect_err)?;
+        if backend == Backend::Sqlite {
+            // WAL is a property of the file: set once, readers then never block the writer.
+            conn.execute("PRAGMA journal_mode = WAL").await.map_err(connect_err)?;
+        }
+        crate::migrate::run(conn.as_mut(), backend)
+            .await
+            .map_err(|e| OpenError::Migrate { url: shown.clone(), reason: e.to_string() })?;
+        drop(conn);
+
+        Ok(SqlStore { pool, backend, write_gate: Default::default() })
+    }
+
+    /// Which database this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Reads one SQLite pragma or PostgreSQL setting, for tests that assert the setup.
+    pub async fn pragma(&self, name: &str) -> Result<String, sqlx::Error> {
+        let allowed = ["journal_mode", "foreign_keys", "busy_timeout"];
+        if !allowed.contains(&name) || self.backend != Backend::Sqlite {
+            return Err(sqlx::Error::Protocol(format!("pragma {name} is not readable here")));
+        }
+        let row: (String,) = sqlx::query_as(&format!("SELECT CAST({name} AS TEXT) FROM pragma_{name}"))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.0)
+    }
+
+    /// Closes every pooled connection (tests drop their schema afterwards).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Begins a write transaction, behind the SQLite write gate when there is one.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<(Option<tokio::sync::MutexGuard<'_, ()>>, sqlx::Transaction<'static, sqlx::Any>), sqlx::Error> {
+        let guard = match self.backend {
+            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Postgres => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok((guard, tx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite:x.db"), "sqlite:x.db");
+    }
+
+    #[test]
+    fn sqlite_urls_create_when_missing() {
+        assert_eq!(prepare_sqlite_url("sqlite:x.db").expect("ok"), "sqlite://x.db?mode=rwc");
+        assert_eq!(prepare_sqlite_url("sqlite:x.db?mode=ro").expect("ok"), "sqlite://x.db?mode=ro");
+        assert!(matches!(prepare_sqlite_url("sqlite:/no/such/dir/x.db"), Err(OpenError::MissingDirectory { .. })));
+        assert!(matches!(classify("mysql://x"), Err(OpenError::Scheme(_))));
+    }
+}

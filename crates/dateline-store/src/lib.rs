@@ -1,0 +1,22 @@
+//! The one implementation of [`dateline_core::Store`], on SQLite or PostgreSQL.
+//!
+//! Why one implementation and not a crate per backend: the two dialects agree on everything
+//! Dateline needs (`RETURNING`, `WITH RECURSIVE`, `$N` parameters, `ON CONFLICT`), so the
+//! queries are written once and run through sqlx's `Any` driver, chosen at run time from
+//! the URL. Two copies of every query would drift; one copy is tested by the same suite on
+//! both servers. Where the dialects differ (connection setup, DDL, locking) the code says so
+//! and branches on [`Backend`]. Each backend keeps its own migration tree with the same
+//! versions and names.
+//!
+//! Must not depend on the web layer or the renderer.
+
+mod connect;
+mod error;
+mod migrate;
+mod rows;
+mod sql;
+mod store_impl;
+mod writes;
+
+pub use connect::{Backend, OpenError, SqlStore};
+pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};

@@ -1,0 +1,62 @@
+//! Schema migrations, embedded in the binary. A small runner of our own instead of
+//! `sqlx::migrate!`: the macro needs sqlx's compile-time machinery (a heavy build), and we
+//! need a PostgreSQL advisory lock so several instances starting at once migrate only once.
+
+use sqlx::{AnyConnection, Connection};
+
+use crate::connect::Backend;
+
+/// One schema change: applied once, in version order, inside a transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    /// The file name without extension, e.g. `0001_content`; the same in both trees.
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! migrations {
+    ($dir:literal: $($version:literal $name:literal),+ $(,)?) => {
+        &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../migrations/", $dir, "/", $name, ".sql")),
+        }),+]
+    };
+}
+
+pub const MIGRATIONS_SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_content");
+pub const MIGRATIONS_POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_content");
+
+/// Key of the PostgreSQL advisory lock held while migrating ("dateline" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x6461_7465_6c69_6e65;
+
+/// Applies every migration the database has not seen yet.
+pub(crate) async fn run(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    let migrations = match backend {
+        Backend::Sqlite => MIGRATIONS_SQLITE,
+        Backend::Postgres => MIGRATIONS_POSTGRES,
+    };
+    let mut tx = conn.begin().await?;
+    if backend == Backend::Postgres {
+        // Held until commit: a second instance waits here, then finds nothing left to do.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK_KEY).execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS dateline_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM dateline_migrations").fetch_all(&mut *tx).await?;
+    for migration in migrations.iter().filter(|m| !applied.contains(&m.version)) {
+        tracing::info!(version = migration.version, name = migration.name, "applying migration");
+        sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO dateline_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(jiff::Timestamp::now().as_second())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}

@@ -1,0 +1,109 @@
+//! Decoding rows into domain types. Column lists live next to their decoders so the two
+//! cannot drift apart.
+
+use dateline_core::*;
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+pub(crate) fn time(seconds: i64) -> Timestamp {
+    Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn parse_text<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+    let text: String = row.try_get(column)?;
+    parse(&text).ok_or_else(|| sqlx::Error::Decode(format!("unknown {column} {text:?}").into()))
+}
+
+/// Columns of a post and its author, for `FROM posts p JOIN users u ON u.id = p.author_id`.
+pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_html, p.status, \
+    p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
+    p.source_headline, p.source_excerpt, p.source_continue_text, \
+    u.id AS author_id, u.login AS author_login, u.display_name AS author_display_name, u.slug AS author_slug, \
+    u.role AS author_role, \
+    (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved') AS comment_count";
+
+/// Decodes a row selected with [`POST_COLUMNS`]; terms are attached afterwards.
+pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
+    let excerpt: Option<String> = row.try_get("source_excerpt")?;
+    let excerpt: Vec<String> = match excerpt {
+        Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        None => Vec::new(),
+    };
+    let source = Source {
+        reporter: row.try_get("source_reporter")?,
+        outlet: row.try_get("source_outlet")?,
+        url: row.try_get("source_url")?,
+        headline: row.try_get("source_headline")?,
+        excerpt,
+        continue_reading_text: row.try_get("source_continue_text")?,
+    };
+    Ok(Post {
+        id: row.try_get("id")?,
+        kind: parse_text(row, "kind", PostKind::parse)?,
+        title: row.try_get("title")?,
+        slug: row.try_get("slug")?,
+        dek: row.try_get("dek")?,
+        body_source: row.try_get("body_source")?,
+        body_html: row.try_get("body_html")?,
+        source: (!source.is_empty()).then_some(source),
+        status: parse_text(row, "status", PostStatus::parse)?,
+        published_at: time(row.try_get("published_at")?),
+        updated_at: time(row.try_get("updated_at")?),
+        author: User {
+            id: row.try_get("author_id")?,
+            login: row.try_get("author_login")?,
+            display_name: row.try_get("author_display_name")?,
+            slug: row.try_get("author_slug")?,
+            role: parse_text(row, "author_role", Role::parse)?,
+        },
+        sticky: row.try_get::<i64, _>("sticky")? != 0,
+        discussion: parse_text(row, "comment_status", Discussion::parse)?,
+        categories: Vec::new(),
+        tags: Vec::new(),
+        comment_count: row.try_get("comment_count")?,
+    })
+}
+
+pub(crate) const TERM_COLUMNS: &str = "t.id, t.taxonomy, t.name, t.slug, t.description, t.parent_id";
+
+pub(crate) fn term(row: &AnyRow) -> Result<Term, sqlx::Error> {
+    Ok(Term {
+        id: row.try_get("id")?,
+        taxonomy: parse_text(row, "taxonomy", Taxonomy::parse)?,
+        name: row.try_get("name")?,
+        slug: row.try_get("slug")?,
+        description: row.try_get("description")?,
+        parent_id: row.try_get("parent_id")?,
+    })
+}
+
+pub(crate) const USER_COLUMNS: &str = "u.id, u.login, u.display_name, u.slug, u.role";
+
+pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: row.try_get("id")?,
+        login: row.try_get("login")?,
+        display_name: row.try_get("display_name")?,
+        slug: row.try_get("slug")?,
+        role: parse_text(row, "role", Role::parse)?,
+    })
+}
+
+pub(crate) const COMMENT_COLUMNS: &str =
+    "c.id, c.post_id, c.parent_id, c.author_name, c.author_email, c.author_url, c.author_ip, c.body, c.status, c.created_at";
+
+pub(crate) fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
+    Ok(Comment {
+        id: row.try_get("id")?,
+        post_id: row.try_get("post_id")?,
+        parent_id: row.try_get("parent_id")?,
+        author_name: row.try_get("author_name")?,
+        author_email: row.try_get("author_email")?,
+        author_url: row.try_get("author_url")?,
+        author_ip: row.try_get("author_ip")?,
+        body: row.try_get("body")?,
+        status: parse_text(row, "status", CommentStatus::parse)?,
+        created_at: time(row.try_get("created_at")?),
+    })
+}

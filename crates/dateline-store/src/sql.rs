@@ -1,0 +1,74 @@
+//! A query assembled from fixed SQL fragments with numbered parameters. Values are always
+//! bound, never spliced into the text: only the fragments written here become SQL.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::Any;
+
+/// A value to bind.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// SQL text plus its arguments, in order.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub(crate) fn new(text: &str) -> Sql {
+        Sql { text: text.to_string(), args: Vec::new() }
+    }
+
+    /// Appends a fragment of SQL written in this crate.
+    pub(crate) fn push(&mut self, fragment: &str) -> &mut Sql {
+        self.text.push_str(fragment);
+        self
+    }
+
+    /// Appends a placeholder for `arg`.
+    pub(crate) fn arg(&mut self, arg: Arg) -> &mut Sql {
+        self.args.push(arg);
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub(crate) fn int(&mut self, value: i64) -> &mut Sql {
+        self.arg(Arg::Int(value))
+    }
+
+    pub(crate) fn text(&mut self, value: &str) -> &mut Sql {
+        self.arg(Arg::Text(value.to_string()))
+    }
+
+    /// Appends `(p1, p2, …)` for a list of ids; `(NULL)` for an empty list matches nothing.
+    pub(crate) fn int_list(&mut self, values: &[i64]) -> &mut Sql {
+        if values.is_empty() {
+            return self.push("(NULL)");
+        }
+        self.push("(");
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.int(*value);
+        }
+        self.push(")")
+    }
+
+    /// The query, ready to run.
+    pub(crate) fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+        let mut query = sqlx::query(&self.text);
+        for arg in &self.args {
+            query = match arg {
+                Arg::Int(v) => query.bind(*v),
+                Arg::Text(v) => query.bind(v.as_str()),
+            };
+        }
+        query
+    }
+}

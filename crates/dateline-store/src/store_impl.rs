@@ -1,0 +1,156 @@
+//! Reads, and the `Store` trait wired to the read and write halves.
+
+use async_trait::async_trait;
+use dateline_core::store::StoreResult;
+use dateline_core::*;
+use sqlx::Row;
+
+use crate::connect::{Backend, SqlStore};
+use crate::error::OrStoreError;
+use crate::rows::{self, COMMENT_COLUMNS, POST_COLUMNS, TERM_COLUMNS, USER_COLUMNS};
+use crate::sql::Sql;
+
+/// The WHERE clause of the public stream for `query`, appended to `sql`.
+fn push_stream_filter(sql: &mut Sql, query: &PostQuery) {
+    sql.push(" WHERE p.kind = ").text(query.kind.as_str());
+    sql.push(" AND p.status IN ('published', 'scheduled') AND p.published_at <= ").int(query.now.as_second());
+    match &query.filter {
+        PostFilter::All => {}
+        PostFilter::Category(term) => {
+            // The category and all of its descendants, however deep.
+            sql.push(
+                " AND p.id IN (SELECT pt.post_id FROM post_terms pt WHERE pt.term_id IN (\
+                 WITH RECURSIVE tree(id) AS (SELECT CAST(",
+            )
+            .int(*term)
+            .push(" AS BIGINT) UNION SELECT t.id FROM terms t JOIN tree ON t.parent_id = tree.id) SELECT id FROM tree))");
+        }
+        PostFilter::Tag(term) => {
+            sql.push(" AND p.id IN (SELECT pt.post_id FROM post_terms pt WHERE pt.term_id = ").int(*term).push(")");
+        }
+        PostFilter::Author(user) => {
+            sql.push(" AND p.author_id = ").int(*user);
+        }
+        PostFilter::Between { from, to } => {
+            sql.push(" AND p.published_at >= ").int(from.as_second());
+            sql.push(" AND p.published_at < ").int(to.as_second());
+        }
+    }
+}
+
+impl SqlStore {
+    /// Runs a post query and attaches each post's terms with one more query.
+    async fn fetch_posts(&self, sql: &Sql) -> StoreResult<Vec<Post>> {
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let mut posts = rows.iter().map(rows::post).collect::<Result<Vec<_>, _>>().store_err()?;
+        self.attach_terms(&mut posts).await?;
+        Ok(posts)
+    }
+
+    async fn attach_terms(&self, posts: &mut [Post]) -> StoreResult<()> {
+        if posts.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+        let mut sql = Sql::new(&format!(
+            "SELECT pt.post_id, {TERM_COLUMNS} FROM post_terms pt JOIN terms t ON t.id = pt.term_id WHERE pt.post_id IN "
+        ));
+        sql.int_list(&ids).push(" ORDER BY t.name");
+        for row in sql.query().fetch_all(&self.pool).await.store_err()? {
+            let post_id: i64 = row.try_get("post_id").store_err()?;
+            let term = rows::term(&row).store_err()?;
+            if let Some(post) = posts.iter_mut().find(|p| p.id == post_id) {
+                match term.taxonomy {
+                    Taxonomy::Category => post.categories.push(term),
+                    Taxonomy::Tag => post.tags.push(term),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn post_where(&self, column: &str, value: crate::sql::Arg, kind: Option<PostKind>) -> StoreResult<Option<Post>> {
+        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.{column} = "));
+        sql.arg(value);
+        if let Some(kind) = kind {
+            sql.push(" AND p.kind = ").text(kind.as_str());
+        }
+        Ok(self.fetch_posts(&sql).await?.into_iter().next())
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM posts").fetch_one(&self.pool).await.store_err()?;
+        Ok(row.try_get::<i64, _>("n").store_err()? == 0)
+    }
+
+    async fn create_post(&self, post: NewPost) -> StoreResult<Post> {
+        let id = self.insert_post(post).await?;
+        self.post_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("post {id} after insert")))
+    }
+
+    async fn post_by_id(&self, id: PostId) -> StoreResult<Option<Post>> {
+        self.post_where("id", crate::sql::Arg::Int(id), None).await
+    }
+
+    async fn post_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<Post>> {
+        self.post_where("slug", crate::sql::Arg::Text(slug.to_string()), Some(kind)).await
+    }
+
+    async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>> {
+        let per_page = i64::from(query.per_page.max(1));
+        let offset = i64::from(query.page.max(1) - 1) * per_page;
+
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM posts p");
+        push_stream_filter(&mut count, query);
+        let total: i64 = count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
+
+        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id"));
+        push_stream_filter(&mut sql, query);
+        sql.push(if query.sticky_first { " ORDER BY p.sticky DESC, p.published_at DESC, p.id DESC" } else { " ORDER BY p.published_at DESC, p.id DESC" });
+        sql.push(" LIMIT ").int(per_page).push(" OFFSET ").int(offset);
+        let items = self.fetch_posts(&sql).await?;
+        Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
+    }
+
+    async fn term_by_slug(&self, taxonomy: Taxonomy, slug: &str) -> StoreResult<Option<Term>> {
+        let mut sql = Sql::new(&format!("SELECT {TERM_COLUMNS} FROM terms t WHERE t.taxonomy = "));
+        sql.text(taxonomy.as_str()).push(" AND t.slug = ").text(slug);
+        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        row.as_ref().map(rows::term).transpose().store_err()
+    }
+
+    async fn terms(&self, taxonomy: Taxonomy) -> StoreResult<Vec<Term>> {
+        let mut sql = Sql::new(&format!("SELECT {TERM_COLUMNS} FROM terms t WHERE t.taxonomy = "));
+        sql.text(taxonomy.as_str()).push(" ORDER BY t.name, t.id");
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(rows::term).collect::<Result<_, _>>().store_err()
+    }
+
+    async fn user_by_slug(&self, slug: &str) -> StoreResult<Option<User>> {
+        let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.slug = "));
+        sql.text(slug);
+        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        row.as_ref().map(rows::user).transpose().store_err()
+    }
+
+    async fn comments_for_post(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<Comment>> {
+        let mut sql = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.post_id = "));
+        sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" ORDER BY c.created_at, c.id");
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(rows::comment).collect::<Result<_, _>>().store_err()
+    }
+
+    async fn create_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment) -> StoreResult<Comment> {
+        self.insert_comment(post, parent, comment).await
+    }
+}

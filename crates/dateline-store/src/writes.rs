@@ -1,0 +1,181 @@
+//! Writes. Each public operation is one transaction: a post arrives with its author, terms
+//! and comments, or not at all.
+
+use dateline_core::slug::slugify;
+use dateline_core::store::StoreResult;
+use dateline_core::*;
+use jiff::Timestamp;
+use sqlx::{AnyConnection, Row};
+
+use crate::connect::SqlStore;
+use crate::error::OrStoreError;
+use crate::rows::{self, COMMENT_COLUMNS};
+use crate::sql::Sql;
+
+/// First free slug among `base`, `base-2`, `base-3`… in `table` (optionally within a taxonomy).
+async fn unique_slug(conn: &mut AnyConnection, table: &str, taxonomy: Option<Taxonomy>, base: &str) -> StoreResult<String> {
+    for n in 1..10_000 {
+        let candidate = if n == 1 { base.to_string() } else { format!("{base}-{n}") };
+        let mut sql = Sql::new(&format!("SELECT COUNT(*) AS n FROM {table} WHERE slug = "));
+        sql.text(&candidate);
+        if let Some(taxonomy) = taxonomy {
+            sql.push(" AND taxonomy = ").text(taxonomy.as_str());
+        }
+        let taken: i64 = sql.query().fetch_one(&mut *conn).await.store_err()?.try_get("n").store_err()?;
+        if taken == 0 {
+            return Ok(candidate);
+        }
+    }
+    Err(StoreError::Conflict(format!("no free slug for {base:?}")))
+}
+
+/// The account with this display name, created as an author when missing.
+async fn ensure_author(conn: &mut AnyConnection, display_name: &str, now: Timestamp) -> StoreResult<i64> {
+    let login = match slugify(display_name) {
+        login if login.is_empty() => "author".to_string(),
+        login => login,
+    };
+    let mut find = Sql::new("SELECT id FROM users WHERE login = ");
+    find.text(&login);
+    if let Some(row) = find.query().fetch_optional(&mut *conn).await.store_err()? {
+        return row.try_get("id").store_err();
+    }
+    let slug = unique_slug(conn, "users", None, &login).await?;
+    let mut insert = Sql::new("INSERT INTO users (login, display_name, slug, role, created_at) VALUES (");
+    insert.text(&login).push(", ").text(display_name).push(", ").text(&slug).push(", ");
+    insert.text(Role::Author.as_str()).push(", ").int(now.as_second()).push(") RETURNING id");
+    insert.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()
+}
+
+/// The term named `name` under `parent`, created when missing.
+async fn ensure_term(conn: &mut AnyConnection, taxonomy: Taxonomy, name: &str, parent: Option<i64>) -> StoreResult<i64> {
+    // Tags match by name alone; categories by name within their parent (0 = the root).
+    let mut find = Sql::new("SELECT id FROM terms WHERE taxonomy = ");
+    find.text(taxonomy.as_str()).push(" AND lower(name) = lower(").text(name).push(")");
+    if taxonomy == Taxonomy::Category {
+        find.push(" AND COALESCE(parent_id, 0) = ").int(parent.unwrap_or(0));
+    }
+    if let Some(row) = find.query().fetch_optional(&mut *conn).await.store_err()? {
+        return row.try_get("id").store_err();
+    }
+    let slug = unique_slug(conn, "terms", Some(taxonomy), &slugify(name)).await?;
+    let mut insert = Sql::new("INSERT INTO terms (taxonomy, name, slug, description, parent_id) VALUES (");
+    insert.text(taxonomy.as_str()).push(", ").text(name).push(", ").text(&slug).push(", '', ");
+    match parent {
+        Some(parent) => insert.int(parent),
+        None => insert.push("NULL"),
+    };
+    insert.push(") RETURNING id");
+    insert.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()
+}
+
+fn optional_text(sql: &mut Sql, value: Option<&str>) {
+    match value {
+        Some(v) => sql.text(v),
+        None => sql.push("NULL"),
+    };
+}
+
+async fn insert_comment_row(conn: &mut AnyConnection, post: PostId, parent: Option<CommentId>, comment: &NewComment) -> StoreResult<Comment> {
+    let mut sql = Sql::new(
+        "INSERT INTO comments (post_id, parent_id, author_name, author_email, author_url, author_ip, body, status, created_at) VALUES (",
+    );
+    sql.int(post).push(", ");
+    match parent {
+        Some(parent) => sql.int(parent),
+        None => sql.push("NULL"),
+    };
+    for value in [&comment.author_name, &comment.author_email, &comment.author_url, &comment.author_ip] {
+        sql.push(", ");
+        optional_text(&mut sql, value.as_deref());
+    }
+    sql.push(", ").text(&comment.body).push(", ").text(comment.status.as_str()).push(", ").int(comment.created_at.as_second());
+    sql.push(&format!(") RETURNING {}", COMMENT_COLUMNS.replace("c.", "")));
+    let row = sql.query().fetch_one(&mut *conn).await.store_err()?;
+    rows::comment(&row).store_err()
+}
+
+impl SqlStore {
+    /// Inserts a post with everything that comes with it; returns its id.
+    pub(crate) async fn insert_post(&self, post: NewPost) -> StoreResult<PostId> {
+        let now = Timestamp::now();
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let conn: &mut AnyConnection = &mut tx;
+
+        let author = ensure_author(conn, &post.author, now).await?;
+        let slug = unique_slug(conn, "posts", None, &post.slug).await?;
+        let source = post.source.clone().unwrap_or_default();
+        let excerpt = (!source.excerpt.is_empty())
+            .then(|| serde_json::to_string(&source.excerpt))
+            .transpose()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+
+        let mut sql = Sql::new(
+            "INSERT INTO posts (kind, title, slug, dek, body_source, body_html, status, published_at, created_at, updated_at, \
+             author_id, sticky, comment_status, source_reporter, source_outlet, source_url, source_headline, source_excerpt, \
+             source_continue_text) VALUES (",
+        );
+        sql.text(post.kind.as_str()).push(", ").text(&post.title).push(", ").text(&slug).push(", ");
+        optional_text(&mut sql, post.dek.as_deref());
+        sql.push(", ").text(&post.body_source).push(", ").text(&post.body_html).push(", ").text(post.status.as_str());
+        sql.push(", ").int(post.published_at.as_second()).push(", ").int(now.as_second()).push(", ").int(now.as_second());
+        sql.push(", ").int(author).push(", ").int(i64::from(post.sticky)).push(", ").text(post.discussion.as_str());
+        for value in [&source.reporter, &source.outlet, &source.url, &source.headline, &excerpt, &source.continue_reading_text] {
+            sql.push(", ");
+            optional_text(&mut sql, value.as_deref());
+        }
+        sql.push(") RETURNING id");
+        let id: i64 = sql.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()?;
+
+        let mut term_ids = Vec::new();
+        for path in &post.categories {
+            let mut parent = None;
+            for name in path {
+                parent = Some(ensure_term(conn, Taxonomy::Category, name, parent).await?);
+            }
+            term_ids.extend(parent);
+        }
+        for tag in &post.tags {
+            term_ids.push(ensure_term(conn, Taxonomy::Tag, tag, None).await?);
+        }
+        term_ids.sort_unstable();
+        term_ids.dedup();
+        for term in term_ids {
+            let mut link = Sql::new("INSERT INTO post_terms (post_id, term_id) VALUES (");
+            link.int(id).push(", ").int(term).push(")");
+            link.query().execute(&mut *conn).await.store_err()?;
+        }
+
+        let mut inserted: Vec<CommentId> = Vec::with_capacity(post.comments.len());
+        for comment in &post.comments {
+            let parent = match comment.parent_index {
+                Some(i) => Some(*inserted.get(i).ok_or_else(|| StoreError::Invalid(format!("comment parent {i} is not earlier in the list")))?),
+                None => None,
+            };
+            inserted.push(insert_comment_row(conn, id, parent, comment).await?.id);
+        }
+        tx.commit().await.store_err()?;
+        Ok(id)
+    }
+
+    /// Adds a comment to an existing post; the parent must be a comment of the same post.
+    pub(crate) async fn insert_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment) -> StoreResult<Comment> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let conn: &mut AnyConnection = &mut tx;
+        let mut exists = Sql::new("SELECT COUNT(*) AS n FROM posts WHERE id = ");
+        exists.int(post);
+        if exists.query().fetch_one(&mut *conn).await.store_err()?.try_get::<i64, _>("n").store_err()? == 0 {
+            return Err(StoreError::NotFound(format!("post {post}")));
+        }
+        if let Some(parent) = parent {
+            let mut check = Sql::new("SELECT COUNT(*) AS n FROM comments WHERE id = ");
+            check.int(parent).push(" AND post_id = ").int(post);
+            if check.query().fetch_one(&mut *conn).await.store_err()?.try_get::<i64, _>("n").store_err()? == 0 {
+                return Err(StoreError::Invalid(format!("comment {parent} is not a comment of post {post}")));
+            }
+        }
+        let comment = insert_comment_row(conn, post, parent, &comment).await?;
+        tx.commit().await.store_err()?;
+        Ok(comment)
+    }
+}

@@ -1,0 +1,272 @@
+//! Backend-neutral cases. Each takes the backend, builds a fresh store, and asserts what a
+//! caller of the `Store` trait sees.
+
+use dateline_core::*;
+use dateline_testkit::{Db, fresh};
+use jiff::{Timestamp, ToSpan};
+
+fn at(text: &str) -> Timestamp {
+    text.parse().expect("timestamp")
+}
+
+fn new_post(title: &str, published_at: &str) -> NewPost {
+    NewPost {
+        kind: PostKind::Post,
+        title: title.to_string(),
+        slug: dateline_core::slug::slugify(title),
+        dek: None,
+        body_source: "Body".into(),
+        body_html: "<p>Body</p>".into(),
+        source: None,
+        status: PostStatus::Published,
+        published_at: at(published_at),
+        author: "Ana Writer".into(),
+        sticky: false,
+        discussion: Discussion::Open,
+        categories: vec![],
+        tags: vec![],
+        comments: vec![],
+    }
+}
+
+fn comment(body: &str, status: CommentStatus, parent_index: Option<usize>) -> NewComment {
+    NewComment {
+        author_name: Some("Reader".into()),
+        author_email: Some("reader@example.org".into()),
+        author_url: None,
+        author_ip: Some("192.0.2.1".into()),
+        body: body.into(),
+        status,
+        created_at: at("2024-05-02T10:00:00Z"),
+        parent_index,
+    }
+}
+
+fn stream(now: Timestamp) -> PostQuery {
+    PostQuery { kind: PostKind::Post, filter: PostFilter::All, now, page: 1, per_page: 10, sticky_first: false }
+}
+
+fn titles(page: &Page<Post>) -> Vec<&str> {
+    page.items.iter().map(|p| p.title.as_str()).collect()
+}
+
+pub async fn reopening_migrates_once(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    test.store.create_post(new_post("Kept", "2024-01-01T00:00:00Z")).await.expect("create");
+    let again = dateline_store::SqlStore::open(&test.url).await.expect("reopen");
+    assert!(!again.is_empty().await.expect("count"));
+    again.close().await;
+}
+
+pub async fn post_round_trips_every_field(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    assert!(store.is_empty().await.expect("empty"));
+    let mut post = new_post("Díaz-Canel meets Patrushev", "2022-04-21T13:45:07Z");
+    post.dek = Some("A line of commentary".into());
+    post.source = Some(Source {
+        reporter: Some("Nora Gamez Torres".into()),
+        outlet: Some("Miami Herald".into()),
+        url: Some("https://example.com/story".into()),
+        headline: Some("Trips of Putin’s men".into()),
+        excerpt: vec!["First “quoted” paragraph.".into(), "Second.".into()],
+        continue_reading_text: Some("Continue reading HERE.".into()),
+    });
+    post.discussion = Discussion::Closed;
+    post.categories = vec![vec!["World".into(), "Latin America".into()]];
+    post.tags = vec!["Cuba".into(), "Russia".into()];
+    post.comments = vec![comment("First", CommentStatus::Approved, None), comment("Reply", CommentStatus::Approved, Some(0))];
+    let created = store.create_post(post).await.expect("create");
+
+    let read = store.post_by_id(created.id).await.expect("read").expect("exists");
+    assert_eq!(read, created);
+    assert_eq!(read.slug, "diaz-canel-meets-patrushev");
+    assert_eq!(read.published_at, at("2022-04-21T13:45:07Z"));
+    assert_eq!(read.dek.as_deref(), Some("A line of commentary"));
+    let source = read.source.as_ref().expect("source");
+    assert_eq!(source.excerpt.len(), 2);
+    assert_eq!(source.excerpt[0], "First “quoted” paragraph.");
+    assert_eq!(read.discussion, Discussion::Closed);
+    assert_eq!(read.author.display_name, "Ana Writer");
+    assert_eq!(read.author.slug, "ana-writer");
+    assert_eq!(read.categories.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["latin-america"]);
+    assert_eq!(read.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Cuba", "Russia"]);
+    assert_eq!(read.comment_count, 2);
+
+    let by_slug = store.post_by_slug(PostKind::Post, "diaz-canel-meets-patrushev").await.expect("read").expect("exists");
+    assert_eq!(by_slug.id, created.id);
+    assert!(store.post_by_slug(PostKind::Page, "diaz-canel-meets-patrushev").await.expect("read").is_none());
+
+    let comments = store.comments_for_post(created.id, CommentStatus::Approved).await.expect("comments");
+    assert_eq!(comments.len(), 2);
+    assert_eq!(comments[1].parent_id, Some(comments[0].id));
+    assert_eq!(comments[0].author_ip.as_deref(), Some("192.0.2.1"));
+
+    let world = store.term_by_slug(Taxonomy::Category, "world").await.expect("term").expect("exists");
+    let latam = store.term_by_slug(Taxonomy::Category, "latin-america").await.expect("term").expect("exists");
+    assert_eq!(latam.parent_id, Some(world.id));
+}
+
+pub async fn slugs_are_made_unique(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let a = store.create_post(new_post("Same title", "2024-01-01T00:00:00Z")).await.expect("a");
+    let b = store.create_post(new_post("Same title", "2024-01-02T00:00:00Z")).await.expect("b");
+    let mut page = new_post("Same title", "2024-01-03T00:00:00Z");
+    page.kind = PostKind::Page;
+    let c = store.create_post(page).await.expect("c");
+    assert_eq!((a.slug.as_str(), b.slug.as_str(), c.slug.as_str()), ("same-title", "same-title-2", "same-title-3"));
+}
+
+pub async fn stream_shows_only_what_is_public_now(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let now = at("2024-06-01T00:00:00Z");
+    store.create_post(new_post("Published", "2024-05-01T00:00:00Z")).await.expect("create");
+    for (title, status, when) in [
+        ("Draft", PostStatus::Draft, "2024-05-02T00:00:00Z"),
+        ("Private", PostStatus::Private, "2024-05-03T00:00:00Z"),
+        ("Pending", PostStatus::Pending, "2024-05-03T00:00:00Z"),
+        ("Scheduled", PostStatus::Scheduled, "2024-06-15T00:00:00Z"),
+        ("Future published", PostStatus::Published, "2024-07-01T00:00:00Z"),
+    ] {
+        let mut post = new_post(title, when);
+        post.status = status;
+        store.create_post(post).await.expect("create");
+    }
+    let mut page = new_post("A page", "2024-01-01T00:00:00Z");
+    page.kind = PostKind::Page;
+    store.create_post(page).await.expect("page");
+
+    assert_eq!(titles(&store.list_posts(&stream(now)).await.expect("list")), ["Published"]);
+    // The scheduled post appears by itself once its time has come.
+    let later = store.list_posts(&stream(at("2024-06-20T00:00:00Z"))).await.expect("list");
+    assert_eq!(titles(&later), ["Scheduled", "Published"]);
+    let pages = store.list_posts(&PostQuery { kind: PostKind::Page, ..stream(now) }).await.expect("pages");
+    assert_eq!(titles(&pages), ["A page"]);
+}
+
+pub async fn stream_paginates_and_puts_sticky_first(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    for day in 1..=7 {
+        let mut post = new_post(&format!("Day {day}"), &format!("2024-05-0{day}T12:00:00Z"));
+        post.sticky = day == 2;
+        store.create_post(post).await.expect("create");
+    }
+    let now = at("2025-01-01T00:00:00Z");
+    let mut query = PostQuery { per_page: 3, ..stream(now) };
+    let first = store.list_posts(&query).await.expect("page 1");
+    assert_eq!(first.total, 7);
+    assert_eq!(first.page_count(3), 3);
+    assert_eq!(titles(&first), ["Day 7", "Day 6", "Day 5"]);
+    query.page = 3;
+    assert_eq!(titles(&store.list_posts(&query).await.expect("page 3")), ["Day 1"]);
+    query.page = 4;
+    assert!(store.list_posts(&query).await.expect("page 4").items.is_empty());
+    let home = store.list_posts(&PostQuery { sticky_first: true, per_page: 3, ..stream(now) }).await.expect("home");
+    assert_eq!(titles(&home), ["Day 2", "Day 7", "Day 6"]);
+}
+
+pub async fn category_filter_includes_descendants(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    for (title, path) in [("Top", vec!["World"]), ("Mid", vec!["World", "Europe"]), ("Deep", vec!["World", "Europe", "France"]), ("Other", vec!["Science"])] {
+        let mut post = new_post(title, "2024-05-01T00:00:00Z");
+        post.categories = vec![path.into_iter().map(String::from).collect()];
+        store.create_post(post).await.expect("create");
+    }
+    let now = at("2025-01-01T00:00:00Z");
+    let world = store.term_by_slug(Taxonomy::Category, "world").await.expect("term").expect("world");
+    let europe = store.term_by_slug(Taxonomy::Category, "europe").await.expect("term").expect("europe");
+    let mut in_world = titles(&store.list_posts(&PostQuery { filter: PostFilter::Category(world.id), ..stream(now) }).await.expect("list"))
+        .into_iter().map(String::from).collect::<Vec<_>>();
+    in_world.sort();
+    assert_eq!(in_world, ["Deep", "Mid", "Top"]);
+    let in_europe = store.list_posts(&PostQuery { filter: PostFilter::Category(europe.id), ..stream(now) }).await.expect("list");
+    assert_eq!(in_europe.total, 2);
+    let cats = store.terms(Taxonomy::Category).await.expect("terms");
+    assert_eq!(cats.len(), 5);
+}
+
+pub async fn tag_author_and_date_filters(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut a = new_post("Tagged", "2024-05-01T10:00:00Z");
+    a.tags = vec!["Rail".into()];
+    let mut b = new_post("By Bo", "2024-06-01T10:00:00Z");
+    b.author = "Bo Editor".into();
+    store.create_post(a).await.expect("a");
+    store.create_post(b).await.expect("b");
+    let now = at("2025-01-01T00:00:00Z");
+    let rail = store.term_by_slug(Taxonomy::Tag, "rail").await.expect("term").expect("rail");
+    let tagged = store.list_posts(&PostQuery { filter: PostFilter::Tag(rail.id), ..stream(now) }).await.expect("list");
+    assert_eq!(titles(&tagged), ["Tagged"]);
+    let bo = store.user_by_slug("bo-editor").await.expect("user").expect("bo");
+    assert_eq!(bo.display_name, "Bo Editor");
+    let by_bo = store.list_posts(&PostQuery { filter: PostFilter::Author(bo.id), ..stream(now) }).await.expect("list");
+    assert_eq!(titles(&by_bo), ["By Bo"]);
+    let from = at("2024-05-01T00:00:00Z");
+    let may = PostFilter::Between { from, to: from + 31.days() };
+    assert_eq!(titles(&store.list_posts(&PostQuery { filter: may, ..stream(now) }).await.expect("list")), ["Tagged"]);
+    assert!(store.user_by_slug("nobody").await.expect("user").is_none());
+}
+
+pub async fn terms_are_shared_between_posts(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    for title in ["One", "Two"] {
+        let mut post = new_post(title, "2024-05-01T00:00:00Z");
+        post.tags = vec!["Budget".into(), "budget".into()];
+        post.categories = vec![vec!["Local".into(), "City Hall".into()]];
+        store.create_post(post).await.expect("create");
+    }
+    assert_eq!(store.terms(Taxonomy::Tag).await.expect("tags").len(), 1);
+    assert_eq!(store.terms(Taxonomy::Category).await.expect("cats").len(), 2);
+}
+
+pub async fn only_approved_comments_are_counted(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut post = new_post("Discussed", "2024-05-01T00:00:00Z");
+    post.comments = vec![
+        comment("ok", CommentStatus::Approved, None),
+        comment("held", CommentStatus::Pending, None),
+        comment("spam", CommentStatus::Spam, None),
+        comment("bin", CommentStatus::Trash, None),
+    ];
+    let post = store.create_post(post).await.expect("create");
+    assert_eq!(post.comment_count, 1);
+    let pending = store.comments_for_post(post.id, CommentStatus::Pending).await.expect("pending");
+    assert_eq!(pending.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(), ["held"]);
+    let added = store.create_comment(post.id, None, comment("later", CommentStatus::Approved, None)).await.expect("add");
+    assert_eq!(added.post_id, post.id);
+    let listed = store.list_posts(&stream(at("2025-01-01T00:00:00Z"))).await.expect("list");
+    assert_eq!(listed.items[0].comment_count, 2);
+}
+
+pub async fn comment_parent_must_belong_to_the_post(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut first = new_post("First", "2024-05-01T00:00:00Z");
+    first.comments = vec![comment("on first", CommentStatus::Approved, None)];
+    let first = store.create_post(first).await.expect("first");
+    let second = store.create_post(new_post("Second", "2024-05-02T00:00:00Z")).await.expect("second");
+    let foreign = store.comments_for_post(first.id, CommentStatus::Approved).await.expect("list")[0].id;
+    let err = store.create_comment(second.id, Some(foreign), comment("x", CommentStatus::Approved, None)).await.expect_err("foreign parent");
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    let err = store.create_comment(9_999, None, comment("x", CommentStatus::Approved, None)).await.expect_err("no post");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    assert!(store.comments_for_post(second.id, CommentStatus::Approved).await.expect("list").is_empty());
+}
+
+pub async fn failed_post_leaves_nothing_behind(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut post = new_post("Broken", "2024-05-01T00:00:00Z");
+    post.tags = vec!["Orphan tag".into()];
+    post.comments = vec![comment("bad parent", CommentStatus::Approved, Some(5))];
+    store.create_post(post).await.expect_err("must fail");
+    assert!(store.is_empty().await.expect("empty"));
+    assert!(store.terms(Taxonomy::Tag).await.expect("tags").is_empty(), "the tag must be rolled back too");
+}

@@ -1,0 +1,149 @@
+//! Test support shared by the store, web and binary test suites: a fresh, empty, migrated
+//! store per test, on SQLite (a temporary file) or PostgreSQL (a random schema dropped
+//! afterwards), and [`store_cases!`], which turns each async case into one test per backend.
+//!
+//! PostgreSQL is found through `DATELINE_TEST_PG_URL`. Without it the PostgreSQL cases say
+//! so and pass, except when `DATELINE_REQUIRE_PG=1` (as CI sets), where they fail.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dateline_core::Store;
+use dateline_store::SqlStore;
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A name no other test (in this or a parallel process) is using.
+pub fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A store that exists for one test; dropping it removes the file or schema.
+pub struct TestStore {
+    pub store: Arc<SqlStore>,
+    /// The URL the store was opened with (for starting a server on the same data).
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Schema { admin_url: String, schema: String },
+}
+
+impl TestStore {
+    /// The store as the trait object the application uses.
+    pub fn dyn_store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Cleanup::Schema { admin_url, schema } => {
+                let (admin_url, schema, store) = (admin_url.clone(), schema.clone(), self.store.clone());
+                // Drop runs inside the test's runtime; a thread with its own runtime can block.
+                let _ = std::thread::spawn(move || {
+                    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                    runtime.block_on(async move {
+                        store.close().await;
+                        if let Ok(pool) = sqlx::AnyPool::connect(&admin_url).await {
+                            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await;
+                            pool.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The PostgreSQL server for tests, or `None` (after saying why) when there is none.
+pub fn pg_url() -> Option<String> {
+    match std::env::var("DATELINE_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("DATELINE_REQUIRE_PG").as_deref() != Ok("1"),
+                "DATELINE_REQUIRE_PG=1 but DATELINE_TEST_PG_URL is not set: the PostgreSQL suite must run"
+            );
+            eprintln!("skipping PostgreSQL case: set DATELINE_TEST_PG_URL=postgres://… to run it");
+            None
+        }
+    }
+}
+
+/// A fresh SQLite store in a temporary file.
+pub async fn fresh_sqlite() -> TestStore {
+    let path = std::env::temp_dir().join(format!("{}.db", unique_name("dateline_test")));
+    let url = format!("sqlite:{}", path.display());
+    let store = SqlStore::open(&url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+    TestStore { store: Arc::new(store), url, cleanup: Cleanup::File(path) }
+}
+
+/// A fresh PostgreSQL store in its own schema, or `None` when no server is configured.
+pub async fn fresh_postgres() -> Option<TestStore> {
+    let admin_url = pg_url()?;
+    sqlx::any::install_default_drivers();
+    let schema = unique_name("dl");
+    let pool = sqlx::AnyPool::connect(&admin_url).await.unwrap_or_else(|e| panic!("connect to {admin_url}: {e}"));
+    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&pool).await.unwrap_or_else(|e| panic!("create schema: {e}"));
+    pool.close().await;
+    let separator = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
+    let store = SqlStore::open(&url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+    Some(TestStore { store: Arc::new(store), url, cleanup: Cleanup::Schema { admin_url, schema } })
+}
+
+/// A fresh store on `db`; `None` only for PostgreSQL when it is not configured.
+pub async fn fresh(db: Db) -> Option<TestStore> {
+    match db {
+        Db::Sqlite => Some(fresh_sqlite().await),
+        Db::Postgres => fresh_postgres().await,
+    }
+}
+
+/// Makes one `#[tokio::test]` per case and backend: `store_cases!(path::to::cases: a, b, c);`
+/// expands to modules `sqlite` and `postgres`, each with tests `a`, `b`, `c` that call
+/// `path::to::cases::a(Db::…)`. A case receives the backend and builds what it needs.
+#[macro_export]
+macro_rules! store_cases {
+    ($cases:path : $($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    use $cases as cases;
+                    cases::$case($crate::Db::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    use $cases as cases;
+                    cases::$case($crate::Db::Postgres).await;
+                }
+            )+
+        }
+    };
+}

@@ -1,0 +1,63 @@
+//! The one error type of the web layer. A handler returns `AppError`; the response carries
+//! the status and, for 5xx, the detail in an extension that [`render_error_pages`] logs and
+//! never shows: a visitor sees a generic page.
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use dateline_core::StoreError;
+
+use crate::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 404: no such page, post, archive or asset.
+    #[error("not found")]
+    NotFound,
+    /// 500: something broke on our side; the text is for the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> AppError {
+        match err {
+            StoreError::NotFound(_) => AppError::NotFound,
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Marks a response whose body the error-page middleware should render.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorPage {
+    detail: Option<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, detail) = match self {
+            AppError::NotFound => (StatusCode::NOT_FOUND, None),
+            AppError::Internal(detail) => (StatusCode::INTERNAL_SERVER_ERROR, Some(detail)),
+        };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorPage { detail });
+        response
+    }
+}
+
+/// Replaces the body of error responses with the themed error page, and logs 5xx details.
+pub(crate) async fn render_error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
+    let status = response.status();
+    if let Some(detail) = &page.detail {
+        tracing::error!(%path, %status, detail, "request failed");
+    }
+    let html = state.templates.error_page(&state.site, status);
+    (status, [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}

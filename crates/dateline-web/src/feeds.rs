@@ -1,0 +1,228 @@
+//! Feeds: RSS 2.0 (`/feed/`), Atom (`/feed/atom/`), JSON Feed 1.1 (`/feed.json`), and RSS
+//! per category and tag. A link post's entry carries its attribution and excerpt, rendered
+//! by the same template macro as the page, and its source URL as a related link.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use dateline_core::{PostFilter, PostKind, PostQuery, Taxonomy, Term};
+use jiff::Timestamp;
+use minijinja::context;
+
+use crate::view::{PostView, term_path};
+use crate::{AppError, AppState};
+
+/// One feed's worth of posts with their rendered entry HTML.
+struct FeedData {
+    title: String,
+    /// Site-relative path of the HTML page the feed mirrors.
+    home_path: String,
+    /// Site-relative path of the feed itself.
+    self_path: String,
+    entries: Vec<(PostView, String)>,
+    updated: Timestamp,
+}
+
+async fn load(state: &AppState, filter: PostFilter, title: String, home_path: String, self_path: String) -> Result<FeedData, AppError> {
+    let site = &state.site;
+    let query = PostQuery {
+        kind: PostKind::Post,
+        filter,
+        now: Timestamp::now(),
+        page: 1,
+        per_page: site.config.site.posts_per_page,
+        sticky_first: false,
+    };
+    let posts = state.store.list_posts(&query).await?.items;
+    let categories = state.store.terms(Taxonomy::Category).await?;
+    let updated = posts.iter().map(|p| p.updated_at.max(p.published_at)).max().unwrap_or(Timestamp::UNIX_EPOCH);
+    let mut entries = Vec::with_capacity(posts.len());
+    for post in &posts {
+        let view = PostView::new(site, post, &categories);
+        let html = state.templates.render("feed_entry.html", site, context! { post => view })?;
+        entries.push((view, html));
+    }
+    Ok(FeedData { title, home_path, self_path, entries, updated })
+}
+
+fn rfc2822(iso: &str) -> String {
+    iso.parse::<jiff::Zoned>()
+        .or_else(|_| iso.parse::<Timestamp>().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC)))
+        .map(|z| jiff::fmt::rfc2822::to_string(&z).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn rss_response(state: &AppState, feed: FeedData) -> Response {
+    let site = &state.site;
+    let items = feed
+        .entries
+        .into_iter()
+        .map(|(post, html)| {
+            let mut item = rss::Item::default();
+            item.set_title(post.title.clone());
+            item.set_link(post.url.clone());
+            let mut guid = rss::Guid::default();
+            guid.set_value(format!("{}/?p={}", site.base_url, post.id));
+            guid.set_permalink(false);
+            item.set_guid(guid);
+            item.set_pub_date(rfc2822(&post.published.iso));
+            item.set_description(post.dek.clone().or_else(|| post.source.as_ref().and_then(|s| s.headline.clone())));
+            item.set_content(html);
+            let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
+            dc.set_creators(vec![post.author.name.clone()]);
+            item.set_dublin_core_ext(dc);
+            item.set_categories(
+                post.categories.iter().chain(post.tags.iter()).map(|t| {
+                    let mut category = rss::Category::default();
+                    category.set_name(t.name.clone());
+                    category
+                }).collect::<Vec<_>>(),
+            );
+            if let Some(url) = post.source.as_ref().and_then(|s| s.url.clone()) {
+                item.set_source(Some({
+                    let mut source = rss::Source::default();
+                    source.set_url(url);
+                    source.set_title(post.source.as_ref().and_then(|s| s.outlet.clone()));
+                    source
+                }));
+            }
+            item
+        })
+        .collect::<Vec<_>>();
+    let mut channel = rss::Channel::default();
+    channel.set_title(feed.title);
+    channel.set_link(format!("{}{}", site.base_url, feed.home_path));
+    channel.set_description(site.config.site.tagline.clone());
+    channel.set_language(site.config.site.language.clone());
+    channel.set_generator("Dateline".to_string());
+    channel.set_last_build_date(rfc2822(&feed.updated.to_string()));
+    channel.set_items(items);
+    let mut namespaces = std::collections::BTreeMap::new();
+    namespaces.insert("atom".to_string(), "http://www.w3.org/2005/Atom".to_string());
+    channel.set_namespaces(namespaces);
+    let mut atom_self = rss::extension::atom::Link::default();
+    atom_self.set_href(format!("{}{}", site.base_url, feed.self_path));
+    atom_self.set_rel("self");
+    atom_self.set_mime_type(Some("application/rss+xml".to_string()));
+    let mut atom = rss::extension::atom::AtomExtension::default();
+    atom.set_links(vec![atom_self]);
+    channel.set_atom_ext(atom);
+    ([(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")], channel.to_string()).into_response()
+}
+
+pub(crate) async fn site_rss(State(state): State<AppState>) -> Result<Response, AppError> {
+    let title = state.site.config.site.title.clone();
+    let feed = load(&state, PostFilter::All, title, "/".into(), "/feed/".into()).await?;
+    Ok(rss_response(&state, feed))
+}
+
+/// RSS for one category or tag.
+pub(crate) async fn term_rss(state: &AppState, term: &Term, filter: PostFilter) -> Result<Response, AppError> {
+    let categories = match term.taxonomy {
+        Taxonomy::Category => state.store.terms(Taxonomy::Category).await?,
+        Taxonomy::Tag => Vec::new(),
+    };
+    let home = term_path(term, Some(&categories));
+    let title = format!("{} » {}", state.site.config.site.title, term.name);
+    let feed = load(state, filter, title, home.clone(), format!("{home}feed/")).await?;
+    Ok(rss_response(state, feed))
+}
+
+pub(crate) async fn site_atom(State(state): State<AppState>) -> Result<Response, AppError> {
+    use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
+    let site = &state.site;
+    let feed = load(&state, PostFilter::All, site.config.site.title.clone(), "/".into(), "/feed/atom/".into()).await?;
+    let time = |iso: &str| FixedDateTime::parse_from_rfc3339(iso).unwrap_or_default();
+    let link = |href: String, rel: &str| {
+        let mut link = Link::default();
+        link.set_href(href);
+        link.set_rel(rel.to_string());
+        link
+    };
+    let entries = feed
+        .entries
+        .into_iter()
+        .map(|(post, html)| {
+            let mut entry = Entry::default();
+            entry.set_title(Text::plain(post.title.clone()));
+            entry.set_id(format!("{}/?p={}", site.base_url, post.id));
+            entry.set_updated(time(&post.updated.iso));
+            entry.set_published(Some(time(&post.published.iso)));
+            let mut author = Person::default();
+            author.set_name(post.author.name.clone());
+            author.set_uri(Some(format!("{}{}", site.base_url, post.author.url)));
+            entry.set_authors(vec![author]);
+            let mut links = vec![link(post.url.clone(), "alternate")];
+            if let Some(url) = post.source.as_ref().and_then(|s| s.url.clone()) {
+                links.push(link(url, "related"));
+            }
+            entry.set_links(links);
+            if let Some(dek) = &post.dek {
+                entry.set_summary(Some(Text::plain(dek.clone())));
+            }
+            let mut content = Content::default();
+            content.set_content_type(Some("html".to_string()));
+            content.set_value(Some(html));
+            entry.set_content(Some(content));
+            entry.set_categories(
+                post.categories.iter().chain(post.tags.iter()).map(|t| {
+                    let mut category = atom_syndication::Category::default();
+                    category.set_term(t.name.clone());
+                    category
+                }).collect::<Vec<_>>(),
+            );
+            entry
+        })
+        .collect::<Vec<_>>();
+    let mut atom = Feed::default();
+    atom.set_title(Text::plain(feed.title));
+    atom.set_subtitle(Some(Text::plain(site.config.site.tagline.clone())));
+    atom.set_id(format!("{}/", site.base_url));
+    atom.set_updated(time(&feed.updated.to_string()));
+    atom.set_links(vec![link(format!("{}/", site.base_url), "alternate"), link(format!("{}/feed/atom/", site.base_url), "self")]);
+    atom.set_lang(Some(site.config.site.language.clone()));
+    atom.set_entries(entries);
+    Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], atom.to_string()).into_response())
+}
+
+pub(crate) async fn site_json(State(state): State<AppState>) -> Result<Response, AppError> {
+    let site = &state.site;
+    let feed = load(&state, PostFilter::All, site.config.site.title.clone(), "/".into(), "/feed.json".into()).await?;
+    let items: Vec<serde_json::Value> = feed
+        .entries
+        .into_iter()
+        .map(|(post, html)| {
+            let mut item = serde_json::json!({
+                "id": format!("{}/?p={}", site.base_url, post.id),
+                "url": post.url,
+                "title": post.title,
+                "content_html": html,
+                "date_published": post.published.iso,
+                "date_modified": post.updated.iso,
+                "authors": [{ "name": post.author.name, "url": format!("{}{}", site.base_url, post.author.url) }],
+                "tags": post.categories.iter().chain(post.tags.iter()).map(|t| t.name.clone()).collect::<Vec<_>>(),
+            });
+            if let Some(dek) = &post.dek {
+                item["summary"] = dek.as_str().into();
+            }
+            if let Some(source) = &post.source {
+                if let Some(url) = &source.url {
+                    item["external_url"] = url.as_str().into();
+                }
+                // JSON Feed extensions start with an underscore.
+                item["_dateline"] = serde_json::json!({ "source": source });
+            }
+            item
+        })
+        .collect();
+    let body = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": format!("{}/", site.base_url),
+        "feed_url": format!("{}/feed.json", site.base_url),
+        "description": site.config.site.tagline,
+        "language": site.config.site.language,
+        "items": items,
+    });
+    Ok(([(header::CONTENT_TYPE, "application/feed+json; charset=utf-8")], body.to_string()).into_response())
+}

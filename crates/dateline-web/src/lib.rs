@@ -1,0 +1,95 @@
+//! The HTTP side of Dateline: the axum router, the public pages, feeds, sitemap and static
+//! assets, rendered through minijinja templates that a theme directory may override.
+//!
+//! Talks to storage only through `Arc<dyn Store>` (never generic over the backend, so each
+//! handler compiles once). Must not depend on sqlx or on the binary's command line.
+
+mod assets;
+mod error;
+mod feeds;
+mod paths;
+mod routes;
+mod security;
+mod templates;
+mod view;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use dateline_core::{Config, Store};
+
+pub use error::AppError;
+pub use paths::{Route, resolve};
+pub use view::permalink;
+
+/// Everything a handler needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub site: Arc<Site>,
+    pub templates: Arc<templates::Templates>,
+    pub assets: Arc<assets::Assets>,
+}
+
+/// The site as handlers see it: configuration resolved once at startup.
+#[derive(Debug)]
+pub struct Site {
+    pub config: Config,
+    /// Absolute base URL without a trailing slash.
+    pub base_url: String,
+    pub time_zone: jiff::tz::TimeZone,
+}
+
+/// How to build the web application.
+#[derive(Debug, Clone)]
+pub struct WebOptions {
+    pub config: Config,
+    /// Used when the config has no `site.base_url`.
+    pub fallback_base_url: String,
+    /// A directory whose `templates/` and `static/` override the built-in theme file by file.
+    pub theme_dir: Option<PathBuf>,
+}
+
+/// Why the web application could not be built (a theme that does not load, for example).
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("theme: {0}")]
+    Theme(String),
+}
+
+impl AppState {
+    /// Resolves the configuration and loads the theme.
+    pub fn new(store: Arc<dyn Store>, options: WebOptions) -> Result<AppState, WebError> {
+        let base_url = options
+            .config
+            .site
+            .base_url
+            .clone()
+            .unwrap_or(options.fallback_base_url)
+            .trim_end_matches('/')
+            .to_string();
+        let time_zone = options.config.time_zone();
+        let assets = Arc::new(assets::Assets::new(options.theme_dir.clone()));
+        let templates = Arc::new(templates::Templates::new(options.theme_dir, assets.clone()).map_err(WebError::Theme)?);
+        Ok(AppState { store, site: Arc::new(Site { config: options.config, base_url, time_zone }), templates, assets })
+    }
+}
+
+/// The whole application as a router, ready to serve or to drive in tests with `oneshot`.
+pub fn app(state: AppState) -> axum::Router {
+    routes::router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, error::render_error_pages))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .layer(security::headers())
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

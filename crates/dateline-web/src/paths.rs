@@ -1,0 +1,137 @@
+//! WordPress-style public URLs, parsed into a [`Route`] by a pure function. One place knows
+//! the URL grammar, both to read it ([`resolve`]) and to write it (the `*_url` functions).
+
+/// What a public path asks for. `page` is 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Home { page: u32 },
+    /// `/YYYY/MM/DD/slug/`
+    Post { year: i16, month: i8, day: i8, slug: String },
+    /// `/slug/`
+    Page { slug: String },
+    /// `/category/parent/child/`: the last slug names the category.
+    Category { slug: String, page: u32 },
+    CategoryFeed { slug: String },
+    Tag { slug: String, page: u32 },
+    TagFeed { slug: String },
+    Author { slug: String, page: u32 },
+    /// `/YYYY/`, `/YYYY/MM/`, `/YYYY/MM/DD/`
+    Date { year: i16, month: Option<i8>, day: Option<i8>, page: u32 },
+    /// The same resource at its canonical path (a missing trailing slash, `/page/1/`).
+    Redirect(String),
+    NotFound,
+}
+
+fn number<T: std::str::FromStr>(text: &str, digits: usize) -> Option<T> {
+    (text.len() == digits && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse().ok()).flatten()
+}
+
+fn is_slug_segment(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 200
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'%')
+}
+
+/// Parses a public path (as received, percent-encoded).
+pub fn resolve(path: &str) -> Route {
+    if path == "/" {
+        return Route::Home { page: 1 };
+    }
+    if !path.ends_with('/') {
+        // WordPress adds the slash; keep old links working. Paths with a dot are files.
+        let last = path.rsplit('/').next().unwrap_or("");
+        return if last.contains('.') || !path.starts_with('/') { Route::NotFound } else { Route::Redirect(format!("{path}/")) };
+    }
+    let mut segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if segments.iter().any(|s| s.is_empty()) {
+        return Route::NotFound;
+    }
+
+    // A trailing `page/N` paginates whatever comes before it.
+    let mut page = 1;
+    if segments.len() >= 2 && segments[segments.len() - 2] == "page" {
+        match segments[segments.len() - 1].parse::<u32>() {
+            Ok(n) if n >= 1 && n.to_string() == segments[segments.len() - 1] => {
+                page = n;
+                segments.truncate(segments.len() - 2);
+            }
+            _ => return Route::NotFound,
+        }
+        if page == 1 {
+            let base = if segments.is_empty() { "/".to_string() } else { format!("/{}/", segments.join("/")) };
+            return Route::Redirect(base);
+        }
+    }
+
+    match segments.as_slice() {
+        [] => Route::Home { page },
+        ["category", rest @ ..] if !rest.is_empty() => {
+            let (feed, rest) = match rest.split_last() {
+                Some((&"feed", rest)) if page == 1 && !rest.is_empty() => (true, rest),
+                _ => (false, rest),
+            };
+            match rest.last() {
+                Some(slug) if rest.iter().all(|s| is_slug_segment(s)) => {
+                    let slug = slug.to_string();
+                    if feed { Route::CategoryFeed { slug } } else { Route::Category { slug, page } }
+                }
+                _ => Route::NotFound,
+            }
+        }
+        ["tag", slug] if is_slug_segment(slug) => Route::Tag { slug: slug.to_string(), page },
+        ["tag", slug, "feed"] if is_slug_segment(slug) && page == 1 => Route::TagFeed { slug: slug.to_string() },
+        ["author", slug] if is_slug_segment(slug) => Route::Author { slug: slug.to_string(), page },
+        [year, rest @ ..] if number::<i16>(year, 4).is_some() => {
+            let year = number::<i16>(year, 4).unwrap_or_default();
+            let month = rest.first().map(|m| number::<i8>(m, 2).filter(|m| (1..=12).contains(m)));
+            let day = rest.get(1).map(|d| number::<i8>(d, 2).filter(|d| (1..=31).contains(d)));
+            match (month, day, rest.get(2), rest.len()) {
+                (None, None, None, 0) => Route::Date { year, month: None, day: None, page },
+                (Some(Some(m)), None, None, 1) => Route::Date { year, month: Some(m), day: None, page },
+                (Some(Some(m)), Some(Some(d)), None, 2) => Route::Date { year, month: Some(m), day: Some(d), page },
+                (Some(Some(month)), Some(Some(day)), Some(slug), 3) if page == 1 && is_slug_segment(slug) => {
+                    Route::Post { year, month, day, slug: slug.to_string() }
+                }
+                _ => Route::NotFound,
+            }
+        }
+        [slug] if page == 1 && is_slug_segment(slug) => Route::Page { slug: slug.to_string() },
+        _ => Route::NotFound,
+    }
+}
+
+/// `/page/N/` appended to a listing's base path (nothing for page 1).
+pub(crate) fn paged(base: &str, page: u32) -> String {
+    if page <= 1 { base.to_string() } else { format!("{base}page/{page}/") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_wordpress_urls() {
+        assert_eq!(resolve("/"), Route::Home { page: 1 });
+        assert_eq!(resolve("/page/2/"), Route::Home { page: 2 });
+        assert_eq!(resolve("/page/1/"), Route::Redirect("/".into()));
+        assert_eq!(resolve("/2022/05/20/cuba-thaw/"), Route::Post { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into() });
+        assert_eq!(resolve("/2022/05/20/cuba-thaw"), Route::Redirect("/2022/05/20/cuba-thaw/".into()));
+        assert_eq!(resolve("/2022/"), Route::Date { year: 2022, month: None, day: None, page: 1 });
+        assert_eq!(resolve("/2022/05/page/3/"), Route::Date { year: 2022, month: Some(5), day: None, page: 3 });
+        assert_eq!(resolve("/2022/05/20/"), Route::Date { year: 2022, month: Some(5), day: Some(20), page: 1 });
+        assert_eq!(resolve("/category/world/latin-america/"), Route::Category { slug: "latin-america".into(), page: 1 });
+        assert_eq!(resolve("/category/world/feed/"), Route::CategoryFeed { slug: "world".into() });
+        assert_eq!(resolve("/tag/cuba/page/2/"), Route::Tag { slug: "cuba".into(), page: 2 });
+        assert_eq!(resolve("/tag/cuba/feed/"), Route::TagFeed { slug: "cuba".into() });
+        assert_eq!(resolve("/author/marta-reyes/"), Route::Author { slug: "marta-reyes".into(), page: 1 });
+        assert_eq!(resolve("/about/"), Route::Page { slug: "about".into() });
+    }
+
+    #[test]
+    fn refuses_malformed_paths() {
+        for path in ["/2022/13/", "/2022/05/32/", "/page/0/", "/page/x/", "/page/02/", "//", "/a//b/", "/../etc/", "/About/",
+            "/2022/05/20/slug/extra/", "/x.php", "/category/", "/tag/a/b/", "/2022/5/"] {
+            assert_eq!(resolve(path), Route::NotFound, "{path}");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! `/sitemap.xml` and `/robots.txt`: what search engines ask for.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use dateline_core::{PostFilter, PostKind, PostQuery};
+
+use crate::view::{permalink, term_path};
+use crate::{AppError, AppState};
+
+/// The most URLs one sitemap file may list (the sitemaps.org limit).
+const SITEMAP_LIMIT: u32 = 50_000;
+
+pub(crate) fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+pub(crate) async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
+    let site = &state.site;
+    let now = jiff::Timestamp::now();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    xml.push_str(&format!("  <url><loc>{}/</loc></url>\n", xml_escape(&site.base_url)));
+    for kind in [PostKind::Post, PostKind::Page] {
+        let query = PostQuery { kind, filter: PostFilter::All, now, page: 1, per_page: SITEMAP_LIMIT, sticky_first: false };
+        for post in state.store.list_posts(&query).await?.items {
+            let lastmod = post.updated_at.max(post.published_at).strftime("%Y-%m-%dT%H:%M:%SZ");
+            xml.push_str(&format!(
+                "  <url><loc>{}{}</loc><lastmod>{lastmod}</lastmod></url>\n",
+                xml_escape(&site.base_url),
+                xml_escape(&permalink(&site.time_zone, &post))
+            ));
+        }
+    }
+    let categories = state.store.terms(dateline_core::Taxonomy::Category).await?;
+    let tags = state.store.terms(dateline_core::Taxonomy::Tag).await?;
+    for terms in [&categories, &tags] {
+        for term in terms {
+            xml.push_str(&format!("  <url><loc>{}{}</loc></url>\n", xml_escape(&site.base_url), xml_escape(&term_path(term, Some(&categories)))));
+        }
+    }
+    xml.push_str("</urlset>\n");
+    Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
+}
+
+pub(crate) async fn robots(State(state): State<AppState>) -> Response {
+    let body = format!("User-agent: *\nDisallow: /admin/\nAllow: /\n\nSitemap: {}/sitemap.xml\n", state.site.base_url);
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}

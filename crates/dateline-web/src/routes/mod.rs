@@ -1,0 +1,23 @@
+//! The router: fixed routes by axum, WordPress-style content URLs by [`crate::paths::resolve`]
+//! in the fallback, because `/slug/` and `/YYYY/` cannot be told apart by a route pattern.
+
+mod meta;
+mod public;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::AppState;
+
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/feed/", get(crate::feeds::site_rss))
+        .route("/feed", get(|| async { public::moved_permanently("/feed/") }))
+        .route("/feed/atom/", get(crate::feeds::site_atom))
+        .route("/feed.json", get(crate::feeds::site_json))
+        .route("/sitemap.xml", get(meta::sitemap))
+        .route("/robots.txt", get(meta::robots))
+        .route("/static/{*name}", get(crate::assets::serve_asset))
+        .fallback(public::content)
+        .with_state(state)
+}

@@ -1,0 +1,293 @@
+//! The reading side: home, single posts and pages, and every archive, all behind the one
+//! fallback handler that resolves WordPress-style paths.
+
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use dateline_core::{CommentStatus, Post, PostFilter, PostKind, PostQuery, Taxonomy, Term};
+use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use crate::paths::{Route, paged, resolve};
+use crate::view::{LinkView, Pagination, PostView, comment_threads, permalink, term_path};
+use crate::{AppError, AppState, Site};
+
+/// WordPress's query-string addresses on the root: `/?p=ID`, `/?page_id=ID`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RootQuery {
+    p: Option<String>,
+    page_id: Option<String>,
+}
+
+/// Heading and description of a listing.
+#[derive(Debug, Serialize)]
+struct Archive {
+    title: String,
+    description: Option<String>,
+    /// The home page's heading is for screen readers only.
+    visible: bool,
+}
+
+/// A listing to show: which posts, under which heading, at which base path.
+struct Listing {
+    archive: Archive,
+    filter: PostFilter,
+    base: String,
+    page: u32,
+    sticky_first: bool,
+    feed: Option<LinkView>,
+}
+
+pub(crate) async fn content(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    Query(query): Query<RootQuery>,
+) -> Result<Response, AppError> {
+    let path = uri.path();
+    if path == "/" {
+        if let Some(id) = &query.p {
+            return redirect_to_id(&state, id, PostKind::Post).await;
+        }
+        if let Some(id) = &query.page_id {
+            return redirect_to_id(&state, id, PostKind::Page).await;
+        }
+    }
+    let site = &state.site;
+    match resolve(path) {
+        Route::Redirect(to) => Ok(moved_permanently(&to)),
+        Route::NotFound => Err(AppError::NotFound),
+        Route::Post { slug, .. } => single(&state, PostKind::Post, &slug, path).await,
+        Route::Page { slug } => single(&state, PostKind::Page, &slug, path).await,
+        Route::Home { page } => {
+            let archive = Archive { title: "Latest posts".into(), description: None, visible: false };
+            listing(&state, Listing { archive, filter: PostFilter::All, base: "/".into(), page, sticky_first: true, feed: None }).await
+        }
+        Route::Category { slug, page } => {
+            let (term, categories) = term_or_404(&state, Taxonomy::Category, &slug).await?;
+            let base = term_path(&term, Some(&categories));
+            if !path.starts_with(&base) {
+                return Ok(moved_permanently(&paged(&base, page)));
+            }
+            let feed = Some(LinkView { name: format!("{} » {} Category Feed", site.config.site.title, term.name), url: format!("{base}feed/") });
+            let archive = Archive { title: format!("Category: {}", term.name), description: non_empty(&term.description), visible: true };
+            listing(&state, Listing { archive, filter: PostFilter::Category(term.id), base, page, sticky_first: false, feed }).await
+        }
+        Route::Tag { slug, page } => {
+            let (term, _) = term_or_404(&state, Taxonomy::Tag, &slug).await?;
+            let base = term_path(&term, None);
+            let feed = Some(LinkView { name: format!("{} » {} Tag Feed", site.config.site.title, term.name), url: format!("{base}feed/") });
+            let archive = Archive { title: format!("Tag: {}", term.name), description: non_empty(&term.description), visible: true };
+            listing(&state, Listing { archive, filter: PostFilter::Tag(term.id), base, page, sticky_first: false, feed }).await
+        }
+        Route::CategoryFeed { slug } | Route::TagFeed { slug } => {
+            let taxonomy = if path.starts_with("/tag/") { Taxonomy::Tag } else { Taxonomy::Category };
+            let (term, _) = term_or_404(&state, taxonomy, &slug).await?;
+            let filter = match taxonomy {
+                Taxonomy::Tag => PostFilter::Tag(term.id),
+                Taxonomy::Category => PostFilter::Category(term.id),
+            };
+            crate::feeds::term_rss(&state, &term, filter).await
+        }
+        Route::Author { slug, page } => {
+            let author = state.store.user_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+            let archive = Archive { title: format!("Author: {}", author.display_name), description: None, visible: true };
+            let base = crate::view::author_path(&author);
+            listing(&state, Listing { archive, filter: PostFilter::Author(author.id), base, page, sticky_first: false, feed: None }).await
+        }
+        Route::Date { year, month, day, page } => {
+            let (from, to, title, base) = date_range(site, year, month, day).ok_or(AppError::NotFound)?;
+            let archive = Archive { title, description: None, visible: true };
+            listing(&state, Listing { archive, filter: PostFilter::Between { from, to }, base, page, sticky_first: false, feed: None }).await
+        }
+    }
+}
+
+/// 301, as WordPress answers for old and non-canonical addresses (axum's `permanent` is 308).
+pub(crate) fn moved_permanently(to: &str) -> Response {
+    (axum::http::StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    (!text.trim().is_empty()).then(|| text.to_string())
+}
+
+async fn term_or_404(state: &AppState, taxonomy: Taxonomy, slug: &str) -> Result<(Term, Vec<Term>), AppError> {
+    let term = state.store.term_by_slug(taxonomy, slug).await?.ok_or(AppError::NotFound)?;
+    let categories = match taxonomy {
+        Taxonomy::Category => state.store.terms(Taxonomy::Category).await?,
+        Taxonomy::Tag => Vec::new(),
+    };
+    Ok((term, categories))
+}
+
+/// `[from, to)` of a date archive in the site's time zone, its heading and base path.
+fn date_range(site: &Site, year: i16, month: Option<i8>, day: Option<i8>) -> Option<(Timestamp, Timestamp, String, String)> {
+    let start = Date::new(year, month.unwrap_or(1), day.unwrap_or(1)).ok()?;
+    let (end, title, base) = match (month, day) {
+        (Some(m), Some(d)) => (start.checked_add(1.day()).ok()?, format!("Day: {}", start.strftime("%B %-d, %Y")), format!("/{year:04}/{m:02}/{d:02}/")),
+        (Some(m), None) => (start.checked_add(1.month()).ok()?, format!("Month: {}", start.strftime("%B %Y")), format!("/{year:04}/{m:02}/")),
+        _ => (start.checked_add(1.year()).ok()?, format!("Year: {year}"), format!("/{year:04}/")),
+    };
+    let tz = &site.time_zone;
+    let from = start.to_zoned(tz.clone()).ok()?.timestamp();
+    let to = end.to_zoned(tz.clone()).ok()?.timestamp();
+    Some((from, to, title, base))
+}
+
+/// The pages listed in the site navigation, by title.
+async fn nav(state: &AppState) -> Result<Vec<LinkView>, AppError> {
+    let query = PostQuery { kind: PostKind::Page, filter: PostFilter::All, now: Timestamp::now(), page: 1, per_page: 20, sticky_first: false };
+    let mut pages: Vec<LinkView> = state
+        .store
+        .list_posts(&query)
+        .await?
+        .items
+        .iter()
+        .map(|p| LinkView { name: p.title.clone(), url: permalink(&state.site.time_zone, p) })
+        .collect();
+    pages.sort_by_key(|p| p.name.to_lowercase());
+    Ok(pages)
+}
+
+fn html(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], Html(body)).into_response()
+}
+
+async fn listing(state: &AppState, listing: Listing) -> Result<Response, AppError> {
+    let site = &state.site;
+    let per_page = site.config.site.posts_per_page;
+    let query = PostQuery {
+        kind: PostKind::Post,
+        filter: listing.filter,
+        now: Timestamp::now(),
+        page: listing.page,
+        per_page,
+        sticky_first: listing.sticky_first,
+    };
+    let result = state.store.list_posts(&query).await?;
+    let total_pages = result.page_count(per_page);
+    // An archive with no posts at all is not a page (WordPress answers 404 too); the home
+    // page of a new site is.
+    if listing.page > total_pages || (result.total == 0 && listing.base != "/") {
+        return Err(AppError::NotFound);
+    }
+    let categories = state.store.terms(Taxonomy::Category).await?;
+    let posts: Vec<PostView> = result.items.iter().map(|p| PostView::new(site, p, &categories)).collect();
+    let title = if listing.base == "/" { site.config.site.title.clone() } else { listing.archive.title.clone() };
+    let title = if listing.page > 1 { format!("{title} – Page {}", listing.page) } else { title };
+    let description = if listing.base == "/" { Some(site.config.site.tagline.clone()) } else { listing.archive.description.clone() };
+    let ctx = context! {
+        posts => posts,
+        archive => listing.archive,
+        pagination => Pagination::new(&listing.base, listing.page, total_pages),
+        nav => nav(state).await?,
+        meta => context! {
+            title => title,
+            description => description,
+            canonical => format!("{}{}", site.base_url, paged(&listing.base, listing.page)),
+            feeds => listing.feed.into_iter().collect::<Vec<_>>(),
+        },
+    };
+    Ok(html(state.templates.render("index.html", site, ctx)?))
+}
+
+async fn redirect_to_id(state: &AppState, id: &str, kind: PostKind) -> Result<Response, AppError> {
+    let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
+    let post = state.store.post_by_id(id).await?.ok_or(AppError::NotFound)?;
+    if post.kind != kind || !post.is_public_at(Timestamp::now()) {
+        return Err(AppError::NotFound);
+    }
+    Ok(moved_permanently(&permalink(&state.site.time_zone, &post)))
+}
+
+async fn single(state: &AppState, kind: PostKind, slug: &str, requested: &str) -> Result<Response, AppError> {
+    let site = &state.site;
+    let post = state.store.post_by_slug(kind, slug).await?.ok_or(AppError::NotFound)?;
+    if !post.is_public_at(Timestamp::now()) {
+        return Err(AppError::NotFound);
+    }
+    let canonical = permalink(&site.time_zone, &post);
+    if canonical != requested {
+        // Right slug, wrong date: send readers to the real address.
+        return Ok(moved_permanently(&canonical));
+    }
+    let categories = state.store.terms(Taxonomy::Category).await?;
+    let view = PostView::new(site, &post, &categories);
+    let comments = match kind {
+        PostKind::Post => state.store.comments_for_post(post.id, CommentStatus::Approved).await?,
+        PostKind::Page => Vec::new(),
+    };
+    let ctx = context! {
+        meta => post_meta(site, &post, &view),
+        comments => comment_threads(site, &comments),
+        post => view,
+        nav => nav(state).await?,
+    };
+    Ok(html(state.templates.render("single.html", site, ctx)?))
+}
+
+/// `<head>` data of a post: description, OpenGraph times and the JSON-LD `BlogPosting`.
+fn post_meta(site: &Site, post: &Post, view: &PostView) -> minijinja::Value {
+    let description = post
+        .dek
+        .clone()
+        .or_else(|| post.source.as_ref().and_then(|s| s.excerpt.first().cloned()))
+        .map(|d| truncate(&d, 300));
+    context! {
+        title => post.title,
+        description => description,
+        canonical => view.url,
+        og_type => if post.kind == PostKind::Post { "article" } else { "website" },
+        published => view.published.iso,
+        modified => view.updated.iso,
+        json_ld => json_ld(site, post, view, description.as_deref()),
+    }
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
+    }
+}
+
+/// schema.org JSON-LD, escaped so it cannot close its `<script>` element.
+fn json_ld(site: &Site, post: &Post, view: &PostView, description: Option<&str>) -> String {
+    let mut ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": if post.kind == PostKind::Post { "BlogPosting" } else { "WebPage" },
+        "headline": post.title,
+        "url": view.url,
+        "mainEntityOfPage": view.url,
+        "datePublished": view.published.iso,
+        "dateModified": view.updated.iso,
+        "author": { "@type": "Person", "name": post.author.display_name, "url": format!("{}{}", site.base_url, view.author.url) },
+        "publisher": { "@type": "Organization", "name": site.config.site.title, "url": format!("{}/", site.base_url) },
+        "inLanguage": site.config.site.language,
+    });
+    if let Some(description) = description {
+        ld["description"] = description.into();
+    }
+    if !post.tags.is_empty() {
+        ld["keywords"] = post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().into();
+    }
+    if let Some(source) = &post.source {
+        let mut based_on = serde_json::json!({ "@type": "NewsArticle" });
+        if let Some(headline) = &source.headline {
+            based_on["headline"] = headline.as_str().into();
+        }
+        if let Some(url) = &source.url {
+            based_on["url"] = url.as_str().into();
+        }
+        if let Some(reporter) = &source.reporter {
+            based_on["author"] = serde_json::json!({ "@type": "Person", "name": reporter });
+        }
+        if let Some(outlet) = &source.outlet {
+            based_on["publisher"] = serde_json::json!({ "@type": "NewsMediaOrganization", "name": outlet });
+        }
+        ld["isBasedOn"] = based_on;
+    }
+    ld.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}

@@ -1,0 +1,107 @@
+//! The theme's templates: built into the binary, each overridable by a file of the same name
+//! in the theme directory's `templates/` (`--theme DIR`). Names are checked so a template
+//! reference can never read outside that directory.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use minijinja::{Environment, Value, context};
+
+use crate::assets::{Assets, safe_join};
+use crate::{AppError, Site};
+
+const BUILT_IN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../theme/templates/base.html")),
+    ("macros.html", include_str!("../theme/templates/macros.html")),
+    ("index.html", include_str!("../theme/templates/index.html")),
+    ("single.html", include_str!("../theme/templates/single.html")),
+    ("error.html", include_str!("../theme/templates/error.html")),
+    ("feed_entry.html", include_str!("../theme/templates/feed_entry.html")),
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Templates")
+    }
+}
+
+/// Escapes what HTML needs escaped (`& < > " '`) and nothing more: minijinja's default
+/// also escapes `/`, which is safe but turns every URL in the page source into `&#x2f;`.
+fn escape_formatter(out: &mut minijinja::Output, state: &minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if !value.is_safe() && state.auto_escape() != minijinja::AutoEscape::None => {
+            let mut escaped = String::with_capacity(text.len() + 16);
+            for ch in text.chars() {
+                match ch {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    _ => escaped.push(ch),
+                }
+            }
+            out.write_str(&escaped).map_err(minijinja::Error::from)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+impl Templates {
+    /// Builds the environment and renders nothing yet, but loads every template once so a
+    /// broken theme fails at startup with the template's name, not on a visitor's request.
+    pub fn new(theme_dir: Option<PathBuf>, assets: Arc<Assets>) -> Result<Templates, String> {
+        let mut env = Environment::new();
+        let dir = theme_dir.map(|d| d.join("templates"));
+        env.set_loader(move |name| {
+            if let Some(path) = dir.as_ref().and_then(|d| safe_join(d, name))
+                && path.is_file()
+            {
+                return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("cannot read {}: {e}", path.display()))
+                });
+            }
+            Ok(BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, body)| body.to_string()))
+        });
+        env.add_function("asset_url", move |name: &str| assets.url(name));
+        env.set_formatter(escape_formatter);
+        for (name, _) in BUILT_IN {
+            env.get_template(name).map_err(|e| format!("template {name}: {e}"))?;
+        }
+        Ok(Templates { env })
+    }
+
+    /// Renders `name` with `ctx` plus the site's settings as `site`.
+    pub fn render(&self, name: &str, site: &Site, ctx: Value) -> Result<String, AppError> {
+        let site_ctx = context! {
+            title => site.config.site.title,
+            tagline => site.config.site.tagline,
+            base_url => site.base_url,
+            language => site.config.site.language,
+        };
+        let template = self.env.get_template(name).map_err(|e| AppError::Internal(format!("template {name}: {e:#}")))?;
+        template
+            .render(context! { site => site_ctx, ..ctx })
+            .map_err(|e| AppError::Internal(format!("render {name}: {e:#}")))
+    }
+
+    /// The error page for `status`; falls back to plain text if the theme's page fails.
+    pub fn error_page(&self, site: &Site, status: StatusCode) -> String {
+        let (heading, message) = match status {
+            StatusCode::NOT_FOUND => ("Page not found", "Nothing lives at this address. Try the home page or the archives."),
+            _ => ("Something went wrong", "The page could not be shown. Please try again in a moment."),
+        };
+        let ctx = context! {
+            status => status.as_u16(),
+            heading => heading,
+            message => message,
+            meta => context! { title => heading, robots => "noindex" },
+        };
+        self.render("error.html", site, ctx).unwrap_or_else(|_| format!("{} {heading}", status.as_u16()))
+    }
+}

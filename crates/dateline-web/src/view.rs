@@ -1,0 +1,203 @@
+//! What templates and feeds see: posts, comments and times shaped for display, with URLs
+//! built and times moved into the site's time zone. Built from domain types, never from rows.
+
+use dateline_core::{Comment, Post, PostKind, Term, Taxonomy, User};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::Site;
+use crate::paths::paged;
+
+/// An instant shown in the site's time zone.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TimeView {
+    /// ISO 8601 with offset, for `<time datetime>` and machine readers.
+    pub iso: String,
+    /// "May 20, 2022"
+    pub date: String,
+    /// "9:45 am"
+    pub time: String,
+}
+
+impl TimeView {
+    pub fn new(site: &Site, ts: Timestamp) -> TimeView {
+        let zoned = ts.to_zoned(site.time_zone.clone());
+        TimeView {
+            iso: zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            date: zoned.strftime("%B %-d, %Y").to_string(),
+            time: zoned.strftime("%-I:%M %P").to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct LinkView {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SourceView {
+    pub reporter: Option<String>,
+    pub outlet: Option<String>,
+    pub url: Option<String>,
+    pub headline: Option<String>,
+    pub excerpt: Vec<String>,
+    pub continue_reading_text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PostView {
+    pub id: i64,
+    pub kind: &'static str,
+    pub title: String,
+    /// Site-relative permalink.
+    pub path: String,
+    /// Absolute permalink.
+    pub url: String,
+    pub dek: Option<String>,
+    pub body_html: String,
+    pub source: Option<SourceView>,
+    pub published: TimeView,
+    pub updated: TimeView,
+    pub author: LinkView,
+    pub categories: Vec<LinkView>,
+    pub tags: Vec<LinkView>,
+    pub comment_count: i64,
+    pub comments_open: bool,
+    pub sticky: bool,
+}
+
+/// The permalink path of a post (`/YYYY/MM/DD/slug/`, date in the site's zone) or page (`/slug/`).
+pub fn permalink(time_zone: &jiff::tz::TimeZone, post: &Post) -> String {
+    match post.kind {
+        PostKind::Page => format!("/{}/", post.slug),
+        PostKind::Post => {
+            let date = post.published_at.to_zoned(time_zone.clone()).date();
+            format!("/{:04}/{:02}/{:02}/{}/", date.year(), date.month(), date.day(), post.slug)
+        }
+    }
+}
+
+pub(crate) fn term_path(term: &Term, all_categories: Option<&[Term]>) -> String {
+    match term.taxonomy {
+        Taxonomy::Tag => format!("/tag/{}/", term.slug),
+        Taxonomy::Category => {
+            // Sub-categories live under their parents' slugs, as in WordPress.
+            let mut slugs = vec![term.slug.clone()];
+            let mut parent = term.parent_id;
+            while let (Some(id), Some(all)) = (parent, all_categories) {
+                match all.iter().find(|t| t.id == id) {
+                    Some(p) if slugs.len() < 16 => {
+                        slugs.push(p.slug.clone());
+                        parent = p.parent_id;
+                    }
+                    _ => break,
+                }
+            }
+            slugs.reverse();
+            format!("/category/{}/", slugs.join("/"))
+        }
+    }
+}
+
+pub(crate) fn author_path(user: &User) -> String {
+    format!("/author/{}/", user.slug)
+}
+
+impl PostView {
+    pub fn new(site: &Site, post: &Post, categories: &[Term]) -> PostView {
+        let path = permalink(&site.time_zone, post);
+        let link = |t: &Term| LinkView { name: t.name.clone(), url: term_path(t, Some(categories)) };
+        PostView {
+            id: post.id,
+            kind: post.kind.as_str(),
+            title: post.title.clone(),
+            url: format!("{}{path}", site.base_url),
+            path,
+            dek: post.dek.clone(),
+            body_html: post.body_html.clone(),
+            source: post.source.as_ref().map(|s| SourceView {
+                reporter: s.reporter.clone(),
+                outlet: s.outlet.clone(),
+                url: s.url.clone(),
+                headline: s.headline.clone(),
+                excerpt: s.excerpt.clone(),
+                continue_reading_text: s.continue_reading_text.clone().unwrap_or_else(|| "Continue reading".into()),
+            }),
+            published: TimeView::new(site, post.published_at),
+            updated: TimeView::new(site, post.updated_at),
+            author: LinkView { name: post.author.display_name.clone(), url: author_path(&post.author) },
+            categories: post.categories.iter().map(link).collect(),
+            tags: post.tags.iter().map(link).collect(),
+            comment_count: post.comment_count,
+            comments_open: post.discussion == dateline_core::Discussion::Open,
+            sticky: post.sticky,
+        }
+    }
+}
+
+/// A comment with its replies, numbered among the top-level comments as on the seed page.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CommentView {
+    pub id: i64,
+    /// 1-based position among top-level comments; `None` for replies.
+    pub number: Option<usize>,
+    pub author_name: Option<String>,
+    pub author_url: Option<String>,
+    /// Paragraphs of plain text; the template escapes them.
+    pub paragraphs: Vec<String>,
+    pub created: TimeView,
+    pub replies: Vec<CommentView>,
+}
+
+/// Arranges approved comments (oldest first) into threads.
+pub(crate) fn comment_threads(site: &Site, comments: &[Comment]) -> Vec<CommentView> {
+    fn build(site: &Site, comments: &[Comment], parent: Option<i64>, depth: usize) -> Vec<CommentView> {
+        let known = |id: i64| comments.iter().any(|c| c.id == id);
+        comments
+            .iter()
+            // A reply whose parent is not shown (held, spam) is shown at the top level.
+            .filter(|c| match parent {
+                None => c.parent_id.is_none_or(|p| !known(p)),
+                Some(parent) => c.parent_id == Some(parent),
+            })
+            .map(|c| CommentView {
+                id: c.id,
+                number: None,
+                author_name: c.author_name.clone(),
+                author_url: c.author_url.clone(),
+                paragraphs: c.body.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
+                created: TimeView::new(site, c.created_at),
+                replies: if depth < 32 { build(site, comments, Some(c.id), depth + 1) } else { Vec::new() },
+            })
+            .collect()
+    }
+    let mut threads = build(site, comments, None, 0);
+    for (i, thread) in threads.iter_mut().enumerate() {
+        thread.number = Some(i + 1);
+    }
+    threads
+}
+
+/// Links to the neighbouring pages of a listing.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Pagination {
+    pub current: u32,
+    pub total: u32,
+    /// Newer posts (the previous page), if any.
+    pub newer: Option<String>,
+    /// Older posts (the next page), if any.
+    pub older: Option<String>,
+}
+
+impl Pagination {
+    pub fn new(base: &str, current: u32, total: u32) -> Pagination {
+        Pagination {
+            current,
+            total,
+            newer: (current > 1).then(|| paged(base, current - 1)),
+            older: (current < total).then(|| paged(base, current + 1)),
+        }
+    }
+}

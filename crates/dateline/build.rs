@@ -1,0 +1,26 @@
+//! Embeds the seed post (the real news-curation page the demo content starts with).
+//!
+//! The seed lives in the project's shared fixtures beside the repository, not in it (it is
+//! someone else's text, shared with us for testing), so it is read at build time from
+//! `DATELINE_SEED_POST` or `../shared/fixtures/seed/post.json` next to the checkout. When it
+//! is not there, the binary is built without it and the demo shows only its own content.
+
+use std::path::PathBuf;
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=DATELINE_SEED_POST");
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let seed = std::env::var("DATELINE_SEED_POST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| manifest.join("../../../shared/fixtures/seed/post.json"));
+    println!("cargo:rerun-if-changed={}", seed.display());
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("seed_post.json");
+    let text = match std::fs::read_to_string(&seed) {
+        Ok(text) => text,
+        Err(_) => {
+            println!("cargo:warning=seed post not found at {}; the demo will not include it", seed.display());
+            "null".to_string()
+        }
+    };
+    std::fs::write(&out, text).expect("write seed post to OUT_DIR");
+}

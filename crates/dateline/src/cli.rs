@@ -1,0 +1,57 @@
+//! The command line. Every option that configures a running site also reads an environment
+//! variable, so a service manager can set it without editing a unit file's arguments.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Dateline: a blog engine for news-curation blogs.
+#[derive(Debug, Parser)]
+#[command(name = "dateline", version, about)]
+pub struct Cli {
+    /// Where the blog is stored: sqlite:PATH or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATELINE_DB", default_value = "sqlite:dateline.db", global = true)]
+    pub db: String,
+
+    /// The site's settings file (dateline.toml). Without it, ./dateline.toml is read if present.
+    #[arg(long, env = "DATELINE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the blog over HTTP.
+    Serve(ServeArgs),
+    /// Work with posts.
+    #[command(subcommand)]
+    Post(PostCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "DATELINE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// A theme directory whose templates/ and static/ override the built-in theme file by file.
+    #[arg(long, env = "DATELINE_THEME")]
+    pub theme: Option<PathBuf>,
+
+    /// Fill an empty store with demo content (the seed post and a small fictional blog).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostCommand {
+    /// Create a post or page from JSON in the shape of post.json; prints its id and permalink.
+    New {
+        /// The JSON file, or - for standard input.
+        #[arg(long)]
+        json: PathBuf,
+    },
+}

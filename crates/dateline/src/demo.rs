@@ -1,0 +1,85 @@
+//! Demo content for `dateline serve --demo`: the seed post (a real page of a news-curation
+//! blog, exactly as its parts say) and a small fictional blog around it, so that archives,
+//! pagination and feeds have something to show. It ships inside the binary.
+
+use dateline_core::input::{InputDefaults, InputError, parse_post_json, parse_posts_json};
+use dateline_core::{NewPost, Store, StoreError};
+use jiff::Timestamp;
+
+/// The seed post, or `null` when the binary was built without the shared fixtures.
+const SEED_POST: &str = include_str!(concat!(env!("OUT_DIR"), "/seed_post.json"));
+/// The fictional blog, written for Dateline.
+const DEMO_POSTS: &str = include_str!("../demo/demo.json");
+
+/// What the seed page shows but `post.json` leaves out (null): when and by whom it was
+/// posted and where it is filed. The seed page says "Comments are closed."
+const SEED_DEFAULTS: &[(&str, &str)] = &[
+    ("published_at", "\"2022-05-20T14:30:00Z\""),
+    ("author", "\"Marta Reyes\""),
+    ("comment_status", "\"closed\""),
+    ("categories", "[\"World/Latin America\"]"),
+    ("tags", "[\"Cuba\", \"Russia\"]"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("demo content is invalid: {0}")]
+    Input(#[from] InputError),
+    #[error("demo content could not be stored: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The seed post with the defaults above filled in where post.json has null or nothing.
+fn seed_post(defaults: &InputDefaults) -> Result<Option<NewPost>, InputError> {
+    let Ok(serde_json::Value::Object(mut seed)) = serde_json::from_str::<serde_json::Value>(SEED_POST) else {
+        return Ok(None);
+    };
+    for (key, value) in SEED_DEFAULTS {
+        if seed.get(*key).is_none_or(|v| v.is_null()) {
+            seed.insert(key.to_string(), serde_json::from_str(value).unwrap_or_default());
+        }
+    }
+    let text = serde_json::Value::Object(seed).to_string();
+    parse_post_json(&text, defaults, &dateline_render::markdown_to_html).map(Some)
+}
+
+/// Every demo post, oldest first so ids grow with time as on a real blog.
+pub fn demo_posts(now: Timestamp) -> Result<Vec<NewPost>, InputError> {
+    let defaults = InputDefaults { author: crate::settings::DEFAULT_AUTHOR.into(), now };
+    let mut posts = parse_posts_json(DEMO_POSTS, &defaults, &dateline_render::markdown_to_html)?;
+    posts.extend(seed_post(&defaults)?);
+    posts.sort_by_key(|p| p.published_at);
+    Ok(posts)
+}
+
+/// Fills an empty store with the demo content; returns how many posts were created (0 when
+/// the store already had content, which is never touched).
+pub async fn fill_if_empty(store: &dyn Store, now: Timestamp) -> Result<usize, DemoError> {
+    if !store.is_empty().await? {
+        return Ok(0);
+    }
+    let posts = demo_posts(now)?;
+    let count = posts.len();
+    for post in posts {
+        store.create_post(post).await?;
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_content_is_valid_and_includes_the_seed() {
+        let posts = demo_posts(Timestamp::now()).expect("valid demo content");
+        assert!(posts.len() >= 25, "{}", posts.len());
+        assert!(posts.iter().any(|p| p.kind == dateline_core::PostKind::Page));
+        if SEED_POST.trim() != "null" {
+            let seed = posts.iter().find(|p| p.title.starts_with("As Biden tries")).expect("seed post");
+            assert_eq!(seed.comments.len(), 1);
+            assert_eq!(seed.comments[0].author_name, None);
+            assert_eq!(seed.discussion, dateline_core::Discussion::Closed);
+        }
+    }
+}

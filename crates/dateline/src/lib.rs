@@ -1,0 +1,121 @@
+//! The `dateline` program: reads configuration (file, then environment, then flags), opens
+//! the store, and runs a command. Only this crate knows about clap and process exit codes.
+
+pub mod cli;
+mod demo;
+mod settings;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use dateline_core::Store;
+use dateline_core::input::{InputDefaults, parse_post_json};
+use dateline_store::SqlStore;
+
+use cli::{Cli, Command, PostCommand, ServeArgs};
+
+/// Why a command failed. `Usage` means the user must change what they typed (exit 2);
+/// `Runtime` means the work itself failed (exit 1).
+#[derive(Debug)]
+pub enum Failure {
+    Usage(String),
+    Runtime(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(err: E) -> Failure {
+        Failure::Runtime(err.into())
+    }
+}
+
+fn usage(message: impl std::fmt::Display) -> Failure {
+    Failure::Usage(message.to_string())
+}
+
+/// Runs the parsed command line; prints one line on failure and returns the exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("dateline: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("dateline: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(err)) => {
+            eprintln!("dateline: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::prelude::*;
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|spec| spec.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO).with_target("sqlx", tracing::Level::WARN));
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false))
+        .with(filter)
+        .try_init();
+}
+
+async fn open_store(url: &str) -> Result<Arc<SqlStore>, Failure> {
+    SqlStore::open(url).await.map(Arc::new).map_err(usage)
+}
+
+async fn dispatch(cli: Cli) -> Result<(), Failure> {
+    let config = settings::load_config(cli.config.as_deref()).map_err(usage)?;
+    match cli.command {
+        Command::Serve(args) => serve(&cli.db, config, args).await,
+        Command::Post(PostCommand::New { json }) => post_new(&cli.db, config, &json).await,
+    }
+}
+
+async fn serve(db: &str, config: dateline_core::Config, args: ServeArgs) -> Result<(), Failure> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
+    let address = listener.local_addr()?;
+    let store = open_store(db).await?;
+    if args.demo {
+        let created = demo::fill_if_empty(store.as_ref(), jiff::Timestamp::now()).await?;
+        if created > 0 {
+            tracing::info!(posts = created, "filled the empty store with demo content");
+        }
+    }
+    if let Some(theme) = &args.theme
+        && !theme.is_dir()
+    {
+        return Err(usage(format!("--theme {}: not a directory", theme.display())));
+    }
+    let options = dateline_web::WebOptions { config, fallback_base_url: format!("http://{address}"), theme_dir: args.theme };
+    let state = dateline_web::AppState::new(store.clone() as Arc<dyn Store>, options).map_err(usage)?;
+    println!("Dateline is serving {} on http://{address}/ (store: {})", state.site.config.site.title, store.backend_name());
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    dateline_web::serve(listener, state, shutdown).await?;
+    Ok(())
+}
+
+async fn post_new(db: &str, config: dateline_core::Config, json: &std::path::Path) -> Result<(), Failure> {
+    let text = settings::read_input(json).map_err(usage)?;
+    let defaults = InputDefaults { author: settings::DEFAULT_AUTHOR.into(), now: jiff::Timestamp::now() };
+    // Validate before touching the store: invalid input must not even create the database.
+    let post = parse_post_json(&text, &defaults, &dateline_render::markdown_to_html)
+        .map_err(|e| usage(format!("invalid post in {}: {e}", json.display())))?;
+    let store = open_store(db).await?;
+    let created = store.create_post(post).await?;
+    let base = config.site.base_url.clone().unwrap_or_default();
+    println!("{}\t{base}{}", created.id, dateline_web::permalink(&config.time_zone(), &created));
+    Ok(())
+}
