@@ -176,6 +176,9 @@ impl PostInput {
         if slug.is_empty() {
             return Err(invalid("title", "has no letters or digits to make a slug from; give a slug"));
         }
+        if kind == PostKind::Page && crate::slug::is_reserved(&slug) {
+            return Err(invalid("slug", format!("{slug:?} is used by the site's own addresses; give the page another slug")));
+        }
         if self.body.len() > MAX_BODY {
             return Err(invalid("body", format!("is larger than {MAX_BODY} bytes")));
         }

@@ -1,6 +1,14 @@
 //! Slugs as WordPress makes them: ASCII, lowercase, words joined by hyphens, accents
 //! transliterated ("Díaz-Canel" becomes "diaz-canel").
 
+/// First path segments that belong to the engine's own routes, so no page may take them.
+pub const RESERVED: &[&str] = &["category", "tag", "author", "page", "feed", "comments", "static", "admin", "wp-json", "wp-admin", "search"];
+
+/// Whether a page slug would shadow one of the engine's routes.
+pub fn is_reserved(slug: &str) -> bool {
+    RESERVED.contains(&slug)
+}
+
 /// Makes a URL slug from a title or name. Empty when the text has no letters or digits.
 pub fn slugify(text: &str) -> String {
     let ascii = deunicode::deunicode(text);

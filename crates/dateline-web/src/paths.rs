@@ -95,7 +95,7 @@ pub fn resolve(path: &str) -> Route {
                 _ => Route::NotFound,
             }
         }
-        [slug] if page == 1 && is_slug_segment(slug) => Route::Page { slug: slug.to_string() },
+        [slug] if page == 1 && is_slug_segment(slug) && !dateline_core::slug::is_reserved(slug) => Route::Page { slug: slug.to_string() },
         _ => Route::NotFound,
     }
 }

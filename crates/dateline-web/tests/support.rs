@@ -1,0 +1,137 @@
+//! A test application: a fresh store on the chosen backend, the router built over it, and
+//! helpers to send requests and read the answers.
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use dateline_core::input::{InputDefaults, parse_post_json};
+use dateline_core::{Config, Post};
+use dateline_testkit::{Db, TestStore, fresh};
+use dateline_web::{AppState, WebOptions};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub test_store: TestStore,
+    pub router: axum::Router,
+    pub config: Config,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    pub fn html(&self) -> scraper::Html {
+        scraper::Html::parse_document(&self.body)
+    }
+}
+
+/// The shared fixtures folder beside the repository.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}
+
+/// The seed post (post.json) with the facts the page has but the file leaves null.
+pub fn seed_json() -> String {
+    let text = std::fs::read_to_string(fixtures().join("seed/post.json")).expect("shared/fixtures/seed/post.json");
+    let mut seed: serde_json::Value = serde_json::from_str(&text).expect("seed json");
+    seed["published_at"] = "2022-05-20T14:30:00Z".into();
+    seed["author"] = "Marta Reyes".into();
+    seed["comment_status"] = "closed".into();
+    seed["categories"] = serde_json::json!(["World/Latin America"]);
+    seed["tags"] = serde_json::json!(["Cuba", "Russia"]);
+    seed.to_string()
+}
+
+pub struct Builder {
+    db: Db,
+    config: Config,
+    theme: Option<PathBuf>,
+}
+
+impl Builder {
+    pub fn config(mut self, change: impl FnOnce(&mut Config)) -> Builder {
+        change(&mut self.config);
+        self
+    }
+
+    pub fn theme(mut self, dir: PathBuf) -> Builder {
+        self.theme = Some(dir);
+        self
+    }
+
+    /// `None` when the backend is not available (PostgreSQL without a URL, outside CI).
+    pub async fn build(self) -> Option<TestApp> {
+        let test_store = fresh(self.db).await?;
+        let options = WebOptions { config: self.config.clone(), fallback_base_url: "http://unused".into(), theme_dir: self.theme };
+        let state = AppState::new(test_store.dyn_store(), options).expect("app state");
+        Some(TestApp { router: dateline_web::app(state), test_store, config: self.config })
+    }
+}
+
+impl TestApp {
+    pub fn builder(db: Db) -> Builder {
+        Builder { db, config: Config::for_test(), theme: None }
+    }
+
+    pub async fn new(db: Db) -> Option<TestApp> {
+        TestApp::builder(db).build().await
+    }
+
+    /// Creates a post from JSON in the shape of post.json.
+    pub async fn post(&self, json: &str) -> Post {
+        let defaults = InputDefaults { author: "Editor".into(), now: jiff::Timestamp::now() };
+        let post = parse_post_json(json, &defaults, &dateline_render::markdown_to_html).expect("valid post json");
+        self.test_store.dyn_store().create_post(post).await.expect("create post")
+    }
+
+    pub fn permalink(&self, post: &Post) -> String {
+        dateline_web::permalink(&self.config.time_zone(), post)
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        let request = Request::get(uri).body(Body::empty()).expect("request");
+        let response = self.router.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await.expect("body");
+        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+}
+
+/// The text of every element matching `selector`, whitespace collapsed.
+pub fn texts(html: &scraper::Html, selector: &str) -> Vec<String> {
+    let selector = scraper::Selector::parse(selector).expect("selector");
+    html.select(&selector).map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+}
+
+/// The one text matching `selector`.
+pub fn text(html: &scraper::Html, selector: &str) -> String {
+    let all = texts(html, selector);
+    assert_eq!(all.len(), 1, "expected one {selector}, found {all:?}");
+    all.into_iter().next().unwrap_or_default()
+}
+
+/// An attribute of the one element matching `selector`.
+pub fn attr(html: &scraper::Html, selector: &str, name: &str) -> String {
+    let parsed = scraper::Selector::parse(selector).expect("selector");
+    let mut found = html.select(&parsed);
+    let element = found.next().unwrap_or_else(|| panic!("no {selector}"));
+    element.value().attr(name).unwrap_or_else(|| panic!("{selector} has no {name}")).to_string()
+}
+
+/// A small post in the JSON input shape.
+pub fn post_json(title: &str, published_at: &str, extra: serde_json::Value) -> String {
+    let mut post = serde_json::json!({ "title": title, "body": format!("Commentary on {title}."), "published_at": published_at });
+    if let (Some(post), serde_json::Value::Object(extra)) = (post.as_object_mut(), extra) {
+        post.extend(extra);
+    }
+    post.to_string()
+}
