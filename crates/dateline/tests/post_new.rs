@@ -1,0 +1,77 @@
+//! Bad input on the command line: one clear line, exit code 2, nothing stored.
+
+use crate::support::*;
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn unusable_databases_exit_2_with_one_line() {
+    let dir = temp_dir();
+    for (db, expect) in [
+        ("mysql://localhost/blog", "unsupported database URL"),
+        ("sqlite:/no/such/dir/blog.db", "directory /no/such/dir does not exist"),
+        ("postgres://nobody@127.0.0.1:1/blog", "cannot open the database postgres://nobody@127.0.0.1:1/blog"),
+    ] {
+        let output = run(&dir, &["--db", db, "serve", "--listen", "127.0.0.1:0"], None);
+        assert_eq!(output.status.code(), Some(2), "{db}: {}", stderr(&output));
+        let message = stderr(&output);
+        assert_eq!(message.trim().lines().count(), 1, "{db}: one line, got {message}");
+        assert!(message.contains(expect), "{db}: {message}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn invalid_post_json_names_the_field_and_stores_nothing() {
+    let dir = temp_dir();
+    for (json, field) in [
+        (r#"{"title": ""}"#, "title: must not be empty"),
+        (r#"{"title": "x", "source": {"url": "javascript:alert(1)"}}"#, "source.url"),
+        (r#"{"title": "x", "status": "live"}"#, "status: \"live\" is not one of"),
+        (r#"{"title": "x", "published_at": "last week"}"#, "published_at"),
+        (r#"{"title": "x", "comments": [{"body": "hi", "parent": 3}]}"#, "comments[0].parent"),
+        (r#"{"title": "x", "colour": "red"}"#, "unknown field `colour`"),
+        (r#"{"title": "x""#, "not valid JSON"),
+    ] {
+        let output = run(&dir, &["post", "new", "--json", "-"], Some(json));
+        assert_eq!(output.status.code(), Some(2), "{json}");
+        assert!(stderr(&output).contains(field), "{json}: {}", stderr(&output));
+    }
+    assert!(!dir.join("dateline.db").exists(), "invalid input must not create or touch the store");
+    let output = run(&dir, &["post", "new", "--json", "missing.json"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cannot read missing.json"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_seed_file_is_accepted_as_is() {
+    let dir = temp_dir();
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/seed/post.json");
+    let output = run(&dir, &["post", "new", "--json", seed.to_str().expect("path")], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("/as-biden-tries-to-cozy-up-to-communist-cuba"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn configuration_comes_from_file_environment_and_flags() {
+    let dir = temp_dir();
+    std::fs::write(dir.join("dateline.toml"), "[site]\ntitle = \"The Clip Sheet\"\ntimezone = \"Europe/Madrid\"\n").expect("write");
+    let db = format!("sqlite:{}", dir.join("from-env.db").display());
+    let server = serve(&dir, &[], &[("DATELINE_DB", &db)]);
+    assert!(get(&server.base, "/").body.contains("<title>The Clip Sheet</title>"));
+    assert!(dir.join("from-env.db").is_file(), "DATELINE_DB is honoured");
+    drop(server);
+
+    std::fs::write(dir.join("bad.toml"), "[site]\ntimezone = \"Mars/Olympus\"\n").expect("write");
+    let output = run(&dir, &["--config", "bad.toml", "serve"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("site.timezone"), "{}", stderr(&output));
+    let output = run(&dir, &["serve", "--theme", "no-such-theme", "--listen", "127.0.0.1:0"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--theme no-such-theme: not a directory"), "{}", stderr(&output));
+    let _ = std::fs::remove_dir_all(dir);
+}

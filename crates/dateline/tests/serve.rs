@@ -1,0 +1,71 @@
+//! `dateline serve` and `dateline post new` against each store, over a real socket.
+
+use dateline_testkit::{Db, fresh_postgres, pg_url};
+
+use crate::support::*;
+
+/// The `--db` value for a backend, and what keeps a PostgreSQL schema alive meanwhile.
+async fn database(db: Db, dir: &std::path::Path) -> Option<(String, Option<dateline_testkit::TestStore>)> {
+    match db {
+        Db::Sqlite => Some((format!("sqlite:{}", dir.join("dateline.db").display()), None)),
+        Db::Postgres => {
+            pg_url()?;
+            let test = fresh_postgres().await?;
+            Some((test.url.clone(), Some(test)))
+        }
+    }
+}
+
+pub async fn serve_demo_shows_the_seed_post(db: Db) {
+    let dir = temp_dir();
+    let Some((url, _keep)) = database(db, &dir).await else { return };
+    let server = serve(&dir, &["--demo", "--db", &url], &[]);
+    let home = get(&server.base, "/");
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("<article"), "{}", home.body);
+    let seed = find_seed(&server.base);
+    let page = get(&server.base, &seed);
+    assert_eq!(page.status, 200);
+    let html = scraper::Html::parse_document(&page.body);
+    let select = |s: &str| scraper::Selector::parse(s).expect("selector");
+    let text: String = html.select(&select("main")).flat_map(|m| m.text()).collect();
+    assert!(text.contains("Nora Gamez Torres reports via"));
+    assert!(text.contains("1 thought on “As Biden tries to cozy up"));
+    assert!(text.contains("Comments are closed."));
+    // Enough content for archives, pagination and feeds.
+    assert_eq!(get(&server.base, "/page/2/").status, 200);
+    assert_eq!(get(&server.base, "/category/world/latin-america/").status, 200);
+    assert_eq!(get(&server.base, "/feed/").status, 200);
+    assert_eq!(get(&server.base, "/about/").status, 200);
+    drop(server);
+
+    // A second start with --demo leaves existing content alone.
+    let again = serve(&dir, &["--demo", "--db", &url], &[]);
+    let rss = get(&again.base, "/sitemap.xml").body;
+    assert_eq!(rss.matches("as-biden-tries-to-cozy-up").count(), 1, "demo content was added twice");
+    if db == Db::Sqlite {
+        assert!(dir.join("dateline.db").is_file());
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+pub async fn post_new_prints_id_and_permalink(db: Db) {
+    let dir = temp_dir();
+    let Some((url, _keep)) = database(db, &dir).await else { return };
+    let json = r#"{"title": "Council votes on the harbor budget", "dek": "A line.", "body": "Our *take*.",
+        "source": {"reporter": "Ada Lin", "outlet": "Harbor Ledger", "url": "https://example.com/budget", "excerpt": ["Quoted."]},
+        "published_at": "2024-03-05T10:00:00Z", "tags": ["Budget"], "categories": ["Local/City Hall"]}"#;
+    let output = run(&dir, &["--db", &url, "post", "new", "--json", "-"], Some(json));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (id, permalink) = stdout.trim().split_once('\t').expect("id<TAB>permalink");
+    assert_eq!(id, "1");
+    assert_eq!(permalink, "/2024/03/05/council-votes-on-the-harbor-budget/");
+
+    let server = serve(&dir, &["--db", &url], &[]);
+    let page = get(&server.base, permalink);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Ada Lin reports via <a href=\"https://example.com/budget\""), "{}", page.body);
+    assert_eq!(get(&server.base, "/?p=1").header("location").as_deref(), Some(permalink));
+    let _ = std::fs::remove_dir_all(dir);
+}

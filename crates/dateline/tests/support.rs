@@ -1,0 +1,133 @@
+//! Running the built binary and talking HTTP to it with nothing but a TCP socket.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_dateline");
+
+/// A fresh empty working directory.
+pub fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(dateline_testkit::unique_name("dateline_cli"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    dir
+}
+
+/// `dateline ARGS` in `dir`, with no DATELINE_* variables from the outside.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command.current_dir(dir).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("DATELINE_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+pub fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = command(dir, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dateline");
+    if let Some(mut input) = child.stdin.take() {
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).expect("stdin");
+        }
+    }
+    child.wait_with_output().expect("wait")
+}
+
+/// A running `dateline serve`, stopped on drop.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `dateline serve --listen 127.0.0.1:0 ARGS` and waits for its "serving" line.
+pub fn serve(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let mut command = command(dir, &all);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("serving line");
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    Server { child, base }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.lines().find_map(|l| {
+            let (key, value) = l.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim().to_string())
+        })
+    }
+}
+
+/// One HTTP/1.1 GET over a plain socket (no client library: what goes over the wire is what we assert).
+pub fn get(base: &str, path: &str) -> Reply {
+    let authority = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read");
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
+    Reply { status, headers: head.to_string(), body }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// The seed post's permalink, found the way a reader would: following `/?p=ID`.
+pub fn find_seed(base: &str) -> String {
+    for id in 1..=40 {
+        let reply = get(base, &format!("/?p={id}"));
+        if let Some(location) = reply.header("location") {
+            if location.contains("as-biden-tries-to-cozy-up") {
+                return location;
+            }
+        }
+    }
+    panic!("seed post not found");
+}

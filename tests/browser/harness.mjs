@@ -1,0 +1,48 @@
+// Shared by the browser tests: start the built `dateline` binary on a free port with a
+// fresh SQLite store, and launch Debian's headless Chromium through playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const fixtures = join(root, '..', 'shared', 'fixtures');
+export const screenshots = join(root, 'tests', 'browser', 'screenshots');
+const binary = process.env.DATELINE_BIN ?? join(root, 'target', 'debug', 'dateline');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** Starts `dateline serve` with the given arguments; resolves to { base, stop }. */
+export async function startServer(args = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'dateline-browser-'));
+  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--db', `sqlite:${join(dir, 'dateline.db')}`, ...args], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const base = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`dateline exited with ${code} before serving`)));
+    lines.once('line', (line) => {
+      const url = line.split(/\s+/).find((w) => w.startsWith('http://'));
+      url ? resolve(url.replace(/\/$/, '')) : reject(new Error(`no address in: ${line}`));
+    });
+  });
+  return { base, dir, stop: () => child.kill() };
+}
+
+/** Launches headless Chromium with the flags this closed network needs. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export function screenshotPath(name) {
+  mkdirSync(screenshots, { recursive: true });
+  return join(screenshots, name);
+}
