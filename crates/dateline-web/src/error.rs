@@ -15,6 +15,9 @@ pub enum AppError {
     /// 404: no such page, post, archive or asset.
     #[error("not found")]
     NotFound,
+    /// 405: reading pages only answers GET and HEAD.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// 500: something broke on our side; the text is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -39,6 +42,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, detail) = match self {
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
+            AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
             AppError::Internal(detail) => (StatusCode::INTERNAL_SERVER_ERROR, Some(detail)),
         };
         let mut response = status.into_response();

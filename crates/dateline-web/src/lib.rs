@@ -81,6 +81,7 @@ pub fn app(state: AppState) -> axum::Router {
         .layer(axum::middleware::from_fn_with_state(state, error::render_error_pages))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
         .layer(security::headers())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
 }
 

@@ -94,6 +94,7 @@ impl Templates {
     pub fn error_page(&self, site: &Site, status: StatusCode) -> String {
         let (heading, message) = match status {
             StatusCode::NOT_FOUND => ("Page not found", "Nothing lives at this address. Try the home page or the archives."),
+            StatusCode::METHOD_NOT_ALLOWED => ("Method not allowed", "This address can only be read."),
             _ => ("Something went wrong", "The page could not be shown. Please try again in a moment."),
         };
         let ctx = context! {

@@ -285,6 +285,8 @@ pub async fn not_found_page_and_security_headers(db: Db) {
     let html = response.html();
     assert_eq!(text(&html, "h1"), "Page not found");
     assert_eq!(attr(&html, "meta[name=robots]", "content"), "noindex");
+    let post = app.send(axum::http::Request::post("/").body(axum::body::Body::from("x=1")).expect("request")).await;
+    assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED, "pages are read-only");
     let home = app.get("/").await;
     assert!(home.header("content-security-policy").contains("default-src 'self'"));
     assert_eq!(home.header("x-content-type-options"), "nosniff");

@@ -97,7 +97,13 @@ impl TestApp {
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {
-        let request = Request::get(uri).body(Body::empty()).expect("request");
+        self.send(Request::get(uri).body(Body::empty()).expect("request")).await
+    }
+
+    /// Sends any request through the router, as a client on 192.0.2.10 would.
+    pub async fn send(&self, mut request: Request<Body>) -> TestResponse {
+        let peer: std::net::SocketAddr = ([192, 0, 2, 10], 40000).into();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
         let response = self.router.clone().oneshot(request).await.expect("response");
         let status = response.status();
         let headers = response.headers().clone();

@@ -100,12 +100,30 @@ async fn serve(db: &str, config: dateline_core::Config, args: ServeArgs) -> Resu
     let options = dateline_web::WebOptions { config, fallback_base_url: format!("http://{address}"), theme_dir: args.theme };
     let state = dateline_web::AppState::new(store.clone() as Arc<dyn Store>, options).map_err(usage)?;
     println!("Dateline is serving {} on http://{address}/ (store: {})", state.site.config.site.title, store.backend_name());
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    dateline_web::serve(listener, state, shutdown).await?;
+    dateline_web::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what service managers send), so in-flight
+/// requests finish before the process exits.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 
 async fn post_new(db: &str, config: dateline_core::Config, json: &std::path::Path) -> Result<(), Failure> {
     let text = settings::read_input(json).map_err(usage)?;

@@ -42,9 +42,13 @@ struct Listing {
 
 pub(crate) async fn content(
     State(state): State<AppState>,
+    method: axum::http::Method,
     OriginalUri(uri): OriginalUri,
     Query(query): Query<RootQuery>,
 ) -> Result<Response, AppError> {
+    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
+        return Err(AppError::MethodNotAllowed);
+    }
     let path = uri.path();
     if path == "/" {
         if let Some(id) = &query.p {
