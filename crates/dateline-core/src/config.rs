@@ -20,6 +20,112 @@ pub enum ConfigError {
 pub struct Config {
     /// What the site is called and how its pages are addressed and paginated.
     pub site: SiteSettings,
+    /// Who may comment and how comments are moderated, as WordPress's Discussion settings.
+    pub discussion: DiscussionSettings,
+    /// Outgoing mail for notifications; none are sent while this is absent.
+    pub smtp: Option<SmtpSettings>,
+    /// How the server sits on the network.
+    pub server: ServerSettings,
+}
+
+/// The `[discussion]` table. Defaults are WordPress's.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscussionSettings {
+    /// Close comments on posts older than `close_after_days` (decided at request time).
+    pub close_old_posts: bool,
+    /// Age in days after which comments close when `close_old_posts` is on.
+    pub close_after_days: u32,
+    /// Commenters must give a name and an email address.
+    pub require_name_email: bool,
+    /// Every comment waits for a moderator.
+    pub moderate_all: bool,
+    /// A commenter's comment waits unless they have an approved comment already.
+    pub require_prior_approval: bool,
+    /// A comment with this many links or more waits for a moderator (0 turns the rule off).
+    pub hold_link_count: u32,
+    /// A comment containing any of these (in its text, name, email, URL or IP) waits.
+    pub moderation_words: Vec<String>,
+    /// A comment containing any of these goes to spam.
+    pub disallowed_words: Vec<String>,
+    /// How deep replies may nest (1 means no replies).
+    pub thread_depth: u32,
+    /// Top-level comments per page; 0 shows all on one page.
+    pub comments_per_page: u32,
+    /// "oldest" or "newest" first.
+    pub comment_order: CommentOrder,
+    /// The longest comment accepted, in characters.
+    pub max_comment_length: u32,
+    /// A form sent back sooner than this after it was shown is treated as a bot's.
+    pub min_submit_seconds: u32,
+    /// Comments one address may post per `rate_limit_window_seconds` (0 turns the limit off).
+    pub rate_limit_count: u32,
+    pub rate_limit_window_seconds: u32,
+    /// A spam score (0 to 1) at or above this sends a comment to spam.
+    pub spam_threshold: f64,
+    /// A spam score at or above this (and below `spam_threshold`) holds a comment.
+    pub hold_threshold: f64,
+    /// Addresses told about comments waiting for moderation.
+    pub notify_moderators: Vec<String>,
+}
+
+/// Order of comments on a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentOrder {
+    Oldest,
+    Newest,
+}
+
+impl Default for DiscussionSettings {
+    fn default() -> Self {
+        DiscussionSettings {
+            close_old_posts: false,
+            close_after_days: 14,
+            require_name_email: true,
+            moderate_all: false,
+            require_prior_approval: true,
+            hold_link_count: 2,
+            moderation_words: Vec::new(),
+            disallowed_words: Vec::new(),
+            thread_depth: 5,
+            comments_per_page: 50,
+            comment_order: CommentOrder::Oldest,
+            max_comment_length: 5000,
+            min_submit_seconds: 3,
+            rate_limit_count: 5,
+            rate_limit_window_seconds: 60,
+            spam_threshold: 0.9,
+            hold_threshold: 0.6,
+            notify_moderators: Vec::new(),
+        }
+    }
+}
+
+/// The `[smtp]` table: where notification mail goes out.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// The From address, e.g. "The Daily Clip <blog@example.org>".
+    pub from: String,
+    pub username: Option<String>,
+    /// Never logged.
+    pub password: Option<String>,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+
+/// The `[server]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 /// The `[site]` table.
@@ -56,7 +162,12 @@ impl Default for SiteSettings {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { site: SiteSettings::default() }
+        Config {
+            site: SiteSettings::default(),
+            discussion: DiscussionSettings::default(),
+            smtp: None,
+            server: ServerSettings::default(),
+        }
     }
 }
 
@@ -80,10 +191,14 @@ impl Config {
         })
     }
 
-    /// A config for tests: defaults with a fixed base URL.
+    /// A config for tests: defaults with a fixed base URL, and none of the timing rules
+    /// (minimum time to submit, rate limit) that would make tests wait.
     pub fn for_test() -> Config {
         let mut config = Config::default();
         config.site.base_url = Some("http://dateline.test".into());
+        config.discussion.min_submit_seconds = 0;
+        config.discussion.rate_limit_count = 0;
+        config.discussion.require_prior_approval = false;
         config
     }
 
@@ -103,6 +218,22 @@ impl Config {
             key: "site.timezone",
             reason: format!("{:?} is not a known IANA time zone ({e})", site.timezone),
         })?;
+        let discussion = &self.discussion;
+        if discussion.thread_depth == 0 || discussion.thread_depth > 10 {
+            return Err(ConfigError::Invalid {
+                key: "discussion.thread_depth",
+                reason: format!("{} is not between 1 and 10", discussion.thread_depth),
+            });
+        }
+        if !(0.0..=1.0).contains(&discussion.spam_threshold) || !(0.0..=discussion.spam_threshold).contains(&discussion.hold_threshold) {
+            return Err(ConfigError::Invalid {
+                key: "discussion.hold_threshold",
+                reason: "thresholds must satisfy 0 <= hold_threshold <= spam_threshold <= 1".into(),
+            });
+        }
+        if discussion.max_comment_length == 0 {
+            return Err(ConfigError::Invalid { key: "discussion.max_comment_length", reason: "must be at least 1".into() });
+        }
         if let Some(url) = &site.base_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {

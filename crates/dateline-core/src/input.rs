@@ -265,10 +265,15 @@ impl CommentInput {
             Some(p) => return Err(invalid(field("parent"), format!("{p} is not the position (1-based) of an earlier comment"))),
         };
         Ok(NewComment {
+            kind: CommentKind::Comment,
             author_name: clean(self.author),
             author_email: clean(self.email),
             author_url: url,
             author_ip: None,
+            user_agent: None,
+            moderation_reason: None,
+            spam_score: None,
+            notify: false,
             body: self.body.trim().to_string(),
             status: parse_enum(&field("status"), self.status.as_deref(), CommentStatus::Approved, CommentStatus::parse, CommentStatus::expected())?,
             created_at: parse_time(&field("published_at"), self.published_at.as_deref(), post_published_at)?,

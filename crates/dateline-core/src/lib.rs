@@ -6,11 +6,14 @@
 //! else depends on it, so a change here rebuilds the world; keep it to types and rules.
 
 pub mod config;
+pub mod discussion;
+pub mod mail;
 pub mod input;
 pub mod model;
 pub mod slug;
+pub mod spam;
 pub mod store;
 
 pub use config::{Config, ConfigError};
 pub use model::*;
-pub use store::{Page, PostFilter, PostQuery, Store, StoreError};
+pub use store::{CommentQuery, Page, PostFilter, PostQuery, Store, StoreError};

@@ -73,6 +73,17 @@ text_enum! {
 }
 
 text_enum! {
+    /// What kind of response a comment is. Pingbacks and trackbacks come from other sites;
+    /// `note` is a block-editor note, kept but never shown publicly.
+    CommentKind { Comment = "comment", Pingback = "pingback", Trackback = "trackback", Note = "note" }
+}
+
+text_enum! {
+    /// What the spam filter was taught a comment is.
+    SpamLabel { Spam = "spam", Ham = "ham" }
+}
+
+text_enum! {
     /// The two taxonomies: hierarchical categories and flat tags.
     Taxonomy { Category = "category", Tag = "tag" }
 }
@@ -165,19 +176,28 @@ impl Post {
 }
 
 /// A reader comment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comment {
     pub id: CommentId,
     pub post_id: PostId,
     pub parent_id: Option<CommentId>,
+    pub kind: CommentKind,
     /// `None` when the commenter gave no name (shown without a name, as on the seed page).
     pub author_name: Option<String>,
     pub author_email: Option<String>,
     pub author_url: Option<String>,
     pub author_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The comment as written (a small Markdown subset, rendered when shown).
     pub body: String,
     pub status: CommentStatus,
     pub created_at: Timestamp,
+    /// Why the comment was held or marked spam, in words a moderator can act on.
+    pub moderation_reason: Option<String>,
+    /// The spam filter's probability that this is spam, when it was scored.
+    pub spam_score: Option<f64>,
+    /// The commenter asked to be told by email about replies.
+    pub notify: bool,
 }
 
 /// A post to create, already validated and rendered (see [`crate::input`]).
@@ -204,15 +224,20 @@ pub struct NewPost {
 }
 
 /// A comment to create with a new post, or on its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewComment {
+    pub kind: CommentKind,
     pub author_name: Option<String>,
     pub author_email: Option<String>,
     pub author_url: Option<String>,
     pub author_ip: Option<String>,
+    pub user_agent: Option<String>,
     pub body: String,
     pub status: CommentStatus,
     pub created_at: Timestamp,
+    pub moderation_reason: Option<String>,
+    pub spam_score: Option<f64>,
+    pub notify: bool,
     /// With a new post: 0-based position of the parent in the same list.
     pub parent_index: Option<usize>,
 }

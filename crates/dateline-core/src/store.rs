@@ -51,6 +51,16 @@ pub struct PostQuery {
     pub sticky_first: bool,
 }
 
+/// Which comments a moderation list or comment feed wants, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentQuery {
+    pub status: Option<CommentStatus>,
+    pub post: Option<PostId>,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
 /// One page of results and the total across all pages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
@@ -103,4 +113,36 @@ pub trait Store: Send + Sync + 'static {
     /// Adds one comment to an existing post.
     async fn create_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment)
         -> StoreResult<Comment>;
+
+    /// One comment, whatever its status.
+    async fn comment_by_id(&self, id: CommentId) -> StoreResult<Option<Comment>>;
+
+    /// Comments across the site (or one post), newest first.
+    async fn list_comments(&self, query: &CommentQuery) -> StoreResult<Page<Comment>>;
+
+    /// How many comments have each status.
+    async fn comment_counts(&self) -> StoreResult<Vec<(CommentStatus, i64)>>;
+
+    /// Moves a comment to `status`; returns it as it was before.
+    async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> StoreResult<Comment>;
+
+    /// Whether this commenter (by email, else by name) has an approved comment already.
+    async fn has_approved_comment(&self, email: Option<&str>, name: Option<&str>) -> StoreResult<bool>;
+
+    /// Whether the same commenter already said exactly this on this post (trash aside).
+    async fn is_duplicate_comment(&self, post: PostId, email: Option<&str>, name: Option<&str>, body: &str) -> StoreResult<bool>;
+
+    /// Stops reply notifications for a comment's author; false when already stopped.
+    async fn unsubscribe_comment(&self, id: CommentId) -> StoreResult<bool>;
+
+    /// An instance-wide setting, set to `init` the first time it is asked for. Every instance
+    /// sharing the database sees the same value (used for signing secrets).
+    async fn setting_or_init(&self, name: &str, init: &str) -> StoreResult<String>;
+
+    /// Learned spam-filter counts for these tokens, plus `spam::DOCUMENTS`.
+    async fn spam_counts(&self, tokens: &[String]) -> StoreResult<std::collections::HashMap<String, crate::spam::Counts>>;
+
+    /// Teaches the filter that a comment (with these tokens) is `label`, in one transaction:
+    /// a comment taught before is untaught first, so relabelling never counts twice.
+    async fn train_comment(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()>;
 }

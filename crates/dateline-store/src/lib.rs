@@ -10,6 +10,7 @@
 //!
 //! Must not depend on the web layer or the renderer.
 
+mod comments;
 mod connect;
 mod error;
 mod migrate;

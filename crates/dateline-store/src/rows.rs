@@ -90,20 +90,25 @@ pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
     })
 }
 
-pub(crate) const COMMENT_COLUMNS: &str =
-    "c.id, c.post_id, c.parent_id, c.author_name, c.author_email, c.author_url, c.author_ip, c.body, c.status, c.created_at";
+pub(crate) const COMMENT_COLUMNS: &str = "c.id, c.post_id, c.parent_id, c.kind, c.author_name, c.author_email, c.author_url, \
+    c.author_ip, c.user_agent, c.body, c.status, c.created_at, c.moderation_reason, c.spam_score, c.notify";
 
 pub(crate) fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
     Ok(Comment {
         id: row.try_get("id")?,
         post_id: row.try_get("post_id")?,
         parent_id: row.try_get("parent_id")?,
+        kind: parse_text(row, "kind", CommentKind::parse)?,
         author_name: row.try_get("author_name")?,
         author_email: row.try_get("author_email")?,
         author_url: row.try_get("author_url")?,
         author_ip: row.try_get("author_ip")?,
+        user_agent: row.try_get("user_agent")?,
         body: row.try_get("body")?,
         status: parse_text(row, "status", CommentStatus::parse)?,
         created_at: time(row.try_get("created_at")?),
+        moderation_reason: row.try_get("moderation_reason")?,
+        spam_score: row.try_get("spam_score")?,
+        notify: row.try_get::<i64, _>("notify")? != 0,
     })
 }

@@ -9,6 +9,7 @@ use sqlx::Any;
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
     Int(i64),
+    Float(f64),
     Text(String),
 }
 
@@ -45,6 +46,22 @@ impl Sql {
         self.arg(Arg::Text(value.to_string()))
     }
 
+    /// Appends a placeholder for the text, or `NULL`.
+    pub(crate) fn opt_text(&mut self, value: Option<&str>) -> &mut Sql {
+        match value {
+            Some(v) => self.text(v),
+            None => self.push("NULL"),
+        }
+    }
+
+    /// Appends a placeholder for the integer, or `NULL`.
+    pub(crate) fn opt_int(&mut self, value: Option<i64>) -> &mut Sql {
+        match value {
+            Some(v) => self.int(v),
+            None => self.push("NULL"),
+        }
+    }
+
     /// Appends `(p1, p2, …)` for a list of ids; `(NULL)` for an empty list matches nothing.
     pub(crate) fn int_list(&mut self, values: &[i64]) -> &mut Sql {
         if values.is_empty() {
@@ -60,12 +77,28 @@ impl Sql {
         self.push(")")
     }
 
+    /// Appends `(p1, p2, …)` for a list of texts; `(NULL)` for an empty list matches nothing.
+    pub(crate) fn text_list(&mut self, values: &[String]) -> &mut Sql {
+        if values.is_empty() {
+            return self.push("(NULL)");
+        }
+        self.push("(");
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.text(value);
+        }
+        self.push(")")
+    }
+
     /// The query, ready to run.
     pub(crate) fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
         let mut query = sqlx::query(&self.text);
         for arg in &self.args {
             query = match arg {
                 Arg::Int(v) => query.bind(*v),
+                Arg::Float(v) => query.bind(*v),
                 Arg::Text(v) => query.bind(v.as_str()),
             };
         }

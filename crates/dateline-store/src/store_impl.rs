@@ -153,4 +153,44 @@ impl Store for SqlStore {
     async fn create_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment) -> StoreResult<Comment> {
         self.insert_comment(post, parent, comment).await
     }
+
+    async fn comment_by_id(&self, id: CommentId) -> StoreResult<Option<Comment>> {
+        self.comment_by_id_impl(id).await
+    }
+
+    async fn list_comments(&self, query: &CommentQuery) -> StoreResult<Page<Comment>> {
+        self.list_comments_impl(query).await
+    }
+
+    async fn comment_counts(&self) -> StoreResult<Vec<(CommentStatus, i64)>> {
+        self.comment_counts_impl().await
+    }
+
+    async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> StoreResult<Comment> {
+        self.set_comment_status_impl(id, status).await
+    }
+
+    async fn has_approved_comment(&self, email: Option<&str>, name: Option<&str>) -> StoreResult<bool> {
+        self.has_approved_comment_impl(email, name).await
+    }
+
+    async fn is_duplicate_comment(&self, post: PostId, email: Option<&str>, name: Option<&str>, body: &str) -> StoreResult<bool> {
+        self.is_duplicate_comment_impl(post, email, name, body).await
+    }
+
+    async fn unsubscribe_comment(&self, id: CommentId) -> StoreResult<bool> {
+        self.unsubscribe_comment_impl(id).await
+    }
+
+    async fn setting_or_init(&self, name: &str, init: &str) -> StoreResult<String> {
+        self.setting_or_init_impl(name, init).await
+    }
+
+    async fn spam_counts(&self, tokens: &[String]) -> StoreResult<std::collections::HashMap<String, dateline_core::spam::Counts>> {
+        self.spam_counts_impl(tokens).await
+    }
+
+    async fn train_comment(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()> {
+        self.train_comment_impl(id, tokens, label).await
+    }
 }

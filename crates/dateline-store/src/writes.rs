@@ -60,36 +60,27 @@ async fn ensure_term(conn: &mut AnyConnection, taxonomy: Taxonomy, name: &str, p
     }
     let slug = unique_slug(conn, "terms", Some(taxonomy), &slugify(name)).await?;
     let mut insert = Sql::new("INSERT INTO terms (taxonomy, name, slug, description, parent_id) VALUES (");
-    insert.text(taxonomy.as_str()).push(", ").text(name).push(", ").text(&slug).push(", '', ");
-    match parent {
-        Some(parent) => insert.int(parent),
-        None => insert.push("NULL"),
-    };
+    insert.text(taxonomy.as_str()).push(", ").text(name).push(", ").text(&slug).push(", '', ").opt_int(parent);
     insert.push(") RETURNING id");
     insert.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()
 }
 
-fn optional_text(sql: &mut Sql, value: Option<&str>) {
-    match value {
-        Some(v) => sql.text(v),
-        None => sql.push("NULL"),
-    };
-}
-
-async fn insert_comment_row(conn: &mut AnyConnection, post: PostId, parent: Option<CommentId>, comment: &NewComment) -> StoreResult<Comment> {
+pub(crate) async fn insert_comment_row(conn: &mut AnyConnection, post: PostId, parent: Option<CommentId>, comment: &NewComment) -> StoreResult<Comment> {
     let mut sql = Sql::new(
-        "INSERT INTO comments (post_id, parent_id, author_name, author_email, author_url, author_ip, body, status, created_at) VALUES (",
+        "INSERT INTO comments (post_id, parent_id, kind, author_name, author_email, author_url, author_ip, user_agent, body, \
+         status, created_at, moderation_reason, spam_score, notify) VALUES (",
     );
-    sql.int(post).push(", ");
-    match parent {
-        Some(parent) => sql.int(parent),
-        None => sql.push("NULL"),
-    };
-    for value in [&comment.author_name, &comment.author_email, &comment.author_url, &comment.author_ip] {
-        sql.push(", ");
-        optional_text(&mut sql, value.as_deref());
+    sql.int(post).push(", ").opt_int(parent).push(", ").text(comment.kind.as_str());
+    for value in [&comment.author_name, &comment.author_email, &comment.author_url, &comment.author_ip, &comment.user_agent] {
+        sql.push(", ").opt_text(value.as_deref());
     }
     sql.push(", ").text(&comment.body).push(", ").text(comment.status.as_str()).push(", ").int(comment.created_at.as_second());
+    sql.push(", ").opt_text(comment.moderation_reason.as_deref()).push(", ");
+    match comment.spam_score {
+        Some(score) => sql.arg(crate::sql::Arg::Float(score)),
+        None => sql.push("NULL"),
+    };
+    sql.push(", ").int(i64::from(comment.notify));
     sql.push(&format!(") RETURNING {}", COMMENT_COLUMNS.replace("c.", "")));
     let row = sql.query().fetch_one(&mut *conn).await.store_err()?;
     rows::comment(&row).store_err()
@@ -116,13 +107,12 @@ impl SqlStore {
              source_continue_text) VALUES (",
         );
         sql.text(post.kind.as_str()).push(", ").text(&post.title).push(", ").text(&slug).push(", ");
-        optional_text(&mut sql, post.dek.as_deref());
+        sql.opt_text(post.dek.as_deref());
         sql.push(", ").text(&post.body_source).push(", ").text(&post.body_html).push(", ").text(post.status.as_str());
         sql.push(", ").int(post.published_at.as_second()).push(", ").int(now.as_second()).push(", ").int(now.as_second());
         sql.push(", ").int(author).push(", ").int(i64::from(post.sticky)).push(", ").text(post.discussion.as_str());
         for value in [&source.reporter, &source.outlet, &source.url, &source.headline, &excerpt, &source.continue_reading_text] {
-            sql.push(", ");
-            optional_text(&mut sql, value.as_deref());
+            sql.push(", ").opt_text(value.as_deref());
         }
         sql.push(") RETURNING id");
         let id: i64 = sql.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()?;

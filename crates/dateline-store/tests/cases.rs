@@ -31,13 +31,18 @@ fn new_post(title: &str, published_at: &str) -> NewPost {
 
 fn comment(body: &str, status: CommentStatus, parent_index: Option<usize>) -> NewComment {
     NewComment {
+        kind: CommentKind::Comment,
         author_name: Some("Reader".into()),
         author_email: Some("reader@example.org".into()),
         author_url: None,
         author_ip: Some("192.0.2.1".into()),
+        user_agent: Some("Test/1.0".into()),
         body: body.into(),
         status,
         created_at: at("2024-05-02T10:00:00Z"),
+        moderation_reason: None,
+        spam_score: None,
+        notify: false,
         parent_index,
     }
 }
@@ -269,4 +274,59 @@ pub async fn failed_post_leaves_nothing_behind(db: Db) {
     store.create_post(post).await.expect_err("must fail");
     assert!(store.is_empty().await.expect("empty"));
     assert!(store.terms(Taxonomy::Tag).await.expect("tags").is_empty(), "the tag must be rolled back too");
+}
+
+pub async fn comment_moderation_round_trips(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let post = store.create_post(new_post("Discussed", "2024-05-01T00:00:00Z")).await.expect("post");
+    let mut held = comment("Buy now", CommentStatus::Pending, None);
+    held.moderation_reason = Some("2 links (comments with 2 or more are held)".into());
+    held.spam_score = Some(0.75);
+    held.notify = true;
+    held.author_email = Some("Held@Example.org".into());
+    let held = store.create_comment(post.id, None, held).await.expect("held");
+    assert_eq!(held.moderation_reason.as_deref(), Some("2 links (comments with 2 or more are held)"));
+    assert_eq!(held.spam_score, Some(0.75));
+    assert!(held.notify);
+    assert_eq!(store.comment_by_id(held.id).await.expect("read"), Some(held.clone()));
+
+    let pending = store.list_comments(&CommentQuery { status: Some(CommentStatus::Pending), post: None, page: 1, per_page: 10 }).await.expect("list");
+    assert_eq!((pending.total, pending.items[0].id), (1, held.id));
+    assert!(!store.has_approved_comment(Some("held@example.org"), None).await.expect("prior"));
+    let before = store.set_comment_status(held.id, CommentStatus::Approved).await.expect("approve");
+    assert_eq!(before.status, CommentStatus::Pending);
+    assert!(store.has_approved_comment(Some("held@example.org"), None).await.expect("prior"), "email matches case-insensitively");
+    let counts = store.comment_counts().await.expect("counts");
+    assert!(counts.contains(&(CommentStatus::Approved, 1)) && counts.contains(&(CommentStatus::Pending, 0)), "{counts:?}");
+    assert!(store.is_duplicate_comment(post.id, Some("held@example.org"), None, "Buy now").await.expect("dup"));
+    assert!(!store.is_duplicate_comment(post.id, Some("held@example.org"), None, "Something else").await.expect("dup"));
+    assert!(store.unsubscribe_comment(held.id).await.expect("unsubscribe"));
+    assert!(!store.unsubscribe_comment(held.id).await.expect("again"), "already unsubscribed");
+    assert!(matches!(store.set_comment_status(9_999, CommentStatus::Spam).await, Err(StoreError::NotFound(_))));
+}
+
+pub async fn settings_are_initialised_once(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    assert_eq!(store.setting_or_init("secret", "first").await.expect("init"), "first");
+    assert_eq!(store.setting_or_init("secret", "second").await.expect("read"), "first");
+}
+
+pub async fn spam_training_counts_once_and_relabels(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut post = new_post("Spammed", "2024-05-01T00:00:00Z");
+    post.comments = vec![comment("casino", CommentStatus::Pending, None)];
+    let post = store.create_post(post).await.expect("post");
+    let id = store.comments_for_post(post.id, CommentStatus::Pending).await.expect("list")[0].id;
+    let tokens = vec!["casino".to_string(), "links:0".to_string()];
+    store.train_comment(id, &tokens, SpamLabel::Spam).await.expect("train");
+    store.train_comment(id, &tokens, SpamLabel::Spam).await.expect("train again");
+    let counts = store.spam_counts(&tokens).await.expect("counts");
+    assert_eq!(counts["casino"], dateline_core::spam::Counts { spam: 1, ham: 0 });
+    assert_eq!(counts[dateline_core::spam::DOCUMENTS], dateline_core::spam::Counts { spam: 1, ham: 0 });
+    store.train_comment(id, &tokens, SpamLabel::Ham).await.expect("relabel");
+    let counts = store.spam_counts(&tokens).await.expect("counts");
+    assert_eq!(counts["casino"], dateline_core::spam::Counts { spam: 0, ham: 1 });
 }

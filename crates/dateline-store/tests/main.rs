@@ -14,6 +14,9 @@ dateline_testkit::store_cases!(crate::cases:
     only_approved_comments_are_counted,
     comment_parent_must_belong_to_the_post,
     failed_post_leaves_nothing_behind,
+    comment_moderation_round_trips,
+    settings_are_initialised_once,
+    spam_training_counts_once_and_relabels,
 );
 
 #[test]

@@ -1,0 +1,176 @@
+//! Comment moderation and the spam filter's memory.
+
+use std::collections::HashMap;
+
+use dateline_core::spam::{Counts, DOCUMENTS};
+use dateline_core::store::StoreResult;
+use dateline_core::*;
+use sqlx::{AnyConnection, Row};
+
+use crate::connect::{Backend, SqlStore};
+use crate::error::OrStoreError;
+use crate::rows::{self, COMMENT_COLUMNS};
+use crate::sql::Sql;
+
+/// Adds `delta` documents of `label` to each token (and to the document total).
+async fn add_counts(conn: &mut AnyConnection, tokens: &[String], label: SpamLabel, delta: i64) -> StoreResult<()> {
+    let column = match label {
+        SpamLabel::Spam => "spam",
+        SpamLabel::Ham => "ham",
+    };
+    for token in tokens.iter().map(String::as_str).chain([DOCUMENTS]) {
+        // The same upsert in both dialects.
+        let mut sql = Sql::new(&format!("INSERT INTO spam_tokens (token, {column}) VALUES ("));
+        sql.text(token).push(", ").int(delta.max(0));
+        sql.push(&format!(") ON CONFLICT (token) DO UPDATE SET {column} = spam_tokens.{column} + ")).int(delta);
+        sql.query().execute(&mut *conn).await.store_err()?;
+    }
+    Ok(())
+}
+
+impl SqlStore {
+    pub(crate) async fn comment_by_id_impl(&self, id: CommentId) -> StoreResult<Option<Comment>> {
+        let mut sql = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.id = "));
+        sql.int(id);
+        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        row.as_ref().map(rows::comment).transpose().store_err()
+    }
+
+    pub(crate) async fn list_comments_impl(&self, query: &CommentQuery) -> StoreResult<Page<Comment>> {
+        let filter = |sql: &mut Sql| {
+            sql.push(" WHERE 1 = 1");
+            if let Some(status) = query.status {
+                sql.push(" AND c.status = ").text(status.as_str());
+            }
+            if let Some(post) = query.post {
+                sql.push(" AND c.post_id = ").int(post);
+            }
+        };
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM comments c");
+        filter(&mut count);
+        let total: i64 = count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
+        let per_page = i64::from(query.per_page.max(1));
+        let mut sql = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c"));
+        filter(&mut sql);
+        sql.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ").int(per_page);
+        sql.push(" OFFSET ").int(i64::from(query.page.max(1) - 1) * per_page);
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let items = rows.iter().map(rows::comment).collect::<Result<_, _>>().store_err()?;
+        Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
+    }
+
+    pub(crate) async fn comment_counts_impl(&self) -> StoreResult<Vec<(CommentStatus, i64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM comments GROUP BY status").fetch_all(&self.pool).await.store_err()?;
+        let mut counts: Vec<(CommentStatus, i64)> = CommentStatus::ALL.iter().map(|s| (*s, 0)).collect();
+        for row in rows {
+            let status: String = row.try_get("status").store_err()?;
+            let n: i64 = row.try_get("n").store_err()?;
+            if let Some(entry) = counts.iter_mut().find(|(s, _)| s.as_str() == status) {
+                entry.1 = n;
+            }
+        }
+        Ok(counts)
+    }
+
+    pub(crate) async fn set_comment_status_impl(&self, id: CommentId, status: CommentStatus) -> StoreResult<Comment> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let mut find = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.id = "));
+        find.int(id);
+        let before = match find.query().fetch_optional(&mut *tx).await.store_err()? {
+            Some(row) => rows::comment(&row).store_err()?,
+            None => return Err(StoreError::NotFound(format!("comment {id}"))),
+        };
+        let mut update = Sql::new("UPDATE comments SET status = ");
+        update.text(status.as_str()).push(" WHERE id = ").int(id);
+        update.query().execute(&mut *tx).await.store_err()?;
+        tx.commit().await.store_err()?;
+        Ok(before)
+    }
+
+    pub(crate) async fn has_approved_comment_impl(&self, email: Option<&str>, name: Option<&str>) -> StoreResult<bool> {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM comments WHERE status = 'approved' AND ");
+        match (email, name) {
+            (Some(email), _) => sql.push("lower(author_email) = lower(").text(email).push(")"),
+            (None, Some(name)) => sql.push("author_email IS NULL AND author_name = ").text(name),
+            (None, None) => return Ok(false),
+        };
+        let n: i64 = sql.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
+        Ok(n > 0)
+    }
+
+    pub(crate) async fn is_duplicate_comment_impl(&self, post: PostId, email: Option<&str>, name: Option<&str>, body: &str) -> StoreResult<bool> {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM comments WHERE status <> 'trash' AND post_id = ");
+        sql.int(post).push(" AND body = ").text(body);
+        match (email, name) {
+            (Some(email), _) => sql.push(" AND lower(author_email) = lower(").text(email).push(")"),
+            (None, Some(name)) => sql.push(" AND author_name = ").text(name),
+            (None, None) => sql.push(" AND author_name IS NULL AND author_email IS NULL"),
+        };
+        let n: i64 = sql.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
+        Ok(n > 0)
+    }
+
+    pub(crate) async fn unsubscribe_comment_impl(&self, id: CommentId) -> StoreResult<bool> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let mut sql = Sql::new("UPDATE comments SET notify = 0 WHERE notify = 1 AND id = ");
+        sql.int(id);
+        let changed = sql.query().execute(&mut *tx).await.store_err()?.rows_affected();
+        tx.commit().await.store_err()?;
+        Ok(changed > 0)
+    }
+
+    pub(crate) async fn setting_or_init_impl(&self, name: &str, init: &str) -> StoreResult<String> {
+        {
+            let (_gate, mut tx) = self.begin_write().await.store_err()?;
+            // First writer wins; every later caller (on any instance) reads its value.
+            let mut insert = Sql::new("INSERT INTO settings (name, value) VALUES (");
+            insert.text(name).push(", ").text(init).push(") ON CONFLICT (name) DO NOTHING");
+            insert.query().execute(&mut *tx).await.store_err()?;
+            tx.commit().await.store_err()?;
+        }
+        let mut select = Sql::new("SELECT value FROM settings WHERE name = ");
+        select.text(name);
+        select.query().fetch_one(&self.pool).await.store_err()?.try_get("value").store_err()
+    }
+
+    pub(crate) async fn spam_counts_impl(&self, tokens: &[String]) -> StoreResult<HashMap<String, Counts>> {
+        let mut all: Vec<String> = tokens.to_vec();
+        all.push(DOCUMENTS.to_string());
+        let mut sql = Sql::new("SELECT token, spam, ham FROM spam_tokens WHERE token IN ");
+        sql.text_list(&all);
+        let mut counts = HashMap::new();
+        for row in sql.query().fetch_all(&self.pool).await.store_err()? {
+            let token: String = row.try_get("token").store_err()?;
+            counts.insert(token, Counts { spam: row.try_get("spam").store_err()?, ham: row.try_get("ham").store_err()? });
+        }
+        Ok(counts)
+    }
+
+    pub(crate) async fn train_comment_impl(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let conn: &mut AnyConnection = &mut tx;
+        let mut find = Sql::new("SELECT trained_as FROM comments WHERE id = ");
+        find.int(id);
+        if self.backend == Backend::Postgres {
+            // Two moderators relabelling at once must not both untrain the old label.
+            find.push(" FOR UPDATE");
+        }
+        let Some(row) = find.query().fetch_optional(&mut *conn).await.store_err()? else {
+            return Err(StoreError::NotFound(format!("comment {id}")));
+        };
+        let previous: Option<String> = row.try_get("trained_as").store_err()?;
+        let previous = previous.as_deref().and_then(SpamLabel::parse);
+        if previous == Some(label) {
+            return Ok(());
+        }
+        if let Some(previous) = previous {
+            add_counts(conn, tokens, previous, -1).await?;
+        }
+        add_counts(conn, tokens, label, 1).await?;
+        let mut mark = Sql::new("UPDATE comments SET trained_as = ");
+        mark.text(label.as_str()).push(" WHERE id = ").int(id);
+        mark.query().execute(&mut *conn).await.store_err()?;
+        tx.commit().await.store_err()?;
+        Ok(())
+    }
+}
