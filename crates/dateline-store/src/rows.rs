@@ -21,7 +21,7 @@ pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.b
     p.source_headline, p.source_excerpt, p.source_continue_text, \
     u.id AS author_id, u.login AS author_login, u.display_name AS author_display_name, u.slug AS author_slug, \
     u.role AS author_role, \
-    (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved') AS comment_count";
+    (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.kind <> 'note') AS comment_count";
 
 /// Decodes a row selected with [`POST_COLUMNS`]; terms are attached afterwards.
 pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {

@@ -5,6 +5,8 @@
 //! PostgreSQL is found through `DATELINE_TEST_PG_URL`. Without it the PostgreSQL cases say
 //! so and pass, except when `DATELINE_REQUIRE_PG=1` (as CI sets), where they fail.
 
+pub mod smtp;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -15,6 +15,9 @@ pub enum AppError {
     /// 404: no such page, post, archive or asset.
     #[error("not found")]
     NotFound,
+    /// 400: the request could not be read (a malformed form, say); the text is shown.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     /// 405: reading pages only answers GET and HEAD.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -35,7 +38,10 @@ impl From<StoreError> for AppError {
 /// Marks a response whose body the error-page middleware should render.
 #[derive(Debug, Clone)]
 pub(crate) struct ErrorPage {
+    /// For the log only.
     detail: Option<String>,
+    /// Shown to the visitor instead of the generic text.
+    message: Option<String>,
 }
 
 impl IntoResponse for AppError {
@@ -43,10 +49,15 @@ impl IntoResponse for AppError {
         let (status, detail) = match self {
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
+            AppError::BadRequest(message) => {
+                let mut response = StatusCode::BAD_REQUEST.into_response();
+                response.extensions_mut().insert(ErrorPage { detail: None, message: Some(message) });
+                return response;
+            }
             AppError::Internal(detail) => (StatusCode::INTERNAL_SERVER_ERROR, Some(detail)),
         };
         let mut response = status.into_response();
-        response.extensions_mut().insert(ErrorPage { detail });
+        response.extensions_mut().insert(ErrorPage { detail, message: None });
         response
     }
 }
@@ -55,13 +66,16 @@ impl IntoResponse for AppError {
 pub(crate) async fn render_error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let response = next.run(request).await;
-    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
-        return response;
-    };
     let status = response.status();
+    let page = match response.extensions().get::<ErrorPage>().cloned() {
+        Some(page) => page,
+        // The body limit answers by itself, before any handler runs.
+        None if status == StatusCode::PAYLOAD_TOO_LARGE => ErrorPage { detail: None, message: None },
+        None => return response,
+    };
     if let Some(detail) = &page.detail {
         tracing::error!(%path, %status, detail, "request failed");
     }
-    let html = state.templates.error_page(&state.site, status);
+    let html = state.templates.error_page(&state.site, status, page.message.as_deref());
     (status, [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }

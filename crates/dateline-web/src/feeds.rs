@@ -97,16 +97,7 @@ fn rss_response(state: &AppState, feed: FeedData) -> Response {
     channel.set_generator("Dateline".to_string());
     channel.set_last_build_date(rfc2822(&feed.updated.to_string()));
     channel.set_items(items);
-    let mut namespaces = std::collections::BTreeMap::new();
-    namespaces.insert("atom".to_string(), "http://www.w3.org/2005/Atom".to_string());
-    channel.set_namespaces(namespaces);
-    let mut atom_self = rss::extension::atom::Link::default();
-    atom_self.set_href(format!("{}{}", site.base_url, feed.self_path));
-    atom_self.set_rel("self");
-    atom_self.set_mime_type(Some("application/rss+xml".to_string()));
-    let mut atom = rss::extension::atom::AtomExtension::default();
-    atom.set_links(vec![atom_self]);
-    channel.set_atom_ext(atom);
+    set_self_link(&mut channel, format!("{}{}", site.base_url, feed.self_path));
     ([(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")], channel.to_string()).into_response()
 }
 
@@ -126,6 +117,83 @@ pub(crate) async fn term_rss(state: &AppState, term: &Term, filter: PostFilter) 
     let title = format!("{} » {}", state.site.config.site.title, term.name);
     let feed = load(state, filter, title, home.clone(), format!("{home}feed/")).await?;
     Ok(rss_response(state, feed))
+}
+
+/// RSS of approved comments, newest first: one post's, or the whole site's (on public
+/// posts only, so a private post's discussion never leaks through the feed).
+async fn comments_rss(state: &AppState, post: Option<&dateline_core::Post>) -> Result<Response, AppError> {
+    use dateline_core::{CommentKind, CommentQuery, CommentStatus};
+    let site = &state.site;
+    let now = Timestamp::now();
+    let query = CommentQuery { status: Some(CommentStatus::Approved), post: post.map(|p| p.id), page: 1, per_page: 30 };
+    let comments = state.store.list_comments(&query).await?.items;
+    let mut posts: std::collections::HashMap<i64, Option<dateline_core::Post>> = std::collections::HashMap::new();
+    if let Some(post) = post {
+        posts.insert(post.id, Some(post.clone()));
+    }
+    let mut items = Vec::new();
+    for comment in comments.iter().filter(|c| c.kind != CommentKind::Note) {
+        if !posts.contains_key(&comment.post_id) {
+            let loaded = state.store.post_by_id(comment.post_id).await?.filter(|p| p.is_public_at(now));
+            posts.insert(comment.post_id, loaded);
+        }
+        let Some(Some(on)) = posts.get(&comment.post_id) else { continue };
+        let author = comment.author_name.clone().unwrap_or_else(|| "Anonymous".into());
+        let link = format!("{}{}#comment-{}", site.base_url, crate::view::permalink(&site.time_zone, on), comment.id);
+        let mut item = rss::Item::default();
+        item.set_title(format!("Comment on {} by {author}", on.title));
+        item.set_link(link.clone());
+        let mut guid = rss::Guid::default();
+        guid.set_value(link);
+        guid.set_permalink(true);
+        item.set_guid(guid);
+        item.set_pub_date(jiff::fmt::rfc2822::to_string(&comment.created_at.to_zoned(jiff::tz::TimeZone::UTC)).unwrap_or_default());
+        item.set_description(dateline_render::comment_to_html(&comment.body));
+        let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
+        dc.set_creators(vec![author]);
+        item.set_dublin_core_ext(dc);
+        items.push(item);
+    }
+    let (title, home, self_path) = match post {
+        Some(post) => {
+            let path = crate::view::permalink(&site.time_zone, post);
+            (format!("Comments on: {}", post.title), path.clone(), format!("{path}feed/"))
+        }
+        None => (format!("Comments for {}", site.config.site.title), "/".to_string(), "/comments/feed/".to_string()),
+    };
+    let mut channel = rss::Channel::default();
+    channel.set_title(title);
+    channel.set_link(format!("{}{home}", site.base_url));
+    channel.set_description(site.config.site.tagline.clone());
+    channel.set_language(site.config.site.language.clone());
+    channel.set_generator("Dateline".to_string());
+    channel.set_items(items);
+    set_self_link(&mut channel, format!("{}{self_path}", site.base_url));
+    Ok(([(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")], channel.to_string()).into_response())
+}
+
+/// `/YYYY/MM/DD/slug/feed/`
+pub(crate) async fn post_comments_rss(state: &AppState, post: &dateline_core::Post) -> Result<Response, AppError> {
+    comments_rss(state, Some(post)).await
+}
+
+/// `/comments/feed/`
+pub(crate) async fn site_comments_rss(State(state): State<AppState>) -> Result<Response, AppError> {
+    comments_rss(&state, None).await
+}
+
+/// Adds the Atom `rel="self"` link feed validators expect.
+fn set_self_link(channel: &mut rss::Channel, href: String) {
+    let mut namespaces = std::collections::BTreeMap::new();
+    namespaces.insert("atom".to_string(), "http://www.w3.org/2005/Atom".to_string());
+    channel.set_namespaces(namespaces);
+    let mut atom_self = rss::extension::atom::Link::default();
+    atom_self.set_href(href);
+    atom_self.set_rel("self");
+    atom_self.set_mime_type(Some("application/rss+xml".to_string()));
+    let mut atom = rss::extension::atom::AtomExtension::default();
+    atom.set_links(vec![atom_self]);
+    channel.set_atom_ext(atom);
 }
 
 pub(crate) async fn site_atom(State(state): State<AppState>) -> Result<Response, AppError> {

@@ -7,15 +7,20 @@
 mod assets;
 mod error;
 mod feeds;
+mod form;
+pub mod notify;
 mod paths;
+mod ratelimit;
 mod routes;
 mod security;
 mod templates;
+pub mod tokens;
 mod view;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use dateline_core::mail::Mailer;
 use dateline_core::{Config, Store};
 
 pub use error::AppError;
@@ -29,6 +34,12 @@ pub struct AppState {
     pub site: Arc<Site>,
     pub templates: Arc<templates::Templates>,
     pub assets: Arc<assets::Assets>,
+    /// Signs and checks form, moderation and unsubscribe tokens.
+    pub signer: Arc<tokens::Signer>,
+    /// Comment posting per client address.
+    pub limiter: Arc<ratelimit::RateLimiter>,
+    /// Where notifications go; `None` when `[smtp]` is not configured.
+    pub mailer: Option<Arc<dyn Mailer>>,
 }
 
 /// The site as handlers see it: configuration resolved once at startup.
@@ -41,13 +52,15 @@ pub struct Site {
 }
 
 /// How to build the web application.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebOptions {
     pub config: Config,
     /// Used when the config has no `site.base_url`.
     pub fallback_base_url: String,
     /// A directory whose `templates/` and `static/` override the built-in theme file by file.
     pub theme_dir: Option<PathBuf>,
+    /// Sends notification mail, if configured.
+    pub mailer: Option<Arc<dyn Mailer>>,
 }
 
 /// Why the web application could not be built (a theme that does not load, for example).
@@ -55,11 +68,14 @@ pub struct WebOptions {
 pub enum WebError {
     #[error("theme: {0}")]
     Theme(String),
+    #[error("store: {0}")]
+    Store(#[from] dateline_core::StoreError),
 }
 
 impl AppState {
-    /// Resolves the configuration and loads the theme.
-    pub fn new(store: Arc<dyn Store>, options: WebOptions) -> Result<AppState, WebError> {
+    /// Resolves the configuration, loads the theme, and fetches (or makes, the first time)
+    /// the signing key every instance on this store shares.
+    pub async fn new(store: Arc<dyn Store>, options: WebOptions) -> Result<AppState, WebError> {
         let base_url = options
             .config
             .site
@@ -71,15 +87,33 @@ impl AppState {
         let time_zone = options.config.time_zone();
         let assets = Arc::new(assets::Assets::new(options.theme_dir.clone()));
         let templates = Arc::new(templates::Templates::new(options.theme_dir, assets.clone()).map_err(WebError::Theme)?);
-        Ok(AppState { store, site: Arc::new(Site { config: options.config, base_url, time_zone }), templates, assets })
+        let key = store.setting_or_init(tokens::KEY_SETTING, &tokens::random_token()).await?;
+        let discussion = &options.config.discussion;
+        let limiter = ratelimit::RateLimiter::new(
+            discussion.rate_limit_count,
+            std::time::Duration::from_secs(u64::from(discussion.rate_limit_window_seconds)),
+        );
+        Ok(AppState {
+            store,
+            site: Arc::new(Site { config: options.config, base_url, time_zone }),
+            templates,
+            assets,
+            signer: Arc::new(tokens::Signer::new(&key)),
+            limiter: Arc::new(limiter),
+            mailer: options.mailer,
+        })
     }
 }
+
+/// The largest request body accepted (a comment form is far smaller).
+pub const MAX_REQUEST_BODY: usize = 64 * 1024;
 
 /// The whole application as a router, ready to serve or to drive in tests with `oneshot`.
 pub fn app(state: AppState) -> axum::Router {
     routes::router(state.clone())
+        // Inside the error pages, so a refused body still gets the themed page.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
         .layer(axum::middleware::from_fn_with_state(state, error::render_error_pages))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
         .layer(security::headers())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::catch_panic::CatchPanicLayer::new())

@@ -5,8 +5,10 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Home { page: u32 },
-    /// `/YYYY/MM/DD/slug/`
-    Post { year: i16, month: i8, day: i8, slug: String },
+    /// `/YYYY/MM/DD/slug/`, or `…/comment-page-N/` for a page of its comments.
+    Post { year: i16, month: i8, day: i8, slug: String, comment_page: Option<u32> },
+    /// `/YYYY/MM/DD/slug/feed/`: the post's comments.
+    PostFeed { year: i16, month: i8, day: i8, slug: String },
     /// `/slug/`
     Page { slug: String },
     /// `/category/parent/child/`: the last slug names the category.
@@ -24,6 +26,11 @@ pub enum Route {
 
 fn number<T: std::str::FromStr>(text: &str, digits: usize) -> Option<T> {
     (text.len() == digits && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse().ok()).flatten()
+}
+
+/// A positive number written without leading zeros.
+fn number_any(text: &str) -> Option<u32> {
+    text.parse::<u32>().ok().filter(|n| *n >= 1 && n.to_string() == text)
 }
 
 fn is_slug_segment(text: &str) -> bool {
@@ -86,11 +93,21 @@ pub fn resolve(path: &str) -> Route {
             let month = rest.first().map(|m| number::<i8>(m, 2).filter(|m| (1..=12).contains(m)));
             let day = rest.get(1).map(|d| number::<i8>(d, 2).filter(|d| (1..=31).contains(d)));
             match (month, day, rest.get(2), rest.len()) {
+                (Some(Some(month)), Some(Some(day)), Some(slug), 4) if page == 1 && is_slug_segment(slug) => {
+                    let slug = slug.to_string();
+                    match rest[3] {
+                        "feed" => Route::PostFeed { year, month, day, slug },
+                        suffix => match suffix.strip_prefix("comment-page-").and_then(|n| number_any(n)) {
+                            Some(n) => Route::Post { year, month, day, slug, comment_page: Some(n) },
+                            None => Route::NotFound,
+                        },
+                    }
+                }
                 (None, None, None, 0) => Route::Date { year, month: None, day: None, page },
                 (Some(Some(m)), None, None, 1) => Route::Date { year, month: Some(m), day: None, page },
                 (Some(Some(m)), Some(Some(d)), None, 2) => Route::Date { year, month: Some(m), day: Some(d), page },
                 (Some(Some(month)), Some(Some(day)), Some(slug), 3) if page == 1 && is_slug_segment(slug) => {
-                    Route::Post { year, month, day, slug: slug.to_string() }
+                    Route::Post { year, month, day, slug: slug.to_string(), comment_page: None }
                 }
                 _ => Route::NotFound,
             }
@@ -114,7 +131,12 @@ mod tests {
         assert_eq!(resolve("/"), Route::Home { page: 1 });
         assert_eq!(resolve("/page/2/"), Route::Home { page: 2 });
         assert_eq!(resolve("/page/1/"), Route::Redirect("/".into()));
-        assert_eq!(resolve("/2022/05/20/cuba-thaw/"), Route::Post { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into() });
+        assert_eq!(resolve("/2022/05/20/cuba-thaw/"), Route::Post { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), comment_page: None });
+        assert_eq!(
+            resolve("/2022/05/20/cuba-thaw/comment-page-2/"),
+            Route::Post { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), comment_page: Some(2) }
+        );
+        assert_eq!(resolve("/2022/05/20/cuba-thaw/feed/"), Route::PostFeed { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into() });
         assert_eq!(resolve("/2022/05/20/cuba-thaw"), Route::Redirect("/2022/05/20/cuba-thaw/".into()));
         assert_eq!(resolve("/2022/"), Route::Date { year: 2022, month: None, day: None, page: 1 });
         assert_eq!(resolve("/2022/05/page/3/"), Route::Date { year: 2022, month: Some(5), day: None, page: 3 });
@@ -130,7 +152,7 @@ mod tests {
     #[test]
     fn refuses_malformed_paths() {
         for path in ["/2022/13/", "/2022/05/32/", "/page/0/", "/page/x/", "/page/02/", "//", "/a//b/", "/../etc/", "/About/",
-            "/2022/05/20/slug/extra/", "/x.php", "/category/", "/tag/a/b/", "/2022/5/"] {
+            "/2022/05/20/slug/extra/", "/2022/05/20/slug/comment-page-0/", "/2022/05/20/slug/comment-page-x/", "/x.php", "/category/", "/tag/a/b/", "/2022/5/"] {
             assert_eq!(resolve(path), Route::NotFound, "{path}");
         }
     }

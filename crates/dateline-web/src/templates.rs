@@ -91,12 +91,15 @@ impl Templates {
     }
 
     /// The error page for `status`; falls back to plain text if the theme's page fails.
-    pub fn error_page(&self, site: &Site, status: StatusCode) -> String {
-        let (heading, message) = match status {
+    pub fn error_page(&self, site: &Site, status: StatusCode, message: Option<&str>) -> String {
+        let (heading, default_message) = match status {
             StatusCode::NOT_FOUND => ("Page not found", "Nothing lives at this address. Try the home page or the archives."),
             StatusCode::METHOD_NOT_ALLOWED => ("Method not allowed", "This address can only be read."),
+            StatusCode::BAD_REQUEST => ("Bad request", "The request could not be understood."),
+            StatusCode::PAYLOAD_TOO_LARGE => ("Too large", "What you sent is larger than this site accepts (64 KiB). Please shorten it."),
             _ => ("Something went wrong", "The page could not be shown. Please try again in a moment."),
         };
+        let message = message.unwrap_or(default_message);
         let ctx = context! {
             status => status.as_u16(),
             heading => heading,

@@ -1,7 +1,7 @@
 //! What templates and feeds see: posts, comments and times shaped for display, with URLs
 //! built and times moved into the site's time zone. Built from domain types, never from rows.
 
-use dateline_core::{Comment, Post, PostKind, Term, Taxonomy, User};
+use dateline_core::{Comment, CommentStatus, Post, PostKind, Taxonomy, Term, User};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -141,19 +141,33 @@ impl PostView {
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct CommentView {
     pub id: i64,
-    /// 1-based position among top-level comments; `None` for replies.
+    /// 1-based position (oldest first) among top-level comments; `None` for replies.
     pub number: Option<usize>,
+    /// "comment", "pingback" or "trackback".
+    pub kind: &'static str,
     pub author_name: Option<String>,
     pub author_url: Option<String>,
-    /// Paragraphs of plain text; the template escapes them.
-    pub paragraphs: Vec<String>,
+    /// The comment rendered through the comment sanitizer; safe to emit.
+    pub body_html: String,
     pub created: TimeView,
+    /// 1 for top-level comments.
+    pub depth: u32,
+    /// Whether a Reply link is shown (open post, and replies may nest this deep).
+    pub can_reply: bool,
+    /// Shown only to its author, with a note that it awaits moderation.
+    pub awaiting_moderation: bool,
     pub replies: Vec<CommentView>,
 }
 
-/// Arranges approved comments (oldest first) into threads.
-pub(crate) fn comment_threads(site: &Site, comments: &[Comment]) -> Vec<CommentView> {
-    fn build(site: &Site, comments: &[Comment], parent: Option<i64>, depth: usize) -> Vec<CommentView> {
+/// How comments of one post are shown.
+pub(crate) struct ThreadOptions {
+    pub max_depth: u32,
+    pub open: bool,
+}
+
+/// Arranges comments (oldest first) into threads, numbering top-level comments.
+pub(crate) fn comment_threads(site: &Site, comments: &[Comment], options: &ThreadOptions) -> Vec<CommentView> {
+    fn build(site: &Site, comments: &[Comment], parent: Option<i64>, depth: u32, options: &ThreadOptions) -> Vec<CommentView> {
         let known = |id: i64| comments.iter().any(|c| c.id == id);
         comments
             .iter()
@@ -165,19 +179,49 @@ pub(crate) fn comment_threads(site: &Site, comments: &[Comment]) -> Vec<CommentV
             .map(|c| CommentView {
                 id: c.id,
                 number: None,
+                kind: c.kind.as_str(),
                 author_name: c.author_name.clone(),
                 author_url: c.author_url.clone(),
-                paragraphs: c.body.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
+                body_html: dateline_render::comment_to_html(&c.body),
                 created: TimeView::new(site, c.created_at),
-                replies: if depth < 32 { build(site, comments, Some(c.id), depth + 1) } else { Vec::new() },
+                depth,
+                can_reply: options.open && depth < options.max_depth && c.status == CommentStatus::Approved,
+                awaiting_moderation: c.status != CommentStatus::Approved,
+                replies: if depth < 64 { build(site, comments, Some(c.id), depth + 1, options) } else { Vec::new() },
             })
             .collect()
     }
-    let mut threads = build(site, comments, None, 0);
+    let mut threads = build(site, comments, None, 1, options);
     for (i, thread) in threads.iter_mut().enumerate() {
         thread.number = Some(i + 1);
     }
     threads
+}
+
+/// The id of the top-level comment whose thread holds `id`.
+pub(crate) fn thread_root(comments: &[Comment], id: i64) -> i64 {
+    let mut current = id;
+    for _ in 0..64 {
+        match comments.iter().find(|c| c.id == current).and_then(|c| c.parent_id) {
+            Some(parent) if comments.iter().any(|c| c.id == parent) => current = parent,
+            _ => break,
+        }
+    }
+    current
+}
+
+/// How deep `id` sits (1 = top level).
+pub(crate) fn comment_depth(comments: &[Comment], id: i64) -> u32 {
+    let mut depth = 1;
+    let mut current = comments.iter().find(|c| c.id == id);
+    while let Some(parent) = current.and_then(|c| c.parent_id).and_then(|p| comments.iter().find(|c| c.id == p)) {
+        depth += 1;
+        current = Some(parent);
+        if depth > 64 {
+            break;
+        }
+    }
+    depth
 }
 
 /// Links to the neighbouring pages of a listing.

@@ -54,6 +54,7 @@ pub struct Builder {
     db: Db,
     config: Config,
     theme: Option<PathBuf>,
+    mailer: Option<std::sync::Arc<dyn dateline_core::mail::Mailer>>,
 }
 
 impl Builder {
@@ -67,18 +68,31 @@ impl Builder {
         self
     }
 
+    /// Sends notifications through a real SMTP client to `port` on this machine.
+    pub fn smtp(mut self, port: u16) -> Builder {
+        let settings = dateline_core::config::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port,
+            from: "Dateline <blog@example.org>".into(),
+            username: None,
+            password: None,
+        };
+        self.mailer = Some(std::sync::Arc::new(dateline_mail::SmtpMailer::new(&settings).expect("smtp settings")));
+        self
+    }
+
     /// `None` when the backend is not available (PostgreSQL without a URL, outside CI).
     pub async fn build(self) -> Option<TestApp> {
         let test_store = fresh(self.db).await?;
-        let options = WebOptions { config: self.config.clone(), fallback_base_url: "http://unused".into(), theme_dir: self.theme };
-        let state = AppState::new(test_store.dyn_store(), options).expect("app state");
+        let options = WebOptions { config: self.config.clone(), fallback_base_url: "http://unused".into(), theme_dir: self.theme, mailer: self.mailer };
+        let state = AppState::new(test_store.dyn_store(), options).await.expect("app state");
         Some(TestApp { router: dateline_web::app(state), test_store, config: self.config })
     }
 }
 
 impl TestApp {
     pub fn builder(db: Db) -> Builder {
-        Builder { db, config: Config::for_test(), theme: None }
+        Builder { db, config: Config::for_test(), theme: None, mailer: None }
     }
 
     pub async fn new(db: Db) -> Option<TestApp> {

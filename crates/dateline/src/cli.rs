@@ -29,6 +29,31 @@ pub enum Command {
     /// Work with posts.
     #[command(subcommand)]
     Post(PostCommand),
+    /// Moderate comments from the shell.
+    #[command(subcommand)]
+    Comments(CommentsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommentsCommand {
+    /// List comments, newest first, with why each held one was held.
+    List {
+        /// pending, approved, spam or trash; all when left out.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only comments on this post id.
+        #[arg(long)]
+        post: Option<i64>,
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Approve comments (and teach the spam filter they are not spam).
+    Approve { ids: Vec<i64> },
+    /// Mark comments as spam (and teach the spam filter).
+    Spam { ids: Vec<i64> },
+    /// Move comments to the trash.
+    Trash { ids: Vec<i64> },
 }
 
 #[derive(Debug, Args)]
@@ -41,7 +66,8 @@ pub struct ServeArgs {
     #[arg(long, env = "DATELINE_THEME")]
     pub theme: Option<PathBuf>,
 
-    /// Fill an empty store with demo content (the seed post and a small fictional blog).
+    /// Fill an empty store with demo content (the seed post and a small fictional blog), and
+    /// close comments on posts older than 14 days so the seed post shows closed by age.
     #[arg(long)]
     pub demo: bool,
 }

@@ -3,6 +3,7 @@
 
 pub mod cli;
 mod demo;
+mod moderate;
 mod settings;
 
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ use dateline_core::input::{InputDefaults, parse_post_json};
 use dateline_store::SqlStore;
 
 use cli::{Cli, Command, PostCommand, ServeArgs};
+use dateline_core::mail::Mailer;
 
 /// Why a command failed. `Usage` means the user must change what they typed (exit 2);
 /// `Runtime` means the work itself failed (exit 1).
@@ -77,16 +79,45 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, config, args).await,
         Command::Post(PostCommand::New { json }) => post_new(&cli.db, config, &json).await,
+        Command::Comments(command) => {
+            let store = open_store(&cli.db).await?;
+            let state = web_state(store, config, None, "http://127.0.0.1:8080".into()).await?;
+            moderate::run(&state, command).await
+        }
     }
 }
 
-async fn serve(db: &str, config: dateline_core::Config, args: ServeArgs) -> Result<(), Failure> {
+/// The mailer `[smtp]` describes, if any.
+fn mailer(config: &dateline_core::Config) -> Result<Option<Arc<dyn Mailer>>, Failure> {
+    match &config.smtp {
+        None => Ok(None),
+        Some(smtp) => {
+            let mailer = dateline_mail::SmtpMailer::new(smtp).map_err(usage)?;
+            Ok(Some(Arc::new(mailer) as Arc<dyn Mailer>))
+        }
+    }
+}
+
+/// The web application's state over `store` (also used by commands that send mail).
+async fn web_state(
+    store: Arc<SqlStore>,
+    config: dateline_core::Config,
+    theme_dir: Option<std::path::PathBuf>,
+    fallback_base_url: String,
+) -> Result<dateline_web::AppState, Failure> {
+    let mailer = mailer(&config)?;
+    let options = dateline_web::WebOptions { config, fallback_base_url, theme_dir, mailer };
+    dateline_web::AppState::new(store as Arc<dyn Store>, options).await.map_err(usage)
+}
+
+async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let address = listener.local_addr()?;
     let store = open_store(db).await?;
     if args.demo {
+        demo::configure(&mut config);
         let created = demo::fill_if_empty(store.as_ref(), jiff::Timestamp::now()).await?;
         if created > 0 {
             tracing::info!(posts = created, "filled the empty store with demo content");
@@ -97,8 +128,7 @@ async fn serve(db: &str, config: dateline_core::Config, args: ServeArgs) -> Resu
     {
         return Err(usage(format!("--theme {}: not a directory", theme.display())));
     }
-    let options = dateline_web::WebOptions { config, fallback_base_url: format!("http://{address}"), theme_dir: args.theme };
-    let state = dateline_web::AppState::new(store.clone() as Arc<dyn Store>, options).map_err(usage)?;
+    let state = web_state(store.clone(), config, args.theme, format!("http://{address}")).await?;
     println!("Dateline is serving {} on http://{address}/ (store: {})", state.site.config.site.title, store.backend_name());
     dateline_web::serve(listener, state, shutdown_signal()).await?;
     Ok(())

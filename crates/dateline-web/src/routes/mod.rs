@@ -1,8 +1,10 @@
 //! The router: fixed routes by axum, WordPress-style content URLs by [`crate::paths::resolve`]
 //! in the fallback, because `/slug/` and `/YYYY/` cannot be told apart by a route pattern.
 
+mod comments;
 mod meta;
-mod public;
+pub(crate) mod public;
+pub(crate) mod single;
 
 use axum::Router;
 use axum::routing::get;
@@ -15,6 +17,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/feed", get(|| async { public::moved_permanently("/feed/") }))
         .route("/feed/atom/", get(crate::feeds::site_atom))
         .route("/feed.json", get(crate::feeds::site_json))
+        .route("/comments", axum::routing::post(comments::submit))
+        .route("/comments/feed/", get(crate::feeds::site_comments_rss))
+        .route("/comments/unsubscribe", get(comments::unsubscribe).post(comments::unsubscribe))
         .route("/sitemap.xml", get(meta::sitemap))
         .route("/robots.txt", get(meta::robots))
         .route("/static/{*name}", get(crate::assets::serve_asset))

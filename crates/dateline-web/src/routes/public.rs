@@ -4,14 +4,15 @@
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use dateline_core::{CommentStatus, Post, PostFilter, PostKind, PostQuery, Taxonomy, Term};
+use dateline_core::{Post, PostFilter, PostKind, PostQuery, Taxonomy, Term};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
+use super::single::{self, PageRequest};
 use crate::paths::{Route, paged, resolve};
-use crate::view::{LinkView, Pagination, PostView, comment_threads, permalink, term_path};
+use crate::view::{LinkView, Pagination, PostView, permalink, term_path};
 use crate::{AppError, AppState, Site};
 
 /// WordPress's query-string addresses on the root: `/?p=ID`, `/?page_id=ID`.
@@ -19,6 +20,12 @@ use crate::{AppError, AppState, Site};
 pub(crate) struct RootQuery {
     p: Option<String>,
     page_id: Option<String>,
+    /// With `moderation-hash`: the author of a held comment may see it.
+    unapproved: Option<String>,
+    #[serde(rename = "moderation-hash")]
+    moderation_hash: Option<String>,
+    /// The comment the form should reply to (the Reply link without JavaScript).
+    replytocom: Option<String>,
 }
 
 /// Heading and description of a listing.
@@ -44,6 +51,7 @@ pub(crate) async fn content(
     State(state): State<AppState>,
     method: axum::http::Method,
     OriginalUri(uri): OriginalUri,
+    headers: axum::http::HeaderMap,
     Query(query): Query<RootQuery>,
 ) -> Result<Response, AppError> {
     if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
@@ -62,8 +70,20 @@ pub(crate) async fn content(
     match resolve(path) {
         Route::Redirect(to) => Ok(moved_permanently(&to)),
         Route::NotFound => Err(AppError::NotFound),
-        Route::Post { slug, .. } => single(&state, PostKind::Post, &slug, path).await,
-        Route::Page { slug } => single(&state, PostKind::Page, &slug, path).await,
+        Route::Post { slug, comment_page, .. } => {
+            let request = PageRequest {
+                comment_page,
+                unapproved: query.unapproved.as_deref().and_then(|id| id.parse().ok()).zip(query.moderation_hash.clone()),
+                reply_to: query.replytocom.as_deref().and_then(|id| id.parse().ok()),
+                csrf_cookie: crate::form::cookie(&headers, single::CSRF_COOKIE).map(str::to_string),
+            };
+            single::show(&state, PostKind::Post, &slug, path, request).await
+        }
+        Route::Page { slug } => single::show(&state, PostKind::Page, &slug, path, PageRequest::default()).await,
+        Route::PostFeed { slug, .. } => {
+            let post = single::public_post(&state, PostKind::Post, &slug).await?;
+            crate::feeds::post_comments_rss(&state, &post).await
+        }
         Route::Home { page } => {
             let archive = Archive { title: "Latest posts".into(), description: None, visible: false };
             listing(&state, Listing { archive, filter: PostFilter::All, base: "/".into(), page, sticky_first: true, feed: None }).await
@@ -141,7 +161,7 @@ fn date_range(site: &Site, year: i16, month: Option<i8>, day: Option<i8>) -> Opt
 }
 
 /// The pages listed in the site navigation, by title.
-async fn nav(state: &AppState) -> Result<Vec<LinkView>, AppError> {
+pub(crate) async fn nav(state: &AppState) -> Result<Vec<LinkView>, AppError> {
     let query = PostQuery { kind: PostKind::Page, filter: PostFilter::All, now: Timestamp::now(), page: 1, per_page: 20, sticky_first: false };
     let mut pages: Vec<LinkView> = state
         .store
@@ -206,34 +226,8 @@ async fn redirect_to_id(state: &AppState, id: &str, kind: PostKind) -> Result<Re
     Ok(moved_permanently(&permalink(&state.site.time_zone, &post)))
 }
 
-async fn single(state: &AppState, kind: PostKind, slug: &str, requested: &str) -> Result<Response, AppError> {
-    let site = &state.site;
-    let post = state.store.post_by_slug(kind, slug).await?.ok_or(AppError::NotFound)?;
-    if !post.is_public_at(Timestamp::now()) {
-        return Err(AppError::NotFound);
-    }
-    let canonical = permalink(&site.time_zone, &post);
-    if canonical != requested {
-        // Right slug, wrong date: send readers to the real address.
-        return Ok(moved_permanently(&canonical));
-    }
-    let categories = state.store.terms(Taxonomy::Category).await?;
-    let view = PostView::new(site, &post, &categories);
-    let comments = match kind {
-        PostKind::Post => state.store.comments_for_post(post.id, CommentStatus::Approved).await?,
-        PostKind::Page => Vec::new(),
-    };
-    let ctx = context! {
-        meta => post_meta(site, &post, &view),
-        comments => comment_threads(site, &comments),
-        post => view,
-        nav => nav(state).await?,
-    };
-    Ok(html(state.templates.render("single.html", site, ctx)?))
-}
-
 /// `<head>` data of a post: description, OpenGraph times and the JSON-LD `BlogPosting`.
-fn post_meta(site: &Site, post: &Post, view: &PostView) -> minijinja::Value {
+pub(crate) fn post_meta(site: &Site, post: &Post, view: &PostView) -> minijinja::Value {
     let description = post
         .dek
         .clone()

@@ -1,0 +1,71 @@
+//! Request extractors whose rejections speak our error format: a form that cannot be read
+//! becomes a themed 400 (or 413) page with a plain message, not axum's bare text.
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use crate::AppError;
+
+/// `axum::Form`, with rejections mapped to [`AppError`].
+pub(crate) struct AppForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppForm<T> {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(AppForm(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
+            Err(FormRejection::InvalidFormContentType(_)) => {
+                Err(AppError::BadRequest("Send the form as application/x-www-form-urlencoded.".into()).into_response())
+            }
+            Err(rejection) => Err(AppError::BadRequest(format!("The form could not be read: {}", rejection.body_text())).into_response()),
+        }
+    }
+}
+
+/// A cookie's value from the request headers.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(key, value)| (key == name).then_some(value))
+}
+
+/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when the
+/// site is configured to trust its proxy.
+pub(crate) fn client_ip(headers: &HeaderMap, peer: Option<std::net::SocketAddr>, trust_forwarded_for: bool) -> Option<std::net::IpAddr> {
+    if trust_forwarded_for
+        && let Some(ip) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    peer.map(|p| p.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cookies_and_client_addresses() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "a=1; dateline_csrf=abc; b=2".parse().expect("header"));
+        headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().expect("header"));
+        assert_eq!(cookie(&headers, "dateline_csrf"), Some("abc"));
+        assert_eq!(cookie(&headers, "missing"), None);
+        let peer = Some(([192, 0, 2, 1], 5000).into());
+        assert_eq!(client_ip(&headers, peer, false), Some([192, 0, 2, 1].into()));
+        assert_eq!(client_ip(&headers, peer, true), Some([203, 0, 113, 9].into()));
+    }
+}

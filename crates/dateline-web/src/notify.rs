@@ -1,0 +1,101 @@
+//! Notification mail: moderators hear about held comments; commenters who asked hear about
+//! approved replies to their comment, with a one-click unsubscribe link. Sending happens in
+//! the background after the response; a failure is logged (without addresses) and never
+//! affects the comment itself.
+
+use dateline_core::mail::Mail;
+use dateline_core::{Comment, CommentStatus, Post};
+
+use crate::AppState;
+use crate::view::permalink;
+
+fn author(comment: &Comment) -> String {
+    comment.author_name.clone().unwrap_or_else(|| "Anonymous".into())
+}
+
+async fn send_all(state: &AppState, mails: Vec<Mail>) {
+    let Some(mailer) = state.mailer.clone() else { return };
+    for mail in mails {
+        let subject = mail.subject.clone();
+        if let Err(err) = mailer.send(mail).await {
+            tracing::warn!(%subject, error = %err, "notification not sent");
+        }
+    }
+}
+
+/// Called when a comment has just been stored from the form; mails go out in the background.
+pub fn comment_received(state: &AppState, post: &Post, comment: &Comment) {
+    match comment.status {
+        CommentStatus::Pending => {
+            let mails = moderator_mails(state, post, comment);
+            let state = state.clone();
+            tokio::spawn(async move { send_all(&state, mails).await });
+        }
+        CommentStatus::Approved => {
+            let state = state.clone();
+            let (post, comment) = (post.clone(), comment.clone());
+            tokio::spawn(async move { reply_approved(&state, &post, &comment).await });
+        }
+        CommentStatus::Spam | CommentStatus::Trash => {}
+    }
+}
+
+fn moderator_mails(state: &AppState, post: &Post, comment: &Comment) -> Vec<Mail> {
+    let site = &state.site;
+    let url = format!("{}{}", site.base_url, permalink(&site.time_zone, post));
+    let body = format!(
+        "A new comment on “{}” is waiting for your approval.\n{url}\n\nAuthor: {}\nWhy it was held: {}\n\n{}\n\n\
+         Approve it with: dateline comments approve {}\n",
+        post.title,
+        author(comment),
+        comment.moderation_reason.as_deref().unwrap_or("moderation is required"),
+        comment.body,
+        comment.id
+    );
+    site.config
+        .discussion
+        .notify_moderators
+        .iter()
+        .map(|to| Mail {
+            to: to.clone(),
+            subject: format!("[{}] Please moderate: “{}”", site.config.site.title, post.title),
+            body: body.clone(),
+            unsubscribe_url: None,
+        })
+        .collect()
+}
+
+/// Tells the author of the comment `reply` answers, if they asked to be told. Call when a
+/// reply becomes approved (at once, or later by a moderator).
+pub async fn reply_approved(state: &AppState, post: &Post, reply: &Comment) {
+    let Some(parent_id) = reply.parent_id else { return };
+    let parent = match state.store.comment_by_id(parent_id).await {
+        Ok(Some(parent)) => parent,
+        Ok(None) => return,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not load the parent comment for a notification");
+            return;
+        }
+    };
+    let Some(to) = parent.author_email.clone().filter(|_| parent.notify && parent.status == CommentStatus::Approved) else { return };
+    if reply.author_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&to)) {
+        return; // Nobody needs mail about their own reply.
+    }
+    let site = &state.site;
+    let link = format!("{}{}#comment-{}", site.base_url, permalink(&site.time_zone, post), reply.id);
+    let unsubscribe = format!("{}/comments/unsubscribe?c={}&t={}", site.base_url, parent.id, state.signer.unsubscribe_token(parent.id));
+    let body = format!(
+        "{} replied to your comment on “{}”:\n\n{}\n\nRead it and answer: {link}\n\n\
+         You get this because you asked to be told about replies. Stop these emails: {unsubscribe}\n",
+        author(reply),
+        post.title,
+        reply.body
+    );
+    let mail = Mail {
+        to,
+        subject: format!("[{}] New reply to your comment on “{}”", site.config.site.title, post.title),
+        body,
+        unsubscribe_url: Some(unsubscribe),
+    };
+    send_all(state, vec![mail]).await;
+}

@@ -1,0 +1,207 @@
+//! One post or page: the article, its comments (threaded, numbered, paginated), and the
+//! comment form. Used both to show a post and to show it again after a failed comment, with
+//! the reader's text kept and the problem said.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dateline_core::discussion::comments_closed;
+use dateline_core::config::CommentOrder;
+use dateline_core::{CommentStatus, Post, PostKind, Taxonomy};
+use jiff::Timestamp;
+use minijinja::context;
+use serde::Serialize;
+
+use crate::tokens::random_token;
+use crate::view::{CommentView, PostView, ThreadOptions, comment_threads, permalink, thread_root};
+use crate::{AppError, AppState};
+
+/// The CSRF cookie of the comment form (double-submit: its value is bound into the token).
+pub(crate) const CSRF_COOKIE: &str = "dateline_csrf";
+/// The honeypot field: hidden from people, irresistible to form-filling bots.
+pub(crate) const HONEYPOT_FIELD: &str = "website_confirm";
+
+/// What the request asked of the post page beyond the post itself.
+#[derive(Debug, Default)]
+pub(crate) struct PageRequest {
+    pub comment_page: Option<u32>,
+    /// WordPress's `?unapproved=ID&moderation-hash=H`: shows a held comment to its author.
+    pub unapproved: Option<(i64, String)>,
+    /// WordPress's `?replytocom=ID`: the form replies to that comment.
+    pub reply_to: Option<i64>,
+    pub csrf_cookie: Option<String>,
+}
+
+/// What the reader typed, to put back in the form.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct FormValues {
+    pub author: String,
+    pub email: String,
+    pub url: String,
+    pub comment: String,
+    pub subscribe: bool,
+    pub parent: i64,
+}
+
+/// A failed submission: the values to keep and the message to show (with the field it
+/// concerns, so the form can point at it).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FormProblem {
+    pub values: FormValues,
+    pub field: Option<&'static str>,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct CommentPagination {
+    current: u32,
+    total: u32,
+    older: Option<String>,
+    newer: Option<String>,
+}
+
+/// Where a comment is shown: the post's permalink, or its comment page when paginated.
+pub(crate) fn comment_page_path(post_path: &str, page: u32) -> String {
+    if page <= 1 { post_path.to_string() } else { format!("{post_path}comment-page-{page}/") }
+}
+
+/// Orders threads as configured and splits them into pages; returns the page count too.
+fn paginate(mut threads: Vec<CommentView>, order: CommentOrder, per_page: u32, page: u32) -> (Vec<CommentView>, u32) {
+    if order == CommentOrder::Newest {
+        threads.reverse();
+    }
+    if per_page == 0 {
+        return (threads, 1);
+    }
+    let total = u32::try_from(threads.len().div_ceil(per_page as usize)).unwrap_or(u32::MAX).max(1);
+    let start = (page.saturating_sub(1) as usize) * per_page as usize;
+    (threads.into_iter().skip(start).take(per_page as usize).collect(), total)
+}
+
+/// Which comment page shows the thread holding `comment` (for redirects after posting).
+pub(crate) fn page_of_comment(state: &AppState, comments: &[dateline_core::Comment], comment: i64) -> u32 {
+    let settings = &state.site.config.discussion;
+    if settings.comments_per_page == 0 {
+        return 1;
+    }
+    let root = thread_root(comments, comment);
+    let mut roots: Vec<i64> = comments
+        .iter()
+        .filter(|c| c.parent_id.is_none_or(|p| !comments.iter().any(|o| o.id == p)))
+        .map(|c| c.id)
+        .collect();
+    if settings.comment_order == CommentOrder::Newest {
+        roots.reverse();
+    }
+    let index = roots.iter().position(|id| *id == root).unwrap_or(0);
+    u32::try_from(index / settings.comments_per_page as usize + 1).unwrap_or(1)
+}
+
+fn csrf_cookie_header(state: &AppState, value: &str) -> Option<HeaderValue> {
+    let secure = if state.site.base_url.starts_with("https://") { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}")).ok()
+}
+
+/// Renders the page of `post` with `status` (200 normally; 4xx when showing a failed comment).
+pub(crate) async fn render(state: &AppState, post: &Post, request: PageRequest, problem: Option<FormProblem>, status: StatusCode) -> Result<Response, AppError> {
+    let site = &state.site;
+    let settings = &site.config.discussion;
+    let now = Timestamp::now();
+    let categories = state.store.terms(Taxonomy::Category).await?;
+    let mut view = PostView::new(site, post, &categories);
+    let open = post.kind == PostKind::Post && !comments_closed(post, settings, now);
+    view.comments_open = open;
+
+    let mut comments = match post.kind {
+        PostKind::Post => state.store.comments_for_post(post.id, CommentStatus::Approved).await?,
+        PostKind::Page => Vec::new(),
+    };
+    // Block-editor notes are kept for the record but never shown publicly.
+    comments.retain(|c| c.kind != dateline_core::CommentKind::Note);
+    if let Some((id, hash)) = &request.unapproved
+        && let Some(held) = state.store.comment_by_id(*id).await?
+        && held.post_id == post.id
+        && matches!(held.status, CommentStatus::Pending | CommentStatus::Spam)
+        && state.signer.check_moderation_hash(held.id, held.created_at.as_second(), hash)
+    {
+        comments.push(held);
+        comments.sort_by_key(|c| (c.created_at, c.id));
+    }
+    let threads = comment_threads(site, &comments, &ThreadOptions { max_depth: settings.thread_depth, open });
+    let page = request.comment_page.unwrap_or(1);
+    let (threads, pages) = paginate(threads, settings.comment_order, settings.comments_per_page, page);
+    if page > pages {
+        return Err(AppError::NotFound);
+    }
+    let pagination = CommentPagination {
+        current: page,
+        total: pages,
+        older: (page > 1).then(|| format!("{}#comments", comment_page_path(&view.path, page - 1))),
+        newer: (page < pages).then(|| format!("{}#comments", comment_page_path(&view.path, page + 1))),
+    };
+
+    // The form, with a CSRF cookie (made now if the visitor has none) bound into its token.
+    let (cookie, new_cookie) = match request.csrf_cookie.filter(|c| c.len() >= 16 && c.len() <= 64) {
+        Some(cookie) => (cookie, false),
+        None => (random_token(), true),
+    };
+    let reply_to = match problem.as_ref().map(|p| p.values.parent).filter(|p| *p > 0).or(request.reply_to) {
+        Some(id) => comments.iter().find(|c| c.id == id && c.status == CommentStatus::Approved),
+        None => None,
+    };
+    let mut values = problem.as_ref().map(|p| p.values.clone()).unwrap_or_default();
+    values.parent = reply_to.map(|c| c.id).unwrap_or(0);
+    let form = context! {
+        open => open,
+        token => state.signer.form_token(post.id, now.as_second(), &cookie),
+        honeypot => HONEYPOT_FIELD,
+        values => values,
+        reply_to_name => reply_to.map(|c| c.author_name.clone().unwrap_or_else(|| "Anonymous".into())),
+        problem => problem,
+        require_name_email => settings.require_name_email,
+        max_length => settings.max_comment_length,
+    };
+
+    let comment_feed = crate::view::LinkView { name: format!("{} » {} Comments Feed", site.config.site.title, post.title), url: format!("{}feed/", view.path) };
+    let mut meta = super::public::post_meta(site, post, &view);
+    if post.kind == PostKind::Post {
+        meta = context! { feeds => vec![comment_feed], ..meta };
+    }
+    let canonical_path = comment_page_path(&view.path, page);
+    let ctx = context! {
+        meta => context! { canonical => format!("{}{canonical_path}", site.base_url), ..meta },
+        comments => threads,
+        comment_pagination => pagination,
+        form => form,
+        post => view,
+        nav => super::public::nav(state).await?,
+    };
+    let html = state.templates.render("single.html", site, ctx)?;
+    let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    // The page carries a per-visitor token: shared caches must not keep it.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    if new_cookie && let Some(value) = csrf_cookie_header(state, &cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// Loads the post a public URL names, or 404 when it does not exist or is not public.
+pub(crate) async fn public_post(state: &AppState, kind: PostKind, slug: &str) -> Result<Post, AppError> {
+    let post = state.store.post_by_slug(kind, slug).await?.ok_or(AppError::NotFound)?;
+    if !post.is_public_at(Timestamp::now()) {
+        return Err(AppError::NotFound);
+    }
+    Ok(post)
+}
+
+/// `GET` of a post or page: redirects to the canonical address when the date is wrong.
+pub(crate) async fn show(state: &AppState, kind: PostKind, slug: &str, requested: &str, request: PageRequest) -> Result<Response, AppError> {
+    let post = public_post(state, kind, slug).await?;
+    let canonical = permalink(&state.site.time_zone, &post);
+    let expected = comment_page_path(&canonical, request.comment_page.unwrap_or(1));
+    if expected != requested && !(request.comment_page == Some(1) && requested == format!("{canonical}comment-page-1/")) {
+        // Right slug, wrong date: send readers to the real address.
+        return Ok(super::public::moved_permanently(&expected));
+    }
+    render(state, &post, request, None, StatusCode::OK).await
+}

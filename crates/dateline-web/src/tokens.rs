@@ -1,0 +1,114 @@
+//! Signed tokens, so the server keeps no per-visitor state and any instance behind a load
+//! balancer can check what another issued: the comment form's CSRF token (which also
+//! carries when the form was shown), the "your comment awaits moderation" link, and the
+//! unsubscribe link. The key is made once and kept in the store.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Name of the store setting that holds the key.
+pub(crate) const KEY_SETTING: &str = "signing_key";
+
+/// A fresh random value, URL-safe (for the key itself and for CSRF cookies).
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    // The OS random source failing is not something a request can recover from; fall back to
+    // time-derived bytes rather than panic, and say so.
+    if getrandom::fill(&mut bytes).is_err() {
+        tracing::error!("the OS random source failed; using a weaker time-derived value");
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        bytes[..16].copy_from_slice(&nanos.to_le_bytes());
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[derive(Clone)]
+pub struct Signer {
+    key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signer(…)")
+    }
+}
+
+impl Signer {
+    pub(crate) fn new(key: &str) -> Signer {
+        Signer { key: key.as_bytes().to_vec() }
+    }
+
+    fn mac(&self, message: &str) -> String {
+        let mut mac = match HmacSha256::new_from_slice(&self.key) {
+            Ok(mac) => mac,
+            // HMAC takes keys of any length; this branch cannot be reached.
+            Err(_) => return String::new(),
+        };
+        mac.update(message.as_bytes());
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..18])
+    }
+
+    fn verify(&self, message: &str, tag: &str) -> bool {
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else { return false };
+        let Ok(mut mac) = HmacSha256::new_from_slice(&self.key) else { return false };
+        mac.update(message.as_bytes());
+        mac.verify_truncated_left(&tag).is_ok() && tag.len() == 18
+    }
+
+    /// The comment form's token: bound to the post, the visitor's CSRF cookie and the time
+    /// the form was shown.
+    pub(crate) fn form_token(&self, post: i64, issued_at: i64, cookie: &str) -> String {
+        format!("{issued_at}.{}", self.mac(&format!("form|{post}|{issued_at}|{cookie}")))
+    }
+
+    /// When the form was shown, if the token is genuine for this post and cookie.
+    pub(crate) fn check_form_token(&self, token: &str, post: i64, cookie: &str) -> Option<i64> {
+        let (issued_at, tag) = token.split_once('.')?;
+        let issued_at: i64 = issued_at.parse().ok()?;
+        self.verify(&format!("form|{post}|{issued_at}|{cookie}"), tag).then_some(issued_at)
+    }
+
+    /// Lets the author of a held comment see it (WordPress's `moderation-hash`).
+    pub(crate) fn moderation_hash(&self, comment: i64, created_at: i64) -> String {
+        self.mac(&format!("moderation|{comment}|{created_at}"))
+    }
+
+    pub(crate) fn check_moderation_hash(&self, comment: i64, created_at: i64, hash: &str) -> bool {
+        self.verify(&format!("moderation|{comment}|{created_at}"), hash)
+    }
+
+    /// The unsubscribe link's token for a comment's reply notifications.
+    pub fn unsubscribe_token(&self, comment: i64) -> String {
+        self.mac(&format!("unsubscribe|{comment}"))
+    }
+
+    pub(crate) fn check_unsubscribe_token(&self, comment: i64, token: &str) -> bool {
+        self.verify(&format!("unsubscribe|{comment}"), token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_only_what_they_sign() {
+        let signer = Signer::new("key");
+        let token = signer.form_token(7, 1000, "cookie");
+        assert_eq!(signer.check_form_token(&token, 7, "cookie"), Some(1000));
+        assert_eq!(signer.check_form_token(&token, 8, "cookie"), None, "another post");
+        assert_eq!(signer.check_form_token(&token, 7, "other"), None, "another visitor");
+        assert_eq!(signer.check_form_token(&token.replacen("1000", "1", 1), 7, "cookie"), None, "an earlier time");
+        assert_eq!(Signer::new("other").check_form_token(&token, 7, "cookie"), None, "another key");
+        assert_eq!(signer.check_form_token("garbage", 7, "cookie"), None);
+        let hash = signer.moderation_hash(3, 99);
+        assert!(signer.check_moderation_hash(3, 99, &hash));
+        assert!(!signer.check_moderation_hash(4, 99, &hash));
+        assert!(signer.check_unsubscribe_token(5, &signer.unsubscribe_token(5)));
+        assert!(!signer.check_unsubscribe_token(6, &signer.unsubscribe_token(5)));
+    }
+}

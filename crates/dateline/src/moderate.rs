@@ -1,0 +1,79 @@
+//! `dateline comments …`: moderation from the shell. Approving or marking spam also teaches
+//! the spam filter, and approving a reply tells the parent's author if they asked.
+
+use dateline_core::{CommentQuery, CommentStatus, SpamLabel};
+
+use crate::cli::CommentsCommand;
+use crate::{Failure, usage};
+
+pub async fn run(state: &dateline_web::AppState, command: CommentsCommand) -> Result<(), Failure> {
+    match command {
+        CommentsCommand::List { status, post, limit } => list(state, status.as_deref(), post, limit).await,
+        CommentsCommand::Approve { ids } => set(state, &ids, CommentStatus::Approved).await,
+        CommentsCommand::Spam { ids } => set(state, &ids, CommentStatus::Spam).await,
+        CommentsCommand::Trash { ids } => set(state, &ids, CommentStatus::Trash).await,
+    }
+}
+
+/// One line, no newlines or tabs, at most `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
+    }
+}
+
+async fn list(state: &dateline_web::AppState, status: Option<&str>, post: Option<i64>, limit: u32) -> Result<(), Failure> {
+    let status = match status {
+        None => None,
+        Some(text) => Some(CommentStatus::parse(text).ok_or_else(|| usage(format!("--status {text:?} is not one of: {}", CommentStatus::expected())))?),
+    };
+    let page = state.store.list_comments(&CommentQuery { status, post, page: 1, per_page: limit.max(1) }).await?;
+    println!("ID\tPOST\tSTATUS\tDATE\tAUTHOR\tWHY\tCOMMENT");
+    for c in &page.items {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            c.id,
+            c.post_id,
+            c.status,
+            c.created_at.strftime("%Y-%m-%d %H:%M"),
+            one_line(c.author_name.as_deref().unwrap_or("Anonymous"), 30),
+            one_line(c.moderation_reason.as_deref().unwrap_or("-"), 80),
+            one_line(&c.body, 60),
+        );
+    }
+    eprintln!("{} of {} comment(s)", page.items.len(), page.total);
+    Ok(())
+}
+
+async fn set(state: &dateline_web::AppState, ids: &[i64], status: CommentStatus) -> Result<(), Failure> {
+    if ids.is_empty() {
+        return Err(usage("name at least one comment id"));
+    }
+    // Check every id first, so a typo changes nothing.
+    for id in ids {
+        if state.store.comment_by_id(*id).await?.is_none() {
+            return Err(usage(format!("there is no comment {id}; nothing was changed")));
+        }
+    }
+    for id in ids {
+        let before = state.store.set_comment_status(*id, status).await?;
+        let tokens = dateline_core::spam::tokens(before.author_name.as_deref(), before.author_email.as_deref(), before.author_url.as_deref(), &before.body);
+        match status {
+            CommentStatus::Spam => state.store.train_comment(*id, &tokens, SpamLabel::Spam).await?,
+            // Approving what the filter held or called spam teaches it otherwise.
+            CommentStatus::Approved if before.status != CommentStatus::Approved => {
+                state.store.train_comment(*id, &tokens, SpamLabel::Ham).await?;
+                if let Some(post) = state.store.post_by_id(before.post_id).await?
+                    && let Some(now) = state.store.comment_by_id(*id).await?
+                {
+                    dateline_web::notify::reply_approved(state, &post, &now).await;
+                }
+            }
+            _ => {}
+        }
+        println!("comment {id}: {} -> {status}", before.status);
+    }
+    Ok(())
+}
