@@ -95,8 +95,8 @@ impl Default for DiscussionSettings {
             min_submit_seconds: 3,
             rate_limit_count: 5,
             rate_limit_window_seconds: 60,
-            spam_threshold: 0.9,
-            hold_threshold: 0.6,
+            spam_threshold: 0.95,
+            hold_threshold: 0.75,
             notify_moderators: Vec::new(),
         }
     }

@@ -23,12 +23,11 @@ const SEED: &[(&str, i64, i64)] = &[
     ("viagra", 40, 0), ("cialis", 30, 0), ("pharmacy", 35, 1), ("pills", 30, 1), ("casino", 40, 1), ("poker", 25, 1),
     ("slots", 20, 0), ("betting", 20, 1), ("loan", 25, 2), ("loans", 25, 1), ("payday", 20, 0), ("forex", 20, 0),
     ("crypto", 25, 3), ("bitcoin", 20, 3), ("investment", 20, 4), ("earn", 25, 3), ("income", 20, 3), ("profit", 20, 2),
-    ("cheap", 30, 3), ("discount", 25, 2), ("replica", 20, 0), ("buy", 35, 6), ("order", 15, 5), ("sale", 20, 3),
-    ("free", 30, 8), ("click", 30, 2), ("visit", 25, 4), ("website", 30, 5), ("seo", 25, 0), ("backlinks", 20, 0),
-    ("traffic", 15, 3), ("porn", 30, 0), ("sex", 25, 1), ("xxx", 25, 0), ("dating", 20, 1), ("weight", 10, 2),
-    ("followers", 15, 1), ("guaranteed", 20, 1), ("winner", 15, 1), ("prize", 15, 1), ("offer", 20, 4),
-    ("nice", 20, 6), ("post", 20, 8), ("blog", 25, 5), ("informative", 20, 1), ("thanks", 15, 12), ("sharing", 20, 3),
-    ("links:2", 30, 6), ("links:3+", 50, 2), ("links:1", 30, 15), ("links:0", 15, 80),
+    ("cheap", 30, 3), ("discount", 25, 2), ("replica", 20, 0), ("buy", 35, 6), ("sale", 20, 3), ("offer", 20, 4),
+    ("free", 25, 8), ("click", 30, 2), ("website", 25, 6), ("seo", 25, 0), ("backlinks", 20, 0), ("traffic", 15, 3),
+    ("porn", 30, 0), ("sex", 25, 1), ("xxx", 25, 0), ("dating", 20, 1), ("followers", 15, 1), ("guaranteed", 20, 1),
+    ("winner", 15, 1), ("prize", 15, 1), ("informative", 15, 2), ("sharing", 12, 4),
+    ("links:3+", 50, 2), ("links:2", 25, 8), ("links:1", 20, 18), ("links:0", 20, 80),
     ("report", 1, 15), ("reporting", 1, 20), ("story", 2, 20), ("article", 4, 20), ("source", 2, 15), ("agree", 2, 20),
     ("disagree", 1, 15), ("think", 3, 30), ("because", 3, 25), ("however", 2, 20), ("government", 2, 20),
     ("council", 1, 15), ("city", 3, 15), ("vote", 2, 15), ("policy", 2, 15), ("people", 5, 25), ("would", 5, 30),
@@ -138,10 +137,32 @@ pub fn score(tokens: &[String], learned: &HashMap<String, Counts>) -> Score {
         .collect();
     probabilities.sort_by(|a, b| (b.1 - 0.5).abs().total_cmp(&(a.1 - 0.5).abs()).then_with(|| a.0.cmp(&b.0)));
     probabilities.truncate(INTERESTING);
-    // Naive Bayes combination in log space, so many tokens do not underflow.
-    let (log_spam, log_ham) = probabilities.iter().fold((0.0, 0.0), |(s, h), (_, p)| (s + p.ln(), h + (1.0 - p).ln()));
-    let probability = if probabilities.is_empty() { 0.5 } else { 1.0 / (1.0 + (log_ham - log_spam).exp()) };
+    // Fisher–Robinson combination (as SpamBayes): strong evidence either way gives a score
+    // near 0 or 1, weak or mixed evidence stays near 0.5 ("unsure") instead of being pushed
+    // to an extreme the way a plain product of probabilities is.
+    let n = probabilities.len();
+    let probability = if n == 0 {
+        0.5
+    } else {
+        let (log_spam, log_ham) = probabilities.iter().fold((0.0, 0.0), |(s, h), (_, p)| (s + (1.0 - p).ln(), h + p.ln()));
+        let spamminess = 1.0 - chi2_survival(-2.0 * log_spam, n);
+        let hamminess = 1.0 - chi2_survival(-2.0 * log_ham, n);
+        ((spamminess - hamminess + 1.0) / 2.0).clamp(0.0, 1.0)
+    };
     Score { probability, evidence: probabilities }
+}
+
+/// P(X >= x) for a chi-square variable with 2·`half_dof` degrees of freedom (closed form
+/// for even degrees: e^(-m) · Σ m^i / i!, with m = x/2).
+fn chi2_survival(x: f64, half_dof: usize) -> f64 {
+    let m = x / 2.0;
+    let mut term = (-m).exp();
+    let mut sum = term;
+    for i in 1..half_dof {
+        term *= m / i as f64;
+        sum += term;
+    }
+    sum.min(1.0)
 }
 
 #[cfg(test)]
@@ -159,6 +180,12 @@ mod tests {
         assert!(spam > 0.95, "{spam}");
         let ham = spam_probability("I think the council should read the original story before the vote, because the reporting is careful.", &learned);
         assert!(ham < 0.2, "{ham}");
+    }
+
+    #[test]
+    fn weak_evidence_stays_unsure() {
+        let p = score(&tokens(Some("Eve"), None, None, "Nice work, see https://x.example"), &HashMap::new()).probability;
+        assert!((0.3..0.7).contains(&p), "{p}");
     }
 
     #[test]

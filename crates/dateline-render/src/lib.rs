@@ -32,8 +32,11 @@ static COMMENT_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
 /// anything else the reader typed (HTML included) is shown as the text they typed.
 pub fn comment_to_html(markdown: &str) -> String {
     use pulldown_cmark::{Event, Tag, TagEnd};
-    let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
-        // Raw HTML becomes visible text instead of markup.
+    // A "<" never starts markup in a comment: escaped before parsing, it shows as typed and
+    // cannot swallow the Markdown around it into an HTML block.
+    let markdown = markdown.replace('<', "&lt;");
+    let parser = Parser::new_ext(&markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+        // Belt and braces: any HTML event left becomes visible text instead of markup.
         Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
         // Images would load third-party content on every view: show their address instead.
         Event::Start(Tag::Image { dest_url, .. }) => Event::Text(dest_url),

@@ -125,7 +125,9 @@ async fn comments_rss(state: &AppState, post: Option<&dateline_core::Post>) -> R
     use dateline_core::{CommentKind, CommentQuery, CommentStatus};
     let site = &state.site;
     let now = Timestamp::now();
-    let query = CommentQuery { status: Some(CommentStatus::Approved), post: post.map(|p| p.id), page: 1, per_page: 30 };
+    // As many entries as a posts feed has (WordPress's posts_per_rss serves both).
+    let per_page = site.config.site.posts_per_page;
+    let query = CommentQuery { status: Some(CommentStatus::Approved), post: post.map(|p| p.id), page: 1, per_page };
     let comments = state.store.list_comments(&query).await?.items;
     let mut posts: std::collections::HashMap<i64, Option<dateline_core::Post>> = std::collections::HashMap::new();
     if let Some(post) = post {

@@ -2,6 +2,32 @@
 
 mod support;
 mod cases;
+mod comments;
+mod xss;
+
+mod comment_cases {
+    dateline_testkit::store_cases!(crate::comments:
+        reader_posts_a_comment_and_sees_it,
+        replies_thread_to_the_configured_depth,
+        held_comments_show_only_to_their_author,
+        failed_comments_keep_what_was_typed,
+        forms_without_a_valid_token_are_refused,
+        closed_posts_take_no_comments,
+        closing_by_age_is_decided_per_request,
+        bots_are_caught_and_recorded_as_spam,
+        moderation_rules_hold_or_spam_with_reasons,
+        rate_limit_and_duplicates_answer_with_the_text_kept,
+        oversized_requests_are_refused_clearly,
+        comments_paginate,
+        newest_first_order_is_honoured,
+        comment_feeds_carry_approved_public_comments,
+        notifications_go_out_by_smtp,
+    );
+}
+
+mod xss_cases {
+    dateline_testkit::store_cases!(crate::xss: hostile_comments_are_inert_on_pages_and_feeds);
+}
 
 dateline_testkit::store_cases!(crate::cases:
     seed_post_reads_like_the_seed_page,

@@ -155,3 +155,78 @@ pub fn post_json(title: &str, published_at: &str, extra: serde_json::Value) -> S
     }
     post.to_string()
 }
+
+/// A comment form as a browser holds it: the page's cookie and hidden fields.
+pub struct FormSession {
+    pub cookie: String,
+    pub token: String,
+    pub post_id: String,
+}
+
+impl TestApp {
+    /// Opens the post at `path` like a browser: keeps the CSRF cookie and the form's token.
+    pub async fn open_form(&self, path: &str) -> FormSession {
+        let page = self.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let cookie = page
+            .header("set-cookie")
+            .split(';')
+            .next()
+            .expect("a CSRF cookie")
+            .to_string();
+        assert!(cookie.starts_with("dateline_csrf="), "{cookie}");
+        let html = page.html();
+        FormSession {
+            cookie,
+            token: attr(&html, "input[name=_token]", "value"),
+            post_id: attr(&html, "input[name=comment_post_ID]", "value"),
+        }
+    }
+
+    /// Sends the comment form with `fields` (name, value) added to the session's hidden ones.
+    pub async fn submit_comment(&self, session: &FormSession, fields: &[(&str, &str)]) -> TestResponse {
+        let mut all: Vec<(&str, &str)> = vec![("comment_post_ID", &session.post_id), ("_token", &session.token)];
+        all.extend_from_slice(fields);
+        self.post_form("/comments", &session.cookie, &all).await
+    }
+
+    pub async fn post_form(&self, uri: &str, cookie: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        let request = Request::post(uri)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Posts an ordinary comment as `author` and returns where the server sent the reader.
+    pub async fn comment(&self, path: &str, author: &str, text: &str, parent: Option<i64>) -> String {
+        let session = self.open_form(path).await;
+        let parent = parent.map(|p| p.to_string()).unwrap_or_else(|| "0".into());
+        let email = format!("{}@example.org", author.to_lowercase().replace(' ', "."));
+        let response = self
+            .submit_comment(&session, &[("author", author), ("email", &email), ("comment", text), ("comment_parent", &parent)])
+            .await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+        response.header("location").to_string()
+    }
+}
+
+/// application/x-www-form-urlencoded encoding of one value.
+pub fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(byte as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// The comment id at the end of a `…#comment-ID` location.
+pub fn comment_id(location: &str) -> i64 {
+    location.rsplit("#comment-").next().and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("no comment id in {location}"))
+}
