@@ -1,7 +1,7 @@
 // Shared by the browser tests: start the built `dateline` binary on a free port with a
 // fresh SQLite store, and launch Debian's headless Chromium through playwright-core.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,9 +14,11 @@ export const screenshots = join(root, 'tests', 'browser', 'screenshots');
 const binary = process.env.DATELINE_BIN ?? join(root, 'target', 'debug', 'dateline');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-/** Starts `dateline serve` with the given arguments; resolves to { base, stop }. */
-export async function startServer(args = []) {
+/** Starts `dateline serve` with the given arguments (and dateline.toml text, if any);
+ *  resolves to { base, dir, stop }. */
+export async function startServer(args = [], config = null) {
   const dir = mkdtempSync(join(tmpdir(), 'dateline-browser-'));
+  if (config) writeFileSync(join(dir, 'dateline.toml'), config);
   const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--db', `sqlite:${join(dir, 'dateline.db')}`, ...args], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -30,14 +30,15 @@ async fn list(state: &dateline_web::AppState, status: Option<&str>, post: Option
         Some(text) => Some(CommentStatus::parse(text).ok_or_else(|| usage(format!("--status {text:?} is not one of: {}", CommentStatus::expected())))?),
     };
     let page = state.store.list_comments(&CommentQuery { status, post, page: 1, per_page: limit.max(1) }).await?;
-    println!("ID\tPOST\tSTATUS\tDATE\tAUTHOR\tWHY\tCOMMENT");
+    println!("ID\tPOST\tSTATUS\tDATE\tSPAM\tAUTHOR\tWHY\tCOMMENT");
     for c in &page.items {
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             c.id,
             c.post_id,
             c.status,
             c.created_at.strftime("%Y-%m-%d %H:%M"),
+            c.spam_score.map(|s| format!("{s:.2}")).unwrap_or_else(|| "-".into()),
             one_line(c.author_name.as_deref().unwrap_or("Anonymous"), 30),
             one_line(c.moderation_reason.as_deref().unwrap_or("-"), 80),
             one_line(&c.body, 60),

@@ -93,10 +93,23 @@ impl Reply {
 
 /// One HTTP/1.1 GET over a plain socket (no client library: what goes over the wire is what we assert).
 pub fn get(base: &str, path: &str) -> Reply {
+    request(base, &format!("GET {path} HTTP/1.1\r\n"), "")
+}
+
+/// One form POST over a plain socket, with a cookie.
+pub fn post_form(base: &str, path: &str, cookie: &str, body: &str) -> Reply {
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    request(base, &head, body)
+}
+
+fn request(base: &str, head: &str, body: &str) -> Reply {
     let authority = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(authority).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n").expect("send");
+    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    write!(stream, "{head}Host: {authority}\r\nConnection: close\r\n\r\n{body}").expect("send");
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read");
     let raw = String::from_utf8_lossy(&raw).into_owned();
@@ -130,4 +143,27 @@ pub fn find_seed(base: &str) -> String {
         }
     }
     panic!("seed post not found");
+}
+
+/// The comment form of the page at `path`: (cookie, token, post id).
+pub fn open_form(base: &str, path: &str) -> (String, String, String) {
+    let page = get(base, path);
+    assert_eq!(page.status, 200, "{path}");
+    let cookie = page.header("set-cookie").expect("a CSRF cookie").split(';').next().unwrap_or_default().to_string();
+    let html = scraper::Html::parse_document(&page.body);
+    let value = |name: &str| {
+        let selector = scraper::Selector::parse(&format!("input[name={name}]")).expect("selector");
+        html.select(&selector).next().and_then(|e| e.value().attr("value")).unwrap_or_else(|| panic!("no {name}")).to_string()
+    };
+    (cookie, value("_token"), value("comment_post_ID"))
+}
+
+/// Form encoding of one value.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
