@@ -4,7 +4,11 @@
 //! Pure functions with no I/O and no knowledge of posts or storage, so they are cheap to test
 //! and to call from the web layer, the command line and importers alike.
 
+mod wordpress;
+
 use std::sync::LazyLock;
+
+pub use wordpress::{WordPressHtml, wordpress_to_html, wpautop};
 
 use pulldown_cmark::{Options, Parser, html};
 
@@ -12,7 +16,11 @@ use pulldown_cmark::{Options, Parser, html};
 /// handlers, no `javascript:` URLs), plus the figure markup writers use around images.
 static POST_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
-    builder.add_tags(["figure", "figcaption"]);
+    builder.add_tags(["figure", "figcaption", "audio", "video", "source"]);
+    builder.add_tag_attributes("audio", ["controls", "src"]);
+    builder.add_tag_attributes("video", ["controls", "src", "poster", "width", "height"]);
+    builder.add_tag_attributes("source", ["src", "type"]);
+    builder.add_tag_attributes("ul", ["class"]);
     builder.link_rel(Some("noopener"));
     builder
 });
