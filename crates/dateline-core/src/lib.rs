@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod discussion;
+pub mod import;
 pub mod mail;
 pub mod input;
 pub mod model;

@@ -59,6 +59,7 @@ text_enum! {
         Scheduled = "scheduled",
         Published = "published",
         Private = "private",
+        Trash = "trash",
     }
 }
 
@@ -166,6 +167,14 @@ pub struct Post {
     pub tags: Vec<Term>,
     /// Approved comments only.
     pub comment_count: i64,
+    /// A manual summary (WordPress's excerpt).
+    pub excerpt: Option<String>,
+    /// Readers must give this password to read the post (WordPress's protected posts).
+    pub password: Option<String>,
+    /// The parent page, for page hierarchies.
+    pub parent_id: Option<PostId>,
+    /// Position among siblings (WordPress's menu order).
+    pub menu_order: i64,
 }
 
 impl Post {

@@ -142,6 +142,27 @@ pub trait Store: Send + Sync + 'static {
     /// Learned spam-filter counts for these tokens, plus `spam::DOCUMENTS`.
     async fn spam_counts(&self, tokens: &[String]) -> StoreResult<std::collections::HashMap<String, crate::spam::Counts>>;
 
+    /// Starts an import: everything written through the session is one transaction.
+    async fn begin_import(&self) -> StoreResult<Box<dyn crate::import::ImportSession>>;
+
+    /// Where an old address (a path, or `/?attachment_id=N`) now leads, if anywhere.
+    async fn redirect_for(&self, path: &str) -> StoreResult<Option<crate::import::Redirect>>;
+
+    /// Every post or page of `kind`, whatever its status, oldest first (for export).
+    async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>>;
+
+    /// How a post's body is written (Markdown, or imported HTML).
+    async fn body_format(&self, post: PostId) -> StoreResult<crate::import::BodyFormat>;
+
+    /// Every account.
+    async fn users(&self) -> StoreResult<Vec<User>>;
+
+    /// Every media record.
+    async fn media(&self) -> StoreResult<Vec<crate::import::Media>>;
+
+    /// Meta kept for a post ("post"), comment ("comment"), term ("term") or media ("media").
+    async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>>;
+
     /// Teaches the filter that a comment (with these tokens) is `label`, in one transaction:
     /// a comment taught before is untaught first, so relabelling never counts twice.
     async fn train_comment(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()>;

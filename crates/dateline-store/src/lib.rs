@@ -13,6 +13,7 @@
 mod comments;
 mod connect;
 mod error;
+mod import;
 mod migrate;
 mod rows;
 mod sql;

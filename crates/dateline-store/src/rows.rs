@@ -18,7 +18,7 @@ fn parse_text<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Re
 /// Columns of a post and its author, for `FROM posts p JOIN users u ON u.id = p.author_id`.
 pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_html, p.status, \
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
-    p.source_headline, p.source_excerpt, p.source_continue_text, \
+    p.source_headline, p.source_excerpt, p.source_continue_text, p.excerpt, p.password, p.parent_id, p.menu_order, \
     u.id AS author_id, u.login AS author_login, u.display_name AS author_display_name, u.slug AS author_slug, \
     u.role AS author_role, \
     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.kind <> 'note') AS comment_count";
@@ -62,6 +62,10 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         categories: Vec::new(),
         tags: Vec::new(),
         comment_count: row.try_get("comment_count")?,
+        excerpt: row.try_get("excerpt")?,
+        password: row.try_get("password")?,
+        parent_id: row.try_get("parent_id")?,
+        menu_order: row.try_get("menu_order")?,
     })
 }
 

@@ -193,4 +193,64 @@ impl Store for SqlStore {
     async fn train_comment(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()> {
         self.train_comment_impl(id, tokens, label).await
     }
+
+    async fn begin_import(&self) -> StoreResult<Box<dyn dateline_core::import::ImportSession>> {
+        self.begin_import_impl().await
+    }
+
+    async fn redirect_for(&self, path: &str) -> StoreResult<Option<dateline_core::import::Redirect>> {
+        let mut sql = Sql::new("SELECT post_id, url FROM redirects WHERE path = ");
+        sql.text(path);
+        let Some(row) = sql.query().fetch_optional(&self.pool).await.store_err()? else { return Ok(None) };
+        let post: Option<i64> = row.try_get("post_id").store_err()?;
+        let url: Option<String> = row.try_get("url").store_err()?;
+        Ok(match (post, url) {
+            (Some(post), _) => Some(dateline_core::import::Redirect::Post(post)),
+            (None, Some(url)) => Some(dateline_core::import::Redirect::Url(url)),
+            (None, None) => None,
+        })
+    }
+
+    async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>> {
+        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.kind = "));
+        sql.text(kind.as_str()).push(" ORDER BY p.published_at, p.id");
+        self.fetch_posts(&sql).await
+    }
+
+    async fn body_format(&self, post: PostId) -> StoreResult<dateline_core::import::BodyFormat> {
+        let mut sql = Sql::new("SELECT body_format FROM posts WHERE id = ");
+        sql.int(post);
+        let row = sql.query().fetch_optional(&self.pool).await.store_err()?.ok_or_else(|| StoreError::NotFound(format!("post {post}")))?;
+        let format: String = row.try_get("body_format").store_err()?;
+        Ok(if format == "html" { dateline_core::import::BodyFormat::Html } else { dateline_core::import::BodyFormat::Markdown })
+    }
+
+    async fn users(&self) -> StoreResult<Vec<User>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id")).fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(rows::user).collect::<Result<_, _>>().store_err()
+    }
+
+    async fn media(&self) -> StoreResult<Vec<dateline_core::import::Media>> {
+        let rows = sqlx::query("SELECT id, post_id, title, url, mime_type, created_at FROM media ORDER BY id").fetch_all(&self.pool).await.store_err()?;
+        rows.iter()
+            .map(|row| {
+                Ok(dateline_core::import::Media {
+                    id: row.try_get("id")?,
+                    post_id: row.try_get("post_id")?,
+                    title: row.try_get("title")?,
+                    url: row.try_get("url")?,
+                    mime_type: row.try_get("mime_type")?,
+                    created_at: rows::time(row.try_get("created_at")?),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .store_err()
+    }
+
+    async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>> {
+        let mut sql = Sql::new("SELECT name, value FROM meta WHERE owner = ");
+        sql.text(owner).push(" AND owner_id = ").int(id).push(" ORDER BY name, value");
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("value")?))).collect::<Result<_, sqlx::Error>>().store_err()
+    }
 }

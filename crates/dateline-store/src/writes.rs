@@ -13,7 +13,7 @@ use crate::rows::{self, COMMENT_COLUMNS};
 use crate::sql::Sql;
 
 /// First free slug among `base`, `base-2`, `base-3`… in `table` (optionally within a taxonomy).
-async fn unique_slug(conn: &mut AnyConnection, table: &str, taxonomy: Option<Taxonomy>, base: &str) -> StoreResult<String> {
+pub(crate) async fn unique_slug(conn: &mut AnyConnection, table: &str, taxonomy: Option<Taxonomy>, base: &str) -> StoreResult<String> {
     for n in 1..10_000 {
         let candidate = if n == 1 { base.to_string() } else { format!("{base}-{n}") };
         let mut sql = Sql::new(&format!("SELECT COUNT(*) AS n FROM {table} WHERE slug = "));

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+
 /// Dateline: a blog engine for news-curation blogs.
 #[derive(Debug, Parser)]
 #[command(name = "dateline", version, about)]
@@ -32,6 +33,34 @@ pub enum Command {
     /// Moderate comments from the shell.
     #[command(subcommand)]
     Comments(CommentsCommand),
+    /// Bring a blog in from another engine.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write the blog out for another engine (to standard output).
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import WordPress exports (WXR 1.0–1.2): everything or nothing, old URLs kept.
+    Wxr {
+        /// One or more export files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Read everything and print the report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The old site's permalink structure, in WordPress's syntax (e.g. '/%category%/%postname%/').
+        #[arg(long)]
+        permalinks: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// WordPress eXtended RSS 1.2, which WordPress's importer reads.
+    Wxr,
 }
 
 #[derive(Debug, Subcommand)]

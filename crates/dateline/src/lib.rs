@@ -3,6 +3,7 @@
 
 pub mod cli;
 mod demo;
+mod migrate_in;
 mod moderate;
 mod settings;
 
@@ -30,7 +31,7 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
-fn usage(message: impl std::fmt::Display) -> Failure {
+pub(crate) fn usage(message: impl std::fmt::Display) -> Failure {
     Failure::Usage(message.to_string())
 }
 
@@ -70,7 +71,7 @@ fn init_logging() {
         .try_init();
 }
 
-async fn open_store(url: &str) -> Result<Arc<SqlStore>, Failure> {
+pub(crate) async fn open_store(url: &str) -> Result<Arc<SqlStore>, Failure> {
     SqlStore::open(url).await.map(Arc::new).map_err(usage)
 }
 
@@ -79,6 +80,10 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, config, args).await,
         Command::Post(PostCommand::New { json }) => post_new(&cli.db, config, &json).await,
+        Command::Import(cli::ImportCommand::Wxr { files, dry_run, permalinks }) => {
+            migrate_in::import(&cli.db, &files, dry_run, permalinks).await
+        }
+        Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, &config).await,
         Command::Comments(command) => {
             let store = open_store(&cli.db).await?;
             let state = web_state(store, config, None, "http://127.0.0.1:8080".into()).await?;

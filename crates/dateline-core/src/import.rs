@@ -1,0 +1,134 @@
+//! What an importer hands the store: records from another blog engine, keyed by where they
+//! came from (`source_key`, e.g. `wxr:http://old.example:post:42`), so importing the same
+//! export again updates instead of duplicating. One [`ImportSession`] is one transaction.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use crate::model::*;
+use crate::store::StoreResult;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportAuthor {
+    pub login: String,
+    pub display_name: String,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportTerm {
+    pub taxonomy: Taxonomy,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    /// Slug of the parent category, which may be imported later.
+    pub parent_slug: Option<String>,
+    pub meta: Vec<(String, String)>,
+}
+
+/// How a post body is written: Dateline's Markdown, or HTML from another engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    Markdown,
+    Html,
+}
+
+impl BodyFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BodyFormat::Markdown => "markdown",
+            BodyFormat::Html => "html",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportPost {
+    pub source_key: String,
+    /// The id the post had (WordPress's post ID), kept when free so `/?p=ID` still works.
+    pub wanted_id: Option<PostId>,
+    pub kind: PostKind,
+    pub title: String,
+    pub slug: String,
+    pub dek: Option<String>,
+    pub excerpt: Option<String>,
+    pub body_source: String,
+    pub body_format: BodyFormat,
+    pub body_html: String,
+    pub source: Option<Source>,
+    pub status: PostStatus,
+    pub published_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Login of the author; created as an author account when unknown.
+    pub author_login: String,
+    pub sticky: bool,
+    pub discussion: Discussion,
+    pub password: Option<String>,
+    pub parent_source_key: Option<String>,
+    pub menu_order: i64,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub meta: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportComment {
+    pub source_key: String,
+    /// The parent comment's key; it may be imported after this one.
+    pub parent_source_key: Option<String>,
+    pub comment: NewComment,
+    pub meta: Vec<(String, String)>,
+}
+
+/// An uploaded file known by its URL (files are not downloaded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportMedia {
+    pub source_key: String,
+    pub wanted_id: Option<i64>,
+    pub parent_source_key: Option<String>,
+    pub title: String,
+    pub url: String,
+    pub mime_type: Option<String>,
+    pub created_at: Timestamp,
+    pub meta: Vec<(String, String)>,
+}
+
+/// Where an old address now leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectTarget {
+    /// The post imported under this key (its current permalink, computed when asked).
+    Post(String),
+    Url(String),
+}
+
+/// A redirect as stored: to a post by id, or to a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redirect {
+    Post(PostId),
+    Url(String),
+}
+
+/// A media record as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    pub id: i64,
+    pub post_id: Option<PostId>,
+    pub title: String,
+    pub url: String,
+    pub mime_type: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// One import, in one transaction: dropped without [`ImportSession::finish`], nothing stays.
+#[async_trait]
+pub trait ImportSession: Send {
+    async fn author(&mut self, author: &ImportAuthor) -> StoreResult<UserId>;
+    async fn term(&mut self, term: &ImportTerm) -> StoreResult<TermId>;
+    /// Creates or updates a post or page; returns its id.
+    async fn post(&mut self, post: &ImportPost) -> StoreResult<PostId>;
+    async fn comment(&mut self, post: PostId, comment: &ImportComment) -> StoreResult<CommentId>;
+    async fn media(&mut self, media: &ImportMedia) -> StoreResult<i64>;
+    async fn redirect(&mut self, path: &str, target: &RedirectTarget) -> StoreResult<()>;
+    /// Links what was imported out of order (parents after children), then commits.
+    async fn finish(self: Box<Self>) -> StoreResult<()>;
+}

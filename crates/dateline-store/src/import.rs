@@ -1,0 +1,377 @@
+//! Imports as one transaction ([`ImportSession`]), with upserts keyed by `source_key` so a
+//! second import of the same export updates in place. Links that may point forward in the
+//! file (comment and page parents, category parents, redirects) are resolved in `finish`.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use dateline_core::import::*;
+use dateline_core::slug::slugify;
+use dateline_core::store::StoreResult;
+use dateline_core::*;
+use jiff::Timestamp;
+use sqlx::{Any, AnyConnection, Row, Transaction};
+
+use crate::connect::{Backend, SqlStore};
+use crate::error::OrStoreError;
+use crate::sql::{Arg, Sql};
+
+pub(crate) struct SqlImportSession {
+    tx: Transaction<'static, Any>,
+    /// Held for the whole import on SQLite (one writer at a time).
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    backend: Backend,
+    now: Timestamp,
+    /// Whether anything imported before could be updated (else deletes of old meta are skipped).
+    reimport: bool,
+    authors: HashMap<String, i64>,
+    terms: HashMap<(Taxonomy, String), i64>,
+    term_parents: Vec<(i64, String)>,
+    post_parents: Vec<(i64, String)>,
+    media_parents: Vec<(i64, String)>,
+    redirects: Vec<(String, RedirectTarget)>,
+}
+
+impl SqlStore {
+    pub(crate) async fn begin_import_impl(&self) -> StoreResult<Box<dyn ImportSession>> {
+        let gate = match self.backend {
+            Backend::Sqlite => Some(self.write_gate.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let mut tx = self.pool.begin().await.store_err()?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM posts WHERE source_key IS NOT NULL").fetch_one(&mut *tx).await.store_err()?;
+        let reimport = row.try_get::<i64, _>("n").store_err()? > 0;
+        Ok(Box::new(SqlImportSession {
+            tx,
+            _gate: gate,
+            backend: self.backend,
+            now: Timestamp::now(),
+            reimport,
+            authors: HashMap::new(),
+            terms: HashMap::new(),
+            term_parents: Vec::new(),
+            post_parents: Vec::new(),
+            media_parents: Vec::new(),
+            redirects: Vec::new(),
+        }))
+    }
+}
+
+async fn scalar_id(conn: &mut AnyConnection, sql: &Sql) -> StoreResult<Option<i64>> {
+    let row = sql.query().fetch_optional(&mut *conn).await.store_err()?;
+    row.map(|r| r.try_get::<i64, _>(0).store_err()).transpose()
+}
+
+async fn write_meta(conn: &mut AnyConnection, owner: &str, id: i64, meta: &[(String, String)], replace: bool) -> StoreResult<()> {
+    if replace {
+        let mut delete = Sql::new("DELETE FROM meta WHERE owner = ");
+        delete.text(owner).push(" AND owner_id = ").int(id);
+        delete.query().execute(&mut *conn).await.store_err()?;
+    }
+    for (name, value) in meta {
+        let mut insert = Sql::new("INSERT INTO meta (owner, owner_id, name, value) VALUES (");
+        insert.text(owner).push(", ").int(id).push(", ").text(name).push(", ").text(value).push(")");
+        insert.query().execute(&mut *conn).await.store_err()?;
+    }
+    Ok(())
+}
+
+/// A free id: `wanted` when no row of `table` has it.
+async fn free_id(conn: &mut AnyConnection, table: &str, wanted: Option<i64>) -> StoreResult<Option<i64>> {
+    let Some(wanted) = wanted.filter(|w| *w > 0) else { return Ok(None) };
+    let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE id = "));
+    sql.int(wanted);
+    Ok(scalar_id(conn, &sql).await?.is_none().then_some(wanted))
+}
+
+impl SqlImportSession {
+    fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    async fn author_id(&mut self, login: &str) -> StoreResult<i64> {
+        if let Some(id) = self.authors.get(login) {
+            return Ok(*id);
+        }
+        let author = ImportAuthor { login: login.to_string(), display_name: login.to_string(), email: None };
+        self.author(&author).await
+    }
+
+    async fn term_id(&mut self, taxonomy: Taxonomy, slug: &str) -> StoreResult<i64> {
+        if let Some(id) = self.terms.get(&(taxonomy, slug.to_string())) {
+            return Ok(*id);
+        }
+        let term = ImportTerm { taxonomy, slug: slug.to_string(), name: slug.to_string(), description: String::new(), parent_slug: None, meta: vec![] };
+        self.term(&term).await
+    }
+}
+
+#[async_trait]
+impl ImportSession for SqlImportSession {
+    async fn author(&mut self, author: &ImportAuthor) -> StoreResult<UserId> {
+        let now = self.now.as_second();
+        let login = author.login.clone();
+        let conn = self.conn();
+        let mut find = Sql::new("SELECT id FROM users WHERE login = ");
+        find.text(&login);
+        let id = match scalar_id(conn, &find).await? {
+            Some(id) => {
+                let mut update = Sql::new("UPDATE users SET display_name = ");
+                update.text(&author.display_name).push(", email = COALESCE(").opt_text(author.email.as_deref()).push(", email) WHERE id = ").int(id);
+                update.query().execute(&mut *conn).await.store_err()?;
+                id
+            }
+            None => {
+                let base = match slugify(&login) {
+                    s if s.is_empty() => "author".to_string(),
+                    s => s,
+                };
+                let slug = crate::writes::unique_slug(conn, "users", None, &base).await?;
+                let mut insert = Sql::new("INSERT INTO users (login, display_name, slug, email, role, created_at) VALUES (");
+                insert.text(&login).push(", ").text(&author.display_name).push(", ").text(&slug).push(", ");
+                insert.opt_text(author.email.as_deref()).push(", ").text(Role::Author.as_str()).push(", ").int(now).push(") RETURNING id");
+                scalar_id(conn, &insert).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?
+            }
+        };
+        self.authors.insert(login, id);
+        Ok(id)
+    }
+
+    async fn term(&mut self, term: &ImportTerm) -> StoreResult<TermId> {
+        let reimport = self.reimport;
+        let conn = self.conn();
+        let mut sql = Sql::new("INSERT INTO terms (taxonomy, name, slug, description) VALUES (");
+        sql.text(term.taxonomy.as_str()).push(", ").text(&term.name).push(", ").text(&term.slug).push(", ").text(&term.description);
+        sql.push(") ON CONFLICT (taxonomy, slug) DO UPDATE SET name = excluded.name, description = excluded.description RETURNING id");
+        let id = scalar_id(conn, &sql).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?;
+        if !term.meta.is_empty() || reimport {
+            write_meta(conn, "term", id, &term.meta, true).await?;
+        }
+        if let Some(parent) = term.parent_slug.as_ref().filter(|p| !p.is_empty()) {
+            self.term_parents.push((id, parent.clone()));
+        }
+        self.terms.insert((term.taxonomy, term.slug.clone()), id);
+        Ok(id)
+    }
+
+    async fn post(&mut self, post: &ImportPost) -> StoreResult<PostId> {
+        let author = self.author_id(&post.author_login).await?;
+        let mut term_ids = Vec::new();
+        for slug in &post.categories {
+            term_ids.push(self.term_id(Taxonomy::Category, slug).await?);
+        }
+        for slug in &post.tags {
+            term_ids.push(self.term_id(Taxonomy::Tag, slug).await?);
+        }
+        term_ids.sort_unstable();
+        term_ids.dedup();
+        let now = self.now.as_second();
+        let conn = self.conn();
+
+        let mut find = Sql::new("SELECT id FROM posts WHERE source_key = ");
+        find.text(&post.source_key);
+        let existing = scalar_id(conn, &find).await?;
+        let base_slug = if post.slug.is_empty() { slugify(&post.title) } else { post.slug.clone() };
+        let base_slug = if base_slug.is_empty() { format!("{}-{}", post.kind, post.wanted_id.unwrap_or(0)) } else { base_slug };
+        let slug = match existing {
+            Some(id) => {
+                let mut same = Sql::new("SELECT id FROM posts WHERE slug = ");
+                same.text(&base_slug).push(" AND id <> ").int(id);
+                if scalar_id(conn, &same).await?.is_none() { base_slug } else { crate::writes::unique_slug(conn, "posts", None, &base_slug).await? }
+            }
+            None => crate::writes::unique_slug(conn, "posts", None, &base_slug).await?,
+        };
+        let source = post.source.clone().unwrap_or_default();
+        let excerpt_json = (!source.excerpt.is_empty()).then(|| serde_json::to_string(&source.excerpt).unwrap_or_default());
+        // One column list for insert and update, bound in the same order.
+        let columns = "kind, title, slug, dek, excerpt, body_source, body_format, body_html, status, published_at, updated_at, \
+                       author_id, sticky, comment_status, password, menu_order, source_reporter, source_outlet, source_url, \
+                       source_headline, source_excerpt, source_continue_text";
+        let values: Vec<Option<Arg>> = vec![
+            Some(Arg::Text(post.kind.as_str().into())),
+            Some(Arg::Text(post.title.clone())),
+            Some(Arg::Text(slug)),
+            post.dek.clone().map(Arg::Text),
+            post.excerpt.clone().map(Arg::Text),
+            Some(Arg::Text(post.body_source.clone())),
+            Some(Arg::Text(post.body_format.as_str().into())),
+            Some(Arg::Text(post.body_html.clone())),
+            Some(Arg::Text(post.status.as_str().into())),
+            Some(Arg::Int(post.published_at.as_second())),
+            Some(Arg::Int(post.updated_at.as_second())),
+            Some(Arg::Int(author)),
+            Some(Arg::Int(i64::from(post.sticky))),
+            Some(Arg::Text(post.discussion.as_str().into())),
+            post.password.clone().map(Arg::Text),
+            Some(Arg::Int(post.menu_order)),
+            source.reporter.clone().map(Arg::Text),
+            source.outlet.clone().map(Arg::Text),
+            source.url.clone().map(Arg::Text),
+            source.headline.clone().map(Arg::Text),
+            excerpt_json.map(Arg::Text),
+            source.continue_reading_text.clone().map(Arg::Text),
+        ];
+        let push_value = |sql: &mut Sql, value: &Option<Arg>| match value {
+            Some(arg) => {
+                sql.arg(arg.clone());
+            }
+            None => {
+                sql.push("NULL");
+            }
+        };
+        let id = match existing {
+            Some(id) => {
+                let mut update = Sql::new("UPDATE posts SET ");
+                for (i, (column, value)) in columns.split(',').map(str::trim).zip(&values).enumerate() {
+                    if i > 0 {
+                        update.push(", ");
+                    }
+                    update.push(&format!("{column} = "));
+                    push_value(&mut update, value);
+                }
+                update.push(" WHERE id = ").int(id);
+                update.query().execute(&mut *conn).await.store_err()?;
+                let mut unlink = Sql::new("DELETE FROM post_terms WHERE post_id = ");
+                unlink.int(id);
+                unlink.query().execute(&mut *conn).await.store_err()?;
+                id
+            }
+            None => {
+                let explicit = free_id(conn, "posts", post.wanted_id).await?;
+                let mut insert = Sql::new(&format!("INSERT INTO posts ({}created_at, source_key, {columns}) VALUES (", if explicit.is_some() { "id, " } else { "" }));
+                if let Some(id) = explicit {
+                    insert.int(id).push(", ");
+                }
+                insert.int(now).push(", ").text(&post.source_key);
+                for value in &values {
+                    insert.push(", ");
+                    push_value(&mut insert, value);
+                }
+                insert.push(") RETURNING id");
+                scalar_id(conn, &insert).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?
+            }
+        };
+        for term in term_ids {
+            let mut link = Sql::new("INSERT INTO post_terms (post_id, term_id) VALUES (");
+            link.int(id).push(", ").int(term).push(")");
+            link.query().execute(&mut *conn).await.store_err()?;
+        }
+        write_meta(conn, "post", id, &post.meta, existing.is_some()).await?;
+        if let Some(parent) = &post.parent_source_key {
+            self.post_parents.push((id, parent.clone()));
+        }
+        Ok(id)
+    }
+
+    async fn comment(&mut self, post: PostId, comment: &ImportComment) -> StoreResult<CommentId> {
+        let reimport = self.reimport;
+        let conn = self.conn();
+        let c = &comment.comment;
+        let mut sql = Sql::new(
+            "INSERT INTO comments (post_id, kind, author_name, author_email, author_url, author_ip, user_agent, body, status, \
+             created_at, notify, source_key, source_parent_key) VALUES (",
+        );
+        sql.int(post).push(", ").text(c.kind.as_str());
+        for value in [&c.author_name, &c.author_email, &c.author_url, &c.author_ip, &c.user_agent] {
+            sql.push(", ").opt_text(value.as_deref());
+        }
+        sql.push(", ").text(&c.body).push(", ").text(c.status.as_str()).push(", ").int(c.created_at.as_second());
+        sql.push(", 0, ").text(&comment.source_key).push(", ").opt_text(comment.parent_source_key.as_deref());
+        sql.push(
+            ") ON CONFLICT (source_key) DO UPDATE SET post_id = excluded.post_id, kind = excluded.kind, \
+             author_name = excluded.author_name, author_email = excluded.author_email, author_url = excluded.author_url, \
+             author_ip = excluded.author_ip, user_agent = excluded.user_agent, body = excluded.body, status = excluded.status, \
+             created_at = excluded.created_at, source_parent_key = excluded.source_parent_key RETURNING id",
+        );
+        let id = scalar_id(conn, &sql).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?;
+        if !comment.meta.is_empty() || reimport {
+            write_meta(conn, "comment", id, &comment.meta, reimport).await?;
+        }
+        Ok(id)
+    }
+
+    async fn media(&mut self, media: &ImportMedia) -> StoreResult<i64> {
+        let conn = self.conn();
+        let mut find = Sql::new("SELECT id FROM media WHERE source_key = ");
+        find.text(&media.source_key);
+        let existing = scalar_id(conn, &find).await?;
+        let id = match existing {
+            Some(id) => {
+                let mut update = Sql::new("UPDATE media SET title = ");
+                update.text(&media.title).push(", url = ").text(&media.url).push(", mime_type = ").opt_text(media.mime_type.as_deref());
+                update.push(", created_at = ").int(media.created_at.as_second()).push(" WHERE id = ").int(id);
+                update.query().execute(&mut *conn).await.store_err()?;
+                id
+            }
+            None => {
+                let explicit = free_id(conn, "media", media.wanted_id).await?;
+                let mut insert = Sql::new(&format!("INSERT INTO media ({}source_key, title, url, mime_type, created_at) VALUES (", if explicit.is_some() { "id, " } else { "" }));
+                if let Some(id) = explicit {
+                    insert.int(id).push(", ");
+                }
+                insert.text(&media.source_key).push(", ").text(&media.title).push(", ").text(&media.url).push(", ");
+                insert.opt_text(media.mime_type.as_deref()).push(", ").int(media.created_at.as_second()).push(") RETURNING id");
+                scalar_id(conn, &insert).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?
+            }
+        };
+        write_meta(conn, "media", id, &media.meta, existing.is_some()).await?;
+        if let Some(parent) = &media.parent_source_key {
+            self.media_parents.push((id, parent.clone()));
+        }
+        Ok(id)
+    }
+
+    async fn redirect(&mut self, path: &str, target: &RedirectTarget) -> StoreResult<()> {
+        self.redirects.push((path.to_string(), target.clone()));
+        Ok(())
+    }
+
+    async fn finish(mut self: Box<Self>) -> StoreResult<()> {
+        let backend = self.backend;
+        let term_parents = std::mem::take(&mut self.term_parents);
+        let post_parents = std::mem::take(&mut self.post_parents);
+        let media_parents = std::mem::take(&mut self.media_parents);
+        let redirects = std::mem::take(&mut self.redirects);
+        let conn = self.conn();
+        for (id, parent) in term_parents {
+            let mut sql = Sql::new("UPDATE terms SET parent_id = (SELECT p.id FROM terms p WHERE p.taxonomy = 'category' AND p.slug = ");
+            sql.text(&parent).push(") WHERE id = ").int(id);
+            sql.query().execute(&mut *conn).await.store_err()?;
+        }
+        for (table, column, pending) in [("posts", "parent_id", post_parents), ("media", "post_id", media_parents)] {
+            for (id, parent) in pending {
+                let mut sql = Sql::new(&format!("UPDATE {table} SET {column} = (SELECT p.id FROM posts p WHERE p.source_key = "));
+                sql.text(&parent).push(") WHERE id = ").int(id);
+                sql.query().execute(&mut *conn).await.store_err()?;
+            }
+        }
+        // Comment threads, in one statement: every child finds its parent by key.
+        sqlx::query(
+            "UPDATE comments SET parent_id = (SELECT p.id FROM comments p WHERE p.source_key = comments.source_parent_key), \
+             source_parent_key = NULL WHERE source_parent_key IS NOT NULL",
+        )
+        .execute(&mut *conn)
+        .await
+        .store_err()?;
+        for (path, target) in redirects {
+            let mut sql = Sql::new("INSERT INTO redirects (path, post_id, url) VALUES (");
+            sql.text(&path).push(", ");
+            match &target {
+                RedirectTarget::Post(key) => sql.push("(SELECT id FROM posts WHERE source_key = ").text(key).push("), NULL"),
+                RedirectTarget::Url(url) => sql.push("NULL, ").text(url),
+            };
+            sql.push(") ON CONFLICT (path) DO UPDATE SET post_id = excluded.post_id, url = excluded.url");
+            sql.query().execute(&mut *conn).await.store_err()?;
+        }
+        if backend == Backend::Postgres {
+            // Ids given explicitly (WordPress's) do not move the identity sequences.
+            for table in ["posts", "media"] {
+                sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"))
+                    .execute(&mut *conn)
+                    .await
+                    .store_err()?;
+            }
+        }
+        self.tx.commit().await.store_err()
+    }
+}

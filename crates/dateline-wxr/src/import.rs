@@ -1,0 +1,250 @@
+//! `dateline import wxr`: files are read on a blocking thread and their records flow through
+//! a bounded channel into one store transaction, so memory stays flat however large the
+//! file, reading and writing overlap on two cores, and a failure anywhere leaves the store
+//! as it was.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use dateline_core::import::*;
+use dateline_core::{PostKind, Store, StoreError, Taxonomy};
+
+use crate::reader::{Record, Repairs, WxrError, read_file};
+use crate::records::*;
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Read and report everything, write nothing.
+    pub dry_run: bool,
+    /// The old site's permalink structure in WordPress's syntax (`/%category%/%postname%/`),
+    /// so those addresses keep working too.
+    pub permalinks: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Read(#[from] WxrError),
+    #[error("the store refused the import, nothing was imported: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// What an import did (or, dry, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// Records read, of every kind.
+    pub records: u64,
+    /// "post published", "page draft", "comment approved", "pingback approved", "category"…
+    pub counts: BTreeMap<String, u64>,
+    /// Reason → how many.
+    pub skipped: BTreeMap<String, u64>,
+    pub unknown_shortcodes: BTreeMap<String, usize>,
+    pub warnings: Vec<String>,
+}
+
+impl ImportReport {
+    fn count(&mut self, what: impl Into<String>) {
+        *self.counts.entry(what.into()).or_default() += 1;
+    }
+
+    pub fn get(&self, what: &str) -> u64 {
+        self.counts.get(what).copied().unwrap_or(0)
+    }
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} {} records", if self.dry_run { "Dry run: would import from" } else { "Imported from" }, self.records)?;
+        for (what, n) in &self.counts {
+            writeln!(f, "  {what:<28} {n:>8}")?;
+        }
+        if !self.skipped.is_empty() {
+            writeln!(f, "Skipped:")?;
+            for (why, n) in &self.skipped {
+                writeln!(f, "  {n:>6}  {why}")?;
+            }
+        }
+        if !self.unknown_shortcodes.is_empty() {
+            writeln!(f, "Shortcodes left as typed (no renderer here):")?;
+            for (name, n) in &self.unknown_shortcodes {
+                writeln!(f, "  [{name}] ×{n}")?;
+            }
+        }
+        for warning in &self.warnings {
+            writeln!(f, "Warning: {warning}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The state of one file's import.
+struct SiteState {
+    site: String,
+    category_parents: HashMap<String, String>,
+    attachment_urls: HashMap<i64, String>,
+}
+
+impl SiteState {
+    fn category_path(&self, slug: &str) -> String {
+        let mut parts = vec![slug.to_string()];
+        let mut current = slug;
+        while let Some(parent) = self.category_parents.get(current).filter(|p| !p.is_empty()) {
+            if parts.len() > 16 || parts.contains(parent) {
+                break;
+            }
+            parts.push(parent.clone());
+            current = parent;
+        }
+        parts.reverse();
+        parts.join("/")
+    }
+}
+
+/// Imports every file in one transaction (none when `dry_run`). `progress` is told how many
+/// records have been handled so far.
+pub async fn import_files(
+    store: &dyn Store,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport { dry_run: options.dry_run, ..ImportReport::default() };
+    let mut session = match options.dry_run {
+        true => None,
+        false => Some(store.begin_import().await?),
+    };
+    for path in paths {
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Record>(256);
+        let reading = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || read_file(&path, &mut |record| sender.blocking_send(record).is_ok()))
+        };
+        let mut state = SiteState { site: site_key(&path.display().to_string()), category_parents: HashMap::new(), attachment_urls: HashMap::new() };
+        let mut failure = None;
+        while let Some(record) = receiver.recv().await {
+            report.records += 1;
+            if let Err(err) = handle(record, &mut state, session.as_deref_mut(), options, &mut report).await {
+                failure = Some(err);
+                break;
+            }
+            if report.records % 256 == 0 {
+                progress(report.records);
+            }
+        }
+        drop(receiver);
+        let read = reading.await.map_err(|e| ImportError::Read(WxrError::Io(std::io::Error::other(e), path.display().to_string())))?;
+        if let Some(err) = failure {
+            return Err(err.into());
+        }
+        let repairs: Repairs = read?;
+        if repairs.nested_cdata > 0 {
+            report.warnings.push(format!("{}: repaired {} values with nested CDATA sections (taken literally, as WordPress does)", path.display(), repairs.nested_cdata));
+        }
+        if repairs.control_characters > 0 {
+            report.warnings.push(format!("{}: removed {} control characters that XML does not allow", path.display(), repairs.control_characters));
+        }
+        progress(report.records);
+    }
+    if let Some(session) = session {
+        session.finish().await?;
+    }
+    Ok(report)
+}
+
+async fn handle(
+    record: Record,
+    state: &mut SiteState,
+    session: Option<&mut (dyn ImportSession + 'static)>,
+    options: &ImportOptions,
+    report: &mut ImportReport,
+) -> Result<(), StoreError> {
+    match record {
+        Record::Channel(channel) => {
+            let base = [&channel.base_site_url, &channel.base_blog_url, &channel.link].into_iter().find(|b| !b.trim().is_empty()).cloned();
+            if let Some(base) = base {
+                state.site = site_key(&base);
+            }
+            if !matches!(channel.wxr_version.as_str(), "1.0" | "1.1" | "1.2" | "") {
+                report.warnings.push(format!("WXR version {} is newer than 1.2; read as 1.2", channel.wxr_version));
+            }
+        }
+        Record::Author(author) => {
+            if author.login.trim().is_empty() {
+                *report.skipped.entry("author without a login".into()).or_default() += 1;
+                return Ok(());
+            }
+            report.count("author");
+            if let Some(session) = session {
+                let display_name = if author.display_name.trim().is_empty() { author.login.clone() } else { author.display_name.clone() };
+                session.author(&ImportAuthor { login: author.login, display_name, email: Some(author.email).filter(|e| !e.trim().is_empty()) }).await?;
+            }
+        }
+        Record::Term(term) => {
+            let taxonomy = match term.taxonomy.as_str() {
+                "category" => Taxonomy::Category,
+                "post_tag" => Taxonomy::Tag,
+                other => {
+                    *report.skipped.entry(format!("terms of taxonomy “{other}”")).or_default() += 1;
+                    return Ok(());
+                }
+            };
+            let slug = if term.slug.trim().is_empty() { dateline_core::slug::slugify(&term.name) } else { term.slug.trim().to_string() };
+            report.count(taxonomy.as_str());
+            if taxonomy == Taxonomy::Category {
+                state.category_parents.insert(slug.clone(), term.parent.trim().to_string());
+            }
+            if let Some(session) = session {
+                let name = if term.name.trim().is_empty() { slug.clone() } else { term.name.clone() };
+                let parent_slug = (taxonomy == Taxonomy::Category).then(|| term.parent.trim().to_string()).filter(|p| !p.is_empty());
+                session.term(&ImportTerm { taxonomy, slug, name, description: term.description, parent_slug, meta: term.meta }).await?;
+            }
+        }
+        Record::Item(item) => {
+            let urls = state.attachment_urls.clone();
+            let mapped = map_item(&state.site, &item, &|id| urls.get(&id).cloned(), &mut report.unknown_shortcodes);
+            match mapped {
+                Mapped::Skipped(reason) => *report.skipped.entry(reason).or_default() += 1,
+                Mapped::Media(media) => {
+                    report.count("attachment");
+                    state.attachment_urls.insert(item.post_id, media.url.clone());
+                    if let Some(session) = session {
+                        session.media(&media).await?;
+                        let target = match &media.parent_source_key {
+                            Some(parent) => RedirectTarget::Post(parent.clone()),
+                            None => RedirectTarget::Url(media.url.clone()),
+                        };
+                        for path in url_path(&item.link).into_iter().chain([format!("/?attachment_id={}", item.post_id)]) {
+                            if path != "/" {
+                                session.redirect(&path, &target).await?;
+                            }
+                        }
+                    }
+                }
+                Mapped::Post(post) => {
+                    report.count(format!("{} {}", post.kind, post.status));
+                    for comment in &item.comments {
+                        let c = map_comment(&state.site, item.post_id, comment);
+                        report.count(format!("{} {}", c.comment.kind, c.comment.status));
+                    }
+                    let Some(session) = session else { return Ok(()) };
+                    let id = session.post(&post).await?;
+                    for comment in &item.comments {
+                        session.comment(id, &map_comment(&state.site, item.post_id, comment)).await?;
+                    }
+                    // Old addresses: the item's own link, and the old structure if given.
+                    let mut old_paths: Vec<String> = url_path(&item.link).into_iter().collect();
+                    if let (Some(structure), PostKind::Post) = (&options.permalinks, post.kind) {
+                        let category = post.categories.first().map(|c| state.category_path(c));
+                        old_paths.extend(permalink_from_structure(structure, &item, category.as_deref()));
+                    }
+                    for path in old_paths.into_iter().filter(|p| p != "/") {
+                        session.redirect(&path, &RedirectTarget::Post(post.source_key.clone())).await?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,301 @@
+//! WordPress's records turned into Dateline's: statuses, dates, kinds, bodies and the
+//! keys that make a second import update the first.
+
+use dateline_core::import::*;
+use dateline_core::*;
+use jiff::Timestamp;
+
+use crate::reader::{RawComment, RawItem};
+
+/// Meta keys Dateline writes into its own exports so its fields survive a round trip;
+/// read back into fields on import, not kept as meta.
+pub const META_DEK: &str = "_dateline_dek";
+pub const META_SOURCE: &str = "_dateline_source";
+pub const META_MARKDOWN: &str = "_dateline_markdown";
+
+/// "wxr:https://old.example" — what keys records of one site.
+pub fn site_key(base: &str) -> String {
+    format!("wxr:{}", base.trim().trim_end_matches('/'))
+}
+
+pub fn post_key(site: &str, id: i64) -> String {
+    format!("{site}:post:{id}")
+}
+
+pub fn comment_key(site: &str, post: i64, id: i64) -> String {
+    // WordPress comment ids are unique per site, but hand-made exports repeat them
+    // (isso's test file has comment 11 twice), so the post is part of the key.
+    format!("{site}:post:{post}:comment:{id}")
+}
+
+/// A WordPress date ("2010-10-20 14:08:20", UTC for the `_gmt` fields); `None` for WordPress's
+/// "0000-00-00 00:00:00" (never published) or anything unreadable.
+pub fn wp_time(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    if text.is_empty() || text.starts_with("0000") {
+        return None;
+    }
+    let civil = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", text).ok()?;
+    civil.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+}
+
+/// What an item becomes.
+pub enum Mapped {
+    Post(Box<ImportPost>),
+    Media(ImportMedia),
+    /// Not imported, with the reason for the report.
+    Skipped(String),
+}
+
+pub fn post_status(status: &str) -> Option<PostStatus> {
+    Some(match status {
+        // Hand-made exports leave the status out; WordPress's importer publishes those.
+        "publish" | "" => PostStatus::Published,
+        "draft" => PostStatus::Draft,
+        "pending" => PostStatus::Pending,
+        "private" => PostStatus::Private,
+        "future" => PostStatus::Scheduled,
+        "trash" => PostStatus::Trash,
+        _ => return None,
+    })
+}
+
+pub fn comment_status(approved: &str) -> CommentStatus {
+    match approved.trim() {
+        "1" | "approve" | "approved" => CommentStatus::Approved,
+        "spam" => CommentStatus::Spam,
+        "trash" | "post-trashed" => CommentStatus::Trash,
+        _ => CommentStatus::Pending,
+    }
+}
+
+pub fn comment_kind(kind: &str) -> CommentKind {
+    match kind.trim() {
+        "pingback" => CommentKind::Pingback,
+        "trackback" => CommentKind::Trackback,
+        "note" => CommentKind::Note,
+        _ => CommentKind::Comment,
+    }
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// Maps an item; `attachment_url` resolves gallery images; shortcodes nobody knows are
+/// added to `unknown`.
+pub fn map_item(
+    site: &str,
+    item: &RawItem,
+    attachment_url: &dyn Fn(i64) -> Option<String>,
+    unknown: &mut std::collections::BTreeMap<String, usize>,
+) -> Mapped {
+    let published = wp_time(&item.post_date_gmt).or_else(|| wp_time(&item.post_date)).unwrap_or_else(Timestamp::now);
+    let updated = wp_time(&item.post_modified_gmt).unwrap_or(published).max(published);
+    let kind = match item.post_type.as_str() {
+        "post" | "" => PostKind::Post,
+        "page" => PostKind::Page,
+        "attachment" => {
+            let url = non_empty(&item.attachment_url).or_else(|| non_empty(&item.guid)).unwrap_or_default();
+            if url.is_empty() {
+                return Mapped::Skipped("attachment without a URL".into());
+            }
+            let mime = item.meta.iter().find(|(k, _)| k == "_wp_attached_file").map(|(_, v)| v.clone());
+            return Mapped::Media(ImportMedia {
+                source_key: post_key(site, item.post_id),
+                wanted_id: Some(item.post_id),
+                parent_source_key: (item.post_parent > 0).then(|| post_key(site, item.post_parent)),
+                title: item.title.clone(),
+                url,
+                mime_type: mime.and_then(|file| guess_mime(&file)),
+                created_at: published,
+                meta: item.meta.clone(),
+            });
+        }
+        other => return Mapped::Skipped(format!("post type “{other}” is not content Dateline shows")),
+    };
+    let Some(status) = post_status(&item.status) else {
+        return Mapped::Skipped(format!("status “{}” (WordPress keeps these only as working copies)", item.status));
+    };
+
+    // Dateline's own fields, when the export came from Dateline.
+    let mut meta = Vec::with_capacity(item.meta.len());
+    let (mut dek, mut source, mut markdown) = (None, None, None);
+    for (key, value) in &item.meta {
+        match key.as_str() {
+            META_DEK => dek = non_empty(value),
+            META_SOURCE => source = serde_json::from_str::<Source>(value).ok(),
+            META_MARKDOWN => markdown = Some(value.clone()),
+            _ => meta.push((key.clone(), value.clone())),
+        }
+    }
+    let (body_source, body_format, body_html) = match markdown {
+        Some(markdown) => {
+            let html = dateline_render::markdown_to_html(&markdown);
+            (markdown, BodyFormat::Markdown, html)
+        }
+        None => {
+            let rendered = dateline_render::wordpress_to_html(&item.content, attachment_url);
+            for (name, count) in rendered.unknown_shortcodes {
+                *unknown.entry(name).or_default() += count;
+            }
+            (item.content.clone(), BodyFormat::Html, rendered.html)
+        }
+    };
+    let mut categories = Vec::new();
+    let mut tags = Vec::new();
+    for term in &item.terms {
+        let slug = if term.nicename.is_empty() { dateline_core::slug::slugify(&term.name) } else { term.nicename.clone() };
+        match term.domain.as_str() {
+            "category" if !slug.is_empty() => categories.push(slug),
+            "post_tag" | "tag" if !slug.is_empty() => tags.push(slug),
+            // WXR 1.0 repeats each category without a domain; the domained copy is used.
+            _ => {}
+        }
+    }
+    categories.dedup();
+    tags.dedup();
+    Mapped::Post(Box::new(ImportPost {
+        source_key: post_key(site, item.post_id),
+        wanted_id: (item.post_id > 0).then_some(item.post_id),
+        kind,
+        title: item.title.clone(),
+        slug: dateline_core::slug::slugify(&percent_decode(&item.post_name)),
+        dek,
+        excerpt: non_empty(&item.excerpt),
+        body_source,
+        body_format,
+        body_html,
+        source,
+        status,
+        published_at: published,
+        updated_at: updated,
+        author_login: non_empty(&item.creator).unwrap_or_else(|| "admin".into()),
+        sticky: item.is_sticky && kind == PostKind::Post,
+        discussion: if item.comment_status == "closed" { Discussion::Closed } else { Discussion::Open },
+        password: non_empty(&item.post_password),
+        parent_source_key: (item.post_parent > 0).then(|| post_key(site, item.post_parent)),
+        menu_order: item.menu_order,
+        categories,
+        tags,
+        meta,
+    }))
+}
+
+/// WordPress percent-encodes non-ASCII slugs (`%d0%bf…`); Dateline's slugs are transliterated.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn guess_mime(file: &str) -> Option<String> {
+    let ext = file.rsplit('.').next()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "svg" => "image/svg+xml",
+        "pdf" => "application/pdf",
+        "mp3" => "audio/mpeg",
+        "mp4" => "video/mp4",
+        _ => return None,
+    }
+    .to_string())
+}
+
+pub fn map_comment(site: &str, post_id: i64, raw: &RawComment) -> ImportComment {
+    let created = wp_time(&raw.date_gmt).or_else(|| wp_time(&raw.date)).unwrap_or_else(Timestamp::now);
+    let mut meta = raw.meta.clone();
+    let kind = comment_kind(&raw.kind);
+    if kind == CommentKind::Comment && !matches!(raw.kind.trim(), "" | "comment") {
+        meta.push(("_wp_comment_type".into(), raw.kind.clone()));
+    }
+    ImportComment {
+        source_key: comment_key(site, post_id, raw.id),
+        parent_source_key: (raw.parent > 0).then(|| comment_key(site, post_id, raw.parent)),
+        comment: NewComment {
+            kind,
+            author_name: non_empty(&raw.author),
+            author_email: non_empty(&raw.author_email),
+            author_url: non_empty(&raw.author_url),
+            author_ip: non_empty(&raw.author_ip),
+            user_agent: None,
+            body: raw.content.clone(),
+            status: comment_status(&raw.approved),
+            created_at: created,
+            moderation_reason: None,
+            spam_score: None,
+            notify: false,
+            parent_index: None,
+        },
+        meta,
+    }
+}
+
+/// The path (and query) of a URL: what an old link asks this site for.
+pub fn url_path(url: &str) -> Option<String> {
+    let rest = url.trim().split_once("://")?.1;
+    let path = match rest.find('/') {
+        Some(at) => &rest[at..],
+        None => "/",
+    };
+    let path = path.split('#').next().unwrap_or("/");
+    (!path.is_empty()).then(|| path.to_string())
+}
+
+/// An old permalink from WordPress's structure tags (`/%category%/%postname%/`).
+pub fn permalink_from_structure(structure: &str, item: &RawItem, category_path: Option<&str>) -> Option<String> {
+    let local = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", item.post_date.trim()).ok()?;
+    let mut path = structure.to_string();
+    let replacements = [
+        ("%year%", format!("{:04}", local.year())),
+        ("%monthnum%", format!("{:02}", local.month())),
+        ("%day%", format!("{:02}", local.day())),
+        ("%hour%", format!("{:02}", local.hour())),
+        ("%minute%", format!("{:02}", local.minute())),
+        ("%second%", format!("{:02}", local.second())),
+        ("%postname%", item.post_name.clone()),
+        ("%post_id%", item.post_id.to_string()),
+        ("%category%", category_path.unwrap_or("uncategorized").to_string()),
+        ("%author%", item.creator.clone()),
+    ];
+    for (tag, value) in replacements {
+        path = path.replace(tag, &value);
+    }
+    (!path.contains('%')).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_wordpress_values() {
+        assert_eq!(wp_time("2010-10-20 14:08:20").map(|t| t.to_string()), Some("2010-10-20T14:08:20Z".into()));
+        assert_eq!(wp_time("0000-00-00 00:00:00"), None);
+        assert_eq!(post_status("future"), Some(PostStatus::Scheduled));
+        assert_eq!(post_status("auto-draft"), None);
+        assert_eq!(comment_status("0"), CommentStatus::Pending);
+        assert_eq!(url_path("http://old.example/2010/10/hello/?x=1#c"), Some("/2010/10/hello/?x=1".into()));
+        assert_eq!(url_path("https://old.example"), Some("/".into()));
+        assert_eq!(percent_decode("%d0%bf%d1%80"), "пр");
+        let item = RawItem { post_date: "2012-01-05 14:30:46".into(), post_name: "hello".into(), post_id: 9, ..Default::default() };
+        assert_eq!(permalink_from_structure("/%category%/%postname%/", &item, Some("news/world")).as_deref(), Some("/news/world/hello/"));
+        assert_eq!(permalink_from_structure("/%year%/%monthnum%/%post_id%", &item, None).as_deref(), Some("/2012/01/9"));
+    }
+}

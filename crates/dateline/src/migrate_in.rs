@@ -1,0 +1,76 @@
+//! `dateline import wxr` and `dateline export wxr`: moving a blog in from WordPress (with a
+//! progress bar and a report) and out again.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use dateline_core::Store;
+use dateline_wxr::{ImportOptions, import_files};
+
+use crate::{Failure, open_store, usage};
+
+/// Peak resident memory of this process (Linux), for the report and the benchmark.
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+pub async fn import(db: &str, files: &[PathBuf], dry_run: bool, permalinks: Option<String>) -> Result<(), Failure> {
+    for file in files {
+        if !file.is_file() {
+            return Err(usage(format!("{}: no such file", file.display())));
+        }
+    }
+    if let Some(structure) = &permalinks
+        && !structure.starts_with('/')
+    {
+        return Err(usage(format!("--permalinks {structure:?} must start with / (for example '/%category%/%postname%/')")));
+    }
+    let store = open_store(db).await?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} records ({per_sec}) {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let started = Instant::now();
+    let options = ImportOptions { dry_run, permalinks };
+    let result = import_files(store.as_ref() as &dyn Store, files, &options, &|n| bar.set_position(n)).await;
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            print!("{report}");
+            let seconds = started.elapsed().as_secs_f64();
+            let peak = peak_memory_mib().map(|m| format!(", peak memory {m:.0} MiB")).unwrap_or_default();
+            println!("Took {seconds:.1} s ({:.0} records/s){peak}", report.records as f64 / seconds.max(0.001));
+            Ok(())
+        }
+        // A file that cannot be read is the user's to fix: exit 2, store untouched.
+        Err(dateline_wxr::import::ImportError::Read(err)) => Err(usage(format!("{err}; nothing was imported"))),
+        Err(err) => Err(Failure::Runtime(err.into())),
+    }
+}
+
+pub async fn export(db: &str, config: &dateline_core::Config) -> Result<(), Failure> {
+    let store = open_store(db).await?;
+    let tz = config.time_zone();
+    let base = config.site.base_url.clone().unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let permalink = |post: &dateline_core::Post| dateline_web::permalink(&tz, post);
+    let site = dateline_wxr::export::ExportSite {
+        title: &config.site.title,
+        description: &config.site.tagline,
+        base_url: &base,
+        language: &config.site.language,
+        time_zone: &tz,
+        permalink: &permalink,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let items = dateline_wxr::export::export(store.as_ref() as &dyn Store, &site, &mut out).await?;
+    std::io::Write::flush(&mut out)?;
+    eprintln!("exported {items} items");
+    Ok(())
+}
