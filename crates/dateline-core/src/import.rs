@@ -66,8 +66,10 @@ pub struct ImportPost {
     pub password: Option<String>,
     pub parent_source_key: Option<String>,
     pub menu_order: i64,
-    pub categories: Vec<String>,
-    pub tags: Vec<String>,
+    /// (slug, name) of each category; created when the export did not declare it.
+    pub categories: Vec<(String, String)>,
+    /// (slug, name) of each tag.
+    pub tags: Vec<(String, String)>,
     pub meta: Vec<(String, String)>,
 }
 

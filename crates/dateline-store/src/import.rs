@@ -97,11 +97,19 @@ impl SqlImportSession {
         self.author(&author).await
     }
 
-    async fn term_id(&mut self, taxonomy: Taxonomy, slug: &str) -> StoreResult<i64> {
+    async fn term_id(&mut self, taxonomy: Taxonomy, slug: &str, name: &str) -> StoreResult<i64> {
         if let Some(id) = self.terms.get(&(taxonomy, slug.to_string())) {
             return Ok(*id);
         }
-        let term = ImportTerm { taxonomy, slug: slug.to_string(), name: slug.to_string(), description: String::new(), parent_slug: None, meta: vec![] };
+        let mut find = Sql::new("SELECT id FROM terms WHERE taxonomy = ");
+        find.text(taxonomy.as_str()).push(" AND slug = ").text(slug);
+        if let Some(id) = scalar_id(self.conn(), &find).await? {
+            self.terms.insert((taxonomy, slug.to_string()), id);
+            return Ok(id);
+        }
+        // Used by a post but not declared by the export: made from what the post says.
+        let name = if name.trim().is_empty() { slug } else { name };
+        let term = ImportTerm { taxonomy, slug: slug.to_string(), name: name.to_string(), description: String::new(), parent_slug: None, meta: vec![] };
         self.term(&term).await
     }
 }
@@ -157,11 +165,11 @@ impl ImportSession for SqlImportSession {
     async fn post(&mut self, post: &ImportPost) -> StoreResult<PostId> {
         let author = self.author_id(&post.author_login).await?;
         let mut term_ids = Vec::new();
-        for slug in &post.categories {
-            term_ids.push(self.term_id(Taxonomy::Category, slug).await?);
+        for (slug, name) in &post.categories {
+            term_ids.push(self.term_id(Taxonomy::Category, slug, name).await?);
         }
-        for slug in &post.tags {
-            term_ids.push(self.term_id(Taxonomy::Tag, slug).await?);
+        for (slug, name) in &post.tags {
+            term_ids.push(self.term_id(Taxonomy::Tag, slug, name).await?);
         }
         term_ids.sort_unstable();
         term_ids.dedup();

@@ -66,7 +66,7 @@ fn rss_response(state: &AppState, feed: FeedData) -> Response {
             guid.set_permalink(false);
             item.set_guid(guid);
             item.set_pub_date(rfc2822(&post.published.iso));
-            item.set_description(post.dek.clone().or_else(|| post.source.as_ref().and_then(|s| s.headline.clone())));
+            item.set_description(post.dek.clone().or_else(|| post.source.as_ref().and_then(|s| s.headline.clone())).filter(|_| !post.protected));
             item.set_content(html);
             let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
             dc.set_creators(vec![post.author.name.clone()]);
@@ -227,7 +227,7 @@ pub(crate) async fn site_atom(State(state): State<AppState>) -> Result<Response,
                 links.push(link(url, "related"));
             }
             entry.set_links(links);
-            if let Some(dek) = &post.dek {
+            if let Some(dek) = post.dek.as_ref().filter(|_| !post.protected) {
                 entry.set_summary(Some(Text::plain(dek.clone())));
             }
             let mut content = Content::default();
@@ -272,7 +272,7 @@ pub(crate) async fn site_json(State(state): State<AppState>) -> Result<Response,
                 "authors": [{ "name": post.author.name, "url": format!("{}{}", site.base_url, post.author.url) }],
                 "tags": post.categories.iter().chain(post.tags.iter()).map(|t| t.name.clone()).collect::<Vec<_>>(),
             });
-            if let Some(dek) = &post.dek {
+            if let Some(dek) = post.dek.as_ref().filter(|_| !post.protected) {
                 item["summary"] = dek.as_str().into();
             }
             if let Some(source) = &post.source {
@@ -280,7 +280,9 @@ pub(crate) async fn site_json(State(state): State<AppState>) -> Result<Response,
                     item["external_url"] = url.as_str().into();
                 }
                 // JSON Feed extensions start with an underscore.
-                item["_dateline"] = serde_json::json!({ "source": source });
+                if !post.protected {
+                    item["_dateline"] = serde_json::json!({ "source": source });
+                }
             }
             item
         })

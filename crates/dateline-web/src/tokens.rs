@@ -81,6 +81,11 @@ impl Signer {
         self.verify(&format!("moderation|{comment}|{created_at}"), hash)
     }
 
+    /// The cookie value that unlocks a password-protected post (changes with the password).
+    pub(crate) fn post_pass(&self, post: i64, password: &str) -> String {
+        self.mac(&format!("postpass|{post}|{password}"))
+    }
+
     /// The unsubscribe link's token for a comment's reply notifications.
     pub fn unsubscribe_token(&self, comment: i64) -> String {
         self.mac(&format!("unsubscribe|{comment}"))

@@ -66,6 +66,8 @@ pub(crate) struct PostView {
     pub comment_count: i64,
     pub comments_open: bool,
     pub sticky: bool,
+    /// Password-protected and not unlocked by this reader: content and comments are hidden.
+    pub protected: bool,
 }
 
 /// The permalink path of a post (`/YYYY/MM/DD/slug/`, date in the site's zone) or page (`/slug/`).
@@ -133,6 +135,7 @@ impl PostView {
             comment_count: post.comment_count,
             comments_open: post.discussion == dateline_core::Discussion::Open,
             sticky: post.sticky,
+            protected: post.password.is_some(),
         }
     }
 }

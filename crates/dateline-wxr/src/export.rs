@@ -126,14 +126,9 @@ pub async fn export(store: &dyn Store, site: &ExportSite<'_>, out: &mut dyn Writ
         )?;
     }
 
+    // Attachments first: a gallery in a post can then name its images on import.
     let mut items = 0;
     let media = store.media().await?;
-    for kind in [PostKind::Page, PostKind::Post] {
-        for post in store.all_posts(kind).await? {
-            items += 1;
-            write_post(store, site, &post, out).await?;
-        }
-    }
     for file in &media {
         items += 1;
         writeln!(out, "\t<item>\n\t\t<title>{}</title>\n\t\t<link>{base}/?attachment_id={}</link>", escape(&file.title), file.id)?;
@@ -145,6 +140,12 @@ pub async fn export(store: &dyn Store, site: &ExportSite<'_>, out: &mut dyn Writ
             writeln!(out, "\t\t<wp:postmeta><wp:meta_key>{}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:postmeta>", cdata(&key), cdata(&value))?;
         }
         writeln!(out, "\t</item>")?;
+    }
+    for kind in [PostKind::Page, PostKind::Post] {
+        for post in store.all_posts(kind).await? {
+            items += 1;
+            write_post(store, site, &post, out).await?;
+        }
     }
     writeln!(out, "</channel>\n</rss>")?;
     Ok(items)

@@ -225,18 +225,18 @@ async fn handle(
                 Mapped::Post(post) => {
                     report.count(format!("{} {}", post.kind, post.status));
                     for comment in &item.comments {
-                        let c = map_comment(&state.site, item.post_id, comment);
+                        let c = map_comment(&post.source_key, comment);
                         report.count(format!("{} {}", c.comment.kind, c.comment.status));
                     }
                     let Some(session) = session else { return Ok(()) };
                     let id = session.post(&post).await?;
                     for comment in &item.comments {
-                        session.comment(id, &map_comment(&state.site, item.post_id, comment)).await?;
+                        session.comment(id, &map_comment(&post.source_key, comment)).await?;
                     }
                     // Old addresses: the item's own link, and the old structure if given.
                     let mut old_paths: Vec<String> = url_path(&item.link).into_iter().collect();
                     if let (Some(structure), PostKind::Post) = (&options.permalinks, post.kind) {
-                        let category = post.categories.first().map(|c| state.category_path(c));
+                        let category = post.categories.first().map(|(slug, _)| state.category_path(slug));
                         old_paths.extend(permalink_from_structure(structure, &item, category.as_deref()));
                     }
                     for path in old_paths.into_iter().filter(|p| p != "/") {

@@ -22,10 +22,20 @@ pub fn post_key(site: &str, id: i64) -> String {
     format!("{site}:post:{id}")
 }
 
-pub fn comment_key(site: &str, post: i64, id: i64) -> String {
+/// The key of an item: its WordPress id, or (for hand-made exports without ids) its link,
+/// guid or title.
+pub fn item_key(site: &str, item: &RawItem) -> String {
+    if item.post_id > 0 {
+        return post_key(site, item.post_id);
+    }
+    let name = [&item.link, &item.guid, &item.title].into_iter().find(|v| !v.trim().is_empty()).cloned().unwrap_or_default();
+    format!("{site}:item:{}", name.trim())
+}
+
+pub fn comment_key(item_key: &str, id: i64) -> String {
     // WordPress comment ids are unique per site, but hand-made exports repeat them
-    // (isso's test file has comment 11 twice), so the post is part of the key.
-    format!("{site}:post:{post}:comment:{id}")
+    // (isso's test file has comment 11 twice), so the item is part of the key.
+    format!("{item_key}:comment:{id}")
 }
 
 /// A WordPress date ("2010-10-20 14:08:20", UTC for the `_gmt` fields); `None` for WordPress's
@@ -147,8 +157,8 @@ pub fn map_item(
     for term in &item.terms {
         let slug = if term.nicename.is_empty() { dateline_core::slug::slugify(&term.name) } else { term.nicename.clone() };
         match term.domain.as_str() {
-            "category" if !slug.is_empty() => categories.push(slug),
-            "post_tag" | "tag" if !slug.is_empty() => tags.push(slug),
+            "category" if !slug.is_empty() => categories.push((slug, term.name.clone())),
+            "post_tag" | "tag" if !slug.is_empty() => tags.push((slug, term.name.clone())),
             // WXR 1.0 repeats each category without a domain; the domained copy is used.
             _ => {}
         }
@@ -156,7 +166,7 @@ pub fn map_item(
     categories.dedup();
     tags.dedup();
     Mapped::Post(Box::new(ImportPost {
-        source_key: post_key(site, item.post_id),
+        source_key: item_key(site, item),
         wanted_id: (item.post_id > 0).then_some(item.post_id),
         kind,
         title: item.title.clone(),
@@ -218,7 +228,7 @@ fn guess_mime(file: &str) -> Option<String> {
     .to_string())
 }
 
-pub fn map_comment(site: &str, post_id: i64, raw: &RawComment) -> ImportComment {
+pub fn map_comment(item_key: &str, raw: &RawComment) -> ImportComment {
     let created = wp_time(&raw.date_gmt).or_else(|| wp_time(&raw.date)).unwrap_or_else(Timestamp::now);
     let mut meta = raw.meta.clone();
     let kind = comment_kind(&raw.kind);
@@ -226,8 +236,8 @@ pub fn map_comment(site: &str, post_id: i64, raw: &RawComment) -> ImportComment 
         meta.push(("_wp_comment_type".into(), raw.kind.clone()));
     }
     ImportComment {
-        source_key: comment_key(site, post_id, raw.id),
-        parent_source_key: (raw.parent > 0).then(|| comment_key(site, post_id, raw.parent)),
+        source_key: comment_key(item_key, raw.id),
+        parent_source_key: (raw.parent > 0).then(|| comment_key(item_key, raw.parent)),
         comment: NewComment {
             kind,
             author_name: non_empty(&raw.author),

@@ -1,1 +1,16 @@
+//! Importing real WordPress exports (the shared fixtures) into each store, and serving them.
 
+mod cases;
+
+dateline_testkit::store_cases!(crate::cases:
+    theme_unit_test_data_imports_with_everything,
+    old_urls_answer_200_or_301,
+    every_fixture_imports,
+    nested_cdata_is_repaired_with_a_warning,
+    broken_and_hostile_files_change_nothing,
+    reimport_updates_instead_of_duplicating,
+    dry_run_writes_nothing,
+    export_then_import_gives_the_same_store,
+    old_permalink_structures_keep_working,
+    password_protected_posts_ask_for_the_password,
+);

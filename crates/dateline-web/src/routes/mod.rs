@@ -20,6 +20,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/comments", axum::routing::post(comments::submit))
         .route("/comments/feed/", get(crate::feeds::site_comments_rss))
         .route("/comments/unsubscribe", get(comments::unsubscribe).post(comments::unsubscribe))
+        .route("/post-password", axum::routing::post(single::unlock))
         .route("/sitemap.xml", get(meta::sitemap))
         .route("/robots.txt", get(meta::robots))
         .route("/static/{*name}", get(crate::assets::serve_asset))

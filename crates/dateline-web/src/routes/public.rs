@@ -26,6 +26,8 @@ pub(crate) struct RootQuery {
     moderation_hash: Option<String>,
     /// The comment the form should reply to (the Reply link without JavaScript).
     replytocom: Option<String>,
+    /// WordPress's attachment pages, kept as redirects by an import.
+    attachment_id: Option<String>,
 }
 
 /// Heading and description of a listing.
@@ -58,12 +60,46 @@ pub(crate) async fn content(
         return Err(AppError::MethodNotAllowed);
     }
     let path = uri.path();
+    let result = route(&state, path, &headers, &query).await;
+    match result {
+        // An address this site does not know may be one an import kept: follow it.
+        Err(AppError::NotFound) => match old_address(&state, &uri).await? {
+            Some(response) => Ok(response),
+            None => Err(AppError::NotFound),
+        },
+        other => other,
+    }
+}
+
+/// Where an imported blog's old address (`/old/path/`, `/?attachment_id=7`) now leads.
+async fn old_address(state: &AppState, uri: &axum::http::Uri) -> Result<Option<Response>, AppError> {
+    let with_query = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    let redirect = match state.store.redirect_for(with_query).await? {
+        Some(found) => Some(found),
+        None if with_query != uri.path() => state.store.redirect_for(uri.path()).await?,
+        None => None,
+    };
+    Ok(match redirect {
+        Some(dateline_core::import::Redirect::Url(url)) => Some(moved_permanently(&url)),
+        Some(dateline_core::import::Redirect::Post(id)) => match state.store.post_by_id(id).await? {
+            Some(post) if post.is_public_at(Timestamp::now()) => Some(moved_permanently(&permalink(&state.site.time_zone, &post))),
+            _ => None,
+        },
+        None => None,
+    })
+}
+
+async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, query: &RootQuery) -> Result<Response, AppError> {
+    let state = state.clone();
     if path == "/" {
         if let Some(id) = &query.p {
             return redirect_to_id(&state, id, PostKind::Post).await;
         }
         if let Some(id) = &query.page_id {
             return redirect_to_id(&state, id, PostKind::Page).await;
+        }
+        if query.attachment_id.is_some() {
+            return Err(AppError::NotFound);
         }
     }
     let site = &state.site;
@@ -75,11 +111,15 @@ pub(crate) async fn content(
                 comment_page,
                 unapproved: query.unapproved.as_deref().and_then(|id| id.parse().ok()).zip(query.moderation_hash.clone()),
                 reply_to: query.replytocom.as_deref().and_then(|id| id.parse().ok()),
-                csrf_cookie: crate::form::cookie(&headers, single::CSRF_COOKIE).map(str::to_string),
+                csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string),
+                post_pass: None,
             };
-            single::show(&state, PostKind::Post, &slug, path, request).await
+            single::show(&state, PostKind::Post, &slug, path, headers, request).await
         }
-        Route::Page { slug } => single::show(&state, PostKind::Page, &slug, path, PageRequest::default()).await,
+        Route::Page { slug } => {
+            let request = PageRequest { csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string), ..PageRequest::default() };
+            single::show(&state, PostKind::Page, &slug, path, headers, request).await
+        }
         Route::PostFeed { slug, .. } => {
             let post = single::public_post(&state, PostKind::Post, &slug).await?;
             crate::feeds::post_comments_rss(&state, &post).await
@@ -228,10 +268,13 @@ async fn redirect_to_id(state: &AppState, id: &str, kind: PostKind) -> Result<Re
 
 /// `<head>` data of a post: description, OpenGraph times and the JSON-LD `BlogPosting`.
 pub(crate) fn post_meta(site: &Site, post: &Post, view: &PostView) -> minijinja::Value {
+    // A protected post's words stay behind its password, in search results too.
     let description = post
         .dek
         .clone()
+        .or_else(|| post.excerpt.clone())
         .or_else(|| post.source.as_ref().and_then(|s| s.excerpt.first().cloned()))
+        .filter(|_| post.password.is_none())
         .map(|d| truncate(&d, 300));
     context! {
         title => post.title,

@@ -29,6 +29,13 @@ pub(crate) struct PageRequest {
     /// WordPress's `?replytocom=ID`: the form replies to that comment.
     pub reply_to: Option<i64>,
     pub csrf_cookie: Option<String>,
+    /// The reader's unlock cookie for this post, if it is password-protected.
+    pub post_pass: Option<String>,
+}
+
+/// Name of the cookie that unlocks a password-protected post.
+pub(crate) fn post_pass_cookie(post: i64) -> String {
+    format!("dateline_postpass_{post}")
 }
 
 /// What the reader typed, to put back in the form.
@@ -108,12 +115,15 @@ pub(crate) async fn render(state: &AppState, post: &Post, request: PageRequest, 
     let now = Timestamp::now();
     let categories = state.store.terms(Taxonomy::Category).await?;
     let mut view = PostView::new(site, post, &categories);
-    let open = post.kind == PostKind::Post && !comments_closed(post, settings, now);
+    if let Some(password) = &post.password {
+        view.protected = request.post_pass.as_deref() != Some(state.signer.post_pass(post.id, password).as_str());
+    }
+    let open = post.kind == PostKind::Post && !comments_closed(post, settings, now) && !view.protected;
     view.comments_open = open;
 
     let mut comments = match post.kind {
-        PostKind::Post => state.store.comments_for_post(post.id, CommentStatus::Approved).await?,
-        PostKind::Page => Vec::new(),
+        PostKind::Post if !view.protected => state.store.comments_for_post(post.id, CommentStatus::Approved).await?,
+        _ => Vec::new(),
     };
     // Block-editor notes are kept for the record but never shown publicly.
     comments.retain(|c| c.kind != dateline_core::CommentKind::Note);
@@ -195,8 +205,9 @@ pub(crate) async fn public_post(state: &AppState, kind: PostKind, slug: &str) ->
 }
 
 /// `GET` of a post or page: redirects to the canonical address when the date is wrong.
-pub(crate) async fn show(state: &AppState, kind: PostKind, slug: &str, requested: &str, request: PageRequest) -> Result<Response, AppError> {
+pub(crate) async fn show(state: &AppState, kind: PostKind, slug: &str, requested: &str, headers: &axum::http::HeaderMap, mut request: PageRequest) -> Result<Response, AppError> {
     let post = public_post(state, kind, slug).await?;
+    request.post_pass = crate::form::cookie(headers, &post_pass_cookie(post.id)).map(str::to_string);
     let canonical = permalink(&state.site.time_zone, &post);
     let expected = comment_page_path(&canonical, request.comment_page.unwrap_or(1));
     if expected != requested && !(request.comment_page == Some(1) && requested == format!("{canonical}comment-page-1/")) {
@@ -204,4 +215,47 @@ pub(crate) async fn show(state: &AppState, kind: PostKind, slug: &str, requested
         return Ok(super::public::moved_permanently(&expected));
     }
     render(state, &post, request, None, StatusCode::OK).await
+}
+
+/// The password form: `post_id`, `password`, and the form token.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct PasswordForm {
+    post_id: Option<String>,
+    password: Option<String>,
+    #[serde(rename = "_token")]
+    token: Option<String>,
+}
+
+/// `POST /post-password`: the right password sets a cookie that unlocks the post (as
+/// WordPress's `wp-postpass` cookie does); a wrong one shows the form again, saying so.
+pub(crate) async fn unlock(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+    crate::form::AppForm(form): crate::form::AppForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let id: i64 = form.post_id.as_deref().and_then(|p| p.parse().ok()).ok_or(AppError::NotFound)?;
+    let post = state.store.post_by_id(id).await?.ok_or(AppError::NotFound)?;
+    if !post.is_public_at(Timestamp::now()) {
+        return Err(AppError::NotFound);
+    }
+    let Some(expected) = &post.password else {
+        return Ok(super::public::moved_permanently(&permalink(&state.site.time_zone, &post)));
+    };
+    let csrf = crate::form::cookie(&headers, CSRF_COOKIE).map(str::to_string);
+    let genuine = match (&form.token, &csrf) {
+        (Some(token), Some(cookie)) => state.signer.check_form_token(token, post.id, cookie).is_some(),
+        _ => false,
+    };
+    if !genuine || form.password.as_deref() != Some(expected.as_str()) {
+        let message = if genuine { "That password is not right." } else { "This form has expired; please enter the password again." };
+        let problem = FormProblem { values: FormValues::default(), field: Some("password"), message: message.into() };
+        return render(&state, &post, PageRequest { csrf_cookie: csrf, ..PageRequest::default() }, Some(problem), StatusCode::FORBIDDEN).await;
+    }
+    let secure = if state.site.base_url.starts_with("https://") { "; Secure" } else { "" };
+    let cookie = format!("{}={}; Path=/; HttpOnly; SameSite=Lax{secure}", post_pass_cookie(post.id), state.signer.post_pass(post.id, expected));
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, permalink(&state.site.time_zone, &post))]).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
 }
