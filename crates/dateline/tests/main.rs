@@ -5,6 +5,7 @@ mod support;
 mod serve;
 mod post_new;
 mod moderation;
+mod migrate;
 
 dateline_testkit::store_cases!(crate::serve:
     serve_demo_shows_the_seed_post,

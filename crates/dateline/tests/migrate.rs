@@ -1,0 +1,72 @@
+//! `dateline import wxr` and `dateline export wxr` as a user runs them.
+
+use crate::support::*;
+
+fn fixture(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/wordpress").join(name).display().to_string()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn import_reports_and_the_blog_serves_the_old_urls() {
+    let dir = temp_dir();
+    let output = run(&dir, &["import", "wxr", &fixture("themeunittestdata.wordpress.xml")], None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report = text(&output.stdout);
+    for line in ["Imported from 374 records", "post published", "pingback approved", "attachment", "Skipped:", "nav_menu_item", "[simple] ×1", "peak memory"] {
+        assert!(report.contains(line), "missing {line:?} in:\n{report}");
+    }
+    let server = serve(&dir, &[], &[]);
+    assert_eq!(get(&server.base, "/2012/01/04/template-password-protected/").status, 200);
+    let old = get(&server.base, "/?p=1241");
+    assert_eq!(old.status, 301);
+    assert_eq!(get(&server.base, &old.header("location").expect("location")).status, 200);
+    drop(server);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_broken_file_exits_2_and_imports_nothing() {
+    let dir = temp_dir();
+    let output = run(&dir, &["import", "wxr", &fixture("wordpress-importer/valid-wxr-1.1.xml"), &fixture("wordpress-importer/malformed.xml")], None);
+    assert_eq!(output.status.code(), Some(2));
+    let message = text(&output.stderr);
+    assert!(message.contains("malformed.xml: ill-formed document: expected `</notachanneltag>`, but `</channel>` was found (line 90, column 1); nothing was imported"), "{message}");
+    let export = run(&dir, &["export", "wxr"], None);
+    assert!(text(&export.stderr).contains("exported 0 items"), "the first file was rolled back too: {}", text(&export.stderr));
+    let output = run(&dir, &["import", "wxr", "no-such.xml"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("no-such.xml: no such file"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn dry_run_reports_without_writing() {
+    let dir = temp_dir();
+    let output = run(&dir, &["import", "wxr", "--dry-run", &fixture("wordpress-importer/small-export.xml")], None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).starts_with("Dry run: would import from 48 records"), "{}", text(&output.stdout));
+    assert!(text(&run(&dir, &["export", "wxr"], None).stderr).contains("exported 0 items"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn export_reimports_elsewhere() {
+    let dir = temp_dir();
+    let output = run(&dir, &["import", "wxr", &fixture("wordpress-importer/small-export.xml")], None);
+    assert!(output.status.success());
+    let export = run(&dir, &["export", "wxr"], None);
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    let wxr = text(&export.stdout);
+    assert!(wxr.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>"));
+    assert!(wxr.contains("<wp:wxr_version>1.2</wp:wxr_version>"));
+    std::fs::write(dir.join("out.xml"), &wxr).expect("write");
+    let again = run(&dir, &["--db", "sqlite:again.db", "import", "wxr", "out.xml"], None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let report = text(&again.stdout);
+    assert!(report.contains("post published                      5") && report.contains("page published                      4"), "{report}");
+    let _ = std::fs::remove_dir_all(dir);
+}
