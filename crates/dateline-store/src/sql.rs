@@ -62,8 +62,8 @@ impl Sql {
         }
     }
 
-    /// Appends `(p1, p2, …)` for a list of ids; `(NULL)` for an empty list matches nothing.
-    pub(crate) fn int_list(&mut self, values: &[i64]) -> &mut Sql {
+    /// Appends `(p1, p2, …)` for a list of values; `(NULL)` for an empty list matches nothing.
+    fn list<T>(&mut self, values: &[T], arg: impl Fn(&T) -> Arg) -> &mut Sql {
         if values.is_empty() {
             return self.push("(NULL)");
         }
@@ -72,24 +72,17 @@ impl Sql {
             if i > 0 {
                 self.push(", ");
             }
-            self.int(*value);
+            self.arg(arg(value));
         }
         self.push(")")
     }
 
-    /// Appends `(p1, p2, …)` for a list of texts; `(NULL)` for an empty list matches nothing.
+    pub(crate) fn int_list(&mut self, values: &[i64]) -> &mut Sql {
+        self.list(values, |v| Arg::Int(*v))
+    }
+
     pub(crate) fn text_list(&mut self, values: &[String]) -> &mut Sql {
-        if values.is_empty() {
-            return self.push("(NULL)");
-        }
-        self.push("(");
-        for (i, value) in values.iter().enumerate() {
-            if i > 0 {
-                self.push(", ");
-            }
-            self.text(value);
-        }
-        self.push(")")
+        self.list(values, |v| Arg::Text(v.clone()))
     }
 
     /// The query, ready to run.
