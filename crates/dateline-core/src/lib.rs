@@ -5,6 +5,7 @@
 //! This crate must stay light: no database driver, no web framework, no renderer. Everything
 //! else depends on it, so a change here rebuilds the world; keep it to types and rules.
 
+pub mod accounts;
 pub mod config;
 pub mod discussion;
 pub mod import;

@@ -163,6 +163,46 @@ pub trait Store: Send + Sync + 'static {
     /// Meta kept for a post ("post"), comment ("comment"), term ("term") or media ("media").
     async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>>;
 
+    /// Creates an account; `Conflict` when the login is taken.
+    async fn create_user(&self, user: crate::accounts::NewUser) -> StoreResult<User>;
+
+    /// An account and its password hash, by login or email (as WordPress's login accepts).
+    async fn user_credentials(&self, login_or_email: &str) -> StoreResult<Option<(User, Option<String>)>>;
+
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>>;
+
+    async fn set_password_hash(&self, user: UserId, hash: &str) -> StoreResult<()>;
+
+    async fn set_role(&self, user: UserId, role: Role) -> StoreResult<()>;
+
+    /// Remembers a session by the hash of its token until `expires_at`.
+    async fn create_session(&self, token_hash: &str, user: UserId, expires_at: jiff::Timestamp) -> StoreResult<()>;
+
+    /// The account of a live session.
+    async fn session_user(&self, token_hash: &str, now: jiff::Timestamp) -> StoreResult<Option<User>>;
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Counts a failed login for `key` (an account or an address).
+    async fn note_login_failure(&self, key: &str, at: jiff::Timestamp) -> StoreResult<()>;
+
+    /// Failed logins for `key` since `since`, and the oldest of them.
+    async fn login_failures(&self, key: &str, since: jiff::Timestamp) -> StoreResult<(i64, Option<jiff::Timestamp>)>;
+
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+
+    async fn create_app_password(&self, user: UserId, name: &str, hash: &str) -> StoreResult<crate::accounts::AppPassword>;
+
+    async fn app_passwords(&self, user: UserId) -> StoreResult<Vec<crate::accounts::AppPassword>>;
+
+    /// (id, hash) of each application password of an account, for checking a Basic login.
+    async fn app_password_hashes(&self, user: UserId) -> StoreResult<Vec<(i64, String)>>;
+
+    async fn touch_app_password(&self, id: i64, at: jiff::Timestamp) -> StoreResult<()>;
+
+    /// Revokes one of `user`'s application passwords; false when there was none.
+    async fn revoke_app_password(&self, user: UserId, id: i64) -> StoreResult<bool>;
+
     /// Teaches the filter that a comment (with these tokens) is `label`, in one transaction:
     /// a comment taught before is untaught first, so relabelling never counts twice.
     async fn train_comment(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()>;

@@ -10,6 +10,7 @@
 //!
 //! Must not depend on the web layer or the renderer.
 
+mod accounts;
 mod comments;
 mod connect;
 mod error;
