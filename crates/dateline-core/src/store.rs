@@ -163,6 +163,9 @@ pub trait Store: Send + Sync + 'static {
     /// Meta kept for a post ("post"), comment ("comment"), term ("term") or media ("media").
     async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>>;
 
+    /// How many posts and pages have each status.
+    async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>>;
+
     /// Creates an account; `Conflict` when the login is taken.
     async fn create_user(&self, user: crate::accounts::NewUser) -> StoreResult<User>;
 

@@ -194,6 +194,19 @@ impl Store for SqlStore {
         self.train_comment_impl(id, tokens, label).await
     }
 
+    async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>> {
+        let rows = sqlx::query("SELECT kind, status, COUNT(*) AS n FROM posts GROUP BY kind, status").fetch_all(&self.pool).await.store_err()?;
+        let mut counts = Vec::new();
+        for row in rows {
+            let kind: String = row.try_get("kind").store_err()?;
+            let status: String = row.try_get("status").store_err()?;
+            if let (Some(kind), Some(status)) = (PostKind::parse(&kind), PostStatus::parse(&status)) {
+                counts.push((kind, status, row.try_get("n").store_err()?));
+            }
+        }
+        Ok(counts)
+    }
+
     async fn create_user(&self, user: dateline_core::accounts::NewUser) -> StoreResult<User> {
         self.create_user_impl(user).await
     }

@@ -16,6 +16,7 @@ use crate::{AppError, AppState};
 const BUILT_IN: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../theme/static/style.css")),
     ("favicon.svg", include_bytes!("../theme/static/favicon.svg")),
+    ("admin.css", include_bytes!("../theme/static/admin.css")),
 ];
 
 /// One servable file.

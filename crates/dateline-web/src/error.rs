@@ -18,6 +18,9 @@ pub enum AppError {
     /// 400: the request could not be read (a malformed form, say); the text is shown.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// 403: logged in, but this role may not do this; the text says what is missing.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// 405: reading pages only answers GET and HEAD.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -49,6 +52,11 @@ impl IntoResponse for AppError {
         let (status, detail) = match self {
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
+            AppError::Forbidden(message) => {
+                let mut response = StatusCode::FORBIDDEN.into_response();
+                response.extensions_mut().insert(ErrorPage { detail: None, message: Some(message) });
+                return response;
+            }
             AppError::BadRequest(message) => {
                 let mut response = StatusCode::BAD_REQUEST.into_response();
                 response.extensions_mut().insert(ErrorPage { detail: None, message: Some(message) });

@@ -4,10 +4,13 @@
 //! Talks to storage only through `Arc<dyn Store>` (never generic over the backend, so each
 //! handler compiles once). Must not depend on sqlx or on the binary's command line.
 
+mod admin;
 mod assets;
+pub mod auth;
 mod error;
 mod feeds;
 mod form;
+pub mod moderation;
 pub mod notify;
 mod paths;
 mod ratelimit;

@@ -18,6 +18,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("single.html", include_str!("../theme/templates/single.html")),
     ("error.html", include_str!("../theme/templates/error.html")),
     ("feed_entry.html", include_str!("../theme/templates/feed_entry.html")),
+    ("admin/base.html", include_str!("../theme/templates/admin/base.html")),
+    ("admin/login.html", include_str!("../theme/templates/admin/login.html")),
+    ("admin/dashboard.html", include_str!("../theme/templates/admin/dashboard.html")),
+    ("admin/comments.html", include_str!("../theme/templates/admin/comments.html")),
 ];
 
 pub struct Templates {
@@ -96,6 +100,7 @@ impl Templates {
             StatusCode::NOT_FOUND => ("Page not found", "Nothing lives at this address. Try the home page or the archives."),
             StatusCode::METHOD_NOT_ALLOWED => ("Method not allowed", "This address can only be read."),
             StatusCode::BAD_REQUEST => ("Bad request", "The request could not be understood."),
+            StatusCode::FORBIDDEN => ("Not allowed", "Your account may not do this."),
             StatusCode::PAYLOAD_TOO_LARGE => ("Too large", "What you sent is larger than this site accepts (64 KiB). Please shorten it."),
             _ => ("Something went wrong", "The page could not be shown. Please try again in a moment."),
         };

@@ -86,6 +86,15 @@ impl Signer {
         self.mac(&format!("postpass|{post}|{password}"))
     }
 
+    /// The admin's CSRF token for one session (every state-changing admin form carries it).
+    pub(crate) fn admin_csrf(&self, session_hash: &str) -> String {
+        self.mac(&format!("admin|{session_hash}"))
+    }
+
+    pub(crate) fn check_admin_csrf(&self, session_hash: &str, token: &str) -> bool {
+        self.verify(&format!("admin|{session_hash}"), token)
+    }
+
     /// The unsubscribe link's token for a comment's reply notifications.
     pub fn unsubscribe_token(&self, comment: i64) -> String {
         self.mac(&format!("unsubscribe|{comment}"))

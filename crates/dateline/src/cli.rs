@@ -33,12 +33,33 @@ pub enum Command {
     /// Moderate comments from the shell.
     #[command(subcommand)]
     Comments(CommentsCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Bring a blog in from another engine.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Write the blog out for another engine (to standard output).
     #[command(subcommand)]
     Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input when one is piped in;
+    /// otherwise one is generated and printed once.
+    Add {
+        /// The login name.
+        name: String,
+        /// administrator, editor, author or contributor.
+        #[arg(long, default_value = "author")]
+        role: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// The name shown on posts (default: the login).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -84,12 +84,56 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             migrate_in::import(&cli.db, &files, dry_run, permalinks).await
         }
         Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, &config).await,
+        Command::User(cli::UserCommand::Add { name, role, email, display_name }) => user_add(&cli.db, &name, &role, email, display_name).await,
         Command::Comments(command) => {
             let store = open_store(&cli.db).await?;
             let state = web_state(store, config, None, "http://127.0.0.1:8080".into()).await?;
             moderate::run(&state, command).await
         }
     }
+}
+
+async fn user_add(db: &str, name: &str, role: &str, email: Option<String>, display_name: Option<String>) -> Result<(), Failure> {
+    use std::io::{BufRead, IsTerminal};
+    let role = dateline_core::Role::parse(role)
+        .ok_or_else(|| usage(format!("--role {role:?} is not one of: {}", dateline_core::Role::expected())))?;
+    let login = name.trim();
+    if login.is_empty() || login.chars().any(|c| c.is_whitespace() || c.is_control()) || login.len() > 60 {
+        return Err(usage(format!("{name:?} is not a usable login: use up to 60 characters without spaces")));
+    }
+    let piped = if std::io::stdin().is_terminal() {
+        None
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Some(line.trim_end_matches(['\n', '\r']).to_string()).filter(|p| !p.is_empty())
+    };
+    if piped.as_ref().is_some_and(|p| p.chars().count() < 8) {
+        return Err(usage("the password must be at least 8 characters long"));
+    }
+    let (password, generated) = match piped {
+        Some(password) => (password, false),
+        None => (dateline_web::auth::new_app_password().replace(' ', ""), true),
+    };
+    let hash = dateline_web::auth::hash_password(&password).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    let store = open_store(db).await?;
+    let user = dateline_core::accounts::NewUser {
+        login: login.to_string(),
+        display_name: display_name.unwrap_or_else(|| login.to_string()),
+        email,
+        role,
+        password_hash: hash,
+    };
+    let created = match store.create_user(user).await {
+        Err(dateline_core::StoreError::Conflict(message)) => return Err(usage(message)),
+        other => other?,
+    };
+    println!("created {} ({}), id {}", created.login, created.role, created.id);
+    if generated {
+        println!("password: {password}");
+        println!("(shown once: keep it somewhere safe)");
+    }
+    Ok(())
 }
 
 /// The mailer `[smtp]` describes, if any.

@@ -1,7 +1,7 @@
 //! `dateline comments …`: moderation from the shell. Approving or marking spam also teaches
 //! the spam filter, and approving a reply tells the parent's author if they asked.
 
-use dateline_core::{CommentQuery, CommentStatus, SpamLabel};
+use dateline_core::{CommentQuery, CommentStatus};
 
 use crate::cli::CommentsCommand;
 use crate::{Failure, usage};
@@ -59,21 +59,7 @@ async fn set(state: &dateline_web::AppState, ids: &[i64], status: CommentStatus)
         }
     }
     for id in ids {
-        let before = state.store.set_comment_status(*id, status).await?;
-        let tokens = dateline_core::spam::tokens(before.author_name.as_deref(), before.author_email.as_deref(), before.author_url.as_deref(), &before.body);
-        match status {
-            CommentStatus::Spam => state.store.train_comment(*id, &tokens, SpamLabel::Spam).await?,
-            // Approving what the filter held or called spam teaches it otherwise.
-            CommentStatus::Approved if before.status != CommentStatus::Approved => {
-                state.store.train_comment(*id, &tokens, SpamLabel::Ham).await?;
-                if let Some(post) = state.store.post_by_id(before.post_id).await?
-                    && let Some(now) = state.store.comment_by_id(*id).await?
-                {
-                    dateline_web::notify::reply_approved(state, &post, &now).await;
-                }
-            }
-            _ => {}
-        }
+        let before = dateline_web::moderation::moderate(state, *id, status).await?;
         println!("comment {id}: {} -> {status}", before.status);
     }
     Ok(())

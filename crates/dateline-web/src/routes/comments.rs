@@ -37,7 +37,7 @@ pub(crate) struct CommentForm {
 }
 
 /// The socket peer, when the server was started with connection info.
-pub(crate) struct PeerAddr(Option<SocketAddr>);
+pub(crate) struct PeerAddr(pub(crate) Option<SocketAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
     type Rejection = std::convert::Infallible;

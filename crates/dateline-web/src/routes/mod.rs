@@ -1,7 +1,7 @@
 //! The router: fixed routes by axum, WordPress-style content URLs by [`crate::paths::resolve`]
 //! in the fallback, because `/slug/` and `/YYYY/` cannot be told apart by a route pattern.
 
-mod comments;
+pub(crate) mod comments;
 mod meta;
 pub(crate) mod public;
 pub(crate) mod single;
@@ -24,6 +24,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(meta::sitemap))
         .route("/robots.txt", get(meta::robots))
         .route("/static/{*name}", get(crate::assets::serve_asset))
+        .merge(crate::admin::router())
         .fallback(public::content)
         .with_state(state)
 }

@@ -1,0 +1,140 @@
+//! The moderation queue: comments by status with counts, why each held comment was held,
+//! and approve / spam / trash / unapprove one at a time or in bulk.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use dateline_core::accounts::Capability;
+use dateline_core::{CommentQuery, CommentStatus};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use crate::view::{TimeView, permalink};
+use crate::{AppError, AppState};
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct QueueQuery {
+    status: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Action {
+    name: &'static str,
+    label: &'static str,
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: i64,
+    author: String,
+    email: Option<String>,
+    ip: Option<String>,
+    body_html: String,
+    created: TimeView,
+    reason: Option<String>,
+    spam_score: Option<f64>,
+    post_title: String,
+    post_path: String,
+    actions: Vec<Action>,
+}
+
+/// The actions that make sense for a comment in `status`.
+fn actions(status: CommentStatus) -> Vec<Action> {
+    let a = |name, label| Action { name, label };
+    match status {
+        CommentStatus::Pending => vec![a("approve", "Approve"), a("spam", "Spam"), a("trash", "Trash")],
+        CommentStatus::Approved => vec![a("pending", "Unapprove"), a("spam", "Spam"), a("trash", "Trash")],
+        CommentStatus::Spam => vec![a("approve", "Not spam"), a("trash", "Trash")],
+        CommentStatus::Trash => vec![a("pending", "Restore"), a("spam", "Spam")],
+    }
+}
+
+fn action_status(action: &str) -> Option<CommentStatus> {
+    match action {
+        "approve" => Some(CommentStatus::Approved),
+        "spam" => Some(CommentStatus::Spam),
+        "trash" => Some(CommentStatus::Trash),
+        "pending" => Some(CommentStatus::Pending),
+        _ => None,
+    }
+}
+
+pub(crate) async fn queue(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Query(query): Query<QueueQuery>) -> Result<Response, Response> {
+    let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
+    let status = query.status.as_deref().and_then(CommentStatus::parse).unwrap_or(CommentStatus::Pending);
+    let run = async {
+        let counts = state.store.comment_counts().await?;
+        let page = state.store.list_comments(&CommentQuery { status: Some(status), post: None, page: 1, per_page: 100 }).await?;
+        let mut rows = Vec::with_capacity(page.items.len());
+        let mut posts = std::collections::HashMap::new();
+        for c in &page.items {
+            if !posts.contains_key(&c.post_id) {
+                posts.insert(c.post_id, state.store.post_by_id(c.post_id).await?);
+            }
+            let post = posts.get(&c.post_id).and_then(|p| p.as_ref());
+            rows.push(Row {
+                id: c.id,
+                author: c.author_name.clone().unwrap_or_else(|| "Anonymous".into()),
+                email: c.author_email.clone(),
+                ip: c.author_ip.clone(),
+                body_html: dateline_render::comment_to_html(&c.body),
+                created: TimeView::new(&state.site, c.created_at),
+                reason: c.moderation_reason.clone(),
+                spam_score: c.spam_score,
+                post_title: post.map(|p| p.title.clone()).unwrap_or_default(),
+                post_path: post.map(|p| permalink(&state.site.time_zone, p)).unwrap_or_default(),
+                actions: actions(c.status),
+            });
+        }
+        let label = |s: CommentStatus| match s {
+            CommentStatus::Pending => "Pending",
+            CommentStatus::Approved => "Approved",
+            CommentStatus::Spam => "Spam",
+            CommentStatus::Trash => "Trash",
+        };
+        let statuses: Vec<_> = counts.iter().map(|(s, n)| context! { name => s.as_str(), label => label(*s), count => n }).collect();
+        let ctx = context! { section => "comments", status => status.as_str(), statuses => statuses, comments => rows };
+        super::render(&state, Some(&admin), "admin/comments.html", "Comments", ctx).await
+    };
+    run.await.map_err(IntoResponse::into_response)
+}
+
+/// Applies `status` to each id, then returns to the queue it came from.
+async fn apply(state: &AppState, ids: &[i64], status: CommentStatus, back_to: &str) -> Result<Response, AppError> {
+    for id in ids {
+        match crate::moderation::moderate(state, *id, status).await {
+            Ok(_) => {}
+            Err(dateline_core::StoreError::NotFound(_)) => return Err(AppError::NotFound),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let back = CommentStatus::parse(back_to).unwrap_or(CommentStatus::Pending);
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/comments?status={}", back.as_str()))]).into_response())
+}
+
+/// The fields of a form body, repeated keys kept (checkbox lists).
+fn fields(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+pub(crate) async fn single(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path((id, action)): Path<(i64, String)>, body: Bytes) -> Result<Response, Response> {
+    let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
+    let fields = fields(&body);
+    super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;
+    let status = action_status(&action).ok_or_else(|| AppError::NotFound.into_response())?;
+    apply(&state, &[id], status, field(&fields, "status").unwrap_or("pending")).await.map_err(IntoResponse::into_response)
+}
+
+pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Result<Response, Response> {
+    let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
+    let fields = fields(&body);
+    super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;
+    let status = field(&fields, "action").and_then(action_status).ok_or_else(|| AppError::BadRequest("Choose an action.".into()).into_response())?;
+    let ids: Vec<i64> = fields.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
+    apply(&state, &ids, status, field(&fields, "status").unwrap_or("pending")).await.map_err(IntoResponse::into_response)
+}

@@ -1,0 +1,108 @@
+//! The admin at `/admin/`: server-rendered, usable without JavaScript. Every request checks
+//! the session and the role on the server; every state-changing form carries the session's
+//! CSRF token. Responses are never cached and may not be framed, and the CSP allows no
+//! inline script or style.
+
+mod comments;
+mod login;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use dateline_core::accounts::Capability;
+use dateline_core::{CommentStatus, PostFilter, PostKind, PostQuery, PostStatus, User};
+use minijinja::{Value, context};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::view::PostView;
+use crate::{AppError, AppState};
+
+const ADMIN_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/", get(dashboard))
+        .route("/admin", get(|| async { crate::routes::public::moved_permanently("/admin/") }))
+        .route("/admin/login", get(login::form).post(login::submit))
+        .route("/admin/logout", post(login::logout))
+        .route("/admin/comments", get(comments::queue))
+        .route("/admin/comments/bulk", post(comments::bulk))
+        .route("/admin/comments/{id}/{action}", post(comments::single))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ADMIN_CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
+/// A logged-in person on an admin page.
+pub(crate) struct Admin {
+    pub user: User,
+    /// The session's token hash (what the CSRF token is bound to).
+    pub session: String,
+    pub csrf: String,
+}
+
+/// The logged-in account with `capability`; else a redirect to the login page, or 403.
+pub(crate) async fn require(state: &AppState, headers: &HeaderMap, uri: &Uri, capability: Capability) -> Result<Admin, Response> {
+    let found = crate::auth::session_user(state, headers).await.map_err(|e| AppError::from(e).into_response())?;
+    let Some((user, session)) = found else {
+        let back = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/admin/");
+        let location = format!("/admin/login?redirect_to={}", form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>());
+        return Err((axum::http::StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response());
+    };
+    if !user.role.can(capability) {
+        let message = format!("Your account ({}) may not do this.", user.role);
+        return Err(AppError::Forbidden(message).into_response());
+    }
+    let csrf = state.signer.admin_csrf(&session);
+    Ok(Admin { user, session, csrf })
+}
+
+/// Refuses a state-changing request whose form lacks the session's CSRF token.
+pub(crate) fn check_csrf(state: &AppState, admin: &Admin, token: Option<&str>) -> Result<(), AppError> {
+    match token {
+        Some(token) if state.signer.check_admin_csrf(&admin.session, token) => Ok(()),
+        _ => Err(AppError::Forbidden("This form has expired or did not come from this site. Go back, reload the page and try again.".into())),
+    }
+}
+
+/// Renders an admin template with the common context (who, what they may do, counts).
+pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &str, title: &str, ctx: Value) -> Result<Response, AppError> {
+    let mut pending = 0;
+    if let Some(admin) = admin
+        && admin.user.role.can(Capability::ModerateComments)
+    {
+        pending = state.store.comment_counts().await?.iter().find(|(s, _)| *s == CommentStatus::Pending).map(|(_, n)| *n).unwrap_or(0);
+    }
+    let common = context! {
+        title => title,
+        me => admin.map(|a| context! { display_name => a.user.display_name, role => a.user.role.as_str(), login => a.user.login }),
+        csrf => admin.map(|a| a.csrf.clone()),
+        can => admin.map(|a| context! {
+            moderate => a.user.role.can(Capability::ModerateComments),
+            users => a.user.role.can(Capability::ManageUsers),
+        }),
+        pending_count => pending,
+    };
+    let html = state.templates.render(template, &state.site, context! { ..ctx, ..common })?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+async fn dashboard(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+    let admin = require(&state, &headers, &uri, Capability::Read).await?;
+    let run = async {
+        let counts = state.store.post_counts().await?;
+        let count = |status: PostStatus| counts.iter().filter(|(k, s, _)| *k == PostKind::Post && *s == status).map(|(_, _, n)| n).sum::<i64>();
+        let query = PostQuery { kind: PostKind::Post, filter: PostFilter::All, now: jiff::Timestamp::now(), page: 1, per_page: 5, sticky_first: false };
+        let categories = state.store.terms(dateline_core::Taxonomy::Category).await?;
+        let recent: Vec<PostView> = state.store.list_posts(&query).await?.items.iter().map(|p| PostView::new(&state.site, p, &categories)).collect();
+        let ctx = context! {
+            section => "dashboard",
+            counts => context! { published => count(PostStatus::Published), drafts => count(PostStatus::Draft) },
+            recent => recent,
+        };
+        render(&state, Some(&admin), "admin/dashboard.html", "Dashboard", ctx).await
+    };
+    run.await.map_err(IntoResponse::into_response)
+}

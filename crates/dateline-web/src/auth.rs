@@ -1,0 +1,163 @@
+//! Who is asking: passwords (argon2id), sessions (a random token in an HttpOnly cookie, its
+//! SHA-256 in the store), login throttling (per account and per address, counted in the store
+//! so every instance agrees), and HTTP Basic with application passwords for the API.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::http::{HeaderMap, HeaderValue, header};
+use base64::Engine;
+use dateline_core::{Store, StoreError, User};
+use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "dateline_session";
+/// How long a session lasts: two days, or two weeks with "Remember me" (as WordPress).
+pub const SESSION_SHORT: SignedDuration = SignedDuration::from_hours(48);
+pub const SESSION_LONG: SignedDuration = SignedDuration::from_hours(24 * 14);
+/// Failed logins allowed per window, per account and per address.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+pub const FAILURE_WINDOW: SignedDuration = SignedDuration::from_mins(15);
+
+/// Hashes a password with argon2id and a random salt (a PHC string).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a salt: {e}"))?;
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| e.to_string())?;
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+}
+
+/// Whether `password` matches a PHC hash (constant-time inside argon2).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// The stored form of a session token.
+pub(crate) fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The account behind the request's session cookie, if the session is live.
+pub(crate) async fn session_user(state: &AppState, headers: &HeaderMap) -> Result<Option<(User, String)>, StoreError> {
+    let Some(token) = crate::form::cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+    let hash = token_hash(token);
+    Ok(state.store.session_user(&hash, Timestamp::now()).await?.map(|user| (user, hash)))
+}
+
+/// Starts a session for `user`; returns the Set-Cookie value.
+pub(crate) async fn start_session(state: &AppState, user: &User, remember: bool) -> Result<HeaderValue, StoreError> {
+    let token = crate::tokens::random_token();
+    let lasts = if remember { SESSION_LONG } else { SESSION_SHORT };
+    let expires = Timestamp::now() + lasts;
+    state.store.create_session(&token_hash(&token), user.id, expires).await?;
+    let secure = if state.site.base_url.starts_with("https://") { "; Secure" } else { "" };
+    let max_age = if remember { format!("; Max-Age={}", lasts.as_secs()) } else { String::new() };
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}{max_age}"))
+        .map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// The Set-Cookie value that ends a session in the browser.
+pub(crate) fn end_session_cookie() -> HeaderValue {
+    HeaderValue::from_static("dateline_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// Why a login was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum LoginRefused {
+    /// Unknown account or wrong password: the same message for both, so logins cannot be probed.
+    Wrong,
+    /// Too many failures lately; wait this many minutes.
+    Throttled(i64),
+}
+
+fn throttle_keys(login: &str, ip: Option<std::net::IpAddr>) -> (String, Option<String>) {
+    (format!("account:{}", login.trim().to_lowercase()), ip.map(|ip| format!("address:{ip}")))
+}
+
+/// Checks a login, counting failures and refusing when an account or address failed too often.
+pub(crate) async fn check_login(store: &dyn Store, login: &str, password: &str, ip: Option<std::net::IpAddr>) -> Result<Result<User, LoginRefused>, StoreError> {
+    let now = Timestamp::now();
+    let since = now - FAILURE_WINDOW;
+    let (account_key, address_key) = throttle_keys(login, ip);
+    let mut limits = vec![(account_key.clone(), MAX_FAILURES_PER_ACCOUNT)];
+    if let Some(key) = &address_key {
+        limits.push((key.clone(), MAX_FAILURES_PER_ADDRESS));
+    }
+    for (key, limit) in &limits {
+        let (failures, oldest) = store.login_failures(key, since).await?;
+        if failures >= *limit {
+            let free_at = oldest.unwrap_or(now) + FAILURE_WINDOW;
+            let minutes = (free_at.duration_since(now).as_secs() + 59) / 60;
+            return Ok(Err(LoginRefused::Throttled(minutes.max(1))));
+        }
+    }
+    let found = store.user_credentials(login.trim()).await?;
+    let verified = match &found {
+        Some((_, Some(hash))) => verify_password(password, hash),
+        // Hash anyway, so an unknown login takes as long as a wrong password.
+        _ => {
+            let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8m7S0W8nX8c6u2q3mQ1Qk2w3n5o6p7q8r9s0t1u2v3w");
+            false
+        }
+    };
+    match (found, verified) {
+        (Some((user, _)), true) => {
+            store.clear_login_failures(&account_key).await?;
+            Ok(Ok(user))
+        }
+        _ => {
+            for (key, _) in &limits {
+                store.note_login_failure(key, now).await?;
+            }
+            Ok(Err(LoginRefused::Wrong))
+        }
+    }
+}
+
+/// `Authorization: Basic …` with an application password, as WordPress's REST API takes it.
+/// `Ok(None)` when the request carries no Basic credentials.
+pub(crate) async fn basic_user(store: &dyn Store, headers: &HeaderMap) -> Result<Option<Result<User, ()>>, StoreError> {
+    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return Ok(None) };
+    let Some(encoded) = value.strip_prefix("Basic ") else { return Ok(None) };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else { return Ok(Some(Err(()))) };
+    let Some((login, password)) = String::from_utf8_lossy(&decoded).split_once(':').map(|(l, p)| (l.to_string(), p.to_string())) else {
+        return Ok(Some(Err(())));
+    };
+    // WordPress shows application passwords in groups of four; spaces are not part of them.
+    let password: String = password.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some((user, _)) = store.user_credentials(&login).await? else { return Ok(Some(Err(()))) };
+    for (id, hash) in store.app_password_hashes(user.id).await? {
+        if verify_password(&password, &hash) {
+            store.touch_app_password(id, Timestamp::now()).await?;
+            return Ok(Some(Ok(user)));
+        }
+    }
+    Ok(Some(Err(())))
+}
+
+/// A new application password: 24 letters and digits, shown in groups of four.
+pub fn new_app_password() -> String {
+    let raw = crate::tokens::random_token();
+    let clean: String = raw.chars().filter(|c| c.is_ascii_alphanumeric()).take(24).collect();
+    clean.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("correct horse").expect("hash");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong", &hash));
+        assert!(!verify_password("x", "not a hash"));
+        let app = new_app_password();
+        assert_eq!(app.split(' ').count(), 6, "{app}");
+    }
+}

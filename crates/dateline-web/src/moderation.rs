@@ -1,0 +1,27 @@
+//! Moderating a comment, wherever it is done (the admin, the shell): the status changes, the
+//! spam filter learns from the decision, and a subscribed parent hears about an approved reply.
+
+use dateline_core::{Comment, CommentStatus, SpamLabel, StoreError};
+
+use crate::AppState;
+
+/// Moves comment `id` to `status`; returns it as it was before.
+pub async fn moderate(state: &AppState, id: i64, status: CommentStatus) -> Result<Comment, StoreError> {
+    let before = state.store.set_comment_status(id, status).await?;
+    if before.status == status {
+        return Ok(before);
+    }
+    let tokens = dateline_core::spam::tokens(before.author_name.as_deref(), before.author_email.as_deref(), before.author_url.as_deref(), &before.body);
+    match status {
+        CommentStatus::Spam => state.store.train_comment(id, &tokens, SpamLabel::Spam).await?,
+        // Approving what the filter held or called spam teaches it otherwise.
+        CommentStatus::Approved => {
+            state.store.train_comment(id, &tokens, SpamLabel::Ham).await?;
+            if let (Some(post), Some(now)) = (state.store.post_by_id(before.post_id).await?, state.store.comment_by_id(id).await?) {
+                crate::notify::reply_approved(state, &post, &now).await;
+            }
+        }
+        CommentStatus::Pending | CommentStatus::Trash => {}
+    }
+    Ok(before)
+}
