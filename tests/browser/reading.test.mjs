@@ -31,7 +31,7 @@ test('the seed post reads like the seed page', async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const url = await seedUrl(page);
   const seed = JSON.parse(readFileSync(join(fixtures, 'seed', 'post.json'), 'utf8'));
-  assert.equal(await page.title(), `${seed.title} – Dateline`);
+  assert.equal(await page.title(), `${seed.title} – The Daily Clip`);
   assert.equal(await page.locator('h1').innerText(), seed.title);
   assert.ok(await page.locator('.dek').isVisible());
 

@@ -60,9 +60,9 @@ fn looks_like_email(email: &str) -> bool {
 
 /// Checks what a reader typed; the first problem found is returned.
 pub fn check_submission(sub: &Submission, settings: &DiscussionSettings) -> Result<CleanSubmission, FieldError> {
-    let trim = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let trim = |s: &str| Some(crate::text::strip_controls(s).trim().to_string()).filter(|s| !s.is_empty());
     let (author, email, url) = (trim(&sub.author), trim(&sub.email), trim(&sub.url));
-    let body = sub.body.trim().replace("\r\n", "\n");
+    let body = crate::text::strip_controls(sub.body.trim()).replace("\r\n", "\n");
     if body.is_empty() {
         return Err(field_error("comment", "Please type your comment."));
     }

@@ -108,7 +108,18 @@ pub fn parse_posts_json(text: &str, defaults: &InputDefaults, render: &dyn Fn(&s
         .collect()
 }
 
+/// Removes forbidden control characters from every string in a JSON value.
+fn strip_controls_everywhere(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => *text = crate::text::strip_controls(text),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_controls_everywhere),
+        serde_json::Value::Object(map) => map.values_mut().for_each(strip_controls_everywhere),
+        _ => {}
+    }
+}
+
 fn post_from_value(mut value: serde_json::Value, defaults: &InputDefaults, render: &dyn Fn(&str) -> String) -> Result<NewPost, InputError> {
+    strip_controls_everywhere(&mut value);
     let serde_json::Value::Object(map) = &mut value else {
         return Err(invalid("(document)", "expected a JSON object"));
     };

@@ -15,7 +15,8 @@ pub mod model;
 pub mod slug;
 pub mod spam;
 pub mod store;
+pub mod text;
 
 pub use config::{Config, ConfigError};
 pub use model::*;
-pub use store::{CommentQuery, Page, PostFilter, PostQuery, Store, StoreError};
+pub use store::{CommentQuery, EditorQuery, Page, PostFilter, PostOrder, PostQuery, PostWrite, Store, StoreError};

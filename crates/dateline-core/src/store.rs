@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 
+
 use crate::model::*;
 
 /// Why a store operation failed. Backends map their driver errors into these at their edge.
@@ -59,6 +60,59 @@ pub struct CommentQuery {
     /// 1-based.
     pub page: u32,
     pub per_page: u32,
+}
+
+/// How an editor's list (the admin, the API) sorts posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostOrder {
+    Date,
+    Id,
+    Title,
+    Modified,
+}
+
+/// Any posts, for people who may see more than the public stream: by status, author,
+/// term and text, in any order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditorQuery {
+    pub kind: PostKind,
+    /// Empty means every status but trash.
+    pub statuses: Vec<PostStatus>,
+    pub author: Option<UserId>,
+    /// Posts in this exact category (as WordPress's `categories` parameter).
+    pub category: Option<TermId>,
+    pub tag: Option<TermId>,
+    /// Words to find in the title or body.
+    pub search: Option<String>,
+    /// Only posts published at or before this instant (the API's view of "publish").
+    pub published_before: Option<Timestamp>,
+    pub order: PostOrder,
+    pub ascending: bool,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// A whole post as an editor saves it: every field, terms by id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostWrite {
+    pub kind: PostKind,
+    pub title: String,
+    /// Made unique by the store.
+    pub slug: String,
+    pub dek: Option<String>,
+    pub excerpt: Option<String>,
+    pub body_source: String,
+    pub body_format: crate::import::BodyFormat,
+    pub body_html: String,
+    pub source: Option<Source>,
+    pub status: PostStatus,
+    pub published_at: Timestamp,
+    pub author: UserId,
+    pub sticky: bool,
+    pub discussion: Discussion,
+    pub password: Option<String>,
+    pub category_ids: Vec<TermId>,
+    pub tag_ids: Vec<TermId>,
 }
 
 /// One page of results and the total across all pages.
@@ -162,6 +216,24 @@ pub trait Store: Send + Sync + 'static {
 
     /// Meta kept for a post ("post"), comment ("comment"), term ("term") or media ("media").
     async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>>;
+
+    /// Posts for an editor's list (any status).
+    async fn editor_posts(&self, query: &EditorQuery) -> StoreResult<Page<Post>>;
+
+    /// Creates (`id` None) or replaces a post with its terms, in one transaction.
+    async fn save_post(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<Post>;
+
+    /// Deletes a post with its comments and meta for good.
+    async fn delete_post(&self, id: PostId) -> StoreResult<()>;
+
+    /// A term by id.
+    async fn term_by_id(&self, id: TermId) -> StoreResult<Option<Term>>;
+
+    /// Creates a term (`Conflict` when the slug is taken in its taxonomy).
+    async fn create_term(&self, taxonomy: Taxonomy, name: &str, slug: &str, description: &str, parent: Option<TermId>) -> StoreResult<Term>;
+
+    /// How many public posts each term has (WordPress's `count`).
+    async fn term_post_counts(&self, taxonomy: Taxonomy) -> StoreResult<std::collections::HashMap<TermId, i64>>;
 
     /// How many posts and pages have each status.
     async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>>;

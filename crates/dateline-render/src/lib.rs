@@ -44,6 +44,8 @@ pub fn comment_to_html(markdown: &str) -> String {
     // cannot swallow the Markdown around it into an HTML block.
     let markdown = markdown.replace('<', "&lt;");
     let parser = Parser::new_ext(&markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+        // A line break typed in a comment is kept, as WordPress keeps it.
+        Event::SoftBreak => Event::HardBreak,
         // Belt and braces: any HTML event left becomes visible text instead of markup.
         Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
         // Images would load third-party content on every view: show their address instead.

@@ -102,6 +102,10 @@ impl SqlStore {
         let connect_err = |e: sqlx::Error| OpenError::Connect { url: shown.clone(), reason: e.to_string() };
         let options: AnyConnectOptions = connect_url.parse().map_err(connect_err)?;
         let options = options.disable_statement_logging();
+        // One plain connection first: a refused or unreachable server is reported at once,
+        // with the driver's own reason, instead of as a pool timeout ten seconds later.
+        let probe = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options).await.map_err(connect_err)?;
+        sqlx::Connection::close(probe).await.ok();
 
         let pool = AnyPoolOptions::new()
             .max_connections(match backend {

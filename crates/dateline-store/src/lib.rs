@@ -13,6 +13,7 @@
 mod accounts;
 mod comments;
 mod connect;
+mod editor;
 mod error;
 mod import;
 mod migrate;

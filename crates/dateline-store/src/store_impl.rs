@@ -39,6 +39,10 @@ fn push_stream_filter(sql: &mut Sql, query: &PostQuery) {
 }
 
 impl SqlStore {
+    pub(crate) async fn fetch_posts_pub(&self, sql: &Sql) -> StoreResult<Vec<Post>> {
+        self.fetch_posts(sql).await
+    }
+
     /// Runs a post query and attaches each post's terms with one more query.
     async fn fetch_posts(&self, sql: &Sql) -> StoreResult<Vec<Post>> {
         let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
@@ -192,6 +196,31 @@ impl Store for SqlStore {
 
     async fn train_comment(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()> {
         self.train_comment_impl(id, tokens, label).await
+    }
+
+    async fn editor_posts(&self, query: &EditorQuery) -> StoreResult<Page<Post>> {
+        self.editor_posts_impl(query).await
+    }
+
+    async fn save_post(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<Post> {
+        let id = self.save_post_impl(id, post).await?;
+        self.post_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("post {id} after save")))
+    }
+
+    async fn delete_post(&self, id: PostId) -> StoreResult<()> {
+        self.delete_post_impl(id).await
+    }
+
+    async fn term_by_id(&self, id: TermId) -> StoreResult<Option<Term>> {
+        self.term_by_id_impl(id).await
+    }
+
+    async fn create_term(&self, taxonomy: Taxonomy, name: &str, slug: &str, description: &str, parent: Option<TermId>) -> StoreResult<Term> {
+        self.create_term_impl(taxonomy, name, slug, description, parent).await
+    }
+
+    async fn term_post_counts(&self, taxonomy: Taxonomy) -> StoreResult<std::collections::HashMap<TermId, i64>> {
+        self.term_post_counts_impl(taxonomy).await
     }
 
     async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>> {

@@ -98,7 +98,14 @@ fn rss_response(state: &AppState, feed: FeedData) -> Response {
     channel.set_last_build_date(rfc2822(&feed.updated.to_string()));
     channel.set_items(items);
     set_self_link(&mut channel, format!("{}{}", site.base_url, feed.self_path));
-    ([(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")], channel.to_string()).into_response()
+    xml_response("application/rss+xml; charset=utf-8", channel.to_string())
+}
+
+/// A feed response. Forbidden control characters are removed from the document as a last
+/// line of defence (input is cleaned where it enters, but older or imported data may not be).
+fn xml_response(content_type: &'static str, xml: String) -> Response {
+    let xml = if xml.chars().any(dateline_core::text::is_forbidden_control) { dateline_core::text::strip_controls(&xml) } else { xml };
+    ([(header::CONTENT_TYPE, content_type)], xml).into_response()
 }
 
 pub(crate) async fn site_rss(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -171,7 +178,7 @@ async fn comments_rss(state: &AppState, post: Option<&dateline_core::Post>) -> R
     channel.set_generator("Dateline".to_string());
     channel.set_items(items);
     set_self_link(&mut channel, format!("{}{self_path}", site.base_url));
-    Ok(([(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")], channel.to_string()).into_response())
+    Ok(xml_response("application/rss+xml; charset=utf-8", channel.to_string()))
 }
 
 /// `/YYYY/MM/DD/slug/feed/`
@@ -252,7 +259,7 @@ pub(crate) async fn site_atom(State(state): State<AppState>) -> Result<Response,
     atom.set_links(vec![link(format!("{}/", site.base_url), "alternate"), link(format!("{}/feed/atom/", site.base_url), "self")]);
     atom.set_lang(Some(site.config.site.language.clone()));
     atom.set_entries(entries);
-    Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], atom.to_string()).into_response())
+    Ok(xml_response("application/atom+xml; charset=utf-8", atom.to_string()))
 }
 
 pub(crate) async fn site_json(State(state): State<AppState>) -> Result<Response, AppError> {

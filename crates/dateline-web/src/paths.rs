@@ -49,6 +49,10 @@ pub fn resolve(path: &str) -> Route {
         let last = path.rsplit('/').next().unwrap_or("");
         return if last.contains('.') || !path.starts_with('/') { Route::NotFound } else { Route::Redirect(format!("{path}/")) };
     }
+    if path.bytes().any(|b| b.is_ascii_uppercase()) {
+        // Slugs are lowercase; /tag/Cuba/ means /tag/cuba/ (WordPress matches either).
+        return Route::Redirect(path.to_ascii_lowercase());
+    }
     let mut segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if segments.iter().any(|s| s.is_empty()) {
         return Route::NotFound;
@@ -147,11 +151,12 @@ mod tests {
         assert_eq!(resolve("/tag/cuba/feed/"), Route::TagFeed { slug: "cuba".into() });
         assert_eq!(resolve("/author/marta-reyes/"), Route::Author { slug: "marta-reyes".into(), page: 1 });
         assert_eq!(resolve("/about/"), Route::Page { slug: "about".into() });
+        assert_eq!(resolve("/Tag/Cuba/"), Route::Redirect("/tag/cuba/".into()));
     }
 
     #[test]
     fn refuses_malformed_paths() {
-        for path in ["/2022/13/", "/2022/05/32/", "/page/0/", "/page/x/", "/page/02/", "//", "/a//b/", "/../etc/", "/About/",
+        for path in ["/2022/13/", "/2022/05/32/", "/page/0/", "/page/x/", "/page/02/", "//", "/a//b/", "/../etc/",
             "/2022/05/20/slug/extra/", "/2022/05/20/slug/comment-page-0/", "/2022/05/20/slug/comment-page-x/", "/x.php", "/category/", "/tag/a/b/", "/2022/5/"] {
             assert_eq!(resolve(path), Route::NotFound, "{path}");
         }

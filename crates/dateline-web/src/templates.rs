@@ -97,7 +97,7 @@ impl Templates {
     /// The error page for `status`; falls back to plain text if the theme's page fails.
     pub fn error_page(&self, site: &Site, status: StatusCode, message: Option<&str>) -> String {
         let (heading, default_message) = match status {
-            StatusCode::NOT_FOUND => ("Page not found", "Nothing lives at this address. Try the home page or the archives."),
+            StatusCode::NOT_FOUND => ("Page not found", "Nothing lives at this address. The home page has everything that is published."),
             StatusCode::METHOD_NOT_ALLOWED => ("Method not allowed", "This address can only be read."),
             StatusCode::BAD_REQUEST => ("Bad request", "The request could not be understood."),
             StatusCode::FORBIDDEN => ("Not allowed", "Your account may not do this."),

@@ -82,7 +82,7 @@ pub async fn query_ids_redirect_to_permalinks(db: Db) {
     let response = app.get(&format!("/?page_id={}", page.id)).await;
     assert_eq!(response.status, StatusCode::MOVED_PERMANENTLY);
     assert_eq!(response.header("location"), "/about/");
-    assert_eq!(app.get(&format!("/?p={}", page.id)).await.status, StatusCode::NOT_FOUND, "a page is not a ?p= post");
+    assert_eq!(app.get(&format!("/?p={}", page.id)).await.header("location"), "/about/", "?p= finds pages too, as in WordPress");
     assert_eq!(app.get("/?p=999").await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/?p=abc").await.status, StatusCode::NOT_FOUND);
 }

@@ -217,12 +217,13 @@ pub async fn rate_limit_and_duplicates_answer_with_the_text_kept(db: Db) {
     let duplicate = send("One").await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
     assert_eq!(text(&duplicate.html(), "#comment-error"), "Duplicate comment detected; it looks as though you’ve already said that!");
+    assert_eq!(send("Two").await.status, StatusCode::SEE_OTHER, "refused attempts do not count toward the limit");
     let limited = send("Three").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = limited.header("retry-after").parse().expect("Retry-After seconds");
     assert!((1..=60).contains(&wait), "{wait}");
     assert_eq!(text(&limited.html(), "#commentform textarea[name=comment]"), "Three");
-    assert_eq!(stored(&app, CommentStatus::Approved).await.len(), 1, "stored exactly once");
+    assert_eq!(stored(&app, CommentStatus::Approved).await.len(), 2, "each stored exactly once");
 }
 
 pub async fn oversized_requests_are_refused_clearly(db: Db) {
@@ -269,17 +270,21 @@ pub async fn comment_feeds_carry_approved_public_comments(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     let path = open_post(&app, "Fed").await;
     app.comment(&path, "Ann", "Fed *comment*.", None).await;
+    // Control characters would make the feed invalid XML (and drive a terminal): dropped.
+    app.comment(&path, "Esc\u{1b}[31mRED\u{7}", "Bell\u{7} and \u{1b}[2J escape", None).await;
+    let cleaned = stored(&app, CommentStatus::Approved).await;
+    assert!(cleaned.iter().any(|c| c.body == "Bell and [2J escape" && c.author_name.as_deref() == Some("Esc[31mRED")), "{cleaned:?}");
     let private = app.post(&post_json("Secret", RECENT, json!({"status": "private", "comments": [{"author": "Insider", "body": "Hidden words"}]}))).await;
     assert_eq!(private.comment_count, 1);
     let feed = rss::Channel::read_from(app.get(&format!("{path}feed/")).await.body.as_bytes()).expect("post comment feed");
     assert_eq!(feed.title(), "Comments on: Fed");
-    assert_eq!(feed.items().len(), 1);
-    assert_eq!(feed.items()[0].title(), Some("Comment on Fed by Ann"));
-    assert!(feed.items()[0].description().expect("html").contains("<em>comment</em>"));
+    assert_eq!(feed.items().len(), 2);
+    let ann = feed.items().iter().find(|i| i.title() == Some("Comment on Fed by Ann")).expect("Ann's comment");
+    assert!(ann.description().expect("html").contains("<em>comment</em>"));
     let site = app.get("/comments/feed/").await;
     assert_eq!(site.status, StatusCode::OK);
     let site = rss::Channel::read_from(site.body.as_bytes()).expect("site comment feed");
-    assert_eq!(site.items().len(), 1, "the private post's comment is not fed");
+    assert_eq!(site.items().len(), 2, "the private post's comment is not fed");
     let head = app.get(&path).await.html();
     assert_eq!(attr(&head, "link[rel=alternate][href$='/feed/'][title*='Comments']", "href"), format!("http://dateline.test{path}feed/"));
 }

@@ -30,12 +30,13 @@ pub enum ExportError {
 }
 
 fn escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
+    quick_xml::escape::escape(dateline_core::text::strip_controls(text)).into_owned()
 }
 
-/// CDATA that survives any content: `]]>` is split across two sections.
+/// CDATA that survives any content: `]]>` is split across two sections, and characters XML
+/// forbids are left out.
 fn cdata(text: &str) -> String {
-    format!("<![CDATA[{}]]>", text.replace("]]>", "]]]]><![CDATA[>"))
+    format!("<![CDATA[{}]]>", dateline_core::text::strip_controls(text).replace("]]>", "]]]]><![CDATA[>"))
 }
 
 fn wp_local(ts: Timestamp, tz: &TimeZone) -> String {

@@ -82,6 +82,8 @@ impl std::fmt::Display for ImportReport {
 /// The state of one file's import.
 struct SiteState {
     site: String,
+    /// The old site's offset from UTC in seconds, learned from post_date against post_date_gmt.
+    utc_offset: Option<i64>,
     category_parents: HashMap<String, String>,
     attachment_urls: HashMap<i64, String>,
 }
@@ -105,15 +107,17 @@ impl SiteState {
 /// Imports every file in one transaction (none when `dry_run`). `progress` is told how many
 /// records have been handled so far.
 pub async fn import_files(
-    store: &dyn Store,
+    store: Option<&dyn Store>,
     paths: &[PathBuf],
     options: &ImportOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ImportReport, ImportError> {
-    let mut report = ImportReport { dry_run: options.dry_run, ..ImportReport::default() };
-    let mut session = match options.dry_run {
-        true => None,
-        false => Some(store.begin_import().await?),
+    // Without a store (or when asked) the import is dry: read and report only.
+    let dry_run = options.dry_run || store.is_none();
+    let mut report = ImportReport { dry_run, ..ImportReport::default() };
+    let mut session = match (dry_run, store) {
+        (false, Some(store)) => Some(store.begin_import().await?),
+        _ => None,
     };
     for path in paths {
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Record>(256);
@@ -121,7 +125,7 @@ pub async fn import_files(
             let path = path.clone();
             tokio::task::spawn_blocking(move || read_file(&path, &mut |record| sender.blocking_send(record).is_ok()))
         };
-        let mut state = SiteState { site: site_key(&path.display().to_string()), category_parents: HashMap::new(), attachment_urls: HashMap::new() };
+        let mut state = SiteState { site: site_key(&path.display().to_string()), utc_offset: None, category_parents: HashMap::new(), attachment_urls: HashMap::new() };
         let mut failure = None;
         while let Some(record) = receiver.recv().await {
             report.records += 1;
@@ -144,6 +148,15 @@ pub async fn import_files(
         }
         if repairs.control_characters > 0 {
             report.warnings.push(format!("{}: removed {} control characters that XML does not allow", path.display(), repairs.control_characters));
+        }
+        if let Some(offset) = state.utc_offset.filter(|o| *o != 0) {
+            let (sign, offset) = if offset < 0 { ('-', -offset) } else { ('+', offset) };
+            report.warnings.push(format!(
+                "{}: the WordPress site's clock ran at UTC{sign}{:02}:{:02}; set [site] timezone in dateline.toml to that zone so dates and /YYYY/MM/DD/ permalinks match the old site (old addresses redirect either way)",
+                path.display(),
+                offset / 3600,
+                offset % 3600 / 60
+            ));
         }
         progress(report.records);
     }
@@ -202,6 +215,11 @@ async fn handle(
             }
         }
         Record::Item(item) => {
+            if state.utc_offset.is_none()
+                && let (Some(local), Some(gmt)) = (wp_time(&item.post_date), wp_time(&item.post_date_gmt))
+            {
+                state.utc_offset = Some(local.as_second() - gmt.as_second());
+            }
             let urls = state.attachment_urls.clone();
             let mapped = map_item(&state.site, &item, &|id| urls.get(&id).cloned(), &mut report.unknown_shortcodes);
             match mapped {

@@ -14,7 +14,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 async fn import(test: &TestStore, name: &str, options: ImportOptions) -> Result<ImportReport, dateline_wxr::import::ImportError> {
-    import_files(test.store.as_ref() as &dyn Store, &[fixture(name)], &options, &|_| {}).await
+    import_files(Some(test.store.as_ref() as &dyn Store), &[fixture(name)], &options, &|_| {}).await
 }
 
 async fn app(test: &TestStore) -> axum::Router {
@@ -234,7 +234,7 @@ pub async fn broken_and_hostile_files_change_nothing(db: Db) {
         (variant("notwxr", |_| b"<html><body>not an export</body></html>".to_vec()), "not a WordPress export"),
     ];
     for (path, expect) in cases {
-        let err = import_files(store, std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect_err("must fail");
+        let err = import_files(Some(store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect_err("must fail");
         let message = err.to_string();
         assert!(message.contains(expect), "{}: {message}", path.display());
         assert!(store.is_empty().await.expect("empty"), "{}: the store changed", path.display());
@@ -316,7 +316,7 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
     std::fs::write(&path, &wxr).expect("write");
 
     let Some(second) = fresh(db).await else { return };
-    import_files(second.store.as_ref() as &dyn Store, std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect("re-import");
+    import_files(Some(second.store.as_ref() as &dyn Store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect("re-import");
     let (a, b) = (dump(first.store.as_ref()).await, dump(second.store.as_ref()).await);
     let differences: Vec<_> = a.iter().zip(&b).filter(|(x, y)| x != y).take(5).collect();
     assert_eq!(a.len(), b.len(), "{differences:?}");

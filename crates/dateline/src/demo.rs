@@ -46,6 +46,11 @@ fn seed_post(defaults: &InputDefaults) -> Result<Option<NewPost>, InputError> {
 /// The demo's discussion settings: comments close on posts older than 14 days.
 pub fn configure(config: &mut dateline_core::Config) {
     config.discussion.close_old_posts = true;
+    // The demo blog's own name, unless the config gives the site one.
+    let defaults = dateline_core::config::SiteSettings::default();
+    if config.site.title == defaults.title {
+        config.site.title = "The Daily Clip".into();
+    }
 }
 
 /// Every demo post, oldest first so ids grow with time as on a real blog.

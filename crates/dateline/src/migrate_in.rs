@@ -28,7 +28,8 @@ pub async fn import(db: &str, files: &[PathBuf], dry_run: bool, permalinks: Opti
     {
         return Err(usage(format!("--permalinks {structure:?} must start with / (for example '/%category%/%postname%/')")));
     }
-    let store = open_store(db).await?;
+    // A dry run touches no database at all (not even to create or migrate it).
+    let store = if dry_run { None } else { Some(open_store(db).await?) };
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} records ({per_sec}) {msg}")
@@ -38,7 +39,7 @@ pub async fn import(db: &str, files: &[PathBuf], dry_run: bool, permalinks: Opti
     bar.enable_steady_tick(Duration::from_millis(200));
     let started = Instant::now();
     let options = ImportOptions { dry_run, permalinks };
-    let result = import_files(store.as_ref() as &dyn Store, files, &options, &|n| bar.set_position(n)).await;
+    let result = import_files(store.as_deref().map(|s| s as &dyn Store), files, &options, &|n| bar.set_position(n)).await;
     bar.finish_and_clear();
     match result {
         Ok(report) => {

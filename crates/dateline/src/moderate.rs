@@ -17,7 +17,8 @@ pub async fn run(state: &dateline_web::AppState, command: CommentsCommand) -> Re
 
 /// One line, no newlines or tabs, at most `max` characters.
 fn one_line(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Control characters in a comment must not drive the moderator's terminal.
+    let flat: String = dateline_core::text::strip_controls(text).split_whitespace().collect::<Vec<_>>().join(" ");
     match flat.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &flat[..cut]),
         None => flat,

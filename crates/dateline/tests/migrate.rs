@@ -49,7 +49,7 @@ fn dry_run_reports_without_writing() {
     let output = run(&dir, &["import", "wxr", "--dry-run", &fixture("wordpress-importer/small-export.xml")], None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).starts_with("Dry run: would import from 48 records"), "{}", text(&output.stdout));
-    assert!(text(&run(&dir, &["export", "wxr"], None).stderr).contains("exported 0 items"));
+    assert!(!dir.join("dateline.db").exists(), "a dry run does not even create the database");
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -96,15 +96,6 @@ pub(crate) async fn submit(
         return refuse(&state, &post, &form, StatusCode::FORBIDDEN, None, "Comments are closed on this post; your comment was not posted.".into(), csrf).await;
     }
     let ip = client_ip(&headers, peer, state.site.config.server.trust_forwarded_for);
-    if let Some(ip) = ip
-        && let Err(wait) = state.limiter.check(ip, std::time::Instant::now())
-    {
-        let message = format!("You are commenting faster than this site allows. Please wait {wait} seconds and send again.");
-        let mut response = refuse(&state, &post, &form, StatusCode::TOO_MANY_REQUESTS, None, message, csrf).await?;
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(response);
-    }
-
     let submission = Submission {
         author: form.author.clone().unwrap_or_default(),
         email: form.email.clone().unwrap_or_default(),
@@ -140,6 +131,17 @@ pub(crate) async fn submit(
     if state.store.is_duplicate_comment(post.id, clean.email.as_deref(), clean.author.as_deref(), &clean.body).await? {
         let message = "Duplicate comment detected; it looks as though you’ve already said that!".to_string();
         return refuse(&state, &post, &form, StatusCode::CONFLICT, Some("comment"), message, csrf).await;
+    }
+
+    // Only comments that would be stored count toward the flood limit (as WordPress's flood
+    // check): a reader fixing a typo is not flooding.
+    if let Some(ip) = ip
+        && let Err(wait) = state.limiter.check(ip, std::time::Instant::now())
+    {
+        let message = format!("You are commenting faster than this site allows. Please wait {wait} seconds and send again.");
+        let mut response = refuse(&state, &post, &form, StatusCode::TOO_MANY_REQUESTS, None, message, csrf).await?;
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return Ok(response);
     }
 
     let ip_text = ip.map(|ip| ip.to_string());

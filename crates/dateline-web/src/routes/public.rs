@@ -93,10 +93,11 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
     let state = state.clone();
     if path == "/" {
         if let Some(id) = &query.p {
-            return redirect_to_id(&state, id, PostKind::Post).await;
+            // WordPress answers ?p= for pages too.
+            return redirect_to_id(&state, id, None).await;
         }
         if let Some(id) = &query.page_id {
-            return redirect_to_id(&state, id, PostKind::Page).await;
+            return redirect_to_id(&state, id, Some(PostKind::Page)).await;
         }
         if query.attachment_id.is_some() {
             return Err(AppError::NotFound);
@@ -209,6 +210,8 @@ pub(crate) async fn nav(state: &AppState) -> Result<Vec<LinkView>, AppError> {
         .await?
         .items
         .iter()
+        // Top-level pages only: sub-pages are reached from their parent.
+        .filter(|p| p.parent_id.is_none())
         .map(|p| LinkView { name: p.title.clone(), url: permalink(&state.site.time_zone, p) })
         .collect();
     pages.sort_by_key(|p| p.name.to_lowercase());
@@ -257,10 +260,10 @@ async fn listing(state: &AppState, listing: Listing) -> Result<Response, AppErro
     Ok(html(state.templates.render("index.html", site, ctx)?))
 }
 
-async fn redirect_to_id(state: &AppState, id: &str, kind: PostKind) -> Result<Response, AppError> {
+async fn redirect_to_id(state: &AppState, id: &str, kind: Option<PostKind>) -> Result<Response, AppError> {
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
     let post = state.store.post_by_id(id).await?.ok_or(AppError::NotFound)?;
-    if post.kind != kind || !post.is_public_at(Timestamp::now()) {
+    if kind.is_some_and(|k| k != post.kind) || !post.is_public_at(Timestamp::now()) {
         return Err(AppError::NotFound);
     }
     Ok(moved_permanently(&permalink(&state.site.time_zone, &post)))

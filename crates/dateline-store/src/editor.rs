@@ -1,0 +1,189 @@
+//! What editors need beyond the public stream: lists of any status, saving whole posts with
+//! their terms in one transaction, deleting, and terms by id.
+
+use std::collections::HashMap;
+
+use dateline_core::store::StoreResult;
+use dateline_core::*;
+use jiff::Timestamp;
+use sqlx::Row;
+
+use crate::connect::SqlStore;
+use crate::error::OrStoreError;
+use crate::rows::{self, POST_COLUMNS, TERM_COLUMNS};
+use crate::sql::{Arg, Sql};
+
+fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
+    sql.push(" WHERE p.kind = ").text(query.kind.as_str());
+    if query.statuses.is_empty() {
+        sql.push(" AND p.status <> 'trash'");
+    } else {
+        let statuses: Vec<String> = query.statuses.iter().map(|s| s.as_str().to_string()).collect();
+        sql.push(" AND p.status IN ").text_list(&statuses);
+    }
+    if let Some(author) = query.author {
+        sql.push(" AND p.author_id = ").int(author);
+    }
+    for term in [query.category, query.tag].into_iter().flatten() {
+        sql.push(" AND p.id IN (SELECT post_id FROM post_terms WHERE term_id = ").int(term).push(")");
+    }
+    if let Some(before) = query.published_before {
+        sql.push(" AND p.published_at <= ").int(before.as_second());
+    }
+    if let Some(search) = query.search.as_ref().filter(|s| !s.trim().is_empty()) {
+        // LIKE with our own escape character, so % and _ typed by the user match literally.
+        let pattern = format!("%{}%", search.trim().to_lowercase().replace('!', "!!").replace('%', "!%").replace('_', "!_"));
+        sql.push(" AND (lower(p.title) LIKE ").text(&pattern).push(" ESCAPE '!' OR lower(p.body_source) LIKE ").text(&pattern).push(" ESCAPE '!')");
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn editor_posts_impl(&self, query: &EditorQuery) -> StoreResult<Page<Post>> {
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM posts p");
+        push_editor_filter(&mut count, query);
+        let total: i64 = count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
+        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id"));
+        push_editor_filter(&mut sql, query);
+        let column = match query.order {
+            PostOrder::Date => "p.published_at",
+            PostOrder::Id => "p.id",
+            PostOrder::Title => "lower(p.title)",
+            PostOrder::Modified => "p.updated_at",
+        };
+        let direction = if query.ascending { "ASC" } else { "DESC" };
+        sql.push(&format!(" ORDER BY {column} {direction}, p.id {direction} LIMIT "));
+        let per_page = i64::from(query.per_page.max(1));
+        sql.int(per_page).push(" OFFSET ").int(i64::from(query.page.max(1) - 1) * per_page);
+        let items = self.fetch_posts_pub(&sql).await?;
+        Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
+    }
+
+    pub(crate) async fn save_post_impl(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<PostId> {
+        let now = Timestamp::now();
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        if let Some(id) = id {
+            let mut exists = Sql::new("SELECT COUNT(*) AS n FROM posts WHERE id = ");
+            exists.int(id);
+            if exists.query().fetch_one(&mut *tx).await.store_err()?.try_get::<i64, _>("n").store_err()? == 0 {
+                return Err(StoreError::NotFound(format!("post {id}")));
+            }
+        }
+        // The slug stays when it is this post's own; else the first free variant.
+        let mut same = Sql::new("SELECT id FROM posts WHERE slug = ");
+        same.text(&post.slug);
+        let holder: Option<i64> = same.query().fetch_optional(&mut *tx).await.store_err()?.map(|r| r.try_get("id")).transpose().store_err()?;
+        let slug = if holder.is_none() || holder == id { post.slug.clone() } else { crate::writes::unique_slug(&mut tx, "posts", None, &post.slug).await? };
+        let source = post.source.clone().unwrap_or_default();
+        let excerpt_json = (!source.excerpt.is_empty()).then(|| serde_json::to_string(&source.excerpt).unwrap_or_default());
+        let fields: Vec<(&str, Option<Arg>)> = vec![
+            ("kind", Some(Arg::Text(post.kind.as_str().into()))),
+            ("title", Some(Arg::Text(post.title.clone()))),
+            ("slug", Some(Arg::Text(slug))),
+            ("dek", post.dek.clone().map(Arg::Text)),
+            ("excerpt", post.excerpt.clone().map(Arg::Text)),
+            ("body_source", Some(Arg::Text(post.body_source.clone()))),
+            ("body_format", Some(Arg::Text(post.body_format.as_str().into()))),
+            ("body_html", Some(Arg::Text(post.body_html.clone()))),
+            ("status", Some(Arg::Text(post.status.as_str().into()))),
+            ("published_at", Some(Arg::Int(post.published_at.as_second()))),
+            ("updated_at", Some(Arg::Int(now.as_second()))),
+            ("author_id", Some(Arg::Int(post.author))),
+            ("sticky", Some(Arg::Int(i64::from(post.sticky)))),
+            ("comment_status", Some(Arg::Text(post.discussion.as_str().into()))),
+            ("password", post.password.clone().map(Arg::Text)),
+            ("source_reporter", source.reporter.clone().map(Arg::Text)),
+            ("source_outlet", source.outlet.clone().map(Arg::Text)),
+            ("source_url", source.url.clone().map(Arg::Text)),
+            ("source_headline", source.headline.clone().map(Arg::Text)),
+            ("source_excerpt", excerpt_json.map(Arg::Text)),
+            ("source_continue_text", source.continue_reading_text.clone().map(Arg::Text)),
+        ];
+        let push = |sql: &mut Sql, value: &Option<Arg>| {
+            match value {
+                Some(arg) => sql.arg(arg.clone()),
+                None => sql.push("NULL"),
+            };
+        };
+        let id = match id {
+            Some(id) => {
+                let mut update = Sql::new("UPDATE posts SET ");
+                for (i, (column, value)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        update.push(", ");
+                    }
+                    update.push(&format!("{column} = "));
+                    push(&mut update, value);
+                }
+                update.push(" WHERE id = ").int(id);
+                update.query().execute(&mut *tx).await.store_err()?;
+                let mut unlink = Sql::new("DELETE FROM post_terms WHERE post_id = ");
+                unlink.int(id);
+                unlink.query().execute(&mut *tx).await.store_err()?;
+                id
+            }
+            None => {
+                let columns: Vec<&str> = fields.iter().map(|(c, _)| *c).collect();
+                let mut insert = Sql::new(&format!("INSERT INTO posts (created_at, {}) VALUES (", columns.join(", ")));
+                insert.int(now.as_second());
+                for (_, value) in &fields {
+                    insert.push(", ");
+                    push(&mut insert, value);
+                }
+                insert.push(") RETURNING id");
+                insert.query().fetch_one(&mut *tx).await.store_err()?.try_get("id").store_err()?
+            }
+        };
+        let mut terms: Vec<i64> = post.category_ids.iter().chain(&post.tag_ids).copied().collect();
+        terms.sort_unstable();
+        terms.dedup();
+        for term in terms {
+            let mut link = Sql::new("INSERT INTO post_terms (post_id, term_id) VALUES (");
+            link.int(id).push(", ").int(term).push(")");
+            link.query().execute(&mut *tx).await.store_err()?;
+        }
+        tx.commit().await.store_err()?;
+        Ok(id)
+    }
+
+    pub(crate) async fn delete_post_impl(&self, id: PostId) -> StoreResult<()> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        for sql in [
+            "DELETE FROM meta WHERE owner = 'comment' AND owner_id IN (SELECT id FROM comments WHERE post_id = $1)",
+            "DELETE FROM meta WHERE owner = 'post' AND owner_id = $1",
+            "DELETE FROM comments WHERE post_id = $1",
+            "DELETE FROM post_terms WHERE post_id = $1",
+            "DELETE FROM posts WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(id).execute(&mut *tx).await.store_err()?;
+        }
+        tx.commit().await.store_err()
+    }
+
+    pub(crate) async fn term_by_id_impl(&self, id: TermId) -> StoreResult<Option<Term>> {
+        let mut sql = Sql::new(&format!("SELECT {TERM_COLUMNS} FROM terms t WHERE t.id = "));
+        sql.int(id);
+        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        row.as_ref().map(rows::term).transpose().store_err()
+    }
+
+    pub(crate) async fn create_term_impl(&self, taxonomy: Taxonomy, name: &str, slug: &str, description: &str, parent: Option<TermId>) -> StoreResult<Term> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let mut sql = Sql::new("INSERT INTO terms (taxonomy, name, slug, description, parent_id) VALUES (");
+        sql.text(taxonomy.as_str()).push(", ").text(name).push(", ").text(slug).push(", ").text(description).push(", ").opt_int(parent);
+        sql.push(&format!(") RETURNING {}", TERM_COLUMNS.replace("t.", "")));
+        let row = sql.query().fetch_one(&mut *tx).await.store_err()?;
+        let term = rows::term(&row).store_err()?;
+        tx.commit().await.store_err()?;
+        Ok(term)
+    }
+
+    pub(crate) async fn term_post_counts_impl(&self, taxonomy: Taxonomy) -> StoreResult<HashMap<TermId, i64>> {
+        let mut sql = Sql::new(
+            "SELECT pt.term_id, COUNT(*) AS n FROM post_terms pt JOIN terms t ON t.id = pt.term_id JOIN posts p ON p.id = pt.post_id \
+             WHERE p.status IN ('published', 'scheduled') AND p.published_at <= ",
+        );
+        sql.int(Timestamp::now().as_second()).push(" AND t.taxonomy = ").text(taxonomy.as_str()).push(" GROUP BY pt.term_id");
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(|r| Ok((r.try_get("term_id")?, r.try_get("n")?))).collect::<Result<_, sqlx::Error>>().store_err()
+    }
+}
