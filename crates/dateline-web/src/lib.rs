@@ -4,7 +4,11 @@
 //! Talks to storage only through `Arc<dyn Store>` (never generic over the backend, so each
 //! handler compiles once). Must not depend on sqlx or on the binary's command line.
 
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "256"]
+
 mod admin;
+mod api;
 mod assets;
 pub mod auth;
 mod error;

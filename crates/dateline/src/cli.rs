@@ -60,6 +60,13 @@ pub enum UserCommand {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// Create an application password for an account (for API clients); printed once.
+    AppPassword {
+        /// The account's login.
+        name: String,
+        /// What the password is for, e.g. "MarsEdit on my laptop".
+        label: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -85,6 +85,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, &config).await,
         Command::User(cli::UserCommand::Add { name, role, email, display_name }) => user_add(&cli.db, &name, &role, email, display_name).await,
+        Command::User(cli::UserCommand::AppPassword { name, label }) => app_password(&cli.db, &name, &label).await,
         Command::Comments(command) => {
             let store = open_store(&cli.db).await?;
             let state = web_state(store, config, None, "http://127.0.0.1:8080".into()).await?;
@@ -133,6 +134,18 @@ async fn user_add(db: &str, name: &str, role: &str, email: Option<String>, displ
         println!("password: {password}");
         println!("(shown once: keep it somewhere safe)");
     }
+    Ok(())
+}
+
+async fn app_password(db: &str, name: &str, label: &str) -> Result<(), Failure> {
+    let store = open_store(db).await?;
+    let (user, _) = store.user_credentials(name).await?.ok_or_else(|| usage(format!("there is no account {name:?}")))?;
+    let password = dateline_web::auth::new_app_password();
+    // Spaces only group the characters for reading; they are not part of the password.
+    let hash = dateline_web::auth::hash_password(&password.replace(' ', "")).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    store.create_app_password(user.id, label, &hash).await?;
+    println!("application password for {} ({label}): {password}", user.login);
+    println!("(shown once: use it with HTTP Basic as {}:<password>)", user.login);
     Ok(())
 }
 

@@ -1,0 +1,216 @@
+//! `/wp/v2/comments`: approved comments for everyone; every status, moderation and deletion
+//! for those who may moderate; logged-in accounts may comment as themselves.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use dateline_core::accounts::Capability;
+use dateline_core::*;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use super::{ApiError, ApiResult, api_user, paged, paging, wp_date};
+use crate::AppState;
+use crate::view::permalink;
+
+fn wp_status(status: CommentStatus) -> &'static str {
+    match status {
+        CommentStatus::Approved => "approved",
+        CommentStatus::Pending => "hold",
+        CommentStatus::Spam => "spam",
+        CommentStatus::Trash => "trash",
+    }
+}
+
+fn parse_status(text: &str) -> Option<CommentStatus> {
+    Some(match text {
+        "approve" | "approved" | "1" => CommentStatus::Approved,
+        "hold" | "0" => CommentStatus::Pending,
+        "spam" => CommentStatus::Spam,
+        "trash" => CommentStatus::Trash,
+        _ => return None,
+    })
+}
+
+fn moderator(user: Option<&User>) -> bool {
+    user.is_some_and(|u| u.role.can(Capability::ModerateComments))
+}
+
+async fn comment_json(state: &AppState, comment: &Comment, edit: bool) -> Result<Value, ApiError> {
+    let site = &state.site;
+    let link = match state.store.post_by_id(comment.post_id).await? {
+        Some(post) => format!("{}{}#comment-{}", site.base_url, permalink(&site.time_zone, &post), comment.id),
+        None => String::new(),
+    };
+    let mut value = json!({
+        "id": comment.id,
+        "post": comment.post_id,
+        "parent": comment.parent_id.unwrap_or(0),
+        "author": 0,
+        "author_name": comment.author_name.clone().unwrap_or_default(),
+        "author_url": comment.author_url.clone().unwrap_or_default(),
+        "date": wp_date(comment.created_at, &site.time_zone),
+        "date_gmt": wp_date(comment.created_at, &jiff::tz::TimeZone::UTC),
+        "content": { "rendered": dateline_render::comment_to_html(&comment.body) },
+        "link": link,
+        "status": wp_status(comment.status),
+        "type": comment.kind.as_str(),
+        "author_avatar_urls": {},
+        "meta": [],
+    });
+    if edit {
+        value["content"]["raw"] = comment.body.clone().into();
+        value["author_email"] = comment.author_email.clone().unwrap_or_default().into();
+        value["author_ip"] = comment.author_ip.clone().unwrap_or_default().into();
+        value["author_user_agent"] = comment.user_agent.clone().unwrap_or_default().into();
+        value["dateline"] = json!({ "moderation_reason": comment.moderation_reason, "spam_score": comment.spam_score });
+    }
+    Ok(value)
+}
+
+/// A comment is readable through the API when it is approved on a public post, or by a moderator.
+async fn readable(state: &AppState, comment: &Comment, user: Option<&User>) -> Result<bool, ApiError> {
+    if moderator(user) {
+        return Ok(true);
+    }
+    if comment.status != CommentStatus::Approved || comment.kind == CommentKind::Note {
+        return Ok(false);
+    }
+    Ok(state.store.post_by_id(comment.post_id).await?.is_some_and(|p| p.is_public_at(Timestamp::now())))
+}
+
+pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+    let user = api_user(&state, &headers).await?;
+    let (page, per_page) = paging(query.get("page").map(String::as_str), query.get("per_page").map(String::as_str), 10)?;
+    let status = match query.get("status").map(String::as_str) {
+        None => Some(CommentStatus::Approved),
+        Some("all") if moderator(user.as_ref()) => None,
+        Some(text) => Some(parse_status(text).ok_or_else(|| ApiError::invalid_param("status", format!("{text:?} is not a comment status")))?),
+    };
+    if status != Some(CommentStatus::Approved) && !moderator(user.as_ref()) {
+        return Err(ApiError::forbidden(user.as_ref(), "rest_forbidden_param", "Query parameter not permitted: status"));
+    }
+    let post = query.get("post").map(|p| p.parse::<i64>().map_err(|_| ApiError::invalid_param("post", "must be a post id"))).transpose()?;
+    if let Some(post_id) = post
+        && !moderator(user.as_ref())
+        && !state.store.post_by_id(post_id).await?.is_some_and(|p| p.is_public_at(Timestamp::now()))
+    {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."));
+    }
+    let result = state.store.list_comments(&CommentQuery { status, post, page, per_page }).await?;
+    let edit = moderator(user.as_ref());
+    let mut items = Vec::with_capacity(result.items.len());
+    for comment in &result.items {
+        // Anonymous readers never see comments on private posts, even approved ones.
+        if readable(&state, comment, user.as_ref()).await? {
+            items.push(comment_json(&state, comment, edit).await?);
+        }
+    }
+    Ok(paged(items, result.total, per_page))
+}
+
+async fn found(state: &AppState, id: i64, user: Option<&User>) -> Result<Comment, ApiError> {
+    let invalid = || ApiError::new(StatusCode::NOT_FOUND, "rest_comment_invalid_id", "Invalid comment ID.");
+    let comment = state.store.comment_by_id(id).await?.ok_or_else(invalid)?;
+    if !readable(state, &comment, user).await? {
+        return Err(invalid());
+    }
+    Ok(comment)
+}
+
+pub(crate) async fn get_one(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> ApiResult {
+    let user = api_user(&state, &headers).await?;
+    let comment = found(&state, id, user.as_ref()).await?;
+    Ok(Json(comment_json(&state, &comment, moderator(user.as_ref())).await?).into_response())
+}
+
+fn body_json(body: &Bytes) -> Result<Value, ApiError> {
+    if body.is_empty() {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_json", format!("Invalid JSON body passed: {e}")))
+}
+
+fn content_of(body: &Value) -> Option<String> {
+    match body.get("content") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Object(o)) => o.get("raw").and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let Some(user) = api_user(&state, &headers).await? else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "rest_comment_login_required", "Sorry, you must be logged in to comment."));
+    };
+    let body = body_json(&body)?;
+    let post_id = body.get("post").and_then(Value::as_i64).ok_or_else(|| ApiError::invalid_param("post", "a post id is required"))?;
+    let post = state.store.post_by_id(post_id).await?.filter(|p| p.is_public_at(Timestamp::now())).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_comment_invalid_post_id", "Sorry, you are not allowed to create this comment without a post."))?;
+    if dateline_core::discussion::comments_closed(&post, &state.site.config.discussion, Timestamp::now()) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_comment_closed", "Sorry, comments are closed for this item."));
+    }
+    let text = dateline_core::text::strip_controls(content_of(&body).unwrap_or_default().trim());
+    if text.is_empty() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_invalid", "Invalid comment content."));
+    }
+    if text.chars().count() > state.site.config.discussion.max_comment_length as usize {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "comment_content_column_length", "Your comment is too long."));
+    }
+    let parent = body.get("parent").and_then(Value::as_i64).filter(|p| *p > 0);
+    let status = match body.get("status").and_then(Value::as_str) {
+        Some(s) if moderator(Some(&user)) => parse_status(s).ok_or_else(|| ApiError::invalid_param("status", "not a comment status"))?,
+        Some(_) => return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_comment_invalid_status", "Sorry, you are not allowed to edit 'status' for comments.")),
+        // Accounts that may moderate are trusted; others' comments wait, as the form's would.
+        None if moderator(Some(&user)) => CommentStatus::Approved,
+        None => CommentStatus::Pending,
+    };
+    let new = NewComment {
+        kind: CommentKind::Comment,
+        author_name: Some(user.display_name.clone()),
+        author_email: None,
+        author_url: None,
+        author_ip: None,
+        user_agent: headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+        body: text,
+        status,
+        created_at: Timestamp::now(),
+        moderation_reason: (status == CommentStatus::Pending).then(|| "posted through the API by an account that may not moderate".to_string()),
+        spam_score: None,
+        notify: false,
+        parent_index: None,
+    };
+    let comment = state.store.create_comment(post.id, parent, new).await?;
+    Ok((StatusCode::CREATED, Json(comment_json(&state, &comment, true).await?)).into_response())
+}
+
+pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, body: Bytes) -> ApiResult {
+    let user = api_user(&state, &headers).await?;
+    if !moderator(user.as_ref()) {
+        return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_edit", "Sorry, you are not allowed to edit this comment."));
+    }
+    let comment = found(&state, id, user.as_ref()).await?;
+    let body = body_json(&body)?;
+    if let Some(status) = body.get("status").and_then(Value::as_str) {
+        let status = parse_status(status).ok_or_else(|| ApiError::invalid_param("status", "not a comment status"))?;
+        crate::moderation::moderate(&state, comment.id, status).await?;
+    }
+    if content_of(&body).is_some() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_readonly", "Editing a comment's text is done in the admin."));
+    }
+    let now = found(&state, id, user.as_ref()).await?;
+    Ok(Json(comment_json(&state, &now, true).await?).into_response())
+}
+
+pub(crate) async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> ApiResult {
+    let user = api_user(&state, &headers).await?;
+    if !moderator(user.as_ref()) {
+        return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this comment."));
+    }
+    let comment = found(&state, id, user.as_ref()).await?;
+    crate::moderation::moderate(&state, comment.id, CommentStatus::Trash).await?;
+    let now = found(&state, id, user.as_ref()).await?;
+    Ok(Json(comment_json(&state, &now, true).await?).into_response())
+}

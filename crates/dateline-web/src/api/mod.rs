@@ -1,0 +1,174 @@
+//! A subset of the WordPress REST API at `/wp-json/wp/v2/`, so WordPress clients and
+//! scripts work unchanged: WordPress's field names, query parameters, pagination headers
+//! (`X-WP-Total`, `X-WP-TotalPages`), error shape (`{"code","message","data":{"status"}}`),
+//! and authentication with application passwords over HTTP Basic. Link-post fields appear
+//! under a `dateline` key. `/wp-json/openapi.json` describes what is implemented.
+
+mod comments;
+mod openapi;
+mod posts;
+mod terms;
+
+use axum::Json;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use dateline_core::{StoreError, User};
+use serde_json::json;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/wp-json/", get(index))
+        .route("/wp-json", get(index))
+        .route("/wp-json/openapi.json", get(openapi::document))
+        .route("/wp-json/wp/v2/posts", get(posts::list_posts).post(posts::create_post))
+        .route("/wp-json/wp/v2/posts/{id}", get(posts::get_post).post(posts::update_post).put(posts::update_post).patch(posts::update_post).delete(posts::delete_post))
+        .route("/wp-json/wp/v2/pages", get(posts::list_pages).post(posts::create_page))
+        .route("/wp-json/wp/v2/pages/{id}", get(posts::get_page).post(posts::update_page).put(posts::update_page).patch(posts::update_page).delete(posts::delete_page))
+        .route("/wp-json/wp/v2/comments", get(comments::list).post(comments::create))
+        .route("/wp-json/wp/v2/comments/{id}", get(comments::get_one).post(comments::update).put(comments::update).patch(comments::update).delete(comments::delete))
+        .route("/wp-json/wp/v2/categories", get(terms::list_categories).post(terms::create_category))
+        .route("/wp-json/wp/v2/categories/{id}", get(terms::get_category))
+        .route("/wp-json/wp/v2/tags", get(terms::list_tags).post(terms::create_tag))
+        .route("/wp-json/wp/v2/tags/{id}", get(terms::get_tag))
+        .route("/wp-json/wp/v2/users/me", get(users_me))
+        .route("/wp-json/{*rest}", axum::routing::any(no_route))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
+async fn no_route() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "rest_no_route", "No route was found matching the URL and request method.")
+}
+
+/// WordPress's error shape.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into() }
+    }
+
+    pub(crate) fn invalid_param(name: &str, why: impl std::fmt::Display) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", format!("Invalid parameter(s): {name} ({why})"))
+    }
+
+    /// 401 when nobody is logged in, 403 when the account may not.
+    pub(crate) fn forbidden(user: Option<&User>, code: &'static str, message: &str) -> ApiError {
+        let status = if user.is_some() { StatusCode::FORBIDDEN } else { StatusCode::UNAUTHORIZED };
+        ApiError::new(status, code, message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> ApiError {
+        match err {
+            StoreError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "rest_not_found", "Not found."),
+            StoreError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "rest_conflict", message),
+            StoreError::Invalid(message) => ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", message),
+            StoreError::Backend(detail) => {
+                tracing::error!(detail, "API request failed");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_internal_error", "Something went wrong on the server.")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "code": self.code, "message": self.message, "data": { "status": self.status.as_u16() } });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+pub(crate) type ApiResult = Result<Response, ApiError>;
+
+/// The account of a request's Basic credentials; a wrong password is an error, no
+/// credentials is `None` (anonymous).
+pub(crate) async fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, ApiError> {
+    match crate::auth::basic_user(state.store.as_ref(), headers).await? {
+        None => Ok(None),
+        Some(Ok(user)) => Ok(Some(user)),
+        Some(Err(())) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "incorrect_password", "The provided password is an invalid application password.")),
+    }
+}
+
+/// A JSON list with WordPress's pagination headers.
+pub(crate) fn paged(items: Vec<serde_json::Value>, total: u64, per_page: u32) -> Response {
+    let pages = total.div_ceil(u64::from(per_page.max(1)));
+    let mut response = Json(items).into_response();
+    response.headers_mut().insert("X-WP-Total", HeaderValue::from(total));
+    response.headers_mut().insert("X-WP-TotalPages", HeaderValue::from(pages));
+    response
+}
+
+/// `page` and `per_page` as WordPress checks them (per_page 1–100).
+pub(crate) fn paging(page: Option<&str>, per_page: Option<&str>, default_per_page: u32) -> Result<(u32, u32), ApiError> {
+    let page = match page {
+        None => 1,
+        Some(p) => p.parse::<u32>().ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::invalid_param("page", "must be 1 or more"))?,
+    };
+    let per_page = match per_page {
+        None => default_per_page,
+        Some(p) => p.parse::<u32>().ok().filter(|p| (1..=100).contains(p)).ok_or_else(|| ApiError::invalid_param("per_page", "must be between 1 (inclusive) and 100 (inclusive)"))?,
+    };
+    Ok((page, per_page))
+}
+
+/// "2022-05-20T14:30:00" in a zone (WordPress's date fields carry no offset).
+pub(crate) fn wp_date(ts: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    ts.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// Parses a WordPress date field: with an offset or Z, or local to `tz` without one.
+pub(crate) fn parse_wp_date(text: &str, tz: &jiff::tz::TimeZone) -> Option<jiff::Timestamp> {
+    text.parse::<jiff::Timestamp>()
+        .ok()
+        .or_else(|| jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M:%S", text).ok().and_then(|dt| dt.to_zoned(tz.clone()).ok()).map(|z| z.timestamp()))
+}
+
+async fn index(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    Json(json!({
+        "name": state.site.config.site.title,
+        "description": state.site.config.site.tagline,
+        "url": state.site.base_url,
+        "home": state.site.base_url,
+        "namespaces": ["wp/v2"],
+        "authentication": { "application-passwords": { "endpoints": { "authorization": format!("{}/admin/", state.site.base_url) } } },
+        "routes": {},
+    }))
+    .into_response()
+}
+
+async fn users_me(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap) -> ApiResult {
+    let Some(user) = api_user(&state, &headers).await? else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "rest_not_logged_in", "You are not currently logged in."));
+    };
+    Ok(Json(user_json(&state, &user, true)).into_response())
+}
+
+pub(crate) fn user_json(state: &AppState, user: &User, edit: bool) -> serde_json::Value {
+    let mut value = json!({
+        "id": user.id,
+        "name": user.display_name,
+        "url": "",
+        "description": "",
+        "link": format!("{}{}", state.site.base_url, crate::view::author_path(user)),
+        "slug": user.slug,
+        "avatar_urls": {},
+        "meta": [],
+    });
+    if edit {
+        value["username"] = user.login.clone().into();
+        value["roles"] = json!([user.role.as_str()]);
+    }
+    value
+}

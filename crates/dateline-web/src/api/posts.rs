@@ -1,0 +1,418 @@
+//! `/wp/v2/posts` and `/wp/v2/pages`: list, read, create, update, trash or delete, with
+//! WordPress's fields and permissions (contributors may not publish; authors edit their own).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use dateline_core::accounts::Capability;
+use dateline_core::import::BodyFormat;
+use dateline_core::*;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use super::{ApiError, ApiResult, api_user, paged, paging, parse_wp_date, wp_date};
+use crate::AppState;
+use crate::view::permalink;
+
+/// WordPress's name for a status, as a visitor would see it at `now`.
+fn wp_status(post: &Post, now: Timestamp) -> &'static str {
+    match post.status {
+        PostStatus::Published => "publish",
+        PostStatus::Scheduled if post.published_at <= now => "publish",
+        PostStatus::Scheduled => "future",
+        PostStatus::Draft => "draft",
+        PostStatus::Pending => "pending",
+        PostStatus::Private => "private",
+        PostStatus::Trash => "trash",
+    }
+}
+
+fn parse_status(text: &str) -> Option<PostStatus> {
+    Some(match text {
+        "publish" => PostStatus::Published,
+        "future" => PostStatus::Scheduled,
+        "draft" => PostStatus::Draft,
+        "pending" => PostStatus::Pending,
+        "private" => PostStatus::Private,
+        "trash" => PostStatus::Trash,
+        _ => return None,
+    })
+}
+
+/// Whether `user` may see `post` through the API.
+fn can_read(post: &Post, user: Option<&User>, now: Timestamp) -> bool {
+    if post.is_public_at(now) {
+        return true;
+    }
+    match user {
+        Some(user) => user.role.can(Capability::EditOthersPosts) || (post.author.id == user.id && post.kind == PostKind::Post),
+        None => false,
+    }
+}
+
+fn can_edit(post: &Post, user: &User) -> bool {
+    match post.kind {
+        PostKind::Page => user.role.can(Capability::EditOthersPosts),
+        PostKind::Post => user.role.can(Capability::EditOthersPosts) || (post.author.id == user.id && user.role.can(Capability::WritePosts)),
+    }
+}
+
+pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
+    let site = &state.site;
+    let now = Timestamp::now();
+    let protected = post.password.is_some();
+    let mut value = json!({
+        "id": post.id,
+        "date": wp_date(post.published_at, &site.time_zone),
+        "date_gmt": wp_date(post.published_at, &jiff::tz::TimeZone::UTC),
+        "guid": { "rendered": format!("{}/?p={}", site.base_url, post.id) },
+        "modified": wp_date(post.updated_at, &site.time_zone),
+        "modified_gmt": wp_date(post.updated_at, &jiff::tz::TimeZone::UTC),
+        "slug": post.slug,
+        "status": wp_status(post, now),
+        "type": post.kind.as_str(),
+        "link": format!("{}{}", site.base_url, permalink(&site.time_zone, post)),
+        "title": { "rendered": post.title },
+        "content": { "rendered": if protected && !edit { String::new() } else { post.body_html.clone() }, "protected": protected },
+        "excerpt": { "rendered": post.excerpt.clone().or_else(|| post.dek.clone()).unwrap_or_default(), "protected": protected },
+        "author": post.author.id,
+        "featured_media": 0,
+        "comment_status": post.discussion.as_str(),
+        "ping_status": "closed",
+        "template": "",
+        "meta": [],
+        "dateline": { "dek": post.dek, "source": post.source },
+    });
+    match post.kind {
+        PostKind::Post => {
+            value["sticky"] = post.sticky.into();
+            value["format"] = "standard".into();
+            value["categories"] = post.categories.iter().map(|t| t.id).collect::<Vec<_>>().into();
+            value["tags"] = post.tags.iter().map(|t| t.id).collect::<Vec<_>>().into();
+        }
+        PostKind::Page => {
+            value["parent"] = post.parent_id.unwrap_or(0).into();
+            value["menu_order"] = post.menu_order.into();
+        }
+    }
+    if edit {
+        value["title"]["raw"] = post.title.clone().into();
+        value["content"]["raw"] = post.body_source.clone().into();
+        value["excerpt"]["raw"] = post.excerpt.clone().unwrap_or_default().into();
+        value["password"] = post.password.clone().unwrap_or_default().into();
+    }
+    value
+}
+
+fn ids(text: &str, name: &str) -> Result<Vec<i64>, ApiError> {
+    text.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().map_err(|_| ApiError::invalid_param(name, "must be a list of ids"))).collect()
+}
+
+async fn list(state: AppState, headers: HeaderMap, query: HashMap<String, String>, kind: PostKind) -> ApiResult {
+    let user = api_user(&state, &headers).await?;
+    let (page, per_page) = paging(query.get("page").map(String::as_str), query.get("per_page").map(String::as_str), 10)?;
+    let requested: Vec<PostStatus> = match query.get("status") {
+        None => vec![PostStatus::Published],
+        Some(list) => list.split(',').map(|s| parse_status(s.trim()).ok_or_else(|| ApiError::invalid_param("status", format!("{s:?} is not a status")))).collect::<Result<_, _>>()?,
+    };
+    let only_public = requested == [PostStatus::Published];
+    let mut author = query.get("author").map(|a| a.parse::<i64>().map_err(|_| ApiError::invalid_param("author", "must be a user id"))).transpose()?;
+    if !only_public {
+        match &user {
+            None => return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", "Invalid parameter(s): status (Status is forbidden.)")),
+            // Authors and contributors see only their own unpublished posts.
+            Some(u) if !u.role.can(Capability::EditOthersPosts) => author = Some(u.id),
+            Some(_) => {}
+        }
+    }
+    let statuses = if only_public { vec![PostStatus::Published, PostStatus::Scheduled] } else { requested };
+    let order = match query.get("orderby").map(String::as_str) {
+        None | Some("date") => PostOrder::Date,
+        Some("id") => PostOrder::Id,
+        Some("title") => PostOrder::Title,
+        Some("modified") => PostOrder::Modified,
+        Some(other) => return Err(ApiError::invalid_param("orderby", format!("{other:?} is not one of date, id, title, modified"))),
+    };
+    let ascending = match query.get("order").map(String::as_str) {
+        None | Some("desc") => false,
+        Some("asc") => true,
+        Some(other) => return Err(ApiError::invalid_param("order", format!("{other:?} is not one of asc, desc"))),
+    };
+    let first = |name: &str| -> Result<Option<i64>, ApiError> { Ok(query.get(name).map(|v| ids(v, name)).transpose()?.and_then(|v| v.first().copied())) };
+    let editor_query = EditorQuery {
+        kind,
+        statuses,
+        author,
+        category: first("categories")?,
+        tag: first("tags")?,
+        search: query.get("search").cloned(),
+        published_before: only_public.then(Timestamp::now),
+        order,
+        ascending,
+        page,
+        per_page,
+    };
+    let result = state.store.editor_posts(&editor_query).await?;
+    if result.items.is_empty() && page > 1 {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_post_invalid_page_number", "The page number requested is larger than the number of pages available."));
+    }
+    let edit = query.get("context").is_some_and(|c| c == "edit") && user.is_some();
+    let items = result.items.iter().map(|p| post_json(&state, p, edit && user.as_ref().is_some_and(|u| can_edit(p, u)))).collect();
+    Ok(paged(items, result.total, per_page))
+}
+
+async fn get(state: AppState, headers: HeaderMap, id: i64, kind: PostKind) -> ApiResult {
+    let user = api_user(&state, &headers).await?;
+    let invalid = || ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID.");
+    let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or_else(invalid)?;
+    if !can_read(&post, user.as_ref(), Timestamp::now()) {
+        return Err(ApiError::forbidden(user.as_ref(), "rest_forbidden", "Sorry, you are not allowed to do that."));
+    }
+    let edit = user.as_ref().is_some_and(|u| can_edit(&post, u));
+    Ok(Json(post_json(&state, &post, edit)).into_response())
+}
+
+/// A request body as JSON, whether sent as JSON or as a form (WordPress takes both).
+fn body_value(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let map: serde_json::Map<String, Value> = form_urlencoded::parse(body).into_owned().map(|(k, v)| (k, Value::String(v))).collect();
+        return Ok(Value::Object(map));
+    }
+    if body.is_empty() {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_json", format!("Invalid JSON body passed: {e}")))
+}
+
+/// A text field given as a string or as `{"raw": …}`.
+fn text_field(value: &Value, name: &str) -> Result<Option<String>, ApiError> {
+    match value.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(dateline_core::text::strip_controls(s))),
+        Some(Value::Object(o)) => match o.get("raw") {
+            Some(Value::String(s)) => Ok(Some(dateline_core::text::strip_controls(s))),
+            _ => Err(ApiError::invalid_param(name, "must be a string or {\"raw\": string}")),
+        },
+        Some(_) => Err(ApiError::invalid_param(name, "must be a string")),
+    }
+}
+
+fn id_list(value: &Value, name: &str) -> Result<Option<Vec<i64>>, ApiError> {
+    match value.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items.iter().map(|i| i.as_i64().ok_or_else(|| ApiError::invalid_param(name, "must be a list of ids"))).collect::<Result<_, _>>().map(Some),
+        Some(Value::String(s)) => ids(s, name).map(Some),
+        Some(_) => Err(ApiError::invalid_param(name, "must be a list of ids")),
+    }
+}
+
+fn flag(value: &Value, name: &str) -> Result<Option<bool>, ApiError> {
+    match value.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if matches!(s.as_str(), "true" | "1") => Ok(Some(true)),
+        Some(Value::String(s)) if matches!(s.as_str(), "false" | "0") => Ok(Some(false)),
+        Some(_) => Err(ApiError::invalid_param(name, "must be a boolean")),
+    }
+}
+
+/// Applies a create or update request to `write`, checking every field.
+async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &User) -> Result<(), ApiError> {
+    let tz = &state.site.time_zone;
+    if let Some(title) = text_field(body, "title")? {
+        write.title = title;
+    }
+    if let Some(content) = text_field(body, "content")? {
+        write.body_html = dateline_render::wordpress_to_html(&content, &|_| None).html;
+        write.body_source = content;
+        write.body_format = BodyFormat::Html;
+    }
+    if let Some(markdown) = body.get("dateline").and_then(|d| d.get("markdown")).and_then(Value::as_str) {
+        write.body_html = dateline_render::markdown_to_html(markdown);
+        write.body_source = markdown.to_string();
+        write.body_format = BodyFormat::Markdown;
+    }
+    if let Some(excerpt) = text_field(body, "excerpt")? {
+        write.excerpt = Some(excerpt).filter(|e| !e.trim().is_empty());
+    }
+    if let Some(slug) = text_field(body, "slug")? {
+        let slug = dateline_core::slug::slugify(&slug);
+        if slug.is_empty() {
+            return Err(ApiError::invalid_param("slug", "has no letters or digits"));
+        }
+        write.slug = slug;
+    }
+    if write.slug.is_empty() {
+        write.slug = dateline_core::slug::slugify(&write.title);
+    }
+    if write.slug.is_empty() {
+        write.slug = "untitled".into();
+    }
+    if let Some(status) = text_field(body, "status")? {
+        write.status = parse_status(&status).ok_or_else(|| ApiError::invalid_param("status", format!("{status:?} is not one of publish, future, draft, pending, private")))?;
+    }
+    for name in ["date_gmt", "date"] {
+        if let Some(date) = text_field(body, name)? {
+            let zone = if name == "date_gmt" { jiff::tz::TimeZone::UTC } else { tz.clone() };
+            write.published_at = parse_wp_date(&date, &zone).ok_or_else(|| ApiError::invalid_param(name, "must be a date like 2024-05-01T09:30:00"))?;
+            break;
+        }
+    }
+    if let Some(status) = text_field(body, "comment_status")? {
+        write.discussion = Discussion::parse(&status).ok_or_else(|| ApiError::invalid_param("comment_status", "must be open or closed"))?;
+    }
+    if let Some(sticky) = flag(body, "sticky")? {
+        write.sticky = sticky && write.kind == PostKind::Post;
+    }
+    if let Some(password) = text_field(body, "password")? {
+        write.password = Some(password).filter(|p| !p.is_empty());
+    }
+    for (name, taxonomy) in [("categories", Taxonomy::Category), ("tags", Taxonomy::Tag)] {
+        if let Some(list) = id_list(body, name)? {
+            for id in &list {
+                if state.store.term_by_id(*id).await?.is_none_or(|t| t.taxonomy != taxonomy) {
+                    return Err(ApiError::invalid_param(name, format!("{id} is not a {}", taxonomy.as_str())));
+                }
+            }
+            match taxonomy {
+                Taxonomy::Category => write.category_ids = list,
+                Taxonomy::Tag => write.tag_ids = list,
+            }
+        }
+    }
+    if let Some(dateline) = body.get("dateline").filter(|d| d.is_object()) {
+        if let Some(dek) = dateline.get("dek") {
+            write.dek = dek.as_str().map(str::to_string).filter(|d| !d.trim().is_empty());
+        }
+        if let Some(source) = dateline.get("source") {
+            let source: Option<Source> = serde_json::from_value(source.clone()).map_err(|e| ApiError::invalid_param("dateline.source", e))?;
+            if let Some(url) = source.as_ref().and_then(|s| s.url.as_deref()) {
+                dateline_core::input::check_url("dateline.source.url", url).map_err(|e| ApiError::invalid_param("dateline.source.url", e.reason))?;
+            }
+            write.source = source.filter(|s| !s.is_empty());
+        }
+    }
+    if write.title.trim().is_empty() && write.body_source.trim().is_empty() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "empty_content", "Content, title, and excerpt are empty."));
+    }
+    // Publishing needs the right: a contributor's post waits for review.
+    let publishing = matches!(write.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Private);
+    if publishing && !user.role.can(Capability::PublishPosts) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_cannot_publish", "Sorry, you are not allowed to publish posts in this post type."));
+    }
+    if write.status == PostStatus::Published && write.published_at > Timestamp::now() {
+        write.status = PostStatus::Scheduled;
+    }
+    Ok(())
+}
+
+/// A post as it stands, ready to be changed and saved back whole.
+async fn existing_write(state: &AppState, post: &Post) -> Result<PostWrite, ApiError> {
+    Ok(PostWrite {
+        kind: post.kind,
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        dek: post.dek.clone(),
+        excerpt: post.excerpt.clone(),
+        body_source: post.body_source.clone(),
+        body_format: state.store.body_format(post.id).await?,
+        body_html: post.body_html.clone(),
+        source: post.source.clone(),
+        status: post.status,
+        published_at: post.published_at,
+        author: post.author.id,
+        sticky: post.sticky,
+        discussion: post.discussion,
+        password: post.password.clone(),
+        category_ids: post.categories.iter().map(|t| t.id).collect(),
+        tag_ids: post.tags.iter().map(|t| t.id).collect(),
+    })
+}
+
+async fn create(state: AppState, headers: HeaderMap, body: Bytes, kind: PostKind) -> ApiResult {
+    let user = api_user(&state, &headers).await?;
+    let needed = if kind == PostKind::Page { Capability::EditOthersPosts } else { Capability::WritePosts };
+    let Some(user) = user.clone().filter(|u| u.role.can(needed)) else {
+        return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user."));
+    };
+    let body = body_value(&headers, &body)?;
+    let mut write = PostWrite {
+        kind,
+        title: String::new(),
+        slug: String::new(),
+        dek: None,
+        excerpt: None,
+        body_source: String::new(),
+        body_format: BodyFormat::Html,
+        body_html: String::new(),
+        source: None,
+        status: PostStatus::Draft,
+        published_at: Timestamp::now(),
+        author: user.id,
+        sticky: false,
+        discussion: Discussion::Open,
+        password: None,
+        category_ids: Vec::new(),
+        tag_ids: Vec::new(),
+    };
+    apply(&state, &mut write, &body, &user).await?;
+    let post = state.store.save_post(None, write).await?;
+    Ok((StatusCode::CREATED, Json(post_json(&state, &post, true))).into_response())
+}
+
+async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, kind: PostKind) -> ApiResult {
+    let user = api_user(&state, &headers).await?;
+    let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."))?;
+    let Some(user) = user.clone().filter(|u| can_edit(&post, u)) else {
+        return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."));
+    };
+    let body = body_value(&headers, &body)?;
+    let mut write = existing_write(&state, &post).await?;
+    apply(&state, &mut write, &body, &user).await?;
+    let saved = state.store.save_post(Some(post.id), write).await?;
+    Ok(Json(post_json(&state, &saved, true)).into_response())
+}
+
+async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<String, String>, kind: PostKind) -> ApiResult {
+    let user = api_user(&state, &headers).await?;
+    let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."))?;
+    if !user.as_ref().is_some_and(|u| can_edit(&post, u)) {
+        return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this post."));
+    }
+    let previous = post_json(&state, &post, true);
+    if query.get("force").is_some_and(|f| f == "true" || f == "1") {
+        state.store.delete_post(post.id).await?;
+        return Ok(Json(json!({ "deleted": true, "previous": previous })).into_response());
+    }
+    let mut write = existing_write(&state, &post).await?;
+    write.status = PostStatus::Trash;
+    let trashed = state.store.save_post(Some(post.id), write).await?;
+    Ok(Json(post_json(&state, &trashed, true)).into_response())
+}
+
+macro_rules! handlers {
+    ($kind:expr, $list:ident, $get:ident, $create:ident, $update:ident, $delete:ident) => {
+        pub(crate) async fn $list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+            list(state, headers, query, $kind).await
+        }
+        pub(crate) async fn $get(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> ApiResult {
+            get(state, headers, id, $kind).await
+        }
+        pub(crate) async fn $create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+            create(state, headers, body, $kind).await
+        }
+        pub(crate) async fn $update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, body: Bytes) -> ApiResult {
+            update(state, headers, id, body, $kind).await
+        }
+        pub(crate) async fn $delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+            delete(state, headers, id, query, $kind).await
+        }
+    };
+}
+
+handlers!(PostKind::Post, list_posts, get_post, create_post, update_post, delete_post);
+handlers!(PostKind::Page, list_pages, get_page, create_page, update_page, delete_page);

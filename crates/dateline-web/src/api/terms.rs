@@ -1,0 +1,124 @@
+//! `/wp/v2/categories` and `/wp/v2/tags`: WordPress's term fields with public post counts;
+//! creating terms needs an account that may manage them.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use dateline_core::accounts::Capability;
+use dateline_core::*;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use super::{ApiError, ApiResult, api_user, paged, paging};
+use crate::AppState;
+use crate::view::term_path;
+
+fn term_json(state: &AppState, term: &Term, count: i64, categories: &[Term]) -> Value {
+    let mut value = json!({
+        "id": term.id,
+        "count": count,
+        "description": term.description,
+        "link": format!("{}{}", state.site.base_url, term_path(term, Some(categories))),
+        "name": term.name,
+        "slug": term.slug,
+        "taxonomy": if term.taxonomy == Taxonomy::Category { "category" } else { "post_tag" },
+        "meta": [],
+    });
+    if term.taxonomy == Taxonomy::Category {
+        value["parent"] = term.parent_id.unwrap_or(0).into();
+    }
+    value
+}
+
+async fn list(state: AppState, query: HashMap<String, String>, taxonomy: Taxonomy) -> ApiResult {
+    let (page, per_page) = paging(query.get("page").map(String::as_str), query.get("per_page").map(String::as_str), 10)?;
+    let counts = state.store.term_post_counts(taxonomy).await?;
+    let categories = state.store.terms(Taxonomy::Category).await?;
+    let mut terms = state.store.terms(taxonomy).await?;
+    if let Some(search) = query.get("search").map(|s| s.to_lowercase()) {
+        terms.retain(|t| t.name.to_lowercase().contains(&search) || t.slug.contains(&search));
+    }
+    if let Some(parent) = query.get("parent") {
+        let parent: i64 = parent.parse().map_err(|_| ApiError::invalid_param("parent", "must be a term id"))?;
+        terms.retain(|t| t.parent_id.unwrap_or(0) == parent);
+    }
+    if query.get("hide_empty").is_some_and(|h| h == "true" || h == "1") {
+        terms.retain(|t| counts.get(&t.id).copied().unwrap_or(0) > 0);
+    }
+    match query.get("orderby").map(String::as_str) {
+        None | Some("name") => {}
+        Some("id") => terms.sort_by_key(|t| t.id),
+        Some("slug") => terms.sort_by(|a, b| a.slug.cmp(&b.slug)),
+        Some("count") => terms.sort_by_key(|t| counts.get(&t.id).copied().unwrap_or(0)),
+        Some(other) => return Err(ApiError::invalid_param("orderby", format!("{other:?} is not one of name, id, slug, count"))),
+    }
+    if query.get("order").is_some_and(|o| o == "desc") {
+        terms.reverse();
+    }
+    let total = terms.len() as u64;
+    let items: Vec<Value> = terms
+        .iter()
+        .skip(((page - 1) * per_page) as usize)
+        .take(per_page as usize)
+        .map(|t| term_json(&state, t, counts.get(&t.id).copied().unwrap_or(0), &categories))
+        .collect();
+    if items.is_empty() && page > 1 {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_page_number", "The page number requested is larger than the number of pages available."));
+    }
+    Ok(paged(items, total, per_page))
+}
+
+async fn get(state: AppState, id: i64, taxonomy: Taxonomy) -> ApiResult {
+    let term = state.store.term_by_id(id).await?.filter(|t| t.taxonomy == taxonomy).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_term_invalid", "Term does not exist."))?;
+    let counts = state.store.term_post_counts(taxonomy).await?;
+    let categories = state.store.terms(Taxonomy::Category).await?;
+    Ok(Json(term_json(&state, &term, counts.get(&term.id).copied().unwrap_or(0), &categories)).into_response())
+}
+
+async fn create(state: AppState, headers: HeaderMap, body: Bytes, taxonomy: Taxonomy) -> ApiResult {
+    let user = api_user(&state, &headers).await?;
+    if !user.as_ref().is_some_and(|u| u.role.can(Capability::ManageTerms)) {
+        return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_create", "Sorry, you are not allowed to create terms in this taxonomy."));
+    }
+    let body: Value = if body.is_empty() { json!({}) } else { serde_json::from_slice(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_json", format!("Invalid JSON body passed: {e}")))? };
+    let name = body.get("name").and_then(Value::as_str).map(dateline_core::text::strip_controls).filter(|n| !n.trim().is_empty()).ok_or_else(|| ApiError::invalid_param("name", "is required"))?;
+    let slug = dateline_core::slug::slugify(body.get("slug").and_then(Value::as_str).unwrap_or(&name));
+    if slug.is_empty() {
+        return Err(ApiError::invalid_param("slug", "has no letters or digits"));
+    }
+    let description = body.get("description").and_then(Value::as_str).unwrap_or("");
+    let parent = match body.get("parent").and_then(Value::as_i64).filter(|p| *p > 0) {
+        Some(p) if taxonomy == Taxonomy::Category => {
+            state.store.term_by_id(p).await?.filter(|t| t.taxonomy == Taxonomy::Category).ok_or_else(|| ApiError::invalid_param("parent", "is not a category"))?;
+            Some(p)
+        }
+        _ => None,
+    };
+    if state.store.term_by_slug(taxonomy, &slug).await?.is_some() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "term_exists", "A term with the name provided already exists."));
+    }
+    let term = state.store.create_term(taxonomy, name.trim(), &slug, description, parent).await?;
+    let categories = state.store.terms(Taxonomy::Category).await?;
+    Ok((StatusCode::CREATED, Json(term_json(&state, &term, 0, &categories))).into_response())
+}
+
+pub(crate) async fn list_categories(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+    list(state, query, Taxonomy::Category).await
+}
+pub(crate) async fn list_tags(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+    list(state, query, Taxonomy::Tag).await
+}
+pub(crate) async fn get_category(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult {
+    get(state, id, Taxonomy::Category).await
+}
+pub(crate) async fn get_tag(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult {
+    get(state, id, Taxonomy::Tag).await
+}
+pub(crate) async fn create_category(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    create(state, headers, body, Taxonomy::Category).await
+}
+pub(crate) async fn create_tag(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    create(state, headers, body, Taxonomy::Tag).await
+}
