@@ -2,8 +2,29 @@
 
 mod support;
 mod cases;
+mod admin;
+mod api;
 mod comments;
 mod xss;
+
+mod admin_cases {
+    dateline_testkit::store_cases!(crate::admin:
+        login_logout_and_sessions,
+        login_forms_need_their_token,
+        logins_are_throttled,
+        admin_pages_are_locked_down,
+        role_matrix,
+        moderation_queue_acts_and_explains,
+    );
+}
+
+mod api_cases {
+    dateline_testkit::store_cases!(crate::api:
+        reading_with_wordpress_shapes_and_pagination,
+        writing_needs_an_application_password,
+        comments_through_the_api,
+    );
+}
 
 mod comment_cases {
     dateline_testkit::store_cases!(crate::comments:

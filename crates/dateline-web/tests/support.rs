@@ -17,6 +17,7 @@ pub struct TestApp {
     pub config: Config,
 }
 
+#[derive(Debug)]
 pub struct TestResponse {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
@@ -229,4 +230,44 @@ pub fn encode(text: &str) -> String {
 /// The comment id at the end of a `…#comment-ID` location.
 pub fn comment_id(location: &str) -> i64 {
     location.rsplit("#comment-").next().and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("no comment id in {location}"))
+}
+
+/// The four roles, in WordPress's order of power.
+pub const ROLES: [dateline_core::Role; 4] = [
+    dateline_core::Role::Administrator,
+    dateline_core::Role::Editor,
+    dateline_core::Role::Author,
+    dateline_core::Role::Contributor,
+];
+
+impl TestApp {
+    /// Creates an account with `password` (login = the role's name unless given).
+    pub async fn user(&self, login: &str, role: dateline_core::Role, password: &str) -> dateline_core::User {
+        let hash = dateline_web::auth::hash_password(password).expect("hash");
+        let user = dateline_core::accounts::NewUser { login: login.into(), display_name: login.into(), email: Some(format!("{login}@example.org")), role, password_hash: hash };
+        self.test_store.dyn_store().create_user(user).await.expect("create user")
+    }
+
+    /// Logs in through the login form; returns the Cookie header value to send afterwards.
+    pub async fn login(&self, login: &str, password: &str) -> Result<String, TestResponse> {
+        let page = self.get("/admin/login").await;
+        let csrf = page.header("set-cookie").split(';').next().unwrap_or_default().to_string();
+        let token = attr(&page.html(), "input[name=_token]", "value");
+        let response = self.post_form("/admin/login", &csrf, &[("log", login), ("pwd", password), ("_token", &token), ("redirect_to", "/admin/")]).await;
+        if response.status != StatusCode::SEE_OTHER {
+            return Err(response);
+        }
+        let session = response.header("set-cookie").split(';').next().unwrap_or_default().to_string();
+        Ok(format!("{csrf}; {session}"))
+    }
+
+    /// GET with a cookie.
+    pub async fn get_as(&self, uri: &str, cookie: &str) -> TestResponse {
+        self.send(Request::get(uri).header("cookie", cookie).body(Body::empty()).expect("request")).await
+    }
+
+    /// The admin CSRF token on a page the session can see.
+    pub async fn admin_csrf(&self, cookie: &str) -> String {
+        attr(&self.get_as("/admin/", cookie).await.html(), "form.logout input[name=_csrf]", "value")
+    }
 }

@@ -1,0 +1,127 @@
+//! The admin over HTTP: logging in and out, throttling, CSRF, headers, and the role matrix.
+
+use axum::http::StatusCode;
+use dateline_core::{CommentStatus, Role};
+use dateline_testkit::Db;
+use serde_json::json;
+
+use crate::support::*;
+
+const PASSWORD: &str = "a long enough password";
+
+pub async fn login_logout_and_sessions(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let anonymous = app.get("/admin/").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.header("location"), "/admin/login?redirect_to=%2Fadmin%2F");
+    let wrong = app.login("ed", "not the password").await.expect_err("refused");
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(text(&wrong.html(), "#login-error"), "The username or password is not right.");
+    assert_eq!(attr(&wrong.html(), "#user_login", "value"), "ed", "the login typed is kept");
+    let unknown = app.login("nobody", PASSWORD).await.expect_err("refused");
+    assert_eq!(text(&unknown.html(), "#login-error"), "The username or password is not right.", "no hint that the account does not exist");
+
+    let cookie = app.login("ed@example.org", PASSWORD).await.expect("email works as login");
+    let dashboard = app.get_as("/admin/", &cookie).await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert_eq!(text(&dashboard.html(), "h1"), "Dashboard");
+    assert!(dashboard.header("set-cookie").is_empty());
+    let session_cookie = cookie.split("; ").find(|c| c.starts_with("dateline_session=")).expect("session");
+    assert!(!session_cookie.is_empty());
+
+    let csrf = app.admin_csrf(&cookie).await;
+    let no_token = app.post_form("/admin/logout", &cookie, &[]).await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN, "logout needs the CSRF token");
+    let out = app.post_form("/admin/logout", &cookie, &[("_csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(out.header("set-cookie").contains("Max-Age=0"));
+    assert_eq!(app.get_as("/admin/", &cookie).await.status, StatusCode::SEE_OTHER, "the session is over on the server too");
+}
+
+pub async fn login_forms_need_their_token(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let response = app.post_form("/admin/login", "", &[("log", "ed"), ("pwd", PASSWORD)]).await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert!(response.header("set-cookie").is_empty() || !response.header("set-cookie").contains("dateline_session"));
+}
+
+pub async fn logins_are_throttled(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("ed", Role::Editor, PASSWORD).await;
+    for _ in 0..5 {
+        assert_eq!(app.login("ed", "wrong").await.expect_err("wrong").status, StatusCode::UNAUTHORIZED);
+    }
+    let throttled = app.login("ed", PASSWORD).await.expect_err("throttled even with the right password");
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(text(&throttled.html(), "#login-error").starts_with("Too many failed login attempts. Please try again in 15 minutes"));
+    assert_eq!(throttled.header("retry-after"), "900");
+    // Another account is not locked out by this one's failures.
+    app.user("auth", Role::Author, PASSWORD).await;
+    assert!(app.login("auth", PASSWORD).await.is_ok());
+}
+
+pub async fn admin_pages_are_locked_down(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let cookie = app.login("ed", PASSWORD).await.expect("login");
+    for path in ["/admin/login", "/admin/", "/admin/comments"] {
+        let response = app.get_as(path, &cookie).await;
+        let csp = response.header("content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(response.header("cache-control"), "no-store", "{path}");
+        assert_eq!(response.header("x-frame-options"), "DENY", "{path}");
+    }
+}
+
+/// Each role × each action: allowed, or refused with 403.
+pub async fn role_matrix(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let post = app.post(&post_json("Discussed", "2020-01-01T00:00:00Z", json!({"comments": [{"author": "R", "body": "held", "status": "pending"}]}))).await;
+    let held = app.test_store.dyn_store().comments_for_post(post.id, CommentStatus::Pending).await.expect("list")[0].id;
+    for role in ROLES {
+        let login = &format!("{}-user", role.as_str());
+        app.user(login, role, PASSWORD).await;
+        let cookie = app.login(login, PASSWORD).await.expect("login");
+        let may_moderate = matches!(role, Role::Administrator | Role::Editor);
+        assert_eq!(app.get_as("/admin/", &cookie).await.status, StatusCode::OK, "{login}: dashboard");
+        let queue = app.get_as("/admin/comments", &cookie).await;
+        assert_eq!(queue.status, if may_moderate { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{login}: queue");
+        if !may_moderate {
+            assert_eq!(texts(&queue.html(), "main p")[0], format!("Your account ({}) may not do this.", role.as_str()));
+        }
+        let csrf = app.admin_csrf(&cookie).await;
+        let approve = app.post_form(&format!("/admin/comments/{held}/pending"), &cookie, &[("_csrf", &csrf)]).await;
+        assert_eq!(approve.status, if may_moderate { StatusCode::SEE_OTHER } else { StatusCode::FORBIDDEN }, "{login}: moderate");
+    }
+}
+
+pub async fn moderation_queue_acts_and_explains(db: Db) {
+    let Some(app) = TestApp::builder(db).config(|c| c.discussion.require_prior_approval = true).build().await else { return };
+    let path = app.permalink(&app.post(&post_json("Queue", "2020-01-01T00:00:00Z", json!({}))).await);
+    for n in 1..=3 {
+        app.comment(&path, &format!("New {n}"), &format!("First words {n}."), None).await;
+    }
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let cookie = app.login("ed", PASSWORD).await.expect("login");
+    let queue = app.get_as("/admin/comments", &cookie).await.html();
+    assert_eq!(texts(&queue, "table tbody tr").len(), 3);
+    assert_eq!(texts(&queue, "td.reason")[0].split(';').next().expect("reason"), "first comment from this commenter");
+    assert!(texts(&queue, ".status-filter a").iter().any(|t| t == "Pending (3)"), "{:?}", texts(&queue, ".status-filter a"));
+    let ids: Vec<String> = {
+        let sel = scraper::Selector::parse("input[name=ids]").expect("selector");
+        queue.select(&sel).filter_map(|e| e.value().attr("value").map(str::to_string)).collect()
+    };
+    let csrf = app.admin_csrf(&cookie).await;
+    let missing = app.post_form("/admin/comments/bulk", &cookie, &[("action", "approve"), ("ids", &ids[0])]).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN, "bulk actions need the CSRF token");
+    let bulk = app.post_form("/admin/comments/bulk", &cookie, &[("_csrf", &csrf), ("action", "approve"), ("ids", &ids[0]), ("ids", &ids[1])]).await;
+    assert_eq!((bulk.status, bulk.header("location")), (StatusCode::SEE_OTHER, "/admin/comments?status=pending"));
+    let one = app.post_form(&format!("/admin/comments/{}/spam", ids[2]), &cookie, &[("_csrf", &csrf)]).await;
+    assert_eq!(one.status, StatusCode::SEE_OTHER);
+    let page = app.get(&path).await.html();
+    assert_eq!(text(&page, ".comments-title"), "2 thoughts on “Queue”");
+    let spam = app.get_as("/admin/comments?status=spam", &cookie).await.html();
+    assert_eq!(texts(&spam, "table tbody tr").len(), 1);
+}

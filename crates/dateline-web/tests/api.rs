@@ -1,0 +1,203 @@
+//! The WordPress REST API through a real HTTP client on a real listener.
+
+use dateline_core::Role;
+use dateline_testkit::Db;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const PASSWORD: &str = "a long enough password";
+
+/// The app on a real port; returns its base URL (the server stops with the test's runtime).
+async fn listen(app: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = app.router.clone().into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> &str {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+}
+
+/// One request with ureq (blocking, so on a blocking thread).
+async fn call(method: &'static str, url: String, auth: Option<(String, String)>, body: Option<Value>) -> Reply {
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let auth_header = auth.map(|(user, password)| {
+            use base64::Engine;
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+        });
+        let response = match (method, body) {
+            ("GET", _) => {
+                let mut request = agent.get(&url);
+                if let Some(header) = &auth_header {
+                    request = request.header("Authorization", header);
+                }
+                request.call()
+            }
+            (_, body) => {
+                let mut request = match method {
+                    "POST" => agent.post(&url),
+                    "PUT" => agent.put(&url),
+                    _ => agent.delete(&url).force_send_body(),
+                };
+                if let Some(header) = &auth_header {
+                    request = request.header("Authorization", header);
+                }
+                request.header("Content-Type", "application/json").send(body.unwrap_or(json!({})).to_string())
+            }
+        }
+        .expect("http");
+        let status = response.status().as_u16();
+        let headers = response.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
+        let text = response.into_body().read_to_string().unwrap_or_default();
+        Reply { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+    })
+    .await
+    .expect("request thread")
+}
+
+async fn app_password(app: &TestApp, login: &str) -> (String, String) {
+    let user = app.test_store.dyn_store().user_credentials(login).await.expect("read").expect("user").0;
+    let password = dateline_web::auth::new_app_password();
+    let hash = dateline_web::auth::hash_password(&password.replace(' ', "")).expect("hash");
+    app.test_store.dyn_store().create_app_password(user.id, "tests", &hash).await.expect("app password");
+    (login.to_string(), password)
+}
+
+pub async fn reading_with_wordpress_shapes_and_pagination(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    for day in 1..=5 {
+        app.post(&post_json(&format!("Day {day}"), &format!("2024-03-0{day}T12:00:00Z"), json!({"tags": ["Rail"], "categories": ["Local"]}))).await;
+    }
+    app.post(&post_json("Hidden", "2024-03-09T12:00:00Z", json!({"status": "draft"}))).await;
+    let base = listen(&app).await;
+    let page = call("GET", format!("{base}/wp-json/wp/v2/posts?per_page=2&page=2"), None, None).await;
+    assert_eq!(page.status, 200);
+    assert_eq!((page.header("x-wp-total"), page.header("x-wp-totalpages")), ("5", "3"));
+    let items = page.body.as_array().expect("array");
+    assert_eq!(items.iter().map(|p| p["title"]["rendered"].as_str().unwrap_or_default()).collect::<Vec<_>>(), ["Day 3", "Day 2"]);
+    let first = &items[0];
+    for field in ["id", "date", "date_gmt", "guid", "modified", "slug", "status", "type", "link", "title", "content", "excerpt", "author", "comment_status", "sticky", "categories", "tags", "dateline"] {
+        assert!(first.get(field).is_some(), "field {field} in {first}");
+    }
+    assert_eq!(first["status"], "publish");
+    assert_eq!(first["link"], "http://dateline.test/2024/03/03/day-3/");
+    let asc = call("GET", format!("{base}/wp-json/wp/v2/posts?orderby=title&order=asc&search=day&per_page=1"), None, None).await;
+    assert_eq!(asc.body[0]["title"]["rendered"], "Day 1");
+    let past = call("GET", format!("{base}/wp-json/wp/v2/posts?page=9"), None, None).await;
+    assert_eq!((past.status, past.body["code"].as_str()), (400, Some("rest_post_invalid_page_number")));
+    let bad = call("GET", format!("{base}/wp-json/wp/v2/posts?per_page=500"), None, None).await;
+    assert_eq!((bad.status, bad.body["code"].as_str(), bad.body["data"]["status"].as_i64()), (400, Some("rest_invalid_param"), Some(400)));
+    let drafts = call("GET", format!("{base}/wp-json/wp/v2/posts?status=draft"), None, None).await;
+    assert_eq!(drafts.status, 400, "drafts are not public");
+    let missing = call("GET", format!("{base}/wp-json/wp/v2/posts/999"), None, None).await;
+    assert_eq!((missing.status, missing.body["code"].as_str()), (404, Some("rest_post_invalid_id")));
+    let tags = call("GET", format!("{base}/wp-json/wp/v2/tags"), None, None).await;
+    assert_eq!(tags.body[0]["count"], 5);
+    assert_eq!(tags.body[0]["taxonomy"], "post_tag");
+    let categories = call("GET", format!("{base}/wp-json/wp/v2/categories?hide_empty=true"), None, None).await;
+    assert_eq!(categories.body[0]["link"], "http://dateline.test/category/local/");
+    let no_route = call("GET", format!("{base}/wp-json/wp/v2/widgets"), None, None).await;
+    assert_eq!((no_route.status, no_route.body["code"].as_str()), (404, Some("rest_no_route")));
+    let openapi = call("GET", format!("{base}/wp-json/openapi.json"), None, None).await;
+    assert_eq!(openapi.body["openapi"], "3.1.0");
+    assert!(openapi.body["paths"]["/wp/v2/posts"]["post"].is_object());
+}
+
+pub async fn writing_needs_an_application_password(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    for role in ROLES {
+        app.user(&format!("{}-user", role.as_str()), role, PASSWORD).await;
+    }
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let base = listen(&app).await;
+    let anonymous = call("POST", format!("{base}/wp-json/wp/v2/posts"), None, Some(json!({"title": "x"}))).await;
+    assert_eq!((anonymous.status, anonymous.body["code"].as_str()), (401, Some("rest_cannot_create")));
+    let wrong = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(("ed".into(), "wrong".into())), Some(json!({"title": "x"}))).await;
+    assert_eq!((wrong.status, wrong.body["code"].as_str()), (401, Some("incorrect_password")));
+    let me = call("GET", format!("{base}/wp-json/wp/v2/users/me"), None, None).await;
+    assert_eq!((me.status, me.body["code"].as_str()), (401, Some("rest_not_logged_in")));
+
+    let editor = app_password(&app, "ed").await;
+    let me = call("GET", format!("{base}/wp-json/wp/v2/users/me"), Some(editor.clone()), None).await;
+    assert_eq!((me.status, me.body["roles"][0].as_str()), (200, Some("editor")));
+    let category = call("POST", format!("{base}/wp-json/wp/v2/categories"), Some(editor.clone()), Some(json!({"name": "World"}))).await;
+    assert_eq!(category.status, 201);
+    let link_post = json!({
+        "title": "From a client", "content": "<p>Our take.<script>alert(1)</script></p>", "status": "publish",
+        "categories": [category.body["id"]],
+        "dateline": {"dek": "A line.", "source": {"reporter": "Ada Lin", "outlet": "Harbor Ledger", "url": "https://example.com/story", "headline": "Story", "excerpt": ["Quoted."]}}
+    });
+    let created = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(link_post)).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(!created.body["content"]["rendered"].as_str().unwrap_or_default().contains("<script"));
+    let page = app.get(created.body["link"].as_str().expect("link").trim_start_matches("http://dateline.test")).await;
+    assert_eq!(page.status, axum::http::StatusCode::OK);
+    assert_eq!(text(&page.html(), ".attribution"), "Ada Lin reports via Harbor Ledger:");
+
+    let id = created.body["id"].as_i64().expect("id");
+    let updated = call("PUT", format!("{base}/wp-json/wp/v2/posts/{id}"), Some(editor.clone()), Some(json!({"title": "Renamed"}))).await;
+    assert_eq!((updated.status, updated.body["title"]["raw"].as_str()), (200, Some("Renamed")));
+    let bad = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "x", "status": "live"}))).await;
+    assert_eq!((bad.status, bad.body["code"].as_str()), (400, Some("rest_invalid_param")));
+    let bad_term = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "x", "tags": [9999]}))).await;
+    assert_eq!(bad_term.status, 400);
+
+    // The role matrix through the API.
+    let author = app_password(&app, "author-user").await;
+    let contributor = app_password(&app, "contributor-user").await;
+    let publish = json!({"title": "Mine", "content": "x", "status": "publish"});
+    assert_eq!(call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(author.clone()), Some(publish.clone())).await.status, 201);
+    let refused = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(contributor.clone()), Some(publish)).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (403, Some("rest_cannot_publish")));
+    let draft = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(contributor.clone()), Some(json!({"title": "For review", "content": "x", "status": "pending"}))).await;
+    assert_eq!(draft.status, 201);
+    let others = call("PUT", format!("{base}/wp-json/wp/v2/posts/{id}"), Some(author.clone()), Some(json!({"title": "Hijack"}))).await;
+    assert_eq!((others.status, others.body["code"].as_str()), (403, Some("rest_cannot_edit")));
+    assert_eq!(call("POST", format!("{base}/wp-json/wp/v2/pages"), Some(author.clone()), Some(json!({"title": "Page"}))).await.status, 403);
+    assert_eq!(call("POST", format!("{base}/wp-json/wp/v2/tags"), Some(author.clone()), Some(json!({"name": "t"}))).await.status, 403);
+    let pending = call("GET", format!("{base}/wp-json/wp/v2/posts?status=pending"), Some(editor.clone()), None).await;
+    assert_eq!(pending.header("x-wp-total"), "1");
+    let trashed = call("DELETE", format!("{base}/wp-json/wp/v2/posts/{id}"), Some(editor.clone()), None).await;
+    assert_eq!((trashed.status, trashed.body["status"].as_str()), (200, Some("trash")));
+    assert_eq!(app.get("/?p=1").await.status, axum::http::StatusCode::NOT_FOUND, "trashed posts are gone from the site");
+    let _ = Role::Administrator;
+}
+
+pub async fn comments_through_the_api(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let post = app.post(&post_json("Talked about", "2020-01-01T00:00:00Z", json!({"comments": [
+        {"author": "A", "body": "Visible"}, {"author": "B", "body": "Held", "status": "pending"}
+    ]}))).await;
+    let secret = app.post(&post_json("Secret", "2020-01-01T00:00:00Z", json!({"status": "private", "comments": [{"author": "C", "body": "Private words"}]}))).await;
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let base = listen(&app).await;
+    let public = call("GET", format!("{base}/wp-json/wp/v2/comments"), None, None).await;
+    let bodies: Vec<&str> = public.body.as_array().expect("array").iter().filter_map(|c| c["content"]["rendered"].as_str()).collect();
+    assert_eq!(bodies, ["<p>Visible</p>\n"], "no held comments, nothing from private posts");
+    let held = call("GET", format!("{base}/wp-json/wp/v2/comments?status=hold"), None, None).await;
+    assert_eq!(held.status, 401);
+    let editor = app_password(&app, "ed").await;
+    let held = call("GET", format!("{base}/wp-json/wp/v2/comments?status=hold"), Some(editor.clone()), None).await;
+    assert_eq!(held.body.as_array().map(Vec::len), Some(1));
+    let id = held.body[0]["id"].as_i64().expect("id");
+    let approved = call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"status": "approve"}))).await;
+    assert_eq!((approved.status, approved.body["status"].as_str()), (200, Some("approved")));
+    let reply = call("POST", format!("{base}/wp-json/wp/v2/comments"), Some(editor.clone()), Some(json!({"post": post.id, "parent": id, "content": "Thanks!"}))).await;
+    assert_eq!((reply.status, reply.body["parent"].as_i64()), (201, Some(id)));
+    let private = call("GET", format!("{base}/wp-json/wp/v2/comments?post={}", secret.id), None, None).await;
+    assert_eq!(private.status, 404);
+    let page = app.get(&app.permalink(&post)).await.html();
+    assert_eq!(text(&page, ".comments-title"), "3 thoughts on “Talked about”");
+}
