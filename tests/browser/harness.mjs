@@ -1,6 +1,6 @@
 // Shared by the browser tests: start the built `dateline` binary on a free port with a
 // fresh SQLite store, and launch Debian's headless Chromium through playwright-core.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -32,6 +32,13 @@ export async function startServer(args = [], config = null) {
     });
   });
   return { base, dir, stop: () => child.kill() };
+}
+
+/** Runs `dateline ARGS` against a server's store (for setup such as creating accounts). */
+export function runDateline(server, args, input = '') {
+  const result = spawnSync(binary, ['--db', `sqlite:${join(server.dir, 'dateline.db')}`, ...args], { cwd: server.dir, input, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`dateline ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
 }
 
 /** Launches headless Chromium with the flags this closed network needs. */

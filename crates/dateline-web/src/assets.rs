@@ -17,6 +17,7 @@ const BUILT_IN: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../theme/static/style.css")),
     ("favicon.svg", include_bytes!("../theme/static/favicon.svg")),
     ("admin.css", include_bytes!("../theme/static/admin.css")),
+    ("admin.js", include_bytes!("../theme/static/admin.js")),
 ];
 
 /// One servable file.

@@ -22,6 +22,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/login.html", include_str!("../theme/templates/admin/login.html")),
     ("admin/dashboard.html", include_str!("../theme/templates/admin/dashboard.html")),
     ("admin/comments.html", include_str!("../theme/templates/admin/comments.html")),
+    ("admin/posts.html", include_str!("../theme/templates/admin/posts.html")),
+    ("admin/editor.html", include_str!("../theme/templates/admin/editor.html")),
 ];
 
 pub struct Templates {

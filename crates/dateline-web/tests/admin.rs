@@ -125,3 +125,49 @@ pub async fn moderation_queue_acts_and_explains(db: Db) {
     let spam = app.get_as("/admin/comments?status=spam", &cookie).await.html();
     assert_eq!(texts(&spam, "table tbody tr").len(), 1);
 }
+
+pub async fn the_editor_writes_within_the_role(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("ed", Role::Editor, PASSWORD).await;
+    app.user("contrib", Role::Contributor, PASSWORD).await;
+    app.user("auth", Role::Author, PASSWORD).await;
+    let editor = app.login("ed", PASSWORD).await.expect("login");
+    let csrf = app.admin_csrf(&editor).await;
+    let fields = |action: &'static str, title: &'static str| vec![("title", title), ("body", "Our *take*."), ("source_url", "https://example.com/s"), ("source_outlet", "Ledger"), ("action", action)];
+    let mut publish = fields("publish", "Published by the editor");
+    publish.push(("_csrf", &csrf));
+    let saved = app.post_form("/admin/posts/new", &editor, &publish).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let edit_path = saved.header("location").split('?').next().expect("path").to_string();
+    let post_id: i64 = edit_path.rsplit('/').next().and_then(|id| id.parse().ok()).expect("id");
+    let post = app.test_store.dyn_store().post_by_id(post_id).await.expect("read").expect("post");
+    assert_eq!(post.status, dateline_core::PostStatus::Published);
+    assert_eq!(post.source.and_then(|s| s.outlet).as_deref(), Some("Ledger"));
+
+    // Without the token nothing is saved; a bad field keeps what was typed.
+    let no_token = app.post_form("/admin/posts/new", &editor, &fields("publish", "Forged")).await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let mut bad = vec![("title", "Kept title"), ("body", "Kept body"), ("source_url", "javascript:alert(1)"), ("action", "publish")];
+    bad.push(("_csrf", &csrf));
+    let refused = app.post_form("/admin/posts/new", &editor, &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(attr(&refused.html(), "#title", "value"), "Kept title");
+    assert_eq!(text(&refused.html(), "#body"), "Kept body");
+
+    // A contributor may submit for review but not publish; an author may not edit others' posts.
+    let contributor = app.login("contrib", PASSWORD).await.expect("login");
+    let contributor_csrf = app.admin_csrf(&contributor).await;
+    let mut try_publish = fields("publish", "Contributor tries");
+    try_publish.push(("_csrf", &contributor_csrf));
+    assert_eq!(app.post_form("/admin/posts/new", &contributor, &try_publish).await.status, StatusCode::FORBIDDEN);
+    let mut review = fields("review", "For review");
+    review.push(("_csrf", &contributor_csrf));
+    let submitted = app.post_form("/admin/posts/new", &contributor, &review).await;
+    assert_eq!(submitted.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get_as(submitted.header("location"), &contributor).await.status, StatusCode::OK);
+    let author = app.login("auth", PASSWORD).await.expect("login");
+    assert_eq!(app.get_as(&edit_path, &author).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get_as("/admin/pages", &author).await.status, StatusCode::FORBIDDEN);
+    let list = app.get_as("/admin/posts?status=pending", &editor).await.html();
+    assert_eq!(texts(&list, "a.row-title"), ["For review"]);
+}

@@ -15,6 +15,7 @@ mod admin_cases {
         admin_pages_are_locked_down,
         role_matrix,
         moderation_queue_acts_and_explains,
+        the_editor_writes_within_the_role,
     );
 }
 

@@ -5,6 +5,7 @@
 
 mod comments;
 mod login;
+mod posts;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
@@ -30,6 +31,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/comments", get(comments::queue))
         .route("/admin/comments/bulk", post(comments::bulk))
         .route("/admin/comments/{id}/{action}", post(comments::single))
+        .route("/admin/preview", post(posts::preview))
+        .route("/admin/{section}", get(posts::list))
+        .route("/admin/{section}/bulk", post(posts::bulk))
+        .route("/admin/{section}/new", get(posts::new_form).post(posts::create))
+        .route("/admin/{section}/{id}", get(posts::edit_form).post(posts::update))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ADMIN_CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
@@ -81,6 +87,7 @@ pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &s
         csrf => admin.map(|a| a.csrf.clone()),
         can => admin.map(|a| context! {
             moderate => a.user.role.can(Capability::ModerateComments),
+            pages => a.user.role.can(Capability::EditOthersPosts),
             users => a.user.role.can(Capability::ManageUsers),
         }),
         pending_count => pending,

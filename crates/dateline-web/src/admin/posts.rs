@@ -1,0 +1,411 @@
+//! Writing: the posts (and pages) list with filters and bulk actions, and the editor, with
+//! the link-post fields, Markdown with a preview (live with JavaScript, a button without),
+//! and publish / schedule / save draft / submit for review as the role allows.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use dateline_core::accounts::Capability;
+use dateline_core::import::BodyFormat;
+use dateline_core::*;
+use jiff::Timestamp;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+use super::{Admin, check_csrf, render, require};
+use crate::view::{TimeView, permalink};
+use crate::{AppError, AppState};
+
+fn kind_of(section: &str) -> PostKind {
+    if section == "pages" { PostKind::Page } else { PostKind::Post }
+}
+
+fn needed(kind: PostKind) -> Capability {
+    if kind == PostKind::Page { Capability::EditOthersPosts } else { Capability::WritePosts }
+}
+
+fn may_edit(post: &Post, user: &User) -> bool {
+    user.role.can(Capability::EditOthersPosts) || (post.kind == PostKind::Post && post.author.id == user.id && user.role.can(Capability::WritePosts))
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: i64,
+    title: String,
+    author: String,
+    status: &'static str,
+    date: TimeView,
+    path: String,
+    categories: String,
+    editable: bool,
+}
+
+pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(section): Path<String>, Query(query): Query<HashMap<String, String>>) -> Result<Response, Response> {
+    if section != "posts" && section != "pages" {
+        return Err(AppError::NotFound.into_response());
+    }
+    let kind = kind_of(&section);
+    let admin = require(&state, &headers, &uri, needed(kind)).await?;
+    let run = async {
+        let status = query.get("status").and_then(|s| PostStatus::parse(s));
+        let number = |name: &str| query.get(name).and_then(|v| v.parse::<i64>().ok()).filter(|v| *v > 0);
+        let page = query.get("paged").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
+        let editor_query = EditorQuery {
+            kind,
+            statuses: status.into_iter().collect(),
+            author: number("author"),
+            category: number("category"),
+            tag: number("tag"),
+            search: query.get("s").cloned().filter(|s| !s.trim().is_empty()),
+            published_before: None,
+            order: PostOrder::Date,
+            ascending: false,
+            page,
+            per_page: 20,
+        };
+        let result = state.store.editor_posts(&editor_query).await?;
+        let rows: Vec<Row> = result
+            .items
+            .iter()
+            .map(|p| Row {
+                id: p.id,
+                title: p.title.clone(),
+                author: p.author.display_name.clone(),
+                status: p.status.as_str(),
+                date: TimeView::new(&state.site, p.published_at),
+                path: permalink(&state.site.time_zone, p),
+                categories: p.categories.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", "),
+                editable: may_edit(p, &admin.user),
+            })
+            .collect();
+        let counts = state.store.post_counts().await?;
+        let statuses: Vec<_> = PostStatus::ALL
+            .iter()
+            .map(|s| context! { name => s.as_str(), count => counts.iter().filter(|(k, st, _)| *k == kind && st == s).map(|(_, _, n)| n).sum::<i64>() })
+            .collect();
+        let ctx = context! {
+            section => section, kind => kind.as_str(), rows => rows, total => result.total, status => status.map(|s| s.as_str()),
+            statuses => statuses, search => query.get("s").cloned().unwrap_or_default(),
+            categories => state.store.terms(Taxonomy::Category).await?, category => number("category"),
+            page => page, pages => result.page_count(20),
+            can_publish => admin.user.role.can(Capability::PublishPosts),
+        };
+        render(&state, Some(&admin), "admin/posts.html", if kind == PostKind::Page { "Pages" } else { "Posts" }, ctx).await
+    };
+    run.await.map_err(IntoResponse::into_response)
+}
+
+/// A form body's fields, repeated keys kept.
+fn fields(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field(fields: &[(String, String)], name: &str) -> String {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| dateline_core::text::strip_controls(v)).unwrap_or_default()
+}
+
+pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(section): Path<String>, body: Bytes) -> Result<Response, Response> {
+    let kind = kind_of(&section);
+    let admin = require(&state, &headers, &uri, needed(kind)).await?;
+    let fields = fields(&body);
+    check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
+    let status = match field(&fields, "action").as_str() {
+        "publish" => PostStatus::Published,
+        "draft" => PostStatus::Draft,
+        "trash" => PostStatus::Trash,
+        _ => return Err(AppError::BadRequest("Choose an action.".into()).into_response()),
+    };
+    if status == PostStatus::Published && !admin.user.role.can(Capability::PublishPosts) {
+        return Err(AppError::Forbidden(format!("Your account ({}) may not publish.", admin.user.role)).into_response());
+    }
+    let run = async {
+        for id in fields.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse::<i64>().ok()) {
+            let post = state.store.post_by_id(id).await?.ok_or(AppError::NotFound)?;
+            if !may_edit(&post, &admin.user) {
+                return Err(AppError::Forbidden(format!("You may not change “{}”.", post.title)));
+            }
+            let mut write = write_from(&state, &post).await?;
+            write.status = status;
+            state.store.save_post(Some(id), write).await?;
+        }
+        Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}"))]).into_response())
+    };
+    run.await.map_err(|e: AppError| e.into_response())
+}
+
+/// A post as it stands, as a whole write (to change a field and save).
+pub(crate) async fn write_from(state: &AppState, post: &Post) -> Result<PostWrite, AppError> {
+    Ok(PostWrite {
+        kind: post.kind,
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        dek: post.dek.clone(),
+        excerpt: post.excerpt.clone(),
+        body_source: post.body_source.clone(),
+        body_format: state.store.body_format(post.id).await?,
+        body_html: post.body_html.clone(),
+        source: post.source.clone(),
+        status: post.status,
+        published_at: post.published_at,
+        author: post.author.id,
+        sticky: post.sticky,
+        discussion: post.discussion,
+        password: post.password.clone(),
+        category_ids: post.categories.iter().map(|t| t.id).collect(),
+        tag_ids: post.tags.iter().map(|t| t.id).collect(),
+    })
+}
+
+/// What the editor form shows (also after a failed save, with the typed values).
+#[derive(Debug, Default, Serialize, Deserialize, Clone)]
+pub(crate) struct EditorValues {
+    title: String,
+    slug: String,
+    dek: String,
+    body: String,
+    source_url: String,
+    source_reporter: String,
+    source_outlet: String,
+    source_headline: String,
+    source_excerpt: String,
+    continue_reading_text: String,
+    categories: Vec<i64>,
+    tags: String,
+    date: String,
+    comments_open: bool,
+    sticky: bool,
+    password: String,
+}
+
+fn values_of(state: &AppState, post: &Post) -> EditorValues {
+    let source = post.source.clone().unwrap_or_default();
+    EditorValues {
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        dek: post.dek.clone().unwrap_or_default(),
+        body: post.body_source.clone(),
+        source_url: source.url.unwrap_or_default(),
+        source_reporter: source.reporter.unwrap_or_default(),
+        source_outlet: source.outlet.unwrap_or_default(),
+        source_headline: source.headline.unwrap_or_default(),
+        source_excerpt: source.excerpt.join("\n\n"),
+        continue_reading_text: source.continue_reading_text.unwrap_or_default(),
+        categories: post.categories.iter().map(|c| c.id).collect(),
+        tags: post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "),
+        date: post.published_at.to_zoned(state.site.time_zone.clone()).strftime("%Y-%m-%dT%H:%M").to_string(),
+        comments_open: post.discussion == Discussion::Open,
+        sticky: post.sticky,
+        password: post.password.clone().unwrap_or_default(),
+    }
+}
+
+async fn editor_page(state: &AppState, admin: &Admin, kind: PostKind, post: Option<&Post>, values: EditorValues, problem: Option<String>, preview: Option<String>, notice: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+    let ctx = context! {
+        section => if kind == PostKind::Page { "pages" } else { "posts" },
+        kind => kind.as_str(),
+        post => post.map(|p| context! { id => p.id, status => p.status.as_str(), path => permalink(&state.site.time_zone, p) }),
+        values => values,
+        problem => problem,
+        preview => preview,
+        notice => notice,
+        categories => state.store.terms(Taxonomy::Category).await?,
+        can_publish => admin.user.role.can(Capability::PublishPosts),
+    };
+    let title = match post {
+        Some(_) => if kind == PostKind::Page { "Edit page" } else { "Edit post" },
+        None => if kind == PostKind::Page { "Add page" } else { "Add post" },
+    };
+    let mut response = render(state, Some(admin), "admin/editor.html", title, ctx).await?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub(crate) async fn new_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(section): Path<String>) -> Result<Response, Response> {
+    let kind = kind_of(&section);
+    let admin = require(&state, &headers, &uri, needed(kind)).await?;
+    let values = EditorValues { comments_open: true, ..EditorValues::default() };
+    editor_page(&state, &admin, kind, None, values, None, None, None, StatusCode::OK).await.map_err(IntoResponse::into_response)
+}
+
+pub(crate) async fn edit_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path((section, id)): Path<(String, i64)>, Query(query): Query<HashMap<String, String>>) -> Result<Response, Response> {
+    let kind = kind_of(&section);
+    let admin = require(&state, &headers, &uri, needed(kind)).await?;
+    let run = async {
+        let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)?;
+        if !may_edit(&post, &admin.user) {
+            return Err(AppError::Forbidden("You may not edit this post.".into()));
+        }
+        let notice = query.get("saved").map(|_| match post.status {
+            PostStatus::Published => "Published.".to_string(),
+            PostStatus::Scheduled => "Scheduled.".to_string(),
+            PostStatus::Pending => "Submitted for review.".to_string(),
+            _ => "Saved.".to_string(),
+        });
+        editor_page(&state, &admin, kind, Some(&post), values_of(&state, &post), None, None, notice, StatusCode::OK).await
+    };
+    run.await.map_err(IntoResponse::into_response)
+}
+
+/// Reads the editor form; `Err` names what the writer must fix.
+async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)], base: PostWrite) -> Result<(PostWrite, EditorValues), (String, EditorValues)> {
+    let values = EditorValues {
+        title: field(fields, "title"),
+        slug: field(fields, "slug"),
+        dek: field(fields, "dek"),
+        body: field(fields, "body"),
+        source_url: field(fields, "source_url"),
+        source_reporter: field(fields, "source_reporter"),
+        source_outlet: field(fields, "source_outlet"),
+        source_headline: field(fields, "source_headline"),
+        source_excerpt: field(fields, "source_excerpt"),
+        continue_reading_text: field(fields, "continue_reading_text"),
+        categories: fields.iter().filter(|(k, _)| k == "category").filter_map(|(_, v)| v.parse().ok()).collect(),
+        tags: field(fields, "tags"),
+        date: field(fields, "date"),
+        comments_open: fields.iter().any(|(k, _)| k == "comments_open"),
+        sticky: fields.iter().any(|(k, _)| k == "sticky"),
+        password: field(fields, "password"),
+    };
+    let fail = |message: String, values: &EditorValues| Err((message, values.clone()));
+    if values.title.trim().is_empty() {
+        return fail("Give the post a title.".into(), &values);
+    }
+    let url = values.source_url.trim();
+    if !url.is_empty() && dateline_core::input::check_url("source_url", url).is_err() {
+        return fail(format!("The source link “{url}” must be an http:// or https:// address."), &values);
+    }
+    let published_at = match values.date.trim() {
+        "" => base.published_at,
+        text => match jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text).ok().and_then(|dt| dt.to_zoned(state.site.time_zone.clone()).ok()) {
+            Some(z) => z.timestamp(),
+            None => return fail(format!("“{text}” is not a date and time."), &values),
+        },
+    };
+    let mut tag_ids = Vec::new();
+    for name in values.tags.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let slug = dateline_core::slug::slugify(name);
+        if slug.is_empty() {
+            continue;
+        }
+        let term = match state.store.term_by_slug(Taxonomy::Tag, &slug).await {
+            Ok(Some(term)) => term,
+            Ok(None) => state.store.create_term(Taxonomy::Tag, name, &slug, "", None).await.map_err(|e| (e.to_string(), values.clone()))?,
+            Err(e) => return fail(e.to_string(), &values),
+        };
+        tag_ids.push(term.id);
+    }
+    let excerpt: Vec<String> = values.source_excerpt.split("\n\n").map(|p| p.trim().replace("\r\n", " ").replace('\n', " ")).filter(|p| !p.is_empty()).collect();
+    let opt = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+    let source = Source {
+        reporter: opt(&values.source_reporter),
+        outlet: opt(&values.source_outlet),
+        url: opt(url),
+        headline: opt(&values.source_headline),
+        excerpt,
+        continue_reading_text: opt(&values.continue_reading_text),
+    };
+    let slug = match dateline_core::slug::slugify(if values.slug.trim().is_empty() { &values.title } else { &values.slug }) {
+        s if s.is_empty() => "untitled".to_string(),
+        s => s,
+    };
+    let body_html = match base.body_format {
+        BodyFormat::Markdown => dateline_render::markdown_to_html(&values.body),
+        BodyFormat::Html => dateline_render::wordpress_to_html(&values.body, &|_| None).html,
+    };
+    let write = PostWrite {
+        title: values.title.trim().to_string(),
+        slug,
+        dek: opt(&values.dek),
+        body_source: values.body.clone(),
+        body_html,
+        source: Some(source).filter(|s| !s.is_empty()),
+        published_at,
+        sticky: values.sticky && base.kind == PostKind::Post,
+        discussion: if values.comments_open { Discussion::Open } else { Discussion::Closed },
+        password: opt(&values.password),
+        category_ids: values.categories.clone(),
+        tag_ids,
+        author: if base.author == 0 { admin.user.id } else { base.author },
+        ..base
+    };
+    Ok((write, values))
+}
+
+async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<Post>, body: Bytes) -> Result<Response, AppError> {
+    let fields = fields(&body);
+    check_csrf(state, admin, Some(&field(&fields, "_csrf")))?;
+    let base = match &existing {
+        Some(post) => write_from(state, post).await?,
+        None => PostWrite {
+            kind,
+            title: String::new(),
+            slug: String::new(),
+            dek: None,
+            excerpt: None,
+            body_source: String::new(),
+            body_format: BodyFormat::Markdown,
+            body_html: String::new(),
+            source: None,
+            status: PostStatus::Draft,
+            published_at: Timestamp::now(),
+            author: 0,
+            sticky: false,
+            discussion: Discussion::Open,
+            password: None,
+            category_ids: Vec::new(),
+            tag_ids: Vec::new(),
+        },
+    };
+    let action = field(&fields, "action");
+    let (mut write, values) = match read_form(state, admin, &fields, base).await {
+        Ok(read) => read,
+        Err((message, values)) => return editor_page(state, admin, kind, existing.as_ref(), values, Some(message), None, None, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    if action == "preview" {
+        let preview = write.body_html.clone();
+        return editor_page(state, admin, kind, existing.as_ref(), values, None, Some(preview), None, StatusCode::OK).await;
+    }
+    write.status = match action.as_str() {
+        "publish" if admin.user.role.can(Capability::PublishPosts) => {
+            if write.published_at > Timestamp::now() { PostStatus::Scheduled } else { PostStatus::Published }
+        }
+        "publish" => return Err(AppError::Forbidden(format!("Your account ({}) may not publish; submit the post for review instead.", admin.user.role))),
+        "review" => PostStatus::Pending,
+        "draft" => PostStatus::Draft,
+        // Saving a published post keeps it published.
+        _ => write.status,
+    };
+    let saved = state.store.save_post(existing.as_ref().map(|p| p.id), write).await?;
+    let section = if kind == PostKind::Page { "pages" } else { "posts" };
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}/{}?saved=1", saved.id))]).into_response())
+}
+
+pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(section): Path<String>, body: Bytes) -> Result<Response, Response> {
+    let kind = kind_of(&section);
+    let admin = require(&state, &headers, &uri, needed(kind)).await?;
+    save(&state, &admin, kind, None, body).await.map_err(IntoResponse::into_response)
+}
+
+pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path((section, id)): Path<(String, i64)>, body: Bytes) -> Result<Response, Response> {
+    let kind = kind_of(&section);
+    let admin = require(&state, &headers, &uri, needed(kind)).await?;
+    let run = async {
+        let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)?;
+        if !may_edit(&post, &admin.user) {
+            return Err(AppError::Forbidden("You may not edit this post.".into()));
+        }
+        save(&state, &admin, kind, Some(post), body).await
+    };
+    run.await.map_err(IntoResponse::into_response)
+}
+
+/// `POST /admin/preview`: Markdown to the HTML the post will show (for the live preview).
+pub(crate) async fn preview(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Result<Response, Response> {
+    let admin = require(&state, &headers, &uri, Capability::WritePosts).await?;
+    let fields = fields(&body);
+    check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
+    let html = dateline_render::markdown_to_html(&field(&fields, "body"));
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}

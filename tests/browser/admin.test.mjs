@@ -1,0 +1,97 @@
+// Writers and moderators in a real browser: log in, write and publish a link post with the
+// live preview, and moderate a held comment from the queue.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, screenshotPath, runDateline } from './harness.mjs';
+
+let server;
+let browser;
+const password = 'correct horse battery staple';
+
+before(async () => {
+  server = await startServer(['--demo'], '[discussion]\nmin_submit_seconds = 0\n');
+  runDateline(server, ['user', 'add', 'marta', '--role', 'editor', '--display-name', 'Marta Reyes'], password + '\n');
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+async function logIn(page) {
+  await page.goto(server.base + '/admin/');
+  assert.match(page.url(), /\/admin\/login\?redirect_to=/);
+  await page.getByLabel('Username or email address').fill('marta');
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForURL(/\/admin\/$/), page.getByRole('button', { name: 'Log In' }).click()]);
+  assert.equal(await page.locator('h1').innerText(), 'Dashboard');
+}
+
+test('an editor writes and publishes a link post', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await logIn(page);
+  await page.getByRole('link', { name: 'Posts', exact: true }).click();
+  await page.getByRole('link', { name: 'Add new' }).click();
+  await page.getByLabel('Title', { exact: true }).fill('Harbor council delays the ferry vote');
+  await page.getByLabel(/^Dek/).fill('Another month of waiting for riders on the east side.');
+  await page.getByLabel('Source link', { exact: true }).fill('https://example.com/harbor/ferry-vote');
+  await page.getByLabel('Reporter', { exact: true }).fill('Ada Lin');
+  await page.getByLabel('Outlet', { exact: true }).fill('The Harbor Ledger');
+  await page.getByLabel('Source headline', { exact: true }).fill('Council pushes ferry vote to March');
+  await page.getByLabel(/^Excerpt/).fill('The council voted 5–4 on Tuesday to delay the decision.\n\nRiders had asked for a vote this month.');
+  await page.getByLabel(/^Your commentary/).fill('This is the *third* delay this year.');
+  // The live preview renders the Markdown as the post will show it.
+  await page.locator('#preview em').waitFor();
+  assert.equal(await page.locator('#preview em').innerText(), 'third');
+  await page.getByLabel('Tags (separated by commas)').fill('ferries, council');
+  await page.screenshot({ path: screenshotPath('admin-editor.png'), fullPage: true });
+  await Promise.all([page.waitForURL(/\/admin\/posts\/\d+\?saved=1$/), page.getByRole('button', { name: 'Publish' }).click()]);
+  assert.equal(await page.locator('.notice').innerText(), 'Published.');
+
+  await page.getByRole('link', { name: 'View post' }).click();
+  assert.equal(await page.locator('h1').innerText(), 'Harbor council delays the ferry vote');
+  assert.equal(await page.locator('.attribution').innerText(), 'Ada Lin reports via The Harbor Ledger:');
+  assert.equal(await page.locator('.attribution a').getAttribute('href'), 'https://example.com/harbor/ferry-vote');
+  assert.equal(await page.locator('blockquote .source-headline').innerText(), 'Council pushes ferry vote to March');
+  assert.equal(await page.locator('.commentary em').innerText(), 'third');
+  assert.match(await page.locator('.post-meta').innerText(), /by Marta Reyes/);
+  await page.close();
+});
+
+test('a moderator approves a held comment from the queue', async () => {
+  // A reader's first comment is held (WordPress's default).
+  const reader = await browser.newPage();
+  await reader.goto(server.base + '/');
+  await reader.locator('article:not(.sticky) h2 a').first().click();
+  const postUrl = reader.url();
+  await reader.getByRole('textbox', { name: 'Comment', exact: true }).fill('First time here: thanks for the link.');
+  await reader.getByRole('textbox', { name: 'Name', exact: true }).fill('Quinn Reader');
+  await reader.getByRole('textbox', { name: 'Email', exact: true }).fill('quinn@example.org');
+  await Promise.all([reader.waitForURL(/unapproved=/), reader.getByRole('button', { name: 'Post Comment' }).click()]);
+  await reader.close();
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await logIn(page);
+  await page.getByRole('link', { name: /^Comments/ }).click();
+  const row = page.locator('tr', { hasText: 'Quinn Reader' });
+  assert.match(await row.locator('td.reason').innerText(), /first comment from this commenter/);
+  await page.screenshot({ path: screenshotPath('admin-moderation.png'), fullPage: true });
+  await Promise.all([page.waitForURL(/\/admin\/comments\?status=pending$/), row.getByRole('button', { name: 'Approve' }).click()]);
+  assert.equal(await page.locator('tr', { hasText: 'Quinn Reader' }).count(), 0);
+
+  await page.goto(postUrl);
+  assert.equal(await page.locator('.comment', { hasText: 'Quinn Reader' }).locator('.comment-content').innerText(), 'First time here: thanks for the link.');
+  await page.close();
+});
+
+test('a wrong password says so and keeps the login', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.base + '/admin/login');
+  await page.getByLabel('Username or email address').fill('marta');
+  await page.getByLabel('Password').fill('not it');
+  await page.getByRole('button', { name: 'Log In' }).click();
+  assert.equal(await page.locator('#login-error').innerText(), 'The username or password is not right.');
+  assert.equal(await page.getByLabel('Username or email address').inputValue(), 'marta');
+  await page.close();
+});
