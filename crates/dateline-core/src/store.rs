@@ -235,6 +235,18 @@ pub trait Store: Send + Sync + 'static {
     /// How many public posts each term has (WordPress's `count`).
     async fn term_post_counts(&self, taxonomy: Taxonomy) -> StoreResult<std::collections::HashMap<TermId, i64>>;
 
+    /// Changes an account's shown name and email.
+    async fn update_profile(&self, user: UserId, display_name: &str, email: Option<&str>) -> StoreResult<()>;
+
+    /// Renames a term (name, slug, description); `Conflict` when the slug is taken.
+    async fn update_term(&self, id: TermId, name: &str, slug: &str, description: &str) -> StoreResult<()>;
+
+    /// Deletes a term: posts lose it, sub-categories move up to the root.
+    async fn delete_term(&self, id: TermId) -> StoreResult<()>;
+
+    /// Replaces a comment's text (a moderator's edit).
+    async fn update_comment_body(&self, id: CommentId, body: &str) -> StoreResult<()>;
+
     /// How many posts and pages have each status.
     async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>>;
 

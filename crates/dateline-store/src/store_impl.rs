@@ -223,6 +223,41 @@ impl Store for SqlStore {
         self.term_post_counts_impl(taxonomy).await
     }
 
+    async fn update_profile(&self, user: UserId, display_name: &str, email: Option<&str>) -> StoreResult<()> {
+        let mut sql = Sql::new("UPDATE users SET display_name = ");
+        sql.text(display_name).push(", email = ").opt_text(email).push(" WHERE id = ").int(user);
+        match self.write_one(&sql).await? {
+            0 => Err(StoreError::NotFound(format!("user {user}"))),
+            _ => Ok(()),
+        }
+    }
+
+    async fn update_term(&self, id: TermId, name: &str, slug: &str, description: &str) -> StoreResult<()> {
+        let mut sql = Sql::new("UPDATE terms SET name = ");
+        sql.text(name).push(", slug = ").text(slug).push(", description = ").text(description).push(" WHERE id = ").int(id);
+        match self.write_one(&sql).await? {
+            0 => Err(StoreError::NotFound(format!("term {id}"))),
+            _ => Ok(()),
+        }
+    }
+
+    async fn delete_term(&self, id: TermId) -> StoreResult<()> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        for sql in ["UPDATE terms SET parent_id = NULL WHERE parent_id = $1", "DELETE FROM post_terms WHERE term_id = $1", "DELETE FROM meta WHERE owner = 'term' AND owner_id = $1", "DELETE FROM terms WHERE id = $1"] {
+            sqlx::query(sql).bind(id).execute(&mut *tx).await.store_err()?;
+        }
+        tx.commit().await.store_err()
+    }
+
+    async fn update_comment_body(&self, id: CommentId, body: &str) -> StoreResult<()> {
+        let mut sql = Sql::new("UPDATE comments SET body = ");
+        sql.text(body).push(" WHERE id = ").int(id);
+        match self.write_one(&sql).await? {
+            0 => Err(StoreError::NotFound(format!("comment {id}"))),
+            _ => Ok(()),
+        }
+    }
+
     async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>> {
         let rows = sqlx::query("SELECT kind, status, COUNT(*) AS n FROM posts GROUP BY kind, status").fetch_all(&self.pool).await.store_err()?;
         let mut counts = Vec::new();

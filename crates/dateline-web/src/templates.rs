@@ -24,6 +24,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/comments.html", include_str!("../theme/templates/admin/comments.html")),
     ("admin/posts.html", include_str!("../theme/templates/admin/posts.html")),
     ("admin/editor.html", include_str!("../theme/templates/admin/editor.html")),
+    ("admin/profile.html", include_str!("../theme/templates/admin/profile.html")),
+    ("admin/users.html", include_str!("../theme/templates/admin/users.html")),
 ];
 
 pub struct Templates {

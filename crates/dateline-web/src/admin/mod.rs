@@ -3,6 +3,7 @@
 //! CSRF token. Responses are never cached and may not be framed, and the CSP allows no
 //! inline script or style.
 
+mod accounts;
 mod comments;
 mod login;
 mod posts;
@@ -32,6 +33,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/comments/bulk", post(comments::bulk))
         .route("/admin/comments/{id}/{action}", post(comments::single))
         .route("/admin/preview", post(posts::preview))
+        .route("/admin/profile", get(accounts::profile).post(accounts::save_profile))
+        .route("/admin/profile/app-passwords", post(accounts::create_app_password))
+        .route("/admin/profile/app-passwords/{id}/revoke", post(accounts::revoke_app_password))
+        .route("/admin/users", get(accounts::users).post(accounts::add_user))
+        .route("/admin/users/{id}/role", post(accounts::set_role))
         .route("/admin/{section}", get(posts::list))
         .route("/admin/{section}/bulk", post(posts::bulk))
         .route("/admin/{section}/new", get(posts::new_form).post(posts::create))
