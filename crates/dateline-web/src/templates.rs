@@ -26,6 +26,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/editor.html", include_str!("../theme/templates/admin/editor.html")),
     ("admin/profile.html", include_str!("../theme/templates/admin/profile.html")),
     ("admin/users.html", include_str!("../theme/templates/admin/users.html")),
+    ("admin/terms.html", include_str!("../theme/templates/admin/terms.html")),
 ];
 
 pub struct Templates {

@@ -171,3 +171,59 @@ pub async fn the_editor_writes_within_the_role(db: Db) {
     let list = app.get_as("/admin/posts?status=pending", &editor).await.html();
     assert_eq!(texts(&list, "a.row-title"), ["For review"]);
 }
+
+pub async fn profiles_users_terms_and_replies(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("boss", Role::Administrator, PASSWORD).await;
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let admin = app.login("boss", PASSWORD).await.expect("login");
+    let csrf = app.admin_csrf(&admin).await;
+
+    // An application password made in the profile works for the API.
+    let created = app.post_form("/admin/profile/app-passwords", &admin, &[("_csrf", &csrf), ("name", "Script")]).await;
+    assert_eq!(created.status, StatusCode::OK);
+    let password = text(&created.html(), "#new-app-password");
+    use base64::Engine;
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("boss:{password}")));
+    let me = app.send(axum::http::Request::get("/wp-json/wp/v2/users/me").header("authorization", basic).body(axum::body::Body::empty()).expect("request")).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    let profile = app.get_as("/admin/profile", &admin).await.html();
+    assert!(texts(&profile, ".app-passwords li")[0].starts_with("Script"));
+    let wrong = app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("current_password", "nope"), ("new_password", "something new")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "a new password needs the current one");
+
+    // Users: administrators only.
+    let added = app.post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "newbie"), ("role", "contributor")]).await;
+    assert_eq!(added.status, StatusCode::OK);
+    assert!(text(&added.html(), ".notice").starts_with("Account “newbie” created with the password "));
+    let newbie = app.test_store.dyn_store().user_credentials("newbie").await.expect("read").expect("newbie").0;
+    let promoted = app.post_form(&format!("/admin/users/{}/role", newbie.id), &admin, &[("_csrf", &csrf), ("role", "author")]).await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.test_store.dyn_store().user_by_id(newbie.id).await.expect("read").expect("user").role, Role::Author);
+    let editor = app.login("ed", PASSWORD).await.expect("login");
+    assert_eq!(app.get_as("/admin/users", &editor).await.status, StatusCode::FORBIDDEN);
+
+    // Terms: add, rename, delete.
+    let editor_csrf = app.admin_csrf(&editor).await;
+    let add = app.post_form("/admin/terms", &editor, &[("_csrf", &editor_csrf), ("taxonomy", "category"), ("name", "World News")]).await;
+    assert_eq!(add.status, StatusCode::SEE_OTHER);
+    let term = app.test_store.dyn_store().term_by_slug(dateline_core::Taxonomy::Category, "world-news").await.expect("read").expect("term");
+    let renamed = app.post_form(&format!("/admin/terms/{}/rename", term.id), &editor, &[("_csrf", &editor_csrf), ("name", "World")]).await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.test_store.dyn_store().term_by_id(term.id).await.expect("read").expect("term").slug, "world");
+    let deleted = app.post_form(&format!("/admin/terms/{}/delete", term.id), &editor, &[("_csrf", &editor_csrf)]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert!(app.test_store.dyn_store().term_by_id(term.id).await.expect("read").is_none());
+
+    // Reply to and edit a held comment from the queue.
+    let post = app.post(&post_json("Discussed", "2020-01-01T00:00:00Z", json!({"comments": [{"author": "R", "body": "Held words", "status": "pending"}]}))).await;
+    let held = app.test_store.dyn_store().comments_for_post(post.id, CommentStatus::Pending).await.expect("list")[0].id;
+    let edited = app.post_form(&format!("/admin/comments/{held}/edit"), &editor, &[("_csrf", &editor_csrf), ("text", "Edited words")]).await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let replied = app.post_form(&format!("/admin/comments/{held}/reply"), &editor, &[("_csrf", &editor_csrf), ("text", "Thanks for writing.")]).await;
+    assert_eq!(replied.status, StatusCode::SEE_OTHER);
+    let page = app.get(&app.permalink(&post)).await.html();
+    assert_eq!(text(&page, ".comments-title"), "2 thoughts on “Discussed”");
+    assert_eq!(texts(&page, ".comment-content")[0], "Edited words");
+    assert_eq!(texts(&page, "ol.children .comment-author"), ["ed"]);
+}

@@ -16,6 +16,7 @@ mod admin_cases {
         role_matrix,
         moderation_queue_acts_and_explains,
         the_editor_writes_within_the_role,
+        profiles_users_terms_and_replies,
     );
 }
 

@@ -27,6 +27,8 @@ struct Action {
 #[derive(Serialize)]
 struct Row {
     id: i64,
+    /// The text as written, for the edit box.
+    raw: String,
     author: String,
     email: Option<String>,
     ip: Option<String>,
@@ -75,6 +77,7 @@ pub(crate) async fn queue(State(state): State<AppState>, headers: HeaderMap, uri
             let post = posts.get(&c.post_id).and_then(|p| p.as_ref());
             rows.push(Row {
                 id: c.id,
+                raw: c.body.clone(),
                 author: c.author_name.clone().unwrap_or_else(|| "Anonymous".into()),
                 email: c.author_email.clone(),
                 ip: c.author_ip.clone(),
@@ -137,4 +140,56 @@ pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri:
     let status = field(&fields, "action").and_then(action_status).ok_or_else(|| AppError::BadRequest("Choose an action.".into()).into_response())?;
     let ids: Vec<i64> = fields.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
     apply(&state, &ids, status, field(&fields, "status").unwrap_or("pending")).await.map_err(IntoResponse::into_response)
+}
+
+/// `POST /admin/comments/{id}/reply`: the moderator answers on the site, as themselves; a
+/// held comment being answered is approved (as WordPress does).
+pub(crate) async fn reply(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(id): Path<i64>, body: Bytes) -> Result<Response, Response> {
+    let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
+    let fields = fields(&body);
+    super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;
+    let run = async {
+        let text = dateline_core::text::strip_controls(field(&fields, "text").unwrap_or_default().trim());
+        if text.is_empty() {
+            return Err(AppError::BadRequest("Type a reply first.".into()));
+        }
+        let parent = state.store.comment_by_id(id).await?.ok_or(AppError::NotFound)?;
+        if parent.status != dateline_core::CommentStatus::Approved {
+            crate::moderation::moderate(&state, id, dateline_core::CommentStatus::Approved).await?;
+        }
+        let reply = dateline_core::NewComment {
+            kind: dateline_core::CommentKind::Comment,
+            author_name: Some(admin.user.display_name.clone()),
+            author_email: None,
+            author_url: Some(format!("{}{}", state.site.base_url, crate::view::author_path(&admin.user))),
+            author_ip: None,
+            user_agent: None,
+            body: text,
+            status: dateline_core::CommentStatus::Approved,
+            created_at: jiff::Timestamp::now(),
+            moderation_reason: None,
+            spam_score: None,
+            notify: false,
+            parent_index: None,
+        };
+        let created = state.store.create_comment(parent.post_id, Some(parent.id), reply).await?;
+        if let Some(post) = state.store.post_by_id(parent.post_id).await? {
+            crate::notify::reply_approved(&state, &post, &created).await;
+        }
+        apply(&state, &[], dateline_core::CommentStatus::Pending, field(&fields, "status").unwrap_or("pending")).await
+    };
+    run.await.map_err(IntoResponse::into_response)
+}
+
+/// `POST /admin/comments/{id}/edit`: a moderator's correction of the text.
+pub(crate) async fn edit(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(id): Path<i64>, body: Bytes) -> Result<Response, Response> {
+    let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
+    let fields = fields(&body);
+    super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;
+    let text = dateline_core::text::strip_controls(field(&fields, "text").unwrap_or_default().trim());
+    if text.is_empty() {
+        return Err(AppError::BadRequest("A comment cannot be empty; trash it instead.".into()).into_response());
+    }
+    state.store.update_comment_body(id, &text).await.map_err(|e| AppError::from(e).into_response())?;
+    apply(&state, &[], dateline_core::CommentStatus::Pending, field(&fields, "status").unwrap_or("pending")).await.map_err(IntoResponse::into_response)
 }

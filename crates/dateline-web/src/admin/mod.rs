@@ -7,6 +7,7 @@ mod accounts;
 mod comments;
 mod login;
 mod posts;
+mod terms;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
@@ -37,6 +38,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/profile/app-passwords", post(accounts::create_app_password))
         .route("/admin/profile/app-passwords/{id}/revoke", post(accounts::revoke_app_password))
         .route("/admin/users", get(accounts::users).post(accounts::add_user))
+        .route("/admin/terms", get(terms::list).post(terms::add))
+        .route("/admin/terms/{id}/{action}", post(terms::change))
+        .route("/admin/comments/{id}/reply", post(comments::reply))
+        .route("/admin/comments/{id}/edit", post(comments::edit))
         .route("/admin/users/{id}/role", post(accounts::set_role))
         .route("/admin/{section}", get(posts::list))
         .route("/admin/{section}/bulk", post(posts::bulk))
@@ -94,6 +99,7 @@ pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &s
         can => admin.map(|a| context! {
             moderate => a.user.role.can(Capability::ModerateComments),
             pages => a.user.role.can(Capability::EditOthersPosts),
+            terms => a.user.role.can(Capability::ManageTerms),
             users => a.user.role.can(Capability::ManageUsers),
         }),
         pending_count => pending,
