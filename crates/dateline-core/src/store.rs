@@ -115,6 +115,31 @@ pub struct PostWrite {
     pub tag_ids: Vec<TermId>,
 }
 
+impl PostWrite {
+    /// A post as it stands, as a whole write: change a field and save it back.
+    pub fn from_post(post: &Post, body_format: crate::import::BodyFormat) -> PostWrite {
+        PostWrite {
+            kind: post.kind,
+            title: post.title.clone(),
+            slug: post.slug.clone(),
+            dek: post.dek.clone(),
+            excerpt: post.excerpt.clone(),
+            body_source: post.body_source.clone(),
+            body_format,
+            body_html: post.body_html.clone(),
+            source: post.source.clone(),
+            status: post.status,
+            published_at: post.published_at,
+            author: post.author.id,
+            sticky: post.sticky,
+            discussion: post.discussion,
+            password: post.password.clone(),
+            category_ids: post.categories.iter().map(|t| t.id).collect(),
+            tag_ids: post.tags.iter().map(|t| t.id).collect(),
+        }
+    }
+}
+
 /// One page of results and the total across all pages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {

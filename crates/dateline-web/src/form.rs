@@ -27,6 +27,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppForm<T> {
     }
 }
 
+/// A form body's fields in order, repeated keys kept (checkbox lists arrive that way).
+pub(crate) fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// The first value of `name`, without control characters and surrounding space ("" if absent).
+pub(crate) fn form_field(fields: &[(String, String)], name: &str) -> String {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| dateline_core::text::strip_controls(v).trim().to_string()).unwrap_or_default()
+}
+
 /// A cookie's value from the request headers.
 pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -12,13 +12,7 @@ use super::{Admin, check_csrf, render, require};
 use crate::view::TimeView;
 use crate::{AppError, AppState};
 
-fn fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-fn field(fields: &[(String, String)], name: &str) -> String {
-    fields.iter().find(|(k, _)| k == name).map(|(_, v)| dateline_core::text::strip_controls(v).trim().to_string()).unwrap_or_default()
-}
+use crate::form::{form_field as field, form_fields as fields};
 
 async fn profile_page(state: &AppState, admin: &Admin, notice: Option<String>, problem: Option<String>, new_password: Option<String>, status: StatusCode) -> Result<Response, AppError> {
     let passwords: Vec<_> = state

@@ -137,25 +137,7 @@ pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri:
 
 /// A post as it stands, as a whole write (to change a field and save).
 pub(crate) async fn write_from(state: &AppState, post: &Post) -> Result<PostWrite, AppError> {
-    Ok(PostWrite {
-        kind: post.kind,
-        title: post.title.clone(),
-        slug: post.slug.clone(),
-        dek: post.dek.clone(),
-        excerpt: post.excerpt.clone(),
-        body_source: post.body_source.clone(),
-        body_format: state.store.body_format(post.id).await?,
-        body_html: post.body_html.clone(),
-        source: post.source.clone(),
-        status: post.status,
-        published_at: post.published_at,
-        author: post.author.id,
-        sticky: post.sticky,
-        discussion: post.discussion,
-        password: post.password.clone(),
-        category_ids: post.categories.iter().map(|t| t.id).collect(),
-        tag_ids: post.tags.iter().map(|t| t.id).collect(),
-    })
+    Ok(PostWrite::from_post(post, state.store.body_format(post.id).await?))
 }
 
 /// What the editor form shows (also after a failed save, with the typed values).

@@ -17,13 +17,7 @@ fn taxonomy_of(query: &HashMap<String, String>, fields: &[(String, String)]) -> 
     if named.as_deref() == Some("tag") { Taxonomy::Tag } else { Taxonomy::Category }
 }
 
-fn fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-fn field(fields: &[(String, String)], name: &str) -> String {
-    fields.iter().find(|(k, _)| k == name).map(|(_, v)| dateline_core::text::strip_controls(v).trim().to_string()).unwrap_or_default()
-}
+use crate::form::{form_field as field, form_fields as fields};
 
 /// The slug typed, or one made from the name.
 fn slug_for(fields: &[(String, String)], name: &str) -> String {

@@ -312,25 +312,7 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
 
 /// A post as it stands, ready to be changed and saved back whole.
 async fn existing_write(state: &AppState, post: &Post) -> Result<PostWrite, ApiError> {
-    Ok(PostWrite {
-        kind: post.kind,
-        title: post.title.clone(),
-        slug: post.slug.clone(),
-        dek: post.dek.clone(),
-        excerpt: post.excerpt.clone(),
-        body_source: post.body_source.clone(),
-        body_format: state.store.body_format(post.id).await?,
-        body_html: post.body_html.clone(),
-        source: post.source.clone(),
-        status: post.status,
-        published_at: post.published_at,
-        author: post.author.id,
-        sticky: post.sticky,
-        discussion: post.discussion,
-        password: post.password.clone(),
-        category_ids: post.categories.iter().map(|t| t.id).collect(),
-        tag_ids: post.tags.iter().map(|t| t.id).collect(),
-    })
+    Ok(PostWrite::from_post(post, state.store.body_format(post.id).await?))
 }
 
 async fn create(state: AppState, headers: HeaderMap, body: Bytes, kind: PostKind) -> ApiResult {
