@@ -218,6 +218,9 @@ pub trait Store: Send + Sync + 'static {
     /// sharing the database sees the same value (used for signing secrets).
     async fn setting_or_init(&self, name: &str, init: &str) -> StoreResult<String>;
 
+    /// Sets an instance-wide setting (replacing its value).
+    async fn set_setting(&self, name: &str, value: &str) -> StoreResult<()>;
+
     /// Learned spam-filter counts for these tokens, plus `spam::DOCUMENTS`.
     async fn spam_counts(&self, tokens: &[String]) -> StoreResult<std::collections::HashMap<String, crate::spam::Counts>>;
 

@@ -190,6 +190,12 @@ impl Store for SqlStore {
         self.setting_or_init_impl(name, init).await
     }
 
+    async fn set_setting(&self, name: &str, value: &str) -> StoreResult<()> {
+        let mut sql = Sql::new("INSERT INTO settings (name, value) VALUES (");
+        sql.text(name).push(", ").text(value).push(") ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+        self.write_one(&sql).await.map(|_| ())
+    }
+
     async fn spam_counts(&self, tokens: &[String]) -> StoreResult<std::collections::HashMap<String, dateline_core::spam::Counts>> {
         self.spam_counts_impl(tokens).await
     }

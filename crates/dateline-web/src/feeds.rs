@@ -24,7 +24,7 @@ struct FeedData {
 }
 
 async fn load(state: &AppState, filter: PostFilter, title: String, home_path: String, self_path: String) -> Result<FeedData, AppError> {
-    let site = &state.site;
+    let site = &state.site();
     let query = PostQuery {
         kind: PostKind::Post,
         filter,
@@ -53,7 +53,7 @@ fn rfc2822(iso: &str) -> String {
 }
 
 fn rss_response(state: &AppState, feed: FeedData) -> Response {
-    let site = &state.site;
+    let site = &state.site();
     let items = feed
         .entries
         .into_iter()
@@ -109,7 +109,7 @@ fn xml_response(content_type: &'static str, xml: String) -> Response {
 }
 
 pub(crate) async fn site_rss(State(state): State<AppState>) -> Result<Response, AppError> {
-    let title = state.site.config.site.title.clone();
+    let title = state.site().config.site.title.clone();
     let feed = load(&state, PostFilter::All, title, "/".into(), "/feed/".into()).await?;
     Ok(rss_response(&state, feed))
 }
@@ -121,7 +121,7 @@ pub(crate) async fn term_rss(state: &AppState, term: &Term, filter: PostFilter) 
         Taxonomy::Tag => Vec::new(),
     };
     let home = term_path(term, Some(&categories));
-    let title = format!("{} » {}", state.site.config.site.title, term.name);
+    let title = format!("{} » {}", state.site().config.site.title, term.name);
     let feed = load(state, filter, title, home.clone(), format!("{home}feed/")).await?;
     Ok(rss_response(state, feed))
 }
@@ -130,7 +130,7 @@ pub(crate) async fn term_rss(state: &AppState, term: &Term, filter: PostFilter) 
 /// posts only, so a private post's discussion never leaks through the feed).
 async fn comments_rss(state: &AppState, post: Option<&dateline_core::Post>) -> Result<Response, AppError> {
     use dateline_core::{CommentKind, CommentQuery, CommentStatus};
-    let site = &state.site;
+    let site = &state.site();
     let now = Timestamp::now();
     // As many entries as a posts feed has (WordPress's posts_per_rss serves both).
     let per_page = site.config.site.posts_per_page;
@@ -207,7 +207,7 @@ fn set_self_link(channel: &mut rss::Channel, href: String) {
 
 pub(crate) async fn site_atom(State(state): State<AppState>) -> Result<Response, AppError> {
     use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
-    let site = &state.site;
+    let site = &state.site();
     let feed = load(&state, PostFilter::All, site.config.site.title.clone(), "/".into(), "/feed/atom/".into()).await?;
     let time = |iso: &str| FixedDateTime::parse_from_rfc3339(iso).unwrap_or_default();
     let link = |href: String, rel: &str| {
@@ -263,7 +263,7 @@ pub(crate) async fn site_atom(State(state): State<AppState>) -> Result<Response,
 }
 
 pub(crate) async fn site_json(State(state): State<AppState>) -> Result<Response, AppError> {
-    let site = &state.site;
+    let site = &state.site();
     let feed = load(&state, PostFilter::All, site.config.site.title.clone(), "/".into(), "/feed.json".into()).await?;
     let items: Vec<serde_json::Value> = feed
         .entries

@@ -20,6 +20,7 @@ mod paths;
 mod ratelimit;
 mod routes;
 mod security;
+pub mod settings;
 mod templates;
 pub mod tokens;
 mod view;
@@ -38,7 +39,10 @@ pub use view::permalink;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
-    pub site: Arc<Site>,
+    /// The site as configured now: settings saved in the admin replace it while running.
+    site_cell: Arc<std::sync::RwLock<Arc<Site>>>,
+    /// The configuration from file, environment and flags, before saved settings apply.
+    base_config: Arc<Config>,
     pub templates: Arc<templates::Templates>,
     pub assets: Arc<assets::Assets>,
     /// Signs and checks form, moderation and unsubscribe tokens.
@@ -80,6 +84,23 @@ pub enum WebError {
 }
 
 impl AppState {
+    /// The site's current settings (cheap: a shared pointer).
+    pub fn site(&self) -> Arc<Site> {
+        match self.site_cell.read() {
+            Ok(site) => site.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the site's settings for every request from now on.
+    pub(crate) fn replace_site(&self, site: Site) {
+        let mut cell = match self.site_cell.write() {
+            Ok(cell) => cell,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *cell = Arc::new(site);
+    }
+
     /// Resolves the configuration, loads the theme, and fetches (or makes, the first time)
     /// the signing key every instance on this store shares.
     pub async fn new(store: Arc<dyn Store>, options: WebOptions) -> Result<AppState, WebError> {
@@ -91,7 +112,6 @@ impl AppState {
             .unwrap_or(options.fallback_base_url)
             .trim_end_matches('/')
             .to_string();
-        let time_zone = options.config.time_zone();
         let assets = Arc::new(assets::Assets::new(options.theme_dir.clone()));
         let templates = Arc::new(templates::Templates::new(options.theme_dir, assets.clone()).map_err(WebError::Theme)?);
         let key = store.setting_or_init(tokens::KEY_SETTING, &tokens::random_token()).await?;
@@ -100,9 +120,14 @@ impl AppState {
             discussion.rate_limit_count,
             std::time::Duration::from_secs(u64::from(discussion.rate_limit_window_seconds)),
         );
+        let base_config = Arc::new(options.config.clone());
+        let mut config = options.config;
+        settings::apply_saved(store.as_ref(), &mut config).await?;
+        let time_zone = config.time_zone();
         Ok(AppState {
             store,
-            site: Arc::new(Site { config: options.config, base_url, time_zone }),
+            site_cell: Arc::new(std::sync::RwLock::new(Arc::new(Site { config, base_url, time_zone }))),
+            base_config,
             templates,
             assets,
             signer: Arc::new(tokens::Signer::new(&key)),
@@ -132,6 +157,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Settings saved through another instance reach this one within seconds.
+    let watcher = tokio::spawn(settings::follow(state.clone()));
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    watcher.abort();
+    result
 }
+

@@ -41,7 +41,7 @@ pub fn comment_received(state: &AppState, post: &Post, comment: &Comment) {
 }
 
 fn moderator_mails(state: &AppState, post: &Post, comment: &Comment) -> Vec<Mail> {
-    let site = &state.site;
+    let site = &state.site();
     let url = format!("{}{}", site.base_url, permalink(&site.time_zone, post));
     let body = format!(
         "A new comment on “{}” is waiting for your approval.\n{url}\n\nAuthor: {}\nWhy it was held: {}\n\n{}\n\n\
@@ -81,7 +81,7 @@ pub async fn reply_approved(state: &AppState, post: &Post, reply: &Comment) {
     if reply.author_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&to)) {
         return; // Nobody needs mail about their own reply.
     }
-    let site = &state.site;
+    let site = &state.site();
     let link = format!("{}{}#comment-{}", site.base_url, permalink(&site.time_zone, post), reply.id);
     let unsubscribe = format!("{}/comments/unsubscribe?c={}&t={}", site.base_url, parent.id, state.signer.unsubscribe_token(parent.id));
     let body = format!(

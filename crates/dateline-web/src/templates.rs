@@ -27,6 +27,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/profile.html", include_str!("../theme/templates/admin/profile.html")),
     ("admin/users.html", include_str!("../theme/templates/admin/users.html")),
     ("admin/terms.html", include_str!("../theme/templates/admin/terms.html")),
+    ("admin/settings.html", include_str!("../theme/templates/admin/settings.html")),
 ];
 
 pub struct Templates {

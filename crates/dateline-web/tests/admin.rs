@@ -227,3 +227,37 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
     assert_eq!(texts(&page, ".comment-content")[0], "Edited words");
     assert_eq!(texts(&page, "ol.children .comment-author"), ["ed"]);
 }
+
+pub async fn settings_are_saved_for_every_instance(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("boss", Role::Administrator, PASSWORD).await;
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let admin = app.login("boss", PASSWORD).await.expect("login");
+    let csrf = app.admin_csrf(&admin).await;
+    let form = |title: &'static str, timezone: &'static str| {
+        vec![("title", title), ("tagline", "Clips"), ("timezone", timezone), ("posts_per_page", "5"), ("require_name_email", "1"),
+            ("thread_depth", "3"), ("comments_per_page", "20"), ("moderation_words", "refund\nviagra"), ("comment_order", "newest")]
+    };
+    let mut bad = form("Broken", "Mars/Olympus");
+    bad.push(("_csrf", &csrf));
+    let refused = app.post_form("/admin/settings", &admin, &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&refused.html(), "#settings-error").contains("site.timezone"));
+    assert_eq!(attr(&refused.html(), "#title", "value"), "Broken", "what was typed is kept");
+
+    let mut good = form("The Clip Sheet", "Europe/Madrid");
+    good.push(("_csrf", &csrf));
+    let saved = app.post_form("/admin/settings", &admin, &good).await;
+    assert_eq!(saved.status, StatusCode::OK);
+    assert_eq!(text(&saved.html(), ".notice"), "Settings saved.");
+    assert!(app.get("/").await.body.contains("<title>The Clip Sheet</title>"), "applied at once");
+
+    // Another instance on the same store starts with them.
+    let options = dateline_web::WebOptions { config: dateline_core::Config::for_test(), fallback_base_url: "http://unused".into(), theme_dir: None, mailer: None };
+    let other = dateline_web::AppState::new(app.test_store.dyn_store(), options).await.expect("state");
+    assert_eq!(other.site().config.site.title, "The Clip Sheet");
+    assert_eq!(other.site().config.discussion.moderation_words, ["refund", "viagra"]);
+
+    let editor = app.login("ed", PASSWORD).await.expect("login");
+    assert_eq!(app.get_as("/admin/settings", &editor).await.status, StatusCode::FORBIDDEN);
+}

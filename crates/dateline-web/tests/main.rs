@@ -17,6 +17,7 @@ mod admin_cases {
         moderation_queue_acts_and_explains,
         the_editor_writes_within_the_role,
         profiles_users_terms_and_replies,
+        settings_are_saved_for_every_instance,
     );
 }
 

@@ -191,7 +191,7 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
         return Err(usage(format!("--theme {}: not a directory", theme.display())));
     }
     let state = web_state(store.clone(), config, args.theme, format!("http://{address}")).await?;
-    println!("Serving “{}” on http://{address}/ (store: {})", state.site.config.site.title, store.backend_name());
+    println!("Serving “{}” on http://{address}/ (store: {})", state.site().config.site.title, store.backend_name());
     dateline_web::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

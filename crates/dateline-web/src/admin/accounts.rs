@@ -20,7 +20,7 @@ async fn profile_page(state: &AppState, admin: &Admin, notice: Option<String>, p
         .app_passwords(admin.user.id)
         .await?
         .iter()
-        .map(|p| context! { id => p.id, name => p.name, created => TimeView::new(&state.site, p.created_at), last_used => p.last_used_at.map(|t| TimeView::new(&state.site, t)) })
+        .map(|p| context! { id => p.id, name => p.name, created => TimeView::new(&state.site(), p.created_at), last_used => p.last_used_at.map(|t| TimeView::new(&state.site(), t)) })
         .collect();
     let ctx = context! { section => "profile", app_passwords => passwords, notice => notice, problem => problem, new_password => new_password };
     let mut response = render(state, Some(admin), "admin/profile.html", "Profile", ctx).await?;

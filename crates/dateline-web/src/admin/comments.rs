@@ -82,11 +82,11 @@ pub(crate) async fn queue(State(state): State<AppState>, headers: HeaderMap, uri
                 email: c.author_email.clone(),
                 ip: c.author_ip.clone(),
                 body_html: dateline_render::comment_to_html(&c.body),
-                created: TimeView::new(&state.site, c.created_at),
+                created: TimeView::new(&state.site(), c.created_at),
                 reason: c.moderation_reason.clone(),
                 spam_score: c.spam_score,
                 post_title: post.map(|p| p.title.clone()).unwrap_or_default(),
-                post_path: post.map(|p| permalink(&state.site.time_zone, p)).unwrap_or_default(),
+                post_path: post.map(|p| permalink(&state.site().time_zone, p)).unwrap_or_default(),
                 actions: actions(c.status),
             });
         }
@@ -161,7 +161,7 @@ pub(crate) async fn reply(State(state): State<AppState>, headers: HeaderMap, uri
             kind: dateline_core::CommentKind::Comment,
             author_name: Some(admin.user.display_name.clone()),
             author_email: None,
-            author_url: Some(format!("{}{}", state.site.base_url, crate::view::author_path(&admin.user))),
+            author_url: Some(format!("{}{}", state.site().base_url, crate::view::author_path(&admin.user))),
             author_ip: None,
             user_agent: None,
             body: text,

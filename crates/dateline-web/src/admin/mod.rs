@@ -7,6 +7,7 @@ mod accounts;
 mod comments;
 mod login;
 mod posts;
+mod settings;
 mod terms;
 
 use axum::Router;
@@ -39,6 +40,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/profile/app-passwords/{id}/revoke", post(accounts::revoke_app_password))
         .route("/admin/users", get(accounts::users).post(accounts::add_user))
         .route("/admin/terms", get(terms::list).post(terms::add))
+        .route("/admin/settings", get(settings::show).post(settings::save))
         .route("/admin/terms/{id}/{action}", post(terms::change))
         .route("/admin/comments/{id}/reply", post(comments::reply))
         .route("/admin/comments/{id}/edit", post(comments::edit))
@@ -100,11 +102,12 @@ pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &s
             moderate => a.user.role.can(Capability::ModerateComments),
             pages => a.user.role.can(Capability::EditOthersPosts),
             terms => a.user.role.can(Capability::ManageTerms),
+            settings => a.user.role.can(Capability::ManageSettings),
             users => a.user.role.can(Capability::ManageUsers),
         }),
         pending_count => pending,
     };
-    let html = state.templates.render(template, &state.site, context! { ..ctx, ..common })?;
+    let html = state.templates.render(template, &state.site(), context! { ..ctx, ..common })?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
@@ -115,7 +118,7 @@ async fn dashboard(axum::extract::State(state): axum::extract::State<AppState>, 
         let count = |status: PostStatus| counts.iter().filter(|(k, s, _)| *k == PostKind::Post && *s == status).map(|(_, _, n)| n).sum::<i64>();
         let query = PostQuery { kind: PostKind::Post, filter: PostFilter::All, now: jiff::Timestamp::now(), page: 1, per_page: 5, sticky_first: false };
         let categories = state.store.terms(dateline_core::Taxonomy::Category).await?;
-        let recent: Vec<PostView> = state.store.list_posts(&query).await?.items.iter().map(|p| PostView::new(&state.site, p, &categories)).collect();
+        let recent: Vec<PostView> = state.store.list_posts(&query).await?.items.iter().map(|p| PostView::new(&state.site(), p, &categories)).collect();
         let ctx = context! {
             section => "dashboard",
             counts => context! { published => count(PostStatus::Published), drafts => count(PostStatus::Draft) },

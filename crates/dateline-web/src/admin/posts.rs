@@ -74,8 +74,8 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri:
                 title: p.title.clone(),
                 author: p.author.display_name.clone(),
                 status: p.status.as_str(),
-                date: TimeView::new(&state.site, p.published_at),
-                path: permalink(&state.site.time_zone, p),
+                date: TimeView::new(&state.site(), p.published_at),
+                path: permalink(&state.site().time_zone, p),
                 categories: p.categories.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", "),
                 editable: may_edit(p, &admin.user),
             })
@@ -176,7 +176,7 @@ fn values_of(state: &AppState, post: &Post) -> EditorValues {
         continue_reading_text: source.continue_reading_text.unwrap_or_default(),
         categories: post.categories.iter().map(|c| c.id).collect(),
         tags: post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "),
-        date: post.published_at.to_zoned(state.site.time_zone.clone()).strftime("%Y-%m-%dT%H:%M").to_string(),
+        date: post.published_at.to_zoned(state.site().time_zone.clone()).strftime("%Y-%m-%dT%H:%M").to_string(),
         comments_open: post.discussion == Discussion::Open,
         sticky: post.sticky,
         password: post.password.clone().unwrap_or_default(),
@@ -187,7 +187,7 @@ async fn editor_page(state: &AppState, admin: &Admin, kind: PostKind, post: Opti
     let ctx = context! {
         section => if kind == PostKind::Page { "pages" } else { "posts" },
         kind => kind.as_str(),
-        post => post.map(|p| context! { id => p.id, status => p.status.as_str(), path => permalink(&state.site.time_zone, p) }),
+        post => post.map(|p| context! { id => p.id, status => p.status.as_str(), path => permalink(&state.site().time_zone, p) }),
         values => values,
         problem => problem,
         preview => preview,
@@ -260,7 +260,7 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
     }
     let published_at = match values.date.trim() {
         "" => base.published_at,
-        text => match jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text).ok().and_then(|dt| dt.to_zoned(state.site.time_zone.clone()).ok()) {
+        text => match jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text).ok().and_then(|dt| dt.to_zoned(state.site().time_zone.clone()).ok()) {
             Some(z) => z.timestamp(),
             None => return fail(format!("“{text}” is not a date and time."), &values),
         },

@@ -40,7 +40,7 @@ fn moderator(user: Option<&User>) -> bool {
 }
 
 async fn comment_json(state: &AppState, comment: &Comment, edit: bool) -> Result<Value, ApiError> {
-    let site = &state.site;
+    let site = &state.site();
     let link = match state.store.post_by_id(comment.post_id).await? {
         Some(post) => format!("{}{}#comment-{}", site.base_url, permalink(&site.time_zone, &post), comment.id),
         None => String::new(),
@@ -149,14 +149,14 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
     let body = body_json(&body)?;
     let post_id = body.get("post").and_then(Value::as_i64).ok_or_else(|| ApiError::invalid_param("post", "a post id is required"))?;
     let post = state.store.post_by_id(post_id).await?.filter(|p| p.is_public_at(Timestamp::now())).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_comment_invalid_post_id", "Sorry, you are not allowed to create this comment without a post."))?;
-    if dateline_core::discussion::comments_closed(&post, &state.site.config.discussion, Timestamp::now()) {
+    if dateline_core::discussion::comments_closed(&post, &state.site().config.discussion, Timestamp::now()) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_comment_closed", "Sorry, comments are closed for this item."));
     }
     let text = dateline_core::text::strip_controls(content_of(&body).unwrap_or_default().trim());
     if text.is_empty() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_invalid", "Invalid comment content."));
     }
-    if text.chars().count() > state.site.config.discussion.max_comment_length as usize {
+    if text.chars().count() > state.site().config.discussion.max_comment_length as usize {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "comment_content_column_length", "Your comment is too long."));
     }
     let parent = body.get("parent").and_then(Value::as_i64).filter(|p| *p > 0);

@@ -137,12 +137,12 @@ pub(crate) fn parse_wp_date(text: &str, tz: &jiff::tz::TimeZone) -> Option<jiff:
 
 async fn index(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     Json(json!({
-        "name": state.site.config.site.title,
-        "description": state.site.config.site.tagline,
-        "url": state.site.base_url,
-        "home": state.site.base_url,
+        "name": state.site().config.site.title,
+        "description": state.site().config.site.tagline,
+        "url": state.site().base_url,
+        "home": state.site().base_url,
         "namespaces": ["wp/v2"],
-        "authentication": { "application-passwords": { "endpoints": { "authorization": format!("{}/admin/", state.site.base_url) } } },
+        "authentication": { "application-passwords": { "endpoints": { "authorization": format!("{}/admin/", state.site().base_url) } } },
         "routes": {},
     }))
     .into_response()
@@ -161,7 +161,7 @@ pub(crate) fn user_json(state: &AppState, user: &User, edit: bool) -> serde_json
         "name": user.display_name,
         "url": "",
         "description": "",
-        "link": format!("{}{}", state.site.base_url, crate::view::author_path(user)),
+        "link": format!("{}{}", state.site().base_url, crate::view::author_path(user)),
         "slug": user.slug,
         "avatar_urls": {},
         "meta": [],

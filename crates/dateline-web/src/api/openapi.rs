@@ -72,8 +72,8 @@ pub(crate) async fn document(State(state): State<AppState>) -> Response {
     let rendered = json!({ "type": "object", "properties": { "rendered": { "type": "string" }, "raw": { "type": "string" } } });
     let doc = json!({
         "openapi": "3.1.0",
-        "info": { "title": format!("{} (Dateline)", state.site.config.site.title), "version": "wp/v2", "description": "The subset of the WordPress REST API that Dateline implements. Link-post fields are under `dateline`." },
-        "servers": [{ "url": format!("{}/wp-json", state.site.base_url) }],
+        "info": { "title": format!("{} (Dateline)", state.site().config.site.title), "version": "wp/v2", "description": "The subset of the WordPress REST API that Dateline implements. Link-post fields are under `dateline`." },
+        "servers": [{ "url": format!("{}/wp-json", state.site().base_url) }],
         "paths": {
             "/wp/v2/posts": posts, "/wp/v2/posts/{id}": post,
             "/wp/v2/pages": pages, "/wp/v2/pages/{id}": page,

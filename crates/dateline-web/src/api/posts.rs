@@ -61,7 +61,7 @@ fn can_edit(post: &Post, user: &User) -> bool {
 }
 
 pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
-    let site = &state.site;
+    let site = &state.site();
     let now = Timestamp::now();
     let protected = post.password.is_some();
     let mut value = json!({
@@ -222,7 +222,7 @@ fn flag(value: &Value, name: &str) -> Result<Option<bool>, ApiError> {
 
 /// Applies a create or update request to `write`, checking every field.
 async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &User) -> Result<(), ApiError> {
-    let tz = &state.site.time_zone;
+    let tz = &state.site().time_zone;
     if let Some(title) = text_field(body, "title")? {
         write.title = title;
     }

@@ -20,7 +20,7 @@ fn term_json(state: &AppState, term: &Term, count: i64, categories: &[Term]) -> 
         "id": term.id,
         "count": count,
         "description": term.description,
-        "link": format!("{}{}", state.site.base_url, term_path(term, Some(categories))),
+        "link": format!("{}{}", state.site().base_url, term_path(term, Some(categories))),
         "name": term.name,
         "slug": term.slug,
         "taxonomy": if term.taxonomy == Taxonomy::Category { "category" } else { "post_tag" },

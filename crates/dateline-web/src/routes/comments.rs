@@ -75,7 +75,7 @@ pub(crate) async fn submit(
     AppForm(form): AppForm<CommentForm>,
 ) -> Result<Response, AppError> {
     let now = Timestamp::now();
-    let settings = &state.site.config.discussion;
+    let settings = &state.site().config.discussion;
     let post_id: i64 = form.post_id.as_deref().and_then(|id| id.trim().parse().ok()).ok_or(AppError::NotFound)?;
     let post = state.store.post_by_id(post_id).await?.ok_or(AppError::NotFound)?;
     if post.kind != PostKind::Post || !post.is_public_at(now) {
@@ -95,7 +95,7 @@ pub(crate) async fn submit(
     if comments_closed(&post, settings, now) {
         return refuse(&state, &post, &form, StatusCode::FORBIDDEN, None, "Comments are closed on this post; your comment was not posted.".into(), csrf).await;
     }
-    let ip = client_ip(&headers, peer, state.site.config.server.trust_forwarded_for);
+    let ip = client_ip(&headers, peer, state.site().config.server.trust_forwarded_for);
     let submission = Submission {
         author: form.author.clone().unwrap_or_default(),
         email: form.email.clone().unwrap_or_default(),
@@ -166,7 +166,7 @@ pub(crate) async fn submit(
     tracing::info!(comment = comment.id, post = post.id, status = %comment.status, "comment received");
     crate::notify::comment_received(&state, &post, &comment);
 
-    let path = permalink(&state.site.time_zone, &post);
+    let path = permalink(&state.site().time_zone, &post);
     let location = if comment.status == CommentStatus::Approved {
         let mut all = approved;
         all.push(comment.clone());
@@ -182,7 +182,7 @@ pub(crate) async fn submit(
 /// The moderation verdict and spam score; bots caught by the honeypot or by speed go to
 /// spam with that reason (kept for review, never silently dropped).
 async fn screen(state: &AppState, clean: &CleanSubmission, ip: Option<&str>, form: &CommentForm, seconds_taken: i64) -> Result<(Verdict, f64), AppError> {
-    let settings = &state.site.config.discussion;
+    let settings = &state.site().config.discussion;
     let tokens = dateline_core::spam::tokens(clean.author.as_deref(), clean.email.as_deref(), clean.url.as_deref(), &clean.body);
     let learned = state.store.spam_counts(&tokens).await?;
     let score = dateline_core::spam::score(&tokens, &learned);
@@ -219,6 +219,6 @@ pub(crate) async fn unsubscribe(State(state): State<AppState>, Query(query): Que
         message => format!("You will get no more emails about replies to your comment on “{}”.", post.title),
         meta => context! { title => "Unsubscribed", robots => "noindex" },
     };
-    let html = state.templates.render("error.html", &state.site, ctx)?;
+    let html = state.templates.render("error.html", &state.site(), ctx)?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }

@@ -27,7 +27,7 @@ pub(crate) fn xml_escape(text: &str) -> String {
 }
 
 pub(crate) async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
-    let site = &state.site;
+    let site = &state.site();
     let now = jiff::Timestamp::now();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     xml.push_str(&format!("  <url><loc>{}/</loc></url>\n", xml_escape(&site.base_url)));
@@ -54,6 +54,6 @@ pub(crate) async fn sitemap(State(state): State<AppState>) -> Result<Response, A
 }
 
 pub(crate) async fn robots(State(state): State<AppState>) -> Response {
-    let body = format!("User-agent: *\nDisallow: /admin/\nAllow: /\n\nSitemap: {}/sitemap.xml\n", state.site.base_url);
+    let body = format!("User-agent: *\nDisallow: /admin/\nAllow: /\n\nSitemap: {}/sitemap.xml\n", state.site().base_url);
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }

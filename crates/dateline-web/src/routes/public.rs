@@ -82,7 +82,7 @@ async fn old_address(state: &AppState, uri: &axum::http::Uri) -> Result<Option<R
     Ok(match redirect {
         Some(dateline_core::import::Redirect::Url(url)) => Some(moved_permanently(&url)),
         Some(dateline_core::import::Redirect::Post(id)) => match state.store.post_by_id(id).await? {
-            Some(post) if post.is_public_at(Timestamp::now()) => Some(moved_permanently(&permalink(&state.site.time_zone, &post))),
+            Some(post) if post.is_public_at(Timestamp::now()) => Some(moved_permanently(&permalink(&state.site().time_zone, &post))),
             _ => None,
         },
         None => None,
@@ -103,7 +103,7 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             return Err(AppError::NotFound);
         }
     }
-    let site = &state.site;
+    let site = &state.site();
     match resolve(path) {
         Route::Redirect(to) => Ok(moved_permanently(&to)),
         Route::NotFound => Err(AppError::NotFound),
@@ -212,7 +212,7 @@ pub(crate) async fn nav(state: &AppState) -> Result<Vec<LinkView>, AppError> {
         .iter()
         // Top-level pages only: sub-pages are reached from their parent.
         .filter(|p| p.parent_id.is_none())
-        .map(|p| LinkView { name: p.title.clone(), url: permalink(&state.site.time_zone, p) })
+        .map(|p| LinkView { name: p.title.clone(), url: permalink(&state.site().time_zone, p) })
         .collect();
     pages.sort_by_key(|p| p.name.to_lowercase());
     Ok(pages)
@@ -223,7 +223,7 @@ fn html(body: String) -> Response {
 }
 
 async fn listing(state: &AppState, listing: Listing) -> Result<Response, AppError> {
-    let site = &state.site;
+    let site = &state.site();
     let per_page = site.config.site.posts_per_page;
     let query = PostQuery {
         kind: PostKind::Post,
@@ -266,7 +266,7 @@ async fn redirect_to_id(state: &AppState, id: &str, kind: Option<PostKind>) -> R
     if kind.is_some_and(|k| k != post.kind) || !post.is_public_at(Timestamp::now()) {
         return Err(AppError::NotFound);
     }
-    Ok(moved_permanently(&permalink(&state.site.time_zone, &post)))
+    Ok(moved_permanently(&permalink(&state.site().time_zone, &post)))
 }
 
 /// `<head>` data of a post: description, OpenGraph times and the JSON-LD `BlogPosting`.

@@ -86,7 +86,7 @@ fn paginate(mut threads: Vec<CommentView>, order: CommentOrder, per_page: u32, p
 
 /// Which comment page shows the thread holding `comment` (for redirects after posting).
 pub(crate) fn page_of_comment(state: &AppState, comments: &[dateline_core::Comment], comment: i64) -> u32 {
-    let settings = &state.site.config.discussion;
+    let settings = &state.site().config.discussion;
     if settings.comments_per_page == 0 {
         return 1;
     }
@@ -104,13 +104,13 @@ pub(crate) fn page_of_comment(state: &AppState, comments: &[dateline_core::Comme
 }
 
 fn csrf_cookie_header(state: &AppState, value: &str) -> Option<HeaderValue> {
-    let secure = if state.site.base_url.starts_with("https://") { "; Secure" } else { "" };
+    let secure = if state.site().base_url.starts_with("https://") { "; Secure" } else { "" };
     HeaderValue::from_str(&format!("{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}")).ok()
 }
 
 /// Renders the page of `post` with `status` (200 normally; 4xx when showing a failed comment).
 pub(crate) async fn render(state: &AppState, post: &Post, request: PageRequest, problem: Option<FormProblem>, status: StatusCode) -> Result<Response, AppError> {
-    let site = &state.site;
+    let site = &state.site();
     let settings = &site.config.discussion;
     let now = Timestamp::now();
     let categories = state.store.terms(Taxonomy::Category).await?;
@@ -208,7 +208,7 @@ pub(crate) async fn public_post(state: &AppState, kind: PostKind, slug: &str) ->
 pub(crate) async fn show(state: &AppState, kind: PostKind, slug: &str, requested: &str, headers: &axum::http::HeaderMap, mut request: PageRequest) -> Result<Response, AppError> {
     let post = public_post(state, kind, slug).await?;
     request.post_pass = crate::form::cookie(headers, &post_pass_cookie(post.id)).map(str::to_string);
-    let canonical = permalink(&state.site.time_zone, &post);
+    let canonical = permalink(&state.site().time_zone, &post);
     let expected = comment_page_path(&canonical, request.comment_page.unwrap_or(1));
     if expected != requested && !(request.comment_page == Some(1) && requested == format!("{canonical}comment-page-1/")) {
         // Right slug, wrong date: send readers to the real address.
@@ -239,7 +239,7 @@ pub(crate) async fn unlock(
         return Err(AppError::NotFound);
     }
     let Some(expected) = &post.password else {
-        return Ok(super::public::moved_permanently(&permalink(&state.site.time_zone, &post)));
+        return Ok(super::public::moved_permanently(&permalink(&state.site().time_zone, &post)));
     };
     let csrf = crate::form::cookie(&headers, CSRF_COOKIE).map(str::to_string);
     let genuine = match (&form.token, &csrf) {
@@ -251,9 +251,9 @@ pub(crate) async fn unlock(
         let problem = FormProblem { values: FormValues::default(), field: Some("password"), message: message.into() };
         return render(&state, &post, PageRequest { csrf_cookie: csrf, ..PageRequest::default() }, Some(problem), StatusCode::FORBIDDEN).await;
     }
-    let secure = if state.site.base_url.starts_with("https://") { "; Secure" } else { "" };
+    let secure = if state.site().base_url.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{}={}; Path=/; HttpOnly; SameSite=Lax{secure}", post_pass_cookie(post.id), state.signer.post_pass(post.id, expected));
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, permalink(&state.site.time_zone, &post))]).into_response();
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, permalink(&state.site().time_zone, &post))]).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }

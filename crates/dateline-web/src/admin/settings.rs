@@ -1,0 +1,60 @@
+//! Settings (administrators): site, reading and discussion, saved in the store.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use dateline_core::accounts::Capability;
+use minijinja::context;
+
+use super::{Admin, check_csrf, render, require};
+use crate::form::{form_field as field, form_fields as fields};
+use crate::settings::SavedSettings;
+use crate::{AppError, AppState};
+
+async fn page(state: &AppState, admin: &Admin, values: SavedSettings, notice: Option<&str>, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+    let ctx = context! { section => "settings", values => values, notice => notice, problem => problem };
+    let mut response = render(state, Some(admin), "admin/settings.html", "Settings", ctx).await?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub(crate) async fn show(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+    let admin = require(&state, &headers, &uri, Capability::ManageSettings).await?;
+    let values = SavedSettings::from_config(&state.site().config);
+    page(&state, &admin, values, None, None, StatusCode::OK).await.map_err(IntoResponse::into_response)
+}
+
+pub(crate) async fn save(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Result<Response, Response> {
+    let admin = require(&state, &headers, &uri, Capability::ManageSettings).await?;
+    let fields = fields(&body);
+    check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
+    let number = |name: &str| field(&fields, name).parse::<u32>().ok();
+    let checked = |name: &str| fields.iter().any(|(k, _)| k == name);
+    let words = |name: &str| field(&fields, name).lines().map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect::<Vec<_>>();
+    let current = SavedSettings::from_config(&state.site().config);
+    let values = SavedSettings {
+        title: field(&fields, "title"),
+        tagline: field(&fields, "tagline"),
+        timezone: field(&fields, "timezone"),
+        posts_per_page: number("posts_per_page").unwrap_or(0),
+        close_old_posts: checked("close_old_posts"),
+        close_after_days: number("close_after_days").unwrap_or(current.close_after_days),
+        require_name_email: checked("require_name_email"),
+        moderate_all: checked("moderate_all"),
+        require_prior_approval: checked("require_prior_approval"),
+        hold_link_count: number("hold_link_count").unwrap_or(current.hold_link_count),
+        moderation_words: words("moderation_words"),
+        disallowed_words: words("disallowed_words"),
+        thread_depth: number("thread_depth").unwrap_or(0),
+        comments_per_page: number("comments_per_page").unwrap_or(current.comments_per_page),
+        newest_first: field(&fields, "comment_order") == "newest",
+    };
+    let run = async {
+        match crate::settings::save(&state, &values).await? {
+            Ok(()) => page(&state, &admin, values, Some("Settings saved."), None, StatusCode::OK).await,
+            Err(problem) => page(&state, &admin, values, None, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await,
+        }
+    };
+    run.await.map_err(IntoResponse::into_response)
+}

@@ -1,0 +1,136 @@
+//! Settings saved in the admin (Settings: site, reading, discussion). They are kept in the
+//! store, so every instance sharing it applies them, on top of `dateline.toml`, the
+//! environment and flags. The instance that saves applies them at once; the others within
+//! [`FOLLOW_EVERY`].
+
+use std::time::Duration;
+
+use dateline_core::config::CommentOrder;
+use dateline_core::{Config, Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+use crate::{AppState, Site};
+
+/// The store setting that holds them.
+const KEY: &str = "admin_settings";
+/// How often an instance looks for settings saved elsewhere.
+pub const FOLLOW_EVERY: Duration = Duration::from_secs(5);
+
+/// What the admin's Settings screen can change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedSettings {
+    pub title: String,
+    pub tagline: String,
+    pub timezone: String,
+    pub posts_per_page: u32,
+    pub close_old_posts: bool,
+    pub close_after_days: u32,
+    pub require_name_email: bool,
+    pub moderate_all: bool,
+    pub require_prior_approval: bool,
+    pub hold_link_count: u32,
+    pub moderation_words: Vec<String>,
+    pub disallowed_words: Vec<String>,
+    pub thread_depth: u32,
+    pub comments_per_page: u32,
+    pub newest_first: bool,
+}
+
+impl SavedSettings {
+    pub fn from_config(config: &Config) -> SavedSettings {
+        let (s, d) = (&config.site, &config.discussion);
+        SavedSettings {
+            title: s.title.clone(),
+            tagline: s.tagline.clone(),
+            timezone: s.timezone.clone(),
+            posts_per_page: s.posts_per_page,
+            close_old_posts: d.close_old_posts,
+            close_after_days: d.close_after_days,
+            require_name_email: d.require_name_email,
+            moderate_all: d.moderate_all,
+            require_prior_approval: d.require_prior_approval,
+            hold_link_count: d.hold_link_count,
+            moderation_words: d.moderation_words.clone(),
+            disallowed_words: d.disallowed_words.clone(),
+            thread_depth: d.thread_depth,
+            comments_per_page: d.comments_per_page,
+            newest_first: d.comment_order == CommentOrder::Newest,
+        }
+    }
+
+    /// Writes these settings into `config`.
+    pub fn apply(&self, config: &mut Config) {
+        let (s, d) = (&mut config.site, &mut config.discussion);
+        s.title = self.title.clone();
+        s.tagline = self.tagline.clone();
+        s.timezone = self.timezone.clone();
+        s.posts_per_page = self.posts_per_page;
+        d.close_old_posts = self.close_old_posts;
+        d.close_after_days = self.close_after_days;
+        d.require_name_email = self.require_name_email;
+        d.moderate_all = self.moderate_all;
+        d.require_prior_approval = self.require_prior_approval;
+        d.hold_link_count = self.hold_link_count;
+        d.moderation_words = self.moderation_words.clone();
+        d.disallowed_words = self.disallowed_words.clone();
+        d.thread_depth = self.thread_depth;
+        d.comments_per_page = self.comments_per_page;
+        d.comment_order = if self.newest_first { CommentOrder::Newest } else { CommentOrder::Oldest };
+    }
+}
+
+/// The saved settings' JSON, if any were saved.
+async fn saved_json(store: &dyn Store) -> Result<Option<String>, StoreError> {
+    let json = store.setting_or_init(KEY, "").await?;
+    Ok(Some(json).filter(|j| !j.is_empty()))
+}
+
+/// Applies saved settings to a config at startup (ignored, with a warning, if unreadable).
+pub(crate) async fn apply_saved(store: &dyn Store, config: &mut Config) -> Result<(), StoreError> {
+    if let Some(json) = saved_json(store).await? {
+        match serde_json::from_str::<SavedSettings>(&json) {
+            Ok(saved) => saved.apply(config),
+            Err(err) => tracing::warn!(error = %err, "saved settings could not be read; using the configuration file"),
+        }
+    }
+    Ok(())
+}
+
+/// Validates, stores and applies settings; the message says what is wrong.
+pub(crate) async fn save(state: &AppState, settings: &SavedSettings) -> Result<Result<(), String>, StoreError> {
+    let mut config = (*state.base_config).clone();
+    settings.apply(&mut config);
+    if let Err(err) = config.validate() {
+        return Ok(Err(err.to_string()));
+    }
+    let json = serde_json::to_string(settings).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    state.store.set_setting(KEY, &json).await?;
+    rebuild(state, config);
+    Ok(Ok(()))
+}
+
+fn rebuild(state: &AppState, config: Config) {
+    let base_url = state.site().base_url.clone();
+    let time_zone = config.time_zone();
+    state.replace_site(Site { config, base_url, time_zone });
+}
+
+/// Follows settings saved by other instances, for as long as the server runs.
+pub(crate) async fn follow(state: AppState) {
+    let mut seen = saved_json(state.store.as_ref()).await.ok().flatten();
+    loop {
+        tokio::time::sleep(FOLLOW_EVERY).await;
+        let Ok(now) = saved_json(state.store.as_ref()).await else { continue };
+        if now != seen {
+            if let Some(saved) = now.as_deref().and_then(|j| serde_json::from_str::<SavedSettings>(j).ok()) {
+                let mut config = (*state.base_config).clone();
+                saved.apply(&mut config);
+                if config.validate().is_ok() {
+                    rebuild(&state, config);
+                    tracing::info!("applied settings saved by another instance");
+                }
+            }
+            seen = now;
+        }
+    }
+}
