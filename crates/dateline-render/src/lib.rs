@@ -21,6 +21,9 @@ static POST_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder.add_tag_attributes("video", ["controls", "src", "poster", "width", "height"]);
     builder.add_tag_attributes("source", ["src", "type"]);
     builder.add_tag_attributes("ul", ["class"]);
+    // The "more" marker: ids are prefixed so author HTML cannot clash with the page's own.
+    builder.add_tag_attributes("span", ["id"]);
+    builder.id_prefix(Some("user-content-"));
     builder.link_rel(Some("noopener"));
     builder
 });
@@ -60,7 +63,23 @@ pub fn comment_to_html(markdown: &str) -> String {
 
 /// Renders a post body written in Markdown to sanitized HTML. Raw HTML in the Markdown is
 /// allowed through the same sanitizer, as WordPress allows it for trusted authors.
+/// Where a post's teaser ends on listing pages (WordPress's `<!--more-->`), once rendered.
+pub const MORE_MARKER: &str = "<span id=\"user-content-more\"></span>";
+
+/// Turns WordPress's `<!--more-->` (with or without link text) into [`MORE_MARKER`]'s source.
+pub(crate) fn mark_more(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.find("<!--more") {
+        Some(start) => match text[start..].find("-->") {
+            Some(len) => format!("{}<span id=\"more\"></span>{}", &text[..start], &text[start + len + 3..]).into(),
+            None => text.into(),
+        },
+        None => text.into(),
+    }
+}
+
 pub fn markdown_to_html(markdown: &str) -> String {
+    let markdown = mark_more(markdown);
+    let markdown = markdown.as_ref();
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
@@ -107,6 +126,14 @@ mod tests {
         assert!(html.contains("&lt;b onclick=x&gt;hi&lt;/b&gt;"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("<img") && !html.contains("<h1"), "{html}");
+    }
+
+    #[test]
+    fn marks_where_the_teaser_ends() {
+        let html = markdown_to_html("Teaser.\n\n<!--more-->\n\nThe rest.");
+        assert!(html.contains(MORE_MARKER), "{html}");
+        let html = sanitize_html("<p id=\"main\">x</p><span id=\"content\">y</span>");
+        assert!(!html.contains("id=\"content\""), "author ids cannot clash with the page's: {html}");
     }
 
     #[test]

@@ -280,7 +280,8 @@ fn link_bare_urls(text: &str) -> String {
 /// already has its paragraphs, so `wpautop` is skipped for it, as WordPress does.
 pub fn wordpress_to_html(content: &str, attachment_url: &dyn Fn(i64) -> Option<String>) -> WordPressHtml {
     let mut unknown = BTreeMap::new();
-    let with_shortcodes = render_shortcodes(&link_bare_urls(content), attachment_url, &mut unknown);
+    let content = crate::mark_more(content);
+    let with_shortcodes = render_shortcodes(&link_bare_urls(&content), attachment_url, &mut unknown);
     let paragraphs = if content.contains("<!-- wp:") { with_shortcodes } else { wpautop(&with_shortcodes) };
     WordPressHtml { html: crate::sanitize_html(&paragraphs), unknown_shortcodes: unknown }
 }

@@ -68,6 +68,8 @@ pub(crate) struct PostView {
     pub sticky: bool,
     /// Password-protected and not unlocked by this reader: content and comments are hidden.
     pub protected: bool,
+    /// On listing pages, the body up to the "more" marker, when the post has one.
+    pub teaser: Option<String>,
 }
 
 /// The permalink path of a post (`/YYYY/MM/DD/slug/`, date in the site's zone) or page (`/slug/`).
@@ -136,8 +138,16 @@ impl PostView {
             comments_open: post.discussion == dateline_core::Discussion::Open,
             sticky: post.sticky,
             protected: post.password.is_some(),
+            teaser: post.body_html.split_once(dateline_render::MORE_MARKER).map(|(teaser, _)| close_open_paragraph(teaser)),
         }
     }
+}
+
+/// A teaser cut inside a paragraph (`<p>Text <!--more--> rest</p>`) gets its `</p>` back.
+fn close_open_paragraph(html: &str) -> String {
+    let opened = html.matches("<p>").count() + html.matches("<p ").count();
+    let closed = html.matches("</p>").count();
+    if opened > closed { format!("{html}</p>") } else { html.to_string() }
 }
 
 /// A comment with its replies, numbered among the top-level comments as on the seed page.

@@ -342,3 +342,14 @@ pub async fn times_are_shown_in_the_site_time_zone(db: Db) {
     assert_eq!(texts(&app.get("/2022/05/19/").await.html(), "article h2"), ["Late edition"]);
     assert_eq!(app.get("/2022/05/20/").await.status, StatusCode::NOT_FOUND);
 }
+
+pub async fn more_tags_make_teasers_on_listings(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let post = app.post(&post_json("Long read", "2024-03-01T12:00:00Z", json!({"body": "The teaser.\n\n<!--more-->\n\nThe rest of it."}))).await;
+    let home = app.get("/").await.html();
+    assert_eq!(text(&home, ".commentary"), "The teaser.");
+    assert_eq!(attr(&home, ".more-link a", "href"), format!("{}#user-content-more", app.permalink(&post)));
+    let single = app.get(&app.permalink(&post)).await.html();
+    assert_eq!(text(&single, ".commentary"), "The teaser. The rest of it.");
+    assert!(texts(&single, ".more-link").is_empty());
+}
