@@ -116,6 +116,29 @@ pub struct PostWrite {
 }
 
 impl PostWrite {
+    /// An empty draft of `kind` by `author`, dated now, to fill in.
+    pub fn new_draft(kind: PostKind, author: UserId, body_format: crate::import::BodyFormat) -> PostWrite {
+        PostWrite {
+            kind,
+            title: String::new(),
+            slug: String::new(),
+            dek: None,
+            excerpt: None,
+            body_source: String::new(),
+            body_format,
+            body_html: String::new(),
+            source: None,
+            status: PostStatus::Draft,
+            published_at: Timestamp::now(),
+            author,
+            sticky: false,
+            discussion: Discussion::Open,
+            password: None,
+            category_ids: Vec::new(),
+            tag_ids: Vec::new(),
+        }
+    }
+
     /// A post as it stands, as a whole write: change a field and save it back.
     pub fn from_post(post: &Post, body_format: crate::import::BodyFormat) -> PostWrite {
         PostWrite {

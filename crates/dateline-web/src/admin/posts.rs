@@ -231,7 +231,7 @@ pub(crate) async fn edit_form(State(state): State<AppState>, headers: HeaderMap,
 }
 
 /// Reads the editor form; `Err` names what the writer must fix.
-async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)], base: PostWrite) -> Result<(PostWrite, EditorValues), (String, EditorValues)> {
+async fn read_form(state: &AppState, fields: &[(String, String)], base: PostWrite) -> Result<(PostWrite, EditorValues), (String, EditorValues)> {
     let values = EditorValues {
         title: field(fields, "title"),
         slug: field(fields, "slug"),
@@ -309,7 +309,6 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
         password: opt(&values.password),
         category_ids: values.categories.clone(),
         tag_ids,
-        author: if base.author == 0 { admin.user.id } else { base.author },
         ..base
     };
     Ok((write, values))
@@ -320,28 +319,10 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
     check_csrf(state, admin, Some(&field(&fields, "_csrf")))?;
     let base = match &existing {
         Some(post) => write_from(state, post).await?,
-        None => PostWrite {
-            kind,
-            title: String::new(),
-            slug: String::new(),
-            dek: None,
-            excerpt: None,
-            body_source: String::new(),
-            body_format: BodyFormat::Markdown,
-            body_html: String::new(),
-            source: None,
-            status: PostStatus::Draft,
-            published_at: Timestamp::now(),
-            author: 0,
-            sticky: false,
-            discussion: Discussion::Open,
-            password: None,
-            category_ids: Vec::new(),
-            tag_ids: Vec::new(),
-        },
+        None => PostWrite::new_draft(kind, admin.user.id, BodyFormat::Markdown),
     };
     let action = field(&fields, "action");
-    let (mut write, values) = match read_form(state, admin, &fields, base).await {
+    let (mut write, values) = match read_form(state, &fields, base).await {
         Ok(read) => read,
         Err((message, values)) => return editor_page(state, admin, kind, existing.as_ref(), values, Some(message), None, None, StatusCode::UNPROCESSABLE_ENTITY).await,
     };

@@ -322,25 +322,7 @@ async fn create(state: AppState, headers: HeaderMap, body: Bytes, kind: PostKind
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user."));
     };
     let body = body_value(&headers, &body)?;
-    let mut write = PostWrite {
-        kind,
-        title: String::new(),
-        slug: String::new(),
-        dek: None,
-        excerpt: None,
-        body_source: String::new(),
-        body_format: BodyFormat::Html,
-        body_html: String::new(),
-        source: None,
-        status: PostStatus::Draft,
-        published_at: Timestamp::now(),
-        author: user.id,
-        sticky: false,
-        discussion: Discussion::Open,
-        password: None,
-        category_ids: Vec::new(),
-        tag_ids: Vec::new(),
-    };
+    let mut write = PostWrite::new_draft(kind, user.id, BodyFormat::Html);
     apply(&state, &mut write, &body, &user).await?;
     let post = state.store.save_post(None, write).await?;
     Ok((StatusCode::CREATED, Json(post_json(&state, &post, true))).into_response())
