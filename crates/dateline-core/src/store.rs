@@ -86,6 +86,8 @@ pub struct EditorQuery {
     pub search: Option<String>,
     /// Only posts published at or before this instant (the API's view of "publish").
     pub published_before: Option<Timestamp>,
+    /// Leave out password-protected posts (a visitor's search must not see into them).
+    pub without_password: bool,
     pub order: PostOrder,
     pub ascending: bool,
     pub page: u32,

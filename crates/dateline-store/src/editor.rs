@@ -27,6 +27,9 @@ fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
     for term in [query.category, query.tag].into_iter().flatten() {
         sql.push(" AND p.id IN (SELECT post_id FROM post_terms WHERE term_id = ").int(term).push(")");
     }
+    if query.without_password {
+        sql.push(" AND p.password IS NULL");
+    }
     if let Some(before) = query.published_before {
         sql.push(" AND p.published_at <= ").int(before.as_second());
     }

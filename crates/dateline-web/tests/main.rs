@@ -71,4 +71,5 @@ dateline_testkit::store_cases!(crate::cases:
     theme_overrides_templates_and_assets,
     times_are_shown_in_the_site_time_zone,
     more_tags_make_teasers_on_listings,
+    search_finds_published_posts,
 );

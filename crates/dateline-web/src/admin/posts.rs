@@ -60,6 +60,7 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri:
             tag: number("tag"),
             search: query.get("s").cloned().filter(|s| !s.trim().is_empty()),
             published_before: None,
+            without_password: false,
             order: PostOrder::Date,
             ascending: false,
             page,

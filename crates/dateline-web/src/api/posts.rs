@@ -150,6 +150,7 @@ async fn list(state: AppState, headers: HeaderMap, query: HashMap<String, String
         tag: first("tags")?,
         search: query.get("search").cloned(),
         published_before: only_public.then(Timestamp::now),
+        without_password: false,
         order,
         ascending,
         page,

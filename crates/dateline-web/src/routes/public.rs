@@ -28,6 +28,8 @@ pub(crate) struct RootQuery {
     replytocom: Option<String>,
     /// WordPress's attachment pages, kept as redirects by an import.
     attachment_id: Option<String>,
+    /// WordPress's search: `/?s=words`, paginated as `/page/2/?s=words`.
+    s: Option<String>,
 }
 
 /// Heading and description of a listing.
@@ -124,6 +126,9 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
         Route::PostFeed { slug, .. } => {
             let post = single::public_post(&state, PostKind::Post, &slug).await?;
             crate::feeds::post_comments_rss(&state, &post).await
+        }
+        Route::Home { page } if query.s.as_deref().is_some_and(|s| !s.trim().is_empty()) => {
+            search(&state, query.s.as_deref().unwrap_or_default().trim(), page).await
         }
         Route::Home { page } => {
             let archive = Archive { title: "Latest posts".into(), description: None, visible: false };
@@ -258,6 +263,48 @@ async fn listing(state: &AppState, listing: Listing) -> Result<Response, AppErro
         },
     };
     Ok(html(state.templates.render("index.html", site, ctx)?))
+}
+
+/// Search results: published posts whose title or text has the words, newest first.
+async fn search(state: &AppState, words: &str, page: u32) -> Result<Response, AppError> {
+    let site = state.site();
+    let per_page = site.config.site.posts_per_page;
+    let words: String = dateline_core::text::strip_controls(words).chars().take(200).collect();
+    let query = dateline_core::EditorQuery {
+        kind: PostKind::Post,
+        statuses: vec![dateline_core::PostStatus::Published, dateline_core::PostStatus::Scheduled],
+        author: None,
+        category: None,
+        tag: None,
+        search: Some(words.clone()),
+        published_before: Some(Timestamp::now()),
+        without_password: true,
+        order: dateline_core::PostOrder::Date,
+        ascending: false,
+        page,
+        per_page,
+    };
+    let result = state.store.editor_posts(&query).await?;
+    let total_pages = result.page_count(per_page);
+    if page > total_pages {
+        return Err(AppError::NotFound);
+    }
+    let categories = state.store.terms(Taxonomy::Category).await?;
+    let posts: Vec<PostView> = result.items.iter().map(|p| PostView::new(&site, p, &categories)).collect();
+    let suffix = format!("?s={}", form_urlencoded::byte_serialize(words.as_bytes()).collect::<String>());
+    let mut pagination = Pagination::new("/", page, total_pages);
+    pagination.newer = pagination.newer.map(|p| format!("{p}{suffix}"));
+    pagination.older = pagination.older.map(|p| format!("{p}{suffix}"));
+    let title = format!("Search results for “{words}”");
+    let ctx = context! {
+        posts => posts,
+        archive => Archive { title: title.clone(), description: Some(format!("{} found", if result.total == 1 { "1 post".to_string() } else { format!("{} posts", result.total) })), visible: true },
+        pagination => pagination,
+        nav => nav(state).await?,
+        search => words,
+        meta => context! { title => title, robots => "noindex" },
+    };
+    Ok(html(state.templates.render("index.html", &site, ctx)?))
 }
 
 async fn redirect_to_id(state: &AppState, id: &str, kind: Option<PostKind>) -> Result<Response, AppError> {
