@@ -36,7 +36,17 @@ fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
     if let Some(search) = query.search.as_ref().filter(|s| !s.trim().is_empty()) {
         // LIKE with our own escape character, so % and _ typed by the user match literally.
         let pattern = format!("%{}%", search.trim().to_lowercase().replace('!', "!!").replace('%', "!%").replace('_', "!_"));
-        sql.push(" AND (lower(p.title) LIKE ").text(&pattern).push(" ESCAPE '!' OR lower(p.body_source) LIKE ").text(&pattern).push(" ESCAPE '!')");
+        // The title, the writer's own words, and what the post quotes (a news-curation blog is
+        // searched for the story as much as for the commentary).
+        let columns = ["p.title", "p.body_source", "p.dek", "p.source_headline", "p.source_excerpt", "p.source_outlet", "p.source_reporter"];
+        sql.push(" AND (");
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push(&format!("lower(COALESCE({column}, '')) LIKE ")).text(&pattern).push(" ESCAPE '!'");
+        }
+        sql.push(")");
     }
 }
 
