@@ -261,3 +261,43 @@ pub async fn settings_are_saved_for_every_instance(db: Db) {
     let editor = app.login("ed", PASSWORD).await.expect("login");
     assert_eq!(app.get_as("/admin/settings", &editor).await.status, StatusCode::FORBIDDEN);
 }
+
+/// Every role against every admin action, as a table: the page answers (200/303) or 403.
+pub async fn every_role_against_every_action(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let post = app.post(&post_json("Someone else's", "2020-01-01T00:00:00Z", json!({"author": "Other Writer", "comments": [{"author": "R", "body": "held", "status": "pending"}]}))).await;
+    let comment = app.test_store.dyn_store().comments_for_post(post.id, CommentStatus::Pending).await.expect("list")[0].id;
+    // (action, method, path, [administrator, editor, author, contributor] may do it)
+    let table: &[(&str, &str, String, [bool; 4])] = &[
+        ("dashboard", "GET", "/admin/".into(), [true, true, true, true]),
+        ("posts list", "GET", "/admin/posts".into(), [true, true, true, true]),
+        ("new post", "GET", "/admin/posts/new".into(), [true, true, true, true]),
+        ("edit another's post", "GET", format!("/admin/posts/{}", post.id), [true, true, false, false]),
+        ("pages", "GET", "/admin/pages".into(), [true, true, false, false]),
+        ("categories and tags", "GET", "/admin/terms".into(), [true, true, false, false]),
+        ("comment queue", "GET", "/admin/comments".into(), [true, true, false, false]),
+        ("moderate a comment", "POST", format!("/admin/comments/{comment}/pending"), [true, true, false, false]),
+        ("settings", "GET", "/admin/settings".into(), [true, false, false, false]),
+        ("users", "GET", "/admin/users".into(), [true, false, false, false]),
+        ("profile", "GET", "/admin/profile".into(), [true, true, true, true]),
+        ("publish a post", "POST", "/admin/posts/new".into(), [true, true, true, false]),
+    ];
+    for (column, role) in ROLES.iter().enumerate() {
+        let login = format!("{}-x", role.as_str());
+        app.user(&login, *role, PASSWORD).await;
+        let cookie = app.login(&login, PASSWORD).await.expect("login");
+        let csrf = app.admin_csrf(&cookie).await;
+        for (action, method, path, allowed) in table {
+            let response = match *method {
+                "GET" => app.get_as(path, &cookie).await,
+                _ => app.post_form(path, &cookie, &[("_csrf", &csrf), ("title", "Matrix"), ("body", "x"), ("action", "publish")]).await,
+            };
+            let expected_ok = allowed[column];
+            let ok = matches!(response.status, StatusCode::OK | StatusCode::SEE_OTHER);
+            assert_eq!(ok, expected_ok, "{} × {action}: {}", role.as_str(), response.status);
+            if !expected_ok {
+                assert_eq!(response.status, StatusCode::FORBIDDEN, "{} × {action}", role.as_str());
+            }
+        }
+    }
+}

@@ -18,6 +18,7 @@ mod admin_cases {
         the_editor_writes_within_the_role,
         profiles_users_terms_and_replies,
         settings_are_saved_for_every_instance,
+        every_role_against_every_action,
     );
 }
 
