@@ -40,6 +40,10 @@ enum Bench {
         /// Peak memory limit in MiB; exceeding it fails the run.
         #[arg(long, default_value_t = 300.0)]
         max_mib: f64,
+        /// Import into this store instead of a fresh SQLite file (it should be empty), e.g.
+        /// postgres://postgres@127.0.0.1/bench.
+        #[arg(long)]
+        db: Option<String>,
     },
 }
 
@@ -124,7 +128,7 @@ fn generate(path: &Path, posts: usize, comments: usize) -> anyhow::Result<u64> {
 fn main() -> anyhow::Result<()> {
     let Cli { bench } = Cli::parse();
     match bench {
-        Bench::WxrImport { posts, comments, dateline, dir, max_seconds, max_mib } => {
+        Bench::WxrImport { posts, comments, dateline, dir, max_seconds, max_mib, db: store } => {
             let dateline = match dateline {
                 Some(path) => path,
                 None => std::env::current_exe()?.with_file_name("dateline"),
@@ -143,9 +147,10 @@ fn main() -> anyhow::Result<()> {
             let bytes = generate(&file, posts, comments)?;
             println!("generated {} ({:.1} MB, {posts} posts, {comments} comments) in {:.1} s", file.display(), bytes as f64 / 1e6, started.elapsed().as_secs_f64());
 
+            let store = store.unwrap_or_else(|| format!("sqlite:{}", db.display()));
             let started = Instant::now();
             let output = Command::new(&dateline)
-                .args(["--db", &format!("sqlite:{}", db.display()), "import", "wxr"])
+                .args(["--db", &store, "import", "wxr"])
                 .arg(&file)
                 .env("RUST_LOG", "warn")
                 .output()
@@ -163,7 +168,8 @@ fn main() -> anyhow::Result<()> {
                 .and_then(|n| n.parse().ok())
                 .context("the import did not report its peak memory")?;
             let verdict = |ok: bool| if ok { "ok" } else { "OVER" };
-            println!("wxr-import: {posts} posts, {comments} comments: {seconds:.1} s wall ({}, limit {max_seconds} s), peak {peak:.0} MiB ({}, limit {max_mib} MiB)", verdict(seconds < max_seconds), verdict(peak < max_mib));
+            let backend = store.split(':').next().unwrap_or("?");
+            println!("wxr-import into {backend}: {posts} posts, {comments} comments: {seconds:.1} s wall ({}, limit {max_seconds} s), peak {peak:.0} MiB ({}, limit {max_mib} MiB)", verdict(seconds < max_seconds), verdict(peak < max_mib));
             let _ = std::fs::remove_dir_all(&dir);
             if seconds >= max_seconds || peak >= max_mib {
                 bail!("over the target");
