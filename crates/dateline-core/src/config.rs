@@ -114,6 +114,29 @@ pub struct SmtpSettings {
     pub username: Option<String>,
     /// Never logged.
     pub password: Option<String>,
+    /// "none" (a local relay), "starttls" (port 587) or "tls" (port 465). When left out:
+    /// "tls" on port 465, "starttls" on 587, "none" otherwise.
+    pub security: Option<SmtpSecurity>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    None,
+    Starttls,
+    Tls,
+}
+
+impl SmtpSettings {
+    /// The protection to use, from the setting or the port's convention.
+    pub fn effective_security(&self) -> SmtpSecurity {
+        self.security.unwrap_or(match self.port {
+            465 => SmtpSecurity::Tls,
+            587 => SmtpSecurity::Starttls,
+            _ => SmtpSecurity::None,
+        })
+    }
 }
 
 fn default_smtp_port() -> u16 {

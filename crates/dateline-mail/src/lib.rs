@@ -1,10 +1,11 @@
 //! SMTP delivery of [`dateline_core::mail::Mail`] through lettre, configured by `[smtp]`.
 //!
-//! Plain SMTP with optional AUTH: meant for a relay on the same host or network (a local
-//! MTA). Must not be depended on by the web crate, which sees only the `Mailer` trait.
+//! Plain SMTP for a local relay, or STARTTLS / implicit TLS (rustls, with the web's root
+//! certificates) for a mail provider, with optional AUTH. Must not be depended on by the web
+//! crate, which sees only the `Mailer` trait.
 
 use async_trait::async_trait;
-use dateline_core::config::SmtpSettings;
+use dateline_core::config::{SmtpSecurity, SmtpSettings};
 use dateline_core::mail::{Mail, MailError, Mailer};
 use lettre::message::Mailbox;
 use lettre::message::header::{HeaderName, HeaderValue};
@@ -28,7 +29,13 @@ impl SmtpMailer {
     /// Checks the settings; connects only when a message is sent.
     pub fn new(settings: &SmtpSettings) -> Result<SmtpMailer, MailError> {
         let from: Mailbox = settings.from.parse().map_err(|e| MailError(format!("smtp.from {:?}: {e}", settings.from)))?;
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host).port(settings.port);
+        let tls_error = |e: lettre::transport::smtp::Error| MailError(format!("smtp.host {:?}: {e}", settings.host));
+        let builder = match settings.effective_security() {
+            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host),
+            SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host).map_err(tls_error)?,
+            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host).map_err(tls_error)?,
+        };
+        let mut builder = builder.port(settings.port);
         if let (Some(user), Some(password)) = (&settings.username, &settings.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
@@ -98,7 +105,9 @@ mod tests {
             from: "The Daily Clip <blog@example.org>".into(),
             username: None,
             password: None,
+            security: None,
         };
+        assert_eq!(settings.effective_security(), SmtpSecurity::None, "any port but 465 and 587 is plain");
         let mailer = SmtpMailer::new(&settings).expect("settings");
         let mail = Mail {
             to: "reader@example.org".into(),
@@ -118,7 +127,13 @@ mod tests {
 
     #[test]
     fn refuses_a_bad_from_address() {
-        let settings = SmtpSettings { host: "h".into(), port: 25, from: "not an address".into(), username: None, password: None };
+        let settings = SmtpSettings { host: "h".into(), port: 25, from: "not an address".into(), username: None, password: None, security: None };
         assert!(SmtpMailer::new(&settings).expect_err("bad from").0.contains("smtp.from"));
+        // Encrypted transports are built from the port's convention or the setting.
+        for (port, security) in [(587, SmtpSecurity::Starttls), (465, SmtpSecurity::Tls)] {
+            let settings = SmtpSettings { host: "smtp.example.org".into(), port, from: "a@example.org".into(), username: Some("a".into()), password: Some("p".into()), security: None };
+            assert_eq!(settings.effective_security(), security);
+            assert!(SmtpMailer::new(&settings).is_ok());
+        }
     }
 }

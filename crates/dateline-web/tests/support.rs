@@ -77,6 +77,7 @@ impl Builder {
             from: "Dateline <blog@example.org>".into(),
             username: None,
             password: None,
+            security: None,
         };
         self.mailer = Some(std::sync::Arc::new(dateline_mail::SmtpMailer::new(&settings).expect("smtp settings")));
         self
