@@ -95,7 +95,9 @@ text_enum! {
 }
 
 /// Where a link post's story comes from: the reporter, the outlet, and the quoted excerpt.
+/// Every field may be left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Source {
     pub reporter: Option<String>,
     pub outlet: Option<String>,
@@ -129,6 +131,8 @@ pub struct User {
     /// The `/author/{slug}/` part.
     pub slug: String,
     pub role: Role,
+    /// Never shown publicly.
+    pub email: Option<String>,
 }
 
 /// A category or a tag.

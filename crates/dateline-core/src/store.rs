@@ -79,9 +79,14 @@ pub struct EditorQuery {
     /// Empty means every status but trash.
     pub statuses: Vec<PostStatus>,
     pub author: Option<UserId>,
-    /// Posts in this exact category (as WordPress's `categories` parameter).
-    pub category: Option<TermId>,
-    pub tag: Option<TermId>,
+    /// Posts in any of these categories (as WordPress's `categories` parameter).
+    pub categories: Vec<TermId>,
+    /// Posts with any of these tags.
+    pub tags: Vec<TermId>,
+    /// Only posts with these slugs (WordPress's `slug`).
+    pub slugs: Vec<String>,
+    /// Only posts with these ids (WordPress's `include`).
+    pub ids: Vec<PostId>,
     /// Words to find in the title or body.
     pub search: Option<String>,
     /// Only posts published at or before this instant (the API's view of "publish").
@@ -113,6 +118,9 @@ pub struct PostWrite {
     pub sticky: bool,
     pub discussion: Discussion,
     pub password: Option<String>,
+    /// The parent page (pages only).
+    pub parent_id: Option<PostId>,
+    pub menu_order: i64,
     pub category_ids: Vec<TermId>,
     pub tag_ids: Vec<TermId>,
 }
@@ -136,6 +144,8 @@ impl PostWrite {
             sticky: false,
             discussion: Discussion::Open,
             password: None,
+            parent_id: None,
+            menu_order: 0,
             category_ids: Vec::new(),
             tag_ids: Vec::new(),
         }
@@ -159,6 +169,8 @@ impl PostWrite {
             sticky: post.sticky,
             discussion: post.discussion,
             password: post.password.clone(),
+            parent_id: post.parent_id,
+            menu_order: post.menu_order,
             category_ids: post.categories.iter().map(|t| t.id).collect(),
             tag_ids: post.tags.iter().map(|t| t.id).collect(),
         }
@@ -296,6 +308,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes a term: posts lose it, sub-categories move up to the root.
     async fn delete_term(&self, id: TermId) -> StoreResult<()>;
+
+    /// Deletes a comment for good (its replies move up a level).
+    async fn delete_comment(&self, id: CommentId) -> StoreResult<()>;
 
     /// Replaces a comment's text (a moderator's edit).
     async fn update_comment_body(&self, id: CommentId, body: &str) -> StoreResult<()>;

@@ -18,7 +18,14 @@ impl SqlStore {
         let mut taken = Sql::new("SELECT COUNT(*) AS n FROM users WHERE login = ");
         taken.text(&user.login);
         if taken.query().fetch_one(&mut *tx).await.store_err()?.try_get::<i64, _>("n").store_err()? > 0 {
-            return Err(StoreError::Conflict(format!("the login {:?} is taken", user.login)));
+            return Err(StoreError::Conflict(format!("The login “{}” is taken.", user.login)));
+        }
+        if let Some(email) = &user.email {
+            let mut used = Sql::new("SELECT COUNT(*) AS n FROM users WHERE lower(email) = lower(");
+            used.text(email).push(")");
+            if used.query().fetch_one(&mut *tx).await.store_err()?.try_get::<i64, _>("n").store_err()? > 0 {
+                return Err(StoreError::Conflict(format!("The email address {email} belongs to another account.")));
+            }
         }
         let base = match slugify(&user.login) {
             s if s.is_empty() => "user".to_string(),

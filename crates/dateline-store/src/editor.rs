@@ -24,8 +24,17 @@ fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
     if let Some(author) = query.author {
         sql.push(" AND p.author_id = ").int(author);
     }
-    for term in [query.category, query.tag].into_iter().flatten() {
-        sql.push(" AND p.id IN (SELECT post_id FROM post_terms WHERE term_id = ").int(term).push(")");
+    // Any of the categories, and any of the tags (as WordPress combines them).
+    for terms in [&query.categories, &query.tags] {
+        if !terms.is_empty() {
+            sql.push(" AND p.id IN (SELECT post_id FROM post_terms WHERE term_id IN ").int_list(terms).push(")");
+        }
+    }
+    if !query.slugs.is_empty() {
+        sql.push(" AND p.slug IN ").text_list(&query.slugs);
+    }
+    if !query.ids.is_empty() {
+        sql.push(" AND p.id IN ").int_list(&query.ids);
     }
     if query.without_password {
         sql.push(" AND p.password IS NULL");
@@ -104,6 +113,8 @@ impl SqlStore {
             ("sticky", Some(Arg::Int(i64::from(post.sticky)))),
             ("comment_status", Some(Arg::Text(post.discussion.as_str().into()))),
             ("password", post.password.clone().map(Arg::Text)),
+            ("parent_id", post.parent_id.map(Arg::Int)),
+            ("menu_order", Some(Arg::Int(post.menu_order))),
             ("source_reporter", source.reporter.clone().map(Arg::Text)),
             ("source_outlet", source.outlet.clone().map(Arg::Text)),
             ("source_url", source.url.clone().map(Arg::Text)),

@@ -20,7 +20,7 @@ pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.b
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
     p.source_headline, p.source_excerpt, p.source_continue_text, p.excerpt, p.password, p.parent_id, p.menu_order, \
     u.id AS author_id, u.login AS author_login, u.display_name AS author_display_name, u.slug AS author_slug, \
-    u.role AS author_role, \
+    u.role AS author_role, u.email AS author_email_address, \
     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.kind <> 'note') AS comment_count";
 
 /// Decodes a row selected with [`POST_COLUMNS`]; terms are attached afterwards.
@@ -56,6 +56,7 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
             display_name: row.try_get("author_display_name")?,
             slug: row.try_get("author_slug")?,
             role: parse_text(row, "author_role", Role::parse)?,
+            email: row.try_get("author_email_address")?,
         },
         sticky: row.try_get::<i64, _>("sticky")? != 0,
         discussion: parse_text(row, "comment_status", Discussion::parse)?,
@@ -82,7 +83,7 @@ pub(crate) fn term(row: &AnyRow) -> Result<Term, sqlx::Error> {
     })
 }
 
-pub(crate) const USER_COLUMNS: &str = "u.id, u.login, u.display_name, u.slug, u.role";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.login, u.display_name, u.slug, u.role, u.email";
 
 pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
@@ -91,6 +92,7 @@ pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
         display_name: row.try_get("display_name")?,
         slug: row.try_get("slug")?,
         role: parse_text(row, "role", Role::parse)?,
+        email: row.try_get("email")?,
     })
 }
 

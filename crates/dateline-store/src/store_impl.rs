@@ -230,8 +230,16 @@ impl Store for SqlStore {
     }
 
     async fn update_profile(&self, user: UserId, display_name: &str, email: Option<&str>) -> StoreResult<()> {
+        if let Some(email) = email {
+            let mut used = Sql::new("SELECT COUNT(*) AS n FROM users WHERE lower(email) = lower(");
+            used.text(email).push(") AND id <> ").int(user);
+            if used.query().fetch_one(&self.pool).await.store_err()?.try_get::<i64, _>("n").store_err()? > 0 {
+                return Err(StoreError::Conflict(format!("The email address {email} belongs to another account.")));
+            }
+        }
+        // No email given keeps the one there is.
         let mut sql = Sql::new("UPDATE users SET display_name = ");
-        sql.text(display_name).push(", email = ").opt_text(email).push(" WHERE id = ").int(user);
+        sql.text(display_name).push(", email = COALESCE(").opt_text(email).push(", email) WHERE id = ").int(user);
         match self.write_one(&sql).await? {
             0 => Err(StoreError::NotFound(format!("user {user}"))),
             _ => Ok(()),
@@ -250,6 +258,14 @@ impl Store for SqlStore {
     async fn delete_term(&self, id: TermId) -> StoreResult<()> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         for sql in ["UPDATE terms SET parent_id = NULL WHERE parent_id = $1", "DELETE FROM post_terms WHERE term_id = $1", "DELETE FROM meta WHERE owner = 'term' AND owner_id = $1", "DELETE FROM terms WHERE id = $1"] {
+            sqlx::query(sql).bind(id).execute(&mut *tx).await.store_err()?;
+        }
+        tx.commit().await.store_err()
+    }
+
+    async fn delete_comment(&self, id: CommentId) -> StoreResult<()> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        for sql in ["UPDATE comments SET parent_id = NULL WHERE parent_id = $1", "DELETE FROM meta WHERE owner = 'comment' AND owner_id = $1", "DELETE FROM comments WHERE id = $1"] {
             sqlx::query(sql).bind(id).execute(&mut *tx).await.store_err()?;
         }
         tx.commit().await.store_err()

@@ -170,6 +170,13 @@ pub async fn the_editor_writes_within_the_role(db: Db) {
     assert_eq!(app.get_as("/admin/pages", &author).await.status, StatusCode::FORBIDDEN);
     let list = app.get_as("/admin/posts?status=pending", &editor).await.html();
     assert_eq!(texts(&list, "a.row-title"), ["For review"]);
+    // A draft has no public address yet; its preview is for those who may edit it.
+    let preview = attr(&list, "tr a[href$='/preview']", "href");
+    let shown = app.get_as(&preview, &editor).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert_eq!(text(&shown.html(), "h1.post-title"), "For review");
+    assert_eq!(app.get_as(&preview, &author).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&preview).await.status, StatusCode::SEE_OTHER, "not for visitors");
 }
 
 pub async fn profiles_users_terms_and_replies(db: Db) {
@@ -191,6 +198,11 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
     assert!(texts(&profile, ".app-passwords li")[0].starts_with("Script"));
     let wrong = app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("current_password", "nope"), ("new_password", "something new")]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "a new password needs the current one");
+    // Saving the name alone keeps the email; an email already in use is refused.
+    assert_eq!(app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("display_name", "The Boss")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(attr(&app.get_as("/admin/profile", &admin).await.html(), "#email", "value"), "boss@example.org");
+    let taken = app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("display_name", "The Boss"), ("email", "ed@example.org")]).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
 
     // Users: administrators only.
     let added = app.post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "newbie"), ("role", "contributor")]).await;
@@ -248,8 +260,14 @@ pub async fn settings_are_saved_for_every_instance(db: Db) {
     let mut good = form("The Clip Sheet", "Europe/Madrid");
     good.push(("_csrf", &csrf));
     let saved = app.post_form("/admin/settings", &admin, &good).await;
-    assert_eq!(saved.status, StatusCode::OK);
-    assert_eq!(text(&saved.html(), ".notice"), "Settings saved.");
+    assert_eq!((saved.status, saved.header("location")), (StatusCode::SEE_OTHER, "/admin/settings?saved=1"));
+    assert_eq!(text(&app.get_as("/admin/settings?saved=1", &admin).await.html(), ".notice"), "Settings saved.");
+    let mut not_a_number = form("X", "UTC");
+    not_a_number[3] = ("posts_per_page", "many");
+    not_a_number.push(("_csrf", &csrf));
+    let refused = app.post_form("/admin/settings", &admin, &not_a_number).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(text(&refused.html(), "#settings-error"), "These must be whole numbers of 0 or more: posts per page.");
     assert!(app.get("/").await.body.contains("<title>The Clip Sheet</title>"), "applied at once");
 
     // Another instance on the same store starts with them.

@@ -108,6 +108,14 @@ pub async fn reading_with_wordpress_shapes_and_pagination(db: Db) {
     assert_eq!(tags.body[0]["taxonomy"], "post_tag");
     let categories = call("GET", format!("{base}/wp-json/wp/v2/categories?hide_empty=true"), None, None).await;
     assert_eq!(categories.body[0]["link"], "http://dateline.test/category/local/");
+    let two_tags = call("GET", format!("{base}/wp-json/wp/v2/posts?tags[]=1&tags[]=999&per_page=100"), None, None).await;
+    assert_eq!(two_tags.header("x-wp-total"), "5", "any of the tags");
+    let by_slug = call("GET", format!("{base}/wp-json/wp/v2/posts?slug=day-2"), None, None).await;
+    assert_eq!(by_slug.body.as_array().map(|a| a.iter().map(|p| p["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("day-2")]));
+    let not_an_id = call("GET", format!("{base}/wp-json/wp/v2/posts/abc"), None, None).await;
+    assert_eq!((not_an_id.status, not_an_id.body["code"].as_str()), (404, Some("rest_no_route")));
+    let wrong_method = call("DELETE", format!("{base}/wp-json/wp/v2/categories/1"), None, None).await;
+    assert_eq!((wrong_method.status, wrong_method.body["code"].as_str()), (404, Some("rest_no_route")));
     let no_route = call("GET", format!("{base}/wp-json/wp/v2/widgets"), None, None).await;
     assert_eq!((no_route.status, no_route.body["code"].as_str()), (404, Some("rest_no_route")));
     let openapi = call("GET", format!("{base}/wp-json/openapi.json"), None, None).await;
@@ -130,8 +138,10 @@ pub async fn writing_needs_an_application_password(db: Db) {
     assert_eq!((me.status, me.body["code"].as_str()), (401, Some("rest_not_logged_in")));
 
     let editor = app_password(&app, "ed").await;
-    let me = call("GET", format!("{base}/wp-json/wp/v2/users/me"), Some(editor.clone()), None).await;
+    let me = call("GET", format!("{base}/wp-json/wp/v2/users/me?context=edit"), Some(editor.clone()), None).await;
     assert_eq!((me.status, me.body["roles"][0].as_str()), (200, Some("editor")));
+    let plain = call("GET", format!("{base}/wp-json/wp/v2/users/me"), Some(editor.clone()), None).await;
+    assert!(plain.body.get("roles").is_none(), "roles only in the edit context");
     let category = call("POST", format!("{base}/wp-json/wp/v2/categories"), Some(editor.clone()), Some(json!({"name": "World"}))).await;
     assert_eq!(category.status, 201);
     let link_post = json!({
@@ -169,8 +179,18 @@ pub async fn writing_needs_an_application_password(db: Db) {
     assert_eq!(call("POST", format!("{base}/wp-json/wp/v2/tags"), Some(author.clone()), Some(json!({"name": "t"}))).await.status, 403);
     let pending = call("GET", format!("{base}/wp-json/wp/v2/posts?status=pending"), Some(editor.clone()), None).await;
     assert_eq!(pending.header("x-wp-total"), "1");
+    let sticky = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(contributor.clone()), Some(json!({"title": "Pin me", "content": "x", "sticky": true}))).await;
+    assert_eq!((sticky.status, sticky.body["code"].as_str()), (403, Some("rest_cannot_assign_sticky")));
+    let as_other = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(author.clone()), Some(json!({"title": "As someone else", "content": "x", "author": 1}))).await;
+    assert_eq!((as_other.status, as_other.body["code"].as_str()), (403, Some("rest_cannot_edit_others")));
     let trashed = call("DELETE", format!("{base}/wp-json/wp/v2/posts/{id}"), Some(editor.clone()), None).await;
     assert_eq!((trashed.status, trashed.body["status"].as_str()), (200, Some("trash")));
+    let again = call("DELETE", format!("{base}/wp-json/wp/v2/posts/{id}"), Some(editor.clone()), None).await;
+    assert_eq!((again.status, again.body["code"].as_str()), (410, Some("rest_already_trashed")));
+    let gone = call("DELETE", format!("{base}/wp-json/wp/v2/posts/{id}?force=true"), Some(editor.clone()), None).await;
+    assert_eq!((gone.status, gone.body["deleted"].as_bool()), (200, Some(true)));
+    let reused = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "After", "content": "x"}))).await;
+    assert!(reused.body["id"].as_i64().expect("id") > id, "a deleted post's id is not given again");
     assert_eq!(app.get("/?p=1").await.status, axum::http::StatusCode::NOT_FOUND, "trashed posts are gone from the site");
     let _ = Role::Administrator;
 }

@@ -16,7 +16,9 @@ CREATE TABLE users (
 );
 
 CREATE TABLE posts (
-    id                   INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: a deleted post's id is never given to another (WordPress never reuses
+    -- ids, and /?p=ID links must not start pointing elsewhere).
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
     kind                 TEXT    NOT NULL CHECK (kind IN ('post', 'page')),
     title                TEXT    NOT NULL,
     -- One namespace for posts and pages, as in WordPress, so /slug/ is never ambiguous.
@@ -61,7 +63,7 @@ CREATE TABLE post_terms (
 CREATE INDEX post_terms_by_term ON post_terms (term_id, post_id);
 
 CREATE TABLE comments (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     post_id      INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
     parent_id    INTEGER REFERENCES comments (id) ON DELETE SET NULL,
     author_name  TEXT,

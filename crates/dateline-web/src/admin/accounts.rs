@@ -43,7 +43,15 @@ pub(crate) async fn save_profile(State(state): State<AppState>, headers: HeaderM
         let name = field(&fields, "display_name");
         if !name.is_empty() {
             let email = field(&fields, "email");
-            state.store.update_profile(admin.user.id, &name, Some(email.as_str()).filter(|e| !e.is_empty())).await?;
+            if !email.is_empty() && !email.contains('@') {
+                return profile_page(&state, &admin, None, Some(format!("“{email}” is not an email address.")), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+            match state.store.update_profile(admin.user.id, &name, Some(email.as_str()).filter(|e| !e.is_empty())).await {
+                Err(StoreError::Conflict(message)) => {
+                    return profile_page(&state, &admin, None, Some(message), None, StatusCode::CONFLICT).await;
+                }
+                other => other?,
+            }
         }
         let new = fields.iter().find(|(k, _)| k == "new_password").map(|(_, v)| v.clone()).unwrap_or_default();
         if !new.is_empty() {

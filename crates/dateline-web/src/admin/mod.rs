@@ -49,6 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/{section}/bulk", post(posts::bulk))
         .route("/admin/{section}/new", get(posts::new_form).post(posts::create))
         .route("/admin/{section}/{id}", get(posts::edit_form).post(posts::update))
+        .route("/admin/{section}/{id}/preview", get(posts::preview_post))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ADMIN_CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
@@ -96,7 +97,7 @@ pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &s
     }
     let common = context! {
         title => title,
-        me => admin.map(|a| context! { display_name => a.user.display_name, role => a.user.role.as_str(), login => a.user.login }),
+        me => admin.map(|a| context! { display_name => a.user.display_name, role => a.user.role.as_str(), login => a.user.login, email => a.user.email }),
         csrf => admin.map(|a| a.csrf.clone()),
         can => admin.map(|a| context! {
             moderate => a.user.role.can(Capability::ModerateComments),

@@ -34,6 +34,8 @@ fn may_edit(post: &Post, user: &User) -> bool {
 struct Row {
     id: i64,
     title: String,
+    /// Whether readers can see it now (else the list offers a preview).
+    public: bool,
     author: String,
     status: &'static str,
     date: TimeView,
@@ -56,8 +58,10 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri:
             kind,
             statuses: status.into_iter().collect(),
             author: number("author"),
-            category: number("category"),
-            tag: number("tag"),
+            categories: number("category").into_iter().collect(),
+            tags: number("tag").into_iter().collect(),
+            slugs: Vec::new(),
+            ids: Vec::new(),
             search: query.get("s").cloned().filter(|s| !s.trim().is_empty()),
             published_before: None,
             without_password: false,
@@ -73,6 +77,7 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri:
             .map(|p| Row {
                 id: p.id,
                 title: p.title.clone(),
+                public: p.is_public_at(Timestamp::now()),
                 author: p.author.display_name.clone(),
                 status: p.status.as_str(),
                 date: TimeView::new(&state.site(), p.published_at),
@@ -188,7 +193,12 @@ async fn editor_page(state: &AppState, admin: &Admin, kind: PostKind, post: Opti
     let ctx = context! {
         section => if kind == PostKind::Page { "pages" } else { "posts" },
         kind => kind.as_str(),
-        post => post.map(|p| context! { id => p.id, status => p.status.as_str(), path => permalink(&state.site().time_zone, p) }),
+        post => post.map(|p| context! {
+            id => p.id,
+            status => p.status.as_str(),
+            path => if p.is_public_at(Timestamp::now()) { permalink(&state.site().time_zone, p) } else { format!("/admin/{}s/{}/preview", p.kind, p.id) },
+            public => p.is_public_at(Timestamp::now()),
+        }),
         values => values,
         problem => problem,
         preview => preview,
@@ -372,4 +382,21 @@ pub(crate) async fn preview(State(state): State<AppState>, headers: HeaderMap, u
     check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
     let html = dateline_render::markdown_to_html(&field(&fields, "body"));
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// `GET /admin/posts/{id}/preview`: the post as readers will see it, whatever its status,
+/// for those who may edit it (drafts have no public address yet).
+pub(crate) async fn preview_post(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path((section, id)): Path<(String, i64)>) -> Result<Response, Response> {
+    let kind = kind_of(&section);
+    let admin = require(&state, &headers, &uri, needed(kind)).await?;
+    let run = async {
+        let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)?;
+        if !may_edit(&post, &admin.user) {
+            return Err(AppError::Forbidden("You may not preview this post.".into()));
+        }
+        let mut response = crate::routes::single::render(&state, &post, Default::default(), None, StatusCode::OK).await?;
+        response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+        Ok(response)
+    };
+    run.await.map_err(IntoResponse::into_response)
 }

@@ -121,7 +121,13 @@ async fn found(state: &AppState, id: i64, user: Option<&User>) -> Result<Comment
     Ok(comment)
 }
 
-pub(crate) async fn get_one(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> ApiResult {
+/// A comment id from the path; anything else is no route.
+fn comment_id(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "rest_no_route", "No route was found matching the URL and request method."))
+}
+
+pub(crate) async fn get_one(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let id = comment_id(&id)?;
     let user = api_user(&state, &headers).await?;
     let comment = found(&state, id, user.as_ref()).await?;
     Ok(Json(comment_json(&state, &comment, moderator(user.as_ref())).await?).into_response())
@@ -186,7 +192,8 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
     Ok((StatusCode::CREATED, Json(comment_json(&state, &comment, true).await?)).into_response())
 }
 
-pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, body: Bytes) -> ApiResult {
+pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let id = comment_id(&id)?;
     let user = api_user(&state, &headers).await?;
     if !moderator(user.as_ref()) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_edit", "Sorry, you are not allowed to edit this comment."));
@@ -204,12 +211,21 @@ pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Pa
     Ok(Json(comment_json(&state, &now, true).await?).into_response())
 }
 
-pub(crate) async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> ApiResult {
+pub(crate) async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+    let id = comment_id(&id)?;
     let user = api_user(&state, &headers).await?;
     if !moderator(user.as_ref()) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this comment."));
     }
     let comment = found(&state, id, user.as_ref()).await?;
+    if query.get("force").is_some_and(|f| f == "true" || f == "1") {
+        let previous = comment_json(&state, &comment, true).await?;
+        state.store.delete_comment(comment.id).await?;
+        return Ok(Json(json!({ "deleted": true, "previous": previous })).into_response());
+    }
+    if comment.status == CommentStatus::Trash {
+        return Err(ApiError::new(StatusCode::GONE, "rest_already_trashed", "The comment has already been trashed."));
+    }
     crate::moderation::moderate(&state, comment.id, CommentStatus::Trash).await?;
     let now = found(&state, id, user.as_ref()).await?;
     Ok(Json(comment_json(&state, &now, true).await?).into_response())

@@ -37,6 +37,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/wp-json/wp/v2/tags/{id}", get(terms::get_tag))
         .route("/wp-json/wp/v2/users/me", get(users_me))
         .route("/wp-json/{*rest}", axum::routing::any(no_route))
+        // A method a route does not take is no route, in WordPress's words.
+        .method_not_allowed_fallback(no_route)
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
 
@@ -101,6 +103,37 @@ pub(crate) async fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Op
     }
 }
 
+/// Query parameters as WordPress reads them: `tags=1,2`, `tags[]=1&tags[]=2` and repeated
+/// keys all give the list [1, 2].
+#[derive(Debug, Default)]
+pub(crate) struct Params(std::collections::HashMap<String, Vec<String>>);
+
+impl Params {
+    pub(crate) fn parse(raw: Option<&str>) -> Params {
+        let mut map: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            let key = key.trim_end_matches("[]").to_string();
+            map.entry(key).or_default().push(value.into_owned());
+        }
+        Params(map)
+    }
+
+    /// The first value of a parameter.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.first()).map(String::as_str)
+    }
+
+    /// Every value of a parameter, comma-separated lists split.
+    pub(crate) fn list(&self, name: &str) -> Vec<String> {
+        self.0.get(name).map(|v| v.iter().flat_map(|s| s.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+    }
+
+    /// Every value as an id; a value that is not one is an error naming the parameter.
+    pub(crate) fn ids(&self, name: &str) -> Result<Vec<i64>, ApiError> {
+        self.list(name).iter().map(|v| v.parse().map_err(|_| ApiError::invalid_param(name, format!("{v:?} is not an id")))).collect()
+    }
+}
+
 /// A JSON list with WordPress's pagination headers.
 pub(crate) fn paged(items: Vec<serde_json::Value>, total: u64, per_page: u32) -> Response {
     let pages = total.div_ceil(u64::from(per_page.max(1)));
@@ -148,11 +181,17 @@ async fn index(axum::extract::State(state): axum::extract::State<AppState>) -> R
     .into_response()
 }
 
-async fn users_me(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap) -> ApiResult {
+async fn users_me(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> ApiResult {
     let Some(user) = api_user(&state, &headers).await? else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "rest_not_logged_in", "You are not currently logged in."));
     };
-    Ok(Json(user_json(&state, &user, true)).into_response())
+    // Roles and login are part of the edit context, as in WordPress.
+    let edit = query.get("context").is_some_and(|c| c == "edit");
+    Ok(Json(user_json(&state, &user, edit)).into_response())
 }
 
 pub(crate) fn user_json(state: &AppState, user: &User, edit: bool) -> serde_json::Value {

@@ -51,14 +51,17 @@ fn collection(tag: &str, schema: &str, extra: &[(&str, &str)], writable: bool) -
     if writable {
         let body = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
         list["post"] = json!({ "tags": [tag], "summary": format!("Create in {tag}"), "security": [{ "applicationPassword": [] }], "requestBody": body, "responses": { "201": one(schema), "400": error(), "401": error(), "403": error() } });
-        item["post"] = json!({ "tags": [tag], "summary": format!("Update one of {tag}"), "security": [{ "applicationPassword": [] }], "parameters": id_param(), "requestBody": body, "responses": { "200": one(schema), "401": error(), "403": error(), "404": error() } });
-        item["delete"] = json!({ "tags": [tag], "summary": format!("Trash (or with force=true delete) one of {tag}"), "security": [{ "applicationPassword": [] }], "parameters": id_param(), "responses": { "200": one(schema), "401": error(), "403": error(), "404": error() } });
+        let update = json!({ "tags": [tag], "summary": format!("Update one of {tag}"), "security": [{ "applicationPassword": [] }], "parameters": id_param(), "requestBody": body, "responses": { "200": one(schema), "401": error(), "403": error(), "404": error() } });
+        item["post"] = update.clone();
+        item["put"] = update.clone();
+        item["patch"] = update;
+        item["delete"] = json!({ "tags": [tag], "summary": format!("Trash (or with force=true delete) one of {tag}"), "security": [{ "applicationPassword": [] }], "parameters": id_param(), "responses": { "200": one(schema), "401": error(), "403": error(), "404": error(), "410": error() } });
     }
     (list, item)
 }
 
 pub(crate) async fn document(State(state): State<AppState>) -> Response {
-    let post_filters = [("search", "string"), ("status", "string"), ("categories", "string"), ("tags", "string"), ("author", "integer"), ("orderby", "string"), ("order", "string"), ("context", "string")];
+    let post_filters = [("search", "string"), ("status", "string"), ("categories", "string"), ("tags", "string"), ("author", "integer"), ("slug", "string"), ("include", "string"), ("orderby", "string"), ("order", "string"), ("context", "string")];
     let (posts, post) = collection("posts", "Post", &post_filters, true);
     let (pages, page) = collection("pages", "Post", &post_filters, true);
     let (comments, comment) = collection("comments", "Comment", &[("post", "integer"), ("status", "string")], true);

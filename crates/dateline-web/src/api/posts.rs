@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use dateline_core::accounts::Capability;
@@ -77,7 +77,7 @@ pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
         "link": format!("{}{}", site.base_url, permalink(&site.time_zone, post)),
         "title": { "rendered": post.title },
         "content": { "rendered": if protected && !edit { String::new() } else { post.body_html.clone() }, "protected": protected },
-        "excerpt": { "rendered": post.excerpt.clone().or_else(|| post.dek.clone()).unwrap_or_default(), "protected": protected },
+        "excerpt": { "rendered": if protected && !edit { String::new() } else { post.excerpt.clone().or_else(|| post.dek.clone()).unwrap_or_default() }, "protected": protected },
         "author": post.author.id,
         "featured_media": 0,
         "comment_status": post.discussion.as_str(),
@@ -111,15 +111,18 @@ fn ids(text: &str, name: &str) -> Result<Vec<i64>, ApiError> {
     text.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().map_err(|_| ApiError::invalid_param(name, "must be a list of ids"))).collect()
 }
 
-async fn list(state: AppState, headers: HeaderMap, query: HashMap<String, String>, kind: PostKind) -> ApiResult {
+async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: PostKind) -> ApiResult {
     let user = api_user(&state, &headers).await?;
-    let (page, per_page) = paging(query.get("page").map(String::as_str), query.get("per_page").map(String::as_str), 10)?;
-    let requested: Vec<PostStatus> = match query.get("status") {
-        None => vec![PostStatus::Published],
-        Some(list) => list.split(',').map(|s| parse_status(s.trim()).ok_or_else(|| ApiError::invalid_param("status", format!("{s:?} is not a status")))).collect::<Result<_, _>>()?,
+    let query = super::Params::parse(raw.as_deref());
+    let (page, per_page) = paging(query.get("page"), query.get("per_page"), 10)?;
+    let requested: Vec<PostStatus> = match query.list("status") {
+        list if list.is_empty() => vec![PostStatus::Published],
+        // WordPress's "any": every status but trash.
+        list if list == ["any"] => vec![PostStatus::Published, PostStatus::Scheduled, PostStatus::Draft, PostStatus::Pending, PostStatus::Private],
+        list => list.iter().map(|s| parse_status(s).ok_or_else(|| ApiError::invalid_param("status", format!("{s:?} is not a status")))).collect::<Result<_, _>>()?,
     };
     let only_public = requested == [PostStatus::Published];
-    let mut author = query.get("author").map(|a| a.parse::<i64>().map_err(|_| ApiError::invalid_param("author", "must be a user id"))).transpose()?;
+    let mut author = query.ids("author")?.first().copied();
     if !only_public {
         match &user {
             None => return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", "Invalid parameter(s): status (Status is forbidden.)")),
@@ -129,26 +132,27 @@ async fn list(state: AppState, headers: HeaderMap, query: HashMap<String, String
         }
     }
     let statuses = if only_public { vec![PostStatus::Published, PostStatus::Scheduled] } else { requested };
-    let order = match query.get("orderby").map(String::as_str) {
+    let order = match query.get("orderby") {
         None | Some("date") => PostOrder::Date,
         Some("id") => PostOrder::Id,
         Some("title") => PostOrder::Title,
         Some("modified") => PostOrder::Modified,
         Some(other) => return Err(ApiError::invalid_param("orderby", format!("{other:?} is not one of date, id, title, modified"))),
     };
-    let ascending = match query.get("order").map(String::as_str) {
+    let ascending = match query.get("order") {
         None | Some("desc") => false,
         Some("asc") => true,
         Some(other) => return Err(ApiError::invalid_param("order", format!("{other:?} is not one of asc, desc"))),
     };
-    let first = |name: &str| -> Result<Option<i64>, ApiError> { Ok(query.get(name).map(|v| ids(v, name)).transpose()?.and_then(|v| v.first().copied())) };
     let editor_query = EditorQuery {
         kind,
         statuses,
         author,
-        category: first("categories")?,
-        tag: first("tags")?,
-        search: query.get("search").cloned(),
+        categories: query.ids("categories")?,
+        tags: query.ids("tags")?,
+        slugs: query.list("slug"),
+        ids: query.ids("include")?,
+        search: query.get("search").map(str::to_string),
         published_before: only_public.then(Timestamp::now),
         without_password: false,
         order,
@@ -160,7 +164,7 @@ async fn list(state: AppState, headers: HeaderMap, query: HashMap<String, String
     if result.items.is_empty() && page > 1 {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_post_invalid_page_number", "The page number requested is larger than the number of pages available."));
     }
-    let edit = query.get("context").is_some_and(|c| c == "edit") && user.is_some();
+    let edit = query.get("context") == Some("edit") && user.is_some();
     let items = result.items.iter().map(|p| post_json(&state, p, edit && user.as_ref().is_some_and(|u| can_edit(p, u)))).collect();
     Ok(paged(items, result.total, per_page))
 }
@@ -269,6 +273,33 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
     if let Some(sticky) = flag(body, "sticky")? {
         write.sticky = sticky && write.kind == PostKind::Post;
     }
+    if flag(body, "sticky")? == Some(true) && !user.role.can(Capability::PublishPosts) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_cannot_assign_sticky", "Sorry, you are not allowed to make posts sticky."));
+    }
+    if let Some(author) = body.get("author").filter(|a| !a.is_null()) {
+        let author = author.as_i64().or_else(|| author.as_str().and_then(|a| a.parse().ok())).ok_or_else(|| ApiError::invalid_param("author", "must be a user id"))?;
+        if author != write.author {
+            if !user.role.can(Capability::EditOthersPosts) {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_cannot_edit_others", "Sorry, you are not allowed to create posts as this user."));
+            }
+            state.store.user_by_id(author).await?.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_author", "Invalid author ID."))?;
+            write.author = author;
+        }
+    }
+    if write.kind == PostKind::Page {
+        if let Some(parent) = body.get("parent").filter(|p| !p.is_null()) {
+            let parent = parent.as_i64().ok_or_else(|| ApiError::invalid_param("parent", "must be a page id"))?;
+            write.parent_id = if parent == 0 {
+                None
+            } else {
+                state.store.post_by_id(parent).await?.filter(|p| p.kind == PostKind::Page).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_post_invalid_id", "Invalid post parent ID."))?;
+                Some(parent)
+            };
+        }
+        if let Some(order) = body.get("menu_order").filter(|o| !o.is_null()) {
+            write.menu_order = order.as_i64().ok_or_else(|| ApiError::invalid_param("menu_order", "must be an integer"))?;
+        }
+    }
     if let Some(password) = text_field(body, "password")? {
         write.password = Some(password).filter(|p| !p.is_empty());
     }
@@ -353,28 +384,36 @@ async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<Str
         state.store.delete_post(post.id).await?;
         return Ok(Json(json!({ "deleted": true, "previous": previous })).into_response());
     }
+    if post.status == PostStatus::Trash {
+        return Err(ApiError::new(StatusCode::GONE, "rest_already_trashed", "The post has already been deleted."));
+    }
     let mut write = existing_write(&state, &post).await?;
     write.status = PostStatus::Trash;
     let trashed = state.store.save_post(Some(post.id), write).await?;
     Ok(Json(post_json(&state, &trashed, true)).into_response())
 }
 
+/// A post id from the path; anything else is no route, as in WordPress (`\d+` routes).
+fn post_id(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "rest_no_route", "No route was found matching the URL and request method."))
+}
+
 macro_rules! handlers {
     ($kind:expr, $list:ident, $get:ident, $create:ident, $update:ident, $delete:ident) => {
-        pub(crate) async fn $list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> ApiResult {
-            list(state, headers, query, $kind).await
+        pub(crate) async fn $list(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+            list(state, headers, raw, $kind).await
         }
-        pub(crate) async fn $get(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> ApiResult {
-            get(state, headers, id, $kind).await
+        pub(crate) async fn $get(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+            get(state, headers, post_id(&id)?, $kind).await
         }
         pub(crate) async fn $create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
             create(state, headers, body, $kind).await
         }
-        pub(crate) async fn $update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, body: Bytes) -> ApiResult {
-            update(state, headers, id, body, $kind).await
+        pub(crate) async fn $update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
+            update(state, headers, post_id(&id)?, body, $kind).await
         }
-        pub(crate) async fn $delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
-            delete(state, headers, id, query, $kind).await
+        pub(crate) async fn $delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+            delete(state, headers, post_id(&id)?, query, $kind).await
         }
     };
 }
