@@ -84,6 +84,6 @@ pub(crate) async fn render_error_pages(State(state): State<AppState>, request: R
     if let Some(detail) = &page.detail {
         tracing::error!(%path, %status, detail, "request failed");
     }
-    let html = state.templates.error_page(&state.site(), status, page.message.as_deref());
+    let html = state.templates.error_page(&state.site(), status, page.message.as_deref(), path.starts_with("/admin/"));
     (status, [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }

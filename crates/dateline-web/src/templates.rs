@@ -28,6 +28,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/users.html", include_str!("../theme/templates/admin/users.html")),
     ("admin/terms.html", include_str!("../theme/templates/admin/terms.html")),
     ("admin/settings.html", include_str!("../theme/templates/admin/settings.html")),
+    ("admin/error.html", include_str!("../theme/templates/admin/error.html")),
 ];
 
 pub struct Templates {
@@ -100,8 +101,9 @@ impl Templates {
             .map_err(|e| AppError::Internal(format!("render {name}: {e:#}")))
     }
 
-    /// The error page for `status`; falls back to plain text if the theme's page fails.
-    pub fn error_page(&self, site: &Site, status: StatusCode, message: Option<&str>) -> String {
+    /// The error page for `status`; falls back to plain text if the theme's page fails. Admin
+    /// paths get the admin's page, which leads back to the dashboard, not the home page.
+    pub fn error_page(&self, site: &Site, status: StatusCode, message: Option<&str>, admin: bool) -> String {
         let (heading, default_message) = match status {
             StatusCode::NOT_FOUND => ("Page not found", "Nothing lives at this address. The home page has everything that is published."),
             StatusCode::METHOD_NOT_ALLOWED => ("Method not allowed", "This address can only be read."),
@@ -117,6 +119,8 @@ impl Templates {
             message => message,
             meta => context! { title => heading, robots => "noindex" },
         };
-        self.render("error.html", site, ctx).unwrap_or_else(|_| format!("{} {heading}", status.as_u16()))
+        let template = if admin { "admin/error.html" } else { "error.html" };
+        let ctx = if admin { context! { title => heading, ..ctx } } else { ctx };
+        self.render(template, site, ctx).unwrap_or_else(|_| format!("{} {heading}", status.as_u16()))
     }
 }

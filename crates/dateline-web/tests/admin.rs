@@ -319,3 +319,35 @@ pub async fn every_role_against_every_action(db: Db) {
         }
     }
 }
+
+pub async fn deleting_for_good_authors_and_parents(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let writer = app.user("writer", Role::Author, PASSWORD).await;
+    let cookie = app.login("ed", PASSWORD).await.expect("login");
+    let csrf = app.admin_csrf(&cookie).await;
+    let store = app.test_store.dyn_store();
+
+    // An editor writes a post as another author, and a page under a parent page.
+    let saved = app.post_form("/admin/posts/new", &cookie, &[("_csrf", &csrf), ("title", "Ghost-written"), ("body", "x"), ("author", &writer.id.to_string()), ("action", "publish")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(store.post_by_slug(dateline_core::PostKind::Post, "ghost-written").await.expect("read").expect("post").author.id, writer.id);
+    let parent = app.post(&post_json("About", "2020-01-01T00:00:00Z", json!({"kind": "page"}))).await;
+    let child = app.post_form("/admin/pages/new", &cookie, &[("_csrf", &csrf), ("title", "Team"), ("body", "x"), ("parent", &parent.id.to_string()), ("menu_order", "2"), ("action", "publish")]).await;
+    assert_eq!(child.status, StatusCode::SEE_OTHER);
+    let team = store.post_by_slug(dateline_core::PostKind::Page, "team").await.expect("read").expect("page");
+    assert_eq!((team.parent_id, team.menu_order), (Some(parent.id), 2));
+    assert!(!texts(&app.get("/").await.html(), ".site-nav a").contains(&"Team".to_string()), "sub-pages stay out of the top navigation");
+
+    // Permanent deletion: only from the trash.
+    let post = app.post(&post_json("Doomed", "2020-01-01T00:00:00Z", json!({"comments": [{"author": "R", "body": "spammy", "status": "spam"}]}))).await;
+    let refused = app.post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "delete"), ("ids", &post.id.to_string())]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(texts(&refused.html(), "main p"), ["“Doomed” is not in the trash; move it there first.", "Back to the dashboard"], "the admin's own error page");
+    assert_eq!(app.post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "trash"), ("ids", &post.id.to_string())]).await.status, StatusCode::SEE_OTHER);
+    let spam = store.comments_for_post(post.id, CommentStatus::Spam).await.expect("list")[0].id;
+    assert_eq!(app.post_form(&format!("/admin/comments/{spam}/delete"), &cookie, &[("_csrf", &csrf), ("status", "spam")]).await.status, StatusCode::SEE_OTHER);
+    assert!(store.comment_by_id(spam).await.expect("read").is_none());
+    assert_eq!(app.post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "delete"), ("ids", &post.id.to_string())]).await.status, StatusCode::SEE_OTHER);
+    assert!(store.post_by_id(post.id).await.expect("read").is_none());
+}

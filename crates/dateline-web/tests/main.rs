@@ -19,6 +19,7 @@ mod admin_cases {
         profiles_users_terms_and_replies,
         settings_are_saved_for_every_instance,
         every_role_against_every_action,
+        deleting_for_good_authors_and_parents,
     );
 }
 

@@ -47,8 +47,8 @@ fn actions(status: CommentStatus) -> Vec<Action> {
     match status {
         CommentStatus::Pending => vec![a("approve", "Approve"), a("spam", "Spam"), a("trash", "Trash")],
         CommentStatus::Approved => vec![a("pending", "Unapprove"), a("spam", "Spam"), a("trash", "Trash")],
-        CommentStatus::Spam => vec![a("approve", "Not spam"), a("trash", "Trash")],
-        CommentStatus::Trash => vec![a("pending", "Restore"), a("spam", "Spam")],
+        CommentStatus::Spam => vec![a("approve", "Not spam"), a("trash", "Trash"), a("delete", "Delete permanently")],
+        CommentStatus::Trash => vec![a("pending", "Restore"), a("spam", "Spam"), a("delete", "Delete permanently")],
     }
 }
 
@@ -103,6 +103,18 @@ pub(crate) async fn queue(State(state): State<AppState>, headers: HeaderMap, uri
     run.await.map_err(IntoResponse::into_response)
 }
 
+/// Deletes comments for good (only from spam or trash, as WordPress), then returns to the queue.
+async fn delete_for_good(state: &AppState, ids: &[i64], back_to: &str) -> Result<Response, AppError> {
+    for id in ids {
+        let comment = state.store.comment_by_id(*id).await?.ok_or(AppError::NotFound)?;
+        if !matches!(comment.status, CommentStatus::Spam | CommentStatus::Trash) {
+            return Err(AppError::BadRequest("Only spam and trashed comments can be deleted permanently; move it to the trash first.".into()));
+        }
+        state.store.delete_comment(*id).await?;
+    }
+    apply(state, &[], CommentStatus::Pending, back_to).await
+}
+
 /// Applies `status` to each id, then returns to the queue it came from.
 async fn apply(state: &AppState, ids: &[i64], status: CommentStatus, back_to: &str) -> Result<Response, AppError> {
     for id in ids {
@@ -129,17 +141,25 @@ pub(crate) async fn single(State(state): State<AppState>, headers: HeaderMap, ur
     let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
     let fields = fields(&body);
     super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;
+    let back_to = field(&fields, "status").unwrap_or("pending");
+    if action == "delete" {
+        return delete_for_good(&state, &[id], back_to).await.map_err(IntoResponse::into_response);
+    }
     let status = action_status(&action).ok_or_else(|| AppError::NotFound.into_response())?;
-    apply(&state, &[id], status, field(&fields, "status").unwrap_or("pending")).await.map_err(IntoResponse::into_response)
+    apply(&state, &[id], status, back_to).await.map_err(IntoResponse::into_response)
 }
 
 pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Result<Response, Response> {
     let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
     let fields = fields(&body);
     super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;
-    let status = field(&fields, "action").and_then(action_status).ok_or_else(|| AppError::BadRequest("Choose an action.".into()).into_response())?;
     let ids: Vec<i64> = fields.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
-    apply(&state, &ids, status, field(&fields, "status").unwrap_or("pending")).await.map_err(IntoResponse::into_response)
+    let back_to = field(&fields, "status").unwrap_or("pending");
+    if field(&fields, "action") == Some("delete") {
+        return delete_for_good(&state, &ids, back_to).await.map_err(IntoResponse::into_response);
+    }
+    let status = field(&fields, "action").and_then(action_status).ok_or_else(|| AppError::BadRequest("Choose an action.".into()).into_response())?;
+    apply(&state, &ids, status, back_to).await.map_err(IntoResponse::into_response)
 }
 
 /// `POST /admin/comments/{id}/reply`: the moderator answers on the site, as themselves; a

@@ -117,10 +117,11 @@ pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri:
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
     let fields = fields(&body);
     check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
-    let status = match field(&fields, "action").as_str() {
+    let action = field(&fields, "action");
+    let status = match action.as_str() {
         "publish" => PostStatus::Published,
         "draft" => PostStatus::Draft,
-        "trash" => PostStatus::Trash,
+        "trash" | "delete" => PostStatus::Trash,
         _ => return Err(AppError::BadRequest("Choose an action.".into()).into_response()),
     };
     if status == PostStatus::Published && !admin.user.role.can(Capability::PublishPosts) {
@@ -131,6 +132,14 @@ pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri:
             let post = state.store.post_by_id(id).await?.ok_or(AppError::NotFound)?;
             if !may_edit(&post, &admin.user) {
                 return Err(AppError::Forbidden(format!("You may not change “{}”.", post.title)));
+            }
+            if action == "delete" {
+                // For good, and only from the trash (as WordPress).
+                if post.status != PostStatus::Trash {
+                    return Err(AppError::BadRequest(format!("“{}” is not in the trash; move it there first.", post.title)));
+                }
+                state.store.delete_post(id).await?;
+                continue;
             }
             let mut write = write_from(&state, &post).await?;
             write.status = status;
@@ -165,6 +174,11 @@ pub(crate) struct EditorValues {
     comments_open: bool,
     sticky: bool,
     password: String,
+    /// The author's account id (0: the person writing).
+    author: i64,
+    /// Pages: the parent page's id (0: none), and the position among siblings.
+    parent: i64,
+    menu_order: i64,
 }
 
 fn values_of(state: &AppState, post: &Post) -> EditorValues {
@@ -186,6 +200,9 @@ fn values_of(state: &AppState, post: &Post) -> EditorValues {
         comments_open: post.discussion == Discussion::Open,
         sticky: post.sticky,
         password: post.password.clone().unwrap_or_default(),
+        author: post.author.id,
+        parent: post.parent_id.unwrap_or(0),
+        menu_order: post.menu_order,
     }
 }
 
@@ -205,6 +222,13 @@ async fn editor_page(state: &AppState, admin: &Admin, kind: PostKind, post: Opti
         notice => notice,
         categories => state.store.terms(Taxonomy::Category).await?,
         can_publish => admin.user.role.can(Capability::PublishPosts),
+        // Editors choose the author; pages choose a parent.
+        authors => if admin.user.role.can(Capability::EditOthersPosts) {
+            state.store.users().await?.into_iter().filter(|u| u.role.can(Capability::WritePosts)).map(|u| context! { id => u.id, name => u.display_name }).collect::<Vec<_>>()
+        } else { Vec::new() },
+        parents => if kind == PostKind::Page {
+            state.store.all_posts(PostKind::Page).await?.into_iter().filter(|p| Some(p.id) != post.map(|q| q.id)).map(|p| context! { id => p.id, title => p.title }).collect::<Vec<_>>()
+        } else { Vec::new() },
     };
     let title = match post {
         Some(_) => if kind == PostKind::Page { "Edit page" } else { "Edit post" },
@@ -218,7 +242,7 @@ async fn editor_page(state: &AppState, admin: &Admin, kind: PostKind, post: Opti
 pub(crate) async fn new_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(section): Path<String>) -> Result<Response, Response> {
     let kind = kind_of(&section);
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
-    let values = EditorValues { comments_open: true, ..EditorValues::default() };
+    let values = EditorValues { comments_open: true, author: admin.user.id, ..EditorValues::default() };
     editor_page(&state, &admin, kind, None, values, None, None, None, StatusCode::OK).await.map_err(IntoResponse::into_response)
 }
 
@@ -242,7 +266,7 @@ pub(crate) async fn edit_form(State(state): State<AppState>, headers: HeaderMap,
 }
 
 /// Reads the editor form; `Err` names what the writer must fix.
-async fn read_form(state: &AppState, fields: &[(String, String)], base: PostWrite) -> Result<(PostWrite, EditorValues), (String, EditorValues)> {
+async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)], base: PostWrite) -> Result<(PostWrite, EditorValues), (String, EditorValues)> {
     let values = EditorValues {
         title: field(fields, "title"),
         slug: field(fields, "slug"),
@@ -260,8 +284,22 @@ async fn read_form(state: &AppState, fields: &[(String, String)], base: PostWrit
         comments_open: fields.iter().any(|(k, _)| k == "comments_open"),
         sticky: fields.iter().any(|(k, _)| k == "sticky"),
         password: field(fields, "password"),
+        author: field(fields, "author").parse().unwrap_or(base.author),
+        parent: field(fields, "parent").parse().unwrap_or(0),
+        menu_order: field(fields, "menu_order").parse().unwrap_or(0),
     };
     let fail = |message: String, values: &EditorValues| Err((message, values.clone()));
+    let author = if values.author > 0 && values.author != base.author {
+        if !admin.user.role.can(Capability::EditOthersPosts) {
+            return fail("Only editors can choose another author.".into(), &values);
+        }
+        match state.store.user_by_id(values.author).await {
+            Ok(Some(user)) => user.id,
+            _ => return fail("That author does not exist.".into(), &values),
+        }
+    } else {
+        base.author
+    };
     if values.title.trim().is_empty() {
         return fail("Give the post a title.".into(), &values);
     }
@@ -320,6 +358,9 @@ async fn read_form(state: &AppState, fields: &[(String, String)], base: PostWrit
         password: opt(&values.password),
         category_ids: values.categories.clone(),
         tag_ids,
+        author,
+        parent_id: (base.kind == PostKind::Page && values.parent > 0).then_some(values.parent),
+        menu_order: values.menu_order,
         ..base
     };
     Ok((write, values))
@@ -333,7 +374,7 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
         None => PostWrite::new_draft(kind, admin.user.id, BodyFormat::Markdown),
     };
     let action = field(&fields, "action");
-    let (mut write, values) = match read_form(state, &fields, base).await {
+    let (mut write, values) = match read_form(state, admin, &fields, base).await {
         Ok(read) => read,
         Err((message, values)) => return editor_page(state, admin, kind, existing.as_ref(), values, Some(message), None, None, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
