@@ -177,6 +177,11 @@ pub async fn the_editor_writes_within_the_role(db: Db) {
     assert_eq!(text(&shown.html(), "h1.post-title"), "For review");
     assert_eq!(app.get_as(&preview, &author).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.get(&preview).await.status, StatusCode::SEE_OTHER, "not for visitors");
+    // Once an editor publishes it, the contributor may no longer change it (as in WordPress).
+    let review_id = preview.trim_end_matches("/preview").rsplit('/').next().expect("id").to_string();
+    let publish = app.post_form("/admin/posts/bulk", &editor, &[("_csrf", &csrf), ("action", "publish"), ("ids", &review_id)]).await;
+    assert_eq!(publish.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get_as(&format!("/admin/posts/{review_id}"), &contributor).await.status, StatusCode::FORBIDDEN);
 }
 
 pub async fn profiles_users_terms_and_replies(db: Db) {

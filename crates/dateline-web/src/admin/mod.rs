@@ -8,6 +8,8 @@ mod comments;
 mod login;
 mod posts;
 mod settings;
+
+pub(crate) use posts::may_edit;
 mod terms;
 
 use axum::Router;

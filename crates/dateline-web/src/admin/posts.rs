@@ -26,8 +26,15 @@ fn needed(kind: PostKind) -> Capability {
     if kind == PostKind::Page { Capability::EditOthersPosts } else { Capability::WritePosts }
 }
 
-fn may_edit(post: &Post, user: &User) -> bool {
-    user.role.can(Capability::EditOthersPosts) || (post.kind == PostKind::Post && post.author.id == user.id && user.role.can(Capability::WritePosts))
+/// Editors edit everything; authors their own posts; contributors their own posts until
+/// they are published (as in WordPress).
+pub(crate) fn may_edit(post: &Post, user: &User) -> bool {
+    let published = matches!(post.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Private);
+    user.role.can(Capability::EditOthersPosts)
+        || (post.kind == PostKind::Post
+            && post.author.id == user.id
+            && user.role.can(Capability::WritePosts)
+            && (!published || user.role.can(Capability::PublishPosts)))
 }
 
 #[derive(Serialize)]
@@ -389,6 +396,10 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
         "publish" => return Err(AppError::Forbidden(format!("Your account ({}) may not publish; submit the post for review instead.", admin.user.role))),
         "review" => PostStatus::Pending,
         "draft" => PostStatus::Draft,
+        // Updating a published post needs the right to publish, like publishing it did.
+        "update" if matches!(write.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Private) && !admin.user.role.can(Capability::PublishPosts) => {
+            return Err(AppError::Forbidden(format!("Your account ({}) may not change published posts.", admin.user.role)));
+        }
         // Saving a published post keeps it published.
         _ => write.status,
     };

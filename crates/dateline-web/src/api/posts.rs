@@ -54,10 +54,7 @@ fn can_read(post: &Post, user: Option<&User>, now: Timestamp) -> bool {
 }
 
 fn can_edit(post: &Post, user: &User) -> bool {
-    match post.kind {
-        PostKind::Page => user.role.can(Capability::EditOthersPosts),
-        PostKind::Post => user.role.can(Capability::EditOthersPosts) || (post.author.id == user.id && user.role.can(Capability::WritePosts)),
-    }
+    crate::admin::may_edit(post, user)
 }
 
 pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
