@@ -338,6 +338,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 
+    /// Ends every session of an account but one (after a password change).
+    async fn end_other_sessions(&self, user: UserId, keep_token_hash: &str) -> StoreResult<()>;
+
     /// Counts a failed login for `key` (an account or an address).
     async fn note_login_failure(&self, key: &str, at: jiff::Timestamp) -> StoreResult<()>;
 

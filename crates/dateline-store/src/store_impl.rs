@@ -327,6 +327,12 @@ impl Store for SqlStore {
         self.write_one(&sql).await.map(|_| ())
     }
 
+    async fn end_other_sessions(&self, user: UserId, keep_token_hash: &str) -> StoreResult<()> {
+        let mut sql = Sql::new("DELETE FROM sessions WHERE user_id = ");
+        sql.int(user).push(" AND token_hash <> ").text(keep_token_hash);
+        self.write_one(&sql).await.map(|_| ())
+    }
+
     async fn note_login_failure(&self, key: &str, at: jiff::Timestamp) -> StoreResult<()> {
         let mut sql = Sql::new("INSERT INTO login_failures (key, at) VALUES (");
         sql.text(key).push(", ").int(at.as_second()).push(")");

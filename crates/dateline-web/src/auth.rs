@@ -97,10 +97,10 @@ pub(crate) async fn check_login(store: &dyn Store, login: &str, password: &str, 
     }
     let found = store.user_credentials(login.trim()).await?;
     let verified = match &found {
-        Some((_, Some(hash))) => verify_password(password, hash),
+        Some((_, Some(hash))) => verify_blocking(password.to_string(), hash.clone()).await,
         // Hash anyway, so an unknown login takes as long as a wrong password.
         _ => {
-            let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8m7S0W8nX8c6u2q3mQ1Qk2w3n5o6p7q8r9s0t1u2v3w");
+            let _ = verify_blocking(password.to_string(), DUMMY_HASH.to_string()).await;
             false
         }
     };
@@ -118,25 +118,59 @@ pub(crate) async fn check_login(store: &dyn Store, login: &str, password: &str, 
     }
 }
 
+/// A hash to check against when a login does not exist, so an unknown login costs as much
+/// time as a wrong password and response times do not tell which logins exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8m7S0W8nX8c6u2q3mQ1Qk2w3n5o6p7q8r9s0t1u2v3w";
+
+/// argon2 on the blocking pool: it takes tens of milliseconds and must not stall the
+/// async workers serving everyone else.
+async fn verify_blocking(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
+}
+
 /// `Authorization: Basic …` with an application password, as WordPress's REST API takes it.
-/// `Ok(None)` when the request carries no Basic credentials.
-pub(crate) async fn basic_user(store: &dyn Store, headers: &HeaderMap) -> Result<Option<Result<User, ()>>, StoreError> {
+/// `Ok(None)` when the request carries no Basic credentials. Failures count toward the same
+/// per-account throttle as the login form.
+pub(crate) async fn basic_user(store: &dyn Store, headers: &HeaderMap) -> Result<Option<Result<User, BasicRefused>>, StoreError> {
     let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return Ok(None) };
     let Some(encoded) = value.strip_prefix("Basic ") else { return Ok(None) };
-    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else { return Ok(Some(Err(()))) };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else { return Ok(Some(Err(BasicRefused::Wrong))) };
     let Some((login, password)) = String::from_utf8_lossy(&decoded).split_once(':').map(|(l, p)| (l.to_string(), p.to_string())) else {
-        return Ok(Some(Err(())));
+        return Ok(Some(Err(BasicRefused::Wrong)));
     };
+    let now = Timestamp::now();
+    let key = format!("account:{}", login.trim().to_lowercase());
+    let (failures, _) = store.login_failures(&key, now - FAILURE_WINDOW).await?;
+    if failures >= MAX_FAILURES_PER_ACCOUNT {
+        return Ok(Some(Err(BasicRefused::Throttled)));
+    }
     // WordPress shows application passwords in groups of four; spaces are not part of them.
     let password: String = password.chars().filter(|c| !c.is_whitespace()).collect();
-    let Some((user, _)) = store.user_credentials(&login).await? else { return Ok(Some(Err(()))) };
-    for (id, hash) in store.app_password_hashes(user.id).await? {
-        if verify_password(&password, &hash) {
-            store.touch_app_password(id, Timestamp::now()).await?;
+    let found = store.user_credentials(&login).await?;
+    let hashes = match &found {
+        Some((user, _)) => store.app_password_hashes(user.id).await?,
+        None => Vec::new(),
+    };
+    if hashes.is_empty() {
+        verify_blocking(password.clone(), DUMMY_HASH.to_string()).await;
+    }
+    for (id, hash) in hashes {
+        if verify_blocking(password.clone(), hash).await
+            && let Some((user, _)) = found
+        {
+            store.touch_app_password(id, now).await?;
             return Ok(Some(Ok(user)));
         }
     }
-    Ok(Some(Err(())))
+    store.note_login_failure(&key, now).await?;
+    Ok(Some(Err(BasicRefused::Wrong)))
+}
+
+/// Why Basic credentials were refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BasicRefused {
+    Wrong,
+    Throttled,
 }
 
 /// A new application password: 24 letters and digits, shown in groups of four.

@@ -143,7 +143,8 @@ async fn comments_rss(state: &AppState, post: Option<&dateline_core::Post>) -> R
     let mut items = Vec::new();
     for comment in comments.iter().filter(|c| c.kind != CommentKind::Note) {
         if !posts.contains_key(&comment.post_id) {
-            let loaded = state.store.post_by_id(comment.post_id).await?.filter(|p| p.is_public_at(now));
+            // Comments of protected posts stay behind the password, as on the page.
+            let loaded = state.store.post_by_id(comment.post_id).await?.filter(|p| p.is_public_at(now) && p.password.is_none());
             posts.insert(comment.post_id, loaded);
         }
         let Some(Some(on)) = posts.get(&comment.post_id) else { continue };

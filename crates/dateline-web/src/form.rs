@@ -48,14 +48,15 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .find_map(|(key, value)| (key == name).then_some(value))
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when the
-/// site is configured to trust its proxy.
+/// The client's address: the socket peer, or the last `X-Forwarded-For` hop (the one the
+/// trusted proxy added; earlier hops are whatever the client sent) when the site is
+/// configured to trust its proxy.
 pub(crate) fn client_ip(headers: &HeaderMap, peer: Option<std::net::SocketAddr>, trust_forwarded_for: bool) -> Option<std::net::IpAddr> {
     if trust_forwarded_for
         && let Some(ip) = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok())
     {
         return Some(ip);
@@ -76,6 +77,6 @@ mod tests {
         assert_eq!(cookie(&headers, "missing"), None);
         let peer = Some(([192, 0, 2, 1], 5000).into());
         assert_eq!(client_ip(&headers, peer, false), Some([192, 0, 2, 1].into()));
-        assert_eq!(client_ip(&headers, peer, true), Some([203, 0, 113, 9].into()));
+        assert_eq!(client_ip(&headers, peer, true), Some([10, 0, 0, 1].into()), "the hop the proxy added");
     }
 }

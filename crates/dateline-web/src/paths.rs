@@ -41,6 +41,10 @@ fn is_slug_segment(text: &str) -> bool {
 
 /// Parses a public path (as received, percent-encoded).
 pub fn resolve(path: &str) -> Route {
+    // "//host/…" is another site to a browser: never echo it back in a redirect.
+    if path.starts_with("//") || path.contains('\\') {
+        return Route::NotFound;
+    }
     if path == "/" {
         return Route::Home { page: 1 };
     }
@@ -152,6 +156,8 @@ mod tests {
         assert_eq!(resolve("/author/marta-reyes/"), Route::Author { slug: "marta-reyes".into(), page: 1 });
         assert_eq!(resolve("/about/"), Route::Page { slug: "about".into() });
         assert_eq!(resolve("/Tag/Cuba/"), Route::Redirect("/tag/cuba/".into()));
+        assert_eq!(resolve("//Evil.example/"), Route::NotFound, "no open redirect");
+        assert_eq!(resolve("//1572395042"), Route::NotFound, "no open redirect");
     }
 
     #[test]

@@ -203,6 +203,12 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
     assert!(texts(&profile, ".app-passwords li")[0].starts_with("Script"));
     let wrong = app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("current_password", "nope"), ("new_password", "something new")]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "a new password needs the current one");
+    // A new password logs out every other session of the account.
+    let elsewhere = app.login("boss", PASSWORD).await.expect("second session");
+    let changed = app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("current_password", PASSWORD), ("new_password", "an even longer password")]).await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get_as("/admin/", &elsewhere).await.status, StatusCode::SEE_OTHER, "the other session is over");
+    assert_eq!(app.get_as("/admin/", &admin).await.status, StatusCode::OK, "this one goes on");
     // Saving the name alone keeps the email; an email already in use is refused.
     assert_eq!(app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("display_name", "The Boss")]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(attr(&app.get_as("/admin/profile", &admin).await.html(), "#email", "value"), "boss@example.org");

@@ -134,6 +134,12 @@ pub async fn writing_needs_an_application_password(db: Db) {
     assert_eq!((anonymous.status, anonymous.body["code"].as_str()), (401, Some("rest_cannot_create")));
     let wrong = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(("ed".into(), "wrong".into())), Some(json!({"title": "x"}))).await;
     assert_eq!((wrong.status, wrong.body["code"].as_str()), (401, Some("incorrect_password")));
+    // Guessing is throttled per account, as on the login form.
+    for _ in 0..5 {
+        call("GET", format!("{base}/wp-json/wp/v2/users/me"), Some(("contributor-user".into(), "guess".into())), None).await;
+    }
+    let throttled = call("GET", format!("{base}/wp-json/wp/v2/users/me"), Some(("contributor-user".into(), "guess".into())), None).await;
+    assert_eq!((throttled.status, throttled.body["code"].as_str()), (429, Some("too_many_failed_logins")));
     let me = call("GET", format!("{base}/wp-json/wp/v2/users/me"), None, None).await;
     assert_eq!((me.status, me.body["code"].as_str()), (401, Some("rest_not_logged_in")));
 
@@ -166,7 +172,9 @@ pub async fn writing_needs_an_application_password(db: Db) {
 
     // The role matrix through the API.
     let author = app_password(&app, "author-user").await;
-    let contributor = app_password(&app, "contributor-user").await;
+    // (contributor-user was locked out by the guessing above; another contributor writes.)
+    app.user("contrib2", Role::Contributor, PASSWORD).await;
+    let contributor = app_password(&app, "contrib2").await;
     let publish = json!({"title": "Mine", "content": "x", "status": "publish"});
     assert_eq!(call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(author.clone()), Some(publish.clone())).await.status, 201);
     let refused = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(contributor.clone()), Some(publish)).await;

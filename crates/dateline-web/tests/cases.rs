@@ -381,3 +381,27 @@ pub async fn search_finds_published_posts(db: Db) {
     assert_eq!(text(&none, ".empty"), "Nothing matches. Try other words.");
     assert_eq!(text(&none, "h1.archive-title"), "Search results for “<script>”", "shown as text");
 }
+
+pub async fn protected_posts_keep_their_secrets(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let post = app.post(&post_json("Members only", "2020-01-01T00:00:00Z", json!({
+        "dek": "secret dek", "body": "hidden commentary",
+        "source": {"outlet": "Ledger", "headline": "secret headline", "excerpt": ["secret quote"]},
+        "comments": [{"author": "Insider", "body": "secret comment"}]
+    }))).await;
+    let store = app.test_store.dyn_store();
+    let mut write = dateline_core::PostWrite::from_post(&post, dateline_core::import::BodyFormat::Markdown);
+    write.password = Some("letmein".into());
+    store.save_post(Some(post.id), write).await.expect("protect");
+    let path = app.permalink(&post);
+    for url in ["/comments/feed/".to_string(), format!("{path}feed/"), "/feed/".into(), "/feed.json".into(), "/wp-json/wp/v2/posts".into(),
+        format!("/wp-json/wp/v2/comments?post={}", post.id), "/wp-json/wp/v2/comments".into(), format!("/wp-json/wp/v2/posts/{}", post.id)] {
+        let body = app.get(&url).await.body;
+        for secret in ["secret dek", "secret headline", "secret quote", "secret comment", "hidden commentary"] {
+            assert!(!body.contains(secret), "{url} shows {secret:?}");
+        }
+    }
+    let search = app.get("/wp-json/wp/v2/posts?search=hidden").await;
+    assert_eq!(search.body.trim(), "[]", "a search must not reveal words behind the password");
+    assert_eq!(app.get("/?s=hidden").await.html().select(&scraper::Selector::parse("article").expect("selector")).count(), 0);
+}

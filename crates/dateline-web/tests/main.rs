@@ -74,4 +74,5 @@ dateline_testkit::store_cases!(crate::cases:
     times_are_shown_in_the_site_time_zone,
     more_tags_make_teasers_on_listings,
     search_finds_published_posts,
+    protected_posts_keep_their_secrets,
 );

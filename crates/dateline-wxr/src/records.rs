@@ -242,7 +242,8 @@ pub fn map_comment(item_key: &str, raw: &RawComment) -> ImportComment {
             kind,
             author_name: non_empty(&raw.author),
             author_email: non_empty(&raw.author_email),
-            author_url: non_empty(&raw.author_url),
+            // Only web addresses become links (an export could carry "javascript:…").
+            author_url: non_empty(&raw.author_url).filter(|u| dateline_core::input::check_url("url", u).is_ok()),
             author_ip: non_empty(&raw.author_ip),
             user_agent: None,
             body: raw.content.clone(),

@@ -65,6 +65,8 @@ pub(crate) async fn save_profile(State(state): State<AppState>, headers: HeaderM
             }
             let hash = crate::auth::hash_password(&new).map_err(AppError::Internal)?;
             state.store.set_password_hash(admin.user.id, &hash).await?;
+            // Anyone else still logged in as this account is logged out.
+            state.store.end_other_sessions(admin.user.id, &admin.session).await?;
         }
         Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/admin/profile")]).into_response())
     };

@@ -32,8 +32,22 @@ pub(crate) struct LoginForm {
 /// Only paths on this site, so the login page cannot be used to send people elsewhere.
 fn safe_redirect(target: Option<&str>) -> String {
     match target {
-        Some(t) if t.starts_with('/') && !t.starts_with("//") && !t.contains('\\') => t.to_string(),
+        // A browser drops tabs and newlines, so "/\t/evil.example" would become "//evil.example".
+        Some(t) if t.starts_with('/') && !t[1..].starts_with(['/', '\\']) && !t.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') => t.to_string(),
         _ => "/admin/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_redirect;
+
+    #[test]
+    fn redirects_stay_on_the_site() {
+        assert_eq!(safe_redirect(Some("/admin/comments?status=spam")), "/admin/comments?status=spam");
+        for hostile in ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example", "/\n/evil.example"] {
+            assert_eq!(safe_redirect(Some(hostile)), "/admin/", "{hostile:?}");
+        }
     }
 }
 

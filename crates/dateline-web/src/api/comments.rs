@@ -79,7 +79,8 @@ async fn readable(state: &AppState, comment: &Comment, user: Option<&User>) -> R
     if comment.status != CommentStatus::Approved || comment.kind == CommentKind::Note {
         return Ok(false);
     }
-    Ok(state.store.post_by_id(comment.post_id).await?.is_some_and(|p| p.is_public_at(Timestamp::now())))
+    // Comments of a password-protected post are as hidden as the post.
+    Ok(state.store.post_by_id(comment.post_id).await?.is_some_and(|p| p.is_public_at(Timestamp::now()) && p.password.is_none()))
 }
 
 pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> ApiResult {
@@ -96,7 +97,7 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Quer
     let post = query.get("post").map(|p| p.parse::<i64>().map_err(|_| ApiError::invalid_param("post", "must be a post id"))).transpose()?;
     if let Some(post_id) = post
         && !moderator(user.as_ref())
-        && !state.store.post_by_id(post_id).await?.is_some_and(|p| p.is_public_at(Timestamp::now()))
+        && !state.store.post_by_id(post_id).await?.is_some_and(|p| p.is_public_at(Timestamp::now()) && p.password.is_none())
     {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."));
     }
@@ -155,6 +156,9 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
     let body = body_json(&body)?;
     let post_id = body.get("post").and_then(Value::as_i64).ok_or_else(|| ApiError::invalid_param("post", "a post id is required"))?;
     let post = state.store.post_by_id(post_id).await?.filter(|p| p.is_public_at(Timestamp::now())).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_comment_invalid_post_id", "Sorry, you are not allowed to create this comment without a post."))?;
+    if post.password.is_some() && !moderator(Some(&user)) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_cannot_read_post", "Sorry, you are not allowed to read the post for this comment."));
+    }
     if dateline_core::discussion::comments_closed(&post, &state.site().config.discussion, Timestamp::now()) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_comment_closed", "Sorry, comments are closed for this item."));
     }

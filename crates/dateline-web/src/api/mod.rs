@@ -99,7 +99,14 @@ pub(crate) async fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Op
     match crate::auth::basic_user(state.store.as_ref(), headers).await? {
         None => Ok(None),
         Some(Ok(user)) => Ok(Some(user)),
-        Some(Err(())) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "incorrect_password", "The provided password is an invalid application password.")),
+        Some(Err(crate::auth::BasicRefused::Wrong)) => {
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, "incorrect_password", "The provided password is an invalid application password."))
+        }
+        Some(Err(crate::auth::BasicRefused::Throttled)) => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_failed_logins",
+            "Too many failed login attempts for this account. Please try again in 15 minutes.",
+        )),
     }
 }
 

@@ -83,6 +83,10 @@ pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
         "meta": [],
         "dateline": { "dek": post.dek, "source": post.source },
     });
+    if protected && !edit {
+        // Behind the password: the quoted source and the dek too.
+        value["dateline"] = json!({ "dek": null, "source": null });
+    }
     match post.kind {
         PostKind::Post => {
             value["sticky"] = post.sticky.into();
@@ -151,7 +155,8 @@ async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: Po
         ids: query.ids("include")?,
         search: query.get("search").map(str::to_string),
         published_before: only_public.then(Timestamp::now),
-        without_password: false,
+        // A search must not answer questions about words behind a password.
+        without_password: query.get("search").is_some() && !user.as_ref().is_some_and(|u| u.role.can(Capability::EditOthersPosts)),
         order,
         ascending,
         page,

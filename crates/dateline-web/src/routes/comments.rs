@@ -81,6 +81,14 @@ pub(crate) async fn submit(
     if post.kind != PostKind::Post || !post.is_public_at(now) {
         return Err(AppError::NotFound);
     }
+    // A protected post takes comments only from readers who gave its password.
+    if let Some(password) = &post.password {
+        let unlocked = cookie(&headers, &single::post_pass_cookie(post.id))
+            .is_some_and(|c| crate::tokens::same(c, &state.signer.post_pass(post.id, password)));
+        if !unlocked {
+            return Err(AppError::NotFound);
+        }
+    }
     let csrf = cookie(&headers, single::CSRF_COOKIE).map(str::to_string);
 
     // The token proves the form came from this site, to this visitor, and when.

@@ -125,6 +125,9 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
         }
         Route::PostFeed { slug, .. } => {
             let post = single::public_post(&state, PostKind::Post, &slug).await?;
+            if post.password.is_some() {
+                return Err(AppError::NotFound);
+            }
             crate::feeds::post_comments_rss(&state, &post).await
         }
         Route::Home { page } if query.s.as_deref().is_some_and(|s| !s.trim().is_empty()) => {

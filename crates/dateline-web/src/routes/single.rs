@@ -116,7 +116,7 @@ pub(crate) async fn render(state: &AppState, post: &Post, request: PageRequest, 
     let categories = state.store.terms(Taxonomy::Category).await?;
     let mut view = PostView::new(site, post, &categories);
     if let Some(password) = &post.password {
-        view.protected = request.post_pass.as_deref() != Some(state.signer.post_pass(post.id, password).as_str());
+        view.protected = !request.post_pass.as_deref().is_some_and(|c| crate::tokens::same(c, &state.signer.post_pass(post.id, password)));
     }
     let open = post.kind == PostKind::Post && !comments_closed(post, settings, now) && !view.protected;
     view.comments_open = open;
@@ -230,6 +230,7 @@ pub(crate) struct PasswordForm {
 /// WordPress's `wp-postpass` cookie does); a wrong one shows the form again, saying so.
 pub(crate) async fn unlock(
     axum::extract::State(state): axum::extract::State<AppState>,
+    crate::routes::comments::PeerAddr(peer): crate::routes::comments::PeerAddr,
     headers: axum::http::HeaderMap,
     crate::form::AppForm(form): crate::form::AppForm<PasswordForm>,
 ) -> Result<Response, AppError> {
@@ -246,7 +247,16 @@ pub(crate) async fn unlock(
         (Some(token), Some(cookie)) => state.signer.check_form_token(token, post.id, cookie).is_some(),
         _ => false,
     };
-    if !genuine || form.password.as_deref() != Some(expected.as_str()) {
+    // Guesses count against the same per-address limit as comments.
+    if let Some(ip) = crate::form::client_ip(&headers, peer, state.site().config.server.trust_forwarded_for)
+        && let Err(wait) = state.limiter.check(ip, std::time::Instant::now())
+    {
+        let problem = FormProblem { values: FormValues::default(), field: Some("password"), message: format!("Too many tries. Please wait {wait} seconds.") };
+        let mut response = render(&state, &post, PageRequest { csrf_cookie: csrf, ..PageRequest::default() }, Some(problem), StatusCode::TOO_MANY_REQUESTS).await?;
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return Ok(response);
+    }
+    if !genuine || !crate::tokens::same(form.password.as_deref().unwrap_or(""), expected) {
         let message = if genuine { "That password is not right." } else { "This form has expired; please enter the password again." };
         let problem = FormProblem { values: FormValues::default(), field: Some("password"), message: message.into() };
         return render(&state, &post, PageRequest { csrf_cookie: csrf, ..PageRequest::default() }, Some(problem), StatusCode::FORBIDDEN).await;
