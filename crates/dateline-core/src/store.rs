@@ -315,6 +315,10 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces a comment's text (a moderator's edit).
     async fn update_comment_body(&self, id: CommentId, body: &str) -> StoreResult<()>;
 
+    /// What a sitemap lists: (kind, slug, published, last changed) of every public post and
+    /// page at `now`, without loading bodies.
+    async fn sitemap_entries(&self, now: Timestamp) -> StoreResult<Vec<(PostKind, String, Timestamp, Timestamp)>>;
+
     /// How many posts and pages have each status.
     async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>>;
 

@@ -280,6 +280,23 @@ impl Store for SqlStore {
         }
     }
 
+    async fn sitemap_entries(&self, now: jiff::Timestamp) -> StoreResult<Vec<(PostKind, String, jiff::Timestamp, jiff::Timestamp)>> {
+        let mut sql = Sql::new(
+            "SELECT kind, slug, published_at, updated_at FROM posts WHERE status IN ('published', 'scheduled') AND password IS NULL AND published_at <= ",
+        );
+        sql.int(now.as_second()).push(" ORDER BY published_at DESC LIMIT 50000");
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in rows {
+            let kind: String = row.try_get("kind").store_err()?;
+            let Some(kind) = PostKind::parse(&kind) else { continue };
+            let published = rows::time(row.try_get("published_at").store_err()?);
+            let updated = rows::time(row.try_get("updated_at").store_err()?);
+            entries.push((kind, row.try_get("slug").store_err()?, published, updated));
+        }
+        Ok(entries)
+    }
+
     async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>> {
         let rows = sqlx::query("SELECT kind, status, COUNT(*) AS n FROM posts GROUP BY kind, status").fetch_all(&self.pool).await.store_err()?;
         let mut counts = Vec::new();

@@ -74,11 +74,16 @@ pub(crate) struct PostView {
 
 /// The permalink path of a post (`/YYYY/MM/DD/slug/`, date in the site's zone) or page (`/slug/`).
 pub fn permalink(time_zone: &jiff::tz::TimeZone, post: &Post) -> String {
-    match post.kind {
-        PostKind::Page => format!("/{}/", post.slug),
+    path_of(time_zone, post.kind, &post.slug, post.published_at)
+}
+
+/// The permalink path from its parts (for lists that do not load whole posts).
+pub(crate) fn path_of(time_zone: &jiff::tz::TimeZone, kind: PostKind, slug: &str, published_at: Timestamp) -> String {
+    match kind {
+        PostKind::Page => format!("/{slug}/"),
         PostKind::Post => {
-            let date = post.published_at.to_zoned(time_zone.clone()).date();
-            format!("/{:04}/{:02}/{:02}/{}/", date.year(), date.month(), date.day(), post.slug)
+            let date = published_at.to_zoned(time_zone.clone()).date();
+            format!("/{:04}/{:02}/{:02}/{slug}/", date.year(), date.month(), date.day())
         }
     }
 }

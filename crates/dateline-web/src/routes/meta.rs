@@ -3,13 +3,11 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use dateline_core::{PostFilter, PostKind, PostQuery};
 
-use crate::view::{permalink, term_path};
+
+use crate::view::{path_of, term_path};
 use crate::{AppError, AppState};
 
-/// The most URLs one sitemap file may list (the sitemaps.org limit).
-const SITEMAP_LIMIT: u32 = 50_000;
 
 pub(crate) fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -31,16 +29,14 @@ pub(crate) async fn sitemap(State(state): State<AppState>) -> Result<Response, A
     let now = jiff::Timestamp::now();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     xml.push_str(&format!("  <url><loc>{}/</loc></url>\n", xml_escape(&site.base_url)));
-    for kind in [PostKind::Post, PostKind::Page] {
-        let query = PostQuery { kind, filter: PostFilter::All, now, page: 1, per_page: SITEMAP_LIMIT, sticky_first: false };
-        for post in state.store.list_posts(&query).await?.items {
-            let lastmod = post.updated_at.max(post.published_at).strftime("%Y-%m-%dT%H:%M:%SZ");
-            xml.push_str(&format!(
-                "  <url><loc>{}{}</loc><lastmod>{lastmod}</lastmod></url>\n",
-                xml_escape(&site.base_url),
-                xml_escape(&permalink(&site.time_zone, &post))
-            ));
-        }
+    // Slugs and dates only: a large blog's sitemap must not load every body.
+    for (kind, slug, published, updated) in state.store.sitemap_entries(now).await? {
+        let lastmod = updated.max(published).strftime("%Y-%m-%dT%H:%M:%SZ");
+        xml.push_str(&format!(
+            "  <url><loc>{}{}</loc><lastmod>{lastmod}</lastmod></url>\n",
+            xml_escape(&site.base_url),
+            xml_escape(&path_of(&site.time_zone, kind, &slug, published))
+        ));
     }
     let categories = state.store.terms(dateline_core::Taxonomy::Category).await?;
     let tags = state.store.terms(dateline_core::Taxonomy::Tag).await?;
