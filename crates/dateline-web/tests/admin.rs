@@ -223,6 +223,12 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
     let promoted = app.post_form(&format!("/admin/users/{}/role", newbie.id), &admin, &[("_csrf", &csrf), ("role", "author")]).await;
     assert_eq!(promoted.status, StatusCode::SEE_OTHER);
     assert_eq!(app.test_store.dyn_store().user_by_id(newbie.id).await.expect("read").expect("user").role, Role::Author);
+    let duplicate = app.post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "newbie"), ("email", "n2@example.org"), ("role", "editor")]).await;
+    assert_eq!(duplicate.status, StatusCode::CONFLICT);
+    assert_eq!(text(&duplicate.html(), ".form-error"), "The login “newbie” is taken.");
+    assert_eq!((attr(&duplicate.html(), "#new-login", "value"), attr(&duplicate.html(), "#new-email", "value")), ("newbie".to_string(), "n2@example.org".to_string()), "what was typed is kept");
+    let hostile = app.post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "<b>x</b>"), ("role", "author")]).await;
+    assert_eq!(hostile.status, StatusCode::UNPROCESSABLE_ENTITY);
     let editor = app.login("ed", PASSWORD).await.expect("login");
     assert_eq!(app.get_as("/admin/users", &editor).await.status, StatusCode::FORBIDDEN);
 

@@ -102,10 +102,19 @@ pub(crate) async fn revoke_app_password(State(state): State<AppState>, headers: 
     }
 }
 
+/// What was typed into a form, to put back when it is shown again with a problem.
+fn typed(fields: &[(String, String)]) -> std::collections::BTreeMap<String, String> {
+    fields.iter().filter(|(k, _)| k != "_csrf" && !k.contains("password")).cloned().collect()
+}
+
 async fn users_page(state: &AppState, admin: &Admin, notice: Option<String>, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+    users_page_with(state, admin, notice, problem, status, &[]).await
+}
+
+async fn users_page_with(state: &AppState, admin: &Admin, notice: Option<String>, problem: Option<String>, status: StatusCode, fields: &[(String, String)]) -> Result<Response, AppError> {
     let users: Vec<_> = state.store.users().await?.into_iter().map(|u| context! { id => u.id, login => u.login, name => u.display_name, role => u.role.as_str() }).collect();
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-    let ctx = context! { section => "users", users => users, roles => roles, notice => notice, problem => problem };
+    let ctx = context! { section => "users", users => users, roles => roles, notice => notice, problem => problem, typed => typed(fields) };
     let mut response = render(state, Some(admin), "admin/users.html", "Users", ctx).await?;
     *response.status_mut() = status;
     Ok(response)
@@ -124,10 +133,16 @@ pub(crate) async fn add_user(State(state): State<AppState>, headers: HeaderMap, 
     let run = async {
         let login = field(&fields, "login");
         let Some(role) = Role::parse(&field(&fields, "role")) else {
-            return users_page(&state, &admin, None, Some("Choose a role.".into()), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return users_page_with(&state, &admin, None, Some("Choose a role.".into()), StatusCode::UNPROCESSABLE_ENTITY, &fields).await;
         };
-        if login.is_empty() || login.contains(char::is_whitespace) || login.len() > 60 {
-            return users_page(&state, &admin, None, Some("The login must be up to 60 characters without spaces.".into()), StatusCode::UNPROCESSABLE_ENTITY).await;
+        // WordPress's login characters: letters, digits, and . _ - @
+        if login.is_empty() || login.len() > 60 || !login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
+            let problem = "The login must be up to 60 letters, digits, dots, hyphens, underscores or @.".to_string();
+            return users_page_with(&state, &admin, None, Some(problem), StatusCode::UNPROCESSABLE_ENTITY, &fields).await;
+        }
+        let email_typed = field(&fields, "email");
+        if !email_typed.is_empty() && !email_typed.contains('@') {
+            return users_page_with(&state, &admin, None, Some(format!("“{email_typed}” is not an email address.")), StatusCode::UNPROCESSABLE_ENTITY, &fields).await;
         }
         let password = crate::auth::new_app_password().replace(' ', "");
         let hash = crate::auth::hash_password(&password).map_err(AppError::Internal)?;
@@ -135,7 +150,7 @@ pub(crate) async fn add_user(State(state): State<AppState>, headers: HeaderMap, 
         let user = NewUser { login: login.clone(), display_name: login.clone(), email, role, password_hash: hash };
         match state.store.create_user(user).await {
             Ok(_) => users_page(&state, &admin, Some(format!("Account “{login}” created with the password {password} (shown once: pass it on safely).")), None, StatusCode::OK).await,
-            Err(StoreError::Conflict(message)) => users_page(&state, &admin, None, Some(message), StatusCode::CONFLICT).await,
+            Err(StoreError::Conflict(message)) => users_page_with(&state, &admin, None, Some(message), StatusCode::CONFLICT, &fields).await,
             Err(other) => Err(other.into()),
         }
     };

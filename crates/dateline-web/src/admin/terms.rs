@@ -26,6 +26,11 @@ fn slug_for(fields: &[(String, String)], name: &str) -> String {
 }
 
 async fn page(state: &AppState, admin: &Admin, taxonomy: Taxonomy, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+    page_with(state, admin, taxonomy, problem, status, &[]).await
+}
+
+/// The page again, with what was typed into the add form put back.
+async fn page_with(state: &AppState, admin: &Admin, taxonomy: Taxonomy, problem: Option<String>, status: StatusCode, fields: &[(String, String)]) -> Result<Response, AppError> {
     let counts = state.store.term_post_counts(taxonomy).await?;
     let all = state.store.terms(taxonomy).await?;
     let terms: Vec<_> = all
@@ -35,7 +40,8 @@ async fn page(state: &AppState, admin: &Admin, taxonomy: Taxonomy, problem: Opti
             context! { id => t.id, name => t.name, slug => t.slug, description => t.description, parent => parent, count => counts.get(&t.id).copied().unwrap_or(0) }
         })
         .collect();
-    let ctx = context! { section => "terms", taxonomy => taxonomy.as_str(), terms => terms, problem => problem };
+    let typed: std::collections::BTreeMap<String, String> = fields.iter().filter(|(k, _)| k != "_csrf").cloned().collect();
+    let ctx = context! { section => "terms", taxonomy => taxonomy.as_str(), terms => terms, problem => problem, typed => typed };
     let title = if taxonomy == Taxonomy::Tag { "Tags" } else { "Categories" };
     let mut response = render(state, Some(admin), "admin/terms.html", title, ctx).await?;
     *response.status_mut() = status;
@@ -60,10 +66,10 @@ pub(crate) async fn add(State(state): State<AppState>, headers: HeaderMap, uri: 
         let name = field(&fields, "name");
         let slug = slug_for(&fields, &name);
         if name.is_empty() || slug.is_empty() {
-            return page(&state, &admin, taxonomy, Some("Give the term a name with letters or digits.".into()), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return page_with(&state, &admin, taxonomy, Some("Give the term a name with letters or digits.".into()), StatusCode::UNPROCESSABLE_ENTITY, &fields).await;
         }
         if state.store.term_by_slug(taxonomy, &slug).await?.is_some() {
-            return page(&state, &admin, taxonomy, Some(format!("A {} with the slug “{slug}” exists already.", taxonomy.as_str())), StatusCode::CONFLICT).await;
+            return page_with(&state, &admin, taxonomy, Some(format!("A {} with the slug “{slug}” exists already.", taxonomy.as_str())), StatusCode::CONFLICT, &fields).await;
         }
         let parent = field(&fields, "parent").parse::<i64>().ok().filter(|p| *p > 0 && taxonomy == Taxonomy::Category);
         state.store.create_term(taxonomy, &name, &slug, &field(&fields, "description"), parent).await?;
