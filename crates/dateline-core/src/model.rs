@@ -186,6 +186,12 @@ impl Post {
     pub fn is_public_at(&self, now: Timestamp) -> bool {
         matches!(self.status, PostStatus::Published | PostStatus::Scheduled) && self.published_at <= now
     }
+
+    /// Whether anyone may read its content and comments at `now`: public, and not behind a
+    /// password (a protected post is listed, but its words and discussion are not shown).
+    pub fn is_open_at(&self, now: Timestamp) -> bool {
+        self.is_public_at(now) && self.password.is_none()
+    }
 }
 
 /// A reader comment.

@@ -255,6 +255,9 @@ pub trait Store: Send + Sync + 'static {
     /// sharing the database sees the same value (used for signing secrets).
     async fn setting_or_init(&self, name: &str, init: &str) -> StoreResult<String>;
 
+    /// An instance-wide setting, if it was ever set.
+    async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
+
     /// Sets an instance-wide setting (replacing its value).
     async fn set_setting(&self, name: &str, value: &str) -> StoreResult<()>;
 

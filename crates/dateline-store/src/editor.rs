@@ -76,7 +76,7 @@ impl SqlStore {
         sql.push(&format!(" ORDER BY {column} {direction}, p.id {direction} LIMIT "));
         let per_page = i64::from(query.per_page.max(1));
         sql.int(per_page).push(" OFFSET ").int(i64::from(query.page.max(1) - 1) * per_page);
-        let items = self.fetch_posts_pub(&sql).await?;
+        let items = self.fetch_posts(&sql).await?;
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
     }
 

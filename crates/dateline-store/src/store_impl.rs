@@ -39,12 +39,8 @@ fn push_stream_filter(sql: &mut Sql, query: &PostQuery) {
 }
 
 impl SqlStore {
-    pub(crate) async fn fetch_posts_pub(&self, sql: &Sql) -> StoreResult<Vec<Post>> {
-        self.fetch_posts(sql).await
-    }
-
     /// Runs a post query and attaches each post's terms with one more query.
-    async fn fetch_posts(&self, sql: &Sql) -> StoreResult<Vec<Post>> {
+    pub(crate) async fn fetch_posts(&self, sql: &Sql) -> StoreResult<Vec<Post>> {
         let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
         let mut posts = rows.iter().map(rows::post).collect::<Result<Vec<_>, _>>().store_err()?;
         self.attach_terms(&mut posts).await?;
@@ -188,6 +184,13 @@ impl Store for SqlStore {
 
     async fn setting_or_init(&self, name: &str, init: &str) -> StoreResult<String> {
         self.setting_or_init_impl(name, init).await
+    }
+
+    async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
+        let mut sql = Sql::new("SELECT value FROM settings WHERE name = ");
+        sql.text(name);
+        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        row.map(|r| r.try_get("value")).transpose().store_err()
     }
 
     async fn set_setting(&self, name: &str, value: &str) -> StoreResult<()> {

@@ -144,7 +144,7 @@ async fn comments_rss(state: &AppState, post: Option<&dateline_core::Post>) -> R
     for comment in comments.iter().filter(|c| c.kind != CommentKind::Note) {
         if !posts.contains_key(&comment.post_id) {
             // Comments of protected posts stay behind the password, as on the page.
-            let loaded = state.store.post_by_id(comment.post_id).await?.filter(|p| p.is_public_at(now) && p.password.is_none());
+            let loaded = state.store.post_by_id(comment.post_id).await?.filter(|p| p.is_open_at(now));
             posts.insert(comment.post_id, loaded);
         }
         let Some(Some(on)) = posts.get(&comment.post_id) else { continue };

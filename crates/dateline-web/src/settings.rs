@@ -81,8 +81,7 @@ impl SavedSettings {
 
 /// The saved settings' JSON, if any were saved.
 async fn saved_json(store: &dyn Store) -> Result<Option<String>, StoreError> {
-    let json = store.setting_or_init(KEY, "").await?;
-    Ok(Some(json).filter(|j| !j.is_empty()))
+    Ok(store.setting(KEY).await?.filter(|j| !j.is_empty()))
 }
 
 /// Applies saved settings to a config at startup (ignored, with a warning, if unreadable).

@@ -220,7 +220,7 @@ async fn handle(
             {
                 state.utc_offset = Some(local.as_second() - gmt.as_second());
             }
-            let urls = state.attachment_urls.clone();
+            let urls = &state.attachment_urls;
             let mapped = map_item(&state.site, &item, &|id| urls.get(&id).cloned(), &mut report.unknown_shortcodes);
             match mapped {
                 Mapped::Skipped(reason) => *report.skipped.entry(reason).or_default() += 1,

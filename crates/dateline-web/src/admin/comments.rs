@@ -128,11 +128,9 @@ async fn apply(state: &AppState, ids: &[i64], status: CommentStatus, back_to: &s
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/comments?status={}", back.as_str()))]).into_response())
 }
 
-/// The fields of a form body, repeated keys kept (checkbox lists).
-fn fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
+use crate::form::form_fields as fields;
 
+/// A field's value, `None` when the form lacks it.
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }

@@ -80,7 +80,7 @@ async fn readable(state: &AppState, comment: &Comment, user: Option<&User>) -> R
         return Ok(false);
     }
     // Comments of a password-protected post are as hidden as the post.
-    Ok(state.store.post_by_id(comment.post_id).await?.is_some_and(|p| p.is_public_at(Timestamp::now()) && p.password.is_none()))
+    Ok(state.store.post_by_id(comment.post_id).await?.is_some_and(|p| p.is_open_at(Timestamp::now())))
 }
 
 pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> ApiResult {
@@ -97,7 +97,7 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Quer
     let post = query.get("post").map(|p| p.parse::<i64>().map_err(|_| ApiError::invalid_param("post", "must be a post id"))).transpose()?;
     if let Some(post_id) = post
         && !moderator(user.as_ref())
-        && !state.store.post_by_id(post_id).await?.is_some_and(|p| p.is_public_at(Timestamp::now()) && p.password.is_none())
+        && !state.store.post_by_id(post_id).await?.is_some_and(|p| p.is_open_at(Timestamp::now()))
     {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."));
     }
@@ -122,13 +122,8 @@ async fn found(state: &AppState, id: i64, user: Option<&User>) -> Result<Comment
     Ok(comment)
 }
 
-/// A comment id from the path; anything else is no route.
-fn comment_id(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "rest_no_route", "No route was found matching the URL and request method."))
-}
-
 pub(crate) async fn get_one(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
-    let id = comment_id(&id)?;
+    let id = super::path_id(&id)?;
     let user = api_user(&state, &headers).await?;
     let comment = found(&state, id, user.as_ref()).await?;
     Ok(Json(comment_json(&state, &comment, moderator(user.as_ref())).await?).into_response())
@@ -197,7 +192,7 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
 }
 
 pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
-    let id = comment_id(&id)?;
+    let id = super::path_id(&id)?;
     let user = api_user(&state, &headers).await?;
     if !moderator(user.as_ref()) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_edit", "Sorry, you are not allowed to edit this comment."));
@@ -216,7 +211,7 @@ pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Pa
 }
 
 pub(crate) async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
-    let id = comment_id(&id)?;
+    let id = super::path_id(&id)?;
     let user = api_user(&state, &headers).await?;
     if !moderator(user.as_ref()) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this comment."));

@@ -42,6 +42,11 @@ pub(crate) fn router() -> Router<AppState> {
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
 
+/// An id from the path; anything else is no route, as WordPress's `(?P<id>\d+)` routes answer.
+pub(crate) fn path_id(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "rest_no_route", "No route was found matching the URL and request method."))
+}
+
 async fn no_route() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "rest_no_route", "No route was found matching the URL and request method.")
 }

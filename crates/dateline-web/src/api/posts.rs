@@ -395,27 +395,22 @@ async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<Str
     Ok(Json(post_json(&state, &trashed, true)).into_response())
 }
 
-/// A post id from the path; anything else is no route, as in WordPress (`\d+` routes).
-fn post_id(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "rest_no_route", "No route was found matching the URL and request method."))
-}
-
 macro_rules! handlers {
     ($kind:expr, $list:ident, $get:ident, $create:ident, $update:ident, $delete:ident) => {
         pub(crate) async fn $list(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
             list(state, headers, raw, $kind).await
         }
         pub(crate) async fn $get(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
-            get(state, headers, post_id(&id)?, $kind).await
+            get(state, headers, super::path_id(&id)?, $kind).await
         }
         pub(crate) async fn $create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
             create(state, headers, body, $kind).await
         }
         pub(crate) async fn $update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
-            update(state, headers, post_id(&id)?, body, $kind).await
+            update(state, headers, super::path_id(&id)?, body, $kind).await
         }
         pub(crate) async fn $delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
-            delete(state, headers, post_id(&id)?, query, $kind).await
+            delete(state, headers, super::path_id(&id)?, query, $kind).await
         }
     };
 }

@@ -110,15 +110,11 @@ pub(crate) async fn list_categories(State(state): State<AppState>, Query(query):
 pub(crate) async fn list_tags(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
     list(state, query, Taxonomy::Tag).await
 }
-fn term_id(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "rest_no_route", "No route was found matching the URL and request method."))
-}
-
 pub(crate) async fn get_category(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    get(state, term_id(&id)?, Taxonomy::Category).await
+    get(state, super::path_id(&id)?, Taxonomy::Category).await
 }
 pub(crate) async fn get_tag(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    get(state, term_id(&id)?, Taxonomy::Tag).await
+    get(state, super::path_id(&id)?, Taxonomy::Tag).await
 }
 pub(crate) async fn create_category(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
     create(state, headers, body, Taxonomy::Category).await

@@ -92,14 +92,13 @@ async fn old_address(state: &AppState, uri: &axum::http::Uri) -> Result<Option<R
 }
 
 async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, query: &RootQuery) -> Result<Response, AppError> {
-    let state = state.clone();
     if path == "/" {
         if let Some(id) = &query.p {
             // WordPress answers ?p= for pages too.
-            return redirect_to_id(&state, id, None).await;
+            return redirect_to_id(state, id, None).await;
         }
         if let Some(id) = &query.page_id {
-            return redirect_to_id(&state, id, Some(PostKind::Page)).await;
+            return redirect_to_id(state, id, Some(PostKind::Page)).await;
         }
         if query.attachment_id.is_some() {
             return Err(AppError::NotFound);
@@ -117,62 +116,62 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
                 csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string),
                 post_pass: None,
             };
-            single::show(&state, PostKind::Post, &slug, path, headers, request).await
+            single::show(state, PostKind::Post, &slug, path, headers, request).await
         }
         Route::Page { slug } => {
             let request = PageRequest { csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string), ..PageRequest::default() };
-            single::show(&state, PostKind::Page, &slug, path, headers, request).await
+            single::show(state, PostKind::Page, &slug, path, headers, request).await
         }
         Route::PostFeed { slug, .. } => {
-            let post = single::public_post(&state, PostKind::Post, &slug).await?;
+            let post = single::public_post(state, PostKind::Post, &slug).await?;
             if post.password.is_some() {
                 return Err(AppError::NotFound);
             }
-            crate::feeds::post_comments_rss(&state, &post).await
+            crate::feeds::post_comments_rss(state, &post).await
         }
         Route::Home { page } if query.s.as_deref().is_some_and(|s| !s.trim().is_empty()) => {
-            search(&state, query.s.as_deref().unwrap_or_default().trim(), page).await
+            search(state, query.s.as_deref().unwrap_or_default().trim(), page).await
         }
         Route::Home { page } => {
             let archive = Archive { title: "Latest posts".into(), description: None, visible: false };
-            listing(&state, Listing { archive, filter: PostFilter::All, base: "/".into(), page, sticky_first: true, feed: None }).await
+            listing(state, Listing { archive, filter: PostFilter::All, base: "/".into(), page, sticky_first: true, feed: None }).await
         }
         Route::Category { slug, page } => {
-            let (term, categories) = term_or_404(&state, Taxonomy::Category, &slug).await?;
+            let (term, categories) = term_or_404(state, Taxonomy::Category, &slug).await?;
             let base = term_path(&term, Some(&categories));
             if !path.starts_with(&base) {
                 return Ok(moved_permanently(&paged(&base, page)));
             }
             let feed = Some(LinkView { name: format!("{} » {} Category Feed", site.config.site.title, term.name), url: format!("{base}feed/") });
             let archive = Archive { title: format!("Category: {}", term.name), description: non_empty(&term.description), visible: true };
-            listing(&state, Listing { archive, filter: PostFilter::Category(term.id), base, page, sticky_first: false, feed }).await
+            listing(state, Listing { archive, filter: PostFilter::Category(term.id), base, page, sticky_first: false, feed }).await
         }
         Route::Tag { slug, page } => {
-            let (term, _) = term_or_404(&state, Taxonomy::Tag, &slug).await?;
+            let (term, _) = term_or_404(state, Taxonomy::Tag, &slug).await?;
             let base = term_path(&term, None);
             let feed = Some(LinkView { name: format!("{} » {} Tag Feed", site.config.site.title, term.name), url: format!("{base}feed/") });
             let archive = Archive { title: format!("Tag: {}", term.name), description: non_empty(&term.description), visible: true };
-            listing(&state, Listing { archive, filter: PostFilter::Tag(term.id), base, page, sticky_first: false, feed }).await
+            listing(state, Listing { archive, filter: PostFilter::Tag(term.id), base, page, sticky_first: false, feed }).await
         }
         Route::CategoryFeed { slug } | Route::TagFeed { slug } => {
             let taxonomy = if path.starts_with("/tag/") { Taxonomy::Tag } else { Taxonomy::Category };
-            let (term, _) = term_or_404(&state, taxonomy, &slug).await?;
+            let (term, _) = term_or_404(state, taxonomy, &slug).await?;
             let filter = match taxonomy {
                 Taxonomy::Tag => PostFilter::Tag(term.id),
                 Taxonomy::Category => PostFilter::Category(term.id),
             };
-            crate::feeds::term_rss(&state, &term, filter).await
+            crate::feeds::term_rss(state, &term, filter).await
         }
         Route::Author { slug, page } => {
             let author = state.store.user_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
             let archive = Archive { title: format!("Author: {}", author.display_name), description: None, visible: true };
             let base = crate::view::author_path(&author);
-            listing(&state, Listing { archive, filter: PostFilter::Author(author.id), base, page, sticky_first: false, feed: None }).await
+            listing(state, Listing { archive, filter: PostFilter::Author(author.id), base, page, sticky_first: false, feed: None }).await
         }
         Route::Date { year, month, day, page } => {
             let (from, to, title, base) = date_range(site, year, month, day).ok_or(AppError::NotFound)?;
             let archive = Archive { title, description: None, visible: true };
-            listing(&state, Listing { archive, filter: PostFilter::Between { from, to }, base, page, sticky_first: false, feed: None }).await
+            listing(state, Listing { archive, filter: PostFilter::Between { from, to }, base, page, sticky_first: false, feed: None }).await
         }
     }
 }
