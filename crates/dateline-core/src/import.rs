@@ -13,6 +13,8 @@ pub struct ImportAuthor {
     pub login: String,
     pub display_name: String,
     pub email: Option<String>,
+    /// The account's id on the old site, which its comments name.
+    pub wp_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +81,10 @@ pub struct ImportComment {
     /// The parent comment's key; it may be imported after this one.
     pub parent_source_key: Option<String>,
     pub comment: NewComment,
+    /// For a comment in the trash: where Restore puts it back (WordPress's `_wp_trash_meta_status`).
+    pub status_before_trash: Option<CommentStatus>,
+    /// The old site's id of the account that wrote it, when its author was signed in.
+    pub wp_user_id: Option<i64>,
     pub meta: Vec<(String, String)>,
 }
 

@@ -285,6 +285,7 @@ impl CommentInput {
             moderation_reason: None,
             spam_score: None,
             notify: false,
+            user_id: None,
             body: self.body.trim().to_string(),
             status: parse_enum(&field("status"), self.status.as_deref(), CommentStatus::Approved, CommentStatus::parse, CommentStatus::expected())?,
             created_at: parse_time(&field("published_at"), self.published_at.as_deref(), post_published_at)?,

@@ -217,6 +217,21 @@ pub struct Comment {
     pub spam_score: Option<f64>,
     /// The commenter asked to be told by email about replies.
     pub notify: bool,
+    /// The account of a commenter who was signed in (WordPress's `user_id`).
+    pub user_id: Option<UserId>,
+    /// While in the trash: the status it had before, where Restore puts it back.
+    pub status_before_trash: Option<CommentStatus>,
+}
+
+impl Comment {
+    /// Where Restore takes this comment: out of the trash to the status it had before (held
+    /// when that is unknown, as WordPress does); anywhere else, nowhere.
+    pub fn restored_status(&self) -> CommentStatus {
+        match self.status {
+            CommentStatus::Trash => self.status_before_trash.unwrap_or(CommentStatus::Pending),
+            other => other,
+        }
+    }
 }
 
 /// A post to create, already validated and rendered (see [`crate::input`]).
@@ -257,6 +272,8 @@ pub struct NewComment {
     pub moderation_reason: Option<String>,
     pub spam_score: Option<f64>,
     pub notify: bool,
+    /// The account of a commenter who was signed in.
+    pub user_id: Option<UserId>,
     /// With a new post: 0-based position of the parent in the same list.
     pub parent_index: Option<usize>,
 }

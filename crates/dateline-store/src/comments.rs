@@ -80,8 +80,15 @@ impl SqlStore {
             Some(row) => rows::comment(&row).store_err()?,
             None => return Err(StoreError::NotFound(format!("comment {id}"))),
         };
+        // Into the trash, the status it leaves is kept for Restore; out of it, forgotten.
+        let remembered = match (before.status, status) {
+            (CommentStatus::Trash, CommentStatus::Trash) => before.status_before_trash,
+            (from, CommentStatus::Trash) => Some(from),
+            _ => None,
+        };
         let mut update = Sql::new("UPDATE comments SET status = ");
-        update.text(status.as_str()).push(" WHERE id = ").int(id);
+        update.text(status.as_str()).push(", status_before_trash = ").opt_text(remembered.map(CommentStatus::as_str));
+        update.push(" WHERE id = ").int(id);
         update.query().execute(&mut *tx).await.store_err()?;
         tx.commit().await.store_err()?;
         Ok(before)

@@ -25,6 +25,8 @@ pub(crate) struct SqlImportSession {
     /// Whether anything imported before could be updated (else deletes of old meta are skipped).
     reimport: bool,
     authors: HashMap<String, i64>,
+    /// Old-site account ids to ours, for comments written by signed-in people.
+    authors_by_wp_id: HashMap<i64, UserId>,
     terms: HashMap<(Taxonomy, String), i64>,
     term_parents: Vec<(i64, String)>,
     post_parents: Vec<(i64, String)>,
@@ -48,6 +50,7 @@ impl SqlStore {
             now: Timestamp::now(),
             reimport,
             authors: HashMap::new(),
+            authors_by_wp_id: HashMap::new(),
             terms: HashMap::new(),
             term_parents: Vec::new(),
             post_parents: Vec::new(),
@@ -93,7 +96,7 @@ impl SqlImportSession {
         if let Some(id) = self.authors.get(login) {
             return Ok(*id);
         }
-        let author = ImportAuthor { login: login.to_string(), display_name: login.to_string(), email: None };
+        let author = ImportAuthor { login: login.to_string(), display_name: login.to_string(), email: None, wp_id: None };
         self.author(&author).await
     }
 
@@ -142,6 +145,9 @@ impl ImportSession for SqlImportSession {
             }
         };
         self.authors.insert(login, id);
+        if let Some(wp_id) = author.wp_id {
+            self.authors_by_wp_id.insert(wp_id, id);
+        }
         Ok(id)
     }
 
@@ -273,11 +279,12 @@ impl ImportSession for SqlImportSession {
 
     async fn comment(&mut self, post: PostId, comment: &ImportComment) -> StoreResult<CommentId> {
         let reimport = self.reimport;
+        let user_id = comment.wp_user_id.and_then(|wp_id| self.authors_by_wp_id.get(&wp_id).copied());
         let conn = self.conn();
         let c = &comment.comment;
         let mut sql = Sql::new(
             "INSERT INTO comments (post_id, kind, author_name, author_email, author_url, author_ip, user_agent, body, status, \
-             created_at, notify, source_key, source_parent_key) VALUES (",
+             created_at, notify, source_key, source_parent_key, status_before_trash, user_id) VALUES (",
         );
         sql.int(post).push(", ").text(c.kind.as_str());
         for value in [&c.author_name, &c.author_email, &c.author_url, &c.author_ip, &c.user_agent] {
@@ -285,11 +292,13 @@ impl ImportSession for SqlImportSession {
         }
         sql.push(", ").text(&c.body).push(", ").text(c.status.as_str()).push(", ").int(c.created_at.as_second());
         sql.push(", 0, ").text(&comment.source_key).push(", ").opt_text(comment.parent_source_key.as_deref());
+        sql.push(", ").opt_text(comment.status_before_trash.map(CommentStatus::as_str)).push(", ").opt_int(user_id);
         sql.push(
             ") ON CONFLICT (source_key) DO UPDATE SET post_id = excluded.post_id, kind = excluded.kind, \
              author_name = excluded.author_name, author_email = excluded.author_email, author_url = excluded.author_url, \
              author_ip = excluded.author_ip, user_agent = excluded.user_agent, body = excluded.body, status = excluded.status, \
-             created_at = excluded.created_at, source_parent_key = excluded.source_parent_key RETURNING id",
+             created_at = excluded.created_at, source_parent_key = excluded.source_parent_key, \
+             status_before_trash = excluded.status_before_trash, user_id = excluded.user_id RETURNING id",
         );
         let id = scalar_id(conn, &sql).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?;
         if !comment.meta.is_empty() || reimport {

@@ -97,7 +97,8 @@ pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
 }
 
 pub(crate) const COMMENT_COLUMNS: &str = "c.id, c.post_id, c.parent_id, c.kind, c.author_name, c.author_email, c.author_url, \
-    c.author_ip, c.user_agent, c.body, c.status, c.created_at, c.moderation_reason, c.spam_score, c.notify";
+    c.author_ip, c.user_agent, c.body, c.status, c.created_at, c.moderation_reason, c.spam_score, c.notify, \
+    c.user_id, c.status_before_trash";
 
 pub(crate) fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
     Ok(Comment {
@@ -116,5 +117,7 @@ pub(crate) fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
         moderation_reason: row.try_get("moderation_reason")?,
         spam_score: row.try_get("spam_score")?,
         notify: row.try_get::<i64, _>("notify")? != 0,
+        user_id: row.try_get("user_id")?,
+        status_before_trash: row.try_get::<Option<String>, _>("status_before_trash")?.as_deref().and_then(CommentStatus::parse),
     })
 }

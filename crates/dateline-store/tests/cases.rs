@@ -43,6 +43,7 @@ fn comment(body: &str, status: CommentStatus, parent_index: Option<usize>) -> Ne
         moderation_reason: None,
         spam_score: None,
         notify: false,
+        user_id: None,
         parent_index,
     }
 }
@@ -329,4 +330,42 @@ pub async fn spam_training_counts_once_and_relabels(db: Db) {
     store.train_comment(id, &tokens, SpamLabel::Ham).await.expect("relabel");
     let counts = store.spam_counts(&tokens).await.expect("counts");
     assert_eq!(counts["casino"], dateline_core::spam::Counts { spam: 0, ham: 1 });
+}
+
+pub async fn trash_remembers_where_a_comment_was(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let post = store.create_post(new_post("Binned", "2024-05-01T00:00:00Z")).await.expect("post");
+    let approved = store.create_comment(post.id, None, comment("kept", CommentStatus::Approved, None)).await.expect("comment");
+    assert_eq!((approved.status_before_trash, approved.restored_status()), (None, CommentStatus::Approved));
+    store.set_comment_status(approved.id, CommentStatus::Trash).await.expect("trash");
+    let binned = store.comment_by_id(approved.id).await.expect("read").expect("there");
+    assert_eq!((binned.status_before_trash, binned.restored_status()), (Some(CommentStatus::Approved), CommentStatus::Approved));
+    // Trashing again does not forget; leaving the trash does.
+    store.set_comment_status(approved.id, CommentStatus::Trash).await.expect("trash again");
+    assert_eq!(store.comment_by_id(approved.id).await.expect("read").expect("there").status_before_trash, Some(CommentStatus::Approved));
+    store.set_comment_status(approved.id, CommentStatus::Approved).await.expect("restore");
+    let restored = store.comment_by_id(approved.id).await.expect("read").expect("there");
+    assert_eq!((restored.status, restored.status_before_trash), (CommentStatus::Approved, None));
+    // Spam that is trashed goes back to spam.
+    let spam = store.create_comment(post.id, None, comment("junk", CommentStatus::Spam, None)).await.expect("spam");
+    store.set_comment_status(spam.id, CommentStatus::Trash).await.expect("trash spam");
+    assert_eq!(store.comment_by_id(spam.id).await.expect("read").expect("there").restored_status(), CommentStatus::Spam);
+}
+
+pub async fn comments_name_the_account_that_wrote_them(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let post = store.create_post(new_post("Answered", "2024-05-01T00:00:00Z")).await.expect("post");
+    let user = store
+        .create_user(dateline_core::accounts::NewUser { login: "ed".into(), display_name: "Ed".into(), email: None, role: Role::Editor, password_hash: "x".into() })
+        .await
+        .expect("user");
+    let mut reply = comment("From the desk", CommentStatus::Approved, None);
+    reply.user_id = Some(user.id);
+    let reply = store.create_comment(post.id, None, reply).await.expect("reply");
+    assert_eq!(reply.user_id, Some(user.id));
+    assert_eq!(store.comments_for_post(post.id, CommentStatus::Approved).await.expect("list")[0].user_id, Some(user.id));
+    let anonymous = store.create_comment(post.id, None, comment("From a reader", CommentStatus::Approved, None)).await.expect("reader");
+    assert_eq!(anonymous.user_id, None);
 }

@@ -17,6 +17,8 @@ dateline_testkit::store_cases!(crate::cases:
     comment_moderation_round_trips,
     settings_are_initialised_once,
     spam_training_counts_once_and_relabels,
+    trash_remembers_where_a_comment_was,
+    comments_name_the_account_that_wrote_them,
 );
 
 #[test]

@@ -5,6 +5,22 @@ use dateline_core::{Comment, CommentStatus, SpamLabel, StoreError};
 
 use crate::AppState;
 
+/// What a moderator asks for: a status, or a comment back out of the trash where it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    To(CommentStatus),
+    Restore,
+}
+
+/// Carries out `decision` on comment `id`; returns the comment as it was and the status it has now.
+pub async fn decide(state: &AppState, id: i64, decision: Decision) -> Result<(Comment, CommentStatus), StoreError> {
+    let status = match decision {
+        Decision::To(status) => status,
+        Decision::Restore => state.store.comment_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("comment {id}")))?.restored_status(),
+    };
+    Ok((moderate(state, id, status).await?, status))
+}
+
 /// Moves comment `id` to `status`; returns it as it was before.
 pub async fn moderate(state: &AppState, id: i64, status: CommentStatus) -> Result<Comment, StoreError> {
     let before = state.store.set_comment_status(id, status).await?;
@@ -17,7 +33,9 @@ pub async fn moderate(state: &AppState, id: i64, status: CommentStatus) -> Resul
         // Approving what the filter held or called spam teaches it otherwise.
         CommentStatus::Approved => {
             state.store.train_comment(id, &tokens, SpamLabel::Ham).await?;
-            if let (Some(post), Some(now)) = (state.store.post_by_id(before.post_id).await?, state.store.comment_by_id(id).await?) {
+            // Back from the trash it was approved once already, and its news went out then.
+            if before.status != CommentStatus::Trash
+                && let (Some(post), Some(now)) = (state.store.post_by_id(before.post_id).await?, state.store.comment_by_id(id).await?) {
                 crate::notify::reply_approved(state, &post, &now).await;
             }
         }

@@ -174,6 +174,8 @@ pub(crate) struct CommentView {
     pub can_reply: bool,
     /// Shown only to its author, with a note that it awaits moderation.
     pub awaiting_moderation: bool,
+    /// Written by the post's author while signed in (WordPress's `bypostauthor`).
+    pub by_post_author: bool,
     pub replies: Vec<CommentView>,
 }
 
@@ -181,6 +183,7 @@ pub(crate) struct CommentView {
 pub(crate) struct ThreadOptions {
     pub max_depth: u32,
     pub open: bool,
+    pub post_author: dateline_core::UserId,
 }
 
 /// Arranges comments (oldest first) into threads, numbering top-level comments.
@@ -205,6 +208,7 @@ pub(crate) fn comment_threads(site: &Site, comments: &[Comment], options: &Threa
                 depth,
                 can_reply: options.open && depth < options.max_depth && c.status == CommentStatus::Approved,
                 awaiting_moderation: c.status != CommentStatus::Approved,
+                by_post_author: c.user_id == Some(options.post_author),
                 replies: if depth < 64 { build(site, comments, Some(c.id), depth + 1, options) } else { Vec::new() },
             })
             .collect()

@@ -368,3 +368,43 @@ pub async fn deleting_for_good_authors_and_parents(db: Db) {
     assert_eq!(app.post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "delete"), ("ids", &post.id.to_string())]).await.status, StatusCode::SEE_OTHER);
     assert!(store.post_by_id(post.id).await.expect("read").is_none());
 }
+
+pub async fn restore_returns_comments_where_they_were_and_author_replies_are_marked(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let post = app.post(&post_json("Restored", "2020-01-01T00:00:00Z", json!({"author": "ed", "comments": [
+        {"author": "Approved reader", "body": "Was on the page"},
+        {"author": "Held reader", "body": "Was waiting", "status": "pending"},
+    ]})))
+    .await;
+    let path = app.permalink(&post);
+    let store = app.test_store.dyn_store();
+    let approved = store.comments_for_post(post.id, CommentStatus::Approved).await.expect("list")[0].id;
+    let held = store.comments_for_post(post.id, CommentStatus::Pending).await.expect("list")[0].id;
+    let cookie = app.login("ed", PASSWORD).await.expect("login");
+    let csrf = app.admin_csrf(&cookie).await;
+    let trashed = app.post_form("/admin/comments/bulk", &cookie, &[("_csrf", &csrf), ("action", "trash"), ("ids", &approved.to_string()), ("ids", &held.to_string())]).await;
+    assert_eq!(trashed.status, StatusCode::SEE_OTHER);
+    assert!(texts(&app.get(&path).await.html(), ".comment-content").is_empty());
+    let bin = app.get_as("/admin/comments?status=trash", &cookie).await.html();
+    assert_eq!(texts(&bin, &format!("#comment-{approved} button")).iter().filter(|b| *b == "Restore").count(), 1, "{:?}", texts(&bin, &format!("#comment-{approved} button")));
+    // One by one and in bulk, each goes back where it was: on the page, and in the queue.
+    let one = app.post_form(&format!("/admin/comments/{approved}/restore"), &cookie, &[("_csrf", &csrf), ("status", "trash")]).await;
+    assert_eq!((one.status, one.header("location")), (StatusCode::SEE_OTHER, "/admin/comments?status=trash"));
+    let bulk = app.post_form("/admin/comments/bulk", &cookie, &[("_csrf", &csrf), ("action", "restore"), ("ids", &held.to_string())]).await;
+    assert_eq!(bulk.status, StatusCode::SEE_OTHER);
+    assert_eq!(store.comment_by_id(approved).await.expect("read").expect("there").status, CommentStatus::Approved);
+    assert_eq!(store.comment_by_id(held).await.expect("read").expect("there").status, CommentStatus::Pending);
+    assert_eq!(texts(&app.get(&path).await.html(), ".comment-content"), ["Was on the page"]);
+
+    // The post's author answers from the queue: the reply names the account and is marked.
+    let replied = app.post_form(&format!("/admin/comments/{approved}/reply"), &cookie, &[("_csrf", &csrf), ("text", "Thanks, noted.")]).await;
+    assert_eq!(replied.status, StatusCode::SEE_OTHER);
+    let page = app.get(&path).await.html();
+    assert_eq!(texts(&page, "li.bypostauthor .comment-content"), ["Thanks, noted."]);
+    assert_eq!(texts(&page, "li.bypostauthor .comment-badge"), ["Author"]);
+    assert_eq!(texts(&page, "li.comment:not(.bypostauthor) > .comment-body .comment-content"), ["Was on the page"]);
+    let reply = store.comments_for_post(post.id, CommentStatus::Approved).await.expect("list").into_iter().find(|c| c.body == "Thanks, noted.").expect("reply");
+    let ed = store.user_credentials("ed").await.expect("read").expect("ed").0;
+    assert_eq!((reply.user_id, reply.author_email.as_deref()), (Some(ed.id), Some("ed@example.org")));
+}

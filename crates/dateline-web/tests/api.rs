@@ -224,6 +224,16 @@ pub async fn comments_through_the_api(db: Db) {
     assert_eq!((approved.status, approved.body["status"].as_str()), (200, Some("approved")));
     let reply = call("POST", format!("{base}/wp-json/wp/v2/comments"), Some(editor.clone()), Some(json!({"post": post.id, "parent": id, "content": "Thanks!"}))).await;
     assert_eq!((reply.status, reply.body["parent"].as_i64()), (201, Some(id)));
+    let me = call("GET", format!("{base}/wp-json/wp/v2/users/me"), Some(editor.clone()), None).await;
+    assert_eq!(reply.body["author"], me.body["id"], "a comment through the API names its account, as WordPress's does");
+    assert_eq!(public.body[0]["author"], 0, "a reader's comment names none");
+    // Trashed through the API (WordPress's DELETE without force), then restored by status.
+    let trashed = call("DELETE", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), None).await;
+    assert_eq!((trashed.status, trashed.body["status"].as_str()), (200, Some("trash")));
+    let again = call("DELETE", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), None).await;
+    assert_eq!((again.status, again.body["code"].as_str()), (410, Some("rest_already_trashed")));
+    let back = call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"status": "approved"}))).await;
+    assert_eq!((back.status, back.body["status"].as_str()), (200, Some("approved")));
     let private = call("GET", format!("{base}/wp-json/wp/v2/comments?post={}", secret.id), None, None).await;
     assert_eq!(private.status, 404);
     let page = app.get(&app.permalink(&post)).await.html();

@@ -20,6 +20,7 @@ mod admin_cases {
         settings_are_saved_for_every_instance,
         every_role_against_every_action,
         deleting_for_good_authors_and_parents,
+        restore_returns_comments_where_they_were_and_author_replies_are_marked,
     );
 }
 

@@ -8,7 +8,7 @@ use dateline_core::{CommentQuery, Post, PostKind, Store, StoreError, Taxonomy};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::records::{META_DEK, META_MARKDOWN, META_SOURCE};
+use crate::records::{META_DEK, META_MARKDOWN, META_SOURCE, TRASH_META};
 
 /// The site as the export's channel describes it.
 pub struct ExportSite<'a> {
@@ -202,7 +202,12 @@ async fn write_post(store: &dyn Store, site: &ExportSite<'_>, post: &Post, out: 
         writeln!(out, "\t\t\t<wp:comment_approved>{}</wp:comment_approved>", wp_comment_status(comment.status))?;
         let kind = if comment.kind == dateline_core::CommentKind::Comment { "comment" } else { comment.kind.as_str() };
         writeln!(out, "\t\t\t<wp:comment_type>{kind}</wp:comment_type>\n\t\t\t<wp:comment_parent>{}</wp:comment_parent>", comment.parent_id.unwrap_or(0))?;
-        for (key, value) in store.meta("comment", comment.id).await? {
+        writeln!(out, "\t\t\t<wp:comment_user_id>{}</wp:comment_user_id>", comment.user_id.unwrap_or(0))?;
+        if let Some(before) = comment.status_before_trash.filter(|_| comment.status == dateline_core::CommentStatus::Trash) {
+            writeln!(out, "\t\t\t<wp:commentmeta><wp:meta_key>{TRASH_META}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>", wp_comment_status(before))?;
+        }
+        // What is written above from the comment itself wins over a copy kept from an import.
+        for (key, value) in store.meta("comment", comment.id).await?.into_iter().filter(|(key, _)| key != TRASH_META) {
             writeln!(out, "\t\t\t<wp:commentmeta><wp:meta_key>{}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>", cdata(&key), cdata(&value))?;
         }
         writeln!(out, "\t\t</wp:comment>")?;

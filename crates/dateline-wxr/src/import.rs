@@ -191,7 +191,14 @@ async fn handle(
             report.count("author");
             if let Some(session) = session {
                 let display_name = if author.display_name.trim().is_empty() { author.login.clone() } else { author.display_name.clone() };
-                session.author(&ImportAuthor { login: author.login, display_name, email: Some(author.email).filter(|e| !e.trim().is_empty()) }).await?;
+                session
+                    .author(&ImportAuthor {
+                        login: author.login,
+                        display_name,
+                        email: Some(author.email).filter(|e| !e.trim().is_empty()),
+                        wp_id: (author.id > 0).then_some(author.id),
+                    })
+                    .await?;
             }
         }
         Record::Term(term) => {

@@ -34,6 +34,7 @@ pub struct Channel {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawAuthor {
+    pub id: i64,
     pub login: String,
     pub email: String,
     pub display_name: String,
@@ -63,6 +64,7 @@ pub struct RawComment {
     pub approved: String,
     pub kind: String,
     pub parent: i64,
+    pub user_id: i64,
     pub meta: Vec<(String, String)>,
 }
 
@@ -264,6 +266,7 @@ impl Parser {
             ("channel", "wp:base_site_url") => self.channel.base_site_url = text,
             ("channel", "wp:base_blog_url") => self.channel.base_blog_url = text,
             ("channel", "wp:wxr_version") => self.channel.wxr_version = text,
+            ("wp:author", "wp:author_id") => self.author.id = int(&text),
             ("wp:author", "wp:author_login") => self.author.login = text,
             ("wp:author", "wp:author_email") => self.author.email = text,
             ("wp:author", "wp:author_display_name") => self.author.display_name = text,
@@ -309,6 +312,7 @@ impl Parser {
                     "wp:comment_approved" => c.approved = text,
                     "wp:comment_type" => c.kind = text,
                     "wp:comment_parent" => c.parent = int(&text),
+                    "wp:comment_user_id" => c.user_id = int(&text),
                     _ => {}
                 }
             }

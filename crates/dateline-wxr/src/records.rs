@@ -12,6 +12,8 @@ use crate::reader::{RawComment, RawItem};
 pub const META_DEK: &str = "_dateline_dek";
 pub const META_SOURCE: &str = "_dateline_source";
 pub const META_MARKDOWN: &str = "_dateline_markdown";
+/// WordPress's comment meta for the status a trashed comment had.
+pub const TRASH_META: &str = "_wp_trash_meta_status";
 
 /// "wxr:https://old.example" — what keys records of one site.
 pub fn site_key(base: &str) -> String {
@@ -235,6 +237,11 @@ pub fn map_comment(item_key: &str, raw: &RawComment) -> ImportComment {
     if kind == CommentKind::Comment && !matches!(raw.kind.trim(), "" | "comment") {
         meta.push(("_wp_comment_type".into(), raw.kind.clone()));
     }
+    let status = comment_status(&raw.approved);
+    let status_before_trash = (status == CommentStatus::Trash)
+        .then(|| raw.meta.iter().find(|(key, _)| key == TRASH_META).map(|(_, value)| comment_status(value)))
+        .flatten()
+        .filter(|before| *before != CommentStatus::Trash);
     ImportComment {
         source_key: comment_key(item_key, raw.id),
         parent_source_key: (raw.parent > 0).then(|| comment_key(item_key, raw.parent)),
@@ -247,13 +254,16 @@ pub fn map_comment(item_key: &str, raw: &RawComment) -> ImportComment {
             author_ip: non_empty(&raw.author_ip),
             user_agent: None,
             body: raw.content.clone(),
-            status: comment_status(&raw.approved),
+            status,
             created_at: created,
             moderation_reason: None,
             spam_score: None,
             notify: false,
+            user_id: None,
             parent_index: None,
         },
+        status_before_trash,
+        wp_user_id: (raw.user_id > 0).then_some(raw.user_id),
         meta,
     }
 }

@@ -284,7 +284,14 @@ async fn dump(store: &dyn Store) -> Vec<String> {
             let comments = store.list_comments(&CommentQuery { status: None, post: Some(p.id), page: 1, per_page: 10_000 }).await.expect("comments").items;
             for c in &comments {
                 let parent = c.parent_id.and_then(|id| comments.iter().find(|o| o.id == id)).map(|o| o.body.clone());
-                lines.push(format!("  comment {:?} {} {} {} {:?} {:?}", c.author_name, c.kind, c.status, c.created_at, c.body, parent));
+                let account = match c.user_id {
+                    Some(id) => store.user_by_id(id).await.expect("user").map(|u| u.login),
+                    None => None,
+                };
+                lines.push(format!(
+                    "  comment {:?} {} {} {} {:?} {:?} {account:?} {:?}",
+                    c.author_name, c.kind, c.status, c.created_at, c.body, parent, c.status_before_trash
+                ));
             }
         }
     }
@@ -305,7 +312,28 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
     let defaults = dateline_core::input::InputDefaults { author: "Editor".into(), now: jiff::Timestamp::now() };
     let json = r#"{"title": "Clip", "dek": "A line.", "body": "Our *take*.", "source": {"reporter": "Ada", "outlet": "Ledger", "url": "https://example.com/s", "excerpt": ["Quoted."]}}"#;
     let native = dateline_core::input::parse_post_json(json, &defaults, &dateline_render::markdown_to_html).expect("post");
-    first.store.create_post(native).await.expect("create");
+    let clip = first.store.create_post(native).await.expect("create");
+    // A reply from the author's account, and a comment trashed from where it was shown.
+    let editor = first.store.user_by_slug("editor").await.expect("read").expect("editor");
+    let reply = NewComment {
+        kind: CommentKind::Comment,
+        author_name: Some("Editor".into()),
+        author_email: None,
+        author_url: None,
+        author_ip: None,
+        user_agent: None,
+        body: "From the desk.".into(),
+        status: CommentStatus::Approved,
+        created_at: jiff::Timestamp::from_second(1_700_000_000).expect("time"),
+        moderation_reason: None,
+        spam_score: None,
+        notify: false,
+        user_id: Some(editor.id),
+        parent_index: None,
+    };
+    first.store.create_comment(clip.id, None, reply.clone()).await.expect("reply");
+    let binned = first.store.create_comment(clip.id, None, NewComment { body: "Binned.".into(), user_id: None, ..reply }).await.expect("comment");
+    first.store.set_comment_status(binned.id, CommentStatus::Trash).await.expect("trash");
 
     let tz = jiff::tz::TimeZone::UTC;
     let permalink = |post: &Post| dateline_web::permalink(&tz, post);
@@ -324,6 +352,8 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
     let clip = second.store.post_by_slug(PostKind::Post, "clip").await.expect("read").expect("clip");
     assert_eq!(clip.source.and_then(|s| s.reporter).as_deref(), Some("Ada"));
     assert_eq!(clip.body_source, "Our *take*.");
+    let restored = all_comments(second.store.as_ref()).await.into_iter().find(|c| c.body == "Binned.").expect("binned comment");
+    assert_eq!((restored.status, restored.restored_status()), (CommentStatus::Trash, CommentStatus::Approved));
     let _ = std::fs::remove_file(path);
 }
 

@@ -111,6 +111,8 @@ pub enum CommentsCommand {
     Spam { ids: Vec<i64> },
     /// Move comments to the trash.
     Trash { ids: Vec<i64> },
+    /// Take comments out of the trash, back to the status each had before.
+    Restore { ids: Vec<i64> },
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! the spam filter, and approving a reply tells the parent's author if they asked.
 
 use dateline_core::{CommentQuery, CommentStatus};
+use dateline_web::moderation::Decision;
 
 use crate::cli::CommentsCommand;
 use crate::{Failure, usage};
@@ -9,9 +10,10 @@ use crate::{Failure, usage};
 pub async fn run(state: &dateline_web::AppState, command: CommentsCommand) -> Result<(), Failure> {
     match command {
         CommentsCommand::List { status, post, limit } => list(state, status.as_deref(), post, limit).await,
-        CommentsCommand::Approve { ids } => set(state, &ids, CommentStatus::Approved).await,
-        CommentsCommand::Spam { ids } => set(state, &ids, CommentStatus::Spam).await,
-        CommentsCommand::Trash { ids } => set(state, &ids, CommentStatus::Trash).await,
+        CommentsCommand::Approve { ids } => set(state, &ids, Decision::To(CommentStatus::Approved)).await,
+        CommentsCommand::Spam { ids } => set(state, &ids, Decision::To(CommentStatus::Spam)).await,
+        CommentsCommand::Trash { ids } => set(state, &ids, Decision::To(CommentStatus::Trash)).await,
+        CommentsCommand::Restore { ids } => set(state, &ids, Decision::Restore).await,
     }
 }
 
@@ -49,7 +51,7 @@ async fn list(state: &dateline_web::AppState, status: Option<&str>, post: Option
     Ok(())
 }
 
-async fn set(state: &dateline_web::AppState, ids: &[i64], status: CommentStatus) -> Result<(), Failure> {
+async fn set(state: &dateline_web::AppState, ids: &[i64], decision: Decision) -> Result<(), Failure> {
     if ids.is_empty() {
         return Err(usage("name at least one comment id"));
     }
@@ -60,8 +62,8 @@ async fn set(state: &dateline_web::AppState, ids: &[i64], status: CommentStatus)
         }
     }
     for id in ids {
-        let before = dateline_web::moderation::moderate(state, *id, status).await?;
-        println!("comment {id}: {} -> {status}", before.status);
+        let (before, now) = dateline_web::moderation::decide(state, *id, decision).await?;
+        println!("comment {id}: {} -> {now}", before.status);
     }
     Ok(())
 }

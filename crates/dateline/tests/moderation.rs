@@ -93,6 +93,13 @@ fn moderators_work_from_the_shell() {
     let output = run(&dir, &["comments", "trash", &ann, "99999"], None);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("there is no comment 99999; nothing was changed"));
+    // Trashed and restored, an approved comment is back on the page, not in the queue.
+    assert_eq!(String::from_utf8_lossy(&run(&dir, &["comments", "trash", &ann], None).stdout).trim(), format!("comment {ann}: approved -> trash"));
+    assert!(!get(&server.base, path).body.contains("A thoughtful first comment"));
+    let output = run(&dir, &["comments", "restore", &ann], None);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), format!("comment {ann}: trash -> approved"));
+    assert!(get(&server.base, path).body.contains("A thoughtful first comment"));
     let output = run(&dir, &["comments", "list", "--status", "bogus"], None);
     assert_eq!(output.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(dir);

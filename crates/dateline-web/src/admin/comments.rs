@@ -10,6 +10,7 @@ use dateline_core::{CommentQuery, CommentStatus};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
+use crate::moderation::Decision;
 use crate::view::{TimeView, permalink};
 use crate::{AppError, AppState};
 
@@ -48,16 +49,17 @@ fn actions(status: CommentStatus) -> Vec<Action> {
         CommentStatus::Pending => vec![a("approve", "Approve"), a("spam", "Spam"), a("trash", "Trash")],
         CommentStatus::Approved => vec![a("pending", "Unapprove"), a("spam", "Spam"), a("trash", "Trash")],
         CommentStatus::Spam => vec![a("approve", "Not spam"), a("trash", "Trash"), a("delete", "Delete permanently")],
-        CommentStatus::Trash => vec![a("pending", "Restore"), a("spam", "Spam"), a("delete", "Delete permanently")],
+        CommentStatus::Trash => vec![a("restore", "Restore"), a("spam", "Spam"), a("delete", "Delete permanently")],
     }
 }
 
-fn action_status(action: &str) -> Option<CommentStatus> {
+fn action_decision(action: &str) -> Option<Decision> {
     match action {
-        "approve" => Some(CommentStatus::Approved),
-        "spam" => Some(CommentStatus::Spam),
-        "trash" => Some(CommentStatus::Trash),
-        "pending" => Some(CommentStatus::Pending),
+        "approve" => Some(Decision::To(CommentStatus::Approved)),
+        "spam" => Some(Decision::To(CommentStatus::Spam)),
+        "trash" => Some(Decision::To(CommentStatus::Trash)),
+        "pending" => Some(Decision::To(CommentStatus::Pending)),
+        "restore" => Some(Decision::Restore),
         _ => None,
     }
 }
@@ -112,20 +114,25 @@ async fn delete_for_good(state: &AppState, ids: &[i64], back_to: &str) -> Result
         }
         state.store.delete_comment(*id).await?;
     }
-    apply(state, &[], CommentStatus::Pending, back_to).await
+    Ok(back_to_queue(back_to))
 }
 
-/// Applies `status` to each id, then returns to the queue it came from.
-async fn apply(state: &AppState, ids: &[i64], status: CommentStatus, back_to: &str) -> Result<Response, AppError> {
+/// Carries out `decision` on each id, then returns to the queue it came from.
+async fn apply(state: &AppState, ids: &[i64], decision: Decision, back_to: &str) -> Result<Response, AppError> {
     for id in ids {
-        match crate::moderation::moderate(state, *id, status).await {
+        match crate::moderation::decide(state, *id, decision).await {
             Ok(_) => {}
             Err(dateline_core::StoreError::NotFound(_)) => return Err(AppError::NotFound),
             Err(other) => return Err(other.into()),
         }
     }
+    Ok(back_to_queue(back_to))
+}
+
+/// 303 to the queue of status `back_to` (held comments when it names none).
+fn back_to_queue(back_to: &str) -> Response {
     let back = CommentStatus::parse(back_to).unwrap_or(CommentStatus::Pending);
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/comments?status={}", back.as_str()))]).into_response())
+    (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/comments?status={}", back.as_str()))]).into_response()
 }
 
 use crate::form::form_fields as fields;
@@ -143,8 +150,8 @@ pub(crate) async fn single(State(state): State<AppState>, headers: HeaderMap, ur
     if action == "delete" {
         return delete_for_good(&state, &[id], back_to).await.map_err(IntoResponse::into_response);
     }
-    let status = action_status(&action).ok_or_else(|| AppError::NotFound.into_response())?;
-    apply(&state, &[id], status, back_to).await.map_err(IntoResponse::into_response)
+    let decision = action_decision(&action).ok_or_else(|| AppError::NotFound.into_response())?;
+    apply(&state, &[id], decision, back_to).await.map_err(IntoResponse::into_response)
 }
 
 pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Result<Response, Response> {
@@ -156,8 +163,8 @@ pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri:
     if field(&fields, "action") == Some("delete") {
         return delete_for_good(&state, &ids, back_to).await.map_err(IntoResponse::into_response);
     }
-    let status = field(&fields, "action").and_then(action_status).ok_or_else(|| AppError::BadRequest("Choose an action.".into()).into_response())?;
-    apply(&state, &ids, status, back_to).await.map_err(IntoResponse::into_response)
+    let decision = field(&fields, "action").and_then(action_decision).ok_or_else(|| AppError::BadRequest("Choose an action.".into()).into_response())?;
+    apply(&state, &ids, decision, back_to).await.map_err(IntoResponse::into_response)
 }
 
 /// `POST /admin/comments/{id}/reply`: the moderator answers on the site, as themselves; a
@@ -178,7 +185,7 @@ pub(crate) async fn reply(State(state): State<AppState>, headers: HeaderMap, uri
         let reply = dateline_core::NewComment {
             kind: dateline_core::CommentKind::Comment,
             author_name: Some(admin.user.display_name.clone()),
-            author_email: None,
+            author_email: admin.user.email.clone(),
             author_url: Some(format!("{}{}", state.site().base_url, crate::view::author_path(&admin.user))),
             author_ip: None,
             user_agent: None,
@@ -188,13 +195,14 @@ pub(crate) async fn reply(State(state): State<AppState>, headers: HeaderMap, uri
             moderation_reason: None,
             spam_score: None,
             notify: false,
+            user_id: Some(admin.user.id),
             parent_index: None,
         };
         let created = state.store.create_comment(parent.post_id, Some(parent.id), reply).await?;
         if let Some(post) = state.store.post_by_id(parent.post_id).await? {
             crate::notify::reply_approved(&state, &post, &created).await;
         }
-        apply(&state, &[], dateline_core::CommentStatus::Pending, field(&fields, "status").unwrap_or("pending")).await
+        Ok(back_to_queue(field(&fields, "status").unwrap_or("pending")))
     };
     run.await.map_err(IntoResponse::into_response)
 }
@@ -209,5 +217,5 @@ pub(crate) async fn edit(State(state): State<AppState>, headers: HeaderMap, uri:
         return Err(AppError::BadRequest("A comment cannot be empty; trash it instead.".into()).into_response());
     }
     state.store.update_comment_body(id, &text).await.map_err(|e| AppError::from(e).into_response())?;
-    apply(&state, &[], dateline_core::CommentStatus::Pending, field(&fields, "status").unwrap_or("pending")).await.map_err(IntoResponse::into_response)
+    Ok(back_to_queue(field(&fields, "status").unwrap_or("pending")))
 }

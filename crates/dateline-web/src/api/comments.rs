@@ -49,7 +49,7 @@ async fn comment_json(state: &AppState, comment: &Comment, edit: bool) -> Result
         "id": comment.id,
         "post": comment.post_id,
         "parent": comment.parent_id.unwrap_or(0),
-        "author": 0,
+        "author": comment.user_id.unwrap_or(0),
         "author_name": comment.author_name.clone().unwrap_or_default(),
         "author_url": comment.author_url.clone().unwrap_or_default(),
         "date": wp_date(comment.created_at, &site.time_zone),
@@ -175,8 +175,8 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
     let new = NewComment {
         kind: CommentKind::Comment,
         author_name: Some(user.display_name.clone()),
-        author_email: None,
-        author_url: None,
+        author_email: user.email.clone(),
+        author_url: Some(format!("{}{}", state.site().base_url, crate::view::author_path(&user))),
         author_ip: None,
         user_agent: headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
         body: text,
@@ -185,6 +185,7 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
         moderation_reason: (status == CommentStatus::Pending).then(|| "posted through the API by an account that may not moderate".to_string()),
         spam_score: None,
         notify: false,
+        user_id: Some(user.id),
         parent_index: None,
     };
     let comment = state.store.create_comment(post.id, parent, new).await?;

@@ -168,6 +168,7 @@ pub(crate) async fn submit(
         moderation_reason: verdict.0.reason(),
         spam_score: Some(verdict.1),
         notify: form.subscribe.is_some(),
+        user_id: None,
         parent_index: None,
     };
     let comment = state.store.create_comment(post.id, parent, new).await?;

@@ -136,7 +136,7 @@ pub(crate) async fn render(state: &AppState, post: &Post, request: PageRequest, 
         comments.push(held);
         comments.sort_by_key(|c| (c.created_at, c.id));
     }
-    let threads = comment_threads(site, &comments, &ThreadOptions { max_depth: settings.thread_depth, open });
+    let threads = comment_threads(site, &comments, &ThreadOptions { max_depth: settings.thread_depth, open, post_author: post.author.id });
     let page = request.comment_page.unwrap_or(1);
     let (threads, pages) = paginate(threads, settings.comment_order, settings.comments_per_page, page);
     if page > pages {
