@@ -82,6 +82,17 @@ test('a moderator approves a held comment from the queue', async () => {
 
   await page.goto(postUrl);
   assert.equal(await page.locator('.comment', { hasText: 'Quinn Reader' }).locator('.comment-content').innerText(), 'First time here: thanks for the link.');
+
+  // Trashed by mistake, then restored: back on the page, where it was, not back in the queue.
+  await page.goto(server.base + '/admin/comments?status=approved');
+  await Promise.all([page.waitForURL(/status=approved$/), page.locator('tr', { hasText: 'Quinn Reader' }).getByRole('button', { name: 'Trash' }).click()]);
+  await page.goto(postUrl);
+  assert.equal(await page.locator('.comment', { hasText: 'Quinn Reader' }).count(), 0);
+  await page.goto(server.base + '/admin/comments?status=trash');
+  await Promise.all([page.waitForURL(/status=trash$/), page.locator('tr', { hasText: 'Quinn Reader' }).getByRole('button', { name: 'Restore' }).click()]);
+  assert.equal(await page.locator('tr', { hasText: 'Quinn Reader' }).count(), 0);
+  await page.goto(postUrl);
+  assert.equal(await page.locator('.comment', { hasText: 'Quinn Reader' }).locator('.comment-content').innerText(), 'First time here: thanks for the link.');
   await page.close();
 });
 
