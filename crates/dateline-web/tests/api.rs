@@ -87,6 +87,16 @@ pub async fn reading_with_wordpress_shapes_and_pagination(db: Db) {
     assert_eq!((page.header("x-wp-total"), page.header("x-wp-totalpages")), ("5", "3"));
     let items = page.body.as_array().expect("array");
     assert_eq!(items.iter().map(|p| p["title"]["rendered"].as_str().unwrap_or_default()).collect::<Vec<_>>(), ["Day 3", "Day 2"]);
+    assert_eq!(
+        page.header("link"),
+        "<http://dateline.test/wp-json/wp/v2/posts?per_page=2>; rel=\"prev\", <http://dateline.test/wp-json/wp/v2/posts?per_page=2&page=3>; rel=\"next\""
+    );
+    // A client that follows rel="next" reaches the last page, which links only back.
+    let next = page.header("link").split(", ").find(|l| l.ends_with("rel=\"next\"")).expect("next").to_string();
+    let next_url = next.trim_start_matches('<').split('>').next().expect("url").replace("http://dateline.test", &base);
+    let last = call("GET", next_url, None, None).await;
+    assert_eq!(last.body.as_array().map(|a| a.iter().map(|p| p["title"]["rendered"].clone()).collect::<Vec<_>>()), Some(vec![json!("Day 1")]));
+    assert_eq!(last.header("link"), "<http://dateline.test/wp-json/wp/v2/posts?per_page=2&page=2>; rel=\"prev\"");
     let first = &items[0];
     for field in ["id", "date", "date_gmt", "guid", "modified", "slug", "status", "type", "link", "title", "content", "excerpt", "author", "comment_status", "sticky", "categories", "tags", "dateline"] {
         assert!(first.get(field).is_some(), "field {field} in {first}");

@@ -5,6 +5,7 @@
 //! under a `dateline` key. `/wp-json/openapi.json` describes what is implemented.
 
 mod comments;
+mod links;
 mod openapi;
 mod posts;
 mod terms;
@@ -20,7 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/wp-json/", get(index))
         .route("/wp-json", get(index))
@@ -39,6 +40,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/wp-json/{*rest}", axum::routing::any(no_route))
         // A method a route does not take is no route, in WordPress's words.
         .method_not_allowed_fallback(no_route)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), links::pagination_links))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
 

@@ -23,7 +23,8 @@ fn paged_response(schema: &str) -> Value {
         "description": "A page of results",
         "headers": {
             "X-WP-Total": { "schema": { "type": "integer" }, "description": "Items across all pages" },
-            "X-WP-TotalPages": { "schema": { "type": "integer" }, "description": "Number of pages" }
+            "X-WP-TotalPages": { "schema": { "type": "integer" }, "description": "Number of pages" },
+            "Link": { "schema": { "type": "string" }, "description": "The previous and next pages, as rel=\"prev\" and rel=\"next\" links (when there are any)" }
         },
         "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": format!("#/components/schemas/{schema}") } } } }
     })

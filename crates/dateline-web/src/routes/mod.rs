@@ -25,7 +25,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/robots.txt", get(meta::robots))
         .route("/static/{*name}", get(crate::assets::serve_asset))
         .merge(crate::admin::router())
-        .merge(crate::api::router())
+        .merge(crate::api::router(&state))
         .fallback(public::content)
         .with_state(state)
 }
