@@ -56,6 +56,17 @@ test('an editor writes and publishes a link post', async () => {
   assert.equal(await page.locator('blockquote .source-headline').innerText(), 'Council pushes ferry vote to March');
   assert.equal(await page.locator('.commentary em').innerText(), 'third');
   assert.match(await page.locator('.post-meta').innerText(), /by Marta Reyes/);
+
+  // Signed in, she answers under her own post as herself: no name or email asked, shown at
+  // once, marked as the author's.
+  assert.match(await page.locator('.logged-in-as').innerText(), /^Logged in as Marta Reyes\./);
+  assert.equal(await page.locator('#commentform input[name=author]').count(), 0);
+  await page.getByRole('textbox', { name: 'Comment', exact: true }).fill('Update: the vote is now set for March 4.');
+  await Promise.all([page.waitForURL(/#comment-\d+$/), page.getByRole('button', { name: 'Post Comment' }).click()]);
+  const own = page.locator('li.bypostauthor');
+  assert.equal(await own.locator('.comment-content').innerText(), 'Update: the vote is now set for March 4.');
+  assert.match(await own.locator('.comment-author').innerText(), /^Marta Reyes\s+Author$/i);
+  await page.locator('#comments').screenshot({ path: screenshotPath('author-comment.png') });
   await page.close();
 });
 

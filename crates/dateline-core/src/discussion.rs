@@ -58,11 +58,9 @@ fn looks_like_email(email: &str) -> bool {
     }
 }
 
-/// Checks what a reader typed; the first problem found is returned.
-pub fn check_submission(sub: &Submission, settings: &DiscussionSettings) -> Result<CleanSubmission, FieldError> {
-    let trim = |s: &str| Some(crate::text::strip_controls(s).trim().to_string()).filter(|s| !s.is_empty());
-    let (author, email, url) = (trim(&sub.author), trim(&sub.email), trim(&sub.url));
-    let body = crate::text::strip_controls(sub.body.trim()).replace("\r\n", "\n");
+/// Checks the text of a comment: not empty, not too long; returns it cleaned.
+pub fn check_comment_text(text: &str, settings: &DiscussionSettings) -> Result<String, FieldError> {
+    let body = crate::text::strip_controls(text.trim()).replace("\r\n", "\n");
     if body.is_empty() {
         return Err(field_error("comment", "Please type your comment."));
     }
@@ -73,6 +71,14 @@ pub fn check_submission(sub: &Submission, settings: &DiscussionSettings) -> Resu
             format!("Your comment is {length} characters long; the limit is {}. Please shorten it.", settings.max_comment_length),
         ));
     }
+    Ok(body)
+}
+
+/// Checks what a reader typed; the first problem found is returned.
+pub fn check_submission(sub: &Submission, settings: &DiscussionSettings) -> Result<CleanSubmission, FieldError> {
+    let trim = |s: &str| Some(crate::text::strip_controls(s).trim().to_string()).filter(|s| !s.is_empty());
+    let (author, email, url) = (trim(&sub.author), trim(&sub.email), trim(&sub.url));
+    let body = check_comment_text(&sub.body, settings)?;
     if settings.require_name_email && author.is_none() {
         return Err(field_error("author", "Please give your name."));
     }

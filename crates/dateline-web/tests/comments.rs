@@ -344,3 +344,51 @@ fn too_fast_seconds(reasons: &[String]) -> Option<u64> {
         seconds.parse().ok()
     })
 }
+
+pub async fn signed_in_people_comment_as_their_account(db: Db) {
+    let Some(app) = TestApp::builder(db).config(|c| c.discussion.min_submit_seconds = 30).build().await else { return };
+    const PASSWORD: &str = "a long enough password";
+    app.user("marta", dateline_core::Role::Author, PASSWORD).await;
+    app.user("cora", dateline_core::Role::Contributor, PASSWORD).await;
+    let post = app.post(&post_json("Signed", RECENT, json!({"author": "marta"}))).await;
+    let path = app.permalink(&post);
+
+    // The post's author: the form knows her, asks for no name or email, and trusts her at once
+    // (even faster than the bot timer allows).
+    let marta = app.login("marta", PASSWORD).await.expect("login");
+    let page = app.get_as(&path, &marta).await.html();
+    assert!(text(&page, ".logged-in-as").starts_with("Logged in as marta."), "{}", text(&page, ".logged-in-as"));
+    assert!(texts(&page, "#commentform input[name=author]").is_empty(), "no name field for an account");
+    let token = attr(&page, "input[name=_token]", "value");
+    let post_id = post.id.to_string();
+    let sent = app.post_form("/comments", &marta, &[("comment_post_ID", &post_id), ("_token", &token), ("comment", "Update: the vote is on Friday."), ("author", "Someone Else")]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    assert!(sent.header("location").contains("#comment-") && !sent.header("location").contains("unapproved"), "{}", sent.header("location"));
+    let approved = stored(&app, CommentStatus::Approved).await;
+    assert_eq!(approved.len(), 1);
+    let marta_id = app.test_store.dyn_store().user_credentials("marta").await.expect("read").expect("marta").0.id;
+    assert_eq!((approved[0].author_name.as_deref(), approved[0].author_email.as_deref(), approved[0].user_id), (Some("marta"), Some("marta@example.org"), Some(marta_id)), "the account, not the typed name");
+    let shown = app.get(&path).await.html();
+    assert_eq!(texts(&shown, "li.bypostauthor .comment-content"), ["Update: the vote is on Friday."]);
+    // An empty comment is refused with the account's form shown again.
+    let empty = app.post_form("/comments", &marta, &[("comment_post_ID", &post_id), ("_token", &token), ("comment", " ")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&empty.html(), ".logged-in-as").starts_with("Logged in as marta."));
+
+    // A contributor is named by the account too, but screened like any reader (held, the
+    // bot timer applies), and without the post author's mark.
+    let cora = app.login("cora", PASSWORD).await.expect("login");
+    let token = attr(&app.get_as(&path, &cora).await.html(), "input[name=_token]", "value");
+    let sent = app.post_form("/comments", &cora, &[("comment_post_ID", &post_id), ("_token", &token), ("comment", "Quick thought.")]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let spam = stored(&app, CommentStatus::Spam).await;
+    assert_eq!((spam.len(), spam[0].author_name.as_deref()), (1, Some("cora")));
+    assert!(spam[0].moderation_reason.as_deref().is_some_and(|r| r.starts_with("sent ")), "{:?}", spam[0].moderation_reason);
+
+    // Logged out, the same cookie is just a reader's: the name and email are asked for again.
+    let csrf = app.admin_csrf(&marta).await;
+    assert_eq!(app.post_form("/admin/logout", &marta, &[("_csrf", &csrf)]).await.status, StatusCode::SEE_OTHER);
+    let page = app.get_as(&path, &marta).await.html();
+    assert!(texts(&page, ".logged-in-as").is_empty());
+    assert_eq!(texts(&page, "#commentform input[name=author]").len(), 1);
+}

@@ -49,6 +49,7 @@ mod comment_cases {
         newest_first_order_is_honoured,
         comment_feeds_carry_approved_public_comments,
         notifications_go_out_by_smtp,
+        signed_in_people_comment_as_their_account,
     );
 }
 

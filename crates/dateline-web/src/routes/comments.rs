@@ -9,8 +9,9 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dateline_core::discussion::{CleanSubmission, Submission, Verdict, check_submission, comments_closed, judge};
-use dateline_core::{CommentKind, CommentStatus, NewComment, Post, PostKind};
+use dateline_core::accounts::Capability;
+use dateline_core::discussion::{CleanSubmission, Submission, Verdict, check_comment_text, check_submission, comments_closed, judge};
+use dateline_core::{CommentKind, CommentStatus, NewComment, Post, PostKind, User};
 use jiff::Timestamp;
 use minijinja::context;
 use serde::Deserialize;
@@ -62,9 +63,9 @@ impl CommentForm {
 }
 
 /// Shows the post again with the reader's text and what went wrong.
-async fn refuse(state: &AppState, post: &Post, form: &CommentForm, status: StatusCode, field: Option<&'static str>, message: String, csrf: Option<String>) -> Result<Response, AppError> {
+async fn refuse(state: &AppState, post: &Post, form: &CommentForm, account: Option<&User>, status: StatusCode, field: Option<&'static str>, message: String, csrf: Option<String>) -> Result<Response, AppError> {
     let problem = FormProblem { values: form.values(), field, message };
-    let request = PageRequest { csrf_cookie: csrf, ..PageRequest::default() };
+    let request = PageRequest { csrf_cookie: csrf, signed_in: account.cloned(), ..PageRequest::default() };
     single::render(state, post, request, Some(problem), status).await
 }
 
@@ -90,6 +91,10 @@ pub(crate) async fn submit(
         }
     }
     let csrf = cookie(&headers, single::CSRF_COOKIE).map(str::to_string);
+    // Someone signed in comments as their account (WordPress's "Logged in as …").
+    let account = crate::auth::session_user(&state, &headers).await?.map(|(user, _)| user);
+    // The post's author and those who may moderate are trusted, as WordPress trusts them.
+    let trusted = account.as_ref().is_some_and(|user| user.role.can(Capability::ModerateComments) || user.id == post.author.id);
 
     // The token proves the form came from this site, to this visitor, and when.
     let issued_at = match (&form.token, &csrf) {
@@ -98,10 +103,10 @@ pub(crate) async fn submit(
     };
     let Some(issued_at) = issued_at else {
         let message = "This form has expired or was not sent from this site. Your comment is still below: please send it again.";
-        return refuse(&state, &post, &form, StatusCode::FORBIDDEN, None, message.into(), csrf).await;
+        return refuse(&state, &post, &form, account.as_ref(), StatusCode::FORBIDDEN, None, message.into(), csrf).await;
     };
     if comments_closed(&post, settings, now) {
-        return refuse(&state, &post, &form, StatusCode::FORBIDDEN, None, "Comments are closed on this post; your comment was not posted.".into(), csrf).await;
+        return refuse(&state, &post, &form, account.as_ref(), StatusCode::FORBIDDEN, None, "Comments are closed on this post; your comment was not posted.".into(), csrf).await;
     }
     let ip = client_ip(&headers, peer, state.site().config.server.trust_forwarded_for);
     let submission = Submission {
@@ -110,10 +115,14 @@ pub(crate) async fn submit(
         url: form.url.clone().unwrap_or_default(),
         body: form.comment.clone().unwrap_or_default(),
     };
-    let clean = match check_submission(&submission, settings) {
+    let checked = match &account {
+        Some(user) => check_comment_text(&submission.body, settings).map(|body| account_submission(&state, user, body)),
+        None => check_submission(&submission, settings),
+    };
+    let clean = match checked {
         Ok(clean) => clean,
         Err(problem) => {
-            return refuse(&state, &post, &form, StatusCode::UNPROCESSABLE_ENTITY, Some(problem.field), problem.message, csrf).await;
+            return refuse(&state, &post, &form, account.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, Some(problem.field), problem.message, csrf).await;
         }
     };
 
@@ -125,7 +134,7 @@ pub(crate) async fn submit(
     if requested_parent > 0 {
         if !approved.iter().any(|c| c.id == requested_parent) {
             let message = "The comment you replied to is not on this post (it may have been removed).".to_string();
-            return refuse(&state, &post, &form, StatusCode::UNPROCESSABLE_ENTITY, None, message, csrf).await;
+            return refuse(&state, &post, &form, account.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, None, message, csrf).await;
         }
         let mut target = requested_parent;
         while comment_depth(&approved, target) >= settings.thread_depth {
@@ -138,22 +147,28 @@ pub(crate) async fn submit(
     }
     if state.store.is_duplicate_comment(post.id, clean.email.as_deref(), clean.author.as_deref(), &clean.body).await? {
         let message = "Duplicate comment detected; it looks as though you’ve already said that!".to_string();
-        return refuse(&state, &post, &form, StatusCode::CONFLICT, Some("comment"), message, csrf).await;
+        return refuse(&state, &post, &form, account.as_ref(), StatusCode::CONFLICT, Some("comment"), message, csrf).await;
     }
 
     // Only comments that would be stored count toward the flood limit (as WordPress's flood
     // check): a reader fixing a typo is not flooding.
-    if let Some(ip) = ip
+    if !trusted
+        && let Some(ip) = ip
         && let Err(wait) = state.limiter.check(ip, std::time::Instant::now())
     {
         let message = format!("You are commenting faster than this site allows. Please wait {wait} seconds and send again.");
-        let mut response = refuse(&state, &post, &form, StatusCode::TOO_MANY_REQUESTS, None, message, csrf).await?;
+        let mut response = refuse(&state, &post, &form, account.as_ref(), StatusCode::TOO_MANY_REQUESTS, None, message, csrf).await?;
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
         return Ok(response);
     }
 
     let ip_text = ip.map(|ip| ip.to_string());
-    let verdict = screen(&state, &clean, ip_text.as_deref(), &form, now.as_second() - issued_at).await?;
+    let (verdict, spam_score) = if trusted {
+        (Verdict { status: CommentStatus::Approved, reasons: Vec::new() }, None)
+    } else {
+        let (verdict, score) = screen(&state, &clean, ip_text.as_deref(), &form, now.as_second() - issued_at).await?;
+        (verdict, Some(score))
+    };
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|ua| ua.chars().take(255).collect());
     let new = NewComment {
         kind: CommentKind::Comment,
@@ -163,12 +178,12 @@ pub(crate) async fn submit(
         author_ip: ip_text,
         user_agent,
         body: clean.body,
-        status: verdict.0.status,
+        status: verdict.status,
         created_at: now,
-        moderation_reason: verdict.0.reason(),
-        spam_score: Some(verdict.1),
+        moderation_reason: verdict.reason(),
+        spam_score,
         notify: form.subscribe.is_some(),
-        user_id: None,
+        user_id: account.as_ref().map(|user| user.id),
         parent_index: None,
     };
     let comment = state.store.create_comment(post.id, parent, new).await?;
@@ -186,6 +201,12 @@ pub(crate) async fn submit(
         format!("{path}?unapproved={}&moderation-hash={hash}#comment-{}", comment.id, comment.id)
     };
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
+}
+
+/// A signed-in commenter's name, email and link come from their account, not the form.
+fn account_submission(state: &AppState, user: &User, body: String) -> CleanSubmission {
+    let url = format!("{}{}", state.site().base_url, crate::view::author_path(user));
+    CleanSubmission { author: Some(user.display_name.clone()), email: user.email.clone(), url: Some(url), body }
 }
 
 /// The moderation verdict and spam score; bots caught by the honeypot or by speed go to

@@ -115,6 +115,7 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
                 reply_to: query.replytocom.as_deref().and_then(|id| id.parse().ok()),
                 csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string),
                 post_pass: None,
+                signed_in: crate::auth::session_user(state, headers).await?.map(|(user, _)| user),
             };
             single::show(state, PostKind::Post, &slug, path, headers, request).await
         }

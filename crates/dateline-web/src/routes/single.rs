@@ -31,6 +31,8 @@ pub(crate) struct PageRequest {
     pub csrf_cookie: Option<String>,
     /// The reader's unlock cookie for this post, if it is password-protected.
     pub post_pass: Option<String>,
+    /// The account of a visitor who is signed in: the form comments as them.
+    pub signed_in: Option<dateline_core::User>,
 }
 
 /// Name of the cookie that unlocks a password-protected post.
@@ -168,6 +170,7 @@ pub(crate) async fn render(state: &AppState, post: &Post, request: PageRequest, 
         reply_to_name => reply_to.map(|c| c.author_name.clone().unwrap_or_else(|| "Anonymous".into())),
         problem => problem,
         require_name_email => settings.require_name_email,
+        account => request.signed_in.as_ref().map(|user| context! { name => user.display_name.clone() }),
         max_length => settings.max_comment_length,
     };
 
