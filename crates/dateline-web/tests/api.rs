@@ -131,6 +131,11 @@ pub async fn reading_with_wordpress_shapes_and_pagination(db: Db) {
     let openapi = call("GET", format!("{base}/wp-json/openapi.json"), None, None).await;
     assert_eq!(openapi.body["openapi"], "3.1.0");
     assert!(openapi.body["paths"]["/wp/v2/posts"]["post"].is_object());
+    // Every route the document describes is one the server answers.
+    for path in openapi.body["paths"].as_object().expect("paths").keys() {
+        let answer = call("GET", format!("{base}/wp-json{}", path.replace("{id}", "1")), None, None).await;
+        assert_ne!(answer.body["code"].as_str(), Some("rest_no_route"), "{path}");
+    }
 }
 
 pub async fn writing_needs_an_application_password(db: Db) {
@@ -248,4 +253,58 @@ pub async fn comments_through_the_api(db: Db) {
     assert_eq!(private.status, 404);
     let page = app.get(&app.permalink(&post)).await.html();
     assert_eq!(text(&page, ".comments-title"), "3 thoughts on “Talked about”");
+}
+
+pub async fn links_embeds_fields_and_authors(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("ana", Role::Author, PASSWORD).await;
+    app.user("quiet", Role::Author, PASSWORD).await;
+    app.user("boss", Role::Administrator, PASSWORD).await;
+    let post = app.post(&post_json("Linked", "2024-03-01T12:00:00Z", json!({"author": "ana", "categories": ["World/Europe"], "tags": ["Rail"]}))).await;
+    app.post(&post_json("Unfinished", "2024-03-02T12:00:00Z", json!({"author": "quiet", "status": "draft"}))).await;
+    let base = listen(&app).await;
+    let local = |href: &Value| href.as_str().expect("href").replace("http://dateline.test", &base);
+
+    // Every link a post gives leads somewhere that answers.
+    let one = call("GET", format!("{base}/wp-json/wp/v2/posts/{}", post.id), None, None).await;
+    let links = &one.body["_links"];
+    assert_eq!(links["self"][0]["href"], format!("http://dateline.test/wp-json/wp/v2/posts/{}", post.id));
+    let author = call("GET", local(&links["author"][0]["href"]), None, None).await;
+    assert_eq!((author.status, author.body["name"].as_str()), (200, Some("ana")));
+    assert!(author.body.get("username").is_none(), "logins are not public");
+    let categories = call("GET", local(&links["wp:term"][0]["href"]), None, None).await;
+    assert_eq!(categories.body.as_array().map(|a| a.iter().map(|t| t["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("europe")]));
+    let tags = call("GET", local(&links["wp:term"][1]["href"]), None, None).await;
+    assert_eq!(tags.body[0]["name"], "Rail");
+    let replies = call("GET", local(&links["replies"][0]["href"]), None, None).await;
+    assert_eq!(replies.status, 200);
+
+    // _embed puts the author and the terms inline, in the list and for one post.
+    let embedded = call("GET", format!("{base}/wp-json/wp/v2/posts?_embed"), None, None).await;
+    assert_eq!(embedded.body[0]["_embedded"]["author"][0]["name"], "ana");
+    assert_eq!(embedded.body[0]["_embedded"]["wp:term"][0][0]["name"], "Europe");
+    assert_eq!(embedded.body[0]["_embedded"]["wp:term"][1][0]["count"], 1);
+    let single = call("GET", format!("{base}/wp-json/wp/v2/posts/{}?_embed=1", post.id), None, None).await;
+    assert_eq!(single.body["_embedded"]["author"][0]["slug"], "ana");
+    assert!(one.body.get("_embedded").is_none(), "only when asked");
+
+    // _fields keeps what is named, nested parts too.
+    let slim = call("GET", format!("{base}/wp-json/wp/v2/posts?_fields=id,title.rendered,dateline.dek"), None, None).await;
+    assert_eq!(slim.body, json!([{ "id": post.id, "title": { "rendered": "Linked" }, "dateline": { "dek": null } }]));
+    assert_eq!(slim.header("x-wp-total"), "1", "headers are kept");
+    let slim_one = call("GET", format!("{base}/wp-json/wp/v2/tags/{}?_fields[]=name&_fields[]=count", tags.body[0]["id"]), None, None).await;
+    assert_eq!(slim_one.body, json!({ "name": "Rail", "count": 1 }));
+
+    // Only authors with published posts are public; administrators see every account.
+    let public = call("GET", format!("{base}/wp-json/wp/v2/users"), None, None).await;
+    assert_eq!(public.body.as_array().map(|a| a.iter().map(|u| u["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("ana")]));
+    let quiet = app.test_store.dyn_store().user_by_slug("quiet").await.expect("read").expect("quiet");
+    let hidden = call("GET", format!("{base}/wp-json/wp/v2/users/{}", quiet.id), None, None).await;
+    assert_eq!((hidden.status, hidden.body["code"].as_str()), (401, Some("rest_user_cannot_view")));
+    let boss = app_password(&app, "boss").await;
+    let everyone = call("GET", format!("{base}/wp-json/wp/v2/users?per_page=100"), Some(boss.clone()), None).await;
+    assert_eq!(everyone.header("x-wp-total"), "3");
+    assert_eq!(call("GET", format!("{base}/wp-json/wp/v2/users/{}", quiet.id), Some(boss), None).await.status, 200);
+    let missing = call("GET", format!("{base}/wp-json/wp/v2/users/9999"), None, None).await;
+    assert_eq!((missing.status, missing.body["code"].as_str()), (404, Some("rest_user_invalid_id")));
 }

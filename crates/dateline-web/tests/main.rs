@@ -29,6 +29,7 @@ mod api_cases {
         reading_with_wordpress_shapes_and_pagination,
         writing_needs_an_application_password,
         comments_through_the_api,
+        links_embeds_fields_and_authors,
     );
 }
 

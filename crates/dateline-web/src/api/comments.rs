@@ -60,6 +60,7 @@ async fn comment_json(state: &AppState, comment: &Comment, edit: bool) -> Result
         "type": comment.kind.as_str(),
         "author_avatar_urls": {},
         "meta": [],
+        "_links": super::related::comment_links(state, comment),
     });
     if edit {
         value["content"]["raw"] = comment.body.clone().into();

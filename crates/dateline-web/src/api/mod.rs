@@ -5,10 +5,15 @@
 //! under a `dateline` key. `/wp-json/openapi.json` describes what is implemented.
 
 mod comments;
+mod fields;
 mod links;
 mod openapi;
 mod posts;
+mod related;
 mod terms;
+mod users;
+
+pub(crate) use users::user_json;
 
 use axum::Json;
 use axum::Router;
@@ -36,11 +41,14 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/wp-json/wp/v2/categories/{id}", get(terms::get_category))
         .route("/wp-json/wp/v2/tags", get(terms::list_tags).post(terms::create_tag))
         .route("/wp-json/wp/v2/tags/{id}", get(terms::get_tag))
-        .route("/wp-json/wp/v2/users/me", get(users_me))
+        .route("/wp-json/wp/v2/users", get(users::list))
+        .route("/wp-json/wp/v2/users/me", get(users::me))
+        .route("/wp-json/wp/v2/users/{id}", get(users::get_one))
         .route("/wp-json/{*rest}", axum::routing::any(no_route))
         // A method a route does not take is no route, in WordPress's words.
         .method_not_allowed_fallback(no_route)
         .layer(axum::middleware::from_fn_with_state(state.clone(), links::pagination_links))
+        .layer(axum::middleware::from_fn(fields::only_requested_fields))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
 
@@ -195,33 +203,3 @@ async fn index(axum::extract::State(state): axum::extract::State<AppState>) -> R
     .into_response()
 }
 
-async fn users_me(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    headers: HeaderMap,
-    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
-) -> ApiResult {
-    let Some(user) = api_user(&state, &headers).await? else {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "rest_not_logged_in", "You are not currently logged in."));
-    };
-    // Roles and login are part of the edit context, as in WordPress.
-    let edit = query.get("context").is_some_and(|c| c == "edit");
-    Ok(Json(user_json(&state, &user, edit)).into_response())
-}
-
-pub(crate) fn user_json(state: &AppState, user: &User, edit: bool) -> serde_json::Value {
-    let mut value = json!({
-        "id": user.id,
-        "name": user.display_name,
-        "url": "",
-        "description": "",
-        "link": format!("{}{}", state.site().base_url, crate::view::author_path(user)),
-        "slug": user.slug,
-        "avatar_urls": {},
-        "meta": [],
-    });
-    if edit {
-        value["username"] = user.login.clone().into();
-        value["roles"] = json!([user.role.as_str()]);
-    }
-    value
-}

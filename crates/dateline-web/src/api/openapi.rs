@@ -11,6 +11,7 @@ fn list_params(extra: &[(&str, &str)]) -> Value {
     let mut params = vec![
         json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "default": 1 } }),
         json!({ "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 10 } }),
+        fields_param(),
     ];
     for (name, kind) in extra {
         params.push(json!({ "name": name, "in": "query", "schema": { "type": kind } }));
@@ -39,7 +40,12 @@ fn error() -> Value {
 }
 
 fn id_param() -> Value {
-    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }])
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }, fields_param()])
+}
+
+/// WordPress's `_fields`, which every answer takes.
+fn fields_param() -> Value {
+    json!({ "name": "_fields", "in": "query", "description": "Only these fields (comma-separated; nested ones as a.b)", "schema": { "type": "string" } })
 }
 
 fn collection(tag: &str, schema: &str, extra: &[(&str, &str)], writable: bool) -> (Value, Value) {
@@ -62,12 +68,13 @@ fn collection(tag: &str, schema: &str, extra: &[(&str, &str)], writable: bool) -
 }
 
 pub(crate) async fn document(State(state): State<AppState>) -> Response {
-    let post_filters = [("search", "string"), ("status", "string"), ("categories", "string"), ("tags", "string"), ("author", "integer"), ("slug", "string"), ("include", "string"), ("orderby", "string"), ("order", "string"), ("context", "string")];
+    let post_filters = [("search", "string"), ("status", "string"), ("categories", "string"), ("tags", "string"), ("author", "integer"), ("slug", "string"), ("include", "string"), ("orderby", "string"), ("order", "string"), ("context", "string"), ("_embed", "string")];
     let (posts, post) = collection("posts", "Post", &post_filters, true);
     let (pages, page) = collection("pages", "Post", &post_filters, true);
     let (comments, comment) = collection("comments", "Comment", &[("post", "integer"), ("status", "string")], true);
-    let (categories, category) = collection("categories", "Term", &[("search", "string"), ("parent", "integer"), ("hide_empty", "boolean"), ("orderby", "string"), ("order", "string")], false);
-    let (tags, tag) = collection("tags", "Term", &[("search", "string"), ("hide_empty", "boolean"), ("orderby", "string"), ("order", "string")], false);
+    let (categories, category) = collection("categories", "Term", &[("search", "string"), ("parent", "integer"), ("post", "integer"), ("hide_empty", "boolean"), ("orderby", "string"), ("order", "string")], false);
+    let (tags, tag) = collection("tags", "Term", &[("search", "string"), ("post", "integer"), ("hide_empty", "boolean"), ("orderby", "string"), ("order", "string")], false);
+    let (users, user) = collection("users", "User", &[("search", "string"), ("orderby", "string"), ("order", "string"), ("context", "string")], false);
     let mut categories = categories;
     let mut tags = tags;
     for list in [&mut categories, &mut tags] {
@@ -84,6 +91,7 @@ pub(crate) async fn document(State(state): State<AppState>) -> Response {
             "/wp/v2/comments": comments, "/wp/v2/comments/{id}": comment,
             "/wp/v2/categories": categories, "/wp/v2/categories/{id}": category,
             "/wp/v2/tags": tags, "/wp/v2/tags/{id}": tag,
+            "/wp/v2/users": users, "/wp/v2/users/{id}": user,
             "/wp/v2/users/me": { "get": { "tags": ["users"], "summary": "The authenticated account", "security": [{ "applicationPassword": [] }], "responses": { "200": one("User"), "401": error() } } }
         },
         "components": {

@@ -105,6 +105,7 @@ pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
         value["excerpt"]["raw"] = post.excerpt.clone().unwrap_or_default().into();
         value["password"] = post.password.clone().unwrap_or_default().into();
     }
+    value["_links"] = super::related::post_links(state, post);
     value
 }
 
@@ -167,11 +168,20 @@ async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: Po
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_post_invalid_page_number", "The page number requested is larger than the number of pages available."));
     }
     let edit = query.get("context") == Some("edit") && user.is_some();
-    let items = result.items.iter().map(|p| post_json(&state, p, edit && user.as_ref().is_some_and(|u| can_edit(p, u)))).collect();
+    let embed = super::related::wants_embed(raw.as_deref());
+    let mut counts = super::related::TermCounts::default();
+    let mut items = Vec::with_capacity(result.items.len());
+    for post in &result.items {
+        let mut value = post_json(&state, post, edit && user.as_ref().is_some_and(|u| can_edit(post, u)));
+        if embed {
+            super::related::embed_post(&state, post, &mut value, &mut counts).await?;
+        }
+        items.push(value);
+    }
     Ok(paged(items, result.total, per_page))
 }
 
-async fn get(state: AppState, headers: HeaderMap, id: i64, kind: PostKind) -> ApiResult {
+async fn get(state: AppState, headers: HeaderMap, id: i64, raw: Option<String>, kind: PostKind) -> ApiResult {
     let user = api_user(&state, &headers).await?;
     let invalid = || ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID.");
     let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or_else(invalid)?;
@@ -179,7 +189,11 @@ async fn get(state: AppState, headers: HeaderMap, id: i64, kind: PostKind) -> Ap
         return Err(ApiError::forbidden(user.as_ref(), "rest_forbidden", "Sorry, you are not allowed to do that."));
     }
     let edit = user.as_ref().is_some_and(|u| can_edit(&post, u));
-    Ok(Json(post_json(&state, &post, edit)).into_response())
+    let mut value = post_json(&state, &post, edit);
+    if super::related::wants_embed(raw.as_deref()) {
+        super::related::embed_post(&state, &post, &mut value, &mut super::related::TermCounts::default()).await?;
+    }
+    Ok(Json(value).into_response())
 }
 
 /// A request body as JSON, whether sent as JSON or as a form (WordPress takes both).
@@ -400,8 +414,8 @@ macro_rules! handlers {
         pub(crate) async fn $list(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
             list(state, headers, raw, $kind).await
         }
-        pub(crate) async fn $get(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
-            get(state, headers, super::path_id(&id)?, $kind).await
+        pub(crate) async fn $get(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult {
+            get(state, headers, super::path_id(&id)?, raw, $kind).await
         }
         pub(crate) async fn $create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
             create(state, headers, body, $kind).await

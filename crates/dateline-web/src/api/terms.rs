@@ -15,7 +15,7 @@ use super::{ApiError, ApiResult, api_user, paged, paging};
 use crate::AppState;
 use crate::view::term_path;
 
-fn term_json(state: &AppState, term: &Term, count: i64, categories: &[Term]) -> Value {
+pub(super) fn term_json(state: &AppState, term: &Term, count: i64, categories: &[Term]) -> Value {
     let mut value = json!({
         "id": term.id,
         "count": count,
@@ -25,6 +25,7 @@ fn term_json(state: &AppState, term: &Term, count: i64, categories: &[Term]) -> 
         "slug": term.slug,
         "taxonomy": if term.taxonomy == Taxonomy::Category { "category" } else { "post_tag" },
         "meta": [],
+        "_links": super::related::term_links(state, term),
     });
     if term.taxonomy == Taxonomy::Category {
         value["parent"] = term.parent_id.unwrap_or(0).into();
@@ -39,6 +40,14 @@ async fn list(state: AppState, query: HashMap<String, String>, taxonomy: Taxonom
     let mut terms = state.store.terms(taxonomy).await?;
     if let Some(search) = query.get("search").map(|s| s.to_lowercase()) {
         terms.retain(|t| t.name.to_lowercase().contains(&search) || t.slug.contains(&search));
+    }
+    // WordPress's `?post=ID`: the terms of one (public) post, where a post's `wp:term` link points.
+    if let Some(post) = query.get("post") {
+        let id: i64 = post.parse().map_err(|_| ApiError::invalid_param("post", "must be a post id"))?;
+        let invalid = || ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID.");
+        let post = state.store.post_by_id(id).await?.filter(|p| p.is_public_at(jiff::Timestamp::now())).ok_or_else(invalid)?;
+        let of_post: Vec<i64> = post.categories.iter().chain(&post.tags).map(|t| t.id).collect();
+        terms.retain(|t| of_post.contains(&t.id));
     }
     if let Some(parent) = query.get("parent") {
         let parent: i64 = parent.parse().map_err(|_| ApiError::invalid_param("parent", "must be a term id"))?;

@@ -1,0 +1,111 @@
+//! `/wp/v2/users`: as in WordPress, anyone may see the people who have published posts (the
+//! authors a post's `author` link names); administrators see every account; `users/me` is
+//! the account the request authenticates as.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use dateline_core::accounts::Capability;
+use dateline_core::{EditorQuery, PostKind, PostOrder, PostStatus, User};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use super::{ApiError, ApiResult, api_user, paged, paging};
+use crate::AppState;
+
+pub(crate) fn user_json(state: &AppState, user: &User, edit: bool) -> Value {
+    let mut value = json!({
+        "id": user.id,
+        "name": user.display_name,
+        "url": "",
+        "description": "",
+        "link": format!("{}{}", state.site().base_url, crate::view::author_path(user)),
+        "slug": user.slug,
+        "avatar_urls": {},
+        "meta": [],
+        "_links": super::related::user_links(state, user),
+    });
+    if edit {
+        value["username"] = user.login.clone().into();
+        value["roles"] = json!([user.role.as_str()]);
+    }
+    value
+}
+
+/// Whether `user` has a post readers can see now (what makes an account public in WordPress).
+async fn has_published_posts(state: &AppState, user: &User) -> Result<bool, ApiError> {
+    let query = EditorQuery {
+        kind: PostKind::Post,
+        statuses: vec![PostStatus::Published, PostStatus::Scheduled],
+        author: Some(user.id),
+        categories: Vec::new(),
+        tags: Vec::new(),
+        slugs: Vec::new(),
+        ids: Vec::new(),
+        search: None,
+        published_before: Some(Timestamp::now()),
+        without_password: false,
+        order: PostOrder::Date,
+        ascending: false,
+        page: 1,
+        per_page: 1,
+    };
+    Ok(state.store.editor_posts(&query).await?.total > 0)
+}
+
+fn sees_everyone(user: Option<&User>) -> bool {
+    user.is_some_and(|u| u.role.can(Capability::ManageUsers))
+}
+
+pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+    let viewer = api_user(&state, &headers).await?;
+    let (page, per_page) = paging(query.get("page").map(String::as_str), query.get("per_page").map(String::as_str), 10)?;
+    let mut users = Vec::new();
+    for user in state.store.users().await? {
+        if sees_everyone(viewer.as_ref()) || has_published_posts(&state, &user).await? {
+            users.push(user);
+        }
+    }
+    if let Some(search) = query.get("search").map(|s| s.to_lowercase()) {
+        users.retain(|u| u.display_name.to_lowercase().contains(&search) || u.slug.contains(&search));
+    }
+    match query.get("orderby").map(String::as_str) {
+        None | Some("name") => users.sort_by_key(|u| u.display_name.to_lowercase()),
+        Some("id") => users.sort_by_key(|u| u.id),
+        Some("slug") => users.sort_by(|a, b| a.slug.cmp(&b.slug)),
+        Some(other) => return Err(ApiError::invalid_param("orderby", format!("{other:?} is not one of name, id, slug"))),
+    }
+    if query.get("order").is_some_and(|o| o == "desc") {
+        users.reverse();
+    }
+    let total = users.len() as u64;
+    let edit = query.get("context").is_some_and(|c| c == "edit") && sees_everyone(viewer.as_ref());
+    let items: Vec<Value> = users.iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).map(|u| user_json(&state, u, edit)).collect();
+    if items.is_empty() && page > 1 {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_page_number", "The page number requested is larger than the number of pages available."));
+    }
+    Ok(paged(items, total, per_page))
+}
+
+pub(crate) async fn get_one(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let id = super::path_id(&id)?;
+    let viewer = api_user(&state, &headers).await?;
+    let invalid = || ApiError::new(StatusCode::NOT_FOUND, "rest_user_invalid_id", "Invalid user ID.");
+    let user = state.store.user_by_id(id).await?.ok_or_else(invalid)?;
+    let own = viewer.as_ref().is_some_and(|v| v.id == user.id);
+    if !own && !sees_everyone(viewer.as_ref()) && !has_published_posts(&state, &user).await? {
+        return Err(ApiError::forbidden(viewer.as_ref(), "rest_user_cannot_view", "Sorry, you are not allowed to list users."));
+    }
+    Ok(Json(user_json(&state, &user, own || sees_everyone(viewer.as_ref()))).into_response())
+}
+
+pub(crate) async fn me(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+    let Some(user) = api_user(&state, &headers).await? else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "rest_not_logged_in", "You are not currently logged in."));
+    };
+    // Roles and login are part of the edit context, as in WordPress.
+    let edit = query.get("context").is_some_and(|c| c == "edit");
+    Ok(Json(user_json(&state, &user, edit)).into_response())
+}
