@@ -80,11 +80,30 @@ async fn write_meta(conn: &mut AnyConnection, owner: &str, id: i64, meta: &[(Str
 }
 
 /// A free id: `wanted` when no row of `table` has it.
-async fn free_id(conn: &mut AnyConnection, table: &str, wanted: Option<i64>) -> StoreResult<Option<i64>> {
-    let Some(wanted) = wanted.filter(|w| *w > 0) else { return Ok(None) };
-    let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE id = "));
-    sql.int(wanted);
-    Ok(scalar_id(conn, &sql).await?.is_none().then_some(wanted))
+/// The id a new row of `table` is given: WordPress's own when it is free; otherwise `None`,
+/// for the store to number it. On PostgreSQL the sequence is first moved past every id given
+/// explicitly so far, which it does not see (SQLite's AUTOINCREMENT does).
+async fn choose_id(conn: &mut AnyConnection, backend: Backend, table: &str, wanted: Option<i64>) -> StoreResult<Option<i64>> {
+    if let Some(wanted) = wanted.filter(|w| *w > 0) {
+        let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE id = "));
+        sql.int(wanted);
+        if scalar_id(conn, &sql).await?.is_none() {
+            return Ok(Some(wanted));
+        }
+    }
+    if backend == Backend::Postgres {
+        sync_sequence(conn, table).await?;
+    }
+    Ok(None)
+}
+
+/// Moves `table`'s PostgreSQL id sequence to its largest id.
+async fn sync_sequence(conn: &mut AnyConnection, table: &str) -> StoreResult<()> {
+    sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"))
+        .execute(conn)
+        .await
+        .store_err()?;
+    Ok(())
 }
 
 impl SqlImportSession {
@@ -180,6 +199,7 @@ impl ImportSession for SqlImportSession {
         term_ids.sort_unstable();
         term_ids.dedup();
         let now = self.now.as_second();
+        let backend = self.backend;
         let conn = self.conn();
 
         let mut find = Sql::new("SELECT id FROM posts WHERE source_key = ");
@@ -251,7 +271,7 @@ impl ImportSession for SqlImportSession {
                 id
             }
             None => {
-                let explicit = free_id(conn, "posts", post.wanted_id).await?;
+                let explicit = choose_id(conn, backend, "posts", post.wanted_id).await?;
                 let mut insert = Sql::new(&format!("INSERT INTO posts ({}created_at, source_key, {columns}) VALUES (", if explicit.is_some() { "id, " } else { "" }));
                 if let Some(id) = explicit {
                     insert.int(id).push(", ");
@@ -308,6 +328,7 @@ impl ImportSession for SqlImportSession {
     }
 
     async fn media(&mut self, media: &ImportMedia) -> StoreResult<i64> {
+        let backend = self.backend;
         let conn = self.conn();
         let mut find = Sql::new("SELECT id FROM media WHERE source_key = ");
         find.text(&media.source_key);
@@ -321,7 +342,7 @@ impl ImportSession for SqlImportSession {
                 id
             }
             None => {
-                let explicit = free_id(conn, "media", media.wanted_id).await?;
+                let explicit = choose_id(conn, backend, "media", media.wanted_id).await?;
                 let mut insert = Sql::new(&format!("INSERT INTO media ({}source_key, title, url, mime_type, created_at) VALUES (", if explicit.is_some() { "id, " } else { "" }));
                 if let Some(id) = explicit {
                     insert.int(id).push(", ");
@@ -383,10 +404,7 @@ impl ImportSession for SqlImportSession {
         if backend == Backend::Postgres {
             // Ids given explicitly (WordPress's) do not move the identity sequences.
             for table in ["posts", "media"] {
-                sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"))
-                    .execute(&mut *conn)
-                    .await
-                    .store_err()?;
+                sync_sequence(conn, table).await?;
             }
         }
         self.tx.commit().await.store_err()

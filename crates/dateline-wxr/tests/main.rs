@@ -13,4 +13,5 @@ dateline_testkit::store_cases!(crate::cases:
     export_then_import_gives_the_same_store,
     old_permalink_structures_keep_working,
     password_protected_posts_ask_for_the_password,
+    import_into_a_blog_that_already_has_posts,
 );
