@@ -133,7 +133,10 @@ pub async fn the_editor_writes_within_the_role(db: Db) {
     app.user("auth", Role::Author, PASSWORD).await;
     let editor = app.login("ed", PASSWORD).await.expect("login");
     let csrf = app.admin_csrf(&editor).await;
-    let fields = |action: &'static str, title: &'static str| vec![("title", title), ("body", "Our *take*."), ("source_url", "https://example.com/s"), ("source_outlet", "Ledger"), ("action", action)];
+    // Browsers send a textarea's line breaks as CRLF.
+    let fields = |action: &'static str, title: &'static str| {
+        vec![("title", title), ("body", "Our *take*."), ("source_url", "https://example.com/s"), ("source_outlet", "Ledger"), ("source_excerpt", "First quoted.\r\n\r\nSecond\r\nquoted."), ("action", action)]
+    };
     let mut publish = fields("publish", "Published by the editor");
     publish.push(("_csrf", &csrf));
     let saved = app.post_form("/admin/posts/new", &editor, &publish).await;
@@ -142,7 +145,9 @@ pub async fn the_editor_writes_within_the_role(db: Db) {
     let post_id: i64 = edit_path.rsplit('/').next().and_then(|id| id.parse().ok()).expect("id");
     let post = app.test_store.dyn_store().post_by_id(post_id).await.expect("read").expect("post");
     assert_eq!(post.status, dateline_core::PostStatus::Published);
-    assert_eq!(post.source.and_then(|s| s.outlet).as_deref(), Some("Ledger"));
+    let source = post.source.expect("source");
+    assert_eq!(source.outlet.as_deref(), Some("Ledger"));
+    assert_eq!(source.excerpt, ["First quoted.", "Second quoted."], "a blank line between paragraphs, as typed");
 
     // Without the token nothing is saved; a bad field keeps what was typed.
     let no_token = app.post_form("/admin/posts/new", &editor, &fields("publish", "Forged")).await;

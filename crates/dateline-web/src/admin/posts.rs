@@ -334,7 +334,7 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
         };
         tag_ids.push(term.id);
     }
-    let excerpt: Vec<String> = values.source_excerpt.split("\n\n").map(|p| p.trim().replace("\r\n", " ").replace('\n', " ")).filter(|p| !p.is_empty()).collect();
+    let excerpt: Vec<String> = values.source_excerpt.replace("\r\n", "\n").split("\n\n").map(|p| p.trim().replace('\n', " ")).filter(|p| !p.is_empty()).collect();
     let opt = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
     let source = Source {
         reporter: opt(&values.source_reporter),
