@@ -28,21 +28,7 @@ pub struct ImportTerm {
     pub meta: Vec<(String, String)>,
 }
 
-/// How a post body is written: Dateline's Markdown, or HTML from another engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyFormat {
-    Markdown,
-    Html,
-}
-
-impl BodyFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BodyFormat::Markdown => "markdown",
-            BodyFormat::Html => "html",
-        }
-    }
-}
+pub use crate::model::BodyFormat;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportPost {

@@ -287,6 +287,7 @@ impl CommentInput {
             notify: false,
             user_id: None,
             body: self.body.trim().to_string(),
+            body_format: crate::BodyFormat::Markdown,
             status: parse_enum(&field("status"), self.status.as_deref(), CommentStatus::Approved, CommentStatus::parse, CommentStatus::expected())?,
             created_at: parse_time(&field("published_at"), self.published_at.as_deref(), post_published_at)?,
             parent_index,

@@ -207,8 +207,10 @@ pub struct Comment {
     pub author_url: Option<String>,
     pub author_ip: Option<String>,
     pub user_agent: Option<String>,
-    /// The comment as written (a small Markdown subset, rendered when shown).
+    /// The comment as written (a small Markdown subset, or WordPress's HTML when imported),
+    /// rendered when shown.
     pub body: String,
+    pub body_format: BodyFormat,
     pub status: CommentStatus,
     pub created_at: Timestamp,
     /// Why the comment was held or marked spam, in words a moderator can act on.
@@ -221,6 +223,30 @@ pub struct Comment {
     pub user_id: Option<UserId>,
     /// While in the trash: the status it had before, where Restore puts it back.
     pub status_before_trash: Option<CommentStatus>,
+}
+
+/// How a post body or a comment is written: Dateline's Markdown, or HTML from another engine
+/// (WordPress), which is shown through the matching sanitizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyFormat {
+    #[default]
+    Markdown,
+    Html,
+}
+
+impl BodyFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BodyFormat::Markdown => "markdown",
+            BodyFormat::Html => "html",
+        }
+    }
+
+    /// The stored name back; anything unknown is Markdown, the default.
+    pub fn parse(text: &str) -> BodyFormat {
+        if text == "html" { BodyFormat::Html } else { BodyFormat::Markdown }
+    }
 }
 
 impl Comment {
@@ -267,6 +293,7 @@ pub struct NewComment {
     pub author_ip: Option<String>,
     pub user_agent: Option<String>,
     pub body: String,
+    pub body_format: BodyFormat,
     pub status: CommentStatus,
     pub created_at: Timestamp,
     pub moderation_reason: Option<String>,

@@ -39,6 +39,25 @@ static COMMENT_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
     builder
 });
 
+/// The sanitizer for comments imported from WordPress: the HTML WordPress allows in comments
+/// (its `$allowedtags`), with links marked as user content, as for reader comments.
+static WORDPRESS_COMMENT_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::empty();
+    builder.add_tags(["p", "br", "a", "abbr", "acronym", "b", "blockquote", "cite", "code", "pre", "del", "em", "i", "q", "s", "strike", "strong"]);
+    builder.add_tag_attributes("a", ["href", "title"]);
+    builder.add_tag_attributes("abbr", ["title"]);
+    builder.add_tag_attributes("acronym", ["title"]);
+    builder.url_schemes(["http", "https", "mailto"].into());
+    builder.link_rel(Some("nofollow ugc noopener"));
+    builder
+});
+
+/// Renders a comment imported from WordPress (HTML, not Markdown) as WordPress shows it: its
+/// automatic paragraphs, and only the tags WordPress allows in comments.
+pub fn wordpress_comment_to_html(html: &str) -> String {
+    WORDPRESS_COMMENT_SANITIZER.clean(&wpautop(html)).to_string()
+}
+
 /// Renders a reader's comment: links, emphasis, quotes, code and paragraphs from Markdown;
 /// anything else the reader typed (HTML included) is shown as the text they typed.
 pub fn comment_to_html(markdown: &str) -> String {
@@ -126,6 +145,15 @@ mod tests {
         assert!(html.contains("&lt;b onclick=x&gt;hi&lt;/b&gt;"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("<img") && !html.contains("<h1"), "{html}");
+    }
+
+    #[test]
+    fn wordpress_comments_keep_wordpress_comment_html_only() {
+        let html = wordpress_comment_to_html("Nice <strong>post</strong>, see <a href=\"https://example.org\" onclick=\"x()\">this</a>.\n\n<h2>Big</h2><script>alert(1)</script><a href=\"javascript:alert(1)\">j</a>");
+        assert_eq!(
+            html,
+            "<p>Nice <strong>post</strong>, see <a href=\"https://example.org\" rel=\"nofollow ugc noopener\">this</a>.</p>\nBig\n\n<p><a rel=\"nofollow ugc noopener\">j</a></p>\n"
+        );
     }
 
     #[test]

@@ -304,7 +304,7 @@ impl ImportSession for SqlImportSession {
         let c = &comment.comment;
         let mut sql = Sql::new(
             "INSERT INTO comments (post_id, kind, author_name, author_email, author_url, author_ip, user_agent, body, status, \
-             created_at, notify, source_key, source_parent_key, status_before_trash, user_id) VALUES (",
+             created_at, notify, source_key, source_parent_key, status_before_trash, user_id, body_format) VALUES (",
         );
         sql.int(post).push(", ").text(c.kind.as_str());
         for value in [&c.author_name, &c.author_email, &c.author_url, &c.author_ip, &c.user_agent] {
@@ -312,13 +312,14 @@ impl ImportSession for SqlImportSession {
         }
         sql.push(", ").text(&c.body).push(", ").text(c.status.as_str()).push(", ").int(c.created_at.as_second());
         sql.push(", 0, ").text(&comment.source_key).push(", ").opt_text(comment.parent_source_key.as_deref());
-        sql.push(", ").opt_text(comment.status_before_trash.map(CommentStatus::as_str)).push(", ").opt_int(user_id);
+        sql.push(", ").opt_text(comment.status_before_trash.map(CommentStatus::as_str)).push(", ").opt_int(user_id).push(", ").text(c.body_format.as_str());
         sql.push(
             ") ON CONFLICT (source_key) DO UPDATE SET post_id = excluded.post_id, kind = excluded.kind, \
              author_name = excluded.author_name, author_email = excluded.author_email, author_url = excluded.author_url, \
              author_ip = excluded.author_ip, user_agent = excluded.user_agent, body = excluded.body, status = excluded.status, \
              created_at = excluded.created_at, source_parent_key = excluded.source_parent_key, \
-             status_before_trash = excluded.status_before_trash, user_id = excluded.user_id RETURNING id",
+             status_before_trash = excluded.status_before_trash, user_id = excluded.user_id, \
+             body_format = excluded.body_format RETURNING id",
         );
         let id = scalar_id(conn, &sql).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?;
         if !comment.meta.is_empty() || reimport {

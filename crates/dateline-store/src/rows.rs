@@ -98,7 +98,7 @@ pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
 
 pub(crate) const COMMENT_COLUMNS: &str = "c.id, c.post_id, c.parent_id, c.kind, c.author_name, c.author_email, c.author_url, \
     c.author_ip, c.user_agent, c.body, c.status, c.created_at, c.moderation_reason, c.spam_score, c.notify, \
-    c.user_id, c.status_before_trash";
+    c.user_id, c.status_before_trash, c.body_format";
 
 pub(crate) fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
     Ok(Comment {
@@ -112,6 +112,7 @@ pub(crate) fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
         author_ip: row.try_get("author_ip")?,
         user_agent: row.try_get("user_agent")?,
         body: row.try_get("body")?,
+        body_format: BodyFormat::parse(&row.try_get::<String, _>("body_format")?),
         status: parse_text(row, "status", CommentStatus::parse)?,
         created_at: time(row.try_get("created_at")?),
         moderation_reason: row.try_get("moderation_reason")?,

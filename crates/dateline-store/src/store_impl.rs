@@ -421,7 +421,7 @@ impl Store for SqlStore {
         sql.int(post);
         let row = sql.query().fetch_optional(&self.pool).await.store_err()?.ok_or_else(|| StoreError::NotFound(format!("post {post}")))?;
         let format: String = row.try_get("body_format").store_err()?;
-        Ok(if format == "html" { dateline_core::import::BodyFormat::Html } else { dateline_core::import::BodyFormat::Markdown })
+        Ok(dateline_core::BodyFormat::parse(&format))
     }
 
     async fn users(&self) -> StoreResult<Vec<User>> {

@@ -68,7 +68,7 @@ async fn ensure_term(conn: &mut AnyConnection, taxonomy: Taxonomy, name: &str, p
 pub(crate) async fn insert_comment_row(conn: &mut AnyConnection, post: PostId, parent: Option<CommentId>, comment: &NewComment) -> StoreResult<Comment> {
     let mut sql = Sql::new(
         "INSERT INTO comments (post_id, parent_id, kind, author_name, author_email, author_url, author_ip, user_agent, body, \
-         status, created_at, moderation_reason, spam_score, notify, user_id) VALUES (",
+         status, created_at, moderation_reason, spam_score, notify, user_id, body_format) VALUES (",
     );
     sql.int(post).push(", ").opt_int(parent).push(", ").text(comment.kind.as_str());
     for value in [&comment.author_name, &comment.author_email, &comment.author_url, &comment.author_ip, &comment.user_agent] {
@@ -80,7 +80,7 @@ pub(crate) async fn insert_comment_row(conn: &mut AnyConnection, post: PostId, p
         Some(score) => sql.arg(crate::sql::Arg::Float(score)),
         None => sql.push("NULL"),
     };
-    sql.push(", ").int(i64::from(comment.notify)).push(", ").opt_int(comment.user_id);
+    sql.push(", ").int(i64::from(comment.notify)).push(", ").opt_int(comment.user_id).push(", ").text(comment.body_format.as_str());
     sql.push(&format!(") RETURNING {}", COMMENT_COLUMNS.replace("c.", "")));
     let row = sql.query().fetch_one(&mut *conn).await.store_err()?;
     rows::comment(&row).store_err()

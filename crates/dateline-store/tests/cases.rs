@@ -38,6 +38,7 @@ fn comment(body: &str, status: CommentStatus, parent_index: Option<usize>) -> Ne
         author_ip: Some("192.0.2.1".into()),
         user_agent: Some("Test/1.0".into()),
         body: body.into(),
+        body_format: dateline_core::BodyFormat::Markdown,
         status,
         created_at: at("2024-05-02T10:00:00Z"),
         moderation_reason: None,

@@ -45,6 +45,16 @@ async fn load(state: &AppState, filter: PostFilter, title: String, home_path: St
     Ok(FeedData { title, home_path, self_path, entries, updated })
 }
 
+/// A post's whole article as one piece of HTML, as a feed entry shows it (the dek, the quoted
+/// source, then the commentary), password or not: what another engine should receive as the
+/// post's content (the WXR export uses it).
+pub fn article_html(state: &AppState, post: &dateline_core::Post, categories: &[Term]) -> Result<String, AppError> {
+    let site = &state.site();
+    let mut view = PostView::new(site, post, categories);
+    view.protected = false;
+    state.templates.render("feed_entry.html", site, context! { post => view })
+}
+
 fn rfc2822(iso: &str) -> String {
     iso.parse::<jiff::Zoned>()
         .or_else(|_| iso.parse::<Timestamp>().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC)))
@@ -158,7 +168,7 @@ async fn comments_rss(state: &AppState, post: Option<&dateline_core::Post>) -> R
         guid.set_permalink(true);
         item.set_guid(guid);
         item.set_pub_date(jiff::fmt::rfc2822::to_string(&comment.created_at.to_zoned(jiff::tz::TimeZone::UTC)).unwrap_or_default());
-        item.set_description(dateline_render::comment_to_html(&comment.body));
+        item.set_description(crate::view::comment_html(comment));
         let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
         dc.set_creators(vec![author]);
         item.set_dublin_core_ext(dc);

@@ -33,6 +33,7 @@ use dateline_core::{Config, Store};
 
 pub use error::AppError;
 pub use paths::{Route, resolve};
+pub use feeds::article_html;
 pub use view::permalink;
 
 /// Everything a handler needs, cheap to clone.

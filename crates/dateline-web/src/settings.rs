@@ -59,6 +59,14 @@ impl SavedSettings {
     }
 
     /// Writes these settings into `config`.
+    /// The names of the settings that differ between `self` and `other`.
+    pub fn differences(&self, other: &SavedSettings) -> Vec<String> {
+        let (Ok(serde_json::Value::Object(mine)), Ok(serde_json::Value::Object(theirs))) = (serde_json::to_value(self), serde_json::to_value(other)) else {
+            return Vec::new();
+        };
+        mine.iter().filter(|(name, value)| theirs.get(*name) != Some(value)).map(|(name, _)| name.clone()).collect()
+    }
+
     pub fn apply(&self, config: &mut Config) {
         let (s, d) = (&mut config.site, &mut config.discussion);
         s.title = self.title.clone();
@@ -84,11 +92,19 @@ async fn saved_json(store: &dyn Store) -> Result<Option<String>, StoreError> {
     Ok(store.setting(KEY).await?.filter(|j| !j.is_empty()))
 }
 
-/// Applies saved settings to a config at startup (ignored, with a warning, if unreadable).
-pub(crate) async fn apply_saved(store: &dyn Store, config: &mut Config) -> Result<(), StoreError> {
+/// Applies saved settings to a config (ignored, with a warning, if unreadable), and says which
+/// of the configuration file's values they replace, so an edit to the file that seems to have
+/// no effect is explained.
+pub async fn apply_saved(store: &dyn Store, config: &mut Config) -> Result<(), StoreError> {
     if let Some(json) = saved_json(store).await? {
         match serde_json::from_str::<SavedSettings>(&json) {
-            Ok(saved) => saved.apply(config),
+            Ok(saved) => {
+                let overridden = saved.differences(&SavedSettings::from_config(config));
+                if !overridden.is_empty() {
+                    tracing::info!(settings = %overridden.join(", "), "settings saved in the admin (Settings) apply over dateline.toml");
+                }
+                saved.apply(config)
+            }
             Err(err) => tracing::warn!(error = %err, "saved settings could not be read; using the configuration file"),
         }
     }

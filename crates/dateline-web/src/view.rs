@@ -179,6 +179,15 @@ pub(crate) struct CommentView {
     pub replies: Vec<CommentView>,
 }
 
+/// A comment as HTML that is safe to show: Markdown as readers write it, or WordPress's
+/// comment HTML for comments imported from it.
+pub(crate) fn comment_html(comment: &Comment) -> String {
+    match comment.body_format {
+        dateline_core::BodyFormat::Markdown => dateline_render::comment_to_html(&comment.body),
+        dateline_core::BodyFormat::Html => dateline_render::wordpress_comment_to_html(&comment.body),
+    }
+}
+
 /// How comments of one post are shown.
 pub(crate) struct ThreadOptions {
     pub max_depth: u32,
@@ -203,7 +212,7 @@ pub(crate) fn comment_threads(site: &Site, comments: &[Comment], options: &Threa
                 kind: c.kind.as_str(),
                 author_name: c.author_name.clone(),
                 author_url: c.author_url.clone(),
-                body_html: dateline_render::comment_to_html(&c.body),
+                body_html: comment_html(c),
                 created: TimeView::new(site, c.created_at),
                 depth,
                 can_reply: options.open && depth < options.max_depth && c.status == CommentStatus::Approved,

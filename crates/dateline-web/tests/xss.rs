@@ -79,6 +79,31 @@ pub async fn hostile_comments_are_inert_on_pages_and_feeds(db: Db) {
         store.set_comment_status(comment.id, CommentStatus::Approved).await.expect("approve");
     }
 
+    // The same vectors as comments imported from WordPress (HTML, through WordPress's comment
+    // tags instead of Markdown), as authors, websites and text.
+    let imported = app.post(&post_json("Imported target", "2020-01-01T00:00:00Z", json!({}))).await;
+    for vector in &vectors {
+        let comment = dateline_core::NewComment {
+            kind: dateline_core::CommentKind::Comment,
+            author_name: Some(vector.chars().take(100).collect()),
+            author_email: None,
+            author_url: Some(vector.to_string()).filter(|url| dateline_core::input::check_url("url", url).is_ok()),
+            author_ip: None,
+            user_agent: None,
+            body: vector.to_string(),
+            body_format: dateline_core::BodyFormat::Html,
+            status: CommentStatus::Approved,
+            created_at: jiff::Timestamp::now(),
+            moderation_reason: None,
+            spam_score: None,
+            notify: false,
+            user_id: None,
+            parent_index: None,
+        };
+        store.create_comment(imported.id, None, comment).await.expect("imported comment");
+    }
+    paths.push(app.permalink(&imported));
+
     for path in &paths {
         let page = app.get(path).await;
         assert_eq!(page.status, StatusCode::OK);

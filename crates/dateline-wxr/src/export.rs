@@ -8,7 +8,7 @@ use dateline_core::{CommentQuery, Post, PostKind, Store, StoreError, Taxonomy};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::records::{META_DEK, META_MARKDOWN, META_SOURCE, TRASH_META};
+use crate::records::{META_BODY, META_DEK, META_MARKDOWN, META_SOURCE, TRASH_META};
 
 /// The site as the export's channel describes it.
 pub struct ExportSite<'a> {
@@ -19,6 +19,9 @@ pub struct ExportSite<'a> {
     pub time_zone: &'a TimeZone,
     /// A post's path on this site.
     pub permalink: &'a dyn Fn(&Post) -> String,
+    /// A post's whole article as readers see it (dek, quoted source, commentary): the content
+    /// WordPress shows, since it knows nothing of Dateline's link-post fields.
+    pub article: &'a dyn Fn(&Post) -> String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -156,12 +159,19 @@ async fn write_post(store: &dyn Store, site: &ExportSite<'_>, post: &Post, out: 
     let base = site.base_url.trim_end_matches('/');
     let tz = site.time_zone;
     let markdown = store.body_format(post.id).await? == dateline_core::import::BodyFormat::Markdown;
-    let content = if markdown { &post.body_html } else { &post.body_source };
+    // A link post's dek and quoted source exist only in Dateline's fields: WordPress gets them
+    // written out in the article. Other posts go as written (HTML keeps its blocks and shortcodes).
+    let link_post = post.dek.is_some() || post.source.as_ref().is_some_and(|s| !s.is_empty());
+    let content = match (link_post, markdown) {
+        (true, _) => (site.article)(post),
+        (false, true) => post.body_html.clone(),
+        (false, false) => post.body_source.clone(),
+    };
     writeln!(out, "\t<item>\n\t\t<title>{}</title>\n\t\t<link>{base}{}</link>", escape(&post.title), escape(&(site.permalink)(post)))?;
     writeln!(out, "\t\t<pubDate>{}</pubDate>", jiff::fmt::rfc2822::to_string(&post.published_at.to_zoned(TimeZone::UTC)).unwrap_or_default())?;
     writeln!(out, "\t\t<dc:creator>{}</dc:creator>", cdata(&post.author.login))?;
     writeln!(out, "\t\t<guid isPermaLink=\"false\">{base}/?p={}</guid>\n\t\t<description></description>", post.id)?;
-    writeln!(out, "\t\t<content:encoded>{}</content:encoded>", cdata(content))?;
+    writeln!(out, "\t\t<content:encoded>{}</content:encoded>", cdata(&content))?;
     writeln!(out, "\t\t<excerpt:encoded>{}</excerpt:encoded>", cdata(post.excerpt.as_deref().unwrap_or("")))?;
     writeln!(out, "\t\t<wp:post_id>{}</wp:post_id>", post.id)?;
     writeln!(out, "\t\t<wp:post_date>{}</wp:post_date>\n\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>", wp_local(post.published_at, tz), wp_gmt(post.published_at))?;
@@ -184,8 +194,11 @@ async fn write_post(store: &dyn Store, site: &ExportSite<'_>, post: &Post, out: 
     if let Some(source) = &post.source {
         meta.push((META_SOURCE.into(), serde_json::to_string(source).unwrap_or_default()));
     }
+    // The body as written, for Dateline to read back instead of the whole article above.
     if markdown {
         meta.push((META_MARKDOWN.into(), post.body_source.clone()));
+    } else if link_post {
+        meta.push((META_BODY.into(), post.body_source.clone()));
     }
     for (key, value) in meta {
         writeln!(out, "\t\t<wp:postmeta>\n\t\t\t<wp:meta_key>{}</wp:meta_key>\n\t\t\t<wp:meta_value>{}</wp:meta_value>\n\t\t</wp:postmeta>", cdata(&key), cdata(&value))?;
@@ -198,16 +211,22 @@ async fn write_post(store: &dyn Store, site: &ExportSite<'_>, post: &Post, out: 
         writeln!(out, "\t\t\t<wp:comment_author_url>{}</wp:comment_author_url>", cdata(comment.author_url.as_deref().unwrap_or("")))?;
         writeln!(out, "\t\t\t<wp:comment_author_IP>{}</wp:comment_author_IP>", cdata(comment.author_ip.as_deref().unwrap_or("")))?;
         writeln!(out, "\t\t\t<wp:comment_date>{}</wp:comment_date>\n\t\t\t<wp:comment_date_gmt>{}</wp:comment_date_gmt>", wp_local(comment.created_at, tz), wp_gmt(comment.created_at))?;
-        writeln!(out, "\t\t\t<wp:comment_content>{}</wp:comment_content>", cdata(&comment.body))?;
+        // WordPress shows comment HTML: a Markdown comment goes rendered, its text kept aside.
+        let markdown = comment.body_format == dateline_core::BodyFormat::Markdown;
+        let content = if markdown { dateline_render::comment_to_html(&comment.body) } else { comment.body.clone() };
+        writeln!(out, "\t\t\t<wp:comment_content>{}</wp:comment_content>", cdata(&content))?;
         writeln!(out, "\t\t\t<wp:comment_approved>{}</wp:comment_approved>", wp_comment_status(comment.status))?;
         let kind = if comment.kind == dateline_core::CommentKind::Comment { "comment" } else { comment.kind.as_str() };
         writeln!(out, "\t\t\t<wp:comment_type>{kind}</wp:comment_type>\n\t\t\t<wp:comment_parent>{}</wp:comment_parent>", comment.parent_id.unwrap_or(0))?;
         writeln!(out, "\t\t\t<wp:comment_user_id>{}</wp:comment_user_id>", comment.user_id.unwrap_or(0))?;
+        if markdown {
+            writeln!(out, "\t\t\t<wp:commentmeta><wp:meta_key>{META_MARKDOWN}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>", cdata(&comment.body))?;
+        }
         if let Some(before) = comment.status_before_trash.filter(|_| comment.status == dateline_core::CommentStatus::Trash) {
             writeln!(out, "\t\t\t<wp:commentmeta><wp:meta_key>{TRASH_META}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>", wp_comment_status(before))?;
         }
         // What is written above from the comment itself wins over a copy kept from an import.
-        for (key, value) in store.meta("comment", comment.id).await?.into_iter().filter(|(key, _)| key != TRASH_META) {
+        for (key, value) in store.meta("comment", comment.id).await?.into_iter().filter(|(key, _)| key != TRASH_META && key != META_MARKDOWN) {
             writeln!(out, "\t\t\t<wp:commentmeta><wp:meta_key>{}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>", cdata(&key), cdata(&value))?;
         }
         writeln!(out, "\t\t</wp:comment>")?;

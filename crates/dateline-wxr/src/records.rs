@@ -12,6 +12,8 @@ use crate::reader::{RawComment, RawItem};
 pub const META_DEK: &str = "_dateline_dek";
 pub const META_SOURCE: &str = "_dateline_source";
 pub const META_MARKDOWN: &str = "_dateline_markdown";
+/// An HTML body as written, when the exported content is the whole article around it.
+pub const META_BODY: &str = "_dateline_body";
 /// WordPress's comment meta for the status a trashed comment had.
 pub const TRASH_META: &str = "_wp_trash_meta_status";
 
@@ -132,12 +134,13 @@ pub fn map_item(
 
     // Dateline's own fields, when the export came from Dateline.
     let mut meta = Vec::with_capacity(item.meta.len());
-    let (mut dek, mut source, mut markdown) = (None, None, None);
+    let (mut dek, mut source, mut markdown, mut html_body) = (None, None, None, None);
     for (key, value) in &item.meta {
         match key.as_str() {
             META_DEK => dek = non_empty(value),
             META_SOURCE => source = serde_json::from_str::<Source>(value).ok(),
             META_MARKDOWN => markdown = Some(value.clone()),
+            META_BODY => html_body = Some(value.clone()),
             _ => meta.push((key.clone(), value.clone())),
         }
     }
@@ -147,11 +150,12 @@ pub fn map_item(
             (markdown, BodyFormat::Markdown, html)
         }
         None => {
-            let rendered = dateline_render::wordpress_to_html(&item.content, attachment_url);
+            let content = html_body.unwrap_or_else(|| item.content.clone());
+            let rendered = dateline_render::wordpress_to_html(&content, attachment_url);
             for (name, count) in rendered.unknown_shortcodes {
                 *unknown.entry(name).or_default() += count;
             }
-            (item.content.clone(), BodyFormat::Html, rendered.html)
+            (content, BodyFormat::Html, rendered.html)
         }
     };
     let mut categories = Vec::new();
@@ -232,7 +236,9 @@ fn guess_mime(file: &str) -> Option<String> {
 
 pub fn map_comment(item_key: &str, raw: &RawComment) -> ImportComment {
     let created = wp_time(&raw.date_gmt).or_else(|| wp_time(&raw.date)).unwrap_or_else(Timestamp::now);
-    let mut meta = raw.meta.clone();
+    // A comment Dateline exported keeps its Markdown aside; WordPress's own are HTML.
+    let markdown = raw.meta.iter().find(|(key, _)| key == META_MARKDOWN).map(|(_, text)| text.clone());
+    let mut meta: Vec<(String, String)> = raw.meta.iter().filter(|(key, _)| key != META_MARKDOWN).cloned().collect();
     let kind = comment_kind(&raw.kind);
     if kind == CommentKind::Comment && !matches!(raw.kind.trim(), "" | "comment") {
         meta.push(("_wp_comment_type".into(), raw.kind.clone()));
@@ -253,7 +259,8 @@ pub fn map_comment(item_key: &str, raw: &RawComment) -> ImportComment {
             author_url: non_empty(&raw.author_url).filter(|u| dateline_core::input::check_url("url", u).is_ok()),
             author_ip: non_empty(&raw.author_ip),
             user_agent: None,
-            body: raw.content.clone(),
+            body_format: if markdown.is_some() { BodyFormat::Markdown } else { BodyFormat::Html },
+            body: markdown.unwrap_or_else(|| raw.content.clone()),
             status,
             created_at: created,
             moderation_reason: None,

@@ -17,11 +17,15 @@ async fn import(test: &TestStore, name: &str, options: ImportOptions) -> Result<
     import_files(Some(test.store.as_ref() as &dyn Store), &[fixture(name)], &options, &|_| {}).await
 }
 
-async fn app(test: &TestStore) -> axum::Router {
+async fn state(test: &TestStore) -> dateline_web::AppState {
     let mut config = Config::for_test();
     config.site.posts_per_page = 100;
     let options = dateline_web::WebOptions { config, fallback_base_url: "http://dateline.test".into(), theme_dir: None, mailer: None };
-    dateline_web::app(dateline_web::AppState::new(test.dyn_store(), options).await.expect("state"))
+    dateline_web::AppState::new(test.dyn_store(), options).await.expect("state")
+}
+
+async fn app(test: &TestStore) -> axum::Router {
+    dateline_web::app(state(test).await)
 }
 
 async fn get(app: &axum::Router, uri: &str, cookie: Option<&str>) -> (StatusCode, String, String) {
@@ -91,6 +95,12 @@ pub async fn theme_unit_test_data_imports_with_everything(db: Db) {
     }
     // 737 in the file: 55 on posts, 6 on pages, 56 on attachments, 620 on menu items (skipped).
     assert_eq!(meta_count, 55 + 6 + 56, "post, page and attachment meta kept");
+    // Comments keep the HTML WordPress allows in them, shown as markup, not as typed tags.
+    let (status, _, page) = get(&app(&test).await, "/2012/01/03/template-comments/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let comments = page.split("class=\"comment-list\"").nth(1).expect("the comment list");
+    assert!(comments.contains("<strong>") && comments.contains("<blockquote>"), "WordPress comment HTML kept");
+    assert!(!comments.contains("&lt;strong&gt;") && !comments.contains("&lt;a href"), "no escaped tags shown");
 }
 
 pub async fn old_urls_answer_200_or_301(db: Db) {
@@ -289,8 +299,8 @@ async fn dump(store: &dyn Store) -> Vec<String> {
                     None => None,
                 };
                 lines.push(format!(
-                    "  comment {:?} {} {} {} {:?} {:?} {account:?} {:?}",
-                    c.author_name, c.kind, c.status, c.created_at, c.body, parent, c.status_before_trash
+                    "  comment {:?} {} {} {} {:?} {:?} {:?} {account:?} {:?}",
+                    c.author_name, c.kind, c.status, c.created_at, c.body, c.body_format, parent, c.status_before_trash
                 ));
             }
         }
@@ -313,6 +323,12 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
     let json = r#"{"title": "Clip", "dek": "A line.", "body": "Our *take*.", "source": {"reporter": "Ada", "outlet": "Ledger", "url": "https://example.com/s", "excerpt": ["Quoted."]}}"#;
     let native = dateline_core::input::parse_post_json(json, &defaults, &dateline_render::markdown_to_html).expect("post");
     let clip = first.store.create_post(native).await.expect("create");
+    // An imported (HTML) post given a source in Dateline comes back without its article doubled.
+    let imported = first.store.post_by_slug(PostKind::Post, "template-paginated").await.expect("read").expect("imported post");
+    let mut write = PostWrite::from_post(&imported, BodyFormat::Html);
+    write.dek = Some("Worth a look.".into());
+    write.source = Some(Source { outlet: Some("Gazette".into()), url: Some("https://example.com/g".into()), ..Source::default() });
+    first.store.save_post(Some(imported.id), write).await.expect("save");
     // A reply from the author's account, and a comment trashed from where it was shown.
     let editor = first.store.user_by_slug("editor").await.expect("read").expect("editor");
     let reply = NewComment {
@@ -323,6 +339,7 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
         author_ip: None,
         user_agent: None,
         body: "From the desk.".into(),
+        body_format: dateline_core::BodyFormat::Markdown,
         status: CommentStatus::Approved,
         created_at: jiff::Timestamp::from_second(1_700_000_000).expect("time"),
         moderation_reason: None,
@@ -337,9 +354,19 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
 
     let tz = jiff::tz::TimeZone::UTC;
     let permalink = |post: &Post| dateline_web::permalink(&tz, post);
-    let site = dateline_wxr::export::ExportSite { title: "T", description: "D", base_url: "http://dateline.test", language: "en", time_zone: &tz, permalink: &permalink };
+    let web = state(&first).await;
+    let categories = first.store.terms(Taxonomy::Category).await.expect("categories");
+    let article = |post: &Post| dateline_web::article_html(&web, post, &categories).expect("article");
+    let site = dateline_wxr::export::ExportSite { title: "T", description: "D", base_url: "http://dateline.test", language: "en", time_zone: &tz, permalink: &permalink, article: &article };
     let mut wxr = Vec::new();
     dateline_wxr::export::export(first.store.as_ref() as &dyn Store, &site, &mut wxr).await.expect("export");
+    // WordPress, which knows nothing of link posts, gets the whole article as the content.
+    let text = String::from_utf8_lossy(&wxr).into_owned();
+    let clip_item = text.split("<item>").find(|item| item.contains("<title>Clip</title>")).expect("the clip's item");
+    let content = clip_item.split("<content:encoded>").nth(1).and_then(|c| c.split("</content:encoded>").next()).expect("content");
+    for part in ["<em>A line.</em>", "Ada reports via <a href=\"https://example.com/s\"", "<p>Quoted.</p>", "Our <em>take</em>."] {
+        assert!(content.contains(part), "{part} in {content}");
+    }
     let path = std::env::temp_dir().join(format!("{}.xml", dateline_testkit::unique_name("export")));
     std::fs::write(&path, &wxr).expect("write");
 

@@ -83,7 +83,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Import(cli::ImportCommand::Wxr { files, dry_run, permalinks }) => {
             migrate_in::import(&cli.db, &files, dry_run, permalinks).await
         }
-        Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, &config).await,
+        Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, config).await,
         Command::User(cli::UserCommand::Add { name, role, email, display_name }) => user_add(&cli.db, &name, &role, email, display_name).await,
         Command::User(cli::UserCommand::AppPassword { name, label }) => app_password(&cli.db, &name, &label).await,
         Command::Comments(command) => {
@@ -161,7 +161,7 @@ fn mailer(config: &dateline_core::Config) -> Result<Option<Arc<dyn Mailer>>, Fai
 }
 
 /// The web application's state over `store` (also used by commands that send mail).
-async fn web_state(
+pub(crate) async fn web_state(
     store: Arc<SqlStore>,
     config: dateline_core::Config,
     theme_dir: Option<std::path::PathBuf>,

@@ -55,22 +55,36 @@ pub async fn import(db: &str, files: &[PathBuf], dry_run: bool, permalinks: Opti
     }
 }
 
-pub async fn export(db: &str, config: &dateline_core::Config) -> Result<(), Failure> {
+pub async fn export(db: &str, config: dateline_core::Config) -> Result<(), Failure> {
     let store = open_store(db).await?;
-    let tz = config.time_zone();
-    let base = config.site.base_url.clone().unwrap_or_else(|| "http://127.0.0.1:8080".into());
-    let permalink = |post: &dateline_core::Post| dateline_web::permalink(&tz, post);
-    let site = dateline_wxr::export::ExportSite {
-        title: &config.site.title,
-        description: &config.site.tagline,
-        base_url: &base,
-        language: &config.site.language,
-        time_zone: &tz,
+    if config.site.base_url.is_none() {
+        eprintln!("note: [site] base_url is not set; links in the export use http://127.0.0.1:8080 (set base_url to the blog's address)");
+    }
+    // The site as it is served: settings saved in the admin apply over the file (the time zone
+    // decides the local dates WordPress reads), and articles are rendered by the theme.
+    let state = crate::web_state(store.clone(), config, None, "http://127.0.0.1:8080".into()).await?;
+    let site = state.site();
+    let categories = store.terms(dateline_core::Taxonomy::Category).await?;
+    let permalink = |post: &dateline_core::Post| dateline_web::permalink(&site.time_zone, post);
+    let article = |post: &dateline_core::Post| match dateline_web::article_html(&state, post, &categories) {
+        Ok(html) => html,
+        Err(err) => {
+            tracing::warn!(post = post.id, error = %err, "the article could not be rendered; exporting its body alone");
+            post.body_html.clone()
+        }
+    };
+    let export_site = dateline_wxr::export::ExportSite {
+        title: &site.config.site.title,
+        description: &site.config.site.tagline,
+        base_url: &site.base_url,
+        language: &site.config.site.language,
+        time_zone: &site.time_zone,
         permalink: &permalink,
+        article: &article,
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let items = dateline_wxr::export::export(store.as_ref() as &dyn Store, &site, &mut out).await?;
+    let items = dateline_wxr::export::export(store.as_ref() as &dyn Store, &export_site, &mut out).await?;
     std::io::Write::flush(&mut out)?;
     eprintln!("exported {items} items");
     Ok(())

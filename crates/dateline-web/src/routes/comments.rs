@@ -178,6 +178,7 @@ pub(crate) async fn submit(
         author_ip: ip_text,
         user_agent,
         body: clean.body,
+        body_format: dateline_core::BodyFormat::Markdown,
         status: verdict.status,
         created_at: now,
         moderation_reason: verdict.reason(),

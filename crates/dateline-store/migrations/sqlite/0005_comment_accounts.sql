@@ -1,7 +1,0 @@
--- 0005_comment_accounts: a comment written by someone signed in names their account (WordPress's
--- user_id), so the theme can mark the post author's replies and the API can report the author;
--- and a comment moved to the trash remembers the status it had, so Restore puts it back there
--- (WordPress keeps the same in _wp_trash_meta_status).
-
-ALTER TABLE comments ADD COLUMN user_id INTEGER REFERENCES users (id) ON DELETE SET NULL;
-ALTER TABLE comments ADD COLUMN status_before_trash TEXT;
