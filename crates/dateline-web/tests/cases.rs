@@ -405,3 +405,40 @@ pub async fn protected_posts_keep_their_secrets(db: Db) {
     assert_eq!(search.body.trim(), "[]", "a search must not reveal words behind the password");
     assert_eq!(app.get("/?s=hidden").await.html().select(&scraper::Selector::parse("article").expect("selector")).count(), 0);
 }
+
+pub async fn plain_wordpress_addresses_redirect(db: Db) {
+    let Some((app, path)) = app_with_seed(db).await else { return };
+    let store = app.test_store.dyn_store();
+    let seed = store.post_by_id(1).await.expect("read").expect("seed");
+    let category = store.term_by_slug(dateline_core::Taxonomy::Category, "latin-america").await.expect("read").expect("category");
+    let tag = seed.tags.first().expect("the seed post has tags").clone();
+    let expectations = [
+        ("/?feed=rss2".to_string(), "/feed/".to_string()),
+        ("/?feed=atom".to_string(), "/feed/atom/".to_string()),
+        ("/?feed=comments-rss2".to_string(), "/comments/feed/".to_string()),
+        (format!("/?cat={}", category.id), "/category/world/latin-america/".to_string()),
+        (format!("/?cat={}&feed=rss2", category.id), "/category/world/latin-america/feed/".to_string()),
+        (format!("/?tag={}", tag.slug), format!("/tag/{}/", tag.slug)),
+        (format!("/?author={}", seed.author.id), format!("/author/{}/", seed.author.slug)),
+        ("/?m=2022".to_string(), "/2022/".to_string()),
+        ("/?m=202205".to_string(), "/2022/05/".to_string()),
+        ("/?m=20220520".to_string(), "/2022/05/20/".to_string()),
+        ("/?paged=2".to_string(), "/page/2/".to_string()),
+        ("/wp-admin/".to_string(), "/admin/".to_string()),
+        ("/wp-admin/post-new.php".to_string(), "/admin/".to_string()),
+        ("/wp-login.php".to_string(), "/admin/login".to_string()),
+    ];
+    for (old, new) in &expectations {
+        let response = app.get(old).await;
+        assert_eq!((response.status, response.header("location")), (StatusCode::MOVED_PERMANENTLY, new.as_str()), "{old}");
+        // (This blog has one post, so no second page.)
+        if new != "/page/2/" {
+            assert_ne!(app.get(new).await.status, StatusCode::NOT_FOUND, "{new} answers");
+        }
+    }
+    for unknown in ["/?cat=9999", "/?tag=no-such-tag", "/?author=9999", "/?m=20x2", "/?feed=nonsense"] {
+        assert_eq!(app.get(unknown).await.status, StatusCode::NOT_FOUND, "{unknown}");
+    }
+    assert_eq!(app.get("/?paged=1").await.status, StatusCode::OK, "the first page is the home page");
+    assert!(app.get(&path).await.status == StatusCode::OK);
+}

@@ -62,6 +62,7 @@ dateline_testkit::store_cases!(crate::cases:
     seed_post_reads_like_the_seed_page,
     seed_post_head_has_seo_metadata,
     query_ids_redirect_to_permalinks,
+    plain_wordpress_addresses_redirect,
     non_canonical_paths_redirect,
     pages_live_at_their_slug,
     home_paginates_with_sticky_first,

@@ -5,6 +5,7 @@ pub(crate) mod comments;
 mod meta;
 pub(crate) mod public;
 pub(crate) mod single;
+mod wp_query;
 
 use axum::Router;
 use axum::routing::get;
@@ -24,6 +25,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(meta::sitemap))
         .route("/robots.txt", get(meta::robots))
         .route("/static/{*name}", get(crate::assets::serve_asset))
+        .route("/wp-login.php", get(wp_query::wordpress_login))
+        .route("/wp-admin", get(wp_query::wordpress_admin))
+        .route("/wp-admin/", get(wp_query::wordpress_admin))
+        .route("/wp-admin/{*rest}", get(wp_query::wordpress_admin))
         .merge(crate::admin::router())
         .merge(crate::api::router(&state))
         .fallback(public::content)

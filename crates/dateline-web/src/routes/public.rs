@@ -57,11 +57,17 @@ pub(crate) async fn content(
     OriginalUri(uri): OriginalUri,
     headers: axum::http::HeaderMap,
     Query(query): Query<RootQuery>,
+    Query(plain): Query<super::wp_query::PlainQuery>,
 ) -> Result<Response, AppError> {
     if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
         return Err(AppError::MethodNotAllowed);
     }
     let path = uri.path();
+    if path == "/"
+        && let Some(response) = super::wp_query::pretty_address(&state, &plain).await?
+    {
+        return Ok(response);
+    }
     let result = route(&state, path, &headers, &query).await;
     match result {
         // An address this site does not know may be one an import kept: follow it.
