@@ -45,6 +45,13 @@ test('an editor writes and publishes a link post', async () => {
   await page.locator('#preview em').waitFor();
   assert.equal(await page.locator('#preview em').innerText(), 'third');
   await page.getByLabel('Tags (separated by commas)').fill('ferries, council');
+  // A future date turns Publish into Schedule; taking it back turns it back.
+  const date = page.getByLabel(/^Publish at/);
+  const before = await date.inputValue();
+  await date.fill('2031-03-04T09:30');
+  assert.equal(await page.locator('button[name=action][value=publish]').innerText(), 'Schedule');
+  await date.fill(before);
+  assert.equal(await page.locator('button[name=action][value=publish]').innerText(), 'Publish');
   await page.screenshot({ path: screenshotPath('admin-editor.png'), fullPage: true });
   await Promise.all([page.waitForURL(/\/admin\/posts\/\d+\?saved=1$/), page.getByRole('button', { name: 'Publish' }).click()]);
   assert.equal(await page.locator('.notice').innerText(), 'Published.');

@@ -294,6 +294,11 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes a post with its comments and meta for good.
     async fn delete_post(&self, id: PostId) -> StoreResult<()>;
 
+    /// Marks scheduled posts whose time has come (at or before `now`) as published, as
+    /// WordPress's scheduler does; returns how many. Readers see them from their time anyway;
+    /// this keeps the admin's words and counts right.
+    async fn publish_due_posts(&self, now: Timestamp) -> StoreResult<u64>;
+
     /// A term by id.
     async fn term_by_id(&self, id: TermId) -> StoreResult<Option<Term>>;
 

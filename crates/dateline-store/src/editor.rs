@@ -169,6 +169,17 @@ impl SqlStore {
         Ok(id)
     }
 
+    pub(crate) async fn publish_due_posts_impl(&self, now: Timestamp) -> StoreResult<u64> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let done = sqlx::query("UPDATE posts SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1")
+            .bind(now.as_second())
+            .execute(&mut *tx)
+            .await
+            .store_err()?;
+        tx.commit().await.store_err()?;
+        Ok(done.rows_affected())
+    }
+
     pub(crate) async fn delete_post_impl(&self, id: PostId) -> StoreResult<()> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         for sql in [

@@ -220,6 +220,10 @@ impl Store for SqlStore {
         self.delete_post_impl(id).await
     }
 
+    async fn publish_due_posts(&self, now: jiff::Timestamp) -> StoreResult<u64> {
+        self.publish_due_posts_impl(now).await
+    }
+
     async fn term_by_id(&self, id: TermId) -> StoreResult<Option<Term>> {
         self.term_by_id_impl(id).await
     }

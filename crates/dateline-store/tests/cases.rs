@@ -370,3 +370,23 @@ pub async fn comments_name_the_account_that_wrote_them(db: Db) {
     let anonymous = store.create_comment(post.id, None, comment("From a reader", CommentStatus::Approved, None)).await.expect("reader");
     assert_eq!(anonymous.user_id, None);
 }
+
+pub async fn due_scheduled_posts_become_published(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let author = store.create_post(new_post("Anchor", "2024-05-01T00:00:00Z")).await.expect("post").author.id;
+    let now = Timestamp::now();
+    let mut ids = Vec::new();
+    for (title, at) in [("Due", now - 1.hour()), ("Later", now + 1.hour())] {
+        let mut write = PostWrite::new_draft(PostKind::Post, author, BodyFormat::Markdown);
+        write.title = title.into();
+        write.slug = title.to_lowercase();
+        write.status = PostStatus::Scheduled;
+        write.published_at = at;
+        ids.push(store.save_post(None, write).await.expect("save").id);
+    }
+    assert_eq!(store.publish_due_posts(now).await.expect("publish"), 1);
+    assert_eq!(store.post_by_id(ids[0]).await.expect("read").expect("due").status, PostStatus::Published);
+    assert_eq!(store.post_by_id(ids[1]).await.expect("read").expect("later").status, PostStatus::Scheduled);
+    assert_eq!(store.publish_due_posts(now).await.expect("again"), 0, "nothing twice");
+}

@@ -19,6 +19,7 @@ dateline_testkit::store_cases!(crate::cases:
     spam_training_counts_once_and_relabels,
     trash_remembers_where_a_comment_was,
     comments_name_the_account_that_wrote_them,
+    due_scheduled_posts_become_published,
 );
 
 #[test]

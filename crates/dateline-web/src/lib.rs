@@ -20,6 +20,7 @@ mod paths;
 mod ratelimit;
 mod routes;
 mod security;
+mod schedule;
 pub mod settings;
 mod templates;
 pub mod tokens;
@@ -160,9 +161,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // Settings saved through another instance reach this one within seconds.
     let watcher = tokio::spawn(settings::follow(state.clone()));
+    let scheduler = tokio::spawn(schedule::keep_publishing(state.clone()));
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     watcher.abort();
+    scheduler.abort();
     result
 }
 

@@ -413,3 +413,21 @@ pub async fn restore_returns_comments_where_they_were_and_author_replies_are_mar
     let ed = store.user_credentials("ed").await.expect("read").expect("ed").0;
     assert_eq!((reply.user_id, reply.author_email.as_deref()), (Some(ed.id), Some("ed@example.org")));
 }
+
+pub async fn scheduled_posts_read_as_published_once_due(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let ed = app.user("ed", Role::Editor, PASSWORD).await;
+    let store = app.test_store.dyn_store();
+    let mut write = dateline_core::PostWrite::new_draft(dateline_core::PostKind::Post, ed.id, dateline_core::BodyFormat::Markdown);
+    write.title = "Timed".into();
+    write.slug = "timed".into();
+    write.status = dateline_core::PostStatus::Scheduled;
+    write.published_at = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(5);
+    store.save_post(None, write).await.expect("save");
+    let cookie = app.login("ed", PASSWORD).await.expect("login");
+    let list = app.get_as("/admin/posts", &cookie).await.html();
+    let row = texts(&list, "table tbody tr").into_iter().find(|r| r.contains("Timed")).expect("the post is listed");
+    assert!(row.contains("published") && !row.contains("scheduled"), "{row}");
+    let dashboard = app.get_as("/admin/", &cookie).await.html();
+    assert!(texts(&dashboard, "li").iter().any(|li| li == "1 published post"), "{:?}", texts(&dashboard, "li"));
+}

@@ -21,6 +21,7 @@ mod admin_cases {
         every_role_against_every_action,
         deleting_for_good_authors_and_parents,
         restore_returns_comments_where_they_were_and_author_replies_are_marked,
+        scheduled_posts_read_as_published_once_due,
     );
 }
 

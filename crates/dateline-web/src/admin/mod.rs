@@ -117,6 +117,7 @@ pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &s
 async fn dashboard(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
     let admin = require(&state, &headers, &uri, Capability::Read).await?;
     let run = async {
+        crate::schedule::publish_due(&state).await;
         let counts = state.store.post_counts().await?;
         let count = |status: PostStatus| counts.iter().filter(|(k, s, _)| *k == PostKind::Post && *s == status).map(|(_, _, n)| n).sum::<i64>();
         let query = PostQuery { kind: PostKind::Post, filter: PostFilter::All, now: jiff::Timestamp::now(), page: 1, per_page: 5, sticky_first: false };

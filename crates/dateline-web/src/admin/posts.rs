@@ -58,6 +58,7 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri:
     let kind = kind_of(&section);
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
     let run = async {
+        crate::schedule::publish_due(&state).await;
         let status = query.get("status").and_then(|s| PostStatus::parse(s));
         let number = |name: &str| query.get(name).and_then(|v| v.parse::<i64>().ok()).filter(|v| *v > 0);
         let page = query.get("paged").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
@@ -257,13 +258,17 @@ pub(crate) async fn edit_form(State(state): State<AppState>, headers: HeaderMap,
     let kind = kind_of(&section);
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
     let run = async {
+        crate::schedule::publish_due(&state).await;
         let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)?;
         if !may_edit(&post, &admin.user) {
             return Err(AppError::Forbidden("You may not edit this post.".into()));
         }
         let notice = query.get("saved").map(|_| match post.status {
             PostStatus::Published => "Published.".to_string(),
-            PostStatus::Scheduled => "Scheduled.".to_string(),
+            PostStatus::Scheduled => {
+                let when = TimeView::new(&state.site(), post.published_at);
+                format!("Scheduled for {} at {}.", when.date, when.time)
+            },
             PostStatus::Pending => "Submitted for review.".to_string(),
             _ => "Saved.".to_string(),
         });

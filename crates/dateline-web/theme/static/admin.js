@@ -21,3 +21,18 @@
   });
   refresh();
 })();
+
+// The Publish button says "Schedule" while the date is in the future, as WordPress's does.
+// (The server decides by the site's time zone; this reads the browser's, near enough.)
+(function () {
+  var date = document.getElementById('date');
+  var publish = document.querySelector('button[name=action][value=publish]');
+  if (!date || !publish) return;
+  function label() {
+    var when = date.value ? new Date(date.value) : null;
+    publish.textContent = when && when.getTime() > Date.now() ? 'Schedule' : 'Publish';
+  }
+  date.addEventListener('input', label);
+  date.addEventListener('change', label);
+  label();
+})();
