@@ -97,3 +97,18 @@ test('the seed post is closed by age in the demo', async () => {
   assert.equal(await page.locator('form#commentform').count(), 0);
   await page.close();
 });
+
+test('a comment with a long line of code scrolls inside itself on a phone', async () => {
+  const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+  await newestPost(page, open);
+  const code = 'curl -s "https://example.org/api/v1/very/long/path?with=a&great=many&query=parameters&that=never&wrap=anywhere"';
+  await page.getByRole('textbox', { name: 'Comment', exact: true }).fill('Reproduce it with:\n\n```\n' + code + ' | jq .\n```');
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Ada Byte');
+  await page.getByRole('textbox', { name: 'Email', exact: true }).fill('ada@example.org');
+  await Promise.all([page.waitForURL(/#comment-\d+$/), page.getByRole('button', { name: 'Post Comment' }).click()]);
+  const id = page.url().split('#comment-')[1];
+  assert.match(await page.locator(`#comment-${id} pre`).innerText(), /^curl -s/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+  await page.close();
+});
