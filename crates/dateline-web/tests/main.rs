@@ -43,7 +43,7 @@ mod comment_cases {
         forms_without_a_valid_token_are_refused,
         closed_posts_take_no_comments,
         closing_by_age_is_decided_per_request,
-        bots_are_caught_and_recorded_as_spam,
+        bots_are_caught_and_hurried_comments_held,
         moderation_rules_hold_or_spam_with_reasons,
         rate_limit_and_duplicates_answer_with_the_text_kept,
         oversized_requests_are_refused_clearly,

@@ -210,8 +210,9 @@ fn account_submission(state: &AppState, user: &User, body: String) -> CleanSubmi
     CleanSubmission { author: Some(user.display_name.clone()), email: user.email.clone(), url: Some(url), body }
 }
 
-/// The moderation verdict and spam score; bots caught by the honeypot or by speed go to
-/// spam with that reason (kept for review, never silently dropped).
+/// The moderation verdict and spam score. A bot caught by the honeypot goes to spam; a comment
+/// sent faster than people type is held (a reader with autofill may be that fast), so the
+/// "awaiting moderation" note its author sees is true. Either way the reason is recorded.
 async fn screen(state: &AppState, clean: &CleanSubmission, ip: Option<&str>, form: &CommentForm, seconds_taken: i64) -> Result<(Verdict, f64), AppError> {
     let settings = &state.site().config.discussion;
     let tokens = dateline_core::spam::tokens(clean.author.as_deref(), clean.email.as_deref(), clean.url.as_deref(), &clean.body);
@@ -223,7 +224,9 @@ async fn screen(state: &AppState, clean: &CleanSubmission, ip: Option<&str>, for
         verdict = Verdict { status: CommentStatus::Spam, reasons: vec!["the hidden honeypot field was filled in".into()] };
     } else if seconds_taken < i64::from(settings.min_submit_seconds) {
         let reason = format!("sent {seconds_taken} s after the form was shown (people take at least {} s)", settings.min_submit_seconds);
-        verdict = Verdict { status: CommentStatus::Spam, reasons: vec![reason] };
+        let status = if verdict.status == CommentStatus::Spam { CommentStatus::Spam } else { CommentStatus::Pending };
+        verdict.reasons.insert(0, reason);
+        verdict = Verdict { status, reasons: verdict.reasons };
     }
     Ok((verdict, score.probability))
 }
