@@ -91,6 +91,8 @@ pub struct EditorQuery {
     pub search: Option<String>,
     /// Only posts published at or before this instant (the API's view of "publish").
     pub published_before: Option<Timestamp>,
+    /// Only posts published after this instant (WordPress's `after`).
+    pub published_after: Option<Timestamp>,
     /// Leave out password-protected posts (a visitor's search must not see into them).
     pub without_password: bool,
     pub order: PostOrder,

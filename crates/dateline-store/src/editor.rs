@@ -42,6 +42,9 @@ fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
     if let Some(before) = query.published_before {
         sql.push(" AND p.published_at <= ").int(before.as_second());
     }
+    if let Some(after) = query.published_after {
+        sql.push(" AND p.published_at > ").int(after.as_second());
+    }
     if let Some(search) = query.search.as_ref().filter(|s| !s.trim().is_empty()) {
         // LIKE with our own escape character, so % and _ typed by the user match literally.
         let pattern = format!("%{}%", search.trim().to_lowercase().replace('!', "!!").replace('%', "!%").replace('_', "!_"));

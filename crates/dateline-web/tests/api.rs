@@ -103,6 +103,10 @@ pub async fn reading_with_wordpress_shapes_and_pagination(db: Db) {
     }
     assert_eq!(first["status"], "publish");
     assert_eq!(first["link"], "http://dateline.test/2024/03/03/day-3/");
+    let window = call("GET", format!("{base}/wp-json/wp/v2/posts?after=2024-03-02T12:00:00&before=2024-03-05"), None, None).await;
+    assert_eq!(window.body.as_array().map(|a| a.iter().map(|p| p["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("day-4"), json!("day-3")]), "after and before are exclusive");
+    let bad_date = call("GET", format!("{base}/wp-json/wp/v2/posts?after=yesterday"), None, None).await;
+    assert_eq!((bad_date.status, bad_date.body["code"].as_str()), (400, Some("rest_invalid_param")));
     let asc = call("GET", format!("{base}/wp-json/wp/v2/posts?orderby=title&order=asc&search=day&per_page=1"), None, None).await;
     assert_eq!(asc.body[0]["title"]["rendered"], "Day 1");
     let past = call("GET", format!("{base}/wp-json/wp/v2/posts?page=9"), None, None).await;
@@ -249,6 +253,13 @@ pub async fn comments_through_the_api(db: Db) {
     assert_eq!((again.status, again.body["code"].as_str()), (410, Some("rest_already_trashed")));
     let back = call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"status": "approved"}))).await;
     assert_eq!((back.status, back.body["status"].as_str()), (200, Some("approved")));
+    // A moderator corrects the text; an empty text changes nothing, status included.
+    let edited = call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"content": "Held, *edited*"}))).await;
+    assert_eq!((edited.status, edited.body["content"]["raw"].as_str()), (200, Some("Held, *edited*")));
+    let refused = call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"content": "  ", "status": "spam"}))).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (400, Some("rest_comment_content_invalid")));
+    let unchanged = call("GET", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), None).await;
+    assert_eq!((unchanged.body["status"].as_str(), unchanged.body["content"]["raw"].as_str()), (Some("approved"), Some("Held, *edited*")));
     let private = call("GET", format!("{base}/wp-json/wp/v2/comments?post={}", secret.id), None, None).await;
     assert_eq!(private.status, 404);
     let page = app.get(&app.permalink(&post)).await.html();

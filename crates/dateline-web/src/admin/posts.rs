@@ -72,6 +72,7 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri:
             ids: Vec::new(),
             search: query.get("s").cloned().filter(|s| !s.trim().is_empty()),
             published_before: None,
+            published_after: None,
             without_password: false,
             order: PostOrder::Date,
             ascending: false,

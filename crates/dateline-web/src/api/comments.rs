@@ -145,6 +145,18 @@ fn content_of(body: &Value) -> Option<String> {
     }
 }
 
+/// A comment's text as the API takes it: not empty, not longer than the site allows.
+fn checked_text(state: &AppState, content: &str) -> Result<String, ApiError> {
+    let text = dateline_core::text::strip_controls(content.trim());
+    if text.is_empty() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_invalid", "Invalid comment content."));
+    }
+    if text.chars().count() > state.site().config.discussion.max_comment_length as usize {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "comment_content_column_length", "Your comment is too long."));
+    }
+    Ok(text)
+}
+
 pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let Some(user) = api_user(&state, &headers).await? else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "rest_comment_login_required", "Sorry, you must be logged in to comment."));
@@ -158,13 +170,7 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
     if dateline_core::discussion::comments_closed(&post, &state.site().config.discussion, Timestamp::now()) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_comment_closed", "Sorry, comments are closed for this item."));
     }
-    let text = dateline_core::text::strip_controls(content_of(&body).unwrap_or_default().trim());
-    if text.is_empty() {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_invalid", "Invalid comment content."));
-    }
-    if text.chars().count() > state.site().config.discussion.max_comment_length as usize {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "comment_content_column_length", "Your comment is too long."));
-    }
+    let text = checked_text(&state, &content_of(&body).unwrap_or_default())?;
     let parent = body.get("parent").and_then(Value::as_i64).filter(|p| *p > 0);
     let status = match body.get("status").and_then(Value::as_str) {
         Some(s) if moderator(Some(&user)) => parse_status(s).ok_or_else(|| ApiError::invalid_param("status", "not a comment status"))?,
@@ -202,12 +208,18 @@ pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Pa
     }
     let comment = found(&state, id, user.as_ref()).await?;
     let body = body_json(&body)?;
-    if let Some(status) = body.get("status").and_then(Value::as_str) {
-        let status = parse_status(status).ok_or_else(|| ApiError::invalid_param("status", "not a comment status"))?;
+    // Everything is checked before anything changes.
+    let status = match body.get("status").and_then(Value::as_str) {
+        Some(status) => Some(parse_status(status).ok_or_else(|| ApiError::invalid_param("status", "not a comment status"))?),
+        None => None,
+    };
+    // A moderator's correction of the text, as in the admin.
+    let text = content_of(&body).map(|content| checked_text(&state, &content)).transpose()?;
+    if let Some(status) = status {
         crate::moderation::moderate(&state, comment.id, status).await?;
     }
-    if content_of(&body).is_some() {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_readonly", "Editing a comment's text is done in the admin."));
+    if let Some(text) = text {
+        state.store.update_comment_body(comment.id, &text).await?;
     }
     let now = found(&state, id, user.as_ref()).await?;
     Ok(Json(comment_json(&state, &now, true).await?).into_response())

@@ -113,6 +113,18 @@ fn ids(text: &str, name: &str) -> Result<Vec<i64>, ApiError> {
     text.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().map_err(|_| ApiError::invalid_param(name, "must be a list of ids"))).collect()
 }
 
+/// A date parameter (`before`, `after`) as WordPress takes it.
+fn date_param(query: &super::Params, name: &str, tz: &jiff::tz::TimeZone) -> Result<Option<Timestamp>, ApiError> {
+    match query.get(name) {
+        None => Ok(None),
+        Some(text) => parse_wp_date(text, tz)
+            // A bare day means its start.
+            .or_else(|| text.parse::<jiff::civil::Date>().ok().and_then(|d| d.to_zoned(tz.clone()).ok()).map(|z| z.timestamp()))
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid_param(name, format!("{text:?} is not a date (use ISO 8601, e.g. 2024-03-01T00:00:00)"))),
+    }
+}
+
 async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: PostKind) -> ApiResult {
     let user = api_user(&state, &headers).await?;
     let query = super::Params::parse(raw.as_deref());
@@ -155,7 +167,12 @@ async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: Po
         slugs: query.list("slug"),
         ids: query.ids("include")?,
         search: query.get("search").map(str::to_string),
-        published_before: only_public.then(Timestamp::now),
+        // WordPress's `before` and `after` (ISO 8601; without an offset, in the site's zone).
+        published_before: match (only_public.then(Timestamp::now), date_param(&query, "before", &state.site().time_zone)?) {
+            (Some(now), Some(before)) => Some(now.min(before - jiff::SignedDuration::from_secs(1))),
+            (now, before) => now.or(before.map(|b| b - jiff::SignedDuration::from_secs(1))),
+        },
+        published_after: date_param(&query, "after", &state.site().time_zone)?,
         // A search must not answer questions about words behind a password.
         without_password: query.get("search").is_some() && !user.as_ref().is_some_and(|u| u.role.can(Capability::EditOthersPosts)),
         order,

@@ -46,6 +46,7 @@ async fn has_published_posts(state: &AppState, user: &User) -> Result<bool, ApiE
         ids: Vec::new(),
         search: None,
         published_before: Some(Timestamp::now()),
+        published_after: None,
         without_password: false,
         order: PostOrder::Date,
         ascending: false,

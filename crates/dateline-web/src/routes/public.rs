@@ -289,6 +289,7 @@ async fn search(state: &AppState, words: &str, page: u32) -> Result<Response, Ap
         ids: Vec::new(),
         search: Some(words.clone()),
         published_before: Some(Timestamp::now()),
+        published_after: None,
         without_password: true,
         order: dateline_core::PostOrder::Date,
         ascending: false,
