@@ -20,6 +20,8 @@ pub struct ImportOptions {
     /// The old site's permalink structure in WordPress's syntax (`/%category%/%postname%/`),
     /// so those addresses keep working too.
     pub permalinks: Option<String>,
+    /// This site's time zone (UTC when `None`), to say when the old site's differs.
+    pub time_zone: Option<jiff::tz::TimeZone>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,8 +84,11 @@ impl std::fmt::Display for ImportReport {
 /// The state of one file's import.
 struct SiteState {
     site: String,
-    /// The old site's offset from UTC in seconds, learned from post_date against post_date_gmt.
-    utc_offset: Option<i64>,
+    /// The old site's offsets from UTC in seconds (post_date against post_date_gmt), with how
+    /// many items had each (two for a zone with summer time).
+    utc_offsets: HashMap<i64, usize>,
+    /// Items whose local date this site's time zone gives differently, of those with both dates.
+    local_mismatches: (usize, usize),
     category_parents: HashMap<String, String>,
     attachment_urls: HashMap<i64, String>,
 }
@@ -125,7 +130,7 @@ pub async fn import_files(
             let path = path.clone();
             tokio::task::spawn_blocking(move || read_file(&path, &mut |record| sender.blocking_send(record).is_ok()))
         };
-        let mut state = SiteState { site: site_key(&path.display().to_string()), utc_offset: None, category_parents: HashMap::new(), attachment_urls: HashMap::new() };
+        let mut state = SiteState { site: site_key(&path.display().to_string()), utc_offsets: HashMap::new(), local_mismatches: (0, 0), category_parents: HashMap::new(), attachment_urls: HashMap::new() };
         let mut failure = None;
         while let Some(record) = receiver.recv().await {
             report.records += 1;
@@ -149,10 +154,14 @@ pub async fn import_files(
         if repairs.control_characters > 0 {
             report.warnings.push(format!("{}: removed {} control characters that XML does not allow", path.display(), repairs.control_characters));
         }
-        if let Some(offset) = state.utc_offset.filter(|o| *o != 0) {
-            let (sign, offset) = if offset < 0 { ('-', -offset) } else { ('+', offset) };
+        // Most items' local dates differ from what this site's zone makes of them: say so.
+        let (mismatched, compared) = state.local_mismatches;
+        if mismatched * 2 > compared
+            && let Some((offset, _)) = state.utc_offsets.iter().max_by_key(|(offset, n)| (**n, -**offset))
+        {
+            let (sign, offset) = if *offset < 0 { ('-', -offset) } else { ('+', *offset) };
             report.warnings.push(format!(
-                "{}: the WordPress site's clock ran at UTC{sign}{:02}:{:02}; set [site] timezone in dateline.toml to that zone so dates and /YYYY/MM/DD/ permalinks match the old site (old addresses redirect either way)",
+                "{}: the WordPress site's clock ran at UTC{sign}{:02}:{:02} ({mismatched} of {compared} dates differ here); set [site] timezone (in dateline.toml or the admin's Settings) to that zone so dates and /YYYY/MM/DD/ permalinks match the old site (old addresses redirect either way)",
                 path.display(),
                 offset / 3600,
                 offset % 3600 / 60
@@ -222,10 +231,15 @@ async fn handle(
             }
         }
         Record::Item(item) => {
-            if state.utc_offset.is_none()
-                && let (Some(local), Some(gmt)) = (wp_time(&item.post_date), wp_time(&item.post_date_gmt))
-            {
-                state.utc_offset = Some(local.as_second() - gmt.as_second());
+            if let (Some(local), Some(gmt)) = (wp_time(&item.post_date), wp_time(&item.post_date_gmt)) {
+                *state.utc_offsets.entry(local.as_second() - gmt.as_second()).or_default() += 1;
+                let zone = options.time_zone.clone().unwrap_or(jiff::tz::TimeZone::UTC);
+                let here = gmt.to_zoned(zone).datetime();
+                let there = local.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+                state.local_mismatches.1 += 1;
+                if here != there {
+                    state.local_mismatches.0 += 1;
+                }
             }
             let urls = &state.attachment_urls;
             let mapped = map_item(&state.site, &item, &|id| urls.get(&id).cloned(), &mut report.unknown_shortcodes);

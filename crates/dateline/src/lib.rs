@@ -81,7 +81,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Serve(args) => serve(&cli.db, config, args).await,
         Command::Post(PostCommand::New { json }) => post_new(&cli.db, config, &json).await,
         Command::Import(cli::ImportCommand::Wxr { files, dry_run, permalinks }) => {
-            migrate_in::import(&cli.db, &files, dry_run, permalinks).await
+            migrate_in::import(&cli.db, &config, &files, dry_run, permalinks).await
         }
         Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, config).await,
         Command::User(cli::UserCommand::Add { name, role, email, display_name }) => user_add(&cli.db, &name, &role, email, display_name).await,

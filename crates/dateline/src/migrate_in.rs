@@ -17,7 +17,7 @@ fn peak_memory_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-pub async fn import(db: &str, files: &[PathBuf], dry_run: bool, permalinks: Option<String>) -> Result<(), Failure> {
+pub async fn import(db: &str, config: &dateline_core::Config, files: &[PathBuf], dry_run: bool, permalinks: Option<String>) -> Result<(), Failure> {
     for file in files {
         if !file.is_file() {
             return Err(usage(format!("{}: no such file", file.display())));
@@ -38,7 +38,13 @@ pub async fn import(db: &str, files: &[PathBuf], dry_run: bool, permalinks: Opti
     bar.set_message(files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
     bar.enable_steady_tick(Duration::from_millis(200));
     let started = Instant::now();
-    let options = ImportOptions { dry_run, permalinks };
+    // The site's time zone as it is served (the admin's saved settings over the file), so the
+    // report can say when the old blog's clock differs.
+    let mut config = config.clone();
+    if let Some(store) = &store {
+        dateline_web::settings::apply_saved(store.as_ref(), &mut config).await?;
+    }
+    let options = ImportOptions { dry_run, permalinks, time_zone: Some(config.time_zone()) };
     let result = import_files(store.as_deref().map(|s| s as &dyn Store), files, &options, &|n| bar.set_position(n)).await;
     bar.finish_and_clear();
     match result {
