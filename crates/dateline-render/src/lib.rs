@@ -12,18 +12,36 @@ pub use wordpress::{WordPressHtml, wordpress_to_html, wpautop};
 
 use pulldown_cmark::{Options, Parser, html};
 
+/// Prefix of every id in author HTML, so it cannot clash with (or stand in for) the page's own.
+const ID_PREFIX: &str = "user-content-";
+
+/// Class names kept in author HTML: WordPress's layout classes (alignment, blocks, galleries,
+/// image sizes), which the theme styles. Others could borrow the page's own classes.
+fn keep_class(name: &str) -> bool {
+    ["wp-", "align", "has-", "is-", "size-", "gallery", "blocks-gallery", "footnote"].iter().any(|prefix| name.starts_with(prefix))
+}
+
 /// The sanitizer for author-written bodies: ammonia's safe defaults (no scripts, no event
-/// handlers, no `javascript:` URLs), plus the figure markup writers use around images.
+/// handlers, no `javascript:` URLs), plus the markup WordPress authors use: figures, media,
+/// table footers, ids for in-page links (prefixed, with the links that point at them), and
+/// WordPress's layout classes.
 static POST_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
-    builder.add_tags(["figure", "figcaption", "audio", "video", "source"]);
+    builder.add_tags(["figure", "figcaption", "audio", "video", "source", "tfoot"]);
     builder.add_tag_attributes("audio", ["controls", "src"]);
     builder.add_tag_attributes("video", ["controls", "src", "poster", "width", "height"]);
     builder.add_tag_attributes("source", ["src", "type"]);
-    builder.add_tag_attributes("ul", ["class"]);
-    // The "more" marker: ids are prefixed so author HTML cannot clash with the page's own.
-    builder.add_tag_attributes("span", ["id"]);
-    builder.id_prefix(Some("user-content-"));
+    builder.add_generic_attributes(["id", "class"]);
+    builder.id_prefix(Some(ID_PREFIX));
+    builder.attribute_filter(|_element, attribute, value| match attribute {
+        "class" => {
+            let kept: Vec<&str> = value.split_whitespace().filter(|name| keep_class(name)).collect();
+            (!kept.is_empty()).then(|| kept.join(" ").into())
+        }
+        // A link to a place on the page follows its target's prefixed id.
+        "href" if value.starts_with('#') && value.len() > 1 && !value[1..].starts_with(ID_PREFIX) => Some(format!("#{ID_PREFIX}{}", &value[1..]).into()),
+        _ => Some(value.into()),
+    });
     builder.link_rel(Some("noopener"));
     builder
 });
@@ -154,6 +172,20 @@ mod tests {
             html,
             "<p>Nice <strong>post</strong>, see <a href=\"https://example.org\" rel=\"nofollow ugc noopener\">this</a>.</p>\nBig\n\n<p><a rel=\"nofollow ugc noopener\">j</a></p>\n"
         );
+    }
+
+    #[test]
+    fn keeps_wordpress_markup_authors_rely_on() {
+        let html = sanitize_html(
+            "<p>Claim<sup><a href=\"#fn1\" id=\"ref1\">1</a></sup></p><ol class=\"wp-block-footnotes evil-class\"><li id=\"fn1\">Note <a href=\"#ref1\">↩</a></li></ol>\
+             <table><tbody><tr><td>a</td></tr></tbody><tfoot><tr><td>total</td></tr></tfoot></table><img class=\"alignleft size-large form-error\" src=\"https://example.org/a.jpg\">",
+        );
+        assert!(html.contains(r##"<a href="#user-content-fn1" id="user-content-ref1" rel="noopener">1</a>"##), "{html}");
+        assert!(html.contains(r#"<ol class="wp-block-footnotes"><li id="user-content-fn1">"#), "{html}");
+        assert!(html.contains("<tfoot><tr><td>total</td></tr></tfoot>"), "{html}");
+        assert!(html.contains(r#"class="alignleft size-large""#), "{html}");
+        // Sanitizing again changes nothing (imports and saves may pass HTML through twice).
+        assert_eq!(sanitize_html(&html), html);
     }
 
     #[test]
