@@ -103,7 +103,8 @@ impl Templates {
 
     /// The error page for `status`; falls back to plain text if the theme's page fails. Admin
     /// paths get the admin's page, which leads back to the dashboard, not the home page.
-    pub fn error_page(&self, site: &Site, status: StatusCode, message: Option<&str>, admin: bool) -> String {
+    /// The themed page for an error `status`; `nav` is the site's menu (public pages only).
+    pub(crate) fn error_page(&self, site: &Site, status: StatusCode, message: Option<&str>, admin: bool, nav: &[crate::view::LinkView]) -> String {
         let (heading, default_message) = match status {
             StatusCode::NOT_FOUND => ("Page not found", "Nothing lives at this address. The home page has everything that is published."),
             StatusCode::METHOD_NOT_ALLOWED => ("Method not allowed", "This address can only be read."),
@@ -118,6 +119,7 @@ impl Templates {
             heading => heading,
             message => message,
             meta => context! { title => heading, robots => "noindex" },
+            nav => nav,
         };
         let template = if admin { "admin/error.html" } else { "error.html" };
         let ctx = if admin { context! { title => heading, ..ctx } } else { ctx };

@@ -181,11 +181,13 @@ pub async fn archives_filter_and_paginate(db: Db) {
 pub async fn unknown_archives_are_404(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     app.post(&post_json("Only post", "2024-03-01T12:00:00Z", json!({"tags": ["Rail"]}))).await;
+    app.post(&post_json("About", "2024-03-01T12:00:00Z", json!({"kind": "page"}))).await;
     for path in ["/category/nope/", "/tag/nope/", "/author/nobody/", "/2023/", "/2024/02/", "/2024/03/02/", "/2024/13/",
         "/2024/03/01/no-such-post/", "/no-such-page/", "/tag/nope/feed/", "/wp-content/x.php", "/a/b/c/d/e/", "/page/2/"] {
         let response = app.get(path).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(text(&response.html(), "h1"), "Page not found", "{path}");
+        assert!(texts(&response.html(), ".site-nav a").contains(&"About".to_string()), "{path}: the site's menu is there");
     }
 }
 
@@ -275,6 +277,10 @@ pub async fn sitemap_and_robots(db: Db) {
     let robots = app.get("/robots.txt").await;
     assert_eq!(robots.status, StatusCode::OK);
     assert!(robots.body.contains("Sitemap: http://dateline.test/sitemap.xml"));
+    let icon = app.get("/favicon.ico").await;
+    assert_eq!(icon.status, StatusCode::MOVED_PERMANENTLY);
+    let svg = app.get(icon.header("location")).await;
+    assert_eq!((svg.status, svg.header("content-type")), (StatusCode::OK, "image/svg+xml"));
 }
 
 pub async fn not_found_page_and_security_headers(db: Db) {

@@ -53,3 +53,9 @@ pub(crate) async fn robots(State(state): State<AppState>) -> Response {
     let body = format!("User-agent: *\nDisallow: /admin/\nAllow: /\n\nSitemap: {}/sitemap.xml\n", state.site().base_url);
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
+
+/// `/favicon.ico`, which browsers and feed readers ask for whatever the page says: the
+/// theme's icon, at its fingerprinted address.
+pub(crate) async fn favicon(State(state): State<AppState>) -> Response {
+    (axum::http::StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, state.assets.url("favicon.svg"))]).into_response()
+}

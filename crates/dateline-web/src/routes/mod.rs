@@ -24,6 +24,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/post-password", axum::routing::post(single::unlock))
         .route("/sitemap.xml", get(meta::sitemap))
         .route("/robots.txt", get(meta::robots))
+        .route("/favicon.ico", get(meta::favicon))
         .route("/static/{*name}", get(crate::assets::serve_asset))
         .route("/wp-login.php", get(wp_query::wordpress_login))
         .route("/wp-admin", get(wp_query::wordpress_admin))
