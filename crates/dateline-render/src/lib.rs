@@ -4,6 +4,7 @@
 //! Pure functions with no I/O and no knowledge of posts or storage, so they are cheap to test
 //! and to call from the web layer, the command line and importers alike.
 
+mod linkify;
 mod wordpress;
 
 use std::sync::LazyLock;
@@ -83,15 +84,28 @@ pub fn comment_to_html(markdown: &str) -> String {
     // A "<" never starts markup in a comment: escaped before parsing, it shows as typed and
     // cannot swallow the Markdown around it into an HTML block.
     let markdown = markdown.replace('<', "&lt;");
-    let parser = Parser::new_ext(&markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+    // Inside links and code blocks, an address stays text.
+    let mut inside = 0u32;
+    let parser = Parser::new_ext(&markdown, Options::ENABLE_STRIKETHROUGH).flat_map(move |event| match event {
         // A line break typed in a comment is kept, as WordPress keeps it.
-        Event::SoftBreak => Event::HardBreak,
+        Event::SoftBreak => vec![Event::HardBreak],
         // Belt and braces: any HTML event left becomes visible text instead of markup.
-        Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
+        Event::Html(html) | Event::InlineHtml(html) => vec![Event::Text(html)],
         // Images would load third-party content on every view: show their address instead.
-        Event::Start(Tag::Image { dest_url, .. }) => Event::Text(dest_url),
-        Event::End(TagEnd::Image) => Event::Text("".into()),
-        other => other,
+        Event::Start(Tag::Image { dest_url, .. }) if inside == 0 => linkify::linkify(dest_url),
+        Event::Start(Tag::Image { dest_url, .. }) => vec![Event::Text(dest_url)],
+        Event::End(TagEnd::Image) => Vec::new(),
+        Event::Start(tag @ (Tag::Link { .. } | Tag::CodeBlock(_))) => {
+            inside += 1;
+            vec![Event::Start(tag)]
+        }
+        Event::End(end @ (TagEnd::Link | TagEnd::CodeBlock)) => {
+            inside = inside.saturating_sub(1);
+            vec![Event::End(end)]
+        }
+        // Bare addresses become links, as WordPress makes them clickable.
+        Event::Text(text) if inside == 0 => linkify::linkify(text),
+        other => vec![other],
     });
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, parser);
@@ -163,6 +177,12 @@ mod tests {
         assert!(html.contains("&lt;b onclick=x&gt;hi&lt;/b&gt;"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("<img") && !html.contains("<h1"), "{html}");
+        let html = comment_to_html("More at https://example.org/report. Or [here](https://example.com) or `https://code.example`.\n\n```\nhttps://block.example\n```");
+        assert!(html.contains(r#"More at <a href="https://example.org/report" rel="nofollow ugc noopener">https://example.org/report</a>."#), "{html}");
+        assert!(html.contains(r#"<a href="https://example.com" rel="nofollow ugc noopener">here</a>"#), "{html}");
+        assert!(html.contains("<code>https://code.example</code>") && html.contains("<pre><code>https://block.example"), "{html}");
+        let html = comment_to_html("x https://e.example/\"onmouseover=alert(1)// www.javascript:alert(1).example");
+        assert!(!html.contains(" onmouseover"), "{html}");
     }
 
     #[test]
