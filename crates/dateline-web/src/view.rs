@@ -88,6 +88,40 @@ pub(crate) fn path_of(time_zone: &jiff::tz::TimeZone, kind: PostKind, slug: &str
     }
 }
 
+/// A category in a list that shows the hierarchy: its depth (0 for top level).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TreeTerm {
+    pub id: i64,
+    pub name: String,
+    pub depth: usize,
+}
+
+/// Categories parents first, each followed by its children (by name), as WordPress's
+/// category checklist and dropdowns show them.
+pub(crate) fn category_tree(categories: &[Term]) -> Vec<TreeTerm> {
+    fn add(all: &[Term], parent: Option<i64>, depth: usize, out: &mut Vec<TreeTerm>) {
+        let known = |id: i64| all.iter().any(|t| t.id == id);
+        let mut level: Vec<&Term> = all
+            .iter()
+            // A category whose parent is missing is shown at the top level.
+            .filter(|t| match parent {
+                None => t.parent_id.is_none_or(|p| !known(p)),
+                Some(parent) => t.parent_id == Some(parent),
+            })
+            .collect();
+        level.sort_by_key(|t| t.name.to_lowercase());
+        for term in level {
+            out.push(TreeTerm { id: term.id, name: term.name.clone(), depth });
+            if depth < 16 {
+                add(all, Some(term.id), depth + 1, out);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(categories.len());
+    add(categories, None, 0, &mut out);
+    out
+}
+
 pub(crate) fn term_path(term: &Term, all_categories: Option<&[Term]>) -> String {
     match term.taxonomy {
         Taxonomy::Tag => format!("/tag/{}/", term.slug),

@@ -149,6 +149,16 @@ pub async fn the_editor_writes_within_the_role(db: Db) {
     assert_eq!(source.outlet.as_deref(), Some("Ledger"));
     assert_eq!(source.excerpt, ["First quoted.", "Second quoted."], "a blank line between paragraphs, as typed");
 
+    // Categories are listed as a tree: a child under its parent, indented.
+    app.post(&post_json("Filed", "2020-01-01T00:00:00Z", json!({"categories": ["World/Europe", "Arts"]}))).await;
+    let form = app.get_as("/admin/posts/new", &editor).await.html();
+    let items: Vec<(String, String)> = {
+        let sel = scraper::Selector::parse(".checklist li").expect("selector");
+        form.select(&sel).map(|li| (li.value().attr("class").unwrap_or_default().to_string(), li.text().collect::<String>().trim().to_string())).collect()
+    };
+    let tree: Vec<(&str, &str)> = items.iter().map(|(c, t)| (c.as_str(), t.as_str())).filter(|(_, t)| ["Arts", "World", "Europe"].contains(t)).collect();
+    assert_eq!(tree, [("depth-0", "Arts"), ("depth-0", "World"), ("depth-1", "Europe")]);
+
     // Without the token nothing is saved; a bad field keeps what was typed.
     let no_token = app.post_form("/admin/posts/new", &editor, &fields("publish", "Forged")).await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);

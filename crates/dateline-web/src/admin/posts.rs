@@ -103,7 +103,7 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri:
         let ctx = context! {
             section => section, kind => kind.as_str(), rows => rows, total => result.total, status => status.map(|s| s.as_str()),
             statuses => statuses, search => query.get("s").cloned().unwrap_or_default(),
-            categories => state.store.terms(Taxonomy::Category).await?, category => number("category"),
+            categories => crate::view::category_tree(&state.store.terms(Taxonomy::Category).await?), category => number("category"),
             page => page, pages => result.page_count(20),
             can_publish => admin.user.role.can(Capability::PublishPosts),
         };
@@ -229,7 +229,7 @@ async fn editor_page(state: &AppState, admin: &Admin, kind: PostKind, post: Opti
         problem => problem,
         preview => preview,
         notice => notice,
-        categories => state.store.terms(Taxonomy::Category).await?,
+        categories => crate::view::category_tree(&state.store.terms(Taxonomy::Category).await?),
         can_publish => admin.user.role.can(Capability::PublishPosts),
         // Editors choose the author; pages choose a parent.
         authors => if admin.user.role.can(Capability::EditOthersPosts) {
