@@ -123,6 +123,9 @@ pub trait ImportSession: Send {
     async fn comment(&mut self, post: PostId, comment: &ImportComment) -> StoreResult<CommentId>;
     async fn media(&mut self, media: &ImportMedia) -> StoreResult<i64>;
     async fn redirect(&mut self, path: &str, target: &RedirectTarget) -> StoreResult<()>;
+    /// Replaces the shown HTML of the post imported as `source_key` (rendered again once the
+    /// rest of the file was known, as for a gallery of the post's attachments).
+    async fn set_body_html(&mut self, source_key: &str, html: &str) -> StoreResult<()>;
     /// Links what was imported out of order (parents after children), then commits.
     async fn finish(self: Box<Self>) -> StoreResult<()>;
 }

@@ -11,6 +11,28 @@ pub struct WordPressHtml {
     pub html: String,
     /// Shortcodes left as typed, with how often each appeared.
     pub unknown_shortcodes: BTreeMap<String, usize>,
+    /// `[gallery]`s that name no images and found none attached to the post.
+    pub empty_galleries: usize,
+}
+
+/// The uploaded files a post's shortcodes can show.
+pub trait Attachments {
+    /// The address of attachment `id`, when known.
+    fn url(&self, id: i64) -> Option<String>;
+    /// The images attached to this post, in order: what a `[gallery]` without `ids` shows.
+    fn of_post(&self) -> Vec<i64>;
+}
+
+/// No attachments known (content written outside an import).
+pub struct NoAttachments;
+
+impl Attachments for NoAttachments {
+    fn url(&self, _: i64) -> Option<String> {
+        None
+    }
+    fn of_post(&self) -> Vec<i64> {
+        Vec::new()
+    }
 }
 
 /// Tags after which WordPress does not add paragraphs.
@@ -193,8 +215,15 @@ fn media_sources(attrs: &BTreeMap<String, String>, kinds: &[&str]) -> Vec<String
     sources
 }
 
-/// Renders the known shortcodes; `attachment_url` finds a gallery image by attachment id.
-pub fn render_shortcodes(text: &str, attachment_url: &dyn Fn(i64) -> Option<String>, unknown: &mut BTreeMap<String, usize>) -> String {
+/// What rendering shortcodes found that it could not show.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    pub unknown: BTreeMap<String, usize>,
+    pub empty_galleries: usize,
+}
+
+/// Renders the known shortcodes; `attachments` finds gallery images.
+pub(crate) fn render_shortcodes(text: &str, attachments: &dyn Attachments, leftovers: &mut Leftovers) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('[') {
@@ -222,10 +251,17 @@ pub fn render_shortcodes(text: &str, attachment_url: &dyn Fn(i64) -> Option<Stri
                 Some(format!("<figure>{media}<figcaption>{caption}</figcaption></figure>"))
             }
             "gallery" => {
-                let ids: Vec<i64> = code.attrs.get("ids").map(|ids| ids.split(',').filter_map(|i| i.trim().parse().ok()).collect()).unwrap_or_default();
+                // Without `ids`, WordPress shows the images attached to the post.
+                let ids: Vec<i64> = match code.attrs.get("ids") {
+                    Some(ids) => ids.split(',').filter_map(|i| i.trim().parse().ok()).collect(),
+                    None => attachments.of_post(),
+                };
+                if ids.is_empty() {
+                    leftovers.empty_galleries += 1;
+                }
                 let items: Vec<String> = ids
                     .iter()
-                    .map(|id| match attachment_url(*id) {
+                    .map(|id| match attachments.url(*id) {
                         Some(url) => format!("<li><a href=\"{0}\"><img src=\"{0}\" alt=\"\"></a></li>", escape(&url)),
                         None => format!("<li><a href=\"/?attachment_id={id}\">Image {id}</a></li>"),
                     })
@@ -251,7 +287,7 @@ pub fn render_shortcodes(text: &str, attachment_url: &dyn Fn(i64) -> Option<Stri
                 rest = &tail[code.len..];
             }
             None => {
-                *unknown.entry(code.name.to_string()).or_default() += 1;
+                *leftovers.unknown.entry(code.name.to_string()).or_default() += 1;
                 out.push('[');
                 rest = &tail[1..];
             }
@@ -278,20 +314,30 @@ fn link_bare_urls(text: &str) -> String {
 
 /// Renders WordPress post content for display. Block-editor content (`<!-- wp:… -->`)
 /// already has its paragraphs, so `wpautop` is skipped for it, as WordPress does.
-pub fn wordpress_to_html(content: &str, attachment_url: &dyn Fn(i64) -> Option<String>) -> WordPressHtml {
-    let mut unknown = BTreeMap::new();
+pub fn wordpress_to_html(content: &str, attachments: &dyn Attachments) -> WordPressHtml {
+    let mut leftovers = Leftovers::default();
     let content = crate::mark_more(content);
-    let with_shortcodes = render_shortcodes(&link_bare_urls(&content), attachment_url, &mut unknown);
+    let with_shortcodes = render_shortcodes(&link_bare_urls(&content), attachments, &mut leftovers);
     let paragraphs = if content.contains("<!-- wp:") { with_shortcodes } else { wpautop(&with_shortcodes) };
-    WordPressHtml { html: crate::sanitize_html(&paragraphs), unknown_shortcodes: unknown }
+    WordPressHtml { html: crate::sanitize_html(&paragraphs), unknown_shortcodes: leftovers.unknown, empty_galleries: leftovers.empty_galleries }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn none(_: i64) -> Option<String> {
-        None
+    const NONE: &NoAttachments = &NoAttachments;
+
+    /// Attachment 7 is known; 7 and 9 are attached to the post.
+    struct Known;
+
+    impl Attachments for Known {
+        fn url(&self, id: i64) -> Option<String> {
+            (id == 7).then(|| "https://e.example/7.jpg".to_string())
+        }
+        fn of_post(&self) -> Vec<i64> {
+            vec![7, 9]
+        }
     }
 
     #[test]
@@ -305,22 +351,26 @@ mod tests {
     fn renders_known_shortcodes_and_reports_unknown_ones() {
         let out = wordpress_to_html(
             "[caption id=\"a\" align=\"alignleft\" width=\"150\"]<img src=\"https://e.example/a.jpg\" alt=\"A\" /> The caption[/caption]\n\n[embed]https://e.example/v[/embed]\n\n[contact-form-7 id=\"3\"] and [[caption]]",
-            &none,
+            NONE,
         );
         assert!(out.html.contains("<figure><img src=\"https://e.example/a.jpg\" alt=\"A\">\n<figcaption>The caption</figcaption>\n</figure>"), "{}", out.html);
         assert!(out.html.contains("<a href=\"https://e.example/v\" rel=\"noopener\">https://e.example/v</a>"), "{}", out.html);
         assert!(out.html.contains("[contact-form-7 id=\"3\"] and [caption]"), "{}", out.html);
         assert_eq!(out.unknown_shortcodes.get("contact-form-7"), Some(&1));
-        let gallery = wordpress_to_html("[gallery ids=\"7,8\"]", &|id| (id == 7).then(|| "https://e.example/7.jpg".to_string()));
+        let gallery = wordpress_to_html("[gallery ids=\"7,8\"]", &Known);
         assert!(gallery.html.contains("<img src=\"https://e.example/7.jpg\""), "{}", gallery.html);
         assert!(gallery.html.contains("href=\"/?attachment_id=8\""), "{}", gallery.html);
-        let audio = wordpress_to_html("[audio mp3=\"https://e.example/a.mp3\"]", &none);
+        // Without ids, the post's attached images; with none attached, reported.
+        let attached = wordpress_to_html("[gallery columns=\"2\"]", &Known);
+        assert!(attached.html.contains("https://e.example/7.jpg") && attached.html.contains("/?attachment_id=9"), "{}", attached.html);
+        assert_eq!((attached.empty_galleries, wordpress_to_html("[gallery]", NONE).empty_galleries), (0, 1));
+        let audio = wordpress_to_html("[audio mp3=\"https://e.example/a.mp3\"]", NONE);
         assert!(audio.html.contains("<audio controls=\"\"><source src=\"https://e.example/a.mp3\">"), "{}", audio.html);
     }
 
     #[test]
     fn block_editor_content_keeps_its_markup_and_loses_scripts() {
-        let out = wordpress_to_html("<!-- wp:paragraph -->\n<p>Hi</p>\n<!-- /wp:paragraph --><script>alert(1)</script>", &none);
+        let out = wordpress_to_html("<!-- wp:paragraph -->\n<p>Hi</p>\n<!-- /wp:paragraph --><script>alert(1)</script>", NONE);
         assert_eq!(out.html.trim(), "<p>Hi</p>");
     }
 }

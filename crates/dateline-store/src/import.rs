@@ -365,6 +365,13 @@ impl ImportSession for SqlImportSession {
         Ok(())
     }
 
+    async fn set_body_html(&mut self, source_key: &str, html: &str) -> StoreResult<()> {
+        let mut sql = Sql::new("UPDATE posts SET body_html = ");
+        sql.text(html).push(" WHERE source_key = ").text(source_key);
+        sql.query().execute(self.conn()).await.store_err()?;
+        Ok(())
+    }
+
     async fn finish(mut self: Box<Self>) -> StoreResult<()> {
         let backend = self.backend;
         let term_parents = std::mem::take(&mut self.term_parents);

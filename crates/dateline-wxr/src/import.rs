@@ -91,6 +91,29 @@ struct SiteState {
     local_mismatches: (usize, usize),
     category_parents: HashMap<String, String>,
     attachment_urls: HashMap<i64, String>,
+    /// Images attached to each post (by the old site's ids), for galleries that name none.
+    attached_images: HashMap<i64, Vec<i64>>,
+    /// Posts with such a gallery, rendered again at the end of the file, when every
+    /// attachment is known: (source key, old id, content, how many galleries were empty).
+    bare_galleries: Vec<(String, i64, String, usize)>,
+    leftovers: Leftovers,
+}
+
+/// The attachments of one file seen from one post (its old id).
+struct FileAttachments<'a> {
+    state: &'a SiteState,
+    post: i64,
+}
+
+impl dateline_render::Attachments for FileAttachments<'_> {
+    fn url(&self, id: i64) -> Option<String> {
+        self.state.attachment_urls.get(&id).cloned()
+    }
+    fn of_post(&self) -> Vec<i64> {
+        let mut ids = self.state.attached_images.get(&self.post).cloned().unwrap_or_default();
+        ids.sort_unstable();
+        ids
+    }
 }
 
 impl SiteState {
@@ -130,7 +153,7 @@ pub async fn import_files(
             let path = path.clone();
             tokio::task::spawn_blocking(move || read_file(&path, &mut |record| sender.blocking_send(record).is_ok()))
         };
-        let mut state = SiteState { site: site_key(&path.display().to_string()), utc_offsets: HashMap::new(), local_mismatches: (0, 0), category_parents: HashMap::new(), attachment_urls: HashMap::new() };
+        let mut state = SiteState { site: site_key(&path.display().to_string()), utc_offsets: HashMap::new(), local_mismatches: (0, 0), category_parents: HashMap::new(), attachment_urls: HashMap::new(), attached_images: HashMap::new(), bare_galleries: Vec::new(), leftovers: Leftovers::default() };
         let mut failure = None;
         while let Some(record) = receiver.recv().await {
             report.records += 1;
@@ -148,6 +171,22 @@ pub async fn import_files(
             return Err(err.into());
         }
         let repairs: Repairs = read?;
+        // Galleries that name no images show those attached to their post, which may have come
+        // later in the file than the post.
+        let mut empty_galleries = state.leftovers.empty_galleries;
+        for (key, post, content, empty) in std::mem::take(&mut state.bare_galleries) {
+            let rendered = dateline_render::wordpress_to_html(&content, &FileAttachments { state: &state, post });
+            empty_galleries = empty_galleries - empty + rendered.empty_galleries;
+            if let Some(session) = session.as_deref_mut() {
+                session.set_body_html(&key, &rendered.html).await?;
+            }
+        }
+        for (name, n) in std::mem::take(&mut state.leftovers.unknown_shortcodes) {
+            *report.unknown_shortcodes.entry(name).or_default() += n;
+        }
+        if empty_galleries > 0 {
+            report.warnings.push(format!("{}: {empty_galleries} [gallery] shortcodes name no images and their posts have none attached; they show nothing", path.display()));
+        }
         if repairs.nested_cdata > 0 {
             report.warnings.push(format!("{}: repaired {} values with nested CDATA sections (taken literally, as WordPress does)", path.display(), repairs.nested_cdata));
         }
@@ -241,13 +280,25 @@ async fn handle(
                     state.local_mismatches.0 += 1;
                 }
             }
-            let urls = &state.attachment_urls;
-            let mapped = map_item(&state.site, &item, &|id| urls.get(&id).cloned(), &mut report.unknown_shortcodes);
+            let empty_before = state.leftovers.empty_galleries;
+            let mut leftovers = std::mem::take(&mut state.leftovers);
+            let mapped = map_item(&state.site, &item, &FileAttachments { state, post: item.post_id }, &mut leftovers);
+            state.leftovers = leftovers;
+            if let Mapped::Post(post) = &mapped
+                && state.leftovers.empty_galleries > empty_before
+                && post.body_format == dateline_core::import::BodyFormat::Html
+            {
+                let empty = state.leftovers.empty_galleries - empty_before;
+                state.bare_galleries.push((post.source_key.clone(), item.post_id, post.body_source.clone(), empty));
+            }
             match mapped {
                 Mapped::Skipped(reason) => *report.skipped.entry(reason).or_default() += 1,
                 Mapped::Media(media) => {
                     report.count("attachment");
                     state.attachment_urls.insert(item.post_id, media.url.clone());
+                    if item.post_parent > 0 && media.mime_type.as_deref().is_none_or(|m| m.starts_with("image/")) {
+                        state.attached_images.entry(item.post_parent).or_default().push(item.post_id);
+                    }
                     if let Some(session) = session {
                         session.media(&media).await?;
                         let target = match &media.parent_source_key {

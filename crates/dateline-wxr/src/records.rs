@@ -96,13 +96,21 @@ fn non_empty(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
-/// Maps an item; `attachment_url` resolves gallery images; shortcodes nobody knows are
-/// added to `unknown`.
+/// What mapping items found that it could not render, for the report.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    /// Shortcodes nobody knows, with how often each appeared.
+    pub unknown_shortcodes: std::collections::BTreeMap<String, usize>,
+    /// `[gallery]`s that found no images (yet: the post's attachments may come later).
+    pub empty_galleries: usize,
+}
+
+/// Maps an item; `attachments` resolves gallery images.
 pub fn map_item(
     site: &str,
     item: &RawItem,
-    attachment_url: &dyn Fn(i64) -> Option<String>,
-    unknown: &mut std::collections::BTreeMap<String, usize>,
+    attachments: &dyn dateline_render::Attachments,
+    leftovers: &mut Leftovers,
 ) -> Mapped {
     let published = wp_time(&item.post_date_gmt).or_else(|| wp_time(&item.post_date)).unwrap_or_else(Timestamp::now);
     let updated = wp_time(&item.post_modified_gmt).unwrap_or(published).max(published);
@@ -151,10 +159,11 @@ pub fn map_item(
         }
         None => {
             let content = html_body.unwrap_or_else(|| item.content.clone());
-            let rendered = dateline_render::wordpress_to_html(&content, attachment_url);
+            let rendered = dateline_render::wordpress_to_html(&content, attachments);
             for (name, count) in rendered.unknown_shortcodes {
-                *unknown.entry(name).or_default() += count;
+                *leftovers.unknown_shortcodes.entry(name).or_default() += count;
             }
+            leftovers.empty_galleries += rendered.empty_galleries;
             (content, BodyFormat::Html, rendered.html)
         }
     };

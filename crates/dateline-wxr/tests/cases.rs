@@ -95,6 +95,12 @@ pub async fn theme_unit_test_data_imports_with_everything(db: Db) {
     }
     // 737 in the file: 55 on posts, 6 on pages, 56 on attachments, 620 on menu items (skipped).
     assert_eq!(meta_count, 55 + 6 + 56, "post, page and attachment meta kept");
+    // [gallery] without ids shows the images attached to the post (listed after it in the file).
+    let gallery = posts.iter().find(|p| p.slug == "post-format-gallery").expect("gallery post");
+    let gallery = store.post_by_id(gallery.id).await.expect("read").expect("gallery post");
+    assert_eq!(gallery.body_html.matches("<ul class=\"gallery\">").count(), 10, "ten galleries");
+    assert_eq!(gallery.body_html.matches("<img ").count(), 10 * 23, "each with the 23 attached images");
+    assert!(!report.warnings.iter().any(|w| w.contains("[gallery]")), "{:?}", report.warnings);
     // Comments keep the HTML WordPress allows in them, shown as markup, not as typed tags.
     let (status, _, page) = get(&app(&test).await, "/2012/01/03/template-comments/", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -459,4 +465,40 @@ pub async fn import_into_a_blog_that_already_has_posts(db: Db) {
     // And the store goes on numbering new posts after the import.
     let json = r#"{"title": "Written afterwards", "body": "Words."}"#;
     store.create_post(dateline_core::input::parse_post_json(json, &defaults, &dateline_render::markdown_to_html).expect("post")).await.expect("create after import");
+}
+
+/// A small export written for this test: a gallery post whose images come after it in the
+/// file (as WordPress lists attachments uploaded while writing), and one with none attached.
+const LATE_ATTACHMENTS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+<title>Late</title><link>https://late.example</link><wp:wxr_version>1.2</wp:wxr_version><wp:base_site_url>https://late.example</wp:base_site_url>
+<item><title>Pictures</title><link>https://late.example/2020/01/02/pictures/</link><dc:creator>ed</dc:creator>
+<content:encoded><![CDATA[Before. [gallery columns="2"] After.]]></content:encoded>
+<wp:post_id>10</wp:post_id><wp:post_date>2020-01-02 10:00:00</wp:post_date><wp:post_date_gmt>2020-01-02 10:00:00</wp:post_date_gmt>
+<wp:post_name>pictures</wp:post_name><wp:status>publish</wp:status><wp:post_parent>0</wp:post_parent><wp:post_type>post</wp:post_type></item>
+<item><title>Nothing attached</title><link>https://late.example/2020/01/03/empty/</link><dc:creator>ed</dc:creator>
+<content:encoded><![CDATA[[gallery]]]></content:encoded>
+<wp:post_id>11</wp:post_id><wp:post_date>2020-01-03 10:00:00</wp:post_date><wp:post_date_gmt>2020-01-03 10:00:00</wp:post_date_gmt>
+<wp:post_name>empty</wp:post_name><wp:status>publish</wp:status><wp:post_parent>0</wp:post_parent><wp:post_type>post</wp:post_type></item>
+<item><title>One</title><link>https://late.example/one/</link><wp:post_id>12</wp:post_id><wp:post_date>2020-01-02 10:00:00</wp:post_date><wp:post_date_gmt>2020-01-02 10:00:00</wp:post_date_gmt>
+<wp:status>inherit</wp:status><wp:post_parent>10</wp:post_parent><wp:post_type>attachment</wp:post_type><wp:attachment_url>https://late.example/one.jpg</wp:attachment_url></item>
+<item><title>Two</title><link>https://late.example/two/</link><wp:post_id>13</wp:post_id><wp:post_date>2020-01-02 10:00:00</wp:post_date><wp:post_date_gmt>2020-01-02 10:00:00</wp:post_date_gmt>
+<wp:status>inherit</wp:status><wp:post_parent>10</wp:post_parent><wp:post_type>attachment</wp:post_type><wp:attachment_url>https://late.example/two.jpg</wp:attachment_url></item>
+</channel>
+</rss>
+"#;
+
+pub async fn galleries_find_images_attached_later_in_the_file(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let path = std::env::temp_dir().join(format!("{}.xml", dateline_testkit::unique_name("late")));
+    std::fs::write(&path, LATE_ATTACHMENTS).expect("write");
+    let report = import_files(Some(test.store.as_ref() as &dyn Store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect("import");
+    let _ = std::fs::remove_file(&path);
+    let pictures = test.store.post_by_slug(PostKind::Post, "pictures").await.expect("read").expect("pictures");
+    assert!(pictures.body_html.contains(r#"<img src="https://late.example/one.jpg""#) && pictures.body_html.contains(r#"<img src="https://late.example/two.jpg""#), "{}", pictures.body_html);
+    assert!(pictures.body_html.contains("Before.") && pictures.body_html.contains("After."), "{}", pictures.body_html);
+    let warned: Vec<_> = report.warnings.iter().filter(|w| w.contains("[gallery]")).collect();
+    assert_eq!(warned.len(), 1, "{:?}", report.warnings);
+    assert!(warned[0].contains(": 1 [gallery] shortcodes name no images"), "{}", warned[0]);
 }

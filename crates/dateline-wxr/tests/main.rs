@@ -14,4 +14,5 @@ dateline_testkit::store_cases!(crate::cases:
     old_permalink_structures_keep_working,
     password_protected_posts_ask_for_the_password,
     import_into_a_blog_that_already_has_posts,
+    galleries_find_images_attached_later_in_the_file,
 );

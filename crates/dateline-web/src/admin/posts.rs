@@ -356,7 +356,7 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
     };
     let body_html = match base.body_format {
         BodyFormat::Markdown => dateline_render::markdown_to_html(&values.body),
-        BodyFormat::Html => dateline_render::wordpress_to_html(&values.body, &|_| None).html,
+        BodyFormat::Html => dateline_render::wordpress_to_html(&values.body, &dateline_render::NoAttachments).html,
     };
     let write = PostWrite {
         title: values.title.trim().to_string(),

@@ -265,7 +265,7 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
         write.title = title;
     }
     if let Some(content) = text_field(body, "content")? {
-        write.body_html = dateline_render::wordpress_to_html(&content, &|_| None).html;
+        write.body_html = dateline_render::wordpress_to_html(&content, &dateline_render::NoAttachments).html;
         write.body_source = content;
         write.body_format = BodyFormat::Html;
     }
