@@ -44,6 +44,8 @@ pub struct ImportReport {
     pub skipped: BTreeMap<String, u64>,
     pub unknown_shortcodes: BTreeMap<String, usize>,
     pub warnings: Vec<String>,
+    /// The old blog's title and tagline (from the first file), for the site's settings.
+    pub old_site: Option<(String, String)>,
 }
 
 impl ImportReport {
@@ -226,6 +228,9 @@ async fn handle(
             let base = [&channel.base_site_url, &channel.base_blog_url, &channel.link].into_iter().find(|b| !b.trim().is_empty()).cloned();
             if let Some(base) = base {
                 state.site = site_key(&base);
+            }
+            if report.old_site.is_none() && !channel.title.trim().is_empty() {
+                report.old_site = Some((channel.title.trim().to_string(), channel.description.trim().to_string()));
             }
             if !matches!(channel.wxr_version.as_str(), "1.0" | "1.1" | "1.2" | "") {
                 report.warnings.push(format!("WXR version {} is newer than 1.2; read as 1.2", channel.wxr_version));

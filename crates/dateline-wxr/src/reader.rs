@@ -25,6 +25,8 @@ pub enum WxrError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Channel {
     pub title: String,
+    /// The blog's tagline.
+    pub description: String,
     pub link: String,
     pub base_site_url: String,
     pub base_blog_url: String,
@@ -263,6 +265,7 @@ impl Parser {
         match (parent, name) {
             ("channel", "title") => self.channel.title = text,
             ("channel", "link") => self.channel.link = text,
+            ("channel", "description") => self.channel.description = text,
             ("channel", "wp:base_site_url") => self.channel.base_site_url = text,
             ("channel", "wp:base_blog_url") => self.channel.base_blog_url = text,
             ("channel", "wp:wxr_version") => self.channel.wxr_version = text,

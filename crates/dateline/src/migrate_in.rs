@@ -50,6 +50,12 @@ pub async fn import(db: &str, config: &dateline_core::Config, files: &[PathBuf],
     match result {
         Ok(report) => {
             print!("{report}");
+            // The blog's name is a setting here, not content: say so when they differ.
+            if let Some((title, tagline)) = &report.old_site
+                && (title != &config.site.title || tagline != &config.site.tagline)
+            {
+                println!("The old blog was called “{title}” (“{tagline}”); this site's title and tagline are set in [site] of dateline.toml or in the admin's Settings.");
+            }
             let seconds = started.elapsed().as_secs_f64();
             let peak = peak_memory_mib().map(|m| format!(", peak memory {m:.0} MiB")).unwrap_or_default();
             println!("Took {seconds:.1} s ({:.0} records/s){peak}", report.records as f64 / seconds.max(0.001));

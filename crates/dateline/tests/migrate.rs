@@ -16,7 +16,18 @@ fn import_reports_and_the_blog_serves_the_old_urls() {
     let output = run(&dir, &["import", "wxr", &fixture("themeunittestdata.wordpress.xml")], None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let report = text(&output.stdout);
-    for line in ["Imported from 374 records", "post published", "pingback approved", "attachment", "Skipped:", "nav_menu_item", "[simple] ×1", "peak memory"] {
+    for line in [
+        "Imported from 374 records",
+        "post published",
+        "pingback approved",
+        "attachment",
+        "Skipped:",
+        "nav_menu_item",
+        "[simple] ×1",
+        "peak memory",
+        "clock ran at UTC-07:00",
+        "The old blog was called “Theme Unit Test Data” (“Just another WordPress website with a purposefully really long description”)",
+    ] {
         assert!(report.contains(line), "missing {line:?} in:\n{report}");
     }
     let server = serve(&dir, &[], &[]);
