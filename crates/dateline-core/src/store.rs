@@ -87,6 +87,12 @@ pub struct EditorQuery {
     pub slugs: Vec<String>,
     /// Only posts with these ids (WordPress's `include`).
     pub ids: Vec<PostId>,
+    /// Not posts with these ids (WordPress's `exclude`).
+    pub exclude: Vec<PostId>,
+    /// Only sticky posts (`Some(true)`) or only others (`Some(false)`).
+    pub sticky: Option<bool>,
+    /// Skip this many, instead of whole pages (WordPress's `offset`).
+    pub offset: Option<u32>,
     /// Words to find in the title or body.
     pub search: Option<String>,
     /// Only posts published at or before this instant (the API's view of "publish").

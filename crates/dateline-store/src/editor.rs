@@ -36,6 +36,12 @@ fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
     if !query.ids.is_empty() {
         sql.push(" AND p.id IN ").int_list(&query.ids);
     }
+    if !query.exclude.is_empty() {
+        sql.push(" AND p.id NOT IN ").int_list(&query.exclude);
+    }
+    if let Some(sticky) = query.sticky {
+        sql.push(" AND p.sticky = ").int(i64::from(sticky));
+    }
     if query.without_password {
         sql.push(" AND p.password IS NULL");
     }
@@ -78,7 +84,11 @@ impl SqlStore {
         let direction = if query.ascending { "ASC" } else { "DESC" };
         sql.push(&format!(" ORDER BY {column} {direction}, p.id {direction} LIMIT "));
         let per_page = i64::from(query.per_page.max(1));
-        sql.int(per_page).push(" OFFSET ").int(i64::from(query.page.max(1) - 1) * per_page);
+        let skip = match query.offset {
+            Some(offset) => i64::from(offset),
+            None => i64::from(query.page.max(1) - 1) * per_page,
+        };
+        sql.int(per_page).push(" OFFSET ").int(skip);
         let items = self.fetch_posts(&sql).await?;
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
     }

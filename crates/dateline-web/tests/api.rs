@@ -105,6 +105,14 @@ pub async fn reading_with_wordpress_shapes_and_pagination(db: Db) {
     assert_eq!(first["link"], "http://dateline.test/2024/03/03/day-3/");
     let window = call("GET", format!("{base}/wp-json/wp/v2/posts?after=2024-03-02T12:00:00&before=2024-03-05"), None, None).await;
     assert_eq!(window.body.as_array().map(|a| a.iter().map(|p| p["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("day-4"), json!("day-3")]), "after and before are exclusive");
+    let slugs = |body: &Value| body.as_array().map(|a| a.iter().map(|p| p["slug"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>()).unwrap_or_default();
+    let offset = call("GET", format!("{base}/wp-json/wp/v2/posts?offset=1&per_page=2"), None, None).await;
+    assert_eq!(slugs(&offset.body), ["day-4", "day-3"]);
+    let day_5 = app.test_store.dyn_store().post_by_slug(dateline_core::PostKind::Post, "day-5").await.expect("read").expect("day 5").id;
+    let excluded = call("GET", format!("{base}/wp-json/wp/v2/posts?exclude={day_5}&per_page=1"), None, None).await;
+    assert_eq!(slugs(&excluded.body), ["day-4"]);
+    let sticky = call("GET", format!("{base}/wp-json/wp/v2/posts?sticky=true"), None, None).await;
+    assert_eq!((sticky.status, slugs(&sticky.body).len()), (200, 0), "none is sticky");
     let bad_date = call("GET", format!("{base}/wp-json/wp/v2/posts?after=yesterday"), None, None).await;
     assert_eq!((bad_date.status, bad_date.body["code"].as_str()), (400, Some("rest_invalid_param")));
     let asc = call("GET", format!("{base}/wp-json/wp/v2/posts?orderby=title&order=asc&search=day&per_page=1"), None, None).await;

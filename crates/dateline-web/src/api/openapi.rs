@@ -68,7 +68,7 @@ fn collection(tag: &str, schema: &str, extra: &[(&str, &str)], writable: bool) -
 }
 
 pub(crate) async fn document(State(state): State<AppState>) -> Response {
-    let post_filters = [("search", "string"), ("status", "string"), ("categories", "string"), ("tags", "string"), ("author", "integer"), ("slug", "string"), ("include", "string"), ("orderby", "string"), ("order", "string"), ("context", "string"), ("_embed", "string"), ("after", "string"), ("before", "string")];
+    let post_filters = [("search", "string"), ("status", "string"), ("categories", "string"), ("tags", "string"), ("author", "integer"), ("slug", "string"), ("include", "string"), ("orderby", "string"), ("order", "string"), ("context", "string"), ("_embed", "string"), ("after", "string"), ("before", "string"), ("exclude", "string"), ("offset", "integer"), ("sticky", "boolean")];
     let (posts, post) = collection("posts", "Post", &post_filters, true);
     let (pages, page) = collection("pages", "Post", &post_filters, true);
     let (comments, comment) = collection("comments", "Comment", &[("post", "integer"), ("status", "string")], true);

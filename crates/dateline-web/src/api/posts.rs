@@ -166,6 +166,17 @@ async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: Po
         tags: query.ids("tags")?,
         slugs: query.list("slug"),
         ids: query.ids("include")?,
+        exclude: query.ids("exclude")?,
+        sticky: match query.get("sticky") {
+            None => None,
+            Some("true" | "1") => Some(true),
+            Some("false" | "0") => Some(false),
+            Some(other) => return Err(ApiError::invalid_param("sticky", format!("{other:?} is not a boolean"))),
+        },
+        offset: match query.get("offset") {
+            None => None,
+            Some(n) => Some(n.parse::<u32>().map_err(|_| ApiError::invalid_param("offset", "must be 0 or more"))?),
+        },
         search: query.get("search").map(str::to_string),
         // WordPress's `before` and `after` (ISO 8601; without an offset, in the site's zone).
         published_before: match (only_public.then(Timestamp::now), date_param(&query, "before", &state.site().time_zone)?) {
