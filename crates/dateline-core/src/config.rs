@@ -254,6 +254,13 @@ impl Config {
                 reason: "thresholds must satisfy 0 <= hold_threshold <= spam_threshold <= 1".into(),
             });
         }
+        // A century: beyond that "close after N days" means never, and dates would overflow.
+        if !(1..=36_500).contains(&discussion.close_after_days) {
+            return Err(ConfigError::Invalid {
+                key: "discussion.close_after_days",
+                reason: format!("{} is not between 1 and 36500", discussion.close_after_days),
+            });
+        }
         if discussion.max_comment_length == 0 {
             return Err(ConfigError::Invalid { key: "discussion.max_comment_length", reason: "must be at least 1".into() });
         }
@@ -283,6 +290,8 @@ mod tests {
         let config = Config::parse("[site]\ntitle = \"Clips\"\ntimezone = \"America/Havana\"\n").expect("valid");
         assert_eq!(config.site.title, "Clips");
         assert_eq!(config.site.posts_per_page, 10);
+        let err = Config::parse("[discussion]\nclose_after_days = 9999999\n").expect_err("too many days");
+        assert!(err.to_string().contains("discussion.close_after_days"), "{err}");
         let err = Config::parse("[site]\ntimezone = \"Mars/Olympus\"\n").expect_err("bad tz");
         assert!(err.to_string().contains("site.timezone"), "{err}");
         let err = Config::parse("[site]\ntitel = \"x\"\n").expect_err("typo");

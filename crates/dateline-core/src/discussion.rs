@@ -1,7 +1,7 @@
 //! The rules of discussion, as pure functions: when a post stops taking comments, what a
 //! submitted comment must look like, and whether it is approved, held or spam, and why.
 
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
 
 use crate::config::DiscussionSettings;
 use crate::model::{CommentStatus, Discussion, Post};
@@ -12,8 +12,13 @@ pub fn comments_closed(post: &Post, settings: &DiscussionSettings, now: Timestam
     if post.discussion == Discussion::Closed {
         return true;
     }
-    settings.close_old_posts
-        && post.published_at.checked_add((i64::from(settings.close_after_days) * 24).hours()).is_ok_and(|closes| closes <= now)
+    settings.close_old_posts && closes_at(post.published_at, settings.close_after_days).is_some_and(|closes| closes <= now)
+}
+
+/// When a post published at `published` closes after `days`; `None` when that is past the last
+/// date there is (so it never closes, rather than overflowing).
+fn closes_at(published: Timestamp, days: u32) -> Option<Timestamp> {
+    published.checked_add(jiff::SignedDuration::from_secs(i64::from(days) * 86_400)).ok()
 }
 
 /// A comment as a reader sent it, before any checks.
@@ -61,7 +66,9 @@ fn looks_like_email(email: &str) -> bool {
 /// Checks the text of a comment: not empty, not too long; returns it cleaned.
 pub fn check_comment_text(text: &str, settings: &DiscussionSettings) -> Result<String, FieldError> {
     let body = crate::text::strip_controls(text.trim()).replace("\r\n", "\n");
-    if body.is_empty() {
+    // Invisible characters alone (zero-width spaces, joiners, soft hyphens) say nothing either.
+    let invisible = |c: char| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}');
+    if body.chars().all(invisible) {
         return Err(field_error("comment", "Please type your comment."));
     }
     let length = body.chars().count();
@@ -204,8 +211,17 @@ mod tests {
         assert_eq!(err.field, "url");
         let err = check_submission(&Submission { body: "x".repeat(5001), ..ok.clone() }, &settings).expect_err("long");
         assert!(err.message.contains("5001"), "{err}");
+        let err = check_submission(&Submission { body: "\u{200B}\u{FEFF} \u{200D}".into(), ..ok.clone() }, &settings).expect_err("invisible");
+        assert_eq!(err.message, "Please type your comment.");
         let err = check_submission(&Submission { author: " ".into(), ..ok }, &settings).expect_err("name");
         assert_eq!(err.field, "author");
+    }
+
+    #[test]
+    fn huge_closing_ages_never_close_and_never_panic() {
+        let published: Timestamp = "2024-01-01T00:00:00Z".parse().expect("time");
+        assert_eq!(closes_at(published, 14), Some("2024-01-15T00:00:00Z".parse().expect("time")));
+        assert_eq!(closes_at(published, u32::MAX), None);
     }
 
     #[test]
