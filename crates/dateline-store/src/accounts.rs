@@ -15,8 +15,9 @@ use crate::sql::Sql;
 impl SqlStore {
     pub(crate) async fn create_user_impl(&self, user: NewUser) -> StoreResult<User> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
-        let mut taken = Sql::new("SELECT COUNT(*) AS n FROM users WHERE login = ");
-        taken.text(&user.login);
+        // Logins differ by more than case (as in WordPress), so "Ed" cannot stand beside "ed".
+        let mut taken = Sql::new("SELECT COUNT(*) AS n FROM users WHERE lower(login) = lower(");
+        taken.text(&user.login).push(")");
         if taken.query().fetch_one(&mut *tx).await.store_err()?.try_get::<i64, _>("n").store_err()? > 0 {
             return Err(StoreError::Conflict(format!("The login “{}” is taken.", user.login)));
         }

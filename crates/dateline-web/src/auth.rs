@@ -17,9 +17,12 @@ pub const SESSION_COOKIE: &str = "dateline_session";
 /// How long a session lasts: two days, or two weeks with "Remember me" (as WordPress).
 pub const SESSION_SHORT: SignedDuration = SignedDuration::from_hours(48);
 pub const SESSION_LONG: SignedDuration = SignedDuration::from_hours(24 * 14);
-/// Failed logins allowed per window, per account and per address.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Login attempts allowed per window: for one account from one address (the limit a person
+/// meets); for one account from everywhere (higher, so a stranger cannot lock its owner out
+/// with a few guesses, yet a spread-out attack is still slowed); and from one address.
+pub const MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: i64 = 5;
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 50;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
 pub const FAILURE_WINDOW: SignedDuration = SignedDuration::from_mins(15);
 
 /// Hashes a password with argon2id and a random salt (a PHC string).
@@ -74,26 +77,44 @@ pub(crate) enum LoginRefused {
     Throttled(i64),
 }
 
-fn throttle_keys(login: &str, ip: Option<std::net::IpAddr>) -> (String, Option<String>) {
-    (format!("account:{}", login.trim().to_lowercase()), ip.map(|ip| format!("address:{ip}")))
+/// The throttle keys of an attempt, with their limits; the first two are the account's own
+/// (cleared by a successful login).
+fn throttle_limits(login: &str, ip: Option<std::net::IpAddr>) -> Vec<(String, i64)> {
+    let account = login.trim().to_lowercase();
+    let address = ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into());
+    let mut limits = vec![
+        (format!("account-address:{account}:{address}"), MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS),
+        (format!("account:{account}"), MAX_FAILURES_PER_ACCOUNT),
+    ];
+    if ip.is_some() {
+        limits.push((format!("address:{address}"), MAX_FAILURES_PER_ADDRESS));
+    }
+    limits
 }
 
-/// Checks a login, counting failures and refusing when an account or address failed too often.
-pub(crate) async fn check_login(store: &dyn Store, login: &str, password: &str, ip: Option<std::net::IpAddr>) -> Result<Result<User, LoginRefused>, StoreError> {
-    let now = Timestamp::now();
-    let since = now - FAILURE_WINDOW;
-    let (account_key, address_key) = throttle_keys(login, ip);
-    let mut limits = vec![(account_key.clone(), MAX_FAILURES_PER_ACCOUNT)];
-    if let Some(key) = &address_key {
-        limits.push((key.clone(), MAX_FAILURES_PER_ADDRESS));
+/// Counts an attempt before checking it, so guesses sent at the same moment cannot all slip
+/// under the limits (each sees the others counted); `Err(minutes)` when one is over its limit.
+async fn admit_attempt(store: &dyn Store, limits: &[(String, i64)], now: Timestamp) -> Result<Result<(), i64>, StoreError> {
+    for (key, _) in limits {
+        store.note_login_failure(key, now).await?;
     }
-    for (key, limit) in &limits {
-        let (failures, oldest) = store.login_failures(key, since).await?;
-        if failures >= *limit {
+    for (key, limit) in limits {
+        let (attempts, oldest) = store.login_failures(key, now - FAILURE_WINDOW).await?;
+        if attempts > *limit {
             let free_at = oldest.unwrap_or(now) + FAILURE_WINDOW;
             let minutes = (free_at.duration_since(now).as_secs() + 59) / 60;
-            return Ok(Err(LoginRefused::Throttled(minutes.max(1))));
+            return Ok(Err(minutes.max(1)));
         }
+    }
+    Ok(Ok(()))
+}
+
+/// Checks a login, counting attempts and refusing when an account or address tried too often.
+pub(crate) async fn check_login(store: &dyn Store, login: &str, password: &str, ip: Option<std::net::IpAddr>) -> Result<Result<User, LoginRefused>, StoreError> {
+    let now = Timestamp::now();
+    let limits = throttle_limits(login, ip);
+    if let Err(minutes) = admit_attempt(store, &limits, now).await? {
+        return Ok(Err(LoginRefused::Throttled(minutes)));
     }
     let found = store.user_credentials(login.trim()).await?;
     let verified = match &found {
@@ -105,16 +126,14 @@ pub(crate) async fn check_login(store: &dyn Store, login: &str, password: &str, 
         }
     };
     match (found, verified) {
+        // The account's count starts again; the address's keeps this attempt.
         (Some((user, _)), true) => {
-            store.clear_login_failures(&account_key).await?;
+            for (key, _) in limits.iter().take(2) {
+                store.clear_login_failures(key).await?;
+            }
             Ok(Ok(user))
         }
-        _ => {
-            for (key, _) in &limits {
-                store.note_login_failure(key, now).await?;
-            }
-            Ok(Err(LoginRefused::Wrong))
-        }
+        _ => Ok(Err(LoginRefused::Wrong)),
     }
 }
 
@@ -139,9 +158,9 @@ pub(crate) async fn basic_user(store: &dyn Store, headers: &HeaderMap) -> Result
         return Ok(Some(Err(BasicRefused::Wrong)));
     };
     let now = Timestamp::now();
-    let key = format!("account:{}", login.trim().to_lowercase());
-    let (failures, _) = store.login_failures(&key, now - FAILURE_WINDOW).await?;
-    if failures >= MAX_FAILURES_PER_ACCOUNT {
+    // The same limits as the login form (a Basic request carries no address of its own here).
+    let limits = throttle_limits(&login, None);
+    if admit_attempt(store, &limits, now).await?.is_err() {
         return Ok(Some(Err(BasicRefused::Throttled)));
     }
     // WordPress shows application passwords in groups of four; spaces are not part of them.
@@ -159,10 +178,12 @@ pub(crate) async fn basic_user(store: &dyn Store, headers: &HeaderMap) -> Result
             && let Some((user, _)) = found
         {
             store.touch_app_password(id, now).await?;
+            for (key, _) in &limits {
+                store.clear_login_failures(key).await?;
+            }
             return Ok(Some(Ok(user)));
         }
     }
-    store.note_login_failure(&key, now).await?;
     Ok(Some(Err(BasicRefused::Wrong)))
 }
 

@@ -241,6 +241,8 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
     let duplicate = app.post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "newbie"), ("email", "n2@example.org"), ("role", "editor")]).await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
     assert_eq!(text(&duplicate.html(), ".form-error"), "The login “newbie” is taken.");
+    let other_case = app.post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "NewBie"), ("role", "editor")]).await;
+    assert_eq!((other_case.status, text(&other_case.html(), ".form-error")), (StatusCode::CONFLICT, "The login “NewBie” is taken.".to_string()), "logins differ by more than case");
     assert_eq!((attr(&duplicate.html(), "#new-login", "value"), attr(&duplicate.html(), "#new-email", "value")), ("newbie".to_string(), "n2@example.org".to_string()), "what was typed is kept");
     let hostile = app.post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "<b>x</b>"), ("role", "author")]).await;
     assert_eq!(hostile.status, StatusCode::UNPROCESSABLE_ENTITY);

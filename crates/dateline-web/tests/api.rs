@@ -169,6 +169,19 @@ pub async fn writing_needs_an_application_password(db: Db) {
     assert_eq!((throttled.status, throttled.body["code"].as_str()), (429, Some("too_many_failed_logins")));
     let me = call("GET", format!("{base}/wp-json/wp/v2/users/me"), None, None).await;
     assert_eq!((me.status, me.body["code"].as_str()), (401, Some("rest_not_logged_in")));
+    // Guesses sent all at once do not slip under the limit: at most five are checked.
+    app.user("guessed", Role::Author, PASSWORD).await;
+    let guesses: Vec<_> = (0..20)
+        .map(|_| tokio::spawn(call("GET", format!("{base}/wp-json/wp/v2/users/me"), Some(("guessed".into(), "guess".into())), None)))
+        .collect();
+    let mut checked = 0;
+    for guess in guesses {
+        let reply = guess.await.expect("request");
+        assert!(matches!(reply.status, 401 | 429), "{}", reply.status);
+        checked += usize::from(reply.status == 401);
+    }
+    // (Arriving together, they may all be counted before any is checked: then none is.)
+    assert!(checked <= 5, "{checked} guesses were checked");
 
     let editor = app_password(&app, "ed").await;
     let me = call("GET", format!("{base}/wp-json/wp/v2/users/me?context=edit"), Some(editor.clone()), None).await;
