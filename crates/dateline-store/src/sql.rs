@@ -31,8 +31,14 @@ impl Sql {
         self
     }
 
-    /// Appends a placeholder for `arg`.
+    /// Appends a placeholder for `arg`. Text loses any NUL character: PostgreSQL cannot store
+    /// one (it refuses the whole statement), SQLite would cut C strings at it, and nobody types
+    /// one on purpose, so a `?tag=%00` finds nothing instead of failing.
     pub(crate) fn arg(&mut self, arg: Arg) -> &mut Sql {
+        let arg = match arg {
+            Arg::Text(text) if text.contains('\0') => Arg::Text(text.replace('\0', "")),
+            other => other,
+        };
         self.args.push(arg);
         self.text.push_str(&format!("${}", self.args.len()));
         self
@@ -96,5 +102,19 @@ impl Sql {
             };
         }
         query
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_never_binds_a_nul() {
+        let mut sql = Sql::new("SELECT ");
+        sql.text("a\0b").push(", ").text_list(&["c\0".to_string()]);
+        let texts: Vec<_> = sql.args.iter().filter_map(|a| if let Arg::Text(t) = a { Some(t.as_str()) } else { None }).collect();
+        assert_eq!(texts, ["ab", "c"]);
+        assert_eq!(sql.text, "SELECT $1, ($2)");
     }
 }

@@ -448,3 +448,26 @@ pub async fn plain_wordpress_addresses_redirect(db: Db) {
     assert_eq!(app.get("/?paged=1").await.status, StatusCode::OK, "the first page is the home page");
     assert!(app.get(&path).await.status == StatusCode::OK);
 }
+
+pub async fn nul_characters_in_requests_are_answered_cleanly(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.post(&post_json("Only post", "2024-03-01T12:00:00Z", json!({"tags": ["Rail"]}))).await;
+    for (path, status) in [
+        ("/?tag=%00", StatusCode::NOT_FOUND),
+        ("/?s=%00", StatusCode::OK),
+        ("/tag/ra%00il/", StatusCode::NOT_FOUND),
+        ("/wp-json/wp/v2/posts?search=%00", StatusCode::OK),
+        ("/wp-json/wp/v2/posts?slug=%00", StatusCode::OK),
+    ] {
+        assert_eq!(app.get(path).await.status, status, "{path}");
+    }
+    let page = app.get("/admin/login").await;
+    let cookie = page.header("set-cookie").split(';').next().unwrap_or_default().to_string();
+    let token = attr(&page.html(), "input[name=_token]", "value");
+    let refused = app.post_form("/admin/login", &cookie, &[("log", "a\0b"), ("pwd", "x"), ("_token", &token)]).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    use base64::Engine;
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("a\0b:password"));
+    let api = app.send(axum::http::Request::get("/wp-json/wp/v2/users/me").header("authorization", basic).body(axum::body::Body::empty()).expect("request")).await;
+    assert_eq!(api.status, StatusCode::UNAUTHORIZED);
+}

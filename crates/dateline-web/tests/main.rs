@@ -64,6 +64,7 @@ dateline_testkit::store_cases!(crate::cases:
     seed_post_head_has_seo_metadata,
     query_ids_redirect_to_permalinks,
     plain_wordpress_addresses_redirect,
+    nul_characters_in_requests_are_answered_cleanly,
     non_canonical_paths_redirect,
     pages_live_at_their_slug,
     home_paginates_with_sticky_first,
