@@ -171,8 +171,19 @@ impl SqlStore {
             Backend::Sqlite => Some(self.write_gate.lock().await),
             Backend::Postgres => None,
         };
-        let tx = self.pool.begin().await?;
-        Ok((guard, tx))
+        Ok((guard, self.begin_writing().await?))
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a transaction that reads first and writes later cannot wait for another
+    /// process's lock (SQLite answers "database is locked" at once to avoid a deadlock), while
+    /// one that asks first waits its turn (the busy timeout). That matters when a command such
+    /// as `dateline import` or a second server shares the file with a running one.
+    pub(crate) async fn begin_writing(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 }
 

@@ -40,7 +40,7 @@ impl SqlStore {
             Backend::Sqlite => Some(self.write_gate.clone().lock_owned().await),
             Backend::Postgres => None,
         };
-        let mut tx = self.pool.begin().await.store_err()?;
+        let mut tx = self.begin_writing().await.store_err()?;
         let row = sqlx::query("SELECT COUNT(*) AS n FROM posts WHERE source_key IS NOT NULL").fetch_one(&mut *tx).await.store_err()?;
         let reimport = row.try_get::<i64, _>("n").store_err()? > 0;
         Ok(Box::new(SqlImportSession {

@@ -111,6 +111,17 @@ pub async fn apply_saved(store: &dyn Store, config: &mut Config) -> Result<(), S
     Ok(())
 }
 
+/// Saves `config`'s settings as the site's when none were saved yet (a new demo blog, so every
+/// instance sharing the store shows the same one); returns whether it did.
+pub async fn save_if_none(store: &dyn Store, config: &Config) -> Result<bool, StoreError> {
+    if saved_json(store).await?.is_some() {
+        return Ok(false);
+    }
+    let json = serde_json::to_string(&SavedSettings::from_config(config)).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    store.set_setting(KEY, &json).await?;
+    Ok(true)
+}
+
 /// Validates, stores and applies settings; the message says what is wrong.
 pub(crate) async fn save(state: &AppState, settings: &SavedSettings) -> Result<Result<(), String>, StoreError> {
     let mut config = (*state.base_config).clone();

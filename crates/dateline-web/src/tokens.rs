@@ -14,7 +14,7 @@ type HmacSha256 = Hmac<Sha256>;
 pub(crate) const KEY_SETTING: &str = "signing_key";
 
 /// A fresh random value, URL-safe (for the key itself and for CSRF cookies).
-pub(crate) fn random_token() -> String {
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     // The OS random source failing is not something a request can recover from; fall back to
     // time-derived bytes rather than panic, and say so.

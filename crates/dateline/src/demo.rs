@@ -44,6 +44,9 @@ fn seed_post(defaults: &InputDefaults) -> Result<Option<NewPost>, InputError> {
 }
 
 /// The demo's discussion settings: comments close on posts older than 14 days.
+/// The setting an instance claims the demo fill with.
+const DEMO_CLAIM: &str = "demo_filled_by";
+
 pub fn configure(config: &mut dateline_core::Config) {
     config.discussion.close_old_posts = true;
     // The demo blog's own name, unless the config gives the site one.
@@ -63,11 +66,18 @@ pub fn demo_posts(now: Timestamp) -> Result<Vec<NewPost>, InputError> {
 }
 
 /// Fills an empty store with the demo content; returns how many posts were created (0 when
-/// the store already had content, which is never touched).
-pub async fn fill_if_empty(store: &dyn Store, now: Timestamp) -> Result<usize, DemoError> {
+/// the store already had content, which is never touched). Of several instances starting on
+/// one empty store, only the first to claim it fills it; it also saves the demo's settings as
+/// the site's, so every instance (with `--demo` or not) shows the same blog.
+pub async fn fill_if_empty(store: &dyn Store, config: &dateline_core::Config, now: Timestamp) -> Result<usize, DemoError> {
     if !store.is_empty().await? {
         return Ok(0);
     }
+    let mine = dateline_web::tokens::random_token();
+    if store.setting_or_init(DEMO_CLAIM, &mine).await? != mine {
+        return Ok(0);
+    }
+    dateline_web::settings::save_if_none(store, config).await?;
     let posts = demo_posts(now)?;
     let count = posts.len();
     for post in posts {

@@ -180,7 +180,7 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
     let store = open_store(db).await?;
     if args.demo {
         demo::configure(&mut config);
-        let created = demo::fill_if_empty(store.as_ref(), jiff::Timestamp::now()).await?;
+        let created = demo::fill_if_empty(store.as_ref(), &config, jiff::Timestamp::now()).await?;
         if created > 0 {
             tracing::info!(posts = created, "filled the empty store with demo content");
         }

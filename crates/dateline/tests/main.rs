@@ -9,5 +9,6 @@ mod migrate;
 
 dateline_testkit::store_cases!(crate::serve:
     serve_demo_shows_the_seed_post,
+    demo_instances_starting_together_fill_once,
     post_new_prints_id_and_permalink,
 );

@@ -39,6 +39,13 @@ pub async fn serve_demo_shows_the_seed_post(db: Db) {
     assert_eq!(get(&server.base, "/about/").status, 200);
     drop(server);
 
+    // Another instance on the same store, started without --demo, shows the same blog: the
+    // demo's settings were saved as the site's.
+    let plain = serve(&dir, &["--db", &url], &[]);
+    assert!(get(&plain.base, "/").body.contains("<title>The Daily Clip"), "the demo blog's name");
+    assert!(get(&plain.base, &seed).body.contains("Comments are closed."), "closed by age there too");
+    drop(plain);
+
     // A second start with --demo leaves existing content alone.
     let again = serve(&dir, &["--demo", "--db", &url], &[]);
     let rss = get(&again.base, "/sitemap.xml").body;
@@ -67,5 +74,22 @@ pub async fn post_new_prints_id_and_permalink(db: Db) {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Ada Lin reports via <a href=\"https://example.com/budget\""), "{}", page.body);
     assert_eq!(get(&server.base, "/?p=1").header("location").as_deref(), Some(permalink));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+pub async fn demo_instances_starting_together_fill_once(db: Db) {
+    let dir = temp_dir();
+    let Some((url, _keep)) = database(db, &dir).await else { return };
+    let servers: Vec<_> = (0..3)
+        .map(|_| {
+            let (dir, url) = (dir.clone(), url.clone());
+            std::thread::spawn(move || serve(&dir, &["--demo", "--db", &url], &[]))
+        })
+        .collect();
+    let servers: Vec<_> = servers.into_iter().map(|s| s.join().expect("server thread")).collect();
+    let sitemap = get(&servers[0].base, "/sitemap.xml").body;
+    assert_eq!(sitemap.matches("as-biden-tries-to-cozy-up").count(), 1, "the demo content is there once");
+    assert!(!sitemap.contains("-2/"), "no post was written twice");
+    drop(servers);
     let _ = std::fs::remove_dir_all(dir);
 }
