@@ -9,7 +9,7 @@ mod wordpress;
 
 use std::sync::LazyLock;
 
-pub use wordpress::{Attachments, NoAttachments, WordPressHtml, wordpress_to_html, wpautop};
+pub use wordpress::{Attachments, NoAttachments, WordPressHtml, escape as escape_html, wordpress_to_html, wpautop};
 
 use pulldown_cmark::{Options, Parser, html};
 

@@ -120,7 +120,7 @@ pub fn wpautop(text: &str) -> String {
 }
 
 /// Escapes text for an HTML attribute or element.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -76,7 +76,9 @@ fn rss_response(state: &AppState, feed: FeedData) -> Response {
             guid.set_permalink(false);
             item.set_guid(guid);
             item.set_pub_date(rfc2822(&post.published.iso));
-            item.set_description(post.dek.clone().or_else(|| post.source.as_ref().and_then(|s| s.headline.clone())).filter(|_| !post.protected));
+            // RSS readers take the description as HTML: the dek is text, so it is escaped.
+            let summary = post.dek.as_deref().or_else(|| post.source.as_ref().and_then(|s| s.headline.as_deref())).filter(|_| !post.protected);
+            item.set_description(summary.map(dateline_render::escape_html));
             item.set_content(html);
             let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
             dc.set_creators(vec![post.author.name.clone()]);

@@ -231,11 +231,16 @@ pub async fn feeds_parse_and_carry_the_attribution(db: Db) {
     assert!(item.pub_date().expect("date").contains("20 May 2022"));
     let other = channel.items().iter().find(|i| i.title() == Some("Plain post")).expect("other");
     assert_eq!(other.source().map(|s| s.url()), Some("https://example.com/story"));
+    // A dek is text: in the description (which readers take as HTML) markup stays text.
+    app.post(&post_json("Hostile dek", "2024-03-02T12:00:00Z", json!({"dek": "<img src=x onerror=alert(1)> & more"}))).await;
+    let channel = rss::Channel::read_from(app.get("/feed/").await.body.as_bytes()).expect("valid RSS");
+    let hostile = channel.items().iter().find(|i| i.title() == Some("Hostile dek")).expect("hostile item");
+    assert_eq!(hostile.description(), Some("&lt;img src=x onerror=alert(1)&gt; &amp; more"));
 
     let response = app.get("/feed/atom/").await;
     assert_eq!(response.header("content-type"), "application/atom+xml; charset=utf-8");
     let atom = atom_syndication::Feed::read_from(response.body.as_bytes()).expect("valid Atom");
-    assert_eq!(atom.entries().len(), 2);
+    assert_eq!(atom.entries().len(), 3);
     let entry = atom.entries().iter().find(|e| e.title().as_str() == "Plain post").expect("entry");
     assert!(entry.links().iter().any(|l| l.rel() == "related" && l.href() == "https://example.com/story"));
     assert!(entry.content().and_then(|c| c.value()).expect("content").contains("Via <a href=\"https://example.com/story\""));
