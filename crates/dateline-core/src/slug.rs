@@ -2,7 +2,10 @@
 //! transliterated ("Díaz-Canel" becomes "diaz-canel").
 
 /// First path segments that belong to the engine's own routes, so no page may take them.
-pub const RESERVED: &[&str] = &["category", "tag", "author", "page", "feed", "comments", "static", "admin", "wp-json", "wp-admin", "search"];
+pub const RESERVED: &[&str] = &[
+    "category", "tag", "author", "page", "feed", "comments", "static", "admin", "wp-json", "wp-admin", "wp-login.php", "wp-content",
+    "search", "post-password", "sitemap.xml", "robots.txt", "favicon.ico", "feed.json",
+];
 
 /// Whether a page slug would shadow one of the engine's routes.
 pub fn is_reserved(slug: &str) -> bool {

@@ -107,7 +107,8 @@ impl SqlStore {
         let mut same = Sql::new("SELECT id FROM posts WHERE slug = ");
         same.text(&post.slug);
         let holder: Option<i64> = same.query().fetch_optional(&mut *tx).await.store_err()?.map(|r| r.try_get("id")).transpose().store_err()?;
-        let slug = if holder.is_none() || holder == id { post.slug.clone() } else { crate::writes::unique_slug(&mut tx, "posts", None, &post.slug).await? };
+        let own = (holder.is_none() || holder == id) && !dateline_core::slug::is_reserved(&post.slug);
+        let slug = if own { post.slug.clone() } else { crate::writes::unique_slug(&mut tx, "posts", None, &post.slug).await? };
         let source = post.source.clone().unwrap_or_default();
         let excerpt_json = (!source.excerpt.is_empty()).then(|| serde_json::to_string(&source.excerpt).unwrap_or_default());
         let fields: Vec<(&str, Option<Arg>)> = vec![

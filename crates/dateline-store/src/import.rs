@@ -211,7 +211,8 @@ impl ImportSession for SqlImportSession {
             Some(id) => {
                 let mut same = Sql::new("SELECT id FROM posts WHERE slug = ");
                 same.text(&base_slug).push(" AND id <> ").int(id);
-                if scalar_id(conn, &same).await?.is_none() { base_slug } else { crate::writes::unique_slug(conn, "posts", None, &base_slug).await? }
+                let free = scalar_id(conn, &same).await?.is_none() && !dateline_core::slug::is_reserved(&base_slug);
+                if free { base_slug } else { crate::writes::unique_slug(conn, "posts", None, &base_slug).await? }
             }
             None => crate::writes::unique_slug(conn, "posts", None, &base_slug).await?,
         };

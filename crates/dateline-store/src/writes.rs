@@ -16,6 +16,10 @@ use crate::sql::Sql;
 pub(crate) async fn unique_slug(conn: &mut AnyConnection, table: &str, taxonomy: Option<Taxonomy>, base: &str) -> StoreResult<String> {
     for n in 1..10_000 {
         let candidate = if n == 1 { base.to_string() } else { format!("{base}-{n}") };
+        // A post or page may not take an address the engine answers itself.
+        if table == "posts" && dateline_core::slug::is_reserved(&candidate) {
+            continue;
+        }
         let mut sql = Sql::new(&format!("SELECT COUNT(*) AS n FROM {table} WHERE slug = "));
         sql.text(&candidate);
         if let Some(taxonomy) = taxonomy {

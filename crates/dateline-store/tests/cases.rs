@@ -123,6 +123,15 @@ pub async fn slugs_are_made_unique(db: Db) {
     page.kind = PostKind::Page;
     let c = store.create_post(page).await.expect("c");
     assert_eq!((a.slug.as_str(), b.slug.as_str(), c.slug.as_str()), ("same-title", "same-title-2", "same-title-3"));
+    // Addresses the engine answers itself are not given to a page, however it is saved.
+    let mut write = PostWrite::new_draft(PostKind::Page, a.author.id, BodyFormat::Markdown);
+    write.title = "Search".into();
+    write.slug = "search".into();
+    assert_eq!(store.save_post(None, write).await.expect("save").slug, "search-2");
+    let mut page = new_post("Static", "2024-01-04T00:00:00Z");
+    page.kind = PostKind::Page;
+    page.slug = "static".into();
+    assert_eq!(store.create_post(page).await.expect("page").slug, "static-2");
 }
 
 pub async fn stream_shows_only_what_is_public_now(db: Db) {
