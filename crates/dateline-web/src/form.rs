@@ -1,7 +1,6 @@
 //! Request extractors whose rejections speak our error format: a form that cannot be read
 //! becomes a themed 400 (or 413) page with a plain message, not axum's bare text.
 
-use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
@@ -16,14 +15,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppForm<T> {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         use axum::response::IntoResponse;
-        match axum::Form::<T>::from_request(request, state).await {
-            Ok(axum::Form(value)) => Ok(AppForm(value)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
-            Err(FormRejection::InvalidFormContentType(_)) => {
-                Err(AppError::BadRequest("Send the form as application/x-www-form-urlencoded.".into()).into_response())
-            }
-            Err(rejection) => Err(AppError::BadRequest(format!("The form could not be read: {}", rejection.body_text())).into_response()),
+        let is_form = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(AppError::BadRequest("Send the form as application/x-www-form-urlencoded.".into()).into_response());
         }
+        let body = match axum::body::Bytes::from_request(request, state).await {
+            Ok(body) => body,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
+            Err(_) => return Err(AppError::BadRequest("The form could not be read.".into()).into_response()),
+        };
+        // A field sent twice keeps its first value, as a browser's first input wins in
+        // WordPress too; the form is read rather than refused, so what was typed is kept.
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (key, value) in form_urlencoded::parse(&body).into_owned() {
+            if !pairs.iter().any(|(k, _)| *k == key) {
+                pairs.push((key, value));
+            }
+        }
+        let text = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        serde_urlencoded::from_str::<T>(&text)
+            .map(AppForm)
+            .map_err(|_| AppError::BadRequest("The form could not be read: a field has a value of the wrong kind.".into()).into_response())
     }
 }
 

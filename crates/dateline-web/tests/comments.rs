@@ -126,6 +126,10 @@ pub async fn forms_without_a_valid_token_are_refused(db: Db) {
     let malformed = app.send(axum::http::Request::post("/comments").header("content-type", "application/json").body(axum::body::Body::from("{}")).expect("request")).await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     assert_eq!(text(&malformed.html(), "h1"), "Bad request");
+    // A field sent twice is read (the first value), not refused: the text is kept.
+    let twice = app.post_form("/comments", &session.cookie, &[("comment_post_ID", &session.post_id), ("author", "a"), ("author", "b"), ("comment", "Typed twice over")]).await;
+    assert_eq!(twice.status, StatusCode::FORBIDDEN, "no token, but the form was read");
+    assert_eq!(text(&twice.html(), "#commentform textarea[name=comment]"), "Typed twice over");
     let unknown = app.post_form("/comments", &session.cookie, &[("comment_post_ID", "9999"), ("comment", "x")]).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
