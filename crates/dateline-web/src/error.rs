@@ -70,15 +70,36 @@ impl IntoResponse for AppError {
     }
 }
 
+fn is_plain_text(response: &Response) -> bool {
+    response.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/plain"))
+}
+
 /// Replaces the body of error responses with the themed error page, and logs 5xx details.
 pub(crate) async fn render_error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let response = next.run(request).await;
-    let status = response.status();
+    let mut status = response.status();
     let page = match response.extensions().get::<ErrorPage>().cloned() {
         Some(page) => page,
+        // The API answers in WordPress's JSON, also when the body limit refused the request.
+        None if path.starts_with("/wp-json") => {
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                let message = format!("The request body is larger than this site accepts ({} KiB).", crate::MAX_REQUEST_BODY / 1024);
+                return crate::api::json_error(status, "rest_request_too_large", &message);
+            }
+            return response;
+        }
         // The body limit answers by itself, before any handler runs.
         None if status == StatusCode::PAYLOAD_TOO_LARGE => ErrorPage { detail: None, message: None },
+        // Extractors answer with bare text: a path whose id is not a number names no page,
+        // and a query that cannot be read is a bad request, both shown as the site's pages.
+        None if status == StatusCode::BAD_REQUEST && is_plain_text(&response) => {
+            let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+            if body.starts_with(b"Invalid URL") {
+                status = StatusCode::NOT_FOUND;
+            }
+            ErrorPage { detail: None, message: None }
+        }
         None => return response,
     };
     if let Some(detail) = &page.detail {

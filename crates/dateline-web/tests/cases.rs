@@ -476,3 +476,21 @@ pub async fn nul_characters_in_requests_are_answered_cleanly(db: Db) {
     let api = app.send(axum::http::Request::get("/wp-json/wp/v2/users/me").header("authorization", basic).body(axum::body::Body::empty()).expect("request")).await;
     assert_eq!(api.status, StatusCode::UNAUTHORIZED);
 }
+
+pub async fn unreadable_addresses_and_bodies_get_proper_answers(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    // An id that is not a number names no page: the themed 404, signed in or not.
+    for path in ["/admin/posts/abc", "/admin/pages/9x"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(text(&response.html(), "h1"), "Page not found", "{path}");
+    }
+    // Too large for the API: WordPress's JSON error, not an HTML page.
+    let huge = format!("{{\"title\": \"{}\"}}", "x".repeat(dateline_web::MAX_REQUEST_BODY));
+    let response = app
+        .send(axum::http::Request::post("/wp-json/wp/v2/posts").header("content-type", "application/json").body(axum::body::Body::from(huge)).expect("request"))
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let body: serde_json::Value = serde_json::from_str(&response.body).expect("JSON");
+    assert_eq!((body["code"].as_str(), body["data"]["status"].as_u64()), (Some("rest_request_too_large"), Some(413)));
+}

@@ -65,6 +65,7 @@ dateline_testkit::store_cases!(crate::cases:
     query_ids_redirect_to_permalinks,
     plain_wordpress_addresses_redirect,
     nul_characters_in_requests_are_answered_cleanly,
+    unreadable_addresses_and_bodies_get_proper_answers,
     non_canonical_paths_redirect,
     pages_live_at_their_slug,
     home_paginates_with_sticky_first,

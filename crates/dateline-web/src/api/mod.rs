@@ -101,9 +101,14 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "code": self.code, "message": self.message, "data": { "status": self.status.as_u16() } });
-        (self.status, Json(body)).into_response()
+        json_error(self.status, self.code, &self.message)
     }
+}
+
+/// WordPress's error shape as a response (also for refusals made before any API handler ran).
+pub(crate) fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "code": code, "message": message, "data": { "status": status.as_u16() } });
+    (status, Json(body)).into_response()
 }
 
 pub(crate) type ApiResult = Result<Response, ApiError>;
