@@ -168,6 +168,12 @@ pub async fn the_editor_writes_within_the_role(db: Db) {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(attr(&refused.html(), "#title", "value"), "Kept title");
     assert_eq!(text(&refused.html(), "#body"), "Kept body");
+    let gone = app.post_form("/admin/posts/new", &editor, &[("_csrf", &csrf), ("title", "Kept again"), ("body", "Body"), ("category", "99999"), ("action", "publish")]).await;
+    assert_eq!(gone.status, StatusCode::UNPROCESSABLE_ENTITY, "a category that does not exist is said, not a 500");
+    assert_eq!(attr(&gone.html(), "#title", "value"), "Kept again");
+    let long_title = "x".repeat(600);
+    let long = app.post_form("/admin/posts/new", &editor, &[("_csrf", &csrf), ("title", &long_title), ("body", "Body"), ("action", "draft")]).await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // A contributor may submit for review but not publish; an author may not edit others' posts.
     let contributor = app.login("contrib", PASSWORD).await.expect("login");
@@ -251,6 +257,8 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
 
     // Terms: add, rename, delete.
     let editor_csrf = app.admin_csrf(&editor).await;
+    let orphan = app.post_form("/admin/terms", &editor, &[("_csrf", &editor_csrf), ("taxonomy", "category"), ("name", "Orphan"), ("parent", "99999")]).await;
+    assert_eq!(orphan.status, StatusCode::UNPROCESSABLE_ENTITY, "a parent that does not exist is said, not a 500");
     let add = app.post_form("/admin/terms", &editor, &[("_csrf", &editor_csrf), ("taxonomy", "category"), ("name", "World News")]).await;
     assert_eq!(add.status, StatusCode::SEE_OTHER);
     let term = app.test_store.dyn_store().term_by_slug(dateline_core::Taxonomy::Category, "world-news").await.expect("read").expect("term");

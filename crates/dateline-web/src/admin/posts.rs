@@ -281,6 +281,9 @@ pub(crate) async fn edit_form(State(state): State<AppState>, headers: HeaderMap,
     run.await.map_err(IntoResponse::into_response)
 }
 
+/// Longer than any headline; what is typed beyond it is a mistake (or an attack on the layout).
+const MAX_TITLE_CHARS: usize = 500;
+
 /// Reads the editor form; `Err` names what the writer must fix.
 async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)], base: PostWrite) -> Result<(PostWrite, EditorValues), (String, EditorValues)> {
     let values = EditorValues {
@@ -318,6 +321,16 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
     };
     if values.title.trim().is_empty() {
         return fail("Give the post a title.".into(), &values);
+    }
+    if values.title.chars().count() > MAX_TITLE_CHARS {
+        return fail(format!("The title is {} characters long; keep it under {MAX_TITLE_CHARS}.", values.title.chars().count()), &values);
+    }
+    // Categories are chosen from a list; one that is not there (any more) is said, not a 500.
+    if !values.categories.is_empty() {
+        let known = state.store.terms(Taxonomy::Category).await.map_err(|e| (e.to_string(), values.clone()))?;
+        if let Some(missing) = values.categories.iter().find(|id| !known.iter().any(|t| t.id == **id)) {
+            return fail(format!("Category {missing} does not exist (was it deleted?); choose again."), &values);
+        }
     }
     let url = values.source_url.trim();
     if !url.is_empty() && dateline_core::input::check_url("source_url", url).is_err() {

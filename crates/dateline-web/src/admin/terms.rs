@@ -72,6 +72,11 @@ pub(crate) async fn add(State(state): State<AppState>, headers: HeaderMap, uri: 
             return page_with(&state, &admin, taxonomy, Some(format!("A {} with the slug “{slug}” exists already.", taxonomy.as_str())), StatusCode::CONFLICT, &fields).await;
         }
         let parent = field(&fields, "parent").parse::<i64>().ok().filter(|p| *p > 0 && taxonomy == Taxonomy::Category);
+        if let Some(parent) = parent
+            && !state.store.term_by_id(parent).await?.is_some_and(|t| t.taxonomy == Taxonomy::Category)
+        {
+            return page_with(&state, &admin, taxonomy, Some(format!("Parent category {parent} does not exist; choose again.")), StatusCode::UNPROCESSABLE_ENTITY, &fields).await;
+        }
         state.store.create_term(taxonomy, &name, &slug, &field(&fields, "description"), parent).await?;
         Ok(back(taxonomy))
     };
