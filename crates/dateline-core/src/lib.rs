@@ -19,4 +19,4 @@ pub mod text;
 
 pub use config::{Config, ConfigError};
 pub use model::*;
-pub use store::{CommentQuery, EditorQuery, Page, PostFilter, PostOrder, PostQuery, PostWrite, Store, StoreError};
+pub use store::{CommentOutcome, CommentQuery, EditorQuery, FloodLimit, Page, PostFilter, PostOrder, PostQuery, PostWrite, Store, StoreError};

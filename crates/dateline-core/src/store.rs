@@ -107,6 +107,24 @@ pub struct EditorQuery {
     pub per_page: u32,
 }
 
+/// At most `max` comments from `address` since `since` (WordPress's comment flood check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FloodLimit {
+    pub address: String,
+    pub since: Timestamp,
+    pub max: u32,
+}
+
+/// What [`Store::create_comment_checked`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommentOutcome {
+    Created(Comment),
+    /// The same commenter said exactly this on the post already.
+    Duplicate,
+    /// The address reached its limit; the oldest of its counted comments is from `oldest`.
+    Flooded { oldest: Timestamp },
+}
+
 /// A whole post as an editor saves it: every field, terms by id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostWrite {
@@ -252,6 +270,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether this commenter (by email, else by name) has an approved comment already.
     async fn has_approved_comment(&self, email: Option<&str>, name: Option<&str>) -> StoreResult<bool>;
+
+    /// Adds a reader's comment unless, at that moment, the same commenter already said exactly
+    /// this on the post, or the address sent too many lately: the checks and the insert are one
+    /// step, so instances sharing the store cannot both let a duplicate or a flood through.
+    async fn create_comment_checked(&self, post: PostId, parent: Option<CommentId>, comment: NewComment, flood: Option<&FloodLimit>) -> StoreResult<CommentOutcome>;
 
     /// Whether the same commenter already said exactly this on this post (trash aside).
     async fn is_duplicate_comment(&self, post: PostId, email: Option<&str>, name: Option<&str>, body: &str) -> StoreResult<bool>;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use dateline_core::spam::{Counts, DOCUMENTS};
 use dateline_core::store::StoreResult;
 use dateline_core::*;
+use jiff::Timestamp;
 use sqlx::{AnyConnection, Row};
 
 use crate::connect::{Backend, SqlStore};
@@ -105,17 +106,6 @@ impl SqlStore {
         Ok(n > 0)
     }
 
-    pub(crate) async fn is_duplicate_comment_impl(&self, post: PostId, email: Option<&str>, name: Option<&str>, body: &str) -> StoreResult<bool> {
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM comments WHERE status <> 'trash' AND post_id = ");
-        sql.int(post).push(" AND body = ").text(body);
-        match (email, name) {
-            (Some(email), _) => sql.push(" AND lower(author_email) = lower(").text(email).push(")"),
-            (None, Some(name)) => sql.push(" AND author_name = ").text(name),
-            (None, None) => sql.push(" AND author_name IS NULL AND author_email IS NULL"),
-        };
-        let n: i64 = sql.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
-        Ok(n > 0)
-    }
 
     pub(crate) async fn unsubscribe_comment_impl(&self, id: CommentId) -> StoreResult<bool> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
@@ -180,4 +170,26 @@ impl SqlStore {
         tx.commit().await.store_err()?;
         Ok(())
     }
+}
+
+/// Whether the same commenter already said exactly this on `post` (trash aside).
+pub(crate) async fn duplicate_exists(conn: &mut AnyConnection, post: PostId, email: Option<&str>, name: Option<&str>, body: &str) -> StoreResult<bool> {
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM comments WHERE status <> 'trash' AND post_id = ");
+    sql.int(post).push(" AND body = ").text(body);
+    match (email, name) {
+        (Some(email), _) => sql.push(" AND lower(author_email) = lower(").text(email).push(")"),
+        (None, Some(name)) => sql.push(" AND author_name = ").text(name),
+        (None, None) => sql.push(" AND author_name IS NULL AND author_email IS NULL"),
+    };
+    let n: i64 = sql.query().fetch_one(&mut *conn).await.store_err()?.try_get("n").store_err()?;
+    Ok(n > 0)
+}
+
+/// How many comments `limit.address` sent since `limit.since`, and the oldest of them.
+pub(crate) async fn recent_from_address(conn: &mut AnyConnection, limit: &FloodLimit) -> StoreResult<(i64, Option<Timestamp>)> {
+    let mut sql = Sql::new("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM comments WHERE author_ip = ");
+    sql.text(&limit.address).push(" AND created_at >= ").int(limit.since.as_second());
+    let row = sql.query().fetch_one(&mut *conn).await.store_err()?;
+    let oldest: Option<i64> = row.try_get("oldest").store_err()?;
+    Ok((row.try_get("n").store_err()?, oldest.and_then(|s| Timestamp::from_second(s).ok())))
 }

@@ -174,8 +174,12 @@ impl Store for SqlStore {
         self.has_approved_comment_impl(email, name).await
     }
 
+    async fn create_comment_checked(&self, post: PostId, parent: Option<CommentId>, comment: NewComment, flood: Option<&FloodLimit>) -> StoreResult<CommentOutcome> {
+        self.insert_comment_checked(post, parent, comment, flood).await
+    }
+
     async fn is_duplicate_comment(&self, post: PostId, email: Option<&str>, name: Option<&str>, body: &str) -> StoreResult<bool> {
-        self.is_duplicate_comment_impl(post, email, name, body).await
+        crate::comments::duplicate_exists(&mut *self.pool.acquire().await.store_err()?, post, email, name, body).await
     }
 
     async fn unsubscribe_comment(&self, id: CommentId) -> StoreResult<bool> {

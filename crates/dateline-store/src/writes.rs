@@ -69,6 +69,9 @@ async fn ensure_term(conn: &mut AnyConnection, taxonomy: Taxonomy, name: &str, p
     insert.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()
 }
 
+/// The PostgreSQL advisory lock taken while a reader's comment is checked and stored.
+const COMMENT_CHECK_LOCK: i64 = 0x4441_5445_434d;
+
 pub(crate) async fn insert_comment_row(conn: &mut AnyConnection, post: PostId, parent: Option<CommentId>, comment: &NewComment) -> StoreResult<Comment> {
     let mut sql = Sql::new(
         "INSERT INTO comments (post_id, parent_id, kind, author_name, author_email, author_url, author_ip, user_agent, body, \
@@ -154,8 +157,36 @@ impl SqlStore {
 
     /// Adds a comment to an existing post; the parent must be a comment of the same post.
     pub(crate) async fn insert_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment) -> StoreResult<Comment> {
+        match self.insert_comment_with(post, parent, comment, None).await? {
+            CommentOutcome::Created(comment) => Ok(comment),
+            _ => Err(StoreError::Backend("a comment without checks was refused".into())),
+        }
+    }
+
+    pub(crate) async fn insert_comment_checked(&self, post: PostId, parent: Option<CommentId>, comment: NewComment, flood: Option<&FloodLimit>) -> StoreResult<CommentOutcome> {
+        self.insert_comment_with(post, parent, comment, Some(flood)).await
+    }
+
+    /// Inserts a comment; with `checks` (`Some`, holding the optional flood limit), first
+    /// refuses a duplicate or a flood, under a lock every instance takes for that step.
+    async fn insert_comment_with(&self, post: PostId, parent: Option<CommentId>, comment: NewComment, checks: Option<Option<&FloodLimit>>) -> StoreResult<CommentOutcome> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         let conn: &mut AnyConnection = &mut tx;
+        if let Some(flood) = checks {
+            // SQLite's write lock already serializes this; PostgreSQL needs its own.
+            if self.backend == crate::connect::Backend::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(COMMENT_CHECK_LOCK).execute(&mut *conn).await.store_err()?;
+            }
+            if crate::comments::duplicate_exists(conn, post, comment.author_email.as_deref(), comment.author_name.as_deref(), &comment.body).await? {
+                return Ok(CommentOutcome::Duplicate);
+            }
+            if let Some(limit) = flood {
+                let (sent, oldest) = crate::comments::recent_from_address(conn, limit).await?;
+                if sent >= i64::from(limit.max) {
+                    return Ok(CommentOutcome::Flooded { oldest: oldest.unwrap_or(limit.since) });
+                }
+            }
+        }
         let mut exists = Sql::new("SELECT COUNT(*) AS n FROM posts WHERE id = ");
         exists.int(post);
         if exists.query().fetch_one(&mut *conn).await.store_err()?.try_get::<i64, _>("n").store_err()? == 0 {
@@ -170,6 +201,6 @@ impl SqlStore {
         }
         let comment = insert_comment_row(conn, post, parent, &comment).await?;
         tx.commit().await.store_err()?;
-        Ok(comment)
+        Ok(CommentOutcome::Created(comment))
     }
 }

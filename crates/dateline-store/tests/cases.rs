@@ -399,3 +399,42 @@ pub async fn due_scheduled_posts_become_published(db: Db) {
     assert_eq!(store.post_by_id(ids[1]).await.expect("read").expect("later").status, PostStatus::Scheduled);
     assert_eq!(store.publish_due_posts(now).await.expect("again"), 0, "nothing twice");
 }
+
+pub async fn comment_checks_hold_under_simultaneous_sends(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let post = store.create_post(new_post("Busy", "2024-05-01T00:00:00Z")).await.expect("post");
+    // Twenty identical comments at once (as from two instances): one is stored.
+    let sends: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.create_comment_checked(post.id, None, comment("Same words", CommentStatus::Approved, None), None).await })
+        })
+        .collect();
+    let mut created = 0;
+    for send in sends {
+        match send.await.expect("task").expect("store") {
+            CommentOutcome::Created(_) => created += 1,
+            CommentOutcome::Duplicate => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(created, 1);
+    // Ten different ones at once from one address allowed three: three are stored.
+    let limit = FloodLimit { address: "192.0.2.1".into(), since: Timestamp::now() - 1.hour(), max: 3 };
+    let sends: Vec<_> = (0..10)
+        .map(|n| {
+            let (store, limit) = (store.clone(), limit.clone());
+            let mut fresh_comment = comment(&format!("Words {n}"), CommentStatus::Approved, None);
+            fresh_comment.created_at = Timestamp::now();
+            tokio::spawn(async move { store.create_comment_checked(post.id, None, fresh_comment, Some(&limit)).await })
+        })
+        .collect();
+    let mut stored = 0;
+    for send in sends {
+        if let CommentOutcome::Created(_) = send.await.expect("task").expect("store") {
+            stored += 1;
+        }
+    }
+    assert_eq!(stored, 3);
+}

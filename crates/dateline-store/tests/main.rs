@@ -20,6 +20,7 @@ dateline_testkit::store_cases!(crate::cases:
     trash_remembers_where_a_comment_was,
     comments_name_the_account_that_wrote_them,
     due_scheduled_posts_become_published,
+    comment_checks_hold_under_simultaneous_sends,
 );
 
 #[test]

@@ -1,4 +1,4 @@
-//! A per-address limit on comment posting: at most N in a sliding window. Kept in memory
+//! A per-address limit on post-password guesses: at most N in a sliding window. Kept in memory
 //! per instance (behind a load balancer each instance limits on its own, which bounds a
 //! flood by N × instances; good enough against bursts, and needs no shared state).
 

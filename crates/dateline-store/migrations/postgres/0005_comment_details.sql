@@ -7,3 +7,7 @@
 ALTER TABLE comments ADD COLUMN user_id BIGINT REFERENCES users (id) ON DELETE SET NULL;
 ALTER TABLE comments ADD COLUMN status_before_trash TEXT;
 ALTER TABLE comments ADD COLUMN body_format TEXT NOT NULL DEFAULT 'markdown';
+
+-- Where an address's recent comments are counted (the comment flood limit, shared by every
+-- instance because it reads the comments themselves).
+CREATE INDEX comments_by_address ON comments (author_ip, created_at);

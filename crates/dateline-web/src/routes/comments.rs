@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::accounts::Capability;
 use dateline_core::discussion::{CleanSubmission, Submission, Verdict, check_comment_text, check_submission, comments_closed, judge};
-use dateline_core::{CommentKind, CommentStatus, NewComment, Post, PostKind, User};
+use dateline_core::{CommentKind, CommentOutcome, CommentStatus, FloodLimit, NewComment, Post, PostKind, User};
 use jiff::Timestamp;
 use minijinja::context;
 use serde::Deserialize;
@@ -145,23 +145,6 @@ pub(crate) async fn submit(
         }
         parent = Some(target);
     }
-    if state.store.is_duplicate_comment(post.id, clean.email.as_deref(), clean.author.as_deref(), &clean.body).await? {
-        let message = "Duplicate comment detected; it looks as though you’ve already said that!".to_string();
-        return refuse(&state, &post, &form, account.as_ref(), StatusCode::CONFLICT, Some("comment"), message, csrf).await;
-    }
-
-    // Only comments that would be stored count toward the flood limit (as WordPress's flood
-    // check): a reader fixing a typo is not flooding.
-    if !trusted
-        && let Some(ip) = ip
-        && let Err(wait) = state.limiter.check(ip, std::time::Instant::now())
-    {
-        let message = format!("You are commenting faster than this site allows. Please wait {wait} seconds and send again.");
-        let mut response = refuse(&state, &post, &form, account.as_ref(), StatusCode::TOO_MANY_REQUESTS, None, message, csrf).await?;
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(response);
-    }
-
     let ip_text = ip.map(|ip| ip.to_string());
     let (verdict, spam_score) = if trusted {
         (Verdict { status: CommentStatus::Approved, reasons: Vec::new() }, None)
@@ -187,7 +170,28 @@ pub(crate) async fn submit(
         user_id: account.as_ref().map(|user| user.id),
         parent_index: None,
     };
-    let comment = state.store.create_comment(post.id, parent, new).await?;
+    // The flood limit counts the address's stored comments, as WordPress's flood check does
+    // (a reader fixing a typo is not flooding), in the store every instance shares. It and
+    // the duplicate check are made with the insert, so simultaneous sends cannot slip past.
+    let window = jiff::SignedDuration::from_secs(i64::from(settings.rate_limit_window_seconds));
+    let flood = match (&new.author_ip, trusted || settings.rate_limit_count == 0) {
+        (Some(address), false) => Some(FloodLimit { address: address.clone(), since: now - window, max: settings.rate_limit_count }),
+        _ => None,
+    };
+    let comment = match state.store.create_comment_checked(post.id, parent, new, flood.as_ref()).await? {
+        CommentOutcome::Created(comment) => comment,
+        CommentOutcome::Duplicate => {
+            let message = "Duplicate comment detected; it looks as though you’ve already said that!".to_string();
+            return refuse(&state, &post, &form, account.as_ref(), StatusCode::CONFLICT, Some("comment"), message, csrf).await;
+        }
+        CommentOutcome::Flooded { oldest } => {
+            let wait = (oldest + window).duration_since(now).as_secs().max(1);
+            let message = format!("You are commenting faster than this site allows. Please wait {wait} seconds and send again.");
+            let mut response = refuse(&state, &post, &form, account.as_ref(), StatusCode::TOO_MANY_REQUESTS, None, message, csrf).await?;
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            return Ok(response);
+        }
+    };
     tracing::info!(comment = comment.id, post = post.id, status = %comment.status, "comment received");
     crate::notify::comment_received(&state, &post, &comment);
 
