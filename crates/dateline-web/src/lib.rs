@@ -144,11 +144,16 @@ pub const MAX_REQUEST_BODY: usize = 64 * 1024;
 
 /// The whole application as a router, ready to serve or to drive in tests with `oneshot`.
 pub fn app(state: AppState) -> axum::Router {
+    // Served over https, browsers are told to keep to it (a year, as is usual).
+    let hsts = state.site().base_url.starts_with("https://").then(|| {
+        tower_http::set_header::SetResponseHeaderLayer::if_not_present(axum::http::header::STRICT_TRANSPORT_SECURITY, axum::http::HeaderValue::from_static("max-age=31536000"))
+    });
     routes::router(state.clone())
         // Inside the error pages, so a refused body still gets the themed page.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
         .layer(axum::middleware::from_fn_with_state(state, error::render_error_pages))
         .layer(security::headers())
+        .layer(tower::util::option_layer(hsts))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
 }

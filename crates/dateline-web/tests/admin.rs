@@ -451,3 +451,13 @@ pub async fn scheduled_posts_read_as_published_once_due(db: Db) {
     let dashboard = app.get_as("/admin/", &cookie).await.html();
     assert!(texts(&dashboard, "li").iter().any(|li| li == "1 published post"), "{:?}", texts(&dashboard, "li"));
 }
+
+pub async fn https_sites_mark_cookies_secure_and_ask_for_https(db: Db) {
+    let Some(app) = TestApp::builder(db).config(|c| c.site.base_url = Some("https://blog.example".into())).build().await else { return };
+    let login = app.get("/admin/login").await;
+    assert!(login.header("set-cookie").contains("; Secure"), "{}", login.header("set-cookie"));
+    assert_eq!(login.header("strict-transport-security"), "max-age=31536000");
+    assert_eq!(app.get("/").await.header("strict-transport-security"), "max-age=31536000");
+    let Some(plain) = TestApp::new(db).await else { return };
+    assert_eq!(plain.get("/").await.header("strict-transport-security"), "", "not over plain http");
+}

@@ -61,7 +61,7 @@ async fn page(state: &AppState, headers: &HeaderMap, status: StatusCode, log: &s
     let ctx = context! { log => log, redirect_to => redirect_to, error => error, token => token, notice => notice };
     let mut response = super::render(state, None, "admin/login.html", "Log in", ctx).await?;
     *response.status_mut() = status;
-    if new_cookie && let Ok(value) = HeaderValue::from_str(&format!("{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Lax")) {
+    if new_cookie && let Some(value) = crate::routes::single::csrf_cookie_header(state, &csrf) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)

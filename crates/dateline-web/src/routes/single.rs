@@ -105,7 +105,8 @@ pub(crate) fn page_of_comment(state: &AppState, comments: &[dateline_core::Comme
     u32::try_from(index / settings.comments_per_page as usize + 1).unwrap_or(1)
 }
 
-fn csrf_cookie_header(state: &AppState, value: &str) -> Option<HeaderValue> {
+/// The form-token cookie, `Secure` when the site is served over https.
+pub(crate) fn csrf_cookie_header(state: &AppState, value: &str) -> Option<HeaderValue> {
     let secure = if state.site().base_url.starts_with("https://") { "; Secure" } else { "" };
     HeaderValue::from_str(&format!("{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}")).ok()
 }
