@@ -366,10 +366,12 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
         excerpt,
         continue_reading_text: opt(&values.continue_reading_text),
     };
-    let slug = match dateline_core::slug::slugify(if values.slug.trim().is_empty() { &values.title } else { &values.slug }) {
-        s if s.is_empty() => "untitled".to_string(),
-        s => s,
-    };
+    // The slug typed, else (or when it has no letters or digits, like "..") the title's.
+    let slug = [values.slug.as_str(), values.title.as_str()]
+        .iter()
+        .map(|text| dateline_core::slug::slugify(text))
+        .find(|slug| !slug.is_empty())
+        .unwrap_or_else(|| "untitled".to_string());
     let body_html = match base.body_format {
         BodyFormat::Markdown => dateline_render::markdown_to_html(&values.body),
         BodyFormat::Html => dateline_render::wordpress_to_html(&values.body, &dateline_render::NoAttachments).html,
