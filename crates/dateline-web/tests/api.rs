@@ -281,6 +281,8 @@ pub async fn comments_through_the_api(db: Db) {
     assert_eq!((refused.status, refused.body["code"].as_str()), (400, Some("rest_comment_content_invalid")));
     let unchanged = call("GET", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), None).await;
     assert_eq!((unchanged.body["status"].as_str(), unchanged.body["content"]["raw"].as_str()), (Some("approved"), Some("Held, *edited*")));
+    let past = call("GET", format!("{base}/wp-json/wp/v2/comments?page=99"), None, None).await;
+    assert_eq!((past.status, past.body["code"].as_str()), (400, Some("rest_comment_invalid_page_number")));
     let private = call("GET", format!("{base}/wp-json/wp/v2/comments?post={}", secret.id), None, None).await;
     assert_eq!(private.status, 404);
     let page = app.get(&app.permalink(&post)).await.html();

@@ -103,6 +103,9 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Quer
         return Err(ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."));
     }
     let result = state.store.list_comments(&CommentQuery { status, post, page, per_page }).await?;
+    if result.items.is_empty() && page > 1 && result.total > 0 {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_invalid_page_number", "The page number requested is larger than the number of pages available."));
+    }
     let edit = moderator(user.as_ref());
     let mut items = Vec::with_capacity(result.items.len());
     for comment in &result.items {

@@ -174,7 +174,7 @@ pub(crate) fn paged(items: Vec<serde_json::Value>, total: u64, per_page: u32) ->
 pub(crate) fn paging(page: Option<&str>, per_page: Option<&str>, default_per_page: u32) -> Result<(u32, u32), ApiError> {
     let page = match page {
         None => 1,
-        Some(p) => p.parse::<u32>().ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::invalid_param("page", "must be 1 or more"))?,
+        Some(p) => p.parse::<u32>().ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::invalid_param("page", "must be a whole number from 1 to 4294967295"))?,
     };
     let per_page = match per_page {
         None => default_per_page,
