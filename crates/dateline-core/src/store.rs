@@ -265,6 +265,10 @@ pub trait Store: Send + Sync + 'static {
     /// How many comments have each status.
     async fn comment_counts(&self) -> StoreResult<Vec<(CommentStatus, i64)>>;
 
+    /// Moves a comment to `status` and, with a `lesson` (when the status changes), teaches the
+    /// spam filter from its text in the same transaction; returns the comment as it was.
+    async fn moderate_comment(&self, id: CommentId, status: CommentStatus, lesson: Option<SpamLabel>) -> StoreResult<Comment>;
+
     /// Moves a comment to `status`; returns it as it was before.
     async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> StoreResult<Comment>;
 

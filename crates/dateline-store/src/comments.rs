@@ -74,9 +74,19 @@ impl SqlStore {
     }
 
     pub(crate) async fn set_comment_status_impl(&self, id: CommentId, status: CommentStatus) -> StoreResult<Comment> {
+        self.moderate_comment_impl(id, status, None).await
+    }
+
+    /// Moves a comment to `status` and, with a `lesson`, teaches the spam filter from it, in
+    /// one transaction holding the comment's row: two moderators deciding at once end with the
+    /// status and the lesson of the same one.
+    pub(crate) async fn moderate_comment_impl(&self, id: CommentId, status: CommentStatus, lesson: Option<SpamLabel>) -> StoreResult<Comment> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         let mut find = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.id = "));
         find.int(id);
+        if self.backend == Backend::Postgres {
+            find.push(" FOR UPDATE");
+        }
         let before = match find.query().fetch_optional(&mut *tx).await.store_err()? {
             Some(row) => rows::comment(&row).store_err()?,
             None => return Err(StoreError::NotFound(format!("comment {id}"))),
@@ -91,6 +101,11 @@ impl SqlStore {
         update.text(status.as_str()).push(", status_before_trash = ").opt_text(remembered.map(CommentStatus::as_str));
         update.push(" WHERE id = ").int(id);
         update.query().execute(&mut *tx).await.store_err()?;
+        // A decision that changes nothing teaches nothing.
+        if let Some(label) = lesson.filter(|_| before.status != status) {
+            let tokens = dateline_core::spam::tokens(before.author_name.as_deref(), before.author_email.as_deref(), before.author_url.as_deref(), &before.body);
+            train(&mut tx, id, &tokens, label).await?;
+        }
         tx.commit().await.store_err()?;
         Ok(before)
     }
@@ -145,31 +160,38 @@ impl SqlStore {
 
     pub(crate) async fn train_comment_impl(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
-        let conn: &mut AnyConnection = &mut tx;
-        let mut find = Sql::new("SELECT trained_as FROM comments WHERE id = ");
-        find.int(id);
         if self.backend == Backend::Postgres {
             // Two moderators relabelling at once must not both untrain the old label.
-            find.push(" FOR UPDATE");
+            let mut lock = Sql::new("SELECT id FROM comments WHERE id = ");
+            lock.int(id).push(" FOR UPDATE");
+            lock.query().fetch_optional(&mut *tx).await.store_err()?;
         }
-        let Some(row) = find.query().fetch_optional(&mut *conn).await.store_err()? else {
-            return Err(StoreError::NotFound(format!("comment {id}")));
-        };
-        let previous: Option<String> = row.try_get("trained_as").store_err()?;
-        let previous = previous.as_deref().and_then(SpamLabel::parse);
-        if previous == Some(label) {
-            return Ok(());
-        }
-        if let Some(previous) = previous {
-            add_counts(conn, tokens, previous, -1).await?;
-        }
-        add_counts(conn, tokens, label, 1).await?;
-        let mut mark = Sql::new("UPDATE comments SET trained_as = ");
-        mark.text(label.as_str()).push(" WHERE id = ").int(id);
-        mark.query().execute(&mut *conn).await.store_err()?;
-        tx.commit().await.store_err()?;
-        Ok(())
+        train(&mut tx, id, tokens, label).await?;
+        tx.commit().await.store_err()
     }
+}
+
+/// Teaches the filter that comment `id` (its `tokens`) is `label`, untraining what it was taught
+/// before; nothing when it was taught that already. The caller holds the comment's row.
+async fn train(conn: &mut AnyConnection, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()> {
+    let mut find = Sql::new("SELECT trained_as FROM comments WHERE id = ");
+    find.int(id);
+    let Some(row) = find.query().fetch_optional(&mut *conn).await.store_err()? else {
+        return Err(StoreError::NotFound(format!("comment {id}")));
+    };
+    let previous: Option<String> = row.try_get("trained_as").store_err()?;
+    let previous = previous.as_deref().and_then(SpamLabel::parse);
+    if previous == Some(label) {
+        return Ok(());
+    }
+    if let Some(previous) = previous {
+        add_counts(conn, tokens, previous, -1).await?;
+    }
+    add_counts(conn, tokens, label, 1).await?;
+    let mut mark = Sql::new("UPDATE comments SET trained_as = ");
+    mark.text(label.as_str()).push(" WHERE id = ").int(id);
+    mark.query().execute(&mut *conn).await.store_err()?;
+    Ok(())
 }
 
 /// Whether the same commenter already said exactly this on `post` (trash aside).

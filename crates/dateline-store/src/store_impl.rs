@@ -166,6 +166,10 @@ impl Store for SqlStore {
         self.comment_counts_impl().await
     }
 
+    async fn moderate_comment(&self, id: CommentId, status: CommentStatus, lesson: Option<SpamLabel>) -> StoreResult<Comment> {
+        self.moderate_comment_impl(id, status, lesson).await
+    }
+
     async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> StoreResult<Comment> {
         self.set_comment_status_impl(id, status).await
     }

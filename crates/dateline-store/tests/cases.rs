@@ -438,3 +438,23 @@ pub async fn comment_checks_hold_under_simultaneous_sends(db: Db) {
     }
     assert_eq!(stored, 3);
 }
+
+pub async fn simultaneous_moderation_keeps_status_and_lesson_together(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let post = store.create_post(new_post("Contested", "2024-05-01T00:00:00Z")).await.expect("post");
+    for round in 0..8 {
+        let word = format!("quxword{round}");
+        let held = store.create_comment(post.id, None, comment(&word, CommentStatus::Pending, None)).await.expect("comment");
+        let (a, b) = (store.clone(), store.clone());
+        let spam = tokio::spawn(async move { a.moderate_comment(held.id, CommentStatus::Spam, Some(SpamLabel::Spam)).await });
+        let ham = tokio::spawn(async move { b.moderate_comment(held.id, CommentStatus::Approved, Some(SpamLabel::Ham)).await });
+        spam.await.expect("task").expect("spam");
+        ham.await.expect("task").expect("approve");
+        let status = store.comment_by_id(held.id).await.expect("read").expect("there").status;
+        let counts = store.spam_counts(std::slice::from_ref(&word)).await.expect("counts");
+        let learned = counts.get(&word).copied().unwrap_or_default();
+        let expected = if status == CommentStatus::Spam { dateline_core::spam::Counts { spam: 1, ham: 0 } } else { dateline_core::spam::Counts { spam: 0, ham: 1 } };
+        assert_eq!(learned, expected, "round {round}: status {status:?}");
+    }
+}

@@ -21,6 +21,7 @@ dateline_testkit::store_cases!(crate::cases:
     comments_name_the_account_that_wrote_them,
     due_scheduled_posts_become_published,
     comment_checks_hold_under_simultaneous_sends,
+    simultaneous_moderation_keeps_status_and_lesson_together,
 );
 
 #[test]

@@ -23,23 +23,19 @@ pub async fn decide(state: &AppState, id: i64, decision: Decision) -> Result<(Co
 
 /// Moves comment `id` to `status`; returns it as it was before.
 pub async fn moderate(state: &AppState, id: i64, status: CommentStatus) -> Result<Comment, StoreError> {
-    let before = state.store.set_comment_status(id, status).await?;
-    if before.status == status {
-        return Ok(before);
-    }
-    let tokens = dateline_core::spam::tokens(before.author_name.as_deref(), before.author_email.as_deref(), before.author_url.as_deref(), &before.body);
-    match status {
-        CommentStatus::Spam => state.store.train_comment(id, &tokens, SpamLabel::Spam).await?,
-        // Approving what the filter held or called spam teaches it otherwise.
-        CommentStatus::Approved => {
-            state.store.train_comment(id, &tokens, SpamLabel::Ham).await?;
-            // Back from the trash it was approved once already, and its news went out then.
-            if before.status != CommentStatus::Trash
-                && let (Some(post), Some(now)) = (state.store.post_by_id(before.post_id).await?, state.store.comment_by_id(id).await?) {
-                crate::notify::reply_approved(state, &post, &now).await;
-            }
-        }
-        CommentStatus::Pending | CommentStatus::Trash => {}
+    // Marking spam teaches the filter; approving what it held or called spam teaches it otherwise.
+    let lesson = match status {
+        CommentStatus::Spam => Some(SpamLabel::Spam),
+        CommentStatus::Approved => Some(SpamLabel::Ham),
+        CommentStatus::Pending | CommentStatus::Trash => None,
+    };
+    let before = state.store.moderate_comment(id, status, lesson).await?;
+    // Back from the trash it was approved once already, and its news went out then.
+    if status == CommentStatus::Approved
+        && !matches!(before.status, CommentStatus::Approved | CommentStatus::Trash)
+        && let (Some(post), Some(now)) = (state.store.post_by_id(before.post_id).await?, state.store.comment_by_id(id).await?)
+    {
+        crate::notify::reply_approved(state, &post, &now).await;
     }
     Ok(before)
 }
