@@ -209,6 +209,8 @@ pub async fn writing_needs_an_application_password(db: Db) {
     assert_eq!((bad.status, bad.body["code"].as_str()), (400, Some("rest_invalid_param")));
     let bad_term = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "x", "tags": [9999]}))).await;
     assert_eq!(bad_term.status, 400);
+    let bad_dateline = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "x", "dateline": "x"}))).await;
+    assert_eq!((bad_dateline.status, bad_dateline.body["code"].as_str()), (400, Some("rest_invalid_param")), "a wrong type is refused, not ignored");
 
     // The role matrix through the API.
     let author = app_password(&app, "author-user").await;

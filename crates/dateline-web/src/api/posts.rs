@@ -360,8 +360,14 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
             }
         }
     }
-    if let Some(dateline) = body.get("dateline").filter(|d| d.is_object()) {
+    if let Some(dateline) = body.get("dateline").filter(|d| !d.is_null()) {
+        if !dateline.is_object() {
+            return Err(ApiError::invalid_param("dateline", "must be an object ({\"dek\": …, \"source\": {…}})"));
+        }
         if let Some(dek) = dateline.get("dek") {
+            if !(dek.is_string() || dek.is_null()) {
+                return Err(ApiError::invalid_param("dateline.dek", "must be a string or null"));
+            }
             write.dek = dek.as_str().map(str::to_string).filter(|d| !d.trim().is_empty());
         }
         if let Some(source) = dateline.get("source") {
