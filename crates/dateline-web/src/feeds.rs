@@ -90,14 +90,8 @@ fn rss_response(state: &AppState, feed: FeedData) -> Response {
                     category
                 }).collect::<Vec<_>>(),
             );
-            if let Some(url) = post.source.as_ref().and_then(|s| s.url.clone()) {
-                item.set_source(Some({
-                    let mut source = rss::Source::default();
-                    source.set_url(url);
-                    source.set_title(post.source.as_ref().and_then(|s| s.outlet.clone()));
-                    source
-                }));
-            }
+            // (RSS's <source> names the feed an item came from, not the story a post quotes: the
+            // quoted story's link travels in the content, and as Atom's related link.)
             item
         })
         .collect::<Vec<_>>();

@@ -99,6 +99,10 @@ pub async fn failed_comments_keep_what_was_typed(db: Db) {
         let html = response.html();
         assert_eq!(text(&html, "#comment-error"), message);
         assert_eq!(attr(&html, &format!("#commentform [name={field}]"), "aria-invalid"), "true");
+        // The field to fix takes the focus (the only one that does), and the title says "Error".
+        assert_eq!(texts(&html, "#commentform [autofocus]").len(), 1, "{field}");
+        assert!(!texts(&html, &format!("#commentform [name={field}][autofocus]")).is_empty() || field == "comment", "{field}");
+        assert!(text(&html, "title").starts_with("Error: Forms"), "{}", text(&html, "title"));
         let typed = fields.iter().find(|(k, _)| *k == "comment").map(|(_, v)| *v).unwrap_or_default();
         assert_eq!(text(&html, "#commentform textarea[name=comment]"), typed, "the comment is kept");
         if field != "email" {

@@ -180,6 +180,10 @@ pub(crate) async fn render(state: &AppState, post: &Post, request: PageRequest, 
     if post.kind == PostKind::Post {
         meta = context! { feeds => vec![comment_feed], ..meta };
     }
+    // A refused comment: the page's title says so first, as screen readers announce it.
+    if problem.is_some() {
+        meta = context! { title => format!("Error: {}", post.title), ..meta };
+    }
     let canonical_path = comment_page_path(&view.path, page);
     let ctx = context! {
         meta => context! { canonical => format!("{}{canonical_path}", site.base_url), ..meta },
