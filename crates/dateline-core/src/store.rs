@@ -107,6 +107,33 @@ pub struct EditorQuery {
     pub per_page: u32,
 }
 
+impl EditorQuery {
+    /// What readers can see of `kind` at `now`, newest first, ten to a page: the start of a
+    /// public query, to narrow with `..` (search words, an author, a page).
+    pub fn public(kind: PostKind, now: Timestamp) -> EditorQuery {
+        EditorQuery {
+            kind,
+            statuses: vec![PostStatus::Published, PostStatus::Scheduled],
+            author: None,
+            categories: Vec::new(),
+            tags: Vec::new(),
+            slugs: Vec::new(),
+            ids: Vec::new(),
+            exclude: Vec::new(),
+            sticky: None,
+            offset: None,
+            search: None,
+            published_before: Some(now),
+            published_after: None,
+            without_password: false,
+            order: PostOrder::Date,
+            ascending: false,
+            page: 1,
+            per_page: 10,
+        }
+    }
+}
+
 /// At most `max` comments from `address` since `since` (WordPress's comment flood check).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FloodLimit {

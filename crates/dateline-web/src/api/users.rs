@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use dateline_core::accounts::Capability;
-use dateline_core::{EditorQuery, PostKind, PostOrder, PostStatus, User};
+use dateline_core::{EditorQuery, PostKind, User};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -36,26 +36,7 @@ pub(crate) fn user_json(state: &AppState, user: &User, edit: bool) -> Value {
 
 /// Whether `user` has a post readers can see now (what makes an account public in WordPress).
 async fn has_published_posts(state: &AppState, user: &User) -> Result<bool, ApiError> {
-    let query = EditorQuery {
-        kind: PostKind::Post,
-        statuses: vec![PostStatus::Published, PostStatus::Scheduled],
-        author: Some(user.id),
-        categories: Vec::new(),
-        tags: Vec::new(),
-        slugs: Vec::new(),
-        ids: Vec::new(),
-        exclude: Vec::new(),
-        sticky: None,
-        offset: None,
-        search: None,
-        published_before: Some(Timestamp::now()),
-        published_after: None,
-        without_password: false,
-        order: PostOrder::Date,
-        ascending: false,
-        page: 1,
-        per_page: 1,
-    };
+    let query = EditorQuery { author: Some(user.id), per_page: 1, ..EditorQuery::public(PostKind::Post, Timestamp::now()) };
     Ok(state.store.editor_posts(&query).await?.total > 0)
 }
 

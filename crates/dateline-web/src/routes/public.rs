@@ -279,25 +279,13 @@ async fn search(state: &AppState, words: &str, page: u32) -> Result<Response, Ap
     let site = state.site();
     let per_page = site.config.site.posts_per_page;
     let words: String = dateline_core::text::strip_controls(words).chars().take(200).collect();
+    // A reader's search must not answer questions about words behind a password.
     let query = dateline_core::EditorQuery {
-        kind: PostKind::Post,
-        statuses: vec![dateline_core::PostStatus::Published, dateline_core::PostStatus::Scheduled],
-        author: None,
-        categories: Vec::new(),
-        tags: Vec::new(),
-        slugs: Vec::new(),
-        ids: Vec::new(),
-        exclude: Vec::new(),
-        sticky: None,
-        offset: None,
         search: Some(words.clone()),
-        published_before: Some(Timestamp::now()),
-        published_after: None,
         without_password: true,
-        order: dateline_core::PostOrder::Date,
-        ascending: false,
         page,
         per_page,
+        ..dateline_core::EditorQuery::public(PostKind::Post, Timestamp::now())
     };
     let result = state.store.editor_posts(&query).await?;
     let total_pages = result.page_count(per_page);
