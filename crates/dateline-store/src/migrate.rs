@@ -37,7 +37,11 @@ pub(crate) async fn run(conn: &mut AnyConnection, backend: Backend) -> Result<()
         Backend::Sqlite => MIGRATIONS_SQLITE,
         Backend::Postgres => MIGRATIONS_POSTGRES,
     };
-    let mut tx = conn.begin().await?;
+    // SQLite: the write lock first, so processes starting together on one file wait in turn.
+    let mut tx = match backend {
+        Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => conn.begin().await?,
+    };
     if backend == Backend::Postgres {
         // Held until commit: a second instance waits here, then finds nothing left to do.
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK_KEY).execute(&mut *tx).await?;
