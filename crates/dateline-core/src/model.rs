@@ -158,6 +158,8 @@ pub struct Post {
     pub dek: Option<String>,
     /// The body as the author wrote it (Markdown).
     pub body_source: String,
+    /// Markdown written here, or HTML from WordPress (shown through its own rules).
+    pub body_format: BodyFormat,
     /// The body rendered and sanitized when it was saved; safe to emit as is.
     pub body_html: String,
     pub source: Option<Source>,

@@ -205,7 +205,7 @@ impl PostWrite {
     }
 
     /// A post as it stands, as a whole write: change a field and save it back.
-    pub fn from_post(post: &Post, body_format: crate::import::BodyFormat) -> PostWrite {
+    pub fn from_post(post: &Post) -> PostWrite {
         PostWrite {
             kind: post.kind,
             title: post.title.clone(),
@@ -213,7 +213,7 @@ impl PostWrite {
             dek: post.dek.clone(),
             excerpt: post.excerpt.clone(),
             body_source: post.body_source.clone(),
-            body_format,
+            body_format: post.body_format,
             body_html: post.body_html.clone(),
             source: post.source.clone(),
             status: post.status,
@@ -335,11 +335,12 @@ pub trait Store: Send + Sync + 'static {
     /// Every post or page of `kind`, whatever its status, oldest first (for export).
     async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>>;
 
-    /// How a post's body is written (Markdown, or imported HTML).
-    async fn body_format(&self, post: PostId) -> StoreResult<crate::import::BodyFormat>;
 
     /// Every account.
     async fn users(&self) -> StoreResult<Vec<User>>;
+
+    /// The accounts with a post readers can see at `now` (WordPress's public authors).
+    async fn public_author_ids(&self, now: Timestamp) -> StoreResult<Vec<UserId>>;
 
     /// Every media record.
     async fn media(&self) -> StoreResult<Vec<crate::import::Media>>;

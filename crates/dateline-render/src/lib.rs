@@ -112,8 +112,6 @@ pub fn comment_to_html(markdown: &str) -> String {
     COMMENT_SANITIZER.clean(&unsafe_html).to_string()
 }
 
-/// Renders a post body written in Markdown to sanitized HTML. Raw HTML in the Markdown is
-/// allowed through the same sanitizer, as WordPress allows it for trusted authors.
 /// Where a post's teaser ends on listing pages (WordPress's `<!--more-->`), once rendered.
 pub const MORE_MARKER: &str = "<span id=\"user-content-more\"></span>";
 
@@ -128,6 +126,8 @@ pub(crate) fn mark_more(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Renders a post body written in Markdown to sanitized HTML. Raw HTML in the Markdown is
+/// allowed through the same sanitizer, as WordPress allows it for trusted authors.
 pub fn markdown_to_html(markdown: &str) -> String {
     let markdown = mark_more(markdown);
     let markdown = markdown.as_ref();

@@ -51,7 +51,7 @@ fn tag_name_at(text: &str) -> Option<&str> {
 }
 
 fn is_block_tag(name: &str) -> bool {
-    BLOCK_TAGS.contains(&name.to_ascii_lowercase().as_str())
+    BLOCK_TAGS.iter().any(|tag| tag.eq_ignore_ascii_case(name))
 }
 
 /// WordPress's automatic paragraphs: blank lines separate paragraphs, single line breaks

@@ -213,5 +213,5 @@ pub(crate) async fn recent_from_address(conn: &mut AnyConnection, limit: &FloodL
     sql.text(&limit.address).push(" AND created_at >= ").int(limit.since.as_second());
     let row = sql.query().fetch_one(&mut *conn).await.store_err()?;
     let oldest: Option<i64> = row.try_get("oldest").store_err()?;
-    Ok((row.try_get("n").store_err()?, oldest.and_then(|s| Timestamp::from_second(s).ok())))
+    Ok((row.try_get("n").store_err()?, oldest.map(rows::time)))
 }

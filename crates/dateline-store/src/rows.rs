@@ -16,7 +16,7 @@ fn parse_text<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Re
 }
 
 /// Columns of a post and its author, for `FROM posts p JOIN users u ON u.id = p.author_id`.
-pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_html, p.status, \
+pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_format, p.body_html, p.status, \
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
     p.source_headline, p.source_excerpt, p.source_continue_text, p.excerpt, p.password, p.parent_id, p.menu_order, \
     u.id AS author_id, u.login AS author_login, u.display_name AS author_display_name, u.slug AS author_slug, \
@@ -45,6 +45,7 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         slug: row.try_get("slug")?,
         dek: row.try_get("dek")?,
         body_source: row.try_get("body_source")?,
+        body_format: BodyFormat::parse(&row.try_get::<String, _>("body_format")?),
         body_html: row.try_get("body_html")?,
         source: (!source.is_empty()).then_some(source),
         status: parse_text(row, "status", PostStatus::parse)?,

@@ -428,12 +428,11 @@ impl Store for SqlStore {
         self.fetch_posts(&sql).await
     }
 
-    async fn body_format(&self, post: PostId) -> StoreResult<dateline_core::import::BodyFormat> {
-        let mut sql = Sql::new("SELECT body_format FROM posts WHERE id = ");
-        sql.int(post);
-        let row = sql.query().fetch_optional(&self.pool).await.store_err()?.ok_or_else(|| StoreError::NotFound(format!("post {post}")))?;
-        let format: String = row.try_get("body_format").store_err()?;
-        Ok(dateline_core::BodyFormat::parse(&format))
+    async fn public_author_ids(&self, now: jiff::Timestamp) -> StoreResult<Vec<UserId>> {
+        let mut sql = Sql::new("SELECT DISTINCT author_id FROM posts WHERE kind = 'post' AND status IN ('published', 'scheduled') AND published_at <= ");
+        sql.int(now.as_second());
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(|row| row.try_get("author_id")).collect::<Result<_, _>>().store_err()
     }
 
     async fn users(&self) -> StoreResult<Vec<User>> {

@@ -157,50 +157,49 @@ impl SqlStore {
 
     /// Adds a comment to an existing post; the parent must be a comment of the same post.
     pub(crate) async fn insert_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment) -> StoreResult<Comment> {
-        match self.insert_comment_with(post, parent, comment, None).await? {
-            CommentOutcome::Created(comment) => Ok(comment),
-            _ => Err(StoreError::Backend("a comment without checks was refused".into())),
-        }
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let comment = insert_comment_of_post(&mut tx, post, parent, &comment).await?;
+        tx.commit().await.store_err()?;
+        Ok(comment)
     }
 
+    /// The same, unless a duplicate or (with `flood`) the address's limit refuses it, checked
+    /// under a lock every instance takes for that step.
     pub(crate) async fn insert_comment_checked(&self, post: PostId, parent: Option<CommentId>, comment: NewComment, flood: Option<&FloodLimit>) -> StoreResult<CommentOutcome> {
-        self.insert_comment_with(post, parent, comment, Some(flood)).await
-    }
-
-    /// Inserts a comment; with `checks` (`Some`, holding the optional flood limit), first
-    /// refuses a duplicate or a flood, under a lock every instance takes for that step.
-    async fn insert_comment_with(&self, post: PostId, parent: Option<CommentId>, comment: NewComment, checks: Option<Option<&FloodLimit>>) -> StoreResult<CommentOutcome> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         let conn: &mut AnyConnection = &mut tx;
-        if let Some(flood) = checks {
-            // SQLite's write lock already serializes this; PostgreSQL needs its own.
-            if self.backend == crate::connect::Backend::Postgres {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(COMMENT_CHECK_LOCK).execute(&mut *conn).await.store_err()?;
-            }
-            if crate::comments::duplicate_exists(conn, post, comment.author_email.as_deref(), comment.author_name.as_deref(), &comment.body).await? {
-                return Ok(CommentOutcome::Duplicate);
-            }
-            if let Some(limit) = flood {
-                let (sent, oldest) = crate::comments::recent_from_address(conn, limit).await?;
-                if sent >= i64::from(limit.max) {
-                    return Ok(CommentOutcome::Flooded { oldest: oldest.unwrap_or(limit.since) });
-                }
+        // SQLite's write lock already serializes this; PostgreSQL needs its own.
+        if self.backend == crate::connect::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(COMMENT_CHECK_LOCK).execute(&mut *conn).await.store_err()?;
+        }
+        if crate::comments::duplicate_exists(conn, post, comment.author_email.as_deref(), comment.author_name.as_deref(), &comment.body).await? {
+            return Ok(CommentOutcome::Duplicate);
+        }
+        if let Some(limit) = flood {
+            let (sent, oldest) = crate::comments::recent_from_address(conn, limit).await?;
+            if sent >= i64::from(limit.max) {
+                return Ok(CommentOutcome::Flooded { oldest: oldest.unwrap_or(limit.since) });
             }
         }
-        let mut exists = Sql::new("SELECT COUNT(*) AS n FROM posts WHERE id = ");
-        exists.int(post);
-        if exists.query().fetch_one(&mut *conn).await.store_err()?.try_get::<i64, _>("n").store_err()? == 0 {
-            return Err(StoreError::NotFound(format!("post {post}")));
-        }
-        if let Some(parent) = parent {
-            let mut check = Sql::new("SELECT COUNT(*) AS n FROM comments WHERE id = ");
-            check.int(parent).push(" AND post_id = ").int(post);
-            if check.query().fetch_one(&mut *conn).await.store_err()?.try_get::<i64, _>("n").store_err()? == 0 {
-                return Err(StoreError::Invalid(format!("comment {parent} is not a comment of post {post}")));
-            }
-        }
-        let comment = insert_comment_row(conn, post, parent, &comment).await?;
+        let comment = insert_comment_of_post(conn, post, parent, &comment).await?;
         tx.commit().await.store_err()?;
         Ok(CommentOutcome::Created(comment))
     }
+}
+
+/// Inserts a comment after checking that its post exists and its parent is one of the post's.
+async fn insert_comment_of_post(conn: &mut AnyConnection, post: PostId, parent: Option<CommentId>, comment: &NewComment) -> StoreResult<Comment> {
+    let mut exists = Sql::new("SELECT COUNT(*) AS n FROM posts WHERE id = ");
+    exists.int(post);
+    if exists.query().fetch_one(&mut *conn).await.store_err()?.try_get::<i64, _>("n").store_err()? == 0 {
+        return Err(StoreError::NotFound(format!("post {post}")));
+    }
+    if let Some(parent) = parent {
+        let mut check = Sql::new("SELECT COUNT(*) AS n FROM comments WHERE id = ");
+        check.int(parent).push(" AND post_id = ").int(post);
+        if check.query().fetch_one(&mut *conn).await.store_err()?.try_get::<i64, _>("n").store_err()? == 0 {
+            return Err(StoreError::Invalid(format!("comment {parent} is not a comment of post {post}")));
+        }
+    }
+    insert_comment_row(conn, post, parent, comment).await
 }

@@ -57,10 +57,8 @@ pub(crate) async fn start_session(state: &AppState, user: &User, remember: bool)
     let lasts = if remember { SESSION_LONG } else { SESSION_SHORT };
     let expires = Timestamp::now() + lasts;
     state.store.create_session(&token_hash(&token), user.id, expires).await?;
-    let secure = if state.site().base_url.starts_with("https://") { "; Secure" } else { "" };
-    let max_age = if remember { format!("; Max-Age={}", lasts.as_secs()) } else { String::new() };
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}{max_age}"))
-        .map_err(|e| StoreError::Invalid(e.to_string()))
+    crate::form::cookie_header(state, SESSION_COOKIE, &token, remember.then(|| lasts.as_secs()))
+        .ok_or_else(|| StoreError::Invalid("the session token cannot be a cookie".into()))
 }
 
 /// The Set-Cookie value that ends a session in the browser.

@@ -142,18 +142,14 @@ async fn comments_rss(state: &AppState, post: Option<&dateline_core::Post>) -> R
     let per_page = site.config.site.posts_per_page;
     let query = CommentQuery { status: Some(CommentStatus::Approved), post: post.map(|p| p.id), page: 1, per_page };
     let comments = state.store.list_comments(&query).await?.items;
-    let mut posts: std::collections::HashMap<i64, Option<dateline_core::Post>> = std::collections::HashMap::new();
-    if let Some(post) = post {
-        posts.insert(post.id, Some(post.clone()));
-    }
+    let posts = match post {
+        Some(post) => std::collections::HashMap::from([(post.id, Some(post.clone()))]),
+        None => crate::view::posts_of(state.store.as_ref(), &comments).await?,
+    };
     let mut items = Vec::new();
     for comment in comments.iter().filter(|c| c.kind != CommentKind::Note) {
-        if !posts.contains_key(&comment.post_id) {
-            // Comments of protected posts stay behind the password, as on the page.
-            let loaded = state.store.post_by_id(comment.post_id).await?.filter(|p| p.is_open_at(now));
-            posts.insert(comment.post_id, loaded);
-        }
-        let Some(Some(on)) = posts.get(&comment.post_id) else { continue };
+        // Comments of protected posts stay behind the password, as on the page.
+        let Some(Some(on)) = posts.get(&comment.post_id).filter(|p| p.as_ref().is_some_and(|p| p.is_open_at(now))) else { continue };
         let author = comment.author_name.clone().unwrap_or_else(|| "Anonymous".into());
         let link = format!("{}{}#comment-{}", site.base_url, crate::view::permalink(&site.time_zone, on), comment.id);
         let mut item = rss::Item::default();

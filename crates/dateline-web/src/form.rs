@@ -53,6 +53,14 @@ pub(crate) fn form_field(fields: &[(String, String)], name: &str) -> String {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| dateline_core::text::strip_controls(v).trim().to_string()).unwrap_or_default()
 }
 
+/// A Set-Cookie value for this site: HttpOnly, SameSite=Lax, `Secure` when the site is served
+/// over https; kept `max_age` seconds, or for the browser session.
+pub(crate) fn cookie_header(state: &crate::AppState, name: &str, value: &str, max_age: Option<i64>) -> Option<axum::http::HeaderValue> {
+    let secure = if state.site().base_url.starts_with("https://") { "; Secure" } else { "" };
+    let max_age = max_age.map(|seconds| format!("; Max-Age={seconds}")).unwrap_or_default();
+    axum::http::HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{max_age}")).ok()
+}
+
 /// A cookie's value from the request headers.
 pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -213,6 +213,17 @@ pub(crate) struct CommentView {
     pub replies: Vec<CommentView>,
 }
 
+/// The posts of `comments`, each loaded once (a list shows many comments of few posts).
+pub(crate) async fn posts_of(store: &dyn dateline_core::Store, comments: &[Comment]) -> Result<std::collections::HashMap<i64, Option<Post>>, dateline_core::StoreError> {
+    let mut posts = std::collections::HashMap::new();
+    for comment in comments {
+        if !posts.contains_key(&comment.post_id) {
+            posts.insert(comment.post_id, store.post_by_id(comment.post_id).await?);
+        }
+    }
+    Ok(posts)
+}
+
 /// A comment as HTML that is safe to show: Markdown as readers write it, or WordPress's
 /// comment HTML for comments imported from it.
 pub(crate) fn comment_html(comment: &Comment) -> String {

@@ -374,7 +374,7 @@ pub async fn search_finds_published_posts(db: Db) {
     app.post(&post_json("Locked", "2024-03-06T12:00:00Z", json!({"body": "secret ferry plans"}))).await;
     let store = app.test_store.dyn_store();
     let locked = store.post_by_slug(dateline_core::PostKind::Post, "locked").await.expect("read").expect("locked");
-    let mut write = dateline_core::PostWrite::from_post(&locked, dateline_core::import::BodyFormat::Markdown);
+    let mut write = dateline_core::PostWrite::from_post(&locked);
     write.password = Some("pw".into());
     store.save_post(Some(locked.id), write).await.expect("protect");
 
@@ -401,7 +401,7 @@ pub async fn protected_posts_keep_their_secrets(db: Db) {
         "comments": [{"author": "Insider", "body": "secret comment"}]
     }))).await;
     let store = app.test_store.dyn_store();
-    let mut write = dateline_core::PostWrite::from_post(&post, dateline_core::import::BodyFormat::Markdown);
+    let mut write = dateline_core::PostWrite::from_post(&post);
     write.password = Some("letmein".into());
     store.save_post(Some(post.id), write).await.expect("protect");
     let path = app.permalink(&post);

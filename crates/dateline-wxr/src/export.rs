@@ -47,7 +47,7 @@ fn wp_local(ts: Timestamp, tz: &TimeZone) -> String {
 }
 
 fn wp_gmt(ts: Timestamp) -> String {
-    ts.to_zoned(TimeZone::UTC).strftime("%Y-%m-%d %H:%M:%S").to_string()
+    wp_local(ts, &TimeZone::UTC)
 }
 
 fn wp_status(status: dateline_core::PostStatus) -> &'static str {
@@ -158,7 +158,7 @@ pub async fn export(store: &dyn Store, site: &ExportSite<'_>, out: &mut dyn Writ
 async fn write_post(store: &dyn Store, site: &ExportSite<'_>, post: &Post, out: &mut dyn Write) -> Result<(), ExportError> {
     let base = site.base_url.trim_end_matches('/');
     let tz = site.time_zone;
-    let markdown = store.body_format(post.id).await? == dateline_core::import::BodyFormat::Markdown;
+    let markdown = post.body_format == dateline_core::BodyFormat::Markdown;
     // A link post's dek and quoted source exist only in Dateline's fields: WordPress gets them
     // written out in the article. Other posts go as written (HTML keeps its blocks and shortcodes).
     let link_post = post.dek.is_some() || post.source.as_ref().is_some_and(|s| !s.is_empty());
@@ -216,7 +216,7 @@ async fn write_post(store: &dyn Store, site: &ExportSite<'_>, post: &Post, out: 
         let content = if markdown { dateline_render::comment_to_html(&comment.body) } else { comment.body.clone() };
         writeln!(out, "\t\t\t<wp:comment_content>{}</wp:comment_content>", cdata(&content))?;
         writeln!(out, "\t\t\t<wp:comment_approved>{}</wp:comment_approved>", wp_comment_status(comment.status))?;
-        let kind = if comment.kind == dateline_core::CommentKind::Comment { "comment" } else { comment.kind.as_str() };
+        let kind = comment.kind.as_str();
         writeln!(out, "\t\t\t<wp:comment_type>{kind}</wp:comment_type>\n\t\t\t<wp:comment_parent>{}</wp:comment_parent>", comment.parent_id.unwrap_or(0))?;
         writeln!(out, "\t\t\t<wp:comment_user_id>{}</wp:comment_user_id>", comment.user_id.unwrap_or(0))?;
         if markdown {

@@ -84,6 +84,7 @@ impl std::fmt::Display for ImportReport {
 }
 
 /// The state of one file's import.
+#[derive(Default)]
 struct SiteState {
     site: String,
     /// The old site's offsets from UTC in seconds (post_date against post_date_gmt), with how
@@ -92,27 +93,33 @@ struct SiteState {
     /// Items whose local date this site's time zone gives differently, of those with both dates.
     local_mismatches: (usize, usize),
     category_parents: HashMap<String, String>,
-    attachment_urls: HashMap<i64, String>,
-    /// Images attached to each post (by the old site's ids), for galleries that name none.
-    attached_images: HashMap<i64, Vec<i64>>,
-    /// Posts with such a gallery, rendered again at the end of the file, when every
+    media: FileMedia,
+    /// Posts with a gallery that found no images, rendered again at the end of the file, when every
     /// attachment is known: (source key, old id, content, how many galleries were empty).
     bare_galleries: Vec<(String, i64, String, usize)>,
     leftovers: Leftovers,
 }
 
+/// The attachments a file listed so far.
+#[derive(Default)]
+struct FileMedia {
+    urls: HashMap<i64, String>,
+    /// Images attached to each post (by the old site's ids), for galleries that name none.
+    attached_images: HashMap<i64, Vec<i64>>,
+}
+
 /// The attachments of one file seen from one post (its old id).
 struct FileAttachments<'a> {
-    state: &'a SiteState,
+    media: &'a FileMedia,
     post: i64,
 }
 
 impl dateline_render::Attachments for FileAttachments<'_> {
     fn url(&self, id: i64) -> Option<String> {
-        self.state.attachment_urls.get(&id).cloned()
+        self.media.urls.get(&id).cloned()
     }
     fn of_post(&self) -> Vec<i64> {
-        let mut ids = self.state.attached_images.get(&self.post).cloned().unwrap_or_default();
+        let mut ids = self.media.attached_images.get(&self.post).cloned().unwrap_or_default();
         ids.sort_unstable();
         ids
     }
@@ -155,7 +162,10 @@ pub async fn import_files(
             let path = path.clone();
             tokio::task::spawn_blocking(move || read_file(&path, &mut |record| sender.blocking_send(record).is_ok()))
         };
-        let mut state = SiteState { site: site_key(&path.display().to_string()), utc_offsets: HashMap::new(), local_mismatches: (0, 0), category_parents: HashMap::new(), attachment_urls: HashMap::new(), attached_images: HashMap::new(), bare_galleries: Vec::new(), leftovers: Leftovers::default() };
+        let mut state = SiteState {
+            site: site_key(&path.display().to_string()),
+            ..SiteState::default()
+        };
         let mut failure = None;
         while let Some(record) = receiver.recv().await {
             report.records += 1;
@@ -177,7 +187,7 @@ pub async fn import_files(
         // later in the file than the post.
         let mut empty_galleries = state.leftovers.empty_galleries;
         for (key, post, content, empty) in std::mem::take(&mut state.bare_galleries) {
-            let rendered = dateline_render::wordpress_to_html(&content, &FileAttachments { state: &state, post });
+            let rendered = dateline_render::wordpress_to_html(&content, &FileAttachments { media: &state.media, post });
             empty_galleries = empty_galleries - empty + rendered.empty_galleries;
             if let Some(session) = session.as_deref_mut() {
                 session.set_body_html(&key, &rendered.html).await?;
@@ -277,8 +287,8 @@ async fn handle(
         Record::Item(item) => {
             if let (Some(local), Some(gmt)) = (wp_time(&item.post_date), wp_time(&item.post_date_gmt)) {
                 *state.utc_offsets.entry(local.as_second() - gmt.as_second()).or_default() += 1;
-                let zone = options.time_zone.clone().unwrap_or(jiff::tz::TimeZone::UTC);
-                let here = gmt.to_zoned(zone).datetime();
+                // (A time zone is shared, so its clone is cheap.)
+                let here = gmt.to_zoned(options.time_zone.clone().unwrap_or(jiff::tz::TimeZone::UTC)).datetime();
                 let there = local.to_zoned(jiff::tz::TimeZone::UTC).datetime();
                 state.local_mismatches.1 += 1;
                 if here != there {
@@ -286,12 +296,9 @@ async fn handle(
                 }
             }
             let empty_before = state.leftovers.empty_galleries;
-            let mut leftovers = std::mem::take(&mut state.leftovers);
-            let mapped = map_item(&state.site, &item, &FileAttachments { state, post: item.post_id }, &mut leftovers);
-            state.leftovers = leftovers;
+            let mapped = map_item(&state.site, &item, &FileAttachments { media: &state.media, post: item.post_id }, &mut state.leftovers);
             if let Mapped::Post(post) = &mapped
                 && state.leftovers.empty_galleries > empty_before
-                && post.body_format == dateline_core::import::BodyFormat::Html
             {
                 let empty = state.leftovers.empty_galleries - empty_before;
                 state.bare_galleries.push((post.source_key.clone(), item.post_id, post.body_source.clone(), empty));
@@ -300,9 +307,9 @@ async fn handle(
                 Mapped::Skipped(reason) => *report.skipped.entry(reason).or_default() += 1,
                 Mapped::Media(media) => {
                     report.count("attachment");
-                    state.attachment_urls.insert(item.post_id, media.url.clone());
+                    state.media.urls.insert(item.post_id, media.url.clone());
                     if item.post_parent > 0 && media.mime_type.as_deref().is_none_or(|m| m.starts_with("image/")) {
-                        state.attached_images.entry(item.post_parent).or_default().push(item.post_id);
+                        state.media.attached_images.entry(item.post_parent).or_default().push(item.post_id);
                     }
                     if let Some(session) = session {
                         session.media(&media).await?;
@@ -319,14 +326,14 @@ async fn handle(
                 }
                 Mapped::Post(post) => {
                     report.count(format!("{} {}", post.kind, post.status));
-                    for comment in &item.comments {
-                        let c = map_comment(&post.source_key, comment);
+                    let comments: Vec<_> = item.comments.iter().map(|comment| map_comment(&post.source_key, comment)).collect();
+                    for c in &comments {
                         report.count(format!("{} {}", c.comment.kind, c.comment.status));
                     }
                     let Some(session) = session else { return Ok(()) };
                     let id = session.post(&post).await?;
-                    for comment in &item.comments {
-                        session.comment(id, &map_comment(&post.source_key, comment)).await?;
+                    for comment in &comments {
+                        session.comment(id, comment).await?;
                     }
                     // Old addresses: the item's own link, and the old structure if given.
                     let mut old_paths: Vec<String> = url_path(&item.link).into_iter().collect();

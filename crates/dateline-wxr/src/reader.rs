@@ -16,9 +16,6 @@ pub enum WxrError {
     Refused { path: String, message: String },
     #[error("{path}: {0}", path = .1)]
     Io(std::io::Error, String),
-    /// The consumer of the records asked to stop (its own error is reported by it).
-    #[error("stopped")]
-    Stopped,
 }
 
 /// The site the export came from.

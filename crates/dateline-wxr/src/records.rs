@@ -83,13 +83,9 @@ pub fn comment_status(approved: &str) -> CommentStatus {
     }
 }
 
+/// WordPress's `comment_type`; anything else (custom types, "") is an ordinary comment.
 pub fn comment_kind(kind: &str) -> CommentKind {
-    match kind.trim() {
-        "pingback" => CommentKind::Pingback,
-        "trackback" => CommentKind::Trackback,
-        "note" => CommentKind::Note,
-        _ => CommentKind::Comment,
-    }
+    CommentKind::parse(kind.trim()).unwrap_or(CommentKind::Comment)
 }
 
 fn non_empty(text: &str) -> Option<String> {

@@ -337,7 +337,7 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
     let clip = first.store.create_post(native).await.expect("create");
     // An imported (HTML) post given a source in Dateline comes back without its article doubled.
     let imported = first.store.post_by_slug(PostKind::Post, "template-paginated").await.expect("read").expect("imported post");
-    let mut write = PostWrite::from_post(&imported, BodyFormat::Html);
+    let mut write = PostWrite::from_post(&imported);
     write.dek = Some("Worth a look.".into());
     write.source = Some(Source { outlet: Some("Gazette".into()), url: Some("https://example.com/g".into()), ..Source::default() });
     first.store.save_post(Some(imported.id), write).await.expect("save");

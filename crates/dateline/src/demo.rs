@@ -43,10 +43,10 @@ fn seed_post(defaults: &InputDefaults) -> Result<Option<NewPost>, InputError> {
     parse_post_json(&text, defaults, &dateline_render::markdown_to_html).map(Some)
 }
 
-/// The demo's discussion settings: comments close on posts older than 14 days.
 /// The setting an instance claims the demo fill with.
 const DEMO_CLAIM: &str = "demo_filled_by";
 
+/// The demo's discussion settings: comments close on posts older than 14 days.
 pub fn configure(config: &mut dateline_core::Config) {
     config.discussion.close_old_posts = true;
     // The demo blog's own name, unless the config gives the site one.

@@ -71,11 +71,8 @@ pub(crate) async fn queue(State(state): State<AppState>, headers: HeaderMap, uri
         let counts = state.store.comment_counts().await?;
         let page = state.store.list_comments(&CommentQuery { status: Some(status), post: None, page: 1, per_page: 100 }).await?;
         let mut rows = Vec::with_capacity(page.items.len());
-        let mut posts = std::collections::HashMap::new();
+        let posts = crate::view::posts_of(state.store.as_ref(), &page.items).await?;
         for c in &page.items {
-            if !posts.contains_key(&c.post_id) {
-                posts.insert(c.post_id, state.store.post_by_id(c.post_id).await?);
-            }
             let post = posts.get(&c.post_id).and_then(|p| p.as_ref());
             rows.push(Row {
                 id: c.id,
@@ -99,7 +96,8 @@ pub(crate) async fn queue(State(state): State<AppState>, headers: HeaderMap, uri
             CommentStatus::Trash => "Trash",
         };
         let statuses: Vec<_> = counts.iter().map(|(s, n)| context! { name => s.as_str(), label => label(*s), count => n }).collect();
-        let ctx = context! { section => "comments", status => status.as_str(), statuses => statuses, comments => rows };
+        let pending = counts.iter().find(|(s, _)| *s == CommentStatus::Pending).map(|(_, n)| *n).unwrap_or(0);
+        let ctx = context! { section => "comments", status => status.as_str(), statuses => statuses, comments => rows, pending_count => pending };
         super::render(&state, Some(&admin), "admin/comments.html", "Comments", ctx).await
     };
     run.await.map_err(IntoResponse::into_response)

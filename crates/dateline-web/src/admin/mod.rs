@@ -89,11 +89,13 @@ pub(crate) fn check_csrf(state: &AppState, admin: &Admin, token: Option<&str>) -
     }
 }
 
-/// Renders an admin template with the common context (who, what they may do, counts).
+/// Renders an admin template with the common context (who, what they may do, counts). A page
+/// that counted comments already gives `pending_count` in `ctx`, and it is not counted again.
 pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &str, title: &str, ctx: Value) -> Result<Response, AppError> {
     let mut pending = 0;
     if let Some(admin) = admin
         && admin.user.role.can(Capability::ModerateComments)
+        && ctx.get_attr("pending_count").is_ok_and(|v| v.is_undefined())
     {
         pending = state.store.comment_counts().await?.iter().find(|(s, _)| *s == CommentStatus::Pending).map(|(_, n)| *n).unwrap_or(0);
     }
@@ -121,8 +123,8 @@ async fn dashboard(axum::extract::State(state): axum::extract::State<AppState>, 
         let counts = state.store.post_counts().await?;
         let count = |status: PostStatus| counts.iter().filter(|(k, s, _)| *k == PostKind::Post && *s == status).map(|(_, _, n)| n).sum::<i64>();
         let query = PostQuery { kind: PostKind::Post, filter: PostFilter::All, now: jiff::Timestamp::now(), page: 1, per_page: 5, sticky_first: false };
-        let categories = state.store.terms(dateline_core::Taxonomy::Category).await?;
-        let recent: Vec<PostView> = state.store.list_posts(&query).await?.items.iter().map(|p| PostView::new(&state.site(), p, &categories)).collect();
+        // (The dashboard lists titles and dates only: no category paths to work out.)
+        let recent: Vec<PostView> = state.store.list_posts(&query).await?.items.iter().map(|p| PostView::new(&state.site(), p, &[])).collect();
         let ctx = context! {
             section => "dashboard",
             counts => context! { published => count(PostStatus::Published), drafts => count(PostStatus::Draft) },

@@ -62,25 +62,17 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri:
         let status = query.get("status").and_then(|s| PostStatus::parse(s));
         let number = |name: &str| query.get(name).and_then(|v| v.parse::<i64>().ok()).filter(|v| *v > 0);
         let page = query.get("paged").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
+        // Every status but trash (or the one asked for), published or not.
         let editor_query = EditorQuery {
-            kind,
             statuses: status.into_iter().collect(),
             author: number("author"),
             categories: number("category").into_iter().collect(),
             tags: number("tag").into_iter().collect(),
-            slugs: Vec::new(),
-            ids: Vec::new(),
-            exclude: Vec::new(),
-            sticky: None,
-            offset: None,
             search: query.get("s").cloned().filter(|s| !s.trim().is_empty()),
             published_before: None,
-            published_after: None,
-            without_password: false,
-            order: PostOrder::Date,
-            ascending: false,
             page,
             per_page: 20,
+            ..EditorQuery::public(kind, Timestamp::now())
         };
         let result = state.store.editor_posts(&editor_query).await?;
         let rows: Vec<Row> = result
@@ -115,10 +107,7 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri:
     run.await.map_err(IntoResponse::into_response)
 }
 
-/// A form body's fields, repeated keys kept.
-fn fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
+use crate::form::form_fields as fields;
 
 fn field(fields: &[(String, String)], name: &str) -> String {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| dateline_core::text::strip_controls(v)).unwrap_or_default()
@@ -153,18 +142,13 @@ pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri:
                 state.store.delete_post(id).await?;
                 continue;
             }
-            let mut write = write_from(&state, &post).await?;
+            let mut write = PostWrite::from_post(&post);
             write.status = status;
             state.store.save_post(Some(id), write).await?;
         }
         Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}"))]).into_response())
     };
     run.await.map_err(|e: AppError| e.into_response())
-}
-
-/// A post as it stands, as a whole write (to change a field and save).
-pub(crate) async fn write_from(state: &AppState, post: &Post) -> Result<PostWrite, AppError> {
-    Ok(PostWrite::from_post(post, state.store.body_format(post.id).await?))
 }
 
 /// What the editor form shows (also after a failed save, with the typed values).
@@ -401,7 +385,7 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
     let fields = fields(&body);
     check_csrf(state, admin, Some(&field(&fields, "_csrf")))?;
     let base = match &existing {
-        Some(post) => write_from(state, post).await?,
+        Some(post) => PostWrite::from_post(post),
         None => PostWrite::new_draft(kind, admin.user.id, BodyFormat::Markdown),
     };
     let action = field(&fields, "action");
@@ -470,9 +454,8 @@ pub(crate) async fn preview_post(State(state): State<AppState>, headers: HeaderM
         if !may_edit(&post, &admin.user) {
             return Err(AppError::Forbidden("You may not preview this post.".into()));
         }
-        let mut response = crate::routes::single::render(&state, &post, Default::default(), None, StatusCode::OK).await?;
-        response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-        Ok(response)
+        // (The admin router marks every answer no-store, this one included.)
+        crate::routes::single::render(&state, &post, Default::default(), None, StatusCode::OK).await
     };
     run.await.map_err(IntoResponse::into_response)
 }

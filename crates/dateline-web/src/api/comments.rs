@@ -39,10 +39,11 @@ fn moderator(user: Option<&User>) -> bool {
     user.is_some_and(|u| u.role.can(Capability::ModerateComments))
 }
 
-async fn comment_json(state: &AppState, comment: &Comment, edit: bool) -> Result<Value, ApiError> {
+/// A comment in WordPress's shape; `post` is the comment's post (for its link), when it exists.
+fn comment_json(state: &AppState, comment: &Comment, post: Option<&Post>, edit: bool) -> Value {
     let site = &state.site();
-    let link = match state.store.post_by_id(comment.post_id).await? {
-        Some(post) => format!("{}{}#comment-{}", site.base_url, permalink(&site.time_zone, &post), comment.id),
+    let link = match post {
+        Some(post) => format!("{}{}#comment-{}", site.base_url, permalink(&site.time_zone, post), comment.id),
         None => String::new(),
     };
     let mut value = json!({
@@ -69,19 +70,20 @@ async fn comment_json(state: &AppState, comment: &Comment, edit: bool) -> Result
         value["author_user_agent"] = comment.user_agent.clone().unwrap_or_default().into();
         value["dateline"] = json!({ "moderation_reason": comment.moderation_reason, "spam_score": comment.spam_score });
     }
-    Ok(value)
+    value
 }
 
-/// A comment is readable through the API when it is approved on a public post, or by a moderator.
-async fn readable(state: &AppState, comment: &Comment, user: Option<&User>) -> Result<bool, ApiError> {
+/// A comment is readable through the API when it is approved on a public post (`post`), or by
+/// a moderator.
+fn readable(comment: &Comment, post: Option<&Post>, user: Option<&User>) -> bool {
     if moderator(user) {
-        return Ok(true);
+        return true;
     }
     if comment.status != CommentStatus::Approved || comment.kind == CommentKind::Note {
-        return Ok(false);
+        return false;
     }
     // Comments of a password-protected post are as hidden as the post.
-    Ok(state.store.post_by_id(comment.post_id).await?.is_some_and(|p| p.is_open_at(Timestamp::now())))
+    post.is_some_and(|p| p.is_open_at(Timestamp::now()))
 }
 
 pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> ApiResult {
@@ -107,30 +109,34 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Quer
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_invalid_page_number", "The page number requested is larger than the number of pages available."));
     }
     let edit = moderator(user.as_ref());
-    let mut items = Vec::with_capacity(result.items.len());
-    for comment in &result.items {
+    let posts = crate::view::posts_of(state.store.as_ref(), &result.items).await?;
+    let items = result
+        .items
+        .iter()
+        .map(|comment| (comment, posts.get(&comment.post_id).and_then(Option::as_ref)))
         // Anonymous readers never see comments on private posts, even approved ones.
-        if readable(&state, comment, user.as_ref()).await? {
-            items.push(comment_json(&state, comment, edit).await?);
-        }
-    }
+        .filter(|(comment, post)| readable(comment, *post, user.as_ref()))
+        .map(|(comment, post)| comment_json(&state, comment, post, edit))
+        .collect();
     Ok(paged(items, result.total, per_page))
 }
 
-async fn found(state: &AppState, id: i64, user: Option<&User>) -> Result<Comment, ApiError> {
+/// The comment `id` with its post, if `user` may read it.
+async fn found(state: &AppState, id: i64, user: Option<&User>) -> Result<(Comment, Option<Post>), ApiError> {
     let invalid = || ApiError::new(StatusCode::NOT_FOUND, "rest_comment_invalid_id", "Invalid comment ID.");
     let comment = state.store.comment_by_id(id).await?.ok_or_else(invalid)?;
-    if !readable(state, &comment, user).await? {
+    let post = state.store.post_by_id(comment.post_id).await?;
+    if !readable(&comment, post.as_ref(), user) {
         return Err(invalid());
     }
-    Ok(comment)
+    Ok((comment, post))
 }
 
 pub(crate) async fn get_one(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
     let id = super::path_id(&id)?;
     let user = api_user(&state, &headers).await?;
-    let comment = found(&state, id, user.as_ref()).await?;
-    Ok(Json(comment_json(&state, &comment, moderator(user.as_ref())).await?).into_response())
+    let (comment, post) = found(&state, id, user.as_ref()).await?;
+    Ok(Json(comment_json(&state, &comment, post.as_ref(), moderator(user.as_ref()))).into_response())
 }
 
 fn body_json(body: &Bytes) -> Result<Value, ApiError> {
@@ -200,7 +206,7 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
         parent_index: None,
     };
     let comment = state.store.create_comment(post.id, parent, new).await?;
-    Ok((StatusCode::CREATED, Json(comment_json(&state, &comment, true).await?)).into_response())
+    Ok((StatusCode::CREATED, Json(comment_json(&state, &comment, Some(&post), true))).into_response())
 }
 
 pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
@@ -209,7 +215,7 @@ pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Pa
     if !moderator(user.as_ref()) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_edit", "Sorry, you are not allowed to edit this comment."));
     }
-    let comment = found(&state, id, user.as_ref()).await?;
+    let (comment, post) = found(&state, id, user.as_ref()).await?;
     let body = body_json(&body)?;
     // Everything is checked before anything changes.
     let status = match body.get("status").and_then(Value::as_str) {
@@ -224,8 +230,8 @@ pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Pa
     if let Some(text) = text {
         state.store.update_comment_body(comment.id, &text).await?;
     }
-    let now = found(&state, id, user.as_ref()).await?;
-    Ok(Json(comment_json(&state, &now, true).await?).into_response())
+    let now = state.store.comment_by_id(id).await?.unwrap_or(comment);
+    Ok(Json(comment_json(&state, &now, post.as_ref(), true)).into_response())
 }
 
 pub(crate) async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
@@ -234,9 +240,9 @@ pub(crate) async fn delete(State(state): State<AppState>, headers: HeaderMap, Pa
     if !moderator(user.as_ref()) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this comment."));
     }
-    let comment = found(&state, id, user.as_ref()).await?;
+    let (comment, post) = found(&state, id, user.as_ref()).await?;
     if query.get("force").is_some_and(|f| f == "true" || f == "1") {
-        let previous = comment_json(&state, &comment, true).await?;
+        let previous = comment_json(&state, &comment, post.as_ref(), true);
         state.store.delete_comment(comment.id).await?;
         return Ok(Json(json!({ "deleted": true, "previous": previous })).into_response());
     }
@@ -244,6 +250,6 @@ pub(crate) async fn delete(State(state): State<AppState>, headers: HeaderMap, Pa
         return Err(ApiError::new(StatusCode::GONE, "rest_already_trashed", "The comment has already been trashed."));
     }
     crate::moderation::moderate(&state, comment.id, CommentStatus::Trash).await?;
-    let now = found(&state, id, user.as_ref()).await?;
-    Ok(Json(comment_json(&state, &now, true).await?).into_response())
+    let now = state.store.comment_by_id(id).await?.unwrap_or(comment);
+    Ok(Json(comment_json(&state, &now, post.as_ref(), true)).into_response())
 }

@@ -392,11 +392,6 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
     Ok(())
 }
 
-/// A post as it stands, ready to be changed and saved back whole.
-async fn existing_write(state: &AppState, post: &Post) -> Result<PostWrite, ApiError> {
-    Ok(PostWrite::from_post(post, state.store.body_format(post.id).await?))
-}
-
 async fn create(state: AppState, headers: HeaderMap, body: Bytes, kind: PostKind) -> ApiResult {
     let user = api_user(&state, &headers).await?;
     let needed = if kind == PostKind::Page { Capability::EditOthersPosts } else { Capability::WritePosts };
@@ -417,7 +412,7 @@ async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, kind:
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."));
     };
     let body = body_value(&headers, &body)?;
-    let mut write = existing_write(&state, &post).await?;
+    let mut write = PostWrite::from_post(&post);
     apply(&state, &mut write, &body, &user).await?;
     let saved = state.store.save_post(Some(post.id), write).await?;
     Ok(Json(post_json(&state, &saved, true)).into_response())
@@ -437,7 +432,7 @@ async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<Str
     if post.status == PostStatus::Trash {
         return Err(ApiError::new(StatusCode::GONE, "rest_already_trashed", "The post has already been deleted."));
     }
-    let mut write = existing_write(&state, &post).await?;
+    let mut write = PostWrite::from_post(&post);
     write.status = PostStatus::Trash;
     let trashed = state.store.save_post(Some(post.id), write).await?;
     Ok(Json(post_json(&state, &trashed, true)).into_response())

@@ -33,11 +33,21 @@ pub(super) fn term_json(state: &AppState, term: &Term, count: i64, categories: &
     value
 }
 
+/// The categories a term's link needs (its parents' slugs): none for a tag, and those in hand
+/// when listing categories already.
+async fn category_tree_of(state: &AppState, taxonomy: Taxonomy, listed: &[Term]) -> Result<Vec<Term>, ApiError> {
+    Ok(match taxonomy {
+        Taxonomy::Tag => Vec::new(),
+        Taxonomy::Category if !listed.is_empty() => listed.to_vec(),
+        Taxonomy::Category => state.store.terms(Taxonomy::Category).await?,
+    })
+}
+
 async fn list(state: AppState, query: HashMap<String, String>, taxonomy: Taxonomy) -> ApiResult {
     let (page, per_page) = paging(query.get("page").map(String::as_str), query.get("per_page").map(String::as_str), 10)?;
     let counts = state.store.term_post_counts(taxonomy).await?;
-    let categories = state.store.terms(Taxonomy::Category).await?;
     let mut terms = state.store.terms(taxonomy).await?;
+    let categories = category_tree_of(&state, taxonomy, &terms).await?;
     if let Some(search) = query.get("search").map(|s| s.to_lowercase()) {
         terms.retain(|t| t.name.to_lowercase().contains(&search) || t.slug.contains(&search));
     }
@@ -82,7 +92,7 @@ async fn list(state: AppState, query: HashMap<String, String>, taxonomy: Taxonom
 async fn get(state: AppState, id: i64, taxonomy: Taxonomy) -> ApiResult {
     let term = state.store.term_by_id(id).await?.filter(|t| t.taxonomy == taxonomy).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_term_invalid", "Term does not exist."))?;
     let counts = state.store.term_post_counts(taxonomy).await?;
-    let categories = state.store.terms(Taxonomy::Category).await?;
+    let categories = category_tree_of(&state, taxonomy, &[]).await?;
     Ok(Json(term_json(&state, &term, counts.get(&term.id).copied().unwrap_or(0), &categories)).into_response())
 }
 
@@ -109,7 +119,7 @@ async fn create(state: AppState, headers: HeaderMap, body: Bytes, taxonomy: Taxo
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "term_exists", "A term with the name provided already exists."));
     }
     let term = state.store.create_term(taxonomy, name.trim(), &slug, description, parent).await?;
-    let categories = state.store.terms(Taxonomy::Category).await?;
+    let categories = category_tree_of(&state, taxonomy, &[]).await?;
     Ok((StatusCode::CREATED, Json(term_json(&state, &term, 0, &categories))).into_response())
 }
 

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use dateline_core::accounts::Capability;
-use dateline_core::{EditorQuery, PostKind, User};
+use dateline_core::User;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -36,8 +36,7 @@ pub(crate) fn user_json(state: &AppState, user: &User, edit: bool) -> Value {
 
 /// Whether `user` has a post readers can see now (what makes an account public in WordPress).
 async fn has_published_posts(state: &AppState, user: &User) -> Result<bool, ApiError> {
-    let query = EditorQuery { author: Some(user.id), per_page: 1, ..EditorQuery::public(PostKind::Post, Timestamp::now()) };
-    Ok(state.store.editor_posts(&query).await?.total > 0)
+    Ok(state.store.public_author_ids(Timestamp::now()).await?.contains(&user.id))
 }
 
 fn sees_everyone(user: Option<&User>) -> bool {
@@ -47,11 +46,10 @@ fn sees_everyone(user: Option<&User>) -> bool {
 pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> ApiResult {
     let viewer = api_user(&state, &headers).await?;
     let (page, per_page) = paging(query.get("page").map(String::as_str), query.get("per_page").map(String::as_str), 10)?;
-    let mut users = Vec::new();
-    for user in state.store.users().await? {
-        if sees_everyone(viewer.as_ref()) || has_published_posts(&state, &user).await? {
-            users.push(user);
-        }
+    let mut users = state.store.users().await?;
+    if !sees_everyone(viewer.as_ref()) {
+        let public = state.store.public_author_ids(Timestamp::now()).await?;
+        users.retain(|user| public.contains(&user.id));
     }
     if let Some(search) = query.get("search").map(|s| s.to_lowercase()) {
         users.retain(|u| u.display_name.to_lowercase().contains(&search) || u.slug.contains(&search));

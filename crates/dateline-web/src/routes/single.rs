@@ -105,10 +105,9 @@ pub(crate) fn page_of_comment(state: &AppState, comments: &[dateline_core::Comme
     u32::try_from(index / settings.comments_per_page as usize + 1).unwrap_or(1)
 }
 
-/// The form-token cookie, `Secure` when the site is served over https.
+/// The form-token cookie.
 pub(crate) fn csrf_cookie_header(state: &AppState, value: &str) -> Option<HeaderValue> {
-    let secure = if state.site().base_url.starts_with("https://") { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}")).ok()
+    crate::form::cookie_header(state, CSRF_COOKIE, value, None)
 }
 
 /// Renders the page of `post` with `status` (200 normally; 4xx when showing a failed comment).
@@ -269,10 +268,8 @@ pub(crate) async fn unlock(
         let problem = FormProblem { values: FormValues::default(), field: Some("password"), message: message.into() };
         return render(&state, &post, PageRequest { csrf_cookie: csrf, ..PageRequest::default() }, Some(problem), StatusCode::FORBIDDEN).await;
     }
-    let secure = if state.site().base_url.starts_with("https://") { "; Secure" } else { "" };
-    let cookie = format!("{}={}; Path=/; HttpOnly; SameSite=Lax{secure}", post_pass_cookie(post.id), state.signer.post_pass(post.id, expected));
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, permalink(&state.site().time_zone, &post))]).into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
+    if let Some(value) = crate::form::cookie_header(&state, &post_pass_cookie(post.id), &state.signer.post_pass(post.id, expected), None) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)
