@@ -415,6 +415,20 @@ pub async fn protected_posts_keep_their_secrets(db: Db) {
     let search = app.get("/wp-json/wp/v2/posts?search=hidden").await;
     assert_eq!(search.body.trim(), "[]", "a search must not reveal words behind the password");
     assert_eq!(app.get("/?s=hidden").await.html().select(&scraper::Selector::parse("article").expect("selector")).count(), 0);
+
+    // Unlocked, a refused comment shows the post again still unlocked, with the text kept.
+    let page = app.get(&path).await;
+    let csrf = page.header("set-cookie").split(';').next().unwrap_or_default().to_string();
+    let token = attr(&page.html(), ".post-password-form input[name=_token]", "value");
+    let unlocked = app.post_form("/post-password", &csrf, &[("post_id", &post.id.to_string()), ("password", "letmein"), ("_token", &token)]).await;
+    assert_eq!(unlocked.status, StatusCode::SEE_OTHER);
+    let cookies = format!("{csrf}; {}", unlocked.header("set-cookie").split(';').next().unwrap_or_default());
+    let open = app.get_as(&path, &cookies).await.html();
+    assert!(text(&open, ".commentary").contains("hidden commentary"));
+    let form_token = attr(&open, "#commentform input[name=_token]", "value");
+    let empty = app.post_form("/comments", &cookies, &[("comment_post_ID", &post.id.to_string()), ("_token", &form_token), ("author", "A"), ("email", "a@example.org"), ("comment", " ")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&empty.html(), ".commentary").contains("hidden commentary"), "still unlocked after a refusal");
 }
 
 pub async fn plain_wordpress_addresses_redirect(db: Db) {

@@ -63,9 +63,15 @@ impl CommentForm {
 }
 
 /// Shows the post again with the reader's text and what went wrong.
-async fn refuse(state: &AppState, post: &Post, form: &CommentForm, account: Option<&User>, status: StatusCode, field: Option<&'static str>, message: String, csrf: Option<String>) -> Result<Response, AppError> {
+async fn refuse(state: &AppState, post: &Post, form: &CommentForm, account: Option<&User>, status: StatusCode, field: Option<&'static str>, message: String, headers: &HeaderMap) -> Result<Response, AppError> {
     let problem = FormProblem { values: form.values(), field, message };
-    let request = PageRequest { csrf_cookie: csrf, signed_in: account.cloned(), ..PageRequest::default() };
+    // The reader's cookies as on the page itself: the form's, and a protected post's unlock.
+    let request = PageRequest {
+        csrf_cookie: cookie(headers, single::CSRF_COOKIE).map(str::to_string),
+        post_pass: cookie(headers, &single::post_pass_cookie(post.id)).map(str::to_string),
+        signed_in: account.cloned(),
+        ..PageRequest::default()
+    };
     single::render(state, post, request, Some(problem), status).await
 }
 
@@ -103,10 +109,10 @@ pub(crate) async fn submit(
     };
     let Some(issued_at) = issued_at else {
         let message = "This form has expired or was not sent from this site. Your comment is still below: please send it again.";
-        return refuse(&state, &post, &form, account.as_ref(), StatusCode::FORBIDDEN, None, message.into(), csrf).await;
+        return refuse(&state, &post, &form, account.as_ref(), StatusCode::FORBIDDEN, None, message.into(), &headers).await;
     };
     if comments_closed(&post, settings, now) {
-        return refuse(&state, &post, &form, account.as_ref(), StatusCode::FORBIDDEN, None, "Comments are closed on this post; your comment was not posted.".into(), csrf).await;
+        return refuse(&state, &post, &form, account.as_ref(), StatusCode::FORBIDDEN, None, "Comments are closed on this post; your comment was not posted.".into(), &headers).await;
     }
     let ip = client_ip(&headers, peer, state.site().config.server.trust_forwarded_for);
     let submission = Submission {
@@ -122,7 +128,7 @@ pub(crate) async fn submit(
     let clean = match checked {
         Ok(clean) => clean,
         Err(problem) => {
-            return refuse(&state, &post, &form, account.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, Some(problem.field), problem.message, csrf).await;
+            return refuse(&state, &post, &form, account.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, Some(problem.field), problem.message, &headers).await;
         }
     };
 
@@ -134,7 +140,7 @@ pub(crate) async fn submit(
     if requested_parent > 0 {
         if !approved.iter().any(|c| c.id == requested_parent) {
             let message = "The comment you replied to is not on this post (it may have been removed).".to_string();
-            return refuse(&state, &post, &form, account.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, None, message, csrf).await;
+            return refuse(&state, &post, &form, account.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, None, message, &headers).await;
         }
         let mut target = requested_parent;
         while comment_depth(&approved, target) >= settings.thread_depth {
@@ -182,12 +188,12 @@ pub(crate) async fn submit(
         CommentOutcome::Created(comment) => comment,
         CommentOutcome::Duplicate => {
             let message = "Duplicate comment detected; it looks as though you’ve already said that!".to_string();
-            return refuse(&state, &post, &form, account.as_ref(), StatusCode::CONFLICT, Some("comment"), message, csrf).await;
+            return refuse(&state, &post, &form, account.as_ref(), StatusCode::CONFLICT, Some("comment"), message, &headers).await;
         }
         CommentOutcome::Flooded { oldest } => {
             let wait = (oldest + window).duration_since(now).as_secs().max(1);
             let message = format!("You are commenting faster than this site allows. Please wait {wait} seconds and send again.");
-            let mut response = refuse(&state, &post, &form, account.as_ref(), StatusCode::TOO_MANY_REQUESTS, None, message, csrf).await?;
+            let mut response = refuse(&state, &post, &form, account.as_ref(), StatusCode::TOO_MANY_REQUESTS, None, message, &headers).await?;
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
             return Ok(response);
         }
