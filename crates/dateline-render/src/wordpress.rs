@@ -13,6 +13,8 @@ pub struct WordPressHtml {
     pub unknown_shortcodes: BTreeMap<String, usize>,
     /// `[gallery]`s that name no images and found none attached to the post.
     pub empty_galleries: usize,
+    /// Gallery images named by an id no attachment has (yet).
+    pub unknown_images: usize,
 }
 
 /// The uploaded files a post's shortcodes can show.
@@ -220,6 +222,8 @@ fn media_sources(attrs: &BTreeMap<String, String>, kinds: &[&str]) -> Vec<String
 pub struct Leftovers {
     pub unknown: BTreeMap<String, usize>,
     pub empty_galleries: usize,
+    /// Gallery images named by an id no attachment has (yet).
+    pub unknown_images: usize,
 }
 
 /// Renders the known shortcodes; `attachments` finds gallery images.
@@ -263,7 +267,10 @@ pub(crate) fn render_shortcodes(text: &str, attachments: &dyn Attachments, lefto
                     .iter()
                     .map(|id| match attachments.url(*id) {
                         Some(url) => format!("<li><a href=\"{0}\"><img src=\"{0}\" alt=\"\"></a></li>", escape(&url)),
-                        None => format!("<li><a href=\"/?attachment_id={id}\">Image {id}</a></li>"),
+                        None => {
+                            leftovers.unknown_images += 1;
+                            format!("<li><a href=\"/?attachment_id={id}\">Image {id}</a></li>")
+                        }
                     })
                     .collect();
                 Some(if items.is_empty() { String::new() } else { format!("<ul class=\"gallery\">{}</ul>", items.concat()) })
@@ -319,7 +326,12 @@ pub fn wordpress_to_html(content: &str, attachments: &dyn Attachments) -> WordPr
     let content = crate::mark_more(content);
     let with_shortcodes = render_shortcodes(&link_bare_urls(&content), attachments, &mut leftovers);
     let paragraphs = if content.contains("<!-- wp:") { with_shortcodes } else { wpautop(&with_shortcodes) };
-    WordPressHtml { html: crate::sanitize_html(&paragraphs), unknown_shortcodes: leftovers.unknown, empty_galleries: leftovers.empty_galleries }
+    WordPressHtml {
+        html: crate::sanitize_html(&paragraphs),
+        unknown_shortcodes: leftovers.unknown,
+        empty_galleries: leftovers.empty_galleries,
+        unknown_images: leftovers.unknown_images,
+    }
 }
 
 #[cfg(test)]

@@ -94,9 +94,10 @@ struct SiteState {
     local_mismatches: (usize, usize),
     category_parents: HashMap<String, String>,
     media: FileMedia,
-    /// Posts with a gallery that found no images, rendered again at the end of the file, when every
-    /// attachment is known: (source key, old id, content, how many galleries were empty).
-    bare_galleries: Vec<(String, i64, String, usize)>,
+    /// Posts whose galleries missed images (attachments often come after their post), rendered
+    /// again at the end of the file, when every attachment is known: (source key, old id,
+    /// content, how many galleries were empty).
+    galleries_to_redo: Vec<(String, i64, String, usize)>,
     leftovers: Leftovers,
 }
 
@@ -186,7 +187,7 @@ pub async fn import_files(
         // Galleries that name no images show those attached to their post, which may have come
         // later in the file than the post.
         let mut empty_galleries = state.leftovers.empty_galleries;
-        for (key, post, content, empty) in std::mem::take(&mut state.bare_galleries) {
+        for (key, post, content, empty) in std::mem::take(&mut state.galleries_to_redo) {
             let rendered = dateline_render::wordpress_to_html(&content, &FileAttachments { media: &state.media, post });
             empty_galleries = empty_galleries - empty + rendered.empty_galleries;
             if let Some(session) = session.as_deref_mut() {
@@ -295,13 +296,13 @@ async fn handle(
                     state.local_mismatches.0 += 1;
                 }
             }
-            let empty_before = state.leftovers.empty_galleries;
+            let (empty_before, unknown_before) = (state.leftovers.empty_galleries, state.leftovers.unknown_images);
             let mapped = map_item(&state.site, &item, &FileAttachments { media: &state.media, post: item.post_id }, &mut state.leftovers);
             if let Mapped::Post(post) = &mapped
-                && state.leftovers.empty_galleries > empty_before
+                && (state.leftovers.empty_galleries > empty_before || state.leftovers.unknown_images > unknown_before)
             {
                 let empty = state.leftovers.empty_galleries - empty_before;
-                state.bare_galleries.push((post.source_key.clone(), item.post_id, post.body_source.clone(), empty));
+                state.galleries_to_redo.push((post.source_key.clone(), item.post_id, post.body_source.clone(), empty));
             }
             match mapped {
                 Mapped::Skipped(reason) => *report.skipped.entry(reason).or_default() += 1,

@@ -99,6 +99,8 @@ pub struct Leftovers {
     pub unknown_shortcodes: std::collections::BTreeMap<String, usize>,
     /// `[gallery]`s that found no images (yet: the post's attachments may come later).
     pub empty_galleries: usize,
+    /// Gallery images named by an id no attachment had when the post was read.
+    pub unknown_images: usize,
 }
 
 /// Maps an item; `attachments` resolves gallery images.
@@ -160,6 +162,7 @@ pub fn map_item(
                 *leftovers.unknown_shortcodes.entry(name).or_default() += count;
             }
             leftovers.empty_galleries += rendered.empty_galleries;
+            leftovers.unknown_images += rendered.unknown_images;
             (content, BodyFormat::Html, rendered.html)
         }
     };

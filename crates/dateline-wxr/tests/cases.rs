@@ -481,6 +481,10 @@ const LATE_ATTACHMENTS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <content:encoded><![CDATA[[gallery]]]></content:encoded>
 <wp:post_id>11</wp:post_id><wp:post_date>2020-01-03 10:00:00</wp:post_date><wp:post_date_gmt>2020-01-03 10:00:00</wp:post_date_gmt>
 <wp:post_name>empty</wp:post_name><wp:status>publish</wp:status><wp:post_parent>0</wp:post_parent><wp:post_type>post</wp:post_type></item>
+<item><title>Named</title><link>https://late.example/2020/01/04/named/</link><dc:creator>ed</dc:creator>
+<content:encoded><![CDATA[[gallery ids="13"]]]></content:encoded>
+<wp:post_id>14</wp:post_id><wp:post_date>2020-01-04 10:00:00</wp:post_date><wp:post_date_gmt>2020-01-04 10:00:00</wp:post_date_gmt>
+<wp:post_name>named</wp:post_name><wp:status>publish</wp:status><wp:post_parent>0</wp:post_parent><wp:post_type>post</wp:post_type></item>
 <item><title>One</title><link>https://late.example/one/</link><wp:post_id>12</wp:post_id><wp:post_date>2020-01-02 10:00:00</wp:post_date><wp:post_date_gmt>2020-01-02 10:00:00</wp:post_date_gmt>
 <wp:status>inherit</wp:status><wp:post_parent>10</wp:post_parent><wp:post_type>attachment</wp:post_type><wp:attachment_url>https://late.example/one.jpg</wp:attachment_url></item>
 <item><title>Two</title><link>https://late.example/two/</link><wp:post_id>13</wp:post_id><wp:post_date>2020-01-02 10:00:00</wp:post_date><wp:post_date_gmt>2020-01-02 10:00:00</wp:post_date_gmt>
@@ -498,6 +502,9 @@ pub async fn galleries_find_images_attached_later_in_the_file(db: Db) {
     let pictures = test.store.post_by_slug(PostKind::Post, "pictures").await.expect("read").expect("pictures");
     assert!(pictures.body_html.contains(r#"<img src="https://late.example/one.jpg""#) && pictures.body_html.contains(r#"<img src="https://late.example/two.jpg""#), "{}", pictures.body_html);
     assert!(pictures.body_html.contains("Before.") && pictures.body_html.contains("After."), "{}", pictures.body_html);
+    // A gallery naming its images by id finds them too, though they come after it.
+    let named = test.store.post_by_slug(PostKind::Post, "named").await.expect("read").expect("named");
+    assert!(named.body_html.contains(r#"<img src="https://late.example/two.jpg""#), "{}", named.body_html);
     let warned: Vec<_> = report.warnings.iter().filter(|w| w.contains("[gallery]")).collect();
     assert_eq!(warned.len(), 1, "{:?}", report.warnings);
     assert!(warned[0].contains(": 1 [gallery] shortcodes name no images"), "{}", warned[0]);
