@@ -67,6 +67,17 @@ pub struct DiscussionSettings {
     pub hold_threshold: f64,
     /// Addresses told about comments waiting for moderation.
     pub notify_moderators: Vec<String>,
+    /// Where the API's avatar pictures come from: "identicon" (drawn by this site from a keyed
+    /// digest, so no third party learns who reads or comments) or "gravatar".
+    pub avatars: AvatarSource,
+}
+
+/// Where avatar pictures come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AvatarSource {
+    Identicon,
+    Gravatar,
 }
 
 /// Order of comments on a post.
@@ -98,6 +109,7 @@ impl Default for DiscussionSettings {
             spam_threshold: 0.95,
             hold_threshold: 0.75,
             notify_moderators: Vec::new(),
+            avatars: AvatarSource::Identicon,
         }
     }
 }
@@ -144,11 +156,25 @@ fn default_smtp_port() -> u16 {
 }
 
 /// The `[server]` table.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// A client must send a request's headers within this many seconds (also how long an idle
+    /// kept-alive connection may wait for its next request), or the connection is closed.
+    pub header_timeout_seconds: u32,
+    /// A request body must arrive within this many seconds, or the request is answered 408.
+    pub body_timeout_seconds: u32,
+    /// Connections served at once; more wait to be accepted. 0 = derived from the process's
+    /// open-file limit (raised to its maximum at start), leaving room for the store and logs.
+    pub max_connections: u32,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings { trust_forwarded_for: false, header_timeout_seconds: 10, body_timeout_seconds: 30, max_connections: 0 }
+    }
 }
 
 /// The `[site]` table.
@@ -260,6 +286,13 @@ impl Config {
                 key: "discussion.close_after_days",
                 reason: format!("{} is not between 1 and 36500", discussion.close_after_days),
             });
+        }
+        let server = &self.server;
+        for (key, seconds) in [("server.header_timeout_seconds", server.header_timeout_seconds), ("server.body_timeout_seconds", server.body_timeout_seconds)] {
+            // Without a limit one slow client could hold a connection for ever.
+            if !(1..=3600).contains(&seconds) {
+                return Err(ConfigError::Invalid { key, reason: format!("{seconds} is not between 1 and 3600") });
+            }
         }
         if discussion.max_comment_length == 0 {
             return Err(ConfigError::Invalid { key: "discussion.max_comment_length", reason: "must be at least 1".into() });

@@ -166,7 +166,17 @@ pub fn check_url(field: &str, url: &str) -> Result<(), InputError> {
     }
 }
 
-const MAX_TITLE: usize = 500;
+/// The longest title any door accepts, in characters.
+pub const MAX_TITLE: usize = 500;
+
+/// Checks a source as every door must (the CLI, the admin, the API, an import): its link, when
+/// it has one, is an absolute http(s) URL. The page, feeds and API put it in `href`s.
+pub fn check_source(field: &str, source: &Source) -> Result<(), InputError> {
+    match &source.url {
+        Some(url) => check_url(&format!("{field}.url"), url),
+        None => Ok(()),
+    }
+}
 const MAX_BODY: usize = 1_000_000;
 
 impl PostInput {

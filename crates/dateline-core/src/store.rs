@@ -19,6 +19,10 @@ pub enum StoreError {
     /// The input is not acceptable to the store (for example a comment parent on another post).
     #[error("invalid: {0}")]
     Invalid(String),
+    /// Another writer holds the store (an import running beside the server on SQLite) or every
+    /// connection is taken: nothing was written, and the same request may succeed in a moment.
+    #[error("store busy: {0}")]
+    Busy(String),
     /// The database could not be reached or failed; the detail is for logs, not visitors.
     #[error("storage backend: {0}")]
     Backend(String),
@@ -79,10 +83,19 @@ pub struct EditorQuery {
     /// Empty means every status but trash.
     pub statuses: Vec<PostStatus>,
     pub author: Option<UserId>,
+    /// Only posts by this account, or posts readers can see at this instant: what someone who
+    /// may not edit others' posts is shown of them (never others' drafts or private posts).
+    pub readable_by: Option<(UserId, Timestamp)>,
     /// Posts in any of these categories (as WordPress's `categories` parameter).
     pub categories: Vec<TermId>,
     /// Posts with any of these tags.
     pub tags: Vec<TermId>,
+    /// Not posts by any of these accounts (WordPress's `author_exclude`).
+    pub exclude_authors: Vec<UserId>,
+    /// Not posts in any of these categories (`categories_exclude`).
+    pub exclude_categories: Vec<TermId>,
+    /// Not posts with any of these tags (`tags_exclude`).
+    pub exclude_tags: Vec<TermId>,
     /// Only posts with these slugs (WordPress's `slug`).
     pub slugs: Vec<String>,
     /// Only posts with these ids (WordPress's `include`).
@@ -115,8 +128,12 @@ impl EditorQuery {
             kind,
             statuses: vec![PostStatus::Published, PostStatus::Scheduled],
             author: None,
+            readable_by: None,
             categories: Vec::new(),
             tags: Vec::new(),
+            exclude_authors: Vec::new(),
+            exclude_categories: Vec::new(),
+            exclude_tags: Vec::new(),
             slugs: Vec::new(),
             ids: Vec::new(),
             exclude: Vec::new(),
@@ -374,8 +391,10 @@ pub trait Store: Send + Sync + 'static {
     /// Changes an account's shown name and email.
     async fn update_profile(&self, user: UserId, display_name: &str, email: Option<&str>) -> StoreResult<()>;
 
-    /// Renames a term (name, slug, description); `Conflict` when the slug is taken.
-    async fn update_term(&self, id: TermId, name: &str, slug: &str, description: &str) -> StoreResult<()>;
+    /// Renames a term (name, slug, description) and sets its parent (categories only; `None`
+    /// for the top level); `Conflict` when the slug is taken, `Invalid` when the parent is the
+    /// term itself or one of its descendants.
+    async fn update_term(&self, id: TermId, name: &str, slug: &str, description: &str, parent: Option<TermId>) -> StoreResult<()>;
 
     /// Deletes a term: posts lose it, sub-categories move up to the root.
     async fn delete_term(&self, id: TermId) -> StoreResult<()>;

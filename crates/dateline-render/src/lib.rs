@@ -5,10 +5,12 @@
 //! and to call from the web layer, the command line and importers alike.
 
 mod linkify;
+mod nesting;
 mod wordpress;
 
 use std::sync::LazyLock;
 
+pub use nesting::MAX_DEPTH as MAX_NESTING;
 pub use wordpress::{Attachments, NoAttachments, WordPressHtml, escape as escape_html, wordpress_to_html, wpautop};
 
 use pulldown_cmark::{Options, Parser, html};
@@ -74,7 +76,7 @@ static WORDPRESS_COMMENT_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLo
 /// Renders a comment imported from WordPress (HTML, not Markdown) as WordPress shows it: its
 /// automatic paragraphs, and only the tags WordPress allows in comments.
 pub fn wordpress_comment_to_html(html: &str) -> String {
-    WORDPRESS_COMMENT_SANITIZER.clean(&wpautop(html)).to_string()
+    WORDPRESS_COMMENT_SANITIZER.clean(&nesting::bound_nesting(&wpautop(html))).to_string()
 }
 
 /// Renders a reader's comment: links, emphasis, quotes, code and paragraphs from Markdown;
@@ -109,7 +111,7 @@ pub fn comment_to_html(markdown: &str) -> String {
     });
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, parser);
-    COMMENT_SANITIZER.clean(&unsafe_html).to_string()
+    COMMENT_SANITIZER.clean(&nesting::bound_nesting(&unsafe_html)).to_string()
 }
 
 /// Where a post's teaser ends on listing pages (WordPress's `<!--more-->`), once rendered.
@@ -129,6 +131,11 @@ pub(crate) fn mark_more(text: &str) -> std::borrow::Cow<'_, str> {
 /// Renders a post body written in Markdown to sanitized HTML. Raw HTML in the Markdown is
 /// allowed through the same sanitizer, as WordPress allows it for trusted authors.
 pub fn markdown_to_html(markdown: &str) -> String {
+    markdown_to_html_reporting(markdown).0
+}
+
+/// The same, and whether nesting past [`MAX_NESTING`] was flattened (for import reports).
+pub fn markdown_to_html_reporting(markdown: &str) -> (String, bool) {
     let markdown = mark_more(markdown);
     let markdown = markdown.as_ref();
     let mut options = Options::empty();
@@ -139,12 +146,18 @@ pub fn markdown_to_html(markdown: &str) -> String {
     let parser = Parser::new_ext(markdown, options);
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, parser);
-    sanitize_html(&unsafe_html)
+    sanitize_html_reporting(&unsafe_html)
 }
 
 /// Sanitizes HTML written by an author (or imported) with the post rules.
 pub fn sanitize_html(html: &str) -> String {
-    POST_SANITIZER.clean(html).to_string()
+    sanitize_html_reporting(html).0
+}
+
+/// The same, and whether nesting past [`MAX_NESTING`] was flattened.
+pub fn sanitize_html_reporting(html: &str) -> (String, bool) {
+    let (bounded, flattened) = nesting::bound_nesting_reporting(html);
+    (POST_SANITIZER.clean(&bounded).to_string(), flattened)
 }
 
 #[cfg(test)]
@@ -214,6 +227,18 @@ mod tests {
         assert!(html.contains(MORE_MARKER), "{html}");
         let html = sanitize_html("<p id=\"main\">x</p><span id=\"content\">y</span>");
         assert!(!html.contains("id=\"content\""), "author ids cannot clash with the page's: {html}");
+    }
+
+    #[test]
+    fn hostile_nesting_is_flattened_not_parsed_deep() {
+        let count = |html: &str, tag: &str| html.matches(tag).count();
+        let quotes = markdown_to_html(&(">".repeat(20_000) + " the words"));
+        assert!(count(&quotes, "<blockquote>") <= MAX_NESTING, "{}", count(&quotes, "<blockquote>"));
+        assert!(quotes.contains("the words"));
+        let divs = sanitize_html(&("<div>".repeat(20_000) + "kept" + &"</div>".repeat(20_000)));
+        assert!(count(&divs, "<div>") <= MAX_NESTING && divs.contains("kept"));
+        let comment = comment_to_html(&(">".repeat(4_000) + " reply"));
+        assert!(count(&comment, "<blockquote>") <= MAX_NESTING && comment.contains("reply"));
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct WordPressHtml {
     pub empty_galleries: usize,
     /// Gallery images named by an id no attachment has (yet).
     pub unknown_images: usize,
+    /// Markup nested deeper than [`crate::MAX_NESTING`] was flattened (its text kept).
+    pub flattened: bool,
 }
 
 /// The uploaded files a post's shortcodes can show.
@@ -326,12 +328,8 @@ pub fn wordpress_to_html(content: &str, attachments: &dyn Attachments) -> WordPr
     let content = crate::mark_more(content);
     let with_shortcodes = render_shortcodes(&link_bare_urls(&content), attachments, &mut leftovers);
     let paragraphs = if content.contains("<!-- wp:") { with_shortcodes } else { wpautop(&with_shortcodes) };
-    WordPressHtml {
-        html: crate::sanitize_html(&paragraphs),
-        unknown_shortcodes: leftovers.unknown,
-        empty_galleries: leftovers.empty_galleries,
-        unknown_images: leftovers.unknown_images,
-    }
+    let (html, flattened) = crate::sanitize_html_reporting(&paragraphs);
+    WordPressHtml { html, unknown_shortcodes: leftovers.unknown, empty_galleries: leftovers.empty_galleries, unknown_images: leftovers.unknown_images, flattened }
 }
 
 #[cfg(test)]

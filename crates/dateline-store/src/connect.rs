@@ -113,6 +113,13 @@ impl SqlStore {
                 Backend::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
+            // A connection left inside a transaction is not handed out again. SQLite rolls a
+            // transaction back by itself on some errors (a full disk: SQLITE_FULL); sqlx's own
+            // ROLLBACK then fails ("no transaction is active") and its count of open
+            // transactions stays at one, so every later `BEGIN` on that connection failed with
+            // "begin_with at non-zero transaction depth" until the server restarted. Such a
+            // connection is closed instead, and the pool opens a fresh one.
+            .before_acquire(|conn, _meta| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

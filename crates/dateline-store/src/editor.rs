@@ -24,10 +24,23 @@ fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
     if let Some(author) = query.author {
         sql.push(" AND p.author_id = ").int(author);
     }
+    // Someone who may not edit others' posts sees others' posts only once readers can.
+    if let Some((reader, now)) = query.readable_by {
+        sql.push(" AND (p.author_id = ").int(reader);
+        sql.push(" OR (p.status IN ('published', 'scheduled') AND p.published_at <= ").int(now.as_second()).push("))");
+    }
     // Any of the categories, and any of the tags (as WordPress combines them).
     for terms in [&query.categories, &query.tags] {
         if !terms.is_empty() {
             sql.push(" AND p.id IN (SELECT post_id FROM post_terms WHERE term_id IN ").int_list(terms).push(")");
+        }
+    }
+    if !query.exclude_authors.is_empty() {
+        sql.push(" AND p.author_id NOT IN ").int_list(&query.exclude_authors);
+    }
+    for terms in [&query.exclude_categories, &query.exclude_tags] {
+        if !terms.is_empty() {
+            sql.push(" AND p.id NOT IN (SELECT post_id FROM post_terms WHERE term_id IN ").int_list(terms).push(")");
         }
     }
     if !query.slugs.is_empty() {
@@ -104,6 +117,7 @@ impl SqlStore {
             }
         }
         // The slug stays when it is this post's own; else the first free variant.
+        crate::writes::lock_slugs(&mut tx).await?;
         let mut same = Sql::new("SELECT id FROM posts WHERE slug = ");
         same.text(&post.slug);
         let holder: Option<i64> = same.query().fetch_optional(&mut *tx).await.store_err()?.map(|r| r.try_get("id")).transpose().store_err()?;

@@ -10,9 +10,22 @@ pub(crate) fn map_err(err: sqlx::Error) -> StoreError {
             ErrorKind::UniqueViolation => StoreError::Conflict(db.message().to_string()),
             ErrorKind::ForeignKeyViolation => StoreError::Invalid(format!("reference: {}", db.message())),
             ErrorKind::NotNullViolation | ErrorKind::CheckViolation => StoreError::Invalid(db.message().to_string()),
+            _ if is_busy(db.code().as_deref()) => StoreError::Busy(err.to_string()),
             _ => StoreError::Backend(err.to_string()),
         },
+        sqlx::Error::PoolTimedOut => StoreError::Busy(err.to_string()),
         _ => StoreError::Backend(err.to_string()),
+    }
+}
+
+/// SQLite's "database is locked" family (SQLITE_BUSY and SQLITE_LOCKED with their extended
+/// codes: the low byte is the primary code) and PostgreSQL's lock timeouts and serialization
+/// failures: the write did not happen and may be tried again.
+fn is_busy(code: Option<&str>) -> bool {
+    match code {
+        Some("55P03" | "40001" | "40P01") => true,
+        Some(code) => code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)),
+        None => false,
     }
 }
 

@@ -207,6 +207,7 @@ impl ImportSession for SqlImportSession {
         let existing = scalar_id(conn, &find).await?;
         let base_slug = if post.slug.is_empty() { slugify(&post.title) } else { post.slug.clone() };
         let base_slug = if base_slug.is_empty() { format!("{}-{}", post.kind, post.wanted_id.unwrap_or(0)) } else { base_slug };
+        crate::writes::lock_slugs(conn).await?;
         let slug = match existing {
             Some(id) => {
                 let mut same = Sql::new("SELECT id FROM posts WHERE slug = ");

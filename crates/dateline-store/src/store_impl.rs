@@ -261,13 +261,28 @@ impl Store for SqlStore {
         }
     }
 
-    async fn update_term(&self, id: TermId, name: &str, slug: &str, description: &str) -> StoreResult<()> {
-        let mut sql = Sql::new("UPDATE terms SET name = ");
-        sql.text(name).push(", slug = ").text(slug).push(", description = ").text(description).push(" WHERE id = ").int(id);
-        match self.write_one(&sql).await? {
-            0 => Err(StoreError::NotFound(format!("term {id}"))),
-            _ => Ok(()),
+    async fn update_term(&self, id: TermId, name: &str, slug: &str, description: &str, parent: Option<TermId>) -> StoreResult<()> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        // The new parent's chain must not lead back to the term (a cycle has no top level).
+        let mut up = parent;
+        for _ in 0..64 {
+            let Some(current) = up else { break };
+            if current == id {
+                return Err(StoreError::Invalid(format!("term {id} cannot be placed under itself or one of its own sub-terms")));
+            }
+            let mut find = Sql::new("SELECT parent_id FROM terms WHERE id = ");
+            find.int(current);
+            let row = find.query().fetch_optional(&mut *tx).await.store_err()?;
+            up = row.map(|r| r.try_get::<Option<i64>, _>("parent_id")).transpose().store_err()?.flatten();
         }
+        let mut sql = Sql::new("UPDATE terms SET name = ");
+        sql.text(name).push(", slug = ").text(slug).push(", description = ").text(description).push(", parent_id = ").opt_int(parent);
+        sql.push(" WHERE id = ").int(id);
+        let changed = sql.query().execute(&mut *tx).await.store_err()?.rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("term {id}")));
+        }
+        tx.commit().await.store_err()
     }
 
     async fn delete_term(&self, id: TermId) -> StoreResult<()> {

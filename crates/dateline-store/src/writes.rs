@@ -13,7 +13,22 @@ use crate::rows::{self, COMMENT_COLUMNS};
 use crate::sql::Sql;
 
 /// First free slug among `base`, `base-2`, `base-3`… in `table` (optionally within a taxonomy).
+/// Taken (for the rest of the transaction) before a slug is chosen on PostgreSQL: without it,
+/// two transactions creating posts with the same title at once both see the slug free and the
+/// second insert fails on the unique index. SQLite's write lock already serializes writers.
+const SLUG_LOCK: i64 = 0x4441_5445_534c;
+
+/// Holds the slug lock until the transaction ends (PostgreSQL; a no-op on SQLite). Taken before
+/// asking whether a slug is free, by every write that chooses one. Re-taking it is allowed.
+pub(crate) async fn lock_slugs(conn: &mut AnyConnection) -> StoreResult<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(SLUG_LOCK).execute(&mut *conn).await.store_err()?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn unique_slug(conn: &mut AnyConnection, table: &str, taxonomy: Option<Taxonomy>, base: &str) -> StoreResult<String> {
+    lock_slugs(conn).await?;
     for n in 1..10_000 {
         let candidate = if n == 1 { base.to_string() } else { format!("{base}-{n}") };
         // A post or page may not take an address the engine answers itself.

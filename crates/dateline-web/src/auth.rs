@@ -1,6 +1,6 @@
 //! Who is asking: passwords (argon2id), sessions (a random token in an HttpOnly cookie, its
-//! SHA-256 in the store), login throttling (per account and per address, counted in the store
-//! so every instance agrees), and HTTP Basic with application passwords for the API.
+//! SHA-256 in the store), login throttling (failures per account and per address, counted in
+//! the store so every instance agrees), and HTTP Basic with application passwords for the API.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -17,7 +17,7 @@ pub const SESSION_COOKIE: &str = "dateline_session";
 /// How long a session lasts: two days, or two weeks with "Remember me" (as WordPress).
 pub const SESSION_SHORT: SignedDuration = SignedDuration::from_hours(48);
 pub const SESSION_LONG: SignedDuration = SignedDuration::from_hours(24 * 14);
-/// Login attempts allowed per window: for one account from one address (the limit a person
+/// Failed attempts allowed per window: for one account from one address (the limit a person
 /// meets); for one account from everywhere (higher, so a stranger cannot lock its owner out
 /// with a few guesses, yet a spread-out attack is still slowed); and from one address.
 pub const MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: i64 = 5;
@@ -75,8 +75,8 @@ pub(crate) enum LoginRefused {
     Throttled(i64),
 }
 
-/// The throttle keys of an attempt, with their limits; the first two are the account's own
-/// (cleared by a successful login).
+/// The throttle keys of an attempt, with their limits; the first is the account's own from
+/// this address (cleared by a successful login).
 fn throttle_limits(login: &str, ip: Option<std::net::IpAddr>) -> Vec<(String, i64)> {
     let account = login.trim().to_lowercase();
     let address = ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into());
@@ -90,15 +90,60 @@ fn throttle_limits(login: &str, ip: Option<std::net::IpAddr>) -> Vec<(String, i6
     limits
 }
 
-/// Counts an attempt before checking it, so guesses sent at the same moment cannot all slip
-/// under the limits (each sees the others counted); `Err(minutes)` when one is over its limit.
-async fn admit_attempt(store: &dyn Store, limits: &[(String, i64)], now: Timestamp) -> Result<Result<(), i64>, StoreError> {
-    for (key, _) in limits {
-        store.note_login_failure(key, now).await?;
+/// Serializes the checking of credentials per account within this instance, so guesses sent
+/// at the same moment are checked one after another and each sees the failures before it (a
+/// burst cannot slip under the limits). Only failures are counted: valid credentials never
+/// use up a limit, however many arrive at once. Across instances a burst can pass the limit
+/// by at most one guess per instance.
+#[derive(Debug, Default)]
+pub struct AttemptGate {
+    accounts: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    /// Application passwords verified lately: digest of "login:password" → the stored hash it
+    /// matched. A client sending the same credentials again is checked against the account's
+    /// current hashes (so a revoked password stops at once) without argon2 again.
+    verified: std::sync::Mutex<std::collections::HashMap<[u8; 32], (String, Timestamp)>>,
+}
+
+/// How long a verified application password is remembered.
+const VERIFIED_FOR: SignedDuration = SignedDuration::from_mins(5);
+
+impl AttemptGate {
+    /// Waits for this key's turn (an account's login, or any other throttle key).
+    pub(crate) async fn enter(&self, login: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut accounts = match self.accounts.lock() {
+                Ok(accounts) => accounts,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            // Forget accounts nobody is checking, so the map stays small.
+            if accounts.len() > 1024 {
+                accounts.retain(|_, lock| std::sync::Arc::strong_count(lock) > 1);
+            }
+            accounts.entry(login.trim().to_lowercase()).or_default().clone()
+        };
+        lock.lock_owned().await
     }
+
+    fn remembered(&self, digest: &[u8; 32], now: Timestamp) -> Option<String> {
+        let verified = self.verified.lock().ok()?;
+        verified.get(digest).filter(|(_, at)| now.duration_since(*at) < VERIFIED_FOR).map(|(hash, _)| hash.clone())
+    }
+
+    fn remember(&self, digest: [u8; 32], hash: String, now: Timestamp) {
+        if let Ok(mut verified) = self.verified.lock() {
+            if verified.len() > 4096 {
+                verified.retain(|_, (_, at)| now.duration_since(*at) < VERIFIED_FOR);
+            }
+            verified.insert(digest, (hash, now));
+        }
+    }
+}
+
+/// `Err(minutes)` while any key of an attempt has had its limit of failures lately.
+async fn throttled(store: &dyn Store, limits: &[(String, i64)], now: Timestamp) -> Result<Result<(), i64>, StoreError> {
     for (key, limit) in limits {
-        let (attempts, oldest) = store.login_failures(key, now - FAILURE_WINDOW).await?;
-        if attempts > *limit {
+        let (failures, oldest) = store.login_failures(key, now - FAILURE_WINDOW).await?;
+        if failures >= *limit {
             let free_at = oldest.unwrap_or(now) + FAILURE_WINDOW;
             let minutes = (free_at.duration_since(now).as_secs() + 59) / 60;
             return Ok(Err(minutes.max(1)));
@@ -107,11 +152,20 @@ async fn admit_attempt(store: &dyn Store, limits: &[(String, i64)], now: Timesta
     Ok(Ok(()))
 }
 
-/// Checks a login, counting attempts and refusing when an account or address tried too often.
-pub(crate) async fn check_login(store: &dyn Store, login: &str, password: &str, ip: Option<std::net::IpAddr>) -> Result<Result<User, LoginRefused>, StoreError> {
+async fn note_failure(store: &dyn Store, limits: &[(String, i64)], now: Timestamp) -> Result<(), StoreError> {
+    for (key, _) in limits {
+        store.note_login_failure(key, now).await?;
+    }
+    Ok(())
+}
+
+/// Checks a login, refusing while an account or address has failed too often lately.
+pub(crate) async fn check_login(state: &AppState, login: &str, password: &str, ip: Option<std::net::IpAddr>) -> Result<Result<User, LoginRefused>, StoreError> {
+    let store = state.store.as_ref();
+    let _turn = state.attempts.enter(login).await;
     let now = Timestamp::now();
     let limits = throttle_limits(login, ip);
-    if let Err(minutes) = admit_attempt(store, &limits, now).await? {
+    if let Err(minutes) = throttled(store, &limits, now).await? {
         return Ok(Err(LoginRefused::Throttled(minutes)));
     }
     let found = store.user_credentials(login.trim()).await?;
@@ -124,14 +178,15 @@ pub(crate) async fn check_login(store: &dyn Store, login: &str, password: &str, 
         }
     };
     match (found, verified) {
-        // The account's count starts again; the address's keeps this attempt.
+        // The person's own mistakes from here are forgiven; the address's count stays.
         (Some((user, _)), true) => {
-            for (key, _) in limits.iter().take(2) {
-                store.clear_login_failures(key).await?;
-            }
+            store.clear_login_failures(&limits[0].0).await?;
             Ok(Ok(user))
         }
-        _ => Ok(Err(LoginRefused::Wrong)),
+        _ => {
+            note_failure(store, &limits, now).await?;
+            Ok(Err(LoginRefused::Wrong))
+        }
     }
 }
 
@@ -147,22 +202,32 @@ async fn verify_blocking(password: String, hash: String) -> bool {
 
 /// `Authorization: Basic …` with an application password, as WordPress's REST API takes it.
 /// `Ok(None)` when the request carries no Basic credentials. Failures count toward the same
-/// per-account throttle as the login form.
-pub(crate) async fn basic_user(store: &dyn Store, headers: &HeaderMap) -> Result<Option<Result<User, BasicRefused>>, StoreError> {
+/// limits as the login form, per account and per client address, so a stranger's guesses
+/// from elsewhere do not lock the owner out.
+pub(crate) async fn basic_user(state: &AppState, headers: &HeaderMap, ip: Option<std::net::IpAddr>) -> Result<Option<Result<User, BasicRefused>>, StoreError> {
+    let store = state.store.as_ref();
     let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return Ok(None) };
     let Some(encoded) = value.strip_prefix("Basic ") else { return Ok(None) };
     let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else { return Ok(Some(Err(BasicRefused::Wrong))) };
     let Some((login, password)) = String::from_utf8_lossy(&decoded).split_once(':').map(|(l, p)| (l.to_string(), p.to_string())) else {
         return Ok(Some(Err(BasicRefused::Wrong)));
     };
-    let now = Timestamp::now();
-    // The same limits as the login form (a Basic request carries no address of its own here).
-    let limits = throttle_limits(&login, None);
-    if admit_attempt(store, &limits, now).await?.is_err() {
-        return Ok(Some(Err(BasicRefused::Throttled)));
-    }
     // WordPress shows application passwords in groups of four; spaces are not part of them.
     let password: String = password.chars().filter(|c| !c.is_whitespace()).collect();
+    let digest: [u8; 32] = Sha256::digest(format!("{}:{password}", login.trim().to_lowercase()).as_bytes()).into();
+    let now = Timestamp::now();
+    // The same credentials, verified a moment ago: still one of the account's passwords?
+    if let Some(hash) = state.attempts.remembered(&digest, now)
+        && let Some((user, _)) = store.user_credentials(&login).await?
+        && store.app_password_hashes(user.id).await?.iter().any(|(_, stored)| *stored == hash)
+    {
+        return Ok(Some(Ok(user)));
+    }
+    let _turn = state.attempts.enter(&login).await;
+    let limits = throttle_limits(&login, ip);
+    if throttled(store, &limits, now).await?.is_err() {
+        return Ok(Some(Err(BasicRefused::Throttled)));
+    }
     let found = store.user_credentials(&login).await?;
     let hashes = match &found {
         Some((user, _)) => store.app_password_hashes(user.id).await?,
@@ -172,16 +237,16 @@ pub(crate) async fn basic_user(store: &dyn Store, headers: &HeaderMap) -> Result
         verify_blocking(password.clone(), DUMMY_HASH.to_string()).await;
     }
     for (id, hash) in hashes {
-        if verify_blocking(password.clone(), hash).await
+        if verify_blocking(password.clone(), hash.clone()).await
             && let Some((user, _)) = found
         {
             store.touch_app_password(id, now).await?;
-            for (key, _) in &limits {
-                store.clear_login_failures(key).await?;
-            }
+            store.clear_login_failures(&limits[0].0).await?;
+            state.attempts.remember(digest, hash, now);
             return Ok(Some(Ok(user)));
         }
     }
+    note_failure(store, &limits, now).await?;
     Ok(Some(Err(BasicRefused::Wrong)))
 }
 

@@ -24,15 +24,26 @@ pub enum AppError {
     /// 405: reading pages only answers GET and HEAD.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// 503 with `Retry-After`: the store is busy (another writer holds it); nothing was
+    /// written and the same request may succeed in a moment. The text is for the log only.
+    #[error("busy: {0}")]
+    Busy(String),
     /// 500: something broke on our side; the text is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+/// Seconds a client is asked to wait when the store is busy.
+pub(crate) const BUSY_RETRY_SECONDS: u32 = 5;
+
+/// What a visitor is told when the store is busy.
+pub(crate) const BUSY_MESSAGE: &str = "The site is busy saving something else right now, so nothing was changed. Please try again in a moment.";
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> AppError {
         match err {
             StoreError::NotFound(_) => AppError::NotFound,
+            StoreError::Busy(detail) => AppError::Busy(detail),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -60,6 +71,12 @@ impl IntoResponse for AppError {
             AppError::BadRequest(message) => {
                 let mut response = StatusCode::BAD_REQUEST.into_response();
                 response.extensions_mut().insert(ErrorPage { detail: None, message: Some(message) });
+                return response;
+            }
+            AppError::Busy(detail) => {
+                tracing::warn!(detail, "the store was busy");
+                let mut response = (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, BUSY_RETRY_SECONDS.to_string())]).into_response();
+                response.extensions_mut().insert(ErrorPage { detail: None, message: Some(BUSY_MESSAGE.into()) });
                 return response;
             }
             AppError::Internal(detail) => (StatusCode::INTERNAL_SERVER_ERROR, Some(detail)),

@@ -1,29 +1,53 @@
-//! Feeds: RSS 2.0 (`/feed/`), Atom (`/feed/atom/`), JSON Feed 1.1 (`/feed.json`), and RSS
-//! per category and tag. A link post's entry carries its attribution and excerpt, rendered
-//! by the same template macro as the page, and its source URL as a related link.
+//! Feeds: RSS 2.0 (`/feed/`), Atom (`/feed/atom/`), JSON Feed 1.1 (`/feed.json`); RSS and Atom
+//! per category and tag; comments in RSS and Atom, for the site and for each post. A link
+//! post's entry carries its attribution and excerpt, rendered by the same template macro as the
+//! page, and its source URL as a related link.
+//!
+//! Every feed answers conditional requests (`ETag`, `Last-Modified`, 304), as feed readers poll.
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dateline_core::{PostFilter, PostKind, PostQuery, Taxonomy, Term};
+use dateline_core::{Post, PostFilter, PostKind, PostQuery, Taxonomy, Term};
 use jiff::Timestamp;
 use minijinja::context;
 
+use crate::paths::FeedFormat;
 use crate::view::{PostView, term_path};
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, Site};
 
-/// One feed's worth of posts with their rendered entry HTML.
-struct FeedData {
+/// What any feed says about itself.
+struct FeedHead {
     title: String,
     /// Site-relative path of the HTML page the feed mirrors.
     home_path: String,
     /// Site-relative path of the feed itself.
     self_path: String,
-    entries: Vec<(PostView, String)>,
+    /// The newest change among the entries (the feed's `Last-Modified`).
     updated: Timestamp,
 }
 
-async fn load(state: &AppState, filter: PostFilter, title: String, home_path: String, self_path: String) -> Result<FeedData, AppError> {
+/// One feed's worth of posts with their rendered entry HTML.
+struct PostFeed {
+    head: FeedHead,
+    entries: Vec<(PostView, String)>,
+}
+
+/// One comment as a feed entry.
+struct CommentEntry {
+    title: String,
+    link: String,
+    author: String,
+    published: Timestamp,
+    html: String,
+}
+
+struct CommentFeed {
+    head: FeedHead,
+    entries: Vec<CommentEntry>,
+}
+
+async fn load(state: &AppState, filter: PostFilter, title: String, home_path: String, self_path: String) -> Result<PostFeed, AppError> {
     let site = &state.site();
     let query = PostQuery {
         kind: PostKind::Post,
@@ -42,99 +66,296 @@ async fn load(state: &AppState, filter: PostFilter, title: String, home_path: St
         let html = state.templates.render("feed_entry.html", site, context! { post => view })?;
         entries.push((view, html));
     }
-    Ok(FeedData { title, home_path, self_path, entries, updated })
+    Ok(PostFeed { head: FeedHead { title, home_path, self_path, updated }, entries })
 }
 
 /// A post's whole article as one piece of HTML, as a feed entry shows it (the dek, the quoted
 /// source, then the commentary), password or not: what another engine should receive as the
 /// post's content (the WXR export uses it).
-pub fn article_html(state: &AppState, post: &dateline_core::Post, categories: &[Term]) -> Result<String, AppError> {
+pub fn article_html(state: &AppState, post: &Post, categories: &[Term]) -> Result<String, AppError> {
     let site = &state.site();
-    let mut view = PostView::new(site, post, categories);
-    view.protected = false;
+    let view = PostView::unlocked(site, post, categories);
     state.templates.render("feed_entry.html", site, context! { post => view })
 }
 
-fn rfc2822(iso: &str) -> String {
-    iso.parse::<jiff::Zoned>()
-        .or_else(|_| iso.parse::<Timestamp>().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC)))
-        .map(|z| jiff::fmt::rfc2822::to_string(&z).unwrap_or_default())
-        .unwrap_or_default()
+/// A title as plain text: feed readers decode titles and many then show them as HTML, so
+/// markup in one (escaped in the XML, tags again once decoded) is removed, as WordPress does.
+fn plain(text: &str) -> String {
+    dateline_core::text::strip_tags(text)
 }
 
-fn rss_response(state: &AppState, feed: FeedData) -> Response {
-    let site = &state.site();
+fn rfc2822(ts: Timestamp) -> String {
+    jiff::fmt::rfc2822::to_string(&ts.to_zoned(jiff::tz::TimeZone::UTC)).unwrap_or_default()
+}
+
+fn iso_time(iso: &str) -> atom_syndication::FixedDateTime {
+    atom_syndication::FixedDateTime::parse_from_rfc3339(iso).unwrap_or_default()
+}
+
+fn atom_time(ts: Timestamp) -> atom_syndication::FixedDateTime {
+    iso_time(&ts.to_string())
+}
+
+/// A channel with the parts every RSS feed of this site shares.
+fn rss_channel(site: &Site, head: &FeedHead, items: Vec<rss::Item>) -> rss::Channel {
+    let mut channel = rss::Channel::default();
+    channel.set_title(head.title.clone());
+    channel.set_link(format!("{}{}", site.base_url, head.home_path));
+    channel.set_description(site.config.site.tagline.clone());
+    channel.set_language(site.config.site.language.clone());
+    channel.set_generator("Dateline".to_string());
+    channel.set_last_build_date(rfc2822(head.updated));
+    channel.set_items(items);
+    // The Atom `rel="self"` link feed validators expect.
+    let mut namespaces = std::collections::BTreeMap::new();
+    namespaces.insert("atom".to_string(), "http://www.w3.org/2005/Atom".to_string());
+    channel.set_namespaces(namespaces);
+    let mut atom_self = rss::extension::atom::Link::default();
+    atom_self.set_href(format!("{}{}", site.base_url, head.self_path));
+    atom_self.set_rel("self");
+    atom_self.set_mime_type(Some("application/rss+xml".to_string()));
+    let mut atom = rss::extension::atom::AtomExtension::default();
+    atom.set_links(vec![atom_self]);
+    channel.set_atom_ext(atom);
+    channel
+}
+
+fn atom_link(href: String, rel: &str) -> atom_syndication::Link {
+    let mut link = atom_syndication::Link::default();
+    link.set_href(href);
+    link.set_rel(rel.to_string());
+    link
+}
+
+/// A feed with the parts every Atom feed of this site shares.
+fn atom_feed(site: &Site, head: &FeedHead, entries: Vec<atom_syndication::Entry>) -> atom_syndication::Feed {
+    use atom_syndication::Text;
+    let mut atom = atom_syndication::Feed::default();
+    atom.set_title(Text::plain(head.title.clone()));
+    atom.set_subtitle(Some(Text::plain(site.config.site.tagline.clone())));
+    atom.set_id(format!("{}{}", site.base_url, head.home_path));
+    atom.set_updated(atom_time(head.updated));
+    atom.set_links(vec![atom_link(format!("{}{}", site.base_url, head.home_path), "alternate"), atom_link(format!("{}{}", site.base_url, head.self_path), "self")]);
+    atom.set_lang(Some(site.config.site.language.clone()));
+    atom.set_generator(Some(atom_syndication::Generator { value: "Dateline".into(), uri: None, version: None }));
+    atom.set_entries(entries);
+    atom
+}
+
+fn posts_rss(site: &Site, feed: PostFeed) -> String {
     let items = feed
         .entries
         .into_iter()
         .map(|(post, html)| {
             let mut item = rss::Item::default();
-            item.set_title(post.title.clone());
+            item.set_title(plain(&post.title));
             item.set_link(post.url.clone());
             let mut guid = rss::Guid::default();
             guid.set_value(format!("{}/?p={}", site.base_url, post.id));
             guid.set_permalink(false);
             item.set_guid(guid);
-            item.set_pub_date(rfc2822(&post.published.iso));
+            item.set_pub_date(post.published.iso.parse::<Timestamp>().map(rfc2822).unwrap_or_default());
             // RSS readers take the description as HTML: the dek is text, so it is escaped.
-            let summary = post.dek.as_deref().or_else(|| post.source.as_ref().and_then(|s| s.headline.as_deref())).filter(|_| !post.protected);
+            let summary = post.dek.as_deref().or_else(|| post.source.as_ref().and_then(|s| s.headline.as_deref()));
             item.set_description(summary.map(dateline_render::escape_html));
             item.set_content(html);
             let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
             dc.set_creators(vec![post.author.name.clone()]);
             item.set_dublin_core_ext(dc);
             item.set_categories(
-                post.categories.iter().chain(post.tags.iter()).map(|t| {
-                    let mut category = rss::Category::default();
-                    category.set_name(t.name.clone());
-                    category
-                }).collect::<Vec<_>>(),
+                post.categories
+                    .iter()
+                    .chain(post.tags.iter())
+                    .map(|t| {
+                        let mut category = rss::Category::default();
+                        category.set_name(t.name.clone());
+                        category
+                    })
+                    .collect::<Vec<_>>(),
             );
             // (RSS's <source> names the feed an item came from, not the story a post quotes: the
             // quoted story's link travels in the content, and as Atom's related link.)
             item
         })
         .collect::<Vec<_>>();
-    let mut channel = rss::Channel::default();
-    channel.set_title(feed.title);
-    channel.set_link(format!("{}{}", site.base_url, feed.home_path));
-    channel.set_description(site.config.site.tagline.clone());
-    channel.set_language(site.config.site.language.clone());
-    channel.set_generator("Dateline".to_string());
-    channel.set_last_build_date(rfc2822(&feed.updated.to_string()));
-    channel.set_items(items);
-    set_self_link(&mut channel, format!("{}{}", site.base_url, feed.self_path));
-    xml_response("application/rss+xml; charset=utf-8", channel.to_string())
+    rss_channel(site, &feed.head, items).to_string()
 }
 
-/// A feed response. Forbidden control characters are removed from the document as a last
-/// line of defence (input is cleaned where it enters, but older or imported data may not be).
-fn xml_response(content_type: &'static str, xml: String) -> Response {
-    let xml = if xml.chars().any(dateline_core::text::is_forbidden_control) { dateline_core::text::strip_controls(&xml) } else { xml };
-    ([(header::CONTENT_TYPE, content_type)], xml).into_response()
+fn posts_atom(site: &Site, feed: PostFeed) -> String {
+    use atom_syndication::{Content, Entry, Person, Text};
+    let entries = feed
+        .entries
+        .into_iter()
+        .map(|(post, html)| {
+            let mut entry = Entry::default();
+            entry.set_title(Text::plain(plain(&post.title)));
+            entry.set_id(format!("{}/?p={}", site.base_url, post.id));
+            entry.set_updated(iso_time(&post.updated.iso));
+            entry.set_published(Some(iso_time(&post.published.iso)));
+            let mut author = Person::default();
+            author.set_name(post.author.name.clone());
+            author.set_uri(Some(format!("{}{}", site.base_url, post.author.url)));
+            entry.set_authors(vec![author]);
+            let mut links = vec![atom_link(post.url.clone(), "alternate")];
+            if let Some(url) = post.source.as_ref().and_then(|s| s.url.clone()) {
+                links.push(atom_link(url, "related"));
+            }
+            entry.set_links(links);
+            if let Some(dek) = &post.dek {
+                entry.set_summary(Some(Text::plain(dek.clone())));
+            }
+            let mut content = Content::default();
+            content.set_content_type(Some("html".to_string()));
+            content.set_value(Some(html));
+            entry.set_content(Some(content));
+            entry.set_categories(
+                post.categories
+                    .iter()
+                    .chain(post.tags.iter())
+                    .map(|t| {
+                        let mut category = atom_syndication::Category::default();
+                        category.set_term(t.name.clone());
+                        category
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            entry
+        })
+        .collect::<Vec<_>>();
+    atom_feed(site, &feed.head, entries).to_string()
 }
 
-pub(crate) async fn site_rss(State(state): State<AppState>) -> Result<Response, AppError> {
+fn comments_rss(site: &Site, feed: CommentFeed) -> String {
+    let items = feed
+        .entries
+        .into_iter()
+        .map(|entry| {
+            let mut item = rss::Item::default();
+            item.set_title(entry.title);
+            item.set_link(entry.link.clone());
+            let mut guid = rss::Guid::default();
+            guid.set_value(entry.link);
+            guid.set_permalink(true);
+            item.set_guid(guid);
+            item.set_pub_date(rfc2822(entry.published));
+            item.set_description(entry.html);
+            let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
+            dc.set_creators(vec![entry.author]);
+            item.set_dublin_core_ext(dc);
+            item
+        })
+        .collect::<Vec<_>>();
+    rss_channel(site, &feed.head, items).to_string()
+}
+
+fn comments_atom(site: &Site, feed: CommentFeed) -> String {
+    use atom_syndication::{Content, Entry, Person, Text};
+    let entries = feed
+        .entries
+        .into_iter()
+        .map(|comment| {
+            let mut entry = Entry::default();
+            entry.set_title(Text::plain(comment.title));
+            entry.set_id(comment.link.clone());
+            entry.set_updated(atom_time(comment.published));
+            entry.set_published(Some(atom_time(comment.published)));
+            let mut author = Person::default();
+            author.set_name(comment.author);
+            entry.set_authors(vec![author]);
+            entry.set_links(vec![atom_link(comment.link, "alternate")]);
+            let mut content = Content::default();
+            content.set_content_type(Some("html".to_string()));
+            content.set_value(Some(comment.html));
+            entry.set_content(Some(content));
+            entry
+        })
+        .collect::<Vec<_>>();
+    atom_feed(site, &feed.head, entries).to_string()
+}
+
+/// The content type of each format.
+fn content_type(format: FeedFormat) -> &'static str {
+    match format {
+        FeedFormat::Rss => "application/rss+xml; charset=utf-8",
+        FeedFormat::Atom => "application/atom+xml; charset=utf-8",
+    }
+}
+
+/// A feed document as the answer to `request`: with its `ETag` (a digest of the bytes) and
+/// `Last-Modified`, or 304 when the reader's copy is current (`If-None-Match`, else
+/// `If-Modified-Since`, as RFC 9110 orders them).
+fn conditional(request: &HeaderMap, content_type: &'static str, body: String, updated: Timestamp) -> Response {
+    use sha2::Digest;
+    // Forbidden control characters are removed as a last line of defence (input is cleaned
+    // where it enters, but older or imported data may not be).
+    let body = if body.chars().any(dateline_core::text::is_forbidden_control) { dateline_core::text::strip_controls(&body) } else { body };
+    let digest = sha2::Sha256::digest(body.as_bytes());
+    let etag = format!("\"{}\"", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>());
+    let last_modified = jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&updated).unwrap_or_default();
+    let matches_etag = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|list| list.split(',').any(|tag| matches!(tag.trim().trim_start_matches("W/"), t if t == etag || t == "*")));
+    let fresh = match matches_etag {
+        Some(matched) => matched,
+        None => request
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|since| jiff::fmt::rfc2822::parse(since).ok())
+            .is_some_and(|since| updated.as_second() <= since.timestamp().as_second()),
+    };
+    let mut response = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { ([(header::CONTENT_TYPE, content_type)], body).into_response() };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&last_modified) {
+        headers.insert(header::LAST_MODIFIED, value);
+    }
+    response
+}
+
+fn posts_response(state: &AppState, request: &HeaderMap, feed: PostFeed, format: FeedFormat) -> Response {
+    let site = &state.site();
+    let updated = feed.head.updated;
+    let body = match format {
+        FeedFormat::Rss => posts_rss(site, feed),
+        FeedFormat::Atom => posts_atom(site, feed),
+    };
+    conditional(request, content_type(format), body, updated)
+}
+
+pub(crate) async fn site_rss(State(state): State<AppState>, request: HeaderMap) -> Result<Response, AppError> {
     let title = state.site().config.site.title.clone();
     let feed = load(&state, PostFilter::All, title, "/".into(), "/feed/".into()).await?;
-    Ok(rss_response(&state, feed))
+    Ok(posts_response(&state, &request, feed, FeedFormat::Rss))
 }
 
-/// RSS for one category or tag.
-pub(crate) async fn term_rss(state: &AppState, term: &Term, filter: PostFilter) -> Result<Response, AppError> {
+pub(crate) async fn site_atom(State(state): State<AppState>, request: HeaderMap) -> Result<Response, AppError> {
+    let title = state.site().config.site.title.clone();
+    let feed = load(&state, PostFilter::All, title, "/".into(), "/feed/atom/".into()).await?;
+    Ok(posts_response(&state, &request, feed, FeedFormat::Atom))
+}
+
+/// One category's or tag's posts.
+pub(crate) async fn term_feed(state: &AppState, request: &HeaderMap, term: &Term, filter: PostFilter, format: FeedFormat) -> Result<Response, AppError> {
     let categories = match term.taxonomy {
         Taxonomy::Category => state.store.terms(Taxonomy::Category).await?,
         Taxonomy::Tag => Vec::new(),
     };
     let home = term_path(term, Some(&categories));
-    let title = format!("{} » {}", state.site().config.site.title, term.name);
-    let feed = load(state, filter, title, home.clone(), format!("{home}feed/")).await?;
-    Ok(rss_response(state, feed))
+    let title = format!("{} » {}", state.site().config.site.title, plain(&term.name));
+    let self_path = match format {
+        FeedFormat::Rss => format!("{home}feed/"),
+        FeedFormat::Atom => format!("{home}feed/atom/"),
+    };
+    let feed = load(state, filter, title, home, self_path).await?;
+    Ok(posts_response(state, request, feed, format))
 }
 
-/// RSS of approved comments, newest first: one post's, or the whole site's (on public
-/// posts only, so a private post's discussion never leaks through the feed).
-async fn comments_rss(state: &AppState, post: Option<&dateline_core::Post>) -> Result<Response, AppError> {
+/// Approved comments, newest first: one post's, or the whole site's (on public posts only, so
+/// a private post's discussion never leaks through the feed).
+async fn load_comments(state: &AppState, post: Option<&Post>, format: FeedFormat) -> Result<CommentFeed, AppError> {
     use dateline_core::{CommentKind, CommentQuery, CommentStatus};
     let site = &state.site();
     let now = Timestamp::now();
@@ -146,128 +367,64 @@ async fn comments_rss(state: &AppState, post: Option<&dateline_core::Post>) -> R
         Some(post) => std::collections::HashMap::from([(post.id, Some(post.clone()))]),
         None => crate::view::posts_of(state.store.as_ref(), &comments).await?,
     };
-    let mut items = Vec::new();
+    let mut entries = Vec::new();
     for comment in comments.iter().filter(|c| c.kind != CommentKind::Note) {
         // Comments of protected posts stay behind the password, as on the page.
         let Some(Some(on)) = posts.get(&comment.post_id).filter(|p| p.as_ref().is_some_and(|p| p.is_open_at(now))) else { continue };
         let author = comment.author_name.clone().unwrap_or_else(|| "Anonymous".into());
-        let link = format!("{}{}#comment-{}", site.base_url, crate::view::permalink(&site.time_zone, on), comment.id);
-        let mut item = rss::Item::default();
-        item.set_title(format!("Comment on {} by {author}", on.title));
-        item.set_link(link.clone());
-        let mut guid = rss::Guid::default();
-        guid.set_value(link);
-        guid.set_permalink(true);
-        item.set_guid(guid);
-        item.set_pub_date(jiff::fmt::rfc2822::to_string(&comment.created_at.to_zoned(jiff::tz::TimeZone::UTC)).unwrap_or_default());
-        item.set_description(crate::view::comment_html(comment));
-        let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
-        dc.set_creators(vec![author]);
-        item.set_dublin_core_ext(dc);
-        items.push(item);
+        entries.push(CommentEntry {
+            title: format!("Comment on {} by {}", plain(&on.title), plain(&author)),
+            link: format!("{}{}#comment-{}", site.base_url, crate::view::permalink(&site.time_zone, on), comment.id),
+            author,
+            published: comment.created_at,
+            html: crate::view::comment_html(comment),
+        });
     }
-    let (title, home, self_path) = match post {
+    let feed_suffix = match format {
+        FeedFormat::Rss => "feed/",
+        FeedFormat::Atom => "feed/atom/",
+    };
+    let (title, home_path, self_path) = match post {
         Some(post) => {
             let path = crate::view::permalink(&site.time_zone, post);
-            (format!("Comments on: {}", post.title), path.clone(), format!("{path}feed/"))
+            (format!("Comments on: {}", plain(&post.title)), path.clone(), format!("{path}{feed_suffix}"))
         }
-        None => (format!("Comments for {}", site.config.site.title), "/".to_string(), "/comments/feed/".to_string()),
+        None => (format!("Comments for {}", site.config.site.title), "/".to_string(), format!("/comments/{feed_suffix}")),
     };
-    let mut channel = rss::Channel::default();
-    channel.set_title(title);
-    channel.set_link(format!("{}{home}", site.base_url));
-    channel.set_description(site.config.site.tagline.clone());
-    channel.set_language(site.config.site.language.clone());
-    channel.set_generator("Dateline".to_string());
-    channel.set_items(items);
-    set_self_link(&mut channel, format!("{}{self_path}", site.base_url));
-    Ok(xml_response("application/rss+xml; charset=utf-8", channel.to_string()))
+    let updated = entries.iter().map(|e| e.published).max().unwrap_or(Timestamp::UNIX_EPOCH);
+    Ok(CommentFeed { head: FeedHead { title, home_path, self_path, updated }, entries })
 }
 
-/// `/YYYY/MM/DD/slug/feed/`
-pub(crate) async fn post_comments_rss(state: &AppState, post: &dateline_core::Post) -> Result<Response, AppError> {
-    comments_rss(state, Some(post)).await
+async fn comments_response(state: &AppState, request: &HeaderMap, post: Option<&Post>, format: FeedFormat) -> Result<Response, AppError> {
+    let feed = load_comments(state, post, format).await?;
+    let updated = feed.head.updated;
+    let site = &state.site();
+    let body = match format {
+        FeedFormat::Rss => comments_rss(site, feed),
+        FeedFormat::Atom => comments_atom(site, feed),
+    };
+    Ok(conditional(request, content_type(format), body, updated))
+}
+
+/// `/YYYY/MM/DD/slug/feed/` and `…/feed/atom/`
+pub(crate) async fn post_comments(state: &AppState, request: &HeaderMap, post: &Post, format: FeedFormat) -> Result<Response, AppError> {
+    comments_response(state, request, Some(post), format).await
 }
 
 /// `/comments/feed/`
-pub(crate) async fn site_comments_rss(State(state): State<AppState>) -> Result<Response, AppError> {
-    comments_rss(&state, None).await
+pub(crate) async fn site_comments_rss(State(state): State<AppState>, request: HeaderMap) -> Result<Response, AppError> {
+    comments_response(&state, &request, None, FeedFormat::Rss).await
 }
 
-/// Adds the Atom `rel="self"` link feed validators expect.
-fn set_self_link(channel: &mut rss::Channel, href: String) {
-    let mut namespaces = std::collections::BTreeMap::new();
-    namespaces.insert("atom".to_string(), "http://www.w3.org/2005/Atom".to_string());
-    channel.set_namespaces(namespaces);
-    let mut atom_self = rss::extension::atom::Link::default();
-    atom_self.set_href(href);
-    atom_self.set_rel("self");
-    atom_self.set_mime_type(Some("application/rss+xml".to_string()));
-    let mut atom = rss::extension::atom::AtomExtension::default();
-    atom.set_links(vec![atom_self]);
-    channel.set_atom_ext(atom);
+/// `/comments/feed/atom/`
+pub(crate) async fn site_comments_atom(State(state): State<AppState>, request: HeaderMap) -> Result<Response, AppError> {
+    comments_response(&state, &request, None, FeedFormat::Atom).await
 }
 
-pub(crate) async fn site_atom(State(state): State<AppState>) -> Result<Response, AppError> {
-    use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
-    let site = &state.site();
-    let feed = load(&state, PostFilter::All, site.config.site.title.clone(), "/".into(), "/feed/atom/".into()).await?;
-    let time = |iso: &str| FixedDateTime::parse_from_rfc3339(iso).unwrap_or_default();
-    let link = |href: String, rel: &str| {
-        let mut link = Link::default();
-        link.set_href(href);
-        link.set_rel(rel.to_string());
-        link
-    };
-    let entries = feed
-        .entries
-        .into_iter()
-        .map(|(post, html)| {
-            let mut entry = Entry::default();
-            entry.set_title(Text::plain(post.title.clone()));
-            entry.set_id(format!("{}/?p={}", site.base_url, post.id));
-            entry.set_updated(time(&post.updated.iso));
-            entry.set_published(Some(time(&post.published.iso)));
-            let mut author = Person::default();
-            author.set_name(post.author.name.clone());
-            author.set_uri(Some(format!("{}{}", site.base_url, post.author.url)));
-            entry.set_authors(vec![author]);
-            let mut links = vec![link(post.url.clone(), "alternate")];
-            if let Some(url) = post.source.as_ref().and_then(|s| s.url.clone()) {
-                links.push(link(url, "related"));
-            }
-            entry.set_links(links);
-            if let Some(dek) = post.dek.as_ref().filter(|_| !post.protected) {
-                entry.set_summary(Some(Text::plain(dek.clone())));
-            }
-            let mut content = Content::default();
-            content.set_content_type(Some("html".to_string()));
-            content.set_value(Some(html));
-            entry.set_content(Some(content));
-            entry.set_categories(
-                post.categories.iter().chain(post.tags.iter()).map(|t| {
-                    let mut category = atom_syndication::Category::default();
-                    category.set_term(t.name.clone());
-                    category
-                }).collect::<Vec<_>>(),
-            );
-            entry
-        })
-        .collect::<Vec<_>>();
-    let mut atom = Feed::default();
-    atom.set_title(Text::plain(feed.title));
-    atom.set_subtitle(Some(Text::plain(site.config.site.tagline.clone())));
-    atom.set_id(format!("{}/", site.base_url));
-    atom.set_updated(time(&feed.updated.to_string()));
-    atom.set_links(vec![link(format!("{}/", site.base_url), "alternate"), link(format!("{}/feed/atom/", site.base_url), "self")]);
-    atom.set_lang(Some(site.config.site.language.clone()));
-    atom.set_entries(entries);
-    Ok(xml_response("application/atom+xml; charset=utf-8", atom.to_string()))
-}
-
-pub(crate) async fn site_json(State(state): State<AppState>) -> Result<Response, AppError> {
+pub(crate) async fn site_json(State(state): State<AppState>, request: HeaderMap) -> Result<Response, AppError> {
     let site = &state.site();
     let feed = load(&state, PostFilter::All, site.config.site.title.clone(), "/".into(), "/feed.json".into()).await?;
+    let updated = feed.head.updated;
     let items: Vec<serde_json::Value> = feed
         .entries
         .into_iter()
@@ -275,36 +432,35 @@ pub(crate) async fn site_json(State(state): State<AppState>) -> Result<Response,
             let mut item = serde_json::json!({
                 "id": format!("{}/?p={}", site.base_url, post.id),
                 "url": post.url,
-                "title": post.title,
+                "title": plain(&post.title),
                 "content_html": html,
                 "date_published": post.published.iso,
                 "date_modified": post.updated.iso,
                 "authors": [{ "name": post.author.name, "url": format!("{}{}", site.base_url, post.author.url) }],
                 "tags": post.categories.iter().chain(post.tags.iter()).map(|t| t.name.clone()).collect::<Vec<_>>(),
             });
-            if let Some(dek) = post.dek.as_ref().filter(|_| !post.protected) {
+            if let Some(dek) = &post.dek {
                 item["summary"] = dek.as_str().into();
             }
+            // (A protected post's view has no source: nothing of it is fed.)
             if let Some(source) = &post.source {
                 if let Some(url) = &source.url {
                     item["external_url"] = url.as_str().into();
                 }
                 // JSON Feed extensions start with an underscore.
-                if !post.protected {
-                    item["_dateline"] = serde_json::json!({ "source": source });
-                }
+                item["_dateline"] = serde_json::json!({ "source": source });
             }
             item
         })
         .collect();
     let body = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
-        "title": feed.title,
+        "title": feed.head.title,
         "home_page_url": format!("{}/", site.base_url),
         "feed_url": format!("{}/feed.json", site.base_url),
         "description": site.config.site.tagline,
         "language": site.config.site.language,
         "items": items,
     });
-    Ok(([(header::CONTENT_TYPE, "application/feed+json; charset=utf-8")], body.to_string()).into_response())
+    Ok(conditional(&request, "application/feed+json; charset=utf-8", body.to_string(), updated))
 }

@@ -10,6 +10,7 @@
 mod admin;
 mod api;
 mod assets;
+mod avatars;
 pub mod auth;
 mod error;
 mod feeds;
@@ -17,9 +18,9 @@ mod form;
 pub mod moderation;
 pub mod notify;
 mod paths;
-mod ratelimit;
 mod routes;
 mod security;
+mod server;
 mod schedule;
 pub mod settings;
 mod templates;
@@ -33,6 +34,7 @@ use dateline_core::mail::Mailer;
 use dateline_core::{Config, Store};
 
 pub use error::AppError;
+pub use server::ConnectionLimit;
 pub use paths::{Route, resolve};
 pub use feeds::article_html;
 pub use view::permalink;
@@ -49,8 +51,8 @@ pub struct AppState {
     pub assets: Arc<assets::Assets>,
     /// Signs and checks form, moderation and unsubscribe tokens.
     pub signer: Arc<tokens::Signer>,
-    /// Comment posting per client address.
-    pub limiter: Arc<ratelimit::RateLimiter>,
+    /// Checks credentials one at a time per account and remembers API passwords just verified.
+    pub attempts: Arc<auth::AttemptGate>,
     /// Where notifications go; `None` when `[smtp]` is not configured.
     pub mailer: Option<Arc<dyn Mailer>>,
 }
@@ -117,11 +119,6 @@ impl AppState {
         let assets = Arc::new(assets::Assets::new(options.theme_dir.clone()));
         let templates = Arc::new(templates::Templates::new(options.theme_dir, assets.clone()).map_err(WebError::Theme)?);
         let key = store.setting_or_init(tokens::KEY_SETTING, &tokens::random_token()).await?;
-        let discussion = &options.config.discussion;
-        let limiter = ratelimit::RateLimiter::new(
-            discussion.rate_limit_count,
-            std::time::Duration::from_secs(u64::from(discussion.rate_limit_window_seconds)),
-        );
         let base_config = Arc::new(options.config.clone());
         let mut config = options.config;
         settings::apply_saved(store.as_ref(), &mut config).await?;
@@ -133,7 +130,7 @@ impl AppState {
             templates,
             assets,
             signer: Arc::new(tokens::Signer::new(&key)),
-            limiter: Arc::new(limiter),
+            attempts: Arc::default(),
             mailer: options.mailer,
         })
     }
@@ -148,27 +145,43 @@ pub fn app(state: AppState) -> axum::Router {
     let hsts = state.site().base_url.starts_with("https://").then(|| {
         tower_http::set_header::SetResponseHeaderLayer::if_not_present(axum::http::header::STRICT_TRANSPORT_SECURITY, axum::http::HeaderValue::from_static("max-age=31536000"))
     });
+    let body_timeout = std::time::Duration::from_secs(u64::from(state.site().config.server.body_timeout_seconds));
     routes::router(state.clone())
         // Inside the error pages, so a refused body still gets the themed page.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
-        .layer(axum::middleware::from_fn_with_state(state, error::render_error_pages))
+        // A client that trickles its request (or holds it half sent) is answered 408 and let go.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, body_timeout))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_error_pages))
+        .layer(axum::middleware::from_fn_with_state(state, announce_api))
         .layer(security::headers())
         .layer(tower::util::option_layer(hsts))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves.
+/// Adds the API's discovery `Link` header to the reading side's responses, as WordPress does,
+/// so clients given only the blog's address find its REST API.
+async fn announce_api(axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let path = request.uri().path();
+    let reading = !(path.starts_with("/wp-json") || path.starts_with("/admin") || path.starts_with("/static/"));
+    let mut response = next.run(request).await;
+    if reading && let Some(link) = api::discovery_link(&state.site().base_url) {
+        response.headers_mut().append(axum::http::header::LINK, link);
+    }
+    response
+}
+
+/// Serves `app` on `listener`, at most `limit` connections at once, until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    limit: server::ConnectionLimit,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Settings saved through another instance reach this one within seconds.
     let watcher = tokio::spawn(settings::follow(state.clone()));
     let scheduler = tokio::spawn(schedule::keep_publishing(state.clone()));
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let result = server::run(listener, state, limit, shutdown).await;
     watcher.abort();
     scheduler.abort();
     result

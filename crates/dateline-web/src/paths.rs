@@ -7,21 +7,39 @@ pub enum Route {
     Home { page: u32 },
     /// `/YYYY/MM/DD/slug/`, or `…/comment-page-N/` for a page of its comments.
     Post { year: i16, month: i8, day: i8, slug: String, comment_page: Option<u32> },
-    /// `/YYYY/MM/DD/slug/feed/`: the post's comments.
-    PostFeed { year: i16, month: i8, day: i8, slug: String },
+    /// `/YYYY/MM/DD/slug/feed/` (or `feed/atom/`): the post's comments.
+    PostFeed { year: i16, month: i8, day: i8, slug: String, format: FeedFormat },
     /// `/slug/`
     Page { slug: String },
     /// `/category/parent/child/`: the last slug names the category.
     Category { slug: String, page: u32 },
-    CategoryFeed { slug: String },
+    CategoryFeed { slug: String, format: FeedFormat },
     Tag { slug: String, page: u32 },
-    TagFeed { slug: String },
+    TagFeed { slug: String, format: FeedFormat },
     Author { slug: String, page: u32 },
     /// `/YYYY/`, `/YYYY/MM/`, `/YYYY/MM/DD/`
     Date { year: i16, month: Option<i8>, day: Option<i8>, page: u32 },
     /// The same resource at its canonical path (a missing trailing slash, `/page/1/`).
     Redirect(String),
     NotFound,
+}
+
+/// Which syndication format a feed address asks for: `…/feed/` (and WordPress's `feed/rss2/`)
+/// is RSS 2.0, `…/feed/atom/` is Atom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedFormat {
+    Rss,
+    Atom,
+}
+
+/// Splits a trailing `feed`, `feed/rss2` or `feed/atom` off `segments`.
+fn feed_suffix<'a, 'b>(segments: &'a [&'b str]) -> (Option<FeedFormat>, &'a [&'b str]) {
+    match segments {
+        [rest @ .., "feed"] => (Some(FeedFormat::Rss), rest),
+        [rest @ .., "feed", "rss2"] => (Some(FeedFormat::Rss), rest),
+        [rest @ .., "feed", "atom"] => (Some(FeedFormat::Atom), rest),
+        _ => (None, segments),
+    }
 }
 
 fn number<T: std::str::FromStr>(text: &str, digits: usize) -> Option<T> {
@@ -81,31 +99,40 @@ pub fn resolve(path: &str) -> Route {
     match segments.as_slice() {
         [] => Route::Home { page },
         ["category", rest @ ..] if !rest.is_empty() => {
-            let (feed, rest) = match rest.split_last() {
-                Some((&"feed", rest)) if page == 1 && !rest.is_empty() => (true, rest),
-                _ => (false, rest),
+            let (feed, rest) = match feed_suffix(rest) {
+                (Some(format), rest) if page == 1 && !rest.is_empty() => (Some(format), rest),
+                _ => (None, rest),
             };
             match rest.last() {
                 Some(slug) if rest.iter().all(|s| is_slug_segment(s)) => {
                     let slug = slug.to_string();
-                    if feed { Route::CategoryFeed { slug } } else { Route::Category { slug, page } }
+                    match feed {
+                        Some(format) => Route::CategoryFeed { slug, format },
+                        None => Route::Category { slug, page },
+                    }
                 }
                 _ => Route::NotFound,
             }
         }
         ["tag", slug] if is_slug_segment(slug) => Route::Tag { slug: slug.to_string(), page },
-        ["tag", slug, "feed"] if is_slug_segment(slug) && page == 1 => Route::TagFeed { slug: slug.to_string() },
+        ["tag", slug, feed @ ..] if is_slug_segment(slug) && page == 1 && !feed.is_empty() => match feed_suffix(feed) {
+            (Some(format), []) => Route::TagFeed { slug: slug.to_string(), format },
+            _ => Route::NotFound,
+        },
         ["author", slug] if is_slug_segment(slug) => Route::Author { slug: slug.to_string(), page },
         [year, rest @ ..] if number::<i16>(year, 4).is_some() => {
             let year = number::<i16>(year, 4).unwrap_or_default();
             let month = rest.first().map(|m| number::<i8>(m, 2).filter(|m| (1..=12).contains(m)));
             let day = rest.get(1).map(|d| number::<i8>(d, 2).filter(|d| (1..=31).contains(d)));
+            let (feed, tail) = if rest.len() > 3 { feed_suffix(&rest[3..]) } else { (None, &rest[3.min(rest.len())..]) };
             match (month, day, rest.get(2), rest.len()) {
-                (Some(Some(month)), Some(Some(day)), Some(slug), 4) if page == 1 && is_slug_segment(slug) => {
+                (Some(Some(month)), Some(Some(day)), Some(slug), 4..=5) if page == 1 && is_slug_segment(slug) => {
                     let slug = slug.to_string();
-                    match rest[3] {
-                        "feed" => Route::PostFeed { year, month, day, slug },
-                        suffix => match suffix.strip_prefix("comment-page-").and_then(|n| number_any(n)) {
+                    match (feed, tail) {
+                        (Some(format), []) => Route::PostFeed { year, month, day, slug, format },
+                        (Some(_), _) => Route::NotFound,
+                        (None, _) if rest.len() == 5 => Route::NotFound,
+                        (None, _) => match rest[3].strip_prefix("comment-page-").and_then(|n| number_any(n)) {
                             Some(n) => Route::Post { year, month, day, slug, comment_page: Some(n) },
                             None => Route::NotFound,
                         },
@@ -144,15 +171,19 @@ mod tests {
             resolve("/2022/05/20/cuba-thaw/comment-page-2/"),
             Route::Post { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), comment_page: Some(2) }
         );
-        assert_eq!(resolve("/2022/05/20/cuba-thaw/feed/"), Route::PostFeed { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into() });
+        assert_eq!(resolve("/2022/05/20/cuba-thaw/feed/"), Route::PostFeed { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), format: FeedFormat::Rss });
+        assert_eq!(resolve("/2022/05/20/cuba-thaw/feed/atom/"), Route::PostFeed { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), format: FeedFormat::Atom });
         assert_eq!(resolve("/2022/05/20/cuba-thaw"), Route::Redirect("/2022/05/20/cuba-thaw/".into()));
         assert_eq!(resolve("/2022/"), Route::Date { year: 2022, month: None, day: None, page: 1 });
         assert_eq!(resolve("/2022/05/page/3/"), Route::Date { year: 2022, month: Some(5), day: None, page: 3 });
         assert_eq!(resolve("/2022/05/20/"), Route::Date { year: 2022, month: Some(5), day: Some(20), page: 1 });
         assert_eq!(resolve("/category/world/latin-america/"), Route::Category { slug: "latin-america".into(), page: 1 });
-        assert_eq!(resolve("/category/world/feed/"), Route::CategoryFeed { slug: "world".into() });
+        assert_eq!(resolve("/category/world/feed/"), Route::CategoryFeed { slug: "world".into(), format: FeedFormat::Rss });
+        assert_eq!(resolve("/category/world/latin-america/feed/atom/"), Route::CategoryFeed { slug: "latin-america".into(), format: FeedFormat::Atom });
         assert_eq!(resolve("/tag/cuba/page/2/"), Route::Tag { slug: "cuba".into(), page: 2 });
-        assert_eq!(resolve("/tag/cuba/feed/"), Route::TagFeed { slug: "cuba".into() });
+        assert_eq!(resolve("/tag/cuba/feed/"), Route::TagFeed { slug: "cuba".into(), format: FeedFormat::Rss });
+        assert_eq!(resolve("/tag/cuba/feed/atom/"), Route::TagFeed { slug: "cuba".into(), format: FeedFormat::Atom });
+        assert_eq!(resolve("/tag/cuba/feed/rss2/"), Route::TagFeed { slug: "cuba".into(), format: FeedFormat::Rss });
         assert_eq!(resolve("/author/marta-reyes/"), Route::Author { slug: "marta-reyes".into(), page: 1 });
         assert_eq!(resolve("/about/"), Route::Page { slug: "about".into() });
         assert_eq!(resolve("/Tag/Cuba/"), Route::Redirect("/tag/cuba/".into()));
@@ -163,7 +194,7 @@ mod tests {
     #[test]
     fn refuses_malformed_paths() {
         for path in ["/2022/13/", "/2022/05/32/", "/page/0/", "/page/x/", "/page/02/", "//", "/a//b/", "/../etc/",
-            "/2022/05/20/slug/extra/", "/2022/05/20/slug/comment-page-0/", "/2022/05/20/slug/comment-page-x/", "/x.php", "/category/", "/tag/a/b/", "/2022/5/"] {
+            "/2022/05/20/slug/extra/", "/2022/05/20/slug/feed/x/", "/tag/a/feed/atom/x/", "/2022/05/20/slug/comment-page-2/x/", "/2022/05/20/slug/comment-page-0/", "/2022/05/20/slug/comment-page-x/", "/x.php", "/category/", "/tag/a/b/", "/2022/5/"] {
             assert_eq!(resolve(path), Route::NotFound, "{path}");
         }
     }

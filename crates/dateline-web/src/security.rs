@@ -16,8 +16,13 @@ fn header(name: HeaderName, value: &'static str) -> Header {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
-pub(crate) fn headers() -> ServiceBuilder<Stack<Header, Stack<Header, Stack<Header, Stack<Header, Identity>>>>> {
+/// No page of a blog needs the camera, the microphone, the reader's location or payment, nor
+/// lets an embedded frame ask for them.
+const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+
+pub(crate) fn headers() -> ServiceBuilder<Stack<Header, Stack<Header, Stack<Header, Stack<Header, Stack<Header, Identity>>>>>> {
     ServiceBuilder::new()
+        .layer(header(HeaderName::from_static("permissions-policy"), PERMISSIONS_POLICY))
         .layer(header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "strict-origin-when-cross-origin"))

@@ -58,6 +58,16 @@ impl Signer {
         URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..18])
     }
 
+    /// The address part of an identicon: 32 hex digits keyed with the site's secret, so it
+    /// stands for an email address without revealing it (an unkeyed hash can be reversed by
+    /// trying known addresses).
+    pub(crate) fn avatar_digest(&self, who: &str) -> String {
+        let Ok(mut mac) = HmacSha256::new_from_slice(&self.key) else { return String::new() };
+        mac.update(b"avatar:");
+        mac.update(who.as_bytes());
+        mac.finalize().into_bytes()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     fn verify(&self, message: &str, tag: &str) -> bool {
         let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else { return false };
         let Ok(mut mac) = HmacSha256::new_from_slice(&self.key) else { return false };

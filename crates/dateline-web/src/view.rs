@@ -149,7 +149,28 @@ pub(crate) fn author_path(user: &User) -> String {
 }
 
 impl PostView {
+    /// A post as any visitor may see it: a password-protected post keeps its title, date,
+    /// author and terms, and nothing of its content (dek, source, body) is even in the view,
+    /// so no template, feed or head tag can show it before the password is given.
     pub fn new(site: &Site, post: &Post, categories: &[Term]) -> PostView {
+        let mut view = PostView::unlocked(site, post, categories);
+        if post.password.is_some() {
+            view.lock();
+        }
+        view
+    }
+
+    /// Drops everything behind the password.
+    fn lock(&mut self) {
+        self.protected = true;
+        self.dek = None;
+        self.source = None;
+        self.body_html = String::new();
+        self.teaser = None;
+    }
+
+    /// The whole post, for a reader who gave its password (or for the export).
+    pub fn unlocked(site: &Site, post: &Post, categories: &[Term]) -> PostView {
         let path = permalink(&site.time_zone, post);
         let link = |t: &Term| LinkView { name: t.name.clone(), url: term_path(t, Some(categories)) };
         PostView {
@@ -163,7 +184,8 @@ impl PostView {
             source: post.source.as_ref().map(|s| SourceView {
                 reporter: s.reporter.clone(),
                 outlet: s.outlet.clone(),
-                url: s.url.clone(),
+                // Every door checks the link; one stored before it did is not made an href.
+                url: s.url.clone().filter(|url| dateline_core::input::check_url("source.url", url).is_ok()),
                 headline: s.headline.clone(),
                 excerpt: s.excerpt.clone(),
                 continue_reading_text: s.continue_reading_text.clone().unwrap_or_else(|| "Continue reading".into()),
@@ -176,7 +198,7 @@ impl PostView {
             comment_count: post.comment_count,
             comments_open: post.discussion == dateline_core::Discussion::Open,
             sticky: post.sticky,
-            protected: post.password.is_some(),
+            protected: false,
             teaser: post.body_html.split_once(dateline_render::MORE_MARKER).map(|(teaser, _)| close_open_paragraph(teaser)),
         }
     }
@@ -274,30 +296,41 @@ pub(crate) fn comment_threads(site: &Site, comments: &[Comment], options: &Threa
     threads
 }
 
-/// The id of the top-level comment whose thread holds `id`.
-pub(crate) fn thread_root(comments: &[Comment], id: i64) -> i64 {
+/// How far up a thread any walk goes. Threads nest at most 10 deep by the settings; imported
+/// data may hold longer chains, or parent cycles, which must end a walk rather than loop.
+const MAX_CHAIN: usize = 64;
+
+/// `id` and the comments above it, up to its thread's root (`id` first), at most
+/// [`MAX_CHAIN`] long. Only comments in `comments` count: a reply whose parent is not shown
+/// starts its own thread.
+pub(crate) fn ancestors(comments: &[Comment], id: i64) -> Vec<i64> {
+    let parent_of: std::collections::HashMap<i64, Option<i64>> = comments.iter().map(|c| (c.id, c.parent_id)).collect();
+    let mut chain = vec![id];
     let mut current = id;
-    for _ in 0..64 {
-        match comments.iter().find(|c| c.id == current).and_then(|c| c.parent_id) {
-            Some(parent) if comments.iter().any(|c| c.id == parent) => current = parent,
+    while chain.len() < MAX_CHAIN {
+        match parent_of.get(&current).copied().flatten() {
+            Some(parent) if parent_of.contains_key(&parent) && !chain.contains(&parent) => {
+                chain.push(parent);
+                current = parent;
+            }
             _ => break,
         }
     }
-    current
+    chain
 }
 
-/// How deep `id` sits (1 = top level).
-pub(crate) fn comment_depth(comments: &[Comment], id: i64) -> u32 {
-    let mut depth = 1;
-    let mut current = comments.iter().find(|c| c.id == id);
-    while let Some(parent) = current.and_then(|c| c.parent_id).and_then(|p| comments.iter().find(|c| c.id == p)) {
-        depth += 1;
-        current = Some(parent);
-        if depth > 64 {
-            break;
-        }
-    }
-    depth
+/// The id of the top-level comment whose thread holds `id`.
+pub(crate) fn thread_root(comments: &[Comment], id: i64) -> i64 {
+    ancestors(comments, id).last().copied().unwrap_or(id)
+}
+
+/// The comment a reply to `requested` hangs from: `requested` itself, or, when that would nest
+/// deeper than `max_depth`, its ancestor at the deepest level allowed (as WordPress does).
+pub(crate) fn reply_target(comments: &[Comment], requested: i64, max_depth: u32) -> i64 {
+    let chain = ancestors(comments, requested);
+    let deepest_parent = (max_depth as usize).saturating_sub(1).max(1);
+    // chain[i] sits at depth chain.len() - i.
+    chain.get(chain.len().saturating_sub(deepest_parent)).copied().unwrap_or(requested)
 }
 
 /// Links to the neighbouring pages of a listing.
@@ -320,4 +353,15 @@ impl Pagination {
             older: (current < total).then(|| paged(base, current + 1)),
         }
     }
+}
+
+/// Renders an author's body to sanitized HTML on the blocking pool: a long or deeply nested
+/// body costs CPU time that must not stall the async workers serving everyone else.
+pub(crate) async fn body_html(format: dateline_core::BodyFormat, source: String) -> Result<String, crate::AppError> {
+    tokio::task::spawn_blocking(move || match format {
+        dateline_core::BodyFormat::Markdown => dateline_render::markdown_to_html(&source),
+        dateline_core::BodyFormat::Html => dateline_render::wordpress_to_html(&source, &dateline_render::NoAttachments).html,
+    })
+    .await
+    .map_err(|e| crate::AppError::Internal(format!("rendering a body failed: {e}")))
 }

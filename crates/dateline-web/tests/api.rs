@@ -136,7 +136,7 @@ pub async fn reading_with_wordpress_shapes_and_pagination(db: Db) {
     assert_eq!(by_slug.body.as_array().map(|a| a.iter().map(|p| p["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("day-2")]));
     let not_an_id = call("GET", format!("{base}/wp-json/wp/v2/posts/abc"), None, None).await;
     assert_eq!((not_an_id.status, not_an_id.body["code"].as_str()), (404, Some("rest_no_route")));
-    let wrong_method = call("DELETE", format!("{base}/wp-json/wp/v2/categories/1"), None, None).await;
+    let wrong_method = call("DELETE", format!("{base}/wp-json/wp/v2/users/1"), None, None).await;
     assert_eq!((wrong_method.status, wrong_method.body["code"].as_str()), (404, Some("rest_no_route")));
     let no_route = call("GET", format!("{base}/wp-json/wp/v2/widgets"), None, None).await;
     assert_eq!((no_route.status, no_route.body["code"].as_str()), (404, Some("rest_no_route")));

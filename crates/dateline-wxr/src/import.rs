@@ -304,6 +304,7 @@ async fn handle(
                 let empty = state.leftovers.empty_galleries - empty_before;
                 state.galleries_to_redo.push((post.source_key.clone(), item.post_id, post.body_source.clone(), empty));
             }
+            report.warnings.append(&mut state.leftovers.item_notes);
             match mapped {
                 Mapped::Skipped(reason) => *report.skipped.entry(reason).or_default() += 1,
                 Mapped::Media(media) => {
@@ -327,7 +328,16 @@ async fn handle(
                 }
                 Mapped::Post(post) => {
                     report.count(format!("{} {}", post.kind, post.status));
-                    let comments: Vec<_> = item.comments.iter().map(|comment| map_comment(&post.source_key, comment)).collect();
+                    let mut comments: Vec<_> = item.comments.iter().map(|comment| map_comment(&post.source_key, comment)).collect();
+                    let cycles = break_reply_cycles(&mut comments);
+                    if cycles > 0 {
+                        report.warnings.push(format!(
+                            "{}: {cycles} comment{} answered {} own reply chain (a loop); shown as top-level comments instead",
+                            item_name(&item),
+                            if cycles == 1 { "" } else { "s" },
+                            if cycles == 1 { "its" } else { "their" }
+                        ));
+                    }
                     for c in &comments {
                         report.count(format!("{} {}", c.comment.kind, c.comment.status));
                     }

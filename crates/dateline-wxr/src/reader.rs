@@ -99,7 +99,17 @@ pub struct RawItem {
     pub terms: Vec<RawItemTerm>,
     pub meta: Vec<(String, String)>,
     pub comments: Vec<RawComment>,
+    /// Fields whose text was over [`MAX_FIELD_BYTES`]: (element, size in bytes). Their text was
+    /// not kept, and the item is not imported.
+    pub oversized: Vec<(String, usize)>,
 }
+
+/// The largest text one element may hold (a whole post's HTML is a few hundred kilobytes at
+/// most): larger ones are not kept in memory, and their item is reported and skipped.
+pub const MAX_FIELD_BYTES: usize = 8 * 1024 * 1024;
+
+/// How deeply a WordPress export's elements may nest (real ones nest six deep).
+pub const MAX_XML_DEPTH: usize = 32;
 
 /// One record of the export, in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,9 +172,32 @@ struct Parser {
     meta_key: String,
     meta_value: String,
     repairs: Repairs,
+    /// Bytes of text gathered for the element being read, and whether it went over the limit.
+    text_bytes: usize,
+    oversized: bool,
 }
 
 impl Parser {
+    /// Keeps a piece of the current element's text, unless the element is over the limit.
+    fn add_piece(&mut self, piece: Piece, len: usize) {
+        self.text_bytes += len;
+        if self.text_bytes > MAX_FIELD_BYTES {
+            if !self.oversized {
+                self.oversized = true;
+                self.pieces.clear();
+            }
+            return;
+        }
+        self.pieces.push(piece);
+    }
+
+    /// Starts reading a new element's text.
+    fn start_text(&mut self) {
+        self.pieces.clear();
+        self.text_bytes = 0;
+        self.oversized = false;
+    }
+
     /// `wp:post_id` whatever prefix the file used for the WordPress namespace.
     fn canonical(&self, raw: &[u8]) -> String {
         let name = String::from_utf8_lossy(raw);
@@ -236,6 +269,12 @@ impl Parser {
         value
     }
 
+    /// Whether the file says it is a WordPress export: its namespace, or the site address
+    /// every export carries. A plain RSS feed has neither.
+    fn is_wordpress(&self) -> bool {
+        self.prefixes.values().any(|p| *p == "wp") || !self.channel.base_site_url.is_empty()
+    }
+
     fn path_ends_with(&self, tail: &[&str]) -> bool {
         self.stack.len() >= tail.len() && self.stack[self.stack.len() - tail.len()..].iter().zip(tail).all(|(a, b)| a == b)
     }
@@ -254,7 +293,12 @@ impl Parser {
 
     /// Handles the end of the element on top of the stack; may complete a record.
     fn end_element(&mut self, name: &str) -> Vec<Record> {
+        if self.oversized && self.stack.iter().any(|e| e == "item") {
+            self.item.oversized.push((name.to_string(), self.text_bytes));
+        }
         let text = self.take_text();
+        self.text_bytes = 0;
+        self.oversized = false;
         let int = |t: &str| t.trim().parse::<i64>().unwrap_or(0);
         let mut records = Vec::new();
         let depth = self.stack.len();
@@ -377,6 +421,9 @@ fn resolve_reference(name: &str) -> Option<String> {
     }
 }
 
+const NOT_WORDPRESS: &str = "this is not a WordPress export: it has no WordPress export namespace (xmlns:wp) and no wp:base_site_url; \
+    a plain RSS feed does not carry posts' comments, statuses or pages (export from WordPress under Tools → Export)";
+
 /// Reads WXR from `input`, calling `on_record` for each record; returns what was repaired.
 /// Errors carry a byte offset; [`read_file`] turns it into a line and column.
 pub fn read<R: BufRead>(input: R, on_record: &mut dyn FnMut(Record) -> bool) -> Result<Repairs, (u64, String)> {
@@ -398,6 +445,8 @@ pub fn read<R: BufRead>(input: R, on_record: &mut dyn FnMut(Record) -> bool) -> 
         meta_key: String::new(),
         meta_value: String::new(),
         repairs: Repairs::default(),
+        text_bytes: 0,
+        oversized: false,
     };
     let mut buf = Vec::new();
     let utf8 = |bytes: &[u8], at: u64| -> Result<String, (u64, String)> {
@@ -428,6 +477,9 @@ pub fn read<R: BufRead>(input: R, on_record: &mut dyn FnMut(Record) -> bool) -> 
                         return Err((at, format!("this is not a WordPress export: the document starts with <{name}>, not <rss>")));
                     }
                 }
+                if parser.stack.len() >= MAX_XML_DEPTH {
+                    return Err((at, format!("elements nest more than {MAX_XML_DEPTH} deep here; a WordPress export nests six deep, so this is not one (or it is damaged)")));
+                }
                 let name = parser.canonical(start.name().as_ref());
                 if name == "category" && parser.path_ends_with(&["item"]) {
                     parser.item_term = RawItemTerm::default();
@@ -440,42 +492,63 @@ pub fn read<R: BufRead>(input: R, on_record: &mut dyn FnMut(Record) -> bool) -> 
                         }
                     }
                 }
-                parser.pieces.clear();
+                parser.start_text();
                 parser.stack.push(name);
             }
             Event::Empty(start) => {
                 let name = parser.canonical(start.name().as_ref());
-                parser.pieces.clear();
+                parser.start_text();
                 parser.stack.push(name.clone());
                 let records = parser.end_element(&name);
                 parser.stack.pop();
                 for record in records {
+                    if matches!(record, Record::Channel(_)) && !parser.is_wordpress() {
+                        return Err((at, NOT_WORDPRESS.into()));
+                    }
                     if !on_record(record) {
                         return Ok(parser.repairs);
                     }
                 }
             }
             Event::Text(text) => {
-                let text = utf8(&text, at)?;
-                parser.pieces.push(Piece::Text(text));
+                if parser.text_bytes + text.len() > MAX_FIELD_BYTES {
+                    parser.add_piece(Piece::Text(String::new()), text.len());
+                } else {
+                    let text = utf8(&text, at)?;
+                    let len = text.len();
+                    parser.add_piece(Piece::Text(text), len);
+                }
             }
             Event::CData(data) => {
-                let text = utf8(&data, at)?;
-                parser.pieces.push(Piece::CData(text));
+                if parser.text_bytes + data.len() > MAX_FIELD_BYTES {
+                    parser.add_piece(Piece::CData(String::new()), data.len());
+                } else {
+                    let text = utf8(&data, at)?;
+                    let len = text.len();
+                    parser.add_piece(Piece::CData(text), len);
+                }
             }
             Event::GeneralRef(reference) => {
                 let name = utf8(&reference, at)?;
                 let meant = resolve_reference(&name).ok_or_else(|| (at, format!("unknown entity &{name}; (only the five XML entities and character references are allowed)")))?;
-                parser.pieces.push(Piece::Reference(format!("&{name};"), meant));
+                let len = meant.len();
+                parser.add_piece(Piece::Reference(format!("&{name};"), meant), len);
             }
             Event::End(_) => {
                 let name = parser.stack.last().cloned().unwrap_or_default();
                 let records = parser.end_element(&name);
                 parser.stack.pop();
                 for record in records {
+                    if matches!(record, Record::Channel(_)) && !parser.is_wordpress() {
+                        return Err((at, NOT_WORDPRESS.into()));
+                    }
                     if !on_record(record) {
                         return Ok(parser.repairs);
                     }
+                }
+                // A huge text event grew the buffer: give the memory back.
+                if buf.capacity() > 1024 * 1024 {
+                    buf = Vec::new();
                 }
             }
             Event::Eof => {
@@ -483,8 +556,8 @@ pub fn read<R: BufRead>(input: R, on_record: &mut dyn FnMut(Record) -> bool) -> 
                     return Err((reader.buffer_position(), format!("the file ends inside <{open}>: it is truncated or incomplete")));
                 }
                 if !parser.channel_sent {
-                    if parser.prefixes.values().all(|p| *p != "wp") && parser.channel.base_site_url.is_empty() {
-                        return Err((0, "this is not a WordPress export: no WordPress export namespace and no wp:base_site_url".into()));
+                    if !parser.is_wordpress() {
+                        return Err((0, NOT_WORDPRESS.into()));
                     }
                     if let Some(record) = parser.channel_record() {
                         on_record(record);
@@ -495,6 +568,18 @@ pub fn read<R: BufRead>(input: R, on_record: &mut dyn FnMut(Record) -> bool) -> 
             Event::Comment(_) | Event::PI(_) => {}
         }
         buf.clear();
+    }
+}
+
+/// The encoding of a file that starts as UTF-16 or UTF-32 does (a byte order mark, or the
+/// zero bytes of `<?` written wide), which the XML reader would take for garbage.
+fn wide_encoding(start: &[u8]) -> Option<&'static str> {
+    match start {
+        [0xFF, 0xFE, 0, 0, ..] | [b'<', 0, 0, 0, ..] => Some("UTF-32LE"),
+        [0, 0, 0xFE, 0xFF, ..] | [0, 0, 0, b'<', ..] => Some("UTF-32BE"),
+        [0xFF, 0xFE, ..] | [b'<', 0, ..] => Some("UTF-16LE"),
+        [0xFE, 0xFF, ..] | [0, b'<', ..] => Some("UTF-16BE"),
+        _ => None,
     }
 }
 
@@ -528,8 +613,15 @@ fn line_and_column(path: &Path, offset: u64) -> (usize, usize) {
 pub fn read_file(path: &Path, on_record: &mut dyn FnMut(Record) -> bool) -> Result<Repairs, WxrError> {
     let shown = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| WxrError::Io(e, shown.clone()))?;
-    let input = std::io::BufReader::with_capacity(256 * 1024, file);
+    let mut input = std::io::BufReader::with_capacity(256 * 1024, file);
+    let start = input.fill_buf().map_err(|e| WxrError::Io(e, shown.clone()))?;
+    if let Some(encoding) = wide_encoding(start) {
+        let message = format!("the file is {encoding}; WordPress exports are UTF-8 (convert it first, for example: iconv -f {encoding} -t UTF-8 FILE > FILE-utf8.xml)");
+        return Err(WxrError::Refused { path: shown, message });
+    }
     read(input, on_record).map_err(|(offset, message)| {
+        // Whatever the file held, the message is printable text.
+        let message: String = message.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
         if message.contains("DOCTYPE") || message.contains("declares encoding") {
             return WxrError::Refused { path: shown.clone(), message };
         }

@@ -101,6 +101,14 @@ pub struct Leftovers {
     pub empty_galleries: usize,
     /// Gallery images named by an id no attachment had when the post was read.
     pub unknown_images: usize,
+    /// What was changed in particular items, one line each, naming the item.
+    pub item_notes: Vec<String>,
+}
+
+/// How an item is named in the report: its title and old id.
+pub fn item_name(item: &RawItem) -> String {
+    let title = if item.title.trim().is_empty() { "(no title)".to_string() } else { item.title.trim().chars().take(80).collect() };
+    if item.post_id > 0 { format!("“{title}” (WordPress id {})", item.post_id) } else { format!("“{title}”") }
 }
 
 /// Maps an item; `attachments` resolves gallery images.
@@ -134,6 +142,14 @@ pub fn map_item(
         }
         other => return Mapped::Skipped(format!("post type “{other}” is not content Dateline shows")),
     };
+    if let Some((field, bytes)) = item.oversized.first() {
+        return Mapped::Skipped(format!(
+            "{}: {field} is {:.1} MB, over the {} MB a field may hold",
+            item_name(item),
+            *bytes as f64 / 1_048_576.0,
+            crate::reader::MAX_FIELD_BYTES / 1_048_576
+        ));
+    }
     let Some(status) = post_status(&item.status) else {
         return Mapped::Skipped(format!("status “{}” (WordPress keeps these only as working copies)", item.status));
     };
@@ -150,10 +166,19 @@ pub fn map_item(
             _ => meta.push((key.clone(), value.clone())),
         }
     }
-    let (body_source, body_format, body_html) = match markdown {
+    // A source link passes the same check as at every other door; one that does not (a
+    // `javascript:` link, say) is dropped and said, the rest of the attribution kept.
+    if let Some(found) = &mut source
+        && let Err(problem) = dateline_core::input::check_source("source", found)
+    {
+        found.url = None;
+        leftovers.item_notes.push(format!("{}: source link dropped: {}", item_name(item), problem.reason));
+    }
+    let source = source.filter(|s| !s.is_empty());
+    let (body_source, body_format, body_html, flattened) = match markdown {
         Some(markdown) => {
-            let html = dateline_render::markdown_to_html(&markdown);
-            (markdown, BodyFormat::Markdown, html)
+            let (html, flattened) = dateline_render::markdown_to_html_reporting(&markdown);
+            (markdown, BodyFormat::Markdown, html, flattened)
         }
         None => {
             let content = html_body.unwrap_or_else(|| item.content.clone());
@@ -163,9 +188,16 @@ pub fn map_item(
             }
             leftovers.empty_galleries += rendered.empty_galleries;
             leftovers.unknown_images += rendered.unknown_images;
-            (content, BodyFormat::Html, rendered.html)
+            (content, BodyFormat::Html, rendered.html, rendered.flattened)
         }
     };
+    if flattened {
+        leftovers.item_notes.push(format!(
+            "{}: its markup nests more than {} levels deep; the deeper levels are shown flat (the text is kept, and the original is stored as it came)",
+            item_name(item),
+            dateline_render::MAX_NESTING
+        ));
+    }
     let mut categories = Vec::new();
     let mut tags = Vec::new();
     for term in &item.terms {
@@ -281,6 +313,46 @@ pub fn map_comment(item_key: &str, raw: &RawComment) -> ImportComment {
         wp_user_id: (raw.user_id > 0).then_some(raw.user_id),
         meta,
     }
+}
+
+/// Breaks every cycle in the reply chains of one item's comments (a comment answering itself,
+/// or A answering B answering A: hand-edited or damaged exports have them, and a cycle has no
+/// top to show it under). The comment at which a cycle is found becomes a top-level comment.
+/// Returns how many were broken. Linear: each comment is walked past once.
+pub fn break_reply_cycles(comments: &mut [ImportComment]) -> usize {
+    use std::collections::HashMap;
+    let index: HashMap<String, usize> = comments.iter().enumerate().map(|(i, c)| (c.source_key.clone(), i)).collect();
+    // 0: not seen; 1: on the walk in progress; 2: known to reach a top.
+    let mut state = vec![0u8; comments.len()];
+    let mut broken = 0;
+    for start in 0..comments.len() {
+        let mut path = Vec::new();
+        let mut current = start;
+        loop {
+            if state[current] == 2 {
+                break;
+            }
+            if state[current] == 1 {
+                // Back on this walk: the last comment walked closes the cycle.
+                if let Some(&last) = path.last() {
+                    let comment: &mut ImportComment = &mut comments[last];
+                    comment.parent_source_key = None;
+                    broken += 1;
+                }
+                break;
+            }
+            state[current] = 1;
+            path.push(current);
+            match comments[current].parent_source_key.as_ref().and_then(|key| index.get(key)) {
+                Some(&parent) => current = parent,
+                None => break,
+            }
+        }
+        for i in path {
+            state[i] = 2;
+        }
+    }
+    broken
 }
 
 /// The path (and query) of a URL: what an old link asks this site for.

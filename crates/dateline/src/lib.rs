@@ -173,6 +173,16 @@ pub(crate) async fn web_state(
 }
 
 async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> Result<(), Failure> {
+    // Each connection is a file descriptor: the default soft limit (often 1,024) would leave a
+    // busy server unable to accept, or to open the store. Raised to what the system allows.
+    let open_files = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not raise the open-file limit");
+            1024
+        }
+    };
+    let limit = dateline_web::ConnectionLimit::from_config(config.server.max_connections, open_files);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -192,7 +202,8 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
     }
     let state = web_state(store.clone(), config, args.theme, format!("http://{address}")).await?;
     println!("Serving “{}” on http://{address}/ (store: {})", state.site().config.site.title, store.backend_name());
-    dateline_web::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!(open_files, max_connections = limit.0, "connection limits");
+    dateline_web::serve(listener, state, limit, shutdown_signal()).await?;
     Ok(())
 }
 

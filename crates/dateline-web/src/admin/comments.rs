@@ -17,7 +17,12 @@ use crate::{AppError, AppState};
 #[derive(Debug, Deserialize)]
 pub(crate) struct QueueQuery {
     status: Option<String>,
+    /// The queue's page (WordPress's `paged`), 100 comments to a page.
+    paged: Option<String>,
 }
+
+/// Comments on each page of the moderation queue.
+const QUEUE_PAGE: u32 = 100;
 
 #[derive(Serialize)]
 struct Action {
@@ -69,7 +74,12 @@ pub(crate) async fn queue(State(state): State<AppState>, headers: HeaderMap, uri
     let status = query.status.as_deref().and_then(CommentStatus::parse).unwrap_or(CommentStatus::Pending);
     let run = async {
         let counts = state.store.comment_counts().await?;
-        let page = state.store.list_comments(&CommentQuery { status: Some(status), post: None, page: 1, per_page: 100 }).await?;
+        let number = query.paged.as_deref().and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
+        let page = state.store.list_comments(&CommentQuery { status: Some(status), post: None, page: number, per_page: QUEUE_PAGE }).await?;
+        let pages = page.page_count(QUEUE_PAGE);
+        if number > pages {
+            return Err(AppError::NotFound);
+        }
         let mut rows = Vec::with_capacity(page.items.len());
         let posts = crate::view::posts_of(state.store.as_ref(), &page.items).await?;
         for c in &page.items {
@@ -97,7 +107,10 @@ pub(crate) async fn queue(State(state): State<AppState>, headers: HeaderMap, uri
         };
         let statuses: Vec<_> = counts.iter().map(|(s, n)| context! { name => s.as_str(), label => label(*s), count => n }).collect();
         let pending = counts.iter().find(|(s, _)| *s == CommentStatus::Pending).map(|(_, n)| *n).unwrap_or(0);
-        let ctx = context! { section => "comments", status => status.as_str(), statuses => statuses, comments => rows, pending_count => pending };
+        let ctx = context! {
+            section => "comments", status => status.as_str(), statuses => statuses, comments => rows, pending_count => pending,
+            total => page.total, page => number, pages => pages,
+        };
         super::render(&state, Some(&admin), "admin/comments.html", "Comments", ctx).await
     };
     run.await.map_err(IntoResponse::into_response)

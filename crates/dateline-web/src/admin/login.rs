@@ -94,7 +94,7 @@ pub(crate) async fn submit(
         return page(&state, &headers, StatusCode::FORBIDDEN, &log, &redirect_to, Some(message), None).await;
     }
     let ip = client_ip(&headers, peer, state.site().config.server.trust_forwarded_for);
-    match check_login(state.store.as_ref(), &log, form.pwd.as_deref().unwrap_or_default(), ip).await? {
+    match check_login(&state, &log, form.pwd.as_deref().unwrap_or_default(), ip).await? {
         Ok(user) if user.role.can(Capability::Read) => {
             let cookie = start_session(&state, &user, form.rememberme.is_some()).await?;
             tracing::info!(user = %user.login, "logged in");

@@ -70,6 +70,8 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri:
             tags: number("tag").into_iter().collect(),
             search: query.get("s").cloned().filter(|s| !s.trim().is_empty()),
             published_before: None,
+            // Authors and contributors never see others' drafts or private posts, titles included.
+            readable_by: (!admin.user.role.can(Capability::EditOthersPosts)).then(|| (admin.user.id, Timestamp::now())),
             page,
             per_page: 20,
             ..EditorQuery::public(kind, Timestamp::now())
@@ -265,9 +267,6 @@ pub(crate) async fn edit_form(State(state): State<AppState>, headers: HeaderMap,
     run.await.map_err(IntoResponse::into_response)
 }
 
-/// Longer than any headline; what is typed beyond it is a mistake (or an attack on the layout).
-const MAX_TITLE_CHARS: usize = 500;
-
 /// Reads the editor form; `Err` names what the writer must fix.
 async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)], base: PostWrite) -> Result<(PostWrite, EditorValues), (String, EditorValues)> {
     let values = EditorValues {
@@ -306,8 +305,8 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
     if values.title.trim().is_empty() {
         return fail("Give the post a title.".into(), &values);
     }
-    if values.title.chars().count() > MAX_TITLE_CHARS {
-        return fail(format!("The title is {} characters long; keep it under {MAX_TITLE_CHARS}.", values.title.chars().count()), &values);
+    if values.title.chars().count() > dateline_core::input::MAX_TITLE {
+        return fail(format!("The title is {} characters long; keep it under {}.", values.title.chars().count(), dateline_core::input::MAX_TITLE), &values);
     }
     // Categories are chosen from a list; one that is not there (any more) is said, not a 500.
     if !values.categories.is_empty() {
@@ -356,9 +355,9 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
         .map(|text| dateline_core::slug::slugify(text))
         .find(|slug| !slug.is_empty())
         .unwrap_or_else(|| "untitled".to_string());
-    let body_html = match base.body_format {
-        BodyFormat::Markdown => dateline_render::markdown_to_html(&values.body),
-        BodyFormat::Html => dateline_render::wordpress_to_html(&values.body, &dateline_render::NoAttachments).html,
+    let body_html = match crate::view::body_html(base.body_format, values.body.clone()).await {
+        Ok(html) => html,
+        Err(_) => return Err(("The body could not be rendered; nothing was saved. Please try again.".into(), values)),
     };
     let write = PostWrite {
         title: values.title.trim().to_string(),
@@ -440,7 +439,7 @@ pub(crate) async fn preview(State(state): State<AppState>, headers: HeaderMap, u
     let admin = require(&state, &headers, &uri, Capability::WritePosts).await?;
     let fields = fields(&body);
     check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
-    let html = dateline_render::markdown_to_html(&field(&fields, "body"));
+    let html = crate::view::body_html(BodyFormat::Markdown, field(&fields, "body")).await.map_err(IntoResponse::into_response)?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 

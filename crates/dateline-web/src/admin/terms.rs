@@ -97,7 +97,7 @@ pub(crate) async fn change(State(state): State<AppState>, headers: HeaderMap, ur
                 if name.is_empty() || slug.is_empty() {
                     return page(&state, &admin, term.taxonomy, Some("Give the term a name with letters or digits.".into()), StatusCode::UNPROCESSABLE_ENTITY).await;
                 }
-                match state.store.update_term(id, &name, &slug, &field(&fields, "description")).await {
+                match state.store.update_term(id, &name, &slug, &field(&fields, "description"), term.parent_id).await {
                     Err(StoreError::Conflict(_)) => {
                         return page(&state, &admin, term.taxonomy, Some(format!("The slug “{slug}” is taken.")), StatusCode::CONFLICT).await;
                     }

@@ -59,7 +59,7 @@ fn comment_json(state: &AppState, comment: &Comment, post: Option<&Post>, edit: 
         "link": link,
         "status": wp_status(comment.status),
         "type": comment.kind.as_str(),
-        "author_avatar_urls": {},
+        "author_avatar_urls": crate::avatars::avatar_urls(state, comment.author_email.as_deref(), comment.author_name.as_deref().unwrap_or("anonymous")),
         "meta": [],
         "_links": super::related::comment_links(state, comment),
     });

@@ -4,6 +4,7 @@
 //! and authentication with application passwords over HTTP Basic. Link-post fields appear
 //! under a `dateline` key. `/wp-json/openapi.json` describes what is implemented.
 
+mod catalog;
 mod comments;
 mod fields;
 mod links;
@@ -38,16 +39,20 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/wp-json/wp/v2/comments", get(comments::list).post(comments::create))
         .route("/wp-json/wp/v2/comments/{id}", get(comments::get_one).post(comments::update).put(comments::update).patch(comments::update).delete(comments::delete))
         .route("/wp-json/wp/v2/categories", get(terms::list_categories).post(terms::create_category))
-        .route("/wp-json/wp/v2/categories/{id}", get(terms::get_category))
+        .route("/wp-json/wp/v2", get(namespace_index))
+        .route("/wp-json/wp/v2/", get(namespace_index))
+        .route("/wp-json/wp/v2/categories/{id}", get(terms::get_category).post(terms::update_category).put(terms::update_category).patch(terms::update_category).delete(terms::delete_category))
         .route("/wp-json/wp/v2/tags", get(terms::list_tags).post(terms::create_tag))
-        .route("/wp-json/wp/v2/tags/{id}", get(terms::get_tag))
+        .route("/wp-json/wp/v2/tags/{id}", get(terms::get_tag).post(terms::update_tag).put(terms::update_tag).patch(terms::update_tag).delete(terms::delete_tag))
         .route("/wp-json/wp/v2/users", get(users::list))
         .route("/wp-json/wp/v2/users/me", get(users::me))
         .route("/wp-json/wp/v2/users/{id}", get(users::get_one))
         .route("/wp-json/{*rest}", axum::routing::any(no_route))
         // A method a route does not take is no route, in WordPress's words.
         .method_not_allowed_fallback(no_route)
+        .layer(axum::middleware::from_fn(catalog::known_parameters))
         .layer(axum::middleware::from_fn_with_state(state.clone(), links::pagination_links))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), with_client_address))
         .layer(axum::middleware::from_fn(fields::only_requested_fields))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
@@ -91,6 +96,10 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "rest_not_found", "Not found."),
             StoreError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "rest_conflict", message),
             StoreError::Invalid(message) => ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", message),
+            StoreError::Busy(detail) => {
+                tracing::warn!(detail, "API request found the store busy");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "rest_store_busy", "The site is busy with another write; nothing was changed. Please try again in a moment.")
+            }
             StoreError::Backend(detail) => {
                 tracing::error!(detail, "API request failed");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_internal_error", "Something went wrong on the server.")
@@ -113,10 +122,28 @@ pub(crate) fn json_error(status: StatusCode, code: &str, message: &str) -> Respo
 
 pub(crate) type ApiResult = Result<Response, ApiError>;
 
+tokio::task_local! {
+    /// The client address of the API request being handled (its throttle key for Basic
+    /// credentials), set around each request by [`with_client_address`].
+    static CLIENT_ADDRESS: Option<std::net::IpAddr>;
+}
+
+/// Runs an API request with its client address at hand for [`api_user`].
+async fn with_client_address(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+    let ip = crate::form::client_ip(request.headers(), peer, state.site().config.server.trust_forwarded_for);
+    CLIENT_ADDRESS.scope(ip, next.run(request)).await
+}
+
 /// The account of a request's Basic credentials; a wrong password is an error, no
 /// credentials is `None` (anonymous).
 pub(crate) async fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, ApiError> {
-    match crate::auth::basic_user(state.store.as_ref(), headers).await? {
+    let ip = CLIENT_ADDRESS.try_with(|ip| *ip).ok().flatten();
+    match crate::auth::basic_user(state, headers, ip).await? {
         None => Ok(None),
         Some(Ok(user)) => Ok(Some(user)),
         Some(Err(crate::auth::BasicRefused::Wrong)) => {
@@ -125,7 +152,7 @@ pub(crate) async fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Op
         Some(Err(crate::auth::BasicRefused::Throttled)) => Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_failed_logins",
-            "Too many failed login attempts for this account. Please try again in 15 minutes.",
+            "Too many failed login attempts for this account from here. Please try again in 15 minutes.",
         )),
     }
 }
@@ -195,16 +222,38 @@ pub(crate) fn parse_wp_date(text: &str, tz: &jiff::tz::TimeZone) -> Option<jiff:
         .or_else(|| jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M:%S", text).ok().and_then(|dt| dt.to_zoned(tz.clone()).ok()).map(|z| z.timestamp()))
 }
 
+/// `/wp-json/`: the site and every route with its methods and arguments, as WordPress's index
+/// describes them (what `WPAPI.discover()` and other clients build themselves from).
 async fn index(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let site = state.site();
+    let root = format!("{}/wp-json", site.base_url);
     Json(json!({
-        "name": state.site().config.site.title,
-        "description": state.site().config.site.tagline,
-        "url": state.site().base_url,
-        "home": state.site().base_url,
+        "name": site.config.site.title,
+        "description": site.config.site.tagline,
+        "url": site.base_url,
+        "home": site.base_url,
+        "gmt_offset": site.time_zone.to_offset(jiff::Timestamp::now()).seconds() / 3600,
+        "timezone_string": site.config.site.timezone,
         "namespaces": ["wp/v2"],
-        "authentication": { "application-passwords": { "endpoints": { "authorization": format!("{}/admin/", state.site().base_url) } } },
-        "routes": {},
+        "authentication": { "application-passwords": { "endpoints": { "authorization": format!("{}/admin/profile", site.base_url) } } },
+        "routes": catalog::index_routes(&root),
+        "_links": { "help": [{ "href": format!("{root}/openapi.json") }] },
     }))
     .into_response()
+}
+
+/// `/wp-json/wp/v2`: the namespace's own routes.
+async fn namespace_index(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let root = format!("{}/wp-json", state.site().base_url);
+    let mut routes = catalog::index_routes(&root);
+    if let Some(map) = routes.as_object_mut() {
+        map.remove("/");
+    }
+    Json(json!({ "namespace": "wp/v2", "routes": routes, "_links": { "up": [{ "href": format!("{root}/") }] } })).into_response()
+}
+
+/// The `Link` header that lets clients find the API from any page (WordPress's discovery).
+pub(crate) fn discovery_link(base_url: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!("<{base_url}/wp-json/>; rel=\"https://api.w.org/\"")).ok()
 }
 

@@ -5,18 +5,15 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::catalog::{Param, ROUTES, Route};
 use crate::AppState;
 
-fn list_params(extra: &[(&str, &str)]) -> Value {
-    let mut params = vec![
-        json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "default": 1 } }),
-        json!({ "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 10 } }),
-        fields_param(),
-    ];
-    for (name, kind) in extra {
-        params.push(json!({ "name": name, "in": "query", "schema": { "type": kind } }));
-    }
-    Value::Array(params)
+fn one(schema: &str) -> Value {
+    json!({ "description": "OK", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+fn error() -> Value {
+    json!({ "description": "WordPress error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
 }
 
 fn paged_response(schema: &str) -> Value {
@@ -31,69 +28,58 @@ fn paged_response(schema: &str) -> Value {
     })
 }
 
-fn one(schema: &str) -> Value {
-    json!({ "description": "OK", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
-}
-
-fn error() -> Value {
-    json!({ "description": "WordPress error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
-}
-
-fn id_param() -> Value {
-    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }, fields_param()])
-}
-
-/// WordPress's `_fields`, which every answer takes.
-fn fields_param() -> Value {
-    json!({ "name": "_fields", "in": "query", "description": "Only these fields (comma-separated; nested ones as a.b)", "schema": { "type": "string" } })
-}
-
-fn collection(tag: &str, schema: &str, extra: &[(&str, &str)], writable: bool) -> (Value, Value) {
-    let mut list = json!({
-        "get": { "tags": [tag], "summary": format!("List {tag}"), "parameters": list_params(extra), "responses": { "200": paged_response(schema), "400": error() } }
-    });
-    let mut item = json!({
-        "get": { "tags": [tag], "summary": format!("Read one of {tag}"), "parameters": id_param(), "responses": { "200": one(schema), "404": error() } }
-    });
-    if writable {
-        let body = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
-        list["post"] = json!({ "tags": [tag], "summary": format!("Create in {tag}"), "security": [{ "applicationPassword": [] }], "requestBody": body, "responses": { "201": one(schema), "400": error(), "401": error(), "403": error() } });
-        let update = json!({ "tags": [tag], "summary": format!("Update one of {tag}"), "security": [{ "applicationPassword": [] }], "parameters": id_param(), "requestBody": body, "responses": { "200": one(schema), "401": error(), "403": error(), "404": error() } });
-        item["post"] = update.clone();
-        item["put"] = update.clone();
-        item["patch"] = update;
-        item["delete"] = json!({ "tags": [tag], "summary": format!("Trash (or with force=true delete) one of {tag}"), "security": [{ "applicationPassword": [] }], "parameters": id_param(), "responses": { "200": one(schema), "401": error(), "403": error(), "404": error(), "410": error() } });
+/// Query parameters from the catalog, with the path's id and WordPress's `_fields`.
+fn parameters(path: &str, params: &[Param]) -> Value {
+    let mut list: Vec<Value> = Vec::new();
+    if path.contains("{id}") {
+        list.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }));
     }
-    (list, item)
+    for (name, kind, description) in params {
+        let schema = if *kind == "array" { json!({ "type": "string", "description": "comma-separated, or repeated as name[]" }) } else { json!({ "type": kind }) };
+        list.push(json!({ "name": name, "in": "query", "description": description, "schema": schema }));
+    }
+    list.push(json!({ "name": "_fields", "in": "query", "description": "Only these fields (comma-separated; nested ones as a.b)", "schema": { "type": "string" } }));
+    Value::Array(list)
+}
+
+/// The OpenAPI path item of one catalog route.
+fn path_item(route: &Route) -> Value {
+    let tag = route.path.trim_start_matches("/wp/v2/").split('/').next().unwrap_or("");
+    let schema = match tag {
+        "posts" | "pages" => "Post",
+        "comments" => "Comment",
+        "categories" | "tags" => "Term",
+        _ => "User",
+    };
+    let item = route.path.contains('{') || route.path.ends_with("/me");
+    let read = if item { one(schema) } else { paged_response(schema) };
+    let secured = json!([{ "applicationPassword": [] }]);
+    let mut value = json!({ "get": { "tags": [tag], "summary": format!("Read {tag}"), "parameters": parameters(route.path, route.read), "responses": { "200": read, "400": error(), "404": error() } } });
+    if let Some(write) = route.write {
+        let properties: serde_json::Map<String, Value> = write.iter().map(|(name, kind, description)| ((*name).to_string(), json!({ "type": kind, "description": description }))).collect();
+        let body = json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": properties } } } });
+        let status = if item { "200" } else { "201" };
+        let operation = json!({ "tags": [tag], "summary": format!("Write {tag}"), "security": secured, "parameters": parameters(route.path, &[]), "requestBody": body, "responses": { status: one(schema), "400": error(), "401": error(), "403": error() } });
+        value["post"] = operation.clone();
+        if item {
+            value["put"] = operation.clone();
+            value["patch"] = operation;
+        }
+    }
+    if let Some(delete) = route.delete {
+        value["delete"] = json!({ "tags": [tag], "summary": format!("Trash or (force=true) delete {tag}"), "security": secured, "parameters": parameters(route.path, delete), "responses": { "200": one(schema), "401": error(), "403": error(), "404": error(), "410": error(), "501": error() } });
+    }
+    value
 }
 
 pub(crate) async fn document(State(state): State<AppState>) -> Response {
-    let post_filters = [("search", "string"), ("status", "string"), ("categories", "string"), ("tags", "string"), ("author", "integer"), ("slug", "string"), ("include", "string"), ("orderby", "string"), ("order", "string"), ("context", "string"), ("_embed", "string"), ("after", "string"), ("before", "string"), ("exclude", "string"), ("offset", "integer"), ("sticky", "boolean")];
-    let (posts, post) = collection("posts", "Post", &post_filters, true);
-    let (pages, page) = collection("pages", "Post", &post_filters, true);
-    let (comments, comment) = collection("comments", "Comment", &[("post", "integer"), ("status", "string")], true);
-    let (categories, category) = collection("categories", "Term", &[("search", "string"), ("parent", "integer"), ("post", "integer"), ("hide_empty", "boolean"), ("orderby", "string"), ("order", "string")], false);
-    let (tags, tag) = collection("tags", "Term", &[("search", "string"), ("post", "integer"), ("hide_empty", "boolean"), ("orderby", "string"), ("order", "string")], false);
-    let (users, user) = collection("users", "User", &[("search", "string"), ("orderby", "string"), ("order", "string"), ("context", "string")], false);
-    let mut categories = categories;
-    let mut tags = tags;
-    for list in [&mut categories, &mut tags] {
-        list["post"] = json!({ "summary": "Create a term", "security": [{ "applicationPassword": [] }], "responses": { "201": one("Term"), "400": error(), "401": error(), "403": error() } });
-    }
+    let paths: serde_json::Map<String, Value> = ROUTES.iter().map(|route| (route.path.to_string(), path_item(route))).collect();
     let rendered = json!({ "type": "object", "properties": { "rendered": { "type": "string" }, "raw": { "type": "string" } } });
     let doc = json!({
         "openapi": "3.1.0",
         "info": { "title": format!("{} (Dateline)", state.site().config.site.title), "version": "wp/v2", "description": "The subset of the WordPress REST API that Dateline implements. Link-post fields are under `dateline`." },
         "servers": [{ "url": format!("{}/wp-json", state.site().base_url) }],
-        "paths": {
-            "/wp/v2/posts": posts, "/wp/v2/posts/{id}": post,
-            "/wp/v2/pages": pages, "/wp/v2/pages/{id}": page,
-            "/wp/v2/comments": comments, "/wp/v2/comments/{id}": comment,
-            "/wp/v2/categories": categories, "/wp/v2/categories/{id}": category,
-            "/wp/v2/tags": tags, "/wp/v2/tags/{id}": tag,
-            "/wp/v2/users": users, "/wp/v2/users/{id}": user,
-            "/wp/v2/users/me": { "get": { "tags": ["users"], "summary": "The authenticated account", "security": [{ "applicationPassword": [] }], "responses": { "200": one("User"), "401": error() } } }
-        },
+        "paths": paths,
         "components": {
             "securitySchemes": { "applicationPassword": { "type": "http", "scheme": "basic", "description": "login:application password (created under Profile in the admin)" } },
             "schemas": {

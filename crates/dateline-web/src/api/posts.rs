@@ -72,9 +72,11 @@ pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
         "status": wp_status(post, now),
         "type": post.kind.as_str(),
         "link": format!("{}{}", site.base_url, permalink(&site.time_zone, post)),
-        "title": { "rendered": post.title },
+        // Clients insert `rendered` values as HTML: they are what the site itself shows, text
+        // escaped and bodies sanitized, never the raw fields.
+        "title": { "rendered": dateline_render::escape_html(&post.title) },
         "content": { "rendered": if protected && !edit { String::new() } else { post.body_html.clone() }, "protected": protected },
-        "excerpt": { "rendered": if protected && !edit { String::new() } else { post.excerpt.clone().or_else(|| post.dek.clone()).unwrap_or_default() }, "protected": protected },
+        "excerpt": { "rendered": if protected && !edit { String::new() } else { rendered_excerpt(post) }, "protected": protected },
         "author": post.author.id,
         "featured_media": 0,
         "comment_status": post.discussion.as_str(),
@@ -107,6 +109,14 @@ pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
     }
     value["_links"] = super::related::post_links(state, post);
     value
+}
+
+/// The excerpt (else the dek) as WordPress renders one: an escaped paragraph.
+fn rendered_excerpt(post: &Post) -> String {
+    match post.excerpt.as_deref().or(post.dek.as_deref()).map(str::trim).filter(|e| !e.is_empty()) {
+        Some(text) => format!("<p>{}</p>\n", dateline_render::escape_html(text)),
+        None => String::new(),
+    }
 }
 
 fn ids(text: &str, name: &str) -> Result<Vec<i64>, ApiError> {
@@ -162,8 +172,12 @@ async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: Po
         kind,
         statuses,
         author,
+        readable_by: None,
         categories: query.ids("categories")?,
         tags: query.ids("tags")?,
+        exclude_authors: query.ids("author_exclude")?,
+        exclude_categories: query.ids("categories_exclude")?,
+        exclude_tags: query.ids("tags_exclude")?,
         slugs: query.list("slug"),
         ids: query.ids("include")?,
         exclude: query.ids("exclude")?,
@@ -225,7 +239,7 @@ async fn get(state: AppState, headers: HeaderMap, id: i64, raw: Option<String>, 
 }
 
 /// A request body as JSON, whether sent as JSON or as a form (WordPress takes both).
-fn body_value(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
+pub(super) fn body_value(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let map: serde_json::Map<String, Value> = form_urlencoded::parse(body).into_owned().map(|(k, v)| (k, Value::String(v))).collect();
@@ -273,15 +287,18 @@ fn flag(value: &Value, name: &str) -> Result<Option<bool>, ApiError> {
 async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &User) -> Result<(), ApiError> {
     let tz = &state.site().time_zone;
     if let Some(title) = text_field(body, "title")? {
+        if title.chars().count() > dateline_core::input::MAX_TITLE {
+            return Err(ApiError::invalid_param("title", format!("is longer than {} characters", dateline_core::input::MAX_TITLE)));
+        }
         write.title = title;
     }
     if let Some(content) = text_field(body, "content")? {
-        write.body_html = dateline_render::wordpress_to_html(&content, &dateline_render::NoAttachments).html;
+        write.body_html = crate::view::body_html(BodyFormat::Html, content.clone()).await.map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_render_failed", "The content could not be rendered; nothing was saved."))?;
         write.body_source = content;
         write.body_format = BodyFormat::Html;
     }
     if let Some(markdown) = body.get("dateline").and_then(|d| d.get("markdown")).and_then(Value::as_str) {
-        write.body_html = dateline_render::markdown_to_html(markdown);
+        write.body_html = crate::view::body_html(BodyFormat::Markdown, markdown.to_string()).await.map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_render_failed", "The content could not be rendered; nothing was saved."))?;
         write.body_source = markdown.to_string();
         write.body_format = BodyFormat::Markdown;
     }
@@ -372,8 +389,8 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
         }
         if let Some(source) = dateline.get("source") {
             let source: Option<Source> = serde_json::from_value(source.clone()).map_err(|e| ApiError::invalid_param("dateline.source", e))?;
-            if let Some(url) = source.as_ref().and_then(|s| s.url.as_deref()) {
-                dateline_core::input::check_url("dateline.source.url", url).map_err(|e| ApiError::invalid_param("dateline.source.url", e.reason))?;
+            if let Some(source) = &source {
+                dateline_core::input::check_source("dateline.source", source).map_err(|e| ApiError::invalid_param(&e.field, e.reason))?;
             }
             write.source = source.filter(|s| !s.is_empty());
         }

@@ -51,6 +51,22 @@ async fn list(state: AppState, query: HashMap<String, String>, taxonomy: Taxonom
     if let Some(search) = query.get("search").map(|s| s.to_lowercase()) {
         terms.retain(|t| t.name.to_lowercase().contains(&search) || t.slug.contains(&search));
     }
+    // WordPress's `slug`, `include` and `exclude` take lists (`a,b` or repeated).
+    let list = |name: &str| -> Vec<String> {
+        query.get(name).map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+    };
+    let ids = |name: &str| -> Result<Vec<i64>, ApiError> {
+        list(name).iter().map(|v| v.parse().map_err(|_| ApiError::invalid_param(name, format!("{v:?} is not an id")))).collect()
+    };
+    let slugs = list("slug");
+    if !slugs.is_empty() {
+        terms.retain(|t| slugs.contains(&t.slug));
+    }
+    let (include, exclude) = (ids("include")?, ids("exclude")?);
+    if !include.is_empty() {
+        terms.retain(|t| include.contains(&t.id));
+    }
+    terms.retain(|t| !exclude.contains(&t.id));
     // WordPress's `?post=ID`: the terms of one (public) post, where a post's `wp:term` link points.
     if let Some(post) = query.get("post") {
         let id: i64 = post.parse().map_err(|_| ApiError::invalid_param("post", "must be a post id"))?;
@@ -97,30 +113,119 @@ async fn get(state: AppState, id: i64, taxonomy: Taxonomy) -> ApiResult {
 }
 
 async fn create(state: AppState, headers: HeaderMap, body: Bytes, taxonomy: Taxonomy) -> ApiResult {
-    let user = api_user(&state, &headers).await?;
-    if !user.as_ref().is_some_and(|u| u.role.can(Capability::ManageTerms)) {
-        return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_create", "Sorry, you are not allowed to create terms in this taxonomy."));
-    }
-    let body: Value = if body.is_empty() { json!({}) } else { serde_json::from_slice(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_json", format!("Invalid JSON body passed: {e}")))? };
-    let name = body.get("name").and_then(Value::as_str).map(dateline_core::text::strip_controls).filter(|n| !n.trim().is_empty()).ok_or_else(|| ApiError::invalid_param("name", "is required"))?;
-    let slug = dateline_core::slug::slugify(body.get("slug").and_then(Value::as_str).unwrap_or(&name));
+    manager(&state, &headers, "rest_cannot_create", "Sorry, you are not allowed to create terms in this taxonomy.").await?;
+    let fields = term_fields(&headers, &body)?;
+    let name = fields.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).ok_or_else(|| ApiError::invalid_param("name", "is required"))?;
+    let slug = dateline_core::slug::slugify(fields.slug.as_deref().unwrap_or(&name));
     if slug.is_empty() {
         return Err(ApiError::invalid_param("slug", "has no letters or digits"));
     }
-    let description = body.get("description").and_then(Value::as_str).unwrap_or("");
-    let parent = match body.get("parent").and_then(Value::as_i64).filter(|p| *p > 0) {
-        Some(p) if taxonomy == Taxonomy::Category => {
-            state.store.term_by_id(p).await?.filter(|t| t.taxonomy == Taxonomy::Category).ok_or_else(|| ApiError::invalid_param("parent", "is not a category"))?;
-            Some(p)
-        }
-        _ => None,
-    };
+    let parent = checked_parent(&state, taxonomy, fields.parent.flatten()).await?;
     if state.store.term_by_slug(taxonomy, &slug).await?.is_some() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "term_exists", "A term with the name provided already exists."));
     }
-    let term = state.store.create_term(taxonomy, name.trim(), &slug, description, parent).await?;
+    let term = state.store.create_term(taxonomy, &name, &slug, fields.description.as_deref().unwrap_or(""), parent).await?;
     let categories = category_tree_of(&state, taxonomy, &[]).await?;
     Ok((StatusCode::CREATED, Json(term_json(&state, &term, 0, &categories))).into_response())
+}
+
+/// A term's fields from a request body (JSON or a form, as WordPress takes either).
+struct TermFields {
+    name: Option<String>,
+    slug: Option<String>,
+    description: Option<String>,
+    /// `Some(None)`: moved to the top level.
+    parent: Option<Option<i64>>,
+}
+
+fn term_fields(headers: &HeaderMap, body: &Bytes) -> Result<TermFields, ApiError> {
+    let body = super::posts::body_value(headers, body)?;
+    let text = |name: &str| -> Result<Option<String>, ApiError> {
+        match body.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(dateline_core::text::strip_controls(s))),
+            Some(_) => Err(ApiError::invalid_param(name, "must be a string")),
+        }
+    };
+    let parent = match body.get("parent") {
+        None | Some(Value::Null) => None,
+        Some(value) => {
+            let id = value.as_i64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok())).ok_or_else(|| ApiError::invalid_param("parent", "must be a term id"))?;
+            Some((id > 0).then_some(id))
+        }
+    };
+    Ok(TermFields { name: text("name")?, slug: text("slug")?, description: text("description")?, parent })
+}
+
+async fn manager(state: &AppState, headers: &HeaderMap, code: &'static str, message: &str) -> Result<User, ApiError> {
+    let user = api_user(state, headers).await?;
+    match user {
+        Some(user) if user.role.can(Capability::ManageTerms) => Ok(user),
+        other => Err(ApiError::forbidden(other.as_ref(), code, message)),
+    }
+}
+
+fn no_term() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "rest_term_invalid", "Term does not exist.")
+}
+
+/// A parent that exists and is a category, or the top level.
+async fn checked_parent(state: &AppState, taxonomy: Taxonomy, parent: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match parent {
+        Some(id) if taxonomy == Taxonomy::Category => {
+            state.store.term_by_id(id).await?.filter(|t| t.taxonomy == Taxonomy::Category).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_term_invalid", "Parent term does not exist."))?;
+            Ok(Some(id))
+        }
+        Some(_) => Err(ApiError::invalid_param("parent", "tags have no parents")),
+        None => Ok(None),
+    }
+}
+
+/// `POST`/`PUT`/`PATCH /wp/v2/{categories,tags}/{id}`: changes the fields given.
+async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, taxonomy: Taxonomy) -> ApiResult {
+    manager(&state, &headers, "rest_cannot_update", "Sorry, you are not allowed to edit this term.").await?;
+    let term = state.store.term_by_id(id).await?.filter(|t| t.taxonomy == taxonomy).ok_or_else(no_term)?;
+    let fields = term_fields(&headers, &body)?;
+    let name = fields.name.map(|n| n.trim().to_string()).unwrap_or_else(|| term.name.clone());
+    if name.is_empty() {
+        return Err(ApiError::invalid_param("name", "must not be empty"));
+    }
+    let slug = match &fields.slug {
+        Some(slug) => dateline_core::slug::slugify(slug),
+        None => term.slug.clone(),
+    };
+    if slug.is_empty() {
+        return Err(ApiError::invalid_param("slug", "has no letters or digits"));
+    }
+    let parent = match fields.parent {
+        Some(parent) => checked_parent(&state, taxonomy, parent).await?,
+        None => term.parent_id,
+    };
+    let description = fields.description.unwrap_or_else(|| term.description.clone());
+    match state.store.update_term(id, &name, &slug, &description, parent).await {
+        Err(StoreError::Conflict(_)) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "duplicate_term_slug", format!("The slug “{slug}” is already in use by another term."))),
+        Err(StoreError::Invalid(message)) => return Err(ApiError::invalid_param("parent", message)),
+        other => other?,
+    }
+    let term = state.store.term_by_id(id).await?.ok_or_else(no_term)?;
+    let counts = state.store.term_post_counts(taxonomy).await?;
+    let categories = category_tree_of(&state, taxonomy, &[]).await?;
+    Ok(Json(term_json(&state, &term, counts.get(&term.id).copied().unwrap_or(0), &categories)).into_response())
+}
+
+/// `DELETE /wp/v2/{categories,tags}/{id}?force=true`: terms have no trash, so WordPress asks
+/// for `force` and answers 501 without it.
+async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<String, String>, taxonomy: Taxonomy) -> ApiResult {
+    manager(&state, &headers, "rest_cannot_delete", "Sorry, you are not allowed to delete this term.").await?;
+    let term = state.store.term_by_id(id).await?.filter(|t| t.taxonomy == taxonomy).ok_or_else(no_term)?;
+    if !query.get("force").is_some_and(|f| f == "true" || f == "1") {
+        return Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, "rest_trash_not_supported", "Terms do not support trashing. Set 'force=true' to delete."));
+    }
+    let counts = state.store.term_post_counts(taxonomy).await?;
+    let categories = category_tree_of(&state, taxonomy, &[]).await?;
+    let previous = term_json(&state, &term, counts.get(&term.id).copied().unwrap_or(0), &categories);
+    state.store.delete_term(id).await?;
+    Ok(Json(json!({ "deleted": true, "previous": previous })).into_response())
 }
 
 pub(crate) async fn list_categories(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
@@ -140,4 +245,16 @@ pub(crate) async fn create_category(State(state): State<AppState>, headers: Head
 }
 pub(crate) async fn create_tag(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
     create(state, headers, body, Taxonomy::Tag).await
+}
+pub(crate) async fn update_category(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    update(state, headers, super::path_id(&id)?, body, Taxonomy::Category).await
+}
+pub(crate) async fn update_tag(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    update(state, headers, super::path_id(&id)?, body, Taxonomy::Tag).await
+}
+pub(crate) async fn delete_category(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+    delete(state, headers, super::path_id(&id)?, query, Taxonomy::Category).await
+}
+pub(crate) async fn delete_tag(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+    delete(state, headers, super::path_id(&id)?, query, Taxonomy::Tag).await
 }

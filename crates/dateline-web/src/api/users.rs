@@ -23,15 +23,42 @@ pub(crate) fn user_json(state: &AppState, user: &User, edit: bool) -> Value {
         "description": "",
         "link": format!("{}{}", state.site().base_url, crate::view::author_path(user)),
         "slug": user.slug,
-        "avatar_urls": {},
+        "avatar_urls": crate::avatars::avatar_urls(state, user.email.as_deref(), &user.login),
         "meta": [],
         "_links": super::related::user_links(state, user),
     });
     if edit {
         value["username"] = user.login.clone().into();
+        value["email"] = user.email.clone().unwrap_or_default().into();
         value["roles"] = json!([user.role.as_str()]);
+        value["capabilities"] = capabilities(user.role);
     }
     value
+}
+
+/// The account's capabilities, under WordPress's names, as `context=edit` lists them.
+fn capabilities(role: dateline_core::Role) -> Value {
+    use dateline_core::accounts::Capability::*;
+    let names = [
+        (Read, &["read"][..]),
+        (WritePosts, &["edit_posts", "delete_posts"][..]),
+        (PublishPosts, &["publish_posts", "edit_published_posts", "delete_published_posts", "upload_files"][..]),
+        (EditOthersPosts, &["edit_others_posts", "delete_others_posts", "edit_pages", "edit_others_pages", "publish_pages", "read_private_posts", "read_private_pages"][..]),
+        (ModerateComments, &["moderate_comments"][..]),
+        (ManageTerms, &["manage_categories"][..]),
+        (ManageSettings, &["manage_options"][..]),
+        (ManageUsers, &["list_users", "create_users", "edit_users", "promote_users", "delete_users"][..]),
+    ];
+    let mut caps = serde_json::Map::new();
+    for (capability, wordpress) in names {
+        if role.can(capability) {
+            for name in wordpress {
+                caps.insert((*name).to_string(), true.into());
+            }
+        }
+    }
+    caps.insert(role.as_str().to_string(), true.into());
+    Value::Object(caps)
 }
 
 /// Whether `user` has a post readers can see now (what makes an account public in WordPress).
@@ -53,6 +80,10 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Quer
     }
     if let Some(search) = query.get("search").map(|s| s.to_lowercase()) {
         users.retain(|u| u.display_name.to_lowercase().contains(&search) || u.slug.contains(&search));
+    }
+    if let Some(slugs) = query.get("slug") {
+        let slugs: Vec<&str> = slugs.split(',').map(str::trim).collect();
+        users.retain(|u| slugs.contains(&u.slug.as_str()));
     }
     match query.get("orderby").map(String::as_str) {
         None | Some("name") => users.sort_by_key(|u| u.display_name.to_lowercase()),

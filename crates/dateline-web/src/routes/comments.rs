@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::single::{self, FormProblem, FormValues, PageRequest};
 use crate::form::{AppForm, client_ip, cookie};
-use crate::view::{comment_depth, permalink};
+use crate::view::permalink;
 use crate::{AppError, AppState};
 
 /// The form as WordPress names its fields, plus our hidden ones.
@@ -142,14 +142,7 @@ pub(crate) async fn submit(
             let message = "The comment you replied to is not on this post (it may have been removed).".to_string();
             return refuse(&state, &post, &form, account.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, None, message, &headers).await;
         }
-        let mut target = requested_parent;
-        while comment_depth(&approved, target) >= settings.thread_depth {
-            match approved.iter().find(|c| c.id == target).and_then(|c| c.parent_id) {
-                Some(up) => target = up,
-                None => break,
-            }
-        }
-        parent = Some(target);
+        parent = Some(crate::view::reply_target(&approved, requested_parent, settings.thread_depth));
     }
     let ip_text = ip.map(|ip| ip.to_string());
     let (verdict, spam_score) = if trusted {
@@ -184,7 +177,29 @@ pub(crate) async fn submit(
         (Some(address), false) => Some(FloodLimit { address: address.clone(), since: now - window, max: settings.rate_limit_count }),
         _ => None,
     };
-    let comment = match state.store.create_comment_checked(post.id, parent, new, flood.as_ref()).await? {
+    let stored = match state.store.create_comment_checked(post.id, parent, new, flood.as_ref()).await {
+        Ok(outcome) => outcome,
+        // The store failed (busy with an import, a full disk): the reader keeps what they typed.
+        Err(err) => {
+            let (status, message) = match AppError::from(err) {
+                AppError::Busy(detail) => {
+                    tracing::warn!(detail, post = post.id, "comment not stored: the store is busy");
+                    (StatusCode::SERVICE_UNAVAILABLE, format!("{} Your comment is still below: send it again.", crate::error::BUSY_MESSAGE))
+                }
+                other => {
+                    tracing::error!(detail = %other, post = post.id, "comment not stored");
+                    let message = "Your comment could not be saved because of a problem on the server. It is still below: please try again later.";
+                    (StatusCode::INTERNAL_SERVER_ERROR, message.to_string())
+                }
+            };
+            let mut response = refuse(&state, &post, &form, account.as_ref(), status, None, message, &headers).await?;
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(crate::error::BUSY_RETRY_SECONDS));
+            }
+            return Ok(response);
+        }
+    };
+    let comment = match stored {
         CommentOutcome::Created(comment) => comment,
         CommentOutcome::Duplicate => {
             let message = "Duplicate comment detected; it looks as though you’ve already said that!".to_string();

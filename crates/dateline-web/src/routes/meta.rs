@@ -40,8 +40,22 @@ pub(crate) async fn sitemap(State(state): State<AppState>) -> Result<Response, A
     }
     let categories = state.store.terms(dateline_core::Taxonomy::Category).await?;
     let tags = state.store.terms(dateline_core::Taxonomy::Tag).await?;
+    // Only archives with something to read: an empty term's page is not worth a crawl.
+    // A category's archive shows its sub-categories' posts too: a parent counts when any
+    // descendant has posts.
+    let mut counts = state.store.term_post_counts(dateline_core::Taxonomy::Category).await?;
+    let direct: Vec<i64> = counts.iter().filter(|(_, n)| **n > 0).map(|(id, _)| *id).collect();
+    for id in direct {
+        let mut parent = categories.iter().find(|c| c.id == id).and_then(|c| c.parent_id);
+        for _ in 0..16 {
+            let Some(up) = parent else { break };
+            *counts.entry(up).or_default() += 1;
+            parent = categories.iter().find(|c| c.id == up).and_then(|c| c.parent_id);
+        }
+    }
+    counts.extend(state.store.term_post_counts(dateline_core::Taxonomy::Tag).await?);
     for terms in [&categories, &tags] {
-        for term in terms {
+        for term in terms.iter().filter(|t| counts.get(&t.id).is_some_and(|n| *n > 0)) {
             xml.push_str(&format!("  <url><loc>{}{}</loc></url>\n", xml_escape(&site.base_url), xml_escape(&term_path(term, Some(&categories)))));
         }
     }

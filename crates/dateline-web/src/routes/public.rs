@@ -49,6 +49,9 @@ struct Listing {
     page: u32,
     sticky_first: bool,
     feed: Option<LinkView>,
+    /// Whether the listing is a page even with no posts: the home page of a new site, and an
+    /// existing category or tag (WordPress answers 200 for both); not an author or a date.
+    empty_is_a_page: bool,
 }
 
 pub(crate) async fn content(
@@ -129,19 +132,19 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             let request = PageRequest { csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string), ..PageRequest::default() };
             single::show(state, PostKind::Page, &slug, path, headers, request).await
         }
-        Route::PostFeed { slug, .. } => {
+        Route::PostFeed { slug, format, .. } => {
             let post = single::public_post(state, PostKind::Post, &slug).await?;
             if post.password.is_some() {
                 return Err(AppError::NotFound);
             }
-            crate::feeds::post_comments_rss(state, &post).await
+            crate::feeds::post_comments(state, headers, &post, format).await
         }
         Route::Home { page } if query.s.as_deref().is_some_and(|s| !s.trim().is_empty()) => {
             search(state, query.s.as_deref().unwrap_or_default().trim(), page).await
         }
         Route::Home { page } => {
             let archive = Archive { title: "Latest posts".into(), description: None, visible: false };
-            listing(state, Listing { archive, filter: PostFilter::All, base: "/".into(), page, sticky_first: true, feed: None }).await
+            listing(state, Listing { archive, filter: PostFilter::All, base: "/".into(), page, sticky_first: true, feed: None, empty_is_a_page: true }).await
         }
         Route::Category { slug, page } => {
             let (term, categories) = term_or_404(state, Taxonomy::Category, &slug).await?;
@@ -151,34 +154,34 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             }
             let feed = Some(LinkView { name: format!("{} » {} Category Feed", site.config.site.title, term.name), url: format!("{base}feed/") });
             let archive = Archive { title: format!("Category: {}", term.name), description: non_empty(&term.description), visible: true };
-            listing(state, Listing { archive, filter: PostFilter::Category(term.id), base, page, sticky_first: false, feed }).await
+            listing(state, Listing { archive, filter: PostFilter::Category(term.id), base, page, sticky_first: false, feed, empty_is_a_page: true }).await
         }
         Route::Tag { slug, page } => {
             let (term, _) = term_or_404(state, Taxonomy::Tag, &slug).await?;
             let base = term_path(&term, None);
             let feed = Some(LinkView { name: format!("{} » {} Tag Feed", site.config.site.title, term.name), url: format!("{base}feed/") });
             let archive = Archive { title: format!("Tag: {}", term.name), description: non_empty(&term.description), visible: true };
-            listing(state, Listing { archive, filter: PostFilter::Tag(term.id), base, page, sticky_first: false, feed }).await
+            listing(state, Listing { archive, filter: PostFilter::Tag(term.id), base, page, sticky_first: false, feed, empty_is_a_page: true }).await
         }
-        Route::CategoryFeed { slug } | Route::TagFeed { slug } => {
+        Route::CategoryFeed { slug, format } | Route::TagFeed { slug, format } => {
             let taxonomy = if path.starts_with("/tag/") { Taxonomy::Tag } else { Taxonomy::Category };
             let (term, _) = term_or_404(state, taxonomy, &slug).await?;
             let filter = match taxonomy {
                 Taxonomy::Tag => PostFilter::Tag(term.id),
                 Taxonomy::Category => PostFilter::Category(term.id),
             };
-            crate::feeds::term_rss(state, &term, filter).await
+            crate::feeds::term_feed(state, headers, &term, filter, format).await
         }
         Route::Author { slug, page } => {
             let author = state.store.user_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
             let archive = Archive { title: format!("Author: {}", author.display_name), description: None, visible: true };
             let base = crate::view::author_path(&author);
-            listing(state, Listing { archive, filter: PostFilter::Author(author.id), base, page, sticky_first: false, feed: None }).await
+            listing(state, Listing { archive, filter: PostFilter::Author(author.id), base, page, sticky_first: false, feed: None, empty_is_a_page: false }).await
         }
         Route::Date { year, month, day, page } => {
             let (from, to, title, base) = date_range(site, year, month, day).ok_or(AppError::NotFound)?;
             let archive = Archive { title, description: None, visible: true };
-            listing(state, Listing { archive, filter: PostFilter::Between { from, to }, base, page, sticky_first: false, feed: None }).await
+            listing(state, Listing { archive, filter: PostFilter::Between { from, to }, base, page, sticky_first: false, feed: None, empty_is_a_page: false }).await
         }
     }
 }
@@ -249,9 +252,8 @@ async fn listing(state: &AppState, listing: Listing) -> Result<Response, AppErro
     };
     let result = state.store.list_posts(&query).await?;
     let total_pages = result.page_count(per_page);
-    // An archive with no posts at all is not a page (WordPress answers 404 too); the home
-    // page of a new site is.
-    if listing.page > total_pages || (result.total == 0 && listing.base != "/") {
+    // An author or date archive with no posts at all is not a page (WordPress answers 404 too).
+    if listing.page > total_pages || (result.total == 0 && !listing.empty_is_a_page) {
         return Err(AppError::NotFound);
     }
     let categories = state.store.terms(Taxonomy::Category).await?;
@@ -367,7 +369,8 @@ fn json_ld(site: &Site, post: &Post, view: &PostView, description: Option<&str>)
     if !post.tags.is_empty() {
         ld["keywords"] = post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().into();
     }
-    if let Some(source) = &post.source {
+    // A protected post's source is part of what the password guards.
+    if let Some(source) = post.source.as_ref().filter(|_| post.password.is_none()) {
         let mut based_on = serde_json::json!({ "@type": "NewsArticle" });
         if let Some(headline) = &source.headline {
             based_on["headline"] = headline.as_str().into();

@@ -35,6 +35,10 @@ pub(crate) struct PageRequest {
     pub signed_in: Option<dateline_core::User>,
 }
 
+/// Wrong post passwords allowed from one address for one post per window.
+const MAX_PASSWORD_GUESSES: i64 = 10;
+const PASSWORD_GUESS_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
+
 /// Name of the cookie that unlocks a password-protected post.
 pub(crate) fn post_pass_cookie(post: i64) -> String {
     format!("dateline_postpass_{post}")
@@ -116,10 +120,11 @@ pub(crate) async fn render(state: &AppState, post: &Post, request: PageRequest, 
     let settings = &site.config.discussion;
     let now = Timestamp::now();
     let categories = state.store.terms(Taxonomy::Category).await?;
-    let mut view = PostView::new(site, post, &categories);
-    if let Some(password) = &post.password {
-        view.protected = !request.post_pass.as_deref().is_some_and(|c| crate::tokens::same(c, &state.signer.post_pass(post.id, password)));
-    }
+    let unlocked = match &post.password {
+        Some(password) => request.post_pass.as_deref().is_some_and(|c| crate::tokens::same(c, &state.signer.post_pass(post.id, password))),
+        None => true,
+    };
+    let mut view = if unlocked { PostView::unlocked(site, post, &categories) } else { PostView::new(site, post, &categories) };
     let open = post.kind == PostKind::Post && !comments_closed(post, settings, now) && !view.protected;
     view.comments_open = open;
 
@@ -254,16 +259,25 @@ pub(crate) async fn unlock(
         (Some(token), Some(cookie)) => state.signer.check_form_token(token, post.id, cookie).is_some(),
         _ => false,
     };
-    // Guesses count against the same per-address limit as comments.
-    if let Some(ip) = crate::form::client_ip(&headers, peer, state.site().config.server.trust_forwarded_for)
-        && let Err(wait) = state.limiter.check(ip, std::time::Instant::now())
-    {
-        let problem = FormProblem { values: FormValues::default(), field: Some("password"), message: format!("Too many tries. Please wait {wait} seconds.") };
+    // Wrong guesses are limited per address and post, in the store (so every instance agrees),
+    // whatever the comment settings say. The check comes before the password is compared.
+    let ip = crate::form::client_ip(&headers, peer, state.site().config.server.trust_forwarded_for);
+    let key = format!("post-password:{}:{}", post.id, ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into()));
+    // One guess at a time per key here, so a burst cannot all pass the check before any counts.
+    let _turn = state.attempts.enter(&key).await;
+    let now = Timestamp::now();
+    let (failures, oldest) = state.store.login_failures(&key, now - PASSWORD_GUESS_WINDOW).await?;
+    if failures >= MAX_PASSWORD_GUESSES {
+        let wait = (oldest.unwrap_or(now) + PASSWORD_GUESS_WINDOW).duration_since(now).as_secs().max(1);
+        let problem = FormProblem { values: FormValues::default(), field: Some("password"), message: format!("Too many wrong passwords. Please wait {} minutes.", (wait + 59) / 60) };
         let mut response = render(&state, &post, PageRequest { csrf_cookie: csrf, ..PageRequest::default() }, Some(problem), StatusCode::TOO_MANY_REQUESTS).await?;
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
         return Ok(response);
     }
     if !genuine || !crate::tokens::same(form.password.as_deref().unwrap_or(""), expected) {
+        if genuine {
+            state.store.note_login_failure(&key, now).await?;
+        }
         let message = if genuine { "That password is not right." } else { "This form has expired; please enter the password again." };
         let problem = FormProblem { values: FormValues::default(), field: Some("password"), message: message.into() };
         return render(&state, &post, PageRequest { csrf_cookie: csrf, ..PageRequest::default() }, Some(problem), StatusCode::FORBIDDEN).await;

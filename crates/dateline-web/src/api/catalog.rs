@@ -1,0 +1,224 @@
+//! The routes of the API and the parameters each takes, in one table: the `/wp-json/` index
+//! describes them (as WordPress's does, so clients such as `wpapi` can discover the API), the
+//! OpenAPI document lists them, and a request's query is checked against them (a parameter
+//! this site does not honour is refused with WordPress's 400, never silently dropped).
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::ApiError;
+
+/// A parameter: its name, JSON type and what it means.
+pub(crate) type Param = (&'static str, &'static str, &'static str);
+
+/// One route: its path under `/wp-json` in axum's syntax (`{id}`), and the parameters of its
+/// reads (query), writes (body) and deletes (query). `None`: the route does not take them.
+pub(crate) struct Route {
+    pub path: &'static str,
+    pub read: &'static [Param],
+    pub write: Option<&'static [Param]>,
+    pub delete: Option<&'static [Param]>,
+}
+
+/// Taken by every route, as WordPress's global parameters.
+const GLOBAL: &[&str] = &["_fields", "_embed", "_locale"];
+
+const CONTEXT: Param = ("context", "string", "Scope of the answer: view, or edit (more fields, for those who may edit)");
+const PAGE: Param = ("page", "integer", "Page of the collection (from 1)");
+const PER_PAGE: Param = ("per_page", "integer", "Items on a page (1 to 100)");
+const SEARCH: Param = ("search", "string", "Only items that contain these words");
+const INCLUDE: Param = ("include", "array", "Only these ids");
+const EXCLUDE: Param = ("exclude", "array", "Not these ids");
+const ORDER: Param = ("order", "string", "asc or desc");
+const SLUG: Param = ("slug", "array", "Only items with these slugs");
+const FORCE: &[Param] = &[("force", "boolean", "Delete for good instead of moving to the trash")];
+
+const POSTS_READ: &[Param] = &[
+    CONTEXT, PAGE, PER_PAGE, SEARCH,
+    ("after", "string", "Published after this date (ISO 8601)"),
+    ("before", "string", "Published before this date (ISO 8601)"),
+    ("author", "array", "Only posts by these accounts"),
+    ("author_exclude", "array", "Not posts by these accounts"),
+    EXCLUDE, INCLUDE,
+    ("offset", "integer", "Skip this many items"),
+    ORDER,
+    ("orderby", "string", "date, id, title or modified"),
+    SLUG,
+    ("status", "array", "publish, future, draft, pending, private, trash, or any"),
+    ("categories", "array", "Only posts in any of these categories"),
+    ("categories_exclude", "array", "Not posts in any of these categories"),
+    ("tags", "array", "Only posts with any of these tags"),
+    ("tags_exclude", "array", "Not posts with any of these tags"),
+    ("sticky", "boolean", "Only sticky posts (true) or only others (false)"),
+];
+const PAGES_READ: &[Param] = &[
+    CONTEXT, PAGE, PER_PAGE, SEARCH,
+    ("after", "string", "Published after this date (ISO 8601)"),
+    ("before", "string", "Published before this date (ISO 8601)"),
+    ("author", "array", "Only pages by these accounts"),
+    ("author_exclude", "array", "Not pages by these accounts"),
+    EXCLUDE, INCLUDE,
+    ("offset", "integer", "Skip this many items"),
+    ORDER,
+    ("orderby", "string", "date, id, title or modified"),
+    SLUG,
+    ("status", "array", "publish, future, draft, pending, private, trash, or any"),
+];
+const POST_WRITE: &[Param] = &[
+    ("title", "string", "The title (at most 500 characters)"),
+    ("content", "string", "The body, as HTML"),
+    ("excerpt", "string", "The excerpt"),
+    ("status", "string", "publish, future, draft, pending or private"),
+    ("date", "string", "Publication date in the site's time zone"),
+    ("date_gmt", "string", "Publication date in UTC"),
+    ("slug", "string", "The address part"),
+    ("author", "integer", "The author's account id"),
+    ("comment_status", "string", "open or closed"),
+    ("password", "string", "A password readers must give to read it"),
+    ("dateline", "object", "Link-post fields: dek, source {reporter, outlet, url, headline, excerpt, continue_reading_text}, markdown"),
+];
+const POSTS_WRITE: &[Param] = &[
+    POST_WRITE[0], POST_WRITE[1], POST_WRITE[2], POST_WRITE[3], POST_WRITE[4], POST_WRITE[5], POST_WRITE[6], POST_WRITE[7], POST_WRITE[8], POST_WRITE[9], POST_WRITE[10],
+    ("sticky", "boolean", "Kept at the top of the home page"),
+    ("categories", "array", "Category ids"),
+    ("tags", "array", "Tag ids"),
+];
+const PAGES_WRITE: &[Param] = &[
+    POST_WRITE[0], POST_WRITE[1], POST_WRITE[2], POST_WRITE[3], POST_WRITE[4], POST_WRITE[5], POST_WRITE[6], POST_WRITE[7], POST_WRITE[8], POST_WRITE[9], POST_WRITE[10],
+    ("parent", "integer", "The parent page's id (0 for none)"),
+    ("menu_order", "integer", "Position among its siblings"),
+];
+const COMMENTS_READ: &[Param] = &[CONTEXT, PAGE, PER_PAGE, ("post", "array", "Only comments on this post"), ("status", "string", "approve (the default), hold, spam, trash or all; other than approve for moderators")];
+const COMMENTS_WRITE: &[Param] = &[
+    ("post", "integer", "The post the comment is on"),
+    ("parent", "integer", "The comment it replies to"),
+    ("content", "string", "The comment"),
+    ("author_name", "string", "The commenter's name"),
+    ("author_email", "string", "The commenter's email address"),
+    ("author_url", "string", "The commenter's website"),
+    ("status", "string", "approve, hold, spam or trash (moderators)"),
+];
+const CATEGORIES_READ: &[Param] = &[
+    CONTEXT, PAGE, PER_PAGE, SEARCH, EXCLUDE, INCLUDE, ORDER,
+    ("orderby", "string", "name, id, slug or count"),
+    ("hide_empty", "boolean", "Leave out terms without published posts"),
+    ("parent", "integer", "Only the children of this category (0: the top level)"),
+    ("post", "integer", "Only the terms of this post"),
+    SLUG,
+];
+const TAGS_READ: &[Param] = &[
+    CONTEXT, PAGE, PER_PAGE, SEARCH, EXCLUDE, INCLUDE, ORDER,
+    ("orderby", "string", "name, id, slug or count"),
+    ("hide_empty", "boolean", "Leave out terms without published posts"),
+    ("post", "integer", "Only the terms of this post"),
+    SLUG,
+];
+const CATEGORY_WRITE: &[Param] = &[
+    ("name", "string", "The name"),
+    ("slug", "string", "The address part"),
+    ("description", "string", "A description"),
+    ("parent", "integer", "The parent category's id (0 for the top level)"),
+];
+const TAG_WRITE: &[Param] = &[CATEGORY_WRITE[0], CATEGORY_WRITE[1], CATEGORY_WRITE[2]];
+const USERS_READ: &[Param] = &[CONTEXT, PAGE, PER_PAGE, SEARCH, ORDER, ("orderby", "string", "name, id or slug"), SLUG];
+const ITEM_READ: &[Param] = &[CONTEXT];
+
+/// Every route the API answers, in the order the index lists them.
+pub(crate) const ROUTES: &[Route] = &[
+    Route { path: "/wp/v2/posts", read: POSTS_READ, write: Some(POSTS_WRITE), delete: None },
+    Route { path: "/wp/v2/posts/{id}", read: ITEM_READ, write: Some(POSTS_WRITE), delete: Some(FORCE) },
+    Route { path: "/wp/v2/pages", read: PAGES_READ, write: Some(PAGES_WRITE), delete: None },
+    Route { path: "/wp/v2/pages/{id}", read: ITEM_READ, write: Some(PAGES_WRITE), delete: Some(FORCE) },
+    Route { path: "/wp/v2/comments", read: COMMENTS_READ, write: Some(COMMENTS_WRITE), delete: None },
+    Route { path: "/wp/v2/comments/{id}", read: ITEM_READ, write: Some(COMMENTS_WRITE), delete: Some(FORCE) },
+    Route { path: "/wp/v2/categories", read: CATEGORIES_READ, write: Some(CATEGORY_WRITE), delete: None },
+    Route { path: "/wp/v2/categories/{id}", read: ITEM_READ, write: Some(CATEGORY_WRITE), delete: Some(FORCE) },
+    Route { path: "/wp/v2/tags", read: TAGS_READ, write: Some(TAG_WRITE), delete: None },
+    Route { path: "/wp/v2/tags/{id}", read: ITEM_READ, write: Some(TAG_WRITE), delete: Some(FORCE) },
+    Route { path: "/wp/v2/users", read: USERS_READ, write: None, delete: None },
+    Route { path: "/wp/v2/users/me", read: ITEM_READ, write: None, delete: None },
+    Route { path: "/wp/v2/users/{id}", read: ITEM_READ, write: None, delete: None },
+];
+
+fn route_at(matched: &str) -> Option<&'static Route> {
+    let path = matched.strip_prefix("/wp-json")?;
+    ROUTES.iter().find(|r| r.path == path)
+}
+
+/// A route's path as WordPress names it in its index: `(?P<id>[\d]+)` for `{id}`.
+pub(crate) fn wordpress_path(path: &str) -> String {
+    path.replace("{id}", "(?P<id>[\\d]+)")
+}
+
+fn args(params: &[Param]) -> Value {
+    let mut map = Map::new();
+    for (name, kind, description) in params {
+        map.insert((*name).to_string(), json!({ "type": kind, "description": description, "required": false }));
+    }
+    Value::Object(map)
+}
+
+/// The `routes` of the index, in WordPress's shape.
+pub(crate) fn index_routes(api_root: &str) -> Value {
+    let mut routes = Map::new();
+    routes.insert("/".into(), json!({ "namespace": "", "methods": ["GET"], "endpoints": [{ "methods": ["GET"], "args": args(&[CONTEXT]) }], "_links": { "self": [{ "href": format!("{api_root}/") }] } }));
+    routes.insert("/wp/v2".into(), json!({ "namespace": "wp/v2", "methods": ["GET"], "endpoints": [{ "methods": ["GET"], "args": args(&[CONTEXT]) }], "_links": { "self": [{ "href": format!("{api_root}/wp/v2") }] } }));
+    for route in ROUTES {
+        let mut methods = vec!["GET"];
+        let mut endpoints = vec![json!({ "methods": ["GET"], "args": args(route.read) })];
+        if let Some(write) = route.write {
+            let verbs: &[&str] = if route.path.ends_with("{id}") { &["POST", "PUT", "PATCH"] } else { &["POST"] };
+            methods.extend_from_slice(verbs);
+            endpoints.push(json!({ "methods": verbs, "args": args(write) }));
+        }
+        if let Some(delete) = route.delete {
+            methods.push("DELETE");
+            endpoints.push(json!({ "methods": ["DELETE"], "args": args(delete) }));
+        }
+        let mut entry = json!({ "namespace": "wp/v2", "methods": methods, "endpoints": endpoints });
+        // WordPress links routes without placeholders to themselves.
+        if !route.path.contains('{') {
+            entry["_links"] = json!({ "self": [{ "href": format!("{api_root}{}", route.path) }] });
+        }
+        routes.insert(wordpress_path(route.path), entry);
+    }
+    Value::Object(routes)
+}
+
+/// Refuses a read or delete whose query names a parameter its route does not take.
+pub(crate) async fn known_parameters(request: Request, next: Next) -> Response {
+    let params = match (request.extensions().get::<MatchedPath>().and_then(|m| route_at(m.as_str())), request.method()) {
+        (Some(route), &Method::GET | &Method::HEAD) => Some(route.read),
+        (Some(route), &Method::DELETE) => route.delete,
+        _ => None,
+    };
+    if let (Some(params), Some(query)) = (params, request.uri().query()) {
+        for (key, _) in form_urlencoded::parse(query.as_bytes()) {
+            let key = key.trim_end_matches("[]");
+            if !GLOBAL.contains(&key) && !params.iter().any(|(name, _, _)| *name == key) {
+                let known = params.iter().map(|(name, _, _)| *name).collect::<Vec<_>>().join(", ");
+                let why = format!("this site does not support it here; supported: {known}");
+                return ApiError::invalid_param(key, why).into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_names_routes_as_wordpress_does() {
+        let routes = index_routes("https://example.org/wp-json");
+        let post = &routes["/wp/v2/posts/(?P<id>[\\d]+)"];
+        assert_eq!(post["methods"], json!(["GET", "POST", "PUT", "PATCH", "DELETE"]));
+        assert_eq!(post["endpoints"][0]["args"]["context"]["type"], "string");
+        assert_eq!(routes["/wp/v2/posts"]["_links"]["self"][0]["href"], "https://example.org/wp-json/wp/v2/posts");
+        assert!(routes["/wp/v2/tags"]["endpoints"][0]["args"].get("slug").is_some());
+    }
+}

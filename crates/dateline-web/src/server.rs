@@ -1,0 +1,94 @@
+//! The accept loop: HTTP/1.1 over hyper with the limits a public server needs, which
+//! `axum::serve` does not set. A client must send its request headers within
+//! `header_timeout_seconds` (hyper closes the connection otherwise, also when a kept-alive
+//! connection sits idle), a body within `body_timeout_seconds` (408, see [`crate::app`]), and
+//! at most `max_connections` are served at once: more wait in the kernel's backlog instead of
+//! taking file descriptors the store and new requests need.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use crate::AppState;
+
+/// How long a shutdown waits for requests in flight.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
+
+/// How many connections to serve at once.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimit(pub usize);
+
+impl ConnectionLimit {
+    /// From the configured number, or (0) from the process's open-file limit: a quarter of
+    /// the descriptors are left for the store, logs and the listener, and no more than 16,384
+    /// connections are taken however high the limit.
+    pub fn from_config(configured: u32, open_files: u64) -> ConnectionLimit {
+        if configured > 0 {
+            return ConnectionLimit(configured as usize);
+        }
+        let usable = open_files.saturating_sub(open_files / 4).clamp(64, 16_384);
+        ConnectionLimit(usize::try_from(usable).unwrap_or(16_384))
+    }
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then lets the requests
+/// in flight finish (connections that stay idle are closed at once).
+pub(crate) async fn run(listener: TcpListener, state: AppState, limit: ConnectionLimit, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let header_timeout = Duration::from_secs(u64::from(state.site().config.server.header_timeout_seconds));
+    let router = crate::app(state);
+    let permits = Arc::new(tokio::sync::Semaphore::new(limit.0.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(header_timeout).keep_alive(true);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // Wait for room before accepting: a connection over the limit stays in the backlog.
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of descriptors or a connection reset before accept: wait a moment
+                    // rather than spin, and keep serving.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = router.clone().map_request(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+            request.map(axum::body::Body::new)
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // Ends when the client closes, a timeout hits, or the connection breaks: all
+            // ordinary for a public server, so only worth a debug line.
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, %peer, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    // Requests in flight get a moment to finish; a client that holds on past it is cut off.
+    if tokio::time::timeout(SHUTDOWN_DEADLINE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("connections still open after {} s; closing them", SHUTDOWN_DEADLINE.as_secs());
+    }
+    Ok(())
+}
