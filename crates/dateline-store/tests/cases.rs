@@ -458,3 +458,103 @@ pub async fn simultaneous_moderation_keeps_status_and_lesson_together(db: Db) {
         assert_eq!(learned, expected, "round {round}: status {status:?}");
     }
 }
+
+pub async fn slugs_stay_unique_under_simultaneous_writes(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    // Two instances sharing the store, as behind a load balancer.
+    let other: std::sync::Arc<dyn Store> = std::sync::Arc::new(dateline_store::SqlStore::open(&test.url).await.expect("second instance"));
+    let stores = [test.dyn_store(), other];
+    let author = stores[0].create_post(new_post("Seed", "2024-05-01T00:00:00Z")).await.expect("post").author.id;
+    let mut writes = Vec::new();
+    for n in 0..40 {
+        let store = stores[n % 2].clone();
+        writes.push(tokio::spawn(async move {
+            if n % 4 == 0 {
+                store.create_post(new_post("Same title", "2024-05-02T00:00:00Z")).await.map(|p| p.slug)
+            } else {
+                let mut write = PostWrite::new_draft(PostKind::Post, author, BodyFormat::Markdown);
+                write.title = "Same title".into();
+                write.slug = "same-title".into();
+                write.status = PostStatus::Published;
+                store.save_post(None, write).await.map(|p| p.slug)
+            }
+        }));
+    }
+    let mut slugs = Vec::new();
+    for write in writes {
+        slugs.push(write.await.expect("task").expect("every write succeeds"));
+    }
+    slugs.sort();
+    let count = slugs.len();
+    slugs.dedup();
+    assert_eq!(slugs.len(), count, "every post got its own slug: {slugs:?}");
+    assert!(slugs.contains(&"same-title".to_string()) && slugs.contains(&"same-title-40".to_string()), "{slugs:?}");
+}
+
+pub async fn a_transaction_the_database_ended_leaves_every_connection_usable(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let post = store.create_post(new_post("Disk", "2024-05-01T00:00:00Z")).await.expect("post");
+    test.fail_comment_inserts_containing("disk-full").await;
+    for _ in 0..3 {
+        let failed = store.create_comment_checked(post.id, None, comment("disk-full now", CommentStatus::Approved, None), None).await;
+        assert!(failed.is_err(), "{failed:?}");
+    }
+    // However the pool hands out its connections, every write works afterwards.
+    let writes: Vec<_> = (0..24)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move { store.create_comment_checked(post.id, None, comment(&format!("fine {n}"), CommentStatus::Approved, None), None).await })
+        })
+        .collect();
+    for write in writes {
+        assert!(matches!(write.await.expect("task"), Ok(CommentOutcome::Created(_))));
+    }
+    for n in 0..8 {
+        store.create_comment(post.id, None, comment(&format!("one by one {n}"), CommentStatus::Approved, None)).await.expect("write after a failure");
+    }
+}
+
+pub async fn category_parents_cannot_form_a_loop(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let top = store.create_term(Taxonomy::Category, "Top", "top", "", None).await.expect("term");
+    let middle = store.create_term(Taxonomy::Category, "Middle", "middle", "", Some(top.id)).await.expect("term");
+    let bottom = store.create_term(Taxonomy::Category, "Bottom", "bottom", "", Some(middle.id)).await.expect("term");
+    for parent in [bottom.id, top.id] {
+        let refused = store.update_term(top.id, "Top", "top", "", Some(parent)).await;
+        assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+    }
+    store.update_term(bottom.id, "Bottom", "bottom", "moved", Some(top.id)).await.expect("a real move");
+    let moved = store.term_by_id(bottom.id).await.expect("read").expect("term");
+    assert_eq!((moved.parent_id, moved.description.as_str()), (Some(top.id), "moved"));
+    store.update_term(bottom.id, "Bottom", "bottom", "", None).await.expect("to the top level");
+    assert_eq!(store.term_by_id(bottom.id).await.expect("read").expect("term").parent_id, None);
+}
+
+pub async fn editor_queries_leave_out_what_they_are_asked_to(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut cuba = new_post("Cuba story", "2024-05-01T00:00:00Z");
+    cuba.tags = vec!["Cuba".into()];
+    cuba.categories = vec![vec!["World".into()]];
+    let cuba = store.create_post(cuba).await.expect("post");
+    let mut private = new_post("Private plans", "2024-05-02T00:00:00Z");
+    private.status = PostStatus::Private;
+    private.author = "Someone Else".into();
+    let private = store.create_post(private).await.expect("post");
+    let mut draft = new_post("Own draft", "2024-05-03T00:00:00Z");
+    draft.status = PostStatus::Draft;
+    let draft = store.create_post(draft).await.expect("post");
+    let any = |query: EditorQuery| EditorQuery { statuses: Vec::new(), published_before: None, per_page: 50, ..query };
+    let base = any(EditorQuery::public(PostKind::Post, Timestamp::now()));
+    let found = |page: Page<Post>| page.items.iter().map(|p| p.title.clone()).collect::<Vec<_>>();
+    let tag = cuba.tags[0].id;
+    let category = cuba.categories[0].id;
+    assert_eq!(found(store.editor_posts(&EditorQuery { exclude_tags: vec![tag], ..base.clone() }).await.expect("query")), ["Own draft", "Private plans"]);
+    assert_eq!(found(store.editor_posts(&EditorQuery { exclude_categories: vec![category], ..base.clone() }).await.expect("query")), ["Own draft", "Private plans"]);
+    assert_eq!(found(store.editor_posts(&EditorQuery { exclude_authors: vec![private.author.id], ..base.clone() }).await.expect("query")), ["Own draft", "Cuba story"]);
+    // What the author of the draft may see: their own, and what readers see; not the private post.
+    let readable = EditorQuery { readable_by: Some((draft.author.id, Timestamp::now())), ..base.clone() };
+    assert_eq!(found(store.editor_posts(&readable).await.expect("query")), ["Own draft", "Cuba story"]);
+}

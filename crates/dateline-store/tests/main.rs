@@ -22,6 +22,10 @@ dateline_testkit::store_cases!(crate::cases:
     due_scheduled_posts_become_published,
     comment_checks_hold_under_simultaneous_sends,
     simultaneous_moderation_keeps_status_and_lesson_together,
+    slugs_stay_unique_under_simultaneous_writes,
+    a_transaction_the_database_ended_leaves_every_connection_usable,
+    category_parents_cannot_form_a_loop,
+    editor_queries_leave_out_what_they_are_asked_to,
 );
 
 #[test]

@@ -47,6 +47,49 @@ impl TestStore {
     pub fn dyn_store(&self) -> Arc<dyn Store> {
         self.store.clone()
     }
+
+    /// A connection of its own to the same database, as another process would have.
+    pub async fn side_connection(&self) -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        <sqlx::AnyConnection as sqlx::Connection>::connect(&self.url).await.unwrap_or_else(|e| panic!("connect to {}: {e}", self.url))
+    }
+
+    /// Runs SQL on a side connection (to set up data no door would write, such as a damaged
+    /// import's reply loop).
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = self.side_connection().await;
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// From now on, inserting a comment whose text contains `marker` fails inside its
+    /// transaction the way a full disk does: on SQLite the database rolls the whole
+    /// transaction back itself (`RAISE(ROLLBACK)`, as with SQLITE_FULL); on PostgreSQL the
+    /// statement fails and aborts the transaction.
+    pub async fn fail_comment_inserts_containing(&self, marker: &str) {
+        let marker = marker.replace('\'', "''");
+        let sql = if self.url.starts_with("sqlite:") {
+            format!(
+                "CREATE TRIGGER simulated_failure BEFORE INSERT ON comments WHEN instr(NEW.body, '{marker}') > 0 \
+                 BEGIN SELECT RAISE(ROLLBACK, 'simulated: database or disk is full'); END;"
+            )
+        } else {
+            format!(
+                "CREATE FUNCTION simulated_failure() RETURNS trigger AS $$ BEGIN \
+                 IF position('{marker}' in NEW.body) > 0 THEN RAISE EXCEPTION 'simulated: could not extend file: No space left on device'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER simulated_failure BEFORE INSERT ON comments FOR EACH ROW EXECUTE FUNCTION simulated_failure();"
+            )
+        };
+        self.execute(&sql).await;
+    }
+
+    /// Takes SQLite's write lock from another connection (as `dateline import` in another
+    /// process does) and holds it until the returned connection is dropped.
+    pub async fn hold_write_lock(&self) -> sqlx::AnyConnection {
+        let mut conn = self.side_connection().await;
+        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap_or_else(|e| panic!("take the write lock: {e}"));
+        conn
+    }
 }
 
 impl Drop for TestStore {

@@ -45,7 +45,7 @@ pub(crate) async fn identicon(State(_state): State<AppState>, Path(digest): Path
         return Err(AppError::NotFound);
     }
     let bytes: Vec<u8> = (0..16).filter_map(|i| u8::from_str_radix(&digest[i * 2..i * 2 + 2], 16).ok()).collect();
-    let hue = u16::from(bytes[0]) * 360 / 256;
+    let hue = u32::from(bytes[0]) * 360 / 256;
     let mut cells = String::new();
     for row in 0..5usize {
         for column in 0..3usize {

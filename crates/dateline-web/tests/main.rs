@@ -5,6 +5,7 @@ mod cases;
 mod admin;
 mod api;
 mod comments;
+mod hardening;
 mod xss;
 
 mod admin_cases {
@@ -53,6 +54,31 @@ mod comment_cases {
         comment_feeds_carry_approved_public_comments,
         notifications_go_out_by_smtp,
         signed_in_people_comment_as_their_account,
+    );
+}
+
+mod hardening_cases {
+    dateline_testkit::store_cases!(crate::hardening:
+        a_locked_post_shows_nothing_of_its_content_anywhere,
+        api_rendered_fields_are_what_the_site_shows,
+        feed_titles_are_plain_text,
+        stored_source_links_that_are_not_web_addresses_are_not_links,
+        contributors_never_see_others_unpublished_titles,
+        strangers_cannot_lock_out_an_api_password_and_valid_requests_never_count,
+        successful_logins_never_use_up_the_address_limit,
+        post_password_guesses_are_limited_in_the_store,
+        hostile_markdown_saves_quickly_and_renders_flat,
+        replies_to_imported_reply_loops_end,
+        a_failed_write_leaves_the_store_writable_and_the_text_kept,
+        a_store_busy_with_another_writer_answers_try_again_with_the_text_kept,
+        api_discovery_index_and_parameters,
+        terms_are_changed_and_deleted_over_the_api,
+        users_me_in_edit_context_and_avatars,
+        empty_terms_have_a_page_but_no_sitemap_entry,
+        feeds_answer_conditional_requests_and_come_in_atom,
+        every_response_sets_a_permissions_policy_and_the_queue_pages,
+        api_titles_have_the_same_limit_as_every_door,
+        slow_and_idle_clients_are_let_go_and_do_not_block_others,
     );
 }
 

@@ -15,6 +15,8 @@ pub struct TestApp {
     pub test_store: TestStore,
     pub router: axum::Router,
     pub config: Config,
+    /// The application state behind `router` (to serve it on a real listener).
+    pub state: AppState,
 }
 
 #[derive(Debug)]
@@ -88,7 +90,7 @@ impl Builder {
         let test_store = fresh(self.db).await?;
         let options = WebOptions { config: self.config.clone(), fallback_base_url: "http://unused".into(), theme_dir: self.theme, mailer: self.mailer };
         let state = AppState::new(test_store.dyn_store(), options).await.expect("app state");
-        Some(TestApp { router: dateline_web::app(state), test_store, config: self.config })
+        Some(TestApp { router: dateline_web::app(state.clone()), test_store, config: self.config, state })
     }
 }
 
@@ -117,14 +119,31 @@ impl TestApp {
     }
 
     /// Sends any request through the router, as a client on 192.0.2.10 would.
-    pub async fn send(&self, mut request: Request<Body>) -> TestResponse {
-        let peer: std::net::SocketAddr = ([192, 0, 2, 10], 40000).into();
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        self.send_from([192, 0, 2, 10], request).await
+    }
+
+    /// Another instance of the application over the same store (as behind a load balancer).
+    pub async fn second_instance(&self) -> axum::Router {
+        let options = WebOptions { config: self.config.clone(), fallback_base_url: "http://unused".into(), theme_dir: None, mailer: None };
+        let state = AppState::new(self.test_store.dyn_store(), options).await.expect("app state");
+        dateline_web::app(state)
+    }
+
+    /// Sends a request through `router` from the client at `ip`.
+    pub async fn send_to(router: &axum::Router, ip: [u8; 4], mut request: Request<Body>) -> TestResponse {
+        let peer: std::net::SocketAddr = (ip, 40000).into();
         request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-        let response = self.router.clone().oneshot(request).await.expect("response");
+        let response = router.clone().oneshot(request).await.expect("response");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await.expect("body");
         TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// Sends any request through the router from the client at `ip`.
+    pub async fn send_from(&self, ip: [u8; 4], request: Request<Body>) -> TestResponse {
+        Self::send_to(&self.router, ip, request).await
     }
 }
 

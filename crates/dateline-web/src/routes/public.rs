@@ -369,8 +369,9 @@ fn json_ld(site: &Site, post: &Post, view: &PostView, description: Option<&str>)
     if !post.tags.is_empty() {
         ld["keywords"] = post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().into();
     }
-    // A protected post's source is part of what the password guards.
-    if let Some(source) = post.source.as_ref().filter(|_| post.password.is_none()) {
+    // From the view: a locked post's view has no source, and a link that is not a web address
+    // is not in it either.
+    if let Some(source) = view.source.as_ref().filter(|_| post.password.is_none()) {
         let mut based_on = serde_json::json!({ "@type": "NewsArticle" });
         if let Some(headline) = &source.headline {
             based_on["headline"] = headline.as_str().into();
