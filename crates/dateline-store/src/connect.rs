@@ -28,6 +28,9 @@ pub enum OpenError {
     Migrate { url: String, reason: String },
 }
 
+/// How long a writer waits for its turn at the SQLite write gate of this process.
+const WRITE_GATE_WAIT: Duration = Duration::from_secs(10);
+
 /// The store: a connection pool and the backend it talks to.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
@@ -175,7 +178,10 @@ impl SqlStore {
         &self,
     ) -> Result<(Option<tokio::sync::MutexGuard<'_, ()>>, sqlx::Transaction<'static, sqlx::Any>), sqlx::Error> {
         let guard = match self.backend {
-            Backend::Sqlite => Some(self.write_gate.lock().await),
+            // Bounded: while another process holds the database (an import), each writer here
+            // waits its busy timeout in turn; those queued behind it give up too rather than
+            // wait a multiple of it (the caller answers "busy, try again").
+            Backend::Sqlite => Some(tokio::time::timeout(WRITE_GATE_WAIT, self.write_gate.lock()).await.map_err(|_| sqlx::Error::PoolTimedOut)?),
             Backend::Postgres => None,
         };
         Ok((guard, self.begin_writing().await?))

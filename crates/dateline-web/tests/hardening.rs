@@ -304,9 +304,20 @@ pub async fn a_store_busy_with_another_writer_answers_try_again_with_the_text_ke
     let post = app.post(&post_json("Busy", "2024-01-01T00:00:00Z", json!({"comment_status": "open"}))).await;
     let path = app.permalink(&post);
     let session = app.open_form(&path).await;
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let editor = app.login("ed", PASSWORD).await.expect("login");
+    let csrf = app.admin_csrf(&editor).await;
     // Another process (an import) holds the write lock for longer than writers wait.
     let _lock = app.test_store.hold_write_lock().await;
-    let busy = app.submit_comment(&session, &[("author", "Ben"), ("email", "ben@example.org"), ("comment", "typed while an import ran")]).await;
+    let comment = app.submit_comment(&session, &[("author", "Ben"), ("email", "ben@example.org"), ("comment", "typed while an import ran")]);
+    let fields = [("_csrf", csrf.as_str()), ("title", "Written while an import ran"), ("body", "A long *draft* worth keeping."), ("action", "draft")];
+    let post = app.post_form("/admin/posts/new", &editor, &fields);
+    let (busy, saving) = tokio::join!(comment, post);
+    assert_eq!(saving.status, StatusCode::SERVICE_UNAVAILABLE, "{}", saving.body);
+    let editor_page = saving.html();
+    assert_eq!(attr(&editor_page, "input[name=title]", "value"), "Written while an import ran");
+    assert_eq!(text(&editor_page, "textarea[name=body]"), "A long *draft* worth keeping.");
+    assert!(saving.body.contains("try again in a moment"), "{}", saving.body);
     assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE, "{}", busy.body);
     assert!(!busy.header("retry-after").is_empty());
     let html = busy.html();

@@ -1,6 +1,7 @@
 //! Importing real WordPress exports (the shared fixtures) into each store, and serving them.
 
 mod cases;
+mod hostile;
 
 dateline_testkit::store_cases!(crate::cases:
     theme_unit_test_data_imports_with_everything,
@@ -16,3 +17,11 @@ dateline_testkit::store_cases!(crate::cases:
     import_into_a_blog_that_already_has_posts,
     galleries_find_images_attached_later_in_the_file,
 );
+
+mod hostile_cases {
+    dateline_testkit::store_cases!(crate::hostile:
+        feeds_wide_text_and_deep_xml_are_refused_plainly,
+        reply_loops_are_broken_at_import_and_replies_to_them_end,
+        hostile_content_imports_in_linear_time_and_is_reported_per_item,
+    );
+}

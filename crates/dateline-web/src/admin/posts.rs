@@ -410,7 +410,22 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
         // Saving a published post keeps it published.
         _ => write.status,
     };
-    let saved = state.store.save_post(existing.as_ref().map(|p| p.id), write).await?;
+    let saved = match state.store.save_post(existing.as_ref().map(|p| p.id), write).await {
+        Ok(saved) => saved,
+        // The store failed (busy with an import, a full disk): the editor comes back with
+        // everything the writer typed, and says so.
+        Err(err) => {
+            let (status, message) = match AppError::from(err) {
+                AppError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, format!("{} Your text is still here: save again.", crate::error::BUSY_MESSAGE)),
+                AppError::NotFound => return Err(AppError::NotFound),
+                other => {
+                    tracing::error!(detail = %other, "saving a post failed");
+                    (StatusCode::INTERNAL_SERVER_ERROR, "The post could not be saved because of a problem on the server. Your text is still here: please try again later.".to_string())
+                }
+            };
+            return editor_page(state, admin, kind, existing.as_ref(), values, Some(message), None, None, status).await;
+        }
+    };
     let section = if kind == PostKind::Page { "pages" } else { "posts" };
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}/{}?saved=1", saved.id))]).into_response())
 }

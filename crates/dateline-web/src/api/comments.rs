@@ -234,14 +234,14 @@ pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Pa
     Ok(Json(comment_json(&state, &now, post.as_ref(), true)).into_response())
 }
 
-pub(crate) async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+pub(crate) async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>, body: axum::body::Bytes) -> ApiResult {
     let id = super::path_id(&id)?;
     let user = api_user(&state, &headers).await?;
     if !moderator(user.as_ref()) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this comment."));
     }
     let (comment, post) = found(&state, id, user.as_ref()).await?;
-    if query.get("force").is_some_and(|f| f == "true" || f == "1") {
+    if super::force_requested(&query, &headers, &body) {
         let previous = comment_json(&state, &comment, post.as_ref(), true);
         state.store.delete_comment(comment.id).await?;
         return Ok(Json(json!({ "deleted": true, "previous": previous })).into_response());

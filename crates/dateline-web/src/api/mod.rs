@@ -188,6 +188,13 @@ impl Params {
     }
 }
 
+/// WordPress's `force` on a delete, from the query string or the body (clients such as `wpapi`
+/// send it as JSON in the body of the DELETE).
+pub(crate) fn force_requested(query: &std::collections::HashMap<String, String>, headers: &HeaderMap, body: &axum::body::Bytes) -> bool {
+    let yes = |value: &serde_json::Value| matches!(value, serde_json::Value::Bool(true)) || matches!(value.as_str(), Some("true" | "1"));
+    query.get("force").is_some_and(|f| f == "true" || f == "1") || posts::body_value(headers, body).is_ok_and(|b| b.get("force").is_some_and(yes))
+}
+
 /// A JSON list with WordPress's pagination headers.
 pub(crate) fn paged(items: Vec<serde_json::Value>, total: u64, per_page: u32) -> Response {
     let pages = total.div_ceil(u64::from(per_page.max(1)));

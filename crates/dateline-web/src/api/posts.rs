@@ -435,14 +435,14 @@ async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, kind:
     Ok(Json(post_json(&state, &saved, true)).into_response())
 }
 
-async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<String, String>, kind: PostKind) -> ApiResult {
+async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<String, String>, body: Bytes, kind: PostKind) -> ApiResult {
     let user = api_user(&state, &headers).await?;
     let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."))?;
     if !user.as_ref().is_some_and(|u| can_edit(&post, u)) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this post."));
     }
     let previous = post_json(&state, &post, true);
-    if query.get("force").is_some_and(|f| f == "true" || f == "1") {
+    if super::force_requested(&query, &headers, &body) {
         state.store.delete_post(post.id).await?;
         return Ok(Json(json!({ "deleted": true, "previous": previous })).into_response());
     }
@@ -469,8 +469,8 @@ macro_rules! handlers {
         pub(crate) async fn $update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
             update(state, headers, super::path_id(&id)?, body, $kind).await
         }
-        pub(crate) async fn $delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
-            delete(state, headers, super::path_id(&id)?, query, $kind).await
+        pub(crate) async fn $delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>, body: Bytes) -> ApiResult {
+            delete(state, headers, super::path_id(&id)?, query, body, $kind).await
         }
     };
 }

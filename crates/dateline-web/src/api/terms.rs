@@ -215,10 +215,10 @@ async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, taxon
 
 /// `DELETE /wp/v2/{categories,tags}/{id}?force=true`: terms have no trash, so WordPress asks
 /// for `force` and answers 501 without it.
-async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<String, String>, taxonomy: Taxonomy) -> ApiResult {
+async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<String, String>, body: Bytes, taxonomy: Taxonomy) -> ApiResult {
     manager(&state, &headers, "rest_cannot_delete", "Sorry, you are not allowed to delete this term.").await?;
     let term = state.store.term_by_id(id).await?.filter(|t| t.taxonomy == taxonomy).ok_or_else(no_term)?;
-    if !query.get("force").is_some_and(|f| f == "true" || f == "1") {
+    if !super::force_requested(&query, &headers, &body) {
         return Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, "rest_trash_not_supported", "Terms do not support trashing. Set 'force=true' to delete."));
     }
     let counts = state.store.term_post_counts(taxonomy).await?;
@@ -252,9 +252,9 @@ pub(crate) async fn update_category(State(state): State<AppState>, headers: Head
 pub(crate) async fn update_tag(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
     update(state, headers, super::path_id(&id)?, body, Taxonomy::Tag).await
 }
-pub(crate) async fn delete_category(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
-    delete(state, headers, super::path_id(&id)?, query, Taxonomy::Category).await
+pub(crate) async fn delete_category(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>, body: Bytes) -> ApiResult {
+    delete(state, headers, super::path_id(&id)?, query, body, Taxonomy::Category).await
 }
-pub(crate) async fn delete_tag(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
-    delete(state, headers, super::path_id(&id)?, query, Taxonomy::Tag).await
+pub(crate) async fn delete_tag(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>, body: Bytes) -> ApiResult {
+    delete(state, headers, super::path_id(&id)?, query, body, Taxonomy::Tag).await
 }
