@@ -142,26 +142,50 @@ fn atom_feed(site: &Site, head: &FeedHead, entries: Vec<atom_syndication::Entry>
     atom
 }
 
+/// The parts of an RSS item every feed fills the same way.
+fn rss_item(title: String, link: String, guid: String, permalink_guid: bool, published: String, creator: String) -> rss::Item {
+    let mut item = rss::Item::default();
+    item.set_title(title);
+    item.set_link(link);
+    let mut id = rss::Guid::default();
+    id.set_value(guid);
+    id.set_permalink(permalink_guid);
+    item.set_guid(id);
+    item.set_pub_date(published);
+    let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
+    dc.set_creators(vec![creator]);
+    item.set_dublin_core_ext(dc);
+    item
+}
+
+/// The parts of an Atom entry every feed fills the same way; `html` is its content.
+fn atom_entry(title: String, id: String, updated: atom_syndication::FixedDateTime, published: atom_syndication::FixedDateTime, author: atom_syndication::Person, links: Vec<atom_syndication::Link>, html: String) -> atom_syndication::Entry {
+    let mut entry = atom_syndication::Entry::default();
+    entry.set_title(atom_syndication::Text::plain(title));
+    entry.set_id(id);
+    entry.set_updated(updated);
+    entry.set_published(Some(published));
+    entry.set_authors(vec![author]);
+    entry.set_links(links);
+    let mut content = atom_syndication::Content::default();
+    content.set_content_type(Some("html".to_string()));
+    content.set_value(Some(html));
+    entry.set_content(Some(content));
+    entry
+}
+
 fn posts_rss(site: &Site, feed: PostFeed) -> String {
     let items = feed
         .entries
         .into_iter()
         .map(|(post, html)| {
-            let mut item = rss::Item::default();
-            item.set_title(plain(&post.title));
-            item.set_link(post.url.clone());
-            let mut guid = rss::Guid::default();
-            guid.set_value(format!("{}/?p={}", site.base_url, post.id));
-            guid.set_permalink(false);
-            item.set_guid(guid);
-            item.set_pub_date(post.published.iso.parse::<Timestamp>().map(rfc2822).unwrap_or_default());
+            let published = post.published.iso.parse::<Timestamp>().map(rfc2822).unwrap_or_default();
+            let guid = format!("{}/?p={}", site.base_url, post.id);
+            let mut item = rss_item(plain(&post.title), post.url.clone(), guid, false, published, post.author.name.clone());
             // RSS readers take the description as HTML: the dek is text, so it is escaped.
             let summary = post.dek.as_deref().or_else(|| post.source.as_ref().and_then(|s| s.headline.as_deref()));
             item.set_description(summary.map(dateline_render::escape_html));
             item.set_content(html);
-            let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
-            dc.set_creators(vec![post.author.name.clone()]);
-            item.set_dublin_core_ext(dc);
             item.set_categories(
                 post.categories
                     .iter()
@@ -182,32 +206,23 @@ fn posts_rss(site: &Site, feed: PostFeed) -> String {
 }
 
 fn posts_atom(site: &Site, feed: PostFeed) -> String {
-    use atom_syndication::{Content, Entry, Person, Text};
+    use atom_syndication::{Person, Text};
     let entries = feed
         .entries
         .into_iter()
         .map(|(post, html)| {
-            let mut entry = Entry::default();
-            entry.set_title(Text::plain(plain(&post.title)));
-            entry.set_id(format!("{}/?p={}", site.base_url, post.id));
-            entry.set_updated(iso_time(&post.updated.iso));
-            entry.set_published(Some(iso_time(&post.published.iso)));
             let mut author = Person::default();
             author.set_name(post.author.name.clone());
             author.set_uri(Some(format!("{}{}", site.base_url, post.author.url)));
-            entry.set_authors(vec![author]);
             let mut links = vec![atom_link(post.url.clone(), "alternate")];
             if let Some(url) = post.source.as_ref().and_then(|s| s.url.clone()) {
                 links.push(atom_link(url, "related"));
             }
-            entry.set_links(links);
+            let id = format!("{}/?p={}", site.base_url, post.id);
+            let mut entry = atom_entry(plain(&post.title), id, iso_time(&post.updated.iso), iso_time(&post.published.iso), author, links, html);
             if let Some(dek) = &post.dek {
                 entry.set_summary(Some(Text::plain(dek.clone())));
             }
-            let mut content = Content::default();
-            content.set_content_type(Some("html".to_string()));
-            content.set_value(Some(html));
-            entry.set_content(Some(content));
             entry.set_categories(
                 post.categories
                     .iter()
@@ -230,18 +245,8 @@ fn comments_rss(site: &Site, feed: CommentFeed) -> String {
         .entries
         .into_iter()
         .map(|entry| {
-            let mut item = rss::Item::default();
-            item.set_title(entry.title);
-            item.set_link(entry.link.clone());
-            let mut guid = rss::Guid::default();
-            guid.set_value(entry.link);
-            guid.set_permalink(true);
-            item.set_guid(guid);
-            item.set_pub_date(rfc2822(entry.published));
+            let mut item = rss_item(entry.title, entry.link.clone(), entry.link, true, rfc2822(entry.published), entry.author);
             item.set_description(entry.html);
-            let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
-            dc.set_creators(vec![entry.author]);
-            item.set_dublin_core_ext(dc);
             item
         })
         .collect::<Vec<_>>();
@@ -249,25 +254,14 @@ fn comments_rss(site: &Site, feed: CommentFeed) -> String {
 }
 
 fn comments_atom(site: &Site, feed: CommentFeed) -> String {
-    use atom_syndication::{Content, Entry, Person, Text};
     let entries = feed
         .entries
         .into_iter()
         .map(|comment| {
-            let mut entry = Entry::default();
-            entry.set_title(Text::plain(comment.title));
-            entry.set_id(comment.link.clone());
-            entry.set_updated(atom_time(comment.published));
-            entry.set_published(Some(atom_time(comment.published)));
-            let mut author = Person::default();
+            let mut author = atom_syndication::Person::default();
             author.set_name(comment.author);
-            entry.set_authors(vec![author]);
-            entry.set_links(vec![atom_link(comment.link, "alternate")]);
-            let mut content = Content::default();
-            content.set_content_type(Some("html".to_string()));
-            content.set_value(Some(comment.html));
-            entry.set_content(Some(content));
-            entry
+            let links = vec![atom_link(comment.link.clone(), "alternate")];
+            atom_entry(comment.title, comment.link, atom_time(comment.published), atom_time(comment.published), author, links, comment.html)
         })
         .collect::<Vec<_>>();
     atom_feed(site, &feed.head, entries).to_string()

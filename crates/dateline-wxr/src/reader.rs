@@ -191,6 +191,19 @@ impl Parser {
         self.pieces.push(piece);
     }
 
+    /// Keeps text as it came (UTF-8 checked), unless the element is over the limit: then its
+    /// bytes are only counted, never copied.
+    fn add_bytes(&mut self, bytes: &[u8], at: u64, piece: fn(String) -> Piece) -> Result<(), (u64, String)> {
+        if self.text_bytes + bytes.len() > MAX_FIELD_BYTES {
+            self.add_piece(piece(String::new()), bytes.len());
+            return Ok(());
+        }
+        let text = utf8(bytes, at)?;
+        let len = text.len();
+        self.add_piece(piece(text), len);
+        Ok(())
+    }
+
     /// Starts reading a new element's text.
     fn start_text(&mut self) {
         self.pieces.clear();
@@ -421,6 +434,12 @@ fn resolve_reference(name: &str) -> Option<String> {
     }
 }
 
+/// Text as UTF-8, or the error that names where it is not.
+fn utf8(bytes: &[u8], at: u64) -> Result<String, (u64, String)> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| (at, "the text is not valid UTF-8 (WordPress exports are UTF-8; was the file re-saved in another encoding?)".to_string()))
+}
+
 const NOT_WORDPRESS: &str = "this is not a WordPress export: it has no WordPress export namespace (xmlns:wp) and no wp:base_site_url; \
     a plain RSS feed does not carry posts' comments, statuses or pages (export from WordPress under Tools → Export)";
 
@@ -449,11 +468,6 @@ pub fn read<R: BufRead>(input: R, on_record: &mut dyn FnMut(Record) -> bool) -> 
         oversized: false,
     };
     let mut buf = Vec::new();
-    let utf8 = |bytes: &[u8], at: u64| -> Result<String, (u64, String)> {
-        String::from_utf8(bytes.to_vec()).map_err(|_| {
-            (at, "the text is not valid UTF-8 (WordPress exports are UTF-8; was the file re-saved in another encoding?)".to_string())
-        })
-    };
     loop {
         let at = reader.buffer_position();
         let event = reader.read_event_into(&mut buf).map_err(|e| (reader.error_position(), e.to_string()))?;
@@ -510,24 +524,8 @@ pub fn read<R: BufRead>(input: R, on_record: &mut dyn FnMut(Record) -> bool) -> 
                     }
                 }
             }
-            Event::Text(text) => {
-                if parser.text_bytes + text.len() > MAX_FIELD_BYTES {
-                    parser.add_piece(Piece::Text(String::new()), text.len());
-                } else {
-                    let text = utf8(&text, at)?;
-                    let len = text.len();
-                    parser.add_piece(Piece::Text(text), len);
-                }
-            }
-            Event::CData(data) => {
-                if parser.text_bytes + data.len() > MAX_FIELD_BYTES {
-                    parser.add_piece(Piece::CData(String::new()), data.len());
-                } else {
-                    let text = utf8(&data, at)?;
-                    let len = text.len();
-                    parser.add_piece(Piece::CData(text), len);
-                }
-            }
+            Event::Text(text) => parser.add_bytes(&text, at, Piece::Text)?,
+            Event::CData(data) => parser.add_bytes(&data, at, Piece::CData)?,
             Event::GeneralRef(reference) => {
                 let name = utf8(&reference, at)?;
                 let meant = resolve_reference(&name).ok_or_else(|| (at, format!("unknown entity &{name}; (only the five XML entities and character references are allowed)")))?;

@@ -14,13 +14,21 @@ use super::ApiError;
 /// A parameter: its name, JSON type and what it means.
 pub(crate) type Param = (&'static str, &'static str, &'static str);
 
+/// Parameters in groups, so lists that share most of theirs say so once.
+pub(crate) type Params = &'static [&'static [Param]];
+
 /// One route: its path under `/wp-json` in axum's syntax (`{id}`), and the parameters of its
 /// reads (query), writes (body) and deletes (query). `None`: the route does not take them.
 pub(crate) struct Route {
     pub path: &'static str,
-    pub read: &'static [Param],
-    pub write: Option<&'static [Param]>,
+    pub read: Params,
+    pub write: Option<Params>,
     pub delete: Option<&'static [Param]>,
+}
+
+/// Every parameter of `groups`.
+pub(crate) fn each(groups: Params) -> impl Iterator<Item = &'static Param> {
+    groups.iter().flat_map(|group| group.iter())
 }
 
 /// Taken by every route, as WordPress's global parameters.
@@ -36,38 +44,29 @@ const ORDER: Param = ("order", "string", "asc or desc");
 const SLUG: Param = ("slug", "array", "Only items with these slugs");
 const FORCE: &[Param] = &[("force", "boolean", "Delete for good instead of moving to the trash")];
 
-const POSTS_READ: &[Param] = &[
+/// What lists of posts and of pages both take.
+const ENTRIES_READ: &[Param] = &[
     CONTEXT, PAGE, PER_PAGE, SEARCH,
     ("after", "string", "Published after this date (ISO 8601)"),
     ("before", "string", "Published before this date (ISO 8601)"),
-    ("author", "array", "Only posts by these accounts"),
-    ("author_exclude", "array", "Not posts by these accounts"),
+    ("author", "array", "Only entries by these accounts"),
+    ("author_exclude", "array", "Not entries by these accounts"),
     EXCLUDE, INCLUDE,
     ("offset", "integer", "Skip this many items"),
     ORDER,
     ("orderby", "string", "date, id, title or modified"),
     SLUG,
     ("status", "array", "publish, future, draft, pending, private, trash, or any"),
+];
+const POSTS_READ: &[Param] = &[
     ("categories", "array", "Only posts in any of these categories"),
     ("categories_exclude", "array", "Not posts in any of these categories"),
     ("tags", "array", "Only posts with any of these tags"),
     ("tags_exclude", "array", "Not posts with any of these tags"),
     ("sticky", "boolean", "Only sticky posts (true) or only others (false)"),
 ];
-const PAGES_READ: &[Param] = &[
-    CONTEXT, PAGE, PER_PAGE, SEARCH,
-    ("after", "string", "Published after this date (ISO 8601)"),
-    ("before", "string", "Published before this date (ISO 8601)"),
-    ("author", "array", "Only pages by these accounts"),
-    ("author_exclude", "array", "Not pages by these accounts"),
-    EXCLUDE, INCLUDE,
-    ("offset", "integer", "Skip this many items"),
-    ORDER,
-    ("orderby", "string", "date, id, title or modified"),
-    SLUG,
-    ("status", "array", "publish, future, draft, pending, private, trash, or any"),
-];
-const POST_WRITE: &[Param] = &[
+/// What posts and pages are both written with.
+const ENTRY_WRITE: &[Param] = &[
     ("title", "string", "The title (at most 500 characters)"),
     ("content", "string", "The body, as HTML"),
     ("excerpt", "string", "The excerpt"),
@@ -81,13 +80,11 @@ const POST_WRITE: &[Param] = &[
     ("dateline", "object", "Link-post fields: dek, source {reporter, outlet, url, headline, excerpt, continue_reading_text}, markdown"),
 ];
 const POSTS_WRITE: &[Param] = &[
-    POST_WRITE[0], POST_WRITE[1], POST_WRITE[2], POST_WRITE[3], POST_WRITE[4], POST_WRITE[5], POST_WRITE[6], POST_WRITE[7], POST_WRITE[8], POST_WRITE[9], POST_WRITE[10],
     ("sticky", "boolean", "Kept at the top of the home page"),
     ("categories", "array", "Category ids"),
     ("tags", "array", "Tag ids"),
 ];
 const PAGES_WRITE: &[Param] = &[
-    POST_WRITE[0], POST_WRITE[1], POST_WRITE[2], POST_WRITE[3], POST_WRITE[4], POST_WRITE[5], POST_WRITE[6], POST_WRITE[7], POST_WRITE[8], POST_WRITE[9], POST_WRITE[10],
     ("parent", "integer", "The parent page's id (0 for none)"),
     ("menu_order", "integer", "Position among its siblings"),
 ];
@@ -101,46 +98,35 @@ const COMMENTS_WRITE: &[Param] = &[
     ("author_url", "string", "The commenter's website"),
     ("status", "string", "approve, hold, spam or trash (moderators)"),
 ];
-const CATEGORIES_READ: &[Param] = &[
-    CONTEXT, PAGE, PER_PAGE, SEARCH, EXCLUDE, INCLUDE, ORDER,
-    ("orderby", "string", "name, id, slug or count"),
-    ("hide_empty", "boolean", "Leave out terms without published posts"),
-    ("parent", "integer", "Only the children of this category (0: the top level)"),
-    ("post", "integer", "Only the terms of this post"),
-    SLUG,
-];
-const TAGS_READ: &[Param] = &[
+/// What lists of categories and of tags both take.
+const TERMS_READ: &[Param] = &[
     CONTEXT, PAGE, PER_PAGE, SEARCH, EXCLUDE, INCLUDE, ORDER,
     ("orderby", "string", "name, id, slug or count"),
     ("hide_empty", "boolean", "Leave out terms without published posts"),
     ("post", "integer", "Only the terms of this post"),
     SLUG,
 ];
-const CATEGORY_WRITE: &[Param] = &[
-    ("name", "string", "The name"),
-    ("slug", "string", "The address part"),
-    ("description", "string", "A description"),
-    ("parent", "integer", "The parent category's id (0 for the top level)"),
-];
-const TAG_WRITE: &[Param] = &[CATEGORY_WRITE[0], CATEGORY_WRITE[1], CATEGORY_WRITE[2]];
+const CATEGORIES_READ: &[Param] = &[("parent", "integer", "Only the children of this category (0: the top level)")];
+const TERM_WRITE: &[Param] = &[("name", "string", "The name"), ("slug", "string", "The address part"), ("description", "string", "A description")];
+const CATEGORY_WRITE: &[Param] = &[("parent", "integer", "The parent category's id (0 for the top level)")];
 const USERS_READ: &[Param] = &[CONTEXT, PAGE, PER_PAGE, SEARCH, ORDER, ("orderby", "string", "name, id or slug"), SLUG];
 const ITEM_READ: &[Param] = &[CONTEXT];
 
 /// Every route the API answers, in the order the index lists them.
 pub(crate) const ROUTES: &[Route] = &[
-    Route { path: "/wp/v2/posts", read: POSTS_READ, write: Some(POSTS_WRITE), delete: None },
-    Route { path: "/wp/v2/posts/{id}", read: ITEM_READ, write: Some(POSTS_WRITE), delete: Some(FORCE) },
-    Route { path: "/wp/v2/pages", read: PAGES_READ, write: Some(PAGES_WRITE), delete: None },
-    Route { path: "/wp/v2/pages/{id}", read: ITEM_READ, write: Some(PAGES_WRITE), delete: Some(FORCE) },
-    Route { path: "/wp/v2/comments", read: COMMENTS_READ, write: Some(COMMENTS_WRITE), delete: None },
-    Route { path: "/wp/v2/comments/{id}", read: ITEM_READ, write: Some(COMMENTS_WRITE), delete: Some(FORCE) },
-    Route { path: "/wp/v2/categories", read: CATEGORIES_READ, write: Some(CATEGORY_WRITE), delete: None },
-    Route { path: "/wp/v2/categories/{id}", read: ITEM_READ, write: Some(CATEGORY_WRITE), delete: Some(FORCE) },
-    Route { path: "/wp/v2/tags", read: TAGS_READ, write: Some(TAG_WRITE), delete: None },
-    Route { path: "/wp/v2/tags/{id}", read: ITEM_READ, write: Some(TAG_WRITE), delete: Some(FORCE) },
-    Route { path: "/wp/v2/users", read: USERS_READ, write: None, delete: None },
-    Route { path: "/wp/v2/users/me", read: ITEM_READ, write: None, delete: None },
-    Route { path: "/wp/v2/users/{id}", read: ITEM_READ, write: None, delete: None },
+    Route { path: "/wp/v2/posts", read: &[ENTRIES_READ, POSTS_READ], write: Some(&[ENTRY_WRITE, POSTS_WRITE]), delete: None },
+    Route { path: "/wp/v2/posts/{id}", read: &[ITEM_READ], write: Some(&[ENTRY_WRITE, POSTS_WRITE]), delete: Some(FORCE) },
+    Route { path: "/wp/v2/pages", read: &[ENTRIES_READ], write: Some(&[ENTRY_WRITE, PAGES_WRITE]), delete: None },
+    Route { path: "/wp/v2/pages/{id}", read: &[ITEM_READ], write: Some(&[ENTRY_WRITE, PAGES_WRITE]), delete: Some(FORCE) },
+    Route { path: "/wp/v2/comments", read: &[COMMENTS_READ], write: Some(&[COMMENTS_WRITE]), delete: None },
+    Route { path: "/wp/v2/comments/{id}", read: &[ITEM_READ], write: Some(&[COMMENTS_WRITE]), delete: Some(FORCE) },
+    Route { path: "/wp/v2/categories", read: &[TERMS_READ, CATEGORIES_READ], write: Some(&[TERM_WRITE, CATEGORY_WRITE]), delete: None },
+    Route { path: "/wp/v2/categories/{id}", read: &[ITEM_READ], write: Some(&[TERM_WRITE, CATEGORY_WRITE]), delete: Some(FORCE) },
+    Route { path: "/wp/v2/tags", read: &[TERMS_READ], write: Some(&[TERM_WRITE]), delete: None },
+    Route { path: "/wp/v2/tags/{id}", read: &[ITEM_READ], write: Some(&[TERM_WRITE]), delete: Some(FORCE) },
+    Route { path: "/wp/v2/users", read: &[USERS_READ], write: None, delete: None },
+    Route { path: "/wp/v2/users/me", read: &[ITEM_READ], write: None, delete: None },
+    Route { path: "/wp/v2/users/{id}", read: &[ITEM_READ], write: None, delete: None },
 ];
 
 fn route_at(matched: &str) -> Option<&'static Route> {
@@ -153,7 +139,7 @@ pub(crate) fn wordpress_path(path: &str) -> String {
     path.replace("{id}", "(?P<id>[\\d]+)")
 }
 
-fn args(params: &[Param]) -> Value {
+fn args<'a>(params: impl IntoIterator<Item = &'a Param>) -> Value {
     let mut map = Map::new();
     for (name, kind, description) in params {
         map.insert((*name).to_string(), json!({ "type": kind, "description": description, "required": false }));
@@ -164,15 +150,15 @@ fn args(params: &[Param]) -> Value {
 /// The `routes` of the index, in WordPress's shape.
 pub(crate) fn index_routes(api_root: &str) -> Value {
     let mut routes = Map::new();
-    routes.insert("/".into(), json!({ "namespace": "", "methods": ["GET"], "endpoints": [{ "methods": ["GET"], "args": args(&[CONTEXT]) }], "_links": { "self": [{ "href": format!("{api_root}/") }] } }));
-    routes.insert("/wp/v2".into(), json!({ "namespace": "wp/v2", "methods": ["GET"], "endpoints": [{ "methods": ["GET"], "args": args(&[CONTEXT]) }], "_links": { "self": [{ "href": format!("{api_root}/wp/v2") }] } }));
+    routes.insert("/".into(), json!({ "namespace": "", "methods": ["GET"], "endpoints": [{ "methods": ["GET"], "args": args([&CONTEXT]) }], "_links": { "self": [{ "href": format!("{api_root}/") }] } }));
+    routes.insert("/wp/v2".into(), json!({ "namespace": "wp/v2", "methods": ["GET"], "endpoints": [{ "methods": ["GET"], "args": args([&CONTEXT]) }], "_links": { "self": [{ "href": format!("{api_root}/wp/v2") }] } }));
     for route in ROUTES {
         let mut methods = vec!["GET"];
-        let mut endpoints = vec![json!({ "methods": ["GET"], "args": args(route.read) })];
+        let mut endpoints = vec![json!({ "methods": ["GET"], "args": args(each(route.read)) })];
         if let Some(write) = route.write {
             let verbs: &[&str] = if route.path.ends_with("{id}") { &["POST", "PUT", "PATCH"] } else { &["POST"] };
             methods.extend_from_slice(verbs);
-            endpoints.push(json!({ "methods": verbs, "args": args(write) }));
+            endpoints.push(json!({ "methods": verbs, "args": args(each(write)) }));
         }
         if let Some(delete) = route.delete {
             methods.push("DELETE");
@@ -190,9 +176,9 @@ pub(crate) fn index_routes(api_root: &str) -> Value {
 
 /// Refuses a read or delete whose query names a parameter its route does not take.
 pub(crate) async fn known_parameters(request: Request, next: Next) -> Response {
-    let params = match (request.extensions().get::<MatchedPath>().and_then(|m| route_at(m.as_str())), request.method()) {
-        (Some(route), &Method::GET | &Method::HEAD) => Some(route.read),
-        (Some(route), &Method::DELETE) => route.delete,
+    let params: Option<Vec<&Param>> = match (request.extensions().get::<MatchedPath>().and_then(|m| route_at(m.as_str())), request.method()) {
+        (Some(route), &Method::GET | &Method::HEAD) => Some(each(route.read).collect()),
+        (Some(route), &Method::DELETE) => route.delete.map(|d| d.iter().collect()),
         _ => None,
     };
     if let (Some(params), Some(query)) = (params, request.uri().query()) {

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::catalog::{Param, ROUTES, Route};
+use super::catalog::{Param, ROUTES, Route, each};
 use crate::AppState;
 
 fn one(schema: &str) -> Value {
@@ -29,7 +29,7 @@ fn paged_response(schema: &str) -> Value {
 }
 
 /// Query parameters from the catalog, with the path's id and WordPress's `_fields`.
-fn parameters(path: &str, params: &[Param]) -> Value {
+fn parameters<'a>(path: &str, params: impl IntoIterator<Item = &'a Param>) -> Value {
     let mut list: Vec<Value> = Vec::new();
     if path.contains("{id}") {
         list.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }));
@@ -54,12 +54,12 @@ fn path_item(route: &Route) -> Value {
     let item = route.path.contains('{') || route.path.ends_with("/me");
     let read = if item { one(schema) } else { paged_response(schema) };
     let secured = json!([{ "applicationPassword": [] }]);
-    let mut value = json!({ "get": { "tags": [tag], "summary": format!("Read {tag}"), "parameters": parameters(route.path, route.read), "responses": { "200": read, "400": error(), "404": error() } } });
+    let mut value = json!({ "get": { "tags": [tag], "summary": format!("Read {tag}"), "parameters": parameters(route.path, each(route.read)), "responses": { "200": read, "400": error(), "404": error() } } });
     if let Some(write) = route.write {
-        let properties: serde_json::Map<String, Value> = write.iter().map(|(name, kind, description)| ((*name).to_string(), json!({ "type": kind, "description": description }))).collect();
+        let properties: serde_json::Map<String, Value> = each(write).map(|(name, kind, description)| ((*name).to_string(), json!({ "type": kind, "description": description }))).collect();
         let body = json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": properties } } } });
         let status = if item { "200" } else { "201" };
-        let operation = json!({ "tags": [tag], "summary": format!("Write {tag}"), "security": secured, "parameters": parameters(route.path, &[]), "requestBody": body, "responses": { status: one(schema), "400": error(), "401": error(), "403": error() } });
+        let operation = json!({ "tags": [tag], "summary": format!("Write {tag}"), "security": secured, "parameters": parameters(route.path, []), "requestBody": body, "responses": { status: one(schema), "400": error(), "401": error(), "403": error() } });
         value["post"] = operation.clone();
         if item {
             value["put"] = operation.clone();
@@ -67,7 +67,7 @@ fn path_item(route: &Route) -> Value {
         }
     }
     if let Some(delete) = route.delete {
-        value["delete"] = json!({ "tags": [tag], "summary": format!("Trash or (force=true) delete {tag}"), "security": secured, "parameters": parameters(route.path, delete), "responses": { "200": one(schema), "401": error(), "403": error(), "404": error(), "410": error(), "501": error() } });
+        value["delete"] = json!({ "tags": [tag], "summary": format!("Trash or (force=true) delete {tag}"), "security": secured, "parameters": parameters(route.path, delete.iter()), "responses": { "200": one(schema), "401": error(), "403": error(), "404": error(), "410": error(), "501": error() } });
     }
     value
 }
