@@ -93,3 +93,30 @@ pub async fn demo_instances_starting_together_fill_once(db: Db) {
     drop(servers);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A server started with a low soft limit on open files (the usual default is 1,024) raises
+/// it to what the system allows: each connection needs a descriptor.
+#[test]
+fn serve_raises_its_open_file_limit() {
+    let dir = temp_dir();
+    let db = format!("sqlite:{}", dir.join("dateline.db").display());
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", BIN, "serve", "--listen", "127.0.0.1:0", "--db", &db])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().expect("stdout")), &mut line).expect("serving line");
+    assert!(line.contains("http://"), "{line}");
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).expect("limits");
+    let _ = child.kill();
+    let _ = child.wait();
+    let row = limits.lines().find(|l| l.starts_with("Max open files")).expect("open files row");
+    let numbers: Vec<u64> = row.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    // ("unlimited" is not a number: read as the largest.)
+    let (soft, hard) = (numbers.first().copied().unwrap_or(u64::MAX), numbers.get(1).copied().unwrap_or(u64::MAX));
+    assert!(soft == hard || soft > 256, "the soft limit was raised: {row}");
+    let _ = std::fs::remove_dir_all(dir);
+}
