@@ -18,8 +18,8 @@ pub const SESSION_COOKIE: &str = "dateline_session";
 pub const SESSION_SHORT: SignedDuration = SignedDuration::from_hours(48);
 pub const SESSION_LONG: SignedDuration = SignedDuration::from_hours(24 * 14);
 /// Failed attempts allowed per window: for one account from one address (the limit a person
-/// meets); for one account from everywhere (higher, so a stranger cannot lock its owner out
-/// with a few guesses, yet a spread-out attack is still slowed); and from one address.
+/// meets); for one account from everywhere (a spread-out attack: it stops the addresses that
+/// took part, not a clean one such as the owner's); and from one address for any account.
 pub const MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: i64 = 5;
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 50;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
@@ -75,19 +75,32 @@ pub(crate) enum LoginRefused {
     Throttled(i64),
 }
 
-/// The throttle keys of an attempt, with their limits; the first is the account's own from
-/// this address (cleared by a successful login).
-fn throttle_limits(login: &str, ip: Option<std::net::IpAddr>) -> Vec<(String, i64)> {
-    let account = login.trim().to_lowercase();
-    let address = ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into());
-    let mut limits = vec![
-        (format!("account-address:{account}:{address}"), MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS),
-        (format!("account:{account}"), MAX_FAILURES_PER_ACCOUNT),
-    ];
-    if ip.is_some() {
-        limits.push((format!("address:{address}"), MAX_FAILURES_PER_ADDRESS));
+/// Where an attempt's failures are counted: the account from this address, the account from
+/// anywhere, and this address for any account. The account is its id when it exists (so its
+/// login and its email share one count), else the name as typed.
+struct ThrottleKeys {
+    account_address: String,
+    account: String,
+    address: Option<String>,
+}
+
+impl ThrottleKeys {
+    fn new(found: Option<&User>, typed: &str, ip: Option<std::net::IpAddr>) -> ThrottleKeys {
+        let account = match found {
+            Some(user) => format!("id:{}", user.id),
+            None => format!("name:{}", typed.trim().to_lowercase()),
+        };
+        let address = ip.map(|ip| ip.to_string());
+        ThrottleKeys {
+            account_address: format!("account-address:{account}:{}", address.as_deref().unwrap_or("unknown")),
+            account: format!("account:{account}"),
+            address: address.map(|a| format!("address:{a}")),
+        }
     }
-    limits
+
+    fn all(&self) -> impl Iterator<Item = &String> {
+        [&self.account_address, &self.account].into_iter().chain(self.address.as_ref())
+    }
 }
 
 /// Serializes the checking of credentials per account within this instance, so guesses sent
@@ -139,22 +152,45 @@ impl AttemptGate {
     }
 }
 
-/// `Err(minutes)` while any key of an attempt has had its limit of failures lately.
-async fn throttled(store: &dyn Store, limits: &[(String, i64)], now: Timestamp) -> Result<Result<(), i64>, StoreError> {
-    for (key, limit) in limits {
-        let (failures, oldest) = store.login_failures(key, now - FAILURE_WINDOW).await?;
-        if failures >= *limit {
-            let free_at = oldest.unwrap_or(now) + FAILURE_WINDOW;
-            let minutes = (free_at.duration_since(now).as_secs() + 59) / 60;
-            return Ok(Err(minutes.max(1)));
-        }
+/// `Err(minutes)` while the attempt may not be checked: this account failed too often from
+/// this address, or this address failed too often for any account, or the account failed too
+/// often from everywhere and this address took part. An address that never failed for the
+/// account is not refused for others' failures, so strangers cannot lock its owner out.
+async fn throttled(store: &dyn Store, keys: &ThrottleKeys, now: Timestamp) -> Result<Result<(), i64>, StoreError> {
+    let since = now - FAILURE_WINDOW;
+    let (here, here_oldest) = store.login_failures(&keys.account_address, since).await?;
+    let mut refused = (here >= MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS).then_some(here_oldest);
+    if refused.is_none() && here > 0 {
+        let (everywhere, oldest) = store.login_failures(&keys.account, since).await?;
+        refused = (everywhere >= MAX_FAILURES_PER_ACCOUNT).then_some(oldest);
     }
-    Ok(Ok(()))
+    if refused.is_none()
+        && let Some(address) = &keys.address
+    {
+        let (from_address, oldest) = store.login_failures(address, since).await?;
+        refused = (from_address >= MAX_FAILURES_PER_ADDRESS).then_some(oldest);
+    }
+    Ok(match refused {
+        Some(oldest) => {
+            let free_at = oldest.unwrap_or(now) + FAILURE_WINDOW;
+            Err(((free_at.duration_since(now).as_secs() + 59) / 60).max(1))
+        }
+        None => Ok(()),
+    })
 }
 
-async fn note_failure(store: &dyn Store, limits: &[(String, i64)], now: Timestamp) -> Result<(), StoreError> {
-    for (key, _) in limits {
+async fn note_failure(store: &dyn Store, keys: &ThrottleKeys, now: Timestamp) -> Result<(), StoreError> {
+    for key in keys.all() {
         store.note_login_failure(key, now).await?;
+    }
+    Ok(())
+}
+
+/// A good login forgives the account's own recent mistakes from this address (the address's
+/// count for all accounts stays). Reads first, so a success with nothing to forgive writes nothing.
+async fn note_success(store: &dyn Store, keys: &ThrottleKeys, now: Timestamp) -> Result<(), StoreError> {
+    if store.login_failures(&keys.account_address, now - FAILURE_WINDOW).await?.0 > 0 {
+        store.clear_login_failures(&keys.account_address).await?;
     }
     Ok(())
 }
@@ -164,11 +200,11 @@ pub(crate) async fn check_login(state: &AppState, login: &str, password: &str, i
     let store = state.store.as_ref();
     let _turn = state.attempts.enter(login).await;
     let now = Timestamp::now();
-    let limits = throttle_limits(login, ip);
-    if let Err(minutes) = throttled(store, &limits, now).await? {
+    let found = store.user_credentials(login.trim()).await?;
+    let keys = ThrottleKeys::new(found.as_ref().map(|(user, _)| user), login, ip);
+    if let Err(minutes) = throttled(store, &keys, now).await? {
         return Ok(Err(LoginRefused::Throttled(minutes)));
     }
-    let found = store.user_credentials(login.trim()).await?;
     let verified = match &found {
         Some((_, Some(hash))) => verify_blocking(password.to_string(), hash.clone()).await,
         // Hash anyway, so an unknown login takes as long as a wrong password.
@@ -178,13 +214,12 @@ pub(crate) async fn check_login(state: &AppState, login: &str, password: &str, i
         }
     };
     match (found, verified) {
-        // The person's own mistakes from here are forgiven; the address's count stays.
         (Some((user, _)), true) => {
-            store.clear_login_failures(&limits[0].0).await?;
+            note_success(store, &keys, now).await?;
             Ok(Ok(user))
         }
         _ => {
-            note_failure(store, &limits, now).await?;
+            note_failure(store, &keys, now).await?;
             Ok(Err(LoginRefused::Wrong))
         }
     }
@@ -216,38 +251,53 @@ pub(crate) async fn basic_user(state: &AppState, headers: &HeaderMap, ip: Option
     let password: String = password.chars().filter(|c| !c.is_whitespace()).collect();
     let digest: [u8; 32] = Sha256::digest(format!("{}:{password}", login.trim().to_lowercase()).as_bytes()).into();
     let now = Timestamp::now();
-    // The same credentials, verified a moment ago: still one of the account's passwords?
-    if let Some(hash) = state.attempts.remembered(&digest, now)
-        && let Some((user, _)) = store.user_credentials(&login).await?
-        && store.app_password_hashes(user.id).await?.iter().any(|(_, stored)| *stored == hash)
-    {
-        return Ok(Some(Ok(user)));
-    }
-    let _turn = state.attempts.enter(&login).await;
-    let limits = throttle_limits(&login, ip);
-    if throttled(store, &limits, now).await?.is_err() {
+    let found = store.user_credentials(&login).await?;
+    let keys = ThrottleKeys::new(found.as_ref().map(|(user, _)| user), &login, ip);
+    if throttled(store, &keys, now).await?.is_err() {
         return Ok(Some(Err(BasicRefused::Throttled)));
     }
-    let found = store.user_credentials(&login).await?;
     let hashes = match &found {
         Some((user, _)) => store.app_password_hashes(user.id).await?,
         None => Vec::new(),
     };
-    if hashes.is_empty() {
-        verify_blocking(password.clone(), DUMMY_HASH.to_string()).await;
+    // The same credentials, verified a moment ago and still one of the account's passwords:
+    // no second argon2 (a client sends many requests), the same answer, and no waiting in
+    // line behind other checks of the account (only a check that may fail needs the line).
+    let remembered = state.attempts.remembered(&digest, now);
+    let mut matched = hashes.iter().find(|(_, stored)| remembered.as_ref() == Some(stored)).map(|(id, _)| (*id, false));
+    let _turn = match matched {
+        Some(_) => None,
+        None => Some(state.attempts.enter(&login).await),
+    };
+    // Others' guesses may have been counted while this one waited.
+    if matched.is_none() && throttled(store, &keys, now).await?.is_err() {
+        return Ok(Some(Err(BasicRefused::Throttled)));
     }
-    for (id, hash) in hashes {
-        if verify_blocking(password.clone(), hash.clone()).await
-            && let Some((user, _)) = found
-        {
-            store.touch_app_password(id, now).await?;
-            store.clear_login_failures(&limits[0].0).await?;
-            state.attempts.remember(digest, hash, now);
-            return Ok(Some(Ok(user)));
+    if matched.is_none() {
+        if hashes.is_empty() {
+            verify_blocking(password.clone(), DUMMY_HASH.to_string()).await;
+        }
+        for (id, hash) in &hashes {
+            if verify_blocking(password.clone(), hash.clone()).await {
+                state.attempts.remember(digest, hash.clone(), now);
+                matched = Some((*id, true));
+                break;
+            }
         }
     }
-    note_failure(store, &limits, now).await?;
-    Ok(Some(Err(BasicRefused::Wrong)))
+    match (found, matched) {
+        (Some((user, _)), Some((id, fresh))) => {
+            if fresh {
+                store.touch_app_password(id, now).await?;
+            }
+            note_success(store, &keys, now).await?;
+            Ok(Some(Ok(user)))
+        }
+        _ => {
+            note_failure(store, &keys, now).await?;
+            Ok(Some(Err(BasicRefused::Wrong)))
+        }
+    }
 }
 
 /// Why Basic credentials were refused.

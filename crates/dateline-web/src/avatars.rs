@@ -2,7 +2,7 @@
 //! default an identicon this site draws at `/avatar/{digest}`, keyed with the site's secret so
 //! the address does not reveal the email it stands for; or Gravatar, when configured.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::config::AvatarSource;
@@ -37,9 +37,17 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The `s=` of an avatar address.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct SizeQuery {
+    s: Option<String>,
+}
+
 /// `GET /avatar/{digest}`: a 5×5 mirrored identicon in one colour, as SVG (it scales to any
 /// `s=`), from the digest's own bytes. The same digest always draws the same picture.
-pub(crate) async fn identicon(State(_state): State<AppState>, Path(digest): Path<String>) -> Result<Response, AppError> {
+pub(crate) async fn identicon(State(_state): State<AppState>, Path(digest): Path<String>, Query(query): Query<SizeQuery>) -> Result<Response, AppError> {
+    // The picture's own size (an <img> without one shows it at `s` pixels), within reason.
+    let size = query.s.as_deref().and_then(|s| s.parse::<u32>().ok()).unwrap_or(96).clamp(16, 512);
     let digest = digest.trim_end_matches(".svg");
     if digest.len() != 32 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::NotFound);
@@ -61,7 +69,7 @@ pub(crate) async fn identicon(State(_state): State<AppState>, Path(digest): Path
         }
     }
     let svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-0.5 -0.5 6 6\" shape-rendering=\"crispEdges\">\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{size}\" height=\"{size}\" viewBox=\"-0.5 -0.5 6 6\" shape-rendering=\"crispEdges\">\
          <rect x=\"-0.5\" y=\"-0.5\" width=\"6\" height=\"6\" fill=\"#f0f0f0\"/><g fill=\"hsl({hue} 55% 45%)\">{cells}</g></svg>"
     );
     let mut response = ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response();

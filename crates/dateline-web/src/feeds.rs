@@ -337,8 +337,17 @@ pub(crate) async fn term_feed(state: &AppState, request: &HeaderMap, term: &Term
         Taxonomy::Category => state.store.terms(Taxonomy::Category).await?,
         Taxonomy::Tag => Vec::new(),
     };
-    let home = term_path(term, Some(&categories));
-    let title = format!("{} » {}", state.site().config.site.title, plain(&term.name));
+    archive_feed(state, request, filter, &term.name, term_path(term, Some(&categories)), format).await
+}
+
+/// One author's posts.
+pub(crate) async fn author_feed(state: &AppState, request: &HeaderMap, author: &dateline_core::User, format: FeedFormat) -> Result<Response, AppError> {
+    archive_feed(state, request, PostFilter::Author(author.id), &author.display_name, crate::view::author_path(author), format).await
+}
+
+/// The feed of an archive page (`home`) named `name`.
+async fn archive_feed(state: &AppState, request: &HeaderMap, filter: PostFilter, name: &str, home: String, format: FeedFormat) -> Result<Response, AppError> {
+    let title = format!("{} » {}", state.site().config.site.title, plain(name));
     let self_path = match format {
         FeedFormat::Rss => format!("{home}feed/"),
         FeedFormat::Atom => format!("{home}feed/atom/"),

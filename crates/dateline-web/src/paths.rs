@@ -17,6 +17,7 @@ pub enum Route {
     Tag { slug: String, page: u32 },
     TagFeed { slug: String, format: FeedFormat },
     Author { slug: String, page: u32 },
+    AuthorFeed { slug: String, format: FeedFormat },
     /// `/YYYY/`, `/YYYY/MM/`, `/YYYY/MM/DD/`
     Date { year: i16, month: Option<i8>, day: Option<i8>, page: u32 },
     /// The same resource at its canonical path (a missing trailing slash, `/page/1/`).
@@ -120,6 +121,10 @@ pub fn resolve(path: &str) -> Route {
             _ => Route::NotFound,
         },
         ["author", slug] if is_slug_segment(slug) => Route::Author { slug: slug.to_string(), page },
+        ["author", slug, feed @ ..] if is_slug_segment(slug) && page == 1 && !feed.is_empty() => match feed_suffix(feed) {
+            (Some(format), []) => Route::AuthorFeed { slug: slug.to_string(), format },
+            _ => Route::NotFound,
+        },
         [year, rest @ ..] if number::<i16>(year, 4).is_some() => {
             let year = number::<i16>(year, 4).unwrap_or_default();
             let month = rest.first().map(|m| number::<i8>(m, 2).filter(|m| (1..=12).contains(m)));
@@ -185,6 +190,7 @@ mod tests {
         assert_eq!(resolve("/tag/cuba/feed/atom/"), Route::TagFeed { slug: "cuba".into(), format: FeedFormat::Atom });
         assert_eq!(resolve("/tag/cuba/feed/rss2/"), Route::TagFeed { slug: "cuba".into(), format: FeedFormat::Rss });
         assert_eq!(resolve("/author/marta-reyes/"), Route::Author { slug: "marta-reyes".into(), page: 1 });
+        assert_eq!(resolve("/author/marta-reyes/feed/"), Route::AuthorFeed { slug: "marta-reyes".into(), format: FeedFormat::Rss });
         assert_eq!(resolve("/about/"), Route::Page { slug: "about".into() });
         assert_eq!(resolve("/Tag/Cuba/"), Route::Redirect("/tag/cuba/".into()));
         assert_eq!(resolve("//Evil.example/"), Route::NotFound, "no open redirect");

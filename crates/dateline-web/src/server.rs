@@ -17,6 +17,9 @@ use tower::ServiceExt;
 
 use crate::AppState;
 
+/// The most a client's request line and headers may take.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
 /// How long a shutdown waits for requests in flight.
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
 
@@ -45,7 +48,9 @@ pub(crate) async fn run(listener: TcpListener, state: AppState, limit: Connectio
     let permits = Arc::new(tokio::sync::Semaphore::new(limit.0.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(header_timeout).keep_alive(true);
+    // Request headers larger than this are refused (431) instead of buffered: a browser's
+    // are a few kilobytes.
+    builder.timer(TokioTimer::new()).header_read_timeout(header_timeout).keep_alive(true).max_buf_size(MAX_HEADER_BYTES);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // Wait for room before accepting: a connection over the limit stays in the backlog.

@@ -169,6 +169,16 @@ pub async fn strangers_cannot_lock_out_an_api_password_and_valid_requests_never_
     assert_eq!(statuses[6], StatusCode::TOO_MANY_REQUESTS, "the guesser is throttled");
     // The owner, from their own address, is not locked out.
     assert_eq!(app.send(me(&login, &password)).await.status, StatusCode::OK);
+    // Nor by guesses spread over many addresses (more than the account's limit in all): each
+    // guessing address is stopped, a clean one is not.
+    for host in 1..=11u8 {
+        for _ in 0..5 {
+            app.send_from([203, 0, 113, host], me(&login, "spread guess")).await;
+        }
+    }
+    assert_eq!(app.send_from([203, 0, 113, 1], me(&login, &password)).await.status, StatusCode::TOO_MANY_REQUESTS, "a guessing address is stopped");
+    assert_eq!(app.send_from([192, 0, 2, 99], me(&login, &password)).await.status, StatusCode::OK, "a clean address is not");
+    assert!(app.login(&login, PASSWORD).await.is_ok(), "nor is the login form from a clean address");
     // Many valid requests at once are all answered (valid credentials never count).
     let requests = (0..24).map(|_| app.send(me(&login, &password)));
     let answers = futures_join_all(requests).await;
@@ -203,6 +213,16 @@ async fn futures_join_all<F: std::future::Future<Output = TestResponse>>(futures
     })
     .await;
     results.into_iter().flatten().collect()
+}
+
+pub async fn a_login_and_its_email_share_one_count(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("fay", Role::Author, PASSWORD).await;
+    for _ in 0..5 {
+        assert_eq!(app.login("fay", "wrong").await.expect_err("wrong").status, StatusCode::UNAUTHORIZED);
+    }
+    let by_email = app.login("fay@example.org", "another guess").await.expect_err("refused");
+    assert_eq!(by_email.status, StatusCode::TOO_MANY_REQUESTS, "the email names the same account");
 }
 
 pub async fn successful_logins_never_use_up_the_address_limit(db: Db) {
@@ -343,6 +363,12 @@ pub async fn api_discovery_index_and_parameters(db: Db) {
     assert_eq!(tags.as_array().map(|t| t.iter().map(|t| t["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("peru")]));
     let categories: Value = serde_json::from_str(&app.get("/wp-json/wp/v2/categories?slug=world").await.body).expect("categories");
     assert_eq!(categories.as_array().map(Vec::len), Some(1));
+    for url in ["/wp-json/wp/v2/categories?slug[]=world", "/wp-json/wp/v2/categories?slug%5B%5D=world", "/wp-json/wp/v2/tags?slug[]=peru&slug[]=nope"] {
+        let found: Value = serde_json::from_str(&app.get(url).await.body).expect("terms");
+        assert_eq!(found.as_array().map(Vec::len), Some(1), "{url}: {found}");
+    }
+    let excluded: Value = serde_json::from_str(&app.get(&format!("/wp-json/wp/v2/categories?exclude[]={}", categories[0]["id"])).await.body).expect("terms");
+    assert!(excluded.as_array().is_some_and(|all| all.iter().all(|t| t["slug"] != "world")), "{excluded}");
     let cuba = tags_id(&app, "cuba").await;
     let without: Value = serde_json::from_str(&app.get(&format!("/wp-json/wp/v2/posts?tags_exclude={cuba}")).await.body).expect("posts");
     assert_eq!(without.as_array().map(|p| p.iter().map(|p| p["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("in-peru")]));
@@ -402,6 +428,7 @@ pub async fn users_me_in_edit_context_and_avatars(db: Db) {
         assert!(!url.contains("ed%40") && !url.contains("example.org"), "the address does not reveal the email: {url}");
         let picture = app.get(url.trim_start_matches("http://dateline.test")).await;
         assert_eq!((picture.status, picture.header("content-type")), (StatusCode::OK, "image/svg+xml"));
+        assert!(picture.body.contains(&format!("width=\"{size}\" height=\"{size}\"")), "{}", picture.body);
     }
     let plain: Value = serde_json::from_str(&app.send(api_request("GET", "/wp-json/wp/v2/users/me", &login, &password, Value::Null)).await.body).expect("json");
     assert!(plain.get("email").is_none(), "the email is only in the edit context");
@@ -448,6 +475,23 @@ pub async fn feeds_answer_conditional_requests_and_come_in_atom(db: Db) {
     assert!(comments.last_build_date().is_some_and(|d| d.contains("2 Jan 2024")), "{:?}", comments.last_build_date());
     let atom = atom_syndication::Feed::read_from(app.get("/comments/feed/atom/").await.body.as_bytes()).expect("atom");
     assert_eq!(atom.entries()[0].title().as_str(), "Comment on Fed by Ann");
+    // WordPress's other feed addresses.
+    for url in ["/feed/rss2/", "/feed/rss/", "/comments/feed/rss2/", "/author/editor/feed/", "/category/world/feed/rss2/"] {
+        let feed = app.get(url).await;
+        assert_eq!(feed.status, StatusCode::OK, "{url}");
+        rss::Channel::read_from(feed.body.as_bytes()).unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+    atom_syndication::Feed::read_from(app.get("/author/editor/feed/atom/").await.body.as_bytes()).expect("author atom");
+    for (from, to) in [("/?feed=comments-atom", "/comments/feed/atom/"), ("/?feed=atom&cat=1", "/category/world/feed/atom/"), ("/wp-sitemap.xml", "/sitemap.xml")] {
+        assert_eq!(app.get(from).await.header("location"), to, "{from}");
+    }
+    // A protected post's comments feed answers, with nothing in it.
+    let mut write = dateline_core::PostWrite::from_post(&post);
+    write.password = Some("shh".into());
+    app.test_store.dyn_store().save_post(Some(post.id), write).await.expect("protect");
+    let locked = app.get(&format!("{path}feed/")).await;
+    assert_eq!(locked.status, StatusCode::OK);
+    assert!(rss::Channel::read_from(locked.body.as_bytes()).expect("rss").items().is_empty());
 }
 
 pub async fn every_response_sets_a_permissions_policy_and_the_queue_pages(db: Db) {
@@ -465,6 +509,11 @@ pub async fn every_response_sets_a_permissions_policy_and_the_queue_pages(db: Db
     assert_eq!(second.html().select(&scraper::Selector::parse("tbody tr").expect("selector")).count(), 30);
     assert!(second.body.contains("held comment 0") || first.body.contains("held comment 0"));
     assert_eq!(app.get_as("/admin/comments?status=pending&paged=3", &cookie).await.status, StatusCode::NOT_FOUND);
+    // An action taken on page 2 comes back to page 2.
+    let csrf = attr(&second.html(), "form.bulk input[name=_csrf]", "value");
+    let id = attr(&second.html(), "tbody tr input[name=ids]", "value");
+    let approved = app.post_form(&format!("/admin/comments/{id}/approve"), &cookie, &[("_csrf", &csrf), ("status", "pending"), ("paged", "2")]).await;
+    assert_eq!(approved.header("location"), "/admin/comments?status=pending&paged=2");
 }
 
 pub async fn api_titles_have_the_same_limit_as_every_door(db: Db) {
@@ -524,4 +573,13 @@ pub async fn slow_and_idle_clients_are_let_go_and_do_not_block_others(db: Db) {
     let answer = tokio::time::timeout(wait, read_all(fresh)).await.expect("a new client is served");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     drop(idle);
+}
+
+pub async fn author_ids_reveal_only_people_with_published_posts(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let quiet = app.user("quiet-contributor", Role::Contributor, PASSWORD).await;
+    let post = app.post(&post_json("By the editor", "2024-01-01T00:00:00Z", json!({}))).await;
+    assert_eq!(app.get(&format!("/?author={}", quiet.id)).await.status, StatusCode::NOT_FOUND, "no page, no login revealed");
+    assert_eq!(app.get(&format!("/?author={}", post.author.id)).await.header("location"), "/author/editor/");
+    assert_eq!(app.get("/author/quiet-contributor/feed/").await.status, StatusCode::NOT_FOUND);
 }

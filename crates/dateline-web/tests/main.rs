@@ -66,6 +66,8 @@ mod hardening_cases {
         contributors_never_see_others_unpublished_titles,
         strangers_cannot_lock_out_an_api_password_and_valid_requests_never_count,
         successful_logins_never_use_up_the_address_limit,
+        a_login_and_its_email_share_one_count,
+        author_ids_reveal_only_people_with_published_posts,
         post_password_guesses_are_limited_in_the_store,
         hostile_markdown_saves_quickly_and_renders_flat,
         replies_to_imported_reply_loops_end,

@@ -329,13 +329,18 @@ async fn handle(
                 Mapped::Post(post) => {
                     report.count(format!("{} {}", post.kind, post.status));
                     let mut comments: Vec<_> = item.comments.iter().map(|comment| map_comment(&post.source_key, comment)).collect();
-                    let cycles = break_reply_cycles(&mut comments);
-                    if cycles > 0 {
+                    let broken = break_reply_cycles(&mut comments);
+                    if !broken.is_empty() {
+                        // The old site's comment ids end the keys ("…:comment:17").
+                        let ids: Vec<&str> = broken.iter().map(|key| key.rsplit(':').next().unwrap_or(key)).collect();
+                        let (count, plural) = (broken.len(), broken.len() != 1);
                         report.warnings.push(format!(
-                            "{}: {cycles} comment{} answered {} own reply chain (a loop); shown as top-level comments instead",
+                            "{}: {count} comment{} answered {} own reply chain (a loop): comment{} {} now shown at the top level",
                             item_name(&item),
-                            if cycles == 1 { "" } else { "s" },
-                            if cycles == 1 { "its" } else { "their" }
+                            if plural { "s" } else { "" },
+                            if plural { "their" } else { "its" },
+                            if plural { "s" } else { "" },
+                            ids.join(", ")
                         ));
                     }
                     for c in &comments {

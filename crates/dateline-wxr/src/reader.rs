@@ -620,7 +620,8 @@ pub fn read_file(path: &Path, on_record: &mut dyn FnMut(Record) -> bool) -> Resu
     read(input, on_record).map_err(|(offset, message)| {
         // Whatever the file held, the message is printable text.
         let message: String = message.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
-        if message.contains("DOCTYPE") || message.contains("declares encoding") {
+        // Refusals of the whole file: a position in it would mean nothing.
+        if message.contains("DOCTYPE") || message.contains("declares encoding") || message == NOT_WORDPRESS {
             return WxrError::Refused { path: shown.clone(), message };
         }
         let (line, column) = line_and_column(path, offset);

@@ -318,13 +318,14 @@ pub fn map_comment(item_key: &str, raw: &RawComment) -> ImportComment {
 /// Breaks every cycle in the reply chains of one item's comments (a comment answering itself,
 /// or A answering B answering A: hand-edited or damaged exports have them, and a cycle has no
 /// top to show it under). The comment at which a cycle is found becomes a top-level comment.
-/// Returns how many were broken. Linear: each comment is walked past once.
-pub fn break_reply_cycles(comments: &mut [ImportComment]) -> usize {
+/// Returns the keys of the comments that became top-level. Linear: each comment is walked
+/// past once.
+pub fn break_reply_cycles(comments: &mut [ImportComment]) -> Vec<String> {
     use std::collections::HashMap;
     let index: HashMap<String, usize> = comments.iter().enumerate().map(|(i, c)| (c.source_key.clone(), i)).collect();
     // 0: not seen; 1: on the walk in progress; 2: known to reach a top.
     let mut state = vec![0u8; comments.len()];
-    let mut broken = 0;
+    let mut broken = Vec::new();
     for start in 0..comments.len() {
         let mut path = Vec::new();
         let mut current = start;
@@ -337,7 +338,7 @@ pub fn break_reply_cycles(comments: &mut [ImportComment]) -> usize {
                 if let Some(&last) = path.last() {
                     let comment: &mut ImportComment = &mut comments[last];
                     comment.parent_source_key = None;
-                    broken += 1;
+                    broken.push(comment.source_key.clone());
                 }
                 break;
             }

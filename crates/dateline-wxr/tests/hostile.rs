@@ -66,6 +66,9 @@ pub async fn feeds_wide_text_and_deep_xml_are_refused_plainly(db: Db) {
         let message = import_files(Some(store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect_err("refused").to_string();
         assert!(message.contains(expected), "{message}");
         assert!(!message.chars().any(|c| c.is_control()), "the message is printable: {message:?}");
+        if expected.contains("not a WordPress export") {
+            assert!(!message.contains("(line "), "a refusal of the whole file names no position: {message}");
+        }
         assert!(store.is_empty().await.expect("empty"), "{expected}: nothing is written");
         let _ = std::fs::remove_file(path);
     }
@@ -78,7 +81,7 @@ pub async fn reply_loops_are_broken_at_import_and_replies_to_them_end(db: Db) {
     let comments = [comment(1, 3, "one"), comment(2, 1, "two"), comment(3, 2, "three"), comment(4, 4, "four"), comment(5, 2, "five")].concat();
     let path = file(&export(&[item(10, "Looped thread", "<p>Body</p>", &comments)]));
     let report = import_files(Some(store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect("imports");
-    assert!(report.warnings.iter().any(|w| w.contains("“Looped thread” (WordPress id 10): 2 comments answered their own reply chain")), "{:?}", report.warnings);
+    assert!(report.warnings.iter().any(|w| w.contains("“Looped thread” (WordPress id 10): 2 comments answered their own reply chain (a loop): comments 2, 4 now shown at the top level")), "{:?}", report.warnings);
     let post = store.post_by_slug(PostKind::Post, "looped-thread").await.expect("read").expect("post");
     let stored = store.comments_for_post(post.id, CommentStatus::Approved).await.expect("comments");
     assert_eq!(stored.len(), 5, "every comment is kept");

@@ -140,10 +140,19 @@ async fn apply(state: &AppState, ids: &[i64], decision: Decision, back_to: &str)
     Ok(back_to_queue(back_to))
 }
 
-/// 303 to the queue of status `back_to` (held comments when it names none).
-fn back_to_queue(back_to: &str) -> Response {
-    let back = CommentStatus::parse(back_to).unwrap_or(CommentStatus::Pending);
-    (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/comments?status={}", back.as_str()))]).into_response()
+/// Where in the queue a form was sent from: its `status` (held comments when it names none)
+/// and its `paged`, so a moderator working through page 2 stays there.
+fn queue_spot(fields: &[(String, String)]) -> String {
+    let status = CommentStatus::parse(field(fields, "status").unwrap_or("pending")).unwrap_or(CommentStatus::Pending);
+    match field(fields, "paged").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p > 1) {
+        Some(page) => format!("status={}&paged={page}", status.as_str()),
+        None => format!("status={}", status.as_str()),
+    }
+}
+
+/// 303 back to the queue at `spot` (see [`queue_spot`]).
+fn back_to_queue(spot: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/comments?{spot}"))]).into_response()
 }
 
 use crate::form::form_fields as fields;
@@ -157,7 +166,7 @@ pub(crate) async fn single(State(state): State<AppState>, headers: HeaderMap, ur
     let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
     let fields = fields(&body);
     super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;
-    let back_to = field(&fields, "status").unwrap_or("pending");
+    let back_to = &queue_spot(&fields);
     if action == "delete" {
         return delete_for_good(&state, &[id], back_to).await.map_err(IntoResponse::into_response);
     }
@@ -170,7 +179,7 @@ pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri:
     let fields = fields(&body);
     super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;
     let ids: Vec<i64> = fields.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
-    let back_to = field(&fields, "status").unwrap_or("pending");
+    let back_to = &queue_spot(&fields);
     if field(&fields, "action") == Some("delete") {
         return delete_for_good(&state, &ids, back_to).await.map_err(IntoResponse::into_response);
     }
@@ -214,7 +223,7 @@ pub(crate) async fn reply(State(state): State<AppState>, headers: HeaderMap, uri
         if let Some(post) = state.store.post_by_id(parent.post_id).await? {
             crate::notify::reply_approved(&state, &post, &created).await;
         }
-        Ok(back_to_queue(field(&fields, "status").unwrap_or("pending")))
+        Ok(back_to_queue(&queue_spot(&fields)))
     };
     run.await.map_err(IntoResponse::into_response)
 }
@@ -229,5 +238,5 @@ pub(crate) async fn edit(State(state): State<AppState>, headers: HeaderMap, uri:
         return Err(AppError::BadRequest("A comment cannot be empty; trash it instead.".into()).into_response());
     }
     state.store.update_comment_body(id, &text).await.map_err(|e| AppError::from(e).into_response())?;
-    Ok(back_to_queue(field(&fields, "status").unwrap_or("pending")))
+    Ok(back_to_queue(&queue_spot(&fields)))
 }

@@ -31,8 +31,10 @@ pub(crate) fn each(groups: Params) -> impl Iterator<Item = &'static Param> {
     groups.iter().flat_map(|group| group.iter())
 }
 
-/// Taken by every route, as WordPress's global parameters.
-const GLOBAL: &[&str] = &["_fields", "_embed", "_locale"];
+/// Taken by every route, as WordPress's global parameters. (`_wpnonce` is the nonce of
+/// WordPress's cookie authentication, which this API does not use: it is accepted and has no
+/// effect. `_envelope`, `_jsonp` and `_method` are refused.)
+const GLOBAL: &[&str] = &["_fields", "_embed", "_locale", "_wpnonce"];
 
 const CONTEXT: Param = ("context", "string", "Scope of the answer: view, or edit (more fields, for those who may edit)");
 const PAGE: Param = ("page", "integer", "Page of the collection (from 1)");

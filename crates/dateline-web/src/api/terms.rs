@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use dateline_core::accounts::Capability;
@@ -43,26 +43,20 @@ async fn category_tree_of(state: &AppState, taxonomy: Taxonomy, listed: &[Term])
     })
 }
 
-async fn list(state: AppState, query: HashMap<String, String>, taxonomy: Taxonomy) -> ApiResult {
-    let (page, per_page) = paging(query.get("page").map(String::as_str), query.get("per_page").map(String::as_str), 10)?;
+async fn list(state: AppState, query: super::Params, taxonomy: Taxonomy) -> ApiResult {
+    let (page, per_page) = paging(query.get("page"), query.get("per_page"), 10)?;
     let counts = state.store.term_post_counts(taxonomy).await?;
     let mut terms = state.store.terms(taxonomy).await?;
     let categories = category_tree_of(&state, taxonomy, &terms).await?;
     if let Some(search) = query.get("search").map(|s| s.to_lowercase()) {
         terms.retain(|t| t.name.to_lowercase().contains(&search) || t.slug.contains(&search));
     }
-    // WordPress's `slug`, `include` and `exclude` take lists (`a,b` or repeated).
-    let list = |name: &str| -> Vec<String> {
-        query.get(name).map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
-    };
-    let ids = |name: &str| -> Result<Vec<i64>, ApiError> {
-        list(name).iter().map(|v| v.parse().map_err(|_| ApiError::invalid_param(name, format!("{v:?} is not an id")))).collect()
-    };
-    let slugs = list("slug");
+    // WordPress's `slug`, `include` and `exclude` take lists (`a,b`, repeated, or `slug[]`).
+    let slugs = query.list("slug");
     if !slugs.is_empty() {
         terms.retain(|t| slugs.contains(&t.slug));
     }
-    let (include, exclude) = (ids("include")?, ids("exclude")?);
+    let (include, exclude) = (query.ids("include")?, query.ids("exclude")?);
     if !include.is_empty() {
         terms.retain(|t| include.contains(&t.id));
     }
@@ -82,7 +76,7 @@ async fn list(state: AppState, query: HashMap<String, String>, taxonomy: Taxonom
     if query.get("hide_empty").is_some_and(|h| h == "true" || h == "1") {
         terms.retain(|t| counts.get(&t.id).copied().unwrap_or(0) > 0);
     }
-    match query.get("orderby").map(String::as_str) {
+    match query.get("orderby") {
         None | Some("name") => {}
         Some("id") => terms.sort_by_key(|t| t.id),
         Some("slug") => terms.sort_by(|a, b| a.slug.cmp(&b.slug)),
@@ -228,11 +222,11 @@ async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<Str
     Ok(Json(json!({ "deleted": true, "previous": previous })).into_response())
 }
 
-pub(crate) async fn list_categories(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
-    list(state, query, Taxonomy::Category).await
+pub(crate) async fn list_categories(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult {
+    list(state, super::Params::parse(raw.as_deref()), Taxonomy::Category).await
 }
-pub(crate) async fn list_tags(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> ApiResult {
-    list(state, query, Taxonomy::Tag).await
+pub(crate) async fn list_tags(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult {
+    list(state, super::Params::parse(raw.as_deref()), Taxonomy::Tag).await
 }
 pub(crate) async fn get_category(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
     get(state, super::path_id(&id)?, Taxonomy::Category).await

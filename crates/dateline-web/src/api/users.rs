@@ -3,7 +3,7 @@
 //! the account the request authenticates as.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use dateline_core::accounts::Capability;
@@ -70,9 +70,10 @@ fn sees_everyone(user: Option<&User>) -> bool {
     user.is_some_and(|u| u.role.can(Capability::ManageUsers))
 }
 
-pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> ApiResult {
+pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+    let query = super::Params::parse(raw.as_deref());
     let viewer = api_user(&state, &headers).await?;
-    let (page, per_page) = paging(query.get("page").map(String::as_str), query.get("per_page").map(String::as_str), 10)?;
+    let (page, per_page) = paging(query.get("page"), query.get("per_page"), 10)?;
     let mut users = state.store.users().await?;
     if !sees_everyone(viewer.as_ref()) {
         let public = state.store.public_author_ids(Timestamp::now()).await?;
@@ -81,11 +82,11 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Quer
     if let Some(search) = query.get("search").map(|s| s.to_lowercase()) {
         users.retain(|u| u.display_name.to_lowercase().contains(&search) || u.slug.contains(&search));
     }
-    if let Some(slugs) = query.get("slug") {
-        let slugs: Vec<&str> = slugs.split(',').map(str::trim).collect();
-        users.retain(|u| slugs.contains(&u.slug.as_str()));
+    let slugs = query.list("slug");
+    if !slugs.is_empty() {
+        users.retain(|u| slugs.contains(&u.slug));
     }
-    match query.get("orderby").map(String::as_str) {
+    match query.get("orderby") {
         None | Some("name") => users.sort_by_key(|u| u.display_name.to_lowercase()),
         Some("id") => users.sort_by_key(|u| u.id),
         Some("slug") => users.sort_by(|a, b| a.slug.cmp(&b.slug)),

@@ -17,6 +17,11 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/feed/", get(crate::feeds::site_rss))
         .route("/feed", get(|| async { public::moved_permanently("/feed/") }))
         .route("/feed/atom/", get(crate::feeds::site_atom))
+        // WordPress's other names for the same feeds.
+        .route("/feed/rss2/", get(crate::feeds::site_rss))
+        .route("/feed/rss/", get(crate::feeds::site_rss))
+        .route("/comments/feed/rss2/", get(crate::feeds::site_comments_rss))
+        .route("/wp-sitemap.xml", get(|| async { public::moved_permanently("/sitemap.xml") }))
         .route("/feed.json", get(crate::feeds::site_json))
         .route("/comments", axum::routing::post(comments::submit))
         .route("/comments/feed/", get(crate::feeds::site_comments_rss))

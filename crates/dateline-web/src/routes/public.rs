@@ -133,10 +133,9 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             single::show(state, PostKind::Page, &slug, path, headers, request).await
         }
         Route::PostFeed { slug, format, .. } => {
+            // A protected post's feed answers, empty (as WordPress's): its comments stay behind
+            // the password, and its page still names the feed.
             let post = single::public_post(state, PostKind::Post, &slug).await?;
-            if post.password.is_some() {
-                return Err(AppError::NotFound);
-            }
             crate::feeds::post_comments(state, headers, &post, format).await
         }
         Route::Home { page } if query.s.as_deref().is_some_and(|s| !s.trim().is_empty()) => {
@@ -177,6 +176,13 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             let archive = Archive { title: format!("Author: {}", author.display_name), description: None, visible: true };
             let base = crate::view::author_path(&author);
             listing(state, Listing { archive, filter: PostFilter::Author(author.id), base, page, sticky_first: false, feed: None, empty_is_a_page: false }).await
+        }
+        Route::AuthorFeed { slug, format } => {
+            let author = state.store.user_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+            if !state.store.public_author_ids(Timestamp::now()).await?.contains(&author.id) {
+                return Err(AppError::NotFound);
+            }
+            crate::feeds::author_feed(state, headers, &author, format).await
         }
         Route::Date { year, month, day, page } => {
             let (from, to, title, base) = date_range(site, year, month, day).ok_or(AppError::NotFound)?;

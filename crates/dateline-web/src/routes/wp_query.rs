@@ -34,7 +34,12 @@ pub(crate) async fn pretty_address(state: &AppState, query: &PlainQuery) -> Resu
         let term = state.store.term_by_slug(Taxonomy::Tag, slug.trim()).await?.ok_or(AppError::NotFound)?;
         term_path(&term, None)
     } else if let Some(id) = &query.author {
+        // Only people with something published have a public page: an id must not reveal the
+        // login of any other account.
         let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
+        if !state.store.public_author_ids(jiff::Timestamp::now()).await?.contains(&id) {
+            return Err(AppError::NotFound);
+        }
         author_path(&state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?)
     } else if let Some(m) = &query.m {
         date_path(m.trim()).ok_or(AppError::NotFound)?
@@ -44,8 +49,9 @@ pub(crate) async fn pretty_address(state: &AppState, query: &PlainQuery) -> Resu
     if let Some(feed) = &query.feed {
         let feed = match (feed.as_str(), base.as_str()) {
             ("comments-rss2", "/") => "comments/feed/",
-            ("atom", "/") => "feed/atom/",
-            ("" | "rss" | "rss2" | "rdf" | "atom", _) => "feed/",
+            ("comments-atom", "/") => "comments/feed/atom/",
+            ("atom", _) => "feed/atom/",
+            ("" | "rss" | "rss2" | "rdf", _) => "feed/",
             _ => return Err(AppError::NotFound),
         };
         base.push_str(feed);
