@@ -10,9 +10,8 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo:rerun-if-env-changed=DATELINE_SEED_POST");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let seed = std::env::var("DATELINE_SEED_POST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| manifest.join("../../../shared/fixtures/seed/post.json"));
+    let seed =
+        std::env::var("DATELINE_SEED_POST").map(PathBuf::from).unwrap_or_else(|_| manifest.join("../../../shared/fixtures/seed/post.json"));
     println!("cargo:rerun-if-changed={}", seed.display());
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("seed_post.json");
     let text = match std::fs::read_to_string(&seed) {

@@ -53,8 +53,8 @@ struct Words(u64);
 
 impl Words {
     const LIST: &'static [&'static str] = &[
-        "council", "harbor", "budget", "transit", "reporter", "story", "vote", "city", "rail", "school", "weather", "court",
-        "housing", "market", "science", "river", "bridge", "policy", "election", "museum", "festival", "hospital", "energy",
+        "council", "harbor", "budget", "transit", "reporter", "story", "vote", "city", "rail", "school", "weather", "court", "housing",
+        "market", "science", "river", "bridge", "policy", "election", "museum", "festival", "hospital", "energy",
     ];
 
     fn next(&mut self) -> u64 {
@@ -80,11 +80,23 @@ fn generate(path: &Path, posts: usize, comments: usize) -> anyhow::Result<u64> {
     let mut out = BufWriter::new(file);
     let mut words = Words(42);
     writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>")?;
-    writeln!(out, "<rss version=\"2.0\" xmlns:excerpt=\"http://wordpress.org/export/1.2/excerpt/\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:wp=\"http://wordpress.org/export/1.2/\">")?;
-    writeln!(out, "<channel><title>Bench</title><link>https://bench.example</link><wp:wxr_version>1.2</wp:wxr_version><wp:base_site_url>https://bench.example</wp:base_site_url>")?;
-    writeln!(out, "<wp:author><wp:author_login>editor</wp:author_login><wp:author_display_name>Editor</wp:author_display_name></wp:author>")?;
+    writeln!(
+        out,
+        "<rss version=\"2.0\" xmlns:excerpt=\"http://wordpress.org/export/1.2/excerpt/\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:wp=\"http://wordpress.org/export/1.2/\">"
+    )?;
+    writeln!(
+        out,
+        "<channel><title>Bench</title><link>https://bench.example</link><wp:wxr_version>1.2</wp:wxr_version><wp:base_site_url>https://bench.example</wp:base_site_url>"
+    )?;
+    writeln!(
+        out,
+        "<wp:author><wp:author_login>editor</wp:author_login><wp:author_display_name>Editor</wp:author_display_name></wp:author>"
+    )?;
     for c in 0..20 {
-        writeln!(out, "<wp:category><wp:category_nicename>cat-{c}</wp:category_nicename><wp:category_parent></wp:category_parent><wp:cat_name>Category {c}</wp:cat_name></wp:category>")?;
+        writeln!(
+            out,
+            "<wp:category><wp:category_nicename>cat-{c}</wp:category_nicename><wp:category_parent></wp:category_parent><wp:cat_name>Category {c}</wp:cat_name></wp:category>"
+        )?;
     }
     let per_post = comments / posts.max(1);
     let mut extra = comments - per_post * posts.max(1);
@@ -95,10 +107,24 @@ fn generate(path: &Path, posts: usize, comments: usize) -> anyhow::Result<u64> {
         let year = 2010 + p / 336;
         let date = format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:00", p % 24, p % 60);
         let paragraphs: Vec<String> = (0..6).map(|_| words.sentence(40)).collect();
-        writeln!(out, "<item><title>Post {p}: {}</title><link>https://bench.example/{year:04}/{month:02}/{day:02}/post-{p}/</link>", words.sentence(6))?;
-        writeln!(out, "<dc:creator><![CDATA[editor]]></dc:creator><content:encoded><![CDATA[{}]]></content:encoded>", paragraphs.join("\n\n"))?;
-        writeln!(out, "<wp:post_id>{p}</wp:post_id><wp:post_date>{date}</wp:post_date><wp:post_date_gmt>{date}</wp:post_date_gmt><wp:comment_status>open</wp:comment_status>")?;
-        writeln!(out, "<wp:post_name>post-{p}</wp:post_name><wp:status>publish</wp:status><wp:post_parent>0</wp:post_parent><wp:menu_order>0</wp:menu_order><wp:post_type>post</wp:post_type><wp:is_sticky>0</wp:is_sticky>")?;
+        writeln!(
+            out,
+            "<item><title>Post {p}: {}</title><link>https://bench.example/{year:04}/{month:02}/{day:02}/post-{p}/</link>",
+            words.sentence(6)
+        )?;
+        writeln!(
+            out,
+            "<dc:creator><![CDATA[editor]]></dc:creator><content:encoded><![CDATA[{}]]></content:encoded>",
+            paragraphs.join("\n\n")
+        )?;
+        writeln!(
+            out,
+            "<wp:post_id>{p}</wp:post_id><wp:post_date>{date}</wp:post_date><wp:post_date_gmt>{date}</wp:post_date_gmt><wp:comment_status>open</wp:comment_status>"
+        )?;
+        writeln!(
+            out,
+            "<wp:post_name>post-{p}</wp:post_name><wp:status>publish</wp:status><wp:post_parent>0</wp:post_parent><wp:menu_order>0</wp:menu_order><wp:post_type>post</wp:post_type><wp:is_sticky>0</wp:is_sticky>"
+        )?;
         writeln!(out, "<category domain=\"category\" nicename=\"cat-{0}\"><![CDATA[Category {0}]]></category>", p % 20)?;
         writeln!(out, "<wp:postmeta><wp:meta_key>views</wp:meta_key><wp:meta_value>{p}</wp:meta_value></wp:postmeta>")?;
         let mut here = per_post;
@@ -145,7 +171,12 @@ fn main() -> anyhow::Result<()> {
             }
             let started = Instant::now();
             let bytes = generate(&file, posts, comments)?;
-            println!("generated {} ({:.1} MB, {posts} posts, {comments} comments) in {:.1} s", file.display(), bytes as f64 / 1e6, started.elapsed().as_secs_f64());
+            println!(
+                "generated {} ({:.1} MB, {posts} posts, {comments} comments) in {:.1} s",
+                file.display(),
+                bytes as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
 
             let store = store.unwrap_or_else(|| format!("sqlite:{}", db.display()));
             let started = Instant::now();
@@ -169,7 +200,11 @@ fn main() -> anyhow::Result<()> {
                 .context("the import did not report its peak memory")?;
             let verdict = |ok: bool| if ok { "ok" } else { "OVER" };
             let backend = store.split(':').next().unwrap_or("?");
-            println!("wxr-import into {backend}: {posts} posts, {comments} comments: {seconds:.1} s wall ({}, limit {max_seconds} s), peak {peak:.0} MiB ({}, limit {max_mib} MiB)", verdict(seconds < max_seconds), verdict(peak < max_mib));
+            println!(
+                "wxr-import into {backend}: {posts} posts, {comments} comments: {seconds:.1} s wall ({}, limit {max_seconds} s), peak {peak:.0} MiB ({}, limit {max_mib} MiB)",
+                verdict(seconds < max_seconds),
+                verdict(peak < max_mib)
+            );
             let _ = std::fs::remove_dir_all(&dir);
             if seconds >= max_seconds || peak >= max_mib {
                 bail!("over the target");

@@ -211,12 +211,7 @@ impl Default for SiteSettings {
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            site: SiteSettings::default(),
-            discussion: DiscussionSettings::default(),
-            smtp: None,
-            server: ServerSettings::default(),
-        }
+        Config { site: SiteSettings::default(), discussion: DiscussionSettings::default(), smtp: None, server: ServerSettings::default() }
     }
 }
 
@@ -230,10 +225,8 @@ impl Config {
 
     /// Reads, parses and validates a file.
     pub fn from_file(path: &std::path::Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: path.display().to_string(), reason: e.to_string() })?;
         Config::parse(&text).map_err(|e| match e {
             ConfigError::Parse(msg) => ConfigError::Parse(format!("{}: {msg}", path.display())),
             other => other,
@@ -288,7 +281,9 @@ impl Config {
             });
         }
         let server = &self.server;
-        for (key, seconds) in [("server.header_timeout_seconds", server.header_timeout_seconds), ("server.body_timeout_seconds", server.body_timeout_seconds)] {
+        for (key, seconds) in
+            [("server.header_timeout_seconds", server.header_timeout_seconds), ("server.body_timeout_seconds", server.body_timeout_seconds)]
+        {
             // Without a limit one slow client could hold a connection for ever.
             if !(1..=3600).contains(&seconds) {
                 return Err(ConfigError::Invalid { key, reason: format!("{seconds} is not between 1 and 3600") });
@@ -300,10 +295,7 @@ impl Config {
         if let Some(url) = &site.base_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
-            return Err(ConfigError::Invalid {
-                key: "site.base_url",
-                reason: format!("{url:?} must start with http:// or https://"),
-            });
+            return Err(ConfigError::Invalid { key: "site.base_url", reason: format!("{url:?} must start with http:// or https://") });
         }
         Ok(())
     }

@@ -56,8 +56,12 @@ fn field_error(field: &'static str, message: impl Into<String>) -> FieldError {
 fn looks_like_email(email: &str) -> bool {
     match email.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-                && !email.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>') && email.len() <= 254
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+                && email.len() <= 254
         }
         None => false,
     }
@@ -104,9 +108,8 @@ pub fn check_submission(sub: &Submission, settings: &DiscussionSettings) -> Resu
         None => None,
         Some(url) => {
             // "example.org" gets https://; "javascript:…" or "data:…" is refused, not prefixed.
-            let scheme = url.split_once(':').filter(|(before, after)| {
-                !before.contains('/') && !after.starts_with(|c: char| c.is_ascii_digit())
-            });
+            let scheme =
+                url.split_once(':').filter(|(before, after)| !before.contains('/') && !after.starts_with(|c: char| c.is_ascii_digit()));
             let with_scheme = match scheme {
                 Some(_) => url,
                 None => format!("https://{url}"),
@@ -212,7 +215,8 @@ mod tests {
         assert_eq!(err.field, "url");
         let err = check_submission(&Submission { body: "x".repeat(5001), ..ok.clone() }, &settings).expect_err("long");
         assert!(err.message.contains("5001"), "{err}");
-        let err = check_submission(&Submission { body: "\u{200B}\u{FEFF} \u{200D}".into(), ..ok.clone() }, &settings).expect_err("invisible");
+        let err =
+            check_submission(&Submission { body: "\u{200B}\u{FEFF} \u{200D}".into(), ..ok.clone() }, &settings).expect_err("invisible");
         assert_eq!(err.message, "Please type your comment.");
         let err = check_submission(&Submission { author: " ".into(), ..ok }, &settings).expect_err("name");
         assert_eq!(err.field, "author");

@@ -87,24 +87,20 @@ pub struct InputDefaults {
 
 /// Parses one post from JSON text.
 pub fn parse_post_json(text: &str, defaults: &InputDefaults, render: &dyn Fn(&str) -> String) -> Result<NewPost, InputError> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| invalid("(document)", format!("not valid JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid("(document)", format!("not valid JSON: {e}")))?;
     post_from_value(value, defaults, render)
 }
 
 /// Parses a JSON array of posts (the demo content); errors name the item, e.g. `[3].title`.
 pub fn parse_posts_json(text: &str, defaults: &InputDefaults, render: &dyn Fn(&str) -> String) -> Result<Vec<NewPost>, InputError> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| invalid("(document)", format!("not valid JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid("(document)", format!("not valid JSON: {e}")))?;
     let serde_json::Value::Array(items) = value else {
         return Err(invalid("(document)", "expected an array of posts"));
     };
     items
         .into_iter()
         .enumerate()
-        .map(|(i, item)| {
-            post_from_value(item, defaults, render).map_err(|e| invalid(format!("[{i}].{}", e.field), e.reason))
-        })
+        .map(|(i, item)| post_from_value(item, defaults, render).map_err(|e| invalid(format!("[{i}].{}", e.field), e.reason)))
         .collect()
 }
 
@@ -146,9 +142,9 @@ fn parse_enum<T>(field: &str, text: Option<&str>, default: T, parse: fn(&str) ->
 fn parse_time(field: &str, text: Option<&str>, default: Timestamp) -> Result<Timestamp, InputError> {
     match text {
         None => Ok(default),
-        Some(text) => text.parse::<Timestamp>().map_err(|_| {
-            invalid(field, format!("{text:?} is not an RFC 3339 time such as 2024-05-01T09:30:00Z"))
-        }),
+        Some(text) => {
+            text.parse::<Timestamp>().map_err(|_| invalid(field, format!("{text:?} is not an RFC 3339 time such as 2024-05-01T09:30:00Z")))
+        }
     }
 }
 
@@ -204,7 +200,8 @@ impl PostInput {
             return Err(invalid("body", format!("is larger than {MAX_BODY} bytes")));
         }
         let status = parse_enum("status", self.status.as_deref(), PostStatus::Published, PostStatus::parse, PostStatus::expected())?;
-        let discussion = parse_enum("comment_status", self.comment_status.as_deref(), Discussion::Open, Discussion::parse, Discussion::expected())?;
+        let discussion =
+            parse_enum("comment_status", self.comment_status.as_deref(), Discussion::Open, Discussion::parse, Discussion::expected())?;
         let published_at = parse_time("published_at", self.published_at.as_deref(), defaults.now)?;
         let source = self.source.map(|s| s.validate()).transpose()?.filter(|s| !s.is_empty());
         if kind == PostKind::Page && self.sticky {
@@ -298,7 +295,13 @@ impl CommentInput {
             user_id: None,
             body: self.body.trim().to_string(),
             body_format: crate::BodyFormat::Markdown,
-            status: parse_enum(&field("status"), self.status.as_deref(), CommentStatus::Approved, CommentStatus::parse, CommentStatus::expected())?,
+            status: parse_enum(
+                &field("status"),
+                self.status.as_deref(),
+                CommentStatus::Approved,
+                CommentStatus::parse,
+                CommentStatus::expected(),
+            )?,
             created_at: parse_time(&field("published_at"), self.published_at.as_deref(), post_published_at)?,
             parent_index,
         })

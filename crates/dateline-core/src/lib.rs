@@ -9,8 +9,8 @@ pub mod accounts;
 pub mod config;
 pub mod discussion;
 pub mod import;
-pub mod mail;
 pub mod input;
+pub mod mail;
 pub mod model;
 pub mod slug;
 pub mod spam;
@@ -19,4 +19,6 @@ pub mod text;
 
 pub use config::{Config, ConfigError};
 pub use model::*;
-pub use store::{CommentOutcome, CommentQuery, EditorQuery, FloodLimit, Page, PostFilter, PostOrder, PostQuery, PostWrite, Store, StoreError};
+pub use store::{
+    CommentOutcome, CommentQuery, EditorQuery, FloodLimit, Page, PostFilter, PostOrder, PostQuery, PostWrite, Store, StoreError,
+};

@@ -114,11 +114,7 @@ pub struct Source {
 impl Source {
     /// True when nothing is known about the source, so no attribution block is shown.
     pub fn is_empty(&self) -> bool {
-        self.reporter.is_none()
-            && self.outlet.is_none()
-            && self.url.is_none()
-            && self.headline.is_none()
-            && self.excerpt.is_empty()
+        self.reporter.is_none() && self.outlet.is_none() && self.url.is_none() && self.headline.is_none() && self.excerpt.is_empty()
     }
 }
 

@@ -3,8 +3,24 @@
 
 /// First path segments that belong to the engine's own routes, so no page may take them.
 pub const RESERVED: &[&str] = &[
-    "category", "tag", "author", "page", "feed", "comments", "static", "admin", "wp-json", "wp-admin", "wp-login.php", "wp-content",
-    "search", "post-password", "sitemap.xml", "robots.txt", "favicon.ico", "feed.json",
+    "category",
+    "tag",
+    "author",
+    "page",
+    "feed",
+    "comments",
+    "static",
+    "admin",
+    "wp-json",
+    "wp-admin",
+    "wp-login.php",
+    "wp-content",
+    "search",
+    "post-password",
+    "sitemap.xml",
+    "robots.txt",
+    "favicon.ico",
+    "feed.json",
 ];
 
 /// Whether a page slug would shadow one of the engine's routes.

@@ -20,18 +20,73 @@ pub struct Counts {
 
 /// Starting weights: (token, spam documents, ham documents), out of SEED_DOCUMENTS of each.
 const SEED: &[(&str, i64, i64)] = &[
-    ("viagra", 40, 0), ("cialis", 30, 0), ("pharmacy", 35, 1), ("pills", 30, 1), ("casino", 40, 1), ("poker", 25, 1),
-    ("slots", 20, 0), ("betting", 20, 1), ("loan", 25, 2), ("loans", 25, 1), ("payday", 20, 0), ("forex", 20, 0),
-    ("crypto", 25, 3), ("bitcoin", 20, 3), ("investment", 20, 4), ("earn", 25, 3), ("income", 20, 3), ("profit", 20, 2),
-    ("cheap", 30, 3), ("discount", 25, 2), ("replica", 20, 0), ("buy", 35, 6), ("sale", 20, 3), ("offer", 20, 4),
-    ("free", 25, 8), ("click", 30, 2), ("website", 25, 6), ("seo", 25, 0), ("backlinks", 20, 0), ("traffic", 15, 3),
-    ("porn", 30, 0), ("sex", 25, 1), ("xxx", 25, 0), ("dating", 20, 1), ("followers", 15, 1), ("guaranteed", 20, 1),
-    ("winner", 15, 1), ("prize", 15, 1), ("informative", 15, 2), ("sharing", 12, 4),
-    ("links:3+", 50, 2), ("links:2", 25, 8), ("links:1", 20, 18), ("links:0", 20, 80),
-    ("report", 1, 15), ("reporting", 1, 20), ("story", 2, 20), ("article", 4, 20), ("source", 2, 15), ("agree", 2, 20),
-    ("disagree", 1, 15), ("think", 3, 30), ("because", 3, 25), ("however", 2, 20), ("government", 2, 20),
-    ("council", 1, 15), ("city", 3, 15), ("vote", 2, 15), ("policy", 2, 15), ("people", 5, 25), ("would", 5, 30),
-    ("should", 5, 30), ("they", 8, 35), ("what", 8, 30), ("russia", 1, 10), ("ukraine", 1, 10), ("cuba", 1, 10),
+    ("viagra", 40, 0),
+    ("cialis", 30, 0),
+    ("pharmacy", 35, 1),
+    ("pills", 30, 1),
+    ("casino", 40, 1),
+    ("poker", 25, 1),
+    ("slots", 20, 0),
+    ("betting", 20, 1),
+    ("loan", 25, 2),
+    ("loans", 25, 1),
+    ("payday", 20, 0),
+    ("forex", 20, 0),
+    ("crypto", 25, 3),
+    ("bitcoin", 20, 3),
+    ("investment", 20, 4),
+    ("earn", 25, 3),
+    ("income", 20, 3),
+    ("profit", 20, 2),
+    ("cheap", 30, 3),
+    ("discount", 25, 2),
+    ("replica", 20, 0),
+    ("buy", 35, 6),
+    ("sale", 20, 3),
+    ("offer", 20, 4),
+    ("free", 25, 8),
+    ("click", 30, 2),
+    ("website", 25, 6),
+    ("seo", 25, 0),
+    ("backlinks", 20, 0),
+    ("traffic", 15, 3),
+    ("porn", 30, 0),
+    ("sex", 25, 1),
+    ("xxx", 25, 0),
+    ("dating", 20, 1),
+    ("followers", 15, 1),
+    ("guaranteed", 20, 1),
+    ("winner", 15, 1),
+    ("prize", 15, 1),
+    ("informative", 15, 2),
+    ("sharing", 12, 4),
+    ("links:3+", 50, 2),
+    ("links:2", 25, 8),
+    ("links:1", 20, 18),
+    ("links:0", 20, 80),
+    ("report", 1, 15),
+    ("reporting", 1, 20),
+    ("story", 2, 20),
+    ("article", 4, 20),
+    ("source", 2, 15),
+    ("agree", 2, 20),
+    ("disagree", 1, 15),
+    ("think", 3, 30),
+    ("because", 3, 25),
+    ("however", 2, 20),
+    ("government", 2, 20),
+    ("council", 1, 15),
+    ("city", 3, 15),
+    ("vote", 2, 15),
+    ("policy", 2, 15),
+    ("people", 5, 25),
+    ("would", 5, 30),
+    ("should", 5, 30),
+    ("they", 8, 35),
+    ("what", 8, 30),
+    ("russia", 1, 10),
+    ("ukraine", 1, 10),
+    ("cuba", 1, 10),
 ];
 const SEED_DOCUMENTS: i64 = 100;
 
@@ -45,12 +100,15 @@ pub fn tokens(author: Option<&str>, email: Option<&str>, url: Option<&str>, body
         set.insert(word);
     }
     let links = link_domains(body);
-    set.insert(format!("links:{}", match links.len() {
-        0 => "0".to_string(),
-        1 => "1".to_string(),
-        2 => "2".to_string(),
-        _ => "3+".to_string(),
-    }));
+    set.insert(format!(
+        "links:{}",
+        match links.len() {
+            0 => "0".to_string(),
+            1 => "1".to_string(),
+            2 => "2".to_string(),
+            _ => "3+".to_string(),
+        }
+    ));
     for domain in links {
         set.insert(format!("link:{domain}"));
     }
@@ -69,9 +127,7 @@ pub fn tokens(author: Option<&str>, email: Option<&str>, url: Option<&str>, body
 }
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| (3..=24).contains(&w.chars().count()))
-        .map(str::to_lowercase)
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| (3..=24).contains(&w.chars().count())).map(str::to_lowercase)
 }
 
 fn domain_of(url: &str) -> Option<String> {
@@ -176,9 +232,15 @@ mod tests {
     #[test]
     fn tells_spam_from_discussion_out_of_the_box() {
         let learned = HashMap::new();
-        let spam = spam_probability("Buy cheap viagra and cialis at our online pharmacy! Click http://a.example http://b.example http://c.example", &learned);
+        let spam = spam_probability(
+            "Buy cheap viagra and cialis at our online pharmacy! Click http://a.example http://b.example http://c.example",
+            &learned,
+        );
         assert!(spam > 0.95, "{spam}");
-        let ham = spam_probability("I think the council should read the original story before the vote, because the reporting is careful.", &learned);
+        let ham = spam_probability(
+            "I think the council should read the original story before the vote, because the reporting is careful.",
+            &learned,
+        );
         assert!(ham < 0.2, "{ham}");
     }
 

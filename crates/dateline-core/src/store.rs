@@ -4,7 +4,6 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-
 use crate::model::*;
 
 /// Why a store operation failed. Backends map their driver errors into these at their edge.
@@ -39,7 +38,10 @@ pub enum PostFilter {
     Tag(TermId),
     Author(UserId),
     /// Published in `[from, to)`.
-    Between { from: Timestamp, to: Timestamp },
+    Between {
+        from: Timestamp,
+        to: Timestamp,
+    },
 }
 
 /// A page of the public stream: only posts visible at `now`, newest first.
@@ -166,7 +168,9 @@ pub enum CommentOutcome {
     /// The same commenter said exactly this on the post already.
     Duplicate,
     /// The address reached its limit; the oldest of its counted comments is from `oldest`.
-    Flooded { oldest: Timestamp },
+    Flooded {
+        oldest: Timestamp,
+    },
 }
 
 /// A whole post as an editor saves it: every field, terms by id.
@@ -297,8 +301,7 @@ pub trait Store: Send + Sync + 'static {
     async fn comments_for_post(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<Comment>>;
 
     /// Adds one comment to an existing post.
-    async fn create_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment)
-        -> StoreResult<Comment>;
+    async fn create_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment) -> StoreResult<Comment>;
 
     /// One comment, whatever its status.
     async fn comment_by_id(&self, id: CommentId) -> StoreResult<Option<Comment>>;
@@ -322,7 +325,13 @@ pub trait Store: Send + Sync + 'static {
     /// Adds a reader's comment unless, at that moment, the same commenter already said exactly
     /// this on the post, or the address sent too many lately: the checks and the insert are one
     /// step, so instances sharing the store cannot both let a duplicate or a flood through.
-    async fn create_comment_checked(&self, post: PostId, parent: Option<CommentId>, comment: NewComment, flood: Option<&FloodLimit>) -> StoreResult<CommentOutcome>;
+    async fn create_comment_checked(
+        &self,
+        post: PostId,
+        parent: Option<CommentId>,
+        comment: NewComment,
+        flood: Option<&FloodLimit>,
+    ) -> StoreResult<CommentOutcome>;
 
     /// Whether the same commenter already said exactly this on this post (trash aside).
     async fn is_duplicate_comment(&self, post: PostId, email: Option<&str>, name: Option<&str>, body: &str) -> StoreResult<bool>;
@@ -351,7 +360,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every post or page of `kind`, whatever its status, oldest first (for export).
     async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>>;
-
 
     /// Every account.
     async fn users(&self) -> StoreResult<Vec<User>>;
@@ -383,7 +391,8 @@ pub trait Store: Send + Sync + 'static {
     async fn term_by_id(&self, id: TermId) -> StoreResult<Option<Term>>;
 
     /// Creates a term (`Conflict` when the slug is taken in its taxonomy).
-    async fn create_term(&self, taxonomy: Taxonomy, name: &str, slug: &str, description: &str, parent: Option<TermId>) -> StoreResult<Term>;
+    async fn create_term(&self, taxonomy: Taxonomy, name: &str, slug: &str, description: &str, parent: Option<TermId>)
+    -> StoreResult<Term>;
 
     /// How many public posts each term has (WordPress's `count`).
     async fn term_post_counts(&self, taxonomy: Taxonomy) -> StoreResult<std::collections::HashMap<TermId, i64>>;

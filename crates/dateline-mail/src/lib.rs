@@ -127,11 +127,19 @@ mod tests {
 
     #[test]
     fn refuses_a_bad_from_address() {
-        let settings = SmtpSettings { host: "h".into(), port: 25, from: "not an address".into(), username: None, password: None, security: None };
+        let settings =
+            SmtpSettings { host: "h".into(), port: 25, from: "not an address".into(), username: None, password: None, security: None };
         assert!(SmtpMailer::new(&settings).expect_err("bad from").0.contains("smtp.from"));
         // Encrypted transports are built from the port's convention or the setting.
         for (port, security) in [(587, SmtpSecurity::Starttls), (465, SmtpSecurity::Tls)] {
-            let settings = SmtpSettings { host: "smtp.example.org".into(), port, from: "a@example.org".into(), username: Some("a".into()), password: Some("p".into()), security: None };
+            let settings = SmtpSettings {
+                host: "smtp.example.org".into(),
+                port,
+                from: "a@example.org".into(),
+                username: Some("a".into()),
+                password: Some("p".into()),
+                security: None,
+            };
             assert_eq!(settings.effective_security(), security);
             assert!(SmtpMailer::new(&settings).is_ok());
         }

@@ -42,7 +42,9 @@ static POST_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             (!kept.is_empty()).then(|| kept.join(" ").into())
         }
         // A link to a place on the page follows its target's prefixed id.
-        "href" if value.starts_with('#') && value.len() > 1 && !value[1..].starts_with(ID_PREFIX) => Some(format!("#{ID_PREFIX}{}", &value[1..]).into()),
+        "href" if value.starts_with('#') && value.len() > 1 && !value[1..].starts_with(ID_PREFIX) => {
+            Some(format!("#{ID_PREFIX}{}", &value[1..]).into())
+        }
         _ => Some(value.into()),
     });
     builder.link_rel(Some("noopener"));
@@ -64,7 +66,25 @@ static COMMENT_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
 /// (its `$allowedtags`), with links marked as user content, as for reader comments.
 static WORDPRESS_COMMENT_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::empty();
-    builder.add_tags(["p", "br", "a", "abbr", "acronym", "b", "blockquote", "cite", "code", "pre", "del", "em", "i", "q", "s", "strike", "strong"]);
+    builder.add_tags([
+        "p",
+        "br",
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "blockquote",
+        "cite",
+        "code",
+        "pre",
+        "del",
+        "em",
+        "i",
+        "q",
+        "s",
+        "strike",
+        "strong",
+    ]);
     builder.add_tag_attributes("a", ["href", "title"]);
     builder.add_tag_attributes("abbr", ["title"]);
     builder.add_tag_attributes("acronym", ["title"]);
@@ -190,8 +210,13 @@ mod tests {
         assert!(html.contains("&lt;b onclick=x&gt;hi&lt;/b&gt;"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("<img") && !html.contains("<h1"), "{html}");
-        let html = comment_to_html("More at https://example.org/report. Or [here](https://example.com) or `https://code.example`.\n\n```\nhttps://block.example\n```");
-        assert!(html.contains(r#"More at <a href="https://example.org/report" rel="nofollow ugc noopener">https://example.org/report</a>."#), "{html}");
+        let html = comment_to_html(
+            "More at https://example.org/report. Or [here](https://example.com) or `https://code.example`.\n\n```\nhttps://block.example\n```",
+        );
+        assert!(
+            html.contains(r#"More at <a href="https://example.org/report" rel="nofollow ugc noopener">https://example.org/report</a>."#),
+            "{html}"
+        );
         assert!(html.contains(r#"<a href="https://example.com" rel="nofollow ugc noopener">here</a>"#), "{html}");
         assert!(html.contains("<code>https://code.example</code>") && html.contains("<pre><code>https://block.example"), "{html}");
         let html = comment_to_html("x https://e.example/\"onmouseover=alert(1)// www.javascript:alert(1).example");
@@ -200,7 +225,9 @@ mod tests {
 
     #[test]
     fn wordpress_comments_keep_wordpress_comment_html_only() {
-        let html = wordpress_comment_to_html("Nice <strong>post</strong>, see <a href=\"https://example.org\" onclick=\"x()\">this</a>.\n\n<h2>Big</h2><script>alert(1)</script><a href=\"javascript:alert(1)\">j</a>");
+        let html = wordpress_comment_to_html(
+            "Nice <strong>post</strong>, see <a href=\"https://example.org\" onclick=\"x()\">this</a>.\n\n<h2>Big</h2><script>alert(1)</script><a href=\"javascript:alert(1)\">j</a>",
+        );
         assert_eq!(
             html,
             "<p>Nice <strong>post</strong>, see <a href=\"https://example.org\" rel=\"nofollow ugc noopener\">this</a>.</p>\nBig\n\n<p><a rel=\"nofollow ugc noopener\">j</a></p>\n"

@@ -14,21 +14,93 @@
 pub const MAX_DEPTH: usize = 100;
 
 /// Elements that never have content.
-const VOID: &[&str] = &["area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"];
+const VOID: &[&str] =
+    &["area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"];
 
 /// Start tags that close an open `<p>` (HTML's "close a p element" rule).
 const CLOSES_P: &[&str] = &[
-    "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset", "figcaption", "figure", "footer",
-    "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "listing", "main", "menu", "nav", "ol", "p", "pre", "section", "summary",
-    "table", "ul", "li", "dd", "dt", "plaintext", "xmp",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "center",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "listing",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "ul",
+    "li",
+    "dd",
+    "dt",
+    "plaintext",
+    "xmp",
 ];
 
 /// Elements whose end tag the parser honours by closing everything above them, when all of
 /// that is elements with implied end tags ([`IMPLIED`]): `</ul>` after `<ul><li>a` closes both.
 const BLOCK_END: &[&str] = &[
-    "address", "article", "aside", "blockquote", "button", "center", "details", "dialog", "dir", "div", "dl", "fieldset", "figcaption", "figure",
-    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "listing", "main", "menu", "nav", "ol", "pre", "section", "summary",
-    "ul", "li", "dd", "dt", "p",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "button",
+    "center",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "listing",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "pre",
+    "section",
+    "summary",
+    "ul",
+    "li",
+    "dd",
+    "dt",
+    "p",
 ];
 
 /// Elements whose end is implied by the end of what contains them.
@@ -65,7 +137,8 @@ fn read_tag(rest: &str) -> Option<(usize, String, bool)> {
     if !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
         return None;
     }
-    let name_end = rest[name_start..].find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>').map_or(rest.len(), |i| name_start + i);
+    let name_end =
+        rest[name_start..].find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>').map_or(rest.len(), |i| name_start + i);
     let name = rest[name_start..name_end].to_ascii_lowercase();
     // The end of the tag: the first `>` outside a quoted attribute value.
     let mut quote = None;
@@ -213,7 +286,8 @@ mod tests {
         // Many siblings, and unclosed paragraphs, list items and cells, are not depth.
         let list = "<ul>".to_string() + &"<li>z".repeat(5) + "</ul>";
         let table = "<table><tr>".to_string() + &"<td>c".repeat(3) + "<tr><td>d</table>";
-        let siblings = "<p>x</p>".repeat(500) + &"<p>y".repeat(500) + &list.repeat(200) + &table.repeat(200) + "<html><body><p>end</body></html>";
+        let siblings =
+            "<p>x</p>".repeat(500) + &"<p>y".repeat(500) + &list.repeat(200) + &table.repeat(200) + "<html><body><p>end</body></html>";
         assert_eq!(bound_nesting(&siblings), siblings);
     }
 

@@ -41,10 +41,57 @@ impl Attachments for NoAttachments {
 
 /// Tags after which WordPress does not add paragraphs.
 const BLOCK_TAGS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "caption", "col", "colgroup", "dd", "details", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
-    "legend", "li", "map", "math", "menu", "nav", "ol", "p", "pre", "section", "style", "summary", "table", "tbody", "td",
-    "tfoot", "th", "thead", "tr", "ul", "audio", "video", "iframe", "object", "script",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "caption",
+    "col",
+    "colgroup",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "legend",
+    "li",
+    "map",
+    "math",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "style",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "audio",
+    "video",
+    "iframe",
+    "object",
+    "script",
 ];
 
 fn tag_name_at(text: &str) -> Option<&str> {
@@ -187,7 +234,12 @@ fn parse_shortcode(text: &str) -> Option<Shortcode<'_>> {
     let closing_tag = format!("[/{name}]");
     if !self_closing && let Some(end) = text[open_len..].find(&closing_tag) {
         let content = &text[open_len..open_len + end];
-        return Some(Shortcode { name, attrs: shortcode_attrs(attr_text), content: Some(content), len: open_len + end + closing_tag.len() });
+        return Some(Shortcode {
+            name,
+            attrs: shortcode_attrs(attr_text),
+            content: Some(content),
+            len: open_len + end + closing_tag.len(),
+        });
     }
     Some(Shortcode { name, attrs: shortcode_attrs(attr_text), content: None, len: open_len })
 }
@@ -329,7 +381,13 @@ pub fn wordpress_to_html(content: &str, attachments: &dyn Attachments) -> WordPr
     let with_shortcodes = render_shortcodes(&link_bare_urls(&content), attachments, &mut leftovers);
     let paragraphs = if content.contains("<!-- wp:") { with_shortcodes } else { wpautop(&with_shortcodes) };
     let (html, flattened) = crate::sanitize_html_reporting(&paragraphs);
-    WordPressHtml { html, unknown_shortcodes: leftovers.unknown, empty_galleries: leftovers.empty_galleries, unknown_images: leftovers.unknown_images, flattened }
+    WordPressHtml {
+        html,
+        unknown_shortcodes: leftovers.unknown,
+        empty_galleries: leftovers.empty_galleries,
+        unknown_images: leftovers.unknown_images,
+        flattened,
+    }
 }
 
 #[cfg(test)]
@@ -363,7 +421,11 @@ mod tests {
             "[caption id=\"a\" align=\"alignleft\" width=\"150\"]<img src=\"https://e.example/a.jpg\" alt=\"A\" /> The caption[/caption]\n\n[embed]https://e.example/v[/embed]\n\n[contact-form-7 id=\"3\"] and [[caption]]",
             NONE,
         );
-        assert!(out.html.contains("<figure><img src=\"https://e.example/a.jpg\" alt=\"A\">\n<figcaption>The caption</figcaption>\n</figure>"), "{}", out.html);
+        assert!(
+            out.html.contains("<figure><img src=\"https://e.example/a.jpg\" alt=\"A\">\n<figcaption>The caption</figcaption>\n</figure>"),
+            "{}",
+            out.html
+        );
         assert!(out.html.contains("<a href=\"https://e.example/v\" rel=\"noopener\">https://e.example/v</a>"), "{}", out.html);
         assert!(out.html.contains("[contact-form-7 id=\"3\"] and [caption]"), "{}", out.html);
         assert_eq!(out.unknown_shortcodes.get("contact-form-7"), Some(&1));

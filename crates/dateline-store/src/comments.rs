@@ -80,7 +80,12 @@ impl SqlStore {
     /// Moves a comment to `status` and, with a `lesson`, teaches the spam filter from it, in
     /// one transaction holding the comment's row: two moderators deciding at once end with the
     /// status and the lesson of the same one.
-    pub(crate) async fn moderate_comment_impl(&self, id: CommentId, status: CommentStatus, lesson: Option<SpamLabel>) -> StoreResult<Comment> {
+    pub(crate) async fn moderate_comment_impl(
+        &self,
+        id: CommentId,
+        status: CommentStatus,
+        lesson: Option<SpamLabel>,
+    ) -> StoreResult<Comment> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         let mut find = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.id = "));
         find.int(id);
@@ -103,7 +108,12 @@ impl SqlStore {
         update.query().execute(&mut *tx).await.store_err()?;
         // A decision that changes nothing teaches nothing.
         if let Some(label) = lesson.filter(|_| before.status != status) {
-            let tokens = dateline_core::spam::tokens(before.author_name.as_deref(), before.author_email.as_deref(), before.author_url.as_deref(), &before.body);
+            let tokens = dateline_core::spam::tokens(
+                before.author_name.as_deref(),
+                before.author_email.as_deref(),
+                before.author_url.as_deref(),
+                &before.body,
+            );
             train(&mut tx, id, &tokens, label).await?;
         }
         tx.commit().await.store_err()?;
@@ -120,7 +130,6 @@ impl SqlStore {
         let n: i64 = sql.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
         Ok(n > 0)
     }
-
 
     pub(crate) async fn unsubscribe_comment_impl(&self, id: CommentId) -> StoreResult<bool> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
@@ -195,7 +204,13 @@ async fn train(conn: &mut AnyConnection, id: CommentId, tokens: &[String], label
 }
 
 /// Whether the same commenter already said exactly this on `post` (trash aside).
-pub(crate) async fn duplicate_exists(conn: &mut AnyConnection, post: PostId, email: Option<&str>, name: Option<&str>, body: &str) -> StoreResult<bool> {
+pub(crate) async fn duplicate_exists(
+    conn: &mut AnyConnection,
+    post: PostId,
+    email: Option<&str>,
+    name: Option<&str>,
+    body: &str,
+) -> StoreResult<bool> {
     let mut sql = Sql::new("SELECT COUNT(*) AS n FROM comments WHERE status <> 'trash' AND post_id = ");
     sql.int(post).push(" AND body = ").text(body);
     match (email, name) {

@@ -128,8 +128,7 @@ impl SqlStore {
                     if backend == Backend::Sqlite {
                         // Per connection: foreign keys are off by default in SQLite, and a
                         // busy wait beats an immediate "database is locked".
-                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
-                            .await?;
+                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;").await?;
                     }
                     Ok(())
                 })
@@ -143,9 +142,7 @@ impl SqlStore {
             // WAL is a property of the file: set once, readers then never block the writer.
             conn.execute("PRAGMA journal_mode = WAL").await.map_err(connect_err)?;
         }
-        crate::migrate::run(conn.as_mut(), backend)
-            .await
-            .map_err(|e| OpenError::Migrate { url: shown.clone(), reason: e.to_string() })?;
+        crate::migrate::run(conn.as_mut(), backend).await.map_err(|e| OpenError::Migrate { url: shown.clone(), reason: e.to_string() })?;
         drop(conn);
 
         Ok(SqlStore { pool, backend, write_gate: Default::default() })
@@ -162,9 +159,7 @@ impl SqlStore {
         if !allowed.contains(&name) || self.backend != Backend::Sqlite {
             return Err(sqlx::Error::Protocol(format!("pragma {name} is not readable here")));
         }
-        let row: (String,) = sqlx::query_as(&format!("SELECT CAST({name} AS TEXT) FROM pragma_{name}"))
-            .fetch_one(&self.pool)
-            .await?;
+        let row: (String,) = sqlx::query_as(&format!("SELECT CAST({name} AS TEXT) FROM pragma_{name}")).fetch_one(&self.pool).await?;
         Ok(row.0)
     }
 
@@ -181,7 +176,9 @@ impl SqlStore {
             // Bounded: while another process holds the database (an import), each writer here
             // waits its busy timeout in turn; those queued behind it give up too rather than
             // wait a multiple of it (the caller answers "busy, try again").
-            Backend::Sqlite => Some(tokio::time::timeout(WRITE_GATE_WAIT, self.write_gate.lock()).await.map_err(|_| sqlx::Error::PoolTimedOut)?),
+            Backend::Sqlite => {
+                Some(tokio::time::timeout(WRITE_GATE_WAIT, self.write_gate.lock()).await.map_err(|_| sqlx::Error::PoolTimedOut)?)
+            }
             Backend::Postgres => None,
         };
         Ok((guard, self.begin_writing().await?))

@@ -69,7 +69,8 @@ fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
         let pattern = format!("%{}%", search.trim().to_lowercase().replace('!', "!!").replace('%', "!%").replace('_', "!_"));
         // The title, the writer's own words, and what the post quotes (a news-curation blog is
         // searched for the story as much as for the commentary).
-        let columns = ["p.title", "p.body_source", "p.dek", "p.source_headline", "p.source_excerpt", "p.source_outlet", "p.source_reporter"];
+        let columns =
+            ["p.title", "p.body_source", "p.dek", "p.source_headline", "p.source_excerpt", "p.source_outlet", "p.source_reporter"];
         sql.push(" AND (");
         for (i, column) in columns.iter().enumerate() {
             if i > 0 {
@@ -120,7 +121,8 @@ impl SqlStore {
         crate::writes::lock_slugs(&mut tx).await?;
         let mut same = Sql::new("SELECT id FROM posts WHERE slug = ");
         same.text(&post.slug);
-        let holder: Option<i64> = same.query().fetch_optional(&mut *tx).await.store_err()?.map(|r| r.try_get("id")).transpose().store_err()?;
+        let holder: Option<i64> =
+            same.query().fetch_optional(&mut *tx).await.store_err()?.map(|r| r.try_get("id")).transpose().store_err()?;
         let own = (holder.is_none() || holder == id) && !dateline_core::slug::is_reserved(&post.slug);
         let slug = if own { post.slug.clone() } else { crate::writes::unique_slug(&mut tx, "posts", None, &post.slug).await? };
         let source = post.source.clone().unwrap_or_default();
@@ -229,7 +231,14 @@ impl SqlStore {
         row.as_ref().map(rows::term).transpose().store_err()
     }
 
-    pub(crate) async fn create_term_impl(&self, taxonomy: Taxonomy, name: &str, slug: &str, description: &str, parent: Option<TermId>) -> StoreResult<Term> {
+    pub(crate) async fn create_term_impl(
+        &self,
+        taxonomy: Taxonomy,
+        name: &str,
+        slug: &str,
+        description: &str,
+        parent: Option<TermId>,
+    ) -> StoreResult<Term> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         let mut sql = Sql::new("INSERT INTO terms (taxonomy, name, slug, description, parent_id) VALUES (");
         sql.text(taxonomy.as_str()).push(", ").text(name).push(", ").text(slug).push(", ").text(description).push(", ").opt_int(parent);

@@ -131,7 +131,14 @@ impl SqlImportSession {
         }
         // Used by a post but not declared by the export: made from what the post says.
         let name = if name.trim().is_empty() { slug } else { name };
-        let term = ImportTerm { taxonomy, slug: slug.to_string(), name: name.to_string(), description: String::new(), parent_slug: None, meta: vec![] };
+        let term = ImportTerm {
+            taxonomy,
+            slug: slug.to_string(),
+            name: name.to_string(),
+            description: String::new(),
+            parent_slug: None,
+            meta: vec![],
+        };
         self.term(&term).await
     }
 }
@@ -147,7 +154,12 @@ impl ImportSession for SqlImportSession {
         let id = match scalar_id(conn, &find).await? {
             Some(id) => {
                 let mut update = Sql::new("UPDATE users SET display_name = ");
-                update.text(&author.display_name).push(", email = COALESCE(").opt_text(author.email.as_deref()).push(", email) WHERE id = ").int(id);
+                update
+                    .text(&author.display_name)
+                    .push(", email = COALESCE(")
+                    .opt_text(author.email.as_deref())
+                    .push(", email) WHERE id = ")
+                    .int(id);
                 update.query().execute(&mut *conn).await.store_err()?;
                 id
             }
@@ -274,7 +286,10 @@ impl ImportSession for SqlImportSession {
             }
             None => {
                 let explicit = choose_id(conn, backend, "posts", post.wanted_id).await?;
-                let mut insert = Sql::new(&format!("INSERT INTO posts ({}created_at, source_key, {columns}) VALUES (", if explicit.is_some() { "id, " } else { "" }));
+                let mut insert = Sql::new(&format!(
+                    "INSERT INTO posts ({}created_at, source_key, {columns}) VALUES (",
+                    if explicit.is_some() { "id, " } else { "" }
+                ));
                 if let Some(id) = explicit {
                     insert.int(id).push(", ");
                 }
@@ -314,7 +329,12 @@ impl ImportSession for SqlImportSession {
         }
         sql.push(", ").text(&c.body).push(", ").text(c.status.as_str()).push(", ").int(c.created_at.as_second());
         sql.push(", 0, ").text(&comment.source_key).push(", ").opt_text(comment.parent_source_key.as_deref());
-        sql.push(", ").opt_text(comment.status_before_trash.map(CommentStatus::as_str)).push(", ").opt_int(user_id).push(", ").text(c.body_format.as_str());
+        sql.push(", ")
+            .opt_text(comment.status_before_trash.map(CommentStatus::as_str))
+            .push(", ")
+            .opt_int(user_id)
+            .push(", ")
+            .text(c.body_format.as_str());
         sql.push(
             ") ON CONFLICT (source_key) DO UPDATE SET post_id = excluded.post_id, kind = excluded.kind, \
              author_name = excluded.author_name, author_email = excluded.author_email, author_url = excluded.author_url, \
@@ -346,7 +366,10 @@ impl ImportSession for SqlImportSession {
             }
             None => {
                 let explicit = choose_id(conn, backend, "media", media.wanted_id).await?;
-                let mut insert = Sql::new(&format!("INSERT INTO media ({}source_key, title, url, mime_type, created_at) VALUES (", if explicit.is_some() { "id, " } else { "" }));
+                let mut insert = Sql::new(&format!(
+                    "INSERT INTO media ({}source_key, title, url, mime_type, created_at) VALUES (",
+                    if explicit.is_some() { "id, " } else { "" }
+                ));
                 if let Some(id) = explicit {
                     insert.int(id).push(", ");
                 }

@@ -3,8 +3,8 @@
 
 use dateline_core::*;
 use jiff::Timestamp;
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 pub(crate) fn time(seconds: i64) -> Timestamp {
     Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH)

@@ -1,9 +1,9 @@
 //! A query assembled from fixed SQL fragments with numbered parameters. Values are always
 //! bound, never spliced into the text: only the fragments written here become SQL.
 
+use sqlx::Any;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::Any;
 
 /// A value to bind.
 #[derive(Debug, Clone)]

@@ -116,7 +116,11 @@ impl Store for SqlStore {
 
         let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id"));
         push_stream_filter(&mut sql, query);
-        sql.push(if query.sticky_first { " ORDER BY p.sticky DESC, p.published_at DESC, p.id DESC" } else { " ORDER BY p.published_at DESC, p.id DESC" });
+        sql.push(if query.sticky_first {
+            " ORDER BY p.sticky DESC, p.published_at DESC, p.id DESC"
+        } else {
+            " ORDER BY p.published_at DESC, p.id DESC"
+        });
         sql.push(" LIMIT ").int(per_page).push(" OFFSET ").int(offset);
         let items = self.fetch_posts(&sql).await?;
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
@@ -178,7 +182,13 @@ impl Store for SqlStore {
         self.has_approved_comment_impl(email, name).await
     }
 
-    async fn create_comment_checked(&self, post: PostId, parent: Option<CommentId>, comment: NewComment, flood: Option<&FloodLimit>) -> StoreResult<CommentOutcome> {
+    async fn create_comment_checked(
+        &self,
+        post: PostId,
+        parent: Option<CommentId>,
+        comment: NewComment,
+        flood: Option<&FloodLimit>,
+    ) -> StoreResult<CommentOutcome> {
         self.insert_comment_checked(post, parent, comment, flood).await
     }
 
@@ -236,7 +246,14 @@ impl Store for SqlStore {
         self.term_by_id_impl(id).await
     }
 
-    async fn create_term(&self, taxonomy: Taxonomy, name: &str, slug: &str, description: &str, parent: Option<TermId>) -> StoreResult<Term> {
+    async fn create_term(
+        &self,
+        taxonomy: Taxonomy,
+        name: &str,
+        slug: &str,
+        description: &str,
+        parent: Option<TermId>,
+    ) -> StoreResult<Term> {
         self.create_term_impl(taxonomy, name, slug, description, parent).await
     }
 
@@ -287,7 +304,12 @@ impl Store for SqlStore {
 
     async fn delete_term(&self, id: TermId) -> StoreResult<()> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
-        for sql in ["UPDATE terms SET parent_id = NULL WHERE parent_id = $1", "DELETE FROM post_terms WHERE term_id = $1", "DELETE FROM meta WHERE owner = 'term' AND owner_id = $1", "DELETE FROM terms WHERE id = $1"] {
+        for sql in [
+            "UPDATE terms SET parent_id = NULL WHERE parent_id = $1",
+            "DELETE FROM post_terms WHERE term_id = $1",
+            "DELETE FROM meta WHERE owner = 'term' AND owner_id = $1",
+            "DELETE FROM terms WHERE id = $1",
+        ] {
             sqlx::query(sql).bind(id).execute(&mut *tx).await.store_err()?;
         }
         tx.commit().await.store_err()
@@ -295,7 +317,11 @@ impl Store for SqlStore {
 
     async fn delete_comment(&self, id: CommentId) -> StoreResult<()> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
-        for sql in ["UPDATE comments SET parent_id = NULL WHERE parent_id = $1", "DELETE FROM meta WHERE owner = 'comment' AND owner_id = $1", "DELETE FROM comments WHERE id = $1"] {
+        for sql in [
+            "UPDATE comments SET parent_id = NULL WHERE parent_id = $1",
+            "DELETE FROM meta WHERE owner = 'comment' AND owner_id = $1",
+            "DELETE FROM comments WHERE id = $1",
+        ] {
             sqlx::query(sql).bind(id).execute(&mut *tx).await.store_err()?;
         }
         tx.commit().await.store_err()
@@ -328,7 +354,8 @@ impl Store for SqlStore {
     }
 
     async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>> {
-        let rows = sqlx::query("SELECT kind, status, COUNT(*) AS n FROM posts GROUP BY kind, status").fetch_all(&self.pool).await.store_err()?;
+        let rows =
+            sqlx::query("SELECT kind, status, COUNT(*) AS n FROM posts GROUP BY kind, status").fetch_all(&self.pool).await.store_err()?;
         let mut counts = Vec::new();
         for row in rows {
             let kind: String = row.try_get("kind").store_err()?;
@@ -444,7 +471,9 @@ impl Store for SqlStore {
     }
 
     async fn public_author_ids(&self, now: jiff::Timestamp) -> StoreResult<Vec<UserId>> {
-        let mut sql = Sql::new("SELECT DISTINCT author_id FROM posts WHERE kind = 'post' AND status IN ('published', 'scheduled') AND published_at <= ");
+        let mut sql = Sql::new(
+            "SELECT DISTINCT author_id FROM posts WHERE kind = 'post' AND status IN ('published', 'scheduled') AND published_at <= ",
+        );
         sql.int(now.as_second());
         let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
         rows.iter().map(|row| row.try_get("author_id")).collect::<Result<_, _>>().store_err()
@@ -456,7 +485,10 @@ impl Store for SqlStore {
     }
 
     async fn media(&self) -> StoreResult<Vec<dateline_core::import::Media>> {
-        let rows = sqlx::query("SELECT id, post_id, title, url, mime_type, created_at FROM media ORDER BY id").fetch_all(&self.pool).await.store_err()?;
+        let rows = sqlx::query("SELECT id, post_id, title, url, mime_type, created_at FROM media ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .store_err()?;
         rows.iter()
             .map(|row| {
                 Ok(dateline_core::import::Media {

@@ -87,7 +87,12 @@ async fn ensure_term(conn: &mut AnyConnection, taxonomy: Taxonomy, name: &str, p
 /// The PostgreSQL advisory lock taken while a reader's comment is checked and stored.
 const COMMENT_CHECK_LOCK: i64 = 0x4441_5445_434d;
 
-pub(crate) async fn insert_comment_row(conn: &mut AnyConnection, post: PostId, parent: Option<CommentId>, comment: &NewComment) -> StoreResult<Comment> {
+pub(crate) async fn insert_comment_row(
+    conn: &mut AnyConnection,
+    post: PostId,
+    parent: Option<CommentId>,
+    comment: &NewComment,
+) -> StoreResult<Comment> {
     let mut sql = Sql::new(
         "INSERT INTO comments (post_id, parent_id, kind, author_name, author_email, author_url, author_ip, user_agent, body, \
          status, created_at, moderation_reason, spam_score, notify, user_id, body_format) VALUES (",
@@ -161,7 +166,9 @@ impl SqlStore {
         let mut inserted: Vec<CommentId> = Vec::with_capacity(post.comments.len());
         for comment in &post.comments {
             let parent = match comment.parent_index {
-                Some(i) => Some(*inserted.get(i).ok_or_else(|| StoreError::Invalid(format!("comment parent {i} is not earlier in the list")))?),
+                Some(i) => {
+                    Some(*inserted.get(i).ok_or_else(|| StoreError::Invalid(format!("comment parent {i} is not earlier in the list")))?)
+                }
                 None => None,
             };
             inserted.push(insert_comment_row(conn, id, parent, comment).await?.id);
@@ -180,14 +187,22 @@ impl SqlStore {
 
     /// The same, unless a duplicate or (with `flood`) the address's limit refuses it, checked
     /// under a lock every instance takes for that step.
-    pub(crate) async fn insert_comment_checked(&self, post: PostId, parent: Option<CommentId>, comment: NewComment, flood: Option<&FloodLimit>) -> StoreResult<CommentOutcome> {
+    pub(crate) async fn insert_comment_checked(
+        &self,
+        post: PostId,
+        parent: Option<CommentId>,
+        comment: NewComment,
+        flood: Option<&FloodLimit>,
+    ) -> StoreResult<CommentOutcome> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         let conn: &mut AnyConnection = &mut tx;
         // SQLite's write lock already serializes this; PostgreSQL needs its own.
         if self.backend == crate::connect::Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(COMMENT_CHECK_LOCK).execute(&mut *conn).await.store_err()?;
         }
-        if crate::comments::duplicate_exists(conn, post, comment.author_email.as_deref(), comment.author_name.as_deref(), &comment.body).await? {
+        if crate::comments::duplicate_exists(conn, post, comment.author_email.as_deref(), comment.author_name.as_deref(), &comment.body)
+            .await?
+        {
             return Ok(CommentOutcome::Duplicate);
         }
         if let Some(limit) = flood {
@@ -203,7 +218,12 @@ impl SqlStore {
 }
 
 /// Inserts a comment after checking that its post exists and its parent is one of the post's.
-async fn insert_comment_of_post(conn: &mut AnyConnection, post: PostId, parent: Option<CommentId>, comment: &NewComment) -> StoreResult<Comment> {
+async fn insert_comment_of_post(
+    conn: &mut AnyConnection,
+    post: PostId,
+    parent: Option<CommentId>,
+    comment: &NewComment,
+) -> StoreResult<Comment> {
     let mut exists = Sql::new("SELECT COUNT(*) AS n FROM posts WHERE id = ");
     exists.int(post);
     if exists.query().fetch_one(&mut *conn).await.store_err()?.try_get::<i64, _>("n").store_err()? == 0 {

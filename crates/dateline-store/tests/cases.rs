@@ -187,7 +187,9 @@ pub async fn stream_paginates_and_puts_sticky_first(db: Db) {
 pub async fn category_filter_includes_descendants(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();
-    for (title, path) in [("Top", vec!["World"]), ("Mid", vec!["World", "Europe"]), ("Deep", vec!["World", "Europe", "France"]), ("Other", vec!["Science"])] {
+    for (title, path) in
+        [("Top", vec!["World"]), ("Mid", vec!["World", "Europe"]), ("Deep", vec!["World", "Europe", "France"]), ("Other", vec!["Science"])]
+    {
         let mut post = new_post(title, "2024-05-01T00:00:00Z");
         post.categories = vec![path.into_iter().map(String::from).collect()];
         store.create_post(post).await.expect("create");
@@ -196,7 +198,9 @@ pub async fn category_filter_includes_descendants(db: Db) {
     let world = store.term_by_slug(Taxonomy::Category, "world").await.expect("term").expect("world");
     let europe = store.term_by_slug(Taxonomy::Category, "europe").await.expect("term").expect("europe");
     let mut in_world = titles(&store.list_posts(&PostQuery { filter: PostFilter::Category(world.id), ..stream(now) }).await.expect("list"))
-        .into_iter().map(String::from).collect::<Vec<_>>();
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
     in_world.sort();
     assert_eq!(in_world, ["Deep", "Mid", "Top"]);
     let in_europe = store.list_posts(&PostQuery { filter: PostFilter::Category(europe.id), ..stream(now) }).await.expect("list");
@@ -269,7 +273,8 @@ pub async fn comment_parent_must_belong_to_the_post(db: Db) {
     let first = store.create_post(first).await.expect("first");
     let second = store.create_post(new_post("Second", "2024-05-02T00:00:00Z")).await.expect("second");
     let foreign = store.comments_for_post(first.id, CommentStatus::Approved).await.expect("list")[0].id;
-    let err = store.create_comment(second.id, Some(foreign), comment("x", CommentStatus::Approved, None)).await.expect_err("foreign parent");
+    let err =
+        store.create_comment(second.id, Some(foreign), comment("x", CommentStatus::Approved, None)).await.expect_err("foreign parent");
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
     let err = store.create_comment(9_999, None, comment("x", CommentStatus::Approved, None)).await.expect_err("no post");
     assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
@@ -302,7 +307,8 @@ pub async fn comment_moderation_round_trips(db: Db) {
     assert!(held.notify);
     assert_eq!(store.comment_by_id(held.id).await.expect("read"), Some(held.clone()));
 
-    let pending = store.list_comments(&CommentQuery { status: Some(CommentStatus::Pending), post: None, page: 1, per_page: 10 }).await.expect("list");
+    let pending =
+        store.list_comments(&CommentQuery { status: Some(CommentStatus::Pending), post: None, page: 1, per_page: 10 }).await.expect("list");
     assert_eq!((pending.total, pending.items[0].id), (1, held.id));
     assert!(!store.has_approved_comment(Some("held@example.org"), None).await.expect("prior"));
     let before = store.set_comment_status(held.id, CommentStatus::Approved).await.expect("approve");
@@ -368,7 +374,13 @@ pub async fn comments_name_the_account_that_wrote_them(db: Db) {
     let store = test.dyn_store();
     let post = store.create_post(new_post("Answered", "2024-05-01T00:00:00Z")).await.expect("post");
     let user = store
-        .create_user(dateline_core::accounts::NewUser { login: "ed".into(), display_name: "Ed".into(), email: None, role: Role::Editor, password_hash: "x".into() })
+        .create_user(dateline_core::accounts::NewUser {
+            login: "ed".into(),
+            display_name: "Ed".into(),
+            email: None,
+            role: Role::Editor,
+            password_hash: "x".into(),
+        })
         .await
         .expect("user");
     let mut reply = comment("From the desk", CommentStatus::Approved, None);
@@ -408,7 +420,9 @@ pub async fn comment_checks_hold_under_simultaneous_sends(db: Db) {
     let sends: Vec<_> = (0..20)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.create_comment_checked(post.id, None, comment("Same words", CommentStatus::Approved, None), None).await })
+            tokio::spawn(async move {
+                store.create_comment_checked(post.id, None, comment("Same words", CommentStatus::Approved, None), None).await
+            })
         })
         .collect();
     let mut created = 0;
@@ -454,7 +468,11 @@ pub async fn simultaneous_moderation_keeps_status_and_lesson_together(db: Db) {
         let status = store.comment_by_id(held.id).await.expect("read").expect("there").status;
         let counts = store.spam_counts(std::slice::from_ref(&word)).await.expect("counts");
         let learned = counts.get(&word).copied().unwrap_or_default();
-        let expected = if status == CommentStatus::Spam { dateline_core::spam::Counts { spam: 1, ham: 0 } } else { dateline_core::spam::Counts { spam: 0, ham: 1 } };
+        let expected = if status == CommentStatus::Spam {
+            dateline_core::spam::Counts { spam: 1, ham: 0 }
+        } else {
+            dateline_core::spam::Counts { spam: 0, ham: 1 }
+        };
         assert_eq!(learned, expected, "round {round}: status {status:?}");
     }
 }
@@ -504,14 +522,19 @@ pub async fn a_transaction_the_database_ended_leaves_every_connection_usable(db:
     let writes: Vec<_> = (0..24)
         .map(|n| {
             let store = store.clone();
-            tokio::spawn(async move { store.create_comment_checked(post.id, None, comment(&format!("fine {n}"), CommentStatus::Approved, None), None).await })
+            tokio::spawn(async move {
+                store.create_comment_checked(post.id, None, comment(&format!("fine {n}"), CommentStatus::Approved, None), None).await
+            })
         })
         .collect();
     for write in writes {
         assert!(matches!(write.await.expect("task"), Ok(CommentOutcome::Created(_))));
     }
     for n in 0..8 {
-        store.create_comment(post.id, None, comment(&format!("one by one {n}"), CommentStatus::Approved, None)).await.expect("write after a failure");
+        store
+            .create_comment(post.id, None, comment(&format!("one by one {n}"), CommentStatus::Approved, None))
+            .await
+            .expect("write after a failure");
     }
 }
 
@@ -551,9 +574,18 @@ pub async fn editor_queries_leave_out_what_they_are_asked_to(db: Db) {
     let found = |page: Page<Post>| page.items.iter().map(|p| p.title.clone()).collect::<Vec<_>>();
     let tag = cuba.tags[0].id;
     let category = cuba.categories[0].id;
-    assert_eq!(found(store.editor_posts(&EditorQuery { exclude_tags: vec![tag], ..base.clone() }).await.expect("query")), ["Own draft", "Private plans"]);
-    assert_eq!(found(store.editor_posts(&EditorQuery { exclude_categories: vec![category], ..base.clone() }).await.expect("query")), ["Own draft", "Private plans"]);
-    assert_eq!(found(store.editor_posts(&EditorQuery { exclude_authors: vec![private.author.id], ..base.clone() }).await.expect("query")), ["Own draft", "Cuba story"]);
+    assert_eq!(
+        found(store.editor_posts(&EditorQuery { exclude_tags: vec![tag], ..base.clone() }).await.expect("query")),
+        ["Own draft", "Private plans"]
+    );
+    assert_eq!(
+        found(store.editor_posts(&EditorQuery { exclude_categories: vec![category], ..base.clone() }).await.expect("query")),
+        ["Own draft", "Private plans"]
+    );
+    assert_eq!(
+        found(store.editor_posts(&EditorQuery { exclude_authors: vec![private.author.id], ..base.clone() }).await.expect("query")),
+        ["Own draft", "Cuba story"]
+    );
     // What the author of the draft may see: their own, and what readers see; not the private post.
     let readable = EditorQuery { readable_by: Some((draft.author.id, Timestamp::now())), ..base.clone() };
     assert_eq!(found(store.editor_posts(&readable).await.expect("query")), ["Own draft", "Cuba story"]);

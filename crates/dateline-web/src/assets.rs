@@ -112,10 +112,7 @@ impl Assets {
 /// `GET /static/{*name}`.
 pub(crate) async fn serve_asset(State(state): State<AppState>, UrlPath(name): UrlPath<String>) -> Result<Response, AppError> {
     let bytes = state.assets.read(&name).ok_or(AppError::NotFound)?;
-    Ok((
-        [(header::CONTENT_TYPE, content_type(&name)), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
-        bytes,
-    )
+    Ok(([(header::CONTENT_TYPE, content_type(&name)), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], bytes)
         .into_response())
 }
 

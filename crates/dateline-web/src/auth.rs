@@ -2,8 +2,8 @@
 //! SHA-256 in the store), login throttling (failures per account and per address, counted in
 //! the store so every instance agrees), and HTTP Basic with application passwords for the API.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine;
 use dateline_core::{Store, StoreError, User};
@@ -196,7 +196,12 @@ async fn note_success(store: &dyn Store, keys: &ThrottleKeys, now: Timestamp) ->
 }
 
 /// Checks a login, refusing while an account or address has failed too often lately.
-pub(crate) async fn check_login(state: &AppState, login: &str, password: &str, ip: Option<std::net::IpAddr>) -> Result<Result<User, LoginRefused>, StoreError> {
+pub(crate) async fn check_login(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<Result<User, LoginRefused>, StoreError> {
     let store = state.store.as_ref();
     let _turn = state.attempts.enter(login).await;
     let now = Timestamp::now();
@@ -239,7 +244,11 @@ async fn verify_blocking(password: String, hash: String) -> bool {
 /// `Ok(None)` when the request carries no Basic credentials. Failures count toward the same
 /// limits as the login form, per account and per client address, so a stranger's guesses
 /// from elsewhere do not lock the owner out.
-pub(crate) async fn basic_user(state: &AppState, headers: &HeaderMap, ip: Option<std::net::IpAddr>) -> Result<Option<Result<User, BasicRefused>>, StoreError> {
+pub(crate) async fn basic_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: Option<std::net::IpAddr>,
+) -> Result<Option<Result<User, BasicRefused>>, StoreError> {
     let store = state.store.as_ref();
     let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return Ok(None) };
     let Some(encoded) = value.strip_prefix("Basic ") else { return Ok(None) };

@@ -45,7 +45,11 @@ pub(crate) struct SizeQuery {
 
 /// `GET /avatar/{digest}`: a 5×5 mirrored identicon in one colour, as SVG (it scales to any
 /// `s=`), from the digest's own bytes. The same digest always draws the same picture.
-pub(crate) async fn identicon(State(_state): State<AppState>, Path(digest): Path<String>, Query(query): Query<SizeQuery>) -> Result<Response, AppError> {
+pub(crate) async fn identicon(
+    State(_state): State<AppState>,
+    Path(digest): Path<String>,
+    Query(query): Query<SizeQuery>,
+) -> Result<Response, AppError> {
     // The picture's own size (an <img> without one shows it at `s` pixels), within reason.
     let size = query.s.as_deref().and_then(|s| s.parse::<u32>().ok()).unwrap_or(96).clamp(16, 512);
     let digest = digest.trim_end_matches(".svg");

@@ -37,7 +37,8 @@ pub enum AppError {
 pub(crate) const BUSY_RETRY_SECONDS: u32 = 5;
 
 /// What a visitor is told when the store is busy.
-pub(crate) const BUSY_MESSAGE: &str = "The site is busy saving something else right now, so nothing was changed. Please try again in a moment.";
+pub(crate) const BUSY_MESSAGE: &str =
+    "The site is busy saving something else right now, so nothing was changed. Please try again in a moment.";
 
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> AppError {
@@ -75,7 +76,8 @@ impl IntoResponse for AppError {
             }
             AppError::Busy(detail) => {
                 tracing::warn!(detail, "the store was busy");
-                let mut response = (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, BUSY_RETRY_SECONDS.to_string())]).into_response();
+                let mut response =
+                    (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, BUSY_RETRY_SECONDS.to_string())]).into_response();
                 response.extensions_mut().insert(ErrorPage { detail: None, message: Some(BUSY_MESSAGE.into()) });
                 return response;
             }

@@ -135,7 +135,10 @@ fn atom_feed(site: &Site, head: &FeedHead, entries: Vec<atom_syndication::Entry>
     atom.set_subtitle(Some(Text::plain(site.config.site.tagline.clone())));
     atom.set_id(format!("{}{}", site.base_url, head.home_path));
     atom.set_updated(atom_time(head.updated));
-    atom.set_links(vec![atom_link(format!("{}{}", site.base_url, head.home_path), "alternate"), atom_link(format!("{}{}", site.base_url, head.self_path), "self")]);
+    atom.set_links(vec![
+        atom_link(format!("{}{}", site.base_url, head.home_path), "alternate"),
+        atom_link(format!("{}{}", site.base_url, head.self_path), "self"),
+    ]);
     atom.set_lang(Some(site.config.site.language.clone()));
     atom.set_generator(Some(atom_syndication::Generator { value: "Dateline".into(), uri: None, version: None }));
     atom.set_entries(entries);
@@ -159,7 +162,15 @@ fn rss_item(title: String, link: String, guid: String, permalink_guid: bool, pub
 }
 
 /// The parts of an Atom entry every feed fills the same way; `html` is its content.
-fn atom_entry(title: String, id: String, updated: atom_syndication::FixedDateTime, published: atom_syndication::FixedDateTime, author: atom_syndication::Person, links: Vec<atom_syndication::Link>, html: String) -> atom_syndication::Entry {
+fn atom_entry(
+    title: String,
+    id: String,
+    updated: atom_syndication::FixedDateTime,
+    published: atom_syndication::FixedDateTime,
+    author: atom_syndication::Person,
+    links: Vec<atom_syndication::Link>,
+    html: String,
+) -> atom_syndication::Entry {
     let mut entry = atom_syndication::Entry::default();
     entry.set_title(atom_syndication::Text::plain(title));
     entry.set_id(id);
@@ -219,7 +230,8 @@ fn posts_atom(site: &Site, feed: PostFeed) -> String {
                 links.push(atom_link(url, "related"));
             }
             let id = format!("{}/?p={}", site.base_url, post.id);
-            let mut entry = atom_entry(plain(&post.title), id, iso_time(&post.updated.iso), iso_time(&post.published.iso), author, links, html);
+            let mut entry =
+                atom_entry(plain(&post.title), id, iso_time(&post.updated.iso), iso_time(&post.published.iso), author, links, html);
             if let Some(dek) = &post.dek {
                 entry.set_summary(Some(Text::plain(dek.clone())));
             }
@@ -298,7 +310,8 @@ fn conditional(request: &HeaderMap, content_type: &'static str, body: String, up
             .and_then(|since| jiff::fmt::rfc2822::parse(since).ok())
             .is_some_and(|since| updated.as_second() <= since.timestamp().as_second()),
     };
-    let mut response = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { ([(header::CONTENT_TYPE, content_type)], body).into_response() };
+    let mut response =
+        if fresh { StatusCode::NOT_MODIFIED.into_response() } else { ([(header::CONTENT_TYPE, content_type)], body).into_response() };
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
@@ -332,7 +345,13 @@ pub(crate) async fn site_atom(State(state): State<AppState>, request: HeaderMap)
 }
 
 /// One category's or tag's posts.
-pub(crate) async fn term_feed(state: &AppState, request: &HeaderMap, term: &Term, filter: PostFilter, format: FeedFormat) -> Result<Response, AppError> {
+pub(crate) async fn term_feed(
+    state: &AppState,
+    request: &HeaderMap,
+    term: &Term,
+    filter: PostFilter,
+    format: FeedFormat,
+) -> Result<Response, AppError> {
     let categories = match term.taxonomy {
         Taxonomy::Category => state.store.terms(Taxonomy::Category).await?,
         Taxonomy::Tag => Vec::new(),
@@ -341,12 +360,24 @@ pub(crate) async fn term_feed(state: &AppState, request: &HeaderMap, term: &Term
 }
 
 /// One author's posts.
-pub(crate) async fn author_feed(state: &AppState, request: &HeaderMap, author: &dateline_core::User, format: FeedFormat) -> Result<Response, AppError> {
+pub(crate) async fn author_feed(
+    state: &AppState,
+    request: &HeaderMap,
+    author: &dateline_core::User,
+    format: FeedFormat,
+) -> Result<Response, AppError> {
     archive_feed(state, request, PostFilter::Author(author.id), &author.display_name, crate::view::author_path(author), format).await
 }
 
 /// The feed of an archive page (`home`) named `name`.
-async fn archive_feed(state: &AppState, request: &HeaderMap, filter: PostFilter, name: &str, home: String, format: FeedFormat) -> Result<Response, AppError> {
+async fn archive_feed(
+    state: &AppState,
+    request: &HeaderMap,
+    filter: PostFilter,
+    name: &str,
+    home: String,
+    format: FeedFormat,
+) -> Result<Response, AppError> {
     let title = format!("{} » {}", state.site().config.site.title, plain(name));
     let self_path = match format {
         FeedFormat::Rss => format!("{home}feed/"),

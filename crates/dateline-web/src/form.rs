@@ -25,7 +25,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppForm<T> {
         }
         let body = match axum::body::Bytes::from_request(request, state).await {
             Ok(body) => body,
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+            }
             Err(_) => return Err(AppError::BadRequest("The form could not be read.".into()).into_response()),
         };
         // A field sent twice keeps its first value, as a browser's first input wins in

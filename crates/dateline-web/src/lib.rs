@@ -10,8 +10,8 @@
 mod admin;
 mod api;
 mod assets;
-mod avatars;
 pub mod auth;
+mod avatars;
 mod error;
 mod feeds;
 mod form;
@@ -19,9 +19,9 @@ pub mod moderation;
 pub mod notify;
 mod paths;
 mod routes;
+mod schedule;
 mod security;
 mod server;
-mod schedule;
 pub mod settings;
 mod templates;
 pub mod tokens;
@@ -34,9 +34,9 @@ use dateline_core::mail::Mailer;
 use dateline_core::{Config, Store};
 
 pub use error::AppError;
-pub use server::ConnectionLimit;
-pub use paths::{Route, resolve};
 pub use feeds::article_html;
+pub use paths::{Route, resolve};
+pub use server::ConnectionLimit;
 pub use view::permalink;
 
 /// Everything a handler needs, cheap to clone.
@@ -108,14 +108,7 @@ impl AppState {
     /// Resolves the configuration, loads the theme, and fetches (or makes, the first time)
     /// the signing key every instance on this store shares.
     pub async fn new(store: Arc<dyn Store>, options: WebOptions) -> Result<AppState, WebError> {
-        let base_url = options
-            .config
-            .site
-            .base_url
-            .clone()
-            .unwrap_or(options.fallback_base_url)
-            .trim_end_matches('/')
-            .to_string();
+        let base_url = options.config.site.base_url.clone().unwrap_or(options.fallback_base_url).trim_end_matches('/').to_string();
         let assets = Arc::new(assets::Assets::new(options.theme_dir.clone()));
         let templates = Arc::new(templates::Templates::new(options.theme_dir, assets.clone()).map_err(WebError::Theme)?);
         let key = store.setting_or_init(tokens::KEY_SETTING, &tokens::random_token()).await?;
@@ -143,7 +136,10 @@ pub const MAX_REQUEST_BODY: usize = 64 * 1024;
 pub fn app(state: AppState) -> axum::Router {
     // Served over https, browsers are told to keep to it (a year, as is usual).
     let hsts = state.site().base_url.starts_with("https://").then(|| {
-        tower_http::set_header::SetResponseHeaderLayer::if_not_present(axum::http::header::STRICT_TRANSPORT_SECURITY, axum::http::HeaderValue::from_static("max-age=31536000"))
+        tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000"),
+        )
     });
     let body_timeout = std::time::Duration::from_secs(u64::from(state.site().config.server.body_timeout_seconds));
     routes::router(state.clone())
@@ -161,7 +157,11 @@ pub fn app(state: AppState) -> axum::Router {
 
 /// Adds the API's discovery `Link` header to the reading side's responses, as WordPress does,
 /// so clients given only the blog's address find its REST API.
-async fn announce_api(axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn announce_api(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let path = request.uri().path();
     let reading = !(path.starts_with("/wp-json") || path.starts_with("/admin") || path.starts_with("/static/"));
     let mut response = next.run(request).await;
@@ -186,4 +186,3 @@ pub async fn serve(
     scheduler.abort();
     result
 }
-

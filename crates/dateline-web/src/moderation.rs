@@ -16,7 +16,9 @@ pub enum Decision {
 pub async fn decide(state: &AppState, id: i64, decision: Decision) -> Result<(Comment, CommentStatus), StoreError> {
     let status = match decision {
         Decision::To(status) => status,
-        Decision::Restore => state.store.comment_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("comment {id}")))?.restored_status(),
+        Decision::Restore => {
+            state.store.comment_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("comment {id}")))?.restored_status()
+        }
     };
     Ok((moderate(state, id, status).await?, status))
 }

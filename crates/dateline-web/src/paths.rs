@@ -4,22 +4,61 @@
 /// What a public path asks for. `page` is 1-based.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    Home { page: u32 },
+    Home {
+        page: u32,
+    },
     /// `/YYYY/MM/DD/slug/`, or `…/comment-page-N/` for a page of its comments.
-    Post { year: i16, month: i8, day: i8, slug: String, comment_page: Option<u32> },
+    Post {
+        year: i16,
+        month: i8,
+        day: i8,
+        slug: String,
+        comment_page: Option<u32>,
+    },
     /// `/YYYY/MM/DD/slug/feed/` (or `feed/atom/`): the post's comments.
-    PostFeed { year: i16, month: i8, day: i8, slug: String, format: FeedFormat },
+    PostFeed {
+        year: i16,
+        month: i8,
+        day: i8,
+        slug: String,
+        format: FeedFormat,
+    },
     /// `/slug/`
-    Page { slug: String },
+    Page {
+        slug: String,
+    },
     /// `/category/parent/child/`: the last slug names the category.
-    Category { slug: String, page: u32 },
-    CategoryFeed { slug: String, format: FeedFormat },
-    Tag { slug: String, page: u32 },
-    TagFeed { slug: String, format: FeedFormat },
-    Author { slug: String, page: u32 },
-    AuthorFeed { slug: String, format: FeedFormat },
+    Category {
+        slug: String,
+        page: u32,
+    },
+    CategoryFeed {
+        slug: String,
+        format: FeedFormat,
+    },
+    Tag {
+        slug: String,
+        page: u32,
+    },
+    TagFeed {
+        slug: String,
+        format: FeedFormat,
+    },
+    Author {
+        slug: String,
+        page: u32,
+    },
+    AuthorFeed {
+        slug: String,
+        format: FeedFormat,
+    },
     /// `/YYYY/`, `/YYYY/MM/`, `/YYYY/MM/DD/`
-    Date { year: i16, month: Option<i8>, day: Option<i8>, page: u32 },
+    Date {
+        year: i16,
+        month: Option<i8>,
+        day: Option<i8>,
+        page: u32,
+    },
     /// The same resource at its canonical path (a missing trailing slash, `/page/1/`).
     Redirect(String),
     NotFound,
@@ -171,20 +210,32 @@ mod tests {
         assert_eq!(resolve("/"), Route::Home { page: 1 });
         assert_eq!(resolve("/page/2/"), Route::Home { page: 2 });
         assert_eq!(resolve("/page/1/"), Route::Redirect("/".into()));
-        assert_eq!(resolve("/2022/05/20/cuba-thaw/"), Route::Post { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), comment_page: None });
+        assert_eq!(
+            resolve("/2022/05/20/cuba-thaw/"),
+            Route::Post { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), comment_page: None }
+        );
         assert_eq!(
             resolve("/2022/05/20/cuba-thaw/comment-page-2/"),
             Route::Post { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), comment_page: Some(2) }
         );
-        assert_eq!(resolve("/2022/05/20/cuba-thaw/feed/"), Route::PostFeed { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), format: FeedFormat::Rss });
-        assert_eq!(resolve("/2022/05/20/cuba-thaw/feed/atom/"), Route::PostFeed { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), format: FeedFormat::Atom });
+        assert_eq!(
+            resolve("/2022/05/20/cuba-thaw/feed/"),
+            Route::PostFeed { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), format: FeedFormat::Rss }
+        );
+        assert_eq!(
+            resolve("/2022/05/20/cuba-thaw/feed/atom/"),
+            Route::PostFeed { year: 2022, month: 5, day: 20, slug: "cuba-thaw".into(), format: FeedFormat::Atom }
+        );
         assert_eq!(resolve("/2022/05/20/cuba-thaw"), Route::Redirect("/2022/05/20/cuba-thaw/".into()));
         assert_eq!(resolve("/2022/"), Route::Date { year: 2022, month: None, day: None, page: 1 });
         assert_eq!(resolve("/2022/05/page/3/"), Route::Date { year: 2022, month: Some(5), day: None, page: 3 });
         assert_eq!(resolve("/2022/05/20/"), Route::Date { year: 2022, month: Some(5), day: Some(20), page: 1 });
         assert_eq!(resolve("/category/world/latin-america/"), Route::Category { slug: "latin-america".into(), page: 1 });
         assert_eq!(resolve("/category/world/feed/"), Route::CategoryFeed { slug: "world".into(), format: FeedFormat::Rss });
-        assert_eq!(resolve("/category/world/latin-america/feed/atom/"), Route::CategoryFeed { slug: "latin-america".into(), format: FeedFormat::Atom });
+        assert_eq!(
+            resolve("/category/world/latin-america/feed/atom/"),
+            Route::CategoryFeed { slug: "latin-america".into(), format: FeedFormat::Atom }
+        );
         assert_eq!(resolve("/tag/cuba/page/2/"), Route::Tag { slug: "cuba".into(), page: 2 });
         assert_eq!(resolve("/tag/cuba/feed/"), Route::TagFeed { slug: "cuba".into(), format: FeedFormat::Rss });
         assert_eq!(resolve("/tag/cuba/feed/atom/"), Route::TagFeed { slug: "cuba".into(), format: FeedFormat::Atom });
@@ -199,8 +250,26 @@ mod tests {
 
     #[test]
     fn refuses_malformed_paths() {
-        for path in ["/2022/13/", "/2022/05/32/", "/page/0/", "/page/x/", "/page/02/", "//", "/a//b/", "/../etc/",
-            "/2022/05/20/slug/extra/", "/2022/05/20/slug/feed/x/", "/tag/a/feed/atom/x/", "/2022/05/20/slug/comment-page-2/x/", "/2022/05/20/slug/comment-page-0/", "/2022/05/20/slug/comment-page-x/", "/x.php", "/category/", "/tag/a/b/", "/2022/5/"] {
+        for path in [
+            "/2022/13/",
+            "/2022/05/32/",
+            "/page/0/",
+            "/page/x/",
+            "/page/02/",
+            "//",
+            "/a//b/",
+            "/../etc/",
+            "/2022/05/20/slug/extra/",
+            "/2022/05/20/slug/feed/x/",
+            "/tag/a/feed/atom/x/",
+            "/2022/05/20/slug/comment-page-2/x/",
+            "/2022/05/20/slug/comment-page-0/",
+            "/2022/05/20/slug/comment-page-x/",
+            "/x.php",
+            "/category/",
+            "/tag/a/b/",
+            "/2022/5/",
+        ] {
             assert_eq!(resolve(path), Route::NotFound, "{path}");
         }
     }

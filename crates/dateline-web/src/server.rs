@@ -42,7 +42,12 @@ impl ConnectionLimit {
 
 /// Serves the application on `listener` until `shutdown` resolves, then lets the requests
 /// in flight finish (connections that stay idle are closed at once).
-pub(crate) async fn run(listener: TcpListener, state: AppState, limit: ConnectionLimit, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub(crate) async fn run(
+    listener: TcpListener,
+    state: AppState,
+    limit: ConnectionLimit,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let header_timeout = Duration::from_secs(u64::from(state.site().config.server.header_timeout_seconds));
     let router = crate::app(state);
     let permits = Arc::new(tokio::sync::Semaphore::new(limit.0.max(1)));

@@ -61,7 +61,9 @@ impl SavedSettings {
     /// Writes these settings into `config`.
     /// The names of the settings that differ between `self` and `other`.
     pub fn differences(&self, other: &SavedSettings) -> Vec<String> {
-        let (Ok(serde_json::Value::Object(mine)), Ok(serde_json::Value::Object(theirs))) = (serde_json::to_value(self), serde_json::to_value(other)) else {
+        let (Ok(serde_json::Value::Object(mine)), Ok(serde_json::Value::Object(theirs))) =
+            (serde_json::to_value(self), serde_json::to_value(other))
+        else {
             return Vec::new();
         };
         mine.iter().filter(|(name, value)| theirs.get(*name) != Some(value)).map(|(name, _)| name.clone()).collect()

@@ -96,15 +96,20 @@ impl Templates {
             language => site.config.site.language,
         };
         let template = self.env.get_template(name).map_err(|e| AppError::Internal(format!("template {name}: {e:#}")))?;
-        template
-            .render(context! { site => site_ctx, ..ctx })
-            .map_err(|e| AppError::Internal(format!("render {name}: {e:#}")))
+        template.render(context! { site => site_ctx, ..ctx }).map_err(|e| AppError::Internal(format!("render {name}: {e:#}")))
     }
 
     /// The error page for `status`; falls back to plain text if the theme's page fails. Admin
     /// paths get the admin's page, which leads back to the dashboard, not the home page.
     /// The themed page for an error `status`; `nav` is the site's menu (public pages only).
-    pub(crate) fn error_page(&self, site: &Site, status: StatusCode, message: Option<&str>, admin: bool, nav: &[crate::view::LinkView]) -> String {
+    pub(crate) fn error_page(
+        &self,
+        site: &Site,
+        status: StatusCode,
+        message: Option<&str>,
+        admin: bool,
+        nav: &[crate::view::LinkView],
+    ) -> String {
         let (heading, default_message) = match status {
             StatusCode::NOT_FOUND => ("Page not found", "Nothing lives at this address. The home page has everything that is published."),
             StatusCode::METHOD_NOT_ALLOWED => ("Method not allowed", "This address can only be read."),
@@ -122,7 +127,11 @@ impl Templates {
             nav => nav,
         };
         let template = if admin { "admin/error.html" } else { "error.html" };
-        let ctx = if admin { context! { title => heading, ..ctx } } else { ctx };
+        let ctx = if admin {
+            context! { title => heading, ..ctx }
+        } else {
+            ctx
+        };
         self.render(template, site, ctx).unwrap_or_else(|_| format!("{} {heading}", status.as_u16()))
     }
 }

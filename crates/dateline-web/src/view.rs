@@ -236,7 +236,10 @@ pub(crate) struct CommentView {
 }
 
 /// The posts of `comments`, each loaded once (a list shows many comments of few posts).
-pub(crate) async fn posts_of(store: &dyn dateline_core::Store, comments: &[Comment]) -> Result<std::collections::HashMap<i64, Option<Post>>, dateline_core::StoreError> {
+pub(crate) async fn posts_of(
+    store: &dyn dateline_core::Store,
+    comments: &[Comment],
+) -> Result<std::collections::HashMap<i64, Option<Post>>, dateline_core::StoreError> {
     let mut posts = std::collections::HashMap::new();
     for comment in comments {
         if !posts.contains_key(&comment.post_id) {

@@ -78,7 +78,9 @@ pub async fn admin_pages_are_locked_down(db: Db) {
 /// Each role × each action: allowed, or refused with 403.
 pub async fn role_matrix(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    let post = app.post(&post_json("Discussed", "2020-01-01T00:00:00Z", json!({"comments": [{"author": "R", "body": "held", "status": "pending"}]}))).await;
+    let post = app
+        .post(&post_json("Discussed", "2020-01-01T00:00:00Z", json!({"comments": [{"author": "R", "body": "held", "status": "pending"}]})))
+        .await;
     let held = app.test_store.dyn_store().comments_for_post(post.id, CommentStatus::Pending).await.expect("list")[0].id;
     for role in ROLES {
         let login = &format!("{}-user", role.as_str());
@@ -116,7 +118,9 @@ pub async fn moderation_queue_acts_and_explains(db: Db) {
     let csrf = app.admin_csrf(&cookie).await;
     let missing = app.post_form("/admin/comments/bulk", &cookie, &[("action", "approve"), ("ids", &ids[0])]).await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN, "bulk actions need the CSRF token");
-    let bulk = app.post_form("/admin/comments/bulk", &cookie, &[("_csrf", &csrf), ("action", "approve"), ("ids", &ids[0]), ("ids", &ids[1])]).await;
+    let bulk = app
+        .post_form("/admin/comments/bulk", &cookie, &[("_csrf", &csrf), ("action", "approve"), ("ids", &ids[0]), ("ids", &ids[1])])
+        .await;
     assert_eq!((bulk.status, bulk.header("location")), (StatusCode::SEE_OTHER, "/admin/comments?status=pending"));
     let one = app.post_form(&format!("/admin/comments/{}/spam", ids[2]), &cookie, &[("_csrf", &csrf)]).await;
     assert_eq!(one.status, StatusCode::SEE_OTHER);
@@ -135,7 +139,14 @@ pub async fn the_editor_writes_within_the_role(db: Db) {
     let csrf = app.admin_csrf(&editor).await;
     // Browsers send a textarea's line breaks as CRLF.
     let fields = |action: &'static str, title: &'static str| {
-        vec![("title", title), ("body", "Our *take*."), ("source_url", "https://example.com/s"), ("source_outlet", "Ledger"), ("source_excerpt", "First quoted.\r\n\r\nSecond\r\nquoted."), ("action", action)]
+        vec![
+            ("title", title),
+            ("body", "Our *take*."),
+            ("source_url", "https://example.com/s"),
+            ("source_outlet", "Ledger"),
+            ("source_excerpt", "First quoted.\r\n\r\nSecond\r\nquoted."),
+            ("action", action),
+        ]
     };
     let mut publish = fields("publish", "Published by the editor");
     publish.push(("_csrf", &csrf));
@@ -154,9 +165,12 @@ pub async fn the_editor_writes_within_the_role(db: Db) {
     let form = app.get_as("/admin/posts/new", &editor).await.html();
     let items: Vec<(String, String)> = {
         let sel = scraper::Selector::parse(".checklist li").expect("selector");
-        form.select(&sel).map(|li| (li.value().attr("class").unwrap_or_default().to_string(), li.text().collect::<String>().trim().to_string())).collect()
+        form.select(&sel)
+            .map(|li| (li.value().attr("class").unwrap_or_default().to_string(), li.text().collect::<String>().trim().to_string()))
+            .collect()
     };
-    let tree: Vec<(&str, &str)> = items.iter().map(|(c, t)| (c.as_str(), t.as_str())).filter(|(_, t)| ["Arts", "World", "Europe"].contains(t)).collect();
+    let tree: Vec<(&str, &str)> =
+        items.iter().map(|(c, t)| (c.as_str(), t.as_str())).filter(|(_, t)| ["Arts", "World", "Europe"].contains(t)).collect();
     assert_eq!(tree, [("depth-0", "Arts"), ("depth-0", "World"), ("depth-1", "Europe")]);
 
     // Without the token nothing is saved; a bad field keeps what was typed.
@@ -168,11 +182,19 @@ pub async fn the_editor_writes_within_the_role(db: Db) {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(attr(&refused.html(), "#title", "value"), "Kept title");
     assert_eq!(text(&refused.html(), "#body"), "Kept body");
-    let gone = app.post_form("/admin/posts/new", &editor, &[("_csrf", &csrf), ("title", "Kept again"), ("body", "Body"), ("category", "99999"), ("action", "publish")]).await;
+    let gone = app
+        .post_form(
+            "/admin/posts/new",
+            &editor,
+            &[("_csrf", &csrf), ("title", "Kept again"), ("body", "Body"), ("category", "99999"), ("action", "publish")],
+        )
+        .await;
     assert_eq!(gone.status, StatusCode::UNPROCESSABLE_ENTITY, "a category that does not exist is said, not a 500");
     assert_eq!(attr(&gone.html(), "#title", "value"), "Kept again");
     let long_title = "x".repeat(600);
-    let long = app.post_form("/admin/posts/new", &editor, &[("_csrf", &csrf), ("title", &long_title), ("body", "Body"), ("action", "draft")]).await;
+    let long = app
+        .post_form("/admin/posts/new", &editor, &[("_csrf", &csrf), ("title", &long_title), ("body", "Body"), ("action", "draft")])
+        .await;
     assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // A contributor may submit for review but not publish; an author may not edit others' posts.
@@ -218,22 +240,40 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
     let password = text(&created.html(), "#new-app-password");
     use base64::Engine;
     let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("boss:{password}")));
-    let me = app.send(axum::http::Request::get("/wp-json/wp/v2/users/me").header("authorization", basic).body(axum::body::Body::empty()).expect("request")).await;
+    let me = app
+        .send(
+            axum::http::Request::get("/wp-json/wp/v2/users/me")
+                .header("authorization", basic)
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     let profile = app.get_as("/admin/profile", &admin).await.html();
     assert!(texts(&profile, ".app-passwords li")[0].starts_with("Script"));
-    let wrong = app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("current_password", "nope"), ("new_password", "something new")]).await;
+    let wrong =
+        app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("current_password", "nope"), ("new_password", "something new")]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "a new password needs the current one");
     // A new password logs out every other session of the account.
     let elsewhere = app.login("boss", PASSWORD).await.expect("second session");
-    let changed = app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("current_password", PASSWORD), ("new_password", "an even longer password")]).await;
+    let changed = app
+        .post_form(
+            "/admin/profile",
+            &admin,
+            &[("_csrf", &csrf), ("current_password", PASSWORD), ("new_password", "an even longer password")],
+        )
+        .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER);
     assert_eq!(app.get_as("/admin/", &elsewhere).await.status, StatusCode::SEE_OTHER, "the other session is over");
     assert_eq!(app.get_as("/admin/", &admin).await.status, StatusCode::OK, "this one goes on");
     // Saving the name alone keeps the email; an email already in use is refused.
-    assert_eq!(app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("display_name", "The Boss")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("display_name", "The Boss")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(attr(&app.get_as("/admin/profile", &admin).await.html(), "#email", "value"), "boss@example.org");
-    let taken = app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("display_name", "The Boss"), ("email", "ed@example.org")]).await;
+    let taken =
+        app.post_form("/admin/profile", &admin, &[("_csrf", &csrf), ("display_name", "The Boss"), ("email", "ed@example.org")]).await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
 
     // Users: administrators only.
@@ -244,12 +284,22 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
     let promoted = app.post_form(&format!("/admin/users/{}/role", newbie.id), &admin, &[("_csrf", &csrf), ("role", "author")]).await;
     assert_eq!(promoted.status, StatusCode::SEE_OTHER);
     assert_eq!(app.test_store.dyn_store().user_by_id(newbie.id).await.expect("read").expect("user").role, Role::Author);
-    let duplicate = app.post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "newbie"), ("email", "n2@example.org"), ("role", "editor")]).await;
+    let duplicate = app
+        .post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "newbie"), ("email", "n2@example.org"), ("role", "editor")])
+        .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
     assert_eq!(text(&duplicate.html(), ".form-error"), "The login “newbie” is taken.");
     let other_case = app.post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "NewBie"), ("role", "editor")]).await;
-    assert_eq!((other_case.status, text(&other_case.html(), ".form-error")), (StatusCode::CONFLICT, "The login “NewBie” is taken.".to_string()), "logins differ by more than case");
-    assert_eq!((attr(&duplicate.html(), "#new-login", "value"), attr(&duplicate.html(), "#new-email", "value")), ("newbie".to_string(), "n2@example.org".to_string()), "what was typed is kept");
+    assert_eq!(
+        (other_case.status, text(&other_case.html(), ".form-error")),
+        (StatusCode::CONFLICT, "The login “NewBie” is taken.".to_string()),
+        "logins differ by more than case"
+    );
+    assert_eq!(
+        (attr(&duplicate.html(), "#new-login", "value"), attr(&duplicate.html(), "#new-email", "value")),
+        ("newbie".to_string(), "n2@example.org".to_string()),
+        "what was typed is kept"
+    );
     let hostile = app.post_form("/admin/users", &admin, &[("_csrf", &csrf), ("login", "<b>x</b>"), ("role", "author")]).await;
     assert_eq!(hostile.status, StatusCode::UNPROCESSABLE_ENTITY);
     let editor = app.login("ed", PASSWORD).await.expect("login");
@@ -257,7 +307,9 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
 
     // Terms: add, rename, delete.
     let editor_csrf = app.admin_csrf(&editor).await;
-    let orphan = app.post_form("/admin/terms", &editor, &[("_csrf", &editor_csrf), ("taxonomy", "category"), ("name", "Orphan"), ("parent", "99999")]).await;
+    let orphan = app
+        .post_form("/admin/terms", &editor, &[("_csrf", &editor_csrf), ("taxonomy", "category"), ("name", "Orphan"), ("parent", "99999")])
+        .await;
     assert_eq!(orphan.status, StatusCode::UNPROCESSABLE_ENTITY, "a parent that does not exist is said, not a 500");
     let add = app.post_form("/admin/terms", &editor, &[("_csrf", &editor_csrf), ("taxonomy", "category"), ("name", "World News")]).await;
     assert_eq!(add.status, StatusCode::SEE_OTHER);
@@ -270,11 +322,19 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
     assert!(app.test_store.dyn_store().term_by_id(term.id).await.expect("read").is_none());
 
     // Reply to and edit a held comment from the queue.
-    let post = app.post(&post_json("Discussed", "2020-01-01T00:00:00Z", json!({"comments": [{"author": "R", "body": "Held words", "status": "pending"}]}))).await;
+    let post = app
+        .post(&post_json(
+            "Discussed",
+            "2020-01-01T00:00:00Z",
+            json!({"comments": [{"author": "R", "body": "Held words", "status": "pending"}]}),
+        ))
+        .await;
     let held = app.test_store.dyn_store().comments_for_post(post.id, CommentStatus::Pending).await.expect("list")[0].id;
-    let edited = app.post_form(&format!("/admin/comments/{held}/edit"), &editor, &[("_csrf", &editor_csrf), ("text", "Edited words")]).await;
+    let edited =
+        app.post_form(&format!("/admin/comments/{held}/edit"), &editor, &[("_csrf", &editor_csrf), ("text", "Edited words")]).await;
     assert_eq!(edited.status, StatusCode::SEE_OTHER);
-    let replied = app.post_form(&format!("/admin/comments/{held}/reply"), &editor, &[("_csrf", &editor_csrf), ("text", "Thanks for writing.")]).await;
+    let replied =
+        app.post_form(&format!("/admin/comments/{held}/reply"), &editor, &[("_csrf", &editor_csrf), ("text", "Thanks for writing.")]).await;
     assert_eq!(replied.status, StatusCode::SEE_OTHER);
     let page = app.get(&app.permalink(&post)).await.html();
     assert_eq!(text(&page, ".comments-title"), "2 thoughts on “Discussed”");
@@ -289,8 +349,17 @@ pub async fn settings_are_saved_for_every_instance(db: Db) {
     let admin = app.login("boss", PASSWORD).await.expect("login");
     let csrf = app.admin_csrf(&admin).await;
     let form = |title: &'static str, timezone: &'static str| {
-        vec![("title", title), ("tagline", "Clips"), ("timezone", timezone), ("posts_per_page", "5"), ("require_name_email", "1"),
-            ("thread_depth", "3"), ("comments_per_page", "20"), ("moderation_words", "refund\nviagra"), ("comment_order", "newest")]
+        vec![
+            ("title", title),
+            ("tagline", "Clips"),
+            ("timezone", timezone),
+            ("posts_per_page", "5"),
+            ("require_name_email", "1"),
+            ("thread_depth", "3"),
+            ("comments_per_page", "20"),
+            ("moderation_words", "refund\nviagra"),
+            ("comment_order", "newest"),
+        ]
     };
     let mut bad = form("Broken", "Mars/Olympus");
     bad.push(("_csrf", &csrf));
@@ -313,7 +382,12 @@ pub async fn settings_are_saved_for_every_instance(db: Db) {
     assert!(app.get("/").await.body.contains("<title>The Clip Sheet</title>"), "applied at once");
 
     // Another instance on the same store starts with them.
-    let options = dateline_web::WebOptions { config: dateline_core::Config::for_test(), fallback_base_url: "http://unused".into(), theme_dir: None, mailer: None };
+    let options = dateline_web::WebOptions {
+        config: dateline_core::Config::for_test(),
+        fallback_base_url: "http://unused".into(),
+        theme_dir: None,
+        mailer: None,
+    };
     let other = dateline_web::AppState::new(app.test_store.dyn_store(), options).await.expect("state");
     assert_eq!(other.site().config.site.title, "The Clip Sheet");
     assert_eq!(other.site().config.discussion.moderation_words, ["refund", "viagra"]);
@@ -325,7 +399,13 @@ pub async fn settings_are_saved_for_every_instance(db: Db) {
 /// Every role against every admin action, as a table: the page answers (200/303) or 403.
 pub async fn every_role_against_every_action(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    let post = app.post(&post_json("Someone else's", "2020-01-01T00:00:00Z", json!({"author": "Other Writer", "comments": [{"author": "R", "body": "held", "status": "pending"}]}))).await;
+    let post = app
+        .post(&post_json(
+            "Someone else's",
+            "2020-01-01T00:00:00Z",
+            json!({"author": "Other Writer", "comments": [{"author": "R", "body": "held", "status": "pending"}]}),
+        ))
+        .await;
     let comment = app.test_store.dyn_store().comments_for_post(post.id, CommentStatus::Pending).await.expect("list")[0].id;
     // (action, method, path, [administrator, editor, author, contributor] may do it)
     let table: &[(&str, &str, String, [bool; 4])] = &[
@@ -371,48 +451,99 @@ pub async fn deleting_for_good_authors_and_parents(db: Db) {
     let store = app.test_store.dyn_store();
 
     // An editor writes a post as another author, and a page under a parent page.
-    let saved = app.post_form("/admin/posts/new", &cookie, &[("_csrf", &csrf), ("title", "Ghost-written"), ("body", "x"), ("author", &writer.id.to_string()), ("action", "publish")]).await;
+    let saved = app
+        .post_form(
+            "/admin/posts/new",
+            &cookie,
+            &[("_csrf", &csrf), ("title", "Ghost-written"), ("body", "x"), ("author", &writer.id.to_string()), ("action", "publish")],
+        )
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert_eq!(store.post_by_slug(dateline_core::PostKind::Post, "ghost-written").await.expect("read").expect("post").author.id, writer.id);
     let parent = app.post(&post_json("About", "2020-01-01T00:00:00Z", json!({"kind": "page"}))).await;
-    let child = app.post_form("/admin/pages/new", &cookie, &[("_csrf", &csrf), ("title", "Team"), ("body", "x"), ("parent", &parent.id.to_string()), ("menu_order", "2"), ("action", "publish")]).await;
+    let child = app
+        .post_form(
+            "/admin/pages/new",
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("title", "Team"),
+                ("body", "x"),
+                ("parent", &parent.id.to_string()),
+                ("menu_order", "2"),
+                ("action", "publish"),
+            ],
+        )
+        .await;
     assert_eq!(child.status, StatusCode::SEE_OTHER);
     let team = store.post_by_slug(dateline_core::PostKind::Page, "team").await.expect("read").expect("page");
     assert_eq!((team.parent_id, team.menu_order), (Some(parent.id), 2));
     assert!(!texts(&app.get("/").await.html(), ".site-nav a").contains(&"Team".to_string()), "sub-pages stay out of the top navigation");
 
     // Permanent deletion: only from the trash.
-    let post = app.post(&post_json("Doomed", "2020-01-01T00:00:00Z", json!({"comments": [{"author": "R", "body": "spammy", "status": "spam"}]}))).await;
-    let refused = app.post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "delete"), ("ids", &post.id.to_string())]).await;
+    let post = app
+        .post(&post_json("Doomed", "2020-01-01T00:00:00Z", json!({"comments": [{"author": "R", "body": "spammy", "status": "spam"}]})))
+        .await;
+    let refused =
+        app.post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "delete"), ("ids", &post.id.to_string())]).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-    assert_eq!(texts(&refused.html(), "main p"), ["“Doomed” is not in the trash; move it there first.", "Back to the dashboard"], "the admin's own error page");
-    assert_eq!(app.post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "trash"), ("ids", &post.id.to_string())]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        texts(&refused.html(), "main p"),
+        ["“Doomed” is not in the trash; move it there first.", "Back to the dashboard"],
+        "the admin's own error page"
+    );
+    assert_eq!(
+        app.post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "trash"), ("ids", &post.id.to_string())]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let spam = store.comments_for_post(post.id, CommentStatus::Spam).await.expect("list")[0].id;
-    assert_eq!(app.post_form(&format!("/admin/comments/{spam}/delete"), &cookie, &[("_csrf", &csrf), ("status", "spam")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post_form(&format!("/admin/comments/{spam}/delete"), &cookie, &[("_csrf", &csrf), ("status", "spam")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert!(store.comment_by_id(spam).await.expect("read").is_none());
-    assert_eq!(app.post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "delete"), ("ids", &post.id.to_string())]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "delete"), ("ids", &post.id.to_string())]).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert!(store.post_by_id(post.id).await.expect("read").is_none());
 }
 
 pub async fn restore_returns_comments_where_they_were_and_author_replies_are_marked(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     app.user("ed", Role::Editor, PASSWORD).await;
-    let post = app.post(&post_json("Restored", "2020-01-01T00:00:00Z", json!({"author": "ed", "comments": [
-        {"author": "Approved reader", "body": "Was on the page"},
-        {"author": "Held reader", "body": "Was waiting", "status": "pending"},
-    ]})))
-    .await;
+    let post = app
+        .post(&post_json(
+            "Restored",
+            "2020-01-01T00:00:00Z",
+            json!({"author": "ed", "comments": [
+                {"author": "Approved reader", "body": "Was on the page"},
+                {"author": "Held reader", "body": "Was waiting", "status": "pending"},
+            ]}),
+        ))
+        .await;
     let path = app.permalink(&post);
     let store = app.test_store.dyn_store();
     let approved = store.comments_for_post(post.id, CommentStatus::Approved).await.expect("list")[0].id;
     let held = store.comments_for_post(post.id, CommentStatus::Pending).await.expect("list")[0].id;
     let cookie = app.login("ed", PASSWORD).await.expect("login");
     let csrf = app.admin_csrf(&cookie).await;
-    let trashed = app.post_form("/admin/comments/bulk", &cookie, &[("_csrf", &csrf), ("action", "trash"), ("ids", &approved.to_string()), ("ids", &held.to_string())]).await;
+    let trashed = app
+        .post_form(
+            "/admin/comments/bulk",
+            &cookie,
+            &[("_csrf", &csrf), ("action", "trash"), ("ids", &approved.to_string()), ("ids", &held.to_string())],
+        )
+        .await;
     assert_eq!(trashed.status, StatusCode::SEE_OTHER);
     assert!(texts(&app.get(&path).await.html(), ".comment-content").is_empty());
     let bin = app.get_as("/admin/comments?status=trash", &cookie).await.html();
-    assert_eq!(texts(&bin, &format!("#comment-{approved} button")).iter().filter(|b| *b == "Restore").count(), 1, "{:?}", texts(&bin, &format!("#comment-{approved} button")));
+    assert_eq!(
+        texts(&bin, &format!("#comment-{approved} button")).iter().filter(|b| *b == "Restore").count(),
+        1,
+        "{:?}",
+        texts(&bin, &format!("#comment-{approved} button"))
+    );
     // One by one and in bulk, each goes back where it was: on the page, and in the queue.
     let one = app.post_form(&format!("/admin/comments/{approved}/restore"), &cookie, &[("_csrf", &csrf), ("status", "trash")]).await;
     assert_eq!((one.status, one.header("location")), (StatusCode::SEE_OTHER, "/admin/comments?status=trash"));
@@ -423,13 +554,20 @@ pub async fn restore_returns_comments_where_they_were_and_author_replies_are_mar
     assert_eq!(texts(&app.get(&path).await.html(), ".comment-content"), ["Was on the page"]);
 
     // The post's author answers from the queue: the reply names the account and is marked.
-    let replied = app.post_form(&format!("/admin/comments/{approved}/reply"), &cookie, &[("_csrf", &csrf), ("text", "Thanks, noted.")]).await;
+    let replied =
+        app.post_form(&format!("/admin/comments/{approved}/reply"), &cookie, &[("_csrf", &csrf), ("text", "Thanks, noted.")]).await;
     assert_eq!(replied.status, StatusCode::SEE_OTHER);
     let page = app.get(&path).await.html();
     assert_eq!(texts(&page, "li.bypostauthor .comment-content"), ["Thanks, noted."]);
     assert_eq!(texts(&page, "li.bypostauthor .comment-badge"), ["Author"]);
     assert_eq!(texts(&page, "li.comment:not(.bypostauthor) > .comment-body .comment-content"), ["Was on the page"]);
-    let reply = store.comments_for_post(post.id, CommentStatus::Approved).await.expect("list").into_iter().find(|c| c.body == "Thanks, noted.").expect("reply");
+    let reply = store
+        .comments_for_post(post.id, CommentStatus::Approved)
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|c| c.body == "Thanks, noted.")
+        .expect("reply");
     let ed = store.user_credentials("ed").await.expect("read").expect("ed").0;
     assert_eq!((reply.user_id, reply.author_email.as_deref()), (Some(ed.id), Some("ed@example.org")));
 }

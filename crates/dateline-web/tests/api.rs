@@ -78,7 +78,12 @@ async fn app_password(app: &TestApp, login: &str) -> (String, String) {
 pub async fn reading_with_wordpress_shapes_and_pagination(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     for day in 1..=5 {
-        app.post(&post_json(&format!("Day {day}"), &format!("2024-03-0{day}T12:00:00Z"), json!({"tags": ["Rail"], "categories": ["Local"]}))).await;
+        app.post(&post_json(
+            &format!("Day {day}"),
+            &format!("2024-03-0{day}T12:00:00Z"),
+            json!({"tags": ["Rail"], "categories": ["Local"]}),
+        ))
+        .await;
     }
     app.post(&post_json("Hidden", "2024-03-09T12:00:00Z", json!({"status": "draft"}))).await;
     let base = listen(&app).await;
@@ -95,17 +100,47 @@ pub async fn reading_with_wordpress_shapes_and_pagination(db: Db) {
     let next = page.header("link").split(", ").find(|l| l.ends_with("rel=\"next\"")).expect("next").to_string();
     let next_url = next.trim_start_matches('<').split('>').next().expect("url").replace("http://dateline.test", &base);
     let last = call("GET", next_url, None, None).await;
-    assert_eq!(last.body.as_array().map(|a| a.iter().map(|p| p["title"]["rendered"].clone()).collect::<Vec<_>>()), Some(vec![json!("Day 1")]));
+    assert_eq!(
+        last.body.as_array().map(|a| a.iter().map(|p| p["title"]["rendered"].clone()).collect::<Vec<_>>()),
+        Some(vec![json!("Day 1")])
+    );
     assert_eq!(last.header("link"), "<http://dateline.test/wp-json/wp/v2/posts?per_page=2&page=2>; rel=\"prev\"");
     let first = &items[0];
-    for field in ["id", "date", "date_gmt", "guid", "modified", "slug", "status", "type", "link", "title", "content", "excerpt", "author", "comment_status", "sticky", "categories", "tags", "dateline"] {
+    for field in [
+        "id",
+        "date",
+        "date_gmt",
+        "guid",
+        "modified",
+        "slug",
+        "status",
+        "type",
+        "link",
+        "title",
+        "content",
+        "excerpt",
+        "author",
+        "comment_status",
+        "sticky",
+        "categories",
+        "tags",
+        "dateline",
+    ] {
         assert!(first.get(field).is_some(), "field {field} in {first}");
     }
     assert_eq!(first["status"], "publish");
     assert_eq!(first["link"], "http://dateline.test/2024/03/03/day-3/");
     let window = call("GET", format!("{base}/wp-json/wp/v2/posts?after=2024-03-02T12:00:00&before=2024-03-05"), None, None).await;
-    assert_eq!(window.body.as_array().map(|a| a.iter().map(|p| p["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("day-4"), json!("day-3")]), "after and before are exclusive");
-    let slugs = |body: &Value| body.as_array().map(|a| a.iter().map(|p| p["slug"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>()).unwrap_or_default();
+    assert_eq!(
+        window.body.as_array().map(|a| a.iter().map(|p| p["slug"].clone()).collect::<Vec<_>>()),
+        Some(vec![json!("day-4"), json!("day-3")]),
+        "after and before are exclusive"
+    );
+    let slugs = |body: &Value| {
+        body.as_array()
+            .map(|a| a.iter().map(|p| p["slug"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
     let offset = call("GET", format!("{base}/wp-json/wp/v2/posts?offset=1&per_page=2"), None, None).await;
     assert_eq!(slugs(&offset.body), ["day-4", "day-3"]);
     let day_5 = app.test_store.dyn_store().post_by_slug(dateline_core::PostKind::Post, "day-5").await.expect("read").expect("day 5").id;
@@ -205,12 +240,19 @@ pub async fn writing_needs_an_application_password(db: Db) {
     let id = created.body["id"].as_i64().expect("id");
     let updated = call("PUT", format!("{base}/wp-json/wp/v2/posts/{id}"), Some(editor.clone()), Some(json!({"title": "Renamed"}))).await;
     assert_eq!((updated.status, updated.body["title"]["raw"].as_str()), (200, Some("Renamed")));
-    let bad = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "x", "status": "live"}))).await;
+    let bad =
+        call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "x", "status": "live"}))).await;
     assert_eq!((bad.status, bad.body["code"].as_str()), (400, Some("rest_invalid_param")));
-    let bad_term = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "x", "tags": [9999]}))).await;
+    let bad_term =
+        call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "x", "tags": [9999]}))).await;
     assert_eq!(bad_term.status, 400);
-    let bad_dateline = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "x", "dateline": "x"}))).await;
-    assert_eq!((bad_dateline.status, bad_dateline.body["code"].as_str()), (400, Some("rest_invalid_param")), "a wrong type is refused, not ignored");
+    let bad_dateline =
+        call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "x", "dateline": "x"}))).await;
+    assert_eq!(
+        (bad_dateline.status, bad_dateline.body["code"].as_str()),
+        (400, Some("rest_invalid_param")),
+        "a wrong type is refused, not ignored"
+    );
 
     // The role matrix through the API.
     let author = app_password(&app, "author-user").await;
@@ -221,7 +263,13 @@ pub async fn writing_needs_an_application_password(db: Db) {
     assert_eq!(call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(author.clone()), Some(publish.clone())).await.status, 201);
     let refused = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(contributor.clone()), Some(publish)).await;
     assert_eq!((refused.status, refused.body["code"].as_str()), (403, Some("rest_cannot_publish")));
-    let draft = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(contributor.clone()), Some(json!({"title": "For review", "content": "x", "status": "pending"}))).await;
+    let draft = call(
+        "POST",
+        format!("{base}/wp-json/wp/v2/posts"),
+        Some(contributor.clone()),
+        Some(json!({"title": "For review", "content": "x", "status": "pending"})),
+    )
+    .await;
     assert_eq!(draft.status, 201);
     let others = call("PUT", format!("{base}/wp-json/wp/v2/posts/{id}"), Some(author.clone()), Some(json!({"title": "Hijack"}))).await;
     assert_eq!((others.status, others.body["code"].as_str()), (403, Some("rest_cannot_edit")));
@@ -229,9 +277,21 @@ pub async fn writing_needs_an_application_password(db: Db) {
     assert_eq!(call("POST", format!("{base}/wp-json/wp/v2/tags"), Some(author.clone()), Some(json!({"name": "t"}))).await.status, 403);
     let pending = call("GET", format!("{base}/wp-json/wp/v2/posts?status=pending"), Some(editor.clone()), None).await;
     assert_eq!(pending.header("x-wp-total"), "1");
-    let sticky = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(contributor.clone()), Some(json!({"title": "Pin me", "content": "x", "sticky": true}))).await;
+    let sticky = call(
+        "POST",
+        format!("{base}/wp-json/wp/v2/posts"),
+        Some(contributor.clone()),
+        Some(json!({"title": "Pin me", "content": "x", "sticky": true})),
+    )
+    .await;
     assert_eq!((sticky.status, sticky.body["code"].as_str()), (403, Some("rest_cannot_assign_sticky")));
-    let as_other = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(author.clone()), Some(json!({"title": "As someone else", "content": "x", "author": 1}))).await;
+    let as_other = call(
+        "POST",
+        format!("{base}/wp-json/wp/v2/posts"),
+        Some(author.clone()),
+        Some(json!({"title": "As someone else", "content": "x", "author": 1})),
+    )
+    .await;
     assert_eq!((as_other.status, as_other.body["code"].as_str()), (403, Some("rest_cannot_edit_others")));
     let trashed = call("DELETE", format!("{base}/wp-json/wp/v2/posts/{id}"), Some(editor.clone()), None).await;
     assert_eq!((trashed.status, trashed.body["status"].as_str()), (200, Some("trash")));
@@ -239,7 +299,8 @@ pub async fn writing_needs_an_application_password(db: Db) {
     assert_eq!((again.status, again.body["code"].as_str()), (410, Some("rest_already_trashed")));
     let gone = call("DELETE", format!("{base}/wp-json/wp/v2/posts/{id}?force=true"), Some(editor.clone()), None).await;
     assert_eq!((gone.status, gone.body["deleted"].as_bool()), (200, Some(true)));
-    let reused = call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "After", "content": "x"}))).await;
+    let reused =
+        call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(json!({"title": "After", "content": "x"}))).await;
     assert!(reused.body["id"].as_i64().expect("id") > id, "a deleted post's id is not given again");
     assert_eq!(app.get("/?p=1").await.status, axum::http::StatusCode::NOT_FOUND, "trashed posts are gone from the site");
     let _ = Role::Administrator;
@@ -247,10 +308,22 @@ pub async fn writing_needs_an_application_password(db: Db) {
 
 pub async fn comments_through_the_api(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    let post = app.post(&post_json("Talked about", "2020-01-01T00:00:00Z", json!({"comments": [
-        {"author": "A", "body": "Visible"}, {"author": "B", "body": "Held", "status": "pending"}
-    ]}))).await;
-    let secret = app.post(&post_json("Secret", "2020-01-01T00:00:00Z", json!({"status": "private", "comments": [{"author": "C", "body": "Private words"}]}))).await;
+    let post = app
+        .post(&post_json(
+            "Talked about",
+            "2020-01-01T00:00:00Z",
+            json!({"comments": [
+                {"author": "A", "body": "Visible"}, {"author": "B", "body": "Held", "status": "pending"}
+            ]}),
+        ))
+        .await;
+    let secret = app
+        .post(&post_json(
+            "Secret",
+            "2020-01-01T00:00:00Z",
+            json!({"status": "private", "comments": [{"author": "C", "body": "Private words"}]}),
+        ))
+        .await;
     app.user("ed", Role::Editor, PASSWORD).await;
     let base = listen(&app).await;
     let public = call("GET", format!("{base}/wp-json/wp/v2/comments"), None, None).await;
@@ -262,9 +335,16 @@ pub async fn comments_through_the_api(db: Db) {
     let held = call("GET", format!("{base}/wp-json/wp/v2/comments?status=hold"), Some(editor.clone()), None).await;
     assert_eq!(held.body.as_array().map(Vec::len), Some(1));
     let id = held.body[0]["id"].as_i64().expect("id");
-    let approved = call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"status": "approve"}))).await;
+    let approved =
+        call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"status": "approve"}))).await;
     assert_eq!((approved.status, approved.body["status"].as_str()), (200, Some("approved")));
-    let reply = call("POST", format!("{base}/wp-json/wp/v2/comments"), Some(editor.clone()), Some(json!({"post": post.id, "parent": id, "content": "Thanks!"}))).await;
+    let reply = call(
+        "POST",
+        format!("{base}/wp-json/wp/v2/comments"),
+        Some(editor.clone()),
+        Some(json!({"post": post.id, "parent": id, "content": "Thanks!"})),
+    )
+    .await;
     assert_eq!((reply.status, reply.body["parent"].as_i64()), (201, Some(id)));
     let me = call("GET", format!("{base}/wp-json/wp/v2/users/me"), Some(editor.clone()), None).await;
     assert_eq!(reply.body["author"], me.body["id"], "a comment through the API names its account, as WordPress's does");
@@ -277,9 +357,12 @@ pub async fn comments_through_the_api(db: Db) {
     let back = call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"status": "approved"}))).await;
     assert_eq!((back.status, back.body["status"].as_str()), (200, Some("approved")));
     // A moderator corrects the text; an empty text changes nothing, status included.
-    let edited = call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"content": "Held, *edited*"}))).await;
+    let edited =
+        call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"content": "Held, *edited*"}))).await;
     assert_eq!((edited.status, edited.body["content"]["raw"].as_str()), (200, Some("Held, *edited*")));
-    let refused = call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"content": "  ", "status": "spam"}))).await;
+    let refused =
+        call("POST", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), Some(json!({"content": "  ", "status": "spam"})))
+            .await;
     assert_eq!((refused.status, refused.body["code"].as_str()), (400, Some("rest_comment_content_invalid")));
     let unchanged = call("GET", format!("{base}/wp-json/wp/v2/comments/{id}"), Some(editor.clone()), None).await;
     assert_eq!((unchanged.body["status"].as_str(), unchanged.body["content"]["raw"].as_str()), (Some("approved"), Some("Held, *edited*")));
@@ -296,7 +379,9 @@ pub async fn links_embeds_fields_and_authors(db: Db) {
     app.user("ana", Role::Author, PASSWORD).await;
     app.user("quiet", Role::Author, PASSWORD).await;
     app.user("boss", Role::Administrator, PASSWORD).await;
-    let post = app.post(&post_json("Linked", "2024-03-01T12:00:00Z", json!({"author": "ana", "categories": ["World/Europe"], "tags": ["Rail"]}))).await;
+    let post = app
+        .post(&post_json("Linked", "2024-03-01T12:00:00Z", json!({"author": "ana", "categories": ["World/Europe"], "tags": ["Rail"]})))
+        .await;
     app.post(&post_json("Unfinished", "2024-03-02T12:00:00Z", json!({"author": "quiet", "status": "draft"}))).await;
     let base = listen(&app).await;
     let local = |href: &Value| href.as_str().expect("href").replace("http://dateline.test", &base);
@@ -328,7 +413,8 @@ pub async fn links_embeds_fields_and_authors(db: Db) {
     let slim = call("GET", format!("{base}/wp-json/wp/v2/posts?_fields=id,title.rendered,dateline.dek"), None, None).await;
     assert_eq!(slim.body, json!([{ "id": post.id, "title": { "rendered": "Linked" }, "dateline": { "dek": null } }]));
     assert_eq!(slim.header("x-wp-total"), "1", "headers are kept");
-    let slim_one = call("GET", format!("{base}/wp-json/wp/v2/tags/{}?_fields[]=name&_fields[]=count", tags.body[0]["id"]), None, None).await;
+    let slim_one =
+        call("GET", format!("{base}/wp-json/wp/v2/tags/{}?_fields[]=name&_fields[]=count", tags.body[0]["id"]), None, None).await;
     assert_eq!(slim_one.body, json!({ "name": "Rail", "count": 1 }));
 
     // Only authors with published posts are public; administrators see every account.

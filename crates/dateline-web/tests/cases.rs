@@ -28,7 +28,8 @@ pub async fn seed_post_reads_like_the_seed_page(db: Db) {
     assert_eq!(text(&html, ".dek"), seed["dek"].as_str().expect("dek"));
     assert_eq!(text(&html, ".attribution"), "Nora Gamez Torres reports via Miami Herald:");
     assert_eq!(text(&html, "blockquote .source-headline"), seed["source"]["headline"].as_str().expect("headline"));
-    let excerpt: Vec<String> = seed["source"]["excerpt"].as_array().expect("excerpt").iter().map(|p| p.as_str().expect("p").to_string()).collect();
+    let excerpt: Vec<String> =
+        seed["source"]["excerpt"].as_array().expect("excerpt").iter().map(|p| p.as_str().expect("p").to_string()).collect();
     assert_eq!(texts(&html, "blockquote.excerpt > p:not(.source-headline)"), excerpt);
     assert_eq!(text(&html, ".continue-reading"), "Continue reading HERE.");
     assert_eq!(text(&html, ".comments-title"), seed["comment_count_line"].as_str().expect("count line"));
@@ -108,7 +109,12 @@ pub async fn non_canonical_paths_redirect(db: Db) {
 
 pub async fn pages_live_at_their_slug(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    app.post(&post_json("About this blog", "2022-01-01T00:00:00Z", json!({"kind": "page", "slug": "about", "body": "We *quote* the news."}))).await;
+    app.post(&post_json(
+        "About this blog",
+        "2022-01-01T00:00:00Z",
+        json!({"kind": "page", "slug": "about", "body": "We *quote* the news."}),
+    ))
+    .await;
     let response = app.get("/about/").await;
     assert_eq!(response.status, StatusCode::OK);
     let html = response.html();
@@ -182,8 +188,21 @@ pub async fn unknown_archives_are_404(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     app.post(&post_json("Only post", "2024-03-01T12:00:00Z", json!({"tags": ["Rail"]}))).await;
     app.post(&post_json("About", "2024-03-01T12:00:00Z", json!({"kind": "page"}))).await;
-    for path in ["/category/nope/", "/tag/nope/", "/author/nobody/", "/2023/", "/2024/02/", "/2024/03/02/", "/2024/13/",
-        "/2024/03/01/no-such-post/", "/no-such-page/", "/tag/nope/feed/", "/wp-content/x.php", "/a/b/c/d/e/", "/page/2/"] {
+    for path in [
+        "/category/nope/",
+        "/tag/nope/",
+        "/author/nobody/",
+        "/2023/",
+        "/2024/02/",
+        "/2024/03/02/",
+        "/2024/13/",
+        "/2024/03/01/no-such-post/",
+        "/no-such-page/",
+        "/tag/nope/feed/",
+        "/wp-content/x.php",
+        "/a/b/c/d/e/",
+        "/page/2/",
+    ] {
         let response = app.get(path).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(text(&response.html(), "h1"), "Page not found", "{path}");
@@ -216,7 +235,12 @@ pub async fn invisible_posts_are_404(db: Db) {
 
 pub async fn feeds_parse_and_carry_the_attribution(db: Db) {
     let Some((app, path)) = app_with_seed(db).await else { return };
-    app.post(&post_json("Plain post", "2024-03-01T12:00:00Z", json!({"source": {"outlet": "Pacific Wire", "url": "https://example.com/story", "headline": "A headline", "excerpt": ["Quoted."]}}))).await;
+    app.post(&post_json(
+        "Plain post",
+        "2024-03-01T12:00:00Z",
+        json!({"source": {"outlet": "Pacific Wire", "url": "https://example.com/story", "headline": "A headline", "excerpt": ["Quoted."]}}),
+    ))
+    .await;
     let url = format!("http://dateline.test{path}");
 
     let response = app.get("/feed/").await;
@@ -314,8 +338,14 @@ pub async fn static_assets_are_cached_and_contained(db: Db) {
     assert_eq!(response.header("content-type"), "text/css; charset=utf-8");
     assert_eq!(response.header("cache-control"), "public, max-age=31536000, immutable");
     assert!(response.body.contains("prefers-color-scheme: dark"), "light and dark");
-    for path in ["/static/../Cargo.toml", "/static/..%2f..%2fCargo.toml", "/static/%2e%2e/%2e%2e/Cargo.toml", "/static/nope.css",
-        "/static//etc/passwd", "/static/..\\..\\Cargo.toml"] {
+    for path in [
+        "/static/../Cargo.toml",
+        "/static/..%2f..%2fCargo.toml",
+        "/static/%2e%2e/%2e%2e/Cargo.toml",
+        "/static/nope.css",
+        "/static//etc/passwd",
+        "/static/..\\..\\Cargo.toml",
+    ] {
         assert_eq!(app.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
 }
@@ -324,7 +354,11 @@ pub async fn theme_overrides_templates_and_assets(db: Db) {
     let dir = std::env::temp_dir().join(dateline_testkit::unique_name("theme"));
     std::fs::create_dir_all(dir.join("templates")).expect("mkdir");
     std::fs::create_dir_all(dir.join("static/img")).expect("mkdir");
-    std::fs::write(dir.join("templates/error.html"), "{% extends \"base.html\" %}{% block content %}<h1>Custom {{ status }}</h1>{% endblock %}").expect("write");
+    std::fs::write(
+        dir.join("templates/error.html"),
+        "{% extends \"base.html\" %}{% block content %}<h1>Custom {{ status }}</h1>{% endblock %}",
+    )
+    .expect("write");
     std::fs::write(dir.join("static/style.css"), "body { color: rebeccapurple; }").expect("write");
     std::fs::write(dir.join("static/img/logo.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").expect("write");
     std::fs::write(dir.join("secret.txt"), "outside static").expect("write");
@@ -356,7 +390,8 @@ pub async fn times_are_shown_in_the_site_time_zone(db: Db) {
 
 pub async fn more_tags_make_teasers_on_listings(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    let post = app.post(&post_json("Long read", "2024-03-01T12:00:00Z", json!({"body": "The teaser.\n\n<!--more-->\n\nThe rest of it."}))).await;
+    let post =
+        app.post(&post_json("Long read", "2024-03-01T12:00:00Z", json!({"body": "The teaser.\n\n<!--more-->\n\nThe rest of it."}))).await;
     let home = app.get("/").await.html();
     assert_eq!(text(&home, ".commentary"), "The teaser.");
     assert_eq!(attr(&home, ".more-link a", "href"), format!("{}#user-content-more", app.permalink(&post)));
@@ -368,7 +403,8 @@ pub async fn more_tags_make_teasers_on_listings(db: Db) {
 pub async fn search_finds_published_posts(db: Db) {
     let Some(app) = TestApp::builder(db).config(|c| c.site.posts_per_page = 2).build().await else { return };
     for n in 1..=3 {
-        app.post(&post_json(&format!("Ferry story {n}"), &format!("2024-03-0{n}T12:00:00Z"), json!({"body": "About the harbor ferry."}))).await;
+        app.post(&post_json(&format!("Ferry story {n}"), &format!("2024-03-0{n}T12:00:00Z"), json!({"body": "About the harbor ferry."})))
+            .await;
     }
     app.post(&post_json("Ferry draft", "2024-03-05T12:00:00Z", json!({"status": "draft"}))).await;
     app.post(&post_json("Locked", "2024-03-06T12:00:00Z", json!({"body": "secret ferry plans"}))).await;
@@ -395,18 +431,32 @@ pub async fn search_finds_published_posts(db: Db) {
 
 pub async fn protected_posts_keep_their_secrets(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    let post = app.post(&post_json("Members only", "2020-01-01T00:00:00Z", json!({
-        "dek": "secret dek", "body": "hidden commentary",
-        "source": {"outlet": "Ledger", "headline": "secret headline", "excerpt": ["secret quote"]},
-        "comments": [{"author": "Insider", "body": "secret comment"}]
-    }))).await;
+    let post = app
+        .post(&post_json(
+            "Members only",
+            "2020-01-01T00:00:00Z",
+            json!({
+                "dek": "secret dek", "body": "hidden commentary",
+                "source": {"outlet": "Ledger", "headline": "secret headline", "excerpt": ["secret quote"]},
+                "comments": [{"author": "Insider", "body": "secret comment"}]
+            }),
+        ))
+        .await;
     let store = app.test_store.dyn_store();
     let mut write = dateline_core::PostWrite::from_post(&post);
     write.password = Some("letmein".into());
     store.save_post(Some(post.id), write).await.expect("protect");
     let path = app.permalink(&post);
-    for url in ["/comments/feed/".to_string(), format!("{path}feed/"), "/feed/".into(), "/feed.json".into(), "/wp-json/wp/v2/posts".into(),
-        format!("/wp-json/wp/v2/comments?post={}", post.id), "/wp-json/wp/v2/comments".into(), format!("/wp-json/wp/v2/posts/{}", post.id)] {
+    for url in [
+        "/comments/feed/".to_string(),
+        format!("{path}feed/"),
+        "/feed/".into(),
+        "/feed.json".into(),
+        "/wp-json/wp/v2/posts".into(),
+        format!("/wp-json/wp/v2/comments?post={}", post.id),
+        "/wp-json/wp/v2/comments".into(),
+        format!("/wp-json/wp/v2/posts/{}", post.id),
+    ] {
         let body = app.get(&url).await.body;
         for secret in ["secret dek", "secret headline", "secret quote", "secret comment", "hidden commentary"] {
             assert!(!body.contains(secret), "{url} shows {secret:?}");
@@ -420,13 +470,26 @@ pub async fn protected_posts_keep_their_secrets(db: Db) {
     let page = app.get(&path).await;
     let csrf = page.header("set-cookie").split(';').next().unwrap_or_default().to_string();
     let token = attr(&page.html(), ".post-password-form input[name=_token]", "value");
-    let unlocked = app.post_form("/post-password", &csrf, &[("post_id", &post.id.to_string()), ("password", "letmein"), ("_token", &token)]).await;
+    let unlocked =
+        app.post_form("/post-password", &csrf, &[("post_id", &post.id.to_string()), ("password", "letmein"), ("_token", &token)]).await;
     assert_eq!(unlocked.status, StatusCode::SEE_OTHER);
     let cookies = format!("{csrf}; {}", unlocked.header("set-cookie").split(';').next().unwrap_or_default());
     let open = app.get_as(&path, &cookies).await.html();
     assert!(text(&open, ".commentary").contains("hidden commentary"));
     let form_token = attr(&open, "#commentform input[name=_token]", "value");
-    let empty = app.post_form("/comments", &cookies, &[("comment_post_ID", &post.id.to_string()), ("_token", &form_token), ("author", "A"), ("email", "a@example.org"), ("comment", " ")]).await;
+    let empty = app
+        .post_form(
+            "/comments",
+            &cookies,
+            &[
+                ("comment_post_ID", &post.id.to_string()),
+                ("_token", &form_token),
+                ("author", "A"),
+                ("email", "a@example.org"),
+                ("comment", " "),
+            ],
+        )
+        .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text(&empty.html(), ".commentary").contains("hidden commentary"), "still unlocked after a refusal");
 }
@@ -487,7 +550,14 @@ pub async fn nul_characters_in_requests_are_answered_cleanly(db: Db) {
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     use base64::Engine;
     let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("a\0b:password"));
-    let api = app.send(axum::http::Request::get("/wp-json/wp/v2/users/me").header("authorization", basic).body(axum::body::Body::empty()).expect("request")).await;
+    let api = app
+        .send(
+            axum::http::Request::get("/wp-json/wp/v2/users/me")
+                .header("authorization", basic)
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
     assert_eq!(api.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -502,7 +572,12 @@ pub async fn unreadable_addresses_and_bodies_get_proper_answers(db: Db) {
     // Too large for the API: WordPress's JSON error, not an HTML page.
     let huge = format!("{{\"title\": \"{}\"}}", "x".repeat(dateline_web::MAX_REQUEST_BODY));
     let response = app
-        .send(axum::http::Request::post("/wp-json/wp/v2/posts").header("content-type", "application/json").body(axum::body::Body::from(huge)).expect("request"))
+        .send(
+            axum::http::Request::post("/wp-json/wp/v2/posts")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(huge))
+                .expect("request"),
+        )
         .await;
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
     let body: serde_json::Value = serde_json::from_str(&response.body).expect("JSON");

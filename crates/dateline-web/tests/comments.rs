@@ -71,7 +71,10 @@ pub async fn held_comments_show_only_to_their_author(db: Db) {
     assert!(location.contains("&moderation-hash="), "{location}");
     let id = comment_id(&location);
     let mine = app.get(location.split('#').next().expect("url")).await.html();
-    assert_eq!(text(&mine, &format!("#comment-{id} .comment-awaiting-moderation")), "Your comment is awaiting moderation. Only you can see it until it is approved.");
+    assert_eq!(
+        text(&mine, &format!("#comment-{id} .comment-awaiting-moderation")),
+        "Your comment is awaiting moderation. Only you can see it until it is approved."
+    );
     assert!(texts(&mine, ".comments-title").is_empty(), "held comments are not counted");
     let public = app.get(&path).await.html();
     assert!(texts(&public, &format!("#comment-{id}")).is_empty(), "others do not see it");
@@ -90,8 +93,16 @@ pub async fn failed_comments_keep_what_was_typed(db: Db) {
     let cases: [(&[(&str, &str)], &str, &str); 4] = [
         (&[("author", ""), ("email", "a@example.org"), ("comment", "Keep me")], "author", "Please give your name."),
         (&[("author", "Ann"), ("email", "not-an-email"), ("comment", "Keep me")], "email", "“not-an-email” is not an email address."),
-        (&[("author", "Ann"), ("email", "a@example.org"), ("url", "javascript:alert(1)"), ("comment", "Keep me")], "url", "The website must be an http:// or https:// address."),
-        (&[("author", "Ann"), ("email", "a@example.org"), ("comment", &"x".repeat(150))], "comment", "Your comment is 150 characters long; the limit is 100. Please shorten it."),
+        (
+            &[("author", "Ann"), ("email", "a@example.org"), ("url", "javascript:alert(1)"), ("comment", "Keep me")],
+            "url",
+            "The website must be an http:// or https:// address.",
+        ),
+        (
+            &[("author", "Ann"), ("email", "a@example.org"), ("comment", &"x".repeat(150))],
+            "comment",
+            "Your comment is 150 characters long; the limit is 100. Please shorten it.",
+        ),
     ];
     for (fields, field, message) in cases {
         let response = app.submit_comment(&session, fields).await;
@@ -106,7 +117,10 @@ pub async fn failed_comments_keep_what_was_typed(db: Db) {
         let typed = fields.iter().find(|(k, _)| *k == "comment").map(|(_, v)| *v).unwrap_or_default();
         assert_eq!(text(&html, "#commentform textarea[name=comment]"), typed, "the comment is kept");
         if field != "email" {
-            assert_eq!(attr(&html, "#commentform [name=email]", "value"), fields.iter().find(|(k, _)| *k == "email").map(|(_, v)| *v).unwrap_or_default());
+            assert_eq!(
+                attr(&html, "#commentform [name=email]", "value"),
+                fields.iter().find(|(k, _)| *k == "email").map(|(_, v)| *v).unwrap_or_default()
+            );
         }
     }
     assert!(stored(&app, CommentStatus::Approved).await.is_empty(), "nothing stored");
@@ -116,8 +130,11 @@ pub async fn forms_without_a_valid_token_are_refused(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     let path = open_post(&app, "Tokens").await;
     let session = app.open_form(&path).await;
-    let fields = [("comment_post_ID", session.post_id.as_str()), ("author", "Ann"), ("email", "a@example.org"), ("comment", "Typed with care")];
-    for (cookie, token) in [(session.cookie.as_str(), ""), ("dateline_csrf=someone-elses-cookie-value", session.token.as_str()), ("", session.token.as_str())] {
+    let fields =
+        [("comment_post_ID", session.post_id.as_str()), ("author", "Ann"), ("email", "a@example.org"), ("comment", "Typed with care")];
+    for (cookie, token) in
+        [(session.cookie.as_str(), ""), ("dateline_csrf=someone-elses-cookie-value", session.token.as_str()), ("", session.token.as_str())]
+    {
         let mut all = fields.to_vec();
         all.push(("_token", token));
         let response = app.post_form("/comments", cookie, &all).await;
@@ -127,11 +144,24 @@ pub async fn forms_without_a_valid_token_are_refused(db: Db) {
         assert_eq!(text(&html, "#commentform textarea[name=comment]"), "Typed with care");
     }
     assert!(stored(&app, CommentStatus::Approved).await.is_empty());
-    let malformed = app.send(axum::http::Request::post("/comments").header("content-type", "application/json").body(axum::body::Body::from("{}")).expect("request")).await;
+    let malformed = app
+        .send(
+            axum::http::Request::post("/comments")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from("{}"))
+                .expect("request"),
+        )
+        .await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     assert_eq!(text(&malformed.html(), "h1"), "Bad request");
     // A field sent twice is read (the first value), not refused: the text is kept.
-    let twice = app.post_form("/comments", &session.cookie, &[("comment_post_ID", &session.post_id), ("author", "a"), ("author", "b"), ("comment", "Typed twice over")]).await;
+    let twice = app
+        .post_form(
+            "/comments",
+            &session.cookie,
+            &[("comment_post_ID", &session.post_id), ("author", "a"), ("author", "b"), ("comment", "Typed twice over")],
+        )
+        .await;
     assert_eq!(twice.status, StatusCode::FORBIDDEN, "no token, but the form was read");
     assert_eq!(text(&twice.html(), "#commentform textarea[name=comment]"), "Typed twice over");
     let unknown = app.post_form("/comments", &session.cookie, &[("comment_post_ID", "9999"), ("comment", "x")]).await;
@@ -157,15 +187,37 @@ pub async fn closed_posts_take_no_comments(db: Db) {
     let aged_id = app.test_store.dyn_store().post_by_slug(dateline_core::PostKind::Post, "aged").await.expect("read").expect("aged").id;
     let token = session.token.clone();
     let cookie = session.cookie.clone();
-    let response = app.post_form("/comments", &cookie, &[("comment_post_ID", &aged_id.to_string()), ("_token", &token), ("author", "A"), ("email", "a@example.org"), ("comment", "Too late")]).await;
+    let response = app
+        .post_form(
+            "/comments",
+            &cookie,
+            &[
+                ("comment_post_ID", &aged_id.to_string()),
+                ("_token", &token),
+                ("author", "A"),
+                ("email", "a@example.org"),
+                ("comment", "Too late"),
+            ],
+        )
+        .await;
     assert_eq!(response.status, StatusCode::FORBIDDEN, "a token for another post is not valid either");
     assert!(stored(&app, CommentStatus::Approved).await.is_empty());
 }
 
 pub async fn closing_by_age_is_decided_per_request(db: Db) {
-    let Some(app) = TestApp::builder(db).config(|c| { c.discussion.close_old_posts = true; c.discussion.close_after_days = 14 }).build().await else { return };
+    let Some(app) = TestApp::builder(db)
+        .config(|c| {
+            c.discussion.close_old_posts = true;
+            c.discussion.close_after_days = 14
+        })
+        .build()
+        .await
+    else {
+        return;
+    };
     let now = jiff::Timestamp::now();
-    let path = app.permalink(&app.post(&post_json("Almost", &(now - jiff::SignedDuration::from_hours(24 * 13)).to_string(), json!({}))).await);
+    let path =
+        app.permalink(&app.post(&post_json("Almost", &(now - jiff::SignedDuration::from_hours(24 * 13)).to_string(), json!({}))).await);
     let session = app.open_form(&path).await;
     let response = app.submit_comment(&session, &[("author", "A"), ("email", "a@example.org"), ("comment", "Just in time")]).await;
     assert_eq!(response.status, StatusCode::SEE_OTHER);
@@ -175,7 +227,12 @@ pub async fn bots_are_caught_and_hurried_comments_held(db: Db) {
     let Some(app) = TestApp::builder(db).config(|c| c.discussion.min_submit_seconds = 30).build().await else { return };
     let path = open_post(&app, "Bots").await;
     let session = app.open_form(&path).await;
-    let honeypot = app.submit_comment(&session, &[("author", "Bot"), ("email", "b@example.org"), ("comment", "Great post"), ("website_confirm", "http://spam.example")]).await;
+    let honeypot = app
+        .submit_comment(
+            &session,
+            &[("author", "Bot"), ("email", "b@example.org"), ("comment", "Great post"), ("website_confirm", "http://spam.example")],
+        )
+        .await;
     assert_eq!(honeypot.status, StatusCode::SEE_OTHER, "bots are not told");
     let fast = app.submit_comment(&session, &[("author", "Speedy"), ("email", "s@example.org"), ("comment", "Instant reply")]).await;
     assert_eq!(fast.status, StatusCode::SEE_OTHER);
@@ -188,7 +245,10 @@ pub async fn bots_are_caught_and_hurried_comments_held(db: Db) {
     let reasons: Vec<_> = held.iter().filter_map(|c| c.moderation_reason.clone()).collect();
     let quick = too_fast_seconds(&reasons);
     assert!(quick.is_some_and(|seconds| seconds < 30), "{reasons:?}");
-    assert!(text(&app.get(fast.header("location")).await.html(), ".comment-awaiting-moderation").starts_with("Your comment is awaiting moderation"));
+    assert!(
+        text(&app.get(fast.header("location")).await.html(), ".comment-awaiting-moderation")
+            .starts_with("Your comment is awaiting moderation")
+    );
     assert!(texts(&app.get(&path).await.html(), "ol.comment-list").is_empty(), "spam is not shown");
 }
 
@@ -207,9 +267,17 @@ pub async fn moderation_rules_hold_or_spam_with_reasons(db: Db) {
     app.comment(&path, "Links", "See https://a.example and https://b.example for more.", None).await;
     app.comment(&path, "Word", "I want a refund for this take.", None).await;
     app.comment(&path, "Casino Fan", "Visit my casino.", None).await;
-    app.comment(&path, "Spammer", "Buy cheap viagra cialis pills at our pharmacy, click https://a.example https://b.example https://c.example", None).await;
+    app.comment(
+        &path,
+        "Spammer",
+        "Buy cheap viagra cialis pills at our pharmacy, click https://a.example https://b.example https://c.example",
+        None,
+    )
+    .await;
     let pending = stored(&app, CommentStatus::Pending).await;
-    let reason = |name: &str, list: &[dateline_core::Comment]| list.iter().find(|c| c.author_name.as_deref() == Some(name)).and_then(|c| c.moderation_reason.clone()).unwrap_or_default();
+    let reason = |name: &str, list: &[dateline_core::Comment]| {
+        list.iter().find(|c| c.author_name.as_deref() == Some(name)).and_then(|c| c.moderation_reason.clone()).unwrap_or_default()
+    };
     assert!(reason("Links", &pending).starts_with("2 links (comments with 2 or more are held)"), "{}", reason("Links", &pending));
     assert_eq!(reason("Word", &pending), "moderation word “refund” in the comment");
     let spam = stored(&app, CommentStatus::Spam).await;
@@ -272,7 +340,10 @@ pub async fn comments_paginate(db: Db) {
 }
 
 pub async fn newest_first_order_is_honoured(db: Db) {
-    let Some(app) = TestApp::builder(db).config(|c| c.discussion.comment_order = dateline_core::config::CommentOrder::Newest).build().await else { return };
+    let Some(app) = TestApp::builder(db).config(|c| c.discussion.comment_order = dateline_core::config::CommentOrder::Newest).build().await
+    else {
+        return;
+    };
     let path = open_post(&app, "Order").await;
     for n in 1..=3 {
         app.comment(&path, &format!("Reader {n}"), &format!("Number {n}."), None).await;
@@ -288,7 +359,9 @@ pub async fn comment_feeds_carry_approved_public_comments(db: Db) {
     app.comment(&path, "Esc\u{1b}[31mRED\u{7}", "Bell\u{7} and \u{1b}[2J escape", None).await;
     let cleaned = stored(&app, CommentStatus::Approved).await;
     assert!(cleaned.iter().any(|c| c.body == "Bell and [2J escape" && c.author_name.as_deref() == Some("Esc[31mRED")), "{cleaned:?}");
-    let private = app.post(&post_json("Secret", RECENT, json!({"status": "private", "comments": [{"author": "Insider", "body": "Hidden words"}]}))).await;
+    let private = app
+        .post(&post_json("Secret", RECENT, json!({"status": "private", "comments": [{"author": "Insider", "body": "Hidden words"}]})))
+        .await;
     assert_eq!(private.comment_count, 1);
     let feed = rss::Channel::read_from(app.get(&format!("{path}feed/")).await.body.as_bytes()).expect("post comment feed");
     assert_eq!(feed.title(), "Comments on: Fed");
@@ -327,7 +400,10 @@ pub async fn notifications_go_out_by_smtp(db: Db) {
     // A subscriber hears about a reply, and one click ends it.
     let session = app.open_form(&path).await;
     let response = app
-        .submit_comment(&session, &[("author", "Sub"), ("email", "sub@example.org"), ("comment", "Tell me about replies."), ("subscribe", "1")])
+        .submit_comment(
+            &session,
+            &[("author", "Sub"), ("email", "sub@example.org"), ("comment", "Tell me about replies."), ("subscribe", "1")],
+        )
         .await;
     let parent = comment_id(response.header("location"));
     app.comment(&path, "Replier", "Here is a reply.", Some(parent)).await;
@@ -374,13 +450,27 @@ pub async fn signed_in_people_comment_as_their_account(db: Db) {
     assert!(texts(&page, "#commentform input[name=author]").is_empty(), "no name field for an account");
     let token = attr(&page, "input[name=_token]", "value");
     let post_id = post.id.to_string();
-    let sent = app.post_form("/comments", &marta, &[("comment_post_ID", &post_id), ("_token", &token), ("comment", "Update: the vote is on Friday."), ("author", "Someone Else")]).await;
+    let sent = app
+        .post_form(
+            "/comments",
+            &marta,
+            &[("comment_post_ID", &post_id), ("_token", &token), ("comment", "Update: the vote is on Friday."), ("author", "Someone Else")],
+        )
+        .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
-    assert!(sent.header("location").contains("#comment-") && !sent.header("location").contains("unapproved"), "{}", sent.header("location"));
+    assert!(
+        sent.header("location").contains("#comment-") && !sent.header("location").contains("unapproved"),
+        "{}",
+        sent.header("location")
+    );
     let approved = stored(&app, CommentStatus::Approved).await;
     assert_eq!(approved.len(), 1);
     let marta_id = app.test_store.dyn_store().user_credentials("marta").await.expect("read").expect("marta").0.id;
-    assert_eq!((approved[0].author_name.as_deref(), approved[0].author_email.as_deref(), approved[0].user_id), (Some("marta"), Some("marta@example.org"), Some(marta_id)), "the account, not the typed name");
+    assert_eq!(
+        (approved[0].author_name.as_deref(), approved[0].author_email.as_deref(), approved[0].user_id),
+        (Some("marta"), Some("marta@example.org"), Some(marta_id)),
+        "the account, not the typed name"
+    );
     let shown = app.get(&path).await.html();
     assert_eq!(texts(&shown, "li.bypostauthor .comment-content"), ["Update: the vote is on Friday."]);
     // An empty comment is refused with the account's form shown again.

@@ -24,7 +24,16 @@ async fn protected_link_post(app: &TestApp) -> dateline_core::Post {
     app.test_store.dyn_store().save_post(Some(post.id), write).await.expect("protect")
 }
 
-const SECRETS: [&str; 8] = ["secret dek", "hidden commentary", "Secret Reporter", "Secret Outlet", "secret.example", "secret headline", "secret quote", "isBasedOn"];
+const SECRETS: [&str; 8] = [
+    "secret dek",
+    "hidden commentary",
+    "Secret Reporter",
+    "Secret Outlet",
+    "secret.example",
+    "secret headline",
+    "secret quote",
+    "isBasedOn",
+];
 
 pub async fn a_locked_post_shows_nothing_of_its_content_anywhere(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
@@ -57,7 +66,12 @@ pub async fn a_locked_post_shows_nothing_of_its_content_anywhere(db: Db) {
 
 pub async fn api_rendered_fields_are_what_the_site_shows(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    app.post(&post_json("<script>alert(1)</script> & <b>co</b>", "2024-01-01T00:00:00Z", json!({"dek": "<img src=x onerror=alert(2)> dek"}))).await;
+    app.post(&post_json(
+        "<script>alert(1)</script> & <b>co</b>",
+        "2024-01-01T00:00:00Z",
+        json!({"dek": "<img src=x onerror=alert(2)> dek"}),
+    ))
+    .await;
     let list: Value = serde_json::from_str(&app.get("/wp-json/wp/v2/posts").await.body).expect("json");
     let post = &list[0];
     let title = post["title"]["rendered"].as_str().expect("title");
@@ -70,9 +84,15 @@ pub async fn api_rendered_fields_are_what_the_site_shows(db: Db) {
 
 pub async fn feed_titles_are_plain_text(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    let post = app.post(&post_json("Big <script>alert(1)</script><b>news</b>", "2024-01-01T00:00:00Z", json!({
-        "comments": [{"author": "<i>Evil</i> Eve", "body": "first"}],
-    }))).await;
+    let post = app
+        .post(&post_json(
+            "Big <script>alert(1)</script><b>news</b>",
+            "2024-01-01T00:00:00Z",
+            json!({
+                "comments": [{"author": "<i>Evil</i> Eve", "body": "first"}],
+            }),
+        ))
+        .await;
     let rss = rss::Channel::read_from(app.get("/feed/").await.body.as_bytes()).expect("rss");
     assert_eq!(rss.items()[0].title(), Some("Big alert(1)news"));
     let atom = atom_syndication::Feed::read_from(app.get("/feed/atom/").await.body.as_bytes()).expect("atom");
@@ -88,7 +108,9 @@ pub async fn feed_titles_are_plain_text(db: Db) {
 
 pub async fn stored_source_links_that_are_not_web_addresses_are_not_links(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    let post = app.post(&post_json("Quoting", "2024-01-01T00:00:00Z", json!({"source": {"outlet": "Wire", "url": "https://wire.example/a"}}))).await;
+    let post = app
+        .post(&post_json("Quoting", "2024-01-01T00:00:00Z", json!({"source": {"outlet": "Wire", "url": "https://wire.example/a"}})))
+        .await;
     // A link stored before every door checked (or by a door that did not).
     let mut write = dateline_core::PostWrite::from_post(&post);
     if let Some(source) = write.source.as_mut() {
@@ -100,7 +122,15 @@ pub async fn stored_source_links_that_are_not_web_addresses_are_not_links(db: Db
     }
     // The API refuses such a link, naming the field.
     let (login, password) = app_password(&app, "ed", Role::Editor).await;
-    let refused = app.send(api_request("POST", "/wp-json/wp/v2/posts", &login, &password, json!({"title": "x", "dateline": {"source": {"url": "javascript:alert(1)"}}}))).await;
+    let refused = app
+        .send(api_request(
+            "POST",
+            "/wp-json/wp/v2/posts",
+            &login,
+            &password,
+            json!({"title": "x", "dateline": {"source": {"url": "javascript:alert(1)"}}}),
+        ))
+        .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.body.contains("dateline.source.url"), "{}", refused.body);
 }
@@ -176,7 +206,11 @@ pub async fn strangers_cannot_lock_out_an_api_password_and_valid_requests_never_
             app.send_from([203, 0, 113, host], me(&login, "spread guess")).await;
         }
     }
-    assert_eq!(app.send_from([203, 0, 113, 1], me(&login, &password)).await.status, StatusCode::TOO_MANY_REQUESTS, "a guessing address is stopped");
+    assert_eq!(
+        app.send_from([203, 0, 113, 1], me(&login, &password)).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a guessing address is stopped"
+    );
     assert_eq!(app.send_from([192, 0, 2, 99], me(&login, &password)).await.status, StatusCode::OK, "a clean address is not");
     assert!(app.login(&login, PASSWORD).await.is_ok(), "nor is the login form from a clean address");
     // Many valid requests at once are all answered (valid credentials never count).
@@ -250,7 +284,11 @@ pub async fn post_password_guesses_are_limited_in_the_store(db: Db) {
         let csrf = page.header("set-cookie").split(';').next().unwrap_or_default().to_string();
         let token = attr(&page.html(), ".post-password-form input[name=_token]", "value");
         let body = format!("post_id={}&password=guess{guess}&_token={}", post.id, encode(&token));
-        let request = Request::post("/post-password").header("content-type", "application/x-www-form-urlencoded").header("cookie", csrf).body(Body::from(body)).expect("request");
+        let request = Request::post("/post-password")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", csrf)
+            .body(Body::from(body))
+            .expect("request");
         // Guesses alternate between two instances sharing the store.
         let router = if guess % 2 == 0 { &app.router } else { &other };
         let response = TestApp::send_to(router, [192, 0, 2, 10], request).await;
@@ -267,7 +305,15 @@ pub async fn hostile_markdown_saves_quickly_and_renders_flat(db: Db) {
     let (login, password) = app_password(&app, "writer", Role::Author).await;
     let markdown = ">".repeat(60_000) + " the bottom";
     let started = std::time::Instant::now();
-    let created = app.send(api_request("POST", "/wp-json/wp/v2/posts", &login, &password, json!({"title": "Deep", "status": "publish", "dateline": {"markdown": markdown}}))).await;
+    let created = app
+        .send(api_request(
+            "POST",
+            "/wp-json/wp/v2/posts",
+            &login,
+            &password,
+            json!({"title": "Deep", "status": "publish", "dateline": {"markdown": markdown}}),
+        ))
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let post: Value = serde_json::from_str(&created.body).expect("json");
     let html = post["content"]["rendered"].as_str().expect("rendered");
@@ -279,17 +325,24 @@ pub async fn hostile_markdown_saves_quickly_and_renders_flat(db: Db) {
 
 pub async fn replies_to_imported_reply_loops_end(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    let post = app.post(&post_json("Looped", "2024-01-01T00:00:00Z", json!({"comment_status": "open", "comments": [
-        {"author": "A", "body": "one"}, {"author": "B", "body": "two", "parent": 1}, {"author": "C", "body": "three", "parent": 2},
-    ]}))).await;
+    let post = app
+        .post(&post_json(
+            "Looped",
+            "2024-01-01T00:00:00Z",
+            json!({"comment_status": "open", "comments": [
+                {"author": "A", "body": "one"}, {"author": "B", "body": "two", "parent": 1}, {"author": "C", "body": "three", "parent": 2},
+            ]}),
+        ))
+        .await;
     // Make the chain a loop, as a damaged import could: one → three → two → one.
     let comments = app.test_store.dyn_store().comments_for_post(post.id, dateline_core::CommentStatus::Approved).await.expect("comments");
     let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
     app.test_store.execute(&format!("UPDATE comments SET parent_id = {} WHERE id = {}", ids[2], ids[0])).await;
     let path = app.permalink(&post);
-    let location = tokio::time::timeout(std::time::Duration::from_secs(10), app.comment(&path, "Dora", "replying into the loop", Some(ids[2])))
-        .await
-        .expect("a reply to a comment in a loop is answered");
+    let location =
+        tokio::time::timeout(std::time::Duration::from_secs(10), app.comment(&path, "Dora", "replying into the loop", Some(ids[2])))
+            .await
+            .expect("a reply to a comment in a loop is answered");
     assert!(location.contains("#comment-"), "{location}");
     assert_eq!(tokio::time::timeout(std::time::Duration::from_secs(10), app.get(&path)).await.expect("page").status, StatusCode::OK);
 }
@@ -303,7 +356,9 @@ pub async fn a_failed_write_leaves_the_store_writable_and_the_text_kept(db: Db) 
     // transaction is rolled back by the database itself.
     app.test_store.fail_comment_inserts_containing("disk-full-now").await;
     let session = app.open_form(&path).await;
-    let failed = app.submit_comment(&session, &[("author", "Ann"), ("email", "ann@example.org"), ("comment", "disk-full-now: my long careful comment")]).await;
+    let failed = app
+        .submit_comment(&session, &[("author", "Ann"), ("email", "ann@example.org"), ("comment", "disk-full-now: my long careful comment")])
+        .await;
     assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
     let html = failed.html();
     assert!(text(&html, "#comment-error").contains("could not be saved"), "{}", failed.body);
@@ -329,8 +384,14 @@ pub async fn a_store_busy_with_another_writer_answers_try_again_with_the_text_ke
     let csrf = app.admin_csrf(&editor).await;
     // Another process (an import) holds the write lock for longer than writers wait.
     let _lock = app.test_store.hold_write_lock().await;
-    let comment = app.submit_comment(&session, &[("author", "Ben"), ("email", "ben@example.org"), ("comment", "typed while an import ran")]);
-    let fields = [("_csrf", csrf.as_str()), ("title", "Written while an import ran"), ("body", "A long *draft* worth keeping."), ("action", "draft")];
+    let comment =
+        app.submit_comment(&session, &[("author", "Ben"), ("email", "ben@example.org"), ("comment", "typed while an import ran")]);
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("title", "Written while an import ran"),
+        ("body", "A long *draft* worth keeping."),
+        ("action", "draft"),
+    ];
     let post = app.post_form("/admin/posts/new", &editor, &fields);
     let (busy, saving) = tokio::join!(comment, post);
     assert_eq!(saving.status, StatusCode::SERVICE_UNAVAILABLE, "{}", saving.body);
@@ -363,17 +424,23 @@ pub async fn api_discovery_index_and_parameters(db: Db) {
     assert_eq!(tags.as_array().map(|t| t.iter().map(|t| t["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("peru")]));
     let categories: Value = serde_json::from_str(&app.get("/wp-json/wp/v2/categories?slug=world").await.body).expect("categories");
     assert_eq!(categories.as_array().map(Vec::len), Some(1));
-    for url in ["/wp-json/wp/v2/categories?slug[]=world", "/wp-json/wp/v2/categories?slug%5B%5D=world", "/wp-json/wp/v2/tags?slug[]=peru&slug[]=nope"] {
+    for url in [
+        "/wp-json/wp/v2/categories?slug[]=world",
+        "/wp-json/wp/v2/categories?slug%5B%5D=world",
+        "/wp-json/wp/v2/tags?slug[]=peru&slug[]=nope",
+    ] {
         let found: Value = serde_json::from_str(&app.get(url).await.body).expect("terms");
         assert_eq!(found.as_array().map(Vec::len), Some(1), "{url}: {found}");
     }
-    let excluded: Value = serde_json::from_str(&app.get(&format!("/wp-json/wp/v2/categories?exclude[]={}", categories[0]["id"])).await.body).expect("terms");
+    let excluded: Value =
+        serde_json::from_str(&app.get(&format!("/wp-json/wp/v2/categories?exclude[]={}", categories[0]["id"])).await.body).expect("terms");
     assert!(excluded.as_array().is_some_and(|all| all.iter().all(|t| t["slug"] != "world")), "{excluded}");
     let cuba = tags_id(&app, "cuba").await;
     let without: Value = serde_json::from_str(&app.get(&format!("/wp-json/wp/v2/posts?tags_exclude={cuba}")).await.body).expect("posts");
     assert_eq!(without.as_array().map(|p| p.iter().map(|p| p["slug"].clone()).collect::<Vec<_>>()), Some(vec![json!("in-peru")]));
     let world = categories[0]["id"].as_i64().expect("id");
-    let without: Value = serde_json::from_str(&app.get(&format!("/wp-json/wp/v2/posts?categories_exclude={world}")).await.body).expect("posts");
+    let without: Value =
+        serde_json::from_str(&app.get(&format!("/wp-json/wp/v2/posts?categories_exclude={world}")).await.body).expect("posts");
     assert_eq!(without.as_array().map(Vec::len), Some(1));
     // …or refused, never dropped.
     let unknown = app.get("/wp-json/wp/v2/posts?meta_key=x").await;
@@ -393,31 +460,56 @@ pub async fn terms_are_changed_and_deleted_over_the_api(db: Db) {
     let created = app.send(api_request("POST", "/wp-json/wp/v2/categories", &login, &password, json!({"name": "Americas"}))).await;
     assert_eq!(created.status, StatusCode::CREATED);
     let parent: Value = serde_json::from_str(&created.body).expect("json");
-    let child: Value = serde_json::from_str(&app.send(api_request("POST", "/wp-json/wp/v2/categories", &login, &password, json!({"name": "Cuba"}))).await.body).expect("json");
+    let child: Value = serde_json::from_str(
+        &app.send(api_request("POST", "/wp-json/wp/v2/categories", &login, &password, json!({"name": "Cuba"}))).await.body,
+    )
+    .expect("json");
     let (parent_id, child_id) = (parent["id"].as_i64().expect("id"), child["id"].as_i64().expect("id"));
-    let moved = app.send(api_request("PUT", &format!("/wp-json/wp/v2/categories/{child_id}"), &login, &password, json!({"name": "Cuba news", "parent": parent_id}))).await;
+    let moved = app
+        .send(api_request(
+            "PUT",
+            &format!("/wp-json/wp/v2/categories/{child_id}"),
+            &login,
+            &password,
+            json!({"name": "Cuba news", "parent": parent_id}),
+        ))
+        .await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
     let moved: Value = serde_json::from_str(&moved.body).expect("json");
-    assert_eq!((moved["name"].as_str(), moved["parent"].as_i64(), moved["link"].as_str()), (Some("Cuba news"), Some(parent_id), Some("http://dateline.test/category/americas/cuba/")));
-    let looped = app.send(api_request("POST", &format!("/wp-json/wp/v2/categories/{parent_id}"), &login, &password, json!({"parent": child_id}))).await;
+    assert_eq!(
+        (moved["name"].as_str(), moved["parent"].as_i64(), moved["link"].as_str()),
+        (Some("Cuba news"), Some(parent_id), Some("http://dateline.test/category/americas/cuba/"))
+    );
+    let looped = app
+        .send(api_request("POST", &format!("/wp-json/wp/v2/categories/{parent_id}"), &login, &password, json!({"parent": child_id})))
+        .await;
     assert_eq!(looped.status, StatusCode::BAD_REQUEST, "a category cannot sit under its own child");
-    let tag: Value = serde_json::from_str(&app.send(api_request("POST", "/wp-json/wp/v2/tags", &login, &password, json!({"name": "Havana"}))).await.body).expect("json");
+    let tag: Value = serde_json::from_str(
+        &app.send(api_request("POST", "/wp-json/wp/v2/tags", &login, &password, json!({"name": "Havana"}))).await.body,
+    )
+    .expect("json");
     let tag_id = tag["id"].as_i64().expect("id");
     let not_forced = app.send(api_request("DELETE", &format!("/wp-json/wp/v2/tags/{tag_id}"), &login, &password, Value::Null)).await;
     assert_eq!(not_forced.status, StatusCode::NOT_IMPLEMENTED);
-    let deleted = app.send(api_request("DELETE", &format!("/wp-json/wp/v2/tags/{tag_id}?force=true"), &login, &password, Value::Null)).await;
+    let deleted =
+        app.send(api_request("DELETE", &format!("/wp-json/wp/v2/tags/{tag_id}?force=true"), &login, &password, Value::Null)).await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
     assert_eq!(app.get(&format!("/wp-json/wp/v2/tags/{tag_id}")).await.status, StatusCode::NOT_FOUND);
     // Without an account that may manage terms: refused.
     let (author, author_password) = app_password(&app, "au", Role::Author).await;
-    let refused = app.send(api_request("PUT", &format!("/wp-json/wp/v2/categories/{child_id}"), &author, &author_password, json!({"name": "x"}))).await;
+    let refused = app
+        .send(api_request("PUT", &format!("/wp-json/wp/v2/categories/{child_id}"), &author, &author_password, json!({"name": "x"})))
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
 pub async fn users_me_in_edit_context_and_avatars(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     let (login, password) = app_password(&app, "ed", Role::Editor).await;
-    let me: Value = serde_json::from_str(&app.send(api_request("GET", "/wp-json/wp/v2/users/me?context=edit", &login, &password, Value::Null)).await.body).expect("json");
+    let me: Value = serde_json::from_str(
+        &app.send(api_request("GET", "/wp-json/wp/v2/users/me?context=edit", &login, &password, Value::Null)).await.body,
+    )
+    .expect("json");
     assert_eq!(me["email"], "ed@example.org");
     assert_eq!(me["capabilities"]["edit_others_posts"], true);
     assert_eq!(me["capabilities"]["moderate_comments"], true);
@@ -430,7 +522,9 @@ pub async fn users_me_in_edit_context_and_avatars(db: Db) {
         assert_eq!((picture.status, picture.header("content-type")), (StatusCode::OK, "image/svg+xml"));
         assert!(picture.body.contains(&format!("width=\"{size}\" height=\"{size}\"")), "{}", picture.body);
     }
-    let plain: Value = serde_json::from_str(&app.send(api_request("GET", "/wp-json/wp/v2/users/me", &login, &password, Value::Null)).await.body).expect("json");
+    let plain: Value =
+        serde_json::from_str(&app.send(api_request("GET", "/wp-json/wp/v2/users/me", &login, &password, Value::Null)).await.body)
+            .expect("json");
     assert!(plain.get("email").is_none(), "the email is only in the edit context");
 }
 
@@ -456,7 +550,16 @@ pub async fn feeds_answer_conditional_requests_and_come_in_atom(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     let post = app.post(&post_json("Fed", "2024-01-01T00:00:00Z", json!({"categories": ["World"], "tags": ["Cuba"], "comments": [{"author": "Ann", "body": "hello", "published_at": "2024-01-02T10:00:00Z"}]}))).await;
     let path = app.permalink(&post);
-    for url in ["/feed/", "/feed/atom/", "/feed.json", "/comments/feed/", "/comments/feed/atom/", "/category/world/feed/atom/", "/tag/cuba/feed/atom/", &format!("{path}feed/atom/")] {
+    for url in [
+        "/feed/",
+        "/feed/atom/",
+        "/feed.json",
+        "/comments/feed/",
+        "/comments/feed/atom/",
+        "/category/world/feed/atom/",
+        "/tag/cuba/feed/atom/",
+        &format!("{path}feed/atom/"),
+    ] {
         let first = app.get(url).await;
         assert_eq!(first.status, StatusCode::OK, "{url}");
         let (etag, modified) = (first.header("etag").to_string(), first.header("last-modified").to_string());
@@ -482,7 +585,11 @@ pub async fn feeds_answer_conditional_requests_and_come_in_atom(db: Db) {
         rss::Channel::read_from(feed.body.as_bytes()).unwrap_or_else(|e| panic!("{url}: {e}"));
     }
     atom_syndication::Feed::read_from(app.get("/author/editor/feed/atom/").await.body.as_bytes()).expect("author atom");
-    for (from, to) in [("/?feed=comments-atom", "/comments/feed/atom/"), ("/?feed=atom&cat=1", "/category/world/feed/atom/"), ("/wp-sitemap.xml", "/sitemap.xml")] {
+    for (from, to) in [
+        ("/?feed=comments-atom", "/comments/feed/atom/"),
+        ("/?feed=atom&cat=1", "/category/world/feed/atom/"),
+        ("/wp-sitemap.xml", "/sitemap.xml"),
+    ] {
         assert_eq!(app.get(from).await.header("location"), to, "{from}");
     }
     // A protected post's comments feed answers, with nothing in it.
@@ -499,7 +606,8 @@ pub async fn every_response_sets_a_permissions_policy_and_the_queue_pages(db: Db
     for path in ["/", "/feed/", "/wp-json/", "/admin/login", "/no-such-page/"] {
         assert!(app.get(path).await.header("permissions-policy").contains("camera=()"), "{path}");
     }
-    let comments: Vec<Value> = (0..130).map(|n| json!({"author": format!("R{n}"), "body": format!("held comment {n}"), "status": "pending"})).collect();
+    let comments: Vec<Value> =
+        (0..130).map(|n| json!({"author": format!("R{n}"), "body": format!("held comment {n}"), "status": "pending"})).collect();
     app.post(&post_json("Busy thread", "2024-01-01T00:00:00Z", json!({"comments": comments}))).await;
     app.user("mod", Role::Editor, PASSWORD).await;
     let cookie = app.login("mod", PASSWORD).await.expect("login");
@@ -512,7 +620,8 @@ pub async fn every_response_sets_a_permissions_policy_and_the_queue_pages(db: Db
     // An action taken on page 2 comes back to page 2.
     let csrf = attr(&second.html(), "form.bulk input[name=_csrf]", "value");
     let id = attr(&second.html(), "tbody tr input[name=ids]", "value");
-    let approved = app.post_form(&format!("/admin/comments/{id}/approve"), &cookie, &[("_csrf", &csrf), ("status", "pending"), ("paged", "2")]).await;
+    let approved =
+        app.post_form(&format!("/admin/comments/{id}/approve"), &cookie, &[("_csrf", &csrf), ("status", "pending"), ("paged", "2")]).await;
     assert_eq!(approved.header("location"), "/admin/comments?status=pending&paged=2");
 }
 

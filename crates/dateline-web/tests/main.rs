@@ -1,11 +1,11 @@
 //! HTTP tests: the whole application driven through its router, on SQLite and PostgreSQL.
 
-mod support;
-mod cases;
 mod admin;
 mod api;
+mod cases;
 mod comments;
 mod hardening;
+mod support;
 mod xss;
 
 mod admin_cases {

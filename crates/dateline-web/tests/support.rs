@@ -88,7 +88,12 @@ impl Builder {
     /// `None` when the backend is not available (PostgreSQL without a URL, outside CI).
     pub async fn build(self) -> Option<TestApp> {
         let test_store = fresh(self.db).await?;
-        let options = WebOptions { config: self.config.clone(), fallback_base_url: "http://unused".into(), theme_dir: self.theme, mailer: self.mailer };
+        let options = WebOptions {
+            config: self.config.clone(),
+            fallback_base_url: "http://unused".into(),
+            theme_dir: self.theme,
+            mailer: self.mailer,
+        };
         let state = AppState::new(test_store.dyn_store(), options).await.expect("app state");
         Some(TestApp { router: dateline_web::app(state.clone()), test_store, config: self.config, state })
     }
@@ -189,12 +194,7 @@ impl TestApp {
     pub async fn open_form(&self, path: &str) -> FormSession {
         let page = self.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        let cookie = page
-            .header("set-cookie")
-            .split(';')
-            .next()
-            .expect("a CSRF cookie")
-            .to_string();
+        let cookie = page.header("set-cookie").split(';').next().expect("a CSRF cookie").to_string();
         assert!(cookie.starts_with("dateline_csrf="), "{cookie}");
         let html = page.html();
         FormSession {
@@ -226,9 +226,8 @@ impl TestApp {
         let session = self.open_form(path).await;
         let parent = parent.map(|p| p.to_string()).unwrap_or_else(|| "0".into());
         let email = format!("{}@example.org", author.to_lowercase().replace(' ', "."));
-        let response = self
-            .submit_comment(&session, &[("author", author), ("email", &email), ("comment", text), ("comment_parent", &parent)])
-            .await;
+        let response =
+            self.submit_comment(&session, &[("author", author), ("email", &email), ("comment", text), ("comment_parent", &parent)]).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
         response.header("location").to_string()
     }
@@ -253,18 +252,20 @@ pub fn comment_id(location: &str) -> i64 {
 }
 
 /// The four roles, in WordPress's order of power.
-pub const ROLES: [dateline_core::Role; 4] = [
-    dateline_core::Role::Administrator,
-    dateline_core::Role::Editor,
-    dateline_core::Role::Author,
-    dateline_core::Role::Contributor,
-];
+pub const ROLES: [dateline_core::Role; 4] =
+    [dateline_core::Role::Administrator, dateline_core::Role::Editor, dateline_core::Role::Author, dateline_core::Role::Contributor];
 
 impl TestApp {
     /// Creates an account with `password` (login = the role's name unless given).
     pub async fn user(&self, login: &str, role: dateline_core::Role, password: &str) -> dateline_core::User {
         let hash = dateline_web::auth::hash_password(password).expect("hash");
-        let user = dateline_core::accounts::NewUser { login: login.into(), display_name: login.into(), email: Some(format!("{login}@example.org")), role, password_hash: hash };
+        let user = dateline_core::accounts::NewUser {
+            login: login.into(),
+            display_name: login.into(),
+            email: Some(format!("{login}@example.org")),
+            role,
+            password_hash: hash,
+        };
         self.test_store.dyn_store().create_user(user).await.expect("create user")
     }
 
@@ -273,7 +274,9 @@ impl TestApp {
         let page = self.get("/admin/login").await;
         let csrf = page.header("set-cookie").split(';').next().unwrap_or_default().to_string();
         let token = attr(&page.html(), "input[name=_token]", "value");
-        let response = self.post_form("/admin/login", &csrf, &[("log", login), ("pwd", password), ("_token", &token), ("redirect_to", "/admin/")]).await;
+        let response = self
+            .post_form("/admin/login", &csrf, &[("log", login), ("pwd", password), ("_token", &token), ("redirect_to", "/admin/")])
+            .await;
         if response.status != StatusCode::SEE_OTHER {
             return Err(response);
         }

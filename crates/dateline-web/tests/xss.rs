@@ -17,8 +17,10 @@ fn vectors() -> Vec<String> {
 
 /// Asserts that a parsed fragment holds nothing a browser would run.
 fn assert_inert(html: &scraper::Html, place: &str) {
-    let forbidden = ["script", "iframe", "object", "embed", "svg", "math", "base", "meta", "link", "style", "form", "input",
-        "button", "textarea", "select", "frameset", "frame", "applet", "img", "video", "audio", "template", "isindex"];
+    let forbidden = [
+        "script", "iframe", "object", "embed", "svg", "math", "base", "meta", "link", "style", "form", "input", "button", "textarea",
+        "select", "frameset", "frame", "applet", "img", "video", "audio", "template", "isindex",
+    ];
     let all = scraper::Selector::parse("*").expect("selector");
     for element in html.select(&all) {
         let name = element.value().name();
@@ -58,7 +60,8 @@ pub async fn hostile_comments_are_inert_on_pages_and_feeds(db: Db) {
         for (i, vector) in half.iter().enumerate() {
             let author: String = vector.chars().take(100).collect();
             let email = format!("x{n}-{i}@example.org");
-            let mut response = app.submit_comment(&session, &[("author", &author), ("email", &email), ("url", vector), ("comment", vector)]).await;
+            let mut response =
+                app.submit_comment(&session, &[("author", &author), ("email", &email), ("url", vector), ("comment", vector)]).await;
             if response.status == StatusCode::UNPROCESSABLE_ENTITY {
                 // The website was refused (as it should be for script URLs): send the rest.
                 assert!(text(&response.html(), "#comment-error").starts_with("The website"), "{vector}: {}", response.status);

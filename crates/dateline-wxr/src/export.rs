@@ -85,7 +85,13 @@ pub async fn export(store: &dyn Store, site: &ExportSite<'_>, out: &mut dyn Writ
          xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:wp=\"http://wordpress.org/export/1.2/\">"
     )?;
     writeln!(out, "<channel>")?;
-    writeln!(out, "\t<title>{}</title>\n\t<link>{}</link>\n\t<description>{}</description>", escape(site.title), escape(base), escape(site.description))?;
+    writeln!(
+        out,
+        "\t<title>{}</title>\n\t<link>{}</link>\n\t<description>{}</description>",
+        escape(site.title),
+        escape(base),
+        escape(site.description)
+    )?;
     writeln!(out, "\t<pubDate>{}</pubDate>", jiff::fmt::rfc2822::to_string(&Timestamp::now().to_zoned(TimeZone::UTC)).unwrap_or_default())?;
     writeln!(out, "\t<language>{}</language>\n\t<wp:wxr_version>1.2</wp:wxr_version>", escape(site.language))?;
     writeln!(out, "\t<wp:base_site_url>{0}</wp:base_site_url>\n\t<wp:base_blog_url>{0}</wp:base_blog_url>", escape(base))?;
@@ -115,7 +121,12 @@ pub async fn export(store: &dyn Store, site: &ExportSite<'_>, out: &mut dyn Writ
             cdata(&term.description)
         )?;
         for (key, value) in store.meta("term", term.id).await? {
-            writeln!(out, "\t\t<wp:termmeta><wp:meta_key>{}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:termmeta>", cdata(&key), cdata(&value))?;
+            writeln!(
+                out,
+                "\t\t<wp:termmeta><wp:meta_key>{}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:termmeta>",
+                cdata(&key),
+                cdata(&value)
+            )?;
         }
         writeln!(out, "\t</wp:category>")?;
     }
@@ -137,11 +148,26 @@ pub async fn export(store: &dyn Store, site: &ExportSite<'_>, out: &mut dyn Writ
         items += 1;
         writeln!(out, "\t<item>\n\t\t<title>{}</title>\n\t\t<link>{base}/?attachment_id={}</link>", escape(&file.title), file.id)?;
         writeln!(out, "\t\t<guid isPermaLink=\"false\">{}</guid>", escape(&file.url))?;
-        writeln!(out, "\t\t<wp:post_id>{}</wp:post_id>\n\t\t<wp:post_date>{}</wp:post_date>\n\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>", file.id, wp_local(file.created_at, tz), wp_gmt(file.created_at))?;
-        writeln!(out, "\t\t<wp:status>inherit</wp:status>\n\t\t<wp:post_parent>{}</wp:post_parent>\n\t\t<wp:post_type>attachment</wp:post_type>", file.post_id.unwrap_or(0))?;
+        writeln!(
+            out,
+            "\t\t<wp:post_id>{}</wp:post_id>\n\t\t<wp:post_date>{}</wp:post_date>\n\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>",
+            file.id,
+            wp_local(file.created_at, tz),
+            wp_gmt(file.created_at)
+        )?;
+        writeln!(
+            out,
+            "\t\t<wp:status>inherit</wp:status>\n\t\t<wp:post_parent>{}</wp:post_parent>\n\t\t<wp:post_type>attachment</wp:post_type>",
+            file.post_id.unwrap_or(0)
+        )?;
         writeln!(out, "\t\t<wp:attachment_url>{}</wp:attachment_url>", cdata(&file.url))?;
         for (key, value) in store.meta("media", file.id).await? {
-            writeln!(out, "\t\t<wp:postmeta><wp:meta_key>{}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:postmeta>", cdata(&key), cdata(&value))?;
+            writeln!(
+                out,
+                "\t\t<wp:postmeta><wp:meta_key>{}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:postmeta>",
+                cdata(&key),
+                cdata(&value)
+            )?;
         }
         writeln!(out, "\t</item>")?;
     }
@@ -168,18 +194,42 @@ async fn write_post(store: &dyn Store, site: &ExportSite<'_>, post: &Post, out: 
         (false, false) => post.body_source.clone(),
     };
     writeln!(out, "\t<item>\n\t\t<title>{}</title>\n\t\t<link>{base}{}</link>", escape(&post.title), escape(&(site.permalink)(post)))?;
-    writeln!(out, "\t\t<pubDate>{}</pubDate>", jiff::fmt::rfc2822::to_string(&post.published_at.to_zoned(TimeZone::UTC)).unwrap_or_default())?;
+    writeln!(
+        out,
+        "\t\t<pubDate>{}</pubDate>",
+        jiff::fmt::rfc2822::to_string(&post.published_at.to_zoned(TimeZone::UTC)).unwrap_or_default()
+    )?;
     writeln!(out, "\t\t<dc:creator>{}</dc:creator>", cdata(&post.author.login))?;
     writeln!(out, "\t\t<guid isPermaLink=\"false\">{base}/?p={}</guid>\n\t\t<description></description>", post.id)?;
     writeln!(out, "\t\t<content:encoded>{}</content:encoded>", cdata(&content))?;
     writeln!(out, "\t\t<excerpt:encoded>{}</excerpt:encoded>", cdata(post.excerpt.as_deref().unwrap_or("")))?;
     writeln!(out, "\t\t<wp:post_id>{}</wp:post_id>", post.id)?;
-    writeln!(out, "\t\t<wp:post_date>{}</wp:post_date>\n\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>", wp_local(post.published_at, tz), wp_gmt(post.published_at))?;
-    writeln!(out, "\t\t<wp:post_modified>{}</wp:post_modified>\n\t\t<wp:post_modified_gmt>{}</wp:post_modified_gmt>", wp_local(post.updated_at, tz), wp_gmt(post.updated_at))?;
+    writeln!(
+        out,
+        "\t\t<wp:post_date>{}</wp:post_date>\n\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>",
+        wp_local(post.published_at, tz),
+        wp_gmt(post.published_at)
+    )?;
+    writeln!(
+        out,
+        "\t\t<wp:post_modified>{}</wp:post_modified>\n\t\t<wp:post_modified_gmt>{}</wp:post_modified_gmt>",
+        wp_local(post.updated_at, tz),
+        wp_gmt(post.updated_at)
+    )?;
     writeln!(out, "\t\t<wp:comment_status>{}</wp:comment_status>\n\t\t<wp:ping_status>closed</wp:ping_status>", post.discussion)?;
     writeln!(out, "\t\t<wp:post_name>{}</wp:post_name>\n\t\t<wp:status>{}</wp:status>", cdata(&post.slug), wp_status(post.status))?;
-    writeln!(out, "\t\t<wp:post_parent>{}</wp:post_parent>\n\t\t<wp:menu_order>{}</wp:menu_order>", post.parent_id.unwrap_or(0), post.menu_order)?;
-    writeln!(out, "\t\t<wp:post_type>{}</wp:post_type>\n\t\t<wp:post_password>{}</wp:post_password>", post.kind, cdata(post.password.as_deref().unwrap_or("")))?;
+    writeln!(
+        out,
+        "\t\t<wp:post_parent>{}</wp:post_parent>\n\t\t<wp:menu_order>{}</wp:menu_order>",
+        post.parent_id.unwrap_or(0),
+        post.menu_order
+    )?;
+    writeln!(
+        out,
+        "\t\t<wp:post_type>{}</wp:post_type>\n\t\t<wp:post_password>{}</wp:post_password>",
+        post.kind,
+        cdata(post.password.as_deref().unwrap_or(""))
+    )?;
     writeln!(out, "\t\t<wp:is_sticky>{}</wp:is_sticky>", u8::from(post.sticky))?;
     for term in &post.categories {
         writeln!(out, "\t\t<category domain=\"category\" nicename=\"{}\">{}</category>", escape(&term.slug), cdata(&term.name))?;
@@ -201,7 +251,12 @@ async fn write_post(store: &dyn Store, site: &ExportSite<'_>, post: &Post, out: 
         meta.push((META_BODY.into(), post.body_source.clone()));
     }
     for (key, value) in meta {
-        writeln!(out, "\t\t<wp:postmeta>\n\t\t\t<wp:meta_key>{}</wp:meta_key>\n\t\t\t<wp:meta_value>{}</wp:meta_value>\n\t\t</wp:postmeta>", cdata(&key), cdata(&value))?;
+        writeln!(
+            out,
+            "\t\t<wp:postmeta>\n\t\t\t<wp:meta_key>{}</wp:meta_key>\n\t\t\t<wp:meta_value>{}</wp:meta_value>\n\t\t</wp:postmeta>",
+            cdata(&key),
+            cdata(&value)
+        )?;
     }
     let comments = store.list_comments(&CommentQuery { status: None, post: Some(post.id), page: 1, per_page: u32::MAX }).await?.items;
     for comment in comments.iter().rev() {
@@ -210,24 +265,48 @@ async fn write_post(store: &dyn Store, site: &ExportSite<'_>, post: &Post, out: 
         writeln!(out, "\t\t\t<wp:comment_author_email>{}</wp:comment_author_email>", cdata(comment.author_email.as_deref().unwrap_or("")))?;
         writeln!(out, "\t\t\t<wp:comment_author_url>{}</wp:comment_author_url>", cdata(comment.author_url.as_deref().unwrap_or("")))?;
         writeln!(out, "\t\t\t<wp:comment_author_IP>{}</wp:comment_author_IP>", cdata(comment.author_ip.as_deref().unwrap_or("")))?;
-        writeln!(out, "\t\t\t<wp:comment_date>{}</wp:comment_date>\n\t\t\t<wp:comment_date_gmt>{}</wp:comment_date_gmt>", wp_local(comment.created_at, tz), wp_gmt(comment.created_at))?;
+        writeln!(
+            out,
+            "\t\t\t<wp:comment_date>{}</wp:comment_date>\n\t\t\t<wp:comment_date_gmt>{}</wp:comment_date_gmt>",
+            wp_local(comment.created_at, tz),
+            wp_gmt(comment.created_at)
+        )?;
         // WordPress shows comment HTML: a Markdown comment goes rendered, its text kept aside.
         let markdown = comment.body_format == dateline_core::BodyFormat::Markdown;
         let content = if markdown { dateline_render::comment_to_html(&comment.body) } else { comment.body.clone() };
         writeln!(out, "\t\t\t<wp:comment_content>{}</wp:comment_content>", cdata(&content))?;
         writeln!(out, "\t\t\t<wp:comment_approved>{}</wp:comment_approved>", wp_comment_status(comment.status))?;
         let kind = comment.kind.as_str();
-        writeln!(out, "\t\t\t<wp:comment_type>{kind}</wp:comment_type>\n\t\t\t<wp:comment_parent>{}</wp:comment_parent>", comment.parent_id.unwrap_or(0))?;
+        writeln!(
+            out,
+            "\t\t\t<wp:comment_type>{kind}</wp:comment_type>\n\t\t\t<wp:comment_parent>{}</wp:comment_parent>",
+            comment.parent_id.unwrap_or(0)
+        )?;
         writeln!(out, "\t\t\t<wp:comment_user_id>{}</wp:comment_user_id>", comment.user_id.unwrap_or(0))?;
         if markdown {
-            writeln!(out, "\t\t\t<wp:commentmeta><wp:meta_key>{META_MARKDOWN}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>", cdata(&comment.body))?;
+            writeln!(
+                out,
+                "\t\t\t<wp:commentmeta><wp:meta_key>{META_MARKDOWN}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>",
+                cdata(&comment.body)
+            )?;
         }
         if let Some(before) = comment.status_before_trash.filter(|_| comment.status == dateline_core::CommentStatus::Trash) {
-            writeln!(out, "\t\t\t<wp:commentmeta><wp:meta_key>{TRASH_META}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>", wp_comment_status(before))?;
+            writeln!(
+                out,
+                "\t\t\t<wp:commentmeta><wp:meta_key>{TRASH_META}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>",
+                wp_comment_status(before)
+            )?;
         }
         // What is written above from the comment itself wins over a copy kept from an import.
-        for (key, value) in store.meta("comment", comment.id).await?.into_iter().filter(|(key, _)| key != TRASH_META && key != META_MARKDOWN) {
-            writeln!(out, "\t\t\t<wp:commentmeta><wp:meta_key>{}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>", cdata(&key), cdata(&value))?;
+        for (key, value) in
+            store.meta("comment", comment.id).await?.into_iter().filter(|(key, _)| key != TRASH_META && key != META_MARKDOWN)
+        {
+            writeln!(
+                out,
+                "\t\t\t<wp:commentmeta><wp:meta_key>{}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:commentmeta>",
+                cdata(&key),
+                cdata(&value)
+            )?;
         }
         writeln!(out, "\t\t</wp:comment>")?;
     }

@@ -163,10 +163,7 @@ pub async fn import_files(
             let path = path.clone();
             tokio::task::spawn_blocking(move || read_file(&path, &mut |record| sender.blocking_send(record).is_ok()))
         };
-        let mut state = SiteState {
-            site: site_key(&path.display().to_string()),
-            ..SiteState::default()
-        };
+        let mut state = SiteState { site: site_key(&path.display().to_string()), ..SiteState::default() };
         let mut failure = None;
         while let Some(record) = receiver.recv().await {
             report.records += 1;
@@ -198,13 +195,24 @@ pub async fn import_files(
             *report.unknown_shortcodes.entry(name).or_default() += n;
         }
         if empty_galleries > 0 {
-            report.warnings.push(format!("{}: {empty_galleries} [gallery] shortcodes name no images and their posts have none attached; they show nothing", path.display()));
+            report.warnings.push(format!(
+                "{}: {empty_galleries} [gallery] shortcodes name no images and their posts have none attached; they show nothing",
+                path.display()
+            ));
         }
         if repairs.nested_cdata > 0 {
-            report.warnings.push(format!("{}: repaired {} values with nested CDATA sections (taken literally, as WordPress does)", path.display(), repairs.nested_cdata));
+            report.warnings.push(format!(
+                "{}: repaired {} values with nested CDATA sections (taken literally, as WordPress does)",
+                path.display(),
+                repairs.nested_cdata
+            ));
         }
         if repairs.control_characters > 0 {
-            report.warnings.push(format!("{}: removed {} control characters that XML does not allow", path.display(), repairs.control_characters));
+            report.warnings.push(format!(
+                "{}: removed {} control characters that XML does not allow",
+                path.display(),
+                repairs.control_characters
+            ));
         }
         // Most items' local dates differ from what this site's zone makes of them: say so.
         let (mismatched, compared) = state.local_mismatches;

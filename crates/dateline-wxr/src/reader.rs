@@ -436,8 +436,9 @@ fn resolve_reference(name: &str) -> Option<String> {
 
 /// Text as UTF-8, or the error that names where it is not.
 fn utf8(bytes: &[u8], at: u64) -> Result<String, (u64, String)> {
-    String::from_utf8(bytes.to_vec())
-        .map_err(|_| (at, "the text is not valid UTF-8 (WordPress exports are UTF-8; was the file re-saved in another encoding?)".to_string()))
+    String::from_utf8(bytes.to_vec()).map_err(|_| {
+        (at, "the text is not valid UTF-8 (WordPress exports are UTF-8; was the file re-saved in another encoding?)".to_string())
+    })
 }
 
 const NOT_WORDPRESS: &str = "this is not a WordPress export: it has no WordPress export namespace (xmlns:wp) and no wp:base_site_url; \
@@ -492,7 +493,12 @@ pub fn read<R: BufRead>(input: R, on_record: &mut dyn FnMut(Record) -> bool) -> 
                     }
                 }
                 if parser.stack.len() >= MAX_XML_DEPTH {
-                    return Err((at, format!("elements nest more than {MAX_XML_DEPTH} deep here; a WordPress export nests six deep, so this is not one (or it is damaged)")));
+                    return Err((
+                        at,
+                        format!(
+                            "elements nest more than {MAX_XML_DEPTH} deep here; a WordPress export nests six deep, so this is not one (or it is damaged)"
+                        ),
+                    ));
                 }
                 let name = parser.canonical(start.name().as_ref());
                 if name == "category" && parser.path_ends_with(&["item"]) {
@@ -528,7 +534,9 @@ pub fn read<R: BufRead>(input: R, on_record: &mut dyn FnMut(Record) -> bool) -> 
             Event::CData(data) => parser.add_bytes(&data, at, Piece::CData)?,
             Event::GeneralRef(reference) => {
                 let name = utf8(&reference, at)?;
-                let meant = resolve_reference(&name).ok_or_else(|| (at, format!("unknown entity &{name}; (only the five XML entities and character references are allowed)")))?;
+                let meant = resolve_reference(&name).ok_or_else(|| {
+                    (at, format!("unknown entity &{name}; (only the five XML entities and character references are allowed)"))
+                })?;
                 let len = meant.len();
                 parser.add_piece(Piece::Reference(format!("&{name};"), meant), len);
             }
@@ -614,7 +622,9 @@ pub fn read_file(path: &Path, on_record: &mut dyn FnMut(Record) -> bool) -> Resu
     let mut input = std::io::BufReader::with_capacity(256 * 1024, file);
     let start = input.fill_buf().map_err(|e| WxrError::Io(e, shown.clone()))?;
     if let Some(encoding) = wide_encoding(start) {
-        let message = format!("the file is {encoding}; WordPress exports are UTF-8 (convert it first, for example: iconv -f {encoding} -t UTF-8 FILE > FILE-utf8.xml)");
+        let message = format!(
+            "the file is {encoding}; WordPress exports are UTF-8 (convert it first, for example: iconv -f {encoding} -t UTF-8 FILE > FILE-utf8.xml)"
+        );
         return Err(WxrError::Refused { path: shown, message });
     }
     read(input, on_record).map_err(|(offset, message)| {
@@ -646,7 +656,9 @@ mod tests {
 
     #[test]
     fn reads_items_with_any_namespace_scheme() {
-        let xml = format!("{HEAD}<item><title>A &amp; B</title><wp:post_id>7</wp:post_id><content:encoded><![CDATA[<p>x</p>]]></content:encoded><wp:status>publish</wp:status><wp:post_password/></item></channel></rss>");
+        let xml = format!(
+            "{HEAD}<item><title>A &amp; B</title><wp:post_id>7</wp:post_id><content:encoded><![CDATA[<p>x</p>]]></content:encoded><wp:status>publish</wp:status><wp:post_password/></item></channel></rss>"
+        );
         let (records, _) = parse(&xml).expect("valid");
         assert!(matches!(&records[0], Record::Channel(c) if c.wxr_version == "1.2" && c.base_site_url == "https://old.example"));
         let Record::Item(item) = &records[1] else { panic!("item") };
@@ -655,7 +667,9 @@ mod tests {
 
     #[test]
     fn repairs_nested_cdata_and_control_characters() {
-        let xml = format!("{HEAD}<item><content:encoded><![CDATA[Content with nested <![CDATA[ tags ]]> :)]]></content:encoded><title>bell\u{7}</title></item></channel></rss>");
+        let xml = format!(
+            "{HEAD}<item><content:encoded><![CDATA[Content with nested <![CDATA[ tags ]]> :)]]></content:encoded><title>bell\u{7}</title></item></channel></rss>"
+        );
         let (records, repairs) = parse(&xml).expect("repaired");
         let Record::Item(item) = &records[1] else { panic!("item") };
         assert_eq!(item.content, "Content with nested <![CDATA[ tags ]]> :)");

@@ -112,12 +112,7 @@ pub fn item_name(item: &RawItem) -> String {
 }
 
 /// Maps an item; `attachments` resolves gallery images.
-pub fn map_item(
-    site: &str,
-    item: &RawItem,
-    attachments: &dyn dateline_render::Attachments,
-    leftovers: &mut Leftovers,
-) -> Mapped {
+pub fn map_item(site: &str, item: &RawItem, attachments: &dyn dateline_render::Attachments, leftovers: &mut Leftovers) -> Mapped {
     let published = wp_time(&item.post_date_gmt).or_else(|| wp_time(&item.post_date)).unwrap_or_else(Timestamp::now);
     let updated = wp_time(&item.post_modified_gmt).unwrap_or(published).max(published);
     let kind = match item.post_type.as_str() {
@@ -260,18 +255,20 @@ fn percent_decode(text: &str) -> String {
 
 fn guess_mime(file: &str) -> Option<String> {
     let ext = file.rsplit('.').next()?.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "svg" => "image/svg+xml",
-        "pdf" => "application/pdf",
-        "mp3" => "audio/mpeg",
-        "mp4" => "video/mp4",
-        _ => return None,
-    }
-    .to_string())
+    Some(
+        match ext.as_str() {
+            "jpg" | "jpeg" => "image/jpeg",
+            "png" => "image/png",
+            "gif" => "image/gif",
+            "webp" => "image/webp",
+            "svg" => "image/svg+xml",
+            "pdf" => "application/pdf",
+            "mp3" => "audio/mpeg",
+            "mp4" => "video/mp4",
+            _ => return None,
+        }
+        .to_string(),
+    )
 }
 
 pub fn map_comment(item_key: &str, raw: &RawComment) -> ImportComment {

@@ -65,7 +65,10 @@ pub async fn theme_unit_test_data_imports_with_everything(db: Db) {
     // 186 items: 58 posts, 21 pages, 37 attachments, 70 menu items (not content).
     let posts = store.all_posts(PostKind::Post).await.expect("posts");
     assert_eq!(posts.len(), 58);
-    assert_eq!((count_status(&posts, PostStatus::Published), count_status(&posts, PostStatus::Draft), count_status(&posts, PostStatus::Scheduled)), (56, 1, 1));
+    assert_eq!(
+        (count_status(&posts, PostStatus::Published), count_status(&posts, PostStatus::Draft), count_status(&posts, PostStatus::Scheduled)),
+        (56, 1, 1)
+    );
     assert_eq!(store.all_posts(PostKind::Page).await.expect("pages").len(), 21);
     assert_eq!(store.media().await.expect("media").len(), 37);
     assert_eq!(report.skipped.get("post type “nav_menu_item” is not content Dateline shows"), Some(&70));
@@ -210,7 +213,10 @@ pub async fn nested_cdata_is_repaired_with_a_warning(db: Db) {
     let post = &test.store.all_posts(PostKind::Post).await.expect("posts")[0];
     assert_eq!(post.body_source, "Content with nested <![CDATA[ tags ]]> :)");
     let meta = test.store.meta("post", post.id).await.expect("meta");
-    assert!(meta.contains(&("Alot of CDATA".into(), "This has <![CDATA[ opening and ]]> closing <![CDATA[ tags like this: ]]>".into())), "{meta:?}");
+    assert!(
+        meta.contains(&("Alot of CDATA".into(), "This has <![CDATA[ opening and ]]> closing <![CDATA[ tags like this: ]]>".into())),
+        "{meta:?}"
+    );
     let Some(escaped) = fresh(db).await else { return };
     let report = import(&escaped, "wordpress-importer/crazy-cdata-escaped.xml", ImportOptions::default()).await.expect("import");
     assert!(report.warnings.is_empty(), "{report}");
@@ -232,21 +238,35 @@ pub async fn broken_and_hostile_files_change_nothing(db: Db) {
     let cases: Vec<(PathBuf, &str)> = vec![
         (fixture("wordpress-importer/malformed.xml"), "expected `</notachanneltag>`, but `</channel>` was found (line 90, column 1)"),
         (variant("truncated", |b| b[..b.len() / 2].to_vec()), "truncated"),
-        (variant("latin1", |mut b| {
-            let at = b.len() * 3 / 4;
-            b.splice(at..at, [b'\xe9', b'\xe8']);
-            b
-        }), "not valid UTF-8"),
-        (variant("bomb", |b| {
-            let bomb = format!("{head}<!DOCTYPE rss [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>");
-            let text = String::from_utf8(b).expect("utf8").replacen(head, &bomb, 1).replacen("<title>", "<title>&c;", 1);
-            text.into_bytes()
-        }), "DOCTYPE"),
-        (variant("xxe", |b| {
-            let xxe = format!("{head}<!DOCTYPE rss [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>");
-            String::from_utf8(b).expect("utf8").replacen(head, &xxe, 1).replacen("<title>", "<title>&xxe;", 1).into_bytes()
-        }), "DOCTYPE"),
-        (variant("entity", |b| String::from_utf8(b).expect("utf8").replacen("</item>", "<x>&nope;</x></item>", 40).into_bytes()), "unknown entity &nope;"),
+        (
+            variant("latin1", |mut b| {
+                let at = b.len() * 3 / 4;
+                b.splice(at..at, [b'\xe9', b'\xe8']);
+                b
+            }),
+            "not valid UTF-8",
+        ),
+        (
+            variant("bomb", |b| {
+                let bomb = format!(
+                    "{head}<!DOCTYPE rss [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>"
+                );
+                let text = String::from_utf8(b).expect("utf8").replacen(head, &bomb, 1).replacen("<title>", "<title>&c;", 1);
+                text.into_bytes()
+            }),
+            "DOCTYPE",
+        ),
+        (
+            variant("xxe", |b| {
+                let xxe = format!("{head}<!DOCTYPE rss [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>");
+                String::from_utf8(b).expect("utf8").replacen(head, &xxe, 1).replacen("<title>", "<title>&xxe;", 1).into_bytes()
+            }),
+            "DOCTYPE",
+        ),
+        (
+            variant("entity", |b| String::from_utf8(b).expect("utf8").replacen("</item>", "<x>&nope;</x></item>", 40).into_bytes()),
+            "unknown entity &nope;",
+        ),
         (variant("notwxr", |_| b"<html><body>not an export</body></html>".to_vec()), "not a WordPress export"),
     ];
     for (path, expect) in cases {
@@ -263,9 +283,17 @@ pub async fn reimport_updates_instead_of_duplicating(db: Db) {
     let Some(test) = fresh(db).await else { return };
     import(&test, "themeunittestdata.wordpress.xml", ImportOptions::default()).await.expect("first");
     let store = test.dyn_store();
-    let first = (store.all_posts(PostKind::Post).await.expect("posts"), all_comments(store.as_ref()).await.len(), store.media().await.expect("media").len());
+    let first = (
+        store.all_posts(PostKind::Post).await.expect("posts"),
+        all_comments(store.as_ref()).await.len(),
+        store.media().await.expect("media").len(),
+    );
     import(&test, "themeunittestdata.wordpress.xml", ImportOptions::default()).await.expect("second");
-    let second = (store.all_posts(PostKind::Post).await.expect("posts"), all_comments(store.as_ref()).await.len(), store.media().await.expect("media").len());
+    let second = (
+        store.all_posts(PostKind::Post).await.expect("posts"),
+        all_comments(store.as_ref()).await.len(),
+        store.media().await.expect("media").len(),
+    );
     assert_eq!(first.0.len(), second.0.len());
     assert_eq!(first.0.iter().map(|p| (p.id, &p.slug)).collect::<Vec<_>>(), second.0.iter().map(|p| (p.id, &p.slug)).collect::<Vec<_>>());
     assert_eq!((first.1, first.2), (second.1, second.2));
@@ -276,7 +304,9 @@ pub async fn reimport_updates_instead_of_duplicating(db: Db) {
 
 pub async fn dry_run_writes_nothing(db: Db) {
     let Some(test) = fresh(db).await else { return };
-    let report = import(&test, "themeunittestdata.wordpress.xml", ImportOptions { dry_run: true, ..ImportOptions::default() }).await.expect("dry run");
+    let report = import(&test, "themeunittestdata.wordpress.xml", ImportOptions { dry_run: true, ..ImportOptions::default() })
+        .await
+        .expect("dry run");
     assert!(report.dry_run);
     assert_eq!(report.get("post published"), 56);
     assert_eq!(report.get("comment approved") + report.get("comment pending"), 29);
@@ -285,7 +315,13 @@ pub async fn dry_run_writes_nothing(db: Db) {
     // site runs on UTC, and not once its zone matches.
     assert!(report.warnings.iter().any(|w| w.contains("clock ran at UTC-07:00")), "{:?}", report.warnings);
     let zone = jiff::tz::TimeZone::get("Etc/GMT+7").expect("zone");
-    let matched = import(&test, "themeunittestdata.wordpress.xml", ImportOptions { dry_run: true, time_zone: Some(zone), ..ImportOptions::default() }).await.expect("dry run");
+    let matched = import(
+        &test,
+        "themeunittestdata.wordpress.xml",
+        ImportOptions { dry_run: true, time_zone: Some(zone), ..ImportOptions::default() },
+    )
+    .await
+    .expect("dry run");
     assert!(!matched.warnings.iter().any(|w| w.contains("clock ran")), "{:?}", matched.warnings);
 }
 
@@ -298,12 +334,30 @@ async fn dump(store: &dyn Store) -> Vec<String> {
             terms.sort();
             lines.push(format!(
                 "{} {} {:?} {} {} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {}",
-                p.id, p.kind, p.title, p.slug, p.status, p.published_at, p.author.login, p.sticky, p.discussion, p.password, p.excerpt, p.dek, p.parent_id, terms, p.body_html.len()
+                p.id,
+                p.kind,
+                p.title,
+                p.slug,
+                p.status,
+                p.published_at,
+                p.author.login,
+                p.sticky,
+                p.discussion,
+                p.password,
+                p.excerpt,
+                p.dek,
+                p.parent_id,
+                terms,
+                p.body_html.len()
             ));
             let mut meta = store.meta("post", p.id).await.expect("meta");
             meta.sort();
             lines.push(format!("  meta {meta:?}"));
-            let comments = store.list_comments(&CommentQuery { status: None, post: Some(p.id), page: 1, per_page: 10_000 }).await.expect("comments").items;
+            let comments = store
+                .list_comments(&CommentQuery { status: None, post: Some(p.id), page: 1, per_page: 10_000 })
+                .await
+                .expect("comments")
+                .items;
             for c in &comments {
                 let parent = c.parent_id.and_then(|id| comments.iter().find(|o| o.id == id)).map(|o| o.body.clone());
                 let account = match c.user_id {
@@ -361,7 +415,8 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
         parent_index: None,
     };
     first.store.create_comment(clip.id, None, reply.clone()).await.expect("reply");
-    let binned = first.store.create_comment(clip.id, None, NewComment { body: "Binned.".into(), user_id: None, ..reply }).await.expect("comment");
+    let binned =
+        first.store.create_comment(clip.id, None, NewComment { body: "Binned.".into(), user_id: None, ..reply }).await.expect("comment");
     first.store.set_comment_status(binned.id, CommentStatus::Trash).await.expect("trash");
 
     let tz = jiff::tz::TimeZone::UTC;
@@ -369,7 +424,15 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
     let web = state(&first).await;
     let categories = first.store.terms(Taxonomy::Category).await.expect("categories");
     let article = |post: &Post| dateline_web::article_html(&web, post, &categories).expect("article");
-    let site = dateline_wxr::export::ExportSite { title: "T", description: "D", base_url: "http://dateline.test", language: "en", time_zone: &tz, permalink: &permalink, article: &article };
+    let site = dateline_wxr::export::ExportSite {
+        title: "T",
+        description: "D",
+        base_url: "http://dateline.test",
+        language: "en",
+        time_zone: &tz,
+        permalink: &permalink,
+        article: &article,
+    };
     let mut wxr = Vec::new();
     dateline_wxr::export::export(first.store.as_ref() as &dyn Store, &site, &mut wxr).await.expect("export");
     // WordPress, which knows nothing of link posts, gets the whole article as the content.
@@ -383,7 +446,9 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
     std::fs::write(&path, &wxr).expect("write");
 
     let Some(second) = fresh(db).await else { return };
-    import_files(Some(second.store.as_ref() as &dyn Store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect("re-import");
+    import_files(Some(second.store.as_ref() as &dyn Store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {})
+        .await
+        .expect("re-import");
     let (a, b) = (dump(first.store.as_ref()).await, dump(second.store.as_ref()).await);
     let differences: Vec<_> = a.iter().zip(&b).filter(|(x, y)| x != y).take(5).collect();
     assert_eq!(a.len(), b.len(), "{differences:?}");
@@ -423,7 +488,8 @@ pub async fn password_protected_posts_ask_for_the_password(db: Db) {
     let cookie = get(&app, path, None).await;
     let _ = cookie;
     let page = app.clone().oneshot(Request::get(path).body(Body::empty()).expect("request")).await.expect("response");
-    let csrf = page.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).expect("cookie").to_string();
+    let csrf =
+        page.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).expect("cookie").to_string();
     let html = String::from_utf8_lossy(&axum::body::to_bytes(page.into_body(), 8 << 20).await.expect("body")).into_owned();
     let token = html.split("name=\"_token\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("token").to_string();
     let id = html.split("name=\"post_id\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("id").to_string();
@@ -438,7 +504,13 @@ pub async fn password_protected_posts_ask_for_the_password(db: Db) {
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
     let right = app.clone().oneshot(post("enter")).await.expect("response");
     assert_eq!(right.status(), StatusCode::SEE_OTHER);
-    let unlock = right.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).expect("unlock cookie").to_string();
+    let unlock = right
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("unlock cookie")
+        .to_string();
     let (_, _, body) = get(&app, path, Some(&unlock)).await;
     assert!(!body.contains("This content is password protected."), "unlocked");
 }
@@ -451,7 +523,10 @@ pub async fn import_into_a_blog_that_already_has_posts(db: Db) {
     let defaults = dateline_core::input::InputDefaults { author: "Editor".into(), now: jiff::Timestamp::now() };
     for n in 1..=33 {
         let json = format!(r#"{{"title": "Already here {n}", "body": "Words.", "published_at": "2020-01-01T00:00:00Z"}}"#);
-        store.create_post(dateline_core::input::parse_post_json(&json, &defaults, &dateline_render::markdown_to_html).expect("post")).await.expect("create");
+        store
+            .create_post(dateline_core::input::parse_post_json(&json, &defaults, &dateline_render::markdown_to_html).expect("post"))
+            .await
+            .expect("create");
     }
     import(&test, "themeunittestdata.wordpress.xml", ImportOptions::default()).await.expect("imports beside existing posts");
     let posts = store.all_posts(PostKind::Post).await.expect("posts");
@@ -464,7 +539,10 @@ pub async fn import_into_a_blog_that_already_has_posts(db: Db) {
     assert_eq!(ids.len(), count, "every post has its own id");
     // And the store goes on numbering new posts after the import.
     let json = r#"{"title": "Written afterwards", "body": "Words."}"#;
-    store.create_post(dateline_core::input::parse_post_json(json, &defaults, &dateline_render::markdown_to_html).expect("post")).await.expect("create after import");
+    store
+        .create_post(dateline_core::input::parse_post_json(json, &defaults, &dateline_render::markdown_to_html).expect("post"))
+        .await
+        .expect("create after import");
 }
 
 /// A small export written for this test: a gallery post whose images come after it in the
@@ -497,10 +575,17 @@ pub async fn galleries_find_images_attached_later_in_the_file(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let path = std::env::temp_dir().join(format!("{}.xml", dateline_testkit::unique_name("late")));
     std::fs::write(&path, LATE_ATTACHMENTS).expect("write");
-    let report = import_files(Some(test.store.as_ref() as &dyn Store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect("import");
+    let report = import_files(Some(test.store.as_ref() as &dyn Store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {})
+        .await
+        .expect("import");
     let _ = std::fs::remove_file(&path);
     let pictures = test.store.post_by_slug(PostKind::Post, "pictures").await.expect("read").expect("pictures");
-    assert!(pictures.body_html.contains(r#"<img src="https://late.example/one.jpg""#) && pictures.body_html.contains(r#"<img src="https://late.example/two.jpg""#), "{}", pictures.body_html);
+    assert!(
+        pictures.body_html.contains(r#"<img src="https://late.example/one.jpg""#)
+            && pictures.body_html.contains(r#"<img src="https://late.example/two.jpg""#),
+        "{}",
+        pictures.body_html
+    );
     assert!(pictures.body_html.contains("Before.") && pictures.body_html.contains("After."), "{}", pictures.body_html);
     // A gallery naming its images by id finds them too, though they come after it.
     let named = test.store.post_by_slug(PostKind::Post, "named").await.expect("read").expect("named");

@@ -52,8 +52,12 @@ pub async fn feeds_wide_text_and_deep_xml_are_refused_plainly(db: Db) {
     let store = test.store.as_ref() as &dyn Store;
     let rss = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>News</title><link>https://news.example</link>\
                <item><title>A story</title><link>https://news.example/a</link><description>Text</description></item></channel></rss>";
-    let utf16: Vec<u8> = std::iter::once([0xFF, 0xFE]).flatten().chain(String::from_utf8(export(&[item(1, "Hello", "x", "")])).expect("utf8").encode_utf16().flat_map(u16::to_le_bytes)).collect();
-    let utf16_without_bom: Vec<u8> = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss/>".encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let utf16: Vec<u8> = std::iter::once([0xFF, 0xFE])
+        .flatten()
+        .chain(String::from_utf8(export(&[item(1, "Hello", "x", "")])).expect("utf8").encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let utf16_without_bom: Vec<u8> =
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss/>".encode_utf16().flat_map(u16::to_be_bytes).collect();
     let deep = format!("{HEAD}<item>{}</item></channel></rss>", "<x>".repeat(5_000));
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (rss.as_bytes().to_vec(), "this is not a WordPress export: it has no WordPress export namespace"),
@@ -63,7 +67,10 @@ pub async fn feeds_wide_text_and_deep_xml_are_refused_plainly(db: Db) {
     ];
     for (bytes, expected) in cases {
         let path = file(&bytes);
-        let message = import_files(Some(store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect_err("refused").to_string();
+        let message = import_files(Some(store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {})
+            .await
+            .expect_err("refused")
+            .to_string();
         assert!(message.contains(expected), "{message}");
         assert!(!message.chars().any(|c| c.is_control()), "the message is printable: {message:?}");
         if expected.contains("not a WordPress export") {
@@ -78,7 +85,8 @@ pub async fn reply_loops_are_broken_at_import_and_replies_to_them_end(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.store.as_ref() as &dyn Store;
     // 1 answers 3, 3 answers 2, 2 answers 1: a loop; 4 answers itself; 5 answers 2.
-    let comments = [comment(1, 3, "one"), comment(2, 1, "two"), comment(3, 2, "three"), comment(4, 4, "four"), comment(5, 2, "five")].concat();
+    let comments =
+        [comment(1, 3, "one"), comment(2, 1, "two"), comment(3, 2, "three"), comment(4, 4, "four"), comment(5, 2, "five")].concat();
     let path = file(&export(&[item(10, "Looped thread", "<p>Body</p>", &comments)]));
     let report = import_files(Some(store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect("imports");
     assert!(report.warnings.iter().any(|w| w.contains("“Looped thread” (WordPress id 10): 2 comments answered their own reply chain (a loop): comments 2, 4 now shown at the top level")), "{:?}", report.warnings);
@@ -99,10 +107,16 @@ pub async fn reply_loops_are_broken_at_import_and_replies_to_them_end(db: Db) {
     let state = {
         let mut config = Config::for_test();
         config.discussion.min_submit_seconds = 0;
-        dateline_web::AppState::new(test.dyn_store(), dateline_web::WebOptions { config, fallback_base_url: "http://dateline.test".into(), theme_dir: None, mailer: None }).await.expect("state")
+        dateline_web::AppState::new(
+            test.dyn_store(),
+            dateline_web::WebOptions { config, fallback_base_url: "http://dateline.test".into(), theme_dir: None, mailer: None },
+        )
+        .await
+        .expect("state")
     };
     let app = dateline_web::app(state);
-    let page = app.clone().oneshot(Request::get("/2020/01/01/looped-thread/").body(Body::empty()).expect("request")).await.expect("response");
+    let page =
+        app.clone().oneshot(Request::get("/2020/01/01/looped-thread/").body(Body::empty()).expect("request")).await.expect("response");
     assert_eq!(page.status(), StatusCode::OK);
     let cookie = page.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").to_string();
     let html = String::from_utf8_lossy(&axum::body::to_bytes(page.into_body(), 1 << 20).await.expect("body")).into_owned();
@@ -111,9 +125,17 @@ pub async fn reply_loops_are_broken_at_import_and_replies_to_them_end(db: Db) {
     }
     let token = html.split("name=\"_token\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("form token").to_string();
     let replied_to = stored.iter().find(|c| c.body == "three").expect("three").id;
-    let form = format!("comment_post_ID={}&_token={token}&author=Dora&email=dora%40example.org&comment=into+the+old+loop&comment_parent={replied_to}", post.id);
-    let request = Request::post("/comments").header("content-type", "application/x-www-form-urlencoded").header("cookie", cookie).body(Body::from(form)).expect("request");
-    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), app.oneshot(request)).await.expect("answered in time").expect("response");
+    let form = format!(
+        "comment_post_ID={}&_token={token}&author=Dora&email=dora%40example.org&comment=into+the+old+loop&comment_parent={replied_to}",
+        post.id
+    );
+    let request = Request::post("/comments")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(Body::from(form))
+        .expect("request");
+    let answer =
+        tokio::time::timeout(std::time::Duration::from_secs(10), app.oneshot(request)).await.expect("answered in time").expect("response");
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     let _ = std::fs::remove_file(path);
 }
@@ -128,7 +150,12 @@ pub async fn hostile_content_imports_in_linear_time_and_is_reported_per_item(db:
         item(1, "Deep divs", &deep_html, ""),
         item(2, "Deep quotes", "ignored", &meta("_dateline_markdown", &deep_markdown)),
         item(3, "Huge field", &huge, ""),
-        item(4, "Scripted source", "<p>Body</p>", &meta("_dateline_source", r#"{"outlet":"Wire","url":"javascript:alert(document.cookie)","headline":"Kept headline"}"#)),
+        item(
+            4,
+            "Scripted source",
+            "<p>Body</p>",
+            &meta("_dateline_source", r#"{"outlet":"Wire","url":"javascript:alert(document.cookie)","headline":"Kept headline"}"#),
+        ),
         item(5, "Ordinary", "<p>Fine</p>", ""),
     ];
     let path = file(&export(&items));
@@ -145,7 +172,10 @@ pub async fn hostile_content_imports_in_linear_time_and_is_reported_per_item(db:
     let titles: Vec<&str> = posts.iter().map(|p| p.title.as_str()).collect();
     assert!(!titles.contains(&"Huge field"), "{titles:?}");
     for post in &posts {
-        assert!(post.body_html.matches("<div").count() <= dateline_render::MAX_NESTING && post.body_html.matches("<blockquote").count() <= dateline_render::MAX_NESTING);
+        assert!(
+            post.body_html.matches("<div").count() <= dateline_render::MAX_NESTING
+                && post.body_html.matches("<blockquote").count() <= dateline_render::MAX_NESTING
+        );
     }
     let divs = posts.iter().find(|p| p.title == "Deep divs").expect("deep divs");
     assert!(divs.body_html.contains("bottom of the divs"));

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-
 /// Dateline: a blog engine for news-curation blogs.
 #[derive(Debug, Parser)]
 #[command(name = "dateline", version, about)]

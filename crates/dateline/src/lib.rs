@@ -84,7 +84,9 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             migrate_in::import(&cli.db, &config, &files, dry_run, permalinks).await
         }
         Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, config).await,
-        Command::User(cli::UserCommand::Add { name, role, email, display_name }) => user_add(&cli.db, &name, &role, email, display_name).await,
+        Command::User(cli::UserCommand::Add { name, role, email, display_name }) => {
+            user_add(&cli.db, &name, &role, email, display_name).await
+        }
         Command::User(cli::UserCommand::AppPassword { name, label }) => app_password(&cli.db, &name, &label).await,
         Command::Comments(command) => {
             let store = open_store(&cli.db).await?;
@@ -183,9 +185,7 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
         }
     };
     let limit = dateline_web::ConnectionLimit::from_config(config.server.max_connections, open_files);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let address = listener.local_addr()?;
     let store = open_store(db).await?;
     if args.demo {
@@ -226,7 +226,6 @@ async fn shutdown_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
-
 
 async fn post_new(db: &str, config: dateline_core::Config, json: &std::path::Path) -> Result<(), Failure> {
     let text = settings::read_input(json).map_err(usage)?;

@@ -17,7 +17,13 @@ fn peak_memory_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-pub async fn import(db: &str, config: &dateline_core::Config, files: &[PathBuf], dry_run: bool, permalinks: Option<String>) -> Result<(), Failure> {
+pub async fn import(
+    db: &str,
+    config: &dateline_core::Config,
+    files: &[PathBuf],
+    dry_run: bool,
+    permalinks: Option<String>,
+) -> Result<(), Failure> {
     for file in files {
         if !file.is_file() {
             return Err(usage(format!("{}: no such file", file.display())));
@@ -54,7 +60,9 @@ pub async fn import(db: &str, config: &dateline_core::Config, files: &[PathBuf],
             if let Some((title, tagline)) = &report.old_site
                 && (title != &config.site.title || tagline != &config.site.tagline)
             {
-                println!("The old blog was called “{title}” (“{tagline}”); this site's title and tagline are set in [site] of dateline.toml or in the admin's Settings.");
+                println!(
+                    "The old blog was called “{title}” (“{tagline}”); this site's title and tagline are set in [site] of dateline.toml or in the admin's Settings."
+                );
             }
             let seconds = started.elapsed().as_secs_f64();
             let peak = peak_memory_mib().map(|m| format!(", peak memory {m:.0} MiB")).unwrap_or_default();

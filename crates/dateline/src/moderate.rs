@@ -30,7 +30,9 @@ fn one_line(text: &str, max: usize) -> String {
 async fn list(state: &dateline_web::AppState, status: Option<&str>, post: Option<i64>, limit: u32) -> Result<(), Failure> {
     let status = match status {
         None => None,
-        Some(text) => Some(CommentStatus::parse(text).ok_or_else(|| usage(format!("--status {text:?} is not one of: {}", CommentStatus::expected())))?),
+        Some(text) => Some(
+            CommentStatus::parse(text).ok_or_else(|| usage(format!("--status {text:?} is not one of: {}", CommentStatus::expected())))?,
+        ),
     };
     let page = state.store.list_comments(&CommentQuery { status, post, page: 1, per_page: limit.max(1) }).await?;
     println!("ID\tPOST\tSTATUS\tDATE\tSPAM\tAUTHOR\tWHY\tCOMMENT");

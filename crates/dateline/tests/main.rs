@@ -1,11 +1,11 @@
 //! The binary as a user runs it: `dateline serve` on a real port, `dateline post new`, and
 //! the errors a user sees for bad input.
 
-mod support;
-mod serve;
-mod post_new;
-mod moderation;
 mod migrate;
+mod moderation;
+mod post_new;
+mod serve;
+mod support;
 
 dateline_testkit::store_cases!(crate::serve:
     serve_demo_shows_the_seed_post,

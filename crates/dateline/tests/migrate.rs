@@ -42,7 +42,8 @@ fn import_reports_and_the_blog_serves_the_old_urls() {
 #[test]
 fn a_broken_file_exits_2_and_imports_nothing() {
     let dir = temp_dir();
-    let output = run(&dir, &["import", "wxr", &fixture("wordpress-importer/valid-wxr-1.1.xml"), &fixture("wordpress-importer/malformed.xml")], None);
+    let output =
+        run(&dir, &["import", "wxr", &fixture("wordpress-importer/valid-wxr-1.1.xml"), &fixture("wordpress-importer/malformed.xml")], None);
     assert_eq!(output.status.code(), Some(2));
     let message = text(&output.stderr);
     assert!(message.contains("malformed.xml: ill-formed document: expected `</notachanneltag>`, but `</channel>` was found (line 90, column 1); nothing was imported"), "{message}");
@@ -78,6 +79,9 @@ fn export_reimports_elsewhere() {
     let again = run(&dir, &["--db", "sqlite:again.db", "import", "wxr", "out.xml"], None);
     assert!(again.status.success(), "{}", text(&again.stderr));
     let report = text(&again.stdout);
-    assert!(report.contains("post published                      5") && report.contains("page published                      4"), "{report}");
+    assert!(
+        report.contains("post published                      5") && report.contains("page published                      4"),
+        "{report}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

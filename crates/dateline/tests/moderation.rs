@@ -54,7 +54,13 @@ fn moderators_work_from_the_shell() {
     let path = "/2026/01/01/open-thread/";
     let (cookie, token, post_id) = open_form(&server.base, path);
     let send = |author: &str, text: &str| {
-        let body = format!("comment_post_ID={post_id}&_token={}&author={}&email={}%40example.org&comment={}", encode(&token), encode(author), encode(author), encode(text));
+        let body = format!(
+            "comment_post_ID={post_id}&_token={}&author={}&email={}%40example.org&comment={}",
+            encode(&token),
+            encode(author),
+            encode(author),
+            encode(text)
+        );
         post_form(&server.base, "/comments", &cookie, &body)
     };
     // First comments are held (WordPress's default); the listing says why.
@@ -94,7 +100,10 @@ fn moderators_work_from_the_shell() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("there is no comment 99999; nothing was changed"));
     // Trashed and restored, an approved comment is back on the page, not in the queue.
-    assert_eq!(String::from_utf8_lossy(&run(&dir, &["comments", "trash", &ann], None).stdout).trim(), format!("comment {ann}: approved -> trash"));
+    assert_eq!(
+        String::from_utf8_lossy(&run(&dir, &["comments", "trash", &ann], None).stdout).trim(),
+        format!("comment {ann}: approved -> trash")
+    );
     assert!(!get(&server.base, path).body.contains("A thoughtful first comment"));
     let output = run(&dir, &["comments", "restore", &ann], None);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

@@ -28,12 +28,7 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
 }
 
 pub fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = command(dir, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn dateline");
+    let mut child = command(dir, args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn dateline");
     if let Some(mut input) = child.stdin.take() {
         if let Some(text) = stdin {
             input.write_all(text.as_bytes()).expect("stdin");

@@ -14,7 +14,14 @@ use crate::{AppError, AppState};
 
 use crate::form::{form_field as field, form_fields as fields};
 
-async fn profile_page(state: &AppState, admin: &Admin, notice: Option<String>, problem: Option<String>, new_password: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn profile_page(
+    state: &AppState,
+    admin: &Admin,
+    notice: Option<String>,
+    problem: Option<String>,
+    new_password: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let passwords: Vec<_> = state
         .store
         .app_passwords(admin.user.id)
@@ -22,7 +29,8 @@ async fn profile_page(state: &AppState, admin: &Admin, notice: Option<String>, p
         .iter()
         .map(|p| context! { id => p.id, name => p.name, created => TimeView::new(&state.site(), p.created_at), last_used => p.last_used_at.map(|t| TimeView::new(&state.site(), t)) })
         .collect();
-    let ctx = context! { section => "profile", app_passwords => passwords, notice => notice, problem => problem, new_password => new_password };
+    let ctx =
+        context! { section => "profile", app_passwords => passwords, notice => notice, problem => problem, new_password => new_password };
     let mut response = render(state, Some(admin), "admin/profile.html", "Profile", ctx).await?;
     *response.status_mut() = status;
     Ok(response)
@@ -44,7 +52,15 @@ pub(crate) async fn save_profile(State(state): State<AppState>, headers: HeaderM
         if !name.is_empty() {
             let email = field(&fields, "email");
             if !email.is_empty() && !email.contains('@') {
-                return profile_page(&state, &admin, None, Some(format!("“{email}” is not an email address.")), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+                return profile_page(
+                    &state,
+                    &admin,
+                    None,
+                    Some(format!("“{email}” is not an email address.")),
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
             }
             match state.store.update_profile(admin.user.id, &name, Some(email.as_str()).filter(|e| !e.is_empty())).await {
                 Err(StoreError::Conflict(message)) => {
@@ -58,10 +74,26 @@ pub(crate) async fn save_profile(State(state): State<AppState>, headers: HeaderM
             let current = fields.iter().find(|(k, _)| k == "current_password").map(|(_, v)| v.clone()).unwrap_or_default();
             let ok = matches!(state.store.user_credentials(&admin.user.login).await?, Some((_, Some(hash))) if crate::auth::verify_password(&current, &hash));
             if !ok {
-                return profile_page(&state, &admin, None, Some("The current password is not right; the password was not changed.".into()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+                return profile_page(
+                    &state,
+                    &admin,
+                    None,
+                    Some("The current password is not right; the password was not changed.".into()),
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
             }
             if new.chars().count() < 8 {
-                return profile_page(&state, &admin, None, Some("A new password needs at least 8 characters.".into()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+                return profile_page(
+                    &state,
+                    &admin,
+                    None,
+                    Some("A new password needs at least 8 characters.".into()),
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
             }
             let hash = crate::auth::hash_password(&new).map_err(AppError::Internal)?;
             state.store.set_password_hash(admin.user.id, &hash).await?;
@@ -74,24 +106,51 @@ pub(crate) async fn save_profile(State(state): State<AppState>, headers: HeaderM
 }
 
 /// `POST /admin/profile/app-passwords`: a new application password, shown once.
-pub(crate) async fn create_app_password(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Result<Response, Response> {
+pub(crate) async fn create_app_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Result<Response, Response> {
     let admin = require(&state, &headers, &uri, Capability::Read).await?;
     let fields = fields(&body);
     check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
     let run = async {
         let name = field(&fields, "name");
         if name.is_empty() {
-            return profile_page(&state, &admin, None, Some("Name the application password (what will use it).".into()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return profile_page(
+                &state,
+                &admin,
+                None,
+                Some("Name the application password (what will use it).".into()),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
         let password = crate::auth::new_app_password();
         let hash = crate::auth::hash_password(&password.replace(' ', "")).map_err(AppError::Internal)?;
         state.store.create_app_password(admin.user.id, &name, &hash).await?;
-        profile_page(&state, &admin, Some(format!("Application password “{name}” created. Copy it now: it will not be shown again.")), None, Some(password), StatusCode::OK).await
+        profile_page(
+            &state,
+            &admin,
+            Some(format!("Application password “{name}” created. Copy it now: it will not be shown again.")),
+            None,
+            Some(password),
+            StatusCode::OK,
+        )
+        .await
     };
     run.await.map_err(IntoResponse::into_response)
 }
 
-pub(crate) async fn revoke_app_password(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(id): Path<i64>, body: Bytes) -> Result<Response, Response> {
+pub(crate) async fn revoke_app_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, Response> {
     let admin = require(&state, &headers, &uri, Capability::Read).await?;
     let fields = fields(&body);
     check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
@@ -107,12 +166,31 @@ fn typed(fields: &[(String, String)]) -> std::collections::BTreeMap<String, Stri
     fields.iter().filter(|(k, _)| k != "_csrf" && !k.contains("password")).cloned().collect()
 }
 
-async fn users_page(state: &AppState, admin: &Admin, notice: Option<String>, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn users_page(
+    state: &AppState,
+    admin: &Admin,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     users_page_with(state, admin, notice, problem, status, &[]).await
 }
 
-async fn users_page_with(state: &AppState, admin: &Admin, notice: Option<String>, problem: Option<String>, status: StatusCode, fields: &[(String, String)]) -> Result<Response, AppError> {
-    let users: Vec<_> = state.store.users().await?.into_iter().map(|u| context! { id => u.id, login => u.login, name => u.display_name, role => u.role.as_str() }).collect();
+async fn users_page_with(
+    state: &AppState,
+    admin: &Admin,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+    fields: &[(String, String)],
+) -> Result<Response, AppError> {
+    let users: Vec<_> = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| context! { id => u.id, login => u.login, name => u.display_name, role => u.role.as_str() })
+        .collect();
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
     let ctx = context! { section => "users", users => users, roles => roles, notice => notice, problem => problem, typed => typed(fields) };
     let mut response = render(state, Some(admin), "admin/users.html", "Users", ctx).await?;
@@ -142,14 +220,31 @@ pub(crate) async fn add_user(State(state): State<AppState>, headers: HeaderMap, 
         }
         let email_typed = field(&fields, "email");
         if !email_typed.is_empty() && !email_typed.contains('@') {
-            return users_page_with(&state, &admin, None, Some(format!("“{email_typed}” is not an email address.")), StatusCode::UNPROCESSABLE_ENTITY, &fields).await;
+            return users_page_with(
+                &state,
+                &admin,
+                None,
+                Some(format!("“{email_typed}” is not an email address.")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &fields,
+            )
+            .await;
         }
         let password = crate::auth::new_app_password().replace(' ', "");
         let hash = crate::auth::hash_password(&password).map_err(AppError::Internal)?;
         let email = Some(field(&fields, "email")).filter(|e| !e.is_empty());
         let user = NewUser { login: login.clone(), display_name: login.clone(), email, role, password_hash: hash };
         match state.store.create_user(user).await {
-            Ok(_) => users_page(&state, &admin, Some(format!("Account “{login}” created with the password {password} (shown once: pass it on safely).")), None, StatusCode::OK).await,
+            Ok(_) => {
+                users_page(
+                    &state,
+                    &admin,
+                    Some(format!("Account “{login}” created with the password {password} (shown once: pass it on safely).")),
+                    None,
+                    StatusCode::OK,
+                )
+                .await
+            }
             Err(StoreError::Conflict(message)) => users_page_with(&state, &admin, None, Some(message), StatusCode::CONFLICT, &fields).await,
             Err(other) => Err(other.into()),
         }
@@ -157,7 +252,13 @@ pub(crate) async fn add_user(State(state): State<AppState>, headers: HeaderMap, 
     run.await.map_err(IntoResponse::into_response)
 }
 
-pub(crate) async fn set_role(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(id): Path<i64>, body: Bytes) -> Result<Response, Response> {
+pub(crate) async fn set_role(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, Response> {
     let admin = require(&state, &headers, &uri, Capability::ManageUsers).await?;
     let fields = fields(&body);
     check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;

@@ -69,13 +69,19 @@ fn action_decision(action: &str) -> Option<Decision> {
     }
 }
 
-pub(crate) async fn queue(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Query(query): Query<QueueQuery>) -> Result<Response, Response> {
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<QueueQuery>,
+) -> Result<Response, Response> {
     let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
     let status = query.status.as_deref().and_then(CommentStatus::parse).unwrap_or(CommentStatus::Pending);
     let run = async {
         let counts = state.store.comment_counts().await?;
         let number = query.paged.as_deref().and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
-        let page = state.store.list_comments(&CommentQuery { status: Some(status), post: None, page: number, per_page: QUEUE_PAGE }).await?;
+        let page =
+            state.store.list_comments(&CommentQuery { status: Some(status), post: None, page: number, per_page: QUEUE_PAGE }).await?;
         let pages = page.page_count(QUEUE_PAGE);
         if number > pages {
             return Err(AppError::NotFound);
@@ -121,7 +127,9 @@ async fn delete_for_good(state: &AppState, ids: &[i64], back_to: &str) -> Result
     for id in ids {
         let comment = state.store.comment_by_id(*id).await?.ok_or(AppError::NotFound)?;
         if !matches!(comment.status, CommentStatus::Spam | CommentStatus::Trash) {
-            return Err(AppError::BadRequest("Only spam and trashed comments can be deleted permanently; move it to the trash first.".into()));
+            return Err(AppError::BadRequest(
+                "Only spam and trashed comments can be deleted permanently; move it to the trash first.".into(),
+            ));
         }
         state.store.delete_comment(*id).await?;
     }
@@ -162,7 +170,13 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-pub(crate) async fn single(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path((id, action)): Path<(i64, String)>, body: Bytes) -> Result<Response, Response> {
+pub(crate) async fn single(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path((id, action)): Path<(i64, String)>,
+    body: Bytes,
+) -> Result<Response, Response> {
     let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
     let fields = fields(&body);
     super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;
@@ -183,13 +197,21 @@ pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri:
     if field(&fields, "action") == Some("delete") {
         return delete_for_good(&state, &ids, back_to).await.map_err(IntoResponse::into_response);
     }
-    let decision = field(&fields, "action").and_then(action_decision).ok_or_else(|| AppError::BadRequest("Choose an action.".into()).into_response())?;
+    let decision = field(&fields, "action")
+        .and_then(action_decision)
+        .ok_or_else(|| AppError::BadRequest("Choose an action.".into()).into_response())?;
     apply(&state, &ids, decision, back_to).await.map_err(IntoResponse::into_response)
 }
 
 /// `POST /admin/comments/{id}/reply`: the moderator answers on the site, as themselves; a
 /// held comment being answered is approved (as WordPress does).
-pub(crate) async fn reply(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(id): Path<i64>, body: Bytes) -> Result<Response, Response> {
+pub(crate) async fn reply(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, Response> {
     let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
     let fields = fields(&body);
     super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;
@@ -229,7 +251,13 @@ pub(crate) async fn reply(State(state): State<AppState>, headers: HeaderMap, uri
 }
 
 /// `POST /admin/comments/{id}/edit`: a moderator's correction of the text.
-pub(crate) async fn edit(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(id): Path<i64>, body: Bytes) -> Result<Response, Response> {
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, Response> {
     let admin = super::require(&state, &headers, &uri, Capability::ModerateComments).await?;
     let fields = fields(&body);
     super::check_csrf(&state, &admin, field(&fields, "_csrf")).map_err(IntoResponse::into_response)?;

@@ -33,7 +33,13 @@ pub(crate) struct LoginForm {
 fn safe_redirect(target: Option<&str>) -> String {
     match target {
         // A browser drops tabs and newlines, so "/\t/evil.example" would become "//evil.example".
-        Some(t) if t.starts_with('/') && !t[1..].starts_with(['/', '\\']) && !t.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') => t.to_string(),
+        Some(t)
+            if t.starts_with('/')
+                && !t[1..].starts_with(['/', '\\'])
+                && !t.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') =>
+        {
+            t.to_string()
+        }
         _ => "/admin/".to_string(),
     }
 }
@@ -52,7 +58,15 @@ mod tests {
 }
 
 /// The login form with a CSRF cookie (login forms are CSRF targets too).
-async fn page(state: &AppState, headers: &HeaderMap, status: StatusCode, log: &str, redirect_to: &str, error: Option<String>, notice: Option<&str>) -> Result<Response, AppError> {
+async fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    log: &str,
+    redirect_to: &str,
+    error: Option<String>,
+    notice: Option<&str>,
+) -> Result<Response, AppError> {
     let (csrf, new_cookie) = match cookie(headers, CSRF_COOKIE).filter(|c| c.len() >= 16) {
         Some(value) => (value.to_string(), false),
         None => (crate::tokens::random_token(), true),
@@ -107,7 +121,8 @@ pub(crate) async fn submit(
             page(&state, &headers, StatusCode::UNAUTHORIZED, &log, &redirect_to, Some(message), None).await
         }
         Err(LoginRefused::Throttled(minutes)) => {
-            let message = format!("Too many failed login attempts. Please try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" });
+            let message =
+                format!("Too many failed login attempts. Please try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" });
             let mut response = page(&state, &headers, StatusCode::TOO_MANY_REQUESTS, &log, &redirect_to, Some(message), None).await?;
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(minutes * 60));
             Ok(response)
@@ -121,7 +136,12 @@ pub(crate) struct CsrfForm {
     csrf: Option<String>,
 }
 
-pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap, uri: Uri, AppForm(form): AppForm<CsrfForm>) -> Result<Response, Response> {
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    AppForm(form): AppForm<CsrfForm>,
+) -> Result<Response, Response> {
     let admin = super::require(&state, &headers, &uri, Capability::Read).await?;
     super::check_csrf(&state, &admin, form.csrf.as_deref()).map_err(IntoResponse::into_response)?;
     state.store.delete_session(&admin.session).await.map_err(|e| AppError::from(e).into_response())?;

@@ -85,7 +85,9 @@ pub(crate) async fn require(state: &AppState, headers: &HeaderMap, uri: &Uri, ca
 pub(crate) fn check_csrf(state: &AppState, admin: &Admin, token: Option<&str>) -> Result<(), AppError> {
     match token {
         Some(token) if state.signer.check_admin_csrf(&admin.session, token) => Ok(()),
-        _ => Err(AppError::Forbidden("This form has expired or did not come from this site. Go back, reload the page and try again.".into())),
+        _ => {
+            Err(AppError::Forbidden("This form has expired or did not come from this site. Go back, reload the page and try again.".into()))
+        }
     }
 }
 
@@ -116,15 +118,28 @@ pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &s
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
-async fn dashboard(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
+async fn dashboard(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Response> {
     let admin = require(&state, &headers, &uri, Capability::Read).await?;
     let run = async {
         crate::schedule::publish_due(&state).await;
         let counts = state.store.post_counts().await?;
-        let count = |status: PostStatus| counts.iter().filter(|(k, s, _)| *k == PostKind::Post && *s == status).map(|(_, _, n)| n).sum::<i64>();
-        let query = PostQuery { kind: PostKind::Post, filter: PostFilter::All, now: jiff::Timestamp::now(), page: 1, per_page: 5, sticky_first: false };
+        let count =
+            |status: PostStatus| counts.iter().filter(|(k, s, _)| *k == PostKind::Post && *s == status).map(|(_, _, n)| n).sum::<i64>();
+        let query = PostQuery {
+            kind: PostKind::Post,
+            filter: PostFilter::All,
+            now: jiff::Timestamp::now(),
+            page: 1,
+            per_page: 5,
+            sticky_first: false,
+        };
         // (The dashboard lists titles and dates only: no category paths to work out.)
-        let recent: Vec<PostView> = state.store.list_posts(&query).await?.items.iter().map(|p| PostView::new(&state.site(), p, &[])).collect();
+        let recent: Vec<PostView> =
+            state.store.list_posts(&query).await?.items.iter().map(|p| PostView::new(&state.site(), p, &[])).collect();
         let ctx = context! {
             section => "dashboard",
             counts => context! { published => count(PostStatus::Published), drafts => count(PostStatus::Draft) },

@@ -51,7 +51,13 @@ struct Row {
     editable: bool,
 }
 
-pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(section): Path<String>, Query(query): Query<HashMap<String, String>>) -> Result<Response, Response> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(section): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, Response> {
     if section != "posts" && section != "pages" {
         return Err(AppError::NotFound.into_response());
     }
@@ -115,7 +121,13 @@ fn field(fields: &[(String, String)], name: &str) -> String {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| dateline_core::text::strip_controls(v)).unwrap_or_default()
 }
 
-pub(crate) async fn bulk(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(section): Path<String>, body: Bytes) -> Result<Response, Response> {
+pub(crate) async fn bulk(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(section): Path<String>,
+    body: Bytes,
+) -> Result<Response, Response> {
     let kind = kind_of(&section);
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
     let fields = fields(&body);
@@ -204,7 +216,17 @@ fn values_of(state: &AppState, post: &Post) -> EditorValues {
     }
 }
 
-async fn editor_page(state: &AppState, admin: &Admin, kind: PostKind, post: Option<&Post>, values: EditorValues, problem: Option<String>, preview: Option<String>, notice: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn editor_page(
+    state: &AppState,
+    admin: &Admin,
+    kind: PostKind,
+    post: Option<&Post>,
+    values: EditorValues,
+    problem: Option<String>,
+    preview: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let ctx = context! {
         section => if kind == PostKind::Page { "pages" } else { "posts" },
         kind => kind.as_str(),
@@ -229,22 +251,45 @@ async fn editor_page(state: &AppState, admin: &Admin, kind: PostKind, post: Opti
         } else { Vec::new() },
     };
     let title = match post {
-        Some(_) => if kind == PostKind::Page { "Edit page" } else { "Edit post" },
-        None => if kind == PostKind::Page { "Add page" } else { "Add post" },
+        Some(_) => {
+            if kind == PostKind::Page {
+                "Edit page"
+            } else {
+                "Edit post"
+            }
+        }
+        None => {
+            if kind == PostKind::Page {
+                "Add page"
+            } else {
+                "Add post"
+            }
+        }
     };
     let mut response = render(state, Some(admin), "admin/editor.html", title, ctx).await?;
     *response.status_mut() = status;
     Ok(response)
 }
 
-pub(crate) async fn new_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(section): Path<String>) -> Result<Response, Response> {
+pub(crate) async fn new_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(section): Path<String>,
+) -> Result<Response, Response> {
     let kind = kind_of(&section);
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
     let values = EditorValues { comments_open: true, author: admin.user.id, ..EditorValues::default() };
     editor_page(&state, &admin, kind, None, values, None, None, None, StatusCode::OK).await.map_err(IntoResponse::into_response)
 }
 
-pub(crate) async fn edit_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path((section, id)): Path<(String, i64)>, Query(query): Query<HashMap<String, String>>) -> Result<Response, Response> {
+pub(crate) async fn edit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path((section, id)): Path<(String, i64)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, Response> {
     let kind = kind_of(&section);
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
     let run = async {
@@ -258,7 +303,7 @@ pub(crate) async fn edit_form(State(state): State<AppState>, headers: HeaderMap,
             PostStatus::Scheduled => {
                 let when = TimeView::new(&state.site(), post.published_at);
                 format!("Scheduled for {} at {}.", when.date, when.time)
-            },
+            }
             PostStatus::Pending => "Submitted for review.".to_string(),
             _ => "Saved.".to_string(),
         });
@@ -268,7 +313,12 @@ pub(crate) async fn edit_form(State(state): State<AppState>, headers: HeaderMap,
 }
 
 /// Reads the editor form; `Err` names what the writer must fix.
-async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)], base: PostWrite) -> Result<(PostWrite, EditorValues), (String, EditorValues)> {
+async fn read_form(
+    state: &AppState,
+    admin: &Admin,
+    fields: &[(String, String)],
+    base: PostWrite,
+) -> Result<(PostWrite, EditorValues), (String, EditorValues)> {
     let values = EditorValues {
         title: field(fields, "title"),
         slug: field(fields, "slug"),
@@ -306,7 +356,10 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
         return fail("Give the post a title.".into(), &values);
     }
     if values.title.chars().count() > dateline_core::input::MAX_TITLE {
-        return fail(format!("The title is {} characters long; keep it under {}.", values.title.chars().count(), dateline_core::input::MAX_TITLE), &values);
+        return fail(
+            format!("The title is {} characters long; keep it under {}.", values.title.chars().count(), dateline_core::input::MAX_TITLE),
+            &values,
+        );
     }
     // Categories are chosen from a list; one that is not there (any more) is said, not a 500.
     if !values.categories.is_empty() {
@@ -321,7 +374,10 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
     }
     let published_at = match values.date.trim() {
         "" => base.published_at,
-        text => match jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text).ok().and_then(|dt| dt.to_zoned(state.site().time_zone.clone()).ok()) {
+        text => match jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text)
+            .ok()
+            .and_then(|dt| dt.to_zoned(state.site().time_zone.clone()).ok())
+        {
             Some(z) => z.timestamp(),
             None => return fail(format!("“{text}” is not a date and time."), &values),
         },
@@ -339,7 +395,8 @@ async fn read_form(state: &AppState, admin: &Admin, fields: &[(String, String)],
         };
         tag_ids.push(term.id);
     }
-    let excerpt: Vec<String> = values.source_excerpt.replace("\r\n", "\n").split("\n\n").map(|p| p.trim().replace('\n', " ")).filter(|p| !p.is_empty()).collect();
+    let excerpt: Vec<String> =
+        values.source_excerpt.replace("\r\n", "\n").split("\n\n").map(|p| p.trim().replace('\n', " ")).filter(|p| !p.is_empty()).collect();
     let opt = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
     let source = Source {
         reporter: opt(&values.source_reporter),
@@ -390,7 +447,10 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
     let action = field(&fields, "action");
     let (mut write, values) = match read_form(state, admin, &fields, base).await {
         Ok(read) => read,
-        Err((message, values)) => return editor_page(state, admin, kind, existing.as_ref(), values, Some(message), None, None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err((message, values)) => {
+            return editor_page(state, admin, kind, existing.as_ref(), values, Some(message), None, None, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
     };
     if action == "preview" {
         let preview = write.body_html.clone();
@@ -398,13 +458,25 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
     }
     write.status = match action.as_str() {
         "publish" if admin.user.role.can(Capability::PublishPosts) => {
-            if write.published_at > Timestamp::now() { PostStatus::Scheduled } else { PostStatus::Published }
+            if write.published_at > Timestamp::now() {
+                PostStatus::Scheduled
+            } else {
+                PostStatus::Published
+            }
         }
-        "publish" => return Err(AppError::Forbidden(format!("Your account ({}) may not publish; submit the post for review instead.", admin.user.role))),
+        "publish" => {
+            return Err(AppError::Forbidden(format!(
+                "Your account ({}) may not publish; submit the post for review instead.",
+                admin.user.role
+            )));
+        }
         "review" => PostStatus::Pending,
         "draft" => PostStatus::Draft,
         // Updating a published post needs the right to publish, like publishing it did.
-        "update" if matches!(write.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Private) && !admin.user.role.can(Capability::PublishPosts) => {
+        "update"
+            if matches!(write.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Private)
+                && !admin.user.role.can(Capability::PublishPosts) =>
+        {
             return Err(AppError::Forbidden(format!("Your account ({}) may not change published posts.", admin.user.role)));
         }
         // Saving a published post keeps it published.
@@ -416,11 +488,17 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
         // everything the writer typed, and says so.
         Err(err) => {
             let (status, message) = match AppError::from(err) {
-                AppError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, format!("{} Your text is still here: save again.", crate::error::BUSY_MESSAGE)),
+                AppError::Busy(_) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, format!("{} Your text is still here: save again.", crate::error::BUSY_MESSAGE))
+                }
                 AppError::NotFound => return Err(AppError::NotFound),
                 other => {
                     tracing::error!(detail = %other, "saving a post failed");
-                    (StatusCode::INTERNAL_SERVER_ERROR, "The post could not be saved because of a problem on the server. Your text is still here: please try again later.".to_string())
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "The post could not be saved because of a problem on the server. Your text is still here: please try again later."
+                            .to_string(),
+                    )
                 }
             };
             return editor_page(state, admin, kind, existing.as_ref(), values, Some(message), None, None, status).await;
@@ -430,13 +508,25 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}/{}?saved=1", saved.id))]).into_response())
 }
 
-pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(section): Path<String>, body: Bytes) -> Result<Response, Response> {
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(section): Path<String>,
+    body: Bytes,
+) -> Result<Response, Response> {
     let kind = kind_of(&section);
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
     save(&state, &admin, kind, None, body).await.map_err(IntoResponse::into_response)
 }
 
-pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path((section, id)): Path<(String, i64)>, body: Bytes) -> Result<Response, Response> {
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path((section, id)): Path<(String, i64)>,
+    body: Bytes,
+) -> Result<Response, Response> {
     let kind = kind_of(&section);
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
     let run = async {
@@ -460,7 +550,12 @@ pub(crate) async fn preview(State(state): State<AppState>, headers: HeaderMap, u
 
 /// `GET /admin/posts/{id}/preview`: the post as readers will see it, whatever its status,
 /// for those who may edit it (drafts have no public address yet).
-pub(crate) async fn preview_post(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path((section, id)): Path<(String, i64)>) -> Result<Response, Response> {
+pub(crate) async fn preview_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path((section, id)): Path<(String, i64)>,
+) -> Result<Response, Response> {
     let kind = kind_of(&section);
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
     let run = async {

@@ -12,7 +12,14 @@ use crate::form::{form_field as field, form_fields as fields};
 use crate::settings::SavedSettings;
 use crate::{AppError, AppState};
 
-async fn page(state: &AppState, admin: &Admin, values: SavedSettings, notice: Option<&str>, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn page(
+    state: &AppState,
+    admin: &Admin,
+    values: SavedSettings,
+    notice: Option<&str>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let ctx = context! { section => "settings", values => values, notice => notice, problem => problem };
     let mut response = render(state, Some(admin), "admin/settings.html", "Settings", ctx).await?;
     *response.status_mut() = status;

@@ -25,12 +25,25 @@ fn slug_for(fields: &[(String, String)], name: &str) -> String {
     dateline_core::slug::slugify(if typed.is_empty() { name } else { &typed })
 }
 
-async fn page(state: &AppState, admin: &Admin, taxonomy: Taxonomy, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn page(
+    state: &AppState,
+    admin: &Admin,
+    taxonomy: Taxonomy,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     page_with(state, admin, taxonomy, problem, status, &[]).await
 }
 
 /// The page again, with what was typed into the add form put back.
-async fn page_with(state: &AppState, admin: &Admin, taxonomy: Taxonomy, problem: Option<String>, status: StatusCode, fields: &[(String, String)]) -> Result<Response, AppError> {
+async fn page_with(
+    state: &AppState,
+    admin: &Admin,
+    taxonomy: Taxonomy,
+    problem: Option<String>,
+    status: StatusCode,
+    fields: &[(String, String)],
+) -> Result<Response, AppError> {
     let counts = state.store.term_post_counts(taxonomy).await?;
     let all = state.store.terms(taxonomy).await?;
     let terms: Vec<_> = all
@@ -48,7 +61,12 @@ async fn page_with(state: &AppState, admin: &Admin, taxonomy: Taxonomy, problem:
     Ok(response)
 }
 
-pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Query(query): Query<HashMap<String, String>>) -> Result<Response, Response> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, Response> {
     let admin = require(&state, &headers, &uri, Capability::ManageTerms).await?;
     page(&state, &admin, taxonomy_of(&query, &[]), None, StatusCode::OK).await.map_err(IntoResponse::into_response)
 }
@@ -66,16 +84,40 @@ pub(crate) async fn add(State(state): State<AppState>, headers: HeaderMap, uri: 
         let name = field(&fields, "name");
         let slug = slug_for(&fields, &name);
         if name.is_empty() || slug.is_empty() {
-            return page_with(&state, &admin, taxonomy, Some("Give the term a name with letters or digits.".into()), StatusCode::UNPROCESSABLE_ENTITY, &fields).await;
+            return page_with(
+                &state,
+                &admin,
+                taxonomy,
+                Some("Give the term a name with letters or digits.".into()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &fields,
+            )
+            .await;
         }
         if state.store.term_by_slug(taxonomy, &slug).await?.is_some() {
-            return page_with(&state, &admin, taxonomy, Some(format!("A {} with the slug “{slug}” exists already.", taxonomy.as_str())), StatusCode::CONFLICT, &fields).await;
+            return page_with(
+                &state,
+                &admin,
+                taxonomy,
+                Some(format!("A {} with the slug “{slug}” exists already.", taxonomy.as_str())),
+                StatusCode::CONFLICT,
+                &fields,
+            )
+            .await;
         }
         let parent = field(&fields, "parent").parse::<i64>().ok().filter(|p| *p > 0 && taxonomy == Taxonomy::Category);
         if let Some(parent) = parent
             && !state.store.term_by_id(parent).await?.is_some_and(|t| t.taxonomy == Taxonomy::Category)
         {
-            return page_with(&state, &admin, taxonomy, Some(format!("Parent category {parent} does not exist; choose again.")), StatusCode::UNPROCESSABLE_ENTITY, &fields).await;
+            return page_with(
+                &state,
+                &admin,
+                taxonomy,
+                Some(format!("Parent category {parent} does not exist; choose again.")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &fields,
+            )
+            .await;
         }
         state.store.create_term(taxonomy, &name, &slug, &field(&fields, "description"), parent).await?;
         Ok(back(taxonomy))
@@ -83,7 +125,13 @@ pub(crate) async fn add(State(state): State<AppState>, headers: HeaderMap, uri: 
     run.await.map_err(IntoResponse::into_response)
 }
 
-pub(crate) async fn change(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path((id, action)): Path<(i64, String)>, body: Bytes) -> Result<Response, Response> {
+pub(crate) async fn change(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path((id, action)): Path<(i64, String)>,
+    body: Bytes,
+) -> Result<Response, Response> {
     let admin = require(&state, &headers, &uri, Capability::ManageTerms).await?;
     let fields = fields(&body);
     check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
@@ -95,11 +143,19 @@ pub(crate) async fn change(State(state): State<AppState>, headers: HeaderMap, ur
                 let name = field(&fields, "name");
                 let slug = slug_for(&fields, &name);
                 if name.is_empty() || slug.is_empty() {
-                    return page(&state, &admin, term.taxonomy, Some("Give the term a name with letters or digits.".into()), StatusCode::UNPROCESSABLE_ENTITY).await;
+                    return page(
+                        &state,
+                        &admin,
+                        term.taxonomy,
+                        Some("Give the term a name with letters or digits.".into()),
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await;
                 }
                 match state.store.update_term(id, &name, &slug, &field(&fields, "description"), term.parent_id).await {
                     Err(StoreError::Conflict(_)) => {
-                        return page(&state, &admin, term.taxonomy, Some(format!("The slug “{slug}” is taken.")), StatusCode::CONFLICT).await;
+                        return page(&state, &admin, term.taxonomy, Some(format!("The slug “{slug}” is taken.")), StatusCode::CONFLICT)
+                            .await;
                     }
                     other => other?,
                 }

@@ -48,12 +48,16 @@ const FORCE: &[Param] = &[("force", "boolean", "Delete for good instead of movin
 
 /// What lists of posts and of pages both take.
 const ENTRIES_READ: &[Param] = &[
-    CONTEXT, PAGE, PER_PAGE, SEARCH,
+    CONTEXT,
+    PAGE,
+    PER_PAGE,
+    SEARCH,
     ("after", "string", "Published after this date (ISO 8601)"),
     ("before", "string", "Published before this date (ISO 8601)"),
     ("author", "array", "Only entries by these accounts"),
     ("author_exclude", "array", "Not entries by these accounts"),
-    EXCLUDE, INCLUDE,
+    EXCLUDE,
+    INCLUDE,
     ("offset", "integer", "Skip this many items"),
     ORDER,
     ("orderby", "string", "date, id, title or modified"),
@@ -81,16 +85,17 @@ const ENTRY_WRITE: &[Param] = &[
     ("password", "string", "A password readers must give to read it"),
     ("dateline", "object", "Link-post fields: dek, source {reporter, outlet, url, headline, excerpt, continue_reading_text}, markdown"),
 ];
-const POSTS_WRITE: &[Param] = &[
-    ("sticky", "boolean", "Kept at the top of the home page"),
-    ("categories", "array", "Category ids"),
-    ("tags", "array", "Tag ids"),
+const POSTS_WRITE: &[Param] =
+    &[("sticky", "boolean", "Kept at the top of the home page"), ("categories", "array", "Category ids"), ("tags", "array", "Tag ids")];
+const PAGES_WRITE: &[Param] =
+    &[("parent", "integer", "The parent page's id (0 for none)"), ("menu_order", "integer", "Position among its siblings")];
+const COMMENTS_READ: &[Param] = &[
+    CONTEXT,
+    PAGE,
+    PER_PAGE,
+    ("post", "array", "Only comments on this post"),
+    ("status", "string", "approve (the default), hold, spam, trash or all; other than approve for moderators"),
 ];
-const PAGES_WRITE: &[Param] = &[
-    ("parent", "integer", "The parent page's id (0 for none)"),
-    ("menu_order", "integer", "Position among its siblings"),
-];
-const COMMENTS_READ: &[Param] = &[CONTEXT, PAGE, PER_PAGE, ("post", "array", "Only comments on this post"), ("status", "string", "approve (the default), hold, spam, trash or all; other than approve for moderators")];
 const COMMENTS_WRITE: &[Param] = &[
     ("post", "integer", "The post the comment is on"),
     ("parent", "integer", "The comment it replies to"),
@@ -102,14 +107,21 @@ const COMMENTS_WRITE: &[Param] = &[
 ];
 /// What lists of categories and of tags both take.
 const TERMS_READ: &[Param] = &[
-    CONTEXT, PAGE, PER_PAGE, SEARCH, EXCLUDE, INCLUDE, ORDER,
+    CONTEXT,
+    PAGE,
+    PER_PAGE,
+    SEARCH,
+    EXCLUDE,
+    INCLUDE,
+    ORDER,
     ("orderby", "string", "name, id, slug or count"),
     ("hide_empty", "boolean", "Leave out terms without published posts"),
     ("post", "integer", "Only the terms of this post"),
     SLUG,
 ];
 const CATEGORIES_READ: &[Param] = &[("parent", "integer", "Only the children of this category (0: the top level)")];
-const TERM_WRITE: &[Param] = &[("name", "string", "The name"), ("slug", "string", "The address part"), ("description", "string", "A description")];
+const TERM_WRITE: &[Param] =
+    &[("name", "string", "The name"), ("slug", "string", "The address part"), ("description", "string", "A description")];
 const CATEGORY_WRITE: &[Param] = &[("parent", "integer", "The parent category's id (0 for the top level)")];
 const USERS_READ: &[Param] = &[CONTEXT, PAGE, PER_PAGE, SEARCH, ORDER, ("orderby", "string", "name, id or slug"), SLUG];
 const ITEM_READ: &[Param] = &[CONTEXT];
@@ -178,7 +190,8 @@ pub(crate) fn index_routes(api_root: &str) -> Value {
 
 /// Refuses a read or delete whose query names a parameter its route does not take.
 pub(crate) async fn known_parameters(request: Request, next: Next) -> Response {
-    let params: Option<Vec<&Param>> = match (request.extensions().get::<MatchedPath>().and_then(|m| route_at(m.as_str())), request.method()) {
+    let params: Option<Vec<&Param>> = match (request.extensions().get::<MatchedPath>().and_then(|m| route_at(m.as_str())), request.method())
+    {
         (Some(route), &Method::GET | &Method::HEAD) => Some(each(route.read).collect()),
         (Some(route), &Method::DELETE) => route.delete.map(|d| d.iter().collect()),
         _ => None,

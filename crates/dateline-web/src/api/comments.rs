@@ -92,7 +92,9 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Quer
     let status = match query.get("status").map(String::as_str) {
         None => Some(CommentStatus::Approved),
         Some("all") if moderator(user.as_ref()) => None,
-        Some(text) => Some(parse_status(text).ok_or_else(|| ApiError::invalid_param("status", format!("{text:?} is not a comment status")))?),
+        Some(text) => {
+            Some(parse_status(text).ok_or_else(|| ApiError::invalid_param("status", format!("{text:?} is not a comment status")))?)
+        }
     };
     if status != Some(CommentStatus::Approved) && !moderator(user.as_ref()) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_forbidden_param", "Query parameter not permitted: status"));
@@ -106,7 +108,11 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Quer
     }
     let result = state.store.list_comments(&CommentQuery { status, post, page, per_page }).await?;
     if result.items.is_empty() && page > 1 && result.total > 0 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_invalid_page_number", "The page number requested is larger than the number of pages available."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "rest_comment_invalid_page_number",
+            "The page number requested is larger than the number of pages available.",
+        ));
     }
     let edit = moderator(user.as_ref());
     let posts = crate::view::posts_of(state.store.as_ref(), &result.items).await?;
@@ -143,7 +149,8 @@ fn body_json(body: &Bytes) -> Result<Value, ApiError> {
     if body.is_empty() {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_json", format!("Invalid JSON body passed: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_json", format!("Invalid JSON body passed: {e}")))
 }
 
 fn content_of(body: &Value) -> Option<String> {
@@ -172,9 +179,19 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
     };
     let body = body_json(&body)?;
     let post_id = body.get("post").and_then(Value::as_i64).ok_or_else(|| ApiError::invalid_param("post", "a post id is required"))?;
-    let post = state.store.post_by_id(post_id).await?.filter(|p| p.is_public_at(Timestamp::now())).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_comment_invalid_post_id", "Sorry, you are not allowed to create this comment without a post."))?;
+    let post = state.store.post_by_id(post_id).await?.filter(|p| p.is_public_at(Timestamp::now())).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "rest_comment_invalid_post_id",
+            "Sorry, you are not allowed to create this comment without a post.",
+        )
+    })?;
     if post.password.is_some() && !moderator(Some(&user)) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_cannot_read_post", "Sorry, you are not allowed to read the post for this comment."));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "rest_cannot_read_post",
+            "Sorry, you are not allowed to read the post for this comment.",
+        ));
     }
     if dateline_core::discussion::comments_closed(&post, &state.site().config.discussion, Timestamp::now()) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_comment_closed", "Sorry, comments are closed for this item."));
@@ -183,7 +200,13 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
     let parent = body.get("parent").and_then(Value::as_i64).filter(|p| *p > 0);
     let status = match body.get("status").and_then(Value::as_str) {
         Some(s) if moderator(Some(&user)) => parse_status(s).ok_or_else(|| ApiError::invalid_param("status", "not a comment status"))?,
-        Some(_) => return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_comment_invalid_status", "Sorry, you are not allowed to edit 'status' for comments.")),
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "rest_comment_invalid_status",
+                "Sorry, you are not allowed to edit 'status' for comments.",
+            ));
+        }
         // Accounts that may moderate are trusted; others' comments wait, as the form's would.
         None if moderator(Some(&user)) => CommentStatus::Approved,
         None => CommentStatus::Pending,
@@ -199,7 +222,8 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
         body_format: dateline_core::BodyFormat::Markdown,
         status,
         created_at: Timestamp::now(),
-        moderation_reason: (status == CommentStatus::Pending).then(|| "posted through the API by an account that may not moderate".to_string()),
+        moderation_reason: (status == CommentStatus::Pending)
+            .then(|| "posted through the API by an account that may not moderate".to_string()),
         spam_score: None,
         notify: false,
         user_id: Some(user.id),
@@ -234,7 +258,13 @@ pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Pa
     Ok(Json(comment_json(&state, &now, post.as_ref(), true)).into_response())
 }
 
-pub(crate) async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>, body: axum::body::Bytes) -> ApiResult {
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    body: axum::body::Bytes,
+) -> ApiResult {
     let id = super::path_id(&id)?;
     let user = api_user(&state, &headers).await?;
     if !moderator(user.as_ref()) {

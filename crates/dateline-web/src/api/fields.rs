@@ -15,7 +15,8 @@ const MAX_FILTERED_BODY: usize = 32 << 20;
 pub(crate) async fn only_requested_fields(request: Request, next: Next) -> Response {
     let wanted = requested(request.uri().query());
     let response = next.run(request).await;
-    let is_json = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/json"));
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/json"));
     let Some(wanted) = wanted.filter(|_| response.status().is_success() && is_json) else { return response };
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FILTERED_BODY).await else {

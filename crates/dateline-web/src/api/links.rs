@@ -59,11 +59,19 @@ mod tests {
     fn links_point_before_and_after_keeping_the_filters() {
         let base = "https://blog.example";
         assert_eq!(link_header(base, "/wp-json/wp/v2/posts", None, 1), None);
-        assert_eq!(link_header(base, "/wp-json/wp/v2/posts", None, 3).as_deref(), Some("<https://blog.example/wp-json/wp/v2/posts?page=2>; rel=\"next\""));
+        assert_eq!(
+            link_header(base, "/wp-json/wp/v2/posts", None, 3).as_deref(),
+            Some("<https://blog.example/wp-json/wp/v2/posts?page=2>; rel=\"next\"")
+        );
         assert_eq!(
             link_header(base, "/wp-json/wp/v2/posts", Some("per_page=2&page=2&search=ferry+vote"), 3).as_deref(),
-            Some("<https://blog.example/wp-json/wp/v2/posts?per_page=2&search=ferry+vote>; rel=\"prev\", <https://blog.example/wp-json/wp/v2/posts?per_page=2&search=ferry+vote&page=3>; rel=\"next\"")
+            Some(
+                "<https://blog.example/wp-json/wp/v2/posts?per_page=2&search=ferry+vote>; rel=\"prev\", <https://blog.example/wp-json/wp/v2/posts?per_page=2&search=ferry+vote&page=3>; rel=\"next\""
+            )
         );
-        assert_eq!(link_header(base, "/wp-json/wp/v2/tags", Some("page=9"), 3).as_deref(), Some("<https://blog.example/wp-json/wp/v2/tags?page=3>; rel=\"prev\""));
+        assert_eq!(
+            link_header(base, "/wp-json/wp/v2/tags", Some("page=9"), 3).as_deref(),
+            Some("<https://blog.example/wp-json/wp/v2/tags?page=3>; rel=\"prev\"")
+        );
     }
 }

@@ -33,17 +33,36 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/wp-json", get(index))
         .route("/wp-json/openapi.json", get(openapi::document))
         .route("/wp-json/wp/v2/posts", get(posts::list_posts).post(posts::create_post))
-        .route("/wp-json/wp/v2/posts/{id}", get(posts::get_post).post(posts::update_post).put(posts::update_post).patch(posts::update_post).delete(posts::delete_post))
+        .route(
+            "/wp-json/wp/v2/posts/{id}",
+            get(posts::get_post).post(posts::update_post).put(posts::update_post).patch(posts::update_post).delete(posts::delete_post),
+        )
         .route("/wp-json/wp/v2/pages", get(posts::list_pages).post(posts::create_page))
-        .route("/wp-json/wp/v2/pages/{id}", get(posts::get_page).post(posts::update_page).put(posts::update_page).patch(posts::update_page).delete(posts::delete_page))
+        .route(
+            "/wp-json/wp/v2/pages/{id}",
+            get(posts::get_page).post(posts::update_page).put(posts::update_page).patch(posts::update_page).delete(posts::delete_page),
+        )
         .route("/wp-json/wp/v2/comments", get(comments::list).post(comments::create))
-        .route("/wp-json/wp/v2/comments/{id}", get(comments::get_one).post(comments::update).put(comments::update).patch(comments::update).delete(comments::delete))
+        .route(
+            "/wp-json/wp/v2/comments/{id}",
+            get(comments::get_one).post(comments::update).put(comments::update).patch(comments::update).delete(comments::delete),
+        )
         .route("/wp-json/wp/v2/categories", get(terms::list_categories).post(terms::create_category))
         .route("/wp-json/wp/v2", get(namespace_index))
         .route("/wp-json/wp/v2/", get(namespace_index))
-        .route("/wp-json/wp/v2/categories/{id}", get(terms::get_category).post(terms::update_category).put(terms::update_category).patch(terms::update_category).delete(terms::delete_category))
+        .route(
+            "/wp-json/wp/v2/categories/{id}",
+            get(terms::get_category)
+                .post(terms::update_category)
+                .put(terms::update_category)
+                .patch(terms::update_category)
+                .delete(terms::delete_category),
+        )
         .route("/wp-json/wp/v2/tags", get(terms::list_tags).post(terms::create_tag))
-        .route("/wp-json/wp/v2/tags/{id}", get(terms::get_tag).post(terms::update_tag).put(terms::update_tag).patch(terms::update_tag).delete(terms::delete_tag))
+        .route(
+            "/wp-json/wp/v2/tags/{id}",
+            get(terms::get_tag).post(terms::update_tag).put(terms::update_tag).patch(terms::update_tag).delete(terms::delete_tag),
+        )
         .route("/wp-json/wp/v2/users", get(users::list))
         .route("/wp-json/wp/v2/users/me", get(users::me))
         .route("/wp-json/wp/v2/users/{id}", get(users::get_one))
@@ -59,7 +78,8 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
 
 /// An id from the path; anything else is no route, as WordPress's `(?P<id>\d+)` routes answer.
 pub(crate) fn path_id(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "rest_no_route", "No route was found matching the URL and request method."))
+    text.parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "rest_no_route", "No route was found matching the URL and request method."))
 }
 
 async fn no_route() -> ApiError {
@@ -98,7 +118,11 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(message) => ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", message),
             StoreError::Busy(detail) => {
                 tracing::warn!(detail, "API request found the store busy");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "rest_store_busy", "The site is busy with another write; nothing was changed. Please try again in a moment.")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "rest_store_busy",
+                    "The site is busy with another write; nothing was changed. Please try again in a moment.",
+                )
             }
             StoreError::Backend(detail) => {
                 tracing::error!(detail, "API request failed");
@@ -179,7 +203,10 @@ impl Params {
 
     /// Every value of a parameter, comma-separated lists split.
     pub(crate) fn list(&self, name: &str) -> Vec<String> {
-        self.0.get(name).map(|v| v.iter().flat_map(|s| s.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+        self.0
+            .get(name)
+            .map(|v| v.iter().flat_map(|s| s.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default()
     }
 
     /// Every value as an id; a value that is not one is an error naming the parameter.
@@ -192,7 +219,8 @@ impl Params {
 /// send it as JSON in the body of the DELETE).
 pub(crate) fn force_requested(query: &std::collections::HashMap<String, String>, headers: &HeaderMap, body: &axum::body::Bytes) -> bool {
     let yes = |value: &serde_json::Value| matches!(value, serde_json::Value::Bool(true)) || matches!(value.as_str(), Some("true" | "1"));
-    query.get("force").is_some_and(|f| f == "true" || f == "1") || posts::body_value(headers, body).is_ok_and(|b| b.get("force").is_some_and(yes))
+    query.get("force").is_some_and(|f| f == "true" || f == "1")
+        || posts::body_value(headers, body).is_ok_and(|b| b.get("force").is_some_and(yes))
 }
 
 /// A JSON list with WordPress's pagination headers.
@@ -208,11 +236,19 @@ pub(crate) fn paged(items: Vec<serde_json::Value>, total: u64, per_page: u32) ->
 pub(crate) fn paging(page: Option<&str>, per_page: Option<&str>, default_per_page: u32) -> Result<(u32, u32), ApiError> {
     let page = match page {
         None => 1,
-        Some(p) => p.parse::<u32>().ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::invalid_param("page", "must be a whole number from 1 to 4294967295"))?,
+        Some(p) => p
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| ApiError::invalid_param("page", "must be a whole number from 1 to 4294967295"))?,
     };
     let per_page = match per_page {
         None => default_per_page,
-        Some(p) => p.parse::<u32>().ok().filter(|p| (1..=100).contains(p)).ok_or_else(|| ApiError::invalid_param("per_page", "must be between 1 (inclusive) and 100 (inclusive)"))?,
+        Some(p) => p
+            .parse::<u32>()
+            .ok()
+            .filter(|p| (1..=100).contains(p))
+            .ok_or_else(|| ApiError::invalid_param("per_page", "must be between 1 (inclusive) and 100 (inclusive)"))?,
     };
     Ok((page, per_page))
 }
@@ -224,9 +260,9 @@ pub(crate) fn wp_date(ts: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
 
 /// Parses a WordPress date field: with an offset or Z, or local to `tz` without one.
 pub(crate) fn parse_wp_date(text: &str, tz: &jiff::tz::TimeZone) -> Option<jiff::Timestamp> {
-    text.parse::<jiff::Timestamp>()
-        .ok()
-        .or_else(|| jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M:%S", text).ok().and_then(|dt| dt.to_zoned(tz.clone()).ok()).map(|z| z.timestamp()))
+    text.parse::<jiff::Timestamp>().ok().or_else(|| {
+        jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M:%S", text).ok().and_then(|dt| dt.to_zoned(tz.clone()).ok()).map(|z| z.timestamp())
+    })
 }
 
 /// `/wp-json/`: the site and every route with its methods and arguments, as WordPress's index
@@ -263,4 +299,3 @@ async fn namespace_index(axum::extract::State(state): axum::extract::State<AppSt
 pub(crate) fn discovery_link(base_url: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!("<{base_url}/wp-json/>; rel=\"https://api.w.org/\"")).ok()
 }
-

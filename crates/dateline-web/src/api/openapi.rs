@@ -35,7 +35,11 @@ fn parameters<'a>(path: &str, params: impl IntoIterator<Item = &'a Param>) -> Va
         list.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }));
     }
     for (name, kind, description) in params {
-        let schema = if *kind == "array" { json!({ "type": "string", "description": "comma-separated, or repeated as name[]" }) } else { json!({ "type": kind }) };
+        let schema = if *kind == "array" {
+            json!({ "type": "string", "description": "comma-separated, or repeated as name[]" })
+        } else {
+            json!({ "type": kind })
+        };
         list.push(json!({ "name": name, "in": "query", "description": description, "schema": schema }));
     }
     list.push(json!({ "name": "_fields", "in": "query", "description": "Only these fields (comma-separated; nested ones as a.b)", "schema": { "type": "string" } }));
@@ -56,8 +60,11 @@ fn path_item(route: &Route) -> Value {
     let secured = json!([{ "applicationPassword": [] }]);
     let mut value = json!({ "get": { "tags": [tag], "summary": format!("Read {tag}"), "parameters": parameters(route.path, each(route.read)), "responses": { "200": read, "400": error(), "404": error() } } });
     if let Some(write) = route.write {
-        let properties: serde_json::Map<String, Value> = each(write).map(|(name, kind, description)| ((*name).to_string(), json!({ "type": kind, "description": description }))).collect();
-        let body = json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": properties } } } });
+        let properties: serde_json::Map<String, Value> = each(write)
+            .map(|(name, kind, description)| ((*name).to_string(), json!({ "type": kind, "description": description })))
+            .collect();
+        let body =
+            json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": properties } } } });
         let status = if item { "200" } else { "201" };
         let operation = json!({ "tags": [tag], "summary": format!("Write {tag}"), "security": secured, "parameters": parameters(route.path, []), "requestBody": body, "responses": { status: one(schema), "400": error(), "401": error(), "403": error() } });
         value["post"] = operation.clone();

@@ -120,7 +120,10 @@ fn rendered_excerpt(post: &Post) -> String {
 }
 
 fn ids(text: &str, name: &str) -> Result<Vec<i64>, ApiError> {
-    text.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().map_err(|_| ApiError::invalid_param(name, "must be a list of ids"))).collect()
+    text.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse().map_err(|_| ApiError::invalid_param(name, "must be a list of ids")))
+        .collect()
 }
 
 /// A date parameter (`before`, `after`) as WordPress takes it.
@@ -142,14 +145,25 @@ async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: Po
     let requested: Vec<PostStatus> = match query.list("status") {
         list if list.is_empty() => vec![PostStatus::Published],
         // WordPress's "any": every status but trash.
-        list if list == ["any"] => vec![PostStatus::Published, PostStatus::Scheduled, PostStatus::Draft, PostStatus::Pending, PostStatus::Private],
-        list => list.iter().map(|s| parse_status(s).ok_or_else(|| ApiError::invalid_param("status", format!("{s:?} is not a status")))).collect::<Result<_, _>>()?,
+        list if list == ["any"] => {
+            vec![PostStatus::Published, PostStatus::Scheduled, PostStatus::Draft, PostStatus::Pending, PostStatus::Private]
+        }
+        list => list
+            .iter()
+            .map(|s| parse_status(s).ok_or_else(|| ApiError::invalid_param("status", format!("{s:?} is not a status"))))
+            .collect::<Result<_, _>>()?,
     };
     let only_public = requested == [PostStatus::Published];
     let mut author = query.ids("author")?.first().copied();
     if !only_public {
         match &user {
-            None => return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", "Invalid parameter(s): status (Status is forbidden.)")),
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "rest_invalid_param",
+                    "Invalid parameter(s): status (Status is forbidden.)",
+                ));
+            }
             // Authors and contributors see only their own unpublished posts.
             Some(u) if !u.role.can(Capability::EditOthersPosts) => author = Some(u.id),
             Some(_) => {}
@@ -207,7 +221,11 @@ async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: Po
     };
     let result = state.store.editor_posts(&editor_query).await?;
     if result.items.is_empty() && page > 1 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_post_invalid_page_number", "The page number requested is larger than the number of pages available."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "rest_post_invalid_page_number",
+            "The page number requested is larger than the number of pages available.",
+        ));
     }
     let edit = query.get("context") == Some("edit") && user.is_some();
     let embed = super::related::wants_embed(raw.as_deref());
@@ -248,7 +266,8 @@ pub(super) fn body_value(headers: &HeaderMap, body: &Bytes) -> Result<Value, Api
     if body.is_empty() {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_json", format!("Invalid JSON body passed: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_json", format!("Invalid JSON body passed: {e}")))
 }
 
 /// A text field given as a string or as `{"raw": …}`.
@@ -267,7 +286,11 @@ fn text_field(value: &Value, name: &str) -> Result<Option<String>, ApiError> {
 fn id_list(value: &Value, name: &str) -> Result<Option<Vec<i64>>, ApiError> {
     match value.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items.iter().map(|i| i.as_i64().ok_or_else(|| ApiError::invalid_param(name, "must be a list of ids"))).collect::<Result<_, _>>().map(Some),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_i64().ok_or_else(|| ApiError::invalid_param(name, "must be a list of ids")))
+            .collect::<Result<_, _>>()
+            .map(Some),
         Some(Value::String(s)) => ids(s, name).map(Some),
         Some(_) => Err(ApiError::invalid_param(name, "must be a list of ids")),
     }
@@ -293,12 +316,16 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
         write.title = title;
     }
     if let Some(content) = text_field(body, "content")? {
-        write.body_html = crate::view::body_html(BodyFormat::Html, content.clone()).await.map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_render_failed", "The content could not be rendered; nothing was saved."))?;
+        write.body_html = crate::view::body_html(BodyFormat::Html, content.clone()).await.map_err(|_| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_render_failed", "The content could not be rendered; nothing was saved.")
+        })?;
         write.body_source = content;
         write.body_format = BodyFormat::Html;
     }
     if let Some(markdown) = body.get("dateline").and_then(|d| d.get("markdown")).and_then(Value::as_str) {
-        write.body_html = crate::view::body_html(BodyFormat::Markdown, markdown.to_string()).await.map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_render_failed", "The content could not be rendered; nothing was saved."))?;
+        write.body_html = crate::view::body_html(BodyFormat::Markdown, markdown.to_string()).await.map_err(|_| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_render_failed", "The content could not be rendered; nothing was saved.")
+        })?;
         write.body_source = markdown.to_string();
         write.body_format = BodyFormat::Markdown;
     }
@@ -319,12 +346,15 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
         write.slug = "untitled".into();
     }
     if let Some(status) = text_field(body, "status")? {
-        write.status = parse_status(&status).ok_or_else(|| ApiError::invalid_param("status", format!("{status:?} is not one of publish, future, draft, pending, private")))?;
+        write.status = parse_status(&status).ok_or_else(|| {
+            ApiError::invalid_param("status", format!("{status:?} is not one of publish, future, draft, pending, private"))
+        })?;
     }
     for name in ["date_gmt", "date"] {
         if let Some(date) = text_field(body, name)? {
             let zone = if name == "date_gmt" { jiff::tz::TimeZone::UTC } else { tz.clone() };
-            write.published_at = parse_wp_date(&date, &zone).ok_or_else(|| ApiError::invalid_param(name, "must be a date like 2024-05-01T09:30:00"))?;
+            write.published_at =
+                parse_wp_date(&date, &zone).ok_or_else(|| ApiError::invalid_param(name, "must be a date like 2024-05-01T09:30:00"))?;
             break;
         }
     }
@@ -338,12 +368,23 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
         return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_cannot_assign_sticky", "Sorry, you are not allowed to make posts sticky."));
     }
     if let Some(author) = body.get("author").filter(|a| !a.is_null()) {
-        let author = author.as_i64().or_else(|| author.as_str().and_then(|a| a.parse().ok())).ok_or_else(|| ApiError::invalid_param("author", "must be a user id"))?;
+        let author = author
+            .as_i64()
+            .or_else(|| author.as_str().and_then(|a| a.parse().ok()))
+            .ok_or_else(|| ApiError::invalid_param("author", "must be a user id"))?;
         if author != write.author {
             if !user.role.can(Capability::EditOthersPosts) {
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_cannot_edit_others", "Sorry, you are not allowed to create posts as this user."));
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "rest_cannot_edit_others",
+                    "Sorry, you are not allowed to create posts as this user.",
+                ));
             }
-            state.store.user_by_id(author).await?.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_author", "Invalid author ID."))?;
+            state
+                .store
+                .user_by_id(author)
+                .await?
+                .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_author", "Invalid author ID."))?;
             write.author = author;
         }
     }
@@ -353,7 +394,12 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
             write.parent_id = if parent == 0 {
                 None
             } else {
-                state.store.post_by_id(parent).await?.filter(|p| p.kind == PostKind::Page).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_post_invalid_id", "Invalid post parent ID."))?;
+                state
+                    .store
+                    .post_by_id(parent)
+                    .await?
+                    .filter(|p| p.kind == PostKind::Page)
+                    .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_post_invalid_id", "Invalid post parent ID."))?;
                 Some(parent)
             };
         }
@@ -388,7 +434,8 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
             write.dek = dek.as_str().map(str::to_string).filter(|d| !d.trim().is_empty());
         }
         if let Some(source) = dateline.get("source") {
-            let source: Option<Source> = serde_json::from_value(source.clone()).map_err(|e| ApiError::invalid_param("dateline.source", e))?;
+            let source: Option<Source> =
+                serde_json::from_value(source.clone()).map_err(|e| ApiError::invalid_param("dateline.source", e))?;
             if let Some(source) = &source {
                 dateline_core::input::check_source("dateline.source", source).map_err(|e| ApiError::invalid_param(&e.field, e.reason))?;
             }
@@ -401,7 +448,11 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
     // Publishing needs the right: a contributor's post waits for review.
     let publishing = matches!(write.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Private);
     if publishing && !user.role.can(Capability::PublishPosts) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_cannot_publish", "Sorry, you are not allowed to publish posts in this post type."));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "rest_cannot_publish",
+            "Sorry, you are not allowed to publish posts in this post type.",
+        ));
     }
     if write.status == PostStatus::Published && write.published_at > Timestamp::now() {
         write.status = PostStatus::Scheduled;
@@ -424,7 +475,12 @@ async fn create(state: AppState, headers: HeaderMap, body: Bytes, kind: PostKind
 
 async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, kind: PostKind) -> ApiResult {
     let user = api_user(&state, &headers).await?;
-    let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."))?;
+    let post = state
+        .store
+        .post_by_id(id)
+        .await?
+        .filter(|p| p.kind == kind)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."))?;
     let Some(user) = user.clone().filter(|u| can_edit(&post, u)) else {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."));
     };
@@ -437,7 +493,12 @@ async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, kind:
 
 async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<String, String>, body: Bytes, kind: PostKind) -> ApiResult {
     let user = api_user(&state, &headers).await?;
-    let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."))?;
+    let post = state
+        .store
+        .post_by_id(id)
+        .await?
+        .filter(|p| p.kind == kind)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."))?;
     if !user.as_ref().is_some_and(|u| can_edit(&post, u)) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this post."));
     }
@@ -460,7 +521,12 @@ macro_rules! handlers {
         pub(crate) async fn $list(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
             list(state, headers, raw, $kind).await
         }
-        pub(crate) async fn $get(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult {
+        pub(crate) async fn $get(
+            State(state): State<AppState>,
+            headers: HeaderMap,
+            Path(id): Path<String>,
+            RawQuery(raw): RawQuery,
+        ) -> ApiResult {
             get(state, headers, super::path_id(&id)?, raw, $kind).await
         }
         pub(crate) async fn $create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
@@ -469,7 +535,13 @@ macro_rules! handlers {
         pub(crate) async fn $update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
             update(state, headers, super::path_id(&id)?, body, $kind).await
         }
-        pub(crate) async fn $delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>, body: Bytes) -> ApiResult {
+        pub(crate) async fn $delete(
+            State(state): State<AppState>,
+            headers: HeaderMap,
+            Path(id): Path<String>,
+            Query(query): Query<HashMap<String, String>>,
+            body: Bytes,
+        ) -> ApiResult {
             delete(state, headers, super::path_id(&id)?, query, body, $kind).await
         }
     };

@@ -94,13 +94,22 @@ async fn list(state: AppState, query: super::Params, taxonomy: Taxonomy) -> ApiR
         .map(|t| term_json(&state, t, counts.get(&t.id).copied().unwrap_or(0), &categories))
         .collect();
     if items.is_empty() && page > 1 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_page_number", "The page number requested is larger than the number of pages available."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "rest_invalid_page_number",
+            "The page number requested is larger than the number of pages available.",
+        ));
     }
     Ok(paged(items, total, per_page))
 }
 
 async fn get(state: AppState, id: i64, taxonomy: Taxonomy) -> ApiResult {
-    let term = state.store.term_by_id(id).await?.filter(|t| t.taxonomy == taxonomy).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_term_invalid", "Term does not exist."))?;
+    let term = state
+        .store
+        .term_by_id(id)
+        .await?
+        .filter(|t| t.taxonomy == taxonomy)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_term_invalid", "Term does not exist."))?;
     let counts = state.store.term_post_counts(taxonomy).await?;
     let categories = category_tree_of(&state, taxonomy, &[]).await?;
     Ok(Json(term_json(&state, &term, counts.get(&term.id).copied().unwrap_or(0), &categories)).into_response())
@@ -109,7 +118,11 @@ async fn get(state: AppState, id: i64, taxonomy: Taxonomy) -> ApiResult {
 async fn create(state: AppState, headers: HeaderMap, body: Bytes, taxonomy: Taxonomy) -> ApiResult {
     manager(&state, &headers, "rest_cannot_create", "Sorry, you are not allowed to create terms in this taxonomy.").await?;
     let fields = term_fields(&headers, &body)?;
-    let name = fields.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).ok_or_else(|| ApiError::invalid_param("name", "is required"))?;
+    let name = fields
+        .name
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::invalid_param("name", "is required"))?;
     let slug = dateline_core::slug::slugify(fields.slug.as_deref().unwrap_or(&name));
     if slug.is_empty() {
         return Err(ApiError::invalid_param("slug", "has no letters or digits"));
@@ -144,7 +157,10 @@ fn term_fields(headers: &HeaderMap, body: &Bytes) -> Result<TermFields, ApiError
     let parent = match body.get("parent") {
         None | Some(Value::Null) => None,
         Some(value) => {
-            let id = value.as_i64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok())).ok_or_else(|| ApiError::invalid_param("parent", "must be a term id"))?;
+            let id = value
+                .as_i64()
+                .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+                .ok_or_else(|| ApiError::invalid_param("parent", "must be a term id"))?;
             Some((id > 0).then_some(id))
         }
     };
@@ -167,7 +183,12 @@ fn no_term() -> ApiError {
 async fn checked_parent(state: &AppState, taxonomy: Taxonomy, parent: Option<i64>) -> Result<Option<i64>, ApiError> {
     match parent {
         Some(id) if taxonomy == Taxonomy::Category => {
-            state.store.term_by_id(id).await?.filter(|t| t.taxonomy == Taxonomy::Category).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_term_invalid", "Parent term does not exist."))?;
+            state
+                .store
+                .term_by_id(id)
+                .await?
+                .filter(|t| t.taxonomy == Taxonomy::Category)
+                .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_term_invalid", "Parent term does not exist."))?;
             Ok(Some(id))
         }
         Some(_) => Err(ApiError::invalid_param("parent", "tags have no parents")),
@@ -197,7 +218,13 @@ async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, taxon
     };
     let description = fields.description.unwrap_or_else(|| term.description.clone());
     match state.store.update_term(id, &name, &slug, &description, parent).await {
-        Err(StoreError::Conflict(_)) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "duplicate_term_slug", format!("The slug “{slug}” is already in use by another term."))),
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "duplicate_term_slug",
+                format!("The slug “{slug}” is already in use by another term."),
+            ));
+        }
         Err(StoreError::Invalid(message)) => return Err(ApiError::invalid_param("parent", message)),
         other => other?,
     }
@@ -209,11 +236,22 @@ async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, taxon
 
 /// `DELETE /wp/v2/{categories,tags}/{id}?force=true`: terms have no trash, so WordPress asks
 /// for `force` and answers 501 without it.
-async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<String, String>, body: Bytes, taxonomy: Taxonomy) -> ApiResult {
+async fn delete(
+    state: AppState,
+    headers: HeaderMap,
+    id: i64,
+    query: HashMap<String, String>,
+    body: Bytes,
+    taxonomy: Taxonomy,
+) -> ApiResult {
     manager(&state, &headers, "rest_cannot_delete", "Sorry, you are not allowed to delete this term.").await?;
     let term = state.store.term_by_id(id).await?.filter(|t| t.taxonomy == taxonomy).ok_or_else(no_term)?;
     if !super::force_requested(&query, &headers, &body) {
-        return Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, "rest_trash_not_supported", "Terms do not support trashing. Set 'force=true' to delete."));
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "rest_trash_not_supported",
+            "Terms do not support trashing. Set 'force=true' to delete.",
+        ));
     }
     let counts = state.store.term_post_counts(taxonomy).await?;
     let categories = category_tree_of(&state, taxonomy, &[]).await?;
@@ -246,9 +284,21 @@ pub(crate) async fn update_category(State(state): State<AppState>, headers: Head
 pub(crate) async fn update_tag(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
     update(state, headers, super::path_id(&id)?, body, Taxonomy::Tag).await
 }
-pub(crate) async fn delete_category(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>, body: Bytes) -> ApiResult {
+pub(crate) async fn delete_category(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult {
     delete(state, headers, super::path_id(&id)?, query, body, Taxonomy::Category).await
 }
-pub(crate) async fn delete_tag(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>, body: Bytes) -> ApiResult {
+pub(crate) async fn delete_tag(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult {
     delete(state, headers, super::path_id(&id)?, query, body, Taxonomy::Tag).await
 }

@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use dateline_core::accounts::Capability;
 use dateline_core::User;
+use dateline_core::accounts::Capability;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -43,7 +43,18 @@ fn capabilities(role: dateline_core::Role) -> Value {
         (Read, &["read"][..]),
         (WritePosts, &["edit_posts", "delete_posts"][..]),
         (PublishPosts, &["publish_posts", "edit_published_posts", "delete_published_posts", "upload_files"][..]),
-        (EditOthersPosts, &["edit_others_posts", "delete_others_posts", "edit_pages", "edit_others_pages", "publish_pages", "read_private_posts", "read_private_pages"][..]),
+        (
+            EditOthersPosts,
+            &[
+                "edit_others_posts",
+                "delete_others_posts",
+                "edit_pages",
+                "edit_others_pages",
+                "publish_pages",
+                "read_private_posts",
+                "read_private_pages",
+            ][..],
+        ),
         (ModerateComments, &["moderate_comments"][..]),
         (ManageTerms, &["manage_categories"][..]),
         (ManageSettings, &["manage_options"][..]),
@@ -97,9 +108,14 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, RawQ
     }
     let total = users.len() as u64;
     let edit = query.get("context").is_some_and(|c| c == "edit") && sees_everyone(viewer.as_ref());
-    let items: Vec<Value> = users.iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).map(|u| user_json(&state, u, edit)).collect();
+    let items: Vec<Value> =
+        users.iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).map(|u| user_json(&state, u, edit)).collect();
     if items.is_empty() && page > 1 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_page_number", "The page number requested is larger than the number of pages available."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "rest_invalid_page_number",
+            "The page number requested is larger than the number of pages available.",
+        ));
     }
     Ok(paged(items, total, per_page))
 }

@@ -63,7 +63,16 @@ impl CommentForm {
 }
 
 /// Shows the post again with the reader's text and what went wrong.
-async fn refuse(state: &AppState, post: &Post, form: &CommentForm, account: Option<&User>, status: StatusCode, field: Option<&'static str>, message: String, headers: &HeaderMap) -> Result<Response, AppError> {
+async fn refuse(
+    state: &AppState,
+    post: &Post,
+    form: &CommentForm,
+    account: Option<&User>,
+    status: StatusCode,
+    field: Option<&'static str>,
+    message: String,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
     let problem = FormProblem { values: form.values(), field, message };
     // The reader's cookies as on the page itself: the form's, and a protected post's unlock.
     let request = PageRequest {
@@ -112,7 +121,17 @@ pub(crate) async fn submit(
         return refuse(&state, &post, &form, account.as_ref(), StatusCode::FORBIDDEN, None, message.into(), &headers).await;
     };
     if comments_closed(&post, settings, now) {
-        return refuse(&state, &post, &form, account.as_ref(), StatusCode::FORBIDDEN, None, "Comments are closed on this post; your comment was not posted.".into(), &headers).await;
+        return refuse(
+            &state,
+            &post,
+            &form,
+            account.as_ref(),
+            StatusCode::FORBIDDEN,
+            None,
+            "Comments are closed on this post; your comment was not posted.".into(),
+            &headers,
+        )
+        .await;
     }
     let ip = client_ip(&headers, peer, state.site().config.server.trust_forwarded_for);
     let submission = Submission {
@@ -128,7 +147,17 @@ pub(crate) async fn submit(
     let clean = match checked {
         Ok(clean) => clean,
         Err(problem) => {
-            return refuse(&state, &post, &form, account.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, Some(problem.field), problem.message, &headers).await;
+            return refuse(
+                &state,
+                &post,
+                &form,
+                account.as_ref(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(problem.field),
+                problem.message,
+                &headers,
+            )
+            .await;
         }
     };
 
@@ -188,7 +217,8 @@ pub(crate) async fn submit(
                 }
                 other => {
                     tracing::error!(detail = %other, post = post.id, "comment not stored");
-                    let message = "Your comment could not be saved because of a problem on the server. It is still below: please try again later.";
+                    let message =
+                        "Your comment could not be saved because of a problem on the server. It is still below: please try again later.";
                     (StatusCode::INTERNAL_SERVER_ERROR, message.to_string())
                 }
             };
@@ -208,7 +238,8 @@ pub(crate) async fn submit(
         CommentOutcome::Flooded { oldest } => {
             let wait = (oldest + window).duration_since(now).as_secs().max(1);
             let message = format!("You are commenting faster than this site allows. Please wait {wait} seconds and send again.");
-            let mut response = refuse(&state, &post, &form, account.as_ref(), StatusCode::TOO_MANY_REQUESTS, None, message, &headers).await?;
+            let mut response =
+                refuse(&state, &post, &form, account.as_ref(), StatusCode::TOO_MANY_REQUESTS, None, message, &headers).await?;
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
             return Ok(response);
         }
@@ -238,7 +269,13 @@ fn account_submission(state: &AppState, user: &User, body: String) -> CleanSubmi
 /// The moderation verdict and spam score. A bot caught by the honeypot goes to spam; a comment
 /// sent faster than people type is held (a reader with autofill may be that fast), so the
 /// "awaiting moderation" note its author sees is true. Either way the reason is recorded.
-async fn screen(state: &AppState, clean: &CleanSubmission, ip: Option<&str>, form: &CommentForm, seconds_taken: i64) -> Result<(Verdict, f64), AppError> {
+async fn screen(
+    state: &AppState,
+    clean: &CleanSubmission,
+    ip: Option<&str>,
+    form: &CommentForm,
+    seconds_taken: i64,
+) -> Result<(Verdict, f64), AppError> {
     let settings = &state.site().config.discussion;
     let tokens = dateline_core::spam::tokens(clean.author.as_deref(), clean.email.as_deref(), clean.url.as_deref(), &clean.body);
     let learned = state.store.spam_counts(&tokens).await?;

@@ -4,10 +4,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-
 use crate::view::{path_of, term_path};
 use crate::{AppError, AppState};
-
 
 pub(crate) fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -27,7 +25,8 @@ pub(crate) fn xml_escape(text: &str) -> String {
 pub(crate) async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
     let site = &state.site();
     let now = jiff::Timestamp::now();
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut xml =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     xml.push_str(&format!("  <url><loc>{}/</loc></url>\n", xml_escape(&site.base_url)));
     // Slugs and dates only: a large blog's sitemap must not load every body.
     for (kind, slug, published, updated) in state.store.sitemap_entries(now).await? {
@@ -56,7 +55,11 @@ pub(crate) async fn sitemap(State(state): State<AppState>) -> Result<Response, A
     counts.extend(state.store.term_post_counts(dateline_core::Taxonomy::Tag).await?);
     for terms in [&categories, &tags] {
         for term in terms.iter().filter(|t| counts.get(&t.id).is_some_and(|n| *n > 0)) {
-            xml.push_str(&format!("  <url><loc>{}{}</loc></url>\n", xml_escape(&site.base_url), xml_escape(&term_path(term, Some(&categories)))));
+            xml.push_str(&format!(
+                "  <url><loc>{}{}</loc></url>\n",
+                xml_escape(&site.base_url),
+                xml_escape(&term_path(term, Some(&categories)))
+            ));
         }
     }
     xml.push_str("</urlset>\n");

@@ -129,7 +129,10 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             single::show(state, PostKind::Post, &slug, path, headers, request).await
         }
         Route::Page { slug } => {
-            let request = PageRequest { csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string), ..PageRequest::default() };
+            let request = PageRequest {
+                csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string),
+                ..PageRequest::default()
+            };
             single::show(state, PostKind::Page, &slug, path, headers, request).await
         }
         Route::PostFeed { slug, format, .. } => {
@@ -143,7 +146,11 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
         }
         Route::Home { page } => {
             let archive = Archive { title: "Latest posts".into(), description: None, visible: false };
-            listing(state, Listing { archive, filter: PostFilter::All, base: "/".into(), page, sticky_first: true, feed: None, empty_is_a_page: true }).await
+            listing(
+                state,
+                Listing { archive, filter: PostFilter::All, base: "/".into(), page, sticky_first: true, feed: None, empty_is_a_page: true },
+            )
+            .await
         }
         Route::Category { slug, page } => {
             let (term, categories) = term_or_404(state, Taxonomy::Category, &slug).await?;
@@ -151,16 +158,26 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             if !path.starts_with(&base) {
                 return Ok(moved_permanently(&paged(&base, page)));
             }
-            let feed = Some(LinkView { name: format!("{} » {} Category Feed", site.config.site.title, term.name), url: format!("{base}feed/") });
+            let feed =
+                Some(LinkView { name: format!("{} » {} Category Feed", site.config.site.title, term.name), url: format!("{base}feed/") });
             let archive = Archive { title: format!("Category: {}", term.name), description: non_empty(&term.description), visible: true };
-            listing(state, Listing { archive, filter: PostFilter::Category(term.id), base, page, sticky_first: false, feed, empty_is_a_page: true }).await
+            listing(
+                state,
+                Listing { archive, filter: PostFilter::Category(term.id), base, page, sticky_first: false, feed, empty_is_a_page: true },
+            )
+            .await
         }
         Route::Tag { slug, page } => {
             let (term, _) = term_or_404(state, Taxonomy::Tag, &slug).await?;
             let base = term_path(&term, None);
-            let feed = Some(LinkView { name: format!("{} » {} Tag Feed", site.config.site.title, term.name), url: format!("{base}feed/") });
+            let feed =
+                Some(LinkView { name: format!("{} » {} Tag Feed", site.config.site.title, term.name), url: format!("{base}feed/") });
             let archive = Archive { title: format!("Tag: {}", term.name), description: non_empty(&term.description), visible: true };
-            listing(state, Listing { archive, filter: PostFilter::Tag(term.id), base, page, sticky_first: false, feed, empty_is_a_page: true }).await
+            listing(
+                state,
+                Listing { archive, filter: PostFilter::Tag(term.id), base, page, sticky_first: false, feed, empty_is_a_page: true },
+            )
+            .await
         }
         Route::CategoryFeed { slug, format } | Route::TagFeed { slug, format } => {
             let taxonomy = if path.starts_with("/tag/") { Taxonomy::Tag } else { Taxonomy::Category };
@@ -175,7 +192,19 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             let author = state.store.user_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
             let archive = Archive { title: format!("Author: {}", author.display_name), description: None, visible: true };
             let base = crate::view::author_path(&author);
-            listing(state, Listing { archive, filter: PostFilter::Author(author.id), base, page, sticky_first: false, feed: None, empty_is_a_page: false }).await
+            listing(
+                state,
+                Listing {
+                    archive,
+                    filter: PostFilter::Author(author.id),
+                    base,
+                    page,
+                    sticky_first: false,
+                    feed: None,
+                    empty_is_a_page: false,
+                },
+            )
+            .await
         }
         Route::AuthorFeed { slug, format } => {
             let author = state.store.user_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
@@ -187,7 +216,19 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
         Route::Date { year, month, day, page } => {
             let (from, to, title, base) = date_range(site, year, month, day).ok_or(AppError::NotFound)?;
             let archive = Archive { title, description: None, visible: true };
-            listing(state, Listing { archive, filter: PostFilter::Between { from, to }, base, page, sticky_first: false, feed: None, empty_is_a_page: false }).await
+            listing(
+                state,
+                Listing {
+                    archive,
+                    filter: PostFilter::Between { from, to },
+                    base,
+                    page,
+                    sticky_first: false,
+                    feed: None,
+                    empty_is_a_page: false,
+                },
+            )
+            .await
         }
     }
 }
@@ -214,8 +255,12 @@ async fn term_or_404(state: &AppState, taxonomy: Taxonomy, slug: &str) -> Result
 fn date_range(site: &Site, year: i16, month: Option<i8>, day: Option<i8>) -> Option<(Timestamp, Timestamp, String, String)> {
     let start = Date::new(year, month.unwrap_or(1), day.unwrap_or(1)).ok()?;
     let (end, title, base) = match (month, day) {
-        (Some(m), Some(d)) => (start.checked_add(1.day()).ok()?, format!("Day: {}", start.strftime("%B %-d, %Y")), format!("/{year:04}/{m:02}/{d:02}/")),
-        (Some(m), None) => (start.checked_add(1.month()).ok()?, format!("Month: {}", start.strftime("%B %Y")), format!("/{year:04}/{m:02}/")),
+        (Some(m), Some(d)) => {
+            (start.checked_add(1.day()).ok()?, format!("Day: {}", start.strftime("%B %-d, %Y")), format!("/{year:04}/{m:02}/{d:02}/"))
+        }
+        (Some(m), None) => {
+            (start.checked_add(1.month()).ok()?, format!("Month: {}", start.strftime("%B %Y")), format!("/{year:04}/{m:02}/"))
+        }
         _ => (start.checked_add(1.year()).ok()?, format!("Year: {year}"), format!("/{year:04}/")),
     };
     let tz = &site.time_zone;
@@ -226,7 +271,8 @@ fn date_range(site: &Site, year: i16, month: Option<i8>, day: Option<i8>) -> Opt
 
 /// The pages listed in the site navigation, by title.
 pub(crate) async fn nav(state: &AppState) -> Result<Vec<LinkView>, AppError> {
-    let query = PostQuery { kind: PostKind::Page, filter: PostFilter::All, now: Timestamp::now(), page: 1, per_page: 20, sticky_first: false };
+    let query =
+        PostQuery { kind: PostKind::Page, filter: PostFilter::All, now: Timestamp::now(), page: 1, per_page: 20, sticky_first: false };
     let mut pages: Vec<LinkView> = state
         .store
         .list_posts(&query)

@@ -4,8 +4,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dateline_core::discussion::comments_closed;
 use dateline_core::config::CommentOrder;
+use dateline_core::discussion::comments_closed;
 use dateline_core::{CommentStatus, Post, PostKind, Taxonomy};
 use jiff::Timestamp;
 use minijinja::context;
@@ -97,11 +97,8 @@ pub(crate) fn page_of_comment(state: &AppState, comments: &[dateline_core::Comme
         return 1;
     }
     let root = thread_root(comments, comment);
-    let mut roots: Vec<i64> = comments
-        .iter()
-        .filter(|c| c.parent_id.is_none_or(|p| !comments.iter().any(|o| o.id == p)))
-        .map(|c| c.id)
-        .collect();
+    let mut roots: Vec<i64> =
+        comments.iter().filter(|c| c.parent_id.is_none_or(|p| !comments.iter().any(|o| o.id == p))).map(|c| c.id).collect();
     if settings.comment_order == CommentOrder::Newest {
         roots.reverse();
     }
@@ -115,7 +112,13 @@ pub(crate) fn csrf_cookie_header(state: &AppState, value: &str) -> Option<Header
 }
 
 /// Renders the page of `post` with `status` (200 normally; 4xx when showing a failed comment).
-pub(crate) async fn render(state: &AppState, post: &Post, request: PageRequest, problem: Option<FormProblem>, status: StatusCode) -> Result<Response, AppError> {
+pub(crate) async fn render(
+    state: &AppState,
+    post: &Post,
+    request: PageRequest,
+    problem: Option<FormProblem>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let site = &state.site();
     let settings = &site.config.discussion;
     let now = Timestamp::now();
@@ -179,7 +182,10 @@ pub(crate) async fn render(state: &AppState, post: &Post, request: PageRequest, 
         max_length => settings.max_comment_length,
     };
 
-    let comment_feed = crate::view::LinkView { name: format!("{} » {} Comments Feed", site.config.site.title, post.title), url: format!("{}feed/", view.path) };
+    let comment_feed = crate::view::LinkView {
+        name: format!("{} » {} Comments Feed", site.config.site.title, post.title),
+        url: format!("{}feed/", view.path),
+    };
     let mut meta = super::public::post_meta(site, post, &view);
     if post.kind == PostKind::Post {
         meta = context! { feeds => vec![comment_feed], ..meta };
@@ -217,7 +223,14 @@ pub(crate) async fn public_post(state: &AppState, kind: PostKind, slug: &str) ->
 }
 
 /// `GET` of a post or page: redirects to the canonical address when the date is wrong.
-pub(crate) async fn show(state: &AppState, kind: PostKind, slug: &str, requested: &str, headers: &axum::http::HeaderMap, mut request: PageRequest) -> Result<Response, AppError> {
+pub(crate) async fn show(
+    state: &AppState,
+    kind: PostKind,
+    slug: &str,
+    requested: &str,
+    headers: &axum::http::HeaderMap,
+    mut request: PageRequest,
+) -> Result<Response, AppError> {
     let post = public_post(state, kind, slug).await?;
     request.post_pass = crate::form::cookie(headers, &post_pass_cookie(post.id)).map(str::to_string);
     let canonical = permalink(&state.site().time_zone, &post);
@@ -269,8 +282,19 @@ pub(crate) async fn unlock(
     let (failures, oldest) = state.store.login_failures(&key, now - PASSWORD_GUESS_WINDOW).await?;
     if failures >= MAX_PASSWORD_GUESSES {
         let wait = (oldest.unwrap_or(now) + PASSWORD_GUESS_WINDOW).duration_since(now).as_secs().max(1);
-        let problem = FormProblem { values: FormValues::default(), field: Some("password"), message: format!("Too many wrong passwords. Please wait {} minutes.", (wait + 59) / 60) };
-        let mut response = render(&state, &post, PageRequest { csrf_cookie: csrf, ..PageRequest::default() }, Some(problem), StatusCode::TOO_MANY_REQUESTS).await?;
+        let problem = FormProblem {
+            values: FormValues::default(),
+            field: Some("password"),
+            message: format!("Too many wrong passwords. Please wait {} minutes.", (wait + 59) / 60),
+        };
+        let mut response = render(
+            &state,
+            &post,
+            PageRequest { csrf_cookie: csrf, ..PageRequest::default() },
+            Some(problem),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await?;
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
         return Ok(response);
     }
@@ -280,7 +304,8 @@ pub(crate) async fn unlock(
         }
         let message = if genuine { "That password is not right." } else { "This form has expired; please enter the password again." };
         let problem = FormProblem { values: FormValues::default(), field: Some("password"), message: message.into() };
-        return render(&state, &post, PageRequest { csrf_cookie: csrf, ..PageRequest::default() }, Some(problem), StatusCode::FORBIDDEN).await;
+        return render(&state, &post, PageRequest { csrf_cookie: csrf, ..PageRequest::default() }, Some(problem), StatusCode::FORBIDDEN)
+            .await;
     }
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, permalink(&state.site().time_zone, &post))]).into_response();
     if let Some(value) = crate::form::cookie_header(&state, &post_pass_cookie(post.id), &state.signer.post_pass(post.id, expected), None) {
