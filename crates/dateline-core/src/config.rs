@@ -17,6 +17,7 @@ pub enum ConfigError {
 /// Everything in `dateline.toml`. Unknown keys are refused so a typo is never silently ignored.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[derive(Default)]
 pub struct Config {
     /// What the site is called and how its pages are addressed and paginated.
     pub site: SiteSettings,
@@ -206,12 +207,6 @@ impl Default for SiteSettings {
             posts_per_page: 10,
             language: "en".into(),
         }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { site: SiteSettings::default(), discussion: DiscussionSettings::default(), smtp: None, server: ServerSettings::default() }
     }
 }
 

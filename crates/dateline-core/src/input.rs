@@ -162,6 +162,12 @@ pub fn check_url(field: &str, url: &str) -> Result<(), InputError> {
     }
 }
 
+/// Only posts can be sticky (a page has no place in the stream to stick to): every door
+/// refuses a sticky page rather than drop the flag.
+pub fn check_sticky(kind: PostKind, sticky: bool) -> Result<(), InputError> {
+    if kind == PostKind::Page && sticky { Err(invalid("sticky", "only posts can be sticky, not pages")) } else { Ok(()) }
+}
+
 /// The longest title any door accepts, in characters.
 pub const MAX_TITLE: usize = 500;
 
@@ -200,13 +206,16 @@ impl PostInput {
             return Err(invalid("body", format!("is larger than {MAX_BODY} bytes")));
         }
         let status = parse_enum("status", self.status.as_deref(), PostStatus::Published, PostStatus::parse, PostStatus::expected())?;
-        let discussion =
-            parse_enum("comment_status", self.comment_status.as_deref(), Discussion::Open, Discussion::parse, Discussion::expected())?;
+        let discussion = parse_enum(
+            "comment_status",
+            self.comment_status.as_deref(),
+            Discussion::default_for(kind),
+            Discussion::parse,
+            Discussion::expected(),
+        )?;
         let published_at = parse_time("published_at", self.published_at.as_deref(), defaults.now)?;
         let source = self.source.map(|s| s.validate()).transpose()?.filter(|s| !s.is_empty());
-        if kind == PostKind::Page && self.sticky {
-            return Err(invalid("sticky", "only posts can be sticky"));
-        }
+        check_sticky(kind, self.sticky)?;
 
         let mut categories = Vec::new();
         for (i, path) in self.categories.iter().enumerate() {

@@ -68,6 +68,17 @@ text_enum! {
     Discussion { Open = "open", Closed = "closed" }
 }
 
+impl Discussion {
+    /// Where a new entry starts, as in WordPress: posts open, pages closed (a page takes
+    /// comments when its author opens them).
+    pub fn default_for(kind: PostKind) -> Discussion {
+        match kind {
+            PostKind::Post => Discussion::Open,
+            PostKind::Page => Discussion::Closed,
+        }
+    }
+}
+
 text_enum! {
     /// Moderation state of a comment. Only approved comments are shown, counted and fed.
     CommentStatus { Pending = "pending", Approved = "approved", Spam = "spam", Trash = "trash" }

@@ -143,10 +143,10 @@ pub fn link_domains(text: &str) -> Vec<String> {
     let mut rest = lower.as_str();
     while let Some(at) = rest.find("http") {
         let candidate = &rest[at..];
-        if candidate.starts_with("http://") || candidate.starts_with("https://") {
-            if let Some(domain) = domain_of(candidate) {
-                domains.push(domain);
-            }
+        if (candidate.starts_with("http://") || candidate.starts_with("https://"))
+            && let Some(domain) = domain_of(candidate)
+        {
+            domains.push(domain);
         }
         rest = &rest[at + 4..];
     }

@@ -164,13 +164,12 @@ pub struct FloodLimit {
 /// What [`Store::create_comment_checked`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CommentOutcome {
-    Created(Comment),
+    /// Stored (boxed: the refusals carry next to nothing).
+    Created(Box<Comment>),
     /// The same commenter said exactly this on the post already.
     Duplicate,
     /// The address reached its limit; the oldest of its counted comments is from `oldest`.
-    Flooded {
-        oldest: Timestamp,
-    },
+    Flooded { oldest: Timestamp },
 }
 
 /// A whole post as an editor saves it: every field, terms by id.
@@ -216,7 +215,7 @@ impl PostWrite {
             published_at: Timestamp::now(),
             author,
             sticky: false,
-            discussion: Discussion::Open,
+            discussion: Discussion::default_for(kind),
             password: None,
             parent_id: None,
             menu_order: 0,

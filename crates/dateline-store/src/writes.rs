@@ -213,7 +213,7 @@ impl SqlStore {
         }
         let comment = insert_comment_of_post(conn, post, parent, &comment).await?;
         tx.commit().await.store_err()?;
-        Ok(CommentOutcome::Created(comment))
+        Ok(CommentOutcome::Created(Box::new(comment)))
     }
 }
 

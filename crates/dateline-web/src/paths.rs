@@ -23,9 +23,10 @@ pub enum Route {
         slug: String,
         format: FeedFormat,
     },
-    /// `/slug/`
+    /// `/slug/`, or `/slug/comment-page-N/` for a page of its comments.
     Page {
         slug: String,
+        comment_page: Option<u32>,
     },
     /// `/category/parent/child/`: the last slug names the category.
     Category {
@@ -176,7 +177,7 @@ pub fn resolve(path: &str) -> Route {
                         (Some(format), []) => Route::PostFeed { year, month, day, slug, format },
                         (Some(_), _) => Route::NotFound,
                         (None, _) if rest.len() == 5 => Route::NotFound,
-                        (None, _) => match rest[3].strip_prefix("comment-page-").and_then(|n| number_any(n)) {
+                        (None, _) => match rest[3].strip_prefix("comment-page-").and_then(number_any) {
                             Some(n) => Route::Post { year, month, day, slug, comment_page: Some(n) },
                             None => Route::NotFound,
                         },
@@ -191,7 +192,15 @@ pub fn resolve(path: &str) -> Route {
                 _ => Route::NotFound,
             }
         }
-        [slug] if page == 1 && is_slug_segment(slug) && !dateline_core::slug::is_reserved(slug) => Route::Page { slug: slug.to_string() },
+        [slug] if page == 1 && is_slug_segment(slug) && !dateline_core::slug::is_reserved(slug) => {
+            Route::Page { slug: slug.to_string(), comment_page: None }
+        }
+        [slug, suffix] if page == 1 && is_slug_segment(slug) && !dateline_core::slug::is_reserved(slug) => {
+            match suffix.strip_prefix("comment-page-").and_then(number_any) {
+                Some(n) => Route::Page { slug: slug.to_string(), comment_page: Some(n) },
+                None => Route::NotFound,
+            }
+        }
         _ => Route::NotFound,
     }
 }
@@ -242,7 +251,8 @@ mod tests {
         assert_eq!(resolve("/tag/cuba/feed/rss2/"), Route::TagFeed { slug: "cuba".into(), format: FeedFormat::Rss });
         assert_eq!(resolve("/author/marta-reyes/"), Route::Author { slug: "marta-reyes".into(), page: 1 });
         assert_eq!(resolve("/author/marta-reyes/feed/"), Route::AuthorFeed { slug: "marta-reyes".into(), format: FeedFormat::Rss });
-        assert_eq!(resolve("/about/"), Route::Page { slug: "about".into() });
+        assert_eq!(resolve("/about/"), Route::Page { slug: "about".into(), comment_page: None });
+        assert_eq!(resolve("/about/comment-page-2/"), Route::Page { slug: "about".into(), comment_page: Some(2) });
         assert_eq!(resolve("/Tag/Cuba/"), Route::Redirect("/tag/cuba/".into()));
         assert_eq!(resolve("//Evil.example/"), Route::NotFound, "no open redirect");
         assert_eq!(resolve("//1572395042"), Route::NotFound, "no open redirect");

@@ -20,7 +20,10 @@ fn header(name: HeaderName, value: &'static str) -> Header {
 /// lets an embedded frame ask for them.
 const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
 
-pub(crate) fn headers() -> ServiceBuilder<Stack<Header, Stack<Header, Stack<Header, Stack<Header, Stack<Header, Identity>>>>>> {
+/// The five header layers, outermost first.
+type SecurityHeaders = ServiceBuilder<Stack<Header, Stack<Header, Stack<Header, Stack<Header, Stack<Header, Identity>>>>>>;
+
+pub(crate) fn headers() -> SecurityHeaders {
     ServiceBuilder::new()
         .layer(header(HeaderName::from_static("permissions-policy"), PERMISSIONS_POLICY))
         .layer(header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))

@@ -1,12 +1,16 @@
 //! What templates and feeds see: posts, comments and times shaped for display, with URLs
 //! built and times moved into the site's time zone. Built from domain types, never from rows.
 
-use dateline_core::{Comment, CommentStatus, Post, PostKind, Taxonomy, Term, User};
+use dateline_core::{Comment, CommentStatus, Post, Term};
 use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::Site;
 use crate::paths::paged;
+
+pub use dateline_app::permalinks::permalink;
+pub(crate) use dateline_app::permalinks::{author_path, path_of, term_path};
+pub(crate) use dateline_app::threads::thread_root;
 
 /// An instant shown in the site's time zone.
 #[derive(Debug, Clone, Serialize)]
@@ -72,22 +76,6 @@ pub(crate) struct PostView {
     pub teaser: Option<String>,
 }
 
-/// The permalink path of a post (`/YYYY/MM/DD/slug/`, date in the site's zone) or page (`/slug/`).
-pub fn permalink(time_zone: &jiff::tz::TimeZone, post: &Post) -> String {
-    path_of(time_zone, post.kind, &post.slug, post.published_at)
-}
-
-/// The permalink path from its parts (for lists that do not load whole posts).
-pub(crate) fn path_of(time_zone: &jiff::tz::TimeZone, kind: PostKind, slug: &str, published_at: Timestamp) -> String {
-    match kind {
-        PostKind::Page => format!("/{slug}/"),
-        PostKind::Post => {
-            let date = published_at.to_zoned(time_zone.clone()).date();
-            format!("/{:04}/{:02}/{:02}/{slug}/", date.year(), date.month(), date.day())
-        }
-    }
-}
-
 /// A category in a list that shows the hierarchy: its depth (0 for top level).
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct TreeTerm {
@@ -120,32 +108,6 @@ pub(crate) fn category_tree(categories: &[Term]) -> Vec<TreeTerm> {
     let mut out = Vec::with_capacity(categories.len());
     add(categories, None, 0, &mut out);
     out
-}
-
-pub(crate) fn term_path(term: &Term, all_categories: Option<&[Term]>) -> String {
-    match term.taxonomy {
-        Taxonomy::Tag => format!("/tag/{}/", term.slug),
-        Taxonomy::Category => {
-            // Sub-categories live under their parents' slugs, as in WordPress.
-            let mut slugs = vec![term.slug.clone()];
-            let mut parent = term.parent_id;
-            while let (Some(id), Some(all)) = (parent, all_categories) {
-                match all.iter().find(|t| t.id == id) {
-                    Some(p) if slugs.len() < 16 => {
-                        slugs.push(p.slug.clone());
-                        parent = p.parent_id;
-                    }
-                    _ => break,
-                }
-            }
-            slugs.reverse();
-            format!("/category/{}/", slugs.join("/"))
-        }
-    }
-}
-
-pub(crate) fn author_path(user: &User) -> String {
-    format!("/author/{}/", user.slug)
 }
 
 impl PostView {
@@ -242,8 +204,8 @@ pub(crate) async fn posts_of(
 ) -> Result<std::collections::HashMap<i64, Option<Post>>, dateline_core::StoreError> {
     let mut posts = std::collections::HashMap::new();
     for comment in comments {
-        if !posts.contains_key(&comment.post_id) {
-            posts.insert(comment.post_id, store.post_by_id(comment.post_id).await?);
+        if let std::collections::hash_map::Entry::Vacant(e) = posts.entry(comment.post_id) {
+            e.insert(store.post_by_id(comment.post_id).await?);
         }
     }
     Ok(posts)
@@ -297,43 +259,6 @@ pub(crate) fn comment_threads(site: &Site, comments: &[Comment], options: &Threa
         thread.number = Some(i + 1);
     }
     threads
-}
-
-/// How far up a thread any walk goes. Threads nest at most 10 deep by the settings; imported
-/// data may hold longer chains, or parent cycles, which must end a walk rather than loop.
-const MAX_CHAIN: usize = 64;
-
-/// `id` and the comments above it, up to its thread's root (`id` first), at most
-/// [`MAX_CHAIN`] long. Only comments in `comments` count: a reply whose parent is not shown
-/// starts its own thread.
-pub(crate) fn ancestors(comments: &[Comment], id: i64) -> Vec<i64> {
-    let parent_of: std::collections::HashMap<i64, Option<i64>> = comments.iter().map(|c| (c.id, c.parent_id)).collect();
-    let mut chain = vec![id];
-    let mut current = id;
-    while chain.len() < MAX_CHAIN {
-        match parent_of.get(&current).copied().flatten() {
-            Some(parent) if parent_of.contains_key(&parent) && !chain.contains(&parent) => {
-                chain.push(parent);
-                current = parent;
-            }
-            _ => break,
-        }
-    }
-    chain
-}
-
-/// The id of the top-level comment whose thread holds `id`.
-pub(crate) fn thread_root(comments: &[Comment], id: i64) -> i64 {
-    ancestors(comments, id).last().copied().unwrap_or(id)
-}
-
-/// The comment a reply to `requested` hangs from: `requested` itself, or, when that would nest
-/// deeper than `max_depth`, its ancestor at the deepest level allowed (as WordPress does).
-pub(crate) fn reply_target(comments: &[Comment], requested: i64, max_depth: u32) -> i64 {
-    let chain = ancestors(comments, requested);
-    let deepest_parent = (max_depth as usize).saturating_sub(1).max(1);
-    // chain[i] sits at depth chain.len() - i.
-    chain.get(chain.len().saturating_sub(deepest_parent)).copied().unwrap_or(requested)
 }
 
 /// Links to the neighbouring pages of a listing.

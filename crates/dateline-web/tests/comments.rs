@@ -90,7 +90,9 @@ pub async fn failed_comments_keep_what_was_typed(db: Db) {
     let Some(app) = TestApp::builder(db).config(|c| c.discussion.max_comment_length = 100).build().await else { return };
     let path = open_post(&app, "Forms").await;
     let session = app.open_form(&path).await;
-    let cases: [(&[(&str, &str)], &str, &str); 4] = [
+    // (fields sent, the field blamed, the message)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case; 4] = [
         (&[("author", ""), ("email", "a@example.org"), ("comment", "Keep me")], "author", "Please give your name."),
         (&[("author", "Ann"), ("email", "not-an-email"), ("comment", "Keep me")], "email", "“not-an-email” is not an email address."),
         (

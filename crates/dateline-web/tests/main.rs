@@ -4,6 +4,7 @@ mod admin;
 mod api;
 mod cases;
 mod comments;
+mod doors;
 mod hardening;
 mod support;
 mod xss;
@@ -81,6 +82,15 @@ mod hardening_cases {
         every_response_sets_a_permissions_policy_and_the_queue_pages,
         api_titles_have_the_same_limit_as_every_door,
         slow_and_idle_clients_are_let_go_and_do_not_block_others,
+    );
+}
+
+mod door_cases {
+    dateline_testkit::store_cases!(crate::doors:
+        api_replies_nest_no_deeper_than_the_form_allows,
+        api_comments_meet_word_lists_duplicates_and_the_flood_limit,
+        no_door_makes_a_page_sticky,
+        pages_show_their_comments_and_take_new_ones_when_open,
     );
 }
 

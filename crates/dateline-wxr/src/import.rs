@@ -171,7 +171,7 @@ pub async fn import_files(
                 failure = Some(err);
                 break;
             }
-            if report.records % 256 == 0 {
+            if report.records.is_multiple_of(256) {
                 progress(report.records);
             }
         }

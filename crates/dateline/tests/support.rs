@@ -29,10 +29,10 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
 
 pub fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = command(dir, args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn dateline");
-    if let Some(mut input) = child.stdin.take() {
-        if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).expect("stdin");
-        }
+    if let Some(mut input) = child.stdin.take()
+        && let Some(text) = stdin
+    {
+        input.write_all(text.as_bytes()).expect("stdin");
     }
     child.wait_with_output().expect("wait")
 }
@@ -131,10 +131,10 @@ fn dechunk(mut body: &str) -> String {
 pub fn find_seed(base: &str) -> String {
     for id in 1..=40 {
         let reply = get(base, &format!("/?p={id}"));
-        if let Some(location) = reply.header("location") {
-            if location.contains("as-biden-tries-to-cozy-up") {
-                return location;
-            }
+        if let Some(location) = reply.header("location")
+            && location.contains("as-biden-tries-to-cozy-up")
+        {
+            return location;
         }
     }
     panic!("seed post not found");

@@ -216,17 +216,30 @@ fn values_of(state: &AppState, post: &Post) -> EditorValues {
     }
 }
 
+/// What the editor shows above the form, besides the values.
+enum Shown {
+    /// Nothing, or a notice after a save ("Published.").
+    Form(Option<String>),
+    /// What the writer must fix (the form keeps what they typed).
+    Problem(String),
+    /// The body rendered, for the no-JavaScript preview button.
+    Preview(String),
+}
+
 async fn editor_page(
     state: &AppState,
     admin: &Admin,
     kind: PostKind,
     post: Option<&Post>,
     values: EditorValues,
-    problem: Option<String>,
-    preview: Option<String>,
-    notice: Option<String>,
+    shown: Shown,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    let (problem, preview, notice) = match shown {
+        Shown::Form(notice) => (None, None, notice),
+        Shown::Problem(problem) => (Some(problem), None, None),
+        Shown::Preview(preview) => (None, Some(preview), None),
+    };
     let ctx = context! {
         section => if kind == PostKind::Page { "pages" } else { "posts" },
         kind => kind.as_str(),
@@ -279,8 +292,9 @@ pub(crate) async fn new_form(
 ) -> Result<Response, Response> {
     let kind = kind_of(&section);
     let admin = require(&state, &headers, &uri, needed(kind)).await?;
-    let values = EditorValues { comments_open: true, author: admin.user.id, ..EditorValues::default() };
-    editor_page(&state, &admin, kind, None, values, None, None, None, StatusCode::OK).await.map_err(IntoResponse::into_response)
+    let values =
+        EditorValues { comments_open: Discussion::default_for(kind) == Discussion::Open, author: admin.user.id, ..EditorValues::default() };
+    editor_page(&state, &admin, kind, None, values, Shown::Form(None), StatusCode::OK).await.map_err(IntoResponse::into_response)
 }
 
 pub(crate) async fn edit_form(
@@ -307,18 +321,18 @@ pub(crate) async fn edit_form(
             PostStatus::Pending => "Submitted for review.".to_string(),
             _ => "Saved.".to_string(),
         });
-        editor_page(&state, &admin, kind, Some(&post), values_of(&state, &post), None, None, notice, StatusCode::OK).await
+        editor_page(&state, &admin, kind, Some(&post), values_of(&state, &post), Shown::Form(notice), StatusCode::OK).await
     };
     run.await.map_err(IntoResponse::into_response)
 }
 
-/// Reads the editor form; `Err` names what the writer must fix.
+/// Reads the editor form; `Err` names what the writer must fix, with what they typed.
 async fn read_form(
     state: &AppState,
     admin: &Admin,
     fields: &[(String, String)],
     base: PostWrite,
-) -> Result<(PostWrite, EditorValues), (String, EditorValues)> {
+) -> Result<(PostWrite, EditorValues), Box<(String, EditorValues)>> {
     let values = EditorValues {
         title: field(fields, "title"),
         slug: field(fields, "slug"),
@@ -340,7 +354,7 @@ async fn read_form(
         parent: field(fields, "parent").parse().unwrap_or(0),
         menu_order: field(fields, "menu_order").parse().unwrap_or(0),
     };
-    let fail = |message: String, values: &EditorValues| Err((message, values.clone()));
+    let fail = |message: String, values: &EditorValues| Err(Box::new((message, values.clone())));
     let author = if values.author > 0 && values.author != base.author {
         if !admin.user.role.can(Capability::EditOthersPosts) {
             return fail("Only editors can choose another author.".into(), &values);
@@ -354,6 +368,9 @@ async fn read_form(
     };
     if values.title.trim().is_empty() {
         return fail("Give the post a title.".into(), &values);
+    }
+    if let Err(problem) = dateline_core::input::check_sticky(base.kind, values.sticky) {
+        return fail(format!("Sticky: {}.", problem.reason), &values);
     }
     if values.title.chars().count() > dateline_core::input::MAX_TITLE {
         return fail(
@@ -414,7 +431,7 @@ async fn read_form(
         .unwrap_or_else(|| "untitled".to_string());
     let body_html = match crate::view::body_html(base.body_format, values.body.clone()).await {
         Ok(html) => html,
-        Err(_) => return Err(("The body could not be rendered; nothing was saved. Please try again.".into(), values)),
+        Err(_) => return Err(Box::new(("The body could not be rendered; nothing was saved. Please try again.".into(), values))),
     };
     let write = PostWrite {
         title: values.title.trim().to_string(),
@@ -424,7 +441,7 @@ async fn read_form(
         body_html,
         source: Some(source).filter(|s| !s.is_empty()),
         published_at,
-        sticky: values.sticky && base.kind == PostKind::Post,
+        sticky: values.sticky,
         discussion: if values.comments_open { Discussion::Open } else { Discussion::Closed },
         password: opt(&values.password),
         category_ids: values.categories.clone(),
@@ -447,14 +464,15 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
     let action = field(&fields, "action");
     let (mut write, values) = match read_form(state, admin, &fields, base).await {
         Ok(read) => read,
-        Err((message, values)) => {
-            return editor_page(state, admin, kind, existing.as_ref(), values, Some(message), None, None, StatusCode::UNPROCESSABLE_ENTITY)
+        Err(refused) => {
+            let (message, values) = *refused;
+            return editor_page(state, admin, kind, existing.as_ref(), values, Shown::Problem(message), StatusCode::UNPROCESSABLE_ENTITY)
                 .await;
         }
     };
     if action == "preview" {
         let preview = write.body_html.clone();
-        return editor_page(state, admin, kind, existing.as_ref(), values, None, Some(preview), None, StatusCode::OK).await;
+        return editor_page(state, admin, kind, existing.as_ref(), values, Shown::Preview(preview), StatusCode::OK).await;
     }
     write.status = match action.as_str() {
         "publish" if admin.user.role.can(Capability::PublishPosts) => {
@@ -501,7 +519,7 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
                     )
                 }
             };
-            return editor_page(state, admin, kind, existing.as_ref(), values, Some(message), None, None, status).await;
+            return editor_page(state, admin, kind, existing.as_ref(), values, Shown::Problem(message), status).await;
         }
     };
     let section = if kind == PostKind::Page { "pages" } else { "posts" };

@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use super::{ApiError, ApiResult, api_user, paged, paging, wp_date};
 use crate::AppState;
 use crate::view::permalink;
+use dateline_app::comments::{Incoming, Refusal, Sender, accept};
+use dateline_core::discussion::Submission;
 
 fn wp_status(status: CommentStatus) -> &'static str {
     match status {
@@ -173,19 +175,23 @@ fn checked_text(state: &AppState, content: &str) -> Result<String, ApiError> {
     Ok(text)
 }
 
+/// `POST /wp/v2/comments`: an account's comment, through the same pipeline as the form's
+/// (closing, text checks, reply depth, moderation rules and spam score for accounts that may not
+/// moderate, flood and duplicate checks).
 pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let Some(user) = api_user(&state, &headers).await? else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "rest_comment_login_required", "Sorry, you must be logged in to comment."));
     };
     let body = body_json(&body)?;
     let post_id = body.get("post").and_then(Value::as_i64).ok_or_else(|| ApiError::invalid_param("post", "a post id is required"))?;
-    let post = state.store.post_by_id(post_id).await?.filter(|p| p.is_public_at(Timestamp::now())).ok_or_else(|| {
+    let no_post = || {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "rest_comment_invalid_post_id",
             "Sorry, you are not allowed to create this comment without a post.",
         )
-    })?;
+    };
+    let post = state.store.post_by_id(post_id).await?.filter(|p| p.is_public_at(Timestamp::now())).ok_or_else(no_post)?;
     if post.password.is_some() && !moderator(Some(&user)) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -193,13 +199,10 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
             "Sorry, you are not allowed to read the post for this comment.",
         ));
     }
-    if dateline_core::discussion::comments_closed(&post, &state.site().config.discussion, Timestamp::now()) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_comment_closed", "Sorry, comments are closed for this item."));
-    }
-    let text = checked_text(&state, &content_of(&body).unwrap_or_default())?;
-    let parent = body.get("parent").and_then(Value::as_i64).filter(|p| *p > 0);
     let status = match body.get("status").and_then(Value::as_str) {
-        Some(s) if moderator(Some(&user)) => parse_status(s).ok_or_else(|| ApiError::invalid_param("status", "not a comment status"))?,
+        Some(s) if moderator(Some(&user)) => {
+            Some(parse_status(s).ok_or_else(|| ApiError::invalid_param("status", "not a comment status"))?)
+        }
         Some(_) => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -207,30 +210,46 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
                 "Sorry, you are not allowed to edit 'status' for comments.",
             ));
         }
-        // Accounts that may moderate are trusted; others' comments wait, as the form's would.
-        None if moderator(Some(&user)) => CommentStatus::Approved,
-        None => CommentStatus::Pending,
+        None => None,
     };
-    let new = NewComment {
-        kind: CommentKind::Comment,
-        author_name: Some(user.display_name.clone()),
-        author_email: user.email.clone(),
-        author_url: Some(format!("{}{}", state.site().base_url, crate::view::author_path(&user))),
-        author_ip: None,
-        user_agent: headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
-        body: text,
-        body_format: dateline_core::BodyFormat::Markdown,
-        status,
-        created_at: Timestamp::now(),
-        moderation_reason: (status == CommentStatus::Pending)
-            .then(|| "posted through the API by an account that may not moderate".to_string()),
-        spam_score: None,
+    let site = state.site();
+    let incoming = Incoming {
+        submission: Submission { body: content_of(&body).unwrap_or_default(), ..Submission::default() },
+        parent: body.get("parent").and_then(Value::as_i64).filter(|p| *p > 0),
         notify: false,
-        user_id: Some(user.id),
-        parent_index: None,
+        status,
     };
-    let comment = state.store.create_comment(post.id, parent, new).await?;
+    let sender = Sender {
+        address: super::client_address().map(|ip| ip.to_string()),
+        user_agent: headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+        account: Some(user.clone()),
+        ..Sender::default()
+    };
+    let author_url = Some(format!("{}{}", site.base_url, crate::view::author_path(&user)));
+    let comment = match accept(state.store.as_ref(), &site.config.discussion, &post, incoming, &sender, author_url, Timestamp::now()).await
+    {
+        Ok(accepted) => accepted.comment,
+        Err(refusal) => return Err(refusal_error(refusal)),
+    };
+    crate::notify::comment_received(&state, &post, &comment);
     Ok((StatusCode::CREATED, Json(comment_json(&state, &comment, Some(&post), true))).into_response())
+}
+
+/// A refusal of the comment pipeline in WordPress's error shape.
+fn refusal_error(refusal: Refusal) -> ApiError {
+    let message = refusal.to_string();
+    match refusal {
+        Refusal::NoSuchPost => ApiError::new(StatusCode::NOT_FOUND, "rest_comment_invalid_post_id", message),
+        Refusal::Closed => ApiError::new(StatusCode::FORBIDDEN, "rest_comment_closed", "Sorry, comments are closed for this item."),
+        Refusal::Invalid { field: "comment", .. } => {
+            ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_invalid", message)
+        }
+        Refusal::Invalid { .. } => ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", message),
+        Refusal::ParentGone => ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_invalid_parent", message),
+        Refusal::Duplicate => ApiError::new(StatusCode::CONFLICT, "comment_duplicate", message),
+        Refusal::Flooded { .. } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "comment_flood", message),
+        Refusal::Store(err) => err.into(),
+    }
 }
 
 pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {

@@ -163,11 +163,15 @@ async fn with_client_address(
     CLIENT_ADDRESS.scope(ip, next.run(request)).await
 }
 
+/// The client address of the API request being handled, if known.
+pub(crate) fn client_address() -> Option<std::net::IpAddr> {
+    CLIENT_ADDRESS.try_with(|ip| *ip).ok().flatten()
+}
+
 /// The account of a request's Basic credentials; a wrong password is an error, no
 /// credentials is `None` (anonymous).
 pub(crate) async fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, ApiError> {
-    let ip = CLIENT_ADDRESS.try_with(|ip| *ip).ok().flatten();
-    match crate::auth::basic_user(state, headers, ip).await? {
+    match crate::auth::basic_user(state, headers, client_address()).await? {
         None => Ok(None),
         Some(Ok(user)) => Ok(Some(user)),
         Some(Err(crate::auth::BasicRefused::Wrong)) => {

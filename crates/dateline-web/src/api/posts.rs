@@ -362,7 +362,8 @@ async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &Use
         write.discussion = Discussion::parse(&status).ok_or_else(|| ApiError::invalid_param("comment_status", "must be open or closed"))?;
     }
     if let Some(sticky) = flag(body, "sticky")? {
-        write.sticky = sticky && write.kind == PostKind::Post;
+        dateline_core::input::check_sticky(write.kind, sticky).map_err(|e| ApiError::invalid_param("sticky", e.reason))?;
+        write.sticky = sticky;
     }
     if flag(body, "sticky")? == Some(true) && !user.role.can(Capability::PublishPosts) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_cannot_assign_sticky", "Sorry, you are not allowed to make posts sticky."));

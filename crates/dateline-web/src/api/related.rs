@@ -128,9 +128,9 @@ impl TermCounts {
     }
 
     async fn count(&mut self, state: &AppState, term: &Term) -> Result<i64, ApiError> {
-        if !self.counts.contains_key(&term.taxonomy) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.counts.entry(term.taxonomy) {
             let counts = state.store.term_post_counts(term.taxonomy).await?;
-            self.counts.insert(term.taxonomy, counts);
+            e.insert(counts);
         }
         Ok(self.counts.get(&term.taxonomy).and_then(|c| c.get(&term.id)).copied().unwrap_or(0))
     }

@@ -1,6 +1,6 @@
-//! `POST /comments`: a reader's comment, through every check in order (the form token,
-//! the post being open, the rate limit, the honeypot and timing, the fields, duplicates,
-//! then moderation and the spam score), stored with the reasons for its status.
+//! `POST /comments`: a reader's comment. The form's own checks (its token, a protected post's
+//! unlock cookie) happen here; the comment then goes through the one pipeline every door uses
+//! (`dateline_app::comments`), and a refusal shows the post again with the text kept.
 //! `/comments/unsubscribe`: the one-click end of reply notifications.
 
 use std::net::SocketAddr;
@@ -9,9 +9,9 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dateline_core::accounts::Capability;
-use dateline_core::discussion::{CleanSubmission, Submission, Verdict, check_comment_text, check_submission, comments_closed, judge};
-use dateline_core::{CommentKind, CommentOutcome, CommentStatus, FloodLimit, NewComment, Post, PostKind, User};
+use dateline_app::comments::{Incoming, Refusal, Sender, accept};
+use dateline_core::discussion::Submission;
+use dateline_core::{CommentStatus, Post, StoreError, User};
 use jiff::Timestamp;
 use minijinja::context;
 use serde::Deserialize;
@@ -62,18 +62,59 @@ impl CommentForm {
     }
 }
 
+/// Why the form is shown again: the status, the field to fix (if one), and what to say.
+struct Refused {
+    status: StatusCode,
+    field: Option<&'static str>,
+    message: String,
+}
+
+impl Refused {
+    fn new(status: StatusCode, message: impl Into<String>) -> Refused {
+        Refused { status, field: None, message: message.into() }
+    }
+}
+
+/// What a refusal of the comment pipeline means on the form.
+fn refused(refusal: Refusal, post: i64) -> Refused {
+    let message = refusal.to_string();
+    match refusal {
+        Refusal::NoSuchPost => Refused::new(StatusCode::NOT_FOUND, message),
+        Refusal::Closed => Refused::new(StatusCode::FORBIDDEN, message),
+        Refusal::Invalid { field, .. } => Refused { status: StatusCode::UNPROCESSABLE_ENTITY, field: Some(field), message },
+        Refusal::ParentGone => Refused::new(StatusCode::UNPROCESSABLE_ENTITY, message),
+        Refusal::Duplicate => Refused { status: StatusCode::CONFLICT, field: Some("comment"), message },
+        Refusal::Flooded { .. } => Refused::new(StatusCode::TOO_MANY_REQUESTS, message),
+        // The store failed (busy with an import, a full disk): the reader keeps what they typed.
+        Refusal::Store(err) => match AppError::from(err) {
+            AppError::Busy(detail) => {
+                tracing::warn!(detail, post, "comment not stored: the store is busy");
+                Refused::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("{} Your comment is still below: send it again.", crate::error::BUSY_MESSAGE),
+                )
+            }
+            other => {
+                tracing::error!(detail = %other, post, "comment not stored");
+                Refused::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Your comment could not be saved because of a problem on the server. It is still below: please try again later.",
+                )
+            }
+        },
+    }
+}
+
 /// Shows the post again with the reader's text and what went wrong.
 async fn refuse(
     state: &AppState,
     post: &Post,
     form: &CommentForm,
     account: Option<&User>,
-    status: StatusCode,
-    field: Option<&'static str>,
-    message: String,
+    refused: Refused,
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
-    let problem = FormProblem { values: form.values(), field, message };
+    let problem = FormProblem { values: form.values(), field: refused.field, message: refused.message };
     // The reader's cookies as on the page itself: the form's, and a protected post's unlock.
     let request = PageRequest {
         csrf_cookie: cookie(headers, single::CSRF_COOKIE).map(str::to_string),
@@ -81,9 +122,11 @@ async fn refuse(
         signed_in: account.cloned(),
         ..PageRequest::default()
     };
-    single::render(state, post, request, Some(problem), status).await
+    single::render(state, post, request, Some(problem), refused.status).await
 }
 
+/// The form door: what only a form knows (its token, cookies, honeypot and timing) is checked
+/// or gathered here; the comment itself goes through [`dateline_app::comments::accept`].
 pub(crate) async fn submit(
     State(state): State<AppState>,
     PeerAddr(peer): PeerAddr,
@@ -91,10 +134,10 @@ pub(crate) async fn submit(
     AppForm(form): AppForm<CommentForm>,
 ) -> Result<Response, AppError> {
     let now = Timestamp::now();
-    let settings = &state.site().config.discussion;
+    let site = state.site();
     let post_id: i64 = form.post_id.as_deref().and_then(|id| id.trim().parse().ok()).ok_or(AppError::NotFound)?;
     let post = state.store.post_by_id(post_id).await?.ok_or(AppError::NotFound)?;
-    if post.kind != PostKind::Post || !post.is_public_at(now) {
+    if !post.is_public_at(now) {
         return Err(AppError::NotFound);
     }
     // A protected post takes comments only from readers who gave its password.
@@ -108,8 +151,6 @@ pub(crate) async fn submit(
     let csrf = cookie(&headers, single::CSRF_COOKIE).map(str::to_string);
     // Someone signed in comments as their account (WordPress's "Logged in as …").
     let account = crate::auth::session_user(&state, &headers).await?.map(|(user, _)| user);
-    // The post's author and those who may moderate are trusted, as WordPress trusts them.
-    let trusted = account.as_ref().is_some_and(|user| user.role.can(Capability::ModerateComments) || user.id == post.author.id);
 
     // The token proves the form came from this site, to this visitor, and when.
     let issued_at = match (&form.token, &csrf) {
@@ -118,138 +159,49 @@ pub(crate) async fn submit(
     };
     let Some(issued_at) = issued_at else {
         let message = "This form has expired or was not sent from this site. Your comment is still below: please send it again.";
-        return refuse(&state, &post, &form, account.as_ref(), StatusCode::FORBIDDEN, None, message.into(), &headers).await;
+        return refuse(&state, &post, &form, account.as_ref(), Refused::new(StatusCode::FORBIDDEN, message), &headers).await;
     };
-    if comments_closed(&post, settings, now) {
-        return refuse(
-            &state,
-            &post,
-            &form,
-            account.as_ref(),
-            StatusCode::FORBIDDEN,
-            None,
-            "Comments are closed on this post; your comment was not posted.".into(),
-            &headers,
-        )
-        .await;
-    }
-    let ip = client_ip(&headers, peer, state.site().config.server.trust_forwarded_for);
-    let submission = Submission {
-        author: form.author.clone().unwrap_or_default(),
-        email: form.email.clone().unwrap_or_default(),
-        url: form.url.clone().unwrap_or_default(),
-        body: form.comment.clone().unwrap_or_default(),
+    let sender = Sender {
+        address: client_ip(&headers, peer, site.config.server.trust_forwarded_for).map(|ip| ip.to_string()),
+        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+        seconds_taken: Some(now.as_second() - issued_at),
+        honeypot_filled: form.website_confirm.as_deref().is_some_and(|v| !v.trim().is_empty()),
+        account: account.clone(),
     };
-    let checked = match &account {
-        Some(user) => check_comment_text(&submission.body, settings).map(|body| account_submission(&state, user, body)),
-        None => check_submission(&submission, settings),
-    };
-    let clean = match checked {
-        Ok(clean) => clean,
-        Err(problem) => {
-            return refuse(
-                &state,
-                &post,
-                &form,
-                account.as_ref(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(problem.field),
-                problem.message,
-                &headers,
-            )
-            .await;
-        }
-    };
-
-    // A reply must answer an approved comment of this post; too deep a reply joins the
-    // deepest thread level allowed, as WordPress does.
-    let approved = state.store.comments_for_post(post.id, CommentStatus::Approved).await?;
-    let requested_parent = form.values().parent;
-    let mut parent = None;
-    if requested_parent > 0 {
-        if !approved.iter().any(|c| c.id == requested_parent) {
-            let message = "The comment you replied to is not on this post (it may have been removed).".to_string();
-            return refuse(&state, &post, &form, account.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, None, message, &headers).await;
-        }
-        parent = Some(crate::view::reply_target(&approved, requested_parent, settings.thread_depth));
-    }
-    let ip_text = ip.map(|ip| ip.to_string());
-    let (verdict, spam_score) = if trusted {
-        (Verdict { status: CommentStatus::Approved, reasons: Vec::new() }, None)
-    } else {
-        let (verdict, score) = screen(&state, &clean, ip_text.as_deref(), &form, now.as_second() - issued_at).await?;
-        (verdict, Some(score))
-    };
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|ua| ua.chars().take(255).collect());
-    let new = NewComment {
-        kind: CommentKind::Comment,
-        author_name: clean.author,
-        author_email: clean.email,
-        author_url: clean.url,
-        author_ip: ip_text,
-        user_agent,
-        body: clean.body,
-        body_format: dateline_core::BodyFormat::Markdown,
-        status: verdict.status,
-        created_at: now,
-        moderation_reason: verdict.reason(),
-        spam_score,
+    let incoming = Incoming {
+        submission: Submission {
+            author: form.author.clone().unwrap_or_default(),
+            email: form.email.clone().unwrap_or_default(),
+            url: form.url.clone().unwrap_or_default(),
+            body: form.comment.clone().unwrap_or_default(),
+        },
+        parent: Some(form.values().parent),
         notify: form.subscribe.is_some(),
-        user_id: account.as_ref().map(|user| user.id),
-        parent_index: None,
+        status: None,
     };
-    // The flood limit counts the address's stored comments, as WordPress's flood check does
-    // (a reader fixing a typo is not flooding), in the store every instance shares. It and
-    // the duplicate check are made with the insert, so simultaneous sends cannot slip past.
-    let window = jiff::SignedDuration::from_secs(i64::from(settings.rate_limit_window_seconds));
-    let flood = match (&new.author_ip, trusted || settings.rate_limit_count == 0) {
-        (Some(address), false) => Some(FloodLimit { address: address.clone(), since: now - window, max: settings.rate_limit_count }),
-        _ => None,
-    };
-    let stored = match state.store.create_comment_checked(post.id, parent, new, flood.as_ref()).await {
-        Ok(outcome) => outcome,
-        // The store failed (busy with an import, a full disk): the reader keeps what they typed.
-        Err(err) => {
-            let (status, message) = match AppError::from(err) {
-                AppError::Busy(detail) => {
-                    tracing::warn!(detail, post = post.id, "comment not stored: the store is busy");
-                    (StatusCode::SERVICE_UNAVAILABLE, format!("{} Your comment is still below: send it again.", crate::error::BUSY_MESSAGE))
-                }
-                other => {
-                    tracing::error!(detail = %other, post = post.id, "comment not stored");
-                    let message =
-                        "Your comment could not be saved because of a problem on the server. It is still below: please try again later.";
-                    (StatusCode::INTERNAL_SERVER_ERROR, message.to_string())
-                }
+    let author_url = account.as_ref().map(|user| format!("{}{}", site.base_url, crate::view::author_path(user)));
+    let accepted = match accept(state.store.as_ref(), &site.config.discussion, &post, incoming, &sender, author_url, now).await {
+        Ok(accepted) => accepted,
+        Err(refusal) => {
+            let wait = match &refusal {
+                Refusal::Flooded { wait_seconds } => Some(*wait_seconds),
+                Refusal::Store(StoreError::Busy(_)) => Some(i64::from(crate::error::BUSY_RETRY_SECONDS)),
+                _ => None,
             };
-            let mut response = refuse(&state, &post, &form, account.as_ref(), status, None, message, &headers).await?;
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(crate::error::BUSY_RETRY_SECONDS));
+            let mut response = refuse(&state, &post, &form, account.as_ref(), refused(refusal, post.id), &headers).await?;
+            if let Some(wait) = wait {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
             }
             return Ok(response);
         }
     };
-    let comment = match stored {
-        CommentOutcome::Created(comment) => comment,
-        CommentOutcome::Duplicate => {
-            let message = "Duplicate comment detected; it looks as though you’ve already said that!".to_string();
-            return refuse(&state, &post, &form, account.as_ref(), StatusCode::CONFLICT, Some("comment"), message, &headers).await;
-        }
-        CommentOutcome::Flooded { oldest } => {
-            let wait = (oldest + window).duration_since(now).as_secs().max(1);
-            let message = format!("You are commenting faster than this site allows. Please wait {wait} seconds and send again.");
-            let mut response =
-                refuse(&state, &post, &form, account.as_ref(), StatusCode::TOO_MANY_REQUESTS, None, message, &headers).await?;
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
-            return Ok(response);
-        }
-    };
+    let comment = accepted.comment;
     tracing::info!(comment = comment.id, post = post.id, status = %comment.status, "comment received");
     crate::notify::comment_received(&state, &post, &comment);
 
-    let path = permalink(&state.site().time_zone, &post);
+    let path = permalink(&site.time_zone, &post);
     let location = if comment.status == CommentStatus::Approved {
-        let mut all = approved;
+        let mut all = accepted.approved_before;
         all.push(comment.clone());
         let page = single::page_of_comment(&state, &all, comment.id);
         format!("{}#comment-{}", single::comment_page_path(&path, page), comment.id)
@@ -258,39 +210,6 @@ pub(crate) async fn submit(
         format!("{path}?unapproved={}&moderation-hash={hash}#comment-{}", comment.id, comment.id)
     };
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
-}
-
-/// A signed-in commenter's name, email and link come from their account, not the form.
-fn account_submission(state: &AppState, user: &User, body: String) -> CleanSubmission {
-    let url = format!("{}{}", state.site().base_url, crate::view::author_path(user));
-    CleanSubmission { author: Some(user.display_name.clone()), email: user.email.clone(), url: Some(url), body }
-}
-
-/// The moderation verdict and spam score. A bot caught by the honeypot goes to spam; a comment
-/// sent faster than people type is held (a reader with autofill may be that fast), so the
-/// "awaiting moderation" note its author sees is true. Either way the reason is recorded.
-async fn screen(
-    state: &AppState,
-    clean: &CleanSubmission,
-    ip: Option<&str>,
-    form: &CommentForm,
-    seconds_taken: i64,
-) -> Result<(Verdict, f64), AppError> {
-    let settings = &state.site().config.discussion;
-    let tokens = dateline_core::spam::tokens(clean.author.as_deref(), clean.email.as_deref(), clean.url.as_deref(), &clean.body);
-    let learned = state.store.spam_counts(&tokens).await?;
-    let score = dateline_core::spam::score(&tokens, &learned);
-    let prior = state.store.has_approved_comment(clean.email.as_deref(), clean.author.as_deref()).await?;
-    let mut verdict = judge(clean, ip, settings, prior, &score);
-    if form.website_confirm.as_deref().is_some_and(|v| !v.trim().is_empty()) {
-        verdict = Verdict { status: CommentStatus::Spam, reasons: vec!["the hidden honeypot field was filled in".into()] };
-    } else if seconds_taken < i64::from(settings.min_submit_seconds) {
-        let reason = format!("sent {seconds_taken} s after the form was shown (people take at least {} s)", settings.min_submit_seconds);
-        let status = if verdict.status == CommentStatus::Spam { CommentStatus::Spam } else { CommentStatus::Pending };
-        verdict.reasons.insert(0, reason);
-        verdict = Verdict { status, reasons: verdict.reasons };
-    }
-    Ok((verdict, score.probability))
 }
 
 #[derive(Debug, Deserialize)]

@@ -118,21 +118,11 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
         Route::Redirect(to) => Ok(moved_permanently(&to)),
         Route::NotFound => Err(AppError::NotFound),
         Route::Post { slug, comment_page, .. } => {
-            let request = PageRequest {
-                comment_page,
-                unapproved: query.unapproved.as_deref().and_then(|id| id.parse().ok()).zip(query.moderation_hash.clone()),
-                reply_to: query.replytocom.as_deref().and_then(|id| id.parse().ok()),
-                csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string),
-                post_pass: None,
-                signed_in: crate::auth::session_user(state, headers).await?.map(|(user, _)| user),
-            };
+            let request = page_request(state, headers, query, comment_page).await?;
             single::show(state, PostKind::Post, &slug, path, headers, request).await
         }
-        Route::Page { slug } => {
-            let request = PageRequest {
-                csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string),
-                ..PageRequest::default()
-            };
+        Route::Page { slug, comment_page } => {
+            let request = page_request(state, headers, query, comment_page).await?;
             single::show(state, PostKind::Page, &slug, path, headers, request).await
         }
         Route::PostFeed { slug, format, .. } => {
@@ -231,6 +221,24 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             .await
         }
     }
+}
+
+/// What a request for a post or page asks beyond the entry itself: a page of its comments, a
+/// held comment to show its author, the comment to reply to, the form's cookie, the account.
+async fn page_request(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    query: &RootQuery,
+    comment_page: Option<u32>,
+) -> Result<PageRequest, AppError> {
+    Ok(PageRequest {
+        comment_page,
+        unapproved: query.unapproved.as_deref().and_then(|id| id.parse().ok()).zip(query.moderation_hash.clone()),
+        reply_to: query.replytocom.as_deref().and_then(|id| id.parse().ok()),
+        csrf_cookie: crate::form::cookie(headers, single::CSRF_COOKIE).map(str::to_string),
+        post_pass: None,
+        signed_in: crate::auth::session_user(state, headers).await?.map(|(user, _)| user),
+    })
 }
 
 /// 301, as WordPress answers for old and non-canonical addresses (axum's `permanent` is 308).

@@ -128,13 +128,11 @@ pub(crate) async fn render(
         None => true,
     };
     let mut view = if unlocked { PostView::unlocked(site, post, &categories) } else { PostView::new(site, post, &categories) };
-    let open = post.kind == PostKind::Post && !comments_closed(post, settings, now) && !view.protected;
+    // Posts and pages alike take comments while open (pages start closed, as in WordPress).
+    let open = !comments_closed(post, settings, now) && !view.protected;
     view.comments_open = open;
 
-    let mut comments = match post.kind {
-        PostKind::Post if !view.protected => state.store.comments_for_post(post.id, CommentStatus::Approved).await?,
-        _ => Vec::new(),
-    };
+    let mut comments = if view.protected { Vec::new() } else { state.store.comments_for_post(post.id, CommentStatus::Approved).await? };
     // Block-editor notes are kept for the record but never shown publicly.
     comments.retain(|c| c.kind != dateline_core::CommentKind::Note);
     if let Some((id, hash)) = &request.unapproved
