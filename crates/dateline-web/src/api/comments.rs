@@ -241,9 +241,7 @@ fn refusal_error(refusal: Refusal) -> ApiError {
     match refusal {
         Refusal::NoSuchPost => ApiError::new(StatusCode::NOT_FOUND, "rest_comment_invalid_post_id", message),
         Refusal::Closed => ApiError::new(StatusCode::FORBIDDEN, "rest_comment_closed", "Sorry, comments are closed for this item."),
-        Refusal::Invalid { field: "comment", .. } => {
-            ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_invalid", message)
-        }
+        Refusal::Invalid { field: "comment", .. } => ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_invalid", message),
         Refusal::Invalid { .. } => ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", message),
         Refusal::ParentGone => ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_invalid_parent", message),
         Refusal::Duplicate => ApiError::new(StatusCode::CONFLICT, "comment_duplicate", message),
