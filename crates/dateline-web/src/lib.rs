@@ -15,8 +15,6 @@ mod avatars;
 mod error;
 mod feeds;
 mod form;
-pub mod moderation;
-pub mod notify;
 mod paths;
 mod routes;
 mod schedule;
@@ -24,7 +22,6 @@ mod security;
 mod server;
 pub mod settings;
 mod templates;
-pub mod tokens;
 mod view;
 
 use std::path::PathBuf;
@@ -33,6 +30,7 @@ use std::sync::Arc;
 use dateline_core::mail::Mailer;
 use dateline_core::{Config, Store};
 
+pub use dateline_app::{Site, tokens};
 pub use error::AppError;
 pub use feeds::article_html;
 pub use paths::{Route, resolve};
@@ -55,15 +53,6 @@ pub struct AppState {
     pub attempts: Arc<auth::AttemptGate>,
     /// Where notifications go; `None` when `[smtp]` is not configured.
     pub mailer: Option<Arc<dyn Mailer>>,
-}
-
-/// The site as handlers see it: configuration resolved once at startup.
-#[derive(Debug)]
-pub struct Site {
-    pub config: Config,
-    /// Absolute base URL without a trailing slash.
-    pub base_url: String,
-    pub time_zone: jiff::tz::TimeZone,
 }
 
 /// How to build the web application.
@@ -96,6 +85,18 @@ impl AppState {
         }
     }
 
+    /// The application's services (the store, mail, the signer), for its use cases.
+    pub fn services(&self) -> dateline_app::Services {
+        dateline_app::Services { store: self.store.clone(), mailer: self.mailer.clone(), signer: self.signer.clone() }
+    }
+
+    /// Tells whoever should hear of a comment just stored, after the response: the mail goes
+    /// out in the background and never holds up the reader.
+    pub(crate) fn notify_comment(&self, post: &dateline_core::Post, comment: &dateline_core::Comment) {
+        let (services, site, post, comment) = (self.services(), self.site(), post.clone(), comment.clone());
+        tokio::spawn(async move { dateline_app::notify::comment_received(&services, &site, &post, &comment).await });
+    }
+
     /// Replaces the site's settings for every request from now on.
     pub(crate) fn replace_site(&self, site: Site) {
         let mut cell = match self.site_cell.write() {
@@ -108,23 +109,20 @@ impl AppState {
     /// Resolves the configuration, loads the theme, and fetches (or makes, the first time)
     /// the signing key every instance on this store shares.
     pub async fn new(store: Arc<dyn Store>, options: WebOptions) -> Result<AppState, WebError> {
-        let base_url = options.config.site.base_url.clone().unwrap_or(options.fallback_base_url).trim_end_matches('/').to_string();
         let assets = Arc::new(assets::Assets::new(options.theme_dir.clone()));
         let templates = Arc::new(templates::Templates::new(options.theme_dir, assets.clone()).map_err(WebError::Theme)?);
-        let key = store.setting_or_init(tokens::KEY_SETTING, &tokens::random_token()).await?;
         let base_config = Arc::new(options.config.clone());
-        let mut config = options.config;
-        settings::apply_saved(store.as_ref(), &mut config).await?;
-        let time_zone = config.time_zone();
+        let site = Site::resolve(store.as_ref(), options.config, options.fallback_base_url).await?;
+        let services = dateline_app::Services::new(store, options.mailer).await?;
         Ok(AppState {
-            store,
-            site_cell: Arc::new(std::sync::RwLock::new(Arc::new(Site { config, base_url, time_zone }))),
+            store: services.store,
+            site_cell: Arc::new(std::sync::RwLock::new(Arc::new(site))),
             base_config,
             templates,
             assets,
-            signer: Arc::new(tokens::Signer::new(&key)),
+            signer: services.signer,
             attempts: Arc::default(),
-            mailer: options.mailer,
+            mailer: services.mailer,
         })
     }
 }

@@ -73,11 +73,11 @@ pub async fn fill_if_empty(store: &dyn Store, config: &dateline_core::Config, no
     if !store.is_empty().await? {
         return Ok(0);
     }
-    let mine = dateline_web::tokens::random_token();
+    let mine = dateline_app::tokens::random_token();
     if store.setting_or_init(DEMO_CLAIM, &mine).await? != mine {
         return Ok(0);
     }
-    dateline_web::settings::save_if_none(store, config).await?;
+    dateline_app::settings::save_if_none(store, config).await?;
     let posts = demo_posts(now)?;
     let count = posts.len();
     for post in posts {

@@ -90,8 +90,10 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::User(cli::UserCommand::AppPassword { name, label }) => app_password(&cli.db, &name, &label).await,
         Command::Comments(command) => {
             let store = open_store(&cli.db).await?;
-            let state = web_state(store, config, None, "http://127.0.0.1:8080".into()).await?;
-            moderate::run(&state, command).await
+            let mailer = mailer(&config)?;
+            let site = dateline_app::Site::resolve(store.as_ref(), config, "http://127.0.0.1:8080".into()).await?;
+            let services = dateline_app::Services::new(store, mailer).await?;
+            moderate::run(&services, &site, command).await
         }
     }
 }
@@ -116,9 +118,9 @@ async fn user_add(db: &str, name: &str, role: &str, email: Option<String>, displ
     }
     let (password, generated) = match piped {
         Some(password) => (password, false),
-        None => (dateline_web::auth::new_app_password().replace(' ', ""), true),
+        None => (dateline_app::passwords::new_app_password().replace(' ', ""), true),
     };
-    let hash = dateline_web::auth::hash_password(&password).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    let hash = dateline_app::passwords::hash_password(&password).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     let store = open_store(db).await?;
     let user = dateline_core::accounts::NewUser {
         login: login.to_string(),
@@ -142,9 +144,9 @@ async fn user_add(db: &str, name: &str, role: &str, email: Option<String>, displ
 async fn app_password(db: &str, name: &str, label: &str) -> Result<(), Failure> {
     let store = open_store(db).await?;
     let (user, _) = store.user_credentials(name).await?.ok_or_else(|| usage(format!("there is no account {name:?}")))?;
-    let password = dateline_web::auth::new_app_password();
+    let password = dateline_app::passwords::new_app_password();
     // Spaces only group the characters for reading; they are not part of the password.
-    let hash = dateline_web::auth::hash_password(&password.replace(' ', "")).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    let hash = dateline_app::passwords::hash_password(&password.replace(' ', "")).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     store.create_app_password(user.id, label, &hash).await?;
     println!("application password for {} ({label}): {password}", user.login);
     println!("(shown once: use it with HTTP Basic as {}:<password>)", user.login);
@@ -236,6 +238,6 @@ async fn post_new(db: &str, config: dateline_core::Config, json: &std::path::Pat
     let store = open_store(db).await?;
     let created = store.create_post(post).await?;
     let base = config.site.base_url.clone().unwrap_or_default();
-    println!("{}\t{base}{}", created.id, dateline_web::permalink(&config.time_zone(), &created));
+    println!("{}\t{base}{}", created.id, dateline_app::permalinks::permalink(&config.time_zone(), &created));
     Ok(())
 }

@@ -48,7 +48,7 @@ pub async fn import(
     // report can say when the old blog's clock differs.
     let mut config = config.clone();
     if let Some(store) = &store {
-        dateline_web::settings::apply_saved(store.as_ref(), &mut config).await?;
+        dateline_app::settings::apply_saved(store.as_ref(), &mut config).await?;
     }
     let options = ImportOptions { dry_run, permalinks, time_zone: Some(config.time_zone()) };
     let result = import_files(store.as_deref().map(|s| s as &dyn Store), files, &options, &|n| bar.set_position(n)).await;
@@ -85,7 +85,7 @@ pub async fn export(db: &str, config: dateline_core::Config) -> Result<(), Failu
     let state = crate::web_state(store.clone(), config, None, "http://127.0.0.1:8080".into()).await?;
     let site = state.site();
     let categories = store.terms(dateline_core::Taxonomy::Category).await?;
-    let permalink = |post: &dateline_core::Post| dateline_web::permalink(&site.time_zone, post);
+    let permalink = |post: &dateline_core::Post| dateline_app::permalinks::permalink(&site.time_zone, post);
     let article = |post: &dateline_core::Post| match dateline_web::article_html(&state, post, &categories) {
         Ok(html) => html,
         Err(err) => {

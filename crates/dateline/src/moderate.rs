@@ -1,19 +1,22 @@
 //! `dateline comments …`: moderation from the shell. Approving or marking spam also teaches
 //! the spam filter, and approving a reply tells the parent's author if they asked.
 
+use dateline_app::moderation::Decision;
+use dateline_app::{Services, Site};
 use dateline_core::{CommentQuery, CommentStatus};
-use dateline_web::moderation::Decision;
 
 use crate::cli::CommentsCommand;
 use crate::{Failure, usage};
 
-pub async fn run(state: &dateline_web::AppState, command: CommentsCommand) -> Result<(), Failure> {
+/// Runs `command` with the application's services (no web server is built: moderation and
+/// the mail it sends are the application's, not the web's).
+pub async fn run(services: &Services, site: &Site, command: CommentsCommand) -> Result<(), Failure> {
     match command {
-        CommentsCommand::List { status, post, limit } => list(state, status.as_deref(), post, limit).await,
-        CommentsCommand::Approve { ids } => set(state, &ids, Decision::To(CommentStatus::Approved)).await,
-        CommentsCommand::Spam { ids } => set(state, &ids, Decision::To(CommentStatus::Spam)).await,
-        CommentsCommand::Trash { ids } => set(state, &ids, Decision::To(CommentStatus::Trash)).await,
-        CommentsCommand::Restore { ids } => set(state, &ids, Decision::Restore).await,
+        CommentsCommand::List { status, post, limit } => list(services, status.as_deref(), post, limit).await,
+        CommentsCommand::Approve { ids } => set(services, site, &ids, Decision::To(CommentStatus::Approved)).await,
+        CommentsCommand::Spam { ids } => set(services, site, &ids, Decision::To(CommentStatus::Spam)).await,
+        CommentsCommand::Trash { ids } => set(services, site, &ids, Decision::To(CommentStatus::Trash)).await,
+        CommentsCommand::Restore { ids } => set(services, site, &ids, Decision::Restore).await,
     }
 }
 
@@ -27,14 +30,14 @@ fn one_line(text: &str, max: usize) -> String {
     }
 }
 
-async fn list(state: &dateline_web::AppState, status: Option<&str>, post: Option<i64>, limit: u32) -> Result<(), Failure> {
+async fn list(services: &Services, status: Option<&str>, post: Option<i64>, limit: u32) -> Result<(), Failure> {
     let status = match status {
         None => None,
         Some(text) => Some(
             CommentStatus::parse(text).ok_or_else(|| usage(format!("--status {text:?} is not one of: {}", CommentStatus::expected())))?,
         ),
     };
-    let page = state.store.list_comments(&CommentQuery { status, post, page: 1, per_page: limit.max(1) }).await?;
+    let page = services.store.list_comments(&CommentQuery { status, post, page: 1, per_page: limit.max(1) }).await?;
     println!("ID\tPOST\tSTATUS\tDATE\tSPAM\tAUTHOR\tWHY\tCOMMENT");
     for c in &page.items {
         println!(
@@ -53,18 +56,18 @@ async fn list(state: &dateline_web::AppState, status: Option<&str>, post: Option
     Ok(())
 }
 
-async fn set(state: &dateline_web::AppState, ids: &[i64], decision: Decision) -> Result<(), Failure> {
+async fn set(services: &Services, site: &Site, ids: &[i64], decision: Decision) -> Result<(), Failure> {
     if ids.is_empty() {
         return Err(usage("name at least one comment id"));
     }
     // Check every id first, so a typo changes nothing.
     for id in ids {
-        if state.store.comment_by_id(*id).await?.is_none() {
+        if services.store.comment_by_id(*id).await?.is_none() {
             return Err(usage(format!("there is no comment {id}; nothing was changed")));
         }
     }
     for id in ids {
-        let (before, now) = dateline_web::moderation::decide(state, *id, decision).await?;
+        let (before, now) = dateline_app::moderation::decide(services, site, *id, decision).await?;
         println!("comment {id}: {} -> {now}", before.status);
     }
     Ok(())

@@ -10,9 +10,9 @@ use dateline_core::{CommentQuery, CommentStatus};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::moderation::Decision;
 use crate::view::{TimeView, permalink};
 use crate::{AppError, AppState};
+use dateline_app::moderation::Decision;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct QueueQuery {
@@ -139,7 +139,7 @@ async fn delete_for_good(state: &AppState, ids: &[i64], back_to: &str) -> Result
 /// Carries out `decision` on each id, then returns to the queue it came from.
 async fn apply(state: &AppState, ids: &[i64], decision: Decision, back_to: &str) -> Result<Response, AppError> {
     for id in ids {
-        match crate::moderation::decide(state, *id, decision).await {
+        match dateline_app::moderation::decide(&state.services(), &state.site(), *id, decision).await {
             Ok(_) => {}
             Err(dateline_core::StoreError::NotFound(_)) => return Err(AppError::NotFound),
             Err(other) => return Err(other.into()),
@@ -222,7 +222,7 @@ pub(crate) async fn reply(
         }
         let parent = state.store.comment_by_id(id).await?.ok_or(AppError::NotFound)?;
         if parent.status != dateline_core::CommentStatus::Approved {
-            crate::moderation::moderate(&state, id, dateline_core::CommentStatus::Approved).await?;
+            dateline_app::moderation::moderate(&state.services(), &state.site(), id, dateline_core::CommentStatus::Approved).await?;
         }
         let reply = dateline_core::NewComment {
             kind: dateline_core::CommentKind::Comment,
@@ -243,7 +243,7 @@ pub(crate) async fn reply(
         };
         let created = state.store.create_comment(parent.post_id, Some(parent.id), reply).await?;
         if let Some(post) = state.store.post_by_id(parent.post_id).await? {
-            crate::notify::reply_approved(&state, &post, &created).await;
+            dateline_app::notify::reply_approved(&state.services(), &state.site(), &post, &created).await;
         }
         Ok(back_to_queue(&queue_spot(&fields)))
     };

@@ -231,7 +231,7 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
         Ok(accepted) => accepted.comment,
         Err(refusal) => return Err(refusal_error(refusal)),
     };
-    crate::notify::comment_received(&state, &post, &comment);
+    state.notify_comment(&post, &comment);
     Ok((StatusCode::CREATED, Json(comment_json(&state, &comment, Some(&post), true))).into_response())
 }
 
@@ -266,7 +266,7 @@ pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Pa
     // A moderator's correction of the text, as in the admin.
     let text = content_of(&body).map(|content| checked_text(&state, &content)).transpose()?;
     if let Some(status) = status {
-        crate::moderation::moderate(&state, comment.id, status).await?;
+        dateline_app::moderation::moderate(&state.services(), &state.site(), comment.id, status).await?;
     }
     if let Some(text) = text {
         state.store.update_comment_body(comment.id, &text).await?;
@@ -296,7 +296,7 @@ pub(crate) async fn delete(
     if comment.status == CommentStatus::Trash {
         return Err(ApiError::new(StatusCode::GONE, "rest_already_trashed", "The comment has already been trashed."));
     }
-    crate::moderation::moderate(&state, comment.id, CommentStatus::Trash).await?;
+    dateline_app::moderation::moderate(&state.services(), &state.site(), comment.id, CommentStatus::Trash).await?;
     let now = state.store.comment_by_id(id).await?.unwrap_or(comment);
     Ok(Json(comment_json(&state, &now, post.as_ref(), true)).into_response())
 }

@@ -197,7 +197,7 @@ pub(crate) async fn submit(
     };
     let comment = accepted.comment;
     tracing::info!(comment = comment.id, post = post.id, status = %comment.status, "comment received");
-    crate::notify::comment_received(&state, &post, &comment);
+    state.notify_comment(&post, &comment);
 
     let path = permalink(&site.time_zone, &post);
     let location = if comment.status == CommentStatus::Approved {

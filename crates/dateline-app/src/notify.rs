@@ -1,20 +1,20 @@
 //! Notification mail: moderators hear about held comments; commenters who asked hear about
-//! approved replies to their comment, with a one-click unsubscribe link. Sending happens in
-//! the background after the response; a failure is logged (without addresses) and never
+//! approved replies to their comment, with a one-click unsubscribe link. A door runs these
+//! after answering (in the background); a failure is logged (without addresses) and never
 //! affects the comment itself.
 
 use dateline_core::mail::Mail;
 use dateline_core::{Comment, CommentStatus, Post};
 
-use crate::AppState;
-use crate::view::permalink;
+use crate::permalinks::permalink;
+use crate::{Services, Site};
 
 fn author(comment: &Comment) -> String {
     comment.author_name.clone().unwrap_or_else(|| "Anonymous".into())
 }
 
-async fn send_all(state: &AppState, mails: Vec<Mail>) {
-    let Some(mailer) = state.mailer.clone() else { return };
+async fn send_all(services: &Services, mails: Vec<Mail>) {
+    let Some(mailer) = services.mailer.clone() else { return };
     for mail in mails {
         let subject = mail.subject.clone();
         if let Err(err) = mailer.send(mail).await {
@@ -23,25 +23,17 @@ async fn send_all(state: &AppState, mails: Vec<Mail>) {
     }
 }
 
-/// Called when a comment has just been stored from the form; mails go out in the background.
-pub fn comment_received(state: &AppState, post: &Post, comment: &Comment) {
+/// Tells whoever should hear of a comment just stored: moderators when it is held, the
+/// author of the comment it answers when it is approved.
+pub async fn comment_received(services: &Services, site: &Site, post: &Post, comment: &Comment) {
     match comment.status {
-        CommentStatus::Pending => {
-            let mails = moderator_mails(state, post, comment);
-            let state = state.clone();
-            tokio::spawn(async move { send_all(&state, mails).await });
-        }
-        CommentStatus::Approved => {
-            let state = state.clone();
-            let (post, comment) = (post.clone(), comment.clone());
-            tokio::spawn(async move { reply_approved(&state, &post, &comment).await });
-        }
+        CommentStatus::Pending => send_all(services, moderator_mails(site, post, comment)).await,
+        CommentStatus::Approved => reply_approved(services, site, post, comment).await,
         CommentStatus::Spam | CommentStatus::Trash => {}
     }
 }
 
-fn moderator_mails(state: &AppState, post: &Post, comment: &Comment) -> Vec<Mail> {
-    let site = &state.site();
+fn moderator_mails(site: &Site, post: &Post, comment: &Comment) -> Vec<Mail> {
     let url = format!("{}{}", site.base_url, permalink(&site.time_zone, post));
     let body = format!(
         "A new comment on “{}” is waiting for your approval.\n{url}\n\nAuthor: {}\nWhy it was held: {}\n\n{}\n\n\
@@ -67,9 +59,9 @@ fn moderator_mails(state: &AppState, post: &Post, comment: &Comment) -> Vec<Mail
 
 /// Tells the author of the comment `reply` answers, if they asked to be told. Call when a
 /// reply becomes approved (at once, or later by a moderator).
-pub async fn reply_approved(state: &AppState, post: &Post, reply: &Comment) {
+pub async fn reply_approved(services: &Services, site: &Site, post: &Post, reply: &Comment) {
     let Some(parent_id) = reply.parent_id else { return };
-    let parent = match state.store.comment_by_id(parent_id).await {
+    let parent = match services.store.comment_by_id(parent_id).await {
         Ok(Some(parent)) => parent,
         Ok(None) => return,
         Err(err) => {
@@ -81,9 +73,8 @@ pub async fn reply_approved(state: &AppState, post: &Post, reply: &Comment) {
     if reply.author_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&to)) {
         return; // Nobody needs mail about their own reply.
     }
-    let site = &state.site();
     let link = format!("{}{}#comment-{}", site.base_url, permalink(&site.time_zone, post), reply.id);
-    let unsubscribe = format!("{}/comments/unsubscribe?c={}&t={}", site.base_url, parent.id, state.signer.unsubscribe_token(parent.id));
+    let unsubscribe = format!("{}/comments/unsubscribe?c={}&t={}", site.base_url, parent.id, services.signer.unsubscribe_token(parent.id));
     let body = format!(
         "{} replied to your comment on “{}”:\n\n{}\n\nRead it and answer: {link}\n\n\
          You get this because you asked to be told about replies. Stop these emails: {unsubscribe}\n",
@@ -97,5 +88,5 @@ pub async fn reply_approved(state: &AppState, post: &Post, reply: &Comment) {
         body,
         unsubscribe_url: Some(unsubscribe),
     };
-    send_all(state, vec![mail]).await;
+    send_all(services, vec![mail]).await;
 }

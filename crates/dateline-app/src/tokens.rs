@@ -11,7 +11,7 @@ use sha2::Sha256;
 type HmacSha256 = Hmac<Sha256>;
 
 /// Name of the store setting that holds the key.
-pub(crate) const KEY_SETTING: &str = "signing_key";
+pub const KEY_SETTING: &str = "signing_key";
 
 /// A fresh random value, URL-safe (for the key itself and for CSRF cookies).
 pub fn random_token() -> String {
@@ -27,7 +27,7 @@ pub fn random_token() -> String {
 }
 
 /// Compares two secrets in time that does not depend on where they differ.
-pub(crate) fn same(a: &str, b: &str) -> bool {
+pub fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -44,7 +44,7 @@ impl std::fmt::Debug for Signer {
 }
 
 impl Signer {
-    pub(crate) fn new(key: &str) -> Signer {
+    pub fn new(key: &str) -> Signer {
         Signer { key: key.as_bytes().to_vec() }
     }
 
@@ -61,7 +61,7 @@ impl Signer {
     /// The address part of an identicon: 32 hex digits keyed with the site's secret, so it
     /// stands for an email address without revealing it (an unkeyed hash can be reversed by
     /// trying known addresses).
-    pub(crate) fn avatar_digest(&self, who: &str) -> String {
+    pub fn avatar_digest(&self, who: &str) -> String {
         let Ok(mut mac) = HmacSha256::new_from_slice(&self.key) else { return String::new() };
         mac.update(b"avatar:");
         mac.update(who.as_bytes());
@@ -77,37 +77,37 @@ impl Signer {
 
     /// The comment form's token: bound to the post, the visitor's CSRF cookie and the time
     /// the form was shown.
-    pub(crate) fn form_token(&self, post: i64, issued_at: i64, cookie: &str) -> String {
+    pub fn form_token(&self, post: i64, issued_at: i64, cookie: &str) -> String {
         format!("{issued_at}.{}", self.mac(&format!("form|{post}|{issued_at}|{cookie}")))
     }
 
     /// When the form was shown, if the token is genuine for this post and cookie.
-    pub(crate) fn check_form_token(&self, token: &str, post: i64, cookie: &str) -> Option<i64> {
+    pub fn check_form_token(&self, token: &str, post: i64, cookie: &str) -> Option<i64> {
         let (issued_at, tag) = token.split_once('.')?;
         let issued_at: i64 = issued_at.parse().ok()?;
         self.verify(&format!("form|{post}|{issued_at}|{cookie}"), tag).then_some(issued_at)
     }
 
     /// Lets the author of a held comment see it (WordPress's `moderation-hash`).
-    pub(crate) fn moderation_hash(&self, comment: i64, created_at: i64) -> String {
+    pub fn moderation_hash(&self, comment: i64, created_at: i64) -> String {
         self.mac(&format!("moderation|{comment}|{created_at}"))
     }
 
-    pub(crate) fn check_moderation_hash(&self, comment: i64, created_at: i64, hash: &str) -> bool {
+    pub fn check_moderation_hash(&self, comment: i64, created_at: i64, hash: &str) -> bool {
         self.verify(&format!("moderation|{comment}|{created_at}"), hash)
     }
 
     /// The cookie value that unlocks a password-protected post (changes with the password).
-    pub(crate) fn post_pass(&self, post: i64, password: &str) -> String {
+    pub fn post_pass(&self, post: i64, password: &str) -> String {
         self.mac(&format!("postpass|{post}|{password}"))
     }
 
     /// The admin's CSRF token for one session (every state-changing admin form carries it).
-    pub(crate) fn admin_csrf(&self, session_hash: &str) -> String {
+    pub fn admin_csrf(&self, session_hash: &str) -> String {
         self.mac(&format!("admin|{session_hash}"))
     }
 
-    pub(crate) fn check_admin_csrf(&self, session_hash: &str, token: &str) -> bool {
+    pub fn check_admin_csrf(&self, session_hash: &str, token: &str) -> bool {
         self.verify(&format!("admin|{session_hash}"), token)
     }
 
@@ -116,7 +116,7 @@ impl Signer {
         self.mac(&format!("unsubscribe|{comment}"))
     }
 
-    pub(crate) fn check_unsubscribe_token(&self, comment: i64, token: &str) -> bool {
+    pub fn check_unsubscribe_token(&self, comment: i64, token: &str) -> bool {
         self.verify(&format!("unsubscribe|{comment}"), token)
     }
 }

@@ -3,7 +3,7 @@
 
 use dateline_core::{Comment, CommentStatus, SpamLabel, StoreError};
 
-use crate::AppState;
+use crate::{Services, Site};
 
 /// What a moderator asks for: a status, or a comment back out of the trash where it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,31 +13,31 @@ pub enum Decision {
 }
 
 /// Carries out `decision` on comment `id`; returns the comment as it was and the status it has now.
-pub async fn decide(state: &AppState, id: i64, decision: Decision) -> Result<(Comment, CommentStatus), StoreError> {
+pub async fn decide(services: &Services, site: &Site, id: i64, decision: Decision) -> Result<(Comment, CommentStatus), StoreError> {
     let status = match decision {
         Decision::To(status) => status,
         Decision::Restore => {
-            state.store.comment_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("comment {id}")))?.restored_status()
+            services.store.comment_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("comment {id}")))?.restored_status()
         }
     };
-    Ok((moderate(state, id, status).await?, status))
+    Ok((moderate(services, site, id, status).await?, status))
 }
 
 /// Moves comment `id` to `status`; returns it as it was before.
-pub async fn moderate(state: &AppState, id: i64, status: CommentStatus) -> Result<Comment, StoreError> {
+pub async fn moderate(services: &Services, site: &Site, id: i64, status: CommentStatus) -> Result<Comment, StoreError> {
     // Marking spam teaches the filter; approving what it held or called spam teaches it otherwise.
     let lesson = match status {
         CommentStatus::Spam => Some(SpamLabel::Spam),
         CommentStatus::Approved => Some(SpamLabel::Ham),
         CommentStatus::Pending | CommentStatus::Trash => None,
     };
-    let before = state.store.moderate_comment(id, status, lesson).await?;
+    let before = services.store.moderate_comment(id, status, lesson).await?;
     // Back from the trash it was approved once already, and its news went out then.
     if status == CommentStatus::Approved
         && !matches!(before.status, CommentStatus::Approved | CommentStatus::Trash)
-        && let (Some(post), Some(now)) = (state.store.post_by_id(before.post_id).await?, state.store.comment_by_id(id).await?)
+        && let (Some(post), Some(now)) = (services.store.post_by_id(before.post_id).await?, services.store.comment_by_id(id).await?)
     {
-        crate::notify::reply_approved(state, &post, &now).await;
+        crate::notify::reply_approved(services, site, &post, &now).await;
     }
     Ok(before)
 }
