@@ -69,13 +69,26 @@ async fn load(state: &AppState, filter: PostFilter, title: String, home_path: St
     Ok(PostFeed { head: FeedHead { title, home_path, self_path, updated }, entries })
 }
 
-/// A post's whole article as one piece of HTML, as a feed entry shows it (the dek, the quoted
-/// source, then the commentary), password or not: what another engine should receive as the
-/// post's content (the WXR export uses it).
-pub fn article_html(state: &AppState, post: &Post, categories: &[Term]) -> Result<String, AppError> {
-    let site = &state.site();
-    let view = PostView::unlocked(site, post, categories);
-    state.templates.render("feed_entry.html", site, context! { post => view })
+/// Renders posts' whole articles as feed entries show them, with the theme's templates and
+/// nothing else of a server (no store, no sessions): what the WXR export gives another engine.
+pub struct ArticleRenderer {
+    templates: crate::templates::Templates,
+}
+
+impl ArticleRenderer {
+    /// With the built-in theme, or `theme_dir`'s overrides.
+    pub fn new(theme_dir: Option<std::path::PathBuf>) -> Result<ArticleRenderer, crate::WebError> {
+        let assets = std::sync::Arc::new(crate::assets::Assets::new(theme_dir.clone()));
+        let templates = crate::templates::Templates::new(theme_dir, assets).map_err(crate::WebError::Theme)?;
+        Ok(ArticleRenderer { templates })
+    }
+
+    /// A post's whole article as one piece of HTML (the dek, the quoted source, then the
+    /// commentary), password or not.
+    pub fn article_html(&self, site: &Site, post: &Post, categories: &[Term]) -> Result<String, AppError> {
+        let view = PostView::unlocked(site, post, categories);
+        self.templates.render("feed_entry.html", site, context! { post => view })
+    }
 }
 
 /// A title as plain text: feed readers decode titles and many then show them as HTML, so

@@ -32,7 +32,7 @@ use dateline_core::{Config, Store};
 
 pub use dateline_app::{Site, tokens};
 pub use error::AppError;
-pub use feeds::article_html;
+pub use feeds::ArticleRenderer;
 pub use paths::{Route, resolve};
 pub use server::ConnectionLimit;
 pub use view::permalink;

@@ -422,8 +422,9 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
     let tz = jiff::tz::TimeZone::UTC;
     let permalink = |post: &Post| dateline_web::permalink(&tz, post);
     let web = state(&first).await;
+    let renderer = dateline_web::ArticleRenderer::new(None).expect("theme");
     let categories = first.store.terms(Taxonomy::Category).await.expect("categories");
-    let article = |post: &Post| dateline_web::article_html(&web, post, &categories).expect("article");
+    let article = |post: &Post| renderer.article_html(&web.site(), post, &categories).expect("article");
     let site = dateline_wxr::export::ExportSite {
         title: "T",
         description: "D",

@@ -82,11 +82,11 @@ pub async fn export(db: &str, config: dateline_core::Config) -> Result<(), Failu
     }
     // The site as it is served: settings saved in the admin apply over the file (the time zone
     // decides the local dates WordPress reads), and articles are rendered by the theme.
-    let state = crate::web_state(store.clone(), config, None, "http://127.0.0.1:8080".into()).await?;
-    let site = state.site();
+    let site = dateline_app::Site::resolve(store.as_ref(), config, "http://127.0.0.1:8080".into()).await?;
+    let renderer = dateline_web::ArticleRenderer::new(None).map_err(crate::usage)?;
     let categories = store.terms(dateline_core::Taxonomy::Category).await?;
     let permalink = |post: &dateline_core::Post| dateline_app::permalinks::permalink(&site.time_zone, post);
-    let article = |post: &dateline_core::Post| match dateline_web::article_html(&state, post, &categories) {
+    let article = |post: &dateline_core::Post| match renderer.article_html(&site, post, &categories) {
         Ok(html) => html,
         Err(err) => {
             tracing::warn!(post = post.id, error = %err, "the article could not be rendered; exporting its body alone");
