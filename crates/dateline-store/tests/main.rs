@@ -1,6 +1,7 @@
 //! The store conformance suite: every case runs on SQLite and on PostgreSQL.
 
 mod cases;
+mod methods;
 
 dateline_testkit::store_cases!(crate::cases:
     reopening_migrates_once,
@@ -27,6 +28,23 @@ dateline_testkit::store_cases!(crate::cases:
     category_parents_cannot_form_a_loop,
     editor_queries_leave_out_what_they_are_asked_to,
 );
+
+mod each_method {
+    dateline_testkit::store_cases!(crate::methods:
+        backend_name,
+        setting_and_set_setting,
+        all_posts_users_and_public_author_ids,
+        delete_post,
+        sitemap_entries_and_post_counts,
+        term_post_counts_and_delete_term,
+        delete_comment_and_update_comment_body,
+        accounts_create_find_and_change,
+        sessions_start_find_and_end,
+        login_failures_count_and_clear,
+        application_passwords,
+        import_sessions_write_all_or_nothing,
+    );
+}
 
 #[test]
 fn migration_trees_have_the_same_versions_and_names() {

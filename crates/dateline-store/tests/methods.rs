@@ -1,0 +1,291 @@
+//! One case per `Store` method the other cases do not exercise: what a caller sees, on both
+//! stores (issue 11 asks for one conformance test per method; `cases.rs` covers the rest).
+
+use dateline_core::accounts::NewUser;
+use dateline_core::import::{ImportAuthor, ImportMedia, ImportPost, Redirect, RedirectTarget};
+use dateline_core::*;
+use dateline_testkit::{Db, fresh};
+use jiff::{SignedDuration, Timestamp};
+
+fn post(title: &str) -> NewPost {
+    NewPost {
+        kind: PostKind::Post,
+        title: title.to_string(),
+        slug: slug::slugify(title),
+        dek: None,
+        body_source: "Body".into(),
+        body_html: "<p>Body</p>".into(),
+        source: None,
+        status: PostStatus::Published,
+        published_at: "2024-05-01T00:00:00Z".parse().expect("time"),
+        author: "Ana Writer".into(),
+        sticky: false,
+        discussion: Discussion::Open,
+        categories: vec![vec!["World".into()]],
+        tags: vec!["Cuba".into()],
+        comments: vec![],
+    }
+}
+
+fn reader_comment(body: &str) -> NewComment {
+    NewComment {
+        kind: CommentKind::Comment,
+        author_name: Some("Reader".into()),
+        author_email: Some("reader@example.org".into()),
+        author_url: None,
+        author_ip: Some("192.0.2.1".into()),
+        user_agent: None,
+        body: body.into(),
+        body_format: BodyFormat::Markdown,
+        status: CommentStatus::Approved,
+        created_at: "2024-05-02T00:00:00Z".parse().expect("time"),
+        moderation_reason: None,
+        spam_score: None,
+        notify: false,
+        user_id: None,
+        parent_index: None,
+    }
+}
+
+fn new_user(login: &str, role: Role) -> NewUser {
+    NewUser {
+        login: login.into(),
+        display_name: format!("{login} Name"),
+        email: Some(format!("{login}@example.org")),
+        role,
+        password_hash: "hash-1".into(),
+    }
+}
+
+pub async fn backend_name(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let expected = match db {
+        Db::Sqlite => "sqlite",
+        Db::Postgres => "postgres",
+    };
+    assert_eq!(test.dyn_store().backend_name(), expected);
+}
+
+pub async fn setting_and_set_setting(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    assert_eq!(store.setting("theme_colour").await.expect("read"), None);
+    store.set_setting("theme_colour", "red").await.expect("write");
+    store.set_setting("theme_colour", "blue").await.expect("overwrite");
+    assert_eq!(store.setting("theme_colour").await.expect("read").as_deref(), Some("blue"));
+}
+
+pub async fn all_posts_users_and_public_author_ids(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let published = store.create_post(post("Out")).await.expect("post");
+    let mut draft = post("Not yet");
+    draft.status = PostStatus::Draft;
+    draft.author = "Quiet Writer".into();
+    store.create_post(draft).await.expect("draft");
+    assert_eq!(store.all_posts(PostKind::Post).await.expect("posts").len(), 2, "every status");
+    assert!(store.all_posts(PostKind::Page).await.expect("pages").is_empty());
+    let users = store.users().await.expect("users");
+    assert_eq!(users.len(), 2);
+    let public = store.public_author_ids(Timestamp::now()).await.expect("authors");
+    assert_eq!(public, vec![published.author.id], "only people with something published");
+}
+
+pub async fn delete_post(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut with_comments = post("Doomed");
+    with_comments.comments = vec![reader_comment("first")];
+    let doomed = store.create_post(with_comments).await.expect("post");
+    store.delete_post(doomed.id).await.expect("delete");
+    assert!(store.post_by_id(doomed.id).await.expect("read").is_none());
+    assert!(store.comments_for_post(doomed.id, CommentStatus::Approved).await.expect("comments").is_empty(), "its comments go too");
+    assert!(matches!(store.delete_post(doomed.id).await, Err(StoreError::NotFound(_)) | Ok(())));
+}
+
+pub async fn sitemap_entries_and_post_counts(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    store.create_post(post("Listed")).await.expect("post");
+    let mut private = post("Hidden");
+    private.status = PostStatus::Private;
+    store.create_post(private).await.expect("private");
+    let entries = store.sitemap_entries(Timestamp::now()).await.expect("sitemap");
+    assert_eq!(entries.iter().map(|(kind, slug, _, _)| (*kind, slug.as_str())).collect::<Vec<_>>(), [(PostKind::Post, "listed")]);
+    let counts = store.post_counts().await.expect("counts");
+    assert!(
+        counts.contains(&(PostKind::Post, PostStatus::Published, 1)) && counts.contains(&(PostKind::Post, PostStatus::Private, 1)),
+        "{counts:?}"
+    );
+}
+
+pub async fn term_post_counts_and_delete_term(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let one = store.create_post(post("One")).await.expect("post");
+    store.create_post(post("Two")).await.expect("post");
+    let cuba = one.tags[0].id;
+    assert_eq!(store.term_post_counts(Taxonomy::Tag).await.expect("counts").get(&cuba), Some(&2));
+    store.delete_term(cuba).await.expect("delete");
+    assert!(store.term_by_id(cuba).await.expect("read").is_none());
+    assert!(store.post_by_id(one.id).await.expect("read").expect("post").tags.is_empty(), "posts lose the tag, and stay");
+}
+
+pub async fn delete_comment_and_update_comment_body(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let on = store.create_post(post("Talk")).await.expect("post");
+    let parent = store.create_comment(on.id, None, reader_comment("parent")).await.expect("comment");
+    let reply = store.create_comment(on.id, Some(parent.id), reader_comment("reply")).await.expect("reply");
+    store.update_comment_body(reply.id, "edited reply").await.expect("edit");
+    assert_eq!(store.comment_by_id(reply.id).await.expect("read").expect("comment").body, "edited reply");
+    store.delete_comment(parent.id).await.expect("delete");
+    assert!(store.comment_by_id(parent.id).await.expect("read").is_none());
+    assert_eq!(store.comment_by_id(reply.id).await.expect("read").expect("reply").parent_id, None, "its replies stay, at the top");
+    assert!(matches!(store.update_comment_body(parent.id, "x").await, Err(StoreError::NotFound(_))));
+}
+
+pub async fn accounts_create_find_and_change(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let ed = store.create_user(new_user("ed", Role::Editor)).await.expect("create");
+    assert!(
+        matches!(store.create_user(new_user("ED", Role::Author)).await, Err(StoreError::Conflict(_))),
+        "logins are unique whatever the case"
+    );
+    let (by_login, hash) = store.user_credentials("ed").await.expect("read").expect("found");
+    assert_eq!((by_login.id, hash.as_deref()), (ed.id, Some("hash-1")));
+    assert_eq!(store.user_credentials("ed@example.org").await.expect("read").map(|(u, _)| u.id), Some(ed.id), "by email too");
+    assert_eq!(store.user_by_id(ed.id).await.expect("read").map(|u| u.login), Some("ed".into()));
+    store.set_password_hash(ed.id, "hash-2").await.expect("password");
+    assert_eq!(store.user_credentials("ed").await.expect("read").and_then(|(_, h)| h).as_deref(), Some("hash-2"));
+    store.set_role(ed.id, Role::Author).await.expect("role");
+    store.update_profile(ed.id, "Edward", Some("edward@example.org")).await.expect("profile");
+    let changed = store.user_by_id(ed.id).await.expect("read").expect("user");
+    assert_eq!(
+        (changed.role, changed.display_name.as_str(), changed.email.as_deref()),
+        (Role::Author, "Edward", Some("edward@example.org"))
+    );
+    let other = store.create_user(new_user("other", Role::Author)).await.expect("create");
+    assert!(
+        matches!(store.update_profile(other.id, "Other", Some("edward@example.org")).await, Err(StoreError::Conflict(_))),
+        "emails are unique"
+    );
+}
+
+pub async fn sessions_start_find_and_end(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let ed = store.create_user(new_user("ed", Role::Editor)).await.expect("create");
+    let now = Timestamp::now();
+    store.create_session("hash-a", ed.id, now + SignedDuration::from_hours(1)).await.expect("session");
+    store.create_session("hash-b", ed.id, now + SignedDuration::from_hours(1)).await.expect("session");
+    store.create_session("hash-old", ed.id, now - SignedDuration::from_hours(1)).await.expect("session");
+    assert_eq!(store.session_user("hash-a", now).await.expect("read").map(|u| u.id), Some(ed.id));
+    assert!(store.session_user("hash-old", now).await.expect("read").is_none(), "expired");
+    assert!(store.session_user("hash-none", now).await.expect("read").is_none());
+    store.end_other_sessions(ed.id, "hash-a").await.expect("end others");
+    assert!(store.session_user("hash-b", now).await.expect("read").is_none());
+    store.delete_session("hash-a").await.expect("log out");
+    assert!(store.session_user("hash-a", now).await.expect("read").is_none());
+}
+
+pub async fn login_failures_count_and_clear(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let now = Timestamp::now();
+    let old = now - SignedDuration::from_mins(30);
+    store.note_login_failure("account:1", old).await.expect("note");
+    store.note_login_failure("account:1", now).await.expect("note");
+    store.note_login_failure("account:1", now).await.expect("note");
+    store.note_login_failure("account:2", now).await.expect("note");
+    let (count, oldest) = store.login_failures("account:1", now - SignedDuration::from_mins(15)).await.expect("count");
+    assert_eq!((count, oldest.map(|t| t.as_second())), (2, Some(now.as_second())), "only the window counts");
+    store.clear_login_failures("account:1").await.expect("clear");
+    assert_eq!(store.login_failures("account:1", old).await.expect("count").0, 0);
+    assert_eq!(store.login_failures("account:2", old).await.expect("count").0, 1, "other keys untouched");
+}
+
+pub async fn application_passwords(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let ed = store.create_user(new_user("ed", Role::Editor)).await.expect("create");
+    let made = store.create_app_password(ed.id, "MarsEdit", "phc-1").await.expect("create");
+    store.create_app_password(ed.id, "Phone", "phc-2").await.expect("create");
+    let listed = store.app_passwords(ed.id).await.expect("list");
+    assert_eq!(listed.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().len(), 2);
+    assert!(listed.iter().all(|p| p.last_used_at.is_none()));
+    let hashes = store.app_password_hashes(ed.id).await.expect("hashes");
+    assert!(hashes.contains(&(made.id, "phc-1".to_string())));
+    let used = Timestamp::from_second(1_700_000_000).expect("time");
+    store.touch_app_password(made.id, used).await.expect("touch");
+    let touched = store.app_passwords(ed.id).await.expect("list").into_iter().find(|p| p.id == made.id).expect("kept");
+    assert_eq!(touched.last_used_at, Some(used));
+    let other = store.create_user(new_user("other", Role::Author)).await.expect("create");
+    assert!(!store.revoke_app_password(other.id, made.id).await.expect("revoke"), "only its owner revokes it");
+    assert!(store.revoke_app_password(ed.id, made.id).await.expect("revoke"));
+    assert_eq!(store.app_password_hashes(ed.id).await.expect("hashes").len(), 1);
+}
+
+pub async fn import_sessions_write_all_or_nothing(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let item = ImportPost {
+        source_key: "wxr:old:post:7".into(),
+        wanted_id: Some(7),
+        kind: PostKind::Post,
+        title: "Imported".into(),
+        slug: "imported".into(),
+        dek: None,
+        excerpt: None,
+        body_source: "<p>Old</p>".into(),
+        body_format: BodyFormat::Html,
+        body_html: "<p>Old</p>".into(),
+        source: None,
+        status: PostStatus::Published,
+        published_at: "2020-01-01T00:00:00Z".parse().expect("time"),
+        updated_at: "2020-01-01T00:00:00Z".parse().expect("time"),
+        author_login: "admin".into(),
+        sticky: false,
+        discussion: Discussion::Open,
+        password: None,
+        parent_source_key: None,
+        menu_order: 0,
+        categories: vec![],
+        tags: vec![],
+        meta: vec![("_thumbnail_id".into(), "9".into())],
+    };
+    let media = ImportMedia {
+        source_key: "wxr:old:post:9".into(),
+        wanted_id: Some(9),
+        parent_source_key: Some("wxr:old:post:7".into()),
+        title: "Photo".into(),
+        url: "https://old.example/photo.jpg".into(),
+        mime_type: Some("image/jpeg".into()),
+        created_at: "2020-01-01T00:00:00Z".parse().expect("time"),
+        meta: vec![],
+    };
+    // Dropped without finishing: nothing stays.
+    let mut session = store.begin_import().await.expect("begin");
+    session
+        .author(&ImportAuthor { login: "admin".into(), display_name: "Admin".into(), email: None, wp_id: Some(1) })
+        .await
+        .expect("author");
+    session.post(&item).await.expect("post");
+    drop(session);
+    assert!(store.is_empty().await.expect("empty"));
+    // Finished: the post, its meta, the media and the old addresses are there.
+    let mut session = store.begin_import().await.expect("begin");
+    let id = session.post(&item).await.expect("post");
+    session.media(&media).await.expect("media");
+    session.redirect("/?p=7", &RedirectTarget::Post("wxr:old:post:7".into())).await.expect("redirect");
+    session.redirect("/old/photo/", &RedirectTarget::Url("https://old.example/photo.jpg".into())).await.expect("redirect");
+    session.finish().await.expect("finish");
+    assert_eq!(id, 7, "the old id is kept when free");
+    assert_eq!(store.meta("post", id).await.expect("meta"), [("_thumbnail_id".to_string(), "9".to_string())]);
+    let stored = store.media().await.expect("media");
+    assert_eq!(stored.iter().map(|m| (m.post_id, m.url.as_str())).collect::<Vec<_>>(), [(Some(7), "https://old.example/photo.jpg")]);
+    assert_eq!(store.redirect_for("/?p=7").await.expect("redirect"), Some(Redirect::Post(7)));
+    assert_eq!(store.redirect_for("/old/photo/").await.expect("redirect"), Some(Redirect::Url("https://old.example/photo.jpg".into())));
+    assert_eq!(store.redirect_for("/never/").await.expect("redirect"), None);
+}
