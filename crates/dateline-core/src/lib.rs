@@ -20,5 +20,6 @@ pub mod text;
 pub use config::{Config, ConfigError};
 pub use model::*;
 pub use store::{
-    CommentOutcome, CommentQuery, EditorQuery, FloodLimit, Page, PostFilter, PostOrder, PostQuery, PostWrite, Store, StoreError,
+    AccountStore, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore, Page, PostFilter, PostOrder, PostQuery,
+    PostStore, PostWrite, SettingStore, Store, StoreError, TermStore,
 };

@@ -265,13 +265,9 @@ impl<T> Page<T> {
     }
 }
 
-/// Storage for everything a blog keeps. Implemented once per backend; every method is
-/// covered by the conformance suite that runs on SQLite and PostgreSQL alike.
+/// Posts and pages: the public stream and single entries, the editors' lists, writing, scheduling and deleting.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// "sqlite" or "postgres", for logs and diagnostics.
-    fn backend_name(&self) -> &'static str;
-
+pub trait PostStore: Send + Sync {
     /// True when no post or page exists yet (the demo content fills only an empty store).
     async fn is_empty(&self) -> StoreResult<bool>;
 
@@ -287,15 +283,62 @@ pub trait Store: Send + Sync + 'static {
     /// The public stream, filtered and paginated.
     async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>>;
 
+    /// Every post or page of `kind`, whatever its status, oldest first (for export).
+    async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>>;
+
+    /// Posts for an editor's list (any status).
+    async fn editor_posts(&self, query: &EditorQuery) -> StoreResult<Page<Post>>;
+
+    /// Creates (`id` None) or replaces a post with its terms, in one transaction.
+    async fn save_post(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<Post>;
+
+    /// Deletes a post with its comments and meta for good.
+    async fn delete_post(&self, id: PostId) -> StoreResult<()>;
+
+    /// Marks scheduled posts whose time has come (at or before `now`) as published, as
+    /// WordPress's scheduler does; returns how many. Readers see them from their time anyway;
+    /// this keeps the admin's words and counts right.
+    async fn publish_due_posts(&self, now: Timestamp) -> StoreResult<u64>;
+
+    /// What a sitemap lists: (kind, slug, published, last changed) of every public post and
+    /// page at `now`, without loading bodies.
+    async fn sitemap_entries(&self, now: Timestamp) -> StoreResult<Vec<(PostKind, String, Timestamp, Timestamp)>>;
+
+    /// How many posts and pages have each status.
+    async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>>;
+}
+
+/// Categories and tags.
+#[async_trait]
+pub trait TermStore: Send + Sync {
     /// A term by taxonomy and slug.
     async fn term_by_slug(&self, taxonomy: Taxonomy, slug: &str) -> StoreResult<Option<Term>>;
 
     /// Every term of a taxonomy, by name.
     async fn terms(&self, taxonomy: Taxonomy) -> StoreResult<Vec<Term>>;
 
-    /// An author by the slug of `/author/{slug}/`.
-    async fn user_by_slug(&self, slug: &str) -> StoreResult<Option<User>>;
+    /// A term by id.
+    async fn term_by_id(&self, id: TermId) -> StoreResult<Option<Term>>;
 
+    /// Creates a term (`Conflict` when the slug is taken in its taxonomy).
+    async fn create_term(&self, taxonomy: Taxonomy, name: &str, slug: &str, description: &str, parent: Option<TermId>)
+    -> StoreResult<Term>;
+
+    /// How many public posts each term has (WordPress's `count`).
+    async fn term_post_counts(&self, taxonomy: Taxonomy) -> StoreResult<std::collections::HashMap<TermId, i64>>;
+
+    /// Renames a term (name, slug, description) and sets its parent (categories only; `None`
+    /// for the top level); `Conflict` when the slug is taken, `Invalid` when the parent is the
+    /// term itself or one of its descendants.
+    async fn update_term(&self, id: TermId, name: &str, slug: &str, description: &str, parent: Option<TermId>) -> StoreResult<()>;
+
+    /// Deletes a term: posts lose it, sub-categories move up to the root.
+    async fn delete_term(&self, id: TermId) -> StoreResult<()>;
+}
+
+/// Comments: reading, storing under the duplicate and flood checks, moderating, and what the spam filter has learned.
+#[async_trait]
+pub trait CommentStore: Send + Sync {
     /// Comments of a post with the given status, oldest first.
     async fn comments_for_post(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<Comment>>;
 
@@ -338,74 +381,8 @@ pub trait Store: Send + Sync + 'static {
     /// Stops reply notifications for a comment's author; false when already stopped.
     async fn unsubscribe_comment(&self, id: CommentId) -> StoreResult<bool>;
 
-    /// An instance-wide setting, set to `init` the first time it is asked for. Every instance
-    /// sharing the database sees the same value (used for signing secrets).
-    async fn setting_or_init(&self, name: &str, init: &str) -> StoreResult<String>;
-
-    /// An instance-wide setting, if it was ever set.
-    async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
-
-    /// Sets an instance-wide setting (replacing its value).
-    async fn set_setting(&self, name: &str, value: &str) -> StoreResult<()>;
-
     /// Learned spam-filter counts for these tokens, plus `spam::DOCUMENTS`.
     async fn spam_counts(&self, tokens: &[String]) -> StoreResult<std::collections::HashMap<String, crate::spam::Counts>>;
-
-    /// Starts an import: everything written through the session is one transaction.
-    async fn begin_import(&self) -> StoreResult<Box<dyn crate::import::ImportSession>>;
-
-    /// Where an old address (a path, or `/?attachment_id=N`) now leads, if anywhere.
-    async fn redirect_for(&self, path: &str) -> StoreResult<Option<crate::import::Redirect>>;
-
-    /// Every post or page of `kind`, whatever its status, oldest first (for export).
-    async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>>;
-
-    /// Every account.
-    async fn users(&self) -> StoreResult<Vec<User>>;
-
-    /// The accounts with a post readers can see at `now` (WordPress's public authors).
-    async fn public_author_ids(&self, now: Timestamp) -> StoreResult<Vec<UserId>>;
-
-    /// Every media record.
-    async fn media(&self) -> StoreResult<Vec<crate::import::Media>>;
-
-    /// Meta kept for a post ("post"), comment ("comment"), term ("term") or media ("media").
-    async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>>;
-
-    /// Posts for an editor's list (any status).
-    async fn editor_posts(&self, query: &EditorQuery) -> StoreResult<Page<Post>>;
-
-    /// Creates (`id` None) or replaces a post with its terms, in one transaction.
-    async fn save_post(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<Post>;
-
-    /// Deletes a post with its comments and meta for good.
-    async fn delete_post(&self, id: PostId) -> StoreResult<()>;
-
-    /// Marks scheduled posts whose time has come (at or before `now`) as published, as
-    /// WordPress's scheduler does; returns how many. Readers see them from their time anyway;
-    /// this keeps the admin's words and counts right.
-    async fn publish_due_posts(&self, now: Timestamp) -> StoreResult<u64>;
-
-    /// A term by id.
-    async fn term_by_id(&self, id: TermId) -> StoreResult<Option<Term>>;
-
-    /// Creates a term (`Conflict` when the slug is taken in its taxonomy).
-    async fn create_term(&self, taxonomy: Taxonomy, name: &str, slug: &str, description: &str, parent: Option<TermId>)
-    -> StoreResult<Term>;
-
-    /// How many public posts each term has (WordPress's `count`).
-    async fn term_post_counts(&self, taxonomy: Taxonomy) -> StoreResult<std::collections::HashMap<TermId, i64>>;
-
-    /// Changes an account's shown name and email.
-    async fn update_profile(&self, user: UserId, display_name: &str, email: Option<&str>) -> StoreResult<()>;
-
-    /// Renames a term (name, slug, description) and sets its parent (categories only; `None`
-    /// for the top level); `Conflict` when the slug is taken, `Invalid` when the parent is the
-    /// term itself or one of its descendants.
-    async fn update_term(&self, id: TermId, name: &str, slug: &str, description: &str, parent: Option<TermId>) -> StoreResult<()>;
-
-    /// Deletes a term: posts lose it, sub-categories move up to the root.
-    async fn delete_term(&self, id: TermId) -> StoreResult<()>;
 
     /// Deletes a comment for good (its replies move up a level).
     async fn delete_comment(&self, id: CommentId) -> StoreResult<()>;
@@ -413,12 +390,25 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces a comment's text (a moderator's edit).
     async fn update_comment_body(&self, id: CommentId, body: &str) -> StoreResult<()>;
 
-    /// What a sitemap lists: (kind, slug, published, last changed) of every public post and
-    /// page at `now`, without loading bodies.
-    async fn sitemap_entries(&self, now: Timestamp) -> StoreResult<Vec<(PostKind, String, Timestamp, Timestamp)>>;
+    /// Teaches the filter that a comment (with these tokens) is `label`, in one transaction:
+    /// a comment taught before is untaught first, so relabelling never counts twice.
+    async fn train_comment(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()>;
+}
 
-    /// How many posts and pages have each status.
-    async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>>;
+/// Accounts, sessions, login failures (throttling) and application passwords.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// An author by the slug of `/author/{slug}/`.
+    async fn user_by_slug(&self, slug: &str) -> StoreResult<Option<User>>;
+
+    /// Every account.
+    async fn users(&self) -> StoreResult<Vec<User>>;
+
+    /// The accounts with a post readers can see at `now` (WordPress's public authors).
+    async fn public_author_ids(&self, now: Timestamp) -> StoreResult<Vec<UserId>>;
+
+    /// Changes an account's shown name and email.
+    async fn update_profile(&self, user: UserId, display_name: &str, email: Option<&str>) -> StoreResult<()>;
 
     /// Creates an account; `Conflict` when the login is taken.
     async fn create_user(&self, user: crate::accounts::NewUser) -> StoreResult<User>;
@@ -462,8 +452,41 @@ pub trait Store: Send + Sync + 'static {
 
     /// Revokes one of `user`'s application passwords; false when there was none.
     async fn revoke_app_password(&self, user: UserId, id: i64) -> StoreResult<bool>;
+}
 
-    /// Teaches the filter that a comment (with these tokens) is `label`, in one transaction:
-    /// a comment taught before is untaught first, so relabelling never counts twice.
-    async fn train_comment(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()>;
+/// Named settings kept in the store (the signing key, settings saved in the admin).
+#[async_trait]
+pub trait SettingStore: Send + Sync {
+    /// An instance-wide setting, set to `init` the first time it is asked for. Every instance
+    /// sharing the database sees the same value (used for signing secrets).
+    async fn setting_or_init(&self, name: &str, init: &str) -> StoreResult<String>;
+
+    /// An instance-wide setting, if it was ever set.
+    async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
+
+    /// Sets an instance-wide setting (replacing its value).
+    async fn set_setting(&self, name: &str, value: &str) -> StoreResult<()>;
+}
+
+/// Imports from WordPress (one transaction each), the old addresses they keep, media records and meta.
+#[async_trait]
+pub trait ImportStore: Send + Sync {
+    /// Starts an import: everything written through the session is one transaction.
+    async fn begin_import(&self) -> StoreResult<Box<dyn crate::import::ImportSession>>;
+
+    /// Where an old address (a path, or `/?attachment_id=N`) now leads, if anywhere.
+    async fn redirect_for(&self, path: &str) -> StoreResult<Option<crate::import::Redirect>>;
+
+    /// Every media record.
+    async fn media(&self) -> StoreResult<Vec<crate::import::Media>>;
+
+    /// Meta kept for a post ("post"), comment ("comment"), term ("term") or media ("media").
+    async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>>;
+}
+
+/// The whole storage interface: every entity's store on one backend. The web, the application
+/// and the command line talk to storage only through it (as `Arc<dyn Store>`).
+pub trait Store: PostStore + TermStore + CommentStore + AccountStore + SettingStore + ImportStore + 'static {
+    /// "sqlite" or "postgres", for logs and diagnostics.
+    fn backend_name(&self) -> &'static str;
 }

@@ -20,6 +20,7 @@ mod migrate;
 mod rows;
 mod sql;
 mod store_impl;
+mod stores;
 mod writes;
 
 pub use connect::{Backend, OpenError, SqlStore};

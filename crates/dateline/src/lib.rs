@@ -16,6 +16,7 @@ use dateline_store::SqlStore;
 
 use cli::{Cli, Command, PostCommand, ServeArgs};
 use dateline_core::mail::Mailer;
+use dateline_core::{AccountStore, PostStore};
 
 /// Why a command failed. `Usage` means the user must change what they typed (exit 2);
 /// `Runtime` means the work itself failed (exit 1).

@@ -8,6 +8,7 @@ use dateline_core::Store;
 use dateline_wxr::{ImportOptions, import_files};
 
 use crate::{Failure, open_store, usage};
+use dateline_core::TermStore;
 
 /// Peak resident memory of this process (Linux), for the report and the benchmark.
 fn peak_memory_mib() -> Option<f64> {

@@ -1,0 +1,95 @@
+//! [`CommentStore`] on SQLite and PostgreSQL. Comments: reading, storing under the duplicate and flood checks, moderating, and what the spam filter has learned.
+
+use async_trait::async_trait;
+use dateline_core::store::StoreResult;
+use dateline_core::*;
+
+use crate::connect::SqlStore;
+use crate::error::OrStoreError;
+use crate::rows::{self, COMMENT_COLUMNS};
+use crate::sql::Sql;
+
+#[async_trait]
+impl CommentStore for SqlStore {
+    async fn comments_for_post(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<Comment>> {
+        let mut sql = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.post_id = "));
+        sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" ORDER BY c.created_at, c.id");
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(rows::comment).collect::<Result<_, _>>().store_err()
+    }
+
+    async fn create_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment) -> StoreResult<Comment> {
+        self.insert_comment(post, parent, comment).await
+    }
+
+    async fn comment_by_id(&self, id: CommentId) -> StoreResult<Option<Comment>> {
+        self.comment_by_id_impl(id).await
+    }
+
+    async fn list_comments(&self, query: &CommentQuery) -> StoreResult<Page<Comment>> {
+        self.list_comments_impl(query).await
+    }
+
+    async fn comment_counts(&self) -> StoreResult<Vec<(CommentStatus, i64)>> {
+        self.comment_counts_impl().await
+    }
+
+    async fn moderate_comment(&self, id: CommentId, status: CommentStatus, lesson: Option<SpamLabel>) -> StoreResult<Comment> {
+        self.moderate_comment_impl(id, status, lesson).await
+    }
+
+    async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> StoreResult<Comment> {
+        self.set_comment_status_impl(id, status).await
+    }
+
+    async fn has_approved_comment(&self, email: Option<&str>, name: Option<&str>) -> StoreResult<bool> {
+        self.has_approved_comment_impl(email, name).await
+    }
+
+    async fn create_comment_checked(
+        &self,
+        post: PostId,
+        parent: Option<CommentId>,
+        comment: NewComment,
+        flood: Option<&FloodLimit>,
+    ) -> StoreResult<CommentOutcome> {
+        self.insert_comment_checked(post, parent, comment, flood).await
+    }
+
+    async fn is_duplicate_comment(&self, post: PostId, email: Option<&str>, name: Option<&str>, body: &str) -> StoreResult<bool> {
+        crate::comments::duplicate_exists(&mut *self.pool.acquire().await.store_err()?, post, email, name, body).await
+    }
+
+    async fn unsubscribe_comment(&self, id: CommentId) -> StoreResult<bool> {
+        self.unsubscribe_comment_impl(id).await
+    }
+
+    async fn spam_counts(&self, tokens: &[String]) -> StoreResult<std::collections::HashMap<String, dateline_core::spam::Counts>> {
+        self.spam_counts_impl(tokens).await
+    }
+
+    async fn train_comment(&self, id: CommentId, tokens: &[String], label: SpamLabel) -> StoreResult<()> {
+        self.train_comment_impl(id, tokens, label).await
+    }
+
+    async fn delete_comment(&self, id: CommentId) -> StoreResult<()> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        for sql in [
+            "UPDATE comments SET parent_id = NULL WHERE parent_id = $1",
+            "DELETE FROM meta WHERE owner = 'comment' AND owner_id = $1",
+            "DELETE FROM comments WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(id).execute(&mut *tx).await.store_err()?;
+        }
+        tx.commit().await.store_err()
+    }
+
+    async fn update_comment_body(&self, id: CommentId, body: &str) -> StoreResult<()> {
+        let mut sql = Sql::new("UPDATE comments SET body = ");
+        sql.text(body).push(" WHERE id = ").int(id);
+        match self.write_one(&sql).await? {
+            0 => Err(StoreError::NotFound(format!("comment {id}"))),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The store traits of `dateline-core`, one file each, implemented for [`crate::SqlStore`]
+//! (the SQL they run lives beside them or in the modules named by entity one level up).
+
+mod accounts;
+mod comments;
+mod import;
+mod posts;
+mod settings;
+mod terms;

@@ -1,0 +1,107 @@
+//! [`PostStore`] on SQLite and PostgreSQL. Posts and pages: the public stream and single entries, the editors' lists, writing, scheduling and deleting.
+
+use async_trait::async_trait;
+use dateline_core::store::StoreResult;
+use dateline_core::*;
+use sqlx::Row;
+
+use crate::connect::SqlStore;
+use crate::error::OrStoreError;
+use crate::rows::{self, POST_COLUMNS};
+use crate::sql::Sql;
+use crate::store_impl::push_stream_filter;
+
+#[async_trait]
+impl PostStore for SqlStore {
+    async fn is_empty(&self) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM posts").fetch_one(&self.pool).await.store_err()?;
+        Ok(row.try_get::<i64, _>("n").store_err()? == 0)
+    }
+
+    async fn create_post(&self, post: NewPost) -> StoreResult<Post> {
+        let id = self.insert_post(post).await?;
+        self.post_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("post {id} after insert")))
+    }
+
+    async fn post_by_id(&self, id: PostId) -> StoreResult<Option<Post>> {
+        self.post_where("id", crate::sql::Arg::Int(id), None).await
+    }
+
+    async fn post_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<Post>> {
+        self.post_where("slug", crate::sql::Arg::Text(slug.to_string()), Some(kind)).await
+    }
+
+    async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>> {
+        let per_page = i64::from(query.per_page.max(1));
+        let offset = i64::from(query.page.max(1) - 1) * per_page;
+
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM posts p");
+        push_stream_filter(&mut count, query);
+        let total: i64 = count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
+
+        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id"));
+        push_stream_filter(&mut sql, query);
+        sql.push(if query.sticky_first {
+            " ORDER BY p.sticky DESC, p.published_at DESC, p.id DESC"
+        } else {
+            " ORDER BY p.published_at DESC, p.id DESC"
+        });
+        sql.push(" LIMIT ").int(per_page).push(" OFFSET ").int(offset);
+        let items = self.fetch_posts(&sql).await?;
+        Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
+    }
+
+    async fn editor_posts(&self, query: &EditorQuery) -> StoreResult<Page<Post>> {
+        self.editor_posts_impl(query).await
+    }
+
+    async fn save_post(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<Post> {
+        let id = self.save_post_impl(id, post).await?;
+        self.post_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("post {id} after save")))
+    }
+
+    async fn delete_post(&self, id: PostId) -> StoreResult<()> {
+        self.delete_post_impl(id).await
+    }
+
+    async fn publish_due_posts(&self, now: jiff::Timestamp) -> StoreResult<u64> {
+        self.publish_due_posts_impl(now).await
+    }
+
+    async fn sitemap_entries(&self, now: jiff::Timestamp) -> StoreResult<Vec<(PostKind, String, jiff::Timestamp, jiff::Timestamp)>> {
+        let mut sql = Sql::new(
+            "SELECT kind, slug, published_at, updated_at FROM posts WHERE status IN ('published', 'scheduled') AND password IS NULL AND published_at <= ",
+        );
+        sql.int(now.as_second()).push(" ORDER BY published_at DESC LIMIT 50000");
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in rows {
+            let kind: String = row.try_get("kind").store_err()?;
+            let Some(kind) = PostKind::parse(&kind) else { continue };
+            let published = rows::time(row.try_get("published_at").store_err()?);
+            let updated = rows::time(row.try_get("updated_at").store_err()?);
+            entries.push((kind, row.try_get("slug").store_err()?, published, updated));
+        }
+        Ok(entries)
+    }
+
+    async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>> {
+        let rows =
+            sqlx::query("SELECT kind, status, COUNT(*) AS n FROM posts GROUP BY kind, status").fetch_all(&self.pool).await.store_err()?;
+        let mut counts = Vec::new();
+        for row in rows {
+            let kind: String = row.try_get("kind").store_err()?;
+            let status: String = row.try_get("status").store_err()?;
+            if let (Some(kind), Some(status)) = (PostKind::parse(&kind), PostStatus::parse(&status)) {
+                counts.push((kind, status, row.try_get("n").store_err()?));
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>> {
+        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.kind = "));
+        sql.text(kind.as_str()).push(" ORDER BY p.published_at, p.id");
+        self.fetch_posts(&sql).await
+    }
+}
