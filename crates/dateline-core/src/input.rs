@@ -168,6 +168,36 @@ pub fn check_sticky(kind: PostKind, sticky: bool) -> Result<(), InputError> {
     if kind == PostKind::Page && sticky { Err(invalid("sticky", "only posts can be sticky, not pages")) } else { Ok(()) }
 }
 
+/// The rules a post or page meets whichever door writes it (the admin's editor, the REST API);
+/// `dateline post new` checks the same rules on its JSON, with the same functions. `field` in
+/// the error is the post's own field name (`title`, `slug`, `sticky`, `source.url`, `body`);
+/// each door says it in its own words. A door may ask for more (the admin wants a title).
+pub fn check_write(write: &crate::PostWrite) -> Result<(), InputError> {
+    check_title_length(&write.title)?;
+    if write.title.trim().is_empty() && write.body_source.trim().is_empty() {
+        return Err(invalid("title", "a post needs a title or a body"));
+    }
+    // (Each door makes the slug with `slugify`; the store makes it unique.)
+    if write.slug.is_empty() {
+        return Err(invalid("slug", "has no letters or digits"));
+    }
+    if write.body_source.len() > MAX_BODY {
+        return Err(invalid("body", format!("is larger than {MAX_BODY} bytes")));
+    }
+    check_sticky(write.kind, write.sticky)?;
+    match &write.source {
+        Some(source) => check_source("source", source),
+        None => Ok(()),
+    }
+}
+
+/// A title no longer than [`MAX_TITLE`] (what is typed beyond it is a mistake, or an attack on
+/// the layout).
+pub fn check_title_length(title: &str) -> Result<(), InputError> {
+    let length = title.chars().count();
+    if length > MAX_TITLE { Err(invalid("title", format!("is {length} characters long; the limit is {MAX_TITLE}"))) } else { Ok(()) }
+}
+
 /// The longest title any door accepts, in characters.
 pub const MAX_TITLE: usize = 500;
 
@@ -188,9 +218,7 @@ impl PostInput {
         if title.is_empty() {
             return Err(invalid("title", "must not be empty"));
         }
-        if title.chars().count() > MAX_TITLE {
-            return Err(invalid("title", format!("is longer than {MAX_TITLE} characters")));
-        }
+        check_title_length(&title)?;
         let slug = match clean(self.slug) {
             Some(slug) if is_slug(&slug) => slug,
             Some(slug) => return Err(invalid("slug", format!("{slug:?} is not a slug: use lowercase letters, digits and hyphens"))),

@@ -140,3 +140,35 @@ pub async fn pages_show_their_comments_and_take_new_ones_when_open(db: Db) {
     assert_eq!(app.get("/guest-book/comment-page-1/").await.status, StatusCode::OK);
     assert_eq!(app.get("/guest-book/comment-page-9/").await.status, StatusCode::NOT_FOUND);
 }
+
+pub async fn the_admin_and_the_api_refuse_the_same_posts(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let auth = app_password(&app, "ed", Role::Editor).await;
+    let cookie = app.login("ed", PASSWORD).await.expect("login");
+    let csrf = app.admin_csrf(&cookie).await;
+    let long = "x".repeat(501);
+    // (what the admin's editor sends, what the API is sent, the words both must use)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Value, &'a str);
+    let cases: [Case; 3] = [
+        (vec![("title", long.as_str())], json!({"title": long}), "501 characters long; the limit is 500"),
+        (
+            vec![("title", "Quoting"), ("source_url", "javascript:alert(1)")],
+            json!({"title": "Quoting", "dateline": {"source": {"url": "javascript:alert(1)"}}}),
+            "is not an absolute http:// or https:// URL",
+        ),
+        (vec![("title", "A page"), ("sticky", "1")], json!({"title": "A page", "sticky": true}), "only posts can be sticky"),
+    ];
+    for (i, (form, body, words)) in cases.into_iter().enumerate() {
+        let section = if i == 2 { "pages" } else { "posts" };
+        let mut fields = vec![("_csrf", csrf.as_str()), ("body", "Text"), ("action", "draft")];
+        fields.extend(form);
+        let admin = app.post_form(&format!("/admin/{section}/new"), &cookie, &fields).await;
+        assert_eq!(admin.status, StatusCode::UNPROCESSABLE_ENTITY, "admin, case {i}");
+        assert!(admin.body.contains(words), "admin, case {i}: {}", text(&admin.html(), ".form-error, .notice-error, [role=alert]"));
+        let (status, api_body) = api(&app, "POST", &format!("/wp-json/wp/v2/{section}"), &auth, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "api, case {i}");
+        assert!(api_body["message"].as_str().is_some_and(|m| m.contains(words)), "api, case {i}: {api_body}");
+    }
+    let posts = app.test_store.dyn_store().all_posts(dateline_core::PostKind::Post).await.expect("posts");
+    assert!(posts.is_empty(), "nothing was written");
+}

@@ -91,6 +91,7 @@ mod door_cases {
         api_comments_meet_word_lists_duplicates_and_the_flood_limit,
         no_door_makes_a_page_sticky,
         pages_show_their_comments_and_take_new_ones_when_open,
+        the_admin_and_the_api_refuse_the_same_posts,
     );
 }
 

@@ -369,15 +369,6 @@ async fn read_form(
     if values.title.trim().is_empty() {
         return fail("Give the post a title.".into(), &values);
     }
-    if let Err(problem) = dateline_core::input::check_sticky(base.kind, values.sticky) {
-        return fail(format!("Sticky: {}.", problem.reason), &values);
-    }
-    if values.title.chars().count() > dateline_core::input::MAX_TITLE {
-        return fail(
-            format!("The title is {} characters long; keep it under {}.", values.title.chars().count(), dateline_core::input::MAX_TITLE),
-            &values,
-        );
-    }
     // Categories are chosen from a list; one that is not there (any more) is said, not a 500.
     if !values.categories.is_empty() {
         let known = state.store.terms(Taxonomy::Category).await.map_err(|e| (e.to_string(), values.clone()))?;
@@ -386,9 +377,6 @@ async fn read_form(
         }
     }
     let url = values.source_url.trim();
-    if !url.is_empty() && dateline_core::input::check_url("source_url", url).is_err() {
-        return fail(format!("The source link “{url}” must be an http:// or https:// address."), &values);
-    }
     let published_at = match values.date.trim() {
         "" => base.published_at,
         text => match jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", text)
@@ -399,19 +387,6 @@ async fn read_form(
             None => return fail(format!("“{text}” is not a date and time."), &values),
         },
     };
-    let mut tag_ids = Vec::new();
-    for name in values.tags.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let slug = dateline_core::slug::slugify(name);
-        if slug.is_empty() {
-            continue;
-        }
-        let term = match state.store.term_by_slug(Taxonomy::Tag, &slug).await {
-            Ok(Some(term)) => term,
-            Ok(None) => state.store.create_term(Taxonomy::Tag, name, &slug, "", None).await.map_err(|e| (e.to_string(), values.clone()))?,
-            Err(e) => return fail(e.to_string(), &values),
-        };
-        tag_ids.push(term.id);
-    }
     let excerpt: Vec<String> =
         values.source_excerpt.replace("\r\n", "\n").split("\n\n").map(|p| p.trim().replace('\n', " ")).filter(|p| !p.is_empty()).collect();
     let opt = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
@@ -445,12 +420,37 @@ async fn read_form(
         discussion: if values.comments_open { Discussion::Open } else { Discussion::Closed },
         password: opt(&values.password),
         category_ids: values.categories.clone(),
-        tag_ids,
+        tag_ids: Vec::new(),
         author,
         parent_id: (base.kind == PostKind::Page && values.parent > 0).then_some(values.parent),
         menu_order: values.menu_order,
         ..base
     };
+    // The rules every door applies, before anything is written (tags included).
+    if let Err(problem) = dateline_core::input::check_write(&write) {
+        let label = match problem.field.as_str() {
+            "title" => "The title",
+            "slug" => "The slug",
+            "sticky" => "Sticky",
+            "body" => "The body",
+            _ => "The source link",
+        };
+        return fail(format!("{label}: {}.", problem.reason), &values);
+    }
+    let mut tag_ids = Vec::new();
+    for name in values.tags.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let slug = dateline_core::slug::slugify(name);
+        if slug.is_empty() {
+            continue;
+        }
+        let term = match state.store.term_by_slug(Taxonomy::Tag, &slug).await {
+            Ok(Some(term)) => term,
+            Ok(None) => state.store.create_term(Taxonomy::Tag, name, &slug, "", None).await.map_err(|e| (e.to_string(), values.clone()))?,
+            Err(e) => return fail(e.to_string(), &values),
+        };
+        tag_ids.push(term.id);
+    }
+    let write = PostWrite { tag_ids, ..write };
     Ok((write, values))
 }
 
