@@ -146,7 +146,8 @@ pub fn app(state: AppState) -> axum::Router {
         // A client that trickles its request (or holds it half sent) is answered 408 and let go.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, body_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_error_pages))
-        .layer(axum::middleware::from_fn_with_state(state, announce_api))
+        // The base URL does not change while serving (saved settings keep it): the header is made once.
+        .layer(axum::middleware::from_fn_with_state(api::discovery_link(&state.site().base_url), announce_api))
         .layer(security::headers())
         .layer(tower::util::option_layer(hsts))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -156,14 +157,14 @@ pub fn app(state: AppState) -> axum::Router {
 /// Adds the API's discovery `Link` header to the reading side's responses, as WordPress does,
 /// so clients given only the blog's address find its REST API.
 async fn announce_api(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State(link): axum::extract::State<Option<axum::http::HeaderValue>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let path = request.uri().path();
     let reading = !(path.starts_with("/wp-json") || path.starts_with("/admin") || path.starts_with("/static/"));
     let mut response = next.run(request).await;
-    if reading && let Some(link) = api::discovery_link(&state.site().base_url) {
+    if reading && let Some(link) = link {
         response.headers_mut().append(axum::http::header::LINK, link);
     }
     response

@@ -68,11 +68,7 @@ async fn call(method: &'static str, url: String, auth: Option<(String, String)>,
 }
 
 async fn app_password(app: &TestApp, login: &str) -> (String, String) {
-    let user = app.test_store.dyn_store().user_credentials(login).await.expect("read").expect("user").0;
-    let password = dateline_web::auth::new_app_password();
-    let hash = dateline_web::auth::hash_password(&password.replace(' ', "")).expect("hash");
-    app.test_store.dyn_store().create_app_password(user.id, "tests", &hash).await.expect("app password");
-    (login.to_string(), password)
+    (login.to_string(), app.app_password(login).await)
 }
 
 pub async fn reading_with_wordpress_shapes_and_pagination(db: Db) {

@@ -12,12 +12,11 @@ use crate::support::*;
 
 const PASSWORD: &str = "a long enough password";
 
+/// The Basic authorization of a new account `login` with `role` and its application password.
 async fn app_password(app: &TestApp, login: &str, role: Role) -> String {
     use base64::Engine;
-    let user = app.user(login, role, PASSWORD).await;
-    let password = dateline_web::auth::new_app_password();
-    let hash = dateline_web::auth::hash_password(&password.replace(' ', "")).expect("hash");
-    app.test_store.dyn_store().create_app_password(user.id, "tests", &hash).await.expect("app password");
+    app.user(login, role, PASSWORD).await;
+    let password = app.app_password(login).await;
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}")))
 }
 

@@ -269,6 +269,31 @@ impl TestApp {
         self.test_store.dyn_store().create_user(user).await.expect("create user")
     }
 
+    /// A new application password for the account `login`, as `dateline user app-password` makes one.
+    pub async fn app_password(&self, login: &str) -> String {
+        let user = self.test_store.dyn_store().user_credentials(login).await.expect("read").expect("user").0;
+        let password = dateline_web::auth::new_app_password();
+        let hash = dateline_web::auth::hash_password(&password.replace(' ', "")).expect("hash");
+        self.test_store.dyn_store().create_app_password(user.id, "tests", &hash).await.expect("app password");
+        password
+    }
+
+    /// Sends `requests` all at once from the client at `ip`; the answers in any order.
+    pub async fn send_all_at_once(&self, ip: [u8; 4], requests: Vec<Request<Body>>) -> Vec<TestResponse> {
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|request| {
+                let router = self.router.clone();
+                tokio::spawn(async move { TestApp::send_to(&router, ip, request).await })
+            })
+            .collect();
+        let mut answers = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            answers.push(task.await.expect("request task"));
+        }
+        answers
+    }
+
     /// Logs in through the login form; returns the Cookie header value to send afterwards.
     pub async fn login(&self, login: &str, password: &str) -> Result<String, TestResponse> {
         let page = self.get("/admin/login").await;
