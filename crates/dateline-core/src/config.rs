@@ -27,6 +27,31 @@ pub struct Config {
     pub smtp: Option<SmtpSettings>,
     /// How the server sits on the network.
     pub server: ServerSettings,
+    /// The page cache: what anonymous readers get, rendered once and kept.
+    pub cache: CacheSettings,
+}
+
+/// The `[cache]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Keep rendered pages (with their compressed form) for anonymous readers until something
+    /// they show changes. Off: every request is rendered (for measuring, or for debugging a theme).
+    pub enabled: bool,
+    /// The most memory the kept pages may take, in MiB; the least recently used go first.
+    pub max_mib: u32,
+    /// Requests rendered at once; more wait up to `queue_ms`, then are answered 503 with
+    /// `Retry-After` (a post linked from a big aggregator must not queue readers for ever).
+    /// 0 = four per processor.
+    pub max_rendering: u32,
+    /// How long a request may wait for a rendering slot, in milliseconds.
+    pub queue_ms: u32,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        CacheSettings { enabled: true, max_mib: 32, max_rendering: 0, queue_ms: 500 }
+    }
 }
 
 /// The `[discussion]` table. Defaults are WordPress's.
@@ -255,6 +280,15 @@ impl Config {
             key: "site.timezone",
             reason: format!("{:?} is not a known IANA time zone ({e})", site.timezone),
         })?;
+        if !(1..=4096).contains(&self.cache.max_mib) {
+            return Err(ConfigError::Invalid { key: "cache.max_mib", reason: format!("{} is not between 1 and 4096", self.cache.max_mib) });
+        }
+        if !(1..=60_000).contains(&self.cache.queue_ms) {
+            return Err(ConfigError::Invalid {
+                key: "cache.queue_ms",
+                reason: format!("{} is not between 1 and 60000", self.cache.queue_ms),
+            });
+        }
         let discussion = &self.discussion;
         if discussion.thread_depth == 0 || discussion.thread_depth > 10 {
             return Err(ConfigError::Invalid {

@@ -17,7 +17,7 @@ pub fn comments_closed(post: &Post, settings: &DiscussionSettings, now: Timestam
 
 /// When a post published at `published` closes after `days`; `None` when that is past the last
 /// date there is (so it never closes, rather than overflowing).
-fn closes_at(published: Timestamp, days: u32) -> Option<Timestamp> {
+pub fn closes_at(published: Timestamp, days: u32) -> Option<Timestamp> {
     published.checked_add(jiff::SignedDuration::from_secs(i64::from(days) * 86_400)).ok()
 }
 

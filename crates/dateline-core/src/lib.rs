@@ -20,6 +20,6 @@ pub mod text;
 pub use config::{Config, ConfigError};
 pub use model::*;
 pub use store::{
-    AccountStore, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore, Page, PostFilter, PostOrder, PostQuery,
-    PostStore, PostWrite, SettingStore, Store, StoreError, TermStore,
+    AccountStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore, Page,
+    PostFilter, PostOrder, PostQuery, PostStore, PostWrite, SettingStore, Store, StoreError, TermStore,
 };

@@ -484,9 +484,37 @@ pub trait ImportStore: Send + Sync {
     async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>>;
 }
 
+/// Word of changes made by anyone: this process, another process on the same SQLite file
+/// (`dateline comments approve`, an import), or another instance on the same PostgreSQL.
+/// Whatever keeps copies of what the store holds (the page cache) drops them when told.
+#[async_trait]
+pub trait ChangeStore: Send + Sync {
+    /// Starts watching for committed changes.
+    async fn watch_changes(&self) -> StoreResult<Box<dyn ChangeWatch>>;
+
+    /// The earliest time after `now` at which a scheduled post becomes public, if any (what
+    /// readers see changes then, though nothing is written).
+    async fn next_scheduled(&self, now: Timestamp) -> StoreResult<Option<Timestamp>>;
+}
+
+/// One watch over the store's changes.
+#[async_trait]
+pub trait ChangeWatch: Send {
+    /// Returns once something may have changed since the watch began or since the last call
+    /// returned. May return when nothing changed (after losing its connection, say); never
+    /// stays silent about a committed change.
+    async fn changed(&mut self) -> StoreResult<()>;
+
+    /// Whether a change was committed since the last look (or since the watch began), asked
+    /// now. Where the store pushes its notices (PostgreSQL) this is always `false` and
+    /// [`ChangeWatch::changed`] is the way to hear of them; where it must be asked (SQLite) the
+    /// answer costs one small query.
+    async fn look(&mut self) -> StoreResult<bool>;
+}
+
 /// The whole storage interface: every entity's store on one backend. The web, the application
 /// and the command line talk to storage only through it (as `Arc<dyn Store>`).
-pub trait Store: PostStore + TermStore + CommentStore + AccountStore + SettingStore + ImportStore + 'static {
+pub trait Store: PostStore + TermStore + CommentStore + AccountStore + SettingStore + ImportStore + ChangeStore + 'static {
     /// "sqlite" or "postgres", for logs and diagnostics.
     fn backend_name(&self) -> &'static str;
 }

@@ -40,6 +40,24 @@ pub struct SqlStore {
     /// writers in-process instead of failing them with "database is locked" when a deferred
     /// transaction tries to upgrade. PostgreSQL needs no such gate.
     pub(crate) write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// How to open a connection of its own (the change watch keeps one outside the pool).
+    pub(crate) connect_url: ConnectUrl,
+}
+
+/// A connection URL, which may hold a password: shown redacted when debug-printed.
+#[derive(Clone)]
+pub(crate) struct ConnectUrl(std::sync::Arc<str>);
+
+impl ConnectUrl {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ConnectUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
 }
 
 /// Hides the password of a URL for messages and logs.
@@ -145,7 +163,7 @@ impl SqlStore {
         crate::migrate::run(conn.as_mut(), backend).await.map_err(|e| OpenError::Migrate { url: shown.clone(), reason: e.to_string() })?;
         drop(conn);
 
-        Ok(SqlStore { pool, backend, write_gate: Default::default() })
+        Ok(SqlStore { pool, backend, write_gate: Default::default(), connect_url: ConnectUrl(connect_url.into()) })
     }
 
     /// Which database this store talks to.

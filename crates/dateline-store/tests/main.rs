@@ -32,6 +32,8 @@ dateline_testkit::store_cases!(crate::cases:
 mod each_method {
     dateline_testkit::store_cases!(crate::methods:
         backend_name,
+        watch_changes_hears_every_committed_write,
+        next_scheduled_is_the_earliest_future_post,
         setting_and_set_setting,
         all_posts_users_and_public_author_ids,
         delete_post,

@@ -289,3 +289,44 @@ pub async fn import_sessions_write_all_or_nothing(db: Db) {
     assert_eq!(store.redirect_for("/old/photo/").await.expect("redirect"), Some(Redirect::Url("https://old.example/photo.jpg".into())));
     assert_eq!(store.redirect_for("/never/").await.expect("redirect"), None);
 }
+
+pub async fn watch_changes_hears_every_committed_write(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut watch = store.watch_changes().await.expect("watch");
+    if db == Db::Sqlite {
+        assert!(!watch.look().await.expect("look"), "nothing written yet");
+    }
+    // Another process's write (a connection of its own) is heard within a second.
+    test.execute("INSERT INTO settings (name, value) VALUES ('from_elsewhere', '1')").await;
+    tokio::time::timeout(std::time::Duration::from_secs(1), watch.changed()).await.expect("heard within a second").expect("watch");
+    // This process's own write too.
+    store.create_post(post("Heard")).await.expect("create");
+    tokio::time::timeout(std::time::Duration::from_secs(1), watch.changed()).await.expect("heard within a second").expect("watch");
+    if db == Db::Sqlite {
+        // Asked at once, SQLite answers from the file.
+        store.set_setting("again", "1").await.expect("write");
+        assert!(watch.look().await.expect("look"), "the write is seen");
+        assert!(!watch.look().await.expect("look"), "and only once");
+    }
+}
+
+pub async fn next_scheduled_is_the_earliest_future_post(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let now: Timestamp = "2024-06-01T00:00:00Z".parse().expect("time");
+    assert_eq!(store.next_scheduled(now).await.expect("read"), None);
+    for (title, at, status) in [
+        ("Past", "2024-05-01T00:00:00Z", PostStatus::Published),
+        ("Later", "2024-07-01T00:00:00Z", PostStatus::Scheduled),
+        ("Sooner", "2024-06-02T00:00:00Z", PostStatus::Scheduled),
+        ("Draft", "2024-06-01T12:00:00Z", PostStatus::Draft),
+    ] {
+        store.create_post(NewPost { status, published_at: at.parse().expect("time"), ..post(title) }).await.expect("create");
+    }
+    assert_eq!(store.next_scheduled(now).await.expect("read"), Some("2024-06-02T00:00:00Z".parse().expect("time")));
+    assert_eq!(
+        store.next_scheduled("2024-06-02T00:00:00Z".parse().expect("t")).await.expect("read"),
+        Some("2024-07-01T00:00:00Z".parse().expect("t"))
+    );
+}

@@ -18,6 +18,7 @@ const BUILT_IN: &[(&str, &[u8])] = &[
     ("favicon.svg", include_bytes!("../theme/static/favicon.svg")),
     ("admin.css", include_bytes!("../theme/static/admin.css")),
     ("admin.js", include_bytes!("../theme/static/admin.js")),
+    ("comment-form.js", include_bytes!("../theme/static/comment-form.js")),
 ];
 
 /// One servable file.

@@ -12,6 +12,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod avatars;
+pub mod cache;
 mod error;
 mod feeds;
 mod form;
@@ -21,6 +22,7 @@ mod schedule;
 mod security;
 mod server;
 pub mod settings;
+mod slots;
 mod templates;
 mod view;
 
@@ -53,6 +55,10 @@ pub struct AppState {
     pub attempts: Arc<auth::AttemptGate>,
     /// Where notifications go; `None` when `[smtp]` is not configured.
     pub mailer: Option<Arc<dyn Mailer>>,
+    /// Pages as anonymous readers get them, kept until something they show changes.
+    pub cache: Arc<cache::PageCache>,
+    /// Bounds how many requests are rendered at once.
+    pub slots: Arc<slots::Slots>,
 }
 
 /// How to build the web application.
@@ -112,6 +118,9 @@ impl AppState {
         let assets = Arc::new(assets::Assets::new(options.theme_dir.clone()));
         let templates = Arc::new(templates::Templates::new(options.theme_dir, assets.clone()).map_err(WebError::Theme)?);
         let base_config = Arc::new(options.config.clone());
+        let cache = Arc::new(cache::PageCache::new(&options.config.cache));
+        let slots = Arc::new(slots::Slots::new(&options.config.cache));
+        cache::follow_changes(&cache, store.clone());
         let site = Site::resolve(store.as_ref(), options.config, options.fallback_base_url).await?;
         let services = dateline_app::Services::new(store, options.mailer).await?;
         Ok(AppState {
@@ -123,6 +132,8 @@ impl AppState {
             signer: services.signer,
             attempts: Arc::default(),
             mailer: services.mailer,
+            cache,
+            slots,
         })
     }
 }
@@ -146,6 +157,8 @@ pub fn app(state: AppState) -> axum::Router {
         // A client that trickles its request (or holds it half sent) is answered 408 and let go.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, body_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_error_pages))
+        // Outside the error pages: a kept page is answered without touching anything inside.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cache::layer))
         // The base URL does not change while serving (saved settings keep it): the header is made once.
         .layer(axum::middleware::from_fn_with_state(api::discovery_link(&state.site().base_url), announce_api))
         .layer(security::headers())

@@ -251,9 +251,8 @@ pub async fn post_password_guesses_are_limited_in_the_store(db: Db) {
     let other = app.second_instance().await;
     let mut last = StatusCode::OK;
     for guess in 0..11 {
-        let page = app.get(&path).await;
-        let csrf = page.header("set-cookie").split(';').next().unwrap_or_default().to_string();
-        let token = attr(&page.html(), ".post-password-form input[name=_token]", "value");
+        assert_eq!(app.get(&path).await.status, StatusCode::OK);
+        let (csrf, token) = app.form_token(&post.id.to_string(), None).await;
         let body = format!("post_id={}&password=guess{guess}&_token={}", post.id, encode(&token));
         let request = Request::post("/post-password")
             .header("content-type", "application/x-www-form-urlencoded")

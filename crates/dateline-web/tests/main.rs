@@ -2,6 +2,7 @@
 
 mod admin;
 mod api;
+mod cache;
 mod cases;
 mod comments;
 mod doors;
@@ -34,6 +35,16 @@ mod api_cases {
         writing_needs_an_application_password,
         comments_through_the_api,
         links_embeds_fields_and_authors,
+    );
+}
+
+mod cache_cases {
+    dateline_testkit::store_cases!(crate::cache:
+        every_reader_gets_the_same_page_compressed_and_revalidated,
+        a_comment_shows_at_once_here_and_within_a_second_on_another_instance,
+        another_process_writing_is_seen_within_a_second,
+        nothing_of_one_visitor_is_served_to_another,
+        the_cache_can_be_switched_off,
     );
 }
 

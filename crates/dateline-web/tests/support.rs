@@ -112,7 +112,15 @@ impl TestApp {
     pub async fn post(&self, json: &str) -> Post {
         let defaults = InputDefaults { author: "Editor".into(), now: jiff::Timestamp::now() };
         let post = parse_post_json(json, &defaults, &dateline_render::markdown_to_html).expect("valid post json");
-        self.test_store.dyn_store().create_post(post).await.expect("create post")
+        let post = self.test_store.dyn_store().create_post(post).await.expect("create post");
+        self.written_behind_the_server();
+        post
+    }
+
+    /// After a test wrote to the store directly, as another process would: the server's
+    /// change watch notices within a tenth of a second; tests that read at once say so.
+    pub fn written_behind_the_server(&self) {
+        self.state.cache.invalidate();
     }
 
     pub fn permalink(&self, post: &Post) -> String {
@@ -190,18 +198,36 @@ pub struct FormSession {
 }
 
 impl TestApp {
-    /// Opens the post at `path` like a browser: keeps the CSRF cookie and the form's token.
+    /// Opens the post at `path` like a browser: the page is the same for every reader (no
+    /// cookie, no token in it); its script then asks for the reader's token, which comes with
+    /// the CSRF cookie it is bound to.
     pub async fn open_form(&self, path: &str) -> FormSession {
         let page = self.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        let cookie = page.header("set-cookie").split(';').next().expect("a CSRF cookie").to_string();
-        assert!(cookie.starts_with("dateline_csrf="), "{cookie}");
+        assert_eq!(page.header("set-cookie"), "", "the shared page sets no cookie");
         let html = page.html();
-        FormSession {
-            cookie,
-            token: attr(&html, "input[name=_token]", "value"),
-            post_id: attr(&html, "input[name=comment_post_ID]", "value"),
+        assert_eq!(attr(&html, "#commentform input[name=_token]", "value"), "", "the shared page holds no token");
+        let post_id = attr(&html, "input[name=comment_post_ID]", "value");
+        let (cookie, token) = self.form_token(&post_id, None).await;
+        FormSession { cookie, token, post_id }
+    }
+
+    /// What the form's script asks for: a token for `post_id` (and the CSRF cookie it is
+    /// bound to, when the reader sends none).
+    pub async fn form_token(&self, post_id: &str, cookie: Option<&str>) -> (String, String) {
+        let mut request = Request::get(format!("/comments/token?post={post_id}"));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
         }
+        let answer = self.send(request.body(Body::empty()).expect("request")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let cookie = match cookie {
+            Some(cookie) => cookie.to_string(),
+            None => answer.header("set-cookie").split(';').next().expect("a CSRF cookie").to_string(),
+        };
+        assert!(cookie.starts_with("dateline_csrf="), "{cookie}");
+        let json: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
+        (cookie, json["token"].as_str().expect("token").to_string())
     }
 
     /// Sends the comment form with `fields` (name, value) added to the session's hidden ones.

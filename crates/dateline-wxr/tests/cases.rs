@@ -486,14 +486,19 @@ pub async fn password_protected_posts_ask_for_the_password(db: Db) {
     let rss = get(&app, "/feed/", None).await.2;
     assert!(!rss.contains("This is the post content") || rss.contains("password protected"));
 
-    let cookie = get(&app, path, None).await;
-    let _ = cookie;
     let page = app.clone().oneshot(Request::get(path).body(Body::empty()).expect("request")).await.expect("response");
-    let csrf =
-        page.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).expect("cookie").to_string();
     let html = String::from_utf8_lossy(&axum::body::to_bytes(page.into_body(), 8 << 20).await.expect("body")).into_owned();
-    let token = html.split("name=\"_token\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("token").to_string();
     let id = html.split("name=\"post_id\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("id").to_string();
+    // The form's script asks for the reader's token (and gets the cookie it is bound to).
+    let answer = app
+        .clone()
+        .oneshot(Request::get(format!("/comments/token?post={id}")).body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let csrf =
+        answer.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).expect("cookie").to_string();
+    let json = axum::body::to_bytes(answer.into_body(), 1 << 20).await.expect("body");
+    let token = serde_json::from_slice::<serde_json::Value>(&json).expect("json")["token"].as_str().expect("token").to_string();
     let post = |password: &str| {
         Request::post("/post-password")
             .header("content-type", "application/x-www-form-urlencoded")

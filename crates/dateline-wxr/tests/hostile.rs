@@ -118,12 +118,19 @@ pub async fn reply_loops_are_broken_at_import_and_replies_to_them_end(db: Db) {
     let page =
         app.clone().oneshot(Request::get("/2020/01/01/looped-thread/").body(Body::empty()).expect("request")).await.expect("response");
     assert_eq!(page.status(), StatusCode::OK);
-    let cookie = page.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").to_string();
     let html = String::from_utf8_lossy(&axum::body::to_bytes(page.into_body(), 1 << 20).await.expect("body")).into_owned();
     for text in ["one", "two", "three", "four", "five"] {
         assert!(html.contains(&format!("<p>{text}</p>")), "{text} is shown");
     }
-    let token = html.split("name=\"_token\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("form token").to_string();
+    // The form's script asks for the reader's token (and gets the cookie it is bound to).
+    let answer = app
+        .clone()
+        .oneshot(Request::get(format!("/comments/token?post={}", post.id)).body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let cookie = answer.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").to_string();
+    let json = axum::body::to_bytes(answer.into_body(), 1 << 20).await.expect("body");
+    let token = serde_json::from_slice::<serde_json::Value>(&json).expect("json")["token"].as_str().expect("token").to_string();
     let replied_to = stored.iter().find(|c| c.body == "three").expect("three").id;
     let form = format!(
         "comment_post_ID={}&_token={token}&author=Dora&email=dora%40example.org&comment=into+the+old+loop&comment_parent={replied_to}",

@@ -144,13 +144,18 @@ pub fn find_seed(base: &str) -> String {
 pub fn open_form(base: &str, path: &str) -> (String, String, String) {
     let page = get(base, path);
     assert_eq!(page.status, 200, "{path}");
-    let cookie = page.header("set-cookie").expect("a CSRF cookie").split(';').next().unwrap_or_default().to_string();
     let html = scraper::Html::parse_document(&page.body);
     let value = |name: &str| {
         let selector = scraper::Selector::parse(&format!("input[name={name}]")).expect("selector");
         html.select(&selector).next().and_then(|e| e.value().attr("value")).unwrap_or_else(|| panic!("no {name}")).to_string()
     };
-    (cookie, value("_token"), value("comment_post_ID"))
+    let post_id = value("comment_post_ID");
+    // The page is the same for every reader; its script asks for the reader's own token.
+    let answer = get(base, &format!("/comments/token?post={post_id}"));
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let cookie = answer.header("set-cookie").expect("a CSRF cookie").split(';').next().unwrap_or_default().to_string();
+    let json: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
+    (cookie, json["token"].as_str().expect("token").to_string(), post_id)
 }
 
 /// Form encoding of one value.

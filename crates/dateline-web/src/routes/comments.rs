@@ -213,6 +213,32 @@ pub(crate) async fn submit(
 }
 
 #[derive(Debug, Deserialize)]
+pub(crate) struct TokenQuery {
+    post: Option<String>,
+}
+
+/// `GET /comments/token?post=ID`: the form token of one reader for one post, as JSON
+/// (`{"token": "…"}`), with the CSRF cookie it is bound to when the reader has none yet. The
+/// post page every anonymous reader gets is the same bytes (the page cache keeps it), so its
+/// forms ask here for what is the reader's own; the time in the token is when they asked.
+pub(crate) async fn form_token(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<TokenQuery>) -> Response {
+    let Some(post) = query.post.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| *p > 0) else {
+        return (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "error": "post must be a post id" }))).into_response();
+    };
+    let existing = cookie(&headers, single::CSRF_COOKIE).filter(|c| c.len() >= 16 && c.len() <= 64).map(str::to_string);
+    let csrf = existing.clone().unwrap_or_else(crate::tokens::random_token);
+    let token = state.signer.form_token(post, Timestamp::now().as_second(), &csrf);
+    let mut response = axum::Json(serde_json::json!({ "token": token })).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if existing.is_none()
+        && let Some(value) = single::csrf_cookie_header(&state, &csrf)
+    {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize)]
 pub(crate) struct UnsubscribeQuery {
     c: Option<String>,
     t: Option<String>,

@@ -26,6 +26,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/comments", axum::routing::post(comments::submit))
         .route("/comments/feed/", get(crate::feeds::site_comments_rss))
         .route("/comments/feed/atom/", get(crate::feeds::site_comments_atom))
+        .route("/comments/token", get(comments::form_token))
         .route("/comments/unsubscribe", get(comments::unsubscribe).post(comments::unsubscribe))
         .route("/post-password", axum::routing::post(single::unlock))
         .route("/sitemap.xml", get(meta::sitemap))

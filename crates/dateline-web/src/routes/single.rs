@@ -135,6 +135,7 @@ pub(crate) async fn render(
     let mut comments = if view.protected { Vec::new() } else { state.store.comments_for_post(post.id, CommentStatus::Approved).await? };
     // Block-editor notes are kept for the record but never shown publicly.
     comments.retain(|c| c.kind != dateline_core::CommentKind::Note);
+    let mut shows_held = false;
     if let Some((id, hash)) = &request.unapproved
         && let Some(held) = state.store.comment_by_id(*id).await?
         && held.post_id == post.id
@@ -143,6 +144,7 @@ pub(crate) async fn render(
     {
         comments.push(held);
         comments.sort_by_key(|c| (c.created_at, c.id));
+        shows_held = true;
     }
     let threads = comment_threads(site, &comments, &ThreadOptions { max_depth: settings.thread_depth, open, post_author: post.author.id });
     let page = request.comment_page.unwrap_or(1);
@@ -157,11 +159,17 @@ pub(crate) async fn render(
         newer: (page < pages).then(|| format!("{}#comments", comment_page_path(&view.path, page + 1))),
     };
 
-    // The form, with a CSRF cookie (made now if the visitor has none) bound into its token.
+    // A page for one visitor (their held comment, their account, a post they unlocked, their
+    // refused text) carries their form token and is never kept for others. The page every
+    // anonymous reader gets is the same bytes, kept by the page cache: its forms ask for their
+    // token when shown (`/comments/token`, see `static/comment-form.js`).
+    let personal = problem.is_some() || request.signed_in.is_some() || shows_held || (post.password.is_some() && unlocked);
+    // The form's token, bound to the visitor's CSRF cookie (made now if they have none).
     let (cookie, new_cookie) = match request.csrf_cookie.filter(|c| c.len() >= 16 && c.len() <= 64) {
         Some(cookie) => (cookie, false),
-        None => (random_token(), true),
+        None => (random_token(), personal),
     };
+    let token = if personal { state.signer.form_token(post.id, now.as_second(), &cookie) } else { String::new() };
     let reply_to = match problem.as_ref().map(|p| p.values.parent).filter(|p| *p > 0).or(request.reply_to) {
         Some(id) => comments.iter().find(|c| c.id == id && c.status == CommentStatus::Approved),
         None => None,
@@ -170,7 +178,7 @@ pub(crate) async fn render(
     values.parent = reply_to.map(|c| c.id).unwrap_or(0);
     let form = context! {
         open => open,
-        token => state.signer.form_token(post.id, now.as_second(), &cookie),
+        token => token,
         honeypot => HONEYPOT_FIELD,
         values => values,
         reply_to_name => reply_to.map(|c| c.author_name.clone().unwrap_or_else(|| "Anonymous".into())),
@@ -203,10 +211,21 @@ pub(crate) async fn render(
     };
     let html = state.templates.render("single.html", site, ctx)?;
     let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
-    // The page carries a per-visitor token: shared caches must not keep it.
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
-    if new_cookie && let Some(value) = csrf_cookie_header(state, &cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
+    if personal {
+        // Shared caches (and ours) must not keep one visitor's page.
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+        if new_cookie && let Some(value) = csrf_cookie_header(state, &cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+    } else {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        // Comments that close by age close then, whether or not anything is written.
+        if open
+            && settings.close_old_posts
+            && let Some(closes) = dateline_core::discussion::closes_at(post.published_at, settings.close_after_days)
+        {
+            response.extensions_mut().insert(crate::cache::KeepUntil(closes));
+        }
     }
     Ok(response)
 }

@@ -1,0 +1,96 @@
+//! What empties the cache besides this instance's own writes: commits by anyone else on the
+//! same store (the store's change watch), and scheduled posts whose time comes (nothing is
+//! written then, yet every listing changes).
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use dateline_core::Store;
+
+use super::PageCache;
+
+/// How long to wait before watching again after the watch failed (the database restarting).
+const RETRY: Duration = Duration::from_secs(1);
+
+/// How long to sleep at most between looks at the schedule (a post scheduled meanwhile is a
+/// write, which wakes the look at once).
+const SCHEDULE_RECHECK: Duration = Duration::from_secs(300);
+
+/// Follows the store's changes and the schedule for as long as the cache exists.
+pub(crate) fn follow_changes(cache: &Arc<PageCache>, store: Arc<dyn Store>) {
+    if !cache.enabled {
+        return;
+    }
+    tokio::spawn(watch_store(Arc::downgrade(cache), store.clone()));
+    tokio::spawn(prepare_looker(Arc::downgrade(cache), store.clone()));
+    tokio::spawn(watch_schedule(Arc::downgrade(cache), store));
+}
+
+async fn watch_store(cache: Weak<PageCache>, store: Arc<dyn Store>) {
+    loop {
+        match store.watch_changes().await {
+            Ok(mut watch) => loop {
+                match watch.changed().await {
+                    Ok(()) => match cache.upgrade() {
+                        Some(cache) => cache.invalidate(),
+                        None => return,
+                    },
+                    Err(err) => {
+                        tracing::warn!(error = %err, "lost the store's change watch; watching again");
+                        break;
+                    }
+                }
+            },
+            Err(err) => tracing::warn!(error = %err, "cannot watch the store's changes; trying again"),
+        }
+        // Whatever happened while not watching is unknown: forget everything.
+        match cache.upgrade() {
+            Some(cache) => cache.invalidate(),
+            None => return,
+        }
+        tokio::time::sleep(RETRY).await;
+    }
+}
+
+/// Gives the cache the watch its requests ask (see `PageCache::look_for_changes`).
+async fn prepare_looker(cache: Weak<PageCache>, store: Arc<dyn Store>) {
+    match store.watch_changes().await {
+        Ok(watch) => {
+            if let Some(cache) = cache.upgrade() {
+                *cache.looker.lock().await = Some(watch);
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "cannot watch the store's changes from requests; the background watch still runs"),
+    }
+}
+
+async fn watch_schedule(cache: Weak<PageCache>, store: Arc<dyn Store>) {
+    loop {
+        let Some(changed) = cache.upgrade().map(|cache| cache.changed.clone()) else { return };
+        let woken = changed.notified();
+        let now = jiff::Timestamp::now();
+        // `due`: the wait ends when a post's time comes (not merely to look again).
+        let (wait, due) = match store.next_scheduled(now).await {
+            Ok(Some(at)) => {
+                let until = at.duration_since(now).unsigned_abs();
+                (until.min(SCHEDULE_RECHECK), until <= SCHEDULE_RECHECK)
+            }
+            Ok(None) => (SCHEDULE_RECHECK, false),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the schedule; looking again soon");
+                (RETRY, false)
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {
+                if due && let Some(cache) = cache.upgrade() {
+                    cache.invalidate();
+                }
+            }
+            () = woken => {
+                // A burst of writes (comments being approved) asks once, not per write.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}

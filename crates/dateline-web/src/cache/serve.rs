@@ -1,0 +1,310 @@
+//! The middleware in front of the router: answers from the cache, renders each missing page
+//! once however many readers ask for it at the same moment, keeps what may be kept, and
+//! empties the cache after every write that went through.
+//!
+//! A request may be answered from the cache when it is a `GET` or `HEAD` without a query
+//! string (`?unapproved=`, `?replytocom=`, searches and the like are always rendered), outside
+//! the admin, the API and the endpoints with side effects, with no credentials and no cookie
+//! but the comment form's (a signed-in user, a reader who unlocked a protected post: rendered
+//! for them). A response is kept when it is a `200` without `Set-Cookie` whose
+//! `Cache-Control` does not say `private` or `no-store`: the pages that carry something of
+//! one visitor (their held comment, their form token after a refusal, the admin bar) say
+//! `private`.
+
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::{Entry, PageCache};
+use crate::AppState;
+use crate::routes::single::CSRF_COOKIE;
+
+/// Paths never answered from the cache (besides anything with a query string).
+const NEVER: &[&str] = &[
+    "/admin",
+    "/wp-json",
+    "/wp-admin",
+    "/wp-login.php",
+    "/static/",
+    "/avatar/",
+    "/comments/token",
+    "/comments/unsubscribe",
+    "/post-password",
+];
+
+/// How long a reader waits for another request's rendering of the same page before rendering
+/// it themselves.
+const FOLLOW_WAIT: Duration = Duration::from_secs(2);
+
+/// Bodies smaller than this are not worth compressing.
+const MIN_GZIP: usize = 512;
+
+/// Until when a response may be kept, when something in it changes with time alone (comments
+/// closing by age): handlers add it to the response's extensions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeepUntil(pub jiff::Timestamp);
+
+pub(crate) async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let cache = &state.cache;
+    let method = request.method().clone();
+    if method != Method::GET && method != Method::HEAD {
+        let response = next.run(request).await;
+        // A write went through (a refusal writes nothing readers see): show it at once.
+        if response.status().is_success() || response.status().is_redirection() {
+            cache.invalidate();
+        }
+        return response;
+    }
+    let Some(path) = cache_key(&request).filter(|_| cache.enabled) else {
+        return state.slots.run(next.run(request)).await;
+    };
+    let reader = Reader::of(&request);
+    cache.look_for_changes().await;
+    if let Some(entry) = cache.get(&path) {
+        return reader.answer(&entry);
+    }
+    if reader.head {
+        // Only a GET's body is kept (a handler may leave a HEAD's out).
+        return state.slots.run(next.run(request)).await;
+    }
+
+    // One rendering per page at a time: the first reader renders, the others wait for it.
+    let leader = {
+        let mut flights = cache.in_flight.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match flights.get(&path) {
+            Some(rendering) => Err(rendering.clone()),
+            None => {
+                let (done, rendering) = tokio::sync::watch::channel(false);
+                flights.insert(path.clone(), rendering);
+                Ok(Flight { cache, path: path.clone(), done })
+            }
+        }
+    };
+    match leader {
+        Err(mut rendering) => {
+            let _ = tokio::time::timeout(FOLLOW_WAIT, rendering.wait_for(|done| *done)).await;
+            match cache.get(&path) {
+                Some(entry) => reader.answer(&entry),
+                // Not kept (not the same for everyone, or changed meanwhile): render our own.
+                None => state.slots.run(next.run(request)).await,
+            }
+        }
+        Ok(flight) => {
+            let generation = cache.generation();
+            let response = state.slots.run(next.run(request)).await;
+            let kept = match keepable(&response) {
+                true => keep(cache, &flight.path, generation, response).await,
+                false => Err(response),
+            };
+            drop(flight);
+            match kept {
+                Ok(entry) => reader.answer(&entry),
+                Err(response) => response,
+            }
+        }
+    }
+}
+
+/// The rendering of one page in progress; when it ends (or is abandoned) the readers waiting
+/// for it go on.
+struct Flight<'a> {
+    cache: &'a PageCache,
+    path: String,
+    done: tokio::sync::watch::Sender<bool>,
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        self.cache.in_flight.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&self.path);
+        let _ = self.done.send(true);
+    }
+}
+
+/// The cache key of a request that may be answered from the cache: its path.
+fn cache_key(request: &Request) -> Option<String> {
+    if request.uri().query().is_some() || request.headers().contains_key(header::AUTHORIZATION) {
+        return None;
+    }
+    let path = request.uri().path();
+    if NEVER.iter().any(|never| path.starts_with(never)) {
+        return None;
+    }
+    let only_form_cookie = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .flat_map(|value| value.to_str().unwrap_or("?=").split(';'))
+        .all(|pair| pair.trim().is_empty() || pair.split('=').next().is_some_and(|name| name.trim() == CSRF_COOKIE));
+    only_form_cookie.then(|| path.to_string())
+}
+
+fn keepable(response: &Response) -> bool {
+    let headers = response.headers();
+    let private =
+        headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("private") || v.contains("no-store"));
+    response.status() == StatusCode::OK && !headers.contains_key(header::SET_COOKIE) && !private
+}
+
+/// Reads the rendered body and keeps it; gives the response back when it cannot be read.
+async fn keep(cache: &PageCache, path: &str, generation: u64, response: Response) -> Result<std::sync::Arc<Entry>, Response> {
+    let (parts, body) = response.into_parts();
+    let expires = parts.extensions.get::<KeepUntil>().map(|until| {
+        let left = until.0.duration_since(jiff::Timestamp::now()).unsigned_abs();
+        Instant::now() + left
+    });
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(_) => return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+    };
+    let mut headers = parts.headers;
+    headers.remove(header::CONTENT_LENGTH);
+    headers.remove(header::ETAG);
+    let tag = digest(&body);
+    let compressible = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/") || t.contains("xml") || t.contains("json") || t.contains("javascript"));
+    let gzip = (compressible && body.len() >= MIN_GZIP)
+        .then(|| gzip(&body))
+        .flatten()
+        .map(|gzipped| (gzipped, HeaderValue::from_str(&format!("\"{tag}-gz\"")).unwrap_or(HeaderValue::from_static("\"gz\""))));
+    let entry = Entry {
+        generation,
+        expires,
+        headers,
+        etag: HeaderValue::from_str(&format!("\"{tag}\"")).unwrap_or(HeaderValue::from_static("\"x\"")),
+        body,
+        gzip,
+        last_used: AtomicU64::new(0),
+    };
+    let entry = std::sync::Arc::new(entry);
+    cache.put(path.to_string(), entry.clone());
+    Ok(entry)
+}
+
+/// A strong validator: a digest of the bytes (SHA-256, cut to 128 bits).
+fn digest(body: &[u8]) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(body);
+    hash[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn gzip(body: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::default());
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok().map(Bytes::from)
+}
+
+/// What the reader's request says about the answer it can take.
+struct Reader {
+    gzip: bool,
+    head: bool,
+    if_none_match: Option<HeaderValue>,
+    if_modified_since: Option<jiff::Timestamp>,
+}
+
+impl Reader {
+    fn of(request: &Request) -> Reader {
+        Reader {
+            gzip: accepts_gzip(request.headers()),
+            head: request.method() == Method::HEAD,
+            if_none_match: request.headers().get(header::IF_NONE_MATCH).cloned(),
+            if_modified_since: request.headers().get(header::IF_MODIFIED_SINCE).and_then(http_date),
+        }
+    }
+
+    fn answer(&self, entry: &Entry) -> Response {
+        let (body, etag, encoded) = match (&entry.gzip, self.gzip) {
+            (Some((gzipped, etag)), true) => (gzipped.clone(), etag, true),
+            _ => (entry.body.clone(), &entry.etag, false),
+        };
+        // `If-None-Match` decides when sent; else `If-Modified-Since` against the page's own date.
+        let not_modified = match (&self.if_none_match, self.if_modified_since) {
+            (Some(tags), _) => tags.to_str().is_ok_and(|tags| {
+                tags.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag.to_str().unwrap_or(""))
+            }),
+            (None, Some(since)) => entry.headers.get(header::LAST_MODIFIED).and_then(http_date).is_some_and(|modified| modified <= since),
+            (None, None) => false,
+        };
+        let mut response = if not_modified {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            for name in [header::CACHE_CONTROL, header::LAST_MODIFIED] {
+                if let Some(value) = entry.headers.get(&name) {
+                    response.headers_mut().insert(name, value.clone());
+                }
+            }
+            response
+        } else {
+            let length = body.len();
+            let mut response = Response::new(if self.head { Body::empty() } else { Body::from(body) });
+            *response.headers_mut() = entry.headers.clone();
+            response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+            if encoded {
+                response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            response
+        };
+        response.headers_mut().insert(header::ETAG, etag.clone());
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        response
+    }
+}
+
+/// An HTTP date (`Wed, 02 Dec 2026 06:00:00 GMT`).
+fn http_date(value: &HeaderValue) -> Option<jiff::Timestamp> {
+    jiff::fmt::rfc2822::parse(value.to_str().ok()?).ok().map(|zoned| zoned.timestamp())
+}
+
+/// Whether `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|coding| {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|p| p.trim().strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)));
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(uri: &str, cookie: Option<&str>) -> Request {
+        let mut builder = axum::http::Request::builder().uri(uri);
+        if let Some(cookie) = cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        builder.body(Body::empty()).expect("request")
+    }
+
+    #[test]
+    fn only_plain_anonymous_reads_are_keyed() {
+        assert_eq!(cache_key(&request("/2024/05/01/a/", None)).as_deref(), Some("/2024/05/01/a/"));
+        assert_eq!(cache_key(&request("/feed/", Some("dateline_csrf=abc"))).as_deref(), Some("/feed/"));
+        assert!(cache_key(&request("/a/?unapproved=3&moderation-hash=x", None)).is_none());
+        assert!(cache_key(&request("/a/", Some("dateline_csrf=abc; dateline_session=x"))).is_none());
+        assert!(cache_key(&request("/a/", Some("dateline_postpass_4=x"))).is_none());
+        assert!(cache_key(&request("/admin/posts", None)).is_none());
+        assert!(cache_key(&request("/wp-json/wp/v2/posts", None)).is_none());
+    }
+
+    #[test]
+    fn gzip_is_taken_unless_refused() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).expect("value"));
+            accepts_gzip(&headers)
+        };
+        assert!(with("gzip, br"));
+        assert!(with("br;q=1.0, gzip;q=0.8"));
+        assert!(!with("gzip;q=0"));
+        assert!(!with("br, identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+}

@@ -1,0 +1,142 @@
+//! The page cache as readers meet it: the same bytes for everyone, compressed and revalidated;
+//! every change visible at once on the instance that made it and within a second on another
+//! instance or after another process's write; nothing of one visitor ever served to another.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use dateline_testkit::Db;
+use serde_json::json;
+
+use crate::support::*;
+
+/// Asks `router` for `path` until `done` holds of the answer, for at most a second and a half.
+async fn within_a_second(router: &axum::Router, path: &str, done: impl Fn(&TestResponse) -> bool) -> Duration {
+    let start = Instant::now();
+    loop {
+        let answer = TestApp::send_to(router, [192, 0, 2, 30], Request::get(path).body(Body::empty()).expect("request")).await;
+        if done(&answer) {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < Duration::from_millis(1500), "{path} did not change within a second: {}", answer.status);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes).read_to_string(&mut text).expect("gzip");
+    text
+}
+
+pub async fn every_reader_gets_the_same_page_compressed_and_revalidated(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let post = app.post(&post_json("Kept", "2024-01-01T00:00:00Z", json!({"comment_status": "open"}))).await;
+    let path = app.permalink(&post);
+    let first = app.get(&path).await;
+    let second = app.get(&path).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.body, second.body, "the same bytes for every anonymous reader");
+    assert!(first.header("set-cookie").is_empty() && !first.header("cache-control").contains("private"));
+    let etag = second.header("etag").to_string();
+    assert!(etag.starts_with('"'), "{etag}");
+    assert_eq!(first.header("etag"), etag);
+
+    let not_modified = app.send(Request::get(&path).header("if-none-match", &etag).body(Body::empty()).expect("request")).await;
+    assert_eq!((not_modified.status, not_modified.body.as_str()), (StatusCode::NOT_MODIFIED, ""));
+
+    let request = Request::get(&path).header("accept-encoding", "gzip, br").body(Body::empty()).expect("request");
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request).await.expect("response");
+    assert_eq!(response.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
+    assert_eq!(response.headers().get("vary").and_then(|v| v.to_str().ok()), Some("Accept-Encoding"));
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24).await.expect("body");
+    assert_eq!(gunzip(&bytes), first.body, "compressed, the same page");
+
+    // HEAD: the headers alone, with the page's length.
+    let head = app.send(Request::head(&path).body(Body::empty()).expect("request")).await;
+    assert_eq!((head.status, head.body.as_str()), (StatusCode::OK, ""));
+    assert_eq!(head.header("content-length"), first.body.len().to_string());
+    // Security headers come with kept pages too.
+    assert!(second.header("content-security-policy").contains("default-src 'self'"));
+}
+
+pub async fn a_comment_shows_at_once_here_and_within_a_second_on_another_instance(db: Db) {
+    let Some(app) = TestApp::builder(db)
+        .config(|c| {
+            c.discussion.min_submit_seconds = 0;
+            c.discussion.require_prior_approval = false;
+        })
+        .build()
+        .await
+    else {
+        return;
+    };
+    let post = app.post(&post_json("Busy thread", "2024-01-01T00:00:00Z", json!({"comment_status": "open"}))).await;
+    let path = app.permalink(&post);
+    let other = app.second_instance().await;
+    // Both instances keep the page as it is now.
+    assert!(!app.get(&path).await.body.contains("First!"));
+    assert!(!TestApp::send_to(&other, [192, 0, 2, 31], Request::get(&path).body(Body::empty()).expect("r")).await.body.contains("First!"));
+
+    let location = app.comment(&path, "Ana Ruiz", "First!", None).await;
+    assert!(!location.contains("unapproved"), "{location}");
+    assert!(app.get(&path).await.body.contains("First!"), "at once on the instance that took it");
+    let waited = within_a_second(&other, &path, |page| page.body.contains("First!")).await;
+    assert!(waited < Duration::from_secs(1), "{waited:?}");
+}
+
+pub async fn another_process_writing_is_seen_within_a_second(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let post = app.post(&post_json("Soon hidden", "2024-01-01T00:00:00Z", json!({"comment_status": "open"}))).await;
+    let path = app.permalink(&post);
+    assert_eq!(app.get(&path).await.status, StatusCode::OK);
+    assert!(app.get("/").await.body.contains("Soon hidden"));
+    // Another process (a side connection) turns the post back into a draft: it leaves the
+    // page, the home page and the feed, though this instance wrote nothing.
+    app.test_store.execute(&format!("UPDATE posts SET status = 'draft' WHERE id = {}", post.id)).await;
+    within_a_second(&app.router, &path, |page| page.status == StatusCode::NOT_FOUND).await;
+    within_a_second(&app.router, "/", |page| !page.body.contains("Soon hidden")).await;
+    within_a_second(&app.router, "/feed/", |page| !page.body.contains("Soon hidden")).await;
+}
+
+pub async fn nothing_of_one_visitor_is_served_to_another(db: Db) {
+    let Some(app) = TestApp::builder(db).config(|c| c.discussion.moderate_all = true).build().await else { return };
+    app.user("marta", dateline_core::Role::Administrator, "correct horse battery").await;
+    let post = app.post(&post_json("Open thread", "2024-01-01T00:00:00Z", json!({"comment_status": "open"}))).await;
+    let path = app.permalink(&post);
+
+    // Signed in first: her page names her; the next anonymous reader's does not.
+    let marta = app.login("marta", "correct horse battery").await.expect("login");
+    let hers = app.get_as(&path, &marta).await;
+    assert!(hers.body.contains("Logged in as"), "signed in");
+    assert!(hers.header("cache-control").contains("private"));
+    assert!(!app.get(&path).await.body.contains("Logged in as"));
+    // And the other way round: the kept anonymous page is not what she gets.
+    assert!(app.get_as(&path, &marta).await.body.contains("Logged in as"));
+
+    // A held comment: its author sees it through the link she was sent to; nobody else does.
+    let location = app.comment(&path, "Held Author", "Waiting for a moderator", None).await;
+    assert!(location.contains("unapproved="), "{location}");
+    let author_view = app.get(&location).await;
+    assert!(author_view.body.contains("Waiting for a moderator"));
+    assert!(author_view.header("cache-control").contains("private"));
+    assert!(!app.get(&path).await.body.contains("Waiting for a moderator"));
+
+    // A draft is never served to a visitor, kept or not.
+    let draft = app.post(&post_json("Draft", "2024-01-02T00:00:00Z", json!({"status": "draft"}))).await;
+    for _ in 0..2 {
+        assert_eq!(app.get(&app.permalink(&draft)).await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+pub async fn the_cache_can_be_switched_off(db: Db) {
+    let Some(app) = TestApp::builder(db).config(|c| c.cache.enabled = false).build().await else { return };
+    let post = app.post(&post_json("Uncached", "2024-01-01T00:00:00Z", json!({}))).await;
+    let path = app.permalink(&post);
+    assert_eq!(app.get(&path).await.status, StatusCode::OK);
+    // Written behind the server's back, and no watch runs: seen at once all the same.
+    app.test_store.execute(&format!("UPDATE posts SET title = 'Renamed' WHERE id = {}", post.id)).await;
+    assert!(app.get(&path).await.body.contains("Renamed"));
+}
