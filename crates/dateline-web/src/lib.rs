@@ -120,7 +120,7 @@ impl AppState {
         let base_config = Arc::new(options.config.clone());
         let cache = Arc::new(cache::PageCache::new(&options.config.cache));
         let slots = Arc::new(slots::Slots::new(&options.config.cache));
-        cache::follow_changes(&cache, store.clone());
+        cache::follow_changes(&cache, store.clone()).await;
         let site = Site::resolve(store.as_ref(), options.config, options.fallback_base_url).await?;
         let services = dateline_app::Services::new(store, options.mailer).await?;
         Ok(AppState {

@@ -212,12 +212,50 @@ pub(crate) async fn posts_of(
 }
 
 /// A comment as HTML that is safe to show: Markdown as readers write it, or WordPress's
-/// comment HTML for comments imported from it.
+/// comment HTML for comments imported from it. Rendered and sanitized once per comment text:
+/// a post with a thousand comments must not pay for a thousand sanitizer runs per request.
 pub(crate) fn comment_html(comment: &Comment) -> String {
-    match comment.body_format {
-        dateline_core::BodyFormat::Markdown => dateline_render::comment_to_html(&comment.body),
-        dateline_core::BodyFormat::Html => dateline_render::wordpress_comment_to_html(&comment.body),
+    rendered_comments().html(comment).to_string()
+}
+
+/// Comment HTML already rendered, by comment id and a digest of the text it was rendered from
+/// (an edited comment is rendered again). Bounded: past [`RenderedComments::MAX`] entries it
+/// starts again empty, which costs one rendering per comment shown.
+struct RenderedComments {
+    entries: std::sync::RwLock<std::collections::HashMap<i64, (u64, std::sync::Arc<str>)>>,
+}
+
+impl RenderedComments {
+    const MAX: usize = 20_000;
+
+    fn html(&self, comment: &Comment) -> std::sync::Arc<str> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (comment.body_format == dateline_core::BodyFormat::Markdown, &comment.body).hash(&mut hasher);
+        let digest = hasher.finish();
+        let known = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&comment.id).cloned();
+        if let Some((seen, html)) = known
+            && seen == digest
+        {
+            return html;
+        }
+        let html: std::sync::Arc<str> = match comment.body_format {
+            dateline_core::BodyFormat::Markdown => dateline_render::comment_to_html(&comment.body),
+            dateline_core::BodyFormat::Html => dateline_render::wordpress_comment_to_html(&comment.body),
+        }
+        .into();
+        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.len() >= Self::MAX {
+            entries.clear();
+        }
+        entries.insert(comment.id, (digest, html.clone()));
+        html
     }
+}
+
+fn rendered_comments() -> &'static RenderedComments {
+    static RENDERED: std::sync::OnceLock<RenderedComments> = std::sync::OnceLock::new();
+    RENDERED.get_or_init(|| RenderedComments { entries: Default::default() })
 }
 
 /// How comments of one post are shown.
@@ -225,20 +263,50 @@ pub(crate) struct ThreadOptions {
     pub max_depth: u32,
     pub open: bool,
     pub post_author: dateline_core::UserId,
+    pub order: dateline_core::config::CommentOrder,
+    /// Top-level comments per page (0: all on one).
+    pub per_page: u32,
 }
 
-/// Arranges comments (oldest first) into threads, numbering top-level comments.
-pub(crate) fn comment_threads(site: &Site, comments: &[Comment], options: &ThreadOptions) -> Vec<CommentView> {
-    fn build(site: &Site, comments: &[Comment], parent: Option<i64>, depth: u32, options: &ThreadOptions) -> Vec<CommentView> {
-        let known = |id: i64| comments.iter().any(|c| c.id == id);
-        comments
-            .iter()
-            // A reply whose parent is not shown (held, spam) is shown at the top level.
-            .filter(|c| match parent {
-                None => c.parent_id.is_none_or(|p| !known(p)),
-                Some(parent) => c.parent_id == Some(parent),
-            })
-            .map(|c| CommentView {
+/// Arranges comments (oldest first) into threads, numbers the top-level ones (oldest is 1),
+/// orders them as configured, and builds the views of comment page `page` only; returns the
+/// number of pages too. Linear in the number of comments: children are found through one map.
+pub(crate) fn comment_threads(site: &Site, comments: &[Comment], options: &ThreadOptions, page: u32) -> (Vec<CommentView>, u32) {
+    let known: std::collections::HashSet<i64> = comments.iter().map(|c| c.id).collect();
+    let mut children: std::collections::HashMap<i64, Vec<&Comment>> = std::collections::HashMap::new();
+    let mut roots = Vec::new();
+    for comment in comments {
+        // A reply whose parent is not shown (held, spam) is shown at the top level.
+        match comment.parent_id.filter(|p| known.contains(p)) {
+            Some(parent) => children.entry(parent).or_default().push(comment),
+            None => roots.push(comment),
+        }
+    }
+    let mut numbered: Vec<(usize, &Comment)> = roots.into_iter().enumerate().map(|(i, c)| (i + 1, c)).collect();
+    if options.order == dateline_core::config::CommentOrder::Newest {
+        numbered.reverse();
+    }
+    let per_page = options.per_page as usize;
+    let (pages, shown) = if per_page == 0 {
+        (1, numbered)
+    } else {
+        let pages = u32::try_from(numbered.len().div_ceil(per_page)).unwrap_or(u32::MAX).max(1);
+        (pages, numbered.into_iter().skip(page.saturating_sub(1) as usize * per_page).take(per_page).collect())
+    };
+    let view = |comment: &Comment, depth: u32, number: Option<usize>| -> CommentView {
+        fn build(
+            site: &Site,
+            c: &Comment,
+            depth: u32,
+            children: &std::collections::HashMap<i64, Vec<&Comment>>,
+            options: &ThreadOptions,
+        ) -> CommentView {
+            let replies = match children.get(&c.id) {
+                // Bounded: a damaged parent chain cannot recurse for ever.
+                Some(replies) if depth < 64 => replies.iter().map(|r| build(site, r, depth + 1, children, options)).collect(),
+                _ => Vec::new(),
+            };
+            CommentView {
                 id: c.id,
                 number: None,
                 kind: c.kind.as_str(),
@@ -250,15 +318,12 @@ pub(crate) fn comment_threads(site: &Site, comments: &[Comment], options: &Threa
                 can_reply: options.open && depth < options.max_depth && c.status == CommentStatus::Approved,
                 awaiting_moderation: c.status != CommentStatus::Approved,
                 by_post_author: c.user_id == Some(options.post_author),
-                replies: if depth < 64 { build(site, comments, Some(c.id), depth + 1, options) } else { Vec::new() },
-            })
-            .collect()
-    }
-    let mut threads = build(site, comments, None, 1, options);
-    for (i, thread) in threads.iter_mut().enumerate() {
-        thread.number = Some(i + 1);
-    }
-    threads
+                replies,
+            }
+        }
+        CommentView { number, ..build(site, comment, depth, &children, options) }
+    };
+    (shown.into_iter().map(|(number, comment)| view(comment, 1, Some(number))).collect(), pages)
 }
 
 /// Links to the neighbouring pages of a listing.

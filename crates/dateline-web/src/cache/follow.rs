@@ -16,19 +16,38 @@ const RETRY: Duration = Duration::from_secs(1);
 /// write, which wakes the look at once).
 const SCHEDULE_RECHECK: Duration = Duration::from_secs(300);
 
-/// Follows the store's changes and the schedule for as long as the cache exists.
-pub(crate) fn follow_changes(cache: &Arc<PageCache>, store: Arc<dyn Store>) {
+/// Follows the store's changes and the schedule for as long as the cache exists. The watches
+/// are in place when this returns: nothing committed after it goes unheard.
+pub(crate) async fn follow_changes(cache: &Arc<PageCache>, store: Arc<dyn Store>) {
     if !cache.enabled {
         return;
     }
-    tokio::spawn(watch_store(Arc::downgrade(cache), store.clone()));
-    tokio::spawn(prepare_looker(Arc::downgrade(cache), store.clone()));
+    let watch = match store.watch_changes().await {
+        Ok(watch) => Some(watch),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot watch the store's changes yet; trying again");
+            None
+        }
+    };
+    // Requests ask SQLite themselves (PostgreSQL tells its listeners, so asking would cost a
+    // connection for nothing).
+    if store.backend_name() == "sqlite" {
+        match store.watch_changes().await {
+            Ok(looker) => *cache.looker.lock().await = Some(looker),
+            Err(err) => tracing::warn!(error = %err, "cannot watch the store's changes from requests; the background watch still runs"),
+        }
+    }
+    tokio::spawn(watch_store(Arc::downgrade(cache), store.clone(), watch));
     tokio::spawn(watch_schedule(Arc::downgrade(cache), store));
 }
 
-async fn watch_store(cache: Weak<PageCache>, store: Arc<dyn Store>) {
+async fn watch_store(cache: Weak<PageCache>, store: Arc<dyn Store>, mut watch: Option<Box<dyn dateline_core::ChangeWatch>>) {
     loop {
-        match store.watch_changes().await {
+        let current = match watch.take() {
+            Some(watch) => Ok(watch),
+            None => store.watch_changes().await,
+        };
+        match current {
             Ok(mut watch) => loop {
                 match watch.changed().await {
                     Ok(()) => match cache.upgrade() {
@@ -49,18 +68,6 @@ async fn watch_store(cache: Weak<PageCache>, store: Arc<dyn Store>) {
             None => return,
         }
         tokio::time::sleep(RETRY).await;
-    }
-}
-
-/// Gives the cache the watch its requests ask (see `PageCache::look_for_changes`).
-async fn prepare_looker(cache: Weak<PageCache>, store: Arc<dyn Store>) {
-    match store.watch_changes().await {
-        Ok(watch) => {
-            if let Some(cache) = cache.upgrade() {
-                *cache.looker.lock().await = Some(watch);
-            }
-        }
-        Err(err) => tracing::warn!(error = %err, "cannot watch the store's changes from requests; the background watch still runs"),
     }
 }
 

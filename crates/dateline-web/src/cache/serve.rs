@@ -61,6 +61,11 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
         return response;
     }
     let Some(path) = cache_key(&request).filter(|_| cache.enabled) else {
+        // Slots bound what strangers can make the server render; someone who signed in (the
+        // admin, an API client) is not turned away by a crowd of readers.
+        if has_credentials(&request) {
+            return next.run(request).await;
+        }
         return state.slots.run(next.run(request)).await;
     };
     let reader = Reader::of(&request);
@@ -127,20 +132,26 @@ impl Drop for Flight<'_> {
 
 /// The cache key of a request that may be answered from the cache: its path.
 fn cache_key(request: &Request) -> Option<String> {
-    if request.uri().query().is_some() || request.headers().contains_key(header::AUTHORIZATION) {
+    if request.uri().query().is_some() || has_credentials(request) {
         return None;
     }
     let path = request.uri().path();
     if NEVER.iter().any(|never| path.starts_with(never)) {
         return None;
     }
-    let only_form_cookie = request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .flat_map(|value| value.to_str().unwrap_or("?=").split(';'))
-        .all(|pair| pair.trim().is_empty() || pair.split('=').next().is_some_and(|name| name.trim() == CSRF_COOKIE));
-    only_form_cookie.then(|| path.to_string())
+    Some(path.to_string())
+}
+
+/// Whether the request says who sent it: `Authorization`, or any cookie but the comment
+/// form's (a session, a protected post's unlock).
+fn has_credentials(request: &Request) -> bool {
+    request.headers().contains_key(header::AUTHORIZATION)
+        || !request
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .flat_map(|value| value.to_str().unwrap_or("?=").split(';'))
+            .all(|pair| pair.trim().is_empty() || pair.split('=').next().is_some_and(|name| name.trim() == CSRF_COOKIE))
 }
 
 fn keepable(response: &Response) -> bool {

@@ -12,7 +12,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use crate::tokens::random_token;
-use crate::view::{CommentView, PostView, ThreadOptions, comment_threads, permalink, thread_root};
+use crate::view::{PostView, ThreadOptions, comment_threads, permalink, thread_root};
 use crate::{AppError, AppState};
 
 /// The CSRF cookie of the comment form (double-submit: its value is bound into the token).
@@ -77,19 +77,6 @@ pub(crate) fn comment_page_path(post_path: &str, page: u32) -> String {
     if page <= 1 { post_path.to_string() } else { format!("{post_path}comment-page-{page}/") }
 }
 
-/// Orders threads as configured and splits them into pages; returns the page count too.
-fn paginate(mut threads: Vec<CommentView>, order: CommentOrder, per_page: u32, page: u32) -> (Vec<CommentView>, u32) {
-    if order == CommentOrder::Newest {
-        threads.reverse();
-    }
-    if per_page == 0 {
-        return (threads, 1);
-    }
-    let total = u32::try_from(threads.len().div_ceil(per_page as usize)).unwrap_or(u32::MAX).max(1);
-    let start = (page.saturating_sub(1) as usize) * per_page as usize;
-    (threads.into_iter().skip(start).take(per_page as usize).collect(), total)
-}
-
 /// Which comment page shows the thread holding `comment` (for redirects after posting).
 pub(crate) fn page_of_comment(state: &AppState, comments: &[dateline_core::Comment], comment: i64) -> u32 {
     let settings = &state.site().config.discussion;
@@ -97,8 +84,8 @@ pub(crate) fn page_of_comment(state: &AppState, comments: &[dateline_core::Comme
         return 1;
     }
     let root = thread_root(comments, comment);
-    let mut roots: Vec<i64> =
-        comments.iter().filter(|c| c.parent_id.is_none_or(|p| !comments.iter().any(|o| o.id == p))).map(|c| c.id).collect();
+    let known: std::collections::HashSet<i64> = comments.iter().map(|c| c.id).collect();
+    let mut roots: Vec<i64> = comments.iter().filter(|c| c.parent_id.is_none_or(|p| !known.contains(&p))).map(|c| c.id).collect();
     if settings.comment_order == CommentOrder::Newest {
         roots.reverse();
     }
@@ -146,9 +133,15 @@ pub(crate) async fn render(
         comments.sort_by_key(|c| (c.created_at, c.id));
         shows_held = true;
     }
-    let threads = comment_threads(site, &comments, &ThreadOptions { max_depth: settings.thread_depth, open, post_author: post.author.id });
     let page = request.comment_page.unwrap_or(1);
-    let (threads, pages) = paginate(threads, settings.comment_order, settings.comments_per_page, page);
+    let options = ThreadOptions {
+        max_depth: settings.thread_depth,
+        open,
+        post_author: post.author.id,
+        order: settings.comment_order,
+        per_page: settings.comments_per_page,
+    };
+    let (threads, pages) = comment_threads(site, &comments, &options, page);
     if page > pages {
         return Err(AppError::NotFound);
     }
