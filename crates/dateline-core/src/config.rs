@@ -42,7 +42,7 @@ pub struct CacheSettings {
     pub max_mib: u32,
     /// Requests rendered at once; more wait up to `queue_ms`, then are answered 503 with
     /// `Retry-After` (a post linked from a big aggregator must not queue readers for ever).
-    /// 0 = four per processor.
+    /// 0 = two per processor.
     pub max_rendering: u32,
     /// How long a request may wait for a rendering slot, in milliseconds.
     pub queue_ms: u32,

@@ -19,7 +19,7 @@ impl Slots {
     pub fn new(settings: &dateline_core::config::CacheSettings) -> Slots {
         let processors = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let slots = match settings.max_rendering {
-            0 => processors * 4,
+            0 => processors * 2,
             n => n as usize,
         };
         Slots { free: tokio::sync::Semaphore::new(slots), wait: Duration::from_millis(u64::from(settings.queue_ms)) }

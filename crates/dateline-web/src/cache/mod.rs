@@ -52,7 +52,7 @@ pub struct PageCache {
     bytes: AtomicU64,
     /// Paths being rendered now, so that a burst of readers of a page just changed waits for
     /// one rendering instead of making hundreds (see `serve::render_once`).
-    in_flight: Mutex<HashMap<String, tokio::sync::watch::Receiver<bool>>>,
+    in_flight: Mutex<HashMap<String, (u64, tokio::sync::watch::Receiver<serve::Rendered>)>>,
     /// Told of every change (the schedule follower looks again then).
     changed: Arc<tokio::sync::Notify>,
     /// A watch asked on the request path (see [`PageCache::look_for_changes`]).

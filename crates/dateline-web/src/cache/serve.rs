@@ -78,34 +78,40 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
         return state.slots.run(next.run(request)).await;
     }
 
-    // One rendering per page at a time: the first reader renders, the others wait for it.
+    // One rendering per page and generation at a time: the first reader renders, the others
+    // that arrive meanwhile take its page. A reader arriving after a change does not join a
+    // rendering begun before it (the writer's own redirect must show the write).
+    let generation = cache.generation();
     let leader = {
         let mut flights = cache.in_flight.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match flights.get(&path) {
-            Some(rendering) => Err(rendering.clone()),
-            None => {
-                let (done, rendering) = tokio::sync::watch::channel(false);
-                flights.insert(path.clone(), rendering);
-                Ok(Flight { cache, path: path.clone(), done })
+            Some((began, rendering)) if *began == generation => Err(rendering.clone()),
+            _ => {
+                let (done, rendering) = tokio::sync::watch::channel(None);
+                flights.insert(path.clone(), (generation, rendering));
+                Ok(Flight { cache, path: path.clone(), generation, done })
             }
         }
     };
     match leader {
         Err(mut rendering) => {
-            let _ = tokio::time::timeout(FOLLOW_WAIT, rendering.wait_for(|done| *done)).await;
-            match cache.get(&path) {
+            let rendered = match tokio::time::timeout(FOLLOW_WAIT, rendering.wait_for(Option::is_some)).await {
+                Ok(Ok(rendered)) => rendered.clone(),
+                _ => None,
+            };
+            match rendered.flatten() {
                 Some(entry) => reader.answer(&entry),
-                // Not kept (not the same for everyone, or changed meanwhile): render our own.
+                // Not kept (not the same for everyone) or abandoned: render our own.
                 None => state.slots.run(next.run(request)).await,
             }
         }
         Ok(flight) => {
-            let generation = cache.generation();
             let response = state.slots.run(next.run(request)).await;
             let kept = match keepable(&response) {
                 true => keep(cache, &flight.path, generation, response).await,
                 false => Err(response),
             };
+            let _ = flight.done.send(Some(kept.as_ref().ok().cloned()));
             drop(flight);
             match kept {
                 Ok(entry) => reader.answer(&entry),
@@ -115,18 +121,26 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
     }
 }
 
-/// The rendering of one page in progress; when it ends (or is abandoned) the readers waiting
-/// for it go on.
+/// What a rendering in progress gives the readers waiting for it: `Some(None)` when its page
+/// cannot be shared.
+pub(super) type Rendered = Option<Option<std::sync::Arc<Entry>>>;
+
+/// The rendering of one page in progress; when it ends (or is abandoned: the sender is then
+/// dropped) the readers waiting for it go on.
 struct Flight<'a> {
     cache: &'a PageCache,
     path: String,
-    done: tokio::sync::watch::Sender<bool>,
+    generation: u64,
+    done: tokio::sync::watch::Sender<Rendered>,
 }
 
 impl Drop for Flight<'_> {
     fn drop(&mut self) {
-        self.cache.in_flight.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&self.path);
-        let _ = self.done.send(true);
+        let mut flights = self.cache.in_flight.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A later generation's rendering of the same page may have taken the place.
+        if flights.get(&self.path).is_some_and(|(began, _)| *began == self.generation) {
+            flights.remove(&self.path);
+        }
     }
 }
 
