@@ -34,6 +34,7 @@ mod each_method {
         backend_name,
         watch_changes_hears_every_committed_write,
         next_scheduled_is_the_earliest_future_post,
+        comment_tree_and_comments_by_ids,
         setting_and_set_setting,
         all_posts_users_and_public_author_ids,
         delete_post,

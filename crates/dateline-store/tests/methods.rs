@@ -330,3 +330,27 @@ pub async fn next_scheduled_is_the_earliest_future_post(db: Db) {
         Some("2024-07-01T00:00:00Z".parse().expect("t"))
     );
 }
+
+pub async fn comment_tree_and_comments_by_ids(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let on = store.create_post(post("Threads")).await.expect("post");
+    let at = |minute: i64| "2024-05-02T00:00:00Z".parse::<Timestamp>().expect("time") + SignedDuration::from_mins(minute);
+    let first = store.create_comment(on.id, None, NewComment { created_at: at(1), ..reader_comment("first") }).await.expect("c");
+    let reply = store.create_comment(on.id, Some(first.id), NewComment { created_at: at(2), ..reader_comment("reply") }).await.expect("c");
+    let held = NewComment { created_at: at(3), status: CommentStatus::Pending, ..reader_comment("held") };
+    store.create_comment(on.id, None, held).await.expect("held");
+    let note = NewComment { created_at: at(4), kind: CommentKind::Note, ..reader_comment("editor's note") };
+    store.create_comment(on.id, None, note).await.expect("note");
+    let second = store.create_comment(on.id, None, NewComment { created_at: at(5), ..reader_comment("second") }).await.expect("c");
+
+    // The shape of the approved threads, oldest first, without notes or held comments.
+    let tree = store.comment_tree(on.id, CommentStatus::Approved).await.expect("tree");
+    assert_eq!(tree, vec![(first.id, None), (reply.id, Some(first.id)), (second.id, None)]);
+    assert_eq!(store.comment_tree(on.id, CommentStatus::Pending).await.expect("tree").len(), 1);
+
+    // Rows by id, oldest first whatever order they are asked in; unknown ids are left out.
+    let rows = store.comments_by_ids(&[second.id, first.id, 999_999]).await.expect("rows");
+    assert_eq!(rows.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(), ["first", "second"]);
+    assert!(store.comments_by_ids(&[]).await.expect("rows").is_empty());
+}

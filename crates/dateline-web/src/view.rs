@@ -268,21 +268,29 @@ pub(crate) struct ThreadOptions {
     pub per_page: u32,
 }
 
-/// Arranges comments (oldest first) into threads, numbers the top-level ones (oldest is 1),
-/// orders them as configured, and builds the views of comment page `page` only; returns the
-/// number of pages too. Linear in the number of comments: children are found through one map.
-pub(crate) fn comment_threads(site: &Site, comments: &[Comment], options: &ThreadOptions, page: u32) -> (Vec<CommentView>, u32) {
-    let known: std::collections::HashSet<i64> = comments.iter().map(|c| c.id).collect();
-    let mut children: std::collections::HashMap<i64, Vec<&Comment>> = std::collections::HashMap::new();
+/// Which threads one comment page shows: their roots with their numbers (the oldest thread
+/// is 1), every comment in them, and how many pages there are.
+pub(crate) struct CommentPage {
+    roots: Vec<(usize, i64)>,
+    /// The comments to load: the shown roots and their replies.
+    pub ids: Vec<i64>,
+    pub pages: u32,
+}
+
+/// Chooses comment page `page` from the shape of the threads ((id, parent), oldest first): a
+/// reply whose parent is not among them (held, spam) starts a thread of its own. Linear in the
+/// number of comments.
+pub(crate) fn comment_page(tree: &[(i64, Option<i64>)], options: &ThreadOptions, page: u32) -> CommentPage {
+    let known: std::collections::HashSet<i64> = tree.iter().map(|(id, _)| *id).collect();
+    let mut children: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
     let mut roots = Vec::new();
-    for comment in comments {
-        // A reply whose parent is not shown (held, spam) is shown at the top level.
-        match comment.parent_id.filter(|p| known.contains(p)) {
-            Some(parent) => children.entry(parent).or_default().push(comment),
-            None => roots.push(comment),
+    for (id, parent) in tree {
+        match parent.filter(|p| known.contains(p)) {
+            Some(parent) => children.entry(parent).or_default().push(*id),
+            None => roots.push(*id),
         }
     }
-    let mut numbered: Vec<(usize, &Comment)> = roots.into_iter().enumerate().map(|(i, c)| (i + 1, c)).collect();
+    let mut numbered: Vec<(usize, i64)> = roots.into_iter().enumerate().map(|(i, id)| (i + 1, id)).collect();
     if options.order == dateline_core::config::CommentOrder::Newest {
         numbered.reverse();
     }
@@ -293,37 +301,56 @@ pub(crate) fn comment_threads(site: &Site, comments: &[Comment], options: &Threa
         let pages = u32::try_from(numbered.len().div_ceil(per_page)).unwrap_or(u32::MAX).max(1);
         (pages, numbered.into_iter().skip(page.saturating_sub(1) as usize * per_page).take(per_page).collect())
     };
-    let view = |comment: &Comment, depth: u32, number: Option<usize>| -> CommentView {
-        fn build(
-            site: &Site,
-            c: &Comment,
-            depth: u32,
-            children: &std::collections::HashMap<i64, Vec<&Comment>>,
-            options: &ThreadOptions,
-        ) -> CommentView {
-            let replies = match children.get(&c.id) {
-                // Bounded: a damaged parent chain cannot recurse for ever.
-                Some(replies) if depth < 64 => replies.iter().map(|r| build(site, r, depth + 1, children, options)).collect(),
-                _ => Vec::new(),
-            };
-            CommentView {
-                id: c.id,
-                number: None,
-                kind: c.kind.as_str(),
-                author_name: c.author_name.clone(),
-                author_url: c.author_url.clone(),
-                body_html: comment_html(c),
-                created: TimeView::new(site, c.created_at),
-                depth,
-                can_reply: options.open && depth < options.max_depth && c.status == CommentStatus::Approved,
-                awaiting_moderation: c.status != CommentStatus::Approved,
-                by_post_author: c.user_id == Some(options.post_author),
-                replies,
-            }
+    // The replies, as deep as threads are shown (a damaged parent chain cannot go on for ever).
+    let mut ids = Vec::new();
+    let mut level: Vec<i64> = shown.iter().map(|(_, id)| *id).collect();
+    for _ in 0..MAX_SHOWN_DEPTH {
+        if level.is_empty() {
+            break;
         }
-        CommentView { number, ..build(site, comment, depth, &children, options) }
-    };
-    (shown.into_iter().map(|(number, comment)| view(comment, 1, Some(number))).collect(), pages)
+        ids.extend_from_slice(&level);
+        level = level.iter().filter_map(|id| children.get(id)).flatten().copied().collect();
+    }
+    CommentPage { roots: shown, ids, pages }
+}
+
+/// Replies deeper than this are not shown (only a damaged import nests so deep).
+const MAX_SHOWN_DEPTH: u32 = 64;
+
+/// The views of the threads `page` shows, from `comments` (which hold at least those).
+pub(crate) fn comment_threads(site: &Site, comments: &[Comment], page: &CommentPage, options: &ThreadOptions) -> Vec<CommentView> {
+    type Children<'a> = std::collections::HashMap<i64, Vec<&'a Comment>>;
+    let by_id: std::collections::HashMap<i64, &Comment> = comments.iter().map(|c| (c.id, c)).collect();
+    let mut children: Children = std::collections::HashMap::new();
+    for comment in comments {
+        if let Some(parent) = comment.parent_id.filter(|p| by_id.contains_key(p)) {
+            children.entry(parent).or_default().push(comment);
+        }
+    }
+    fn build(site: &Site, c: &Comment, depth: u32, children: &Children, options: &ThreadOptions) -> CommentView {
+        let replies = match children.get(&c.id) {
+            Some(replies) if depth < MAX_SHOWN_DEPTH => replies.iter().map(|r| build(site, r, depth + 1, children, options)).collect(),
+            _ => Vec::new(),
+        };
+        CommentView {
+            id: c.id,
+            number: None,
+            kind: c.kind.as_str(),
+            author_name: c.author_name.clone(),
+            author_url: c.author_url.clone(),
+            body_html: comment_html(c),
+            created: TimeView::new(site, c.created_at),
+            depth,
+            can_reply: options.open && depth < options.max_depth && c.status == CommentStatus::Approved,
+            awaiting_moderation: c.status != CommentStatus::Approved,
+            by_post_author: c.user_id == Some(options.post_author),
+            replies,
+        }
+    }
+    page.roots
+        .iter()
+        .filter_map(|(number, id)| by_id.get(id).map(|c| CommentView { number: Some(*number), ..build(site, c, 1, &children, options) }))
+        .collect()
 }
 
 /// Links to the neighbouring pages of a listing.

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use dateline_core::store::StoreResult;
 use dateline_core::*;
+use sqlx::Row;
 
 use crate::connect::SqlStore;
 use crate::error::OrStoreError;
@@ -14,6 +15,23 @@ impl CommentStore for SqlStore {
     async fn comments_for_post(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<Comment>> {
         let mut sql = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.post_id = "));
         sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" ORDER BY c.created_at, c.id");
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(rows::comment).collect::<Result<_, _>>().store_err()
+    }
+
+    async fn comment_tree(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<(CommentId, Option<CommentId>)>> {
+        let mut sql = Sql::new("SELECT c.id, c.parent_id FROM comments c WHERE c.post_id = ");
+        sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" AND c.kind <> 'note' ORDER BY c.created_at, c.id");
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect::<Result<_, sqlx::Error>>().store_err()
+    }
+
+    async fn comments_by_ids(&self, ids: &[CommentId]) -> StoreResult<Vec<Comment>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.id IN "));
+        sql.int_list(ids).push(" ORDER BY c.created_at, c.id");
         let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
         rows.iter().map(rows::comment).collect::<Result<_, _>>().store_err()
     }

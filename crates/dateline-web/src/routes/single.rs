@@ -12,7 +12,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use crate::tokens::random_token;
-use crate::view::{PostView, ThreadOptions, comment_threads, permalink, thread_root};
+use crate::view::{PostView, ThreadOptions, comment_page, comment_threads, permalink, thread_root};
 use crate::{AppError, AppState};
 
 /// The CSRF cookie of the comment form (double-submit: its value is bound into the token).
@@ -119,20 +119,6 @@ pub(crate) async fn render(
     let open = !comments_closed(post, settings, now) && !view.protected;
     view.comments_open = open;
 
-    let mut comments = if view.protected { Vec::new() } else { state.store.comments_for_post(post.id, CommentStatus::Approved).await? };
-    // Block-editor notes are kept for the record but never shown publicly.
-    comments.retain(|c| c.kind != dateline_core::CommentKind::Note);
-    let mut shows_held = false;
-    if let Some((id, hash)) = &request.unapproved
-        && let Some(held) = state.store.comment_by_id(*id).await?
-        && held.post_id == post.id
-        && matches!(held.status, CommentStatus::Pending | CommentStatus::Spam)
-        && state.signer.check_moderation_hash(held.id, held.created_at.as_second(), hash)
-    {
-        comments.push(held);
-        comments.sort_by_key(|c| (c.created_at, c.id));
-        shows_held = true;
-    }
     let page = request.comment_page.unwrap_or(1);
     let options = ThreadOptions {
         max_depth: settings.thread_depth,
@@ -141,10 +127,73 @@ pub(crate) async fn render(
         order: settings.comment_order,
         per_page: settings.comments_per_page,
     };
-    let (threads, pages) = comment_threads(site, &comments, &options, page);
-    if page > pages {
+    // Usually only the comments of the threads shown are loaded (the shape of all threads
+    // first). A reader's held comment, a reply form or a refused comment need them all.
+    let whole = options.per_page == 0 || request.unapproved.is_some() || request.reply_to.is_some() || problem.is_some();
+    let (comments, chosen, shows_held) = if !view.protected && !whole {
+        let chosen = comment_page(&state.store.comment_tree(post.id, CommentStatus::Approved).await?, &options, page);
+        let comments = if page <= chosen.pages { state.store.comments_by_ids(&chosen.ids).await? } else { Vec::new() };
+        (comments, chosen, false)
+    } else {
+        let mut comments =
+            if view.protected { Vec::new() } else { state.store.comments_for_post(post.id, CommentStatus::Approved).await? };
+        // Block-editor notes are kept for the record but never shown publicly.
+        comments.retain(|c| c.kind != dateline_core::CommentKind::Note);
+        let mut shows_held = false;
+        if let Some((id, hash)) = &request.unapproved
+            && let Some(held) = state.store.comment_by_id(*id).await?
+            && held.post_id == post.id
+            && matches!(held.status, CommentStatus::Pending | CommentStatus::Spam)
+            && state.signer.check_moderation_hash(held.id, held.created_at.as_second(), hash)
+        {
+            comments.push(held);
+            comments.sort_by_key(|c| (c.created_at, c.id));
+            shows_held = true;
+        }
+        let tree: Vec<(i64, Option<i64>)> = comments.iter().map(|c| (c.id, c.parent_id)).collect();
+        (comments, comment_page(&tree, &options, page), shows_held)
+    };
+    if page > chosen.pages {
         return Err(AppError::NotFound);
     }
+    let threads = comment_threads(site, &comments, &chosen, &options);
+    finish(
+        state,
+        post,
+        view,
+        request,
+        problem,
+        status,
+        Shown { comments, threads, page, pages: chosen.pages, shows_held, unlocked, open, now },
+    )
+    .await
+}
+
+/// The comments a post page shows, chosen by [`render`].
+struct Shown {
+    comments: Vec<dateline_core::Comment>,
+    threads: Vec<crate::view::CommentView>,
+    page: u32,
+    pages: u32,
+    shows_held: bool,
+    unlocked: bool,
+    open: bool,
+    now: Timestamp,
+}
+
+/// The rest of [`render`]: the form, the page's metadata and the response.
+async fn finish(
+    state: &AppState,
+    post: &Post,
+    view: PostView,
+    request: PageRequest,
+    problem: Option<FormProblem>,
+    status: StatusCode,
+    shown: Shown,
+) -> Result<Response, AppError> {
+    let site = &state.site();
+    let settings = &site.config.discussion;
+    let Shown { comments, threads, page, pages, shows_held, unlocked, open, now } = shown;
     let pagination = CommentPagination {
         current: page,
         total: pages,
