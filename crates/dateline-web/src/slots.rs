@@ -41,3 +41,31 @@ fn busy() -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn beyond_the_slots_a_request_is_told_to_come_back_soon() {
+        let settings = dateline_core::config::CacheSettings { max_rendering: 1, queue_ms: 50, ..Default::default() };
+        let slots = std::sync::Arc::new(Slots::new(&settings));
+        let busy = slots.clone();
+        let slow = tokio::spawn(async move {
+            busy.run(async {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                StatusCode::OK.into_response()
+            })
+            .await
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = std::time::Instant::now();
+        let turned_away = slots.run(async { StatusCode::OK.into_response() }).await;
+        assert_eq!(turned_away.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(turned_away.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("1"));
+        assert!(started.elapsed() < Duration::from_millis(300), "answered after the queue wait, not after the render");
+        assert_eq!(slow.await.expect("task").status(), StatusCode::OK);
+        // Once the slot is free, the next request is rendered.
+        assert_eq!(slots.run(async { StatusCode::OK.into_response() }).await.status(), StatusCode::OK);
+    }
+}
