@@ -277,6 +277,13 @@ pub(crate) struct CommentPage {
     pub pages: u32,
 }
 
+impl CommentPage {
+    /// The ids of the threads shown, in the order shown.
+    pub(crate) fn thread_roots(&self) -> impl Iterator<Item = i64> + '_ {
+        self.roots.iter().map(|(_, id)| *id)
+    }
+}
+
 /// Chooses comment page `page` from the shape of the threads ((id, parent), oldest first): a
 /// reply whose parent is not among them (held, spam) starts a thread of its own. Linear in the
 /// number of comments.

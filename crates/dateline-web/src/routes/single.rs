@@ -4,7 +4,6 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dateline_core::config::CommentOrder;
 use dateline_core::discussion::comments_closed;
 use dateline_core::{CommentStatus, Post, PostKind, Taxonomy};
 use jiff::Timestamp;
@@ -84,12 +83,10 @@ pub(crate) fn page_of_comment(state: &AppState, comments: &[dateline_core::Comme
         return 1;
     }
     let root = thread_root(comments, comment);
-    let known: std::collections::HashSet<i64> = comments.iter().map(|c| c.id).collect();
-    let mut roots: Vec<i64> = comments.iter().filter(|c| c.parent_id.is_none_or(|p| !known.contains(&p))).map(|c| c.id).collect();
-    if settings.comment_order == CommentOrder::Newest {
-        roots.reverse();
-    }
-    let index = roots.iter().position(|id| *id == root).unwrap_or(0);
+    let tree: Vec<(i64, Option<i64>)> = comments.iter().map(|c| (c.id, c.parent_id)).collect();
+    // Every thread on one page, in the order shown: the thread's place decides its page.
+    let options = ThreadOptions { max_depth: 1, open: false, post_author: 0, order: settings.comment_order, per_page: 0 };
+    let index = comment_page(&tree, &options, 1).thread_roots().position(|id| id == root).unwrap_or(0);
     u32::try_from(index / settings.comments_per_page as usize + 1).unwrap_or(1)
 }
 
