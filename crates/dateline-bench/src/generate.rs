@@ -7,7 +7,10 @@
 //! [`MEDIUM_POST_COMMENTS`] (every third a reply to an earlier one), the rest are spread over
 //! the other posts; post 2 also holds the pending comments the fresh phase approves; every
 //! post has one category out of 20 and one tag out of [`TAGS`], so a tag archive has many
-//! pages. This module knows nothing of how the file is imported or served.
+//! pages. For `search`, the text has words in every post ([`Words::COMMON`]), words in some
+//! (one word in eight comes from [`Words::UNCOMMON`]) and a few named mentions in a handful of
+//! posts ([`MENTIONS`], accented names among them). This module knows nothing of how the file
+//! is imported or served.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -68,13 +71,32 @@ fn post_day(p: usize) -> (usize, usize, usize) {
     (2010 + p / 336, 1 + (p / 28) % 12, 1 + p % 28)
 }
 
+/// Sentences that only some posts carry, so a search has rare words and names to find: post
+/// `p` ends its first paragraph with `sentence` when `p % every == 0` (10,000 posts: 47, 57, 67
+/// and 10 posts; 1,000 posts: 4, 5, 6 and 1).
+pub const MENTIONS: [(usize, &str); 4] = [
+    (211, "President Miguel Díaz-Canel spoke about the harbor."),
+    (173, "Flights from São Paulo were delayed by the weather."),
+    (149, "The referendum in Zürich drew a record turnout."),
+    (997, "A zeppelin was seen over the river."),
+];
+
 /// Deterministic filler text.
 struct Words(u64);
 
 impl Words {
-    const LIST: &'static [&'static str] = &[
+    /// Seven words in eight: each of these is in nearly every post.
+    const COMMON: &'static [&'static str] = &[
         "council", "harbor", "budget", "transit", "reporter", "story", "vote", "city", "rail", "school", "weather", "court", "housing",
         "market", "science", "river", "bridge", "policy", "election", "museum", "festival", "hospital", "energy",
+    ];
+    /// One word in eight: each of these is in about two posts in five.
+    const UNCOMMON: &'static [&'static str] = &[
+        "zoning", "ferry", "tunnel", "library", "stadium", "pension", "tariff", "drought", "vaccine", "subway", "airport", "lawsuit",
+        "landlord", "mayor", "senator", "protest", "strike", "wildfire", "flood", "floods", "flooding", "novel", "startup", "bakery",
+        "pharmacy", "glacier", "vineyard", "harvest", "ballot", "census", "curfew", "heatwave", "mortgage", "sewer", "tram", "bicycle",
+        "embassy", "fishery", "graduate", "highway", "marathon", "newsroom", "quarry", "shipyard", "volcano", "opera", "canal", "pier",
+        "lottery", "parade", "referee", "midwife", "inventor", "comedian", "surgeon", "sculptor", "rowing", "archive", "chess", "ferries",
     ];
 
     fn next(&mut self) -> u64 {
@@ -88,7 +110,8 @@ impl Words {
             if i > 0 {
                 text.push(' ');
             }
-            text.push_str(Self::LIST[(self.next() as usize) % Self::LIST.len()]);
+            let list = if self.next().is_multiple_of(8) { Self::UNCOMMON } else { Self::COMMON };
+            text.push_str(list[(self.next() as usize) % list.len()]);
         }
         text.push('.');
         text
@@ -135,7 +158,13 @@ fn write_export(out: &mut impl Write, workload: Workload) -> anyhow::Result<()> 
         let (year, month, day) = post_day(p);
         let (hour, minute) = (p % 24, p % 60);
         let date = format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:00");
-        let paragraphs: Vec<String> = (0..6).map(|_| words.sentence(40)).collect();
+        let mut paragraphs: Vec<String> = (0..6).map(|_| words.sentence(40)).collect();
+        for (every, sentence) in MENTIONS {
+            if p % every == 0 {
+                paragraphs[0].push(' ');
+                paragraphs[0].push_str(sentence);
+            }
+        }
         writeln!(out, "<item><title>Post {p}: {}</title><link>https://bench.example{}</link>", words.sentence(6), post_path(p))?;
         writeln!(
             out,
@@ -234,5 +263,15 @@ mod tests {
         assert_eq!(text.matches("<wp:tag>").count(), TAGS);
         assert_eq!(text.matches("domain=\"post_tag\" nicename=\"tag-0\"").count(), 3);
         assert!(text.contains(&format!("<link>https://bench.example{}</link>", post_path(2))));
+    }
+
+    #[test]
+    fn mentions_are_in_the_posts_they_promise() {
+        let mut out = Vec::new();
+        write_export(&mut out, Workload { posts: 1_000, comments: 0, pending: 0 }).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        for (every, sentence) in MENTIONS {
+            assert_eq!(text.matches(sentence).count(), 1_000 / every, "{sentence}");
+        }
     }
 }

@@ -9,12 +9,16 @@
 //! - `serve`: the reading side against nginx serving the same bytes: hot pages, the page
 //!   cache off, overload, freshness under writes, cold start, import time, memory (see
 //!   [`serve`] for every step and target).
+//! - `search`: readers' searches (`/?s=…`) at 16 connections with the page cache off, on SQLite
+//!   and optionally PostgreSQL, and what the search index costs the import (see [`search`]).
 
 mod dateline;
 mod generate;
 mod nginx;
+mod options;
 mod procs;
 mod report;
+mod search;
 mod serve;
 mod wrk;
 
@@ -24,6 +28,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use options::RunOptions;
 
 #[derive(Debug, Parser)]
 #[command(name = "dateline-bench", about = "Measure dateline on generated workloads")]
@@ -60,30 +65,18 @@ enum Bench {
     /// Serve a generated blog and measure it against nginx serving the same bytes: hot pages,
     /// cache off, overload, freshness while comments are approved, cold start, import, memory.
     /// Prints one table, writes it to DIR/results.md, and exits non-zero if a target is missed.
-    Serve {
-        /// For developing the harness: 1,000 posts / 20,000 comments and 2 s runs.
-        #[arg(long)]
-        quick: bool,
-        /// Posts to generate (default 10,000; 1,000 with --quick).
-        #[arg(long)]
-        posts: Option<usize>,
-        /// Approved comments to generate (default 200,000; 20,000 with --quick).
-        #[arg(long)]
-        comments: Option<usize>,
-        /// Seconds per wrk run (default 5; 2 with --quick). Overload and fresh runs take twice this.
-        #[arg(long)]
-        duration: Option<f64>,
-        /// The dateline binary to measure (default: the one beside this one).
-        #[arg(long)]
-        dateline: Option<PathBuf>,
-        /// Working directory: export, store, logs, nginx files, results.md
-        /// (default: $TMPDIR/dateline-bench-serve; emptied of an earlier run's store first).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// Use PostgreSQL: a server URL such as postgres://postgres@127.0.0.1:5432/postgres;
-        /// the harness drops and creates the database dateline_bench there and serves from it.
-        #[arg(long, alias = "db", value_name = "URL")]
-        pg: Option<String>,
+    Serve(RunOptions),
+    /// Full-text search: seven kinds of search in turn at 16 connections, page cache off, on
+    /// SQLite (p99 ≤15 ms) and, with --pg, PostgreSQL (recorded); the import's time and the
+    /// store's size, against --baseline when given (≤1.30×). Prints one table, writes it to
+    /// DIR/search-results.md, and exits non-zero if a target is missed.
+    Search {
+        #[command(flatten)]
+        run: RunOptions,
+        /// A dateline binary built before the search index: it imports the same export into a
+        /// second SQLite store, and the time and size ratios are the index's cost.
+        #[arg(long, value_name = "PATH")]
+        baseline: Option<PathBuf>,
     },
 }
 
@@ -93,9 +86,8 @@ fn main() -> ExitCode {
         Bench::WxrImport { posts, comments, dateline, dir, max_seconds, max_mib, db } => {
             wxr_import(posts, comments, dateline, dir, max_seconds, max_mib, db).map(|()| true)
         }
-        Bench::Serve { quick, posts, comments, duration, dateline, dir, pg } => {
-            serve::run(serve::Options { quick, posts, comments, duration, dateline, dir, pg })
-        }
+        Bench::Serve(run) => serve::run(run),
+        Bench::Search { run, baseline } => search::run(search::Options { run, baseline }),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

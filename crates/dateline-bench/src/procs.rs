@@ -153,12 +153,13 @@ pub fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-/// Makes sure nginx, wrk and curl are installed; installs nginx-light and wrk with apt-get
-/// when they are missing (saying so), as the benchmark machine is expected to be a Debian box.
-pub fn ensure_tools() -> anyhow::Result<()> {
+/// Makes sure `tools` (of nginx, wrk and curl) are installed; installs nginx-light and wrk
+/// with apt-get when they are missing (saying so), as the benchmark machine is expected to be a
+/// Debian box.
+pub fn ensure_tools(tools: &[&str]) -> anyhow::Result<()> {
     let missing: Vec<&str> = [("nginx", "nginx-light"), ("wrk", "wrk")]
         .into_iter()
-        .filter(|(tool, _)| which(tool).is_none())
+        .filter(|(tool, _)| tools.contains(tool) && which(tool).is_none())
         .map(|(_, package)| package)
         .collect();
     if !missing.is_empty() {
@@ -173,7 +174,7 @@ pub fn ensure_tools() -> anyhow::Result<()> {
             bail!("apt-get install -y {} failed ({install})", missing.join(" "));
         }
     }
-    for tool in ["nginx", "wrk", "curl"] {
+    for tool in tools {
         if which(tool).is_none() {
             bail!("{tool} is not installed");
         }

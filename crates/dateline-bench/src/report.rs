@@ -1,6 +1,7 @@
-//! The results of `serve`: one table of load runs (dateline beside nginx where there is a
-//! yardstick) and lines for the single figures (cold start, import time, memory, freshness),
-//! each against its target. Printed as aligned text and written as Markdown for
+//! The results of `serve` and `search`: one table of load runs (for `serve`, dateline beside
+//! nginx where there is a yardstick; for `search`, dateline alone with its median and errors
+//! split) and lines for the single figures (cold start, import time, memory, freshness), each
+//! against its target. Printed as aligned text and written as Markdown for
 //! docs/PERFORMANCE.md. Knows nothing of how the figures were taken.
 
 use std::fmt::Write as _;
@@ -42,17 +43,78 @@ pub struct Line {
     pub ok: bool,
 }
 
-/// Everything one run of `serve` found.
+/// Which columns the table of load runs has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Columns {
+    /// dateline beside nginx and their ratio (`serve`).
+    #[default]
+    AgainstNginx,
+    /// dateline alone, with the median, and error responses apart from lost requests
+    /// (`search`: nginx has nothing to answer a search with).
+    Alone,
+}
+
+impl Columns {
+    fn header(self) -> &'static [&'static str] {
+        match self {
+            Columns::AgainstNginx => {
+                &["page", "conns", "encoding", "dateline req/s", "p99 ms", "nginx req/s", "p99 ms", "ratio", "errors", "target", "ok"]
+            }
+            Columns::Alone => &["run", "conns", "req/s", "p50 ms", "p99 ms", "non-2xx", "socket errors", "target", "ok"],
+        }
+    }
+
+    /// Whether column `i` holds numbers (right-aligned).
+    fn numeric(self, i: usize) -> bool {
+        match self {
+            Columns::AgainstNginx => i == 1 || (3..=8).contains(&i),
+            Columns::Alone => (1..=6).contains(&i),
+        }
+    }
+
+    fn cells(self, row: &Row) -> Vec<String> {
+        let rate = |r: Option<WrkResult>| r.map_or("—".to_string(), |r| format!("{:.0}", r.requests_per_sec));
+        let ms = |r: Option<WrkResult>, pick: fn(&WrkResult) -> f64| r.map_or("—".to_string(), |r| format!("{:.2}", pick(&r)));
+        let count = |r: Option<WrkResult>, pick: fn(&WrkResult) -> u64| r.map_or("—".to_string(), |r| pick(&r).to_string());
+        let dateline_rate = if row.dateline.is_none() { "failed".into() } else { rate(row.dateline) };
+        match self {
+            Columns::AgainstNginx => vec![
+                row.page.clone(),
+                row.connections.to_string(),
+                row.encoding.clone(),
+                dateline_rate,
+                ms(row.dateline, |r| r.p99_ms),
+                rate(row.nginx),
+                ms(row.nginx, |r| r.p99_ms),
+                row.ratio().map_or("—".into(), |r| format!("{r:.2}")),
+                count(row.dateline, WrkResult::errors),
+                row.target.clone(),
+                verdict(row.ok).into(),
+            ],
+            Columns::Alone => vec![
+                row.page.clone(),
+                row.connections.to_string(),
+                dateline_rate,
+                ms(row.dateline, |r| r.p50_ms),
+                ms(row.dateline, |r| r.p99_ms),
+                count(row.dateline, |r| r.non_2xx_3xx),
+                count(row.dateline, WrkResult::socket_errors),
+                row.target.clone(),
+                verdict(row.ok).into(),
+            ],
+        }
+    }
+}
+
+/// Everything one run of `serve` or `search` found.
 #[derive(Debug, Default)]
 pub struct Report {
     /// What was measured where (workload, store, machine), one item a line.
     pub setup: Vec<String>,
+    pub columns: Columns,
     pub rows: Vec<Row>,
     pub lines: Vec<Line>,
 }
-
-const HEADER: [&str; 11] =
-    ["page", "conns", "encoding", "dateline req/s", "p99 ms", "nginx req/s", "p99 ms", "ratio", "errors", "target", "ok"];
 
 impl Report {
     pub fn all_ok(&self) -> bool {
@@ -63,40 +125,28 @@ impl Report {
         self.lines.push(Line { what: what.into(), measured: measured.into(), target: target.into(), ok });
     }
 
-    fn cells(&self) -> Vec<[String; 11]> {
-        let rate = |r: Option<WrkResult>| r.map_or("—".to_string(), |r| format!("{:.0}", r.requests_per_sec));
-        let p99 = |r: Option<WrkResult>| r.map_or("—".to_string(), |r| format!("{:.2}", r.p99_ms));
-        self.rows
-            .iter()
-            .map(|row| {
-                [
-                    row.page.clone(),
-                    row.connections.to_string(),
-                    row.encoding.clone(),
-                    if row.dateline.is_none() { "failed".into() } else { rate(row.dateline) },
-                    p99(row.dateline),
-                    rate(row.nginx),
-                    p99(row.nginx),
-                    row.ratio().map_or("—".into(), |r| format!("{r:.2}")),
-                    row.dateline.map_or("—".into(), |r| r.errors().to_string()),
-                    row.target.clone(),
-                    verdict(row.ok).into(),
-                ]
-            })
-            .collect()
+    fn cells(&self) -> Vec<Vec<String>> {
+        self.rows.iter().map(|row| self.columns.cells(row)).collect()
     }
 
     fn notes(&self) -> Vec<String> {
         self.rows
             .iter()
-            .filter_map(|row| row.note.as_ref().map(|note| format!("{} ({} conns, {}): {note}", row.page, row.connections, row.encoding)))
+            .filter_map(|row| {
+                let note = row.note.as_ref()?;
+                Some(match self.columns {
+                    Columns::AgainstNginx => format!("{} ({} conns, {}): {note}", row.page, row.connections, row.encoding),
+                    Columns::Alone => format!("{} ({} conns): {note}", row.page, row.connections),
+                })
+            })
             .collect()
     }
 
     /// Aligned text for the terminal.
     pub fn text(&self) -> String {
+        let header = self.columns.header();
         let cells = self.cells();
-        let mut widths = HEADER.map(|h| h.chars().count());
+        let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
         for row in &cells {
             for (width, cell) in widths.iter_mut().zip(row) {
                 *width = (*width).max(cell.chars().count());
@@ -110,17 +160,17 @@ impl Report {
         let render = |out: &mut String, row: &[String]| {
             let padded: Vec<String> = row
                 .iter()
-                .zip(widths)
+                .zip(&widths)
                 .enumerate()
                 .map(|(i, (cell, width))| {
                     let pad = width - cell.chars().count();
                     // Numbers right-aligned, words left-aligned.
-                    if (3..=8).contains(&i) || i == 1 { format!("{}{cell}", " ".repeat(pad)) } else { format!("{cell}{}", " ".repeat(pad)) }
+                    if self.columns.numeric(i) { format!("{}{cell}", " ".repeat(pad)) } else { format!("{cell}{}", " ".repeat(pad)) }
                 })
                 .collect();
             let _ = writeln!(out, "{}", padded.join(" | ").trim_end());
         };
-        render(&mut out, &HEADER.map(String::from));
+        render(&mut out, &header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
         let _ = writeln!(out, "{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-"));
         for row in &cells {
             render(&mut out, row);
@@ -150,8 +200,10 @@ impl Report {
         }
         out.push('\n');
         let escape = |cell: &str| cell.replace('|', "\\|");
-        let _ = writeln!(out, "| {} |", HEADER.join(" | "));
-        let _ = writeln!(out, "|{}", ["---|", "--:|", "---|", "--:|", "--:|", "--:|", "--:|", "--:|", "--:|", "---|", "---|"].concat());
+        let header = self.columns.header();
+        let _ = writeln!(out, "| {} |", header.join(" | "));
+        let align: String = (0..header.len()).map(|i| if self.columns.numeric(i) { "--:|" } else { "---|" }).collect();
+        let _ = writeln!(out, "|{align}");
         for row in self.cells() {
             let _ = writeln!(out, "| {} |", row.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
         }
@@ -219,5 +271,36 @@ mod tests {
         let markdown = report.markdown();
         assert!(markdown.contains("| cold \\| post | 64 |"), "{markdown}");
         assert!(markdown.contains("| cold start | 120 ms | ≤200 ms | ok |"), "{markdown}");
+    }
+
+    #[test]
+    fn alone_the_table_splits_errors_and_shows_the_median() {
+        let run = WrkResult {
+            requests: 10,
+            requests_per_sec: 812.4,
+            p50_ms: 4.25,
+            p99_ms: 14.5,
+            non_2xx_3xx: 3,
+            timeouts: 2,
+            ..WrkResult::default()
+        };
+        let mut report = Report { columns: Columns::Alone, ..Report::default() };
+        report.rows.push(Row {
+            page: "SQLite: searches".into(),
+            connections: 16,
+            encoding: "plain".into(),
+            dateline: Some(run),
+            nginx: None,
+            target: "p99 ≤15 ms, 0 errors".into(),
+            ok: false,
+            note: Some("slow".into()),
+        });
+        let text = report.text();
+        assert!(text.contains("p50 ms"), "{text}");
+        assert!(!text.contains("nginx"), "{text}");
+        assert!(text.contains("SQLite: searches (16 conns): slow"), "{text}");
+        let markdown = report.markdown();
+        assert!(markdown.contains("| SQLite: searches | 16 | 812 | 4.25 | 14.50 | 3 | 2 | p99 ≤15 ms, 0 errors | MISSED |"), "{markdown}");
+        assert!(markdown.contains("|---|--:|--:|--:|--:|--:|--:|---|---|"), "{markdown}");
     }
 }

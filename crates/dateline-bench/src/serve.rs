@@ -65,18 +65,7 @@ use crate::report::{Report, Row};
 use crate::wrk::{self, Load, WrkResult};
 
 /// The `serve` subcommand's options (clap lives in main.rs).
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub quick: bool,
-    pub posts: Option<usize>,
-    pub comments: Option<usize>,
-    /// Seconds per wrk run.
-    pub duration: Option<f64>,
-    pub dateline: Option<PathBuf>,
-    pub dir: Option<PathBuf>,
-    /// A PostgreSQL server URL to create `dateline_bench` on; SQLite when absent.
-    pub pg: Option<String>,
-}
+pub type Options = crate::options::RunOptions;
 
 /// Held comments on post 2, approved during the fresh phase.
 const PENDING: usize = 3_000;
@@ -117,22 +106,18 @@ struct Bench {
 
 /// Runs the whole benchmark; `Ok(true)` when every target was met.
 pub fn run(options: Options) -> anyhow::Result<bool> {
-    procs::ensure_tools()?;
+    procs::ensure_tools(&["nginx", "wrk", "curl"])?;
     let binary = crate::dateline::binary(options.dateline.clone())?;
-    let workload = Workload {
-        posts: options.posts.unwrap_or(if options.quick { 1_000 } else { 10_000 }),
-        comments: options.comments.unwrap_or(if options.quick { 20_000 } else { 200_000 }),
-        pending: PENDING,
-    };
-    let duration = Duration::from_secs_f64(options.duration.unwrap_or(if options.quick { 2.0 } else { 5.0 }).max(1.0));
-    let dir = options.dir.clone().unwrap_or_else(|| std::env::temp_dir().join("dateline-bench-serve"));
+    let workload = options.workload(PENDING);
+    let duration = options.duration();
+    let dir = options.dir("serve");
     std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
     for stale in ["bench.db", "bench.db-wal", "bench.db-shm", "results.md"] {
         let _ = std::fs::remove_file(dir.join(stale));
     }
     let _ = std::fs::remove_dir_all(dir.join("nginx"));
     let db = match &options.pg {
-        Some(server) => fresh_pg_database(server)?,
+        Some(server) => fresh_pg_database(server, PG_DATABASE)?,
         None => format!("sqlite:{}", dir.join("bench.db").display()),
     };
     let mut bench = Bench {
@@ -163,14 +148,27 @@ pub fn run(options: Options) -> anyhow::Result<bool> {
     Ok(bench.report.all_ok())
 }
 
-fn setup_lines(options: &Options, workload: Workload, duration: Duration, binary: &Path, db: &str) -> Vec<String> {
+/// The CPU's model name and the logical CPUs, for the report's setup lines (figures from a
+/// shared 2-core box read differently from a dedicated server's).
+pub(crate) fn machine() -> (String, usize) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
             info.lines().find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_string()))
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    (cpu, std::thread::available_parallelism().map_or(0, |n| n.get()))
+}
+
+/// The `dateline.toml` the harness serves with: the site's address, and `[cache] enabled =
+/// false` when the page cache must be off (a dateline that does not know `[cache]` refuses it).
+pub(crate) fn site_config(port: u16, cache: bool) -> String {
+    let base = format!("[site]\nbase_url = \"http://127.0.0.1:{port}\"\n");
+    if cache { base } else { format!("{base}\n[cache]\nenabled = false\n") }
+}
+
+fn setup_lines(options: &Options, workload: Workload, duration: Duration, binary: &Path, db: &str) -> Vec<String> {
+    let (cpu, cores) = machine();
     let backend = if options.pg.is_some() { "PostgreSQL" } else { "SQLite" };
     let mut lines = vec![
         format!(
@@ -189,15 +187,15 @@ fn setup_lines(options: &Options, workload: Workload, duration: Duration, binary
     lines
 }
 
-/// Drops and creates [`PG_DATABASE`] on the server `server_url` points at; returns its URL.
-fn fresh_pg_database(server_url: &str) -> anyhow::Result<String> {
-    for sql in [format!("DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"), format!("CREATE DATABASE {PG_DATABASE}")] {
+/// Drops and creates the database `name` on the server `server_url` points at; returns its URL.
+pub(crate) fn fresh_pg_database(server_url: &str, name: &str) -> anyhow::Result<String> {
+    for sql in [format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}")] {
         let output = Command::new("psql").args([server_url, "-v", "ON_ERROR_STOP=1", "-qc", &sql]).output().context("run psql")?;
         if !output.status.success() {
             bail!("psql {sql:?} failed: {}", String::from_utf8_lossy(&output.stderr).trim());
         }
     }
-    database_url(server_url, PG_DATABASE)
+    database_url(server_url, name)
 }
 
 /// `postgres://u@h:5432/postgres?x=y` with the database replaced: `postgres://u@h:5432/NAME?x=y`.
@@ -238,9 +236,8 @@ impl Bench {
         );
         println!("imported in {:.1} s", took.as_secs_f64());
 
-        let base = format!("[site]\nbase_url = \"http://127.0.0.1:{}\"\n", self.port);
-        std::fs::write(self.dir.join("dateline.toml"), &base)?;
-        std::fs::write(self.dir.join("dateline-cold.toml"), format!("{base}\n[cache]\nenabled = false\n"))?;
+        std::fs::write(self.dir.join("dateline.toml"), site_config(self.port, true))?;
+        std::fs::write(self.dir.join("dateline-cold.toml"), site_config(self.port, false))?;
 
         self.dateline.add_administrator(ADMIN, "b@example.org", "long-password-123")?;
         let app_password = self.dateline.app_password(ADMIN, "bench")?;
@@ -365,7 +362,7 @@ impl Bench {
     }
 
     fn load(&self, url: &str, connections: u32, accept_encoding: Option<&str>) -> anyhow::Result<WrkResult> {
-        wrk::run(&Load { url, connections, duration: self.duration, accept_encoding, timeout: None })
+        wrk::run(&Load { url, connections, duration: self.duration, accept_encoding, timeout: None, script: None })
     }
 
     /// Each page × {64, 256} × {plain, compressed}: dateline, then nginx.
@@ -483,9 +480,17 @@ impl Bench {
             duration: self.duration * 2,
             accept_encoding: None,
             timeout: None,
+            script: None,
         });
         let approvals = approver.finish();
-        let nginx = wrk::run(&Load { url: nginx_url, connections: 64, duration: self.duration * 2, accept_encoding: None, timeout: None });
+        let nginx = wrk::run(&Load {
+            url: nginx_url,
+            connections: 64,
+            duration: self.duration * 2,
+            accept_encoding: None,
+            timeout: None,
+            script: None,
+        });
         let mut row = Row {
             page: format!("fresh: {}, approving 50/s", post.name),
             connections: 64,
@@ -555,7 +560,8 @@ fn failure_note(dateline: &anyhow::Result<WrkResult>, nginx: &anyhow::Result<Wrk
     (!notes.is_empty()).then(|| notes.join("; "))
 }
 
-fn progress(row: &Row) {
+/// One load run's figures as soon as it is done, for whoever watches the run.
+pub(crate) fn progress(row: &Row) {
     let show = |r: Option<WrkResult>| {
         r.map_or("failed".into(), |r| format!("{:.0} req/s, p99 {:.2} ms, {} errors", r.requests_per_sec, r.p99_ms, r.errors()))
     };
@@ -599,6 +605,7 @@ fn overload(server: &Server, page: &Page, duration: Duration) -> Row {
         duration,
         accept_encoding: None,
         timeout: Some(Duration::from_secs(2)),
+        script: None,
     });
     stop.store(true, Ordering::Relaxed);
     let seen = probes.join().unwrap_or_default();

@@ -4,6 +4,7 @@
 //! the file descriptors it needs (the soft limit is often 1,024; it is raised to 65,536 or,
 //! where the hard limit is lower, to the hard limit).
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ pub struct Load<'a> {
     pub accept_encoding: Option<&'a str>,
     /// wrk's per-request timeout (its default is 2 s).
     pub timeout: Option<Duration>,
+    /// A wrk Lua script (`-s`), e.g. one that sends a different path each request.
+    pub script: Option<&'a Path>,
 }
 
 /// What a run measured.
@@ -26,6 +29,7 @@ pub struct Load<'a> {
 pub struct WrkResult {
     pub requests: u64,
     pub requests_per_sec: f64,
+    pub p50_ms: f64,
     pub p99_ms: f64,
     /// Responses with a status other than 2xx or 3xx.
     pub non_2xx_3xx: u64,
@@ -39,7 +43,12 @@ pub struct WrkResult {
 impl WrkResult {
     /// Error responses and socket errors together.
     pub fn errors(&self) -> u64 {
-        self.non_2xx_3xx + self.connect_errors + self.read_errors + self.write_errors + self.timeouts
+        self.non_2xx_3xx + self.socket_errors()
+    }
+
+    /// Requests that got no answer: connect, read and write errors, and timeouts.
+    pub fn socket_errors(&self) -> u64 {
+        self.connect_errors + self.read_errors + self.write_errors + self.timeouts
     }
 }
 
@@ -54,6 +63,9 @@ pub fn run(load: &Load) -> anyhow::Result<WrkResult> {
     }
     if let Some(timeout) = load.timeout {
         args.extend(["--timeout".into(), format!("{}s", timeout.as_secs().max(1))]);
+    }
+    if let Some(script) = load.script {
+        args.extend(["-s".into(), script.display().to_string()]);
     }
     args.push(load.url.into());
     let output = Command::new("sh")
@@ -78,6 +90,8 @@ pub fn parse(text: &str) -> anyhow::Result<WrkResult> {
         if let Some(rest) = line.strip_prefix("Requests/sec:") {
             result.requests_per_sec = rest.trim().parse().context("Requests/sec")?;
             saw_rate = true;
+        } else if let Some(rest) = line.strip_prefix("50%") {
+            result.p50_ms = duration_ms(rest.trim()).with_context(|| format!("50% latency {:?}", rest.trim()))?;
         } else if let Some(rest) = line.strip_prefix("99%") {
             result.p99_ms = duration_ms(rest.trim()).with_context(|| format!("99% latency {:?}", rest.trim()))?;
         } else if let Some(rest) = line.strip_prefix("Non-2xx or 3xx responses:") {
@@ -146,9 +160,11 @@ Transfer/sec:    200.00MB
         let result = parse(SAMPLE).expect("parse");
         assert_eq!(result.requests, 100_000);
         assert!((result.requests_per_sec - 20_000.5).abs() < 1e-9);
+        assert!((result.p50_ms - 11.0).abs() < 1e-9);
         assert!((result.p99_ms - 0.812).abs() < 1e-9);
         assert_eq!((result.connect_errors, result.read_errors, result.write_errors, result.timeouts), (3, 4, 5, 6));
         assert_eq!(result.non_2xx_3xx, 7);
+        assert_eq!(result.socket_errors(), 18);
         assert_eq!(result.errors(), 25);
     }
 

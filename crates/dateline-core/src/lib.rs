@@ -12,6 +12,7 @@ pub mod import;
 pub mod input;
 pub mod mail;
 pub mod model;
+pub mod search;
 pub mod slug;
 pub mod spam;
 pub mod store;

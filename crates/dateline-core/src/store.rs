@@ -59,10 +59,14 @@ pub struct PostQuery {
 }
 
 /// Which comments a moderation list or comment feed wants, newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommentQuery {
     pub status: Option<CommentStatus>,
     pub post: Option<PostId>,
+    /// Words to find in the text and the name (newest first still).
+    pub search: Option<String>,
+    /// Whether the search looks at the e-mail addresses given too (for moderators only).
+    pub search_addresses: bool,
     /// 1-based.
     pub page: u32,
     pub per_page: u32,
@@ -75,6 +79,8 @@ pub enum PostOrder {
     Id,
     Title,
     Modified,
+    /// Best match first, for a query with words to find (by date without).
+    Relevance,
 }
 
 /// Any posts, for people who may see more than the public stream: by status, author,
@@ -82,6 +88,8 @@ pub enum PostOrder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EditorQuery {
     pub kind: PostKind,
+    /// Posts and pages together, `kind` aside (WordPress's search endpoint looks through both).
+    pub any_kind: bool,
     /// Empty means every status but trash.
     pub statuses: Vec<PostStatus>,
     pub author: Option<UserId>,
@@ -128,6 +136,7 @@ impl EditorQuery {
     pub fn public(kind: PostKind, now: Timestamp) -> EditorQuery {
         EditorQuery {
             kind,
+            any_kind: false,
             statuses: vec![PostStatus::Published, PostStatus::Scheduled],
             author: None,
             readable_by: None,

@@ -12,6 +12,7 @@ use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
 use crate::rows::{self, COMMENT_COLUMNS};
 use crate::sql::Sql;
+use dateline_core::search::SearchQuery;
 
 /// Adds `delta` documents of `label` to each token (and to the document total).
 async fn add_counts(conn: &mut AnyConnection, tokens: &[String], label: SpamLabel, delta: i64) -> StoreResult<()> {
@@ -38,6 +39,14 @@ impl SqlStore {
     }
 
     pub(crate) async fn list_comments_impl(&self, query: &CommentQuery) -> StoreResult<Page<Comment>> {
+        let search = query.search.as_deref().filter(|s| !s.trim().is_empty()).map(SearchQuery::parse);
+        if search.as_ref().is_some_and(SearchQuery::is_empty) {
+            return Ok(Page { items: Vec::new(), total: 0 });
+        }
+        let select = |columns: &str| {
+            let index = crate::search::Index::Comments { addresses: query.search_addresses };
+            crate::search::select_matching(self.backend, index, search.as_ref(), columns, "comments c")
+        };
         let filter = |sql: &mut Sql| {
             sql.push(" WHERE 1 = 1");
             if let Some(status) = query.status {
@@ -47,11 +56,11 @@ impl SqlStore {
                 sql.push(" AND c.post_id = ").int(post);
             }
         };
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM comments c");
+        let mut count = select("COUNT(*) AS n");
         filter(&mut count);
         let total: i64 = count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
         let per_page = i64::from(query.per_page.max(1));
-        let mut sql = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c"));
+        let mut sql = select(COMMENT_COLUMNS);
         filter(&mut sql);
         sql.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ").int(per_page);
         sql.push(" OFFSET ").int(i64::from(query.page.max(1) - 1) * per_page);

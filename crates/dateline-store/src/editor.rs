@@ -12,9 +12,14 @@ use crate::connect::SqlStore;
 use crate::error::OrStoreError;
 use crate::rows::{self, POST_COLUMNS, TERM_COLUMNS};
 use crate::sql::{Arg, Sql};
+use dateline_core::search::SearchQuery;
 
 fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
-    sql.push(" WHERE p.kind = ").text(query.kind.as_str());
+    if query.any_kind {
+        sql.push(" WHERE p.kind IN ('post', 'page')");
+    } else {
+        sql.push(" WHERE p.kind = ").text(query.kind.as_str());
+    }
     if query.statuses.is_empty() {
         sql.push(" AND p.status <> 'trash'");
     } else {
@@ -64,38 +69,32 @@ fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
     if let Some(after) = query.published_after {
         sql.push(" AND p.published_at > ").int(after.as_second());
     }
-    if let Some(search) = query.search.as_ref().filter(|s| !s.trim().is_empty()) {
-        // LIKE with our own escape character, so % and _ typed by the user match literally.
-        let pattern = format!("%{}%", search.trim().to_lowercase().replace('!', "!!").replace('%', "!%").replace('_', "!_"));
-        // The title, the writer's own words, and what the post quotes (a news-curation blog is
-        // searched for the story as much as for the commentary).
-        let columns =
-            ["p.title", "p.body_source", "p.dek", "p.source_headline", "p.source_excerpt", "p.source_outlet", "p.source_reporter"];
-        sql.push(" AND (");
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
-                sql.push(" OR ");
-            }
-            sql.push(&format!("lower(COALESCE({column}, '')) LIKE ")).text(&pattern).push(" ESCAPE '!'");
-        }
-        sql.push(")");
-    }
 }
 
 impl SqlStore {
     pub(crate) async fn editor_posts_impl(&self, query: &EditorQuery) -> StoreResult<Page<Post>> {
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM posts p");
-        push_editor_filter(&mut count, query);
-        let total: i64 = count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
-        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id"));
+        // Words to find narrow the posts to the index's matches, ranked; words that are all
+        // punctuation or exclusions find nothing.
+        let search = query.search.as_deref().filter(|s| !s.trim().is_empty()).map(SearchQuery::parse);
+        if search.as_ref().is_some_and(SearchQuery::is_empty) {
+            return Ok(Page { items: Vec::new(), total: 0 });
+        }
+        let select =
+            |columns: &str| crate::search::select_matching(self.backend, crate::search::Index::Posts, search.as_ref(), columns, "posts p");
+        // The page's ids first, sorted on narrow rows, with the total alongside (a window over
+        // every row that matched); then the whole posts of that page only.
+        let mut sql = select("p.id, COUNT(*) OVER () AS total_rows");
         push_editor_filter(&mut sql, query);
+        let direction = if query.ascending { "ASC" } else { "DESC" };
         let column = match query.order {
             PostOrder::Date => "p.published_at",
             PostOrder::Id => "p.id",
             PostOrder::Title => "lower(p.title)",
             PostOrder::Modified => "p.updated_at",
+            // Best match first whichever way is asked; equally good matches newest first.
+            PostOrder::Relevance if search.is_some() => "s.rank ASC, p.published_at",
+            PostOrder::Relevance => "p.published_at",
         };
-        let direction = if query.ascending { "ASC" } else { "DESC" };
         sql.push(&format!(" ORDER BY {column} {direction}, p.id {direction} LIMIT "));
         let per_page = i64::from(query.per_page.max(1));
         let skip = match query.offset {
@@ -103,7 +102,25 @@ impl SqlStore {
             None => i64::from(query.page.max(1) - 1) * per_page,
         };
         sql.int(per_page).push(" OFFSET ").int(skip);
-        let items = self.fetch_posts(&sql).await?;
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>().store_err()?;
+        let total: i64 = match rows.first() {
+            Some(row) => row.try_get("total_rows").store_err()?,
+            None if skip == 0 => 0,
+            // Past the last page: how many there are, for the caller to say so.
+            None => {
+                let mut count = select("COUNT(*) AS n");
+                push_editor_filter(&mut count, query);
+                count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?
+            }
+        };
+        let mut items = Vec::new();
+        if !ids.is_empty() {
+            let mut whole = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id IN "));
+            whole.int_list(&ids);
+            items = self.fetch_posts(&whole).await?;
+            items.sort_by_key(|post| ids.iter().position(|id| *id == post.id));
+        }
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
     }
 
@@ -195,6 +212,7 @@ impl SqlStore {
             link.int(id).push(", ").int(term).push(")");
             link.query().execute(&mut *tx).await.store_err()?;
         }
+        crate::search::reindex_posts(&mut tx, &[id]).await.store_err()?;
         tx.commit().await.store_err()?;
         Ok(id)
     }
@@ -212,6 +230,7 @@ impl SqlStore {
 
     pub(crate) async fn delete_post_impl(&self, id: PostId) -> StoreResult<()> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let comments = crate::search::comments_of(&mut tx, id).await.store_err()?;
         for sql in [
             "DELETE FROM meta WHERE owner = 'comment' AND owner_id IN (SELECT id FROM comments WHERE post_id = $1)",
             "DELETE FROM meta WHERE owner = 'post' AND owner_id = $1",
@@ -221,6 +240,8 @@ impl SqlStore {
         ] {
             sqlx::query(sql).bind(id).execute(&mut *tx).await.store_err()?;
         }
+        crate::search::reindex_posts(&mut tx, &[id]).await.store_err()?;
+        crate::search::reindex_comments(&mut tx, &comments).await.store_err()?;
         tx.commit().await.store_err()
     }
 

@@ -32,6 +32,10 @@ pub(crate) struct SqlImportSession {
     post_parents: Vec<(i64, String)>,
     media_parents: Vec<(i64, String)>,
     redirects: Vec<(String, RedirectTarget)>,
+    /// Posts and comments written, indexed for search once at the end (after links are
+    /// rewritten), many to a statement.
+    imported_posts: Vec<PostId>,
+    imported_comments: Vec<CommentId>,
 }
 
 impl SqlStore {
@@ -56,6 +60,8 @@ impl SqlStore {
             post_parents: Vec::new(),
             media_parents: Vec::new(),
             redirects: Vec::new(),
+            imported_posts: Vec::new(),
+            imported_comments: Vec::new(),
         }))
     }
 }
@@ -311,6 +317,7 @@ impl ImportSession for SqlImportSession {
         if let Some(parent) = &post.parent_source_key {
             self.post_parents.push((id, parent.clone()));
         }
+        self.imported_posts.push(id);
         Ok(id)
     }
 
@@ -347,6 +354,7 @@ impl ImportSession for SqlImportSession {
         if !comment.meta.is_empty() || reimport {
             write_meta(conn, "comment", id, &comment.meta, reimport).await?;
         }
+        self.imported_comments.push(id);
         Ok(id)
     }
 
@@ -403,6 +411,9 @@ impl ImportSession for SqlImportSession {
         let post_parents = std::mem::take(&mut self.post_parents);
         let media_parents = std::mem::take(&mut self.media_parents);
         let redirects = std::mem::take(&mut self.redirects);
+        let reimport = self.reimport;
+        let mut imported_posts = std::mem::take(&mut self.imported_posts);
+        let mut imported_comments = std::mem::take(&mut self.imported_comments);
         let conn = self.conn();
         for (id, parent) in term_parents {
             let mut sql = Sql::new("UPDATE terms SET parent_id = (SELECT p.id FROM terms p WHERE p.taxonomy = 'category' AND p.slug = ");
@@ -434,11 +445,23 @@ impl ImportSession for SqlImportSession {
             sql.push(") ON CONFLICT (path) DO UPDATE SET post_id = excluded.post_id, url = excluded.url");
             sql.query().execute(&mut *conn).await.store_err()?;
         }
+        for ids in [&mut imported_posts, &mut imported_comments] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        // A first import writes only new entries; a second one may change earlier ones.
+        let entries = if reimport { crate::search::Entries::Changed } else { crate::search::Entries::New };
+        crate::search::index_posts(conn, &imported_posts, entries).await.store_err()?;
+        crate::search::index_comments(conn, &imported_comments, entries).await.store_err()?;
         if backend == Backend::Postgres {
             // Ids given explicitly (WordPress's) do not move the identity sequences.
             for table in ["posts", "media"] {
                 sync_sequence(conn, table).await?;
             }
+            // Fresh statistics: planned with the empty tables' estimates, a search joins tens
+            // of thousands of posts row by row (seconds instead of milliseconds) until
+            // autovacuum gets round to them.
+            sqlx::query("ANALYZE posts, comments, terms, post_terms, post_search, comment_search").execute(&mut *conn).await.store_err()?;
         }
         self.tx.commit().await.store_err()
     }

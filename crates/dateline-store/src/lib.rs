@@ -18,6 +18,7 @@ mod error;
 mod import;
 mod migrate;
 mod rows;
+mod search;
 mod sql;
 mod store_impl;
 mod stores;

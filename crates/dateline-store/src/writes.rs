@@ -110,7 +110,9 @@ pub(crate) async fn insert_comment_row(
     sql.push(", ").int(i64::from(comment.notify)).push(", ").opt_int(comment.user_id).push(", ").text(comment.body_format.as_str());
     sql.push(&format!(") RETURNING {}", COMMENT_COLUMNS.replace("c.", "")));
     let row = sql.query().fetch_one(&mut *conn).await.store_err()?;
-    rows::comment(&row).store_err()
+    let comment = rows::comment(&row).store_err()?;
+    crate::search::reindex_comments(conn, &[comment.id]).await.store_err()?;
+    Ok(comment)
 }
 
 impl SqlStore {
@@ -162,6 +164,7 @@ impl SqlStore {
             link.int(id).push(", ").int(term).push(")");
             link.query().execute(&mut *conn).await.store_err()?;
         }
+        crate::search::reindex_posts(conn, &[id]).await.store_err()?;
 
         let mut inserted: Vec<CommentId> = Vec::with_capacity(post.comments.len());
         for comment in &post.comments {

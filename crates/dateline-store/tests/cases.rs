@@ -9,7 +9,7 @@ fn at(text: &str) -> Timestamp {
     text.parse().expect("timestamp")
 }
 
-fn new_post(title: &str, published_at: &str) -> NewPost {
+pub(crate) fn new_post(title: &str, published_at: &str) -> NewPost {
     NewPost {
         kind: PostKind::Post,
         title: title.to_string(),
@@ -307,8 +307,10 @@ pub async fn comment_moderation_round_trips(db: Db) {
     assert!(held.notify);
     assert_eq!(store.comment_by_id(held.id).await.expect("read"), Some(held.clone()));
 
-    let pending =
-        store.list_comments(&CommentQuery { status: Some(CommentStatus::Pending), post: None, page: 1, per_page: 10 }).await.expect("list");
+    let pending = store
+        .list_comments(&CommentQuery { status: Some(CommentStatus::Pending), post: None, page: 1, per_page: 10, ..CommentQuery::default() })
+        .await
+        .expect("list");
     assert_eq!((pending.total, pending.items[0].id), (1, held.id));
     assert!(!store.has_approved_comment(Some("held@example.org"), None).await.expect("prior"));
     let before = store.set_comment_status(held.id, CommentStatus::Approved).await.expect("approve");

@@ -2,6 +2,7 @@
 
 mod cases;
 mod methods;
+mod search;
 
 dateline_testkit::store_cases!(crate::cases:
     reopening_migrates_once,
@@ -28,6 +29,16 @@ dateline_testkit::store_cases!(crate::cases:
     category_parents_cannot_form_a_loop,
     editor_queries_leave_out_what_they_are_asked_to,
 );
+
+mod search_cases {
+    dateline_testkit::store_cases!(crate::search:
+        the_corpus_finds_the_same_posts_in_the_same_order,
+        the_index_follows_every_write,
+        relevance_and_date_order,
+        comments_are_found_by_text_name_and_address,
+        a_blog_from_before_search_gets_its_index_built,
+    );
+}
 
 mod each_method {
     dateline_testkit::store_cases!(crate::methods:

@@ -192,3 +192,25 @@ macro_rules! store_cases {
         }
     };
 }
+
+/// A reader's comment from `name` at `email` saying `body` (Markdown), with `status`, written
+/// on 2024-05-02: test data for stores and servers alike.
+pub fn reader_comment(name: &str, email: &str, body: &str, status: dateline_core::CommentStatus) -> dateline_core::NewComment {
+    dateline_core::NewComment {
+        kind: dateline_core::CommentKind::Comment,
+        author_name: Some(name.into()),
+        author_email: Some(email.into()),
+        author_url: None,
+        author_ip: Some("192.0.2.1".into()),
+        user_agent: None,
+        body: body.into(),
+        body_format: dateline_core::BodyFormat::Markdown,
+        status,
+        created_at: "2024-05-02T00:00:00Z".parse().expect("a fixed time"),
+        moderation_reason: None,
+        spam_score: None,
+        notify: false,
+        user_id: None,
+        parent_index: None,
+    }
+}

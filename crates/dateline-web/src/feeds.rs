@@ -58,10 +58,16 @@ async fn load(state: &AppState, filter: PostFilter, title: String, home_path: St
         sticky_first: false,
     };
     let posts = state.store.list_posts(&query).await?.items;
+    feed_of(state, &posts, title, home_path, self_path).await
+}
+
+/// `posts` as feed entries.
+async fn feed_of(state: &AppState, posts: &[Post], title: String, home_path: String, self_path: String) -> Result<PostFeed, AppError> {
+    let site = &state.site();
     let categories = state.store.terms(Taxonomy::Category).await?;
     let updated = posts.iter().map(|p| p.updated_at.max(p.published_at)).max().unwrap_or(Timestamp::UNIX_EPOCH);
     let mut entries = Vec::with_capacity(posts.len());
-    for post in &posts {
+    for post in posts {
         let view = PostView::new(site, post, &categories);
         let html = state.templates.render("feed_entry.html", site, context! { post => view })?;
         entries.push((view, html));
@@ -391,12 +397,32 @@ async fn archive_feed(
     home: String,
     format: FeedFormat,
 ) -> Result<Response, AppError> {
+    let (title, self_path) = archive_feed_names(state, name, &home, format);
+    let feed = load(state, filter, title, home, self_path).await?;
+    Ok(posts_response(state, request, feed, format))
+}
+
+/// The title and address of the feed of the archive page `home` named `name`.
+fn archive_feed_names(state: &AppState, name: &str, home: &str, format: FeedFormat) -> (String, String) {
     let title = format!("{} » {}", state.site().config.site.title, plain(name));
     let self_path = match format {
         FeedFormat::Rss => format!("{home}feed/"),
         FeedFormat::Atom => format!("{home}feed/atom/"),
     };
-    let feed = load(state, filter, title, home, self_path).await?;
+    (title, self_path)
+}
+
+/// Chosen posts (a search's) as the feed of the page `home` named `name`.
+pub(crate) async fn posts_feed(
+    state: &AppState,
+    request: &HeaderMap,
+    posts: Vec<Post>,
+    name: &str,
+    home: String,
+    format: FeedFormat,
+) -> Result<Response, AppError> {
+    let (title, self_path) = archive_feed_names(state, name, &home, format);
+    let feed = feed_of(state, &posts, title, home, self_path).await?;
     Ok(posts_response(state, request, feed, format))
 }
 
@@ -408,7 +434,8 @@ async fn load_comments(state: &AppState, post: Option<&Post>, format: FeedFormat
     let now = Timestamp::now();
     // As many entries as a posts feed has (WordPress's posts_per_rss serves both).
     let per_page = site.config.site.posts_per_page;
-    let query = CommentQuery { status: Some(CommentStatus::Approved), post: post.map(|p| p.id), page: 1, per_page };
+    let query =
+        CommentQuery { status: Some(CommentStatus::Approved), post: post.map(|p| p.id), page: 1, per_page, ..CommentQuery::default() };
     let comments = state.store.list_comments(&query).await?.items;
     let posts = match post {
         Some(post) => std::collections::HashMap::from([(post.id, Some(post.clone()))]),

@@ -60,6 +60,13 @@ pub enum Route {
         day: Option<i8>,
         page: u32,
     },
+    /// `/search/words/`, `…/page/N/`, `…/feed/`: WordPress's pretty search addresses
+    /// (`/search/` alone is the search page without words).
+    Search {
+        words: String,
+        page: u32,
+        feed: Option<FeedFormat>,
+    },
     /// The same resource at its canonical path (a missing trailing slash, `/page/1/`).
     Redirect(String),
     NotFound,
@@ -106,6 +113,10 @@ pub fn resolve(path: &str) -> Route {
     }
     if path == "/" {
         return Route::Home { page: 1 };
+    }
+    // Before the rules for slugs: the words of a search are anything a reader typed.
+    if path == "/search" || path.starts_with("/search/") {
+        return search_route(path);
     }
     if !path.ends_with('/') {
         // WordPress adds the slash; keep old links working. Paths with a dot are files.
@@ -205,6 +216,31 @@ pub fn resolve(path: &str) -> Route {
     }
 }
 
+/// `/search/…` (see [`Route::Search`]); the words are percent-decoded, `+` is a space.
+fn search_route(path: &str) -> Route {
+    if !path.ends_with('/') {
+        return Route::Redirect(format!("{path}/"));
+    }
+    let segments: Vec<&str> = path.trim_matches('/').split('/').skip(1).collect();
+    let decode = |raw: &str| -> String {
+        let raw = raw.replace('&', "%26").replace('=', "%3D");
+        form_urlencoded::parse(raw.as_bytes()).next().map(|(words, _)| words.into_owned()).unwrap_or_default()
+    };
+    match segments.as_slice() {
+        [] => Route::Search { words: String::new(), page: 1, feed: None },
+        [words] => Route::Search { words: decode(words), page: 1, feed: None },
+        [words, "page", n] => match number_any(n) {
+            Some(1) => Route::Redirect(format!("/search/{words}/")),
+            Some(page) => Route::Search { words: decode(words), page, feed: None },
+            None => Route::NotFound,
+        },
+        [words, feed @ ..] => match feed_suffix(feed) {
+            (Some(format), []) => Route::Search { words: decode(words), page: 1, feed: Some(format) },
+            _ => Route::NotFound,
+        },
+    }
+}
+
 /// `/page/N/` appended to a listing's base path (nothing for page 1).
 pub(crate) fn paged(base: &str, page: u32) -> String {
     if page <= 1 { base.to_string() } else { format!("{base}page/{page}/") }
@@ -237,6 +273,13 @@ mod tests {
         );
         assert_eq!(resolve("/2022/05/20/cuba-thaw"), Route::Redirect("/2022/05/20/cuba-thaw/".into()));
         assert_eq!(resolve("/2022/"), Route::Date { year: 2022, month: None, day: None, page: 1 });
+        assert_eq!(resolve("/search/"), Route::Search { words: String::new(), page: 1, feed: None });
+        assert_eq!(resolve("/search/D%C3%ADaz+Canel/"), Route::Search { words: "Díaz Canel".into(), page: 1, feed: None });
+        assert_eq!(resolve("/search/a%26b=c/page/2/"), Route::Search { words: "a&b=c".into(), page: 2, feed: None });
+        assert_eq!(resolve("/search/cuba/page/1/"), Route::Redirect("/search/cuba/".into()));
+        assert_eq!(resolve("/search/cuba/feed/"), Route::Search { words: "cuba".into(), page: 1, feed: Some(FeedFormat::Rss) });
+        assert_eq!(resolve("/search/u.s."), Route::Redirect("/search/u.s./".into()));
+        assert_eq!(resolve("/search/cuba/other/"), Route::NotFound);
         assert_eq!(resolve("/2022/05/page/3/"), Route::Date { year: 2022, month: Some(5), day: None, page: 3 });
         assert_eq!(resolve("/2022/05/20/"), Route::Date { year: 2022, month: Some(5), day: Some(20), page: 1 });
         assert_eq!(resolve("/category/world/latin-america/"), Route::Category { slug: "latin-america".into(), page: 1 });

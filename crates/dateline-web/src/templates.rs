@@ -15,6 +15,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("base.html", include_str!("../theme/templates/base.html")),
     ("macros.html", include_str!("../theme/templates/macros.html")),
     ("index.html", include_str!("../theme/templates/index.html")),
+    ("search.html", include_str!("../theme/templates/search.html")),
     ("single.html", include_str!("../theme/templates/single.html")),
     ("error.html", include_str!("../theme/templates/error.html")),
     ("feed_entry.html", include_str!("../theme/templates/feed_entry.html")),

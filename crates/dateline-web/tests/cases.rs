@@ -400,35 +400,6 @@ pub async fn more_tags_make_teasers_on_listings(db: Db) {
     assert!(texts(&single, ".more-link").is_empty());
 }
 
-pub async fn search_finds_published_posts(db: Db) {
-    let Some(app) = TestApp::builder(db).config(|c| c.site.posts_per_page = 2).build().await else { return };
-    for n in 1..=3 {
-        app.post(&post_json(&format!("Ferry story {n}"), &format!("2024-03-0{n}T12:00:00Z"), json!({"body": "About the harbor ferry."})))
-            .await;
-    }
-    app.post(&post_json("Ferry draft", "2024-03-05T12:00:00Z", json!({"status": "draft"}))).await;
-    app.post(&post_json("Locked", "2024-03-06T12:00:00Z", json!({"body": "secret ferry plans"}))).await;
-    let store = app.test_store.dyn_store();
-    let locked = store.post_by_slug(dateline_core::PostKind::Post, "locked").await.expect("read").expect("locked");
-    let mut write = dateline_core::PostWrite::from_post(&locked);
-    write.password = Some("pw".into());
-    store.save_post(Some(locked.id), write).await.expect("protect");
-
-    let first = app.get("/?s=ferry").await;
-    assert_eq!(first.status, StatusCode::OK);
-    let html = first.html();
-    assert_eq!(text(&html, "h1.archive-title"), "Search results for “ferry”");
-    assert_eq!(text(&html, ".archive-description"), "3 posts found", "no drafts, no protected posts");
-    assert_eq!(texts(&html, "article h2"), ["Ferry story 3", "Ferry story 2"]);
-    assert_eq!(attr(&html, "a.older", "href"), "/page/2/?s=ferry");
-    assert_eq!(attr(&html, "meta[name=robots]", "content"), "noindex");
-    assert_eq!(attr(&html, "#site-search", "value"), "ferry");
-    assert_eq!(texts(&app.get("/page/2/?s=ferry").await.html(), "article h2"), ["Ferry story 1"]);
-    let none = app.get("/?s=%3Cscript%3E").await.html();
-    assert_eq!(text(&none, ".empty"), "Nothing matches. Try other words.");
-    assert_eq!(text(&none, "h1.archive-title"), "Search results for “<script>”", "shown as text");
-}
-
 pub async fn protected_posts_keep_their_secrets(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     let post = app

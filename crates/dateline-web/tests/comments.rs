@@ -15,7 +15,7 @@ async fn open_post(app: &TestApp, title: &str) -> String {
 }
 
 async fn stored(app: &TestApp, status: CommentStatus) -> Vec<dateline_core::Comment> {
-    let query = CommentQuery { status: Some(status), post: None, page: 1, per_page: 1000 };
+    let query = CommentQuery { status: Some(status), post: None, page: 1, per_page: 1000, ..CommentQuery::default() };
     app.test_store.dyn_store().list_comments(&query).await.expect("list").items
 }
 

@@ -7,6 +7,7 @@ mod cases;
 mod comments;
 mod doors;
 mod hardening;
+mod search;
 mod support;
 mod xss;
 
@@ -66,6 +67,15 @@ mod comment_cases {
         comment_feeds_carry_approved_public_comments,
         notifications_go_out_by_smtp,
         signed_in_people_comment_as_their_account,
+    );
+}
+
+mod search_cases {
+    dateline_testkit::store_cases!(crate::search:
+        results_are_ranked_marked_and_paged,
+        wordpress_search_addresses_and_feed,
+        the_api_searches_with_the_same_engine,
+        moderators_search_the_queue_and_readers_the_discussion,
     );
 }
 
@@ -131,6 +141,5 @@ dateline_testkit::store_cases!(crate::cases:
     theme_overrides_templates_and_assets,
     times_are_shown_in_the_site_time_zone,
     more_tags_make_teasers_on_listings,
-    search_finds_published_posts,
     protected_posts_keep_their_secrets,
 );

@@ -76,7 +76,11 @@ pub async fn hostile_comments_are_inert_on_pages_and_feeds(db: Db) {
     assert_eq!(sent, vectors.len());
 
     let store = app.test_store.dyn_store();
-    let all = store.list_comments(&CommentQuery { status: None, post: None, page: 1, per_page: 1000 }).await.expect("list").items;
+    let all = store
+        .list_comments(&CommentQuery { status: None, post: None, page: 1, per_page: 1000, ..CommentQuery::default() })
+        .await
+        .expect("list")
+        .items;
     assert_eq!(all.len(), vectors.len(), "every vector was stored once");
     for comment in all.iter().filter(|c| c.status != CommentStatus::Approved) {
         store.set_comment_status(comment.id, CommentStatus::Approved).await.expect("approve");

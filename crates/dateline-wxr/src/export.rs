@@ -258,7 +258,8 @@ async fn write_post(store: &dyn Store, site: &ExportSite<'_>, post: &Post, out: 
             cdata(&value)
         )?;
     }
-    let comments = store.list_comments(&CommentQuery { status: None, post: Some(post.id), page: 1, per_page: u32::MAX }).await?.items;
+    let comments =
+        store.list_comments(&CommentQuery { post: Some(post.id), page: 1, per_page: u32::MAX, ..CommentQuery::default() }).await?.items;
     for comment in comments.iter().rev() {
         writeln!(out, "\t\t<wp:comment>\n\t\t\t<wp:comment_id>{}</wp:comment_id>", comment.id)?;
         writeln!(out, "\t\t\t<wp:comment_author>{}</wp:comment_author>", cdata(comment.author_name.as_deref().unwrap_or("")))?;

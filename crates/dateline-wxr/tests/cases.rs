@@ -45,7 +45,11 @@ fn count_status(posts: &[Post], status: PostStatus) -> usize {
 }
 
 async fn all_comments(store: &dyn Store) -> Vec<Comment> {
-    store.list_comments(&CommentQuery { status: None, post: None, page: 1, per_page: 100_000 }).await.expect("comments").items
+    store
+        .list_comments(&CommentQuery { status: None, post: None, page: 1, per_page: 100_000, ..CommentQuery::default() })
+        .await
+        .expect("comments")
+        .items
 }
 
 fn depth(comments: &[Comment], comment: &Comment) -> usize {
@@ -354,7 +358,7 @@ async fn dump(store: &dyn Store) -> Vec<String> {
             meta.sort();
             lines.push(format!("  meta {meta:?}"));
             let comments = store
-                .list_comments(&CommentQuery { status: None, post: Some(p.id), page: 1, per_page: 10_000 })
+                .list_comments(&CommentQuery { status: None, post: Some(p.id), page: 1, per_page: 10_000, ..CommentQuery::default() })
                 .await
                 .expect("comments")
                 .items;

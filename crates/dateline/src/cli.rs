@@ -100,6 +100,10 @@ pub enum CommentsCommand {
         /// Only comments on this post id.
         #[arg(long)]
         post: Option<i64>,
+        /// Only comments with these words in the text, the name or the e-mail address
+        /// (accents and case do not matter; "quoted phrase", -word and word* work).
+        #[arg(long)]
+        search: Option<String>,
         /// How many to show.
         #[arg(long, default_value_t = 50)]
         limit: u32,

@@ -53,6 +53,11 @@ pub async fn import(
     }
     let options = ImportOptions { dry_run, permalinks, time_zone: Some(config.time_zone()) };
     let result = import_files(store.as_deref().map(|s| s as &dyn Store), files, &options, &|n| bar.set_position(n)).await;
+    // Closed before the process ends, so SQLite merges its write-ahead log into the file and
+    // removes it (an import writes a large one) instead of leaving it for the next start.
+    if let Some(store) = &store {
+        store.close().await;
+    }
     bar.finish_and_clear();
     match result {
         Ok(report) => {

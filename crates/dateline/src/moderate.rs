@@ -12,7 +12,7 @@ use crate::{Failure, usage};
 /// the mail it sends are the application's, not the web's).
 pub async fn run(services: &Services, site: &Site, command: CommentsCommand) -> Result<(), Failure> {
     match command {
-        CommentsCommand::List { status, post, limit } => list(services, status.as_deref(), post, limit).await,
+        CommentsCommand::List { status, post, search, limit } => list(services, status.as_deref(), post, search, limit).await,
         CommentsCommand::Approve { ids } => set(services, site, &ids, Decision::To(CommentStatus::Approved)).await,
         CommentsCommand::Spam { ids } => set(services, site, &ids, Decision::To(CommentStatus::Spam)).await,
         CommentsCommand::Trash { ids } => set(services, site, &ids, Decision::To(CommentStatus::Trash)).await,
@@ -30,14 +30,15 @@ fn one_line(text: &str, max: usize) -> String {
     }
 }
 
-async fn list(services: &Services, status: Option<&str>, post: Option<i64>, limit: u32) -> Result<(), Failure> {
+async fn list(services: &Services, status: Option<&str>, post: Option<i64>, search: Option<String>, limit: u32) -> Result<(), Failure> {
     let status = match status {
         None => None,
         Some(text) => Some(
             CommentStatus::parse(text).ok_or_else(|| usage(format!("--status {text:?} is not one of: {}", CommentStatus::expected())))?,
         ),
     };
-    let page = services.store.list_comments(&CommentQuery { status, post, page: 1, per_page: limit.max(1) }).await?;
+    let query = CommentQuery { status, post, search, search_addresses: true, page: 1, per_page: limit.max(1) };
+    let page = services.store.list_comments(&query).await?;
     println!("ID\tPOST\tSTATUS\tDATE\tSPAM\tAUTHOR\tWHY\tCOMMENT");
     for c in &page.items {
         println!(

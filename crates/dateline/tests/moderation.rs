@@ -73,6 +73,12 @@ fn moderators_work_from_the_shell() {
         listing.lines().find(|l| l.contains(needle)).and_then(|l| l.split('\t').next()).expect("listed").to_string()
     };
     let (ann, spammer) = (id_of("thoughtful"), id_of("quantum"));
+    // The moderator finds a comment by its words, its name or its address.
+    for words in ["QUANTUM widget*", "spammer", "spammer@example.org"] {
+        let found = String::from_utf8_lossy(&run(&dir, &["comments", "list", "--search", words], None).stdout).into_owned();
+        let ids: Vec<&str> = found.lines().skip(1).filter_map(|l| l.split('\t').next()).collect();
+        assert_eq!(ids, [spammer.as_str()], "{words}: {found}");
+    }
     let score_of = |listing: &str, needle: &str| -> f64 {
         let line = listing.lines().find(|l| l.contains(needle)).expect("listed");
         line.split('\t').nth(4).and_then(|s| s.parse().ok()).expect("a spam score")

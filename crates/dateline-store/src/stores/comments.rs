@@ -99,15 +99,18 @@ impl CommentStore for SqlStore {
         ] {
             sqlx::query(sql).bind(id).execute(&mut *tx).await.store_err()?;
         }
+        crate::search::reindex_comments(&mut tx, &[id]).await.store_err()?;
         tx.commit().await.store_err()
     }
 
     async fn update_comment_body(&self, id: CommentId, body: &str) -> StoreResult<()> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
         let mut sql = Sql::new("UPDATE comments SET body = ");
         sql.text(body).push(" WHERE id = ").int(id);
-        match self.write_one(&sql).await? {
-            0 => Err(StoreError::NotFound(format!("comment {id}"))),
-            _ => Ok(()),
+        if sql.query().execute(&mut *tx).await.store_err()?.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("comment {id}")));
         }
+        crate::search::reindex_comments(&mut tx, &[id]).await.store_err()?;
+        tx.commit().await.store_err()
     }
 }

@@ -66,11 +66,14 @@ impl TermStore for SqlStore {
         if changed == 0 {
             return Err(StoreError::NotFound(format!("term {id}")));
         }
+        let tagged = crate::search::posts_with_term(&mut tx, id).await.store_err()?;
+        crate::search::reindex_posts(&mut tx, &tagged).await.store_err()?;
         tx.commit().await.store_err()
     }
 
     async fn delete_term(&self, id: TermId) -> StoreResult<()> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let tagged = crate::search::posts_with_term(&mut tx, id).await.store_err()?;
         for sql in [
             "UPDATE terms SET parent_id = NULL WHERE parent_id = $1",
             "DELETE FROM post_terms WHERE term_id = $1",
@@ -79,6 +82,7 @@ impl TermStore for SqlStore {
         ] {
             sqlx::query(sql).bind(id).execute(&mut *tx).await.store_err()?;
         }
+        crate::search::reindex_posts(&mut tx, &tagged).await.store_err()?;
         tx.commit().await.store_err()
     }
 }

@@ -19,6 +19,8 @@ pub(crate) struct QueueQuery {
     status: Option<String>,
     /// The queue's page (WordPress's `paged`), 100 comments to a page.
     paged: Option<String>,
+    /// Words to find in the text, the name or the address.
+    s: Option<String>,
 }
 
 /// Comments on each page of the moderation queue.
@@ -80,8 +82,16 @@ pub(crate) async fn queue(
     let run = async {
         let counts = state.store.comment_counts().await?;
         let number = query.paged.as_deref().and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
-        let page =
-            state.store.list_comments(&CommentQuery { status: Some(status), post: None, page: number, per_page: QUEUE_PAGE }).await?;
+        let search = query.s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let comment_query = CommentQuery {
+            status: Some(status),
+            post: None,
+            search: search.clone(),
+            search_addresses: true,
+            page: number,
+            per_page: QUEUE_PAGE,
+        };
+        let page = state.store.list_comments(&comment_query).await?;
         let pages = page.page_count(QUEUE_PAGE);
         if number > pages {
             return Err(AppError::NotFound);
@@ -115,7 +125,7 @@ pub(crate) async fn queue(
         let pending = counts.iter().find(|(s, _)| *s == CommentStatus::Pending).map(|(_, n)| *n).unwrap_or(0);
         let ctx = context! {
             section => "comments", status => status.as_str(), statuses => statuses, comments => rows, pending_count => pending,
-            total => page.total, page => number, pages => pages,
+            total => page.total, page => number, pages => pages, search => search.unwrap_or_default(),
         };
         super::render(&state, Some(&admin), "admin/comments.html", "Comments", ctx).await
     };

@@ -60,7 +60,7 @@ const ENTRIES_READ: &[Param] = &[
     INCLUDE,
     ("offset", "integer", "Skip this many items"),
     ORDER,
-    ("orderby", "string", "date, id, title or modified"),
+    ("orderby", "string", "date, id, title, modified or relevance (the default with search)"),
     SLUG,
     ("status", "array", "publish, future, draft, pending, private, trash, or any"),
 ];
@@ -94,6 +94,7 @@ const COMMENTS_READ: &[Param] = &[
     PAGE,
     PER_PAGE,
     ("post", "array", "Only comments on this post"),
+    ("search", "string", "Only comments with these words in the text or the name (or, for moderators, the e-mail address)"),
     ("status", "string", "approve (the default), hold, spam, trash or all; other than approve for moderators"),
 ];
 const COMMENTS_WRITE: &[Param] = &[
@@ -123,6 +124,14 @@ const CATEGORIES_READ: &[Param] = &[("parent", "integer", "Only the children of 
 const TERM_WRITE: &[Param] =
     &[("name", "string", "The name"), ("slug", "string", "The address part"), ("description", "string", "A description")];
 const CATEGORY_WRITE: &[Param] = &[("parent", "integer", "The parent category's id (0 for the top level)")];
+const SEARCH_READ: &[Param] = &[
+    CONTEXT,
+    PAGE,
+    PER_PAGE,
+    SEARCH,
+    ("type", "string", "post (posts and pages, best match first) or term (categories and tags)"),
+    ("subtype", "string", "any, post or page; any, category or post_tag"),
+];
 const USERS_READ: &[Param] = &[CONTEXT, PAGE, PER_PAGE, SEARCH, ORDER, ("orderby", "string", "name, id or slug"), SLUG];
 const ITEM_READ: &[Param] = &[CONTEXT];
 
@@ -138,6 +147,7 @@ pub(crate) const ROUTES: &[Route] = &[
     Route { path: "/wp/v2/categories/{id}", read: &[ITEM_READ], write: Some(&[TERM_WRITE, CATEGORY_WRITE]), delete: Some(FORCE) },
     Route { path: "/wp/v2/tags", read: &[TERMS_READ], write: Some(&[TERM_WRITE]), delete: None },
     Route { path: "/wp/v2/tags/{id}", read: &[ITEM_READ], write: Some(&[TERM_WRITE]), delete: Some(FORCE) },
+    Route { path: "/wp/v2/search", read: &[SEARCH_READ], write: None, delete: None },
     Route { path: "/wp/v2/users", read: &[USERS_READ], write: None, delete: None },
     Route { path: "/wp/v2/users/me", read: &[ITEM_READ], write: None, delete: None },
     Route { path: "/wp/v2/users/{id}", read: &[ITEM_READ], write: None, delete: None },

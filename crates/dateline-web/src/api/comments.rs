@@ -108,7 +108,10 @@ pub(crate) async fn list(State(state): State<AppState>, headers: HeaderMap, Quer
     {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."));
     }
-    let result = state.store.list_comments(&CommentQuery { status, post, page, per_page }).await?;
+    let search = query.get("search").cloned();
+    // Only moderators find comments by the address given: others must not learn who wrote here.
+    let search_addresses = moderator(user.as_ref());
+    let result = state.store.list_comments(&CommentQuery { status, post, search, search_addresses, page, per_page }).await?;
     if result.items.is_empty() && page > 1 && result.total > 0 {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

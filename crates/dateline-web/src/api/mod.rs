@@ -11,6 +11,7 @@ mod links;
 mod openapi;
 mod posts;
 mod related;
+mod search;
 mod terms;
 mod users;
 
@@ -63,6 +64,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
             "/wp-json/wp/v2/tags/{id}",
             get(terms::get_tag).post(terms::update_tag).put(terms::update_tag).patch(terms::update_tag).delete(terms::delete_tag),
         )
+        .route("/wp-json/wp/v2/search", get(search::search))
         .route("/wp-json/wp/v2/users", get(users::list))
         .route("/wp-json/wp/v2/users/me", get(users::me))
         .route("/wp-json/wp/v2/users/{id}", get(users::get_one))

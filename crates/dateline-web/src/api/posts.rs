@@ -170,12 +170,19 @@ async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: Po
         }
     }
     let statuses = if only_public { vec![PostStatus::Published, PostStatus::Scheduled] } else { requested };
+    let searching = query.get("search").is_some_and(|s| !s.trim().is_empty());
     let order = match query.get("orderby") {
+        // As WordPress: a search without an order is best match first.
+        None if searching => PostOrder::Relevance,
         None | Some("date") => PostOrder::Date,
         Some("id") => PostOrder::Id,
         Some("title") => PostOrder::Title,
         Some("modified") => PostOrder::Modified,
-        Some(other) => return Err(ApiError::invalid_param("orderby", format!("{other:?} is not one of date, id, title, modified"))),
+        Some("relevance") if searching => PostOrder::Relevance,
+        Some("relevance") => return Err(ApiError::invalid_param("orderby", "relevance needs a search term")),
+        Some(other) => {
+            return Err(ApiError::invalid_param("orderby", format!("{other:?} is not one of date, id, title, modified, relevance")));
+        }
     };
     let ascending = match query.get("order") {
         None | Some("desc") => false,
@@ -184,6 +191,7 @@ async fn list(state: AppState, headers: HeaderMap, raw: Option<String>, kind: Po
     };
     let editor_query = EditorQuery {
         kind,
+        any_kind: false,
         statuses,
         author,
         readable_by: None,

@@ -48,8 +48,8 @@ async fn list(state: AppState, query: super::Params, taxonomy: Taxonomy) -> ApiR
     let counts = state.store.term_post_counts(taxonomy).await?;
     let mut terms = state.store.terms(taxonomy).await?;
     let categories = category_tree_of(&state, taxonomy, &terms).await?;
-    if let Some(search) = query.get("search").map(|s| s.to_lowercase()) {
-        terms.retain(|t| t.name.to_lowercase().contains(&search) || t.slug.contains(&search));
+    if let Some(search) = query.get("search").map(dateline_core::search::fold) {
+        terms.retain(|t| dateline_core::search::fold(&t.name).contains(&search) || t.slug.contains(&search));
     }
     // WordPress's `slug`, `include` and `exclude` take lists (`a,b`, repeated, or `slug[]`).
     let slugs = query.list("slug");

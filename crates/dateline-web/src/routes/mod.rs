@@ -4,6 +4,7 @@
 pub(crate) mod comments;
 mod meta;
 pub(crate) mod public;
+mod search;
 pub(crate) mod single;
 mod wp_query;
 

@@ -10,6 +10,7 @@ use jiff::{Timestamp, ToSpan};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
+use super::search::{Address, SearchRequest};
 use super::single::{self, PageRequest};
 use crate::paths::{Route, paged, resolve};
 use crate::view::{LinkView, Pagination, PostView, permalink, term_path};
@@ -30,6 +31,14 @@ pub(crate) struct RootQuery {
     attachment_id: Option<String>,
     /// WordPress's search: `/?s=words`, paginated as `/page/2/?s=words`.
     s: Option<String>,
+    /// `date` for search results newest first (else best match first).
+    orderby: Option<String>,
+}
+
+impl RootQuery {
+    fn by_date(&self) -> bool {
+        self.orderby.as_deref() == Some("date")
+    }
 }
 
 /// Heading and description of a listing.
@@ -131,9 +140,17 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             let post = single::public_post(state, PostKind::Post, &slug).await?;
             crate::feeds::post_comments(state, headers, &post, format).await
         }
-        Route::Home { page } if query.s.as_deref().is_some_and(|s| !s.trim().is_empty()) => {
-            search(state, query.s.as_deref().unwrap_or_default().trim(), page).await
+        // `?s=` with no words is the search page (with a hint), not the home page.
+        Route::Home { page } if query.s.is_some() => {
+            let words = query.s.clone().unwrap_or_default();
+            let request = SearchRequest { words, page, by_date: query.by_date(), address: Address::Query };
+            super::search::results(state, request).await
         }
+        Route::Search { words, page, feed: None } => {
+            let request = SearchRequest { words, page, by_date: query.by_date(), address: Address::Pretty };
+            super::search::results(state, request).await
+        }
+        Route::Search { words, feed: Some(format), .. } => super::search::feed(state, headers, &words, format).await,
         Route::Home { page } => {
             let archive = Archive { title: "Latest posts".into(), description: None, visible: false };
             listing(
@@ -295,7 +312,7 @@ pub(crate) async fn nav(state: &AppState) -> Result<Vec<LinkView>, AppError> {
     Ok(pages)
 }
 
-fn html(body: String) -> Response {
+pub(crate) fn html(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], Html(body)).into_response()
 }
 
@@ -334,42 +351,6 @@ async fn listing(state: &AppState, listing: Listing) -> Result<Response, AppErro
         },
     };
     Ok(html(state.templates.render("index.html", site, ctx)?))
-}
-
-/// Search results: published posts whose title or text has the words, newest first.
-async fn search(state: &AppState, words: &str, page: u32) -> Result<Response, AppError> {
-    let site = state.site();
-    let per_page = site.config.site.posts_per_page;
-    let words: String = dateline_core::text::strip_controls(words).chars().take(200).collect();
-    // A reader's search must not answer questions about words behind a password.
-    let query = dateline_core::EditorQuery {
-        search: Some(words.clone()),
-        without_password: true,
-        page,
-        per_page,
-        ..dateline_core::EditorQuery::public(PostKind::Post, Timestamp::now())
-    };
-    let result = state.store.editor_posts(&query).await?;
-    let total_pages = result.page_count(per_page);
-    if page > total_pages {
-        return Err(AppError::NotFound);
-    }
-    let categories = state.store.terms(Taxonomy::Category).await?;
-    let posts: Vec<PostView> = result.items.iter().map(|p| PostView::new(&site, p, &categories)).collect();
-    let suffix = format!("?s={}", form_urlencoded::byte_serialize(words.as_bytes()).collect::<String>());
-    let mut pagination = Pagination::new("/", page, total_pages);
-    pagination.newer = pagination.newer.map(|p| format!("{p}{suffix}"));
-    pagination.older = pagination.older.map(|p| format!("{p}{suffix}"));
-    let title = format!("Search results for “{words}”");
-    let ctx = context! {
-        posts => posts,
-        archive => Archive { title: title.clone(), description: Some(format!("{} found", if result.total == 1 { "1 post".to_string() } else { format!("{} posts", result.total) })), visible: true },
-        pagination => pagination,
-        nav => nav(state).await?,
-        search => words,
-        meta => context! { title => title, robots => "noindex" },
-    };
-    Ok(html(state.templates.render("index.html", &site, ctx)?))
 }
 
 async fn redirect_to_id(state: &AppState, id: &str, kind: Option<PostKind>) -> Result<Response, AppError> {

@@ -1,0 +1,560 @@
+//! Full-text search, the part both stores share: how text becomes words (case and accents
+//! folded, hyphens and apostrophes taken as people write them), what a reader's query means,
+//! and which words of a result to show. The stores only run what this module prepares
+//! (SQLite FTS5, PostgreSQL `tsvector`), so both find the same posts for the same words and no
+//! query a reader types reaches an engine's own syntax.
+
+use std::fmt::Write as _;
+
+/// Longer "words" (hashes, base64, URLs run together) are not indexed nor searched for.
+const MAX_WORD_BYTES: usize = 64;
+
+/// How much of one field is indexed: enough for any article, and a bound on the index entry
+/// (PostgreSQL refuses a `tsvector` over 1 MB) that both stores apply the same way.
+const MAX_FIELD_BYTES: usize = 256 * 1024;
+
+/// How many terms of a query are used; the rest are ignored (a pasted paragraph still
+/// searches, in bounded time).
+const MAX_TERMS: usize = 16;
+
+/// The folded words of `text`: ASCII letters (lowercase) and digits, one space between words.
+/// Accents and other scripts are transliterated (`Díaz` → `diaz`, `Straße` → `strasse`,
+/// `Łódź` → `lodz`); every other character separates words.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for_each_compound(text, |parts| {
+        for part in parts {
+            push_word(&mut out, part);
+        }
+    });
+    out
+}
+
+/// Calls `visit` with the words of each compound in `text` (words joined by a hyphen or an
+/// apostrophe, `Díaz-Canel`, `O'Brien`, are one compound of several words), folded.
+fn for_each_compound(text: &str, mut visit: impl FnMut(&[&str])) {
+    let ascii = deunicode::deunicode(text).to_ascii_lowercase();
+    let bytes = ascii.as_bytes();
+    let mut parts: Vec<&str> = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_alphanumeric() {
+            start.get_or_insert(i);
+            continue;
+        }
+        if let Some(s) = start.take() {
+            parts.push(&ascii[s..i]);
+        }
+        // A hyphen or an apostrophe between two words joins them; anything else ends the compound.
+        let joins = matches!(b, b'-' | b'\'')
+            && !parts.is_empty()
+            && i > 0
+            && bytes[i - 1].is_ascii_alphanumeric()
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric);
+        if !joins && !parts.is_empty() {
+            visit(&parts);
+            parts.clear();
+        }
+    }
+    if let Some(s) = start {
+        parts.push(&ascii[s..]);
+    }
+    if !parts.is_empty() {
+        visit(&parts);
+    }
+}
+
+fn push_word(out: &mut String, word: &str) {
+    if word.is_empty() || word.len() > MAX_WORD_BYTES {
+        return;
+    }
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(word);
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn bounded(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &text[..cut]
+}
+
+/// The text of an HTML fragment for indexing and snippets: tags become spaces (so
+/// `<p>a</p><p>b</p>` is two words), character references are decoded.
+pub fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(['<', '&']) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if rest.as_bytes()[at] == b'<' {
+            let opens_tag = after.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+            match after.find('>') {
+                Some(end) if opens_tag => {
+                    out.push(' ');
+                    rest = &after[end + 1..];
+                }
+                None if opens_tag => rest = "",
+                _ => {
+                    out.push('<');
+                    rest = after;
+                }
+            }
+        } else {
+            match after.find(';').filter(|&end| end <= 10).and_then(|end| Some((end, decode_reference(&after[..end])?))) {
+                Some((end, decoded)) => {
+                    out.push(decoded);
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.push('&');
+                    rest = after;
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The names of U+00C0 to U+00FF in order (`Agrave` … `yuml`): the accented letters an old
+/// export may spell as references.
+const LATIN1_LETTERS: [&str; 64] = [
+    "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute", "Ecirc", "Euml", "Igrave", "Iacute",
+    "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute", "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc",
+    "Uuml", "Yacute", "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil", "egrave", "eacute",
+    "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde", "ograve", "oacute", "ocirc", "otilde", "ouml", "divide",
+    "oslash", "ugrave", "uacute", "ucirc", "uuml", "yacute", "thorn", "yuml",
+];
+
+/// The character a reference names (`amp`, `#8217`, `#x2019`, `atilde`); the named ones
+/// WordPress's editors write, the rest are left as they are.
+fn decode_reference(name: &str) -> Option<char> {
+    if let Some(number) = name.strip_prefix('#') {
+        let code = match number.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => number.parse().ok()?,
+        };
+        return char::from_u32(code);
+    }
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" | "rsquo" | "lsquo" => '\'',
+        "nbsp" => ' ',
+        "ndash" | "mdash" | "hellip" | "ldquo" | "rdquo" | "laquo" | "raquo" => ' ',
+        _ => {
+            let at = LATIN1_LETTERS.iter().position(|n| *n == name)?;
+            char::from_u32(0xC0 + u32::try_from(at).ok()?)?
+        }
+    })
+}
+
+/// A post as the index sees it: folded words per field, weighted differently when ranking
+/// (title over dek and attribution over terms over body). `joined` holds compounds written
+/// together (`obrien` for O'Brien), so a reader who types them so finds them too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchDocument {
+    pub title: String,
+    /// The dek and the source's headline.
+    pub dek: String,
+    /// The reporter and the outlet.
+    pub people: String,
+    /// Tags and categories.
+    pub terms: String,
+    /// The body's text and the quoted excerpt.
+    pub body: String,
+    pub joined: String,
+}
+
+/// What a post gives the index, before folding.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SearchFields<'a> {
+    pub title: &'a str,
+    pub dek: &'a [&'a str],
+    pub people: &'a [&'a str],
+    pub terms: &'a [&'a str],
+    /// The body as HTML.
+    pub body_html: &'a str,
+    pub excerpt: &'a [&'a str],
+}
+
+impl SearchDocument {
+    pub fn new(fields: SearchFields<'_>) -> SearchDocument {
+        let mut joined = String::new();
+        let mut field = |texts: &[&str]| {
+            let mut out = String::new();
+            let mut left = MAX_FIELD_BYTES;
+            for text in texts {
+                let text = bounded(text, left);
+                left -= text.len();
+                for_each_compound(text, |parts| {
+                    for part in parts {
+                        push_word(&mut out, part);
+                    }
+                    if parts.len() > 1 {
+                        push_word(&mut joined, &parts.concat());
+                    }
+                });
+            }
+            out
+        };
+        let title = field(&[fields.title]);
+        let dek = field(fields.dek);
+        let people = field(fields.people);
+        let terms = field(fields.terms);
+        let body_text = html_text(fields.body_html);
+        let mut body_texts = vec![body_text.as_str()];
+        body_texts.extend_from_slice(fields.excerpt);
+        let body = field(&body_texts);
+        SearchDocument { title, dek, people, terms, body, joined }
+    }
+}
+
+/// One thing a query asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchTerm {
+    /// Words that must stand side by side, in order (one word is a phrase of one). With
+    /// `prefix`, the last word may go on (`brasil*` finds Brasília). `joined` is the same
+    /// compound written together, found as well (`o'brien` also finds OBrien).
+    Phrase { words: Vec<String>, prefix: bool, joined: Option<String> },
+}
+
+/// A reader's query, in Dateline's syntax: every word required, `"quoted phrases"`, `-word` or
+/// `-"a phrase"` to exclude, `word*` for a prefix. Nothing typed is an error: what has no
+/// letters or digits is ignored, an unclosed quote runs to the end, the engines' own operators
+/// (`OR`, `NEAR`, `AND`) are ordinary words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub required: Vec<SearchTerm>,
+    pub excluded: Vec<SearchTerm>,
+}
+
+impl SearchQuery {
+    pub fn parse(input: &str) -> SearchQuery {
+        let mut query = SearchQuery::default();
+        let mut rest = input.trim_start();
+        while !rest.is_empty() && query.required.len() + query.excluded.len() < MAX_TERMS {
+            let excluded = rest.len() > 1 && rest.starts_with('-');
+            if excluded {
+                rest = &rest[1..];
+            }
+            let (raw, quoted, after) = match rest.strip_prefix('"') {
+                Some(inner) => match inner.find('"') {
+                    Some(end) => (&inner[..end], true, &inner[end + 1..]),
+                    None => (inner, true, ""),
+                },
+                None => {
+                    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                    (&rest[..end], false, &rest[end..])
+                }
+            };
+            rest = after.trim_start();
+            let prefix = raw.trim_end().ends_with('*') || (quoted && after.starts_with('*'));
+            if quoted && after.starts_with('*') {
+                rest = after[1..].trim_start();
+            }
+            let mut compounds: Vec<Vec<String>> = Vec::new();
+            for_each_compound(raw, |parts| {
+                compounds.push(parts.iter().filter(|p| p.len() <= MAX_WORD_BYTES).map(|p| p.to_string()).collect());
+            });
+            // A hyphenated or apostrophised word typed as one ("diaz-canel") is also found
+            // written together; a quoted phrase means exactly its words.
+            let joined = match compounds.as_slice() {
+                [parts] if !quoted && parts.len() > 1 => Some(parts.concat()),
+                _ => None,
+            };
+            let words: Vec<String> = compounds.into_iter().flatten().collect();
+            if words.is_empty() {
+                continue;
+            }
+            let term = SearchTerm::Phrase { words, prefix, joined };
+            if excluded { query.excluded.push(term) } else { query.required.push(term) }
+        }
+        query
+    }
+
+    /// Whether the query asks for nothing (no word to find; exclusions alone find nothing).
+    pub fn is_empty(&self) -> bool {
+        self.required.is_empty()
+    }
+
+    /// The query as an SQLite FTS5 expression; every word is quoted, so none is an operator.
+    pub fn fts5(&self) -> String {
+        fn term(out: &mut String, SearchTerm::Phrase { words, prefix, joined }: &SearchTerm) {
+            let star = if *prefix { "*" } else { "" };
+            match joined {
+                Some(joined) => {
+                    let _ = write!(out, "(\"{}\"{star} OR \"{joined}\"{star})", words.join(" "));
+                }
+                None => {
+                    let _ = write!(out, "\"{}\"{star}", words.join(" "));
+                }
+            }
+        }
+        let mut out = String::from("(");
+        for (i, t) in self.required.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" AND ");
+            }
+            term(&mut out, t);
+        }
+        out.push(')');
+        for t in &self.excluded {
+            out.push_str(" NOT ");
+            term(&mut out, t);
+        }
+        out
+    }
+
+    /// The query as an FTS5 expression that looks only in `columns`.
+    pub fn fts5_in(&self, columns: &[&str]) -> String {
+        format!("{{{}}} : ({})", columns.join(" "), self.fts5())
+    }
+
+    /// The query as a PostgreSQL `tsquery` literal (words are folded ASCII letters and digits,
+    /// so quoting them cannot break out).
+    pub fn tsquery(&self) -> String {
+        self.tsquery_in("")
+    }
+
+    /// The query as a `tsquery` that looks only at words of the `weights` given (`"AD"`;
+    /// empty: all).
+    pub fn tsquery_in(&self, weights: &str) -> String {
+        let term = |out: &mut String, SearchTerm::Phrase { words, prefix, joined }: &SearchTerm| {
+            let plain = if weights.is_empty() { String::new() } else { format!(":{weights}") };
+            let star = if *prefix { format!(":*{weights}") } else { plain.clone() };
+            out.push_str("((");
+            for (i, word) in words.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(" <-> ");
+                }
+                let last = if i + 1 == words.len() { &star } else { &plain };
+                let _ = write!(out, "'{word}'{last}");
+            }
+            out.push(')');
+            if let Some(joined) = joined {
+                let _ = write!(out, " | '{joined}'{star}");
+            }
+            out.push(')');
+        };
+        let mut out = String::new();
+        for (i, t) in self.required.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" & ");
+            }
+            term(&mut out, t);
+        }
+        for t in &self.excluded {
+            out.push_str(" & !");
+            term(&mut out, t);
+        }
+        out
+    }
+
+    /// Whether a folded word of a result is one the reader looked for (to mark it).
+    fn wanted(&self, word: &str) -> bool {
+        self.required.iter().any(|SearchTerm::Phrase { words, prefix, joined }| {
+            let last = words.len() - 1;
+            words.iter().enumerate().any(|(i, w)| w == word || (*prefix && i == last && word.starts_with(w.as_str())))
+                || joined.as_deref() == Some(word)
+        })
+    }
+}
+
+/// A piece of a result's text around the words found, with those words marked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snippet {
+    /// Text in order; `true` where it is a word the reader looked for.
+    pub parts: Vec<(String, bool)>,
+}
+
+impl Snippet {
+    /// The window of at most `width` words with the most words looked for, from the first of
+    /// `texts` that has any (the body before the dek, say); the start of the first text when
+    /// none has (the post was found by its title or its tags).
+    pub fn best(texts: &[&str], query: &SearchQuery, width: usize) -> Snippet {
+        let width = width.max(1);
+        let mut fallback = None;
+        for text in texts.iter().filter(|t| !t.trim().is_empty()) {
+            let words = words_of(text, query);
+            let (start, marks) = best_window(&words, width);
+            if marks > 0 {
+                return Snippet::cut(text, &words, start, width);
+            }
+            if fallback.is_none() {
+                fallback = Some(Snippet::cut(text, &words, 0, width));
+            }
+        }
+        fallback.unwrap_or_default()
+    }
+
+    fn cut(text: &str, words: &[Word], start: usize, width: usize) -> Snippet {
+        let mut parts = Vec::new();
+        let Some(first) = words.get(start) else { return Snippet::default() };
+        let end = (start + width).min(words.len());
+        let last = &words[end - 1];
+        if start > 0 {
+            parts.push(("…".to_string(), false));
+        }
+        // A window at either end of the text keeps its punctuation (an opening or closing quote).
+        let mut at = if start == 0 { 0 } else { first.start };
+        let stop = if end == words.len() { text.len() } else { last.end };
+        for word in &words[start..end] {
+            if word.wanted {
+                if word.start > at {
+                    parts.push((text[at..word.start].to_string(), false));
+                }
+                parts.push((text[word.start..word.end].to_string(), true));
+                at = word.end;
+            }
+        }
+        if stop > at {
+            parts.push((text[at..stop].trim_end().to_string(), false));
+        }
+        if end < words.len() {
+            parts.push(("…".to_string(), false));
+        }
+        // Runs of white space (line breaks of the source) read as one space.
+        for (piece, _) in &mut parts {
+            if piece.contains(char::is_whitespace) {
+                *piece = collapse_spaces(piece);
+            }
+        }
+        Snippet { parts }
+    }
+}
+
+fn collapse_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    if space {
+        out.push(' ');
+    }
+    out
+}
+
+struct Word {
+    start: usize,
+    end: usize,
+    wanted: bool,
+}
+
+/// The words of `text` as written (runs of letters and digits), each with whether it is wanted.
+fn words_of(text: &str, query: &SearchQuery) -> Vec<Word> {
+    let mut words = Vec::new();
+    let mut start = None;
+    let close = |start: usize, end: usize, words: &mut Vec<Word>| {
+        let folded = fold(&text[start..end]);
+        let wanted = folded.split(' ').any(|w| !w.is_empty() && query.wanted(w));
+        words.push(Word { start, end, wanted });
+    };
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            start.get_or_insert(i);
+        } else if let Some(s) = start.take() {
+            close(s, i, &mut words);
+        }
+    }
+    if let Some(s) = start {
+        close(s, text.len(), &mut words);
+    }
+    words
+}
+
+/// The start of the `width`-word window with the most wanted words, and how many it has.
+fn best_window(words: &[Word], width: usize) -> (usize, usize) {
+    let mut count = words.iter().take(width).filter(|w| w.wanted).count();
+    let (mut best, mut best_count) = (0, count);
+    for start in 1..words.len().saturating_sub(width) + 1 {
+        count = count - usize::from(words[start - 1].wanted) + usize::from(words.get(start + width - 1).is_some_and(|w| w.wanted));
+        if count > best_count {
+            (best, best_count) = (start, count);
+        }
+    }
+    // Start a little before the first word found, so it is read in its sentence.
+    let lead = width / 4;
+    let first_wanted = words[best..].iter().position(|w| w.wanted).map_or(best, |p| best + p);
+    let start = first_wanted.saturating_sub(lead).max(best.saturating_sub(lead)).min(words.len().saturating_sub(width));
+    (start, best_count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_accents_and_scripts() {
+        assert_eq!(fold("Díaz-Canel visits São Paulo"), "diaz canel visits sao paulo");
+        assert_eq!(fold("ZÜRICH Straße Łódź Québec Ñuñoa"), "zurich strasse lodz quebec nunoa");
+        assert_eq!(fold("l’État, O'Brien's"), "l etat o brien s");
+        assert_eq!(fold("  ***  "), "");
+        assert_eq!(fold(&"x".repeat(65)), "");
+    }
+
+    #[test]
+    fn documents_keep_compounds_written_together() {
+        let doc = SearchDocument::new(SearchFields {
+            title: "O'Brien meets Díaz-Canel",
+            body_html: "<p>First</p><p>second&nbsp;para &amp; more &#8217;s S&atilde;o</p>",
+            terms: &["Cuba"],
+            ..SearchFields::default()
+        });
+        assert_eq!(doc.title, "o brien meets diaz canel");
+        assert_eq!(doc.joined, "obrien diazcanel");
+        assert_eq!(doc.body, "first second para more s sao");
+        assert_eq!(doc.terms, "cuba");
+    }
+
+    #[test]
+    fn parses_what_readers_type() {
+        let q = SearchQuery::parse(r#"Díaz-Canel "raúl castro" -putin brasil* "#);
+        assert_eq!(q.fts5(), r#"(("diaz canel" OR "diazcanel") AND "raul castro" AND "brasil"*) NOT "putin""#);
+        assert_eq!(q.tsquery(), "(('diaz' <-> 'canel') | 'diazcanel') & (('raul' <-> 'castro')) & (('brasil':*)) & !(('putin'))");
+        assert_eq!(
+            q.tsquery_in("AD"),
+            "(('diaz':AD <-> 'canel':AD) | 'diazcanel':AD) & (('raul':AD <-> 'castro':AD)) & (('brasil':*AD)) & !(('putin':AD))"
+        );
+        assert_eq!(SearchQuery::parse("ana").fts5_in(&["body", "author"]), r#"{body author} : (("ana"))"#);
+        assert!(SearchQuery::parse("*** - \"").is_empty());
+        assert!(SearchQuery::parse("-cuba").is_empty());
+        let q = SearchQuery::parse("a OR NEAR(x y) '; DROP TABLE posts; -- \"unclosed");
+        assert_eq!(q.fts5(), r#"("a" AND "or" AND "near x" AND "y" AND "drop" AND "table" AND "posts" AND "unclosed")"#);
+        assert_eq!(SearchQuery::parse(&"word ".repeat(100)).required.len(), MAX_TERMS);
+    }
+
+    #[test]
+    fn snippets_mark_the_words_found_in_their_sentence() {
+        let q = SearchQuery::parse("gamez cuba*");
+        let text = "Nora Gámez Torres reports that the Cuban government has cut the electricity again.";
+        let snippet = Snippet::best(&["", text], &q, 8);
+        let marked: Vec<&str> = snippet.parts.iter().filter(|(_, m)| *m).map(|(t, _)| t.as_str()).collect();
+        assert_eq!(marked, ["Gámez", "Cuban"]);
+        let shown: String = snippet.parts.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(shown, "Nora Gámez Torres reports that the Cuban government…");
+        let whole = Snippet::best(&["“Gámez,” she said."], &q, 8);
+        assert_eq!(whole.parts, [("“".to_string(), false), ("Gámez".to_string(), true), (",” she said.".to_string(), false)]);
+        let none = Snippet::best(&["Nothing here at all"], &q, 3);
+        assert_eq!(none.parts, [("Nothing here at".to_string(), false), ("…".to_string(), false)]);
+    }
+}

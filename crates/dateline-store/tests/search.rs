@@ -1,0 +1,281 @@
+//! Full-text search on both stores: the corpus of `search_corpus.json` (posts in Spanish,
+//! Portuguese, French, German and Polish, with invisible posts that hold the same words) and
+//! its table of queries with their expected totals and top results; and the index kept in
+//! step with every write that changes what a post is found by.
+
+use std::collections::HashMap;
+
+use dateline_core::import::{ImportAuthor, ImportPost};
+use dateline_core::*;
+use dateline_testkit::{Db, fresh, reader_comment};
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct Corpus {
+    posts: Vec<CorpusPost>,
+    queries: Vec<CorpusQuery>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CorpusPost {
+    key: String,
+    title: String,
+    dek: Option<String>,
+    body: String,
+    reporter: Option<String>,
+    outlet: Option<String>,
+    headline: Option<String>,
+    excerpt: Vec<String>,
+    tags: Vec<String>,
+    categories: Vec<String>,
+    published: Timestamp,
+    status: String,
+    password: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CorpusQuery {
+    q: String,
+    top: Vec<String>,
+    total: u64,
+    #[serde(default = "ordered_by_default")]
+    ordered: bool,
+    note: String,
+}
+
+fn ordered_by_default() -> bool {
+    true
+}
+
+fn corpus() -> Corpus {
+    serde_json::from_str(include_str!("search_corpus.json")).expect("search_corpus.json")
+}
+
+/// What a reader's search asks the store: public posts, no password, best match first.
+fn readers(words: &str) -> EditorQuery {
+    EditorQuery {
+        search: Some(words.to_string()),
+        without_password: true,
+        order: PostOrder::Relevance,
+        per_page: 50,
+        ..EditorQuery::public(PostKind::Post, Timestamp::now())
+    }
+}
+
+/// A published post by Ana Writer with `body_html`.
+fn new_post(title: &str, body_html: &str) -> NewPost {
+    NewPost { body_source: body_html.into(), body_html: body_html.into(), ..crate::cases::new_post(title, "2024-05-01T00:00:00Z") }
+}
+
+/// Loads the corpus; returns each post's key by title.
+async fn load(store: &dyn Store, corpus: &Corpus) -> HashMap<String, String> {
+    let mut keys = HashMap::new();
+    for p in &corpus.posts {
+        let status = PostStatus::parse(&p.status).expect("status");
+        // A scheduled post is always in the future, whenever the suite runs.
+        let published_at =
+            if status == PostStatus::Scheduled { Timestamp::now() + SignedDuration::from_hours(24 * 60) } else { p.published };
+        let body_html: String = p.body.split("\n\n").map(|paragraph| format!("<p>{paragraph}</p>\n")).collect();
+        let source = (p.reporter.is_some() || p.outlet.is_some() || p.headline.is_some() || !p.excerpt.is_empty()).then(|| Source {
+            reporter: p.reporter.clone(),
+            outlet: p.outlet.clone(),
+            url: Some(format!("https://news.example/{}", p.key)),
+            headline: p.headline.clone(),
+            excerpt: p.excerpt.clone(),
+            continue_reading_text: None,
+        });
+        let post = NewPost {
+            dek: p.dek.clone(),
+            source,
+            status,
+            published_at,
+            categories: p.categories.iter().map(|c| vec![c.clone()]).collect(),
+            tags: p.tags.clone(),
+            ..new_post(&p.title, &body_html)
+        };
+        let created = store.create_post(post).await.expect("corpus post");
+        if let Some(password) = &p.password {
+            let mut write = PostWrite::from_post(&created);
+            write.password = Some(password.clone());
+            store.save_post(Some(created.id), write).await.expect("protect");
+        }
+        keys.insert(p.title.clone(), p.key.clone());
+    }
+    keys
+}
+
+pub async fn the_corpus_finds_the_same_posts_in_the_same_order(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let corpus = corpus();
+    let keys = load(store.as_ref(), &corpus).await;
+    let mut failures = Vec::new();
+    for query in &corpus.queries {
+        let found = store.editor_posts(&readers(&query.q)).await.expect("a reader's query never fails");
+        let got: Vec<&str> = found.items.iter().map(|p| keys[&p.title].as_str()).collect();
+        let top: Vec<&str> = got.iter().take(query.top.len()).copied().collect();
+        let top_ok = if query.ordered {
+            top == query.top
+        } else {
+            let mut a = top.clone();
+            let mut b: Vec<&str> = query.top.iter().map(String::as_str).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            a == b
+        };
+        if found.total != query.total || got.len() as u64 != query.total || !top_ok {
+            failures.push(format!(
+                "{:?}: total {} (expected {}), results {got:?}, expected top {:?} ({})",
+                query.q, found.total, query.total, query.top, query.note
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} queries differ:\n{}", failures.len(), corpus.queries.len(), failures.join("\n"));
+}
+
+fn titles(page: &Page<Post>) -> Vec<&str> {
+    page.items.iter().map(|p| p.title.as_str()).collect()
+}
+
+pub async fn the_index_follows_every_write(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut tagged = new_post("Harbour ferries", "<p>The <em>Rîo</em>-line runs at night.</p>");
+    tagged.tags = vec!["Águas".into()];
+    let ferry = store.create_post(tagged).await.expect("create");
+    assert_eq!(titles(&store.editor_posts(&readers("rio line")).await.expect("q")), ["Harbour ferries"], "body, folded, across a tag");
+    assert_eq!(titles(&store.editor_posts(&readers("aguas")).await.expect("q")), ["Harbour ferries"], "tag name");
+
+    // An edit: the old words are forgotten, the new ones found, in the same transaction.
+    let mut write = PostWrite::from_post(&ferry);
+    write.title = "Night buses".into();
+    write.body_html = "<p>Buses replace the ferry.</p>".into();
+    store.save_post(Some(ferry.id), write).await.expect("edit");
+    assert_eq!(store.editor_posts(&readers("harbour")).await.expect("q").total, 0);
+    assert_eq!(titles(&store.editor_posts(&readers("night buses")).await.expect("q")), ["Night buses"]);
+
+    // A term's new name finds its posts; a deleted term no longer does.
+    let tag = store.terms(Taxonomy::Tag).await.expect("tags").into_iter().find(|t| t.name == "Águas").expect("tag");
+    store.update_term(tag.id, "Mares", &tag.slug, "", None).await.expect("rename");
+    assert_eq!(store.editor_posts(&readers("aguas")).await.expect("q").total, 0);
+    assert_eq!(store.editor_posts(&readers("mares")).await.expect("q").total, 1);
+    store.delete_term(tag.id).await.expect("delete term");
+    assert_eq!(store.editor_posts(&readers("mares")).await.expect("q").total, 0);
+
+    // Imported posts are found, with their attribution.
+    let mut session = store.begin_import().await.expect("import");
+    session.author(&ImportAuthor { login: "wp".into(), display_name: "WP".into(), email: None, wp_id: None }).await.expect("author");
+    let imported = ImportPost {
+        source_key: "wxr:old:post:1".into(),
+        wanted_id: None,
+        kind: PostKind::Post,
+        title: "Imported from WordPress".into(),
+        slug: "imported".into(),
+        dek: None,
+        excerpt: None,
+        body_source: String::new(),
+        body_format: BodyFormat::Html,
+        body_html: "<p>Z&uuml;rich &amp; S&atilde;o Paulo</p>".into(),
+        source: Some(Source { reporter: Some("Zoë Müller".into()), ..Source::default() }),
+        status: PostStatus::Published,
+        published_at: "2020-01-01T00:00:00Z".parse().expect("time"),
+        updated_at: "2020-01-01T00:00:00Z".parse().expect("time"),
+        author_login: "wp".into(),
+        sticky: false,
+        discussion: Discussion::Open,
+        password: None,
+        parent_source_key: None,
+        menu_order: 0,
+        categories: vec![],
+        tags: vec![],
+        meta: vec![],
+    };
+    session.post(&imported).await.expect("post");
+    session.finish().await.expect("finish");
+    assert_eq!(titles(&store.editor_posts(&readers("zoe muller")).await.expect("q")), ["Imported from WordPress"]);
+    assert_eq!(titles(&store.editor_posts(&readers("sao paulo")).await.expect("q")), ["Imported from WordPress"]);
+
+    // Deleted posts are gone from the index (not merely hidden).
+    let imported = store.post_by_slug(PostKind::Post, "imported").await.expect("read").expect("imported");
+    store.delete_post(imported.id).await.expect("delete");
+    store.delete_post(ferry.id).await.expect("delete");
+    let anything = EditorQuery { statuses: Vec::new(), published_before: None, ..readers("paulo") };
+    assert_eq!(store.editor_posts(&anything).await.expect("q").total, 0);
+    assert_eq!(store.editor_posts(&EditorQuery { search: Some("buses".into()), ..anything }).await.expect("q").total, 0);
+}
+
+pub async fn relevance_and_date_order(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut older = new_post("Lithium in the Andes", "<p>A report on mining.</p>");
+    older.published_at = "2024-01-01T00:00:00Z".parse().expect("time");
+    store.create_post(older).await.expect("older");
+    let mut newer = new_post("Copper prices", "<p>Lithium is mentioned once in a long piece about copper and zinc.</p>");
+    newer.published_at = "2024-06-01T00:00:00Z".parse().expect("time");
+    store.create_post(newer).await.expect("newer");
+    let best = store.editor_posts(&readers("lithium")).await.expect("q");
+    assert_eq!(titles(&best), ["Lithium in the Andes", "Copper prices"], "the title's match first");
+    let newest = store.editor_posts(&EditorQuery { order: PostOrder::Date, ..readers("lithium") }).await.expect("q");
+    assert_eq!(titles(&newest), ["Copper prices", "Lithium in the Andes"]);
+    let second = store.editor_posts(&EditorQuery { per_page: 1, page: 2, ..readers("lithium") }).await.expect("q");
+    assert_eq!((titles(&second), second.total), (vec!["Copper prices"], 2), "pages of a ranked list");
+}
+
+fn names(page: &Page<Comment>) -> Vec<&str> {
+    page.items.iter().map(|c| c.author_name.as_deref().unwrap_or_default()).collect()
+}
+
+pub async fn comments_are_found_by_text_name_and_address(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut post = new_post("Thread", "<p>Talk.</p>");
+    post.comments = vec![
+        reader_comment("José Martí", "jose@example.org", "Cheap **viagra** here", CommentStatus::Pending),
+        reader_comment("Ana", "ana@mail.example", "The blackout in Matanzas lasted all night.", CommentStatus::Pending),
+    ];
+    let post = store.create_post(post).await.expect("post");
+    let moderator =
+        |words: &str| CommentQuery { search: Some(words.into()), search_addresses: true, per_page: 50, page: 1, ..CommentQuery::default() };
+    assert_eq!(names(&store.list_comments(&moderator("viagra")).await.expect("q")), ["José Martí"], "the text, markup aside");
+    assert_eq!(names(&store.list_comments(&moderator("jose marti")).await.expect("q")), ["José Martí"], "the name, folded");
+    assert_eq!(names(&store.list_comments(&moderator("ana@mail.example")).await.expect("q")), ["Ana"], "the address");
+    assert_eq!(names(&store.list_comments(&moderator("matanzas -viagra")).await.expect("q")), ["Ana"]);
+    let reader = CommentQuery { search_addresses: false, ..moderator("mail example") };
+    assert_eq!(store.list_comments(&reader).await.expect("q").total, 0, "readers do not find people by address");
+    let reader_by_name = CommentQuery { search_addresses: false, ..moderator("ana") };
+    assert_eq!(names(&store.list_comments(&reader_by_name).await.expect("q")), ["Ana"]);
+    let pending = CommentQuery { status: Some(CommentStatus::Approved), ..moderator("ana") };
+    assert_eq!(store.list_comments(&pending).await.expect("q").total, 0, "with the other filters");
+    assert_eq!(store.list_comments(&moderator("***")).await.expect("q").total, 0);
+
+    // Edits and deletions reach the index in the same transaction.
+    let ana = store.list_comments(&moderator("ana")).await.expect("q").items.remove(0);
+    store.update_comment_body(ana.id, "Now about Cárdenas").await.expect("edit");
+    assert_eq!(store.list_comments(&moderator("matanzas")).await.expect("q").total, 0);
+    assert_eq!(names(&store.list_comments(&moderator("cardenas")).await.expect("q")), ["Ana"]);
+    store.delete_comment(ana.id).await.expect("delete");
+    assert_eq!(store.list_comments(&moderator("cardenas")).await.expect("q").total, 0);
+    store.delete_post(post.id).await.expect("delete post");
+    assert_eq!(store.list_comments(&moderator("viagra")).await.expect("q").total, 0);
+}
+
+pub async fn a_blog_from_before_search_gets_its_index_built(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let mut post = new_post("Before the index", "<p>Written in Curaçao.</p>");
+    post.comments = vec![reader_comment("Zoë", "zoe@example.org", "Seen from Willemstad", CommentStatus::Pending)];
+    test.store.create_post(post).await.expect("post");
+    // The store as it was before migration 7: no index, the migration not yet applied.
+    for sql in [
+        "DROP TABLE post_search",
+        "DROP TABLE comment_search",
+        "DROP INDEX posts_visible",
+        "DELETE FROM dateline_migrations WHERE version = 7",
+    ] {
+        test.execute(sql).await;
+    }
+    let reopened: std::sync::Arc<dyn Store> = std::sync::Arc::new(dateline_store::SqlStore::open(&test.url).await.expect("migrate"));
+    assert_eq!(titles(&reopened.editor_posts(&readers("curacao")).await.expect("q")), ["Before the index"]);
+    let query = CommentQuery { search: Some("willemstad".into()), page: 1, per_page: 10, ..CommentQuery::default() };
+    assert_eq!(names(&reopened.list_comments(&query).await.expect("q")), ["Zoë"]);
+}

@@ -1,0 +1,153 @@
+//! Readers' search: `/?s=words` (paginated `/page/N/?s=words`) and WordPress's pretty
+//! `/search/words/`, `/search/words/page/N/`, `/search/words/feed/`. Best match first, or newest
+//! first with `orderby=date`; each result with a snippet of its text in which the words found
+//! are marked. The store's full-text index does the finding ([`dateline_core::search`]).
+
+use axum::http::HeaderMap;
+use axum::response::Response;
+use dateline_core::search::{SearchQuery, Snippet, html_text};
+use dateline_core::{EditorQuery, Post, PostKind, PostOrder, Taxonomy};
+use jiff::Timestamp;
+use minijinja::context;
+use serde::Serialize;
+
+use super::public::{html, nav};
+use crate::paths::{FeedFormat, paged};
+use crate::view::{Pagination, PostView};
+use crate::{AppError, AppState};
+
+/// How long a query may be; the rest is cut (a pasted article still searches, boundedly).
+const MAX_QUERY_CHARS: usize = 200;
+
+/// Words around the words found, in a snippet.
+const SNIPPET_WORDS: usize = 36;
+
+/// Which address the search came by, so its pages link the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Address {
+    /// `/?s=words`
+    Query,
+    /// `/search/words/`
+    Pretty,
+}
+
+/// One search as asked.
+#[derive(Debug, Clone)]
+pub(crate) struct SearchRequest {
+    pub words: String,
+    pub page: u32,
+    /// `orderby=date`: newest first instead of best first.
+    pub by_date: bool,
+    pub address: Address,
+}
+
+/// One result as the page shows it.
+#[derive(Debug, Serialize)]
+struct ResultView {
+    post: PostView,
+    /// The snippet's pieces: `(text, marked)`, escaped by the template.
+    snippet: Vec<(String, bool)>,
+}
+
+/// What a reader may find: published posts, no password, at most `per_page` from `page`.
+fn readers_query(words: &str, page: u32, per_page: u32, by_date: bool) -> EditorQuery {
+    EditorQuery {
+        search: Some(words.to_string()),
+        // A reader's search must not answer questions about words behind a password.
+        without_password: true,
+        order: if by_date { PostOrder::Date } else { PostOrder::Relevance },
+        page,
+        per_page,
+        ..EditorQuery::public(PostKind::Post, Timestamp::now())
+    }
+}
+
+fn clean(words: &str) -> String {
+    dateline_core::text::strip_controls(words).chars().take(MAX_QUERY_CHARS).collect::<String>().trim().to_string()
+}
+
+/// The results page (or, without words, the search page with a hint).
+pub(crate) async fn results(state: &AppState, request: SearchRequest) -> Result<Response, AppError> {
+    let site = state.site();
+    let per_page = site.config.site.posts_per_page;
+    let words = clean(&request.words);
+    let query = SearchQuery::parse(&words);
+    let found = if query.is_empty() {
+        dateline_core::Page { items: Vec::new(), total: 0 }
+    } else {
+        state.store.editor_posts(&readers_query(&words, request.page, per_page, request.by_date)).await?
+    };
+    let total_pages = found.page_count(per_page);
+    if request.page > total_pages.max(1) {
+        return Err(AppError::NotFound);
+    }
+    let categories = state.store.terms(Taxonomy::Category).await?;
+    let results: Vec<ResultView> = found
+        .items
+        .iter()
+        .map(|post| ResultView { post: PostView::new(&site, post, &categories), snippet: snippet(post, &query).parts })
+        .collect();
+    let encoded: String = form_urlencoded::byte_serialize(words.as_bytes()).collect();
+    let order_suffix = if request.by_date { "orderby=date" } else { "" };
+    let link = |page: u32| match request.address {
+        Address::Query => {
+            let order = if request.by_date { "&orderby=date" } else { "" };
+            format!("{}?s={encoded}{order}", paged("/", page))
+        }
+        Address::Pretty => {
+            let path = paged(&format!("/search/{encoded}/"), page);
+            if request.by_date { format!("{path}?{order_suffix}") } else { path }
+        }
+    };
+    let pagination = Pagination {
+        current: request.page,
+        total: total_pages,
+        newer: (request.page > 1).then(|| link(request.page - 1)),
+        older: (request.page < total_pages).then(|| link(request.page + 1)),
+    };
+    let title = if words.is_empty() { "Search".to_string() } else { format!("Search results for “{words}”") };
+    let ctx = context! {
+        results => results,
+        total => found.total,
+        words => words,
+        asked => !query.is_empty(),
+        by_date => request.by_date,
+        by_relevance_url => format!("/search/{encoded}/"),
+        by_date_url => format!("/search/{encoded}/?orderby=date"),
+        feed_url => format!("/search/{encoded}/feed/"),
+        pagination => pagination,
+        nav => nav(state).await?,
+        search => words,
+        meta => context! {
+            title => if request.page > 1 { format!("{title} – Page {}", request.page) } else { title },
+            robots => "noindex",
+            feeds => (!query.is_empty()).then(|| vec![crate::view::LinkView {
+                name: format!("{} » Search results for “{words}” Feed", site.config.site.title),
+                url: format!("/search/{encoded}/feed/"),
+            }]),
+        },
+    };
+    Ok(html(state.templates.render("search.html", &site, ctx)?))
+}
+
+/// A result's snippet: from its commentary, else what it quotes, else its dek.
+fn snippet(post: &Post, query: &SearchQuery) -> Snippet {
+    let body = html_text(&post.body_html);
+    let quoted: String = post.source.as_ref().map(|s| s.excerpt.join("\n")).unwrap_or_default();
+    let dek = post.dek.clone().unwrap_or_default();
+    Snippet::best(&[&body, &quoted, &dek], query, SNIPPET_WORDS)
+}
+
+/// `/search/words/feed/`: the newest posts that match, as a feed (WordPress's search feed).
+pub(crate) async fn feed(state: &AppState, headers: &HeaderMap, words: &str, format: FeedFormat) -> Result<Response, AppError> {
+    let words = clean(words);
+    let per_page = state.site().config.site.posts_per_page;
+    let posts = if SearchQuery::parse(&words).is_empty() {
+        Vec::new()
+    } else {
+        state.store.editor_posts(&readers_query(&words, 1, per_page, true)).await?.items
+    };
+    let encoded: String = form_urlencoded::byte_serialize(words.as_bytes()).collect();
+    let name = format!("Search results for “{words}”");
+    crate::feeds::posts_feed(state, headers, posts, &name, format!("/search/{encoded}/"), format).await
+}
