@@ -529,9 +529,21 @@ pub trait ChangeWatch: Send {
     async fn look(&mut self) -> StoreResult<bool>;
 }
 
+/// The schema version a store is at, and the one this binary's migrations end at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaVersions {
+    pub applied: i64,
+    pub expected: i64,
+}
+
 /// The whole storage interface: every entity's store on one backend. The web, the application
 /// and the command line talk to storage only through it (as `Arc<dyn Store>`).
+#[async_trait]
 pub trait Store: PostStore + TermStore + CommentStore + AccountStore + SettingStore + ImportStore + ChangeStore + 'static {
     /// "sqlite" or "postgres", for logs and diagnostics.
     fn backend_name(&self) -> &'static str;
+
+    /// The schema's version against this binary's (asking also shows the store answers): what
+    /// a readiness check wants to know.
+    async fn schema_versions(&self) -> StoreResult<SchemaVersions>;
 }

@@ -74,6 +74,12 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The file a `sqlite:` URL names (`sqlite:blog.db`, `sqlite://blog.db?mode=rwc`), if it is one.
+pub fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    Some(rest.split_once('?').map_or(rest, |(path, _)| path))
+}
+
 fn classify(url: &str) -> Result<Backend, OpenError> {
     if url.starts_with("sqlite:") {
         Ok(Backend::Sqlite)

@@ -16,6 +16,7 @@ mod connect;
 mod editor;
 mod error;
 mod import;
+mod maintenance;
 mod migrate;
 mod rows;
 mod search;
@@ -24,5 +25,5 @@ mod store_impl;
 mod stores;
 mod writes;
 
-pub use connect::{Backend, OpenError, SqlStore};
+pub use connect::{Backend, OpenError, SqlStore, sqlite_file};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};

@@ -79,11 +79,23 @@ impl SqlStore {
     }
 }
 
+#[async_trait::async_trait]
 impl Store for SqlStore {
     fn backend_name(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
         }
+    }
+
+    async fn schema_versions(&self) -> StoreResult<SchemaVersions> {
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM dateline_migrations").fetch_one(&self.pool).await.store_err()?;
+        let migrations = match self.backend {
+            Backend::Sqlite => crate::migrate::MIGRATIONS_SQLITE,
+            Backend::Postgres => crate::migrate::MIGRATIONS_POSTGRES,
+        };
+        let expected = migrations.iter().map(|m| m.version).max().unwrap_or(0);
+        Ok(SchemaVersions { applied: applied.unwrap_or(0), expected })
     }
 }

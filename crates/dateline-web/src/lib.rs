@@ -172,6 +172,8 @@ pub fn app(state: AppState) -> axum::Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_error_pages))
         // Outside the error pages: a kept page is answered without touching anything inside.
         .layer(axum::middleware::from_fn_with_state(state.clone(), cache::layer))
+        // Health checks answer beside the cache and the rendering slots (see routes/health.rs).
+        .merge(routes::health::router(state.clone()))
         // The base URL does not change while serving (saved settings keep it): the header is made once.
         .layer(axum::middleware::from_fn_with_state(api::discovery_link(&state.site().base_url), announce_api))
         .layer(security::headers())

@@ -7,6 +7,7 @@ mod cases;
 mod comments;
 mod doors;
 mod hardening;
+mod operations;
 mod search;
 mod support;
 mod xss;
@@ -67,6 +68,12 @@ mod comment_cases {
         comment_feeds_carry_approved_public_comments,
         notifications_go_out_by_smtp,
         signed_in_people_comment_as_their_account,
+    );
+}
+
+mod operations_cases {
+    dateline_testkit::store_cases!(crate::operations:
+        health_and_readiness_are_told_apart,
     );
 }
 

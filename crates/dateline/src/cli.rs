@@ -41,6 +41,24 @@ pub enum Command {
     /// Write the blog out for another engine (to standard output).
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Copy the whole store to a new file while the blog keeps serving (SQLite: a consistent
+    /// snapshot; PostgreSQL: pg_dump's custom format).
+    Backup {
+        /// The file to write; it must not exist yet.
+        path: std::path::PathBuf,
+    },
+    /// Put a backup back into the store (stop the server first). Refuses to replace a store
+    /// that has content unless --force is given; checks the result.
+    Restore {
+        /// A file made by `dateline backup`.
+        path: std::path::PathBuf,
+        /// Replace everything in a store that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Examine the store and say what is wrong with it: the file's integrity, rows that point
+    /// at nothing, the schema's version, the search indexes. Exits 1 when something is.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,6 +76,21 @@ pub enum UserCommand {
         /// The name shown on posts (default: the login).
         #[arg(long)]
         display_name: Option<String>,
+    },
+    /// List the accounts: id, login, role, name and e-mail address.
+    List,
+    /// Set a new password for an account, read from standard input when one is piped in
+    /// (otherwise one is generated and printed once). Every session of the account ends.
+    Passwd {
+        /// The account's login or e-mail address.
+        name: String,
+    },
+    /// Change an account's role. The last administrator cannot be demoted.
+    Role {
+        /// The account's login or e-mail address.
+        name: String,
+        /// administrator, editor, author or contributor.
+        role: String,
     },
     /// Create an application password for an account (for API clients); printed once.
     AppPassword {

@@ -1,8 +1,10 @@
 //! The `dateline` program: reads configuration (file, then environment, then flags), opens
 //! the store, and runs a command. Only this crate knows about clap and process exit codes.
 
+mod accounts;
 pub mod cli;
 mod demo;
+mod maintenance;
 mod migrate_in;
 mod moderate;
 mod settings;
@@ -15,8 +17,8 @@ use dateline_core::input::{InputDefaults, parse_post_json};
 use dateline_store::SqlStore;
 
 use cli::{Cli, Command, PostCommand, ServeArgs};
+use dateline_core::PostStore;
 use dateline_core::mail::Mailer;
-use dateline_core::{AccountStore, PostStore};
 
 /// Why a command failed. `Usage` means the user must change what they typed (exit 2);
 /// `Runtime` means the work itself failed (exit 1).
@@ -85,10 +87,10 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             migrate_in::import(&cli.db, &config, &files, dry_run, permalinks).await
         }
         Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, config).await,
-        Command::User(cli::UserCommand::Add { name, role, email, display_name }) => {
-            user_add(&cli.db, &name, &role, email, display_name).await
-        }
-        Command::User(cli::UserCommand::AppPassword { name, label }) => app_password(&cli.db, &name, &label).await,
+        Command::User(command) => accounts::run(&cli.db, command).await,
+        Command::Backup { path } => maintenance::backup(&cli.db, &path).await,
+        Command::Restore { path, force } => maintenance::restore(&cli.db, &path, force).await,
+        Command::Check => maintenance::check(&cli.db).await,
         Command::Comments(command) => {
             let store = open_store(&cli.db).await?;
             let mailer = mailer(&config)?;
@@ -97,61 +99,6 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             moderate::run(&services, &site, command).await
         }
     }
-}
-
-async fn user_add(db: &str, name: &str, role: &str, email: Option<String>, display_name: Option<String>) -> Result<(), Failure> {
-    use std::io::{BufRead, IsTerminal};
-    let role = dateline_core::Role::parse(role)
-        .ok_or_else(|| usage(format!("--role {role:?} is not one of: {}", dateline_core::Role::expected())))?;
-    let login = name.trim();
-    if login.is_empty() || login.chars().any(|c| c.is_whitespace() || c.is_control()) || login.len() > 60 {
-        return Err(usage(format!("{name:?} is not a usable login: use up to 60 characters without spaces")));
-    }
-    let piped = if std::io::stdin().is_terminal() {
-        None
-    } else {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        Some(line.trim_end_matches(['\n', '\r']).to_string()).filter(|p| !p.is_empty())
-    };
-    if piped.as_ref().is_some_and(|p| p.chars().count() < 8) {
-        return Err(usage("the password must be at least 8 characters long"));
-    }
-    let (password, generated) = match piped {
-        Some(password) => (password, false),
-        None => (dateline_app::passwords::new_app_password().replace(' ', ""), true),
-    };
-    let hash = dateline_app::passwords::hash_password(&password).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
-    let store = open_store(db).await?;
-    let user = dateline_core::accounts::NewUser {
-        login: login.to_string(),
-        display_name: display_name.unwrap_or_else(|| login.to_string()),
-        email,
-        role,
-        password_hash: hash,
-    };
-    let created = match store.create_user(user).await {
-        Err(dateline_core::StoreError::Conflict(message)) => return Err(usage(message)),
-        other => other?,
-    };
-    println!("created {} ({}), id {}", created.login, created.role, created.id);
-    if generated {
-        println!("password: {password}");
-        println!("(shown once: keep it somewhere safe)");
-    }
-    Ok(())
-}
-
-async fn app_password(db: &str, name: &str, label: &str) -> Result<(), Failure> {
-    let store = open_store(db).await?;
-    let (user, _) = store.user_credentials(name).await?.ok_or_else(|| usage(format!("there is no account {name:?}")))?;
-    let password = dateline_app::passwords::new_app_password();
-    // Spaces only group the characters for reading; they are not part of the password.
-    let hash = dateline_app::passwords::hash_password(&password.replace(' ', "")).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
-    store.create_app_password(user.id, label, &hash).await?;
-    println!("application password for {} ({label}): {password}", user.login);
-    println!("(shown once: use it with HTTP Basic as {}:<password>)", user.login);
-    Ok(())
 }
 
 /// The mailer `[smtp]` describes, if any.

@@ -1,6 +1,8 @@
 //! The binary as a user runs it: `dateline serve` on a real port, `dateline post new`, and
 //! the errors a user sees for bad input.
 
+mod accounts;
+mod maintenance;
 mod migrate;
 mod moderation;
 mod post_new;

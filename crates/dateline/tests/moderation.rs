@@ -2,9 +2,9 @@
 
 use crate::support::*;
 
-const OPEN_DISCUSSION: &str = "[discussion]\nrequire_prior_approval = false\nmin_submit_seconds = 0\nrate_limit_count = 0\n";
+pub(crate) const OPEN_DISCUSSION: &str = "[discussion]\nrequire_prior_approval = false\nmin_submit_seconds = 0\nrate_limit_count = 0\n";
 
-fn setup(config: &str) -> std::path::PathBuf {
+pub(crate) fn setup(config: &str) -> std::path::PathBuf {
     let dir = temp_dir();
     std::fs::write(dir.join("dateline.toml"), config).expect("config");
     let post = r#"{"title": "Open thread", "published_at": "2026-01-01T00:00:00Z", "body": "Talk."}"#;

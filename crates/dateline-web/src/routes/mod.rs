@@ -2,6 +2,7 @@
 //! in the fallback, because `/slug/` and `/YYYY/` cannot be told apart by a route pattern.
 
 pub(crate) mod comments;
+pub(crate) mod health;
 mod meta;
 pub(crate) mod public;
 mod search;

@@ -1,0 +1,87 @@
+//! Keeping a store sound for years: a consistent copy of a SQLite store taken while it serves,
+//! and a check that says, in words, what is wrong with a store of either kind.
+
+use std::path::Path;
+
+use dateline_core::StoreError;
+use dateline_core::store::StoreResult;
+
+use crate::connect::{Backend, SqlStore};
+use crate::error::OrStoreError;
+
+/// Counts that must be zero, each with what a non-zero count means.
+const MUST_BE_NONE: &[(&str, &str)] = &[
+    (
+        "SELECT COUNT(*) FROM comments c WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = c.post_id)",
+        "comments are on posts that do not exist",
+    ),
+    (
+        "SELECT COUNT(*) FROM comments c WHERE c.parent_id IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM comments p WHERE p.id = c.parent_id AND p.post_id = c.post_id)",
+        "replies answer a comment that does not exist or is on another post",
+    ),
+    (
+        "SELECT COUNT(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.author_id)",
+        "posts have an author who does not exist",
+    ),
+    (
+        "SELECT COUNT(*) FROM post_terms pt WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = pt.post_id) \
+         OR NOT EXISTS (SELECT 1 FROM terms t WHERE t.id = pt.term_id)",
+        "category or tag links name a post or a term that does not exist",
+    ),
+];
+
+/// Tables and the search index that must hold one entry per row of each.
+const INDEXED: &[(&str, &str)] = &[("posts", "post_search"), ("comments", "comment_search")];
+
+impl SqlStore {
+    /// Writes a consistent copy of this SQLite store to `path`, which must not exist yet, while
+    /// readers and writers go on: `VACUUM INTO` reads one snapshot and writes a compact file.
+    pub async fn backup_sqlite(&self, path: &Path) -> StoreResult<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Invalid("a PostgreSQL store is backed up with pg_dump".into()));
+        }
+        if path.exists() {
+            return Err(StoreError::Invalid(format!("{} already exists: give a new file name", path.display())));
+        }
+        let target = path.to_str().ok_or_else(|| StoreError::Invalid(format!("{} is not a UTF-8 path", path.display())))?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await.store_err()?;
+        Ok(())
+    }
+
+    /// What is wrong with the store, one sentence per problem; empty when nothing is. Looks at
+    /// the file itself (SQLite's integrity and foreign key checks), the schema's version,
+    /// rows that point at nothing, and the search indexes against what they index.
+    pub async fn check(&self) -> StoreResult<Vec<String>> {
+        let mut problems = Vec::new();
+        if self.backend == Backend::Sqlite {
+            let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&self.pool).await.store_err()?;
+            if integrity != ["ok"] {
+                problems.extend(integrity.into_iter().map(|line| format!("the database file is damaged: {line}")));
+            }
+            let broken: Vec<(String,)> =
+                sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&self.pool).await.store_err()?;
+            if !broken.is_empty() {
+                problems.push(format!("{} rows refer to rows that do not exist (foreign keys), first in {}", broken.len(), broken[0].0));
+            }
+        }
+        let versions = dateline_core::Store::schema_versions(self).await?;
+        if versions.applied != versions.expected {
+            problems.push(format!("the schema is at version {} and this binary expects {}", versions.applied, versions.expected));
+        }
+        for (sql, meaning) in MUST_BE_NONE {
+            let count: i64 = sqlx::query_scalar(sql).fetch_one(&self.pool).await.store_err()?;
+            if count > 0 {
+                problems.push(format!("{count} {meaning}"));
+            }
+        }
+        for (table, index) in INDEXED {
+            let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.pool).await.store_err()?;
+            let entries: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {index}")).fetch_one(&self.pool).await.store_err()?;
+            if rows != entries {
+                problems.push(format!("the search index {index} has {entries} entries for {rows} {table}"));
+            }
+        }
+        Ok(problems)
+    }
+}

@@ -1,0 +1,112 @@
+//! `dateline backup`, `dateline restore` and `dateline check`: a copy taken while the blog
+//! serves, put back when needed, and a store examined for what is wrong with it.
+//!
+//! SQLite is copied by the store itself (`VACUUM INTO`: one consistent snapshot, readers and
+//! writers carry on). PostgreSQL is copied by its own tools, `pg_dump` and `pg_restore`
+//! (Debian's postgresql-client), in their custom format.
+
+use std::path::Path;
+use std::process::Command;
+
+use dateline_core::PostStore;
+
+use crate::{Failure, open_store, usage};
+
+pub(crate) async fn backup(db: &str, path: &Path) -> Result<(), Failure> {
+    if path.exists() {
+        return Err(usage(format!("{} already exists: give a new file name (a backup never overwrites one)", path.display())));
+    }
+    if dateline_store::sqlite_file(db).is_some() {
+        let store = open_store(db).await?;
+        store.backup_sqlite(path).await?;
+        store.close().await;
+    } else {
+        postgres_tool("pg_dump", &["--format=custom", "--no-owner", "--file", &path.display().to_string(), db])?;
+    }
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    println!("backed up to {} ({:.1} MB)", path.display(), bytes as f64 / 1e6);
+    Ok(())
+}
+
+pub(crate) async fn restore(db: &str, path: &Path, force: bool) -> Result<(), Failure> {
+    if !path.is_file() {
+        return Err(usage(format!("{} is not a file", path.display())));
+    }
+    // What is there now is kept unless the user says it may go.
+    {
+        let store = open_store(db).await?;
+        let empty = store.is_empty().await?;
+        store.close().await;
+        if !empty && !force {
+            return Err(usage("the store is not empty: restoring would replace everything in it; add --force to do so"));
+        }
+    }
+    match dateline_store::sqlite_file(db) {
+        Some(file) => restore_sqlite(path, Path::new(file))?,
+        None => postgres_tool(
+            "pg_restore",
+            &["--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", db, &path.display().to_string()],
+        )?,
+    }
+    // Opening migrates a backup taken by an older version; the check says whether it is sound.
+    let store = open_store(db).await?;
+    let problems = store.check().await?;
+    store.close().await;
+    println!("restored {} into the store", path.display());
+    report(&problems)
+}
+
+/// Puts a copy of the backup file in place of the store's file, and removes the old file's
+/// write-ahead log. The server must be stopped. The copy is renamed into place (one atomic
+/// step): a connection to the old file that is still closing writes to the old file, never
+/// into the restored one.
+fn restore_sqlite(backup: &Path, file: &Path) -> Result<(), Failure> {
+    let mut header = [0u8; 16];
+    let read = std::fs::File::open(backup).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header));
+    if read.is_err() || &header != b"SQLite format 3\0" {
+        return Err(usage(format!("{} is not a SQLite backup (made by `dateline backup` of a SQLite store)", backup.display())));
+    }
+    let staged = std::path::PathBuf::from(format!("{}.restoring", file.display()));
+    std::fs::copy(backup, &staged)?;
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+    std::fs::rename(&staged, file)?;
+    Ok(())
+}
+
+pub(crate) async fn check(db: &str) -> Result<(), Failure> {
+    let store = open_store(db).await?;
+    let problems = store.check().await?;
+    store.close().await;
+    report(&problems)
+}
+
+/// Prints what is wrong, or that nothing is; a problem is an error (exit 1).
+fn report(problems: &[String]) -> Result<(), Failure> {
+    if problems.is_empty() {
+        println!("the store is sound: integrity, links between rows, schema version and search indexes all agree");
+        return Ok(());
+    }
+    for problem in problems {
+        println!("problem: {problem}");
+    }
+    Err(Failure::Runtime(anyhow::anyhow!("{} problems found in the store", problems.len())))
+}
+
+/// Runs PostgreSQL's `tool` with `args`, saying clearly when it is not installed.
+fn postgres_tool(tool: &str, args: &[&str]) -> Result<(), Failure> {
+    let output = match Command::new(tool).args(args).output() {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(usage(format!(
+                "{tool} is not installed: a PostgreSQL store is copied with PostgreSQL's own tools (Debian: apt-get install postgresql-client)"
+            )));
+        }
+        other => other?,
+    };
+    if !output.status.success() {
+        let said = String::from_utf8_lossy(&output.stderr);
+        return Err(Failure::Runtime(anyhow::anyhow!("{tool} failed: {}", said.trim())));
+    }
+    Ok(())
+}
