@@ -439,6 +439,11 @@ pub trait AccountStore: Send + Sync {
 
     async fn set_role(&self, user: UserId, role: Role) -> StoreResult<()>;
 
+    /// Deletes an account, in one transaction: its posts and pages go to `reassign_to` (which
+    /// must exist and differ), its comments stay under the name they were written with, its
+    /// sessions and application passwords end. Returns how many posts moved.
+    async fn delete_user(&self, user: UserId, reassign_to: UserId) -> StoreResult<u64>;
+
     /// Remembers a session by the hash of its token until `expires_at`.
     async fn create_session(&self, token_hash: &str, user: UserId, expires_at: jiff::Timestamp) -> StoreResult<()>;
 

@@ -53,6 +53,7 @@ mod each_method {
         term_post_counts_and_delete_term,
         delete_comment_and_update_comment_body,
         accounts_create_find_and_change,
+        delete_user,
         sessions_start_find_and_end,
         login_failures_count_and_clear,
         application_passwords,

@@ -173,6 +173,35 @@ pub async fn accounts_create_find_and_change(db: Db) {
     );
 }
 
+pub async fn delete_user(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut written = post("By a leaver");
+    written.author = "Leaver".into();
+    let mut commented = post("Discussed");
+    let mut by_account = reader_comment("signed in");
+    let leaver = {
+        let created = store.create_post(written).await.expect("post");
+        created.author
+    };
+    by_account.user_id = Some(leaver.id);
+    commented.comments = vec![by_account];
+    let discussed = store.create_post(commented).await.expect("post");
+    let stays = store.create_user(new_user("stays", Role::Editor)).await.expect("create");
+    store.create_session("session-hash", leaver.id, Timestamp::now() + SignedDuration::from_hours(1)).await.expect("session");
+
+    assert!(matches!(store.delete_user(leaver.id, leaver.id).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.delete_user(leaver.id, 999_999).await, Err(StoreError::NotFound(_))));
+    assert_eq!(store.delete_user(leaver.id, stays.id).await.expect("delete"), 1, "one post moved");
+    assert!(store.user_by_id(leaver.id).await.expect("read").is_none());
+    let moved = store.post_by_slug(PostKind::Post, "by-a-leaver").await.expect("read").expect("post");
+    assert_eq!(moved.author.id, stays.id);
+    assert!(store.session_user("session-hash", Timestamp::now()).await.expect("read").is_none(), "signed out");
+    let comments = store.list_comments(&CommentQuery { post: Some(discussed.id), page: 1, per_page: 10, ..CommentQuery::default() }).await;
+    let comment = comments.expect("comments").items.remove(0);
+    assert_eq!((comment.user_id, comment.author_name.as_deref()), (None, Some("Reader")), "the comment stays, by name");
+}
+
 pub async fn sessions_start_find_and_end(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();

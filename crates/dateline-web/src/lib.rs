@@ -17,6 +17,7 @@ mod error;
 mod feeds;
 mod form;
 mod paths;
+mod request_id;
 mod routes;
 mod schedule;
 mod security;
@@ -178,7 +179,9 @@ pub fn app(state: AppState) -> axum::Router {
         .layer(axum::middleware::from_fn_with_state(api::discovery_link(&state.site().base_url), announce_api))
         .layer(security::headers())
         .layer(tower::util::option_layer(hsts))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_id::span))
+        // Outside the trace layer, so the request's span has its id.
+        .layer(axum::middleware::from_fn(request_id::layer))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
 }
 

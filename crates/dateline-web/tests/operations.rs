@@ -26,3 +26,17 @@ pub async fn health_and_readiness_are_told_apart(db: Db) {
     assert!(answer["reason"].as_str().is_some_and(|r| r.contains("this binary expects")), "{answer}");
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
 }
+
+pub async fn every_answer_names_its_request(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let first = app.get("/").await.header("x-request-id").to_string();
+    let second = app.get("/").await.header("x-request-id").to_string();
+    assert!(!first.is_empty() && first != second, "{first} / {second}");
+    let with = |id: &str| axum::http::Request::get("/readyz").header("x-request-id", id).body(axum::body::Body::empty()).expect("request");
+    // A proxy's id is kept when it is plain; anything else is replaced, never echoed.
+    assert_eq!(app.send(with("proxy-42.abc")).await.header("x-request-id"), "proxy-42.abc");
+    let hostile = app.send(with("x\"><script>")).await;
+    assert!(!hostile.header("x-request-id").contains('<'), "{}", hostile.header("x-request-id"));
+    let long = app.send(with(&"a".repeat(65))).await;
+    assert_ne!(long.header("x-request-id"), "a".repeat(65), "too long to be taken");
+}

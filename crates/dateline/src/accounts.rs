@@ -13,6 +13,7 @@ pub(crate) async fn run(db: &str, command: UserCommand) -> Result<(), Failure> {
         UserCommand::List => list(db).await,
         UserCommand::Passwd { name } => passwd(db, &name).await,
         UserCommand::Role { name, role } => set_role(db, &name, &role).await,
+        UserCommand::Delete { name, reassign_to } => delete(db, &name, &reassign_to).await,
         UserCommand::AppPassword { name, label } => app_password(db, &name, &label).await,
     }
 }
@@ -107,18 +108,39 @@ async fn passwd(db: &str, name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn set_role(db: &str, name: &str, role: &str) -> Result<(), Failure> {
-    let role = parse_role(role)?;
-    let store = open_store(db).await?;
-    let user = account(store.as_ref(), name).await?;
-    if user.role == Role::Administrator && role != Role::Administrator {
+/// Refuses what would leave the blog without an administrator (`user` stops being one).
+async fn keep_an_administrator(store: &dyn Store, user: &User) -> Result<(), Failure> {
+    if user.role == Role::Administrator {
         let administrators = store.users().await?.iter().filter(|u| u.role == Role::Administrator).count();
         if administrators <= 1 {
             return Err(usage(format!("{} is the only administrator: make another one first", user.login)));
         }
     }
+    Ok(())
+}
+
+async fn set_role(db: &str, name: &str, role: &str) -> Result<(), Failure> {
+    let role = parse_role(role)?;
+    let store = open_store(db).await?;
+    let user = account(store.as_ref(), name).await?;
+    if role != Role::Administrator {
+        keep_an_administrator(store.as_ref(), &user).await?;
+    }
     store.set_role(user.id, role).await?;
     println!("{}: {} -> {role}", user.login, user.role);
+    Ok(())
+}
+
+async fn delete(db: &str, name: &str, reassign_to: &str) -> Result<(), Failure> {
+    let store = open_store(db).await?;
+    let user = account(store.as_ref(), name).await?;
+    let heir = account(store.as_ref(), reassign_to).await?;
+    if heir.id == user.id {
+        return Err(usage("--reassign-to must name another account"));
+    }
+    keep_an_administrator(store.as_ref(), &user).await?;
+    let moved = store.delete_user(user.id, heir.id).await?;
+    println!("deleted {}; {moved} posts and pages now by {}", user.login, heir.login);
     Ok(())
 }
 

@@ -18,8 +18,19 @@ pub struct Cli {
     #[arg(long, env = "DATELINE_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 
+    /// How log lines (on standard error) are written: text for people, json (one object a
+    /// line) for log collectors. Each request's lines carry its request id.
+    #[arg(long, env = "DATELINE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,6 +102,16 @@ pub enum UserCommand {
         name: String,
         /// administrator, editor, author or contributor.
         role: String,
+    },
+    /// Delete an account. Its posts and pages go to another account; its comments stay under
+    /// the name they were written with; it is signed out everywhere. The last administrator
+    /// cannot be deleted.
+    Delete {
+        /// The account's login or e-mail address.
+        name: String,
+        /// The account that takes over its posts and pages (login or e-mail address).
+        #[arg(long, value_name = "LOGIN")]
+        reassign_to: String,
     },
     /// Create an application password for an account (for API clients); printed once.
     AppPassword {

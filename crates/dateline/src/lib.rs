@@ -40,7 +40,7 @@ pub(crate) fn usage(message: impl std::fmt::Display) -> Failure {
 
 /// Runs the parsed command line; prints one line on failure and returns the exit code.
 pub fn run(cli: Cli) -> ExitCode {
-    init_logging();
+    init_logging(cli.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -61,17 +61,21 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn init_logging() {
+/// Log lines go to standard error, never into a command's output.
+fn init_logging(format: cli::LogFormat) {
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::prelude::*;
     let filter: Targets = std::env::var("RUST_LOG")
         .ok()
         .and_then(|spec| spec.parse().ok())
         .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO).with_target("sqlx", tracing::Level::WARN));
-    let _ = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false))
-        .with(filter)
-        .try_init();
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false);
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = match format {
+        cli::LogFormat::Text => registry.with(lines).try_init(),
+        // One JSON object a line, with the request's span (its id, method and path) in it.
+        cli::LogFormat::Json => registry.with(lines.json().with_current_span(true).with_span_list(false)).try_init(),
+    };
 }
 
 pub(crate) async fn open_store(url: &str) -> Result<Arc<SqlStore>, Failure> {

@@ -41,6 +41,12 @@ fn accounts_are_listed_repassworded_and_given_roles() {
     assert!(text(&unknown.stderr).contains("there is no account \"nobody\""), "{}", text(&unknown.stderr));
     let short = run(&dir, &["user", "passwd", "marta"], Some("short\n"));
     assert_eq!(short.status.code(), Some(2));
+    let last = run(&dir, &["user", "delete", "marta", "--reassign-to", "ravi"], None);
+    assert_eq!(last.status.code(), Some(2), "the last administrator stays");
+    ok(&["user", "add", "gone", "--role", "author"], Some("a password here\n"));
+    ok(&["post", "new", "--json", "-"], Some(r#"{"title": "By gone", "author": "gone", "published_at": "2026-01-01T00:00:00Z"}"#));
+    assert_eq!(ok(&["user", "delete", "gone", "--reassign-to", "ravi"], None).trim(), "deleted gone; 1 posts and pages now by ravi");
+    assert!(!ok(&["user", "list"], None).contains("\tgone\t"));
 
     // The server agrees: the new password signs in, the old one does not.
     let server = serve(&dir, &[], &[]);
@@ -57,4 +63,16 @@ fn accounts_are_listed_repassworded_and_given_roles() {
     };
     assert_eq!(login("second password").status, 303);
     assert_ne!(login("first password").status, 303);
+}
+
+#[test]
+fn logs_can_be_json_lines_on_standard_error_only() {
+    let dir = temp_dir();
+    let output = run(&dir, &["--log-format", "json", "user", "list"], None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).starts_with("ID\tLOGIN"), "the command's output only: {}", text(&output.stdout));
+    let logs = text(&output.stderr);
+    let lines: Vec<serde_json::Value> = logs.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"))).collect();
+    assert!(lines.iter().any(|l| l["fields"]["message"] == "applying migration"), "{logs}");
+    assert!(lines.iter().all(|l| l["level"].is_string() && l["timestamp"].is_string()), "{logs}");
 }

@@ -56,6 +56,38 @@ impl AccountStore for SqlStore {
         self.set_user_field(user, "role", role.as_str()).await
     }
 
+    async fn delete_user(&self, user: UserId, reassign_to: UserId) -> StoreResult<u64> {
+        if user == reassign_to {
+            return Err(StoreError::Invalid("an account's posts cannot go to the account being deleted".into()));
+        }
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        for id in [user, reassign_to] {
+            let found: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id = $1").bind(id).fetch_one(&mut *tx).await.store_err()?;
+            if found == 0 {
+                return Err(StoreError::NotFound(format!("user {id}")));
+            }
+        }
+        let moved = sqlx::query("UPDATE posts SET author_id = $1 WHERE author_id = $2")
+            .bind(reassign_to)
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .store_err()?
+            .rows_affected();
+        for sql in [
+            "UPDATE comments SET user_id = NULL WHERE user_id = $1",
+            "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM app_passwords WHERE user_id = $1",
+            "DELETE FROM meta WHERE owner = 'user' AND owner_id = $1",
+            "DELETE FROM users WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(user).execute(&mut *tx).await.store_err()?;
+        }
+        tx.commit().await.store_err()?;
+        Ok(moved)
+    }
+
     async fn create_session(&self, token_hash: &str, user: UserId, expires_at: jiff::Timestamp) -> StoreResult<()> {
         self.create_session_impl(token_hash, user, expires_at).await
     }
