@@ -1,6 +1,7 @@
-//! An id for every request: the one a proxy in front sent in `X-Request-Id` when it is sane,
-//! else one made here. It names the request's log span and goes back in the response, so a
-//! reader's report, the proxy's log and this server's log point at the same request.
+//! An id for every request that is rendered (not answered from the page cache): the one a
+//! proxy in front sent in `X-Request-Id` when it is sane, else one made here. It names the
+//! request's log span and goes back in the response, so a reader's report, the proxy's log and
+//! this server's log point at the same request. The page cache never keeps it.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};

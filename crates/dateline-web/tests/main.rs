@@ -74,7 +74,7 @@ mod comment_cases {
 mod operations_cases {
     dateline_testkit::store_cases!(crate::operations:
         health_and_readiness_are_told_apart,
-        every_answer_names_its_request,
+        every_rendered_answer_names_its_request,
     );
 }
 

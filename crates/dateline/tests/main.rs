@@ -2,6 +2,7 @@
 //! the errors a user sees for bad input.
 
 mod accounts;
+mod crash;
 mod maintenance;
 mod migrate;
 mod moderation;

@@ -93,25 +93,34 @@ pub fn get(base: &str, path: &str) -> Reply {
 
 /// One form POST over a plain socket, with a cookie.
 pub fn post_form(base: &str, path: &str, cookie: &str, body: &str) -> Reply {
+    try_post_form(base, path, cookie, body).expect("an answer")
+}
+
+/// The same, or `None` when no whole answer came (the server is gone).
+pub fn try_post_form(base: &str, path: &str, cookie: &str, body: &str) -> Option<Reply> {
     let head = format!(
         "POST {path} HTTP/1.1\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
         body.len()
     );
-    request(base, &head, body)
+    try_request(base, &head, body)
 }
 
 fn request(base: &str, head: &str, body: &str) -> Reply {
+    try_request(base, head, body).expect("an answer")
+}
+
+fn try_request(base: &str, head: &str, body: &str) -> Option<Reply> {
     let authority = base.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(authority).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
-    write!(stream, "{head}Host: {authority}\r\nConnection: close\r\n\r\n{body}").expect("send");
+    let mut stream = TcpStream::connect(authority).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    write!(stream, "{head}Host: {authority}\r\nConnection: close\r\n\r\n{body}").ok()?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read");
+    stream.read_to_end(&mut raw).ok()?;
     let raw = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok())?;
     let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
-    Reply { status, headers: head.to_string(), body }
+    Some(Reply { status, headers: head.to_string(), body })
 }
 
 fn dechunk(mut body: &str) -> String {

@@ -189,6 +189,8 @@ async fn keep(cache: &PageCache, path: &str, generation: u64, response: Response
     let mut headers = parts.headers;
     headers.remove(header::CONTENT_LENGTH);
     headers.remove(header::ETAG);
+    // One request's id, not the page's: never handed to the readers the page is kept for.
+    headers.remove("x-request-id");
     let tag = digest(&body);
     let compressible = headers
         .get(header::CONTENT_TYPE)
