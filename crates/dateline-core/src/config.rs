@@ -340,6 +340,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_example_file_shows_the_defaults() {
+        let example = Config::parse(include_str!("../../../dateline.example.toml")).expect("dateline.example.toml is valid");
+        assert_eq!(example, Config::parse("").expect("empty"), "dateline.example.toml says every value shown is the default");
+    }
+
+    #[test]
     fn parses_and_validates() {
         let config = Config::parse("[site]\ntitle = \"Clips\"\ntimezone = \"America/Havana\"\n").expect("valid");
         assert_eq!(config.site.title, "Clips");

@@ -25,5 +25,5 @@ mod store_impl;
 mod stores;
 mod writes;
 
-pub use connect::{Backend, OpenError, SqlStore, sqlite_file};
+pub use connect::{Backend, OpenError, SqlStore, redact, sqlite_file};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};

@@ -1,5 +1,6 @@
-//! `dateline user …`: accounts from the shell. Create one, list them, set a new password
-//! (which signs the account out everywhere), change a role (never leaving the blog without an
+//! `dateline setup` and `dateline user …`: accounts from the shell. The first administrator
+//! (asked for interactively), then: create one, list them, set a new password (which signs the
+//! account out everywhere), change a role or delete (never leaving the blog without an
 //! administrator), and make application passwords for API clients.
 
 use dateline_core::{AccountStore, Role, Store, User};
@@ -55,29 +56,105 @@ async fn account(store: &dyn Store, name: &str) -> Result<User, Failure> {
     Ok(store.user_credentials(name).await?.ok_or_else(|| usage(format!("there is no account {name:?} (see `dateline user list`)")))?.0)
 }
 
-async fn add(db: &str, name: &str, role: &str, email: Option<String>, display_name: Option<String>) -> Result<(), Failure> {
-    let role = parse_role(role)?;
+fn usable_login(name: &str) -> Result<&str, Failure> {
     let login = name.trim();
     if login.is_empty() || login.chars().any(|c| c.is_whitespace() || c.is_control()) || login.len() > 60 {
         return Err(usage(format!("{name:?} is not a usable login: use up to 60 characters without spaces")));
     }
-    let (password, generated) = password_to_set()?;
-    let store = open_store(db).await?;
+    Ok(login)
+}
+
+/// Creates the account and says so.
+async fn create(
+    store: &dyn Store,
+    login: &str,
+    role: Role,
+    email: Option<String>,
+    display_name: Option<String>,
+    password: &str,
+) -> Result<User, Failure> {
     let user = dateline_core::accounts::NewUser {
         login: login.to_string(),
         display_name: display_name.unwrap_or_else(|| login.to_string()),
-        email,
+        email: email.filter(|e| !e.trim().is_empty()),
         role,
-        password_hash: hash(&password)?,
+        password_hash: hash(password)?,
     };
     let created = match store.create_user(user).await {
         Err(dateline_core::StoreError::Conflict(message)) => return Err(usage(message)),
         other => other?,
     };
     println!("created {} ({}), id {}", created.login, created.role, created.id);
+    Ok(created)
+}
+
+async fn add(db: &str, name: &str, role: &str, email: Option<String>, display_name: Option<String>) -> Result<(), Failure> {
+    let role = parse_role(role)?;
+    let login = usable_login(name)?;
+    let (password, generated) = password_to_set()?;
+    let store = open_store(db).await?;
+    create(store.as_ref(), login, role, email, display_name, &password).await?;
     if generated {
         show_generated(&password);
     }
+    Ok(())
+}
+
+/// One line typed at a prompt (empty when the user just presses Enter).
+fn ask(prompt: &str) -> Result<String, Failure> {
+    use std::io::{BufRead, Write};
+    print!("{prompt}: ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
+/// A password typed twice without echo, at least 8 characters.
+fn ask_password() -> Result<String, Failure> {
+    loop {
+        let first = rpassword::prompt_password("Password (at least 8 characters, not shown): ")?;
+        if first.chars().count() < 8 {
+            println!("That is shorter than 8 characters.");
+            continue;
+        }
+        if rpassword::prompt_password("The same password again: ")? == first {
+            return Ok(first);
+        }
+        println!("The two did not match; once more.");
+    }
+}
+
+/// `dateline setup`: the first administrator, asked for in a terminal (or given by flags with
+/// the password piped in). Does nothing when the blog has an administrator already.
+pub(crate) async fn setup(db: &str, login: Option<String>, email: Option<String>, display_name: Option<String>) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    let store = open_store(db).await?;
+    if let Some(admin) = store.users().await?.into_iter().find(|u| u.role == Role::Administrator) {
+        println!("This blog already has an administrator ({}). Add more accounts with `dateline user add`.", admin.login);
+        return Ok(());
+    }
+    let interactive = std::io::stdin().is_terminal();
+    if interactive {
+        println!("Creating the first administrator of this blog ({}).", dateline_store::redact(db));
+    }
+    let login = match login {
+        Some(login) => login,
+        None if interactive => ask("Login name [admin]").map(|l| if l.is_empty() { "admin".to_string() } else { l })?,
+        None => return Err(usage("give --login NAME (and pipe the password in) when not run in a terminal")),
+    };
+    let login = usable_login(&login)?.to_string();
+    let email = match email {
+        Some(email) => Some(email),
+        None if interactive => Some(ask("E-mail address (for notices; may be left empty)")?),
+        None => None,
+    };
+    let (password, generated) = if interactive { (ask_password()?, false) } else { password_to_set()? };
+    let user = create(store.as_ref(), &login, Role::Administrator, email, display_name, &password).await?;
+    if generated {
+        show_generated(&password);
+    }
+    println!("Next: `dateline serve`, then sign in as {} at /admin/ and write the first post.", user.login);
     Ok(())
 }
 

@@ -43,6 +43,17 @@ pub enum Command {
     /// Moderate comments from the shell.
     #[command(subcommand)]
     Comments(CommentsCommand),
+    /// Create the blog's first administrator, asking in the terminal for what the options do
+    /// not give (with no terminal: --login, and the password on standard input or generated).
+    Setup {
+        #[arg(long)]
+        login: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// The name shown on posts (default: the login).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),

@@ -91,6 +91,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             migrate_in::import(&cli.db, &config, &files, dry_run, permalinks).await
         }
         Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, config).await,
+        Command::Setup { login, email, display_name } => accounts::setup(&cli.db, login, email, display_name).await,
         Command::User(command) => accounts::run(&cli.db, command).await,
         Command::Backup { path } => maintenance::backup(&cli.db, &path).await,
         Command::Restore { path, force } => maintenance::restore(&cli.db, &path, force).await,

@@ -76,3 +76,26 @@ fn logs_can_be_json_lines_on_standard_error_only() {
     assert!(lines.iter().any(|l| l["fields"]["message"] == "applying migration"), "{logs}");
     assert!(lines.iter().all(|l| l["level"].is_string() && l["timestamp"].is_string()), "{logs}");
 }
+
+#[test]
+fn setup_makes_the_first_administrator_once() {
+    let dir = temp_dir();
+    // The empty blog's home page says how to begin.
+    let server = serve(&dir, &[], &[]);
+    assert!(get(&server.base, "/").body.contains("dateline setup"), "the empty blog points at setup");
+    let without = run(&dir, &["setup"], None);
+    assert_eq!(without.status.code(), Some(2), "no terminal: the login must be given");
+    let output = run(&dir, &["setup", "--login", "boss", "--email", "boss@example.org"], Some("a good password\n"));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let said = text(&output.stdout);
+    assert!(said.contains("created boss (administrator)") && said.contains("sign in as boss at /admin/"), "{said}");
+    let again = run(&dir, &["setup", "--login", "other"], Some("another password\n"));
+    assert!(text(&again.stdout).contains("already has an administrator (boss)"), "{}", text(&again.stdout));
+    assert_eq!(run(&dir, &["user", "list"], None).stdout.iter().filter(|b| **b == b'\n').count(), 2, "one account");
+    // The server notices the account (written by another process) and stops pointing at setup.
+    let started = std::time::Instant::now();
+    while get(&server.base, "/").body.contains("dateline setup") && started.elapsed().as_secs() < 5 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!get(&server.base, "/").body.contains("dateline setup"));
+}

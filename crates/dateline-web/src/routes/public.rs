@@ -338,8 +338,11 @@ async fn listing(state: &AppState, listing: Listing) -> Result<Response, AppErro
     let title = if listing.base == "/" { site.config.site.title.clone() } else { listing.archive.title.clone() };
     let title = if listing.page > 1 { format!("{title} – Page {}", listing.page) } else { title };
     let description = if listing.base == "/" { Some(site.config.site.tagline.clone()) } else { listing.archive.description.clone() };
+    // A new blog's empty home page says how to begin, until it has an account.
+    let needs_setup = listing.base == "/" && result.total == 0 && state.store.users().await?.is_empty();
     let ctx = context! {
         posts => posts,
+        needs_setup => needs_setup,
         archive => listing.archive,
         pagination => Pagination::new(&listing.base, listing.page, total_pages),
         nav => nav(state).await?,
