@@ -2,7 +2,7 @@
 // help from the page: the form posts, the server redirects, the comment is there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, screenshotPath } from './harness.mjs';
+import { startServer, launchBrowser, needsFixtures, screenshotPath } from './harness.mjs';
 
 let open;   // a demo blog whose discussion approves first comments
 let strict; // the demo blog with WordPress's default: first comments wait for a moderator
@@ -90,7 +90,7 @@ test('a first comment waits for moderation and its author sees it marked so', as
   await page.close();
 });
 
-test('the seed post is closed by age in the demo', async () => {
+test('the seed post is closed by age in the demo', needsFixtures, async () => {
   const page = await browser.newPage();
   await page.goto(open.base + '/2022/05/20/as-biden-tries-to-cozy-up-to-communist-cuba-the-castro-dictatorship-strengthens-its-ties-with-russia/');
   assert.equal(await page.locator('.comments-closed').innerText(), 'Comments are closed.');

@@ -1,7 +1,7 @@
 // Shared by the browser tests: start the built `dateline` binary on a free port with a
 // fresh SQLite store, and launch Debian's headless Chromium through playwright-core.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +11,12 @@ import { chromium } from 'playwright-core';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const fixtures = join(root, '..', 'shared', 'fixtures');
 export const screenshots = join(root, 'tests', 'browser', 'screenshots');
+
+/** Options for a test that needs ../shared/fixtures: skipped, saying why, in a checkout without
+ *  them; under CI (CI=true), where they must be there, it runs (and fails if they are not). */
+export const needsFixtures = {
+  skip: !existsSync(fixtures) && process.env.CI !== 'true' ? 'needs ../shared/fixtures, which this checkout does not have' : false,
+};
 const binary = process.env.DATELINE_BIN ?? join(root, 'target', 'debug', 'dateline');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, fixtures, screenshotPath } from './harness.mjs';
+import { startServer, launchBrowser, fixtures, needsFixtures, screenshotPath } from './harness.mjs';
 
 let server;
 let browser;
@@ -27,7 +27,7 @@ async function seedUrl(page) {
   throw new Error('seed post not found');
 }
 
-test('the seed post reads like the seed page', async () => {
+test('the seed post reads like the seed page', needsFixtures, async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const url = await seedUrl(page);
   const seed = JSON.parse(readFileSync(join(fixtures, 'seed', 'post.json'), 'utf8'));

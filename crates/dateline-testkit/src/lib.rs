@@ -7,6 +7,7 @@
 
 pub mod smtp;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -213,4 +214,18 @@ pub fn reader_comment(name: &str, email: &str, body: &str, status: dateline_core
         user_id: None,
         parent_index: None,
     }
+}
+
+/// The shared fixtures folder (`../shared/fixtures` beside the repository), if this checkout
+/// has it. Without it, `suite` says on standard error that it skipped, and the caller returns;
+/// under CI (`CI=true`), where the fixtures must be there, it fails instead of skipping.
+pub fn fixtures(suite: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{suite}: ../shared/fixtures is missing, and CI never skips a suite");
+    // Written past the test harness's capture, so the run says what it did not test.
+    let _ = writeln!(std::io::stderr(), "skipped: {suite} (it needs ../shared/fixtures, which this checkout does not have)");
+    None
 }

@@ -7,8 +7,9 @@ use serde_json::json;
 use crate::support::*;
 
 async fn app_with_seed(db: Db) -> Option<(TestApp, String)> {
+    let seed = seed_json()?;
     let app = TestApp::new(db).await?;
-    let seed = app.post(&seed_json()).await;
+    let seed = app.post(&seed).await;
     let path = app.permalink(&seed);
     Some((app, path))
 }

@@ -13,6 +13,13 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/wordpress").join(name)
 }
 
+/// A fresh store for a case on the shared real exports, or `None` (the case skips, saying so)
+/// in a checkout without them.
+async fn fresh_for_exports(db: Db) -> Option<TestStore> {
+    dateline_testkit::fixtures("dateline-wxr's cases on real exports")?;
+    fresh(db).await
+}
+
 async fn import(test: &TestStore, name: &str, options: ImportOptions) -> Result<ImportReport, dateline_wxr::import::ImportError> {
     import_files(Some(test.store.as_ref() as &dyn Store), &[fixture(name)], &options, &|_| {}).await
 }
@@ -63,7 +70,7 @@ fn depth(comments: &[Comment], comment: &Comment) -> usize {
 }
 
 pub async fn theme_unit_test_data_imports_with_everything(db: Db) {
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     let report = import(&test, "themeunittestdata.wordpress.xml", ImportOptions::default()).await.expect("imports");
     let store = test.dyn_store();
     // 186 items: 58 posts, 21 pages, 37 attachments, 70 menu items (not content).
@@ -117,7 +124,7 @@ pub async fn theme_unit_test_data_imports_with_everything(db: Db) {
 }
 
 pub async fn old_urls_answer_200_or_301(db: Db) {
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     import(&test, "themeunittestdata.wordpress.xml", ImportOptions::default()).await.expect("imports");
     let app = app(&test).await;
     let mut checked = 0;
@@ -179,7 +186,7 @@ pub async fn every_fixture_imports(db: Db) {
         ("wordpress-importer/crazy-cdata-escaped.xml", 1, 0, 0, 0),
     ];
     for (name, posts, pages, comments, media) in expected {
-        let Some(test) = fresh(db).await else { return };
+        let Some(test) = fresh_for_exports(db).await else { return };
         let report = import(&test, name, ImportOptions::default()).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         let store = test.dyn_store();
         let got = (
@@ -191,27 +198,27 @@ pub async fn every_fixture_imports(db: Db) {
         assert_eq!(got, (*posts, *pages, *comments, *media), "{name}: {report}");
     }
     // Specific facts: backslashes survive, serialized comment meta and term meta are kept.
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     import(&test, "wordpress-importer/slashes.xml", ImportOptions::default()).await.expect("slashes");
     let post = &test.store.all_posts(PostKind::Post).await.expect("posts")[0];
     assert!(post.body_source.contains('\\'), "{}", post.body_source);
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     import(&test, "wordpress-importer/test-serialized-comment-meta.xml", ImportOptions::default()).await.expect("meta");
     let comment = &all_comments(test.store.as_ref()).await[0];
     let meta = test.store.meta("comment", comment.id).await.expect("meta");
     assert!(meta.iter().any(|(_, v)| v.starts_with("a:")), "{meta:?}");
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     import(&test, "wordpress-importer/term-meta.xml", ImportOptions::default()).await.expect("term meta");
     let term = &test.store.terms(Taxonomy::Category).await.expect("terms")[0];
     assert!(!test.store.meta("term", term.id).await.expect("meta").is_empty());
     // Hexo's spam posts in WordPress's trash stay in the trash, never public.
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     import(&test, "hexo-migrator-opensourcecms-wp5.2.4.xml", ImportOptions::default()).await.expect("hexo");
     assert_eq!(count_status(&test.store.all_posts(PostKind::Post).await.expect("posts"), PostStatus::Trash), 13);
 }
 
 pub async fn nested_cdata_is_repaired_with_a_warning(db: Db) {
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     let report = import(&test, "wordpress-importer/crazy-cdata.xml", ImportOptions::default()).await.expect("repaired import");
     assert!(report.warnings.iter().any(|w| w.contains("nested CDATA")), "{report}");
     let post = &test.store.all_posts(PostKind::Post).await.expect("posts")[0];
@@ -221,7 +228,7 @@ pub async fn nested_cdata_is_repaired_with_a_warning(db: Db) {
         meta.contains(&("Alot of CDATA".into(), "This has <![CDATA[ opening and ]]> closing <![CDATA[ tags like this: ]]>".into())),
         "{meta:?}"
     );
-    let Some(escaped) = fresh(db).await else { return };
+    let Some(escaped) = fresh_for_exports(db).await else { return };
     let report = import(&escaped, "wordpress-importer/crazy-cdata-escaped.xml", ImportOptions::default()).await.expect("import");
     assert!(report.warnings.is_empty(), "{report}");
     assert_eq!(escaped.store.all_posts(PostKind::Post).await.expect("posts")[0].body_source, post.body_source);
@@ -236,7 +243,7 @@ fn variant(name: &str, make: impl FnOnce(Vec<u8>) -> Vec<u8>) -> PathBuf {
 }
 
 pub async fn broken_and_hostile_files_change_nothing(db: Db) {
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     let store = test.store.as_ref() as &dyn Store;
     let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
     let cases: Vec<(PathBuf, &str)> = vec![
@@ -284,7 +291,7 @@ pub async fn broken_and_hostile_files_change_nothing(db: Db) {
 }
 
 pub async fn reimport_updates_instead_of_duplicating(db: Db) {
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     import(&test, "themeunittestdata.wordpress.xml", ImportOptions::default()).await.expect("first");
     let store = test.dyn_store();
     let first = (
@@ -307,7 +314,7 @@ pub async fn reimport_updates_instead_of_duplicating(db: Db) {
 }
 
 pub async fn dry_run_writes_nothing(db: Db) {
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     let report = import(&test, "themeunittestdata.wordpress.xml", ImportOptions { dry_run: true, ..ImportOptions::default() })
         .await
         .expect("dry run");
@@ -386,7 +393,7 @@ async fn dump(store: &dyn Store) -> Vec<String> {
 }
 
 pub async fn export_then_import_gives_the_same_store(db: Db) {
-    let Some(first) = fresh(db).await else { return };
+    let Some(first) = fresh_for_exports(db).await else { return };
     import(&first, "themeunittestdata.wordpress.xml", ImportOptions::default()).await.expect("import");
     // A Dateline-written post with a source and Markdown comes along too.
     let defaults = dateline_core::input::InputDefaults { author: "Editor".into(), now: jiff::Timestamp::now() };
@@ -450,7 +457,7 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
     let path = std::env::temp_dir().join(format!("{}.xml", dateline_testkit::unique_name("export")));
     std::fs::write(&path, &wxr).expect("write");
 
-    let Some(second) = fresh(db).await else { return };
+    let Some(second) = fresh_for_exports(db).await else { return };
     import_files(Some(second.store.as_ref() as &dyn Store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {})
         .await
         .expect("re-import");
@@ -467,7 +474,7 @@ pub async fn export_then_import_gives_the_same_store(db: Db) {
 }
 
 pub async fn old_permalink_structures_keep_working(db: Db) {
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     let options = ImportOptions { permalinks: Some("/%category%/%postname%/".into()), ..ImportOptions::default() };
     import(&test, "wordpress-importer/valid-wxr-1.0.xml", options).await.expect("import");
     let app = app(&test).await;
@@ -478,7 +485,7 @@ pub async fn old_permalink_structures_keep_working(db: Db) {
 }
 
 pub async fn password_protected_posts_ask_for_the_password(db: Db) {
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     import(&test, "themeunittestdata.wordpress.xml", ImportOptions::default()).await.expect("import");
     let app = app(&test).await;
     let path = "/2012/01/04/template-password-protected/";
@@ -526,7 +533,7 @@ pub async fn password_protected_posts_ask_for_the_password(db: Db) {
 }
 
 pub async fn import_into_a_blog_that_already_has_posts(db: Db) {
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     let store = test.dyn_store();
     // 33 posts take ids 1–33 (as the demo content does). The export's post 34 comes before its
     // post 24, which clashes and must be numbered anew: not 34.
@@ -582,7 +589,7 @@ const LATE_ATTACHMENTS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 "#;
 
 pub async fn galleries_find_images_attached_later_in_the_file(db: Db) {
-    let Some(test) = fresh(db).await else { return };
+    let Some(test) = fresh_for_exports(db).await else { return };
     let path = std::env::temp_dir().join(format!("{}.xml", dateline_testkit::unique_name("late")));
     std::fs::write(&path, LATE_ATTACHMENTS).expect("write");
     let report = import_files(Some(test.store.as_ref() as &dyn Store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {})

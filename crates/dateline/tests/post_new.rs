@@ -48,8 +48,9 @@ fn invalid_post_json_names_the_field_and_stores_nothing() {
 
 #[test]
 fn the_seed_file_is_accepted_as_is() {
+    let Some(fixtures) = dateline_testkit::fixtures("the seed file through `dateline post new`") else { return };
     let dir = temp_dir();
-    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/seed/post.json");
+    let seed = fixtures.join("seed/post.json");
     let output = run(&dir, &["post", "new", "--json", seed.to_str().expect("path")], None);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("/as-biden-tries-to-cozy-up-to-communist-cuba"));

@@ -17,6 +17,10 @@ async fn database(db: Db, dir: &std::path::Path) -> Option<(String, Option<datel
 }
 
 pub async fn serve_demo_shows_the_seed_post(db: Db) {
+    // Without the shared fixtures the demo is the fictional blog alone (see the demo's cases).
+    if dateline_testkit::fixtures("the demo's seed post").is_none() {
+        return;
+    }
     let dir = temp_dir();
     let Some((url, _keep)) = database(db, &dir).await else { return };
     let server = serve(&dir, &["--demo", "--db", &url], &[]);
@@ -88,7 +92,8 @@ pub async fn demo_instances_starting_together_fill_once(db: Db) {
         .collect();
     let servers: Vec<_> = servers.into_iter().map(|s| s.join().expect("server thread")).collect();
     let sitemap = get(&servers[0].base, "/sitemap.xml").body;
-    assert_eq!(sitemap.matches("as-biden-tries-to-cozy-up").count(), 1, "the demo content is there once");
+    // A post of the fictional blog, there with or without the shared fixtures' seed post.
+    assert_eq!(sitemap.matches("harbor-line-trains-will-run-past-midnight").count(), 1, "the demo content is there once");
     assert!(!sitemap.contains("-2/"), "no post was written twice");
     drop(servers);
     let _ = std::fs::remove_dir_all(dir);
