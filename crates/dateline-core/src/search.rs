@@ -89,34 +89,20 @@ fn bounded(text: &str, max: usize) -> &str {
 /// The text of an HTML fragment for indexing and snippets: tags become spaces (so
 /// `<p>a</p><p>b</p>` is two words), character references are decoded.
 pub fn html_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find(['<', '&']) {
+    let text = crate::text::replace_tags(html, " ");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
-        if rest.as_bytes()[at] == b'<' {
-            let opens_tag = after.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
-            match after.find('>') {
-                Some(end) if opens_tag => {
-                    out.push(' ');
-                    rest = &after[end + 1..];
-                }
-                None if opens_tag => rest = "",
-                _ => {
-                    out.push('<');
-                    rest = after;
-                }
+        match after.find(';').filter(|&end| end <= 10).and_then(|end| Some((end, decode_reference(&after[..end])?))) {
+            Some((end, decoded)) => {
+                out.push(decoded);
+                rest = &after[end + 1..];
             }
-        } else {
-            match after.find(';').filter(|&end| end <= 10).and_then(|end| Some((end, decode_reference(&after[..end])?))) {
-                Some((end, decoded)) => {
-                    out.push(decoded);
-                    rest = &after[end + 1..];
-                }
-                None => {
-                    out.push('&');
-                    rest = after;
-                }
+            None => {
+                out.push('&');
+                rest = after;
             }
         }
     }

@@ -131,6 +131,17 @@ pub struct EditorQuery {
 }
 
 impl EditorQuery {
+    /// What a reader finds for `words` among `kind` at `now`: public posts without a password
+    /// (a reader's search must not answer questions about words behind one), best match first.
+    pub fn readers_search(kind: PostKind, words: &str, now: Timestamp) -> EditorQuery {
+        EditorQuery {
+            search: Some(words.to_string()),
+            without_password: true,
+            order: PostOrder::Relevance,
+            ..EditorQuery::public(kind, now)
+        }
+    }
+
     /// What readers can see of `kind` at `now`, newest first, ten to a page: the start of a
     /// public query, to narrow with `..` (search words, an author, a page).
     pub fn public(kind: PostKind, now: Timestamp) -> EditorQuery {

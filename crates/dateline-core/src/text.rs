@@ -17,6 +17,12 @@ pub fn strip_controls(text: &str) -> String {
 /// may then render as HTML): tags removed as WordPress's `strip_tags` does, other text kept.
 /// A `<` that does not open a tag (`5 < 6`) stays; so does everything outside tags.
 pub fn strip_tags(text: &str) -> String {
+    replace_tags(text, "")
+}
+
+/// `text` with each tag (as [`strip_tags`] finds them) replaced by `with`: a space keeps the
+/// words of `<p>a</p><p>b</p>` apart.
+pub fn replace_tags(text: &str, with: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('<') {
@@ -24,7 +30,10 @@ pub fn strip_tags(text: &str) -> String {
         let after = &rest[at + 1..];
         let opens_tag = after.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
         match after.find('>') {
-            Some(end) if opens_tag => rest = &after[end + 1..],
+            Some(end) if opens_tag => {
+                out.push_str(with);
+                rest = &after[end + 1..];
+            }
             // An unclosed tag runs to the end, as in PHP: nothing of it is shown.
             None if opens_tag => rest = "",
             _ => {

@@ -34,16 +34,11 @@ async fn posts(state: &AppState, words: &str, subtypes: &[&str], page: u32, per_
         list if list.iter().all(|s| matches!(*s, "post" | "page")) => (PostKind::Post, true),
         _ => return Err(ApiError::invalid_param("subtype", "must be any, post or page for type post")),
     };
-    let searching = !words.trim().is_empty();
-    let editor_query = EditorQuery {
-        any_kind,
-        search: searching.then(|| words.to_string()),
-        // Readers' view: what the site shows, never what is behind a password.
-        without_password: true,
-        order: if searching { PostOrder::Relevance } else { PostOrder::Date },
-        page,
-        per_page,
-        ..EditorQuery::public(kind, Timestamp::now())
+    let search = EditorQuery::readers_search(kind, words, Timestamp::now());
+    // No words: what the site shows, newest first.
+    let editor_query = match words.trim().is_empty() {
+        true => EditorQuery { any_kind, search: None, order: PostOrder::Date, page, per_page, ..search },
+        false => EditorQuery { any_kind, page, per_page, ..search },
     };
     let found = state.store.editor_posts(&editor_query).await?;
     let items: Vec<Value> = found.items.iter().map(|post| post_reference(state, post)).collect();

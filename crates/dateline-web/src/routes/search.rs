@@ -49,17 +49,10 @@ struct ResultView {
     snippet: Vec<(String, bool)>,
 }
 
-/// What a reader may find: published posts, no password, at most `per_page` from `page`.
+/// A reader's search of posts, `per_page` from `page`.
 fn readers_query(words: &str, page: u32, per_page: u32, by_date: bool) -> EditorQuery {
-    EditorQuery {
-        search: Some(words.to_string()),
-        // A reader's search must not answer questions about words behind a password.
-        without_password: true,
-        order: if by_date { PostOrder::Date } else { PostOrder::Relevance },
-        page,
-        per_page,
-        ..EditorQuery::public(PostKind::Post, Timestamp::now())
-    }
+    let search = EditorQuery::readers_search(PostKind::Post, words, Timestamp::now());
+    EditorQuery { order: if by_date { PostOrder::Date } else { search.order }, page, per_page, ..search }
 }
 
 fn clean(words: &str) -> String {
@@ -88,16 +81,15 @@ pub(crate) async fn results(state: &AppState, request: SearchRequest) -> Result<
         .map(|post| ResultView { post: PostView::new(&site, post, &categories), snippet: snippet(post, &query).parts })
         .collect();
     let encoded: String = form_urlencoded::byte_serialize(words.as_bytes()).collect();
-    let order_suffix = if request.by_date { "orderby=date" } else { "" };
-    let link = |page: u32| match request.address {
-        Address::Query => {
-            let order = if request.by_date { "&orderby=date" } else { "" };
-            format!("{}?s={encoded}{order}", paged("/", page))
+    let link = |page: u32| {
+        let (path, mut query) = match request.address {
+            Address::Query => (paged("/", page), vec![format!("s={encoded}")]),
+            Address::Pretty => (paged(&format!("/search/{encoded}/"), page), Vec::new()),
+        };
+        if request.by_date {
+            query.push("orderby=date".to_string());
         }
-        Address::Pretty => {
-            let path = paged(&format!("/search/{encoded}/"), page);
-            if request.by_date { format!("{path}?{order_suffix}") } else { path }
-        }
+        if query.is_empty() { path } else { format!("{path}?{}", query.join("&")) }
     };
     let pagination = Pagination {
         current: request.page,
