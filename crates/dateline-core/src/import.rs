@@ -30,30 +30,22 @@ pub struct ImportTerm {
 
 pub use crate::model::BodyFormat;
 
+/// A post or page from another engine: the post as every door writes it, and what only an
+/// import knows (where it came from, its old id and dates, its author and terms by the old
+/// site's names, its metadata).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportPost {
+    /// The post. The session fills in `author`, `parent_id`, `category_ids` and `tag_ids` from
+    /// the names below; whatever the importer put there is replaced.
+    pub write: PostWrite,
     pub source_key: String,
     /// The id the post had (WordPress's post ID), kept when free so `/?p=ID` still works.
     pub wanted_id: Option<PostId>,
-    pub kind: PostKind,
-    pub title: String,
-    pub slug: String,
-    pub dek: Option<String>,
-    pub excerpt: Option<String>,
-    pub body_source: String,
-    pub body_format: BodyFormat,
-    pub body_html: String,
-    pub source: Option<Source>,
-    pub status: PostStatus,
-    pub published_at: Timestamp,
+    /// When it was last changed on the old site (an editor's save sets it to now).
     pub updated_at: Timestamp,
     /// Login of the author; created as an author account when unknown.
     pub author_login: String,
-    pub sticky: bool,
-    pub discussion: Discussion,
-    pub password: Option<String>,
     pub parent_source_key: Option<String>,
-    pub menu_order: i64,
     /// (slug, name) of each category; created when the export did not declare it.
     pub categories: Vec<(String, String)>,
     /// (slug, name) of each tag.

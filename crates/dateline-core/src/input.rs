@@ -218,7 +218,6 @@ impl PostInput {
         if title.is_empty() {
             return Err(invalid("title", "must not be empty"));
         }
-        check_title_length(&title)?;
         let slug = match clean(self.slug) {
             Some(slug) if is_slug(&slug) => slug,
             Some(slug) => return Err(invalid("slug", format!("{slug:?} is not a slug: use lowercase letters, digits and hyphens"))),
@@ -230,9 +229,6 @@ impl PostInput {
         if kind == PostKind::Page && crate::slug::is_reserved(&slug) {
             return Err(invalid("slug", format!("{slug:?} is used by the site's own addresses; give the page another slug")));
         }
-        if self.body.len() > MAX_BODY {
-            return Err(invalid("body", format!("is larger than {MAX_BODY} bytes")));
-        }
         let status = parse_enum("status", self.status.as_deref(), PostStatus::Published, PostStatus::parse, PostStatus::expected())?;
         let discussion = parse_enum(
             "comment_status",
@@ -243,7 +239,6 @@ impl PostInput {
         )?;
         let published_at = parse_time("published_at", self.published_at.as_deref(), defaults.now)?;
         let source = self.source.map(|s| s.validate()).transpose()?.filter(|s| !s.is_empty());
-        check_sticky(kind, self.sticky)?;
 
         let mut categories = Vec::new();
         for (i, path) in self.categories.iter().enumerate() {
@@ -267,23 +262,24 @@ impl PostInput {
             comments.push(comment.validate(i, published_at)?);
         }
 
-        Ok(NewPost {
-            kind,
+        // Everything but the author, who is named (see `author_name`).
+        let mut write = PostWrite {
             title,
             slug,
             dek: clean(self.dek),
-            body_html: render(&self.body),
             body_source: self.body,
             source,
             status,
             published_at,
-            author: clean(self.author).unwrap_or_else(|| defaults.author.clone()),
             sticky: self.sticky,
             discussion,
-            categories,
-            tags,
-            comments,
-        })
+            ..PostWrite::new_draft(kind, 0, BodyFormat::Markdown)
+        };
+        // The rules every door applies (title length, body size, sticky, the source's link).
+        // Checked before rendering, which a body past the size limit is not worth.
+        check_write(&write)?;
+        write.body_html = render(&write.body_source);
+        Ok(NewPost { write, author_name: Some(clean(self.author).unwrap_or_else(|| defaults.author.clone())), categories, tags, comments })
     }
 }
 
@@ -360,10 +356,10 @@ mod tests {
     #[test]
     fn accepts_a_minimal_post() {
         let post = parse(r#"{"title": "Hello, world", "body": "hi"}"#).expect("valid");
-        assert_eq!(post.slug, "hello-world");
-        assert_eq!(post.body_html, "<p>hi</p>");
-        assert_eq!(post.status, PostStatus::Published);
-        assert_eq!(post.author, "Editor");
+        assert_eq!(post.write.slug, "hello-world");
+        assert_eq!(post.write.body_html, "<p>hi</p>");
+        assert_eq!(post.write.status, PostStatus::Published);
+        assert_eq!(post.author_name.as_deref(), Some("Editor"));
     }
 
     #[test]

@@ -22,5 +22,5 @@ pub use config::{Config, ConfigError};
 pub use model::*;
 pub use store::{
     AccountStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore, Page,
-    PostFilter, PostOrder, PostQuery, PostStore, PostWrite, SchemaVersions, SettingStore, Store, StoreError, TermStore,
+    PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, Store, StoreError, TermStore,
 };

@@ -269,27 +269,101 @@ impl Comment {
     }
 }
 
-/// A post to create, already validated and rendered (see [`crate::input`]).
+/// A post to create whose author and terms are named rather than known by id, with its
+/// comments: what `dateline post new`, the demo and tests hand the store, which resolves the
+/// names (making what is missing) and writes everything in one transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewPost {
-    pub kind: PostKind,
-    pub title: String,
-    /// Requested slug; the store makes it unique by appending `-2`, `-3`...
-    pub slug: String,
-    pub dek: Option<String>,
-    pub body_source: String,
-    pub body_html: String,
-    pub source: Option<Source>,
-    pub status: PostStatus,
-    pub published_at: Timestamp,
-    /// Display name of the author; the account is created when missing.
-    pub author: String,
-    pub sticky: bool,
-    pub discussion: Discussion,
+    /// The post itself. Its `author` is used when `author_name` is `None`; the store adds the
+    /// named terms below to `category_ids` and `tag_ids`.
+    pub write: PostWrite,
+    /// Display name of the author; the account is created (as an author) when missing.
+    pub author_name: Option<String>,
     /// Each category as its path from the root, e.g. `["World", "Europe"]`.
     pub categories: Vec<Vec<String>>,
     pub tags: Vec<String>,
     pub comments: Vec<NewComment>,
+}
+
+/// A post as every door writes it: the admin's editor, the REST API, the command line, the
+/// demo and an import. Every field, the author and terms by id. The one shape of a write;
+/// [`NewPost`] and [`crate::import::ImportPost`] wrap it with what their writers name
+/// differently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostWrite {
+    pub kind: PostKind,
+    pub title: String,
+    /// Made unique by the store.
+    pub slug: String,
+    pub dek: Option<String>,
+    pub excerpt: Option<String>,
+    pub body_source: String,
+    pub body_format: BodyFormat,
+    pub body_html: String,
+    pub source: Option<Source>,
+    pub status: PostStatus,
+    pub published_at: Timestamp,
+    pub author: UserId,
+    pub sticky: bool,
+    pub discussion: Discussion,
+    pub password: Option<String>,
+    /// The parent page (pages only).
+    pub parent_id: Option<PostId>,
+    pub menu_order: i64,
+    pub category_ids: Vec<TermId>,
+    pub tag_ids: Vec<TermId>,
+}
+
+impl PostWrite {
+    /// An empty draft of `kind` by `author`, dated now, to fill in.
+    pub fn new_draft(kind: PostKind, author: UserId, body_format: BodyFormat) -> PostWrite {
+        PostWrite {
+            kind,
+            title: String::new(),
+            slug: String::new(),
+            dek: None,
+            excerpt: None,
+            body_source: String::new(),
+            body_format,
+            body_html: String::new(),
+            source: None,
+            status: PostStatus::Draft,
+            published_at: Timestamp::now(),
+            author,
+            sticky: false,
+            discussion: Discussion::default_for(kind),
+            password: None,
+            parent_id: None,
+            menu_order: 0,
+            category_ids: Vec::new(),
+            tag_ids: Vec::new(),
+        }
+    }
+
+    /// A post as it stands, as a whole write: change a field and save it back.
+    pub fn from_post(post: &Post) -> PostWrite {
+        PostWrite {
+            kind: post.kind,
+            title: post.title.clone(),
+            slug: post.slug.clone(),
+            dek: post.dek.clone(),
+            excerpt: post.excerpt.clone(),
+            body_source: post.body_source.clone(),
+            body_format: post.body_format,
+            body_html: post.body_html.clone(),
+            source: post.source.clone(),
+            status: post.status,
+            published_at: post.published_at,
+            author: post.author.id,
+            sticky: post.sticky,
+            discussion: post.discussion,
+            password: post.password.clone(),
+            parent_id: post.parent_id,
+            menu_order: post.menu_order,
+            category_ids: post.categories.iter().map(|t| t.id).collect(),
+            tag_ids: post.tags.iter().map(|t| t.id).collect(),
+        }
+    }
 }
 
 /// A comment to create with a new post, or on its own.

@@ -10,8 +10,9 @@ use sqlx::Row;
 
 use crate::connect::SqlStore;
 use crate::error::OrStoreError;
+use crate::post_write::RowKeys;
 use crate::rows::{self, POST_COLUMNS, TERM_COLUMNS};
-use crate::sql::{Arg, Sql};
+use crate::sql::Sql;
 use dateline_core::search::SearchQuery;
 
 fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
@@ -125,7 +126,6 @@ impl SqlStore {
     }
 
     pub(crate) async fn save_post_impl(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<PostId> {
-        let now = Timestamp::now();
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         if let Some(id) = id {
             let mut exists = Sql::new("SELECT COUNT(*) AS n FROM posts WHERE id = ");
@@ -134,84 +134,7 @@ impl SqlStore {
                 return Err(StoreError::NotFound(format!("post {id}")));
             }
         }
-        // The slug stays when it is this post's own; else the first free variant.
-        crate::writes::lock_slugs(&mut tx).await?;
-        let mut same = Sql::new("SELECT id FROM posts WHERE slug = ");
-        same.text(&post.slug);
-        let holder: Option<i64> =
-            same.query().fetch_optional(&mut *tx).await.store_err()?.map(|r| r.try_get("id")).transpose().store_err()?;
-        let own = (holder.is_none() || holder == id) && !dateline_core::slug::is_reserved(&post.slug);
-        let slug = if own { post.slug.clone() } else { crate::writes::unique_slug(&mut tx, "posts", None, &post.slug).await? };
-        let source = post.source.clone().unwrap_or_default();
-        let excerpt_json = (!source.excerpt.is_empty()).then(|| serde_json::to_string(&source.excerpt).unwrap_or_default());
-        let fields: Vec<(&str, Option<Arg>)> = vec![
-            ("kind", Some(Arg::Text(post.kind.as_str().into()))),
-            ("title", Some(Arg::Text(post.title.clone()))),
-            ("slug", Some(Arg::Text(slug))),
-            ("dek", post.dek.clone().map(Arg::Text)),
-            ("excerpt", post.excerpt.clone().map(Arg::Text)),
-            ("body_source", Some(Arg::Text(post.body_source.clone()))),
-            ("body_format", Some(Arg::Text(post.body_format.as_str().into()))),
-            ("body_html", Some(Arg::Text(post.body_html.clone()))),
-            ("status", Some(Arg::Text(post.status.as_str().into()))),
-            ("published_at", Some(Arg::Int(post.published_at.as_second()))),
-            ("updated_at", Some(Arg::Int(now.as_second()))),
-            ("author_id", Some(Arg::Int(post.author))),
-            ("sticky", Some(Arg::Int(i64::from(post.sticky)))),
-            ("comment_status", Some(Arg::Text(post.discussion.as_str().into()))),
-            ("password", post.password.clone().map(Arg::Text)),
-            ("parent_id", post.parent_id.map(Arg::Int)),
-            ("menu_order", Some(Arg::Int(post.menu_order))),
-            ("source_reporter", source.reporter.clone().map(Arg::Text)),
-            ("source_outlet", source.outlet.clone().map(Arg::Text)),
-            ("source_url", source.url.clone().map(Arg::Text)),
-            ("source_headline", source.headline.clone().map(Arg::Text)),
-            ("source_excerpt", excerpt_json.map(Arg::Text)),
-            ("source_continue_text", source.continue_reading_text.clone().map(Arg::Text)),
-        ];
-        let push = |sql: &mut Sql, value: &Option<Arg>| {
-            match value {
-                Some(arg) => sql.arg(arg.clone()),
-                None => sql.push("NULL"),
-            };
-        };
-        let id = match id {
-            Some(id) => {
-                let mut update = Sql::new("UPDATE posts SET ");
-                for (i, (column, value)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        update.push(", ");
-                    }
-                    update.push(&format!("{column} = "));
-                    push(&mut update, value);
-                }
-                update.push(" WHERE id = ").int(id);
-                update.query().execute(&mut *tx).await.store_err()?;
-                let mut unlink = Sql::new("DELETE FROM post_terms WHERE post_id = ");
-                unlink.int(id);
-                unlink.query().execute(&mut *tx).await.store_err()?;
-                id
-            }
-            None => {
-                let columns: Vec<&str> = fields.iter().map(|(c, _)| *c).collect();
-                let mut insert = Sql::new(&format!("INSERT INTO posts (created_at, {}) VALUES (", columns.join(", ")));
-                insert.int(now.as_second());
-                for (_, value) in &fields {
-                    insert.push(", ");
-                    push(&mut insert, value);
-                }
-                insert.push(") RETURNING id");
-                insert.query().fetch_one(&mut *tx).await.store_err()?.try_get("id").store_err()?
-            }
-        };
-        let mut terms: Vec<i64> = post.category_ids.iter().chain(&post.tag_ids).copied().collect();
-        terms.sort_unstable();
-        terms.dedup();
-        for term in terms {
-            let mut link = Sql::new("INSERT INTO post_terms (post_id, term_id) VALUES (");
-            link.int(id).push(", ").int(term).push(")");
-            link.query().execute(&mut *tx).await.store_err()?;
-        }
+        let id = crate::post_write::write_post_row(&mut tx, &post, RowKeys::saved_now(id)).await?;
         crate::search::reindex_posts(&mut tx, &[id]).await.store_err()?;
         tx.commit().await.store_err()?;
         Ok(id)

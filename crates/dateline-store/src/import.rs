@@ -14,7 +14,8 @@ use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
-use crate::sql::{Arg, Sql};
+use crate::post_write::RowKeys;
+use crate::sql::Sql;
 
 pub(crate) struct SqlImportSession {
     tx: Transaction<'static, Any>,
@@ -206,113 +207,37 @@ impl ImportSession for SqlImportSession {
     }
 
     async fn post(&mut self, post: &ImportPost) -> StoreResult<PostId> {
-        let author = self.author_id(&post.author_login).await?;
-        let mut term_ids = Vec::new();
+        let mut write = post.write.clone();
+        write.author = self.author_id(&post.author_login).await?;
+        // The parent may come later in the export: set once every post is in (`post_parents`).
+        write.parent_id = None;
+        write.category_ids.clear();
+        write.tag_ids.clear();
         for (slug, name) in &post.categories {
-            term_ids.push(self.term_id(Taxonomy::Category, slug, name).await?);
+            write.category_ids.push(self.term_id(Taxonomy::Category, slug, name).await?);
         }
         for (slug, name) in &post.tags {
-            term_ids.push(self.term_id(Taxonomy::Tag, slug, name).await?);
+            write.tag_ids.push(self.term_id(Taxonomy::Tag, slug, name).await?);
         }
-        term_ids.sort_unstable();
-        term_ids.dedup();
-        let now = self.now.as_second();
+        if write.slug.is_empty() {
+            write.slug = slugify(&write.title);
+        }
+        if write.slug.is_empty() {
+            write.slug = format!("{}-{}", write.kind, post.wanted_id.unwrap_or(0));
+        }
+        let now = self.now;
         let backend = self.backend;
         let conn = self.conn();
 
         let mut find = Sql::new("SELECT id FROM posts WHERE source_key = ");
         find.text(&post.source_key);
         let existing = scalar_id(conn, &find).await?;
-        let base_slug = if post.slug.is_empty() { slugify(&post.title) } else { post.slug.clone() };
-        let base_slug = if base_slug.is_empty() { format!("{}-{}", post.kind, post.wanted_id.unwrap_or(0)) } else { base_slug };
-        crate::writes::lock_slugs(conn).await?;
-        let slug = match existing {
-            Some(id) => {
-                let mut same = Sql::new("SELECT id FROM posts WHERE slug = ");
-                same.text(&base_slug).push(" AND id <> ").int(id);
-                let free = scalar_id(conn, &same).await?.is_none() && !dateline_core::slug::is_reserved(&base_slug);
-                if free { base_slug } else { crate::writes::unique_slug(conn, "posts", None, &base_slug).await? }
-            }
-            None => crate::writes::unique_slug(conn, "posts", None, &base_slug).await?,
+        let new_id = match existing {
+            Some(_) => None,
+            None => choose_id(conn, backend, "posts", post.wanted_id).await?,
         };
-        let source = post.source.clone().unwrap_or_default();
-        let excerpt_json = (!source.excerpt.is_empty()).then(|| serde_json::to_string(&source.excerpt).unwrap_or_default());
-        // One column list for insert and update, bound in the same order.
-        let columns = "kind, title, slug, dek, excerpt, body_source, body_format, body_html, status, published_at, updated_at, \
-                       author_id, sticky, comment_status, password, menu_order, source_reporter, source_outlet, source_url, \
-                       source_headline, source_excerpt, source_continue_text";
-        let values: Vec<Option<Arg>> = vec![
-            Some(Arg::Text(post.kind.as_str().into())),
-            Some(Arg::Text(post.title.clone())),
-            Some(Arg::Text(slug)),
-            post.dek.clone().map(Arg::Text),
-            post.excerpt.clone().map(Arg::Text),
-            Some(Arg::Text(post.body_source.clone())),
-            Some(Arg::Text(post.body_format.as_str().into())),
-            Some(Arg::Text(post.body_html.clone())),
-            Some(Arg::Text(post.status.as_str().into())),
-            Some(Arg::Int(post.published_at.as_second())),
-            Some(Arg::Int(post.updated_at.as_second())),
-            Some(Arg::Int(author)),
-            Some(Arg::Int(i64::from(post.sticky))),
-            Some(Arg::Text(post.discussion.as_str().into())),
-            post.password.clone().map(Arg::Text),
-            Some(Arg::Int(post.menu_order)),
-            source.reporter.clone().map(Arg::Text),
-            source.outlet.clone().map(Arg::Text),
-            source.url.clone().map(Arg::Text),
-            source.headline.clone().map(Arg::Text),
-            excerpt_json.map(Arg::Text),
-            source.continue_reading_text.clone().map(Arg::Text),
-        ];
-        let push_value = |sql: &mut Sql, value: &Option<Arg>| match value {
-            Some(arg) => {
-                sql.arg(arg.clone());
-            }
-            None => {
-                sql.push("NULL");
-            }
-        };
-        let id = match existing {
-            Some(id) => {
-                let mut update = Sql::new("UPDATE posts SET ");
-                for (i, (column, value)) in columns.split(',').map(str::trim).zip(&values).enumerate() {
-                    if i > 0 {
-                        update.push(", ");
-                    }
-                    update.push(&format!("{column} = "));
-                    push_value(&mut update, value);
-                }
-                update.push(" WHERE id = ").int(id);
-                update.query().execute(&mut *conn).await.store_err()?;
-                let mut unlink = Sql::new("DELETE FROM post_terms WHERE post_id = ");
-                unlink.int(id);
-                unlink.query().execute(&mut *conn).await.store_err()?;
-                id
-            }
-            None => {
-                let explicit = choose_id(conn, backend, "posts", post.wanted_id).await?;
-                let mut insert = Sql::new(&format!(
-                    "INSERT INTO posts ({}created_at, source_key, {columns}) VALUES (",
-                    if explicit.is_some() { "id, " } else { "" }
-                ));
-                if let Some(id) = explicit {
-                    insert.int(id).push(", ");
-                }
-                insert.int(now).push(", ").text(&post.source_key);
-                for value in &values {
-                    insert.push(", ");
-                    push_value(&mut insert, value);
-                }
-                insert.push(") RETURNING id");
-                scalar_id(conn, &insert).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?
-            }
-        };
-        for term in term_ids {
-            let mut link = Sql::new("INSERT INTO post_terms (post_id, term_id) VALUES (");
-            link.int(id).push(", ").int(term).push(")");
-            link.query().execute(&mut *conn).await.store_err()?;
-        }
+        let keys = RowKeys { existing, new_id, source_key: Some(&post.source_key), created_at: now, updated_at: post.updated_at };
+        let id = crate::post_write::write_post_row(conn, &write, keys).await?;
         write_meta(conn, "post", id, &post.meta, existing.is_some()).await?;
         if let Some(parent) = &post.parent_source_key {
             self.post_parents.push((id, parent.clone()));

@@ -18,6 +18,7 @@ mod error;
 mod import;
 mod maintenance;
 mod migrate;
+mod post_write;
 mod rows;
 mod search;
 mod sql;

@@ -9,6 +9,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::connect::SqlStore;
 use crate::error::OrStoreError;
+use crate::post_write::RowKeys;
 use crate::rows::{self, COMMENT_COLUMNS};
 use crate::sql::Sql;
 
@@ -122,48 +123,21 @@ impl SqlStore {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         let conn: &mut AnyConnection = &mut tx;
 
-        let author = ensure_author(conn, &post.author, now).await?;
-        let slug = unique_slug(conn, "posts", None, &post.slug).await?;
-        let source = post.source.clone().unwrap_or_default();
-        let excerpt = (!source.excerpt.is_empty())
-            .then(|| serde_json::to_string(&source.excerpt))
-            .transpose()
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-
-        let mut sql = Sql::new(
-            "INSERT INTO posts (kind, title, slug, dek, body_source, body_html, status, published_at, created_at, updated_at, \
-             author_id, sticky, comment_status, source_reporter, source_outlet, source_url, source_headline, source_excerpt, \
-             source_continue_text) VALUES (",
-        );
-        sql.text(post.kind.as_str()).push(", ").text(&post.title).push(", ").text(&slug).push(", ");
-        sql.opt_text(post.dek.as_deref());
-        sql.push(", ").text(&post.body_source).push(", ").text(&post.body_html).push(", ").text(post.status.as_str());
-        sql.push(", ").int(post.published_at.as_second()).push(", ").int(now.as_second()).push(", ").int(now.as_second());
-        sql.push(", ").int(author).push(", ").int(i64::from(post.sticky)).push(", ").text(post.discussion.as_str());
-        for value in [&source.reporter, &source.outlet, &source.url, &source.headline, &excerpt, &source.continue_reading_text] {
-            sql.push(", ").opt_text(value.as_deref());
+        let mut write = post.write;
+        if let Some(name) = &post.author_name {
+            write.author = ensure_author(conn, name, now).await?;
         }
-        sql.push(") RETURNING id");
-        let id: i64 = sql.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()?;
-
-        let mut term_ids = Vec::new();
         for path in &post.categories {
             let mut parent = None;
             for name in path {
                 parent = Some(ensure_term(conn, Taxonomy::Category, name, parent).await?);
             }
-            term_ids.extend(parent);
+            write.category_ids.extend(parent);
         }
         for tag in &post.tags {
-            term_ids.push(ensure_term(conn, Taxonomy::Tag, tag, None).await?);
+            write.tag_ids.push(ensure_term(conn, Taxonomy::Tag, tag, None).await?);
         }
-        term_ids.sort_unstable();
-        term_ids.dedup();
-        for term in term_ids {
-            let mut link = Sql::new("INSERT INTO post_terms (post_id, term_id) VALUES (");
-            link.int(id).push(", ").int(term).push(")");
-            link.query().execute(&mut *conn).await.store_err()?;
-        }
+        let id = crate::post_write::write_post_row(conn, &write, RowKeys::saved_now(None)).await?;
         crate::search::reindex_posts(conn, &[id]).await.store_err()?;
 
         let mut inserted: Vec<CommentId> = Vec::with_capacity(post.comments.len());

@@ -11,18 +11,17 @@ fn at(text: &str) -> Timestamp {
 
 pub(crate) fn new_post(title: &str, published_at: &str) -> NewPost {
     NewPost {
-        kind: PostKind::Post,
-        title: title.to_string(),
-        slug: dateline_core::slug::slugify(title),
-        dek: None,
-        body_source: "Body".into(),
-        body_html: "<p>Body</p>".into(),
-        source: None,
-        status: PostStatus::Published,
-        published_at: at(published_at),
-        author: "Ana Writer".into(),
-        sticky: false,
-        discussion: Discussion::Open,
+        write: PostWrite {
+            title: title.to_string(),
+            slug: dateline_core::slug::slugify(title),
+            body_source: "Body".into(),
+            body_html: "<p>Body</p>".into(),
+            status: PostStatus::Published,
+            published_at: at(published_at),
+            discussion: Discussion::Open,
+            ..PostWrite::new_draft(PostKind::Post, 0, dateline_core::BodyFormat::Markdown)
+        },
+        author_name: Some("Ana Writer".into()),
         categories: vec![],
         tags: vec![],
         comments: vec![],
@@ -70,8 +69,8 @@ pub async fn post_round_trips_every_field(db: Db) {
     let store = test.dyn_store();
     assert!(store.is_empty().await.expect("empty"));
     let mut post = new_post("Díaz-Canel meets Patrushev", "2022-04-21T13:45:07Z");
-    post.dek = Some("A line of commentary".into());
-    post.source = Some(Source {
+    post.write.dek = Some("A line of commentary".into());
+    post.write.source = Some(Source {
         reporter: Some("Nora Gamez Torres".into()),
         outlet: Some("Miami Herald".into()),
         url: Some("https://example.com/story".into()),
@@ -79,7 +78,7 @@ pub async fn post_round_trips_every_field(db: Db) {
         excerpt: vec!["First “quoted” paragraph.".into(), "Second.".into()],
         continue_reading_text: Some("Continue reading HERE.".into()),
     });
-    post.discussion = Discussion::Closed;
+    post.write.discussion = Discussion::Closed;
     post.categories = vec![vec!["World".into(), "Latin America".into()]];
     post.tags = vec!["Cuba".into(), "Russia".into()];
     post.comments = vec![comment("First", CommentStatus::Approved, None), comment("Reply", CommentStatus::Approved, Some(0))];
@@ -120,7 +119,7 @@ pub async fn slugs_are_made_unique(db: Db) {
     let a = store.create_post(new_post("Same title", "2024-01-01T00:00:00Z")).await.expect("a");
     let b = store.create_post(new_post("Same title", "2024-01-02T00:00:00Z")).await.expect("b");
     let mut page = new_post("Same title", "2024-01-03T00:00:00Z");
-    page.kind = PostKind::Page;
+    page.write.kind = PostKind::Page;
     let c = store.create_post(page).await.expect("c");
     assert_eq!((a.slug.as_str(), b.slug.as_str(), c.slug.as_str()), ("same-title", "same-title-2", "same-title-3"));
     // Addresses the engine answers itself are not given to a page, however it is saved.
@@ -129,8 +128,8 @@ pub async fn slugs_are_made_unique(db: Db) {
     write.slug = "search".into();
     assert_eq!(store.save_post(None, write).await.expect("save").slug, "search-2");
     let mut page = new_post("Static", "2024-01-04T00:00:00Z");
-    page.kind = PostKind::Page;
-    page.slug = "static".into();
+    page.write.kind = PostKind::Page;
+    page.write.slug = "static".into();
     assert_eq!(store.create_post(page).await.expect("page").slug, "static-2");
 }
 
@@ -147,11 +146,11 @@ pub async fn stream_shows_only_what_is_public_now(db: Db) {
         ("Future published", PostStatus::Published, "2024-07-01T00:00:00Z"),
     ] {
         let mut post = new_post(title, when);
-        post.status = status;
+        post.write.status = status;
         store.create_post(post).await.expect("create");
     }
     let mut page = new_post("A page", "2024-01-01T00:00:00Z");
-    page.kind = PostKind::Page;
+    page.write.kind = PostKind::Page;
     store.create_post(page).await.expect("page");
 
     assert_eq!(titles(&store.list_posts(&stream(now)).await.expect("list")), ["Published"]);
@@ -167,7 +166,7 @@ pub async fn stream_paginates_and_puts_sticky_first(db: Db) {
     let store = test.dyn_store();
     for day in 1..=7 {
         let mut post = new_post(&format!("Day {day}"), &format!("2024-05-0{day}T12:00:00Z"));
-        post.sticky = day == 2;
+        post.write.sticky = day == 2;
         store.create_post(post).await.expect("create");
     }
     let now = at("2025-01-01T00:00:00Z");
@@ -215,7 +214,7 @@ pub async fn tag_author_and_date_filters(db: Db) {
     let mut a = new_post("Tagged", "2024-05-01T10:00:00Z");
     a.tags = vec!["Rail".into()];
     let mut b = new_post("By Bo", "2024-06-01T10:00:00Z");
-    b.author = "Bo Editor".into();
+    b.author_name = Some("Bo Editor".into());
     store.create_post(a).await.expect("a");
     store.create_post(b).await.expect("b");
     let now = at("2025-01-01T00:00:00Z");
@@ -565,11 +564,11 @@ pub async fn editor_queries_leave_out_what_they_are_asked_to(db: Db) {
     cuba.categories = vec![vec!["World".into()]];
     let cuba = store.create_post(cuba).await.expect("post");
     let mut private = new_post("Private plans", "2024-05-02T00:00:00Z");
-    private.status = PostStatus::Private;
-    private.author = "Someone Else".into();
+    private.write.status = PostStatus::Private;
+    private.author_name = Some("Someone Else".into());
     let private = store.create_post(private).await.expect("post");
     let mut draft = new_post("Own draft", "2024-05-03T00:00:00Z");
-    draft.status = PostStatus::Draft;
+    draft.write.status = PostStatus::Draft;
     let draft = store.create_post(draft).await.expect("post");
     let any = |query: EditorQuery| EditorQuery { statuses: Vec::new(), published_before: None, per_page: 50, ..query };
     let base = any(EditorQuery::public(PostKind::Post, Timestamp::now()));

@@ -7,24 +7,12 @@ use dateline_core::*;
 use dateline_testkit::{Db, fresh};
 use jiff::{SignedDuration, Timestamp};
 
+/// A published post by Ana Writer in World, tagged Cuba.
 fn post(title: &str) -> NewPost {
-    NewPost {
-        kind: PostKind::Post,
-        title: title.to_string(),
-        slug: slug::slugify(title),
-        dek: None,
-        body_source: "Body".into(),
-        body_html: "<p>Body</p>".into(),
-        source: None,
-        status: PostStatus::Published,
-        published_at: "2024-05-01T00:00:00Z".parse().expect("time"),
-        author: "Ana Writer".into(),
-        sticky: false,
-        discussion: Discussion::Open,
-        categories: vec![vec!["World".into()]],
-        tags: vec!["Cuba".into()],
-        comments: vec![],
-    }
+    let mut post = crate::cases::new_post(title, "2024-05-01T00:00:00Z");
+    post.categories = vec![vec!["World".into()]];
+    post.tags = vec!["Cuba".into()];
+    post
 }
 
 fn reader_comment(body: &str) -> NewComment {
@@ -80,8 +68,8 @@ pub async fn all_posts_users_and_public_author_ids(db: Db) {
     let store = test.dyn_store();
     let published = store.create_post(post("Out")).await.expect("post");
     let mut draft = post("Not yet");
-    draft.status = PostStatus::Draft;
-    draft.author = "Quiet Writer".into();
+    draft.write.status = PostStatus::Draft;
+    draft.author_name = Some("Quiet Writer".into());
     store.create_post(draft).await.expect("draft");
     assert_eq!(store.all_posts(PostKind::Post).await.expect("posts").len(), 2, "every status");
     assert!(store.all_posts(PostKind::Page).await.expect("pages").is_empty());
@@ -108,7 +96,7 @@ pub async fn sitemap_entries_and_post_counts(db: Db) {
     let store = test.dyn_store();
     store.create_post(post("Listed")).await.expect("post");
     let mut private = post("Hidden");
-    private.status = PostStatus::Private;
+    private.write.status = PostStatus::Private;
     store.create_post(private).await.expect("private");
     let entries = store.sitemap_entries(Timestamp::now()).await.expect("sitemap");
     assert_eq!(entries.iter().map(|(kind, slug, _, _)| (*kind, slug.as_str())).collect::<Vec<_>>(), [(PostKind::Post, "listed")]);
@@ -177,7 +165,7 @@ pub async fn delete_user(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();
     let mut written = post("By a leaver");
-    written.author = "Leaver".into();
+    written.author_name = Some("Leaver".into());
     let mut commented = post("Discussed");
     let mut by_account = reader_comment("signed in");
     let leaver = {
@@ -260,26 +248,20 @@ pub async fn import_sessions_write_all_or_nothing(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();
     let item = ImportPost {
+        write: PostWrite {
+            title: "Imported".into(),
+            slug: "imported".into(),
+            body_source: "<p>Old</p>".into(),
+            body_html: "<p>Old</p>".into(),
+            status: PostStatus::Published,
+            published_at: "2020-01-01T00:00:00Z".parse().expect("time"),
+            ..PostWrite::new_draft(PostKind::Post, 0, BodyFormat::Html)
+        },
         source_key: "wxr:old:post:7".into(),
         wanted_id: Some(7),
-        kind: PostKind::Post,
-        title: "Imported".into(),
-        slug: "imported".into(),
-        dek: None,
-        excerpt: None,
-        body_source: "<p>Old</p>".into(),
-        body_format: BodyFormat::Html,
-        body_html: "<p>Old</p>".into(),
-        source: None,
-        status: PostStatus::Published,
-        published_at: "2020-01-01T00:00:00Z".parse().expect("time"),
         updated_at: "2020-01-01T00:00:00Z".parse().expect("time"),
         author_login: "admin".into(),
-        sticky: false,
-        discussion: Discussion::Open,
-        password: None,
         parent_source_key: None,
-        menu_order: 0,
         categories: vec![],
         tags: vec![],
         meta: vec![("_thumbnail_id".into(), "9".into())],
@@ -351,7 +333,10 @@ pub async fn next_scheduled_is_the_earliest_future_post(db: Db) {
         ("Sooner", "2024-06-02T00:00:00Z", PostStatus::Scheduled),
         ("Draft", "2024-06-01T12:00:00Z", PostStatus::Draft),
     ] {
-        store.create_post(NewPost { status, published_at: at.parse().expect("time"), ..post(title) }).await.expect("create");
+        let mut post = post(title);
+        post.write.status = status;
+        post.write.published_at = at.parse().expect("time");
+        store.create_post(post).await.expect("create");
     }
     assert_eq!(store.next_scheduled(now).await.expect("read"), Some("2024-06-02T00:00:00Z".parse().expect("time")));
     assert_eq!(

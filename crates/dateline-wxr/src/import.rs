@@ -310,7 +310,7 @@ async fn handle(
                 && (state.leftovers.empty_galleries > empty_before || state.leftovers.unknown_images > unknown_before)
             {
                 let empty = state.leftovers.empty_galleries - empty_before;
-                state.galleries_to_redo.push((post.source_key.clone(), item.post_id, post.body_source.clone(), empty));
+                state.galleries_to_redo.push((post.source_key.clone(), item.post_id, post.write.body_source.clone(), empty));
             }
             report.warnings.append(&mut state.leftovers.item_notes);
             match mapped {
@@ -335,7 +335,7 @@ async fn handle(
                     }
                 }
                 Mapped::Post(post) => {
-                    report.count(format!("{} {}", post.kind, post.status));
+                    report.count(format!("{} {}", post.write.kind, post.write.status));
                     let mut comments: Vec<_> = item.comments.iter().map(|comment| map_comment(&post.source_key, comment)).collect();
                     let broken = break_reply_cycles(&mut comments);
                     if !broken.is_empty() {
@@ -361,7 +361,7 @@ async fn handle(
                     }
                     // Old addresses: the item's own link, and the old structure if given.
                     let mut old_paths: Vec<String> = url_path(&item.link).into_iter().collect();
-                    if let (Some(structure), PostKind::Post) = (&options.permalinks, post.kind) {
+                    if let (Some(structure), PostKind::Post) = (&options.permalinks, post.write.kind) {
                         let category = post.categories.first().map(|(slug, _)| state.category_path(slug));
                         old_paths.extend(permalink_from_structure(structure, &item, category.as_deref()));
                     }

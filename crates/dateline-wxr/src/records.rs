@@ -206,27 +206,30 @@ pub fn map_item(site: &str, item: &RawItem, attachments: &dyn dateline_render::A
     }
     categories.dedup();
     tags.dedup();
-    Mapped::Post(Box::new(ImportPost {
-        source_key: item_key(site, item),
-        wanted_id: (item.post_id > 0).then_some(item.post_id),
-        kind,
+    let write = PostWrite {
         title: item.title.clone(),
         slug: dateline_core::slug::slugify(&percent_decode(&item.post_name)),
         dek,
         excerpt: non_empty(&item.excerpt),
         body_source,
-        body_format,
         body_html,
         source,
         status,
         published_at: published,
-        updated_at: updated,
-        author_login: non_empty(&item.creator).unwrap_or_else(|| "admin".into()),
         sticky: item.is_sticky && kind == PostKind::Post,
         discussion: if item.comment_status == "closed" { Discussion::Closed } else { Discussion::Open },
         password: non_empty(&item.post_password),
-        parent_source_key: (item.post_parent > 0).then(|| post_key(site, item.post_parent)),
         menu_order: item.menu_order,
+        // The author, the parent and the terms are named below; the import session finds them.
+        ..PostWrite::new_draft(kind, 0, body_format)
+    };
+    Mapped::Post(Box::new(ImportPost {
+        write,
+        source_key: item_key(site, item),
+        wanted_id: (item.post_id > 0).then_some(item.post_id),
+        updated_at: updated,
+        author_login: non_empty(&item.creator).unwrap_or_else(|| "admin".into()),
+        parent_source_key: (item.post_parent > 0).then(|| post_key(site, item.post_parent)),
         categories,
         tags,
         meta,

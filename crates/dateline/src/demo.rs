@@ -61,7 +61,7 @@ pub fn demo_posts(now: Timestamp) -> Result<Vec<NewPost>, InputError> {
     let defaults = InputDefaults { author: crate::settings::DEFAULT_AUTHOR.into(), now };
     let mut posts = parse_posts_json(DEMO_POSTS, &defaults, &dateline_render::markdown_to_html)?;
     posts.extend(seed_post(&defaults)?);
-    posts.sort_by_key(|p| p.published_at);
+    posts.sort_by_key(|p| p.write.published_at);
     Ok(posts)
 }
 
@@ -94,12 +94,12 @@ mod tests {
     fn demo_content_is_valid_and_includes_the_seed() {
         let posts = demo_posts(Timestamp::now()).expect("valid demo content");
         assert!(posts.len() >= 25, "{}", posts.len());
-        assert!(posts.iter().any(|p| p.kind == dateline_core::PostKind::Page));
+        assert!(posts.iter().any(|p| p.write.kind == dateline_core::PostKind::Page));
         if SEED_POST.trim() != "null" {
-            let seed = posts.iter().find(|p| p.title.starts_with("As Biden tries")).expect("seed post");
+            let seed = posts.iter().find(|p| p.write.title.starts_with("As Biden tries")).expect("seed post");
             assert_eq!(seed.comments.len(), 1);
             assert_eq!(seed.comments[0].author_name, None);
-            assert_eq!(seed.discussion, dateline_core::Discussion::Open, "closed by age, not by hand");
+            assert_eq!(seed.write.discussion, dateline_core::Discussion::Open, "closed by age, not by hand");
         }
     }
 }

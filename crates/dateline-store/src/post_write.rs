@@ -1,0 +1,133 @@
+//! The one place a post's row and its term links are written, whoever writes: the editor and
+//! the REST API (`save_post`), `dateline post new` and the demo (`create_post`), and an import.
+//! Each caller owns its transaction and what comes around the row (names resolved into ids,
+//! comments, metadata, the search index), and hands this a [`PostWrite`] and the keys below.
+
+use dateline_core::store::StoreResult;
+use dateline_core::*;
+use jiff::Timestamp;
+use sqlx::{AnyConnection, Row};
+
+use crate::error::OrStoreError;
+use crate::sql::{Arg, Sql};
+
+/// Which row a write goes to, and the columns only some writers set.
+pub(crate) struct RowKeys<'a> {
+    /// The row to update; `None` inserts one.
+    pub existing: Option<PostId>,
+    /// For an insert: the id to give the row (an import keeping WordPress's); `None` numbers it.
+    pub new_id: Option<PostId>,
+    /// For an insert: where an imported post came from (it is found by this on a re-import).
+    pub source_key: Option<&'a str>,
+    /// Set on insert only.
+    pub created_at: Timestamp,
+    /// An editor's save is now; an import keeps the old site's date.
+    pub updated_at: Timestamp,
+}
+
+impl RowKeys<'_> {
+    /// A save by a person now: an update of `existing`, or a new row.
+    pub(crate) fn saved_now(existing: Option<PostId>) -> RowKeys<'static> {
+        let now = Timestamp::now();
+        RowKeys { existing, new_id: None, source_key: None, created_at: now, updated_at: now }
+    }
+}
+
+/// Writes `post` (slug made unique, term links replaced) and returns its id. The search index
+/// is the caller's to refresh: an import fills it once at the end.
+pub(crate) async fn write_post_row(conn: &mut AnyConnection, post: &PostWrite, keys: RowKeys<'_>) -> StoreResult<PostId> {
+    let slug = free_slug(conn, &post.slug, keys.existing).await?;
+    let fields = columns(post, slug, keys.updated_at);
+    let id = match keys.existing {
+        Some(id) => {
+            let mut update = Sql::new("UPDATE posts SET ");
+            for (i, (column, value)) in fields.iter().enumerate() {
+                update.push(if i == 0 { "" } else { ", " }).push(&format!("{column} = "));
+                push_value(&mut update, value);
+            }
+            update.push(" WHERE id = ").int(id);
+            update.query().execute(&mut *conn).await.store_err()?;
+            let mut unlink = Sql::new("DELETE FROM post_terms WHERE post_id = ");
+            unlink.int(id);
+            unlink.query().execute(&mut *conn).await.store_err()?;
+            id
+        }
+        None => {
+            let mut names: Vec<&str> = vec!["created_at", "source_key"];
+            let mut insert_values = vec![Some(Arg::Int(keys.created_at.as_second())), keys.source_key.map(|k| Arg::Text(k.into()))];
+            if let Some(id) = keys.new_id {
+                names.push("id");
+                insert_values.push(Some(Arg::Int(id)));
+            }
+            names.extend(fields.iter().map(|(column, _)| *column));
+            insert_values.extend(fields.into_iter().map(|(_, value)| value));
+            let mut insert = Sql::new(&format!("INSERT INTO posts ({}) VALUES (", names.join(", ")));
+            for (i, value) in insert_values.iter().enumerate() {
+                insert.push(if i == 0 { "" } else { ", " });
+                push_value(&mut insert, value);
+            }
+            insert.push(") RETURNING id");
+            insert.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()?
+        }
+    };
+    let mut terms: Vec<TermId> = post.category_ids.iter().chain(&post.tag_ids).copied().collect();
+    terms.sort_unstable();
+    terms.dedup();
+    for term in terms {
+        let mut link = Sql::new("INSERT INTO post_terms (post_id, term_id) VALUES (");
+        link.int(id).push(", ").int(term).push(")");
+        link.query().execute(&mut *conn).await.store_err()?;
+    }
+    Ok(id)
+}
+
+/// The slug a post gets: the one asked for when it is free or already this post's own (and not
+/// one of the site's own addresses); else the first free `slug-2`, `slug-3`…
+async fn free_slug(conn: &mut AnyConnection, wanted: &str, own: Option<PostId>) -> StoreResult<String> {
+    crate::writes::lock_slugs(conn).await?;
+    let mut holder = Sql::new("SELECT id FROM posts WHERE slug = ");
+    holder.text(wanted);
+    let holder: Option<PostId> =
+        holder.query().fetch_optional(&mut *conn).await.store_err()?.map(|r| r.try_get("id")).transpose().store_err()?;
+    let free = (holder.is_none() || holder == own) && !dateline_core::slug::is_reserved(wanted);
+    if free { Ok(wanted.to_string()) } else { crate::writes::unique_slug(conn, "posts", None, wanted).await }
+}
+
+/// Every column a write sets, with its value (`None`: NULL).
+fn columns(post: &PostWrite, slug: String, updated_at: Timestamp) -> Vec<(&'static str, Option<Arg>)> {
+    let source = post.source.clone().unwrap_or_default();
+    // The quoted paragraphs are kept as a JSON list.
+    let excerpt_json = (!source.excerpt.is_empty()).then(|| serde_json::to_string(&source.excerpt).unwrap_or_default());
+    vec![
+        ("kind", Some(Arg::Text(post.kind.as_str().into()))),
+        ("title", Some(Arg::Text(post.title.clone()))),
+        ("slug", Some(Arg::Text(slug))),
+        ("dek", post.dek.clone().map(Arg::Text)),
+        ("excerpt", post.excerpt.clone().map(Arg::Text)),
+        ("body_source", Some(Arg::Text(post.body_source.clone()))),
+        ("body_format", Some(Arg::Text(post.body_format.as_str().into()))),
+        ("body_html", Some(Arg::Text(post.body_html.clone()))),
+        ("status", Some(Arg::Text(post.status.as_str().into()))),
+        ("published_at", Some(Arg::Int(post.published_at.as_second()))),
+        ("updated_at", Some(Arg::Int(updated_at.as_second()))),
+        ("author_id", Some(Arg::Int(post.author))),
+        ("sticky", Some(Arg::Int(i64::from(post.sticky)))),
+        ("comment_status", Some(Arg::Text(post.discussion.as_str().into()))),
+        ("password", post.password.clone().map(Arg::Text)),
+        ("parent_id", post.parent_id.map(Arg::Int)),
+        ("menu_order", Some(Arg::Int(post.menu_order))),
+        ("source_reporter", source.reporter.map(Arg::Text)),
+        ("source_outlet", source.outlet.map(Arg::Text)),
+        ("source_url", source.url.map(Arg::Text)),
+        ("source_headline", source.headline.map(Arg::Text)),
+        ("source_excerpt", excerpt_json.map(Arg::Text)),
+        ("source_continue_text", source.continue_reading_text.map(Arg::Text)),
+    ]
+}
+
+fn push_value(sql: &mut Sql, value: &Option<Arg>) {
+    match value {
+        Some(arg) => sql.arg(arg.clone()),
+        None => sql.push("NULL"),
+    };
+}
