@@ -426,3 +426,75 @@ pub async fn links_embeds_fields_and_authors(db: Db) {
     let missing = call("GET", format!("{base}/wp-json/wp/v2/users/9999"), None, None).await;
     assert_eq!((missing.status, missing.body["code"].as_str()), (404, Some("rest_user_invalid_id")));
 }
+
+/// A body sent as a form, as WordPress also takes it (`call` sends JSON).
+async fn call_with_form(app: &TestApp, path: &str, (login, password): &(String, String), form: &str) -> (u16, Value) {
+    use base64::Engine;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"));
+    let request = axum::http::Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", format!("Basic {auth}"))
+        .body(axum::body::Body::from(form.to_string()))
+        .expect("request");
+    let response = app.send(request).await;
+    (response.status.as_u16(), serde_json::from_str(&response.body).unwrap_or(Value::Null))
+}
+
+pub async fn wrongly_typed_fields_are_refused_by_name(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let post = app.post(&post_json("Talked about", "2020-01-01T00:00:00Z", json!({"comments": [{"author": "A", "body": "First"}]}))).await;
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let base = listen(&app).await;
+    let editor = app_password(&app, "ed").await;
+    let store = app.test_store.dyn_store();
+    let refused_naming = |reply: &Reply, field: &str| {
+        assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("rest_invalid_param")), "{field}: {}", reply.body);
+        let message = reply.body["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(&format!("Invalid parameter(s): {field} (")), "{field}: {message}");
+    };
+
+    // Posts: each wrongly typed field is named, also inside a list or an object.
+    let cases = [
+        (json!({"title": "Typed", "categories": "x"}), "categories"),
+        (json!({"title": "Typed", "tags": [1, "x"]}), "tags[1]"),
+        (json!({"title": "Typed", "sticky": "maybe"}), "sticky"),
+        (json!({"title": {"rendered": "Typed"}}), "title"),
+        (json!({"title": "Typed", "dateline": {"source": {"excerpt": "not a list"}}}), "dateline.source.excerpt"),
+    ];
+    for (body, field) in cases {
+        refused_naming(&call("POST", format!("{base}/wp-json/wp/v2/posts"), Some(editor.clone()), Some(body)).await, field);
+    }
+    let update = call(
+        "PUT",
+        format!("{base}/wp-json/wp/v2/posts/{}", post.id),
+        Some(editor.clone()),
+        Some(json!({"title": "Renamed", "author": "ed"})),
+    )
+    .await;
+    refused_naming(&update, "author");
+    let (status, body) = call_with_form(&app, "/wp-json/wp/v2/posts", &editor, "title=Form&categories=x").await;
+    assert_eq!((status, body["message"].as_str().is_some_and(|m| m.contains("categories ("))), (400, true), "{body}");
+    let posts = store.all_posts(dateline_core::PostKind::Post).await.expect("posts");
+    assert_eq!(posts.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Talked about"], "nothing was written");
+
+    // Comments: the same, on create and on update.
+    let comment_id =
+        call("GET", format!("{base}/wp-json/wp/v2/comments?post={}", post.id), None, None).await.body[0]["id"].as_i64().expect("id");
+    let reply = json!({"post": post.id, "content": "A reply", "parent": "the first"});
+    refused_naming(&call("POST", format!("{base}/wp-json/wp/v2/comments"), Some(editor.clone()), Some(reply)).await, "parent");
+    let no_text = json!({"post": post.id, "content": 5});
+    refused_naming(&call("POST", format!("{base}/wp-json/wp/v2/comments"), Some(editor.clone()), Some(no_text)).await, "content");
+    let edit = json!({"content": ["Edited"], "status": "spam"});
+    refused_naming(&call("POST", format!("{base}/wp-json/wp/v2/comments/{comment_id}"), Some(editor.clone()), Some(edit)).await, "content");
+    let all = call("GET", format!("{base}/wp-json/wp/v2/comments?status=all"), Some(editor.clone()), None).await;
+    assert_eq!(all.header("x-wp-total"), "1", "no comment was written");
+    assert_eq!((all.body[0]["status"].as_str(), all.body[0]["content"]["raw"].as_str()), (Some("approved"), Some("First")), "nor changed");
+
+    // A form's values are strings: numbers and booleans are read from them.
+    let (status, body) =
+        call_with_form(&app, "/wp-json/wp/v2/posts", &editor, "title=From+a+form&content=Text&sticky=1&status=draft").await;
+    assert_eq!((status, body["sticky"].as_bool()), (201, Some(true)), "{body}");
+    let form_reply = format!("post={}&parent={comment_id}&content=Replied+by+form", post.id);
+    let (status, body) = call_with_form(&app, "/wp-json/wp/v2/comments", &editor, &form_reply).await;
+    assert_eq!((status, body["parent"].as_i64()), (201, Some(comment_id)), "{body}");
+}

@@ -37,6 +37,7 @@ mod api_cases {
         writing_needs_an_application_password,
         comments_through_the_api,
         links_embeds_fields_and_authors,
+        wrongly_typed_fields_are_refused_by_name,
     );
 }
 

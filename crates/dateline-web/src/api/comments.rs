@@ -2,16 +2,18 @@
 //! for those who may moderate; logged-in accounts may comment as themselves.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use dateline_core::accounts::Capability;
 use dateline_core::*;
 use jiff::Timestamp;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+use super::body::{ApiBody, DeleteFields, force_requested};
+use super::quirks::{Number, Text};
 use super::{ApiError, ApiResult, api_user, paged, paging, wp_date};
 use crate::AppState;
 use crate::view::permalink;
@@ -150,20 +152,16 @@ pub(crate) async fn get_one(State(state): State<AppState>, headers: HeaderMap, P
     Ok(Json(comment_json(&state, &comment, post.as_ref(), moderator(user.as_ref()))).into_response())
 }
 
-fn body_json(body: &Bytes) -> Result<Value, ApiError> {
-    if body.is_empty() {
-        return Ok(json!({}));
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_json", format!("Invalid JSON body passed: {e}")))
-}
-
-fn content_of(body: &Value) -> Option<String> {
-    match body.get("content") {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Object(o)) => o.get("raw").and_then(Value::as_str).map(str::to_string),
-        _ => None,
-    }
+/// A comment as a create or update request gives it, under WordPress's field names.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CommentFields {
+    /// The post commented on (needed to create).
+    post: Option<Number>,
+    /// The comment replied to; 0 or none for a comment of its own.
+    parent: Option<Number>,
+    content: Option<Text>,
+    /// WordPress's name (approve, hold, spam, trash); only moderators may set it.
+    status: Option<String>,
 }
 
 /// A comment's text as the API takes it: not empty, not longer than the site allows.
@@ -181,12 +179,12 @@ fn checked_text(state: &AppState, content: &str) -> Result<String, ApiError> {
 /// `POST /wp/v2/comments`: an account's comment, through the same pipeline as the form's
 /// (closing, text checks, reply depth, moderation rules and spam score for accounts that may not
 /// moderate, flood and duplicate checks).
-pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, body: ApiBody<CommentFields>) -> ApiResult {
     let Some(user) = api_user(&state, &headers).await? else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "rest_comment_login_required", "Sorry, you must be logged in to comment."));
     };
-    let body = body_json(&body)?;
-    let post_id = body.get("post").and_then(Value::as_i64).ok_or_else(|| ApiError::invalid_param("post", "a post id is required"))?;
+    let fields = body.fields()?;
+    let Number(post_id) = fields.post.ok_or_else(|| ApiError::invalid_param("post", "a post id is required"))?;
     let no_post = || {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -202,7 +200,7 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
             "Sorry, you are not allowed to read the post for this comment.",
         ));
     }
-    let status = match body.get("status").and_then(Value::as_str) {
+    let status = match fields.status.as_deref() {
         Some(s) if moderator(Some(&user)) => {
             Some(parse_status(s).ok_or_else(|| ApiError::invalid_param("status", "not a comment status"))?)
         }
@@ -217,8 +215,8 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
     };
     let site = state.site();
     let incoming = Incoming {
-        submission: Submission { body: content_of(&body).unwrap_or_default(), ..Submission::default() },
-        parent: body.get("parent").and_then(Value::as_i64).filter(|p| *p > 0),
+        submission: Submission { body: fields.content.map(|Text(text)| text).unwrap_or_default(), ..Submission::default() },
+        parent: fields.parent.map(|Number(parent)| parent).filter(|p| *p > 0),
         notify: false,
         status,
     };
@@ -229,45 +227,50 @@ pub(crate) async fn create(State(state): State<AppState>, headers: HeaderMap, bo
         ..Sender::default()
     };
     let author_url = Some(format!("{}{}", site.base_url, crate::view::author_path(&user)));
-    let comment = match accept(state.store.as_ref(), &site.config.discussion, &post, incoming, &sender, author_url, Timestamp::now()).await
-    {
-        Ok(accepted) => accepted.comment,
-        Err(refusal) => return Err(refusal_error(refusal)),
-    };
+    let comment =
+        accept(state.store.as_ref(), &site.config.discussion, &post, incoming, &sender, author_url, Timestamp::now()).await?.comment;
     state.notify_comment(&post, &comment);
     Ok((StatusCode::CREATED, Json(comment_json(&state, &comment, Some(&post), true))).into_response())
 }
 
 /// A refusal of the comment pipeline in WordPress's error shape.
-fn refusal_error(refusal: Refusal) -> ApiError {
-    let message = refusal.to_string();
-    match refusal {
-        Refusal::NoSuchPost => ApiError::new(StatusCode::NOT_FOUND, "rest_comment_invalid_post_id", message),
-        Refusal::Closed => ApiError::new(StatusCode::FORBIDDEN, "rest_comment_closed", "Sorry, comments are closed for this item."),
-        Refusal::Invalid { field: "comment", .. } => ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_invalid", message),
-        Refusal::Invalid { .. } => ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", message),
-        Refusal::ParentGone => ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_invalid_parent", message),
-        Refusal::Duplicate => ApiError::new(StatusCode::CONFLICT, "comment_duplicate", message),
-        Refusal::Flooded { .. } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "comment_flood", message),
-        Refusal::Store(err) => err.into(),
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> ApiError {
+        let message = refusal.to_string();
+        match refusal {
+            Refusal::NoSuchPost => ApiError::new(StatusCode::NOT_FOUND, "rest_comment_invalid_post_id", message),
+            Refusal::Closed => ApiError::new(StatusCode::FORBIDDEN, "rest_comment_closed", "Sorry, comments are closed for this item."),
+            Refusal::Invalid { field: "comment", .. } => ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_content_invalid", message),
+            Refusal::Invalid { .. } => ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_param", message),
+            Refusal::ParentGone => ApiError::new(StatusCode::BAD_REQUEST, "rest_comment_invalid_parent", message),
+            Refusal::Duplicate => ApiError::new(StatusCode::CONFLICT, "comment_duplicate", message),
+            Refusal::Flooded { .. } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "comment_flood", message),
+            Refusal::Store(err) => err.into(),
+        }
     }
 }
 
-pub(crate) async fn update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: ApiBody<CommentFields>,
+) -> ApiResult {
     let id = super::path_id(&id)?;
     let user = api_user(&state, &headers).await?;
     if !moderator(user.as_ref()) {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_edit", "Sorry, you are not allowed to edit this comment."));
     }
     let (comment, post) = found(&state, id, user.as_ref()).await?;
-    let body = body_json(&body)?;
+    let fields = body.fields()?;
     // Everything is checked before anything changes.
-    let status = match body.get("status").and_then(Value::as_str) {
-        Some(status) => Some(parse_status(status).ok_or_else(|| ApiError::invalid_param("status", "not a comment status"))?),
-        None => None,
-    };
+    let status = fields
+        .status
+        .as_deref()
+        .map(|status| parse_status(status).ok_or_else(|| ApiError::invalid_param("status", "not a comment status")))
+        .transpose()?;
     // A moderator's correction of the text, as in the admin.
-    let text = content_of(&body).map(|content| checked_text(&state, &content)).transpose()?;
+    let text = fields.content.map(|Text(content)| checked_text(&state, &content)).transpose()?;
     if let Some(status) = status {
         dateline_app::moderation::moderate(&state.services(), &state.site(), comment.id, status).await?;
     }
@@ -283,7 +286,7 @@ pub(crate) async fn delete(
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    body: axum::body::Bytes,
+    body: ApiBody<DeleteFields>,
 ) -> ApiResult {
     let id = super::path_id(&id)?;
     let user = api_user(&state, &headers).await?;
@@ -291,7 +294,7 @@ pub(crate) async fn delete(
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this comment."));
     }
     let (comment, post) = found(&state, id, user.as_ref()).await?;
-    if super::force_requested(&query, &headers, &body) {
+    if force_requested(&query, body) {
         let previous = comment_json(&state, &comment, post.as_ref(), true);
         state.store.delete_comment(comment.id).await?;
         return Ok(Json(json!({ "deleted": true, "previous": previous })).into_response());

@@ -4,12 +4,15 @@
 //! and authentication with application passwords over HTTP Basic. Link-post fields appear
 //! under a `dateline` key. `/wp-json/openapi.json` describes what is implemented.
 
+mod body;
 mod catalog;
 mod comments;
 mod fields;
 mod links;
 mod openapi;
+mod post_fields;
 mod posts;
+mod quirks;
 mod related;
 mod search;
 mod terms;
@@ -173,17 +176,21 @@ pub(crate) fn client_address() -> Option<std::net::IpAddr> {
 /// The account of a request's Basic credentials; a wrong password is an error, no
 /// credentials is `None` (anonymous).
 pub(crate) async fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, ApiError> {
-    match crate::auth::basic_user(state, headers, client_address()).await? {
-        None => Ok(None),
-        Some(Ok(user)) => Ok(Some(user)),
-        Some(Err(crate::auth::BasicRefused::Wrong)) => {
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, "incorrect_password", "The provided password is an invalid application password."))
+    Ok(crate::auth::basic_user(state, headers, client_address()).await?.transpose()?)
+}
+
+impl From<crate::auth::BasicRefused> for ApiError {
+    fn from(refused: crate::auth::BasicRefused) -> ApiError {
+        match refused {
+            crate::auth::BasicRefused::Wrong => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "incorrect_password", "The provided password is an invalid application password.")
+            }
+            crate::auth::BasicRefused::Throttled => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_failed_logins",
+                "Too many failed login attempts for this account from here. Please try again in 15 minutes.",
+            ),
         }
-        Some(Err(crate::auth::BasicRefused::Throttled)) => Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_failed_logins",
-            "Too many failed login attempts for this account from here. Please try again in 15 minutes.",
-        )),
     }
 }
 
@@ -219,14 +226,6 @@ impl Params {
     pub(crate) fn ids(&self, name: &str) -> Result<Vec<i64>, ApiError> {
         self.list(name).iter().map(|v| v.parse().map_err(|_| ApiError::invalid_param(name, format!("{v:?} is not an id")))).collect()
     }
-}
-
-/// WordPress's `force` on a delete, from the query string or the body (clients such as `wpapi`
-/// send it as JSON in the body of the DELETE).
-pub(crate) fn force_requested(query: &std::collections::HashMap<String, String>, headers: &HeaderMap, body: &axum::body::Bytes) -> bool {
-    let yes = |value: &serde_json::Value| matches!(value, serde_json::Value::Bool(true)) || matches!(value.as_str(), Some("true" | "1"));
-    query.get("force").is_some_and(|f| f == "true" || f == "1")
-        || posts::body_value(headers, body).is_ok_and(|b| b.get("force").is_some_and(yes))
 }
 
 /// A JSON list with WordPress's pagination headers.

@@ -2,7 +2,6 @@
 //! WordPress's fields and permissions (contributors may not publish; authors edit their own).
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -13,6 +12,8 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+use super::body::{ApiBody, DeleteFields, force_requested};
+use super::post_fields::{PostFields, apply};
 use super::{ApiError, ApiResult, api_user, paged, paging, parse_wp_date, wp_date};
 use crate::AppState;
 use crate::view::permalink;
@@ -30,7 +31,7 @@ fn wp_status(post: &Post, now: Timestamp) -> &'static str {
     }
 }
 
-fn parse_status(text: &str) -> Option<PostStatus> {
+pub(super) fn parse_status(text: &str) -> Option<PostStatus> {
     Some(match text {
         "publish" => PostStatus::Published,
         "future" => PostStatus::Scheduled,
@@ -117,13 +118,6 @@ fn rendered_excerpt(post: &Post) -> String {
         Some(text) => format!("<p>{}</p>\n", dateline_render::escape_html(text)),
         None => String::new(),
     }
-}
-
-fn ids(text: &str, name: &str) -> Result<Vec<i64>, ApiError> {
-    text.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse().map_err(|_| ApiError::invalid_param(name, "must be a list of ids")))
-        .collect()
 }
 
 /// A date parameter (`before`, `after`) as WordPress takes it.
@@ -264,223 +258,19 @@ async fn get(state: AppState, headers: HeaderMap, id: i64, raw: Option<String>, 
     Ok(Json(value).into_response())
 }
 
-/// A request body as JSON, whether sent as JSON or as a form (WordPress takes both).
-pub(super) fn body_value(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
-    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if content_type.starts_with("application/x-www-form-urlencoded") {
-        let map: serde_json::Map<String, Value> = form_urlencoded::parse(body).into_owned().map(|(k, v)| (k, Value::String(v))).collect();
-        return Ok(Value::Object(map));
-    }
-    if body.is_empty() {
-        return Ok(json!({}));
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_json", format!("Invalid JSON body passed: {e}")))
-}
-
-/// A text field given as a string or as `{"raw": …}`.
-fn text_field(value: &Value, name: &str) -> Result<Option<String>, ApiError> {
-    match value.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(dateline_core::text::strip_controls(s))),
-        Some(Value::Object(o)) => match o.get("raw") {
-            Some(Value::String(s)) => Ok(Some(dateline_core::text::strip_controls(s))),
-            _ => Err(ApiError::invalid_param(name, "must be a string or {\"raw\": string}")),
-        },
-        Some(_) => Err(ApiError::invalid_param(name, "must be a string")),
-    }
-}
-
-fn id_list(value: &Value, name: &str) -> Result<Option<Vec<i64>>, ApiError> {
-    match value.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| i.as_i64().ok_or_else(|| ApiError::invalid_param(name, "must be a list of ids")))
-            .collect::<Result<_, _>>()
-            .map(Some),
-        Some(Value::String(s)) => ids(s, name).map(Some),
-        Some(_) => Err(ApiError::invalid_param(name, "must be a list of ids")),
-    }
-}
-
-fn flag(value: &Value, name: &str) -> Result<Option<bool>, ApiError> {
-    match value.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) if matches!(s.as_str(), "true" | "1") => Ok(Some(true)),
-        Some(Value::String(s)) if matches!(s.as_str(), "false" | "0") => Ok(Some(false)),
-        Some(_) => Err(ApiError::invalid_param(name, "must be a boolean")),
-    }
-}
-
-/// Applies a create or update request to `write`, checking every field.
-async fn apply(state: &AppState, write: &mut PostWrite, body: &Value, user: &User) -> Result<(), ApiError> {
-    let tz = &state.site().time_zone;
-    if let Some(title) = text_field(body, "title")? {
-        write.title = title;
-    }
-    if let Some(content) = text_field(body, "content")? {
-        write.body_html = crate::view::body_html(BodyFormat::Html, content.clone()).await.map_err(|_| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_render_failed", "The content could not be rendered; nothing was saved.")
-        })?;
-        write.body_source = content;
-        write.body_format = BodyFormat::Html;
-    }
-    if let Some(markdown) = body.get("dateline").and_then(|d| d.get("markdown")).and_then(Value::as_str) {
-        write.body_html = crate::view::body_html(BodyFormat::Markdown, markdown.to_string()).await.map_err(|_| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_render_failed", "The content could not be rendered; nothing was saved.")
-        })?;
-        write.body_source = markdown.to_string();
-        write.body_format = BodyFormat::Markdown;
-    }
-    if let Some(excerpt) = text_field(body, "excerpt")? {
-        write.excerpt = Some(excerpt).filter(|e| !e.trim().is_empty());
-    }
-    if let Some(slug) = text_field(body, "slug")? {
-        let slug = dateline_core::slug::slugify(&slug);
-        if slug.is_empty() {
-            return Err(ApiError::invalid_param("slug", "has no letters or digits"));
-        }
-        write.slug = slug;
-    }
-    if write.slug.is_empty() {
-        write.slug = dateline_core::slug::slugify(&write.title);
-    }
-    if write.slug.is_empty() {
-        write.slug = "untitled".into();
-    }
-    if let Some(status) = text_field(body, "status")? {
-        write.status = parse_status(&status).ok_or_else(|| {
-            ApiError::invalid_param("status", format!("{status:?} is not one of publish, future, draft, pending, private"))
-        })?;
-    }
-    for name in ["date_gmt", "date"] {
-        if let Some(date) = text_field(body, name)? {
-            let zone = if name == "date_gmt" { jiff::tz::TimeZone::UTC } else { tz.clone() };
-            write.published_at =
-                parse_wp_date(&date, &zone).ok_or_else(|| ApiError::invalid_param(name, "must be a date like 2024-05-01T09:30:00"))?;
-            break;
-        }
-    }
-    if let Some(status) = text_field(body, "comment_status")? {
-        write.discussion = Discussion::parse(&status).ok_or_else(|| ApiError::invalid_param("comment_status", "must be open or closed"))?;
-    }
-    if let Some(sticky) = flag(body, "sticky")? {
-        write.sticky = sticky;
-    }
-    if flag(body, "sticky")? == Some(true) && !user.role.can(Capability::PublishPosts) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "rest_cannot_assign_sticky", "Sorry, you are not allowed to make posts sticky."));
-    }
-    if let Some(author) = body.get("author").filter(|a| !a.is_null()) {
-        let author = author
-            .as_i64()
-            .or_else(|| author.as_str().and_then(|a| a.parse().ok()))
-            .ok_or_else(|| ApiError::invalid_param("author", "must be a user id"))?;
-        if author != write.author {
-            if !user.role.can(Capability::EditOthersPosts) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "rest_cannot_edit_others",
-                    "Sorry, you are not allowed to create posts as this user.",
-                ));
-            }
-            state
-                .store
-                .user_by_id(author)
-                .await?
-                .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_invalid_author", "Invalid author ID."))?;
-            write.author = author;
-        }
-    }
-    if write.kind == PostKind::Page {
-        if let Some(parent) = body.get("parent").filter(|p| !p.is_null()) {
-            let parent = parent.as_i64().ok_or_else(|| ApiError::invalid_param("parent", "must be a page id"))?;
-            write.parent_id = if parent == 0 {
-                None
-            } else {
-                state
-                    .store
-                    .post_by_id(parent)
-                    .await?
-                    .filter(|p| p.kind == PostKind::Page)
-                    .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "rest_post_invalid_id", "Invalid post parent ID."))?;
-                Some(parent)
-            };
-        }
-        if let Some(order) = body.get("menu_order").filter(|o| !o.is_null()) {
-            write.menu_order = order.as_i64().ok_or_else(|| ApiError::invalid_param("menu_order", "must be an integer"))?;
-        }
-    }
-    if let Some(password) = text_field(body, "password")? {
-        write.password = Some(password).filter(|p| !p.is_empty());
-    }
-    for (name, taxonomy) in [("categories", Taxonomy::Category), ("tags", Taxonomy::Tag)] {
-        if let Some(list) = id_list(body, name)? {
-            for id in &list {
-                if state.store.term_by_id(*id).await?.is_none_or(|t| t.taxonomy != taxonomy) {
-                    return Err(ApiError::invalid_param(name, format!("{id} is not a {}", taxonomy.as_str())));
-                }
-            }
-            match taxonomy {
-                Taxonomy::Category => write.category_ids = list,
-                Taxonomy::Tag => write.tag_ids = list,
-            }
-        }
-    }
-    if let Some(dateline) = body.get("dateline").filter(|d| !d.is_null()) {
-        if !dateline.is_object() {
-            return Err(ApiError::invalid_param("dateline", "must be an object ({\"dek\": …, \"source\": {…}})"));
-        }
-        if let Some(dek) = dateline.get("dek") {
-            if !(dek.is_string() || dek.is_null()) {
-                return Err(ApiError::invalid_param("dateline.dek", "must be a string or null"));
-            }
-            write.dek = dek.as_str().map(str::to_string).filter(|d| !d.trim().is_empty());
-        }
-        if let Some(source) = dateline.get("source") {
-            let source: Option<Source> =
-                serde_json::from_value(source.clone()).map_err(|e| ApiError::invalid_param("dateline.source", e))?;
-            write.source = source.filter(|s| !s.is_empty());
-        }
-    }
-    if write.title.trim().is_empty() && write.body_source.trim().is_empty() {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "empty_content", "Content, title, and excerpt are empty."));
-    }
-    // The rules every door applies; the field is named as the API names it.
-    dateline_core::input::check_write(write).map_err(|problem| {
-        let field = if problem.field.starts_with("source") { format!("dateline.{}", problem.field) } else { problem.field };
-        ApiError::invalid_param(&field, problem.reason)
-    })?;
-    // Publishing needs the right: a contributor's post waits for review.
-    let publishing = matches!(write.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Private);
-    if publishing && !user.role.can(Capability::PublishPosts) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "rest_cannot_publish",
-            "Sorry, you are not allowed to publish posts in this post type.",
-        ));
-    }
-    if write.status == PostStatus::Published && write.published_at > Timestamp::now() {
-        write.status = PostStatus::Scheduled;
-    }
-    Ok(())
-}
-
-async fn create(state: AppState, headers: HeaderMap, body: Bytes, kind: PostKind) -> ApiResult {
+async fn create(state: AppState, headers: HeaderMap, body: ApiBody<PostFields>, kind: PostKind) -> ApiResult {
     let user = api_user(&state, &headers).await?;
     let needed = if kind == PostKind::Page { Capability::EditOthersPosts } else { Capability::WritePosts };
     let Some(user) = user.clone().filter(|u| u.role.can(needed)) else {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user."));
     };
-    let body = body_value(&headers, &body)?;
     let mut write = PostWrite::new_draft(kind, user.id, BodyFormat::Html);
-    apply(&state, &mut write, &body, &user).await?;
+    apply(&state, &mut write, body.fields()?, &user).await?;
     let post = state.store.save_post(None, write).await?;
     Ok((StatusCode::CREATED, Json(post_json(&state, &post, true))).into_response())
 }
 
-async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, kind: PostKind) -> ApiResult {
+async fn update(state: AppState, headers: HeaderMap, id: i64, body: ApiBody<PostFields>, kind: PostKind) -> ApiResult {
     let user = api_user(&state, &headers).await?;
     let post = state
         .store
@@ -491,14 +281,20 @@ async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, kind:
     let Some(user) = user.clone().filter(|u| can_edit(&post, u)) else {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."));
     };
-    let body = body_value(&headers, &body)?;
     let mut write = PostWrite::from_post(&post);
-    apply(&state, &mut write, &body, &user).await?;
+    apply(&state, &mut write, body.fields()?, &user).await?;
     let saved = state.store.save_post(Some(post.id), write).await?;
     Ok(Json(post_json(&state, &saved, true)).into_response())
 }
 
-async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<String, String>, body: Bytes, kind: PostKind) -> ApiResult {
+async fn delete(
+    state: AppState,
+    headers: HeaderMap,
+    id: i64,
+    query: HashMap<String, String>,
+    body: ApiBody<DeleteFields>,
+    kind: PostKind,
+) -> ApiResult {
     let user = api_user(&state, &headers).await?;
     let post = state
         .store
@@ -510,7 +306,7 @@ async fn delete(state: AppState, headers: HeaderMap, id: i64, query: HashMap<Str
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this post."));
     }
     let previous = post_json(&state, &post, true);
-    if super::force_requested(&query, &headers, &body) {
+    if force_requested(&query, body) {
         state.store.delete_post(post.id).await?;
         return Ok(Json(json!({ "deleted": true, "previous": previous })).into_response());
     }
@@ -536,10 +332,15 @@ macro_rules! handlers {
         ) -> ApiResult {
             get(state, headers, super::path_id(&id)?, raw, $kind).await
         }
-        pub(crate) async fn $create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+        pub(crate) async fn $create(State(state): State<AppState>, headers: HeaderMap, body: ApiBody<PostFields>) -> ApiResult {
             create(state, headers, body, $kind).await
         }
-        pub(crate) async fn $update(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
+        pub(crate) async fn $update(
+            State(state): State<AppState>,
+            headers: HeaderMap,
+            Path(id): Path<String>,
+            body: ApiBody<PostFields>,
+        ) -> ApiResult {
             update(state, headers, super::path_id(&id)?, body, $kind).await
         }
         pub(crate) async fn $delete(
@@ -547,7 +348,7 @@ macro_rules! handlers {
             headers: HeaderMap,
             Path(id): Path<String>,
             Query(query): Query<HashMap<String, String>>,
-            body: Bytes,
+            body: ApiBody<DeleteFields>,
         ) -> ApiResult {
             delete(state, headers, super::path_id(&id)?, query, body, $kind).await
         }

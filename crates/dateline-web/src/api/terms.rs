@@ -2,15 +2,17 @@
 //! creating terms needs an account that may manage them.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use dateline_core::accounts::Capability;
 use dateline_core::*;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+use super::body::{ApiBody, DeleteFields, force_requested};
+use super::quirks::Number;
 use super::{ApiError, ApiResult, api_user, paged, paging};
 use crate::AppState;
 use crate::view::term_path;
@@ -115,9 +117,10 @@ async fn get(state: AppState, id: i64, taxonomy: Taxonomy) -> ApiResult {
     Ok(Json(term_json(&state, &term, counts.get(&term.id).copied().unwrap_or(0), &categories)).into_response())
 }
 
-async fn create(state: AppState, headers: HeaderMap, body: Bytes, taxonomy: Taxonomy) -> ApiResult {
+async fn create(state: AppState, headers: HeaderMap, body: ApiBody<TermFields>, taxonomy: Taxonomy) -> ApiResult {
     manager(&state, &headers, "rest_cannot_create", "Sorry, you are not allowed to create terms in this taxonomy.").await?;
-    let fields = term_fields(&headers, &body)?;
+    let fields = body.fields()?.cleaned();
+    let parent = fields.parent();
     let name = fields
         .name
         .map(|n| n.trim().to_string())
@@ -127,7 +130,7 @@ async fn create(state: AppState, headers: HeaderMap, body: Bytes, taxonomy: Taxo
     if slug.is_empty() {
         return Err(ApiError::invalid_param("slug", "has no letters or digits"));
     }
-    let parent = checked_parent(&state, taxonomy, fields.parent.flatten()).await?;
+    let parent = checked_parent(&state, taxonomy, parent.flatten()).await?;
     if state.store.term_by_slug(taxonomy, &slug).await?.is_some() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "term_exists", "A term with the name provided already exists."));
     }
@@ -136,35 +139,27 @@ async fn create(state: AppState, headers: HeaderMap, body: Bytes, taxonomy: Taxo
     Ok((StatusCode::CREATED, Json(term_json(&state, &term, 0, &categories))).into_response())
 }
 
-/// A term's fields from a request body (JSON or a form, as WordPress takes either).
-struct TermFields {
+/// A term as a create or update request gives it, under WordPress's field names.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TermFields {
     name: Option<String>,
     slug: Option<String>,
     description: Option<String>,
-    /// `Some(None)`: moved to the top level.
-    parent: Option<Option<i64>>,
+    /// Categories only: the parent category, 0 for the top level.
+    parent: Option<Number>,
 }
 
-fn term_fields(headers: &HeaderMap, body: &Bytes) -> Result<TermFields, ApiError> {
-    let body = super::posts::body_value(headers, body)?;
-    let text = |name: &str| -> Result<Option<String>, ApiError> {
-        match body.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(dateline_core::text::strip_controls(s))),
-            Some(_) => Err(ApiError::invalid_param(name, "must be a string")),
-        }
-    };
-    let parent = match body.get("parent") {
-        None | Some(Value::Null) => None,
-        Some(value) => {
-            let id = value
-                .as_i64()
-                .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
-                .ok_or_else(|| ApiError::invalid_param("parent", "must be a term id"))?;
-            Some((id > 0).then_some(id))
-        }
-    };
-    Ok(TermFields { name: text("name")?, slug: text("slug")?, description: text("description")?, parent })
+impl TermFields {
+    /// The fields with their texts as stored: without control characters.
+    fn cleaned(self) -> TermFields {
+        let clean = |field: Option<String>| field.map(|text| dateline_core::text::strip_controls(&text));
+        TermFields { name: clean(self.name), slug: clean(self.slug), description: clean(self.description), parent: self.parent }
+    }
+
+    /// The parent asked for: `Some(None)` to move to the top level.
+    fn parent(&self) -> Option<Option<i64>> {
+        self.parent.map(|Number(id)| (id > 0).then_some(id))
+    }
 }
 
 async fn manager(state: &AppState, headers: &HeaderMap, code: &'static str, message: &str) -> Result<User, ApiError> {
@@ -197,22 +192,23 @@ async fn checked_parent(state: &AppState, taxonomy: Taxonomy, parent: Option<i64
 }
 
 /// `POST`/`PUT`/`PATCH /wp/v2/{categories,tags}/{id}`: changes the fields given.
-async fn update(state: AppState, headers: HeaderMap, id: i64, body: Bytes, taxonomy: Taxonomy) -> ApiResult {
+async fn update(state: AppState, headers: HeaderMap, id: i64, body: ApiBody<TermFields>, taxonomy: Taxonomy) -> ApiResult {
     manager(&state, &headers, "rest_cannot_update", "Sorry, you are not allowed to edit this term.").await?;
     let term = state.store.term_by_id(id).await?.filter(|t| t.taxonomy == taxonomy).ok_or_else(no_term)?;
-    let fields = term_fields(&headers, &body)?;
+    let fields = body.fields()?.cleaned();
+    let parent = fields.parent();
     let name = fields.name.map(|n| n.trim().to_string()).unwrap_or_else(|| term.name.clone());
     if name.is_empty() {
         return Err(ApiError::invalid_param("name", "must not be empty"));
     }
-    let slug = match &fields.slug {
-        Some(slug) => dateline_core::slug::slugify(slug),
+    let slug = match fields.slug {
+        Some(slug) => dateline_core::slug::slugify(&slug),
         None => term.slug.clone(),
     };
     if slug.is_empty() {
         return Err(ApiError::invalid_param("slug", "has no letters or digits"));
     }
-    let parent = match fields.parent {
+    let parent = match parent {
         Some(parent) => checked_parent(&state, taxonomy, parent).await?,
         None => term.parent_id,
     };
@@ -241,12 +237,12 @@ async fn delete(
     headers: HeaderMap,
     id: i64,
     query: HashMap<String, String>,
-    body: Bytes,
+    body: ApiBody<DeleteFields>,
     taxonomy: Taxonomy,
 ) -> ApiResult {
     manager(&state, &headers, "rest_cannot_delete", "Sorry, you are not allowed to delete this term.").await?;
     let term = state.store.term_by_id(id).await?.filter(|t| t.taxonomy == taxonomy).ok_or_else(no_term)?;
-    if !super::force_requested(&query, &headers, &body) {
+    if !force_requested(&query, body) {
         return Err(ApiError::new(
             StatusCode::NOT_IMPLEMENTED,
             "rest_trash_not_supported",
@@ -272,16 +268,26 @@ pub(crate) async fn get_category(State(state): State<AppState>, Path(id): Path<S
 pub(crate) async fn get_tag(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
     get(state, super::path_id(&id)?, Taxonomy::Tag).await
 }
-pub(crate) async fn create_category(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+pub(crate) async fn create_category(State(state): State<AppState>, headers: HeaderMap, body: ApiBody<TermFields>) -> ApiResult {
     create(state, headers, body, Taxonomy::Category).await
 }
-pub(crate) async fn create_tag(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+pub(crate) async fn create_tag(State(state): State<AppState>, headers: HeaderMap, body: ApiBody<TermFields>) -> ApiResult {
     create(state, headers, body, Taxonomy::Tag).await
 }
-pub(crate) async fn update_category(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub(crate) async fn update_category(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: ApiBody<TermFields>,
+) -> ApiResult {
     update(state, headers, super::path_id(&id)?, body, Taxonomy::Category).await
 }
-pub(crate) async fn update_tag(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub(crate) async fn update_tag(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: ApiBody<TermFields>,
+) -> ApiResult {
     update(state, headers, super::path_id(&id)?, body, Taxonomy::Tag).await
 }
 pub(crate) async fn delete_category(
@@ -289,7 +295,7 @@ pub(crate) async fn delete_category(
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    body: ApiBody<DeleteFields>,
 ) -> ApiResult {
     delete(state, headers, super::path_id(&id)?, query, body, Taxonomy::Category).await
 }
@@ -298,7 +304,7 @@ pub(crate) async fn delete_tag(
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    body: ApiBody<DeleteFields>,
 ) -> ApiResult {
     delete(state, headers, super::path_id(&id)?, query, body, Taxonomy::Tag).await
 }
