@@ -11,7 +11,9 @@ pub mod moderation;
 pub mod notify;
 pub mod passwords;
 pub mod permalinks;
+pub mod posts;
 pub mod settings;
+pub mod signin;
 pub mod threads;
 pub mod tokens;
 

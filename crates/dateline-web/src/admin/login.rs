@@ -8,10 +8,11 @@ use dateline_core::accounts::Capability;
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::auth::{LoginRefused, check_login, end_session_cookie, start_session};
+use crate::auth::{check_login, end_session_cookie, start_session};
 use crate::form::{AppForm, client_ip, cookie};
 use crate::routes::single::CSRF_COOKIE;
 use crate::{AppError, AppState};
+use dateline_app::signin::SigninError;
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct LoginQuery {
@@ -108,7 +109,7 @@ pub(crate) async fn submit(
         return page(&state, &headers, StatusCode::FORBIDDEN, &log, &redirect_to, Some(message), None).await;
     }
     let ip = client_ip(&headers, peer, state.site().config.server.trust_forwarded_for);
-    match check_login(&state, &log, form.pwd.as_deref().unwrap_or_default(), ip).await? {
+    match check_login(&state, &log, form.pwd.as_deref().unwrap_or_default(), ip).await {
         Ok(user) if user.role.can(Capability::Read) => {
             let cookie = start_session(&state, &user, form.rememberme.is_some()).await?;
             tracing::info!(user = %user.login, "logged in");
@@ -116,17 +117,18 @@ pub(crate) async fn submit(
             response.headers_mut().insert(header::SET_COOKIE, cookie);
             Ok(response)
         }
-        Ok(_) | Err(LoginRefused::Wrong) => {
+        Ok(_) | Err(SigninError::Wrong) => {
             let message = "The username or password is not right.".to_string();
             page(&state, &headers, StatusCode::UNAUTHORIZED, &log, &redirect_to, Some(message), None).await
         }
-        Err(LoginRefused::Throttled(minutes)) => {
+        Err(SigninError::Throttled(minutes)) => {
             let message =
                 format!("Too many failed login attempts. Please try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" });
             let mut response = page(&state, &headers, StatusCode::TOO_MANY_REQUESTS, &log, &redirect_to, Some(message), None).await?;
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(minutes * 60));
             Ok(response)
         }
+        Err(SigninError::Store(e)) => Err(e.into()),
     }
 }
 

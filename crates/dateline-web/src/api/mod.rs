@@ -25,6 +25,7 @@ use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use dateline_app::signin::SigninError;
 use dateline_core::{StoreError, User};
 use serde_json::json;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -176,20 +177,21 @@ pub(crate) fn client_address() -> Option<std::net::IpAddr> {
 /// The account of a request's Basic credentials; a wrong password is an error, no
 /// credentials is `None` (anonymous).
 pub(crate) async fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, ApiError> {
-    Ok(crate::auth::basic_user(state, headers, client_address()).await?.transpose()?)
+    Ok(crate::auth::basic_user(state, headers, client_address()).await.transpose()?)
 }
 
-impl From<crate::auth::BasicRefused> for ApiError {
-    fn from(refused: crate::auth::BasicRefused) -> ApiError {
+impl From<SigninError> for ApiError {
+    fn from(refused: SigninError) -> ApiError {
         match refused {
-            crate::auth::BasicRefused::Wrong => {
+            SigninError::Wrong => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "incorrect_password", "The provided password is an invalid application password.")
             }
-            crate::auth::BasicRefused::Throttled => ApiError::new(
+            SigninError::Throttled(_) => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_failed_logins",
                 "Too many failed login attempts for this account from here. Please try again in 15 minutes.",
             ),
+            SigninError::Store(e) => e.into(),
         }
     }
 }
