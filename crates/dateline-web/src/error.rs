@@ -21,6 +21,10 @@ pub enum AppError {
     /// 403: logged in, but this role may not do this; the text says what is missing.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 303 to the admin's login page: no one is signed in. The text is the `Location`
+    /// (`/admin/login?redirect_to=…`, back to the page asked for).
+    #[error("sign in first: {0}")]
+    SignIn(String),
     /// 405: reading pages only answers GET and HEAD.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -64,6 +68,8 @@ impl IntoResponse for AppError {
         let (status, detail) = match self {
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
+            // A redirect, not an error page.
+            AppError::SignIn(location) => return (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, location)]).into_response(),
             AppError::Forbidden(message) => {
                 let mut response = StatusCode::FORBIDDEN.into_response();
                 response.extensions_mut().insert(ErrorPage { detail: None, message: Some(message) });

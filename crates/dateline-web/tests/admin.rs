@@ -599,3 +599,35 @@ pub async fn https_sites_mark_cookies_secure_and_ask_for_https(db: Db) {
     let Some(plain) = TestApp::new(db).await else { return };
     assert_eq!(plain.get("/").await.header("strict-transport-security"), "", "not over plain http");
 }
+
+/// The admin's forms: no session is a redirect to the login page and back (forms too),
+/// checkbox lists arrive whole, a text field sent twice keeps its first value (trimmed),
+/// and a list entry that is not a number is skipped rather than refusing the form.
+pub async fn admin_forms_read_lists_and_ask_to_sign_in(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let form = app.post_form("/admin/comments/bulk", "", &[("action", "approve"), ("ids", "1")]).await;
+    assert_eq!((form.status, form.header("location")), (StatusCode::SEE_OTHER, "/admin/login?redirect_to=%2Fadmin%2Fcomments%2Fbulk"));
+    let page = app.get("/admin/comments?status=spam").await;
+    assert_eq!(page.header("location"), "/admin/login?redirect_to=%2Fadmin%2Fcomments%3Fstatus%3Dspam");
+    assert_eq!(app.get("/admin/nowhere").await.status, StatusCode::NOT_FOUND, "no such section, signed in or not");
+
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let cookie = app.login("ed", PASSWORD).await.expect("login");
+    let csrf = app.admin_csrf(&cookie).await;
+    let store = app.test_store.dyn_store();
+    let twice = app.post_form("/admin/terms", &cookie, &[("_csrf", &csrf), ("name", "  First  "), ("name", "Second")]).await;
+    assert_eq!(twice.status, StatusCode::SEE_OTHER);
+    let term = store.term_by_slug(dateline_core::Taxonomy::Category, "first").await.expect("read").expect("the first value");
+    assert_eq!(term.name, "First");
+
+    let one = app.post(&post_json("One", "2020-01-01T00:00:00Z", json!({}))).await;
+    let two = app.post(&post_json("Two", "2020-01-02T00:00:00Z", json!({}))).await;
+    let (one_id, two_id) = (one.id.to_string(), two.id.to_string());
+    let trashed = app
+        .post_form("/admin/posts/bulk", &cookie, &[("_csrf", &csrf), ("action", "trash"), ("ids", &one_id), ("ids", "x"), ("ids", &two_id)])
+        .await;
+    assert_eq!(trashed.status, StatusCode::SEE_OTHER);
+    for id in [one.id, two.id] {
+        assert_eq!(store.post_by_id(id).await.expect("read").expect("post").status, dateline_core::PostStatus::Trash);
+    }
+}

@@ -28,6 +28,7 @@ mod admin_cases {
         restore_returns_comments_where_they_were_and_author_replies_are_marked,
         scheduled_posts_read_as_published_once_due,
         https_sites_mark_cookies_secure_and_ask_for_https,
+        admin_forms_read_lists_and_ask_to_sign_in,
     );
 }
 

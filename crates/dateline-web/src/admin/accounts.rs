@@ -1,18 +1,17 @@
 //! Your profile and application passwords, and (administrators only) the accounts.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::accounts::{Capability, NewUser};
 use dateline_core::{Role, StoreError};
 use minijinja::context;
+use serde::{Deserialize, Serialize};
 
-use super::{Admin, check_csrf, render, require};
+use super::{Admin, AdminForm, NoFields, render};
+use crate::form::fields;
 use crate::view::TimeView;
 use crate::{AppError, AppState};
-
-use crate::form::{form_field as field, form_fields as fields};
 
 async fn profile_page(
     state: &AppState,
@@ -36,134 +35,129 @@ async fn profile_page(
     Ok(response)
 }
 
-pub(crate) async fn profile(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
-    let admin = require(&state, &headers, &uri, Capability::Read).await?;
-    profile_page(&state, &admin, None, None, None, StatusCode::OK).await.map_err(IntoResponse::into_response)
+pub(crate) async fn profile(State(state): State<AppState>, admin: Admin) -> Result<Response, AppError> {
+    admin.must(Capability::Read)?;
+    profile_page(&state, &admin, None, None, None, StatusCode::OK).await
+}
+
+/// The profile form: the shown name and email, or a new password with the current one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ProfileForm {
+    #[serde(deserialize_with = "fields::trimmed")]
+    display_name: String,
+    #[serde(deserialize_with = "fields::trimmed")]
+    email: String,
+    /// Passwords exactly as typed: spaces and all are part of them.
+    #[serde(deserialize_with = "fields::first")]
+    current_password: String,
+    #[serde(deserialize_with = "fields::first")]
+    new_password: String,
 }
 
 /// `POST /admin/profile`: the shown name and email, or a new password (the current one
 /// is asked for, so a borrowed session cannot take the account over).
-pub(crate) async fn save_profile(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Result<Response, Response> {
-    let admin = require(&state, &headers, &uri, Capability::Read).await?;
-    let fields = fields(&body);
-    check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
-    let run = async {
-        let name = field(&fields, "display_name");
-        if !name.is_empty() {
-            let email = field(&fields, "email");
-            if !email.is_empty() && !email.contains('@') {
-                return profile_page(
-                    &state,
-                    &admin,
-                    None,
-                    Some(format!("“{email}” is not an email address.")),
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
-            match state.store.update_profile(admin.user.id, &name, Some(email.as_str()).filter(|e| !e.is_empty())).await {
-                Err(StoreError::Conflict(message)) => {
-                    return profile_page(&state, &admin, None, Some(message), None, StatusCode::CONFLICT).await;
-                }
-                other => other?,
-            }
+pub(crate) async fn save_profile(
+    State(state): State<AppState>,
+    AdminForm { admin, form }: AdminForm<ProfileForm>,
+) -> Result<Response, AppError> {
+    admin.must(Capability::Read)?;
+    // The page again, saying what to change (nothing was saved past that point).
+    let (state, admin) = (&state, &admin);
+    let refuse = move |problem: String| profile_page(state, admin, None, Some(problem), None, StatusCode::UNPROCESSABLE_ENTITY);
+    let name = &form.display_name;
+    if !name.is_empty() {
+        let email = &form.email;
+        if !email.is_empty() && !email.contains('@') {
+            return refuse(format!("“{email}” is not an email address.")).await;
         }
-        let new = fields.iter().find(|(k, _)| k == "new_password").map(|(_, v)| v.clone()).unwrap_or_default();
-        if !new.is_empty() {
-            let current = fields.iter().find(|(k, _)| k == "current_password").map(|(_, v)| v.clone()).unwrap_or_default();
-            let ok = matches!(state.store.user_credentials(&admin.user.login).await?, Some((_, Some(hash))) if crate::auth::verify_password(&current, &hash));
-            if !ok {
-                return profile_page(
-                    &state,
-                    &admin,
-                    None,
-                    Some("The current password is not right; the password was not changed.".into()),
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
+        match state.store.update_profile(admin.user.id, name, Some(email.as_str()).filter(|e| !e.is_empty())).await {
+            Err(StoreError::Conflict(message)) => {
+                return profile_page(state, admin, None, Some(message), None, StatusCode::CONFLICT).await;
             }
-            if new.chars().count() < 8 {
-                return profile_page(
-                    &state,
-                    &admin,
-                    None,
-                    Some("A new password needs at least 8 characters.".into()),
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
-            let hash = crate::auth::hash_password(&new).map_err(AppError::Internal)?;
-            state.store.set_password_hash(admin.user.id, &hash).await?;
-            // Anyone else still logged in as this account is logged out.
-            state.store.end_other_sessions(admin.user.id, &admin.session).await?;
+            other => other?,
         }
-        Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/admin/profile")]).into_response())
-    };
-    run.await.map_err(|e: AppError| e.into_response())
+    }
+    let new = &form.new_password;
+    if !new.is_empty() {
+        let ok = matches!(state.store.user_credentials(&admin.user.login).await?, Some((_, Some(hash))) if crate::auth::verify_password(&form.current_password, &hash));
+        if !ok {
+            return refuse("The current password is not right; the password was not changed.".into()).await;
+        }
+        if new.chars().count() < 8 {
+            return refuse("A new password needs at least 8 characters.".into()).await;
+        }
+        let hash = crate::auth::hash_password(new).map_err(AppError::Internal)?;
+        state.store.set_password_hash(admin.user.id, &hash).await?;
+        // Anyone else still logged in as this account is logged out.
+        state.store.end_other_sessions(admin.user.id, &admin.session).await?;
+    }
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/admin/profile")]).into_response())
+}
+
+/// The new application password's name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct AppPasswordForm {
+    #[serde(deserialize_with = "fields::trimmed")]
+    name: String,
 }
 
 /// `POST /admin/profile/app-passwords`: a new application password, shown once.
 pub(crate) async fn create_app_password(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-) -> Result<Response, Response> {
-    let admin = require(&state, &headers, &uri, Capability::Read).await?;
-    let fields = fields(&body);
-    check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
-    let run = async {
-        let name = field(&fields, "name");
-        if name.is_empty() {
-            return profile_page(
-                &state,
-                &admin,
-                None,
-                Some("Name the application password (what will use it).".into()),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-        let password = crate::auth::new_app_password();
-        let hash = crate::auth::hash_password(&password.replace(' ', "")).map_err(AppError::Internal)?;
-        state.store.create_app_password(admin.user.id, &name, &hash).await?;
-        profile_page(
+    AdminForm { admin, form }: AdminForm<AppPasswordForm>,
+) -> Result<Response, AppError> {
+    admin.must(Capability::Read)?;
+    let name = form.name;
+    if name.is_empty() {
+        return profile_page(
             &state,
             &admin,
-            Some(format!("Application password “{name}” created. Copy it now: it will not be shown again.")),
             None,
-            Some(password),
-            StatusCode::OK,
+            Some("Name the application password (what will use it).".into()),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
-        .await
-    };
-    run.await.map_err(IntoResponse::into_response)
+        .await;
+    }
+    let password = crate::auth::new_app_password();
+    let hash = crate::auth::hash_password(&password.replace(' ', "")).map_err(AppError::Internal)?;
+    state.store.create_app_password(admin.user.id, &name, &hash).await?;
+    profile_page(
+        &state,
+        &admin,
+        Some(format!("Application password “{name}” created. Copy it now: it will not be shown again.")),
+        None,
+        Some(password),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub(crate) async fn revoke_app_password(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<i64>,
-    body: Bytes,
-) -> Result<Response, Response> {
-    let admin = require(&state, &headers, &uri, Capability::Read).await?;
-    let fields = fields(&body);
-    check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
-    match state.store.revoke_app_password(admin.user.id, id).await {
-        Ok(true) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/admin/profile")]).into_response()),
-        Ok(false) => Err(AppError::NotFound.into_response()),
-        Err(e) => Err(AppError::from(e).into_response()),
+    AdminForm { admin, .. }: AdminForm<NoFields>,
+) -> Result<Response, AppError> {
+    admin.must(Capability::Read)?;
+    if state.store.revoke_app_password(admin.user.id, id).await? {
+        Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/admin/profile")]).into_response())
+    } else {
+        Err(AppError::NotFound)
     }
 }
 
-/// What was typed into a form, to put back when it is shown again with a problem.
-fn typed(fields: &[(String, String)]) -> std::collections::BTreeMap<String, String> {
-    fields.iter().filter(|(k, _)| k != "_csrf" && !k.contains("password")).cloned().collect()
+/// The form that adds an account; what was typed goes back into it when it is refused.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub(crate) struct NewUserForm {
+    #[serde(deserialize_with = "fields::trimmed")]
+    login: String,
+    #[serde(deserialize_with = "fields::trimmed")]
+    email: String,
+    #[serde(deserialize_with = "fields::trimmed")]
+    role: String,
 }
 
 async fn users_page(
@@ -173,7 +167,7 @@ async fn users_page(
     problem: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    users_page_with(state, admin, notice, problem, status, &[]).await
+    users_page_with(state, admin, notice, problem, status, &NewUserForm::default()).await
 }
 
 async fn users_page_with(
@@ -182,7 +176,7 @@ async fn users_page_with(
     notice: Option<String>,
     problem: Option<String>,
     status: StatusCode,
-    fields: &[(String, String)],
+    typed: &NewUserForm,
 ) -> Result<Response, AppError> {
     let users: Vec<_> = state
         .store
@@ -192,81 +186,71 @@ async fn users_page_with(
         .map(|u| context! { id => u.id, login => u.login, name => u.display_name, role => u.role.as_str() })
         .collect();
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-    let ctx = context! { section => "users", users => users, roles => roles, notice => notice, problem => problem, typed => typed(fields) };
+    let ctx = context! { section => "users", users => users, roles => roles, notice => notice, problem => problem, typed => typed };
     let mut response = render(state, Some(admin), "admin/users.html", "Users", ctx).await?;
     *response.status_mut() = status;
     Ok(response)
 }
 
-pub(crate) async fn users(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Result<Response, Response> {
-    let admin = require(&state, &headers, &uri, Capability::ManageUsers).await?;
-    users_page(&state, &admin, None, None, StatusCode::OK).await.map_err(IntoResponse::into_response)
+pub(crate) async fn users(State(state): State<AppState>, admin: Admin) -> Result<Response, AppError> {
+    admin.must(Capability::ManageUsers)?;
+    users_page(&state, &admin, None, None, StatusCode::OK).await
 }
 
 /// `POST /admin/users`: a new account; its password is generated and shown once.
-pub(crate) async fn add_user(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Result<Response, Response> {
-    let admin = require(&state, &headers, &uri, Capability::ManageUsers).await?;
-    let fields = fields(&body);
-    check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
-    let run = async {
-        let login = field(&fields, "login");
-        let Some(role) = Role::parse(&field(&fields, "role")) else {
-            return users_page_with(&state, &admin, None, Some("Choose a role.".into()), StatusCode::UNPROCESSABLE_ENTITY, &fields).await;
-        };
-        // WordPress's login characters: letters, digits, and . _ - @
-        if login.is_empty() || login.len() > 60 || !login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
-            let problem = "The login must be up to 60 letters, digits, dots, hyphens, underscores or @.".to_string();
-            return users_page_with(&state, &admin, None, Some(problem), StatusCode::UNPROCESSABLE_ENTITY, &fields).await;
-        }
-        let email_typed = field(&fields, "email");
-        if !email_typed.is_empty() && !email_typed.contains('@') {
-            return users_page_with(
-                &state,
-                &admin,
-                None,
-                Some(format!("“{email_typed}” is not an email address.")),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &fields,
-            )
-            .await;
-        }
-        let password = crate::auth::new_app_password().replace(' ', "");
-        let hash = crate::auth::hash_password(&password).map_err(AppError::Internal)?;
-        let email = Some(field(&fields, "email")).filter(|e| !e.is_empty());
-        let user = NewUser { login: login.clone(), display_name: login.clone(), email, role, password_hash: hash };
-        match state.store.create_user(user).await {
-            Ok(_) => {
-                users_page(
-                    &state,
-                    &admin,
-                    Some(format!("Account “{login}” created with the password {password} (shown once: pass it on safely).")),
-                    None,
-                    StatusCode::OK,
-                )
-                .await
-            }
-            Err(StoreError::Conflict(message)) => users_page_with(&state, &admin, None, Some(message), StatusCode::CONFLICT, &fields).await,
-            Err(other) => Err(other.into()),
-        }
+pub(crate) async fn add_user(
+    State(state): State<AppState>,
+    AdminForm { admin, form }: AdminForm<NewUserForm>,
+) -> Result<Response, AppError> {
+    admin.must(Capability::ManageUsers)?;
+    // The page again with what was typed, saying what to change.
+    let (state, admin, form) = (&state, &admin, &form);
+    let refuse = move |problem: String, status: StatusCode| users_page_with(state, admin, None, Some(problem), status, form);
+    let login = &form.login;
+    let Some(role) = Role::parse(&form.role) else {
+        return refuse("Choose a role.".into(), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    run.await.map_err(IntoResponse::into_response)
+    // WordPress's login characters: letters, digits, and . _ - @
+    if login.is_empty() || login.len() > 60 || !login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
+        let problem = "The login must be up to 60 letters, digits, dots, hyphens, underscores or @.".to_string();
+        return refuse(problem, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if !form.email.is_empty() && !form.email.contains('@') {
+        return refuse(format!("“{}” is not an email address.", form.email), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let password = crate::auth::new_app_password().replace(' ', "");
+    let hash = crate::auth::hash_password(&password).map_err(AppError::Internal)?;
+    let email = Some(form.email.clone()).filter(|e| !e.is_empty());
+    let user = NewUser { login: login.clone(), display_name: login.clone(), email, role, password_hash: hash };
+    match state.store.create_user(user).await {
+        Ok(_) => {
+            let notice = format!("Account “{login}” created with the password {password} (shown once: pass it on safely).");
+            users_page(state, admin, Some(notice), None, StatusCode::OK).await
+        }
+        Err(StoreError::Conflict(message)) => refuse(message, StatusCode::CONFLICT).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The role chosen for an account.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RoleForm {
+    #[serde(deserialize_with = "fields::trimmed")]
+    role: String,
 }
 
 pub(crate) async fn set_role(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<i64>,
-    body: Bytes,
-) -> Result<Response, Response> {
-    let admin = require(&state, &headers, &uri, Capability::ManageUsers).await?;
-    let fields = fields(&body);
-    check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
-    let role = Role::parse(&field(&fields, "role")).ok_or_else(|| AppError::BadRequest("Choose a role.".into()).into_response())?;
+    AdminForm { admin, form }: AdminForm<RoleForm>,
+) -> Result<Response, AppError> {
+    admin.must(Capability::ManageUsers)?;
+    let role = Role::parse(&form.role).ok_or_else(|| AppError::BadRequest("Choose a role.".into()))?;
     if id == admin.user.id && role != Role::Administrator {
         // The last door out: an administrator cannot demote themself by accident.
-        return Err(AppError::Forbidden("You cannot take away your own administrator role.".into()).into_response());
+        return Err(AppError::Forbidden("You cannot take away your own administrator role.".into()));
     }
-    state.store.set_role(id, role).await.map_err(|e| AppError::from(e).into_response())?;
+    state.store.set_role(id, role).await?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/admin/users")]).into_response())
 }

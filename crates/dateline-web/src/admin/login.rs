@@ -2,12 +2,13 @@
 //! `rememberme`, `redirect_to`) and throttling per account and per address.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::accounts::Capability;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::{AdminForm, NoFields};
 use crate::auth::{check_login, end_session_cookie, start_session};
 use crate::form::{AppForm, client_ip, cookie};
 use crate::routes::single::CSRF_COOKIE;
@@ -42,19 +43,6 @@ fn safe_redirect(target: Option<&str>) -> String {
             t.to_string()
         }
         _ => "/admin/".to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_redirect;
-
-    #[test]
-    fn redirects_stay_on_the_site() {
-        assert_eq!(safe_redirect(Some("/admin/comments?status=spam")), "/admin/comments?status=spam");
-        for hostile in ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example", "/\n/evil.example"] {
-            assert_eq!(safe_redirect(Some(hostile)), "/admin/", "{hostile:?}");
-        }
     }
 }
 
@@ -132,22 +120,23 @@ pub(crate) async fn submit(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-}
-
-pub(crate) async fn logout(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    AppForm(form): AppForm<CsrfForm>,
-) -> Result<Response, Response> {
-    let admin = super::require(&state, &headers, &uri, Capability::Read).await?;
-    super::check_csrf(&state, &admin, form.csrf.as_deref()).map_err(IntoResponse::into_response)?;
-    state.store.delete_session(&admin.session).await.map_err(|e| AppError::from(e).into_response())?;
+pub(crate) async fn logout(State(state): State<AppState>, AdminForm { admin, .. }: AdminForm<NoFields>) -> Result<Response, AppError> {
+    admin.must(Capability::Read)?;
+    state.store.delete_session(&admin.session).await?;
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/admin/login?loggedout=true")]).into_response();
     response.headers_mut().insert(header::SET_COOKIE, end_session_cookie());
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_redirect;
+
+    #[test]
+    fn redirects_stay_on_the_site() {
+        assert_eq!(safe_redirect(Some("/admin/comments?status=spam")), "/admin/comments?status=spam");
+        for hostile in ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example", "/\n/evil.example"] {
+            assert_eq!(safe_redirect(Some(hostile)), "/admin/", "{hostile:?}");
+        }
+    }
 }

@@ -5,19 +5,21 @@
 
 mod accounts;
 mod comments;
+mod extract;
 mod login;
 mod posts;
 mod settings;
-
-pub(crate) use posts::may_edit;
 mod terms;
 
+pub(crate) use extract::{Admin, AdminForm, NoFields};
+pub(crate) use posts::may_edit;
+
 use axum::Router;
-use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use dateline_core::accounts::Capability;
-use dateline_core::{CommentStatus, PostFilter, PostKind, PostQuery, PostStatus, User};
+use dateline_core::{CommentStatus, PostFilter, PostKind, PostQuery, PostStatus};
 use minijinja::{Value, context};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -57,40 +59,6 @@ pub(crate) fn router() -> Router<AppState> {
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
 
-/// A logged-in person on an admin page.
-pub(crate) struct Admin {
-    pub user: User,
-    /// The session's token hash (what the CSRF token is bound to).
-    pub session: String,
-    pub csrf: String,
-}
-
-/// The logged-in account with `capability`; else a redirect to the login page, or 403.
-pub(crate) async fn require(state: &AppState, headers: &HeaderMap, uri: &Uri, capability: Capability) -> Result<Admin, Response> {
-    let found = crate::auth::session_user(state, headers).await.map_err(|e| AppError::from(e).into_response())?;
-    let Some((user, session)) = found else {
-        let back = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/admin/");
-        let location = format!("/admin/login?redirect_to={}", form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>());
-        return Err((axum::http::StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response());
-    };
-    if !user.role.can(capability) {
-        let message = format!("Your account ({}) may not do this.", user.role);
-        return Err(AppError::Forbidden(message).into_response());
-    }
-    let csrf = state.signer.admin_csrf(&session);
-    Ok(Admin { user, session, csrf })
-}
-
-/// Refuses a state-changing request whose form lacks the session's CSRF token.
-pub(crate) fn check_csrf(state: &AppState, admin: &Admin, token: Option<&str>) -> Result<(), AppError> {
-    match token {
-        Some(token) if state.signer.check_admin_csrf(&admin.session, token) => Ok(()),
-        _ => {
-            Err(AppError::Forbidden("This form has expired or did not come from this site. Go back, reload the page and try again.".into()))
-        }
-    }
-}
-
 /// Renders an admin template with the common context (who, what they may do, counts). A page
 /// that counted comments already gives `pending_count` in `ctx`, and it is not counted again.
 pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &str, title: &str, ctx: Value) -> Result<Response, AppError> {
@@ -118,34 +86,19 @@ pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &s
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
-async fn dashboard(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, Response> {
-    let admin = require(&state, &headers, &uri, Capability::Read).await?;
-    let run = async {
-        crate::schedule::publish_due(&state).await;
-        let counts = state.store.post_counts().await?;
-        let count =
-            |status: PostStatus| counts.iter().filter(|(k, s, _)| *k == PostKind::Post && *s == status).map(|(_, _, n)| n).sum::<i64>();
-        let query = PostQuery {
-            kind: PostKind::Post,
-            filter: PostFilter::All,
-            now: jiff::Timestamp::now(),
-            page: 1,
-            per_page: 5,
-            sticky_first: false,
-        };
-        // (The dashboard lists titles and dates only: no category paths to work out.)
-        let recent: Vec<PostView> =
-            state.store.list_posts(&query).await?.items.iter().map(|p| PostView::new(&state.site(), p, &[])).collect();
-        let ctx = context! {
-            section => "dashboard",
-            counts => context! { published => count(PostStatus::Published), drafts => count(PostStatus::Draft) },
-            recent => recent,
-        };
-        render(&state, Some(&admin), "admin/dashboard.html", "Dashboard", ctx).await
+async fn dashboard(axum::extract::State(state): axum::extract::State<AppState>, admin: Admin) -> Result<Response, AppError> {
+    admin.must(Capability::Read)?;
+    crate::schedule::publish_due(&state).await;
+    let counts = state.store.post_counts().await?;
+    let count = |status: PostStatus| counts.iter().filter(|(k, s, _)| *k == PostKind::Post && *s == status).map(|(_, _, n)| n).sum::<i64>();
+    let query =
+        PostQuery { kind: PostKind::Post, filter: PostFilter::All, now: jiff::Timestamp::now(), page: 1, per_page: 5, sticky_first: false };
+    // (The dashboard lists titles and dates only: no category paths to work out.)
+    let recent: Vec<PostView> = state.store.list_posts(&query).await?.items.iter().map(|p| PostView::new(&state.site(), p, &[])).collect();
+    let ctx = context! {
+        section => "dashboard",
+        counts => context! { published => count(PostStatus::Published), drafts => count(PostStatus::Draft) },
+        recent => recent,
     };
-    run.await.map_err(IntoResponse::into_response)
+    render(&state, Some(&admin), "admin/dashboard.html", "Dashboard", ctx).await
 }

@@ -2,9 +2,8 @@
 //! the link-post fields, Markdown with a preview (live with JavaScript, a button without),
 //! and publish / schedule / save draft / submit for review as the role allows.
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::accounts::Capability;
 use dateline_core::import::BodyFormat;
@@ -14,7 +13,8 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::{Admin, check_csrf, render, require};
+use super::{Admin, AdminForm, render};
+use crate::form::fields;
 use crate::view::{TimeView, permalink};
 use crate::{AppError, AppState};
 
@@ -53,116 +53,111 @@ struct Row {
 
 pub(crate) async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(section): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, Response> {
+    signed_in: Result<Admin, AppError>,
+) -> Result<Response, AppError> {
+    // No such section is 404 for everyone, before asking anyone to sign in.
     if section != "posts" && section != "pages" {
-        return Err(AppError::NotFound.into_response());
+        return Err(AppError::NotFound);
     }
+    let admin = signed_in?;
     let kind = kind_of(&section);
-    let admin = require(&state, &headers, &uri, needed(kind)).await?;
-    let run = async {
-        crate::schedule::publish_due(&state).await;
-        let status = query.get("status").and_then(|s| PostStatus::parse(s));
-        let number = |name: &str| query.get(name).and_then(|v| v.parse::<i64>().ok()).filter(|v| *v > 0);
-        let page = query.get("paged").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
-        // Every status but trash (or the one asked for), published or not.
-        let editor_query = EditorQuery {
-            statuses: status.into_iter().collect(),
-            author: number("author"),
-            categories: number("category").into_iter().collect(),
-            tags: number("tag").into_iter().collect(),
-            search: query.get("s").cloned().filter(|s| !s.trim().is_empty()),
-            published_before: None,
-            // Authors and contributors never see others' drafts or private posts, titles included.
-            readable_by: (!admin.user.role.can(Capability::EditOthersPosts)).then(|| (admin.user.id, Timestamp::now())),
-            page,
-            per_page: 20,
-            ..EditorQuery::public(kind, Timestamp::now())
-        };
-        let result = state.store.editor_posts(&editor_query).await?;
-        let rows: Vec<Row> = result
-            .items
-            .iter()
-            .map(|p| Row {
-                id: p.id,
-                title: p.title.clone(),
-                public: p.is_public_at(Timestamp::now()),
-                author: p.author.display_name.clone(),
-                status: p.status.as_str(),
-                date: TimeView::new(&state.site(), p.published_at),
-                path: permalink(&state.site().time_zone, p),
-                categories: p.categories.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", "),
-                editable: may_edit(p, &admin.user),
-            })
-            .collect();
-        let counts = state.store.post_counts().await?;
-        let statuses: Vec<_> = PostStatus::ALL
-            .iter()
-            .map(|s| context! { name => s.as_str(), count => counts.iter().filter(|(k, st, _)| *k == kind && st == s).map(|(_, _, n)| n).sum::<i64>() })
-            .collect();
-        let ctx = context! {
-            section => section, kind => kind.as_str(), rows => rows, total => result.total, status => status.map(|s| s.as_str()),
-            statuses => statuses, search => query.get("s").cloned().unwrap_or_default(),
-            categories => crate::view::category_tree(&state.store.terms(Taxonomy::Category).await?), category => number("category"),
-            page => page, pages => result.page_count(20),
-            can_publish => admin.user.role.can(Capability::PublishPosts),
-        };
-        render(&state, Some(&admin), "admin/posts.html", if kind == PostKind::Page { "Pages" } else { "Posts" }, ctx).await
+    admin.must(needed(kind))?;
+    crate::schedule::publish_due(&state).await;
+    let status = query.get("status").and_then(|s| PostStatus::parse(s));
+    let number = |name: &str| query.get(name).and_then(|v| v.parse::<i64>().ok()).filter(|v| *v > 0);
+    let page = query.get("paged").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
+    // Every status but trash (or the one asked for), published or not.
+    let editor_query = EditorQuery {
+        statuses: status.into_iter().collect(),
+        author: number("author"),
+        categories: number("category").into_iter().collect(),
+        tags: number("tag").into_iter().collect(),
+        search: query.get("s").cloned().filter(|s| !s.trim().is_empty()),
+        published_before: None,
+        // Authors and contributors never see others' drafts or private posts, titles included.
+        readable_by: (!admin.user.role.can(Capability::EditOthersPosts)).then(|| (admin.user.id, Timestamp::now())),
+        page,
+        per_page: 20,
+        ..EditorQuery::public(kind, Timestamp::now())
     };
-    run.await.map_err(IntoResponse::into_response)
+    let result = state.store.editor_posts(&editor_query).await?;
+    let rows: Vec<Row> = result
+        .items
+        .iter()
+        .map(|p| Row {
+            id: p.id,
+            title: p.title.clone(),
+            public: p.is_public_at(Timestamp::now()),
+            author: p.author.display_name.clone(),
+            status: p.status.as_str(),
+            date: TimeView::new(&state.site(), p.published_at),
+            path: permalink(&state.site().time_zone, p),
+            categories: p.categories.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", "),
+            editable: may_edit(p, &admin.user),
+        })
+        .collect();
+    let counts = state.store.post_counts().await?;
+    let statuses: Vec<_> = PostStatus::ALL
+        .iter()
+        .map(|s| context! { name => s.as_str(), count => counts.iter().filter(|(k, st, _)| *k == kind && st == s).map(|(_, _, n)| n).sum::<i64>() })
+        .collect();
+    let ctx = context! {
+        section => section, kind => kind.as_str(), rows => rows, total => result.total, status => status.map(|s| s.as_str()),
+        statuses => statuses, search => query.get("s").cloned().unwrap_or_default(),
+        categories => crate::view::category_tree(&state.store.terms(Taxonomy::Category).await?), category => number("category"),
+        page => page, pages => result.page_count(20),
+        can_publish => admin.user.role.can(Capability::PublishPosts),
+    };
+    render(&state, Some(&admin), "admin/posts.html", if kind == PostKind::Page { "Pages" } else { "Posts" }, ctx).await
 }
 
-use crate::form::form_fields as fields;
-
-fn field(fields: &[(String, String)], name: &str) -> String {
-    fields.iter().find(|(k, _)| k == name).map(|(_, v)| dateline_core::text::strip_controls(v)).unwrap_or_default()
+/// The bulk form under the list: an action and the ticked posts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct BulkForm {
+    #[serde(deserialize_with = "fields::untrimmed")]
+    action: String,
+    /// Ticked rows; one that is not a number is skipped.
+    ids: Vec<String>,
 }
 
 pub(crate) async fn bulk(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(section): Path<String>,
-    body: Bytes,
-) -> Result<Response, Response> {
+    AdminForm { admin, form }: AdminForm<BulkForm>,
+) -> Result<Response, AppError> {
     let kind = kind_of(&section);
-    let admin = require(&state, &headers, &uri, needed(kind)).await?;
-    let fields = fields(&body);
-    check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
-    let action = field(&fields, "action");
+    admin.must(needed(kind))?;
+    let action = form.action;
     let status = match action.as_str() {
         "publish" => PostStatus::Published,
         "draft" => PostStatus::Draft,
         "trash" | "delete" => PostStatus::Trash,
-        _ => return Err(AppError::BadRequest("Choose an action.".into()).into_response()),
+        _ => return Err(AppError::BadRequest("Choose an action.".into())),
     };
     if status == PostStatus::Published && !admin.user.role.can(Capability::PublishPosts) {
-        return Err(AppError::Forbidden(format!("Your account ({}) may not publish.", admin.user.role)).into_response());
+        return Err(AppError::Forbidden(format!("Your account ({}) may not publish.", admin.user.role)));
     }
-    let run = async {
-        for id in fields.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse::<i64>().ok()) {
-            let post = state.store.post_by_id(id).await?.ok_or(AppError::NotFound)?;
-            if !may_edit(&post, &admin.user) {
-                return Err(AppError::Forbidden(format!("You may not change “{}”.", post.title)));
-            }
-            if action == "delete" {
-                // For good, and only from the trash (as WordPress).
-                if post.status != PostStatus::Trash {
-                    return Err(AppError::BadRequest(format!("“{}” is not in the trash; move it there first.", post.title)));
-                }
-                state.store.delete_post(id).await?;
-                continue;
-            }
-            let mut write = PostWrite::from_post(&post);
-            write.status = status;
-            state.store.save_post(Some(id), write).await?;
+    for id in form.ids.iter().filter_map(|v| v.parse::<i64>().ok()) {
+        let post = state.store.post_by_id(id).await?.ok_or(AppError::NotFound)?;
+        if !may_edit(&post, &admin.user) {
+            return Err(AppError::Forbidden(format!("You may not change “{}”.", post.title)));
         }
-        Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}"))]).into_response())
-    };
-    run.await.map_err(|e: AppError| e.into_response())
+        if action == "delete" {
+            // For good, and only from the trash (as WordPress).
+            if post.status != PostStatus::Trash {
+                return Err(AppError::BadRequest(format!("“{}” is not in the trash; move it there first.", post.title)));
+            }
+            state.store.delete_post(id).await?;
+            continue;
+        }
+        let mut write = PostWrite::from_post(&post);
+        write.status = status;
+        state.store.save_post(Some(id), write).await?;
+    }
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}"))]).into_response())
 }
 
 /// What the editor form shows (also after a failed save, with the typed values).
@@ -284,75 +279,115 @@ async fn editor_page(
     Ok(response)
 }
 
-pub(crate) async fn new_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    Path(section): Path<String>,
-) -> Result<Response, Response> {
+pub(crate) async fn new_form(State(state): State<AppState>, Path(section): Path<String>, admin: Admin) -> Result<Response, AppError> {
     let kind = kind_of(&section);
-    let admin = require(&state, &headers, &uri, needed(kind)).await?;
+    admin.must(needed(kind))?;
     let values =
         EditorValues { comments_open: Discussion::default_for(kind) == Discussion::Open, author: admin.user.id, ..EditorValues::default() };
-    editor_page(&state, &admin, kind, None, values, Shown::Form(None), StatusCode::OK).await.map_err(IntoResponse::into_response)
+    editor_page(&state, &admin, kind, None, values, Shown::Form(None), StatusCode::OK).await
 }
 
 pub(crate) async fn edit_form(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((section, id)): Path<(String, i64)>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, Response> {
+    admin: Admin,
+) -> Result<Response, AppError> {
     let kind = kind_of(&section);
-    let admin = require(&state, &headers, &uri, needed(kind)).await?;
-    let run = async {
-        crate::schedule::publish_due(&state).await;
-        let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)?;
-        if !may_edit(&post, &admin.user) {
-            return Err(AppError::Forbidden("You may not edit this post.".into()));
+    admin.must(needed(kind))?;
+    crate::schedule::publish_due(&state).await;
+    let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)?;
+    if !may_edit(&post, &admin.user) {
+        return Err(AppError::Forbidden("You may not edit this post.".into()));
+    }
+    let notice = query.get("saved").map(|_| match post.status {
+        PostStatus::Published => "Published.".to_string(),
+        PostStatus::Scheduled => {
+            let when = TimeView::new(&state.site(), post.published_at);
+            format!("Scheduled for {} at {}.", when.date, when.time)
         }
-        let notice = query.get("saved").map(|_| match post.status {
-            PostStatus::Published => "Published.".to_string(),
-            PostStatus::Scheduled => {
-                let when = TimeView::new(&state.site(), post.published_at);
-                format!("Scheduled for {} at {}.", when.date, when.time)
-            }
-            PostStatus::Pending => "Submitted for review.".to_string(),
-            _ => "Saved.".to_string(),
-        });
-        editor_page(&state, &admin, kind, Some(&post), values_of(&state, &post), Shown::Form(notice), StatusCode::OK).await
-    };
-    run.await.map_err(IntoResponse::into_response)
+        PostStatus::Pending => "Submitted for review.".to_string(),
+        _ => "Saved.".to_string(),
+    });
+    editor_page(&state, &admin, kind, Some(&post), values_of(&state, &post), Shown::Form(notice), StatusCode::OK).await
+}
+
+/// The editor form as sent: text without control characters, spaces kept (the writer's
+/// own), numbers read by [`read_form`] (one that is not a number keeps the default).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct EditorForm {
+    /// `publish`, `review`, `draft`, `update` or `preview`.
+    #[serde(deserialize_with = "fields::untrimmed")]
+    action: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    title: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    slug: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    dek: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    body: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    source_url: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    source_reporter: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    source_outlet: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    source_headline: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    source_excerpt: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    continue_reading_text: String,
+    /// The ticked categories' ids.
+    category: Vec<String>,
+    /// Tag names, comma-separated.
+    #[serde(deserialize_with = "fields::untrimmed")]
+    tags: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    date: String,
+    #[serde(deserialize_with = "fields::checked")]
+    comments_open: bool,
+    #[serde(deserialize_with = "fields::checked")]
+    sticky: bool,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    password: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    author: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    parent: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    menu_order: String,
 }
 
 /// Reads the editor form; `Err` names what the writer must fix, with what they typed.
 async fn read_form(
     state: &AppState,
     admin: &Admin,
-    fields: &[(String, String)],
+    form: EditorForm,
     base: PostWrite,
 ) -> Result<(PostWrite, EditorValues), Box<(String, EditorValues)>> {
     let values = EditorValues {
-        title: field(fields, "title"),
-        slug: field(fields, "slug"),
-        dek: field(fields, "dek"),
-        body: field(fields, "body"),
-        source_url: field(fields, "source_url"),
-        source_reporter: field(fields, "source_reporter"),
-        source_outlet: field(fields, "source_outlet"),
-        source_headline: field(fields, "source_headline"),
-        source_excerpt: field(fields, "source_excerpt"),
-        continue_reading_text: field(fields, "continue_reading_text"),
-        categories: fields.iter().filter(|(k, _)| k == "category").filter_map(|(_, v)| v.parse().ok()).collect(),
-        tags: field(fields, "tags"),
-        date: field(fields, "date"),
-        comments_open: fields.iter().any(|(k, _)| k == "comments_open"),
-        sticky: fields.iter().any(|(k, _)| k == "sticky"),
-        password: field(fields, "password"),
-        author: field(fields, "author").parse().unwrap_or(base.author),
-        parent: field(fields, "parent").parse().unwrap_or(0),
-        menu_order: field(fields, "menu_order").parse().unwrap_or(0),
+        categories: form.category.iter().filter_map(|v| v.parse().ok()).collect(),
+        author: form.author.parse().unwrap_or(base.author),
+        parent: form.parent.parse().unwrap_or(0),
+        menu_order: form.menu_order.parse().unwrap_or(0),
+        title: form.title,
+        slug: form.slug,
+        dek: form.dek,
+        body: form.body,
+        source_url: form.source_url,
+        source_reporter: form.source_reporter,
+        source_outlet: form.source_outlet,
+        source_headline: form.source_headline,
+        source_excerpt: form.source_excerpt,
+        continue_reading_text: form.continue_reading_text,
+        tags: form.tags,
+        date: form.date,
+        comments_open: form.comments_open,
+        sticky: form.sticky,
+        password: form.password,
     };
     let fail = |message: String, values: &EditorValues| Err(Box::new((message, values.clone())));
     let author = if values.author > 0 && values.author != base.author {
@@ -454,15 +489,13 @@ async fn read_form(
     Ok((write, values))
 }
 
-async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<Post>, body: Bytes) -> Result<Response, AppError> {
-    let fields = fields(&body);
-    check_csrf(state, admin, Some(&field(&fields, "_csrf")))?;
+async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<Post>, mut form: EditorForm) -> Result<Response, AppError> {
     let base = match &existing {
         Some(post) => PostWrite::from_post(post),
         None => PostWrite::new_draft(kind, admin.user.id, BodyFormat::Markdown),
     };
-    let action = field(&fields, "action");
-    let (mut write, values) = match read_form(state, admin, &fields, base).await {
+    let action = std::mem::take(&mut form.action);
+    let (mut write, values) = match read_form(state, admin, form, base).await {
         Ok(read) => read,
         Err(refused) => {
             let (message, values) = *refused;
@@ -528,41 +561,40 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(section): Path<String>,
-    body: Bytes,
-) -> Result<Response, Response> {
+    AdminForm { admin, form }: AdminForm<EditorForm>,
+) -> Result<Response, AppError> {
     let kind = kind_of(&section);
-    let admin = require(&state, &headers, &uri, needed(kind)).await?;
-    save(&state, &admin, kind, None, body).await.map_err(IntoResponse::into_response)
+    admin.must(needed(kind))?;
+    save(&state, &admin, kind, None, form).await
 }
 
 pub(crate) async fn update(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((section, id)): Path<(String, i64)>,
-    body: Bytes,
-) -> Result<Response, Response> {
+    AdminForm { admin, form }: AdminForm<EditorForm>,
+) -> Result<Response, AppError> {
     let kind = kind_of(&section);
-    let admin = require(&state, &headers, &uri, needed(kind)).await?;
-    let run = async {
-        let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)?;
-        if !may_edit(&post, &admin.user) {
-            return Err(AppError::Forbidden("You may not edit this post.".into()));
-        }
-        save(&state, &admin, kind, Some(post), body).await
-    };
-    run.await.map_err(IntoResponse::into_response)
+    admin.must(needed(kind))?;
+    let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)?;
+    if !may_edit(&post, &admin.user) {
+        return Err(AppError::Forbidden("You may not edit this post.".into()));
+    }
+    save(&state, &admin, kind, Some(post), form).await
+}
+
+/// The live preview's text.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct PreviewForm {
+    #[serde(deserialize_with = "fields::untrimmed")]
+    body: String,
 }
 
 /// `POST /admin/preview`: Markdown to the HTML the post will show (for the live preview).
-pub(crate) async fn preview(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Result<Response, Response> {
-    let admin = require(&state, &headers, &uri, Capability::WritePosts).await?;
-    let fields = fields(&body);
-    check_csrf(&state, &admin, Some(&field(&fields, "_csrf"))).map_err(IntoResponse::into_response)?;
-    let html = crate::view::body_html(BodyFormat::Markdown, field(&fields, "body")).await.map_err(IntoResponse::into_response)?;
+pub(crate) async fn preview(AdminForm { admin, form }: AdminForm<PreviewForm>) -> Result<Response, AppError> {
+    admin.must(Capability::WritePosts)?;
+    let html = crate::view::body_html(BodyFormat::Markdown, form.body).await?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
@@ -570,19 +602,15 @@ pub(crate) async fn preview(State(state): State<AppState>, headers: HeaderMap, u
 /// for those who may edit it (drafts have no public address yet).
 pub(crate) async fn preview_post(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((section, id)): Path<(String, i64)>,
-) -> Result<Response, Response> {
+    admin: Admin,
+) -> Result<Response, AppError> {
     let kind = kind_of(&section);
-    let admin = require(&state, &headers, &uri, needed(kind)).await?;
-    let run = async {
-        let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)?;
-        if !may_edit(&post, &admin.user) {
-            return Err(AppError::Forbidden("You may not preview this post.".into()));
-        }
-        // (The admin router marks every answer no-store, this one included.)
-        crate::routes::single::render(&state, &post, Default::default(), None, StatusCode::OK).await
-    };
-    run.await.map_err(IntoResponse::into_response)
+    admin.must(needed(kind))?;
+    let post = state.store.post_by_id(id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)?;
+    if !may_edit(&post, &admin.user) {
+        return Err(AppError::Forbidden("You may not preview this post.".into()));
+    }
+    // (The admin router marks every answer no-store, this one included.)
+    crate::routes::single::render(&state, &post, Default::default(), None, StatusCode::OK).await
 }
