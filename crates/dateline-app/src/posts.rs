@@ -77,6 +77,13 @@ pub fn check_rights(user: &User, before: Option<&Post>, write: &PostWrite) -> Re
     Ok(())
 }
 
+/// What [`save`] checks before writing: the post rules, then the rights. A door that must
+/// write something else first (the editor makes new tags) asks this before it does.
+pub fn check(user: &User, before: Option<&Post>, write: &PostWrite) -> Result<(), PostRefusal> {
+    input::check_write(write)?;
+    check_rights(user, before, write)
+}
+
 /// A post published with a date to come is scheduled for that date.
 pub fn settle_status(write: &mut PostWrite, now: Timestamp) {
     if write.status == PostStatus::Published && write.published_at > now {
@@ -87,8 +94,7 @@ pub fn settle_status(write: &mut PostWrite, now: Timestamp) {
 /// Saves `write` by `user` over `before` (`None`: a new post), after the post rules and the
 /// rights it needs; nothing is written when either refuses.
 pub async fn save(store: &dyn Store, user: &User, before: Option<&Post>, mut write: PostWrite) -> Result<Post, PostRefusal> {
-    input::check_write(&write)?;
-    check_rights(user, before, &write)?;
+    check(user, before, &write)?;
     settle_status(&mut write, Timestamp::now());
     Ok(store.save_post(before.map(|p| p.id), write).await?)
 }

@@ -117,15 +117,23 @@ pub async fn save_if_none(store: &dyn Store, config: &Config) -> Result<bool, St
     Ok(true)
 }
 
+/// Why settings were not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsRefused {
+    /// They make a configuration that does not hold (the message says what is wrong).
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Checks `settings` over `base` (the configuration before saved settings) and stores them;
-/// returns the configuration they make, or what is wrong with them.
-pub async fn save(store: &dyn Store, base: &Config, settings: &SavedSettings) -> Result<Result<Config, String>, StoreError> {
+/// returns the configuration they make.
+pub async fn save(store: &dyn Store, base: &Config, settings: &SavedSettings) -> Result<Config, SettingsRefused> {
     let mut config = base.clone();
     settings.apply(&mut config);
-    if let Err(err) = config.validate() {
-        return Ok(Err(err.to_string()));
-    }
+    config.validate().map_err(|err| SettingsRefused::Invalid(err.to_string()))?;
     let json = serde_json::to_string(settings).map_err(|e| StoreError::Invalid(e.to_string()))?;
     store.set_setting(KEY, &json).await?;
-    Ok(Ok(config))
+    Ok(config)
 }

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use dateline_core::{Config, StoreError};
+use dateline_app::settings::SettingsRefused;
+use dateline_core::Config;
 
 use dateline_app::settings::saved_json;
 pub use dateline_app::settings::{SavedSettings, apply_saved, save_if_none};
@@ -14,15 +15,11 @@ use crate::{AppState, Site};
 /// How often an instance looks for settings saved elsewhere.
 pub const FOLLOW_EVERY: Duration = Duration::from_secs(5);
 
-/// Validates, stores and applies settings; the message says what is wrong.
-pub(crate) async fn save(state: &AppState, settings: &SavedSettings) -> Result<Result<(), String>, StoreError> {
-    match dateline_app::settings::save(state.store.as_ref(), &state.base_config, settings).await? {
-        Ok(config) => {
-            rebuild(state, config);
-            Ok(Ok(()))
-        }
-        Err(message) => Ok(Err(message)),
-    }
+/// Validates, stores and applies settings.
+pub(crate) async fn save(state: &AppState, settings: &SavedSettings) -> Result<(), SettingsRefused> {
+    let config = dateline_app::settings::save(state.store.as_ref(), &state.base_config, settings).await?;
+    rebuild(state, config);
+    Ok(())
 }
 
 fn rebuild(state: &AppState, config: Config) {

@@ -171,3 +171,52 @@ pub async fn the_admin_and_the_api_refuse_the_same_posts(db: Db) {
     let posts = app.test_store.dyn_store().all_posts(dateline_core::PostKind::Post).await.expect("posts");
     assert!(posts.is_empty(), "nothing was written");
 }
+
+/// The rights a post's save needs are one rule for both doors: a contributor may not pin a post
+/// (the API refused it, the admin's editor stored it), nor write as someone else, nor publish;
+/// and a refused form makes none of the tags it names.
+pub async fn the_admin_and_the_api_grant_the_same_rights(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let auth = app_password(&app, "con", Role::Contributor).await;
+    let editor = app.user("ed", Role::Editor, PASSWORD).await;
+    let cookie = app.login("con", PASSWORD).await.expect("login");
+    let csrf = app.admin_csrf(&cookie).await;
+    let editor_id = editor.id.to_string();
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Value, StatusCode, &'a str, &'a str);
+    let cases: [Case; 3] = [
+        (
+            vec![("sticky", "1")],
+            json!({"sticky": true}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "make a post sticky",
+            "rest_cannot_assign_sticky",
+        ),
+        (
+            vec![("author", editor_id.as_str())],
+            json!({"author": editor.id}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Only editors can choose another author",
+            "rest_cannot_edit_others",
+        ),
+        (vec![("action", "publish")], json!({"status": "publish"}), StatusCode::FORBIDDEN, "may not publish", "rest_cannot_publish"),
+    ];
+    for (i, (form, body, admin_status, words, code)) in cases.into_iter().enumerate() {
+        let mut fields = vec![("_csrf", csrf.as_str()), ("title", "Pinned by a contributor"), ("body", "Text"), ("tags", "Brand new tag")];
+        if !form.iter().any(|(k, _)| *k == "action") {
+            fields.push(("action", "review"));
+        }
+        fields.extend(form);
+        let admin = app.post_form("/admin/posts/new", &cookie, &fields).await;
+        assert_eq!(admin.status, admin_status, "admin, case {i}");
+        assert!(admin.body.contains(words), "admin, case {i}: {}", admin.body);
+        let mut body = body;
+        body["title"] = "Pinned by a contributor".into();
+        let (status, api_body) = api(&app, "POST", "/wp-json/wp/v2/posts", &auth, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "api, case {i}: {api_body}");
+        assert_eq!(api_body["code"], code, "api, case {i}");
+    }
+    let store = app.test_store.dyn_store();
+    assert!(store.all_posts(dateline_core::PostKind::Post).await.expect("posts").is_empty(), "nothing was written");
+    let tags = store.terms(dateline_core::Taxonomy::Tag).await.expect("tags");
+    assert!(tags.is_empty(), "no tag was made by a refused form: {tags:?}");
+}

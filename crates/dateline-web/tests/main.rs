@@ -123,6 +123,7 @@ mod door_cases {
         no_door_makes_a_page_sticky,
         pages_show_their_comments_and_take_new_ones_when_open,
         the_admin_and_the_api_refuse_the_same_posts,
+        the_admin_and_the_api_grant_the_same_rights,
     );
 }
 

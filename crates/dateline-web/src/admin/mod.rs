@@ -12,7 +12,6 @@ mod settings;
 mod terms;
 
 pub(crate) use extract::{Admin, AdminForm, NoFields};
-pub(crate) use posts::may_edit;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};

@@ -22,20 +22,7 @@ fn kind_of(section: &str) -> PostKind {
     if section == "pages" { PostKind::Page } else { PostKind::Post }
 }
 
-fn needed(kind: PostKind) -> Capability {
-    if kind == PostKind::Page { Capability::EditOthersPosts } else { Capability::WritePosts }
-}
-
-/// Editors edit everything; authors their own posts; contributors their own posts until
-/// they are published (as in WordPress).
-pub(crate) fn may_edit(post: &Post, user: &User) -> bool {
-    let published = matches!(post.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Private);
-    user.role.can(Capability::EditOthersPosts)
-        || (post.kind == PostKind::Post
-            && post.author.id == user.id
-            && user.role.can(Capability::WritePosts)
-            && (!published || user.role.can(Capability::PublishPosts)))
-}
+use dateline_app::posts::{PostRefusal, may_edit, needed_to_write as needed};
 
 #[derive(Serialize)]
 struct Row {
@@ -137,9 +124,6 @@ pub(crate) async fn bulk(
         "trash" | "delete" => PostStatus::Trash,
         _ => return Err(AppError::BadRequest("Choose an action.".into())),
     };
-    if status == PostStatus::Published && !admin.user.role.can(Capability::PublishPosts) {
-        return Err(AppError::Forbidden(format!("Your account ({}) may not publish.", admin.user.role)));
-    }
     for id in form.ids.iter().filter_map(|v| v.parse::<i64>().ok()) {
         let post = state.store.post_by_id(id).await?.ok_or(AppError::NotFound)?;
         if !may_edit(&post, &admin.user) {
@@ -153,9 +137,14 @@ pub(crate) async fn bulk(
             state.store.delete_post(id).await?;
             continue;
         }
-        let mut write = PostWrite::from_post(&post);
-        write.status = status;
-        state.store.save_post(Some(id), write).await?;
+        match dateline_app::posts::set_status(state.store.as_ref(), &admin.user, &post, status).await {
+            Ok(_) => {}
+            Err(PostRefusal::MayNotPublish) => {
+                return Err(AppError::Forbidden(format!("Your account ({}) may not publish.", admin.user.role)));
+            }
+            Err(PostRefusal::Store(e)) => return Err(e.into()),
+            Err(_) => return Err(AppError::Forbidden(format!("You may not change “{}”.", post.title))),
+        }
     }
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}"))]).into_response())
 }
@@ -390,13 +379,16 @@ async fn read_form(
         password: form.password,
     };
     let fail = |message: String, values: &EditorValues| Err(Box::new((message, values.clone())));
+    // Whether this person may choose another author is the save's rule (`check_rights`);
+    // for those who may, the account must exist.
     let author = if values.author > 0 && values.author != base.author {
         if !admin.user.role.can(Capability::EditOthersPosts) {
-            return fail("Only editors can choose another author.".into(), &values);
-        }
-        match state.store.user_by_id(values.author).await {
-            Ok(Some(user)) => user.id,
-            _ => return fail("That author does not exist.".into(), &values),
+            values.author
+        } else {
+            match state.store.user_by_id(values.author).await {
+                Ok(Some(user)) => user.id,
+                _ => return fail("That author does not exist.".into(), &values),
+            }
         }
     } else {
         base.author
@@ -461,32 +453,77 @@ async fn read_form(
         menu_order: values.menu_order,
         ..base
     };
-    // The rules every door applies, before anything is written (tags included).
-    if let Err(problem) = dateline_core::input::check_write(&write) {
-        let label = match problem.field.as_str() {
-            "title" => "The title",
-            "slug" => "The slug",
-            "sticky" => "Sticky",
-            "body" => "The body",
-            _ => "The source link",
-        };
-        return fail(format!("{label}: {}.", problem.reason), &values);
-    }
+    Ok((write, values))
+}
+
+/// The tags typed (comma-separated) as ids, each made when new.
+async fn ensure_tags(state: &AppState, typed: &str) -> Result<Vec<TermId>, StoreError> {
     let mut tag_ids = Vec::new();
-    for name in values.tags.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+    for name in typed.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let slug = dateline_core::slug::slugify(name);
         if slug.is_empty() {
             continue;
         }
-        let term = match state.store.term_by_slug(Taxonomy::Tag, &slug).await {
-            Ok(Some(term)) => term,
-            Ok(None) => state.store.create_term(Taxonomy::Tag, name, &slug, "", None).await.map_err(|e| (e.to_string(), values.clone()))?,
-            Err(e) => return fail(e.to_string(), &values),
+        let term = match state.store.term_by_slug(Taxonomy::Tag, &slug).await? {
+            Some(term) => term,
+            None => state.store.create_term(Taxonomy::Tag, name, &slug, "", None).await?,
         };
         tag_ids.push(term.id);
     }
-    let write = PostWrite { tag_ids, ..write };
-    Ok((write, values))
+    Ok(tag_ids)
+}
+
+/// How the editor answers a refused save: the form again, as typed, with what to change; or
+/// 403 for what the account may not do at all.
+async fn refused(
+    state: &AppState,
+    admin: &Admin,
+    kind: PostKind,
+    existing: Option<&Post>,
+    values: EditorValues,
+    action: &str,
+    refusal: PostRefusal,
+) -> Result<Response, AppError> {
+    let role = admin.user.role;
+    let message = match refusal {
+        PostRefusal::MayNotPublish if action == "publish" => {
+            return Err(AppError::Forbidden(format!("Your account ({role}) may not publish; submit the post for review instead.")));
+        }
+        PostRefusal::MayNotPublish => return Err(AppError::Forbidden(format!("Your account ({role}) may not change published posts."))),
+        PostRefusal::MayNotEdit | PostRefusal::MayNotCreate => return Err(AppError::Forbidden("You may not edit this post.".into())),
+        PostRefusal::Invalid(problem) => {
+            let label = match problem.field.as_str() {
+                "title" => "The title",
+                "slug" => "The slug",
+                "sticky" => "Sticky",
+                "body" => "The body",
+                _ => "The source link",
+            };
+            format!("{label}: {}.", problem.reason)
+        }
+        PostRefusal::MayNotPin => "Only those who may publish can make a post sticky.".to_string(),
+        PostRefusal::MayNotWriteAs => "Only editors can choose another author.".to_string(),
+        // The store failed (busy with an import, a full disk): the editor comes back with
+        // everything the writer typed, and says so.
+        PostRefusal::Store(err) => {
+            let (status, message) = match AppError::from(err) {
+                AppError::Busy(_) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, format!("{} Your text is still here: save again.", crate::error::BUSY_MESSAGE))
+                }
+                AppError::NotFound => return Err(AppError::NotFound),
+                other => {
+                    tracing::error!(detail = %other, "saving a post failed");
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "The post could not be saved because of a problem on the server. Your text is still here: please try again later."
+                            .to_string(),
+                    )
+                }
+            };
+            return editor_page(state, admin, kind, existing, values, Shown::Problem(message), status).await;
+        }
+    };
+    editor_page(state, admin, kind, existing, values, Shown::Problem(message), StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<Post>, mut form: EditorForm) -> Result<Response, AppError> {
@@ -508,52 +545,24 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
         return editor_page(state, admin, kind, existing.as_ref(), values, Shown::Preview(preview), StatusCode::OK).await;
     }
     write.status = match action.as_str() {
-        "publish" if admin.user.role.can(Capability::PublishPosts) => {
-            if write.published_at > Timestamp::now() {
-                PostStatus::Scheduled
-            } else {
-                PostStatus::Published
-            }
-        }
-        "publish" => {
-            return Err(AppError::Forbidden(format!(
-                "Your account ({}) may not publish; submit the post for review instead.",
-                admin.user.role
-            )));
-        }
+        // (With a date to come, the save schedules it.)
+        "publish" => PostStatus::Published,
         "review" => PostStatus::Pending,
         "draft" => PostStatus::Draft,
-        // Updating a published post needs the right to publish, like publishing it did.
-        "update"
-            if matches!(write.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Private)
-                && !admin.user.role.can(Capability::PublishPosts) =>
-        {
-            return Err(AppError::Forbidden(format!("Your account ({}) may not change published posts.", admin.user.role)));
-        }
         // Saving a published post keeps it published.
         _ => write.status,
     };
-    let saved = match state.store.save_post(existing.as_ref().map(|p| p.id), write).await {
+    // Checked before anything is written, new tags included.
+    if let Err(refusal) = dateline_app::posts::check(&admin.user, existing.as_ref(), &write) {
+        return refused(state, admin, kind, existing.as_ref(), values, &action, refusal).await;
+    }
+    write.tag_ids = match ensure_tags(state, &values.tags).await {
+        Ok(ids) => ids,
+        Err(err) => return refused(state, admin, kind, existing.as_ref(), values, &action, err.into()).await,
+    };
+    let saved = match dateline_app::posts::save(state.store.as_ref(), &admin.user, existing.as_ref(), write).await {
         Ok(saved) => saved,
-        // The store failed (busy with an import, a full disk): the editor comes back with
-        // everything the writer typed, and says so.
-        Err(err) => {
-            let (status, message) = match AppError::from(err) {
-                AppError::Busy(_) => {
-                    (StatusCode::SERVICE_UNAVAILABLE, format!("{} Your text is still here: save again.", crate::error::BUSY_MESSAGE))
-                }
-                AppError::NotFound => return Err(AppError::NotFound),
-                other => {
-                    tracing::error!(detail = %other, "saving a post failed");
-                    (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "The post could not be saved because of a problem on the server. Your text is still here: please try again later."
-                            .to_string(),
-                    )
-                }
-            };
-            return editor_page(state, admin, kind, existing.as_ref(), values, Shown::Problem(message), status).await;
-        }
+        Err(refusal) => return refused(state, admin, kind, existing.as_ref(), values, &action, refusal).await,
     };
     let section = if kind == PostKind::Page { "pages" } else { "posts" };
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}/{}?saved=1", saved.id))]).into_response())

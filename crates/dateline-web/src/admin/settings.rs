@@ -11,6 +11,7 @@ use super::{Admin, AdminForm, render};
 use crate::form::fields;
 use crate::settings::SavedSettings;
 use crate::{AppError, AppState};
+use dateline_app::settings::SettingsRefused;
 
 async fn page(
     state: &AppState,
@@ -111,9 +112,10 @@ pub(crate) async fn save(State(state): State<AppState>, AdminForm { admin, form 
         let problem = format!("These must be whole numbers of 0 or more: {}.", not_numbers.join(", "));
         return page(&state, &admin, values, None, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match crate::settings::save(&state, &values).await? {
+    match crate::settings::save(&state, &values).await {
         // Back to the page by GET, so reloading it does not send the form again.
         Ok(()) => Ok((StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, "/admin/settings?saved=1")]).into_response()),
-        Err(problem) => page(&state, &admin, values, None, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(SettingsRefused::Invalid(problem)) => page(&state, &admin, values, None, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(SettingsRefused::Store(e)) => Err(e.into()),
     }
 }

@@ -3,10 +3,10 @@
 //! (contributors may not publish or pin; only editors write as someone else).
 
 use axum::http::StatusCode;
+use dateline_app::posts::PostRefusal;
 use dateline_core::accounts::Capability;
 use dateline_core::import::BodyFormat;
 use dateline_core::*;
-use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::posts::parse_status;
@@ -97,13 +97,6 @@ pub(super) async fn apply(state: &AppState, write: &mut PostWrite, fields: PostF
     }
     if let Some(Flag(sticky)) = fields.sticky {
         write.sticky = sticky;
-        if sticky && !user.role.can(Capability::PublishPosts) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "rest_cannot_assign_sticky",
-                "Sorry, you are not allowed to make posts sticky.",
-            ));
-        }
     }
     if let Some(Number(author)) = fields.author {
         apply_author(state, write, author, user).await?;
@@ -131,7 +124,7 @@ pub(super) async fn apply(state: &AppState, write: &mut PostWrite, fields: PostF
     if let Some(source) = source {
         write.source = source.filter(|s| !s.is_empty());
     }
-    checked_whole(write, user)
+    checked_whole(write)
 }
 
 /// The body from its source, rendered now so that a body that cannot be rendered saves nothing.
@@ -162,17 +155,12 @@ fn apply_slug(write: &mut PostWrite, given: Option<String>) -> Result<(), ApiErr
     Ok(())
 }
 
-/// Another author: only for those who may edit others' posts, and only an account that exists.
+/// Another author: an account that exists. (Who may choose another author is the save's rule,
+/// `dateline_app::posts::check_rights`; for the others, whether the account exists is not said.)
 async fn apply_author(state: &AppState, write: &mut PostWrite, author: i64, user: &User) -> Result<(), ApiError> {
-    if author == write.author {
+    if author == write.author || !user.role.can(Capability::EditOthersPosts) {
+        write.author = author;
         return Ok(());
-    }
-    if !user.role.can(Capability::EditOthersPosts) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "rest_cannot_edit_others",
-            "Sorry, you are not allowed to create posts as this user.",
-        ));
     }
     state
         .store
@@ -207,28 +195,33 @@ async fn checked_terms(state: &AppState, name: &str, taxonomy: Taxonomy, ids: Ve
     Ok(ids)
 }
 
-/// The checks on the post as a whole, once every field is in: something to show, the rules
-/// every door applies, and the right to publish.
-fn checked_whole(write: &mut PostWrite, user: &User) -> Result<(), ApiError> {
+/// The check on the post as a whole, once every field is in: something to show, in WordPress's
+/// words. The rules every door applies and the rights the save needs are checked by the save
+/// (`dateline_app::posts::save`), whose refusals become the answers below.
+fn checked_whole(write: &PostWrite) -> Result<(), ApiError> {
     if write.title.trim().is_empty() && write.body_source.trim().is_empty() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "empty_content", "Content, title, and excerpt are empty."));
     }
-    // The field is named as the API names it.
-    dateline_core::input::check_write(write).map_err(|problem| {
-        let field = if problem.field.starts_with("source") { format!("dateline.{}", problem.field) } else { problem.field };
-        ApiError::invalid_param(&field, problem.reason)
-    })?;
-    // Publishing needs the right: a contributor's post waits for review.
-    let publishing = matches!(write.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Private);
-    if publishing && !user.role.can(Capability::PublishPosts) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "rest_cannot_publish",
-            "Sorry, you are not allowed to publish posts in this post type.",
-        ));
-    }
-    if write.status == PostStatus::Published && write.published_at > Timestamp::now() {
-        write.status = PostStatus::Scheduled;
-    }
     Ok(())
+}
+
+impl From<PostRefusal> for ApiError {
+    fn from(refused: PostRefusal) -> ApiError {
+        let forbidden = |code, message| ApiError::new(StatusCode::FORBIDDEN, code, message);
+        match refused {
+            // The field is named as the API names it.
+            PostRefusal::Invalid(problem) => {
+                let field = if problem.field.starts_with("source") { format!("dateline.{}", problem.field) } else { problem.field };
+                ApiError::invalid_param(&field, problem.reason)
+            }
+            PostRefusal::MayNotCreate => forbidden("rest_cannot_create", "Sorry, you are not allowed to create posts as this user."),
+            PostRefusal::MayNotEdit => forbidden("rest_cannot_edit", "Sorry, you are not allowed to edit this post."),
+            PostRefusal::MayNotPublish => {
+                forbidden("rest_cannot_publish", "Sorry, you are not allowed to publish posts in this post type.")
+            }
+            PostRefusal::MayNotPin => forbidden("rest_cannot_assign_sticky", "Sorry, you are not allowed to make posts sticky."),
+            PostRefusal::MayNotWriteAs => forbidden("rest_cannot_edit_others", "Sorry, you are not allowed to create posts as this user."),
+            PostRefusal::Store(e) => e.into(),
+        }
+    }
 }

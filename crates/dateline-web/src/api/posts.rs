@@ -55,7 +55,7 @@ fn can_read(post: &Post, user: Option<&User>, now: Timestamp) -> bool {
 }
 
 fn can_edit(post: &Post, user: &User) -> bool {
-    crate::admin::may_edit(post, user)
+    dateline_app::posts::may_edit(post, user)
 }
 
 pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
@@ -260,13 +260,12 @@ async fn get(state: AppState, headers: HeaderMap, id: i64, raw: Option<String>, 
 
 async fn create(state: AppState, headers: HeaderMap, body: ApiBody<PostFields>, kind: PostKind) -> ApiResult {
     let user = api_user(&state, &headers).await?;
-    let needed = if kind == PostKind::Page { Capability::EditOthersPosts } else { Capability::WritePosts };
-    let Some(user) = user.clone().filter(|u| u.role.can(needed)) else {
+    let Some(user) = user.clone().filter(|u| u.role.can(dateline_app::posts::needed_to_write(kind))) else {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user."));
     };
     let mut write = PostWrite::new_draft(kind, user.id, BodyFormat::Html);
     apply(&state, &mut write, body.fields()?, &user).await?;
-    let post = state.store.save_post(None, write).await?;
+    let post = dateline_app::posts::save(state.store.as_ref(), &user, None, write).await?;
     Ok((StatusCode::CREATED, Json(post_json(&state, &post, true))).into_response())
 }
 
@@ -283,7 +282,7 @@ async fn update(state: AppState, headers: HeaderMap, id: i64, body: ApiBody<Post
     };
     let mut write = PostWrite::from_post(&post);
     apply(&state, &mut write, body.fields()?, &user).await?;
-    let saved = state.store.save_post(Some(post.id), write).await?;
+    let saved = dateline_app::posts::save(state.store.as_ref(), &user, Some(&post), write).await?;
     Ok(Json(post_json(&state, &saved, true)).into_response())
 }
 
@@ -302,9 +301,9 @@ async fn delete(
         .await?
         .filter(|p| p.kind == kind)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."))?;
-    if !user.as_ref().is_some_and(|u| can_edit(&post, u)) {
+    let Some(user) = user.clone().filter(|u| can_edit(&post, u)) else {
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_delete", "Sorry, you are not allowed to delete this post."));
-    }
+    };
     let previous = post_json(&state, &post, true);
     if force_requested(&query, body) {
         state.store.delete_post(post.id).await?;
@@ -313,9 +312,7 @@ async fn delete(
     if post.status == PostStatus::Trash {
         return Err(ApiError::new(StatusCode::GONE, "rest_already_trashed", "The post has already been deleted."));
     }
-    let mut write = PostWrite::from_post(&post);
-    write.status = PostStatus::Trash;
-    let trashed = state.store.save_post(Some(post.id), write).await?;
+    let trashed = dateline_app::posts::set_status(state.store.as_ref(), &user, &post, PostStatus::Trash).await?;
     Ok(Json(post_json(&state, &trashed, true)).into_response())
 }
 
