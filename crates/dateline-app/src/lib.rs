@@ -6,6 +6,7 @@
 //! Depends on the domain (`dateline-core`) and talks to storage only through its `Store`
 //! trait; knows nothing of HTTP, templates or the command line.
 
+pub mod accounts;
 pub mod comments;
 pub mod moderation;
 pub mod notify;

@@ -3,6 +3,7 @@
 //! account out everywhere), change a role or delete (never leaving the blog without an
 //! administrator), and make application passwords for API clients.
 
+use dateline_app::accounts::{self as rules, AccountRefusal, MIN_PASSWORD_CHARS, NewAccount};
 use dateline_core::{AccountStore, Role, Store, User};
 
 use crate::cli::UserCommand;
@@ -34,8 +35,8 @@ fn password_to_set() -> Result<(String, bool), Failure> {
         std::io::stdin().lock().read_line(&mut line)?;
         Some(line.trim_end_matches(['\n', '\r']).to_string()).filter(|p| !p.is_empty())
     };
-    if piped.as_ref().is_some_and(|p| p.chars().count() < 8) {
-        return Err(usage("the password must be at least 8 characters long"));
+    if let Some(password) = &piped {
+        rules::check_password(password).map_err(refused)?;
     }
     Ok(match piped {
         Some(password) => (password, false),
@@ -43,8 +44,13 @@ fn password_to_set() -> Result<(String, bool), Failure> {
     })
 }
 
-fn hash(password: &str) -> Result<String, Failure> {
-    dateline_app::passwords::hash_password(password).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))
+/// A refusal of the account rules as the command line says it: the usage error (exit 2).
+fn refused(refusal: AccountRefusal) -> Failure {
+    match refusal {
+        AccountRefusal::Store(err) => err.into(),
+        AccountRefusal::ShortPassword => usage(format!("the password must be at least {MIN_PASSWORD_CHARS} characters long")),
+        other => usage(other),
+    }
 }
 
 fn show_generated(password: &str) {
@@ -56,15 +62,7 @@ async fn account(store: &dyn Store, name: &str) -> Result<User, Failure> {
     Ok(store.user_credentials(name).await?.ok_or_else(|| usage(format!("there is no account {name:?} (see `dateline user list`)")))?.0)
 }
 
-fn usable_login(name: &str) -> Result<&str, Failure> {
-    let login = name.trim();
-    if login.is_empty() || login.chars().any(|c| c.is_whitespace() || c.is_control()) || login.len() > 60 {
-        return Err(usage(format!("{name:?} is not a usable login: use up to 60 characters without spaces")));
-    }
-    Ok(login)
-}
-
-/// Creates the account and says so.
+/// Creates the account (the rules every door applies) and says so.
 async fn create(
     store: &dyn Store,
     login: &str,
@@ -73,24 +71,16 @@ async fn create(
     display_name: Option<String>,
     password: &str,
 ) -> Result<User, Failure> {
-    let user = dateline_core::accounts::NewUser {
-        login: login.to_string(),
-        display_name: display_name.unwrap_or_else(|| login.to_string()),
-        email: email.filter(|e| !e.trim().is_empty()),
-        role,
-        password_hash: hash(password)?,
-    };
-    let created = match store.create_user(user).await {
-        Err(dateline_core::StoreError::Conflict(message)) => return Err(usage(message)),
-        other => other?,
-    };
+    let account = NewAccount { login: login.to_string(), display_name, email, role, password: password.to_string() };
+    let created = rules::create(store, account).await.map_err(refused)?;
     println!("created {} ({}), id {}", created.login, created.role, created.id);
     Ok(created)
 }
 
 async fn add(db: &str, name: &str, role: &str, email: Option<String>, display_name: Option<String>) -> Result<(), Failure> {
     let role = parse_role(role)?;
-    let login = usable_login(name)?;
+    let login = name.trim();
+    rules::check_login(login).map_err(refused)?;
     let (password, generated) = password_to_set()?;
     let store = open_store(db).await?;
     create(store.as_ref(), login, role, email, display_name, &password).await?;
@@ -110,12 +100,12 @@ fn ask(prompt: &str) -> Result<String, Failure> {
     Ok(line.trim().to_string())
 }
 
-/// A password typed twice without echo, at least 8 characters.
+/// A password typed twice without echo, long enough.
 fn ask_password() -> Result<String, Failure> {
     loop {
-        let first = rpassword::prompt_password("Password (at least 8 characters, not shown): ")?;
-        if first.chars().count() < 8 {
-            println!("That is shorter than 8 characters.");
+        let first = rpassword::prompt_password(format!("Password (at least {MIN_PASSWORD_CHARS} characters, not shown): "))?;
+        if rules::check_password(&first).is_err() {
+            println!("That is shorter than {MIN_PASSWORD_CHARS} characters.");
             continue;
         }
         if rpassword::prompt_password("The same password again: ")? == first {
@@ -143,7 +133,8 @@ pub(crate) async fn setup(db: &str, login: Option<String>, email: Option<String>
         None if interactive => ask("Login name [admin]").map(|l| if l.is_empty() { "admin".to_string() } else { l })?,
         None => return Err(usage("give --login NAME (and pipe the password in) when not run in a terminal")),
     };
-    let login = usable_login(&login)?.to_string();
+    let login = login.trim().to_string();
+    rules::check_login(&login).map_err(refused)?;
     let email = match email {
         Some(email) => Some(email),
         None if interactive => Some(ask("E-mail address (for notices; may be left empty)")?),
@@ -175,23 +166,11 @@ async fn passwd(db: &str, name: &str) -> Result<(), Failure> {
     let (password, generated) = password_to_set()?;
     let store = open_store(db).await?;
     let user = account(store.as_ref(), name).await?;
-    store.set_password_hash(user.id, &hash(&password)?).await?;
     // Whoever had the old password is signed out too.
-    store.end_other_sessions(user.id, "").await?;
+    rules::set_password(store.as_ref(), user.id, &password, None).await.map_err(refused)?;
     println!("new password set for {}; every session of the account has ended", user.login);
     if generated {
         show_generated(&password);
-    }
-    Ok(())
-}
-
-/// Refuses what would leave the blog without an administrator (`user` stops being one).
-async fn keep_an_administrator(store: &dyn Store, user: &User) -> Result<(), Failure> {
-    if user.role == Role::Administrator {
-        let administrators = store.users().await?.iter().filter(|u| u.role == Role::Administrator).count();
-        if administrators <= 1 {
-            return Err(usage(format!("{} is the only administrator: make another one first", user.login)));
-        }
     }
     Ok(())
 }
@@ -200,10 +179,7 @@ async fn set_role(db: &str, name: &str, role: &str) -> Result<(), Failure> {
     let role = parse_role(role)?;
     let store = open_store(db).await?;
     let user = account(store.as_ref(), name).await?;
-    if role != Role::Administrator {
-        keep_an_administrator(store.as_ref(), &user).await?;
-    }
-    store.set_role(user.id, role).await?;
+    rules::set_role(store.as_ref(), &user, role).await.map_err(refused)?;
     println!("{}: {} -> {role}", user.login, user.role);
     Ok(())
 }
@@ -215,8 +191,7 @@ async fn delete(db: &str, name: &str, reassign_to: &str) -> Result<(), Failure> 
     if heir.id == user.id {
         return Err(usage("--reassign-to must name another account"));
     }
-    keep_an_administrator(store.as_ref(), &user).await?;
-    let moved = store.delete_user(user.id, heir.id).await?;
+    let moved = rules::delete(store.as_ref(), &user, &heir).await.map_err(refused)?;
     println!("deleted {}; {moved} posts and pages now by {}", user.login, heir.login);
     Ok(())
 }
@@ -226,7 +201,8 @@ async fn app_password(db: &str, name: &str, label: &str) -> Result<(), Failure> 
     let user = account(store.as_ref(), name).await?;
     let password = dateline_app::passwords::new_app_password();
     // Spaces only group the characters for reading; they are not part of the password.
-    store.create_app_password(user.id, label, &hash(&password.replace(' ', ""))?).await?;
+    let hash = dateline_app::passwords::hash_password(&password.replace(' ', "")).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    store.create_app_password(user.id, label, &hash).await?;
     println!("application password for {} ({label}): {password}", user.login);
     println!("(shown once: use it with HTTP Basic as {}:<password>)", user.login);
     Ok(())

@@ -99,3 +99,22 @@ fn setup_makes_the_first_administrator_once() {
     }
     assert!(!get(&server.base, "/").body.contains("dateline setup"));
 }
+
+/// The shell meets the admin's account rules (one copy, `dateline_app::accounts`): before, it
+/// took any login without spaces and any email text, which the Users page refused.
+#[test]
+fn the_shell_refuses_the_logins_and_addresses_the_admin_refuses() {
+    let dir = temp_dir();
+    for (args, words) in [
+        (&["user", "add", "<b>x</b>", "--role", "author"][..], "is not a usable login"),
+        (&["user", "add", "ñandú", "--role", "author"][..], "is not a usable login"),
+        (&["user", "add", "ana", "--role", "author", "--email", "ana at example"][..], "is not an email address"),
+        (&["setup", "--login", "bad login"][..], "is not a usable login"),
+    ] {
+        let refused = run(&dir, args, Some("a long enough password\n"));
+        assert_eq!(refused.status.code(), Some(2), "dateline {args:?}");
+        assert!(text(&refused.stderr).contains(words), "dateline {args:?}: {}", text(&refused.stderr));
+    }
+    let listing = run(&dir, &["user", "list"], None);
+    assert_eq!(text(&listing.stdout).lines().count(), 1, "no account was made: {}", text(&listing.stdout));
+}

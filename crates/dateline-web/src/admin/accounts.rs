@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dateline_core::accounts::{Capability, NewUser};
+use dateline_core::accounts::Capability;
 use dateline_core::{Role, StoreError};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ use super::{Admin, AdminForm, NoFields, render};
 use crate::form::fields;
 use crate::view::TimeView;
 use crate::{AppError, AppState};
+use dateline_app::accounts::{self, AccountRefusal, NewAccount};
 
 async fn profile_page(
     state: &AppState,
@@ -68,7 +69,7 @@ pub(crate) async fn save_profile(
     let name = &form.display_name;
     if !name.is_empty() {
         let email = &form.email;
-        if !email.is_empty() && !email.contains('@') {
+        if !email.is_empty() && accounts::check_email(email).is_err() {
             return refuse(format!("“{email}” is not an email address.")).await;
         }
         match state.store.update_profile(admin.user.id, name, Some(email.as_str()).filter(|e| !e.is_empty())).await {
@@ -84,13 +85,14 @@ pub(crate) async fn save_profile(
         if !ok {
             return refuse("The current password is not right; the password was not changed.".into()).await;
         }
-        if new.chars().count() < 8 {
-            return refuse("A new password needs at least 8 characters.".into()).await;
-        }
-        let hash = crate::auth::hash_password(new).map_err(AppError::Internal)?;
-        state.store.set_password_hash(admin.user.id, &hash).await?;
         // Anyone else still logged in as this account is logged out.
-        state.store.end_other_sessions(admin.user.id, &admin.session).await?;
+        match accounts::set_password(state.store.as_ref(), admin.user.id, new, Some(&admin.session)).await {
+            Ok(()) => {}
+            Err(AccountRefusal::ShortPassword) => {
+                return refuse(format!("A new password needs at least {} characters.", accounts::MIN_PASSWORD_CHARS)).await;
+            }
+            Err(other) => return Err(account_failure(other)),
+        }
     }
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/admin/profile")]).into_response())
 }
@@ -210,25 +212,30 @@ pub(crate) async fn add_user(
     let Some(role) = Role::parse(&form.role) else {
         return refuse("Choose a role.".into(), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    // WordPress's login characters: letters, digits, and . _ - @
-    if login.is_empty() || login.len() > 60 || !login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
-        let problem = "The login must be up to 60 letters, digits, dots, hyphens, underscores or @.".to_string();
-        return refuse(problem, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    if !form.email.is_empty() && !form.email.contains('@') {
-        return refuse(format!("“{}” is not an email address.", form.email), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
+    // Shown once; the person passes it on and changes it at their first sign-in.
     let password = crate::auth::new_app_password().replace(' ', "");
-    let hash = crate::auth::hash_password(&password).map_err(AppError::Internal)?;
-    let email = Some(form.email.clone()).filter(|e| !e.is_empty());
-    let user = NewUser { login: login.clone(), display_name: login.clone(), email, role, password_hash: hash };
-    match state.store.create_user(user).await {
+    let account =
+        NewAccount { login: login.clone(), display_name: None, email: Some(form.email.clone()), role, password: password.clone() };
+    match accounts::create(state.store.as_ref(), account).await {
         Ok(_) => {
             let notice = format!("Account “{login}” created with the password {password} (shown once: pass it on safely).");
             users_page(state, admin, Some(notice), None, StatusCode::OK).await
         }
-        Err(StoreError::Conflict(message)) => refuse(message, StatusCode::CONFLICT).await,
-        Err(other) => Err(other.into()),
+        Err(AccountRefusal::Login(_)) => {
+            let problem = format!("The login must be up to {} letters, digits, dots, hyphens, underscores or @.", accounts::MAX_LOGIN_LEN);
+            refuse(problem, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AccountRefusal::Email(email)) => refuse(format!("“{email}” is not an email address."), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(AccountRefusal::Taken(message)) => refuse(message, StatusCode::CONFLICT).await,
+        Err(other) => Err(account_failure(other)),
+    }
+}
+
+/// A refusal no form explains: the store's failure, or a password that could not be hashed.
+fn account_failure(refusal: AccountRefusal) -> AppError {
+    match refusal {
+        AccountRefusal::Store(err) => err.into(),
+        other => AppError::Internal(other.to_string()),
     }
 }
 
@@ -251,6 +258,11 @@ pub(crate) async fn set_role(
         // The last door out: an administrator cannot demote themself by accident.
         return Err(AppError::Forbidden("You cannot take away your own administrator role.".into()));
     }
-    state.store.set_role(id, role).await?;
+    let user = state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
+    match accounts::set_role(state.store.as_ref(), &user, role).await {
+        Ok(()) => {}
+        Err(refused @ AccountRefusal::LastAdministrator(_)) => return Err(AppError::Forbidden(format!("{refused}."))),
+        Err(other) => return Err(account_failure(other)),
+    }
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/admin/users")]).into_response())
 }
