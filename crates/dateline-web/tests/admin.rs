@@ -305,6 +305,42 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
     let editor = app.login("ed", PASSWORD).await.expect("login");
     assert_eq!(app.get_as("/admin/users", &editor).await.status, StatusCode::FORBIDDEN);
 
+    // Another account's password, made and shown once; the account's sessions end.
+    let boss = app.test_store.dyn_store().user_credentials("boss").await.expect("read").expect("boss").0;
+    let ed = app.test_store.dyn_store().user_credentials("ed").await.expect("read").expect("ed").0;
+    let reset = app.post_form(&format!("/admin/users/{}/password", ed.id), &admin, &[("_csrf", &csrf)]).await;
+    assert_eq!(reset.status, StatusCode::OK);
+    let notice = text(&reset.html(), ".notice");
+    let new_password = notice.split(": ").nth(1).and_then(|rest| rest.split(' ').next()).expect("the password shown").to_string();
+    assert!(new_password.len() >= 20, "{notice}");
+    assert_eq!(app.get_as("/admin/", &editor).await.status, StatusCode::SEE_OTHER, "the editor's session ended");
+    assert!(app.login("ed", PASSWORD).await.is_err(), "the old password no longer signs in");
+    let editor = app.login("ed", &new_password).await.expect("the new password signs in");
+    let own = app.post_form(&format!("/admin/users/{}/password", boss.id), &admin, &[("_csrf", &csrf)]).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "one's own password is changed on the Profile page");
+    let editor_csrf = app.admin_csrf(&editor).await;
+    let not_theirs = app.post_form(&format!("/admin/users/{}/password", boss.id), &editor, &[("_csrf", &editor_csrf)]).await;
+    assert_eq!(not_theirs.status, StatusCode::FORBIDDEN, "editors do not manage accounts");
+
+    // Deleting an account gives its posts to another; never oneself.
+    let mut by_newbie = app.post(&post_json("By the newbie", "2024-05-01T00:00:00Z", serde_json::json!({}))).await;
+    let mut write = dateline_core::PostWrite::from_post(&by_newbie);
+    write.author = newbie.id;
+    by_newbie = app.test_store.dyn_store().save_post(Some(by_newbie.id), write).await.expect("save");
+    let nowhere = app.post_form(&format!("/admin/users/{}/delete", newbie.id), &admin, &[("_csrf", &csrf), ("reassign_to", "0")]).await;
+    assert_eq!(nowhere.status, StatusCode::UNPROCESSABLE_ENTITY, "the posts need somewhere to go");
+    let boss_id = boss.id.to_string();
+    let deleted =
+        app.post_form(&format!("/admin/users/{}/delete", newbie.id), &admin, &[("_csrf", &csrf), ("reassign_to", &boss_id)]).await;
+    assert_eq!(deleted.status, StatusCode::OK);
+    assert_eq!(text(&deleted.html(), ".notice"), "Deleted “newbie”; 1 posts and pages are now by “boss”.");
+    assert!(app.test_store.dyn_store().user_by_id(newbie.id).await.expect("read").is_none());
+    let kept = app.test_store.dyn_store().post_by_id(by_newbie.id).await.expect("read").expect("post kept");
+    assert_eq!(kept.author.id, boss.id);
+    let myself =
+        app.post_form(&format!("/admin/users/{}/delete", boss.id), &admin, &[("_csrf", &csrf), ("reassign_to", &ed.id.to_string())]).await;
+    assert_eq!(myself.status, StatusCode::FORBIDDEN);
+
     // Terms: add, rename, delete.
     let editor_csrf = app.admin_csrf(&editor).await;
     let orphan = app

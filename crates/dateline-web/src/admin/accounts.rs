@@ -188,7 +188,9 @@ async fn users_page_with(
         .map(|u| context! { id => u.id, login => u.login, name => u.display_name, role => u.role.as_str() })
         .collect();
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-    let ctx = context! { section => "users", users => users, roles => roles, notice => notice, problem => problem, typed => typed };
+    let ctx = context! {
+        section => "users", users => users, roles => roles, notice => notice, problem => problem, typed => typed, me_id => admin.user.id,
+    };
     let mut response = render(state, Some(admin), "admin/users.html", "Users", ctx).await?;
     *response.status_mut() = status;
     Ok(response)
@@ -265,4 +267,59 @@ pub(crate) async fn set_role(
         Err(other) => return Err(account_failure(other)),
     }
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/admin/users")]).into_response())
+}
+
+/// `POST /admin/users/{id}/password`: a new password for someone else's account, made here and
+/// shown once (as `dateline user passwd` does); every session of the account ends.
+pub(crate) async fn new_password(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    AdminForm { admin, form: NoFields {} }: AdminForm<NoFields>,
+) -> Result<Response, AppError> {
+    admin.must(Capability::ManageUsers)?;
+    let user = state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
+    if user.id == admin.user.id {
+        // One's own password is changed on the Profile page, where the current one is asked for.
+        return Err(AppError::Forbidden("Change your own password on your Profile page.".into()));
+    }
+    let password = crate::auth::new_app_password().replace(' ', "");
+    accounts::set_password(state.store.as_ref(), user.id, &password, None).await.map_err(account_failure)?;
+    let notice =
+        format!("New password for “{}”: {password} (shown once: pass it on safely). Every session of the account has ended.", user.login);
+    users_page(&state, &admin, Some(notice), None, StatusCode::OK).await
+}
+
+/// Whom a deleted account's posts and pages go to.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct DeleteUserForm {
+    reassign_to: i64,
+}
+
+/// `POST /admin/users/{id}/delete`: deletes an account, its posts and pages going to another
+/// (as `dateline user delete --reassign-to` does); never the last administrator, nor oneself.
+pub(crate) async fn delete_user(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    AdminForm { admin, form }: AdminForm<DeleteUserForm>,
+) -> Result<Response, AppError> {
+    admin.must(Capability::ManageUsers)?;
+    let user = state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
+    if user.id == admin.user.id {
+        return Err(AppError::Forbidden("You cannot delete your own account.".into()));
+    }
+    let heir = match state.store.user_by_id(form.reassign_to).await? {
+        Some(heir) if heir.id != user.id => heir,
+        _ => {
+            let problem = format!("Choose another account to give the posts of “{}” to.", user.login);
+            return users_page(&state, &admin, None, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let moved = match accounts::delete(state.store.as_ref(), &user, &heir).await {
+        Ok(moved) => moved,
+        Err(refused @ AccountRefusal::LastAdministrator(_)) => return Err(AppError::Forbidden(format!("{refused}."))),
+        Err(other) => return Err(account_failure(other)),
+    };
+    let notice = format!("Deleted “{}”; {moved} posts and pages are now by “{}”.", user.login, heir.login);
+    users_page(&state, &admin, Some(notice), None, StatusCode::OK).await
 }

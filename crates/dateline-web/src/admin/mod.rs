@@ -48,6 +48,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/comments/{id}/reply", post(comments::reply))
         .route("/admin/comments/{id}/edit", post(comments::edit))
         .route("/admin/users/{id}/role", post(accounts::set_role))
+        .route("/admin/users/{id}/password", post(accounts::new_password))
+        .route("/admin/users/{id}/delete", post(accounts::delete_user))
         .route("/admin/{section}", get(posts::list))
         .route("/admin/{section}/bulk", post(posts::bulk))
         .route("/admin/{section}/new", get(posts::new_form).post(posts::create))
