@@ -1,7 +1,7 @@
 //! `dateline-bench`: measures the real `dateline` binary on generated workloads, the way a
 //! user runs it, and prints the figures that docs/PERFORMANCE.md records. It drives the
 //! program from the outside (its command line, HTTP, `/proc`), so it links none of
-//! dateline's crates.
+//! dateline's crates, except the extraction library that `clip` times in process.
 //!
 //! - `wxr-import`: generates a WXR export of 10,000 posts and 200,000 comments
 //!   ([`generate`]), imports it into a fresh SQLite store with `dateline import wxr`, and
@@ -11,7 +11,10 @@
 //!   [`serve`] for every step and target).
 //! - `search`: readers' searches (`/?s=…`) at 16 connections with the page cache off, on SQLite
 //!   and optionally PostgreSQL, and what the search index costs the import (see [`search`]).
+//! - `clip`: article extraction (`dateline_clip::extract`) on the 1.1 MB Guardian page of the
+//!   shared fixtures, N times: median and p99 milliseconds, p99 ≤ 50 ms (see [`clip`]).
 
+mod clip;
 mod dateline;
 mod generate;
 mod nginx;
@@ -78,6 +81,10 @@ enum Bench {
         #[arg(long, value_name = "PATH")]
         baseline: Option<PathBuf>,
     },
+    /// Article extraction on the 1.1 MB Guardian page of the shared fixtures, timed in process:
+    /// prints the median and p99 milliseconds per extraction, and exits non-zero when p99 is
+    /// over --max-ms (50; meant for a release build).
+    Clip(clip::ClipOptions),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +95,7 @@ fn main() -> ExitCode {
         }
         Bench::Serve(run) => serve::run(run),
         Bench::Search { run, baseline } => search::run(search::Options { run, baseline }),
+        Bench::Clip(options) => clip::run(options),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

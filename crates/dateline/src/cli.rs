@@ -43,6 +43,10 @@ pub enum Command {
     /// Moderate comments from the shell.
     #[command(subcommand)]
     Comments(CommentsCommand),
+    /// Make a draft link post from a saved news page: headline, reporters, outlet, link and
+    /// lead paragraphs filled in; the commentary is yours to write. Prints the draft's id and
+    /// the address of its editor.
+    Clip(ClipArgs),
     /// Create the blog's first administrator, asking in the terminal for what the options do
     /// not give (with no terminal: --login, and the password on standard input or generated).
     Setup {
@@ -197,6 +201,22 @@ pub struct ServeArgs {
     /// close comments on posts older than 14 days so the seed post shows closed by age.
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClipArgs {
+    /// The saved page (HTML, as a browser saves it or curl writes it).
+    pub file: PathBuf,
+    /// Where the page was read from: the link the post gives when the page names no
+    /// canonical address of its own.
+    #[arg(long, value_name = "ORIGINAL_URL")]
+    pub url: String,
+    /// Print what was extracted (and the draft's id and editor address) as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Extract and print, but create no post (and do not open the store).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

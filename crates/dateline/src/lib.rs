@@ -3,6 +3,7 @@
 
 mod accounts;
 pub mod cli;
+mod clip;
 mod demo;
 mod maintenance;
 mod migrate_in;
@@ -87,6 +88,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, config, args).await,
         Command::Post(PostCommand::New { json }) => post_new(&cli.db, config, &json).await,
+        Command::Clip(args) => clip::run(&cli.db, &config, args).await,
         Command::Import(cli::ImportCommand::Wxr { files, dry_run, permalinks }) => {
             migrate_in::import(&cli.db, &config, &files, dry_run, permalinks).await
         }

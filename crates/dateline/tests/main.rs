@@ -1,7 +1,8 @@
-//! The binary as a user runs it: `dateline serve` on a real port, `dateline post new`, and
-//! the errors a user sees for bad input.
+//! The binary as a user runs it: `dateline serve` on a real port, `dateline post new`,
+//! `dateline clip`, and the errors a user sees for bad input.
 
 mod accounts;
+mod clip;
 mod crash;
 mod maintenance;
 mod migrate;
@@ -15,3 +16,7 @@ dateline_testkit::store_cases!(crate::serve:
     demo_instances_starting_together_fill_once,
     post_new_prints_id_and_permalink,
 );
+
+mod clip_into_the_store {
+    dateline_testkit::store_cases!(crate::clip: clip_creates_a_draft_with_the_source_filled);
+}

@@ -1,0 +1,118 @@
+//! `dateline clip FILE --url ORIGINAL_URL`: a saved news page becomes a draft link post. The
+//! extraction is `dateline_clip`'s; this module reads the file, builds the draft (title and
+//! slug from the headline, the source filled in, the body left for the curator's
+//! commentary), checks it as every door does, and stores it.
+
+use std::io::Read;
+use std::path::Path;
+
+use dateline_clip::Article;
+use dateline_core::input::check_write;
+use dateline_core::slug::slugify;
+use dateline_core::{BodyFormat, NewPost, Post, PostKind, PostStore, PostWrite, Source};
+
+use crate::cli::ClipArgs;
+use crate::{Failure, open_store, settings, usage};
+
+/// The words of the link out to the story, under the quoted paragraphs.
+const CONTINUE_READING: &str = "Continue reading";
+
+pub async fn run(db: &str, config: &dateline_core::Config, args: ClipArgs) -> Result<(), Failure> {
+    let html = read_page(&args.file).map_err(usage)?;
+    let article = dateline_clip::extract(&html, &args.url, None).map_err(|e| usage(format!("cannot clip {}: {e}", args.file.display())))?;
+    let created = if args.dry_run {
+        None
+    } else {
+        let post = draft(&article);
+        // Checked before the store is opened: a page that makes no valid post changes nothing.
+        check_write(&post.write).map_err(|e| usage(format!("cannot clip {}: the draft's {e}", args.file.display())))?;
+        let store = open_store(db).await?;
+        Some(store.create_post(post).await?)
+    };
+    let base = config.site.base_url.as_deref().unwrap_or_default().trim_end_matches('/');
+    let edit_url = |post: &Post| format!("{base}/admin/posts/{}", post.id);
+    if args.json {
+        let mut json = serde_json::to_value(&article)?;
+        if let (Some(post), Some(object)) = (&created, json.as_object_mut()) {
+            object.insert("id".into(), post.id.into());
+            object.insert("edit_url".into(), edit_url(post).into());
+        }
+        println!("{json}");
+    } else if let Some(post) = &created {
+        println!("{}\t{}", post.id, edit_url(post));
+    } else {
+        print_summary(&article);
+    }
+    Ok(())
+}
+
+/// The file's bytes, refusing (before reading it all) one larger than the extractor accepts.
+fn read_page(path: &Path) -> Result<Vec<u8>, String> {
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut html = Vec::new();
+    file.take(dateline_clip::MAX_INPUT as u64 + 1).read_to_end(&mut html).map_err(cannot)?;
+    if html.len() > dateline_clip::MAX_INPUT {
+        return Err(format!("cannot clip {}: the page is larger than {} bytes", path.display(), dateline_clip::MAX_INPUT));
+    }
+    Ok(html)
+}
+
+/// The draft link post: the headline as its title, the story credited and quoted, no body
+/// yet, by the default author as `dateline post new` writes.
+fn draft(article: &Article) -> NewPost {
+    let source = Source {
+        reporter: reporter_line(&article.reporters),
+        outlet: article.outlet.clone(),
+        url: Some(article.url.clone()),
+        headline: Some(article.headline.clone()),
+        excerpt: article.excerpt.clone(),
+        continue_reading_text: Some(CONTINUE_READING.into()),
+    };
+    let write = PostWrite {
+        title: article.headline.clone(),
+        slug: slugify(&article.headline),
+        source: Some(source),
+        // The author is named below; the store puts the account's id here.
+        ..PostWrite::new_draft(PostKind::Post, 0, BodyFormat::Markdown)
+    };
+    NewPost { write, author_name: Some(settings::DEFAULT_AUTHOR.into()), categories: Vec::new(), tags: Vec::new(), comments: Vec::new() }
+}
+
+/// "Ann Lee", "Ann Lee and Bo Chan", "Ann Lee, Bo Chan and Cy Diaz"; none for nobody.
+fn reporter_line(reporters: &[String]) -> Option<String> {
+    match reporters {
+        [] => None,
+        [one] => Some(one.clone()),
+        [rest @ .., last] => Some(format!("{} and {last}", rest.join(", "))),
+    }
+}
+
+/// What `--dry-run` shows a person: each field on its line, the excerpt in full.
+fn print_summary(article: &Article) {
+    let or_none = |value: Option<String>| value.unwrap_or_else(|| "(none)".into());
+    println!("headline:  {}", article.headline);
+    println!("reporters: {}", or_none(reporter_line(&article.reporters)));
+    println!("outlet:    {}", or_none(article.outlet.clone()));
+    println!("published: {}", or_none(article.published_at.map(|t| t.to_string())));
+    println!("url:       {}", article.url);
+    println!("lang:      {}", or_none(article.lang.clone()));
+    println!("words:     {}", article.words);
+    for paragraph in &article.excerpt {
+        println!("\n> {paragraph}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reporter_line;
+
+    #[test]
+    fn reporters_read_as_a_sentence() {
+        let names = |list: &[&str]| reporter_line(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(names(&[]), None);
+        assert_eq!(names(&["Ann Lee"]).as_deref(), Some("Ann Lee"));
+        assert_eq!(names(&["Ann Lee", "Bo Chan"]).as_deref(), Some("Ann Lee and Bo Chan"));
+        assert_eq!(names(&["Ann Lee", "Bo Chan", "Cy Diaz"]).as_deref(), Some("Ann Lee, Bo Chan and Cy Diaz"));
+    }
+}
