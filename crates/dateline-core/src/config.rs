@@ -29,6 +29,19 @@ pub struct Config {
     pub server: ServerSettings,
     /// The page cache: what anonymous readers get, rendered once and kept.
     pub cache: CacheSettings,
+    /// Fetching pages to clip: which hosts may be reached on private addresses.
+    pub fetch: FetchSettings,
+}
+
+/// The `[fetch]` table. Fetching refuses private, loopback and other internal addresses (a
+/// signed-in person must not make the server read its own network); this opens them for
+/// named hosts, for a newsroom's intranet or a test server.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchSettings {
+    /// Hosts, as written in a URL ("intranet.example", "127.0.0.1"), that may resolve to
+    /// private addresses. `DATELINE_FETCH_ALLOW` (comma-separated) adds to these.
+    pub allow: Vec<String>,
 }
 
 /// The `[cache]` table.

@@ -43,9 +43,9 @@ pub enum Command {
     /// Moderate comments from the shell.
     #[command(subcommand)]
     Comments(CommentsCommand),
-    /// Make a draft link post from a saved news page: headline, reporters, outlet, link and
-    /// lead paragraphs filled in; the commentary is yours to write. Prints the draft's id and
-    /// the address of its editor.
+    /// Make a draft link post from a news page (its address, or a saved copy): headline,
+    /// reporters, outlet, link and lead paragraphs filled in; the commentary is yours to write.
+    /// Prints the draft's id and the address of its editor.
     Clip(ClipArgs),
     /// Create the blog's first administrator, asking in the terminal for what the options do
     /// not give (with no terminal: --login, and the password on standard input or generated).
@@ -205,12 +205,15 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct ClipArgs {
-    /// The saved page (HTML, as a browser saves it or curl writes it).
-    pub file: PathBuf,
-    /// Where the page was read from: the link the post gives when the page names no
-    /// canonical address of its own.
+    /// The page: its http(s) address, fetched (internal addresses refused unless in
+    /// `[fetch] allow` or DATELINE_FETCH_ALLOW), or a saved file (HTML, as a browser saves it
+    /// or curl writes it) with --url.
+    #[arg(value_name = "URL|FILE")]
+    pub page: String,
+    /// For a saved file: where it was read from, the link the post gives when the page names
+    /// no canonical address of its own.
     #[arg(long, value_name = "ORIGINAL_URL")]
-    pub url: String,
+    pub url: Option<String>,
     /// Print what was extracted (and the draft's id and editor address) as one JSON object.
     #[arg(long)]
     pub json: bool,

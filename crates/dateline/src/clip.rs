@@ -1,7 +1,8 @@
-//! `dateline clip FILE --url ORIGINAL_URL`: a saved news page becomes a draft link post. The
-//! extraction is `dateline_clip`'s; this module reads the file, builds the draft (title and
-//! slug from the headline, the source filled in, the body left for the curator's
-//! commentary), checks it as every door does, and stores it.
+//! `dateline clip URL` and `dateline clip FILE --url ORIGINAL_URL`: a news page, fetched
+//! (safely: `dateline_fetch`'s policy, with `[fetch] allow`) or saved, becomes a draft link post.
+//! The fetching and the extraction are the library crates'; this module gets the page, builds
+//! the draft (title and slug from the headline, the source filled in, the body left for the
+//! curator's commentary), checks it as every door does, and stores it.
 
 use std::io::Read;
 use std::path::Path;
@@ -10,6 +11,7 @@ use dateline_clip::Article;
 use dateline_core::input::check_write;
 use dateline_core::slug::slugify;
 use dateline_core::{BodyFormat, NewPost, Post, PostKind, PostStore, PostWrite, Source};
+use dateline_fetch::{FetchPolicy, Fetcher};
 
 use crate::cli::ClipArgs;
 use crate::{Failure, open_store, settings, usage};
@@ -18,14 +20,15 @@ use crate::{Failure, open_store, settings, usage};
 const CONTINUE_READING: &str = "Continue reading";
 
 pub async fn run(db: &str, config: &dateline_core::Config, args: ClipArgs) -> Result<(), Failure> {
-    let html = read_page(&args.file).map_err(usage)?;
-    let article = dateline_clip::extract(&html, &args.url, None).map_err(|e| usage(format!("cannot clip {}: {e}", args.file.display())))?;
+    let page = load(&args, config).await?;
+    let cannot_clip = |reason: String| usage(format!("cannot clip {}: {reason}", page.name));
+    let article = dateline_clip::extract(&page.html, &page.url, page.charset.as_deref()).map_err(|e| cannot_clip(e.to_string()))?;
     let created = if args.dry_run {
         None
     } else {
         let post = draft(&article);
         // Checked before the store is opened: a page that makes no valid post changes nothing.
-        check_write(&post.write).map_err(|e| usage(format!("cannot clip {}: the draft's {e}", args.file.display())))?;
+        check_write(&post.write).map_err(|e| cannot_clip(format!("the draft's {e}")))?;
         let store = open_store(db).await?;
         Some(store.create_post(post).await?)
     };
@@ -44,6 +47,37 @@ pub async fn run(db: &str, config: &dateline_core::Config, args: ClipArgs) -> Re
         print_summary(&article);
     }
     Ok(())
+}
+
+/// A page to extract from, wherever it came from.
+struct Page {
+    html: Vec<u8>,
+    /// The address the extractor resolves links against and falls back on for the post's link.
+    url: String,
+    /// From the Content-Type header of a fetched page; a saved file has none.
+    charset: Option<String>,
+    /// How messages name it: the URL as given, or the file's path.
+    name: String,
+}
+
+/// The page the arguments name: fetched when it is an address (anything with "://", so that
+/// ftp:// and the like are refused by the fetcher with its reason rather than read as a
+/// file), else read from the file, which then needs --url.
+async fn load(args: &ClipArgs, config: &dateline_core::Config) -> Result<Page, Failure> {
+    let name = args.page.clone();
+    if args.page.contains("://") {
+        if args.url.is_some() {
+            return Err(usage(format!("cannot clip {name}: --url is for a saved file; a fetched page is linked where it was read from")));
+        }
+        let fetched = async { Fetcher::new(FetchPolicy::with_allow(&config.fetch.allow))?.fetch_html(&args.page).await };
+        let page = fetched.await.map_err(|e| usage(format!("cannot clip {name}: {e}")))?;
+        return Ok(Page { html: page.body, url: page.final_url, charset: page.charset, name });
+    }
+    let Some(url) = args.url.clone() else {
+        return Err(usage(format!("cannot clip {name}: a saved page needs --url ORIGINAL_URL, the address it was read from")));
+    };
+    let html = read_page(Path::new(&args.page)).map_err(usage)?;
+    Ok(Page { html, url, charset: None, name })
 }
 
 /// The file's bytes, refusing (before reading it all) one larger than the extractor accepts.

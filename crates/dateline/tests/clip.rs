@@ -1,5 +1,6 @@
-//! `dateline clip FILE --url URL`: a saved news page (the NBC News page of the shared
-//! fixtures, whose JSON-LD names two reporters) becomes a draft link post.
+//! `dateline clip FILE --url URL` and `dateline clip URL`: a news page (the NBC News page of
+//! the shared fixtures, whose JSON-LD names two reporters), saved or served by a local server,
+//! becomes a draft link post.
 
 use std::path::PathBuf;
 
@@ -97,5 +98,89 @@ fn unreadable_files_and_unusable_pages_exit_2_with_one_line() {
         assert!(stderr.contains(expect), "{args:?}: {stderr}");
     }
     assert!(!dir.join("dateline.db").exists(), "a failed clip does not touch the store");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Serves `page` as UTF-8 HTML at every path of a thread's listener on 127.0.0.1, for the
+/// rest of the test process; returns "http://127.0.0.1:PORT".
+fn serve_page(page: PathBuf) -> String {
+    let html = std::fs::read(page).expect("the fixture");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match std::io::Read::read(&mut stream, &mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                html.len()
+            );
+            let _ = std::io::Write::write_all(&mut stream, head.as_bytes()).and_then(|()| std::io::Write::write_all(&mut stream, &html));
+        }
+    });
+    base
+}
+
+#[test]
+fn clip_url_fetches_the_page_when_its_host_is_allowed() {
+    let Some(page) = nbc_page("`dateline clip URL` from a local server") else { return };
+    let story = format!("{}/news/story", serve_page(page));
+    let dir = temp_dir();
+    let output =
+        command(&dir, &["clip", &story, "--json", "--dry-run"]).env("DATELINE_FETCH_ALLOW", "127.0.0.1").output().expect("run dateline");
+    let json = stdout_json(&output);
+    assert_eq!(json["headline"], NBC_HEADLINE);
+    assert_eq!(json["reporters"], serde_json::json!(["Stella Kim", "Jennifer Jett"]));
+    assert_eq!(json["url"], NBC_URL, "the page's canonical address, not the local server's");
+    assert!(json["excerpt"][0].as_str().expect("text").starts_with("SEOUL, South Korea — A plan to impeach"));
+    assert!(!dir.join("dateline.db").exists(), "a dry run does not even open the store");
+
+    // `[fetch] allow` in dateline.toml does the same.
+    std::fs::write(dir.join("dateline.toml"), "[fetch]\nallow = [\"127.0.0.1\"]\n").expect("write");
+    let output = run(&dir, &["clip", &story, "--json", "--dry-run"], None);
+    assert_eq!(stdout_json(&output)["headline"], NBC_HEADLINE);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn clip_url_refuses_internal_addresses_with_the_reason() {
+    let Some(page) = nbc_page("`dateline clip URL` refused on loopback") else { return };
+    let story = format!("{}/news/story", serve_page(page));
+    let dir = temp_dir();
+    for (url, expect) in [
+        (story.as_str(), "127.0.0.1 is a loopback address"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+        ("http://10.1.2.3/", "10.1.2.3 is a private address"),
+        ("ftp://example.com/story", "is not an http or https address"),
+    ] {
+        let output = run(&dir, &["clip", url, "--dry-run"], None);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{url}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{url}: one line, got {stderr}");
+        assert!(stderr.contains(&format!("cannot clip {url}: ")) && stderr.contains(expect), "{url}: {stderr}");
+    }
+    assert!(!dir.join("dateline.db").exists(), "a refused clip does not touch the store");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_saved_page_needs_its_url_and_a_fetched_one_takes_none() {
+    let dir = temp_dir();
+    std::fs::write(dir.join("page.html"), "<title>Hi</title><p>A page.</p>").expect("write");
+    for (args, expect) in [
+        (vec!["clip", "page.html"], "cannot clip page.html: a saved page needs --url ORIGINAL_URL"),
+        (vec!["clip", "https://example.com/a", "--url", "https://example.com/b"], "--url is for a saved file"),
+    ] {
+        let output = run(&dir, &args, None);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
