@@ -7,6 +7,7 @@
 //! trait; knows nothing of HTTP, templates or the command line.
 
 pub mod accounts;
+pub mod clip;
 pub mod comments;
 pub mod moderation;
 pub mod notify;

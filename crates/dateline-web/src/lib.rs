@@ -73,6 +73,8 @@ pub struct Shared {
     pub cache: Arc<cache::PageCache>,
     /// Bounds how many requests are rendered at once.
     pub slots: Arc<slots::Slots>,
+    /// Reads the pages people clip (only public addresses, unless `[fetch] allow` says otherwise).
+    pub fetcher: dateline_fetch::Fetcher,
 }
 
 /// How to build the web application.
@@ -94,6 +96,8 @@ pub enum WebError {
     Theme(String),
     #[error("store: {0}")]
     Store(#[from] dateline_core::StoreError),
+    #[error("fetching pages: {0}")]
+    Fetch(String),
 }
 
 impl AppState {
@@ -137,6 +141,8 @@ impl AppState {
         cache::follow_changes(&cache, store.clone()).await;
         let site = Site::resolve(store.as_ref(), options.config, options.fallback_base_url).await?;
         let services = dateline_app::Services::new(store, options.mailer).await?;
+        let fetcher = dateline_fetch::Fetcher::new(dateline_fetch::FetchPolicy::with_allow(&base_config.fetch.allow))
+            .map_err(|e| WebError::Fetch(e.to_string()))?;
         Ok(AppState(Arc::new(Shared {
             store: services.store,
             site_cell: Arc::new(std::sync::RwLock::new(Arc::new(site))),
@@ -148,12 +154,35 @@ impl AppState {
             mailer: services.mailer,
             cache,
             slots,
+            fetcher,
         })))
     }
 }
 
 /// The largest request body accepted (a comment form is far smaller).
 pub const MAX_REQUEST_BODY: usize = 64 * 1024;
+
+/// The largest body the two clipping doors take: a whole news page's HTML, pasted in the admin
+/// or sent to the API, with room for the form around it.
+pub const MAX_CLIP_BODY: usize = dateline_clip::MAX_INPUT + 64 * 1024;
+
+/// The paths whose requests may carry a whole page (see [`MAX_CLIP_BODY`]).
+const CLIP_PATHS: [&str; 2] = ["/admin/clip", "/wp-json/dateline/v1/clip"];
+
+/// Refuses a body over the path's limit: at once when its declared length is over, else when
+/// reading it passes the limit (the extractors answer 413 then), as tower-http's
+/// `RequestBodyLimit` does, but with the limit chosen by path.
+async fn limit_request_body(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if CLIP_PATHS.contains(&request.uri().path()) { MAX_CLIP_BODY } else { MAX_REQUEST_BODY };
+    let declared =
+        request.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::new(http_body_util::Limited::new(body, limit)))).await
+}
 
 /// The whole application as a router, ready to serve or to drive in tests with `oneshot`.
 pub fn app(state: AppState) -> axum::Router {
@@ -167,7 +196,7 @@ pub fn app(state: AppState) -> axum::Router {
     let body_timeout = std::time::Duration::from_secs(u64::from(state.site().config.server.body_timeout_seconds));
     routes::router(state.clone())
         // Inside the error pages, so a refused body still gets the themed page.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(axum::middleware::from_fn(limit_request_body))
         // A client that trickles its request (or holds it half sent) is answered 408 and let go.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, body_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_error_pages))

@@ -27,6 +27,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/editor.html", include_str!("../theme/templates/admin/editor.html")),
     ("admin/profile.html", include_str!("../theme/templates/admin/profile.html")),
     ("admin/users.html", include_str!("../theme/templates/admin/users.html")),
+    ("admin/clip.html", include_str!("../theme/templates/admin/clip.html")),
     ("admin/terms.html", include_str!("../theme/templates/admin/terms.html")),
     ("admin/settings.html", include_str!("../theme/templates/admin/settings.html")),
     ("admin/error.html", include_str!("../theme/templates/admin/error.html")),

@@ -4,6 +4,7 @@ mod admin;
 mod api;
 mod cache;
 mod cases;
+mod clip;
 mod comments;
 mod doors;
 mod hardening;
@@ -113,6 +114,14 @@ mod hardening_cases {
         every_response_sets_a_permissions_policy_and_the_queue_pages,
         api_titles_have_the_same_limit_as_every_door,
         slow_and_idle_clients_are_let_go_and_do_not_block_others,
+    );
+}
+
+mod clip_cases {
+    dateline_testkit::store_cases!(crate::clip:
+        the_admin_clips_a_url_into_the_authors_draft,
+        private_addresses_are_refused_with_the_reason,
+        the_api_clips_for_those_who_may_write,
     );
 }
 

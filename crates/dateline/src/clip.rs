@@ -7,17 +7,14 @@
 use std::io::Read;
 use std::path::Path;
 
+use dateline_app::clip::{link_post, reporter_line};
 use dateline_clip::Article;
 use dateline_core::input::check_write;
-use dateline_core::slug::slugify;
-use dateline_core::{BodyFormat, NewPost, Post, PostKind, PostStore, PostWrite, Source};
+use dateline_core::{NewPost, Post, PostStore};
 use dateline_fetch::{FetchPolicy, Fetcher};
 
 use crate::cli::ClipArgs;
 use crate::{Failure, open_store, settings, usage};
-
-/// The words of the link out to the story, under the quoted paragraphs.
-const CONTINUE_READING: &str = "Continue reading";
 
 pub async fn run(db: &str, config: &dateline_core::Config, args: ClipArgs) -> Result<(), Failure> {
     let page = load(&args, config).await?;
@@ -92,34 +89,12 @@ fn read_page(path: &Path) -> Result<Vec<u8>, String> {
     Ok(html)
 }
 
-/// The draft link post: the headline as its title, the story credited and quoted, no body
-/// yet, by the default author as `dateline post new` writes.
+/// The draft link post every door makes (`dateline_app::clip`), by the default author as
+/// `dateline post new` writes.
 fn draft(article: &Article) -> NewPost {
-    let source = Source {
-        reporter: reporter_line(&article.reporters),
-        outlet: article.outlet.clone(),
-        url: Some(article.url.clone()),
-        headline: Some(article.headline.clone()),
-        excerpt: article.excerpt.clone(),
-        continue_reading_text: Some(CONTINUE_READING.into()),
-    };
-    let write = PostWrite {
-        title: article.headline.clone(),
-        slug: slugify(&article.headline),
-        source: Some(source),
-        // The author is named below; the store puts the account's id here.
-        ..PostWrite::new_draft(PostKind::Post, 0, BodyFormat::Markdown)
-    };
+    // The author is named; the store puts the account's id in the write.
+    let write = link_post(article, 0);
     NewPost { write, author_name: Some(settings::DEFAULT_AUTHOR.into()), categories: Vec::new(), tags: Vec::new(), comments: Vec::new() }
-}
-
-/// "Ann Lee", "Ann Lee and Bo Chan", "Ann Lee, Bo Chan and Cy Diaz"; none for nobody.
-fn reporter_line(reporters: &[String]) -> Option<String> {
-    match reporters {
-        [] => None,
-        [one] => Some(one.clone()),
-        [rest @ .., last] => Some(format!("{} and {last}", rest.join(", "))),
-    }
 }
 
 /// What `--dry-run` shows a person: each field on its line, the excerpt in full.
@@ -134,19 +109,5 @@ fn print_summary(article: &Article) {
     println!("words:     {}", article.words);
     for paragraph in &article.excerpt {
         println!("\n> {paragraph}");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::reporter_line;
-
-    #[test]
-    fn reporters_read_as_a_sentence() {
-        let names = |list: &[&str]| reporter_line(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(names(&[]), None);
-        assert_eq!(names(&["Ann Lee"]).as_deref(), Some("Ann Lee"));
-        assert_eq!(names(&["Ann Lee", "Bo Chan"]).as_deref(), Some("Ann Lee and Bo Chan"));
-        assert_eq!(names(&["Ann Lee", "Bo Chan", "Cy Diaz"]).as_deref(), Some("Ann Lee, Bo Chan and Cy Diaz"));
     }
 }

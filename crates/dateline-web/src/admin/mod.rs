@@ -4,6 +4,7 @@
 //! inline script or style.
 
 mod accounts;
+mod clip;
 mod comments;
 mod extract;
 mod login;
@@ -38,6 +39,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/comments/bulk", post(comments::bulk))
         .route("/admin/comments/{id}/{action}", post(comments::single))
         .route("/admin/preview", post(posts::preview))
+        .route("/admin/clip", get(clip::form).post(clip::clip))
         .route("/admin/profile", get(accounts::profile).post(accounts::save_profile))
         .route("/admin/profile/app-passwords", post(accounts::create_app_password))
         .route("/admin/profile/app-passwords/{id}/revoke", post(accounts::revoke_app_password))
@@ -75,6 +77,7 @@ pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &s
         me => admin.map(|a| context! { display_name => a.user.display_name, role => a.user.role.as_str(), login => a.user.login, email => a.user.email }),
         csrf => admin.map(|a| a.csrf.clone()),
         can => admin.map(|a| context! {
+            write => a.user.role.can(Capability::WritePosts),
             moderate => a.user.role.can(Capability::ModerateComments),
             pages => a.user.role.can(Capability::EditOthersPosts),
             terms => a.user.role.can(Capability::ManageTerms),
