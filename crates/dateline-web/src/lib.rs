@@ -166,24 +166,6 @@ pub const MAX_REQUEST_BODY: usize = 64 * 1024;
 /// or sent to the API, with room for the form around it.
 pub const MAX_CLIP_BODY: usize = dateline_clip::MAX_INPUT + 64 * 1024;
 
-/// The paths whose requests may carry a whole page (see [`MAX_CLIP_BODY`]).
-const CLIP_PATHS: [&str; 2] = ["/admin/clip", "/wp-json/dateline/v1/clip"];
-
-/// Refuses a body over the path's limit: at once when its declared length is over, else when
-/// reading it passes the limit (the extractors answer 413 then), as tower-http's
-/// `RequestBodyLimit` does, but with the limit chosen by path.
-async fn limit_request_body(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let limit = if CLIP_PATHS.contains(&request.uri().path()) { MAX_CLIP_BODY } else { MAX_REQUEST_BODY };
-    let declared =
-        request.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    }
-    let (parts, body) = request.into_parts();
-    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::new(http_body_util::Limited::new(body, limit)))).await
-}
-
 /// The whole application as a router, ready to serve or to drive in tests with `oneshot`.
 pub fn app(state: AppState) -> axum::Router {
     // Served over https, browsers are told to keep to it (a year, as is usual).
@@ -196,7 +178,10 @@ pub fn app(state: AppState) -> axum::Router {
     let body_timeout = std::time::Duration::from_secs(u64::from(state.site().config.server.body_timeout_seconds));
     routes::router(state.clone())
         // Inside the error pages, so a refused body still gets the themed page.
-        .layer(axum::middleware::from_fn(limit_request_body))
+        // Every body-reading extractor stops at 64 KiB; the two clipping routes raise their own
+        // limit (`DefaultBodyLimit` on the route), and no body at all passes the clip limit.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_CLIP_BODY))
         // A client that trickles its request (or holds it half sent) is answered 408 and let go.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, body_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_error_pages))

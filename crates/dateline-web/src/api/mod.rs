@@ -70,7 +70,10 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
             get(terms::get_tag).post(terms::update_tag).put(terms::update_tag).patch(terms::update_tag).delete(terms::delete_tag),
         )
         .route("/wp-json/wp/v2/search", get(search::search))
-        .route("/wp-json/dateline/v1/clip", axum::routing::post(clip::clip))
+        .route(
+            "/wp-json/dateline/v1/clip",
+            axum::routing::post(clip::clip).layer(axum::extract::DefaultBodyLimit::max(crate::MAX_CLIP_BODY)),
+        )
         .route("/wp-json/wp/v2/users", get(users::list))
         .route("/wp-json/wp/v2/users/me", get(users::me))
         .route("/wp-json/wp/v2/users/{id}", get(users::get_one))
