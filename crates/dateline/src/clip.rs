@@ -7,7 +7,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use dateline_app::clip::{link_post, reporter_line};
+use dateline_app::clip::{PageSource, link_post, read, reporter_line};
 use dateline_clip::Article;
 use dateline_core::input::check_write;
 use dateline_core::{NewPost, Post, PostStore};
@@ -17,9 +17,27 @@ use crate::cli::ClipArgs;
 use crate::{Failure, open_store, settings, usage};
 
 pub async fn run(db: &str, config: &dateline_core::Config, args: ClipArgs) -> Result<(), Failure> {
-    let page = load(&args, config).await?;
-    let cannot_clip = |reason: String| usage(format!("cannot clip {}: {reason}", page.name));
-    let article = dateline_clip::extract(&page.html, &page.url, page.charset.as_deref()).map_err(|e| cannot_clip(e.to_string()))?;
+    let name = &args.page;
+    let cannot_clip = |reason: String| usage(format!("cannot clip {name}: {reason}"));
+    // The page the arguments name: fetched when it is an address (anything with "://", so that
+    // ftp:// and the like are refused by the fetcher with its reason rather than read as a
+    // file), else read from the file, which then needs --url.
+    let saved;
+    let source = if name.contains("://") {
+        if args.url.is_some() {
+            return Err(cannot_clip("--url is for a saved file; a fetched page is linked where it was read from".into()));
+        }
+        PageSource::Url(name)
+    } else {
+        let Some(url) = &args.url else {
+            return Err(cannot_clip("a saved page needs --url ORIGINAL_URL, the address it was read from".into()));
+        };
+        saved = read_page(Path::new(name)).map_err(usage)?;
+        PageSource::Html { html: &saved, url }
+    };
+    let fetcher = Fetcher::new(FetchPolicy::with_allow(&config.fetch.allow)).map_err(|e| cannot_clip(e.to_string()))?;
+    // The same reading as the admin's and the API's.
+    let article = read(&fetcher, source, None).await.map_err(|e| cannot_clip(e.to_string()))?;
     let created = if args.dry_run {
         None
     } else {
@@ -44,37 +62,6 @@ pub async fn run(db: &str, config: &dateline_core::Config, args: ClipArgs) -> Re
         print_summary(&article);
     }
     Ok(())
-}
-
-/// A page to extract from, wherever it came from.
-struct Page {
-    html: Vec<u8>,
-    /// The address the extractor resolves links against and falls back on for the post's link.
-    url: String,
-    /// From the Content-Type header of a fetched page; a saved file has none.
-    charset: Option<String>,
-    /// How messages name it: the URL as given, or the file's path.
-    name: String,
-}
-
-/// The page the arguments name: fetched when it is an address (anything with "://", so that
-/// ftp:// and the like are refused by the fetcher with its reason rather than read as a
-/// file), else read from the file, which then needs --url.
-async fn load(args: &ClipArgs, config: &dateline_core::Config) -> Result<Page, Failure> {
-    let name = args.page.clone();
-    if args.page.contains("://") {
-        if args.url.is_some() {
-            return Err(usage(format!("cannot clip {name}: --url is for a saved file; a fetched page is linked where it was read from")));
-        }
-        let fetched = async { Fetcher::new(FetchPolicy::with_allow(&config.fetch.allow))?.fetch_html(&args.page).await };
-        let page = fetched.await.map_err(|e| usage(format!("cannot clip {name}: {e}")))?;
-        return Ok(Page { html: page.body, url: page.final_url, charset: page.charset, name });
-    }
-    let Some(url) = args.url.clone() else {
-        return Err(usage(format!("cannot clip {name}: a saved page needs --url ORIGINAL_URL, the address it was read from")));
-    };
-    let html = read_page(Path::new(&args.page)).map_err(usage)?;
-    Ok(Page { html, url, charset: None, name })
 }
 
 /// The file's bytes, refusing (before reading it all) one larger than the extractor accepts.
