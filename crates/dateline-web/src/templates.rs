@@ -27,6 +27,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/editor.html", include_str!("../theme/templates/admin/editor.html")),
     ("admin/profile.html", include_str!("../theme/templates/admin/profile.html")),
     ("admin/users.html", include_str!("../theme/templates/admin/users.html")),
+    ("admin/user_delete.html", include_str!("../theme/templates/admin/user_delete.html")),
     ("admin/clip.html", include_str!("../theme/templates/admin/clip.html")),
     ("admin/terms.html", include_str!("../theme/templates/admin/terms.html")),
     ("admin/settings.html", include_str!("../theme/templates/admin/settings.html")),

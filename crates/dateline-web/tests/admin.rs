@@ -327,6 +327,19 @@ pub async fn profiles_users_terms_and_replies(db: Db) {
     let mut write = dateline_core::PostWrite::from_post(&by_newbie);
     write.author = newbie.id;
     by_newbie = app.test_store.dyn_store().save_post(Some(by_newbie.id), write).await.expect("save");
+    // The list's Delete opens a confirmation first: what changes hands, and to whom.
+    let users_list = app.get_as("/admin/users", &admin).await.html();
+    let delete_link = format!("/admin/users/{}/delete", newbie.id);
+    assert_eq!(texts(&users_list, &format!("a[href='{delete_link}']")), ["Delete…"], "Delete is a link to the confirmation");
+    let confirm = app.get_as(&delete_link, &admin).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    let confirm = confirm.html();
+    assert_eq!(text(&confirm, "#owned"), "It has 1 post or page (drafts and the trash included).");
+    let heirs = texts(&confirm, "#heir option");
+    assert!(heirs.contains(&"boss".to_string()) && !heirs.contains(&"newbie".to_string()), "{heirs:?}");
+    assert_eq!(app.get_as(&delete_link, &editor).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get_as(&format!("/admin/users/{}/delete", boss.id), &admin).await.status, StatusCode::FORBIDDEN, "not oneself");
+    assert!(app.test_store.dyn_store().user_by_id(newbie.id).await.expect("read").is_some(), "looking deletes nothing");
     let nowhere = app.post_form(&format!("/admin/users/{}/delete", newbie.id), &admin, &[("_csrf", &csrf), ("reassign_to", "0")]).await;
     assert_eq!(nowhere.status, StatusCode::UNPROCESSABLE_ENTITY, "the posts need somewhere to go");
     let boss_id = boss.id.to_string();

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::accounts::Capability;
-use dateline_core::{Role, StoreError};
+use dateline_core::{EditorQuery, PostStatus, Role, StoreError};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -287,6 +287,32 @@ pub(crate) async fn new_password(
     let notice =
         format!("New password for “{}”: {password} (shown once: pass it on safely). Every session of the account has ended.", user.login);
     users_page(&state, &admin, Some(notice), None, StatusCode::OK).await
+}
+
+/// `GET /admin/users/{id}/delete`: the step before deleting, as WordPress has: how many posts
+/// and pages the account has, and whom they go to, with the button that deletes.
+pub(crate) async fn confirm_delete_user(State(state): State<AppState>, Path(id): Path<i64>, admin: Admin) -> Result<Response, AppError> {
+    admin.must(Capability::ManageUsers)?;
+    let user = state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
+    if user.id == admin.user.id {
+        return Err(AppError::Forbidden("You cannot delete your own account.".into()));
+    }
+    let owned = owned_entries(&state, &user).await?;
+    let heirs: Vec<_> =
+        state.store.users().await?.into_iter().filter(|h| h.id != user.id).map(|h| context! { id => h.id, login => h.login }).collect();
+    let ctx = context! { section => "users", doomed => context! { id => user.id, login => user.login, name => user.display_name }, owned => owned, heirs => heirs, me_id => admin.user.id };
+    render(&state, Some(&admin), "admin/user_delete.html", "Delete an account", ctx).await
+}
+
+/// Every post and page the account wrote, in the trash too: all of them change hands.
+async fn owned_entries(state: &AppState, user: &dateline_core::User) -> Result<u64, AppError> {
+    let mut query = EditorQuery::public(dateline_core::PostKind::Post, jiff::Timestamp::now());
+    query.any_kind = true;
+    query.statuses = PostStatus::ALL.to_vec();
+    query.published_before = None;
+    query.author = Some(user.id);
+    query.per_page = 1;
+    Ok(state.store.editor_posts(&query).await?.total)
 }
 
 /// Whom a deleted account's posts and pages go to.

@@ -51,7 +51,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/comments/{id}/edit", post(comments::edit))
         .route("/admin/users/{id}/role", post(accounts::set_role))
         .route("/admin/users/{id}/password", post(accounts::new_password))
-        .route("/admin/users/{id}/delete", post(accounts::delete_user))
+        .route("/admin/users/{id}/delete", get(accounts::confirm_delete_user).post(accounts::delete_user))
         .route("/admin/{section}", get(posts::list))
         .route("/admin/{section}/bulk", post(posts::bulk))
         .route("/admin/{section}/new", get(posts::new_form).post(posts::create))
