@@ -256,7 +256,11 @@ impl SearchQuery {
             // A hyphenated or apostrophised word typed as one ("diaz-canel") is also found
             // written together; a quoted phrase means exactly its words.
             let joined = match compounds.as_slice() {
-                [parts] if !quoted && parts.len() > 1 => Some(parts.concat()),
+                // Not when the compound is longer than a word may be: PostgreSQL refuses such a
+                // word in a query (a reader's search would fail), and no index holds it.
+                [parts] if !quoted && parts.len() > 1 && parts.iter().map(String::len).sum::<usize>() <= MAX_WORD_BYTES => {
+                    Some(parts.concat())
+                }
                 _ => None,
             };
             let words: Vec<String> = compounds.into_iter().flatten().collect();
@@ -524,6 +528,11 @@ mod tests {
         assert_eq!(SearchQuery::parse("ana").fts5_in(&["body", "author"]), r#"{body author} : (("ana"))"#);
         assert!(SearchQuery::parse("*** - \"").is_empty());
         assert!(SearchQuery::parse("-cuba").is_empty());
+        // Found by the fuzzer (fuzz/corpus/search_query/regress-long-compound): parts short
+        // enough, joined too long for a word; PostgreSQL refused the whole query.
+        let long = vec!["caaz"; 600].join("-");
+        let SearchTerm::Phrase { words, joined, .. } = &SearchQuery::parse(&long).required[0];
+        assert_eq!((words.len(), joined), (600, &None));
         let q = SearchQuery::parse("a OR NEAR(x y) '; DROP TABLE posts; -- \"unclosed");
         assert_eq!(q.fts5(), r#"("a" AND "or" AND "near x" AND "y" AND "drop" AND "table" AND "posts" AND "unclosed")"#);
         assert_eq!(SearchQuery::parse(&"word ".repeat(100)).required.len(), MAX_TERMS);
