@@ -5,64 +5,101 @@
 use std::io::Write;
 
 use crate::moderation::{OPEN_DISCUSSION, setup};
+use dateline_testkit::Db;
+
 use crate::support::*;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn assert_sound(dir: &std::path::Path) {
-    let check = run(dir, &["check"], None);
+fn assert_sound(dir: &std::path::Path, store: &[&str]) {
+    let check = run(dir, &[store, &["check"]].concat(), None);
     assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
+}
+
+const OPEN_THREAD: &str = "/2026/01/01/open-thread/";
+
+/// A reader on `server` posting up to 400 comments as fast as answers come, until the server
+/// stops answering; the words of each comment answered 303 (confirmed).
+fn poster(server: &Server, thread: usize) -> std::thread::JoinHandle<Vec<String>> {
+    let (cookie, token, post_id) = open_form(&server.base, OPEN_THREAD);
+    let base = server.base.clone();
+    std::thread::spawn(move || {
+        let mut confirmed = Vec::new();
+        for n in 0..400 {
+            let words = format!("Burst comment {thread}-{n}");
+            let body = format!(
+                "comment_post_ID={post_id}&_token={}&author=Poster+{thread}&email=p{thread}%40example.org&comment={}",
+                encode(&token),
+                encode(&words)
+            );
+            match try_post_form(&base, "/comments", &cookie, &body) {
+                Some(reply) if reply.status == 303 => confirmed.push(words),
+                Some(_) => {}
+                None => break,
+            }
+        }
+        confirmed
+    })
+}
+
+/// Kills every server (SIGKILL) once the burst is under way, with writes in flight, and
+/// returns what the posters were told was saved.
+fn kill_mid_burst(servers: Vec<Server>, posters: Vec<std::thread::JoinHandle<Vec<String>>>) -> Vec<String> {
+    let started = std::time::Instant::now();
+    while !get(&servers[0].base, OPEN_THREAD).body.contains("Burst comment") && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(servers);
+    let confirmed: Vec<String> = posters.into_iter().flat_map(|p| p.join().expect("poster")).collect();
+    assert!(!confirmed.is_empty() && confirmed.len() < 2_400, "killed mid-burst: {} confirmed", confirmed.len());
+    confirmed
+}
+
+/// After the kill: the store checks sound, every confirmed comment is there exactly once, and
+/// a restarted server shows them.
+fn assert_nothing_lost(dir: &std::path::Path, store: &[&str], confirmed: &[String]) {
+    assert_sound(dir, store);
+    let listed = run(dir, &[store, &["comments", "list", "--limit", "5000"]].concat(), None);
+    let listing = text(&listed.stdout);
+    for words in confirmed {
+        assert_eq!(listing.matches(&format!("\t{words}\n")).count(), 1, "{words} confirmed, so stored exactly once");
+    }
+    let server = serve(dir, store, &[]);
+    assert!(get(&server.base, OPEN_THREAD).body.contains(confirmed[0].as_str()));
 }
 
 #[test]
 fn a_killed_server_keeps_every_comment_it_confirmed() {
     let dir = setup(OPEN_DISCUSSION);
     let server = serve(&dir, &[], &[]);
-    let path = "/2026/01/01/open-thread/";
-    let (cookie, token, post_id) = open_form(&server.base, path);
-    let posters: Vec<_> = (0..6)
-        .map(|thread| {
-            let (base, cookie, token, post_id) = (server.base.clone(), cookie.clone(), token.clone(), post_id.clone());
-            std::thread::spawn(move || {
-                let mut confirmed = Vec::new();
-                for n in 0..400 {
-                    let words = format!("Burst comment {thread}-{n}");
-                    let body = format!(
-                        "comment_post_ID={post_id}&_token={}&author=Poster+{thread}&email=p{thread}%40example.org&comment={}",
-                        encode(&token),
-                        encode(&words)
-                    );
-                    match try_post_form(&base, "/comments", &cookie, &body) {
-                        Some(reply) if reply.status == 303 => confirmed.push(words),
-                        Some(_) => {}
-                        None => break,
-                    }
-                }
-                confirmed
-            })
-        })
-        .collect();
-    // Killed in the middle of the burst, with writes in flight.
-    let started = std::time::Instant::now();
-    while !get(&server.base, path).body.contains("Burst comment") && started.elapsed().as_secs() < 20 {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    drop(server);
-    let confirmed: Vec<String> = posters.into_iter().flat_map(|p| p.join().expect("poster")).collect();
-    assert!(!confirmed.is_empty() && confirmed.len() < 2_400, "killed mid-burst: {} confirmed", confirmed.len());
+    let posters = (0..6).map(|thread| poster(&server, thread)).collect();
+    let confirmed = kill_mid_burst(vec![server], posters);
+    assert_nothing_lost(&dir, &[], &confirmed);
+    let _ = std::fs::remove_dir_all(dir);
+}
 
-    assert_sound(&dir);
-    let listed = run(&dir, &["comments", "list", "--limit", "5000"], None);
-    let listing = text(&listed.stdout);
-    for words in &confirmed {
-        assert_eq!(listing.matches(&format!("\t{words}\n")).count(), 1, "{words} confirmed, so stored exactly once");
+/// Two instances over one store, as behind a load balancer (two servers sharing a PostgreSQL
+/// database, or two processes on one SQLite file), both taking comments at once and both
+/// killed mid-burst: nothing either confirmed is lost or doubled.
+pub async fn two_killed_instances_keep_every_comment_they_confirmed(db: Db) {
+    let Some(test) = dateline_testkit::fresh(db).await else { return };
+    let dir = temp_dir();
+    std::fs::write(dir.join("dateline.toml"), OPEN_DISCUSSION).expect("config");
+    let store = ["--db", test.url.as_str()];
+    let post = r#"{"title": "Open thread", "published_at": "2026-01-01T00:00:00Z", "body": "Talk."}"#;
+    let made = run(&dir, &[&store[..], &["post", "new", "--json", "-"]].concat(), Some(post));
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let servers = vec![serve(&dir, &store, &[]), serve(&dir, &store, &[])];
+    let posters = (0..6).map(|thread| poster(&servers[thread % 2], thread)).collect();
+    let confirmed = kill_mid_burst(servers, posters);
+    let thread_of = |words: &String| words.trim_start_matches("Burst comment ").split('-').next().and_then(|t| t.parse::<usize>().ok());
+    for instance in 0..2 {
+        assert!(confirmed.iter().any(|w| thread_of(w).map(|t| t % 2) == Some(instance)), "instance {instance} took writes too");
     }
-    // And the restarted server serves them.
-    let server = serve(&dir, &[], &[]);
-    assert!(get(&server.base, path).body.contains(confirmed[0].as_str()));
+    assert_nothing_lost(&dir, &store, &confirmed);
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -116,7 +153,7 @@ fn a_killed_import_leaves_nothing_behind() {
     import.wait().expect("reap");
     assert!(!finished_already, "the import finished within 1.5 s: make the export bigger");
 
-    assert_sound(&dir);
+    assert_sound(&dir, &[]);
     let listed = run(&dir, &["comments", "list", "--limit", "5"], None);
     assert_eq!(text(&listed.stdout).lines().count(), 1, "no comment of the killed import: {}", text(&listed.stdout));
     let exported = run(&dir, &["export", "wxr"], None);
@@ -124,6 +161,6 @@ fn a_killed_import_leaves_nothing_behind() {
     // The same file imports whole afterwards.
     let again = run(&dir, &["import", "wxr", "big.xml"], None);
     assert!(again.status.success(), "{}", text(&again.stderr));
-    assert_sound(&dir);
+    assert_sound(&dir, &[]);
     let _ = std::fs::remove_dir_all(dir);
 }

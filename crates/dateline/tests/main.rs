@@ -17,6 +17,10 @@ dateline_testkit::store_cases!(crate::serve:
     post_new_prints_id_and_permalink,
 );
 
+mod crash_with_two_instances {
+    dateline_testkit::store_cases!(crate::crash: two_killed_instances_keep_every_comment_they_confirmed);
+}
+
 mod clip_into_the_store {
     dateline_testkit::store_cases!(crate::clip: clip_creates_a_draft_with_the_source_filled);
 }
