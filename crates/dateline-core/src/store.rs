@@ -22,6 +22,11 @@ pub enum StoreError {
     /// connection is taken: nothing was written, and the same request may succeed in a moment.
     #[error("store busy: {0}")]
     Busy(String),
+    /// The store takes no writes at all for now: its disk is full, or it is read-only (a
+    /// PostgreSQL replica, a file on a read-only mount). Nothing was written; reading still
+    /// works, and writing will again once an operator has made room.
+    #[error("store cannot write: {0}")]
+    CannotWrite(String),
     /// The database could not be reached or failed; the detail is for logs, not visitors.
     #[error("storage backend: {0}")]
     Backend(String),

@@ -11,6 +11,7 @@ pub(crate) fn map_err(err: sqlx::Error) -> StoreError {
             ErrorKind::ForeignKeyViolation => StoreError::Invalid(format!("reference: {}", db.message())),
             ErrorKind::NotNullViolation | ErrorKind::CheckViolation => StoreError::Invalid(db.message().to_string()),
             _ if is_busy(db.code().as_deref()) => StoreError::Busy(err.to_string()),
+            _ if cannot_write(db.code().as_deref()) => StoreError::CannotWrite(err.to_string()),
             _ => StoreError::Backend(err.to_string()),
         },
         sqlx::Error::PoolTimedOut => StoreError::Busy(err.to_string()),
@@ -29,6 +30,17 @@ fn is_busy(code: Option<&str>) -> bool {
     }
 }
 
+/// A full disk or a read-only store: SQLite's SQLITE_FULL (13) and SQLITE_READONLY (8) with
+/// their extended codes, PostgreSQL's disk_full (53100) and read_only_sql_transaction (25006,
+/// a replica or `default_transaction_read_only`). No write can succeed until an operator acts.
+fn cannot_write(code: Option<&str>) -> bool {
+    match code {
+        Some("53100" | "25006") => true,
+        Some(code) => code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 8 | 13)),
+        None => false,
+    }
+}
+
 /// `?` on sqlx results inside store code.
 pub(crate) trait OrStoreError<T> {
     fn store_err(self) -> Result<T, StoreError>;
@@ -37,5 +49,21 @@ pub(crate) trait OrStoreError<T> {
 impl<T> OrStoreError<T> for Result<T, sqlx::Error> {
     fn store_err(self) -> Result<T, StoreError> {
         self.map_err(map_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_and_read_only_stores_are_told_apart_from_failures() {
+        for code in ["13", "8", "1032", "53100", "25006"] {
+            assert!(cannot_write(Some(code)), "{code}");
+        }
+        for code in ["5", "1", "23505", "42P01"] {
+            assert!(!cannot_write(Some(code)), "{code}");
+        }
+        assert!(!cannot_write(None));
     }
 }

@@ -32,6 +32,10 @@ pub enum AppError {
     /// written and the same request may succeed in a moment. The text is for the log only.
     #[error("busy: {0}")]
     Busy(String),
+    /// 503 with `Retry-After`: the store takes no writes (a full disk, a read-only store);
+    /// nothing was written. The text is for the log only.
+    #[error("cannot write: {0}")]
+    CannotWrite(String),
     /// 500: something broke on our side; the text is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -44,11 +48,18 @@ pub(crate) const BUSY_RETRY_SECONDS: u32 = 5;
 pub(crate) const BUSY_MESSAGE: &str =
     "The site is busy saving something else right now, so nothing was changed. Please try again in a moment.";
 
+/// Seconds a client is asked to wait when the store takes no writes (an operator must act).
+pub(crate) const CANNOT_WRITE_RETRY_SECONDS: u32 = 300;
+
+/// What a visitor is told when the store takes no writes.
+pub(crate) const CANNOT_WRITE_MESSAGE: &str = "The site cannot save anything right now (its storage is full or read-only), so nothing was changed. Reading still works; please try again later.";
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> AppError {
         match err {
             StoreError::NotFound(_) => AppError::NotFound,
             StoreError::Busy(detail) => AppError::Busy(detail),
+            StoreError::CannotWrite(detail) => AppError::CannotWrite(detail),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -85,6 +96,14 @@ impl IntoResponse for AppError {
                 let mut response =
                     (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, BUSY_RETRY_SECONDS.to_string())]).into_response();
                 response.extensions_mut().insert(ErrorPage { detail: None, message: Some(BUSY_MESSAGE.into()) });
+                return response;
+            }
+            AppError::CannotWrite(detail) => {
+                // An operator must act: logged as an error, every time it is met.
+                tracing::error!(detail, "the store takes no writes (disk full or read-only)");
+                let retry = CANNOT_WRITE_RETRY_SECONDS.to_string();
+                let mut response = (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, retry)]).into_response();
+                response.extensions_mut().insert(ErrorPage { detail: None, message: Some(CANNOT_WRITE_MESSAGE.into()) });
                 return response;
             }
             AppError::Internal(detail) => (StatusCode::INTERNAL_SERVER_ERROR, Some(detail)),

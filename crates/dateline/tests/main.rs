@@ -4,6 +4,7 @@
 mod accounts;
 mod clip;
 mod crash;
+mod full_disk;
 mod maintenance;
 mod migrate;
 mod moderation;

@@ -510,6 +510,13 @@ async fn refused(
                 AppError::Busy(_) => {
                     (StatusCode::SERVICE_UNAVAILABLE, format!("{} Your text is still here: save again.", crate::error::BUSY_MESSAGE))
                 }
+                AppError::CannotWrite(detail) => {
+                    tracing::error!(detail, "saving a post failed: the store takes no writes (disk full or read-only)");
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("{} Your text is still here: copy it or save again later.", crate::error::CANNOT_WRITE_MESSAGE),
+                    )
+                }
                 AppError::NotFound => return Err(AppError::NotFound),
                 other => {
                     tracing::error!(detail = %other, "saving a post failed");

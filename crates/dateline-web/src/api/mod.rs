@@ -135,6 +135,14 @@ impl From<StoreError> for ApiError {
                     "The site is busy with another write; nothing was changed. Please try again in a moment.",
                 )
             }
+            StoreError::CannotWrite(detail) => {
+                tracing::error!(detail, "API request found the store taking no writes (disk full or read-only)");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "rest_store_unavailable",
+                    "The site cannot save anything right now (its storage is full or read-only); nothing was changed.",
+                )
+            }
             StoreError::Backend(detail) => {
                 tracing::error!(detail, "API request failed");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rest_internal_error", "Something went wrong on the server.")

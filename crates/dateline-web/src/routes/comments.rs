@@ -94,6 +94,13 @@ fn refused(refusal: Refusal, post: i64) -> Refused {
                     format!("{} Your comment is still below: send it again.", crate::error::BUSY_MESSAGE),
                 )
             }
+            AppError::CannotWrite(detail) => {
+                tracing::error!(detail, post, "comment not stored: the store takes no writes (disk full or read-only)");
+                Refused::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("{} Your comment is still below: copy it or send it again later.", crate::error::CANNOT_WRITE_MESSAGE),
+                )
+            }
             other => {
                 tracing::error!(detail = %other, post, "comment not stored");
                 Refused::new(
@@ -186,6 +193,7 @@ pub(crate) async fn submit(
             let wait = match &refusal {
                 Refusal::Flooded { wait_seconds } => Some(*wait_seconds),
                 Refusal::Store(StoreError::Busy(_)) => Some(i64::from(crate::error::BUSY_RETRY_SECONDS)),
+                Refusal::Store(StoreError::CannotWrite(_)) => Some(i64::from(crate::error::CANNOT_WRITE_RETRY_SECONDS)),
                 _ => None,
             };
             let mut response = refuse(&state, &post, &form, account.as_ref(), refused(refusal, post.id), &headers).await?;

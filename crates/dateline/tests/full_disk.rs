@@ -1,0 +1,102 @@
+//! A store whose disk fills up while the server runs (a real one: a small tmpfs holding the
+//! SQLite file, filled to the last byte): readers keep reading, a writer gets a clear answer
+//! (503 with `Retry-After`, the reason, what they typed kept), nothing is half-written, and
+//! writing works again once there is room. Needs to mount a tmpfs (root, as in CI); elsewhere
+//! the test says it skipped.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::moderation::OPEN_DISCUSSION;
+use crate::support::*;
+
+/// A tmpfs of `mib` MiB, unmounted (and its folder removed) on drop.
+struct SmallDisk {
+    dir: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(mib: u32) -> Option<SmallDisk> {
+        let dir = temp_dir();
+        let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"]).arg(&dir).output();
+        match mounted {
+            Ok(output) if output.status.success() => Some(SmallDisk { dir }),
+            other => {
+                let why = match other {
+                    Ok(output) => String::from_utf8_lossy(&output.stderr).trim().to_string(),
+                    Err(err) => err.to_string(),
+                };
+                assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must run the full-disk test, but mounting a tmpfs failed: {why}");
+                eprintln!("skipped: the full-disk test needs to mount a tmpfs (as root): {why}");
+                let _ = std::fs::remove_dir_all(&dir);
+                None
+            }
+        }
+    }
+
+    /// Writes a file until the disk has no byte left.
+    fn fill(&self) -> PathBuf {
+        let filler = self.dir.join("filler");
+        let mut file = std::fs::File::create(&filler).expect("create the filler");
+        let chunk = vec![0u8; 64 * 1024];
+        while file.write_all(&chunk).is_ok() {}
+        // The last partial chunk, byte by byte.
+        while file.write_all(&[0]).is_ok() {}
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn comment_count(dir: &Path) -> usize {
+    let listed = run(dir, &["comments", "list", "--limit", "5000"], None);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    String::from_utf8_lossy(&listed.stdout).lines().filter(|l| !l.trim().is_empty()).count()
+}
+
+#[test]
+fn a_full_disk_keeps_readers_reading_and_tells_writers() {
+    let Some(disk) = SmallDisk::mount(24) else { return };
+    let dir = disk.dir.clone();
+    std::fs::write(dir.join("dateline.toml"), OPEN_DISCUSSION).expect("config");
+    let post = r#"{"title": "Open thread", "published_at": "2026-01-01T00:00:00Z", "body": "Talk about the snow."}"#;
+    let made = run(&dir, &["post", "new", "--json", "-"], Some(post));
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let server = serve(&dir, &[], &[]);
+    let path = "/2026/01/01/open-thread/";
+    let (cookie, token, post_id) = open_form(&server.base, path);
+    let comment = |words: &str| {
+        let body =
+            format!("comment_post_ID={post_id}&_token={}&author=Ana&email=ana%40example.org&comment={}", encode(&token), encode(words));
+        post_form(&server.base, "/comments", &cookie, &body)
+    };
+    assert_eq!(comment("Before the disk filled up.").status, 303);
+    let before = comment_count(&dir);
+
+    let filler = disk.fill();
+    // Readers: the post, a search (the store is read, not the page cache), the feed.
+    for page in [path, "/?s=snow", "/feed/"] {
+        assert_eq!(get(&server.base, page).status, 200, "{page} is read with the disk full");
+    }
+    // A writer: told why, asked to come back, and their words kept on the page.
+    let refused = comment("My carefully typed words about the snow");
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(refused.header("retry-after").as_deref(), Some("300"));
+    assert!(refused.body.contains("cannot save anything right now (its storage is full or read-only)"), "{}", refused.body);
+    assert!(refused.body.contains("My carefully typed words about the snow"), "the reader's text is kept");
+
+    // Room again: nothing was half-written, the store checks sound, writing works.
+    std::fs::remove_file(filler).expect("remove the filler");
+    let check = run(&dir, &["check"], None);
+    assert!(check.status.success(), "{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    assert_eq!(comment_count(&dir), before, "the refused comment left nothing behind");
+    assert_eq!(comment("After the disk was cleared.").status, 303);
+    assert!(get(&server.base, path).body.contains("After the disk was cleared."));
+    drop(server);
+}
