@@ -2,11 +2,14 @@
 //! transaction that writes the post ([`link_post`], called by the one post writer), and the
 //! queries of [`dateline_core::BylineStore`] (renaming, merging, related posts).
 //!
-//! How a name finds its outlet: by its folded name ("The Miami Herald" is "miami herald"),
-//! else by the web domain of the post's source URL, else a new outlet is made (knowing that
-//! domain). The name comes first because it is what the author wrote; a domain can carry other
-//! outlets' stories (syndication), so a domain is only learned when an outlet is made, or
-//! given by an editor.
+//! How an attribution finds its outlet: by its folded name ("The Miami Herald" is "miami
+//! herald"), or by the domain when the name is an address ("miamiherald.com"); a name not known
+//! yet makes a new outlet, which learns the domain of the post's link unless another outlet has
+//! it. A post that names no outlet is filed under the one known by its link's domain. A named
+//! outlet is never matched by its link's domain: one domain carries many outlets' stories
+//! (syndication, aggregators, the demo's example.com), so a wrong guess would file a post under
+//! another paper; two names of one outlet are merged once by an editor instead, and the merged
+//! name then finds the survivor.
 
 use dateline_core::byline::{domain_of, normal_domain, outlet_key, reporter_key, reporter_names};
 use dateline_core::slug::slugify;
@@ -73,25 +76,27 @@ pub(crate) async fn link_post(conn: &mut AnyConnection, id: PostId, source: Opti
     Ok(())
 }
 
-/// The outlet of an attribution: see the module's comment. Without a name, only an outlet
-/// already known by the URL's domain.
+/// The outlet of an attribution: see the module's comment.
 async fn find_outlet(conn: &mut AnyConnection, name: Option<&str>, url: Option<&str>) -> StoreResult<Option<i64>> {
     let name = name.map(str::trim).filter(|n| !outlet_key(n).is_empty());
-    let domain = url.and_then(domain_of).or_else(|| name.and_then(normal_domain).filter(|_| !name.unwrap_or("").contains(' ')));
-    if let Some(name) = name
-        && let Some(found) = key_owner(conn, BylineKind::Outlet, "name", &outlet_key(name)).await?
-    {
+    // An outlet named by its address ("miamiherald.com") is the outlet known by that domain.
+    let name_domain = name.filter(|n| !n.contains(char::is_whitespace)).and_then(normal_domain);
+    let url_domain = url.and_then(domain_of);
+    let Some(name) = name else {
+        return match url_domain {
+            Some(domain) => key_owner(conn, BylineKind::Outlet, "domain", &domain).await,
+            None => Ok(None),
+        };
+    };
+    if let Some(found) = key_owner(conn, BylineKind::Outlet, "name", &outlet_key(name)).await? {
         return Ok(Some(found));
     }
-    if let Some(domain) = &domain
+    if let Some(domain) = &name_domain
         && let Some(found) = key_owner(conn, BylineKind::Outlet, "domain", domain).await?
     {
         return Ok(Some(found));
     }
-    match name {
-        Some(name) => Ok(Some(find_or_make(conn, BylineKind::Outlet, name, domain.as_deref()).await?)),
-        None => Ok(None),
-    }
+    Ok(Some(find_or_make(conn, BylineKind::Outlet, name, name_domain.or(url_domain).as_deref()).await?))
 }
 
 /// The key's byline, if any.
@@ -133,7 +138,8 @@ async fn find_or_make(conn: &mut AnyConnection, kind: BylineKind, name: &str, do
     Ok(id)
 }
 
-/// Gives `id` the key unless some byline has it already.
+/// Gives `id` the key unless some byline has it already (the first outlet seen on a domain
+/// keeps it).
 async fn add_key(conn: &mut AnyConnection, kind: BylineKind, key: &str, value: &str, id: i64) -> StoreResult<()> {
     let t = tables(kind);
     let mut insert = Sql::new(&format!("INSERT INTO {} (kind, value, {}) VALUES (", t.keys, t.fk));
