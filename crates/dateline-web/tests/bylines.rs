@@ -246,3 +246,36 @@ pub async fn editors_rename_and_merge_and_old_addresses_redirect(db: Db) {
         StatusCode::NOT_FOUND
     );
 }
+
+pub async fn a_merge_by_another_process_reaches_every_instances_pages_within_a_second(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let post = app.post(&quoting("One", "2024-05-01T10:00:00Z", "Ana Ruiz", "Miami Herald", STORY, &[])).await;
+    app.post(&quoting("Two", "2024-05-02T10:00:00Z", "Bo Li", "El Nuevo Herald", "https://elnuevoherald.com/a", &[])).await;
+    let other = app.second_instance().await;
+    let path = app.permalink(&post);
+    // Both instances keep the pages as they are now.
+    for router in [&app.router, &other] {
+        assert!(crate::cache::within_a_second(router, &path, |page| page.body.contains("More via Miami Herald")).await.as_millis() < 1500);
+        assert_eq!(
+            TestApp::send_to(
+                router,
+                [192, 0, 2, 31],
+                axum::http::Request::get("/source/el-nuevo-herald/").body(axum::body::Body::empty()).expect("r")
+            )
+            .await
+            .status,
+            StatusCode::OK
+        );
+    }
+    // Another process merges the Miami Herald into El Nuevo Herald and renames it.
+    let store = app.test_store.dyn_store();
+    let outlets = store.bylines(BylineKind::Outlet, jiff::Timestamp::now()).await.expect("outlets");
+    let (nuevo, herald) = (outlets[0].id, outlets[1].id);
+    store.merge_bylines(BylineKind::Outlet, herald, nuevo).await.expect("merge");
+    store.update_byline(BylineKind::Outlet, nuevo, "McClatchy Miami", "mcclatchy-miami", &[]).await.expect("rename");
+    for router in [&app.router, &other] {
+        crate::cache::within_a_second(router, &path, |page| page.body.contains("More via McClatchy Miami")).await;
+        crate::cache::within_a_second(router, "/source/miami-herald/", |page| page.header("location") == "/source/mcclatchy-miami/").await;
+        crate::cache::within_a_second(router, "/source/el-nuevo-herald/", |page| page.status == StatusCode::MOVED_PERMANENTLY).await;
+    }
+}

@@ -49,6 +49,7 @@ mod byline_cases {
         outlet_and_reporter_pages_list_their_posts_with_feeds,
         the_api_lists_outlets_and_reporters_and_links_posts_to_them,
         editors_rename_and_merge_and_old_addresses_redirect,
+        a_merge_by_another_process_reaches_every_instances_pages_within_a_second,
     );
 }
 
