@@ -59,7 +59,7 @@ test('an editor writes and publishes a link post', async () => {
   await page.getByRole('link', { name: 'View post' }).click();
   assert.equal(await page.locator('h1').innerText(), 'Harbor council delays the ferry vote');
   assert.equal(await page.locator('.attribution').innerText(), 'Ada Lin reports via The Harbor Ledger:');
-  assert.equal(await page.locator('.attribution a').getAttribute('href'), 'https://example.com/harbor/ferry-vote');
+  assert.equal(await page.locator('.attribution a:not(.reporter)').getAttribute('href'), 'https://example.com/harbor/ferry-vote');
   assert.equal(await page.locator('blockquote .source-headline').innerText(), 'Council pushes ferry vote to March');
   // The two excerpt paragraphs typed with a blank line between stay two.
   assert.deepEqual(await page.locator('blockquote.excerpt > p:not(.source-headline)').allInnerTexts(), ['The council voted 5–4 on Tuesday to delay the decision.', 'Riders had asked for a vote this month.']);

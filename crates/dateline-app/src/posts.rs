@@ -141,6 +141,8 @@ mod tests {
             discussion: write.discussion,
             categories: Vec::new(),
             tags: Vec::new(),
+            outlet: None,
+            reporters: Vec::new(),
             comment_count: 0,
             excerpt: None,
             password: None,

@@ -6,6 +6,7 @@
 //! else depends on it, so a change here rebuilds the world; keep it to types and rules.
 
 pub mod accounts;
+pub mod byline;
 pub mod config;
 pub mod discussion;
 pub mod import;
@@ -21,6 +22,6 @@ pub mod text;
 pub use config::{Config, ConfigError};
 pub use model::*;
 pub use store::{
-    AccountStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore, Page,
-    PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, Store, StoreError, TermStore,
+    AccountStore, BylineStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore,
+    Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, Store, StoreError, TermStore,
 };

@@ -101,6 +101,13 @@ text_enum! {
 }
 
 text_enum! {
+    /// Who a quoted story is credited to: the outlet that published it, or a reporter who wrote
+    /// it. Each is a thing of its own (issue 10), with a page at `/source/{slug}/` or
+    /// `/reporter/{slug}/` listing every post quoting it.
+    BylineKind { Outlet = "outlet", Reporter = "reporter" }
+}
+
+text_enum! {
     /// Account roles with WordPress's meaning.
     Role { Administrator = "administrator", Editor = "editor", Author = "author", Contributor = "contributor" }
 }
@@ -127,6 +134,49 @@ impl Source {
     pub fn is_empty(&self) -> bool {
         self.reporter.is_none() && self.outlet.is_none() && self.url.is_none() && self.headline.is_none() && self.excerpt.is_empty()
     }
+}
+
+/// An outlet or a reporter, as stored: linked to the posts whose attribution names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Byline {
+    pub id: i64,
+    pub kind: BylineKind,
+    pub name: String,
+    /// The `/source/{slug}/` or `/reporter/{slug}/` part.
+    pub slug: String,
+    /// An outlet's web domains ("miamiherald.com", without "www."), by which a post's source
+    /// URL finds it; always empty for a reporter.
+    pub domains: Vec<String>,
+    /// Posts of any status linked to it (what an editor counts).
+    pub posts: i64,
+    /// Posts readers can see now (what decides whether its page is worth a sitemap entry).
+    pub public_posts: i64,
+}
+
+/// An outlet or reporter as a post carries it: enough to link its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BylineRef {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+}
+
+/// What a byline's address finds: the byline, or (an old slug kept after a rename or a merge)
+/// the slug it lives at now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BylineFound {
+    Here(Byline),
+    Moved(String),
+}
+
+/// A post listed under another as related: what a link to it needs, without its body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelatedPost {
+    pub id: PostId,
+    pub kind: PostKind,
+    pub title: String,
+    pub slug: String,
+    pub published_at: Timestamp,
 }
 
 /// An account that writes posts (and, with the admin, logs in).
@@ -178,6 +228,10 @@ pub struct Post {
     pub discussion: Discussion,
     pub categories: Vec<Term>,
     pub tags: Vec<Term>,
+    /// The outlet its attribution names, linked when the post was written.
+    pub outlet: Option<BylineRef>,
+    /// The reporters its attribution names, in the order written.
+    pub reporters: Vec<BylineRef>,
     /// Approved comments only.
     pub comment_count: i64,
     /// A manual summary (WordPress's excerpt).

@@ -6,6 +6,8 @@ pub const RESERVED: &[&str] = &[
     "category",
     "tag",
     "author",
+    "source",
+    "reporter",
     "page",
     "feed",
     "comments",

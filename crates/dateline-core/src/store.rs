@@ -42,6 +42,10 @@ pub enum PostFilter {
     Category(TermId),
     Tag(TermId),
     Author(UserId),
+    /// Quoting this outlet.
+    Outlet(i64),
+    /// Quoting this reporter.
+    Reporter(i64),
     /// Published in `[from, to)`.
     Between {
         from: Timestamp,
@@ -283,6 +287,34 @@ pub trait TermStore: Send + Sync {
     async fn delete_term(&self, id: TermId) -> StoreResult<()>;
 }
 
+/// Outlets and reporters (issue 10): what the posts' attribution lines name, merged by editors.
+/// Posts are linked to them by the store when written, whoever writes.
+#[async_trait]
+pub trait BylineStore: Send + Sync {
+    /// Every outlet or every reporter, by name, with its post counts at `now`.
+    async fn bylines(&self, kind: BylineKind, now: Timestamp) -> StoreResult<Vec<Byline>>;
+
+    /// One by id, with its post counts at `now`.
+    async fn byline_by_id(&self, kind: BylineKind, id: i64, now: Timestamp) -> StoreResult<Option<Byline>>;
+
+    /// One by the slug of its page, or the slug it moved to (renamed or merged).
+    async fn byline_by_slug(&self, kind: BylineKind, slug: &str, now: Timestamp) -> StoreResult<Option<BylineFound>>;
+
+    /// Renames one (and sets an outlet's domains, given normalized); the old slug keeps
+    /// leading to it. `Conflict` when the slug or a domain belongs to another, `NotFound`.
+    async fn update_byline(&self, kind: BylineKind, id: i64, name: &str, slug: &str, domains: &[String]) -> StoreResult<()>;
+
+    /// Merges `from` into `into` in one transaction: `from`'s posts are linked to `into`,
+    /// its names, domains and slug become `into`'s (so its page redirects and new posts
+    /// naming it find `into`), and it is gone.
+    async fn merge_bylines(&self, kind: BylineKind, from: i64, into: i64) -> StoreResult<()>;
+
+    /// Up to `limit` posts readers can see at `now` related to `post`: those quoting the same
+    /// story URL first, then those sharing a reporter or the outlet, then those sharing a tag,
+    /// newest first within each; never `post` itself. One query.
+    async fn related_posts(&self, post: PostId, now: Timestamp, limit: u32) -> StoreResult<Vec<RelatedPost>>;
+}
+
 /// Comments: reading, storing under the duplicate and flood checks, moderating, and what the spam filter has learned.
 #[async_trait]
 pub trait CommentStore: Send + Sync {
@@ -482,7 +514,9 @@ pub struct SchemaVersions {
 /// The whole storage interface: every entity's store on one backend. The web, the application
 /// and the command line talk to storage only through it (as `Arc<dyn Store>`).
 #[async_trait]
-pub trait Store: PostStore + TermStore + CommentStore + AccountStore + SettingStore + ImportStore + ChangeStore + 'static {
+pub trait Store:
+    PostStore + TermStore + BylineStore + CommentStore + AccountStore + SettingStore + ImportStore + ChangeStore + 'static
+{
     /// "sqlite" or "postgres", for logs and diagnostics.
     fn backend_name(&self) -> &'static str;
 

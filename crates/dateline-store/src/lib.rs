@@ -11,6 +11,7 @@
 //! Must not depend on the web layer or the renderer.
 
 mod accounts;
+mod bylines;
 mod comments;
 mod connect;
 mod editor;

@@ -25,8 +25,8 @@ macro_rules! migrations {
     };
 }
 
-pub const MIGRATIONS_SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_content", 2 "0002_discussion", 3 "0003_import", 4 "0004_accounts", 5 "0005_comment_details", 6 "0006_change_notices", 7 "0007_search");
-pub const MIGRATIONS_POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_content", 2 "0002_discussion", 3 "0003_import", 4 "0004_accounts", 5 "0005_comment_details", 6 "0006_change_notices", 7 "0007_search");
+pub const MIGRATIONS_SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_content", 2 "0002_discussion", 3 "0003_import", 4 "0004_accounts", 5 "0005_comment_details", 6 "0006_change_notices", 7 "0007_search", 10 "0010_outlets");
+pub const MIGRATIONS_POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_content", 2 "0002_discussion", 3 "0003_import", 4 "0004_accounts", 5 "0005_comment_details", 6 "0006_change_notices", 7 "0007_search", 10 "0010_outlets");
 
 /// Key of the PostgreSQL advisory lock held while migrating ("dateline" in ASCII).
 const MIGRATION_LOCK_KEY: i64 = 0x6461_7465_6c69_6e65;
@@ -59,6 +59,11 @@ pub(crate) async fn run(conn: &mut AnyConnection, backend: Backend) -> Result<()
         // transaction, so a blog never has an index that is there but empty.
         if migration.name == "0007_search" {
             crate::search::reindex_all(&mut tx).await?;
+        }
+        // Existing posts are linked to the outlets and reporters they name, as every write
+        // links them from now on.
+        if migration.name == "0010_outlets" {
+            crate::bylines::link_all(&mut tx).await.map_err(|err| sqlx::Error::Protocol(format!("linking bylines: {err}")))?;
         }
         sqlx::query("INSERT INTO dateline_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(migration.version)

@@ -2,6 +2,7 @@
 //! the REST API (`save_post`), `dateline post new` and the demo (`create_post`), and an import.
 //! Each caller owns its transaction and what comes around the row (names resolved into ids,
 //! comments, metadata, the search index), and hands this a [`PostWrite`] and the keys below.
+//! The links to the outlet and reporters the attribution names are made here (`crate::bylines`).
 
 use dateline_core::store::StoreResult;
 use dateline_core::*;
@@ -78,6 +79,8 @@ pub(crate) async fn write_post_row(conn: &mut AnyConnection, post: &PostWrite, k
         link.int(id).push(", ").int(term).push(")");
         link.query().execute(&mut *conn).await.store_err()?;
     }
+    // The outlet and reporters its attribution names, here so that every writer links them.
+    crate::bylines::link_post(conn, id, post.source.as_ref()).await?;
     Ok(id)
 }
 

@@ -19,6 +19,9 @@ fn parse_text<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Re
 pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_format, p.body_html, p.status, \
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
     p.source_headline, p.source_excerpt, p.source_continue_text, p.excerpt, p.password, p.parent_id, p.menu_order, \
+    (SELECT po.outlet_id FROM post_outlets po WHERE po.post_id = p.id) AS outlet_id, \
+    (SELECT o.name FROM post_outlets po JOIN outlets o ON o.id = po.outlet_id WHERE po.post_id = p.id) AS outlet_name, \
+    (SELECT o.slug FROM post_outlets po JOIN outlets o ON o.id = po.outlet_id WHERE po.post_id = p.id) AS outlet_slug, \
     u.id AS author_id, u.login AS author_login, u.display_name AS author_display_name, u.slug AS author_slug, \
     u.role AS author_role, u.email AS author_email_address, \
     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.kind <> 'note') AS comment_count";
@@ -63,6 +66,11 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         discussion: parse_text(row, "comment_status", Discussion::parse)?,
         categories: Vec::new(),
         tags: Vec::new(),
+        outlet: match row.try_get::<Option<i64>, _>("outlet_id")? {
+            Some(id) => Some(BylineRef { id, name: row.try_get("outlet_name")?, slug: row.try_get("outlet_slug")? }),
+            None => None,
+        },
+        reporters: Vec::new(),
         comment_count: row.try_get("comment_count")?,
         excerpt: row.try_get("excerpt")?,
         password: row.try_get("password")?,

@@ -31,6 +31,12 @@ pub(crate) fn push_stream_filter(sql: &mut Sql, query: &PostQuery) {
         PostFilter::Author(user) => {
             sql.push(" AND p.author_id = ").int(*user);
         }
+        PostFilter::Outlet(outlet) => {
+            sql.push(" AND p.id IN (SELECT po.post_id FROM post_outlets po WHERE po.outlet_id = ").int(*outlet).push(")");
+        }
+        PostFilter::Reporter(reporter) => {
+            sql.push(" AND p.id IN (SELECT pr.post_id FROM post_reporters pr WHERE pr.reporter_id = ").int(*reporter).push(")");
+        }
         PostFilter::Between { from, to } => {
             sql.push(" AND p.published_at >= ").int(from.as_second());
             sql.push(" AND p.published_at < ").int(to.as_second());
@@ -47,6 +53,10 @@ impl SqlStore {
         Ok(posts)
     }
 
+    /// Attaches each post's terms and reporters, with one query for the whole list: a listing
+    /// costs the same number of queries however many posts and reporters it shows (issue 8).
+    /// The reporters ride in the terms' columns (`taxonomy` = 'reporter', their position in
+    /// the line in `parent_id`).
     pub(crate) async fn attach_terms(&self, posts: &mut [Post]) -> StoreResult<()> {
         if posts.is_empty() {
             return Ok(());
@@ -55,15 +65,37 @@ impl SqlStore {
         let mut sql = Sql::new(&format!(
             "SELECT pt.post_id, {TERM_COLUMNS} FROM post_terms pt JOIN terms t ON t.id = pt.term_id WHERE pt.post_id IN "
         ));
-        sql.int_list(&ids).push(" ORDER BY t.name");
+        sql.int_list(&ids);
+        sql.push(
+            " UNION ALL SELECT pr.post_id, r.id, 'reporter' AS taxonomy, r.name, r.slug, '' AS description, pr.position AS parent_id \
+             FROM post_reporters pr JOIN reporters r ON r.id = pr.reporter_id WHERE pr.post_id IN ",
+        );
+        sql.int_list(&ids).push(" ORDER BY name");
+        let mut reporters: Vec<(i64, i64, BylineRef)> = Vec::new();
         for row in sql.query().fetch_all(&self.pool).await.store_err()? {
             let post_id: i64 = row.try_get("post_id").store_err()?;
+            let Some(post) = posts.iter_mut().find(|p| p.id == post_id) else { continue };
+            if row.try_get::<String, _>("taxonomy").store_err()? == "reporter" {
+                let reporter = BylineRef {
+                    id: row.try_get("id").store_err()?,
+                    name: row.try_get("name").store_err()?,
+                    slug: row.try_get("slug").store_err()?,
+                };
+                let position: Option<i64> = row.try_get("parent_id").store_err()?;
+                reporters.push((post_id, position.unwrap_or(0), reporter));
+                continue;
+            }
             let term = rows::term(&row).store_err()?;
+            match term.taxonomy {
+                Taxonomy::Category => post.categories.push(term),
+                Taxonomy::Tag => post.tags.push(term),
+            }
+        }
+        // In the order the attribution line names them.
+        reporters.sort_by_key(|(_, position, _)| *position);
+        for (post_id, _, reporter) in reporters {
             if let Some(post) = posts.iter_mut().find(|p| p.id == post_id) {
-                match term.taxonomy {
-                    Taxonomy::Category => post.categories.push(term),
-                    Taxonomy::Tag => post.tags.push(term),
-                }
+                post.reporters.push(reporter);
             }
         }
         Ok(())

@@ -1,5 +1,6 @@
 //! The store conformance suite: every case runs on SQLite and on PostgreSQL.
 
+mod bylines;
 mod cases;
 mod methods;
 mod search;
@@ -29,6 +30,15 @@ dateline_testkit::store_cases!(crate::cases:
     category_parents_cannot_form_a_loop,
     editor_queries_leave_out_what_they_are_asked_to,
 );
+
+mod byline_cases {
+    dateline_testkit::store_cases!(crate::bylines:
+        attribution_lines_find_their_outlets_and_reporters,
+        renames_keep_old_slugs_and_merges_move_everything,
+        related_posts_rank_story_then_byline_then_tags,
+        a_blog_from_before_bylines_gets_its_posts_linked,
+    );
+}
 
 mod search_cases {
     dateline_testkit::store_cases!(crate::search:

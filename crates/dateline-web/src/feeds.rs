@@ -1,5 +1,5 @@
 //! Feeds: RSS 2.0 (`/feed/`), Atom (`/feed/atom/`), JSON Feed 1.1 (`/feed.json`); RSS and Atom
-//! per category and tag; comments in RSS and Atom, for the site and for each post. A link
+//! per category and tag; all three per outlet and reporter (`/source/{slug}/feed/json/`); comments in RSS and Atom, for the site and for each post. A link
 //! post's entry carries its attribution and excerpt, rendered by the same template macro as the
 //! page, and its source URL as a related link.
 //!
@@ -92,7 +92,12 @@ impl ArticleRenderer {
     /// A post's whole article as one piece of HTML (the dek, the quoted source, then the
     /// commentary), password or not.
     pub fn article_html(&self, site: &Site, post: &Post, categories: &[Term]) -> Result<String, AppError> {
-        let view = PostView::unlocked(site, post, categories);
+        let mut view = PostView::unlocked(site, post, categories);
+        // The export leaves this site: its reporter and outlet pages stay behind.
+        if let Some(source) = view.source.as_mut() {
+            source.reporter_line.iter_mut().for_each(|piece| piece.url = None);
+            source.more_via = None;
+        }
         self.templates.render("feed_entry.html", site, context! { post => view })
     }
 }
@@ -496,8 +501,43 @@ pub(crate) async fn site_comments_atom(State(state): State<AppState>, request: H
 }
 
 pub(crate) async fn site_json(State(state): State<AppState>, request: HeaderMap) -> Result<Response, AppError> {
+    let title = state.site().config.site.title.clone();
+    json_feed(&state, &request, PostFilter::All, title, "/".into(), "/feed.json".into()).await
+}
+
+/// One outlet's or reporter's posts, in any of the feed formats (`home` is its page).
+pub(crate) async fn byline_feed(
+    state: &AppState,
+    request: &HeaderMap,
+    byline: &dateline_core::Byline,
+    home: String,
+    format: crate::paths::AnyFeed,
+) -> Result<Response, AppError> {
+    let filter = match byline.kind {
+        dateline_core::BylineKind::Outlet => PostFilter::Outlet(byline.id),
+        dateline_core::BylineKind::Reporter => PostFilter::Reporter(byline.id),
+    };
+    match format {
+        crate::paths::AnyFeed::Xml(format) => archive_feed(state, request, filter, &byline.name, home, format).await,
+        crate::paths::AnyFeed::Json => {
+            let title = format!("{} » {}", state.site().config.site.title, plain(&byline.name));
+            let self_path = format!("{home}feed/json/");
+            json_feed(state, request, filter, title, home, self_path).await
+        }
+    }
+}
+
+/// A JSON Feed 1.1 of the posts `filter` picks, mirroring the page at `home_path`.
+async fn json_feed(
+    state: &AppState,
+    request: &HeaderMap,
+    filter: PostFilter,
+    title: String,
+    home_path: String,
+    self_path: String,
+) -> Result<Response, AppError> {
     let site = &state.site();
-    let feed = load(&state, PostFilter::All, site.config.site.title.clone(), "/".into(), "/feed.json".into()).await?;
+    let feed = load(state, filter, title, home_path, self_path).await?;
     let updated = feed.head.updated;
     let items: Vec<serde_json::Value> = feed
         .entries
@@ -530,11 +570,11 @@ pub(crate) async fn site_json(State(state): State<AppState>, request: HeaderMap)
     let body = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.head.title,
-        "home_page_url": format!("{}/", site.base_url),
-        "feed_url": format!("{}/feed.json", site.base_url),
+        "home_page_url": format!("{}{}", site.base_url, feed.head.home_path),
+        "feed_url": format!("{}{}", site.base_url, feed.head.self_path),
         "description": site.config.site.tagline,
         "language": site.config.site.language,
         "items": items,
     });
-    Ok(conditional(&request, "application/feed+json; charset=utf-8", body.to_string(), updated))
+    Ok(conditional(request, "application/feed+json; charset=utf-8", body.to_string(), updated))
 }

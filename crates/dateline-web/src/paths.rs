@@ -53,6 +53,18 @@ pub enum Route {
         slug: String,
         format: FeedFormat,
     },
+    /// `/source/{slug}/` (an outlet) or `/reporter/{slug}/`: every post quoting it.
+    Byline {
+        kind: dateline_core::BylineKind,
+        slug: String,
+        page: u32,
+    },
+    /// `/source/{slug}/feed/`, `…/feed/atom/`, `…/feed/json/`.
+    BylineFeed {
+        kind: dateline_core::BylineKind,
+        slug: String,
+        format: AnyFeed,
+    },
     /// `/YYYY/`, `/YYYY/MM/`, `/YYYY/MM/DD/`
     Date {
         year: i16,
@@ -78,6 +90,27 @@ pub enum Route {
 pub enum FeedFormat {
     Rss,
     Atom,
+}
+
+/// An archive feed in any of the site's formats: RSS or Atom, or JSON Feed 1.1 (`…/feed/json/`,
+/// offered where it is new: outlets' and reporters' pages; the site's own is `/feed.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnyFeed {
+    Xml(FeedFormat),
+    Json,
+}
+
+/// The path segment of a byline's pages: outlets are "sources" to readers (`/source/miami-herald/`).
+pub(crate) fn byline_segment(kind: dateline_core::BylineKind) -> &'static str {
+    match kind {
+        dateline_core::BylineKind::Outlet => "source",
+        dateline_core::BylineKind::Reporter => "reporter",
+    }
+}
+
+/// The archive path of an outlet's or reporter's posts.
+pub(crate) fn byline_path(kind: dateline_core::BylineKind, slug: &str) -> String {
+    format!("/{}/{slug}/", byline_segment(kind))
 }
 
 /// Splits a trailing `feed`, `feed/rss2` or `feed/atom` off `segments`.
@@ -171,6 +204,19 @@ pub fn resolve(path: &str) -> Route {
             (Some(format), []) => Route::TagFeed { slug: slug.to_string(), format },
             _ => Route::NotFound,
         },
+        [segment @ ("source" | "reporter"), slug, rest @ ..] if is_slug_segment(slug) => {
+            let kind = if *segment == "source" { dateline_core::BylineKind::Outlet } else { dateline_core::BylineKind::Reporter };
+            let slug = slug.to_string();
+            match rest {
+                [] => Route::Byline { kind, slug, page },
+                ["feed", "json"] if page == 1 => Route::BylineFeed { kind, slug, format: AnyFeed::Json },
+                feed if page == 1 => match feed_suffix(feed) {
+                    (Some(format), []) => Route::BylineFeed { kind, slug, format: AnyFeed::Xml(format) },
+                    _ => Route::NotFound,
+                },
+                _ => Route::NotFound,
+            }
+        }
         ["author", slug] if is_slug_segment(slug) => Route::Author { slug: slug.to_string(), page },
         ["author", slug, feed @ ..] if is_slug_segment(slug) && page == 1 && !feed.is_empty() => match feed_suffix(feed) {
             (Some(format), []) => Route::AuthorFeed { slug: slug.to_string(), format },
@@ -294,6 +340,14 @@ mod tests {
         assert_eq!(resolve("/tag/cuba/feed/rss2/"), Route::TagFeed { slug: "cuba".into(), format: FeedFormat::Rss });
         assert_eq!(resolve("/author/marta-reyes/"), Route::Author { slug: "marta-reyes".into(), page: 1 });
         assert_eq!(resolve("/author/marta-reyes/feed/"), Route::AuthorFeed { slug: "marta-reyes".into(), format: FeedFormat::Rss });
+        use dateline_core::BylineKind::{Outlet, Reporter};
+        assert_eq!(resolve("/source/miami-herald/"), Route::Byline { kind: Outlet, slug: "miami-herald".into(), page: 1 });
+        assert_eq!(resolve("/reporter/nora/page/2/"), Route::Byline { kind: Reporter, slug: "nora".into(), page: 2 });
+        assert_eq!(
+            resolve("/source/miami-herald/feed/atom/"),
+            Route::BylineFeed { kind: Outlet, slug: "miami-herald".into(), format: AnyFeed::Xml(FeedFormat::Atom) }
+        );
+        assert_eq!(resolve("/reporter/nora/feed/json/"), Route::BylineFeed { kind: Reporter, slug: "nora".into(), format: AnyFeed::Json });
         assert_eq!(resolve("/about/"), Route::Page { slug: "about".into(), comment_page: None });
         assert_eq!(resolve("/about/comment-page-2/"), Route::Page { slug: "about".into(), comment_page: Some(2) });
         assert_eq!(resolve("/Tag/Cuba/"), Route::Redirect("/tag/cuba/".into()));
@@ -322,6 +376,10 @@ mod tests {
             "/category/",
             "/tag/a/b/",
             "/2022/5/",
+            "/source/",
+            "/source/a/b/",
+            "/reporter/a/feed/json/x/",
+            "/source/a/page/2/feed/",
         ] {
             assert_eq!(resolve(path), Route::NotFound, "{path}");
         }

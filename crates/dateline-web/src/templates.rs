@@ -30,6 +30,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/user_delete.html", include_str!("../theme/templates/admin/user_delete.html")),
     ("admin/clip.html", include_str!("../theme/templates/admin/clip.html")),
     ("admin/terms.html", include_str!("../theme/templates/admin/terms.html")),
+    ("admin/bylines.html", include_str!("../theme/templates/admin/bylines.html")),
     ("admin/settings.html", include_str!("../theme/templates/admin/settings.html")),
     ("admin/error.html", include_str!("../theme/templates/admin/error.html")),
 ];

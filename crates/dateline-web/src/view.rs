@@ -40,9 +40,21 @@ pub(crate) struct LinkView {
     pub url: String,
 }
 
+/// A piece of the reporter line as written: a name (linked to its page when it has one) or
+/// the words between names.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct LinePieceView {
+    pub text: String,
+    pub url: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct SourceView {
     pub reporter: Option<String>,
+    /// The reporter line in pieces, each name linked to its reporter's page.
+    pub reporter_line: Vec<LinePieceView>,
+    /// "More via OUTLET": the outlet's page, by the outlet's own name.
+    pub more_via: Option<LinkView>,
     pub outlet: Option<String>,
     pub url: Option<String>,
     pub headline: Option<String>,
@@ -74,6 +86,31 @@ pub(crate) struct PostView {
     pub protected: bool,
     /// On listing pages, the body up to the "more" marker, when the post has one.
     pub teaser: Option<String>,
+}
+
+/// The reporter line as written, each name linked to the reporter it was linked to: the one
+/// known by that name, else the one at its place in the line (a name merged into another's).
+/// Absolute links, as the same macro renders feed entries.
+fn reporter_line(site: &Site, line: &str, reporters: &[dateline_core::BylineRef]) -> Vec<LinePieceView> {
+    use dateline_core::byline::{reporter_key, reporter_line as pieces};
+    let mut seen: Vec<String> = Vec::new();
+    pieces(line)
+        .into_iter()
+        .map(|piece| {
+            let mut url = None;
+            if piece.is_name {
+                let key = reporter_key(piece.text);
+                let place = seen.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    seen.push(key.clone());
+                    seen.len() - 1
+                });
+                let linked = reporters.iter().find(|r| reporter_key(&r.name) == key).or_else(|| reporters.get(place));
+                url =
+                    linked.map(|r| format!("{}{}", site.base_url, crate::paths::byline_path(dateline_core::BylineKind::Reporter, &r.slug)));
+            }
+            LinePieceView { text: piece.text.to_string(), url }
+        })
+        .collect()
 }
 
 /// A category in a list that shows the hierarchy: its depth (0 for top level).
@@ -145,6 +182,11 @@ impl PostView {
             body_html: post.body_html.clone(),
             source: post.source.as_ref().map(|s| SourceView {
                 reporter: s.reporter.clone(),
+                reporter_line: reporter_line(site, s.reporter.as_deref().unwrap_or(""), &post.reporters),
+                more_via: post.outlet.as_ref().map(|o| LinkView {
+                    name: o.name.clone(),
+                    url: format!("{}{}", site.base_url, crate::paths::byline_path(dateline_core::BylineKind::Outlet, &o.slug)),
+                }),
                 outlet: s.outlet.clone(),
                 // Every door checks the link; one stored before it did is not made an href.
                 url: s.url.clone().filter(|url| dateline_core::input::check_url("source.url", url).is_ok()),

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::support::*;
 
 /// Asks `router` for `path` until `done` holds of the answer, for at most a second and a half.
-async fn within_a_second(router: &axum::Router, path: &str, done: impl Fn(&TestResponse) -> bool) -> Duration {
+pub(crate) async fn within_a_second(router: &axum::Router, path: &str, done: impl Fn(&TestResponse) -> bool) -> Duration {
     let start = Instant::now();
     loop {
         let answer = TestApp::send_to(router, [192, 0, 2, 30], Request::get(path).body(Body::empty()).expect("request")).await;

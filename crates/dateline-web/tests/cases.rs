@@ -250,7 +250,8 @@ pub async fn feeds_parse_and_carry_the_attribution(db: Db) {
     assert_eq!(channel.items().len(), 2);
     let item = channel.items().iter().find(|i| i.link() == Some(url.as_str())).expect("seed item");
     let content = item.content().expect("content:encoded");
-    assert!(content.contains("Nora Gamez Torres reports via"), "{content}");
+    // The reporter's name links to their page, absolutely (feed readers have no base).
+    assert!(content.contains("href=\"http://dateline.test/reporter/nora-gamez-torres/\">Nora Gamez Torres</a> reports via"), "{content}");
     assert!(content.contains("<blockquote"), "{content}");
     assert!(content.contains("The recent visits of high-profile Russian officials"), "{content}");
     assert!(item.pub_date().expect("date").contains("20 May 2022"));

@@ -2,6 +2,7 @@
 
 mod admin;
 mod api;
+mod bylines;
 mod cache;
 mod cases;
 mod clip;
@@ -40,6 +41,15 @@ mod api_cases {
         comments_through_the_api,
         links_embeds_fields_and_authors,
         wrongly_typed_fields_are_refused_by_name,
+    );
+}
+
+mod byline_cases {
+    dateline_testkit::store_cases!(crate::bylines:
+        outlet_and_reporter_pages_list_their_posts_with_feeds,
+        the_api_lists_outlets_and_reporters_and_links_posts_to_them,
+        editors_rename_and_merge_and_old_addresses_redirect,
+        a_merge_by_another_process_reaches_every_instances_pages_within_a_second,
     );
 }
 

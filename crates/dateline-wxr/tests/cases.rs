@@ -611,3 +611,37 @@ pub async fn galleries_find_images_attached_later_in_the_file(db: Db) {
     assert_eq!(warned.len(), 1, "{:?}", report.warnings);
     assert!(warned[0].contains(": 1 [gallery] shortcodes name no images"), "{}", warned[0]);
 }
+
+/// The attribution an import carries (Dateline's `_dateline_source` meta) fills outlets and
+/// reporters as any other write does (issue 10): the store's one post writer links them.
+pub async fn imported_attribution_fills_outlets_and_reporters(db: Db) {
+    let Some(test) = fresh_for_exports(db).await else { return };
+    let meta = |source: &str| {
+        format!(
+            "<wp:postmeta><wp:meta_key><![CDATA[_dateline_source]]></wp:meta_key><wp:meta_value><![CDATA[{source}]]></wp:meta_value></wp:postmeta>"
+        )
+    };
+    let path = variant("attribution", |bytes| {
+        let text = String::from_utf8(bytes).expect("utf8");
+        let first = meta(
+            r#"{"reporter": "Nora Gámez Torres y Mario Pentón", "outlet": "The Miami Herald", "url": "https://www.miamiherald.com/a"}"#,
+        );
+        let second = meta(r#"{"reporter": "Nora Gamez Torres", "outlet": "Miami Herald", "url": "https://miamiherald.com/b"}"#);
+        text.replacen("<title>Template: Paginated</title>", &format!("<title>Template: Paginated</title>{first}"), 1)
+            .replacen("<title>Template: Excerpt (Defined)</title>", &format!("<title>Template: Excerpt (Defined)</title>{second}"), 1)
+            .into_bytes()
+    });
+    let store = test.store.as_ref() as &dyn Store;
+    import_files(Some(store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect("import");
+    let now = jiff::Timestamp::now();
+    let outlets = store.bylines(BylineKind::Outlet, now).await.expect("outlets");
+    let outlets: Vec<_> = outlets.iter().map(|b| (b.name.as_str(), b.slug.as_str(), b.posts, b.domains.clone())).collect();
+    assert_eq!(outlets, [("Miami Herald", "miami-herald", 2, vec!["miamiherald.com".to_string()])]);
+    let reporters = store.bylines(BylineKind::Reporter, now).await.expect("reporters");
+    let reporters: Vec<_> = reporters.iter().map(|b| (b.name.as_str(), b.posts)).collect();
+    // (Named as first met in the file: "Template: Excerpt (Defined)" comes first.)
+    assert_eq!(reporters, [("Mario Pentón", 1), ("Nora Gamez Torres", 2)]);
+    let paginated = store.post_by_slug(PostKind::Post, "template-paginated").await.expect("read").expect("post");
+    assert_eq!(paginated.reporters.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Nora Gamez Torres", "Mario Pentón"]);
+    let _ = std::fs::remove_file(path);
+}

@@ -16,6 +16,7 @@ dateline_testkit::store_cases!(crate::cases:
     password_protected_posts_ask_for_the_password,
     import_into_a_blog_that_already_has_posts,
     galleries_find_images_attached_later_in_the_file,
+    imported_attribution_fills_outlets_and_reporters,
 );
 
 mod hostile_cases {

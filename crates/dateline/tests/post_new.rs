@@ -76,3 +76,25 @@ fn configuration_comes_from_file_environment_and_flags() {
     assert!(stderr(&output).contains("--theme no-such-theme: not a directory"), "{}", stderr(&output));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn post_new_files_the_post_under_its_outlet_and_reporter() {
+    let Some(fixtures) = dateline_testkit::fixtures("the seed's attribution through `dateline post new`") else { return };
+    let dir = temp_dir();
+    let seed = fixtures.join("seed/post.json");
+    let output = run(&dir, &["post", "new", "--json", seed.to_str().expect("path")], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // A second post naming the outlet another way, and two reporters in one line.
+    let other = r#"{"title": "Another", "body": "More.", "source": {"reporter": "Nora Gámez Torres y Mario Pentón", "outlet": "The Miami Herald", "excerpt": ["Quoted."]}}"#;
+    let output = run(&dir, &["post", "new", "--json", "-"], Some(other));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let server = serve(&dir, &[], &[]);
+    let outlet = get(&server.base, "/source/miami-herald/");
+    assert_eq!(outlet.status, 200, "{}", outlet.body);
+    assert!(outlet.body.contains("As Biden tries to cozy up to communist Cuba") && outlet.body.contains("Another"), "{}", outlet.body);
+    let reporter = get(&server.base, "/reporter/nora-gamez-torres/");
+    assert!(reporter.body.contains("As Biden tries to cozy up to communist Cuba") && reporter.body.contains("Another"));
+    let second = get(&server.base, "/reporter/mario-penton/");
+    assert!(second.body.contains("Another") && !second.body.contains("As Biden tries"), "{}", second.body);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -76,7 +76,9 @@ pub async fn post_new_prints_id_and_permalink(db: Db) {
     let server = serve(&dir, &["--db", &url], &[]);
     let page = get(&server.base, permalink);
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Ada Lin reports via <a href=\"https://example.com/budget\""), "{}", page.body);
+    // The reporter's name links to their page; the outlet's to the story.
+    assert!(page.body.contains(">Ada Lin</a> reports via <a href=\"https://example.com/budget\""), "{}", page.body);
+    assert!(page.body.contains("/reporter/ada-lin/\">Ada Lin</a>"), "{}", page.body);
     assert_eq!(get(&server.base, "/?p=1").header("location").as_deref(), Some(permalink));
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -2,6 +2,7 @@
 //! (the SQL they run lives beside them or in the modules named by entity one level up).
 
 mod accounts;
+mod bylines;
 mod changes;
 mod comments;
 mod import;

@@ -4,6 +4,7 @@
 //! inline script or style.
 
 mod accounts;
+mod bylines;
 mod clip;
 mod comments;
 mod extract;
@@ -46,6 +47,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/users", get(accounts::users).post(accounts::add_user))
         .route("/admin/terms", get(terms::list).post(terms::add))
         .route("/admin/settings", get(settings::show).post(settings::save))
+        .route("/admin/outlets", get(bylines::outlets))
+        .route("/admin/reporters", get(bylines::reporters))
+        .route("/admin/outlets/{id}/{action}", post(bylines::change_outlet))
+        .route("/admin/reporters/{id}/{action}", post(bylines::change_reporter))
         .route("/admin/terms/{id}/{action}", post(terms::change))
         .route("/admin/comments/{id}/reply", post(comments::reply))
         .route("/admin/comments/{id}/edit", post(comments::edit))

@@ -5,6 +5,7 @@
 //! under a `dateline` key. `/wp-json/openapi.json` describes what is implemented.
 
 mod body;
+mod bylines;
 mod catalog;
 mod clip;
 mod comments;
@@ -74,6 +75,10 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
             "/wp-json/dateline/v1/clip",
             axum::routing::post(clip::clip).layer(axum::extract::DefaultBodyLimit::max(crate::MAX_CLIP_BODY)),
         )
+        .route("/wp-json/dateline/v1/outlets", get(bylines::list_outlets))
+        .route("/wp-json/dateline/v1/outlets/{id}", get(bylines::get_outlet))
+        .route("/wp-json/dateline/v1/reporters", get(bylines::list_reporters))
+        .route("/wp-json/dateline/v1/reporters/{id}", get(bylines::get_reporter))
         .route("/wp-json/wp/v2/users", get(users::list))
         .route("/wp-json/wp/v2/users/me", get(users::me))
         .route("/wp-json/wp/v2/users/{id}", get(users::get_one))
@@ -250,6 +255,15 @@ pub(crate) fn paged(items: Vec<serde_json::Value>, total: u64, per_page: u32) ->
     response.headers_mut().insert("X-WP-Total", HeaderValue::from(total));
     response.headers_mut().insert("X-WP-TotalPages", HeaderValue::from(pages));
     response
+}
+
+/// WordPress's answer to a page after the last of a collection.
+pub(crate) fn past_the_last_page() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "rest_invalid_page_number",
+        "The page number requested is larger than the number of pages available.",
+    )
 }
 
 /// `page` and `per_page` as WordPress checks them (per_page 1–100).

@@ -96,6 +96,11 @@ pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
             value["format"] = "standard".into();
             value["categories"] = post.categories.iter().map(|t| t.id).collect::<Vec<_>>().into();
             value["tags"] = post.tags.iter().map(|t| t.id).collect::<Vec<_>>().into();
+            // The outlet and reporters its attribution is linked to (`/dateline/v1/outlets/{id}`).
+            // Behind a password, who is quoted is hidden as the quote is.
+            let hidden = protected && !edit;
+            value["dateline_outlet"] = post.outlet.as_ref().filter(|_| !hidden).map(|o| o.id).into();
+            value["dateline_reporters"] = post.reporters.iter().filter(|_| !hidden).map(|r| r.id).collect::<Vec<_>>().into();
         }
         PostKind::Page => {
             value["parent"] = post.parent_id.unwrap_or(0).into();

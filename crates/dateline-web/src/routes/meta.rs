@@ -62,6 +62,16 @@ pub(crate) async fn sitemap(State(state): State<AppState>) -> Result<Response, A
             ));
         }
     }
+    // Outlets' and reporters' pages with something to read.
+    for kind in [dateline_core::BylineKind::Outlet, dateline_core::BylineKind::Reporter] {
+        for byline in state.store.bylines(kind, now).await?.iter().filter(|b| b.public_posts > 0) {
+            xml.push_str(&format!(
+                "  <url><loc>{}{}</loc></url>\n",
+                xml_escape(&site.base_url),
+                xml_escape(&crate::paths::byline_path(kind, &byline.slug))
+            ));
+        }
+    }
     xml.push_str("</urlset>\n");
     Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
 }

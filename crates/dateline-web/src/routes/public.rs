@@ -43,24 +43,24 @@ impl RootQuery {
 
 /// Heading and description of a listing.
 #[derive(Debug, Serialize)]
-struct Archive {
-    title: String,
-    description: Option<String>,
+pub(crate) struct Archive {
+    pub title: String,
+    pub description: Option<String>,
     /// The home page's heading is for screen readers only.
-    visible: bool,
+    pub visible: bool,
 }
 
 /// A listing to show: which posts, under which heading, at which base path.
-struct Listing {
-    archive: Archive,
-    filter: PostFilter,
-    base: String,
-    page: u32,
-    sticky_first: bool,
-    feed: Option<LinkView>,
+pub(crate) struct Listing {
+    pub archive: Archive,
+    pub filter: PostFilter,
+    pub base: String,
+    pub page: u32,
+    pub sticky_first: bool,
+    pub feed: Option<LinkView>,
     /// Whether the listing is a page even with no posts: the home page of a new site, and an
     /// existing category or tag (WordPress answers 200 for both); not an author or a date.
-    empty_is_a_page: bool,
+    pub empty_is_a_page: bool,
 }
 
 pub(crate) async fn content(
@@ -220,6 +220,21 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             }
             crate::feeds::author_feed(state, headers, &author, format).await
         }
+        Route::Byline { kind, slug, page } => {
+            let byline = match byline_or_moved(state, kind, &slug).await? {
+                Ok(byline) => byline,
+                Err(moved) => return Ok(moved_permanently(&paged(&moved, page))),
+            };
+            super::bylines::archive(state, byline, page).await
+        }
+        Route::BylineFeed { kind, slug, format } => {
+            let byline = match byline_or_moved(state, kind, &slug).await? {
+                Ok(byline) => byline,
+                Err(moved) => return Ok(moved_permanently(&format!("{moved}{}", feed_tail(format)))),
+            };
+            let home = crate::paths::byline_path(kind, &byline.slug);
+            crate::feeds::byline_feed(state, headers, &byline, home, format).await
+        }
         Route::Date { year, month, day, page } => {
             let (from, to, title, base) = date_range(site, year, month, day).ok_or(AppError::NotFound)?;
             let archive = Archive { title, description: None, visible: true };
@@ -237,6 +252,28 @@ async fn route(state: &AppState, path: &str, headers: &axum::http::HeaderMap, qu
             )
             .await
         }
+    }
+}
+
+/// The outlet or reporter at `slug`, or (renamed or merged away) the path it lives at now.
+async fn byline_or_moved(
+    state: &AppState,
+    kind: dateline_core::BylineKind,
+    slug: &str,
+) -> Result<Result<dateline_core::Byline, String>, AppError> {
+    match state.store.byline_by_slug(kind, slug, Timestamp::now()).await? {
+        Some(dateline_core::BylineFound::Here(byline)) => Ok(Ok(byline)),
+        Some(dateline_core::BylineFound::Moved(to)) => Ok(Err(crate::paths::byline_path(kind, &to))),
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// What a feed's path adds to its page's.
+fn feed_tail(format: crate::paths::AnyFeed) -> &'static str {
+    match format {
+        crate::paths::AnyFeed::Xml(crate::paths::FeedFormat::Rss) => "feed/",
+        crate::paths::AnyFeed::Xml(crate::paths::FeedFormat::Atom) => "feed/atom/",
+        crate::paths::AnyFeed::Json => "feed/json/",
     }
 }
 
@@ -317,6 +354,21 @@ pub(crate) fn html(body: String) -> Response {
 }
 
 async fn listing(state: &AppState, listing: Listing) -> Result<Response, AppError> {
+    listing_with(state, listing, Vec::new()).await
+}
+
+/// A feed of a listing, in its format (`mime`), for `<link rel="alternate">` and the page.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FeedLink {
+    pub name: String,
+    pub url: String,
+    pub mime: &'static str,
+    /// What the page's own list of feeds calls it ("RSS").
+    pub format: &'static str,
+}
+
+/// A listing that offers `follow` feeds besides its own (in the head, and on the page).
+pub(crate) async fn listing_with(state: &AppState, listing: Listing, follow: Vec<FeedLink>) -> Result<Response, AppError> {
     let site = &state.site();
     let per_page = site.config.site.posts_per_page;
     let query = PostQuery {
@@ -340,9 +392,16 @@ async fn listing(state: &AppState, listing: Listing) -> Result<Response, AppErro
     let description = if listing.base == "/" { Some(site.config.site.tagline.clone()) } else { listing.archive.description.clone() };
     // A new blog's empty home page says how to begin, until it has an account.
     let needs_setup = listing.base == "/" && result.total == 0 && state.store.users().await?.is_empty();
+    let feeds: Vec<FeedLink> = listing
+        .feed
+        .into_iter()
+        .map(|f| FeedLink { name: f.name, url: f.url, mime: "application/rss+xml", format: "RSS" })
+        .chain(follow.iter().cloned())
+        .collect();
     let ctx = context! {
         posts => posts,
         needs_setup => needs_setup,
+        follow => follow,
         archive => listing.archive,
         pagination => Pagination::new(&listing.base, listing.page, total_pages),
         nav => nav(state).await?,
@@ -350,7 +409,7 @@ async fn listing(state: &AppState, listing: Listing) -> Result<Response, AppErro
             title => title,
             description => description,
             canonical => format!("{}{}", site.base_url, paged(&listing.base, listing.page)),
-            feeds => listing.feed.into_iter().collect::<Vec<_>>(),
+            feeds => feeds,
         },
     };
     Ok(html(state.templates.render("index.html", site, ctx)?))

@@ -240,7 +240,9 @@ async fn finish(
         meta = context! { title => format!("Error: {}", post.title), ..meta };
     }
     let canonical_path = comment_page_path(&view.path, page);
+    let related = related(state, post, now).await?;
     let ctx = context! {
+        related => related,
         meta => context! { canonical => format!("{}{canonical_path}", site.base_url), ..meta },
         comments => threads,
         comment_pagination => pagination,
@@ -267,6 +269,33 @@ async fn finish(
         }
     }
     Ok(response)
+}
+
+/// A post listed as related to the one shown.
+#[derive(Serialize)]
+struct RelatedView {
+    title: String,
+    url: String,
+    published: crate::view::TimeView,
+}
+
+/// Up to five posts related to a post (none for a page): one query, whatever the list holds.
+async fn related(state: &AppState, post: &Post, now: Timestamp) -> Result<Vec<RelatedView>, AppError> {
+    if post.kind != PostKind::Post {
+        return Ok(Vec::new());
+    }
+    let site = &state.site();
+    Ok(state
+        .store
+        .related_posts(post.id, now, 5)
+        .await?
+        .into_iter()
+        .map(|r| RelatedView {
+            url: crate::view::path_of(&site.time_zone, r.kind, &r.slug, r.published_at),
+            published: crate::view::TimeView::new(site, r.published_at),
+            title: r.title,
+        })
+        .collect())
 }
 
 /// Loads the post a public URL names, or 404 when it does not exist or is not public.

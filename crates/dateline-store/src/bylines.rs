@@ -1,0 +1,395 @@
+//! Outlets and reporters (issue 10): linking a post to those its attribution names, inside the
+//! transaction that writes the post ([`link_post`], called by the one post writer), and the
+//! queries of [`dateline_core::BylineStore`] (renaming, merging, related posts).
+//!
+//! How an attribution finds its outlet: by its folded name ("The Miami Herald" is "miami
+//! herald"), or by the domain when the name is an address ("miamiherald.com"); a name not known
+//! yet makes a new outlet, which learns the domain of the post's link unless another outlet has
+//! it. A post that names no outlet is filed under the one known by its link's domain. A named
+//! outlet is never matched by its link's domain: one domain carries many outlets' stories
+//! (syndication, aggregators, the demo's example.com), so a wrong guess would file a post under
+//! another paper; two names of one outlet are merged once by an editor instead, and the merged
+//! name then finds the survivor.
+
+use dateline_core::byline::{domain_of, normal_domain, outlet_key, reporter_key, reporter_names};
+use dateline_core::slug::slugify;
+use dateline_core::store::StoreResult;
+use dateline_core::*;
+use jiff::Timestamp;
+use sqlx::{AnyConnection, Row};
+
+use crate::error::OrStoreError;
+use crate::sql::Sql;
+
+/// The tables of one kind of byline.
+pub(crate) struct Tables {
+    pub table: &'static str,
+    pub keys: &'static str,
+    pub fk: &'static str,
+    /// `FROM … WHERE` selecting the posts of byline `b`, for counting them.
+    pub posts_of: &'static str,
+}
+
+pub(crate) fn tables(kind: BylineKind) -> Tables {
+    match kind {
+        BylineKind::Outlet => Tables {
+            table: "outlets",
+            keys: "outlet_keys",
+            fk: "outlet_id",
+            posts_of: "FROM post_outlets po JOIN posts p ON p.id = po.post_id WHERE po.outlet_id = b.id",
+        },
+        BylineKind::Reporter => Tables {
+            table: "reporters",
+            keys: "reporter_keys",
+            fk: "reporter_id",
+            posts_of: "FROM post_reporters pr JOIN posts p ON p.id = pr.post_id WHERE pr.reporter_id = b.id",
+        },
+    }
+}
+
+/// Links post `id` to the outlet and reporters its `source` names (none without one),
+/// replacing earlier links. Needs the slug lock (taken by the post writer before).
+pub(crate) async fn link_post(conn: &mut AnyConnection, id: PostId, source: Option<&Source>) -> StoreResult<()> {
+    for table in ["post_reporters", "post_outlets"] {
+        let mut unlink = Sql::new(&format!("DELETE FROM {table} WHERE post_id = "));
+        unlink.int(id);
+        unlink.query().execute(&mut *conn).await.store_err()?;
+    }
+    let outlet = match source {
+        Some(source) => find_outlet(conn, source.outlet.as_deref(), source.url.as_deref()).await?,
+        None => None,
+    };
+    if let Some(outlet) = outlet {
+        let mut link = Sql::new("INSERT INTO post_outlets (post_id, outlet_id) VALUES (");
+        link.int(id).push(", ").int(outlet).push(")");
+        link.query().execute(&mut *conn).await.store_err()?;
+    }
+    let names = source.and_then(|s| s.reporter.as_deref()).map(reporter_names).unwrap_or_default();
+    for (position, name) in names.iter().enumerate() {
+        let reporter = find_or_make(conn, BylineKind::Reporter, name, None).await?;
+        // Two names of one reporter (merged earlier) link once.
+        let mut link = Sql::new("INSERT INTO post_reporters (post_id, reporter_id, position) VALUES (");
+        link.int(id).push(", ").int(reporter).push(", ").int(i64::try_from(position).unwrap_or(0));
+        link.push(") ON CONFLICT DO NOTHING");
+        link.query().execute(&mut *conn).await.store_err()?;
+    }
+    Ok(())
+}
+
+/// The outlet of an attribution: see the module's comment.
+async fn find_outlet(conn: &mut AnyConnection, name: Option<&str>, url: Option<&str>) -> StoreResult<Option<i64>> {
+    let name = name.map(str::trim).filter(|n| !outlet_key(n).is_empty());
+    // An outlet named by its address ("miamiherald.com") is the outlet known by that domain.
+    let name_domain = name.filter(|n| !n.contains(char::is_whitespace)).and_then(normal_domain);
+    let url_domain = url.and_then(domain_of);
+    let Some(name) = name else {
+        return match url_domain {
+            Some(domain) => key_owner(conn, BylineKind::Outlet, "domain", &domain).await,
+            None => Ok(None),
+        };
+    };
+    if let Some(found) = key_owner(conn, BylineKind::Outlet, "name", &outlet_key(name)).await? {
+        return Ok(Some(found));
+    }
+    if let Some(domain) = &name_domain
+        && let Some(found) = key_owner(conn, BylineKind::Outlet, "domain", domain).await?
+    {
+        return Ok(Some(found));
+    }
+    Ok(Some(find_or_make(conn, BylineKind::Outlet, name, name_domain.or(url_domain).as_deref()).await?))
+}
+
+/// The key's byline, if any.
+async fn key_owner(conn: &mut AnyConnection, kind: BylineKind, key: &str, value: &str) -> StoreResult<Option<i64>> {
+    let t = tables(kind);
+    let mut find = Sql::new(&format!("SELECT {} AS owner FROM {} WHERE kind = ", t.fk, t.keys));
+    find.text(key).push(" AND value = ").text(value);
+    let row = find.query().fetch_optional(&mut *conn).await.store_err()?;
+    row.map(|r| r.try_get("owner")).transpose().store_err()
+}
+
+fn name_key(kind: BylineKind, name: &str) -> String {
+    match kind {
+        BylineKind::Outlet => outlet_key(name),
+        BylineKind::Reporter => reporter_key(name),
+    }
+}
+
+/// The byline known by `name`, made (with `domain`, for an outlet) when there is none.
+async fn find_or_make(conn: &mut AnyConnection, kind: BylineKind, name: &str, domain: Option<&str>) -> StoreResult<i64> {
+    let key = name_key(kind, name);
+    if let Some(found) = key_owner(conn, kind, "name", &key).await? {
+        return Ok(found);
+    }
+    let t = tables(kind);
+    // "The Miami Herald" lives at /source/miami-herald/.
+    let base = match slugify(&key) {
+        slug if slug.is_empty() => kind.as_str().to_string(),
+        slug => slug,
+    };
+    let slug = free_slug(conn, kind, &base, None).await?;
+    let mut insert = Sql::new(&format!("INSERT INTO {} (name, slug) VALUES (", t.table));
+    insert.text(name.trim()).push(", ").text(&slug).push(") RETURNING id");
+    let id: i64 = insert.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()?;
+    add_key(conn, kind, "name", &key, id).await?;
+    if let Some(domain) = domain {
+        add_key(conn, kind, "domain", domain, id).await?;
+    }
+    Ok(id)
+}
+
+/// Gives `id` the key unless some byline has it already (the first outlet seen on a domain
+/// keeps it).
+async fn add_key(conn: &mut AnyConnection, kind: BylineKind, key: &str, value: &str, id: i64) -> StoreResult<()> {
+    let t = tables(kind);
+    let mut insert = Sql::new(&format!("INSERT INTO {} (kind, value, {}) VALUES (", t.keys, t.fk));
+    insert.text(key).push(", ").text(value).push(", ").int(id).push(") ON CONFLICT DO NOTHING");
+    insert.query().execute(&mut *conn).await.store_err()?;
+    Ok(())
+}
+
+/// Whether `slug` is free for byline `own` (or a new one): no other has it, now or as an old
+/// slug that still redirects.
+async fn slug_free(conn: &mut AnyConnection, kind: BylineKind, slug: &str, own: Option<i64>) -> StoreResult<bool> {
+    let t = tables(kind);
+    let mut holder = Sql::new(&format!("SELECT id FROM {} WHERE slug = ", t.table));
+    holder.text(slug).push(&format!(" UNION ALL SELECT {} FROM {} WHERE kind = 'old_slug' AND value = ", t.fk, t.keys)).text(slug);
+    let holders: Vec<i64> = holder
+        .query()
+        .fetch_all(&mut *conn)
+        .await
+        .store_err()?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()
+        .store_err()?;
+    Ok(holders.iter().all(|h| Some(*h) == own))
+}
+
+/// The first free slug among `base`, `base-2`, `base-3`…
+async fn free_slug(conn: &mut AnyConnection, kind: BylineKind, base: &str, own: Option<i64>) -> StoreResult<String> {
+    for n in 1..10_000 {
+        let candidate = if n == 1 { base.to_string() } else { format!("{base}-{n}") };
+        if slug_free(conn, kind, &candidate, own).await? {
+            return Ok(candidate);
+        }
+    }
+    Err(StoreError::Conflict(format!("no free slug for {base:?}")))
+}
+
+/// Links every existing post (the migration that brings bylines in runs this once).
+pub(crate) async fn link_all(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    crate::writes::lock_slugs(conn).await?;
+    let rows = sqlx::query(
+        "SELECT id, source_reporter, source_outlet, source_url FROM posts \
+         WHERE source_reporter IS NOT NULL OR source_outlet IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .store_err()?;
+    for row in rows {
+        let source = Source {
+            reporter: row.try_get("source_reporter").store_err()?,
+            outlet: row.try_get("source_outlet").store_err()?,
+            url: row.try_get("source_url").store_err()?,
+            ..Source::default()
+        };
+        link_post(conn, row.try_get("id").store_err()?, Some(&source)).await?;
+    }
+    Ok(())
+}
+
+/// `SELECT` of bylines with their counts at `now`, to finish with a `WHERE`/`ORDER BY`.
+pub(crate) fn select(kind: BylineKind, now: Timestamp) -> Sql {
+    let t = tables(kind);
+    let mut sql = Sql::new(&format!(
+        "SELECT b.id, b.name, b.slug, (SELECT COUNT(*) {posts} AND p.status <> 'trash') AS posts, \
+         (SELECT COUNT(*) {posts} AND p.kind = 'post' AND p.status IN ('published', 'scheduled') AND p.published_at <= ",
+        posts = t.posts_of
+    ));
+    sql.int(now.as_second()).push(&format!(") AS public_posts FROM {} b", t.table));
+    sql
+}
+
+/// Decodes rows of [`select`], with an outlet's domains from one more query.
+pub(crate) async fn decode(conn: &mut AnyConnection, kind: BylineKind, sql: &Sql) -> StoreResult<Vec<Byline>> {
+    let rows = sql.query().fetch_all(&mut *conn).await.store_err()?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in &rows {
+        found.push(Byline {
+            id: row.try_get("id").store_err()?,
+            kind,
+            name: row.try_get("name").store_err()?,
+            slug: row.try_get("slug").store_err()?,
+            domains: Vec::new(),
+            posts: row.try_get("posts").store_err()?,
+            public_posts: row.try_get("public_posts").store_err()?,
+        });
+    }
+    if kind == BylineKind::Outlet && !found.is_empty() {
+        let ids: Vec<i64> = found.iter().map(|b| b.id).collect();
+        let mut domains = Sql::new("SELECT outlet_id, value FROM outlet_keys WHERE kind = 'domain' AND outlet_id IN ");
+        domains.int_list(&ids).push(" ORDER BY value");
+        for row in domains.query().fetch_all(&mut *conn).await.store_err()? {
+            let owner: i64 = row.try_get("outlet_id").store_err()?;
+            if let Some(byline) = found.iter_mut().find(|b| b.id == owner) {
+                byline.domains.push(row.try_get("value").store_err()?);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Renames byline `id` (see [`dateline_core::BylineStore::update_byline`]).
+pub(crate) async fn update(
+    conn: &mut AnyConnection,
+    kind: BylineKind,
+    id: i64,
+    name: &str,
+    slug: &str,
+    domains: &[String],
+) -> StoreResult<()> {
+    crate::writes::lock_slugs(conn).await?;
+    let t = tables(kind);
+    let mut current = Sql::new(&format!("SELECT slug FROM {} WHERE id = ", t.table));
+    current.int(id);
+    let old_slug: String = match current.query().fetch_optional(&mut *conn).await.store_err()? {
+        Some(row) => row.try_get("slug").store_err()?,
+        None => return Err(StoreError::NotFound(format!("{kind} {id}"))),
+    };
+    if !slug_free(conn, kind, slug, Some(id)).await? {
+        return Err(StoreError::Conflict(format!("the slug {slug:?} belongs to another {kind}")));
+    }
+    let key = name_key(kind, name);
+    if key_owner(conn, kind, "name", &key).await?.is_some_and(|owner| owner != id) {
+        return Err(StoreError::Conflict(format!("another {kind} is named {name:?}: merge them instead")));
+    }
+    for domain in domains {
+        if key_owner(conn, kind, "domain", domain).await?.is_some_and(|owner| owner != id) {
+            return Err(StoreError::Conflict(format!("the domain {domain} belongs to another outlet")));
+        }
+    }
+    let mut set = Sql::new(&format!("UPDATE {} SET name = ", t.table));
+    set.text(name).push(", slug = ").text(slug).push(" WHERE id = ").int(id);
+    set.query().execute(&mut *conn).await.store_err()?;
+    // The slug it takes is no longer an old one; the one it leaves keeps leading here.
+    let mut reclaim = Sql::new(&format!("DELETE FROM {} WHERE kind = 'old_slug' AND value = ", t.keys));
+    reclaim.text(slug);
+    reclaim.query().execute(&mut *conn).await.store_err()?;
+    if old_slug != slug {
+        add_key(conn, kind, "old_slug", &old_slug, id).await?;
+    }
+    // The old name keeps finding it too (posts written with it).
+    add_key(conn, kind, "name", &key, id).await?;
+    if kind == BylineKind::Outlet {
+        let mut clear = Sql::new("DELETE FROM outlet_keys WHERE kind = 'domain' AND outlet_id = ");
+        clear.int(id);
+        clear.query().execute(&mut *conn).await.store_err()?;
+        for domain in domains {
+            add_key(conn, kind, "domain", domain, id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Merges byline `from` into `into` (see [`dateline_core::BylineStore::merge_bylines`]).
+pub(crate) async fn merge(conn: &mut AnyConnection, kind: BylineKind, from: i64, into: i64) -> StoreResult<()> {
+    if from == into {
+        return Err(StoreError::Invalid(format!("a {kind} cannot be merged into itself")));
+    }
+    crate::writes::lock_slugs(conn).await?;
+    let t = tables(kind);
+    let mut both = Sql::new(&format!("SELECT id, slug FROM {} WHERE id IN ", t.table));
+    both.int_list(&[from, into]);
+    let rows = both.query().fetch_all(&mut *conn).await.store_err()?;
+    let mut from_slug = None;
+    for row in &rows {
+        if row.try_get::<i64, _>("id").store_err()? == from {
+            from_slug = Some(row.try_get::<String, _>("slug").store_err()?);
+        }
+    }
+    let (Some(from_slug), 2) = (from_slug, rows.len()) else {
+        return Err(StoreError::NotFound(format!("{kind} {from} or {into}")));
+    };
+    let mut statements: Vec<Sql> = Vec::new();
+    match kind {
+        BylineKind::Outlet => {
+            let mut relink = Sql::new("UPDATE post_outlets SET outlet_id = ");
+            relink.int(into).push(" WHERE outlet_id = ").int(from);
+            statements.push(relink);
+        }
+        BylineKind::Reporter => {
+            // A post naming both keeps one link, at the first of their places.
+            let mut first = Sql::new(
+                "UPDATE post_reporters SET position = (SELECT MIN(o.position) FROM post_reporters o \
+                 WHERE o.post_id = post_reporters.post_id AND o.reporter_id IN ",
+            );
+            first.int_list(&[from, into]).push(") WHERE reporter_id = ").int(into);
+            first.push(" AND post_id IN (SELECT post_id FROM post_reporters WHERE reporter_id = ").int(from).push(")");
+            let mut twice = Sql::new("DELETE FROM post_reporters WHERE reporter_id = ");
+            twice.int(from).push(" AND post_id IN (SELECT post_id FROM post_reporters WHERE reporter_id = ").int(into).push(")");
+            let mut relink = Sql::new("UPDATE post_reporters SET reporter_id = ");
+            relink.int(into).push(" WHERE reporter_id = ").int(from);
+            statements.extend([first, twice, relink]);
+        }
+    }
+    let mut keys = Sql::new(&format!("UPDATE {} SET {} = ", t.keys, t.fk));
+    keys.int(into).push(&format!(" WHERE {} = ", t.fk)).int(from);
+    let mut delete = Sql::new(&format!("DELETE FROM {} WHERE id = ", t.table));
+    delete.int(from);
+    statements.extend([keys, delete]);
+    for statement in &statements {
+        statement.query().execute(&mut *conn).await.store_err()?;
+    }
+    add_key(conn, kind, "old_slug", &from_slug, into).await
+}
+
+/// How many candidates each kind of relation offers before they are ranked.
+const RELATED_CANDIDATES: i64 = 50;
+
+/// The related-posts query (see [`dateline_core::BylineStore::related_posts`]).
+///
+/// What it costs (checked with SQLite's EXPLAIN QUERY PLAN): only covering indexes until the
+/// last step. The same story's and the same outlet's branches walk `posts_by_source_url` and
+/// `post_outlets_by_outlet` newest-numbered first and stop after [`RELATED_CANDIDATES`] rows.
+/// The reporters' and tags' branches read the integer index entries of the posts sharing the
+/// post's reporters (`post_reporters_by_reporter`) and tags (`post_terms_by_term`) and keep the
+/// newest-numbered [`RELATED_CANDIDATES`]: a tag on 20,000 posts is 20,000 index entries of two
+/// integers, a few milliseconds. Then at most 200 candidates are looked up by primary key for
+/// their visibility and date (`CROSS JOIN`: SQLite's planner would otherwise walk every public
+/// post through `posts_visible` and probe the candidates; PostgreSQL plans it either way), and
+/// the best 5 sorted. (Ids grow with time, so the newest-numbered are the newest; an import
+/// keeps WordPress's ids, which grew with time there too.) The post page caches the result
+/// with the page.
+pub(crate) fn related_sql(post: PostId, now: Timestamp, limit: u32) -> Sql {
+    let n = RELATED_CANDIDATES;
+    let mut sql = Sql::new("SELECT p.id, p.kind, p.title, p.slug, p.published_at FROM (SELECT c.id, MIN(c.rank) AS rank FROM (");
+    sql.push("SELECT s.id, 1 AS rank FROM (SELECT o.id FROM posts me JOIN posts o ON o.source_url = me.source_url WHERE me.id = ")
+        .int(post)
+        .push(" AND o.id <> me.id ORDER BY 1 DESC LIMIT ")
+        .int(n)
+        .push(") s");
+    sql.push(" UNION ALL SELECT r.id, 2 AS rank FROM (SELECT DISTINCT o.post_id AS id FROM post_reporters me JOIN post_reporters o ON o.reporter_id = me.reporter_id WHERE me.post_id = ")
+        .int(post)
+        .push(" AND o.post_id <> me.post_id ORDER BY 1 DESC LIMIT ")
+        .int(n)
+        .push(") r");
+    sql.push(" UNION ALL SELECT w.id, 2 AS rank FROM (SELECT o.post_id AS id FROM post_outlets me JOIN post_outlets o ON o.outlet_id = me.outlet_id WHERE me.post_id = ")
+        .int(post)
+        .push(" AND o.post_id <> me.post_id ORDER BY 1 DESC LIMIT ")
+        .int(n)
+        .push(") w");
+    sql.push(
+        " UNION ALL SELECT g.id, 3 AS rank FROM (SELECT DISTINCT o.post_id AS id FROM post_terms me \
+         JOIN terms t ON t.id = me.term_id AND t.taxonomy = 'tag' JOIN post_terms o ON o.term_id = me.term_id WHERE me.post_id = ",
+    )
+    .int(post)
+    .push(" AND o.post_id <> me.post_id ORDER BY 1 DESC LIMIT ")
+    .int(n)
+    .push(") g");
+    sql.push(") c GROUP BY c.id) best CROSS JOIN posts p WHERE p.id = best.id AND p.kind = 'post' AND p.status IN ('published', 'scheduled') AND p.published_at <= ")
+        .int(now.as_second())
+        .push(" ORDER BY best.rank, p.published_at DESC, p.id DESC LIMIT ")
+        .int(i64::from(limit));
+    sql
+}

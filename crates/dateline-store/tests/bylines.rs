@@ -1,0 +1,222 @@
+//! Outlets and reporters (issue 10) on both stores: how attribution lines find them, renames
+//! and merges, the archive filters, related posts, and the migration's linking of old posts.
+
+use dateline_core::*;
+use dateline_testkit::{Db, fresh};
+
+use crate::cases::new_post;
+
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::now()
+}
+
+/// A published post quoting `reporter` of `outlet` at `url`, with `tags`.
+fn quoting(title: &str, date: &str, reporter: Option<&str>, outlet: Option<&str>, url: Option<&str>, tags: &[&str]) -> NewPost {
+    let mut post = new_post(title, date);
+    post.write.source = Some(Source {
+        reporter: reporter.map(str::to_string),
+        outlet: outlet.map(str::to_string),
+        url: url.map(str::to_string),
+        excerpt: vec!["Quoted.".into()],
+        ..Source::default()
+    });
+    post.tags = tags.iter().map(|t| t.to_string()).collect();
+    post
+}
+
+fn names(bylines: &[Byline]) -> Vec<(&str, &str, i64)> {
+    bylines.iter().map(|b| (b.name.as_str(), b.slug.as_str(), b.posts)).collect()
+}
+
+async fn listed(store: &dyn Store, filter: PostFilter) -> Vec<String> {
+    let query = PostQuery { kind: PostKind::Post, filter, now: now(), page: 1, per_page: 20, sticky_first: false };
+    store.list_posts(&query).await.expect("list").items.into_iter().map(|p| p.title).collect()
+}
+
+pub async fn attribution_lines_find_their_outlets_and_reporters(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.store.as_ref();
+    let herald = "https://www.miamiherald.com/news/a.html";
+    let first = store
+        .create_post(quoting("First", "2024-05-01T10:00:00Z", Some("Nora Gámez Torres"), Some("Miami Herald"), Some(herald), &[]))
+        .await
+        .expect("post");
+    // "The", case and accents fold; several reporters in one line become several.
+    let second = store
+        .create_post(quoting(
+            "Second",
+            "2024-05-02T10:00:00Z",
+            Some("nora gamez torres y Mario Pentón"),
+            Some("The Miami Herald"),
+            Some("https://example.org/elsewhere"),
+            &[],
+        ))
+        .await
+        .expect("post");
+    // No outlet name: found by the domain it was first seen on.
+    let third = store
+        .create_post(quoting("Third", "2024-05-03T10:00:00Z", Some("A, B & C"), None, Some("https://miamiherald.com/x"), &[]))
+        .await
+        .expect("post");
+    // A new name on a known domain is another outlet (domains carry syndicated stories).
+    let fourth = store
+        .create_post(quoting("Fourth", "2024-05-04T10:00:00Z", None, Some("Herald"), Some("https://miamiherald.com/y"), &[]))
+        .await
+        .expect("post");
+    let other = store.create_post(quoting("Other", "2024-05-05T10:00:00Z", None, Some("CiberCuba"), None, &[])).await.expect("post");
+
+    let outlets = store.bylines(BylineKind::Outlet, now()).await.expect("outlets");
+    assert_eq!(names(&outlets), [("CiberCuba", "cibercuba", 1), ("Herald", "herald", 1), ("Miami Herald", "miami-herald", 3)]);
+    assert_eq!(outlets[2].domains, ["miamiherald.com"]);
+    assert!(outlets[1].domains.is_empty(), "the first outlet seen on a domain keeps it");
+    assert_eq!(outlets[2].public_posts, 3);
+    let reporters = store.bylines(BylineKind::Reporter, now()).await.expect("reporters");
+    assert_eq!(
+        names(&reporters),
+        [("A", "a", 1), ("B", "b", 1), ("C", "c", 1), ("Mario Pentón", "mario-penton", 1), ("Nora Gámez Torres", "nora-gamez-torres", 2)]
+    );
+
+    // What the posts carry: the attribution as written, and the links in the line's order.
+    let second = store.post_by_id(second.id).await.expect("get").expect("post");
+    assert_eq!(second.source.as_ref().and_then(|s| s.outlet.as_deref()), Some("The Miami Herald"));
+    assert_eq!(second.outlet.as_ref().map(|o| o.slug.as_str()), Some("miami-herald"));
+    assert_eq!(second.reporters.iter().map(|r| r.slug.as_str()).collect::<Vec<_>>(), ["nora-gamez-torres", "mario-penton"]);
+    let third = store.post_by_id(third.id).await.expect("get").expect("post");
+    assert_eq!(third.reporters.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["A", "B", "C"]);
+    assert_eq!(third.outlet.as_ref().map(|o| o.name.as_str()), Some("Miami Herald"));
+    assert_eq!(store.post_by_id(fourth.id).await.expect("get").expect("post").outlet.map(|o| o.slug).as_deref(), Some("herald"));
+    assert_eq!(store.post_by_id(other.id).await.expect("get").expect("post").outlet.map(|o| o.slug).as_deref(), Some("cibercuba"));
+
+    // The archives' filters.
+    let herald_id = outlets[2].id;
+    assert_eq!(listed(store, PostFilter::Outlet(herald_id)).await, ["Third", "Second", "First"]);
+    let nora = reporters[4].id;
+    assert_eq!(listed(store, PostFilter::Reporter(nora)).await, ["Second", "First"]);
+
+    // Editing a post relinks it; removing the attribution unlinks it.
+    let mut write = PostWrite::from_post(&store.post_by_id(first.id).await.expect("get").expect("post"));
+    write.source = None;
+    store.save_post(Some(first.id), write).await.expect("save");
+    assert_eq!(listed(store, PostFilter::Reporter(nora)).await, ["Second"]);
+    assert_eq!(listed(store, PostFilter::Outlet(herald_id)).await, ["Third", "Second"]);
+}
+
+pub async fn renames_keep_old_slugs_and_merges_move_everything(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.store.as_ref();
+    store.create_post(quoting("One", "2024-05-01T10:00:00Z", Some("Nora Gamez"), Some("Miami Herald"), None, &[])).await.expect("post");
+    store
+        .create_post(quoting("Two", "2024-05-02T10:00:00Z", Some("Nora Gámez Torres and Nora Gamez"), Some("miamiherald.com"), None, &[]))
+        .await
+        .expect("post");
+    let outlets = store.bylines(BylineKind::Outlet, now()).await.expect("outlets");
+    assert_eq!(names(&outlets), [("Miami Herald", "miami-herald", 1), ("miamiherald.com", "miamiherald-com", 1)]);
+    let (herald, dotcom) = (outlets[0].id, outlets[1].id);
+    assert_eq!(outlets[1].domains, ["miamiherald.com"], "a name that is a domain is known by it");
+
+    // Rename: the old slug answers with the new one.
+    store.update_byline(BylineKind::Outlet, herald, "The Miami Herald", "herald", &["herald.example".into()]).await.expect("rename");
+    assert!(
+        matches!(store.byline_by_slug(BylineKind::Outlet, "miami-herald", now()).await.expect("q"), Some(BylineFound::Moved(s)) if s == "herald")
+    );
+    // Taken slugs and domains are refused.
+    let taken = store.update_byline(BylineKind::Outlet, herald, "X", "miamiherald-com", &[]).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    let taken = store.update_byline(BylineKind::Outlet, herald, "X", "herald", &["miamiherald.com".into()]).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    assert!(matches!(store.update_byline(BylineKind::Outlet, 9999, "X", "x", &[]).await, Err(StoreError::NotFound(_))));
+
+    // Merge the .com into the Herald: its posts, domains and slug follow.
+    store.merge_bylines(BylineKind::Outlet, dotcom, herald).await.expect("merge");
+    let outlets = store.bylines(BylineKind::Outlet, now()).await.expect("outlets");
+    assert_eq!(names(&outlets), [("The Miami Herald", "herald", 2)]);
+    assert_eq!(outlets[0].domains, ["herald.example", "miamiherald.com"]);
+    assert!(
+        matches!(store.byline_by_slug(BylineKind::Outlet, "miamiherald-com", now()).await.expect("q"), Some(BylineFound::Moved(s)) if s == "herald")
+    );
+    assert!(matches!(store.merge_bylines(BylineKind::Outlet, herald, herald).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.merge_bylines(BylineKind::Outlet, dotcom, herald).await, Err(StoreError::NotFound(_))));
+    // A new post naming the merged one finds the survivor.
+    let three = store.create_post(quoting("Three", "2024-05-03T10:00:00Z", None, Some("MiamiHerald.com"), None, &[])).await.expect("post");
+    assert_eq!(store.post_by_id(three.id).await.expect("get").expect("post").outlet.map(|o| o.id), Some(herald));
+
+    // Reporters: a post naming both keeps one link, first in its line.
+    let reporters = store.bylines(BylineKind::Reporter, now()).await.expect("reporters");
+    assert_eq!(names(&reporters), [("Nora Gamez", "nora-gamez", 2), ("Nora Gámez Torres", "nora-gamez-torres", 1)]);
+    store.merge_bylines(BylineKind::Reporter, reporters[0].id, reporters[1].id).await.expect("merge");
+    let reporters = store.bylines(BylineKind::Reporter, now()).await.expect("reporters");
+    assert_eq!(names(&reporters), [("Nora Gámez Torres", "nora-gamez-torres", 2)]);
+    assert_eq!(listed(store, PostFilter::Reporter(reporters[0].id)).await, ["Two", "One"]);
+    let found = store.byline_by_slug(BylineKind::Reporter, "nora-gamez", now()).await.expect("q");
+    assert!(matches!(found, Some(BylineFound::Moved(s)) if s == "nora-gamez-torres"));
+    assert!(store.byline_by_id(BylineKind::Reporter, reporters[0].id, now()).await.expect("q").is_some());
+    assert!(store.byline_by_slug(BylineKind::Reporter, "nobody", now()).await.expect("q").is_none());
+}
+
+pub async fn related_posts_rank_story_then_byline_then_tags(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.store.as_ref();
+    let story = "https://www.miamiherald.com/story.html";
+    let me = store
+        .create_post(quoting("Me", "2024-05-10T10:00:00Z", Some("Nora"), Some("Miami Herald"), Some(story), &["cuba", "russia"]))
+        .await
+        .expect("post");
+    let make = |title: &str, date: &str, reporter: Option<&str>, outlet: Option<&str>, url: Option<&str>, tags: &[&str]| {
+        quoting(title, date, reporter, outlet, url, tags)
+    };
+    for post in [
+        make("Tag old", "2024-05-01T10:00:00Z", None, None, None, &["cuba"]),
+        make("Tag new", "2024-05-09T10:00:00Z", None, None, None, &["russia"]),
+        make("Outlet", "2024-05-02T10:00:00Z", None, Some("The Miami Herald"), None, &[]),
+        make("Reporter", "2024-05-03T10:00:00Z", Some("Ana and Nora"), Some("CiberCuba"), None, &["cuba"]),
+        make("Same story old", "2024-05-04T10:00:00Z", None, None, Some(story), &[]),
+        make("Same story new", "2024-05-08T10:00:00Z", None, None, Some(story), &[]),
+        make("Unrelated", "2024-05-11T10:00:00Z", Some("Bo"), Some("Granma"), None, &["sports"]),
+    ] {
+        store.create_post(post).await.expect("post");
+    }
+    // Not shown: a draft on the same story, and a post from the future.
+    let mut draft = make("Draft", "2024-05-09T10:00:00Z", None, None, Some(story), &[]);
+    draft.write.status = PostStatus::Draft;
+    store.create_post(draft).await.expect("post");
+    store.create_post(make("Future", "2999-01-01T10:00:00Z", None, None, Some(story), &[])).await.expect("post");
+
+    let titles = |related: Vec<RelatedPost>| related.into_iter().map(|r| r.title).collect::<Vec<_>>();
+    assert_eq!(
+        titles(store.related_posts(me.id, now(), 5).await.expect("related")),
+        ["Same story new", "Same story old", "Reporter", "Outlet", "Tag new"]
+    );
+    assert_eq!(
+        titles(store.related_posts(me.id, now(), 10).await.expect("related")),
+        ["Same story new", "Same story old", "Reporter", "Outlet", "Tag new", "Tag old"]
+    );
+    let unrelated = store.post_by_slug(PostKind::Post, "unrelated").await.expect("q").expect("post");
+    assert!(store.related_posts(unrelated.id, now(), 5).await.expect("related").is_empty());
+}
+
+pub async fn a_blog_from_before_bylines_gets_its_posts_linked(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    test.store
+        .create_post(quoting("Old", "2024-05-01T10:00:00Z", Some("Ana Ruiz & Bo Li"), Some("The Miami Herald"), None, &[]))
+        .await
+        .expect("post");
+    test.store.create_post(quoting("Older", "2024-04-01T10:00:00Z", None, Some("Miami Herald"), None, &[])).await.expect("post");
+    // The store as it was before migration 10.
+    for sql in [
+        "DROP TABLE post_reporters",
+        "DROP TABLE post_outlets",
+        "DROP INDEX posts_by_source_url",
+        "DROP TABLE outlet_keys",
+        "DROP TABLE reporter_keys",
+        "DROP TABLE outlets",
+        "DROP TABLE reporters",
+        "DELETE FROM dateline_migrations WHERE version = 10",
+    ] {
+        test.execute(sql).await;
+    }
+    let reopened: std::sync::Arc<dyn Store> = std::sync::Arc::new(dateline_store::SqlStore::open(&test.url).await.expect("migrate"));
+    let outlets = reopened.bylines(BylineKind::Outlet, now()).await.expect("outlets");
+    assert_eq!(names(&outlets), [("The Miami Herald", "miami-herald", 2)]);
+    let reporters = reopened.bylines(BylineKind::Reporter, now()).await.expect("reporters");
+    assert_eq!(names(&reporters), [("Ana Ruiz", "ana-ruiz", 1), ("Bo Li", "bo-li", 1)]);
+}
