@@ -27,6 +27,20 @@ pub struct SavedSettings {
     pub thread_depth: u32,
     pub comments_per_page: u32,
     pub newest_first: bool,
+    /// The quote limit in words (0: none). Defaulted when reading settings saved before it.
+    #[serde(default = "default_quote_max_words")]
+    pub quote_max_words: u32,
+    /// The quote limit in percent of the source's words (0: off).
+    #[serde(default = "default_quote_max_percent")]
+    pub quote_max_percent: u32,
+}
+
+fn default_quote_max_words() -> u32 {
+    dateline_core::config::QuoteSettings::default().max_words
+}
+
+fn default_quote_max_percent() -> u32 {
+    dateline_core::config::QuoteSettings::default().max_percent
 }
 
 impl SavedSettings {
@@ -48,6 +62,8 @@ impl SavedSettings {
             thread_depth: d.thread_depth,
             comments_per_page: d.comments_per_page,
             newest_first: d.comment_order == CommentOrder::Newest,
+            quote_max_words: config.quote.max_words,
+            quote_max_percent: config.quote.max_percent,
         }
     }
 
@@ -79,6 +95,8 @@ impl SavedSettings {
         d.thread_depth = self.thread_depth;
         d.comments_per_page = self.comments_per_page;
         d.comment_order = if self.newest_first { CommentOrder::Newest } else { CommentOrder::Oldest };
+        config.quote.max_words = self.quote_max_words;
+        config.quote.max_percent = self.quote_max_percent;
     }
 }
 

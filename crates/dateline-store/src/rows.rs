@@ -19,6 +19,8 @@ fn parse_text<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Re
 pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_format, p.body_html, p.status, \
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
     p.source_headline, p.source_excerpt, p.source_continue_text, p.excerpt, p.password, p.parent_id, p.menu_order, \
+    p.source_words, p.quote_override_by, p.quote_override_at, p.quote_override_words, \
+    (SELECT o.display_name FROM users o WHERE o.id = p.quote_override_by) AS quote_override_by_name, \
     u.id AS author_id, u.login AS author_login, u.display_name AS author_display_name, u.slug AS author_slug, \
     u.role AS author_role, u.email AS author_email_address, \
     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.kind <> 'note') AS comment_count";
@@ -37,6 +39,16 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         headline: row.try_get("source_headline")?,
         excerpt,
         continue_reading_text: row.try_get("source_continue_text")?,
+        words: count(row, "source_words")?,
+    };
+    let quote_override = match row.try_get::<Option<i64>, _>("quote_override_at")? {
+        Some(at) => Some(QuoteOverride {
+            by: row.try_get("quote_override_by")?,
+            by_name: row.try_get("quote_override_by_name")?,
+            at: time(at),
+            words: count(row, "quote_override_words")?.unwrap_or(0),
+        }),
+        None => None,
     };
     Ok(Post {
         id: row.try_get("id")?,
@@ -68,7 +80,14 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         password: row.try_get("password")?,
         parent_id: row.try_get("parent_id")?,
         menu_order: row.try_get("menu_order")?,
+        quote_override,
     })
+}
+
+/// A count of words kept as an integer column (`None`: NULL); one out of range (written by
+/// hand) reads as unknown rather than failing the post.
+fn count(row: &AnyRow, column: &str) -> Result<Option<u32>, sqlx::Error> {
+    Ok(row.try_get::<Option<i64>, _>(column)?.and_then(|n| u32::try_from(n).ok()))
 }
 
 pub(crate) const TERM_COLUMNS: &str = "t.id, t.taxonomy, t.name, t.slug, t.description, t.parent_id";
