@@ -155,3 +155,22 @@ pub async fn save(store: &dyn Store, base: &Config, settings: &SavedSettings) ->
     store.set_setting(KEY, &json).await?;
     Ok(config)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_saved_before_the_quote_limit_read_with_its_defaults() {
+        let mut saved = serde_json::to_value(SavedSettings::from_config(&Config::default())).expect("json");
+        if let Some(fields) = saved.as_object_mut() {
+            fields.remove("quote_max_words");
+            fields.remove("quote_max_percent");
+        }
+        let read: SavedSettings = serde_json::from_value(saved).expect("older settings still read");
+        assert_eq!((read.quote_max_words, read.quote_max_percent), (300, 30));
+        let mut config = Config::default();
+        SavedSettings { quote_max_words: 50, quote_max_percent: 0, ..read }.apply(&mut config);
+        assert_eq!((config.quote.max_words, config.quote.max_percent), (50, 0));
+    }
+}
