@@ -23,6 +23,8 @@ pub fn link_post(article: &Article, author: UserId) -> PostWrite {
         headline: Some(article.headline.clone()),
         excerpt: article.excerpt.clone(),
         continue_reading_text: Some(CONTINUE_READING.into()),
+        // The whole story's words, for the quote limit's percentage.
+        words: u32::try_from(article.words).ok(),
     };
     PostWrite {
         title: article.headline.clone(),
@@ -72,9 +74,10 @@ pub async fn read(fetcher: &Fetcher, source: PageSource<'_>, selection: Option<&
     })
 }
 
-/// Saves `user`'s draft of `article` (the rules and rights of every post).
+/// Saves `user`'s draft of `article` (the rules and rights of every post; a draft is never
+/// measured against the quote limit, so the default policy serves).
 pub async fn save_draft(store: &dyn Store, user: &User, article: &Article) -> Result<Post, PostRefusal> {
-    posts::save(store, user, None, link_post(article, user.id)).await
+    posts::save(store, user, None, link_post(article, user.id), &crate::quoting::Policy::default()).await
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod notify;
 pub mod passwords;
 pub mod permalinks;
 pub mod posts;
+pub mod quoting;
 pub mod settings;
 pub mod signin;
 pub mod threads;

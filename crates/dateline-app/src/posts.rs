@@ -2,12 +2,16 @@
 //! someone else; the rules every post meets ([`input::check_write`]); when "publish" means
 //! "schedule"; and the save itself. The admin's editor and bulk actions and the REST API call
 //! these; each door words a refusal its own way. (`dateline post new` is the site owner's
-//! tool: it checks the same post rules, and no account's rights.)
+//! tool: it checks the same post rules and quote limit, and no account's rights.) A post that
+//! readers will see is measured against the site's quote limit ([`crate::quoting`]).
 
 use dateline_core::accounts::Capability;
+use dateline_core::config::QuoteSettings;
 use dateline_core::input::{self, InputError};
-use dateline_core::{Post, PostKind, PostStatus, PostWrite, Store, StoreError, User};
+use dateline_core::{Post, PostKind, PostStatus, PostWrite, QuoteOverride, Store, StoreError, User};
 use jiff::Timestamp;
+
+use crate::quoting::{self, QuoteRefusal};
 
 /// Why a write was not made.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +34,9 @@ pub enum PostRefusal {
     /// Only editors write as another author.
     #[error("may not write as another author")]
     MayNotWriteAs,
+    /// Published or scheduled, it would quote more of its source than the site allows.
+    #[error(transparent)]
+    Quote(#[from] QuoteRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -77,11 +84,24 @@ pub fn check_rights(user: &User, before: Option<&Post>, write: &PostWrite) -> Re
     Ok(())
 }
 
-/// What [`save`] checks before writing: the post rules, then the rights. A door that must
-/// write something else first (the editor makes new tags) asks this before it does.
-pub fn check(user: &User, before: Option<&Post>, write: &PostWrite) -> Result<(), PostRefusal> {
+/// What [`save`] checks before writing: the post rules, then the rights, then the quoting. A
+/// door that must write something else first (the editor makes new tags) asks this before it
+/// does.
+pub fn check(user: &User, before: Option<&Post>, write: &PostWrite, quote: &quoting::Policy) -> Result<(), PostRefusal> {
+    checked(user, before, write, quote, Timestamp::now()).map(|_| ())
+}
+
+/// [`check`], with the override to record when an editor publishes over the quote limit.
+fn checked(
+    user: &User,
+    before: Option<&Post>,
+    write: &PostWrite,
+    quote: &quoting::Policy,
+    now: Timestamp,
+) -> Result<Option<QuoteOverride>, PostRefusal> {
     input::check_write(write)?;
-    check_rights(user, before, write)
+    check_rights(user, before, write)?;
+    Ok(quoting::decide(&quote.limits, write, quote.override_asked.then_some(user), now)?)
 }
 
 /// A post published with a date to come is scheduled for that date.
@@ -91,22 +111,41 @@ pub fn settle_status(write: &mut PostWrite, now: Timestamp) {
     }
 }
 
-/// Saves `write` by `user` over `before` (`None`: a new post), after the post rules and the
-/// rights it needs; nothing is written when either refuses.
-pub async fn save(store: &dyn Store, user: &User, before: Option<&Post>, mut write: PostWrite) -> Result<Post, PostRefusal> {
-    check(user, before, &write)?;
-    settle_status(&mut write, Timestamp::now());
+/// Saves `write` by `user` over `before` (`None`: a new post), after the post rules, the rights
+/// it needs and the quote limit; nothing is written when any refuses. A post saved published
+/// is measured again on every save (an edit may quote more).
+pub async fn save(
+    store: &dyn Store,
+    user: &User,
+    before: Option<&Post>,
+    mut write: PostWrite,
+    quote: &quoting::Policy,
+) -> Result<Post, PostRefusal> {
+    let now = Timestamp::now();
+    if let Some(record) = checked(user, before, &write, quote, now)? {
+        write.quote_override = Some(record);
+    }
+    settle_status(&mut write, now);
     Ok(store.save_post(before.map(|p| p.id), write).await?)
 }
 
 /// Moves `post` to `status` (publish, back to draft, the trash) and nothing else: its content
 /// is not checked again, so a post imported with a longer title than the editor allows can
-/// still be trashed.
-pub async fn set_status(store: &dyn Store, user: &User, post: &Post, status: PostStatus) -> Result<Post, PostRefusal> {
+/// still be trashed. Publishing is measured against the quote `limits` (no override here: a
+/// bulk action does not decide for each post).
+pub async fn set_status(
+    store: &dyn Store,
+    user: &User,
+    post: &Post,
+    status: PostStatus,
+    limits: &QuoteSettings,
+) -> Result<Post, PostRefusal> {
     let mut write = PostWrite::from_post(post);
     write.status = status;
     check_rights(user, Some(post), &write)?;
-    settle_status(&mut write, Timestamp::now());
+    let now = Timestamp::now();
+    quoting::decide(limits, &write, None, now)?;
+    settle_status(&mut write, now);
     Ok(store.save_post(Some(post.id), write).await?)
 }
 
@@ -148,6 +187,7 @@ mod tests {
             password: None,
             parent_id: None,
             menu_order: 0,
+            quote_override: None,
         }
     }
 

@@ -27,6 +27,20 @@ pub struct SavedSettings {
     pub thread_depth: u32,
     pub comments_per_page: u32,
     pub newest_first: bool,
+    /// The quote limit in words (0: none). Defaulted when reading settings saved before it.
+    #[serde(default = "default_quote_max_words")]
+    pub quote_max_words: u32,
+    /// The quote limit in percent of the source's words (0: off).
+    #[serde(default = "default_quote_max_percent")]
+    pub quote_max_percent: u32,
+}
+
+fn default_quote_max_words() -> u32 {
+    dateline_core::config::QuoteSettings::default().max_words
+}
+
+fn default_quote_max_percent() -> u32 {
+    dateline_core::config::QuoteSettings::default().max_percent
 }
 
 impl SavedSettings {
@@ -48,6 +62,8 @@ impl SavedSettings {
             thread_depth: d.thread_depth,
             comments_per_page: d.comments_per_page,
             newest_first: d.comment_order == CommentOrder::Newest,
+            quote_max_words: config.quote.max_words,
+            quote_max_percent: config.quote.max_percent,
         }
     }
 
@@ -79,6 +95,8 @@ impl SavedSettings {
         d.thread_depth = self.thread_depth;
         d.comments_per_page = self.comments_per_page;
         d.comment_order = if self.newest_first { CommentOrder::Newest } else { CommentOrder::Oldest };
+        config.quote.max_words = self.quote_max_words;
+        config.quote.max_percent = self.quote_max_percent;
     }
 }
 
@@ -136,4 +154,23 @@ pub async fn save(store: &dyn Store, base: &Config, settings: &SavedSettings) ->
     let json = serde_json::to_string(settings).map_err(|e| StoreError::Invalid(e.to_string()))?;
     store.set_setting(KEY, &json).await?;
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_saved_before_the_quote_limit_read_with_its_defaults() {
+        let mut saved = serde_json::to_value(SavedSettings::from_config(&Config::default())).expect("json");
+        if let Some(fields) = saved.as_object_mut() {
+            fields.remove("quote_max_words");
+            fields.remove("quote_max_percent");
+        }
+        let read: SavedSettings = serde_json::from_value(saved).expect("older settings still read");
+        assert_eq!((read.quote_max_words, read.quote_max_percent), (300, 30));
+        let mut config = Config::default();
+        SavedSettings { quote_max_words: 50, quote_max_percent: 0, ..read }.apply(&mut config);
+        assert_eq!((config.quote.max_words, config.quote.max_percent), (50, 0));
+    }
 }

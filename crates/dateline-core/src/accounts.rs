@@ -17,6 +17,9 @@ pub enum Capability {
     PublishPosts,
     /// Edit and publish anyone's posts, and pages.
     EditOthersPosts,
+    /// Publish a post that quotes more of its source than the site's limit (the decision is
+    /// recorded on the post): editors and administrators.
+    OverrideQuoteLimit,
     /// Approve, spam, trash, edit and reply to comments.
     ModerateComments,
     /// Add, rename and delete categories and tags.

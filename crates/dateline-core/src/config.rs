@@ -31,6 +31,48 @@ pub struct Config {
     pub cache: CacheSettings,
     /// Fetching pages to clip: which hosts may be reached on private addresses.
     pub fetch: FetchSettings,
+    /// How much of a source a post may quote before an editor must allow it.
+    pub quote: QuoteSettings,
+}
+
+/// The `[quote]` table: the site's fair-quoting limit, checked whenever a post is published or
+/// scheduled (`dateline_app::quoting`). The limit is the smaller of the two that apply.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuoteSettings {
+    /// The most words a post may quote (its excerpt and its block quotes); 0 = no word limit.
+    pub max_words: u32,
+    /// The most a post may quote as a percentage of the source's words, when they are known
+    /// (a clipped story's are); 0 = no percentage limit.
+    pub max_percent: u32,
+}
+
+impl Default for QuoteSettings {
+    fn default() -> Self {
+        QuoteSettings { max_words: 300, max_percent: 30 }
+    }
+}
+
+impl QuoteSettings {
+    /// The most `max_words` may be: beyond it the limit means none, and 0 already says that.
+    pub const MAX_WORDS: u32 = 1_000_000;
+
+    /// Checks the values serde cannot (also for the admin's Settings page).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_percent > 100 {
+            return Err(ConfigError::Invalid {
+                key: "quote.max_percent",
+                reason: format!("{} is not between 0 and 100", self.max_percent),
+            });
+        }
+        if self.max_words > Self::MAX_WORDS {
+            return Err(ConfigError::Invalid {
+                key: "quote.max_words",
+                reason: format!("{} is not between 0 and {}", self.max_words, Self::MAX_WORDS),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// The `[fetch]` table. Fetching refuses private, loopback and other internal addresses (a
@@ -302,6 +344,7 @@ impl Config {
                 reason: format!("{} is not between 1 and 60000", self.cache.queue_ms),
             });
         }
+        self.quote.validate()?;
         let discussion = &self.discussion;
         if discussion.thread_depth == 0 || discussion.thread_depth > 10 {
             return Err(ConfigError::Invalid {
@@ -367,6 +410,9 @@ mod tests {
         assert!(err.to_string().contains("discussion.close_after_days"), "{err}");
         let err = Config::parse("[site]\ntimezone = \"Mars/Olympus\"\n").expect_err("bad tz");
         assert!(err.to_string().contains("site.timezone"), "{err}");
+        let err = Config::parse("[quote]\nmax_percent = 101\n").expect_err("more than all of it");
+        assert!(err.to_string().contains("quote.max_percent"), "{err}");
+        assert_eq!(Config::parse("[quote]\nmax_words = 0\n").expect("no word limit").quote.max_percent, 30);
         let err = Config::parse("[site]\ntitel = \"x\"\n").expect_err("typo");
         assert!(err.to_string().contains("titel"), "{err}");
     }

@@ -58,6 +58,8 @@ struct SourceInput {
     #[serde(default)]
     excerpt: Vec<String>,
     continue_reading_text: Option<String>,
+    /// How many words the whole story has, when known (the quote limit's percentage).
+    words: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -296,6 +298,7 @@ impl SourceInput {
             headline: clean(self.headline),
             excerpt: self.excerpt.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
             continue_reading_text: clean(self.continue_reading_text),
+            words: self.words,
         })
     }
 }

@@ -127,6 +127,12 @@ pub struct Source {
     pub excerpt: Vec<String>,
     /// The words of the link out, e.g. "Continue reading HERE."; a default is used when absent.
     pub continue_reading_text: Option<String>,
+    /// How many words the whole source story has, when known (counted when it was clipped, or
+    /// given by the writer): the base of the site's percentage quote limit. Not part of the
+    /// attribution, so a source with only this is still empty. Left out of the serialized form
+    /// when unknown, so an export of a post without it reads as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<u32>,
 }
 
 impl Source {
@@ -242,6 +248,22 @@ pub struct Post {
     pub parent_id: Option<PostId>,
     /// Position among siblings (WordPress's menu order).
     pub menu_order: i64,
+    /// The last time an editor allowed this post to quote more than the site's limit.
+    pub quote_override: Option<QuoteOverride>,
+}
+
+/// An editor's (or administrator's) decision to publish a post over the site's quote limit:
+/// who, when, and how many quoted words they allowed. Kept as history when the post later
+/// quotes less; a later save that quotes more than `words` needs a new decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuoteOverride {
+    /// The account that allowed it; `None` once that account is deleted.
+    pub by: Option<UserId>,
+    /// Its display name, as read back (ignored when written).
+    pub by_name: Option<String>,
+    pub at: Timestamp,
+    /// The words the post quoted when it was allowed.
+    pub words: u32,
 }
 
 impl Post {
@@ -366,6 +388,9 @@ pub struct PostWrite {
     pub menu_order: i64,
     pub category_ids: Vec<TermId>,
     pub tag_ids: Vec<TermId>,
+    /// Set by `dateline_app::posts` when an editor publishes over the quote limit; kept from
+    /// the post otherwise.
+    pub quote_override: Option<QuoteOverride>,
 }
 
 impl PostWrite {
@@ -391,6 +416,7 @@ impl PostWrite {
             menu_order: 0,
             category_ids: Vec::new(),
             tag_ids: Vec::new(),
+            quote_override: None,
         }
     }
 
@@ -416,6 +442,7 @@ impl PostWrite {
             menu_order: post.menu_order,
             category_ids: post.categories.iter().map(|t| t.id).collect(),
             tag_ids: post.tags.iter().map(|t| t.id).collect(),
+            quote_override: post.quote_override.clone(),
         }
     }
 }

@@ -6,11 +6,13 @@
 
 mod linkify;
 mod nesting;
+mod quotes;
 mod wordpress;
 
 use std::sync::LazyLock;
 
 pub use nesting::MAX_DEPTH as MAX_NESTING;
+pub use quotes::blockquote_text;
 pub use wordpress::{Attachments, NoAttachments, WordPressHtml, escape as escape_html, wordpress_to_html, wpautop};
 
 use pulldown_cmark::{Options, Parser, html};

@@ -125,6 +125,11 @@ fn columns(post: &PostWrite, slug: String, updated_at: Timestamp) -> Vec<(&'stat
         ("source_headline", source.headline.map(Arg::Text)),
         ("source_excerpt", excerpt_json.map(Arg::Text)),
         ("source_continue_text", source.continue_reading_text.map(Arg::Text)),
+        ("source_words", source.words.map(|w| Arg::Int(i64::from(w)))),
+        // The override's author name is read back from the account, not written.
+        ("quote_override_by", post.quote_override.as_ref().and_then(|o| o.by).map(Arg::Int)),
+        ("quote_override_at", post.quote_override.as_ref().map(|o| Arg::Int(o.at.as_second()))),
+        ("quote_override_words", post.quote_override.as_ref().map(|o| Arg::Int(i64::from(o.words)))),
     ]
 }
 

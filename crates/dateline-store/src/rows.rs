@@ -22,6 +22,8 @@ pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.b
     (SELECT po.outlet_id FROM post_outlets po WHERE po.post_id = p.id) AS outlet_id, \
     (SELECT o.name FROM post_outlets po JOIN outlets o ON o.id = po.outlet_id WHERE po.post_id = p.id) AS outlet_name, \
     (SELECT o.slug FROM post_outlets po JOIN outlets o ON o.id = po.outlet_id WHERE po.post_id = p.id) AS outlet_slug, \
+    p.source_words, p.quote_override_by, p.quote_override_at, p.quote_override_words, \
+    (SELECT o.display_name FROM users o WHERE o.id = p.quote_override_by) AS quote_override_by_name, \
     u.id AS author_id, u.login AS author_login, u.display_name AS author_display_name, u.slug AS author_slug, \
     u.role AS author_role, u.email AS author_email_address, \
     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.kind <> 'note') AS comment_count";
@@ -40,6 +42,16 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         headline: row.try_get("source_headline")?,
         excerpt,
         continue_reading_text: row.try_get("source_continue_text")?,
+        words: count(row, "source_words")?,
+    };
+    let quote_override = match row.try_get::<Option<i64>, _>("quote_override_at")? {
+        Some(at) => Some(QuoteOverride {
+            by: row.try_get("quote_override_by")?,
+            by_name: row.try_get("quote_override_by_name")?,
+            at: time(at),
+            words: count(row, "quote_override_words")?.unwrap_or(0),
+        }),
+        None => None,
     };
     Ok(Post {
         id: row.try_get("id")?,
@@ -76,7 +88,14 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         password: row.try_get("password")?,
         parent_id: row.try_get("parent_id")?,
         menu_order: row.try_get("menu_order")?,
+        quote_override,
     })
+}
+
+/// A count of words kept as an integer column (`None`: NULL); one out of range (written by
+/// hand) reads as unknown rather than failing the post.
+fn count(row: &AnyRow, column: &str) -> Result<Option<u32>, sqlx::Error> {
+    Ok(row.try_get::<Option<i64>, _>(column)?.and_then(|n| u32::try_from(n).ok()))
 }
 
 pub(crate) const TERM_COLUMNS: &str = "t.id, t.taxonomy, t.name, t.slug, t.description, t.parent_id";

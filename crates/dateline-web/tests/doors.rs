@@ -20,7 +20,8 @@ async fn app_password(app: &TestApp, login: &str, role: Role) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}")))
 }
 
-async fn api(app: &TestApp, method: &str, uri: &str, auth: &str, body: Value) -> (StatusCode, Value) {
+/// A request to the REST API as `auth`, with a JSON body (the quoting cases use it too).
+pub(crate) async fn api(app: &TestApp, method: &str, uri: &str, auth: &str, body: Value) -> (StatusCode, Value) {
     let request = Request::builder()
         .method(method)
         .uri(uri)

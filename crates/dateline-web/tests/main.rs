@@ -10,6 +10,7 @@ mod comments;
 mod doors;
 mod hardening;
 mod operations;
+mod quoting;
 mod search;
 mod support;
 mod xss;
@@ -124,6 +125,17 @@ mod hardening_cases {
         every_response_sets_a_permissions_policy_and_the_queue_pages,
         api_titles_have_the_same_limit_as_every_door,
         slow_and_idle_clients_are_let_go_and_do_not_block_others,
+    );
+}
+
+mod quoting_cases {
+    dateline_testkit::store_cases!(crate::quoting:
+        the_editor_refuses_a_post_over_the_limit_and_keeps_the_form,
+        editors_publish_over_the_limit_recorded_and_listed,
+        the_percentage_applies_when_the_source_words_are_known,
+        bulk_publishing_refuses_posts_over_the_limit,
+        the_settings_change_the_limit,
+        the_api_refuses_over_the_limit_unless_an_editor_overrides,
     );
 }
 

@@ -87,7 +87,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
     let config = settings::load_config(cli.config.as_deref()).map_err(usage)?;
     match cli.command {
         Command::Serve(args) => serve(&cli.db, config, args).await,
-        Command::Post(PostCommand::New { json }) => post_new(&cli.db, config, &json).await,
+        Command::Post(PostCommand::New { json, quote_override }) => post_new(&cli.db, config, &json, quote_override).await,
         Command::Clip(args) => clip::run(&cli.db, &config, args).await,
         Command::Import(cli::ImportCommand::Wxr { files, dry_run, permalinks }) => {
             migrate_in::import(&cli.db, &config, &files, dry_run, permalinks).await
@@ -164,6 +164,44 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
     Ok(())
 }
 
+/// `post` measured against the site's quote limit (the admin's saved settings over the file's),
+/// as every door measures it: refused when a post readers will see quotes too much, unless
+/// `--quote-override` and the post's author is an editor or administrator (recorded).
+async fn quote_checked(
+    store: &dyn Store,
+    config: &mut dateline_core::Config,
+    mut post: dateline_core::NewPost,
+    quote_override: bool,
+) -> Result<dateline_core::NewPost, Failure> {
+    dateline_app::settings::apply_saved(store, config).await?;
+    // The acting account is the one the post is by (named, as `post new` names its author);
+    // an account made for a new name is an author, who may not decide this.
+    let acting = match (&post.author_name, quote_override) {
+        (Some(name), true) => store.users().await?.into_iter().find(|u| &u.display_name == name),
+        _ => None,
+    };
+    let override_by = match (&acting, quote_override) {
+        (Some(user), true) => Some(user),
+        (None, true) => {
+            let name = post.author_name.as_deref().unwrap_or(settings::DEFAULT_AUTHOR);
+            return Err(usage(format!(
+                "--quote-override: the post's author, {name:?}, is not an account on this site; only an editor or administrator may publish over the quote limit"
+            )));
+        }
+        _ => None,
+    };
+    match dateline_app::quoting::decide(&config.quote, &post.write, override_by, jiff::Timestamp::now()) {
+        Ok(record) => {
+            post.write.quote_override = record;
+            Ok(post)
+        }
+        Err(refusal @ dateline_app::quoting::QuoteRefusal::OverLimit(_)) => Err(usage(format!(
+            "{refusal}. Quote less, save it as a draft (\"status\": \"draft\"), or publish it over the limit with --quote-override as an editor."
+        ))),
+        Err(refusal) => Err(usage(format!("{refusal} (the post's author is the acting account)."))),
+    }
+}
+
 /// Resolves on Ctrl-C or, on Unix, SIGTERM (what service managers send), so in-flight
 /// requests finish before the process exits.
 async fn shutdown_signal() {
@@ -184,13 +222,14 @@ async fn shutdown_signal() {
     }
 }
 
-async fn post_new(db: &str, config: dateline_core::Config, json: &std::path::Path) -> Result<(), Failure> {
+async fn post_new(db: &str, mut config: dateline_core::Config, json: &std::path::Path, quote_override: bool) -> Result<(), Failure> {
     let text = settings::read_input(json).map_err(usage)?;
     let defaults = InputDefaults { author: settings::DEFAULT_AUTHOR.into(), now: jiff::Timestamp::now() };
     // Validate before touching the store: invalid input must not even create the database.
     let post = parse_post_json(&text, &defaults, &dateline_render::markdown_to_html)
         .map_err(|e| usage(format!("invalid post in {}: {e}", json.display())))?;
     let store = open_store(db).await?;
+    let post = quote_checked(store.as_ref(), &mut config, post, quote_override).await?;
     let created = store.create_post(post).await?;
     let base = config.site.base_url.clone().unwrap_or_default();
     println!("{}\t{base}{}", created.id, dateline_app::permalinks::permalink(&config.time_zone(), &created));

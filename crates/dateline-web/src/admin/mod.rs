@@ -40,6 +40,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/comments/bulk", post(comments::bulk))
         .route("/admin/comments/{id}/{action}", post(comments::single))
         .route("/admin/preview", post(posts::preview))
+        .route("/admin/quote", post(posts::quote_count))
         .route("/admin/clip", get(clip::form).post(clip::clip).layer(axum::extract::DefaultBodyLimit::max(crate::MAX_CLIP_BODY)))
         .route("/admin/profile", get(accounts::profile).post(accounts::save_profile))
         .route("/admin/profile/app-passwords", post(accounts::create_app_password))

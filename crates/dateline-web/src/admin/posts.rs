@@ -1,6 +1,7 @@
 //! Writing: the posts (and pages) list with filters and bulk actions, and the editor, with
 //! the link-post fields, Markdown with a preview (live with JavaScript, a button without),
-//! and publish / schedule / save draft / submit for review as the role allows.
+//! and publish / schedule / save draft / submit for review as the role allows; the quote
+//! counter and the editor's "Publish over the quote limit" (`dateline_app::quoting`).
 
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -23,6 +24,7 @@ fn kind_of(section: &str) -> PostKind {
 }
 
 use dateline_app::posts::{PostRefusal, may_edit, needed_to_write as needed};
+use dateline_app::quoting::{self, QuoteRefusal};
 
 #[derive(Serialize)]
 struct Row {
@@ -36,6 +38,26 @@ struct Row {
     path: String,
     categories: String,
     editable: bool,
+    /// "Over the quote limit — allowed by NAME, DATE", while the post is over the limit and an
+    /// editor allowed it (the record stays on the post as history once it quotes less).
+    quote_allowed: Option<String>,
+}
+
+/// "Over the quote limit — allowed by NAME, DATE" for `post`, while it is over the limit.
+fn quote_allowed(state: &AppState, post: &Post) -> Option<String> {
+    let record = post.quote_override.as_ref()?;
+    let measure = quoting::measure_words(
+        &state.site().config.quote,
+        quoting::quoted_words(post.source.as_ref(), &post.body_html),
+        post.source.as_ref().and_then(|s| s.words),
+    );
+    quoting::shows_override(&measure, Some(record)).then(|| {
+        format!(
+            "Over the quote limit — allowed by {}, {}",
+            record.by_name.as_deref().unwrap_or("a deleted account"),
+            TimeView::new(&state.site(), record.at).date
+        )
+    })
 }
 
 pub(crate) async fn list(
@@ -83,6 +105,7 @@ pub(crate) async fn list(
             path: permalink(&state.site().time_zone, p),
             categories: p.categories.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", "),
             editable: may_edit(p, &admin.user),
+            quote_allowed: quote_allowed(&state, p),
         })
         .collect();
     let counts = state.store.post_counts().await?;
@@ -124,6 +147,8 @@ pub(crate) async fn bulk(
         "trash" | "delete" => PostStatus::Trash,
         _ => return Err(AppError::BadRequest("Choose an action.".into())),
     };
+    // Posts over the quote limit are left as they were and named afterwards; the others go on.
+    let mut over_limit = Vec::new();
     for id in form.ids.iter().filter_map(|v| v.parse::<i64>().ok()) {
         let post = state.store.post_by_id(id).await?.ok_or(AppError::NotFound)?;
         if !may_edit(&post, &admin.user) {
@@ -137,14 +162,25 @@ pub(crate) async fn bulk(
             state.store.delete_post(id).await?;
             continue;
         }
-        match dateline_app::posts::set_status(state.store.as_ref(), &admin.user, &post, status).await {
+        match dateline_app::posts::set_status(state.store.as_ref(), &admin.user, &post, status, &state.site().config.quote).await {
             Ok(_) => {}
+            Err(PostRefusal::Quote(refusal)) => {
+                let m = refusal.measure();
+                over_limit.push(format!("“{}” ({} words quoted, the limit is {})", post.title, m.quoted, m.limit.unwrap_or(0)));
+            }
             Err(PostRefusal::MayNotPublish) => {
                 return Err(AppError::Forbidden(format!("Your account ({}) may not publish.", admin.user.role)));
             }
             Err(PostRefusal::Store(e)) => return Err(e.into()),
             Err(_) => return Err(AppError::Forbidden(format!("You may not change “{}”.", post.title))),
         }
+    }
+    if !over_limit.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "Not published, because they quote more of their source than the site allows: {}. Open each to quote less{}; the other posts were changed.",
+            over_limit.join(", "),
+            if admin.user.role.can(Capability::OverrideQuoteLimit) { ", or to publish it over the limit" } else { "" }
+        )));
     }
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}"))]).into_response())
 }
@@ -162,6 +198,10 @@ pub(crate) struct EditorValues {
     source_headline: String,
     source_excerpt: String,
     continue_reading_text: String,
+    /// The whole source's words, as typed (empty: unknown).
+    source_words: String,
+    /// "Publish over the quote limit" ticked (editors and administrators).
+    quote_override: bool,
     categories: Vec<i64>,
     tags: String,
     date: String,
@@ -188,6 +228,8 @@ fn values_of(state: &AppState, post: &Post) -> EditorValues {
         source_headline: source.headline.unwrap_or_default(),
         source_excerpt: source.excerpt.join("\n\n"),
         continue_reading_text: source.continue_reading_text.unwrap_or_default(),
+        source_words: source.words.map(|w| w.to_string()).unwrap_or_default(),
+        quote_override: false,
         categories: post.categories.iter().map(|c| c.id).collect(),
         tags: post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "),
         date: post.published_at.to_zoned(state.site().time_zone.clone()).strftime("%Y-%m-%dT%H:%M").to_string(),
@@ -224,7 +266,25 @@ async fn editor_page(
         Shown::Problem(problem) => (Some(problem), None, None),
         Shown::Preview(preview) => (None, Some(preview), None),
     };
+    let format = post.map_or(BodyFormat::Markdown, |p| p.body_format);
+    let quote = match kind {
+        PostKind::Post => {
+            let measure = quote_measure(state, format, &values.body, &values.source_excerpt, &values.source_words).await;
+            Some(context! {
+                summary => measure.summary(),
+                over => measure.over(),
+                format => format.as_str(),
+                can_override => admin.user.role.can(Capability::OverrideQuoteLimit),
+                allowed => post.and_then(|p| p.quote_override.as_ref()).map(|o| {
+                    let when = TimeView::new(&state.site(), o.at);
+                    format!("Allowed over the quote limit by {} on {} ({} words quoted).", o.by_name.as_deref().unwrap_or("a deleted account"), when.date, o.words)
+                }),
+            })
+        }
+        PostKind::Page => None,
+    };
     let ctx = context! {
+        quote => quote,
         section => if kind == PostKind::Page { "pages" } else { "posts" },
         kind => kind.as_str(),
         post => post.map(|p| context! {
@@ -329,6 +389,10 @@ pub(crate) struct EditorForm {
     source_excerpt: String,
     #[serde(deserialize_with = "fields::untrimmed")]
     continue_reading_text: String,
+    #[serde(deserialize_with = "fields::trimmed")]
+    source_words: String,
+    #[serde(deserialize_with = "fields::checked")]
+    quote_override: bool,
     /// The ticked categories' ids.
     category: Vec<String>,
     /// Tag names, comma-separated.
@@ -372,6 +436,8 @@ async fn read_form(
         source_headline: form.source_headline,
         source_excerpt: form.source_excerpt,
         continue_reading_text: form.continue_reading_text,
+        source_words: form.source_words,
+        quote_override: form.quote_override,
         tags: form.tags,
         date: form.date,
         comments_open: form.comments_open,
@@ -414,8 +480,11 @@ async fn read_form(
             None => return fail(format!("“{text}” is not a date and time."), &values),
         },
     };
-    let excerpt: Vec<String> =
-        values.source_excerpt.replace("\r\n", "\n").split("\n\n").map(|p| p.trim().replace('\n', " ")).filter(|p| !p.is_empty()).collect();
+    let excerpt = excerpt_paragraphs(&values.source_excerpt);
+    let words = match read_source_words(&values.source_words) {
+        Ok(words) => words,
+        Err(()) => return fail("The source's word count must be a whole number (or left empty when unknown).".into(), &values),
+    };
     let opt = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
     let source = Source {
         reporter: opt(&values.source_reporter),
@@ -424,6 +493,7 @@ async fn read_form(
         headline: opt(&values.source_headline),
         excerpt,
         continue_reading_text: opt(&values.continue_reading_text),
+        words,
     };
     // The slug typed, else (or when it has no letters or digits, like "..") the title's.
     let slug = [values.slug.as_str(), values.title.as_str()]
@@ -454,6 +524,29 @@ async fn read_form(
         ..base
     };
     Ok((write, values))
+}
+
+/// The excerpt box's paragraphs (a blank line between them; lines within one joined).
+fn excerpt_paragraphs(text: &str) -> Vec<String> {
+    text.replace("\r\n", "\n").split("\n\n").map(|p| p.trim().replace('\n', " ")).filter(|p| !p.is_empty()).collect()
+}
+
+/// The source's word count as typed: empty is unknown; anything but a whole number is refused.
+fn read_source_words(text: &str) -> Result<Option<u32>, ()> {
+    match text.trim().replace([',', ' '], "") {
+        digits if digits.is_empty() => Ok(None),
+        digits => digits.parse().map(Some).map_err(|_| ()),
+    }
+}
+
+/// What the form's post quotes against the site's limit (the counter's numbers): the body
+/// rendered as it will be saved, so the count is the save's.
+async fn quote_measure(state: &AppState, format: BodyFormat, body: &str, excerpt: &str, source_words: &str) -> quoting::Measure {
+    let source =
+        Source { excerpt: excerpt_paragraphs(excerpt), words: read_source_words(source_words).ok().flatten(), ..Source::default() };
+    // A body that cannot be rendered counts no block quotes; the save will say what is wrong.
+    let html = crate::view::body_html(format, body.to_string()).await.unwrap_or_default();
+    quoting::measure_words(&state.site().config.quote, quoting::quoted_words(Some(&source), &html), source.words)
 }
 
 /// The tags typed (comma-separated) as ids, each made when new.
@@ -503,6 +596,15 @@ async fn refused(
         }
         PostRefusal::MayNotPin => "Only those who may publish can make a post sticky.".to_string(),
         PostRefusal::MayNotWriteAs => "Only editors can choose another author.".to_string(),
+        PostRefusal::Quote(refusal @ QuoteRefusal::MayNotOverride(_)) => format!("{refusal}."),
+        PostRefusal::Quote(refusal) => {
+            let advice = if role.can(Capability::OverrideQuoteLimit) {
+                "Quote less, or tick “Publish over the quote limit”."
+            } else {
+                "Quote less, or save it as a draft and ask an editor to publish it."
+            };
+            format!("{refusal}. {advice}")
+        }
         // The store failed (busy with an import, a full disk): the editor comes back with
         // everything the writer typed, and says so.
         PostRefusal::Store(err) => {
@@ -559,15 +661,16 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
         // Saving a published post keeps it published.
         _ => write.status,
     };
+    let quote = quoting::Policy { limits: state.site().config.quote.clone(), override_asked: values.quote_override };
     // Checked before anything is written, new tags included.
-    if let Err(refusal) = dateline_app::posts::check(&admin.user, existing.as_ref(), &write) {
+    if let Err(refusal) = dateline_app::posts::check(&admin.user, existing.as_ref(), &write, &quote) {
         return refused(state, admin, kind, existing.as_ref(), values, &action, refusal).await;
     }
     write.tag_ids = match ensure_tags(state, &values.tags).await {
         Ok(ids) => ids,
         Err(err) => return refused(state, admin, kind, existing.as_ref(), values, &action, err.into()).await,
     };
-    let saved = match dateline_app::posts::save(state.store.as_ref(), &admin.user, existing.as_ref(), write).await {
+    let saved = match dateline_app::posts::save(state.store.as_ref(), &admin.user, existing.as_ref(), write, &quote).await {
         Ok(saved) => saved,
         Err(refusal) => return refused(state, admin, kind, existing.as_ref(), values, &action, refusal).await,
     };
@@ -612,6 +715,36 @@ pub(crate) async fn preview(AdminForm { admin, form }: AdminForm<PreviewForm>) -
     admin.must(Capability::WritePosts)?;
     let html = crate::view::body_html(BodyFormat::Markdown, form.body).await?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// What the quote counter sends as the writer types.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct QuoteForm {
+    #[serde(deserialize_with = "fields::untrimmed")]
+    body: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    source_excerpt: String,
+    #[serde(deserialize_with = "fields::trimmed")]
+    source_words: String,
+    /// `html` for a body in WordPress's HTML; else Markdown.
+    #[serde(deserialize_with = "fields::trimmed")]
+    format: String,
+}
+
+/// `POST /admin/quote`: the counter's line for the form as typed, counted as the save counts
+/// (`{"summary": "Quoted: 120 of 300 words", "over": false, "quoted": 120, "limit": 300, …}`).
+pub(crate) async fn quote_count(
+    State(state): State<AppState>,
+    AdminForm { admin, form }: AdminForm<QuoteForm>,
+) -> Result<Response, AppError> {
+    admin.must(Capability::WritePosts)?;
+    let format = BodyFormat::parse(&form.format);
+    let measure = quote_measure(&state, format, &form.body, &form.source_excerpt, &form.source_words).await;
+    let mut value = serde_json::to_value(measure).map_err(|e| AppError::Internal(e.to_string()))?;
+    value["summary"] = measure.summary().into();
+    value["over"] = measure.over().into();
+    Ok(axum::Json(value).into_response())
 }
 
 /// `GET /admin/posts/{id}/preview`: the post as readers will see it, whatever its status,

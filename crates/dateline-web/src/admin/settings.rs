@@ -1,4 +1,4 @@
-//! Settings (administrators): site, reading and discussion, saved in the store.
+//! Settings (administrators): site, reading, discussion and fair quoting, saved in the store.
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
@@ -71,6 +71,10 @@ pub(crate) struct SettingsForm {
     /// `newest` for newest first.
     #[serde(deserialize_with = "fields::trimmed")]
     comment_order: String,
+    #[serde(deserialize_with = "fields::trimmed")]
+    quote_max_words: String,
+    #[serde(deserialize_with = "fields::trimmed")]
+    quote_max_percent: String,
 }
 
 pub(crate) async fn save(State(state): State<AppState>, AdminForm { admin, form }: AdminForm<SettingsForm>) -> Result<Response, AppError> {
@@ -104,6 +108,8 @@ pub(crate) async fn save(State(state): State<AppState>, AdminForm { admin, form 
         thread_depth: number("thread_depth", &form.thread_depth).unwrap_or(current.thread_depth),
         comments_per_page: number("comments_per_page", &form.comments_per_page).unwrap_or(current.comments_per_page),
         newest_first: form.comment_order == "newest",
+        quote_max_words: number("quote_max_words", &form.quote_max_words).unwrap_or(current.quote_max_words),
+        quote_max_percent: number("quote_max_percent", &form.quote_max_percent).unwrap_or(current.quote_max_percent),
         title: form.title,
         tagline: form.tagline,
         timezone: form.timezone,

@@ -4,6 +4,7 @@
 
 use axum::http::StatusCode;
 use dateline_app::posts::PostRefusal;
+use dateline_app::quoting::QuoteRefusal;
 use dateline_core::accounts::Capability;
 use dateline_core::import::BodyFormat;
 use dateline_core::*;
@@ -41,6 +42,16 @@ pub(super) struct PostFields {
     categories: Option<IdList>,
     tags: Option<IdList>,
     dateline: Option<DatelineFields>,
+    /// Publish over the site's quote limit (editors and administrators; recorded on the post).
+    /// Not a field of the post: it goes to the save (`dateline_app::quoting::Policy`).
+    quote_override: Option<Flag>,
+}
+
+impl PostFields {
+    /// Whether the request asks to publish over the quote limit.
+    pub(super) fn quote_override(&self) -> bool {
+        self.quote_override.as_ref().is_some_and(|Flag(asked)| *asked)
+    }
 }
 
 /// Dateline's own fields, under the `dateline` key as the API answers them.
@@ -221,6 +232,14 @@ impl From<PostRefusal> for ApiError {
             }
             PostRefusal::MayNotPin => forbidden("rest_cannot_assign_sticky", "Sorry, you are not allowed to make posts sticky."),
             PostRefusal::MayNotWriteAs => forbidden("rest_cannot_edit_others", "Sorry, you are not allowed to create posts as this user."),
+            // Named as WordPress names a plugin's refusal: the plugin's prefix, 400 for a post
+            // to change, 403 for a right the account lacks.
+            PostRefusal::Quote(refusal @ QuoteRefusal::OverLimit(_)) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "dateline_quote_limit",
+                format!("{refusal}. Quote less, or (as an editor) send quote_override: true to publish it over the limit."),
+            ),
+            PostRefusal::Quote(refusal) => forbidden("dateline_cannot_override_quote", &format!("{refusal}.")),
             PostRefusal::Store(e) => e.into(),
         }
     }

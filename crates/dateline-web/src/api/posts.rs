@@ -107,7 +107,12 @@ pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
             value["menu_order"] = post.menu_order.into();
         }
     }
+    if let Some(source) = value["dateline"]["source"].as_object_mut() {
+        // Always in the object, null when unknown (the stored form leaves it out then).
+        source.entry("words").or_insert(Value::Null);
+    }
     if edit {
+        value["dateline"]["quote_override"] = json!(post.quote_override);
         value["title"]["raw"] = post.title.clone().into();
         value["content"]["raw"] = post.body_source.clone().into();
         value["excerpt"]["raw"] = post.excerpt.clone().unwrap_or_default().into();
@@ -269,9 +274,16 @@ async fn create(state: AppState, headers: HeaderMap, body: ApiBody<PostFields>, 
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user."));
     };
     let mut write = PostWrite::new_draft(kind, user.id, BodyFormat::Html);
-    apply(&state, &mut write, body.fields()?, &user).await?;
-    let post = dateline_app::posts::save(state.store.as_ref(), &user, None, write).await?;
+    let fields = body.fields()?;
+    let quote = quote_policy(&state, &fields);
+    apply(&state, &mut write, fields, &user).await?;
+    let post = dateline_app::posts::save(state.store.as_ref(), &user, None, write, &quote).await?;
     Ok((StatusCode::CREATED, Json(post_json(&state, &post, true))).into_response())
+}
+
+/// The site's quote limit, and whether the request asks to publish over it.
+fn quote_policy(state: &AppState, fields: &PostFields) -> dateline_app::quoting::Policy {
+    dateline_app::quoting::Policy { limits: state.site().config.quote.clone(), override_asked: fields.quote_override() }
 }
 
 async fn update(state: AppState, headers: HeaderMap, id: i64, body: ApiBody<PostFields>, kind: PostKind) -> ApiResult {
@@ -286,8 +298,10 @@ async fn update(state: AppState, headers: HeaderMap, id: i64, body: ApiBody<Post
         return Err(ApiError::forbidden(user.as_ref(), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."));
     };
     let mut write = PostWrite::from_post(&post);
-    apply(&state, &mut write, body.fields()?, &user).await?;
-    let saved = dateline_app::posts::save(state.store.as_ref(), &user, Some(&post), write).await?;
+    let fields = body.fields()?;
+    let quote = quote_policy(&state, &fields);
+    apply(&state, &mut write, fields, &user).await?;
+    let saved = dateline_app::posts::save(state.store.as_ref(), &user, Some(&post), write, &quote).await?;
     Ok(Json(post_json(&state, &saved, true)).into_response())
 }
 
@@ -317,7 +331,8 @@ async fn delete(
     if post.status == PostStatus::Trash {
         return Err(ApiError::new(StatusCode::GONE, "rest_already_trashed", "The post has already been deleted."));
     }
-    let trashed = dateline_app::posts::set_status(state.store.as_ref(), &user, &post, PostStatus::Trash).await?;
+    let trashed =
+        dateline_app::posts::set_status(state.store.as_ref(), &user, &post, PostStatus::Trash, &state.site().config.quote).await?;
     Ok(Json(post_json(&state, &trashed, true)).into_response())
 }
 

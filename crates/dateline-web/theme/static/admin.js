@@ -36,3 +36,40 @@
   date.addEventListener('change', label);
   label();
 })();
+
+// The quote counter: what the post quotes (excerpt and block quotes) against the site's limit,
+// counted by the server as the save counts it. Without JavaScript the line shows the count when
+// the page was made, and the save refuses a post over the limit all the same.
+(function () {
+  var counter = document.getElementById('quote-counter');
+  var alert = document.getElementById('quote-alert');
+  var csrf = document.getElementById('csrf');
+  var fields = ['body', 'source_excerpt', 'source_words'].map(function (id) { return document.getElementById(id); });
+  if (!counter || !csrf || !window.fetch || fields.some(function (f) { return !f; })) return;
+  var timer = null;
+  var wasOver = counter.classList.contains('over');
+  function refresh() {
+    var data = new URLSearchParams();
+    data.set('_csrf', csrf.value);
+    data.set('body', fields[0].value);
+    data.set('source_excerpt', fields[1].value);
+    data.set('source_words', fields[2].value);
+    data.set('format', counter.getAttribute('data-format') || 'markdown');
+    fetch('/admin/quote', { method: 'POST', body: data, credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (m) {
+        counter.textContent = m.summary + (m.over ? ' — over the limit' : '');
+        counter.classList.toggle('over', m.over);
+        // Said once when the post crosses the limit, not at every pause in typing.
+        if (alert && m.over !== wasOver) alert.textContent = m.over ? 'Over the quote limit: ' + m.summary : 'Within the quote limit.';
+        wasOver = m.over;
+      })
+      .catch(function () { /* the line keeps its last count; the save still checks */ });
+  }
+  fields.forEach(function (f) {
+    f.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 300);
+    });
+  });
+})();
