@@ -382,7 +382,22 @@ pub async fn api_discovery_index_and_parameters(db: Db) {
     assert_eq!(home.header("link"), "<http://dateline.test/wp-json/>; rel=\"https://api.w.org/\"");
     assert_eq!(attr(&home.html(), "link[rel='https://api.w.org/']", "href"), "http://dateline.test/wp-json/");
     let index: Value = serde_json::from_str(&app.get("/wp-json/").await.body).expect("index");
-    assert_eq!(index["namespaces"], json!(["wp/v2"]));
+    assert_eq!(index["namespaces"], json!(["wp/v2", "dateline/v1"]));
+    // Dateline's own routes are listed with the methods they answer, and a client that
+    // follows them finds them: the clip route takes POST only, the outlets answer GET.
+    assert_eq!(index["routes"]["/dateline/v1/clip"]["methods"], json!(["POST"]));
+    assert_eq!(index["routes"]["/dateline/v1/outlets"]["methods"], json!(["GET"]));
+    assert_eq!(app.get("/wp-json/dateline/v1/outlets").await.status, StatusCode::OK);
+    let own: Value = serde_json::from_str(&app.get("/wp-json/dateline/v1").await.body).expect("the namespace's index");
+    assert_eq!(own["namespace"], "dateline/v1");
+    let listed: Vec<&String> = own["routes"].as_object().expect("routes").keys().collect();
+    assert!(listed.contains(&&"/dateline/v1/reporters".to_string()) && listed.iter().all(|r| r.starts_with("/dateline/v1")), "{listed:?}");
+    let wordpress: Value = serde_json::from_str(&app.get("/wp-json/wp/v2").await.body).expect("wp/v2's index");
+    assert!(wordpress["routes"].as_object().expect("routes").keys().all(|r| r.starts_with("/wp/v2")));
+    let unknown = app.get("/wp-json/dateline/v1/outlets?colour=red").await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "an unknown parameter is refused there too: {}", unknown.body);
+    let openapi: Value = serde_json::from_str(&app.get("/wp-json/openapi.json").await.body).expect("openapi");
+    assert!(openapi["paths"]["/dateline/v1/clip"]["post"].is_object() && openapi["paths"]["/dateline/v1/clip"].get("get").is_none());
     let posts = &index["routes"]["/wp/v2/posts"];
     assert_eq!(posts["methods"], json!(["GET", "POST"]));
     assert!(posts["endpoints"][0]["args"]["categories_exclude"].is_object());

@@ -21,7 +21,7 @@ pub(crate) type Params = &'static [&'static [Param]];
 /// reads (query), writes (body) and deletes (query). `None`: the route does not take them.
 pub(crate) struct Route {
     pub path: &'static str,
-    pub read: Params,
+    pub read: Option<Params>,
     pub write: Option<Params>,
     pub delete: Option<&'static [Param]>,
 }
@@ -132,26 +132,55 @@ const SEARCH_READ: &[Param] = &[
     ("type", "string", "post (posts and pages, best match first) or term (categories and tags)"),
     ("subtype", "string", "any, post or page; any, category or post_tag"),
 ];
+const BYLINES_READ: &[Param] = &[CONTEXT, PAGE, PER_PAGE, SEARCH];
+const CLIP_WRITE: &[Param] = &[
+    ("url", "string", "The story's address (required; with html, where the page was read)"),
+    ("html", "string", "The page's HTML, when the server cannot fetch it (a paywall); up to 5 MB"),
+    ("selection", "string", "The passage to quote, paragraphs on their own lines (else the story's lead)"),
+];
 const USERS_READ: &[Param] = &[CONTEXT, PAGE, PER_PAGE, SEARCH, ORDER, ("orderby", "string", "name, id or slug"), SLUG];
 const ITEM_READ: &[Param] = &[CONTEXT];
 
 /// Every route the API answers, in the order the index lists them.
 pub(crate) const ROUTES: &[Route] = &[
-    Route { path: "/wp/v2/posts", read: &[ENTRIES_READ, POSTS_READ], write: Some(&[ENTRY_WRITE, POSTS_WRITE]), delete: None },
-    Route { path: "/wp/v2/posts/{id}", read: &[ITEM_READ], write: Some(&[ENTRY_WRITE, POSTS_WRITE]), delete: Some(FORCE) },
-    Route { path: "/wp/v2/pages", read: &[ENTRIES_READ], write: Some(&[ENTRY_WRITE, PAGES_WRITE]), delete: None },
-    Route { path: "/wp/v2/pages/{id}", read: &[ITEM_READ], write: Some(&[ENTRY_WRITE, PAGES_WRITE]), delete: Some(FORCE) },
-    Route { path: "/wp/v2/comments", read: &[COMMENTS_READ], write: Some(&[COMMENTS_WRITE]), delete: None },
-    Route { path: "/wp/v2/comments/{id}", read: &[ITEM_READ], write: Some(&[COMMENTS_WRITE]), delete: Some(FORCE) },
-    Route { path: "/wp/v2/categories", read: &[TERMS_READ, CATEGORIES_READ], write: Some(&[TERM_WRITE, CATEGORY_WRITE]), delete: None },
-    Route { path: "/wp/v2/categories/{id}", read: &[ITEM_READ], write: Some(&[TERM_WRITE, CATEGORY_WRITE]), delete: Some(FORCE) },
-    Route { path: "/wp/v2/tags", read: &[TERMS_READ], write: Some(&[TERM_WRITE]), delete: None },
-    Route { path: "/wp/v2/tags/{id}", read: &[ITEM_READ], write: Some(&[TERM_WRITE]), delete: Some(FORCE) },
-    Route { path: "/wp/v2/search", read: &[SEARCH_READ], write: None, delete: None },
-    Route { path: "/wp/v2/users", read: &[USERS_READ], write: None, delete: None },
-    Route { path: "/wp/v2/users/me", read: &[ITEM_READ], write: None, delete: None },
-    Route { path: "/wp/v2/users/{id}", read: &[ITEM_READ], write: None, delete: None },
+    Route { path: "/wp/v2/posts", read: Some(&[ENTRIES_READ, POSTS_READ]), write: Some(&[ENTRY_WRITE, POSTS_WRITE]), delete: None },
+    Route { path: "/wp/v2/posts/{id}", read: Some(&[ITEM_READ]), write: Some(&[ENTRY_WRITE, POSTS_WRITE]), delete: Some(FORCE) },
+    Route { path: "/wp/v2/pages", read: Some(&[ENTRIES_READ]), write: Some(&[ENTRY_WRITE, PAGES_WRITE]), delete: None },
+    Route { path: "/wp/v2/pages/{id}", read: Some(&[ITEM_READ]), write: Some(&[ENTRY_WRITE, PAGES_WRITE]), delete: Some(FORCE) },
+    Route { path: "/wp/v2/comments", read: Some(&[COMMENTS_READ]), write: Some(&[COMMENTS_WRITE]), delete: None },
+    Route { path: "/wp/v2/comments/{id}", read: Some(&[ITEM_READ]), write: Some(&[COMMENTS_WRITE]), delete: Some(FORCE) },
+    Route {
+        path: "/wp/v2/categories",
+        read: Some(&[TERMS_READ, CATEGORIES_READ]),
+        write: Some(&[TERM_WRITE, CATEGORY_WRITE]),
+        delete: None,
+    },
+    Route { path: "/wp/v2/categories/{id}", read: Some(&[ITEM_READ]), write: Some(&[TERM_WRITE, CATEGORY_WRITE]), delete: Some(FORCE) },
+    Route { path: "/wp/v2/tags", read: Some(&[TERMS_READ]), write: Some(&[TERM_WRITE]), delete: None },
+    Route { path: "/wp/v2/tags/{id}", read: Some(&[ITEM_READ]), write: Some(&[TERM_WRITE]), delete: Some(FORCE) },
+    Route { path: "/wp/v2/search", read: Some(&[SEARCH_READ]), write: None, delete: None },
+    Route { path: "/wp/v2/users", read: Some(&[USERS_READ]), write: None, delete: None },
+    Route { path: "/wp/v2/users/me", read: Some(&[ITEM_READ]), write: None, delete: None },
+    Route { path: "/wp/v2/users/{id}", read: Some(&[ITEM_READ]), write: None, delete: None },
+    Route { path: "/dateline/v1/clip", read: None, write: Some(&[CLIP_WRITE]), delete: None },
+    Route { path: "/dateline/v1/outlets", read: Some(&[BYLINES_READ]), write: None, delete: None },
+    Route { path: "/dateline/v1/outlets/{id}", read: Some(&[ITEM_READ]), write: None, delete: None },
+    Route { path: "/dateline/v1/reporters", read: Some(&[BYLINES_READ]), write: None, delete: None },
+    Route { path: "/dateline/v1/reporters/{id}", read: Some(&[ITEM_READ]), write: None, delete: None },
 ];
+
+/// The namespaces, as the index lists them: WordPress's, then Dateline's own (clipping, outlets
+/// and reporters), which no WordPress has.
+pub(crate) const NAMESPACES: &[&str] = &["wp/v2", "dateline/v1"];
+
+impl Route {
+    /// `wp/v2` or `dateline/v1`: the path's first two parts.
+    pub(crate) fn namespace(&self) -> &'static str {
+        let path = self.path.trim_start_matches('/');
+        let end = path.match_indices('/').nth(1).map_or(path.len(), |(i, _)| i);
+        &path[..end]
+    }
+}
 
 fn route_at(matched: &str) -> Option<&'static Route> {
     let path = matched.strip_prefix("/wp-json")?;
@@ -171,14 +200,22 @@ fn args<'a>(params: impl IntoIterator<Item = &'a Param>) -> Value {
     Value::Object(map)
 }
 
-/// The `routes` of the index, in WordPress's shape.
-pub(crate) fn index_routes(api_root: &str) -> Value {
+/// The `routes` of the index, in WordPress's shape: every namespace's, or one's.
+pub(crate) fn index_routes(api_root: &str, namespace: Option<&str>) -> Value {
     let mut routes = Map::new();
-    routes.insert("/".into(), json!({ "namespace": "", "methods": ["GET"], "endpoints": [{ "methods": ["GET"], "args": args([&CONTEXT]) }], "_links": { "self": [{ "href": format!("{api_root}/") }] } }));
-    routes.insert("/wp/v2".into(), json!({ "namespace": "wp/v2", "methods": ["GET"], "endpoints": [{ "methods": ["GET"], "args": args([&CONTEXT]) }], "_links": { "self": [{ "href": format!("{api_root}/wp/v2") }] } }));
-    for route in ROUTES {
-        let mut methods = vec!["GET"];
-        let mut endpoints = vec![json!({ "methods": ["GET"], "args": args(each(route.read)) })];
+    if namespace.is_none() {
+        routes.insert("/".into(), json!({ "namespace": "", "methods": ["GET"], "endpoints": [{ "methods": ["GET"], "args": args([&CONTEXT]) }], "_links": { "self": [{ "href": format!("{api_root}/") }] } }));
+    }
+    for name in NAMESPACES.iter().filter(|n| namespace.is_none_or(|wanted| wanted == **n)) {
+        routes.insert(format!("/{name}"), json!({ "namespace": name, "methods": ["GET"], "endpoints": [{ "methods": ["GET"], "args": args([&CONTEXT]) }], "_links": { "self": [{ "href": format!("{api_root}/{name}") }] } }));
+    }
+    for route in ROUTES.iter().filter(|r| namespace.is_none_or(|wanted| wanted == r.namespace())) {
+        let mut methods = Vec::new();
+        let mut endpoints = Vec::new();
+        if let Some(read) = route.read {
+            methods.push("GET");
+            endpoints.push(json!({ "methods": ["GET"], "args": args(each(read)) }));
+        }
         if let Some(write) = route.write {
             let verbs: &[&str] = if route.path.ends_with("{id}") { &["POST", "PUT", "PATCH"] } else { &["POST"] };
             methods.extend_from_slice(verbs);
@@ -188,7 +225,7 @@ pub(crate) fn index_routes(api_root: &str) -> Value {
             methods.push("DELETE");
             endpoints.push(json!({ "methods": ["DELETE"], "args": args(delete) }));
         }
-        let mut entry = json!({ "namespace": "wp/v2", "methods": methods, "endpoints": endpoints });
+        let mut entry = json!({ "namespace": route.namespace(), "methods": methods, "endpoints": endpoints });
         // WordPress links routes without placeholders to themselves.
         if !route.path.contains('{') {
             entry["_links"] = json!({ "self": [{ "href": format!("{api_root}{}", route.path) }] });
@@ -202,7 +239,7 @@ pub(crate) fn index_routes(api_root: &str) -> Value {
 pub(crate) async fn known_parameters(request: Request, next: Next) -> Response {
     let params: Option<Vec<&Param>> = match (request.extensions().get::<MatchedPath>().and_then(|m| route_at(m.as_str())), request.method())
     {
-        (Some(route), &Method::GET | &Method::HEAD) => Some(each(route.read).collect()),
+        (Some(route), &Method::GET | &Method::HEAD) => route.read.map(|read| each(read).collect()),
         (Some(route), &Method::DELETE) => route.delete.map(|d| d.iter().collect()),
         _ => None,
     };
@@ -225,11 +262,17 @@ mod tests {
 
     #[test]
     fn index_names_routes_as_wordpress_does() {
-        let routes = index_routes("https://example.org/wp-json");
+        let routes = index_routes("https://example.org/wp-json", None);
         let post = &routes["/wp/v2/posts/(?P<id>[\\d]+)"];
         assert_eq!(post["methods"], json!(["GET", "POST", "PUT", "PATCH", "DELETE"]));
         assert_eq!(post["endpoints"][0]["args"]["context"]["type"], "string");
         assert_eq!(routes["/wp/v2/posts"]["_links"]["self"][0]["href"], "https://example.org/wp-json/wp/v2/posts");
         assert!(routes["/wp/v2/tags"]["endpoints"][0]["args"].get("slug").is_some());
+        assert_eq!(routes["/dateline/v1/clip"]["methods"], json!(["POST"]));
+        assert_eq!(routes["/dateline/v1/clip"]["namespace"], "dateline/v1");
+        assert_eq!(routes["/dateline/v1/outlets/(?P<id>[\\d]+)"]["methods"], json!(["GET"]));
+        let dateline_only = index_routes("https://example.org/wp-json", Some("dateline/v1"));
+        let names: Vec<&String> = dateline_only.as_object().expect("routes").keys().collect();
+        assert!(names.iter().all(|n| n.starts_with("/dateline/v1")), "{names:?}");
     }
 }

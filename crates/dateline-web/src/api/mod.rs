@@ -57,6 +57,8 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/wp-json/wp/v2/categories", get(terms::list_categories).post(terms::create_category))
         .route("/wp-json/wp/v2", get(namespace_index))
         .route("/wp-json/wp/v2/", get(namespace_index))
+        .route("/wp-json/dateline/v1", get(namespace_index))
+        .route("/wp-json/dateline/v1/", get(namespace_index))
         .route(
             "/wp-json/wp/v2/categories/{id}",
             get(terms::get_category)
@@ -311,22 +313,23 @@ async fn index(axum::extract::State(state): axum::extract::State<AppState>) -> R
         "home": site.base_url,
         "gmt_offset": site.time_zone.to_offset(jiff::Timestamp::now()).seconds() / 3600,
         "timezone_string": site.config.site.timezone,
-        "namespaces": ["wp/v2"],
+        "namespaces": catalog::NAMESPACES,
         "authentication": { "application-passwords": { "endpoints": { "authorization": format!("{}/admin/profile", site.base_url) } } },
-        "routes": catalog::index_routes(&root),
+        "routes": catalog::index_routes(&root, None),
         "_links": { "help": [{ "href": format!("{root}/openapi.json") }] },
     }))
     .into_response()
 }
 
-/// `/wp-json/wp/v2`: the namespace's own routes.
-async fn namespace_index(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+/// `/wp-json/wp/v2` and `/wp-json/dateline/v1`: the namespace's own routes.
+async fn namespace_index(axum::extract::State(state): axum::extract::State<AppState>, uri: axum::http::Uri) -> Response {
     let root = format!("{}/wp-json", state.site().base_url);
-    let mut routes = catalog::index_routes(&root);
-    if let Some(map) = routes.as_object_mut() {
-        map.remove("/");
-    }
-    Json(json!({ "namespace": "wp/v2", "routes": routes, "_links": { "up": [{ "href": format!("{root}/") }] } })).into_response()
+    let asked = uri.path().trim_start_matches("/wp-json/").trim_end_matches('/');
+    let Some(namespace) = catalog::NAMESPACES.iter().find(|n| **n == asked) else {
+        return no_route().await.into_response();
+    };
+    let routes = catalog::index_routes(&root, Some(namespace));
+    Json(json!({ "namespace": namespace, "routes": routes, "_links": { "up": [{ "href": format!("{root}/") }] } })).into_response()
 }
 
 /// The `Link` header that lets clients find the API from any page (WordPress's discovery).

@@ -48,17 +48,22 @@ fn parameters<'a>(path: &str, params: impl IntoIterator<Item = &'a Param>) -> Va
 
 /// The OpenAPI path item of one catalog route.
 fn path_item(route: &Route) -> Value {
-    let tag = route.path.trim_start_matches("/wp/v2/").split('/').next().unwrap_or("");
+    let tag =
+        route.path.trim_start_matches('/').trim_start_matches(route.namespace()).trim_start_matches('/').split('/').next().unwrap_or("");
     let schema = match tag {
-        "posts" | "pages" => "Post",
+        "posts" | "pages" | "clip" => "Post",
         "comments" => "Comment",
         "categories" | "tags" => "Term",
+        "outlets" | "reporters" => "Byline",
         _ => "User",
     };
     let item = route.path.contains('{') || route.path.ends_with("/me");
     let read = if item { one(schema) } else { paged_response(schema) };
     let secured = json!([{ "applicationPassword": [] }]);
-    let mut value = json!({ "get": { "tags": [tag], "summary": format!("Read {tag}"), "parameters": parameters(route.path, each(route.read)), "responses": { "200": read, "400": error(), "404": error() } } });
+    let mut value = json!({});
+    if let Some(params) = route.read {
+        value["get"] = json!({ "tags": [tag], "summary": format!("Read {tag}"), "parameters": parameters(route.path, each(params)), "responses": { "200": read, "400": error(), "404": error() } });
+    }
     if let Some(write) = route.write {
         let properties: serde_json::Map<String, Value> = each(write)
             .map(|(name, kind, description)| ((*name).to_string(), json!({ "type": kind, "description": description })))
@@ -110,6 +115,7 @@ pub(crate) async fn document(State(state): State<AppState>) -> Response {
                 "Term": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "count": { "type": "integer" }, "description": { "type": "string" }, "link": { "type": "string" }, "name": { "type": "string" },
                     "slug": { "type": "string" }, "taxonomy": { "type": "string" }, "parent": { "type": "integer" } } },
+                "Byline": { "type": "object", "description": "An outlet or a reporter (dateline/v1)", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "slug": { "type": "string" }, "link": { "type": "string" }, "count": { "type": "integer", "description": "posts readers can see" }, "domains": { "type": "array", "items": { "type": "string" }, "description": "outlets only: the web domains it publishes on" } } },
                 "User": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "slug": { "type": "string" }, "link": { "type": "string" }, "roles": { "type": "array", "items": { "type": "string" } } } }
             }
         }
