@@ -23,6 +23,7 @@ pub fn link_post(article: &Article, author: UserId) -> PostWrite {
         headline: Some(article.headline.clone()),
         excerpt: article.excerpt.clone(),
         continue_reading_text: Some(CONTINUE_READING.into()),
+        archive_url: None,
     };
     PostWrite {
         title: article.headline.clone(),

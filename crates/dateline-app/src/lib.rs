@@ -16,6 +16,7 @@ pub mod permalinks;
 pub mod posts;
 pub mod settings;
 pub mod signin;
+pub mod sources;
 pub mod threads;
 pub mod tokens;
 

@@ -58,6 +58,7 @@ struct SourceInput {
     #[serde(default)]
     excerpt: Vec<String>,
     continue_reading_text: Option<String>,
+    archive_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,8 +205,12 @@ pub const MAX_TITLE: usize = 500;
 /// Checks a source as every door must (the CLI, the admin, the API, an import): its link, when
 /// it has one, is an absolute http(s) URL. The page, feeds and API put it in `href`s.
 pub fn check_source(field: &str, source: &Source) -> Result<(), InputError> {
-    match &source.url {
-        Some(url) => check_url(&format!("{field}.url"), url),
+    if let Some(url) = &source.url {
+        check_url(&format!("{field}.url"), url)?;
+    }
+    // The archived copy is a link out too (it replaces "Continue reading" once the source is gone).
+    match &source.archive_url {
+        Some(url) => check_url(&format!("{field}.archive_url"), url),
         None => Ok(()),
     }
 }
@@ -289,6 +294,10 @@ impl SourceInput {
         if let Some(url) = &url {
             check_url("source.url", url)?;
         }
+        let archive_url = clean(self.archive_url);
+        if let Some(archive) = &archive_url {
+            check_url("source.archive_url", archive)?;
+        }
         Ok(Source {
             reporter: clean(self.reporter),
             outlet: clean(self.outlet),
@@ -296,6 +305,7 @@ impl SourceInput {
             headline: clean(self.headline),
             excerpt: self.excerpt.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
             continue_reading_text: clean(self.continue_reading_text),
+            archive_url,
         })
     }
 }

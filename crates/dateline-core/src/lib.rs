@@ -14,6 +14,7 @@ pub mod mail;
 pub mod model;
 pub mod search;
 pub mod slug;
+pub mod sources;
 pub mod spam;
 pub mod store;
 pub mod text;
@@ -21,6 +22,6 @@ pub mod text;
 pub use config::{Config, ConfigError};
 pub use model::*;
 pub use store::{
-    AccountStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore, Page,
-    PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, Store, StoreError, TermStore,
+    AccountStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore, LeaseStore,
+    Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, SourceStore, Store, StoreError, TermStore,
 };

@@ -122,6 +122,7 @@ fn columns(post: &PostWrite, slug: String, updated_at: Timestamp) -> Vec<(&'stat
         ("source_headline", source.headline.map(Arg::Text)),
         ("source_excerpt", excerpt_json.map(Arg::Text)),
         ("source_continue_text", source.continue_reading_text.map(Arg::Text)),
+        ("source_archive_url", source.archive_url.map(Arg::Text)),
     ]
 }
 

@@ -77,6 +77,7 @@ pub async fn post_round_trips_every_field(db: Db) {
         headline: Some("Trips of Putin’s men".into()),
         excerpt: vec!["First “quoted” paragraph.".into(), "Second.".into()],
         continue_reading_text: Some("Continue reading HERE.".into()),
+        archive_url: Some("https://web.archive.org/web/2022/https://example.com/story".into()),
     });
     post.write.discussion = Discussion::Closed;
     post.categories = vec![vec!["World".into(), "Latin America".into()]];
@@ -92,6 +93,7 @@ pub async fn post_round_trips_every_field(db: Db) {
     let source = read.source.as_ref().expect("source");
     assert_eq!(source.excerpt.len(), 2);
     assert_eq!(source.excerpt[0], "First “quoted” paragraph.");
+    assert_eq!(source.archive_url.as_deref(), Some("https://web.archive.org/web/2022/https://example.com/story"));
     assert_eq!(read.discussion, Discussion::Closed);
     assert_eq!(read.author.display_name, "Ana Writer");
     assert_eq!(read.author.slug, "ana-writer");

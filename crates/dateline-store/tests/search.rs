@@ -87,6 +87,7 @@ async fn load(store: &dyn Store, corpus: &Corpus) -> HashMap<String, String> {
             headline: p.headline.clone(),
             excerpt: p.excerpt.clone(),
             continue_reading_text: None,
+            archive_url: None,
         });
         let mut post = new_post(&p.title, &body_html);
         post.write.dek = p.dek.clone();

@@ -30,6 +30,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/clip.html", include_str!("../theme/templates/admin/clip.html")),
     ("admin/terms.html", include_str!("../theme/templates/admin/terms.html")),
     ("admin/settings.html", include_str!("../theme/templates/admin/settings.html")),
+    ("admin/sources.html", include_str!("../theme/templates/admin/sources.html")),
     ("admin/error.html", include_str!("../theme/templates/admin/error.html")),
 ];
 

@@ -48,6 +48,10 @@ pub(crate) struct SourceView {
     pub headline: Option<String>,
     pub excerpt: Vec<String>,
     pub continue_reading_text: String,
+    /// An archived copy of the story, where "Continue reading" leads once the source is gone.
+    pub archive_url: Option<String>,
+    /// The last checks found the source gone (set by the post's page, which looks it up).
+    pub gone: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,6 +155,8 @@ impl PostView {
                 headline: s.headline.clone(),
                 excerpt: s.excerpt.clone(),
                 continue_reading_text: s.continue_reading_text.clone().unwrap_or_else(|| "Continue reading".into()),
+                archive_url: s.archive_url.clone().filter(|url| dateline_core::input::check_url("source.archive_url", url).is_ok()),
+                gone: false,
             }),
             published: TimeView::new(site, post.published_at),
             updated: TimeView::new(site, post.updated_at),

@@ -9,6 +9,7 @@ mod migrate;
 mod moderation;
 mod post_new;
 mod serve;
+mod sources;
 mod support;
 
 dateline_testkit::store_cases!(crate::serve:
@@ -16,6 +17,10 @@ dateline_testkit::store_cases!(crate::serve:
     demo_instances_starting_together_fill_once,
     post_new_prints_id_and_permalink,
 );
+
+mod sources_against_a_local_server {
+    dateline_testkit::store_cases!(crate::sources: sources_check_gives_each_answer_its_state);
+}
 
 mod clip_into_the_store {
     dateline_testkit::store_cases!(crate::clip: clip_creates_a_draft_with_the_source_filled);

@@ -7,4 +7,5 @@ mod comments;
 mod import;
 mod posts;
 mod settings;
+mod sources;
 mod terms;

@@ -162,6 +162,7 @@ pub(crate) struct EditorValues {
     source_headline: String,
     source_excerpt: String,
     continue_reading_text: String,
+    source_archive_url: String,
     categories: Vec<i64>,
     tags: String,
     date: String,
@@ -188,6 +189,7 @@ fn values_of(state: &AppState, post: &Post) -> EditorValues {
         source_headline: source.headline.unwrap_or_default(),
         source_excerpt: source.excerpt.join("\n\n"),
         continue_reading_text: source.continue_reading_text.unwrap_or_default(),
+        source_archive_url: source.archive_url.unwrap_or_default(),
         categories: post.categories.iter().map(|c| c.id).collect(),
         tags: post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "),
         date: post.published_at.to_zoned(state.site().time_zone.clone()).strftime("%Y-%m-%dT%H:%M").to_string(),
@@ -329,6 +331,8 @@ pub(crate) struct EditorForm {
     source_excerpt: String,
     #[serde(deserialize_with = "fields::untrimmed")]
     continue_reading_text: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    source_archive_url: String,
     /// The ticked categories' ids.
     category: Vec<String>,
     /// Tag names, comma-separated.
@@ -372,6 +376,7 @@ async fn read_form(
         source_headline: form.source_headline,
         source_excerpt: form.source_excerpt,
         continue_reading_text: form.continue_reading_text,
+        source_archive_url: form.source_archive_url,
         tags: form.tags,
         date: form.date,
         comments_open: form.comments_open,
@@ -424,6 +429,7 @@ async fn read_form(
         headline: opt(&values.source_headline),
         excerpt,
         continue_reading_text: opt(&values.continue_reading_text),
+        archive_url: opt(&values.source_archive_url),
     };
     // The slug typed, else (or when it has no letters or digits, like "..") the title's.
     let slug = [values.slug.as_str(), values.title.as_str()]

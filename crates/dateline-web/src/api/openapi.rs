@@ -98,7 +98,8 @@ pub(crate) async fn document(State(state): State<AppState>) -> Response {
                     "categories": { "type": "array", "items": { "type": "integer" } }, "tags": { "type": "array", "items": { "type": "integer" } },
                     "dateline": { "type": "object", "properties": { "dek": { "type": ["string", "null"] }, "markdown": { "type": "string", "description": "write-only: a Markdown body" }, "source": { "type": ["object", "null"], "properties": {
                         "reporter": { "type": ["string", "null"] }, "outlet": { "type": ["string", "null"] }, "url": { "type": ["string", "null"] }, "headline": { "type": ["string", "null"] },
-                        "excerpt": { "type": "array", "items": { "type": "string" } }, "continue_reading_text": { "type": ["string", "null"] } } } } }
+                        "excerpt": { "type": "array", "items": { "type": "string" } }, "continue_reading_text": { "type": ["string", "null"] },
+                        "archive_url": { "type": ["string", "null"], "description": "an archived copy, linked once the source is gone" } } } } }
                 } },
                 "Comment": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "post": { "type": "integer" }, "parent": { "type": "integer" }, "author_name": { "type": "string" }, "author_url": { "type": "string" },
