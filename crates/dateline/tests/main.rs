@@ -19,7 +19,10 @@ dateline_testkit::store_cases!(crate::serve:
 );
 
 mod sources_against_a_local_server {
-    dateline_testkit::store_cases!(crate::sources: sources_check_gives_each_answer_its_state);
+    dateline_testkit::store_cases!(crate::sources:
+        sources_check_gives_each_answer_its_state,
+        servers_sharing_a_store_take_turns_checking,
+    );
 }
 
 mod clip_into_the_store {

@@ -116,6 +116,52 @@ pub async fn sources_check_gives_each_answer_its_state(db: Db) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Two servers on one store with `check_every = "1s"`: the sources are checked in the
+/// background, by one instance at a time (the lease): the news site, whose every answer takes
+/// a while, never has two requests in flight, as two runs at once would make.
+pub async fn servers_sharing_a_store_take_turns_checking(db: Db) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let Some(test) = dateline_testkit::fresh(db).await else { return };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (in_flight, most, answered) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let counters = (in_flight.clone(), most.clone(), answered.clone());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let (in_flight, most, answered) = (counters.0.clone(), counters.1.clone(), counters.2.clone());
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 1024];
+                let _ = stream.read(&mut buffer);
+                most.fetch_max(in_flight.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(150));
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                answered.fetch_add(1, Ordering::SeqCst);
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            });
+        }
+    });
+    for i in 0..3 {
+        test.store.create_post(citing(&format!("Story {i}"), &format!("{base}/story-{i}"))).await.expect("post");
+    }
+    let dir = temp_dir();
+    let config = "[fetch]\nallow = [\"127.0.0.1\"]\n\n[sources]\ncheck_every = \"1s\"\nhost_delay_ms = 0\n";
+    std::fs::write(dir.join("dateline.toml"), config).expect("config");
+    let servers = [serve(&dir, &["--db", &test.url], &[]), serve(&dir, &["--db", &test.url], &[])];
+    let started = std::time::Instant::now();
+    while answered.load(Ordering::SeqCst) < 6 && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(answered.load(Ordering::SeqCst) >= 6, "two runs within 20 s");
+    assert_eq!(most.load(Ordering::SeqCst), 1, "never two requests at once: one run at a time, one link at a time");
+    for i in 0..3 {
+        let row = test.store.source(&format!("{base}/story-{i}")).await.expect("read").expect("row");
+        assert_eq!(row.state, SourceState::Ok);
+    }
+    drop(servers);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn the_local_server_is_refused_without_the_allow_list() {
     let base = serve_answers();
