@@ -74,6 +74,9 @@ pub async fn a_gone_source_is_said_under_the_excerpt_and_links_to_the_archive(db
     assert_eq!(text(&page, ".source .source-gone"), GONE_LINE);
     assert_eq!(attr(&page, ".continue-reading a", "href"), ARCHIVE, "the archived copy in place of the story");
     assert_eq!(app.get(&archived_path).await.body, served, "served again from the cache, the same");
+    let home = scraper::Html::parse_document(&app.get("/").await.body);
+    assert_eq!(texts(&home, ".source-gone"), [GONE_LINE], "the home page says it too");
+    assert!(texts(&home, ".continue-reading a").len() == 2 && home.html().contains(&format!("href=\"{ARCHIVE}\"")));
 
     // Without an archived copy the line is said and the link stays the story's.
     checked(&store, "https://news.example/other", missing("https://news.example/other"), 2).await;

@@ -112,11 +112,7 @@ pub(crate) async fn render(
         None => true,
     };
     let mut view = if unlocked { PostView::unlocked(site, post, &categories) } else { PostView::new(site, post, &categories) };
-    if let Some(source) = view.source.as_mut()
-        && let Some(url) = post.source.as_ref().and_then(|s| s.url.as_deref())
-    {
-        source.gone = state.store.source(url).await?.is_some_and(|link| link.state == dateline_core::SourceState::Gone);
-    }
+    crate::view::mark_gone_sources(state.store.as_ref(), std::slice::from_ref(post), std::slice::from_mut(&mut view)).await?;
     // Posts and pages alike take comments while open (pages start closed, as in WordPress).
     let open = !comments_closed(post, settings, now) && !view.protected;
     view.comments_open = open;
