@@ -25,6 +25,7 @@ pub fn link_post(article: &Article, author: UserId) -> PostWrite {
         continue_reading_text: Some(CONTINUE_READING.into()),
         // The whole story's words, for the quote limit's percentage.
         words: u32::try_from(article.words).ok(),
+        archive_url: None,
     };
     PostWrite {
         title: article.headline.clone(),

@@ -17,6 +17,7 @@ pub mod posts;
 pub mod quoting;
 pub mod settings;
 pub mod signin;
+pub mod sources;
 pub mod threads;
 pub mod tokens;
 

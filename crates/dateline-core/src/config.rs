@@ -33,6 +33,61 @@ pub struct Config {
     pub fetch: FetchSettings,
     /// How much of a source a post may quote before an editor must allow it.
     pub quote: QuoteSettings,
+    /// Keeping sources alive: how often and how gently source links are checked.
+    pub sources: SourceSettings,
+}
+
+/// The `[sources]` table: the link checks of `dateline sources check` and of the server's
+/// background task (run by one instance at a time, through a lease in the store).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourceSettings {
+    /// How often the server checks every cited source: "24h" (the default), "30m", "7d",
+    /// "3600s"; "off" or "0" never.
+    pub check_every: String,
+    /// Hosts checked at once (each host is asked one link at a time).
+    pub concurrency: u32,
+    /// The pause between two links of the same host, in milliseconds: a check must not look
+    /// like an attack on a news site with two hundred of its stories cited.
+    pub host_delay_ms: u32,
+    /// How long one link may take to answer, redirects included, in seconds.
+    pub timeout_seconds: u32,
+}
+
+impl Default for SourceSettings {
+    fn default() -> Self {
+        SourceSettings { check_every: "24h".into(), concurrency: 4, host_delay_ms: 1000, timeout_seconds: 10 }
+    }
+}
+
+impl SourceSettings {
+    /// The period of the background check; `None` when it is off.
+    pub fn period(&self) -> Option<std::time::Duration> {
+        parse_period(&self.check_every).ok().flatten()
+    }
+}
+
+/// "off" or "0": `None`; else a whole number with a unit (s, m, h or d).
+fn parse_period(text: &str) -> Result<Option<std::time::Duration>, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("off") || text == "0" {
+        return Ok(None);
+    }
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let seconds_per = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?} is not a period: write \"off\" or a number with s, m, h or d, e.g. \"24h\"")),
+    };
+    let number: u64 = number.parse().map_err(|_| format!("{text:?} does not start with a whole number"))?;
+    match number.checked_mul(seconds_per) {
+        Some(0) => Ok(None),
+        Some(seconds) if seconds <= 366 * 86_400 => Ok(Some(std::time::Duration::from_secs(seconds))),
+        _ => Err(format!("{text:?} is longer than a year")),
+    }
 }
 
 /// The `[quote]` table: the site's fair-quoting limit, checked whenever a post is published or
@@ -316,6 +371,9 @@ impl Config {
         config.discussion.min_submit_seconds = 0;
         config.discussion.rate_limit_count = 0;
         config.discussion.require_prior_approval = false;
+        // Tests check sources when they ask, with no pause between links.
+        config.sources.check_every = "off".into();
+        config.sources.host_delay_ms = 0;
         config
     }
 
@@ -345,6 +403,19 @@ impl Config {
             });
         }
         self.quote.validate()?;
+        parse_period(&self.sources.check_every).map_err(|reason| ConfigError::Invalid { key: "sources.check_every", reason })?;
+        if !(1..=64).contains(&self.sources.concurrency) {
+            return Err(ConfigError::Invalid {
+                key: "sources.concurrency",
+                reason: format!("{} is not between 1 and 64", self.sources.concurrency),
+            });
+        }
+        if !(1..=120).contains(&self.sources.timeout_seconds) {
+            return Err(ConfigError::Invalid {
+                key: "sources.timeout_seconds",
+                reason: format!("{} is not between 1 and 120", self.sources.timeout_seconds),
+            });
+        }
         let discussion = &self.discussion;
         if discussion.thread_depth == 0 || discussion.thread_depth > 10 {
             return Err(ConfigError::Invalid {
@@ -396,6 +467,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn source_checks_are_daily_unless_told() {
+        use std::time::Duration;
+        assert_eq!(Config::default().sources.period(), Some(Duration::from_secs(86_400)));
+        for (text, period) in [("off", None), ("0", None), ("0h", None), ("30m", Some(1800)), ("7d", Some(604_800)), ("3600s", Some(3600))]
+        {
+            assert_eq!(parse_period(text), Ok(period.map(Duration::from_secs)), "{text}");
+        }
+        for text in ["daily", "h", "-1h", "24", "400d"] {
+            assert!(parse_period(text).is_err(), "{text}");
+        }
+        assert_eq!(Config::for_test().sources.period(), None, "tests start no background check");
+    }
+
+    #[test]
     fn the_example_file_shows_the_defaults() {
         let example = Config::parse(include_str!("../../../dateline.example.toml")).expect("dateline.example.toml is valid");
         assert_eq!(example, Config::parse("").expect("empty"), "dateline.example.toml says every value shown is the default");
@@ -413,6 +498,8 @@ mod tests {
         let err = Config::parse("[quote]\nmax_percent = 101\n").expect_err("more than all of it");
         assert!(err.to_string().contains("quote.max_percent"), "{err}");
         assert_eq!(Config::parse("[quote]\nmax_words = 0\n").expect("no word limit").quote.max_percent, 30);
+        let err = Config::parse("[sources]\ncheck_every = \"daily\"\n").expect_err("not a period");
+        assert!(err.to_string().contains("sources.check_every"), "{err}");
         let err = Config::parse("[site]\ntitel = \"x\"\n").expect_err("typo");
         assert!(err.to_string().contains("titel"), "{err}");
     }

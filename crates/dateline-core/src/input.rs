@@ -60,6 +60,7 @@ struct SourceInput {
     continue_reading_text: Option<String>,
     /// How many words the whole story has, when known (the quote limit's percentage).
     words: Option<u32>,
+    archive_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,8 +207,12 @@ pub const MAX_TITLE: usize = 500;
 /// Checks a source as every door must (the CLI, the admin, the API, an import): its link, when
 /// it has one, is an absolute http(s) URL. The page, feeds and API put it in `href`s.
 pub fn check_source(field: &str, source: &Source) -> Result<(), InputError> {
-    match &source.url {
-        Some(url) => check_url(&format!("{field}.url"), url),
+    if let Some(url) = &source.url {
+        check_url(&format!("{field}.url"), url)?;
+    }
+    // The archived copy is a link out too (it replaces "Continue reading" once the source is gone).
+    match &source.archive_url {
+        Some(url) => check_url(&format!("{field}.archive_url"), url),
         None => Ok(()),
     }
 }
@@ -291,6 +296,10 @@ impl SourceInput {
         if let Some(url) = &url {
             check_url("source.url", url)?;
         }
+        let archive_url = clean(self.archive_url);
+        if let Some(archive) = &archive_url {
+            check_url("source.archive_url", archive)?;
+        }
         Ok(Source {
             reporter: clean(self.reporter),
             outlet: clean(self.outlet),
@@ -299,6 +308,7 @@ impl SourceInput {
             excerpt: self.excerpt.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
             continue_reading_text: clean(self.continue_reading_text),
             words: self.words,
+            archive_url,
         })
     }
 }

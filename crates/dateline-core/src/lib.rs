@@ -15,6 +15,7 @@ pub mod mail;
 pub mod model;
 pub mod search;
 pub mod slug;
+pub mod sources;
 pub mod spam;
 pub mod store;
 pub mod text;
@@ -23,5 +24,5 @@ pub use config::{Config, ConfigError};
 pub use model::*;
 pub use store::{
     AccountStore, BylineStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore,
-    Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, Store, StoreError, TermStore,
+    LeaseStore, Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, SourceStore, Store, StoreError, TermStore,
 };

@@ -46,6 +46,15 @@ macro_rules! text_enum {
 }
 
 text_enum! {
+    /// What the last checks of a source's link found (see `crate::sources` for the rules):
+    /// not checked yet; ok (a page answers, perhaps after temporary redirects); moved
+    /// (permanently redirected, 301/308, to a page that answers: the link can be updated);
+    /// gone (404 or 410 twice in a row); unreachable (no usable answer at the last check: a
+    /// timeout, a refused connection, an error status, a first 404).
+    SourceState { Unchecked = "unchecked", Ok = "ok", Moved = "moved", Gone = "gone", Unreachable = "unreachable" }
+}
+
+text_enum! {
     /// A post is dated and appears in the stream and feeds; a page is a standalone document.
     PostKind { Post = "post", Page = "page" }
 }
@@ -133,12 +142,20 @@ pub struct Source {
     /// when unknown, so an export of a post without it reads as before.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub words: Option<u32>,
+    /// An archived copy of the story (the Wayback Machine, archive.today), absolute http(s):
+    /// where "Continue reading" leads once the source itself is gone.
+    pub archive_url: Option<String>,
 }
 
 impl Source {
     /// True when nothing is known about the source, so no attribution block is shown.
     pub fn is_empty(&self) -> bool {
-        self.reporter.is_none() && self.outlet.is_none() && self.url.is_none() && self.headline.is_none() && self.excerpt.is_empty()
+        self.reporter.is_none()
+            && self.outlet.is_none()
+            && self.url.is_none()
+            && self.headline.is_none()
+            && self.excerpt.is_empty()
+            && self.archive_url.is_none()
     }
 }
 

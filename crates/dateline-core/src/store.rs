@@ -476,6 +476,49 @@ pub trait ImportStore: Send + Sync {
     async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>>;
 }
 
+/// The sources posts link to, and what checking them found (keeping sources alive).
+#[async_trait]
+pub trait SourceStore: Send + Sync {
+    /// Adds, as unchecked, every source URL of a published or scheduled post that has no row
+    /// yet; returns how many. A check run starts with this.
+    async fn add_missing_sources(&self) -> StoreResult<u64>;
+
+    /// The sources cited by at least one published or scheduled post (only those in `state`
+    /// when given), by URL.
+    async fn sources(&self, state: Option<SourceState>) -> StoreResult<Vec<crate::sources::SourceLink>>;
+
+    /// One source by its URL, cited or not.
+    async fn source(&self, url: &str) -> StoreResult<Option<crate::sources::SourceLink>>;
+
+    /// How many cited sources are in each state (states with none left out).
+    async fn source_counts(&self) -> StoreResult<Vec<(SourceState, i64)>>;
+
+    /// Stores what a check found (every field but the URL, which names the row).
+    async fn record_source_check(&self, link: &crate::sources::SourceLink) -> StoreResult<()>;
+
+    /// The posts (any status but trash) giving any of these URLs as their source, by URL then id.
+    async fn posts_citing(&self, urls: &[String]) -> StoreResult<Vec<crate::sources::CitingPost>>;
+
+    /// For each of these URLs whose source is moved, in one transaction: its posts' source URL
+    /// becomes the final URL, which is recorded as an ok source. Returns how many posts changed.
+    async fn update_moved_links(&self, urls: &[String]) -> StoreResult<u64>;
+}
+
+/// Named leases: work that one instance among those sharing the store must do at a time
+/// (checking sources). A lease is the row (name, holder, expires_at).
+#[async_trait]
+pub trait LeaseStore: Send + Sync {
+    /// Takes the lease `name` for `holder` until `until` if it is free (never taken, or
+    /// expired at `now`), whoever held it before: one atomic statement, so of several
+    /// instances asking at once exactly one gets it. True when `holder` got it. A holder keeps
+    /// or lets go of its lease with [`LeaseStore::hold_lease_until`].
+    async fn take_lease(&self, name: &str, holder: &str, now: Timestamp, until: Timestamp) -> StoreResult<bool>;
+
+    /// Moves the end of `holder`'s lease to `until` (earlier to let it go, later to keep
+    /// others off until then); false when `holder` does not hold it.
+    async fn hold_lease_until(&self, name: &str, holder: &str, until: Timestamp) -> StoreResult<bool>;
+}
+
 /// Word of changes made by anyone: this process, another process on the same SQLite file
 /// (`dateline comments approve`, an import), or another instance on the same PostgreSQL.
 /// Whatever keeps copies of what the store holds (the page cache) drops them when told.
@@ -515,7 +558,17 @@ pub struct SchemaVersions {
 /// and the command line talk to storage only through it (as `Arc<dyn Store>`).
 #[async_trait]
 pub trait Store:
-    PostStore + TermStore + BylineStore + CommentStore + AccountStore + SettingStore + ImportStore + ChangeStore + 'static
+    PostStore
+    + TermStore
+    + BylineStore
+    + CommentStore
+    + AccountStore
+    + SettingStore
+    + ImportStore
+    + ChangeStore
+    + SourceStore
+    + LeaseStore
+    + 'static
 {
     /// "sqlite" or "postgres", for logs and diagnostics.
     fn backend_name(&self) -> &'static str;

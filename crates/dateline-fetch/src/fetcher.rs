@@ -27,7 +27,7 @@ const HTML_STARTS: [&[u8]; 7] = [b"<!doctype html", b"<html", b"<head", b"<body"
 /// so one per process is enough; it keeps connections alive between fetches.
 #[derive(Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
     rules: Arc<Rules>,
 }
 
@@ -56,13 +56,35 @@ impl Fetcher {
 
     /// An HTML page: follows redirects (each checked), refuses anything else with the reason.
     pub async fn fetch_html(&self, url: &str) -> Result<FetchedPage, FetchError> {
+        self.within_limit(self.fetch_html_untimed(url)).await
+    }
+
+    /// `work` under the policy's one deadline for the whole of it.
+    pub(crate) async fn within_limit<T>(&self, work: impl Future<Output = Result<T, FetchError>>) -> Result<T, FetchError> {
         let limit = self.rules.policy.timeout;
-        tokio::time::timeout(limit, self.fetch_html_untimed(url)).await.unwrap_or(Err(FetchError::Timeout(limit)))
+        tokio::time::timeout(limit, work).await.unwrap_or(Err(FetchError::Timeout(limit)))
+    }
+
+    /// The first URL of a fetch, parsed and checked as every redirect's target is.
+    pub(crate) fn first_target(&self, url: &str) -> Result<Url, FetchError> {
+        self.check_target(Url::parse(url).map_err(|e| FetchError::InvalidUrl { url: url.to_string(), reason: e.to_string() })?)
+    }
+
+    /// Where a redirect answer to `current` leads, checked, and counted in `redirects`
+    /// against the policy's limit.
+    pub(crate) fn redirect_target(&self, current: &Url, response: &reqwest::Response, redirects: &mut usize) -> Result<Url, FetchError> {
+        let target =
+            response.headers().get(LOCATION).and_then(|value| value.to_str().ok()).and_then(|location| current.join(location).ok());
+        let target = target.ok_or_else(|| FetchError::BadRedirect { status: status_line(response.status()) })?;
+        if *redirects == self.rules.policy.max_redirects {
+            return Err(FetchError::TooManyRedirects(self.rules.policy.max_redirects));
+        }
+        *redirects += 1;
+        self.check_target(target)
     }
 
     async fn fetch_html_untimed(&self, url: &str) -> Result<FetchedPage, FetchError> {
-        let mut current =
-            self.check_target(Url::parse(url).map_err(|e| FetchError::InvalidUrl { url: url.to_string(), reason: e.to_string() })?)?;
+        let mut current = self.first_target(url)?;
         let mut redirects = 0;
         loop {
             let response = self
@@ -74,14 +96,7 @@ impl Fetcher {
                 .map_err(|e| client_error(&e))?;
             let status = response.status();
             if is_redirect(status) {
-                let target =
-                    response.headers().get(LOCATION).and_then(|value| value.to_str().ok()).and_then(|location| current.join(location).ok());
-                let target = target.ok_or_else(|| FetchError::BadRedirect { status: status_line(status) })?;
-                if redirects == self.rules.policy.max_redirects {
-                    return Err(FetchError::TooManyRedirects(self.rules.policy.max_redirects));
-                }
-                redirects += 1;
-                current = self.check_target(target)?;
+                current = self.redirect_target(&current, &response, &mut redirects)?;
                 continue;
             }
             if !status.is_success() {
@@ -153,7 +168,7 @@ fn tls_config() -> Result<rustls::ClientConfig, FetchError> {
 }
 
 /// The statuses followed; 300 and 304 are not (nothing to clip), and fall to the status check.
-fn is_redirect(status: StatusCode) -> bool {
+pub(crate) fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
@@ -182,7 +197,7 @@ fn looks_like_html(body: &[u8]) -> bool {
 
 /// The client's error as ours: the resolver's refusal as it was made, anything else as
 /// network trouble with its causes.
-fn client_error(error: &reqwest::Error) -> FetchError {
+pub(crate) fn client_error(error: &reqwest::Error) -> FetchError {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = cause {
         if let Some(refusal) = current.downcast_ref::<FetchError>() {

@@ -19,10 +19,12 @@
 //! and it is hyper and hyper-util underneath, which the server already builds on, with rustls,
 //! ring and the webpki roots that mail already uses: one TLS stack, no OpenSSL, no aws-lc.
 //! hyper-util's client alone would save reqwest's thin layer but mean writing the TLS
-//! connector, body limits and error mapping ourselves. Extraction is not here
+//! connector, body limits and error mapping ourselves. [`Fetcher::check_link`] follows a link
+//! under the same rules to say where it leads (for keeping sources alive). Extraction is not here
 //! (`dateline-clip`), nor the store: this crate knows HTTP and addresses only.
 
 pub mod address;
+mod check;
 mod error;
 mod fetcher;
 mod resolver;
@@ -30,6 +32,7 @@ mod resolver;
 use std::time::Duration;
 
 pub use address::Blocked;
+pub use check::LinkAnswer;
 pub use error::FetchError;
 pub use fetcher::Fetcher;
 

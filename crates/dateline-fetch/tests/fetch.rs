@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dateline_fetch::{FetchError, FetchPolicy, Fetcher};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 const PAGE: &str = "<!DOCTYPE html><html><head><title>A story</title></head><body><p>Caf\u{e9}</p></body></html>";
@@ -24,15 +24,7 @@ async fn serve() -> String {
 }
 
 async fn answer(mut stream: TcpStream) {
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buffer).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&buffer[..n]),
-        }
-    }
-    let request = String::from_utf8_lossy(&request);
+    let Some(request) = crate::read_head(&mut stream).await else { return };
     let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
     let (head, body): (String, Vec<u8>) = match path.as_str() {
         "/page" => ("200 OK\r\nContent-Type: text/html; charset=ISO-8859-1".into(), PAGE.as_bytes().to_vec()),

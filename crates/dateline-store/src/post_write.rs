@@ -130,6 +130,7 @@ fn columns(post: &PostWrite, slug: String, updated_at: Timestamp) -> Vec<(&'stat
         ("quote_override_by", post.quote_override.as_ref().and_then(|o| o.by).map(Arg::Int)),
         ("quote_override_at", post.quote_override.as_ref().map(|o| Arg::Int(o.at.as_second()))),
         ("quote_override_words", post.quote_override.as_ref().map(|o| Arg::Int(i64::from(o.words)))),
+        ("source_archive_url", source.archive_url.map(Arg::Text)),
     ]
 }
 

@@ -18,7 +18,7 @@ fn parse_text<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Re
 /// Columns of a post and its author, for `FROM posts p JOIN users u ON u.id = p.author_id`.
 pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_format, p.body_html, p.status, \
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
-    p.source_headline, p.source_excerpt, p.source_continue_text, p.excerpt, p.password, p.parent_id, p.menu_order, \
+    p.source_headline, p.source_excerpt, p.source_continue_text, p.source_archive_url, p.excerpt, p.password, p.parent_id, p.menu_order, \
     (SELECT po.outlet_id FROM post_outlets po WHERE po.post_id = p.id) AS outlet_id, \
     (SELECT o.name FROM post_outlets po JOIN outlets o ON o.id = po.outlet_id WHERE po.post_id = p.id) AS outlet_name, \
     (SELECT o.slug FROM post_outlets po JOIN outlets o ON o.id = po.outlet_id WHERE po.post_id = p.id) AS outlet_slug, \
@@ -42,6 +42,7 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         headline: row.try_get("source_headline")?,
         excerpt,
         continue_reading_text: row.try_get("source_continue_text")?,
+        archive_url: row.try_get("source_archive_url")?,
         words: count(row, "source_words")?,
     };
     let quote_override = match row.try_get::<Option<i64>, _>("quote_override_at")? {

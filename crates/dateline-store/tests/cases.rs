@@ -78,6 +78,7 @@ pub async fn post_round_trips_every_field(db: Db) {
         excerpt: vec!["First “quoted” paragraph.".into(), "Second.".into()],
         continue_reading_text: Some("Continue reading HERE.".into()),
         words: Some(1_250),
+        archive_url: Some("https://web.archive.org/web/2022/https://example.com/story".into()),
     });
     // An override recorded by an account since deleted (who: unknown; when and how much kept).
     post.write.quote_override = Some(dateline_core::QuoteOverride { by: None, by_name: None, at: at("2022-04-21T14:00:00Z"), words: 420 });
@@ -97,6 +98,7 @@ pub async fn post_round_trips_every_field(db: Db) {
     assert_eq!(source.excerpt[0], "First “quoted” paragraph.");
     assert_eq!(source.words, Some(1_250), "the source's word count (the quote limit's percentage)");
     assert_eq!(read.quote_override.as_ref().map(|o| (o.at, o.words)), Some((at("2022-04-21T14:00:00Z"), 420)));
+    assert_eq!(source.archive_url.as_deref(), Some("https://web.archive.org/web/2022/https://example.com/story"));
     assert_eq!(read.discussion, Discussion::Closed);
     assert_eq!(read.author.display_name, "Ana Writer");
     assert_eq!(read.author.slug, "ana-writer");

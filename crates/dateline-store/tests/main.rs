@@ -4,6 +4,7 @@ mod bylines;
 mod cases;
 mod methods;
 mod search;
+mod sources;
 
 dateline_testkit::store_cases!(crate::cases:
     reopening_migrates_once,
@@ -47,6 +48,14 @@ mod search_cases {
         relevance_and_date_order,
         comments_are_found_by_text_name_and_address,
         a_blog_from_before_search_gets_its_index_built,
+    );
+}
+
+mod source_cases {
+    dateline_testkit::store_cases!(crate::sources:
+        sources_come_from_cited_posts_and_keep_what_checks_found,
+        moved_links_are_rewritten_to_their_final_address,
+        a_lease_has_one_holder_until_it_expires,
     );
 }
 

@@ -88,6 +88,7 @@ async fn load(store: &dyn Store, corpus: &Corpus) -> HashMap<String, String> {
             excerpt: p.excerpt.clone(),
             continue_reading_text: None,
             words: None,
+            archive_url: None,
         });
         let mut post = new_post(&p.title, &body_html);
         post.write.dek = p.dek.clone();

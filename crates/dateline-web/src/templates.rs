@@ -32,6 +32,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/terms.html", include_str!("../theme/templates/admin/terms.html")),
     ("admin/bylines.html", include_str!("../theme/templates/admin/bylines.html")),
     ("admin/settings.html", include_str!("../theme/templates/admin/settings.html")),
+    ("admin/sources.html", include_str!("../theme/templates/admin/sources.html")),
     ("admin/error.html", include_str!("../theme/templates/admin/error.html")),
 ];
 

@@ -60,6 +60,11 @@ pub(crate) struct SourceView {
     pub headline: Option<String>,
     pub excerpt: Vec<String>,
     pub continue_reading_text: String,
+    /// An archived copy of the story, where "Continue reading" leads once the source is gone.
+    pub archive_url: Option<String>,
+    /// The last checks found the source gone (set by the pages that show posts, which look it
+    /// up: see [`mark_gone_sources`]; feeds do not).
+    pub gone: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -193,6 +198,8 @@ impl PostView {
                 headline: s.headline.clone(),
                 excerpt: s.excerpt.clone(),
                 continue_reading_text: s.continue_reading_text.clone().unwrap_or_else(|| "Continue reading".into()),
+                archive_url: s.archive_url.clone().filter(|url| dateline_core::input::check_url("source.archive_url", url).is_ok()),
+                gone: false,
             }),
             published: TimeView::new(site, post.published_at),
             updated: TimeView::new(site, post.updated_at),
@@ -206,6 +213,22 @@ impl PostView {
             teaser: post.body_html.split_once(dateline_render::MORE_MARKER).map(|(teaser, _)| close_open_paragraph(teaser)),
         }
     }
+}
+
+/// Marks in `views` (made from `posts`, in order) the sources the link checks found gone: the
+/// post then says so under the excerpt, and its link leads to the archived copy. One lookup by
+/// key per post shown; kept pages are dropped when a source's state changes.
+pub(crate) async fn mark_gone_sources(
+    store: &dyn dateline_core::Store,
+    posts: &[Post],
+    views: &mut [PostView],
+) -> Result<(), dateline_core::StoreError> {
+    for (post, view) in posts.iter().zip(views.iter_mut()) {
+        if let (Some(source), Some(url)) = (view.source.as_mut(), post.source.as_ref().and_then(|s| s.url.as_deref())) {
+            source.gone = store.source(url).await?.is_some_and(|link| link.state == dateline_core::SourceState::Gone);
+        }
+    }
+    Ok(())
 }
 
 /// A teaser cut inside a paragraph (`<p>Text <!--more--> rest</p>`) gets its `</p>` back.

@@ -12,6 +12,7 @@ mod hardening;
 mod operations;
 mod quoting;
 mod search;
+mod sources;
 mod support;
 mod xss;
 
@@ -155,6 +156,15 @@ mod door_cases {
         pages_show_their_comments_and_take_new_ones_when_open,
         the_admin_and_the_api_refuse_the_same_posts,
         the_admin_and_the_api_grant_the_same_rights,
+    );
+}
+
+mod source_cases {
+    dateline_testkit::store_cases!(crate::sources:
+        a_gone_source_is_said_under_the_excerpt_and_links_to_the_archive,
+        the_archived_copy_is_written_by_the_editor_and_the_api,
+        the_sources_report_counts_filters_and_lists_the_posts,
+        moved_links_are_updated_in_bulk_by_editors_only,
     );
 }
 

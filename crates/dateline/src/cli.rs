@@ -47,6 +47,9 @@ pub enum Command {
     /// reporters, outlet, link and lead paragraphs filled in; the commentary is yours to write.
     /// Prints the draft's id and the address of its editor.
     Clip(ClipArgs),
+    /// Keep sources alive: check the links posts cite.
+    #[command(subcommand)]
+    Sources(SourcesCommand),
     /// Create the blog's first administrator, asking in the terminal for what the options do
     /// not give (with no terminal: --login, and the password on standard input or generated).
     Setup {
@@ -134,6 +137,19 @@ pub enum UserCommand {
         name: String,
         /// What the password is for, e.g. "MarsEdit on my laptop".
         label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Check every source URL that published and scheduled posts cite (new ones first added),
+    /// as the server does now and then ([sources] in dateline.toml): each host one link at a
+    /// time, HEAD then GET, redirects followed under the clipping address filter. Prints how
+    /// many sources are in each state, then every source that is not ok.
+    Check {
+        /// Print one JSON object: the counts and every source with what was found.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -9,6 +9,7 @@ mod maintenance;
 mod migrate_in;
 mod moderate;
 mod settings;
+mod sources;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -89,6 +90,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Serve(args) => serve(&cli.db, config, args).await,
         Command::Post(PostCommand::New { json, quote_override }) => post_new(&cli.db, config, &json, quote_override).await,
         Command::Clip(args) => clip::run(&cli.db, &config, args).await,
+        Command::Sources(cli::SourcesCommand::Check { json }) => sources::check(&cli.db, &config, json).await,
         Command::Import(cli::ImportCommand::Wxr { files, dry_run, permalinks }) => {
             migrate_in::import(&cli.db, &config, &files, dry_run, permalinks).await
         }
@@ -157,10 +159,14 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
     {
         return Err(usage(format!("--theme {}: not a directory", theme.display())));
     }
+    let checker = sources::background(store.clone(), &config)?;
     let state = web_state(store.clone(), config, args.theme, format!("http://{address}")).await?;
     println!("Serving “{}” on http://{address}/ (store: {})", state.site().config.site.title, store.backend_name());
     tracing::info!(open_files, max_connections = limit.0, "connection limits");
     dateline_web::serve(listener, state, limit, shutdown_signal()).await?;
+    if let Some(checker) = checker {
+        checker.abort();
+    }
     Ok(())
 }
 

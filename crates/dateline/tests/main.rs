@@ -10,6 +10,7 @@ mod migrate;
 mod moderation;
 mod post_new;
 mod serve;
+mod sources;
 mod support;
 
 dateline_testkit::store_cases!(crate::serve:
@@ -20,6 +21,13 @@ dateline_testkit::store_cases!(crate::serve:
 
 mod crash_with_two_instances {
     dateline_testkit::store_cases!(crate::crash: two_killed_instances_keep_every_comment_they_confirmed);
+}
+
+mod sources_against_a_local_server {
+    dateline_testkit::store_cases!(crate::sources:
+        sources_check_gives_each_answer_its_state,
+        servers_sharing_a_store_take_turns_checking,
+    );
 }
 
 mod clip_into_the_store {

@@ -8,4 +8,5 @@ mod comments;
 mod import;
 mod posts;
 mod settings;
+mod sources;
 mod terms;

@@ -11,6 +11,7 @@ mod extract;
 mod login;
 mod posts;
 mod settings;
+mod sources;
 mod terms;
 
 pub(crate) use extract::{Admin, AdminForm, NoFields};
@@ -52,6 +53,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/reporters", get(bylines::reporters))
         .route("/admin/outlets/{id}/{action}", post(bylines::change_outlet))
         .route("/admin/reporters/{id}/{action}", post(bylines::change_reporter))
+        .route("/admin/sources", get(sources::report))
+        .route("/admin/sources/update-moved", post(sources::update_moved))
         .route("/admin/terms/{id}/{action}", post(terms::change))
         .route("/admin/comments/{id}/reply", post(comments::reply))
         .route("/admin/comments/{id}/edit", post(comments::edit))
@@ -86,6 +89,7 @@ pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &s
             write => a.user.role.can(Capability::WritePosts),
             moderate => a.user.role.can(Capability::ModerateComments),
             pages => a.user.role.can(Capability::EditOthersPosts),
+            sources => a.user.role.can(Capability::EditOthersPosts),
             terms => a.user.role.can(Capability::ManageTerms),
             settings => a.user.role.can(Capability::ManageSettings),
             users => a.user.role.can(Capability::ManageUsers),

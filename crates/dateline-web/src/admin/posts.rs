@@ -202,6 +202,7 @@ pub(crate) struct EditorValues {
     source_words: String,
     /// "Publish over the quote limit" ticked (editors and administrators).
     quote_override: bool,
+    source_archive_url: String,
     categories: Vec<i64>,
     tags: String,
     date: String,
@@ -230,6 +231,7 @@ fn values_of(state: &AppState, post: &Post) -> EditorValues {
         continue_reading_text: source.continue_reading_text.unwrap_or_default(),
         source_words: source.words.map(|w| w.to_string()).unwrap_or_default(),
         quote_override: false,
+        source_archive_url: source.archive_url.unwrap_or_default(),
         categories: post.categories.iter().map(|c| c.id).collect(),
         tags: post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "),
         date: post.published_at.to_zoned(state.site().time_zone.clone()).strftime("%Y-%m-%dT%H:%M").to_string(),
@@ -393,6 +395,8 @@ pub(crate) struct EditorForm {
     source_words: String,
     #[serde(deserialize_with = "fields::checked")]
     quote_override: bool,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    source_archive_url: String,
     /// The ticked categories' ids.
     category: Vec<String>,
     /// Tag names, comma-separated.
@@ -438,6 +442,7 @@ async fn read_form(
         continue_reading_text: form.continue_reading_text,
         source_words: form.source_words,
         quote_override: form.quote_override,
+        source_archive_url: form.source_archive_url,
         tags: form.tags,
         date: form.date,
         comments_open: form.comments_open,
@@ -494,6 +499,7 @@ async fn read_form(
         excerpt,
         continue_reading_text: opt(&values.continue_reading_text),
         words,
+        archive_url: opt(&values.source_archive_url),
     };
     // The slug typed, else (or when it has no letters or digits, like "..") the title's.
     let slug = [values.slug.as_str(), values.title.as_str()]

@@ -83,7 +83,11 @@ const ENTRY_WRITE: &[Param] = &[
     ("author", "integer", "The author's account id"),
     ("comment_status", "string", "open or closed"),
     ("password", "string", "A password readers must give to read it"),
-    ("dateline", "object", "Link-post fields: dek, source {reporter, outlet, url, headline, excerpt, continue_reading_text}, markdown"),
+    (
+        "dateline",
+        "object",
+        "Link-post fields: dek, source {reporter, outlet, url, headline, excerpt, continue_reading_text, archive_url}, markdown",
+    ),
 ];
 const POSTS_WRITE: &[Param] =
     &[("sticky", "boolean", "Kept at the top of the home page"), ("categories", "array", "Category ids"), ("tags", "array", "Tag ids")];

@@ -104,6 +104,7 @@ pub(crate) async fn document(State(state): State<AppState>) -> Response {
                     "dateline": { "type": "object", "properties": { "dek": { "type": ["string", "null"] }, "markdown": { "type": "string", "description": "write-only: a Markdown body" }, "source": { "type": ["object", "null"], "properties": {
                         "reporter": { "type": ["string", "null"] }, "outlet": { "type": ["string", "null"] }, "url": { "type": ["string", "null"] }, "headline": { "type": ["string", "null"] },
                         "excerpt": { "type": "array", "items": { "type": "string" } }, "continue_reading_text": { "type": ["string", "null"] },
+                        "archive_url": { "type": ["string", "null"], "description": "an archived copy, linked once the source is gone" },
                         "words": { "type": ["integer", "null"], "description": "the whole source story's words, when known (the quote limit's percentage)" } } },
                         "quote_override": { "type": ["object", "null"], "description": "context=edit: the last time an editor allowed the post over the site's quote limit (by, by_name, at, words)" } } },
                     "quote_override": { "type": "boolean", "description": "write-only: publish over the site's quote limit (editors and administrators; recorded on the post). Without it a post over the limit is refused with dateline_quote_limit" }

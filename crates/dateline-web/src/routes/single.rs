@@ -112,6 +112,7 @@ pub(crate) async fn render(
         None => true,
     };
     let mut view = if unlocked { PostView::unlocked(site, post, &categories) } else { PostView::new(site, post, &categories) };
+    crate::view::mark_gone_sources(state.store.as_ref(), std::slice::from_ref(post), std::slice::from_mut(&mut view)).await?;
     // Posts and pages alike take comments while open (pages start closed, as in WordPress).
     let open = !comments_closed(post, settings, now) && !view.protected;
     view.comments_open = open;
