@@ -5,8 +5,8 @@
 
 ALTER TABLE posts ADD COLUMN source_archive_url TEXT;
 
--- Finding the posts of a source (the report, updating moved links) without a full scan.
-CREATE INDEX posts_by_source_url ON posts (source_url);
+-- The posts of a source (the report, updating moved links) are found through
+-- posts_by_source_url, made with the outlets (0010).
 
 CREATE TABLE sources (
     -- The link as posts give it (posts.source_url): one row however many posts cite it.

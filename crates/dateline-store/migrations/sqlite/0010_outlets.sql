@@ -45,7 +45,8 @@ CREATE TABLE post_outlets (
 );
 -- An outlet's page, its counts and the related posts walk its posts newest-numbered first.
 CREATE INDEX post_outlets_by_outlet ON post_outlets (outlet_id, post_id);
--- Related posts find the others quoting the same story by this.
+-- Related posts find the others quoting the same story by this, and the Sources report
+-- (0009) the posts of a source.
 CREATE INDEX posts_by_source_url ON posts (source_url, id);
 
 -- A post's reporters, in the order its line names them.
