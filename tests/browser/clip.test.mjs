@@ -93,6 +93,23 @@ test('the bookmarklet brings the story and the selected passage to the clip form
   await Promise.all([page.waitForURL(/\/admin\/posts\/\d+$/), page.getByRole('button', { name: 'Make a draft' }).click()]);
   assert.equal((await page.getByLabel(/^Excerpt/).inputValue()).trim(), passage, 'the selection is the quote');
   assert.equal(await page.getByLabel('Reporter', { exact: true }).inputValue(), 'Stella Kim and Jennifer Jett');
+  // Published, the story is found under each of its reporters and under its outlet.
+  const title = await page.getByLabel('Title', { exact: true }).inputValue();
+  await page.getByLabel(/^Your commentary/).fill('The vote is the story to watch.');
+  await Promise.all([page.waitForURL(/saved=1$/), page.getByRole('button', { name: 'Publish' }).click()]);
+  await page.getByRole('link', { name: 'View post' }).click();
+  const post = page.url();
+  assert.equal(await page.locator('.attribution').first().innerText(), 'Stella Kim and Jennifer Jett report via NBC News:');
+  for (const reporter of ['Stella Kim', 'Jennifer Jett']) {
+    await Promise.all([page.waitForURL(/\/reporter\/[a-z-]+\/$/), page.getByRole('link', { name: reporter, exact: true }).click()]);
+    assert.equal(await page.locator('h1').first().innerText(), `Reporter: ${reporter}`);
+    assert.ok(await page.getByRole('link', { name: title }).count(), `${title} is listed under ${reporter}`);
+    await page.goto(post);
+  }
+  const outlet = await page.locator('.more-via a').innerText();
+  await Promise.all([page.waitForURL(/\/source\/[a-z0-9-]+\/$/), page.locator('.more-via a').click()]);
+  assert.ok(await page.getByRole('link', { name: title }).count(), `${title} is listed under ${outlet}`);
+  await page.screenshot({ path: screenshotPath('clip-outlet-page.png'), fullPage: true });
   await page.close();
 });
 

@@ -38,7 +38,7 @@ test('a published post is found under its reporters and its outlet', async () =>
   const postUrl = page.url();
 
   // The attribution line: the reporters as written, each a link to their page.
-  assert.equal(await page.locator('.attribution').innerText(), 'Ada Lin and Bo Chen reports via The Tideline Courier:');
+  assert.equal(await page.locator('.attribution').innerText(), 'Ada Lin and Bo Chen report via The Tideline Courier:');
   assert.deepEqual(await page.locator('.attribution a.reporter').allInnerTexts(), ['Ada Lin', 'Bo Chen']);
   await page.locator('.source').screenshot({ path: screenshotPath('attribution-links.png') });
   await Promise.all([page.waitForURL(/\/reporter\/bo-chen\/$/), page.getByRole('link', { name: 'Bo Chen' }).click()]);

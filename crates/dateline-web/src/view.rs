@@ -53,6 +53,8 @@ pub(crate) struct SourceView {
     pub reporter: Option<String>,
     /// The reporter line in pieces, each name linked to its reporter's page.
     pub reporter_line: Vec<LinePieceView>,
+    /// Two or more reporters: "A and B report via", not "reports".
+    pub several_reporters: bool,
     /// "More via OUTLET": the outlet's page, by the outlet's own name.
     pub more_via: Option<LinkView>,
     pub outlet: Option<String>,
@@ -188,6 +190,7 @@ impl PostView {
             source: post.source.as_ref().map(|s| SourceView {
                 reporter: s.reporter.clone(),
                 reporter_line: reporter_line(site, s.reporter.as_deref().unwrap_or(""), &post.reporters),
+                several_reporters: post.reporters.len() > 1,
                 more_via: post.outlet.as_ref().map(|o| LinkView {
                     name: o.name.clone(),
                     url: format!("{}{}", site.base_url, crate::paths::byline_path(dateline_core::BylineKind::Outlet, &o.slug)),

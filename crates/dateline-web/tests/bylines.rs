@@ -105,7 +105,7 @@ pub async fn outlet_and_reporter_pages_list_their_posts_with_feeds(db: Db) {
     assert_eq!(hrefs(&page, ".more-via a"), [format!("{base}/source/miami-herald/")]);
     let second = app.test_store.dyn_store().post_by_slug(dateline_core::PostKind::Post, "second").await.expect("q").expect("post");
     let page = app.get(&app.permalink(&second)).await.html();
-    assert_eq!(text(&page, ".attribution"), "Nora Gámez Torres and Mario Pentón reports via The Miami Herald:");
+    assert_eq!(text(&page, ".attribution"), "Nora Gámez Torres and Mario Pentón report via The Miami Herald:");
     assert_eq!(
         hrefs(&page, ".attribution a.reporter"),
         [format!("{base}/reporter/nora-gamez-torres/"), format!("{base}/reporter/mario-penton/")]
