@@ -16,12 +16,15 @@ fn parse_text<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Re
 }
 
 /// Columns of a post and its author, for `FROM posts p JOIN users u ON u.id = p.author_id`.
+/// What [`POST_COLUMNS`] reads from: the post, its author, and its outlet (at most one: the
+/// link's key is the post), joined once instead of looked up per column.
+pub(crate) const POST_FROM: &str = "FROM posts p JOIN users u ON u.id = p.author_id \
+    LEFT JOIN post_outlets pol ON pol.post_id = p.id LEFT JOIN outlets ol ON ol.id = pol.outlet_id";
+
 pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_format, p.body_html, p.status, \
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
     p.source_headline, p.source_excerpt, p.source_continue_text, p.source_archive_url, p.excerpt, p.password, p.parent_id, p.menu_order, \
-    (SELECT po.outlet_id FROM post_outlets po WHERE po.post_id = p.id) AS outlet_id, \
-    (SELECT o.name FROM post_outlets po JOIN outlets o ON o.id = po.outlet_id WHERE po.post_id = p.id) AS outlet_name, \
-    (SELECT o.slug FROM post_outlets po JOIN outlets o ON o.id = po.outlet_id WHERE po.post_id = p.id) AS outlet_slug, \
+    pol.outlet_id AS outlet_id, ol.name AS outlet_name, ol.slug AS outlet_slug, \
     p.source_words, p.quote_override_by, p.quote_override_at, p.quote_override_words, \
     (SELECT o.display_name FROM users o WHERE o.id = p.quote_override_by) AS quote_override_by_name, \
     u.id AS author_id, u.login AS author_login, u.display_name AS author_display_name, u.slug AS author_slug, \

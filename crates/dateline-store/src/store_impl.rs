@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
-use crate::rows::{self, POST_COLUMNS, TERM_COLUMNS};
+use crate::rows::{self, POST_COLUMNS, POST_FROM, TERM_COLUMNS};
 use crate::sql::Sql;
 
 /// The WHERE clause of the public stream for `query`, appended to `sql`.
@@ -102,7 +102,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn post_where(&self, column: &str, value: crate::sql::Arg, kind: Option<PostKind>) -> StoreResult<Option<Post>> {
-        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.{column} = "));
+        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} {POST_FROM} WHERE p.{column} = "));
         sql.arg(value);
         if let Some(kind) = kind {
             sql.push(" AND p.kind = ").text(kind.as_str());

@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use crate::connect::SqlStore;
 use crate::error::OrStoreError;
-use crate::rows::{self, POST_COLUMNS};
+use crate::rows::{self, POST_COLUMNS, POST_FROM};
 use crate::sql::Sql;
 use crate::store_impl::push_stream_filter;
 
@@ -39,7 +39,7 @@ impl PostStore for SqlStore {
         push_stream_filter(&mut count, query);
         let total: i64 = count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
 
-        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id"));
+        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} {POST_FROM}"));
         push_stream_filter(&mut sql, query);
         sql.push(if query.sticky_first {
             " ORDER BY p.sticky DESC, p.published_at DESC, p.id DESC"
@@ -100,7 +100,7 @@ impl PostStore for SqlStore {
     }
 
     async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>> {
-        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.kind = "));
+        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} {POST_FROM} WHERE p.kind = "));
         sql.text(kind.as_str()).push(" ORDER BY p.published_at, p.id");
         self.fetch_posts(&sql).await
     }
