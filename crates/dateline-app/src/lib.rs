@@ -60,7 +60,17 @@ pub struct Services {
 impl Services {
     /// With the signing key every instance on this store shares (made the first time).
     pub async fn new(store: Arc<dyn Store>, mailer: Option<Arc<dyn Mailer>>) -> Result<Services, StoreError> {
-        let key = store.setting_or_init(tokens::KEY_SETTING, &tokens::random_token()).await?;
+        let key = match store.setting_or_init(tokens::KEY_SETTING, &tokens::random_token()).await {
+            Ok(key) => key,
+            // A store that cannot be written (served read-only from a read-only disk) and was
+            // never served before: nothing it signs could be used to write anyway, so a key of
+            // this process's own does.
+            Err(StoreError::CannotWrite(reason)) => {
+                tracing::warn!(%reason, "no signing key could be stored: using one for this process only");
+                tokens::random_token()
+            }
+            Err(err) => return Err(err),
+        };
         Ok(Services { store, mailer, signer: Arc::new(tokens::Signer::new(&key)) })
     }
 }

@@ -150,6 +150,12 @@ impl SqlStore {
     }
 
     pub(crate) async fn setting_or_init_impl(&self, name: &str, init: &str) -> StoreResult<String> {
+        let mut select = Sql::new("SELECT value FROM settings WHERE name = ");
+        select.text(name);
+        // Read first: once set, the value is only read (a store served read-only starts).
+        if let Some(row) = select.query().fetch_optional(&self.pool).await.store_err()? {
+            return row.try_get("value").store_err();
+        }
         {
             let (_gate, mut tx) = self.begin_write().await.store_err()?;
             // First writer wins; every later caller (on any instance) reads its value.
@@ -158,8 +164,6 @@ impl SqlStore {
             insert.query().execute(&mut *tx).await.store_err()?;
             tx.commit().await.store_err()?;
         }
-        let mut select = Sql::new("SELECT value FROM settings WHERE name = ");
-        select.text(name);
         select.query().fetch_one(&self.pool).await.store_err()?.try_get("value").store_err()
     }
 

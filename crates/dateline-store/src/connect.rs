@@ -26,6 +26,11 @@ pub enum OpenError {
     Connect { url: String, reason: String },
     #[error("cannot migrate the database {url}: {reason}")]
     Migrate { url: String, reason: String },
+    #[error(
+        "the database {url} cannot be written (a read-only file or disk) and its schema is older than this dateline's \
+         (version {applied}, this dateline needs {expected}): open it once where it can be written, to migrate it"
+    )]
+    ReadOnlyBehind { url: String, applied: i64, expected: i64 },
 }
 
 /// How long a writer waits for its turn at the SQLite write gate of this process.
@@ -114,6 +119,28 @@ fn prepare_sqlite_url(url: &str) -> Result<String, OpenError> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
+/// A first connection that reads something: SQLite opens a file it may not write without
+/// complaint and fails only at the first read (the WAL's side files cannot be made).
+async fn probe(options: &AnyConnectOptions, backend: Backend) -> Result<sqlx::AnyConnection, sqlx::Error> {
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect_with(options).await?;
+    if backend == Backend::Sqlite {
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").await?;
+    }
+    Ok(conn)
+}
+
+/// The same SQLite URL, opened read-only and immutable (see [`SqlStore::open`]).
+fn read_only_url(url: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let kept: Vec<&str> =
+        query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("mode=") && !kv.starts_with("immutable=")).collect();
+    let mut query = kept.join("&");
+    if !query.is_empty() {
+        query.push('&');
+    }
+    format!("{path}?{query}mode=ro&immutable=1")
+}
+
 impl SqlStore {
     /// Connects, applies pending migrations and returns a ready store.
     pub async fn open(url: &str) -> Result<SqlStore, OpenError> {
@@ -127,12 +154,35 @@ impl SqlStore {
             Backend::Postgres => url.to_string(),
         };
         let connect_err = |e: sqlx::Error| OpenError::Connect { url: shown.clone(), reason: e.to_string() };
-        let options: AnyConnectOptions = connect_url.parse().map_err(connect_err)?;
-        let options = options.disable_statement_logging();
+        let parse = |url: &str| url.parse::<AnyConnectOptions>().map(ConnectOptions::disable_statement_logging).map_err(connect_err);
+        let mut options = parse(&connect_url)?;
         // One plain connection first: a refused or unreachable server is reported at once,
         // with the driver's own reason, instead of as a pool timeout ten seconds later.
-        let probe = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options).await.map_err(connect_err)?;
-        sqlx::Connection::close(probe).await.ok();
+        let mut read_only = false;
+        let mut connect_url = connect_url;
+        match probe(&options, backend).await {
+            Ok(probe) => {
+                sqlx::Connection::close(probe).await.ok();
+            }
+            // An existing SQLite file on a read-only disk (or in a folder nobody may write):
+            // SQLite cannot make the WAL's side files, so it cannot open the file for writing
+            // or even for reading in WAL mode. Opened as immutable, it can be read: readers
+            // keep reading, and every write is refused as "cannot write" (503), as on a full
+            // disk. Immutable is true of a read-only disk; a file made writable again needs a
+            // restart to be written.
+            Err(err) if backend == Backend::Sqlite && sqlite_file(url).is_some_and(|path| Path::new(path).is_file()) => {
+                let immutable = read_only_url(&connect_url);
+                let opened = match parse(&immutable) {
+                    Ok(ro) => probe(&ro, backend).await.map(|probe| (ro, probe)),
+                    Err(_) => Err(err),
+                };
+                let (ro, probe) = opened.map_err(connect_err)?;
+                sqlx::Connection::close(probe).await.ok();
+                tracing::warn!(url = %shown, "the store cannot be written (a read-only file or disk): serving it read-only, every write is refused");
+                (options, connect_url, read_only) = (ro, immutable, true);
+            }
+            Err(err) => return Err(connect_err(err)),
+        }
 
         let pool = AnyPoolOptions::new()
             .max_connections(match backend {
@@ -168,6 +218,18 @@ impl SqlStore {
             .map_err(connect_err)?;
 
         let mut conn = pool.acquire().await.map_err(connect_err)?;
+        if read_only {
+            let store =
+                SqlStore { pool: pool.clone(), backend, write_gate: Default::default(), connect_url: ConnectUrl(connect_url.into()) };
+            drop(conn);
+            let versions = dateline_core::Store::schema_versions(&store)
+                .await
+                .map_err(|e| OpenError::Migrate { url: shown.clone(), reason: e.to_string() })?;
+            if versions.applied != versions.expected {
+                return Err(OpenError::ReadOnlyBehind { url: shown, applied: versions.applied, expected: versions.expected });
+            }
+            return Ok(store);
+        }
         if backend == Backend::Sqlite {
             // WAL is a property of the file: set once, readers then never block the writer.
             conn.execute("PRAGMA journal_mode = WAL").await.map_err(connect_err)?;
@@ -236,6 +298,12 @@ mod tests {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact("sqlite:x.db"), "sqlite:x.db");
+    }
+
+    #[test]
+    fn read_only_urls_keep_other_parameters() {
+        assert_eq!(read_only_url("sqlite://a.db?mode=rwc"), "sqlite://a.db?mode=ro&immutable=1");
+        assert_eq!(read_only_url("sqlite:///srv/a.db?cache=shared&mode=rwc"), "sqlite:///srv/a.db?cache=shared&mode=ro&immutable=1");
     }
 
     #[test]

@@ -140,3 +140,28 @@ pub async fn the_cache_can_be_switched_off(db: Db) {
     app.test_store.execute(&format!("UPDATE posts SET title = 'Renamed' WHERE id = {}", post.id)).await;
     assert!(app.get(&path).await.body.contains("Renamed"));
 }
+
+pub async fn a_search_asked_again_is_kept_until_something_changes(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.post(&post_json("Zeppelin over the harbour", "2024-01-01T00:00:00Z", json!({}))).await;
+    let path = "/?s=zeppelin";
+    let first = app.get(path).await;
+    assert!(first.body.contains("Zeppelin over the harbour") && first.body.contains("1 result"), "{}", first.body);
+    // Kept: the same bytes, with a validator, and revalidated without a body.
+    let etag = first.header("etag").to_string();
+    assert!(etag.starts_with('"'), "a kept search has an ETag: {etag:?}");
+    assert_eq!(app.get(path).await.body, first.body);
+    let again = app.send(Request::get(path).header("if-none-match", &etag).body(Body::empty()).expect("request")).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+
+    // A draft that matches never shows; a published one shows at once.
+    app.post(&post_json("Zeppelin draft", "2024-01-02T00:00:00Z", json!({"status": "draft"}))).await;
+    let after_draft = app.get(path).await;
+    assert!(!after_draft.body.contains("Zeppelin draft") && after_draft.body.contains("1 result"));
+    app.post(&post_json("A second zeppelin", "2024-01-03T00:00:00Z", json!({}))).await;
+    let after = app.get(path).await;
+    assert!(after.body.contains("A second zeppelin") && after.body.contains("2 results"), "{}", after.body);
+    // Written behind the server's back: seen within a second, as every kept page is.
+    app.test_store.execute("UPDATE posts SET status = 'draft' WHERE title = 'A second zeppelin'").await;
+    within_a_second(&app.router, path, |page| !page.body.contains("A second zeppelin")).await;
+}

@@ -669,6 +669,33 @@ pub async fn slow_and_idle_clients_are_let_go_and_do_not_block_others(db: Db) {
     drop(idle);
 }
 
+pub async fn oversized_request_headers_are_refused_with_431(db: Db) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let Some(app) = TestApp::new(db).await else { return };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(dateline_web::serve(listener, app.state.clone(), dateline_web::ConnectionLimit(4), std::future::pending()));
+    let ask = |headers: String| async move {
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        let request = format!("GET /robots.txt HTTP/1.1\r\nHost: dateline.test\r\nConnection: close\r\n{headers}\r\n");
+        // The server may answer and close before reading everything: a failed write is fine.
+        let _ = stream.write_all(request.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    // A cookie as large as a browser sends: served.
+    let fine = ask(format!("Cookie: a={}\r\n", "x".repeat(8 * 1024))).await;
+    assert!(fine.starts_with("HTTP/1.1 200"), "{fine}");
+    // One header past the 64 KiB the server buffers, or more headers than it takes: 431.
+    let huge = ask(format!("Cookie: a={}\r\n", "x".repeat(80 * 1024))).await;
+    assert!(huge.starts_with("HTTP/1.1 431"), "{huge}");
+    let many: String = (0..200).map(|i| format!("X-Header-{i}: {i}\r\n")).collect();
+    let many = ask(many).await;
+    assert!(many.starts_with("HTTP/1.1 431"), "{many}");
+}
+
 pub async fn author_ids_reveal_only_people_with_published_posts(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     let quiet = app.user("quiet-contributor", Role::Contributor, PASSWORD).await;

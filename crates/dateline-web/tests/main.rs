@@ -62,6 +62,7 @@ mod cache_cases {
         another_process_writing_is_seen_within_a_second,
         nothing_of_one_visitor_is_served_to_another,
         the_cache_can_be_switched_off,
+        a_search_asked_again_is_kept_until_something_changes,
     );
 }
 
@@ -126,6 +127,7 @@ mod hardening_cases {
         every_response_sets_a_permissions_policy_and_the_queue_pages,
         api_titles_have_the_same_limit_as_every_door,
         slow_and_idle_clients_are_let_go_and_do_not_block_others,
+        oversized_request_headers_are_refused_with_431,
     );
 }
 

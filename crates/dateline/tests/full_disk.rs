@@ -60,14 +60,20 @@ fn comment_count(dir: &Path) -> usize {
     String::from_utf8_lossy(&listed.stdout).lines().filter(|l| !l.trim().is_empty()).count()
 }
 
-#[test]
-fn a_full_disk_keeps_readers_reading_and_tells_writers() {
-    let Some(disk) = SmallDisk::mount(24) else { return };
+/// A blog on `disk` with one post open for comments, at `/2026/01/01/open-thread/`.
+fn open_thread_on(disk: &SmallDisk) -> PathBuf {
     let dir = disk.dir.clone();
     std::fs::write(dir.join("dateline.toml"), OPEN_DISCUSSION).expect("config");
     let post = r#"{"title": "Open thread", "published_at": "2026-01-01T00:00:00Z", "body": "Talk about the snow."}"#;
     let made = run(&dir, &["post", "new", "--json", "-"], Some(post));
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    dir
+}
+
+#[test]
+fn a_full_disk_keeps_readers_reading_and_tells_writers() {
+    let Some(disk) = SmallDisk::mount(24) else { return };
+    let dir = open_thread_on(&disk);
     let server = serve(&dir, &[], &[]);
     let path = "/2026/01/01/open-thread/";
     let (cookie, token, post_id) = open_form(&server.base, path);
@@ -80,7 +86,7 @@ fn a_full_disk_keeps_readers_reading_and_tells_writers() {
     let before = comment_count(&dir);
 
     let filler = disk.fill();
-    // Readers: the post, a search (the store is read, not the page cache), the feed.
+    // Readers: the post, a search asked for the first time (read from the store), the feed.
     for page in [path, "/?s=snow", "/feed/"] {
         assert_eq!(get(&server.base, page).status, 200, "{page} is read with the disk full");
     }
@@ -98,5 +104,47 @@ fn a_full_disk_keeps_readers_reading_and_tells_writers() {
     assert_eq!(comment_count(&dir), before, "the refused comment left nothing behind");
     assert_eq!(comment("After the disk was cleared.").status, 303);
     assert!(get(&server.base, path).body.contains("After the disk was cleared."));
+    drop(server);
+}
+
+#[test]
+fn a_store_on_a_read_only_disk_is_served_to_readers_and_refuses_writers() {
+    let Some(disk) = SmallDisk::mount(24) else { return };
+    let dir = open_thread_on(&disk);
+    let remount = |how: &str| {
+        let done = Command::new("mount").args(["-o", &format!("remount,{how}")]).arg(&dir).output().expect("mount");
+        assert!(done.status.success(), "remount {how}: {}", String::from_utf8_lossy(&done.stderr));
+    };
+    let before = comment_count(&dir);
+    // Read-only before the server starts: no WAL side files can be made, no migration lock taken.
+    remount("ro");
+    let server = serve(&dir, &[], &[]);
+    let path = "/2026/01/01/open-thread/";
+    for page in [path, "/", "/?s=snow", "/feed/", "/readyz"] {
+        assert_eq!(get(&server.base, page).status, 200, "{page} is read from a read-only store");
+    }
+    assert!(get(&server.base, path).body.contains("Talk about the snow."));
+    let (cookie, token, post_id) = open_form(&server.base, path);
+    let body = format!(
+        "comment_post_ID={post_id}&_token={}&author=Ana&email=ana%40example.org&comment={}",
+        encode(&token),
+        encode("Words typed for a read-only blog")
+    );
+    let refused = post_form(&server.base, "/comments", &cookie, &body);
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(refused.header("retry-after").as_deref(), Some("300"));
+    assert!(refused.body.contains("cannot save anything right now (its storage is full or read-only)"), "{}", refused.body);
+    assert!(refused.body.contains("Words typed for a read-only blog"), "the reader's text is kept");
+    drop(server);
+
+    // Writable again: nothing was written, the store checks sound, and it is written as before.
+    remount("rw");
+    let check = run(&dir, &["check"], None);
+    assert!(check.status.success(), "{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    assert_eq!(comment_count(&dir), before, "the refused comment left nothing behind");
+    let server = serve(&dir, &[], &[]);
+    let (cookie, token, post_id) = open_form(&server.base, path);
+    let body = format!("comment_post_ID={post_id}&_token={}&author=Ana&email=ana%40example.org&comment=Writable%20again", encode(&token));
+    assert_eq!(post_form(&server.base, "/comments", &cookie, &body).status, 303);
     drop(server);
 }

@@ -3,7 +3,8 @@
 //! empties the cache after every write that went through.
 //!
 //! A request may be answered from the cache when it is a `GET` or `HEAD` without a query
-//! string (`?unapproved=`, `?replytocom=`, searches and the like are always rendered), outside
+//! string, or a readers' search (`/?s=words`; `?unapproved=`, `?replytocom=` and the like are
+//! always rendered), outside
 //! the admin, the API and the endpoints with side effects, with no credentials and no cookie
 //! but the comment form's (a signed-in user, a reader who unlocked a protected post: rendered
 //! for them). A response is kept when it is a `200` without `Set-Cookie` whose
@@ -144,17 +145,37 @@ impl Drop for Flight<'_> {
     }
 }
 
-/// The cache key of a request that may be answered from the cache: its path.
+/// The cache key of a request that may be answered from the cache: its path, and for a
+/// readers' search on the home page (`/?s=words`, `/page/2/?s=words&orderby=date`) its query
+/// string too. A search's results are the same for every anonymous reader, and a search asked
+/// again (a name in the news, typed by many readers) is answered from memory until the next
+/// write, like every other page; the cache's byte limit bounds what many different searches
+/// can take. Any other query string (`?unapproved=`, `?replytocom=`, `?p=`) is rendered.
 fn cache_key(request: &Request) -> Option<String> {
-    if request.uri().query().is_some() || has_credentials(request) {
+    if has_credentials(request) {
         return None;
     }
     let path = request.uri().path();
     if NEVER.iter().any(|never| path.starts_with(never)) {
         return None;
     }
-    Some(path.to_string())
+    match request.uri().query() {
+        None => Some(path.to_string()),
+        Some(query) if is_search(path, query) => Some(format!("{path}?{query}")),
+        Some(_) => None,
+    }
 }
+
+/// Whether `path?query` is a readers' search of the home page: only `s` and `orderby`, the
+/// words no longer than a search reads (longer ones are cut, and would only crowd the cache).
+fn is_search(path: &str, query: &str) -> bool {
+    let home = path == "/" || path.strip_prefix("/page/").and_then(|rest| rest.strip_suffix('/')).is_some_and(|n| n.parse::<u32>().is_ok());
+    let names = || query.split('&').map(|pair| pair.split('=').next().unwrap_or(pair));
+    home && query.len() <= MAX_SEARCH_QUERY && names().any(|name| name == "s") && names().all(|name| matches!(name, "s" | "orderby"))
+}
+
+/// The longest query string kept: a search's 200 characters, percent-encoded.
+const MAX_SEARCH_QUERY: usize = 1_024;
 
 /// Whether the request says who sent it: `Authorization`, or any cookie but the comment
 /// form's (a session, a protected post's unlock).
@@ -319,6 +340,19 @@ mod tests {
         assert!(cache_key(&request("/a/", Some("dateline_postpass_4=x"))).is_none());
         assert!(cache_key(&request("/admin/posts", None)).is_none());
         assert!(cache_key(&request("/wp-json/wp/v2/posts", None)).is_none());
+    }
+
+    #[test]
+    fn readers_searches_are_keyed_with_their_words() {
+        assert_eq!(cache_key(&request("/?s=diaz+canel", None)).as_deref(), Some("/?s=diaz+canel"));
+        assert_eq!(cache_key(&request("/page/2/?s=a&orderby=date", None)).as_deref(), Some("/page/2/?s=a&orderby=date"));
+        // Signed in, another parameter, another path, no words, or words past any search's length.
+        assert!(cache_key(&request("/?s=a", Some("dateline_session=x"))).is_none());
+        assert!(cache_key(&request("/?s=a&unapproved=3", None)).is_none());
+        assert!(cache_key(&request("/?orderby=date", None)).is_none());
+        assert!(cache_key(&request("/2024/05/01/a/?s=a", None)).is_none());
+        assert!(cache_key(&request("/page/x/?s=a", None)).is_none());
+        assert!(cache_key(&request(&format!("/?s={}", "a".repeat(2_000)), None)).is_none());
     }
 
     #[test]
