@@ -210,3 +210,31 @@ pub async fn an_unusable_answer_leaves_a_plain_link_and_the_save_goes_through(db
     // The redirect to a private address was refused, not followed.
     assert!(!provider.asked().iter().any(|p| p.contains("10.0.0.1")));
 }
+
+pub async fn the_editor_saves_a_markdown_embed_and_a_second_save_asks_nothing_again(db: Db) {
+    let provider = Provider::start().await;
+    let Some(app) = app_with(db, &provider, &[("vimeo", "/oembed")]).await else { return };
+    app.user("ed", Role::Editor, PASSWORD).await;
+    let editor = app.login("ed", PASSWORD).await.expect("login");
+    let csrf = app.admin_csrf(&editor).await;
+    // Markdown as a browser sends a textarea: CRLF line breaks.
+    let body = "Seen this?\r\n\r\nhttps://vimeo.com/76979871\r\n\r\nMore below.";
+    let fields = [("_csrf", csrf.as_str()), ("title", "A short film"), ("body", body), ("action", "publish")];
+    let saved = app.post_form("/admin/posts/new", &editor, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let edit_path = saved.header("location").split('?').next().expect("path").to_string();
+    assert_eq!(provider.asked().len(), 2, "{:?}", provider.asked());
+
+    let post_id: i64 = edit_path.rsplit('/').next().and_then(|id| id.parse().ok()).expect("id");
+    let post = app.test_store.dyn_store().post_by_id(post_id).await.expect("read").expect("post");
+    let page = app.get(&app.permalink(&post)).await.html();
+    assert_eq!(attr(&page, "figure.embed-vimeo", "data-embed-player"), "https://player.vimeo.com/video/76979871?autoplay=1&dnt=1");
+    assert_eq!(attr(&page, "figure.embed-vimeo a.embed-link", "href"), "https://vimeo.com/76979871");
+
+    // Saved again, the kept answer is fresh: the card stays and the provider is not asked.
+    let again = app.post_form(&edit_path, &editor, &fields).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(provider.asked().len(), 2, "{:?}", provider.asked());
+    let post = app.test_store.dyn_store().post_by_id(post_id).await.expect("read").expect("post");
+    assert!(post.body_html.contains("<figure class=\"embed embed-vimeo\""), "{}", post.body_html);
+}
