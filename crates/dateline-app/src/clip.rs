@@ -78,7 +78,7 @@ pub async fn read(fetcher: &Fetcher, source: PageSource<'_>, selection: Option<&
 /// Saves `user`'s draft of `article` (the rules and rights of every post; a draft is never
 /// measured against the quote limit, so the default policy serves).
 pub async fn save_draft(store: &dyn Store, user: &User, article: &Article) -> Result<Post, PostRefusal> {
-    posts::save(store, user, None, link_post(article, user.id), &crate::quoting::Policy::default()).await
+    posts::save(store, user, None, link_post(article, user.id), &crate::quoting::Policy::default(), None).await
 }
 
 #[cfg(test)]

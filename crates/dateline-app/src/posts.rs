@@ -11,6 +11,7 @@ use dateline_core::input::{self, InputError};
 use dateline_core::{Post, PostKind, PostStatus, PostWrite, QuoteOverride, Store, StoreError, User};
 use jiff::Timestamp;
 
+use crate::embeds;
 use crate::quoting::{self, QuoteRefusal};
 
 /// Why a write was not made.
@@ -113,19 +114,23 @@ pub fn settle_status(write: &mut PostWrite, now: Timestamp) {
 
 /// Saves `write` by `user` over `before` (`None`: a new post), after the post rules, the rights
 /// it needs and the quote limit; nothing is written when any refuses. A post saved published
-/// is measured again on every save (an edit may quote more).
+/// is measured again on every save (an edit may quote more). Its embed links get their cards
+/// ([`embeds::with_cards`]: asked of their providers through `embedder`, or only from answers
+/// already kept when it is `None`); an embed never makes a save fail.
 pub async fn save(
     store: &dyn Store,
     user: &User,
     before: Option<&Post>,
     mut write: PostWrite,
     quote: &quoting::Policy,
+    embedder: Option<&embeds::Embedder>,
 ) -> Result<Post, PostRefusal> {
     let now = Timestamp::now();
     if let Some(record) = checked(user, before, &write, quote, now)? {
         write.quote_override = Some(record);
     }
     settle_status(&mut write, now);
+    write.body_html = embeds::with_cards(store, embedder, &write.body_html).await;
     Ok(store.save_post(before.map(|p| p.id), write).await?)
 }
 

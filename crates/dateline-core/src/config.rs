@@ -35,6 +35,32 @@ pub struct Config {
     pub quote: QuoteSettings,
     /// Keeping sources alive: how often and how gently source links are checked.
     pub sources: SourceSettings,
+    /// Embeds: asking providers (oEmbed) for the cards of videos and posts linked alone.
+    pub embeds: EmbedSettings,
+}
+
+/// The `[embeds]` table. When a post is saved, each embed link in it (a YouTube video alone on
+/// its line, say) is looked up once at its provider's oEmbed endpoint, through the same safe
+/// fetcher as clipping (`[fetch] allow` applies), and kept for the card readers see.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmbedSettings {
+    /// Ask providers at all. Off: embed links stay plain links.
+    pub fetch: bool,
+    /// How long one provider may take to answer (the oEmbed answer, then the thumbnail), in seconds.
+    pub timeout_seconds: u32,
+    /// How old a kept answer may be before a save asks again, in days.
+    pub refresh_days: u32,
+    /// Another endpoint for a provider, by its key (`youtube`, `vimeo`, `twitter`, `instagram`,
+    /// `tiktok`, `bluesky`, `mastodon`, `soundcloud`, `spotify`): a proxy of your own, or a test
+    /// server. The link is added as `url=` (and `format=json`).
+    pub endpoints: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for EmbedSettings {
+    fn default() -> Self {
+        EmbedSettings { fetch: true, timeout_seconds: 10, refresh_days: 7, endpoints: Default::default() }
+    }
 }
 
 /// The `[sources]` table: the link checks of `dateline sources check` and of the server's
@@ -374,6 +400,8 @@ impl Config {
         // Tests check sources when they ask, with no pause between links.
         config.sources.check_every = "off".into();
         config.sources.host_delay_ms = 0;
+        // Tests do not reach real providers; those about embeds point them at a local server.
+        config.embeds.fetch = false;
         config
     }
 

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod byline;
 pub mod config;
 pub mod discussion;
+pub mod embeds;
 pub mod import;
 pub mod input;
 pub mod mail;
@@ -23,6 +24,7 @@ pub mod text;
 pub use config::{Config, ConfigError};
 pub use model::*;
 pub use store::{
-    AccountStore, BylineStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore,
-    LeaseStore, Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, SourceStore, Store, StoreError, TermStore,
+    AccountStore, BylineStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, EmbedStore, FloodLimit,
+    ImportStore, LeaseStore, Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, SourceStore, Store,
+    StoreError, TermStore,
 };

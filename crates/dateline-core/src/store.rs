@@ -504,6 +504,19 @@ pub trait SourceStore: Send + Sync {
     async fn update_moved_links(&self, urls: &[String]) -> StoreResult<u64>;
 }
 
+/// The oEmbed answers kept for embeds (see [`crate::embeds`]), one per URL.
+#[async_trait]
+pub trait EmbedStore: Send + Sync {
+    /// Stores `embed`, replacing what was kept for its URL (thumbnail included); returns it.
+    async fn save_embed(&self, embed: &crate::embeds::EmbedWrite) -> StoreResult<crate::embeds::Embed>;
+
+    /// What is kept for these URLs (those with a row), in no particular order.
+    async fn embeds(&self, urls: &[String]) -> StoreResult<Vec<crate::embeds::Embed>>;
+
+    /// One embed's thumbnail, by the embed's id.
+    async fn embed_thumbnail(&self, id: i64) -> StoreResult<Option<crate::embeds::Thumbnail>>;
+}
+
 /// Named leases: work that one instance among those sharing the store must do at a time
 /// (checking sources). A lease is the row (name, holder, expires_at).
 #[async_trait]
@@ -568,6 +581,7 @@ pub trait Store:
     + ChangeStore
     + SourceStore
     + LeaseStore
+    + EmbedStore
     + 'static
 {
     /// "sqlite" or "postgres", for logs and diagnostics.

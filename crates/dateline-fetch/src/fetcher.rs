@@ -11,7 +11,7 @@ use url::{Host, Url};
 
 use crate::address::blocked;
 use crate::resolver::{AllowList, CheckedResolver};
-use crate::{FetchError, FetchPolicy, FetchedPage};
+use crate::{FetchError, FetchPolicy, FetchedBytes, FetchedPage};
 
 /// Sent with every request, so a site's operator can see who is reading and why.
 const USER_AGENT: &str = concat!("Dateline/", env!("CARGO_PKG_VERSION"), " (news-curation blog engine; fetching a story to link to)");
@@ -84,16 +84,17 @@ impl Fetcher {
     }
 
     async fn fetch_html_untimed(&self, url: &str) -> Result<FetchedPage, FetchError> {
+        let (current, response) = self.follow(url, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1").await?;
+        self.read_html(current, response).await
+    }
+
+    /// The 2xx answer to a GET of `url`, after following its redirects (each checked), and
+    /// the address that gave it.
+    async fn follow(&self, url: &str, accept: &'static str) -> Result<(Url, reqwest::Response), FetchError> {
         let mut current = self.first_target(url)?;
         let mut redirects = 0;
         loop {
-            let response = self
-                .client
-                .get(current.clone())
-                .header(ACCEPT, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1")
-                .send()
-                .await
-                .map_err(|e| client_error(&e))?;
+            let response = self.client.get(current.clone()).header(ACCEPT, accept).send().await.map_err(|e| client_error(&e))?;
             let status = response.status();
             if is_redirect(status) {
                 current = self.redirect_target(&current, &response, &mut redirects)?;
@@ -102,8 +103,22 @@ impl Fetcher {
             if !status.is_success() {
                 return Err(FetchError::Status(status_line(status)));
             }
-            return self.read_html(current, response).await;
+            return Ok((current, response));
         }
+    }
+
+    /// Any 2xx body of at most `max_bytes` (and the policy's cap), under the same rules as a
+    /// page (scheme, addresses, redirects, the deadline), with its Content-Type: for data that
+    /// is not a page to clip, such as an oEmbed answer or a thumbnail, which the caller checks.
+    pub async fn fetch_bytes(&self, url: &str, accept: &'static str, max_bytes: usize) -> Result<FetchedBytes, FetchError> {
+        let max_bytes = max_bytes.min(self.rules.policy.max_bytes);
+        self.within_limit(async {
+            let (current, mut response) = self.follow(url, accept).await?;
+            let content_type = response.headers().get(CONTENT_TYPE).map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+            let body = read_capped(&mut response, max_bytes).await?;
+            Ok(FetchedBytes { final_url: current.to_string(), content_type, body })
+        })
+        .await
     }
 
     /// `url` if it may be fetched: http or https, with a host, and an IP literal (in whatever
@@ -136,21 +151,27 @@ impl Fetcher {
         if content_type.is_some() && !HTML_TYPES.contains(&mime.as_str()) {
             return Err(FetchError::NotHtml(mime));
         }
-        if response.content_length().is_some_and(|length| length > max_bytes as u64) {
-            return Err(FetchError::TooLarge(max_bytes));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| client_error(&e))? {
-            if body.len() + chunk.len() > max_bytes {
-                return Err(FetchError::TooLarge(max_bytes));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_capped(&mut response, max_bytes).await?;
         if content_type.is_none() && !looks_like_html(&body) {
             return Err(FetchError::NotHtml("no Content-Type".into()));
         }
         Ok(FetchedPage { final_url: final_url.to_string(), status: response.status().as_u16(), charset, body })
     }
+}
+
+/// The body, if it is no larger than `max_bytes`; never holds more than that in memory.
+async fn read_capped(response: &mut reqwest::Response, max_bytes: usize) -> Result<Vec<u8>, FetchError> {
+    if response.content_length().is_some_and(|length| length > max_bytes as u64) {
+        return Err(FetchError::TooLarge(max_bytes));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| client_error(&e))? {
+        if body.len() + chunk.len() > max_bytes {
+            return Err(FetchError::TooLarge(max_bytes));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// rustls with ring and the Mozilla roots compiled in: no system certificate store to

@@ -90,6 +90,16 @@ pub struct FetchedPage {
     pub body: Vec<u8>,
 }
 
+/// Any fetched body ([`Fetcher::fetch_bytes`]), for the caller to check.
+#[derive(Debug, Clone)]
+pub struct FetchedBytes {
+    /// Where the body was finally read from, after redirects.
+    pub final_url: String,
+    /// The Content-Type header as sent, if any.
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::{FetchPolicy, merge_allow};

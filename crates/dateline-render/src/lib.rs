@@ -4,6 +4,7 @@
 //! Pure functions with no I/O and no knowledge of posts or storage, so they are cheap to test
 //! and to call from the web layer, the command line and importers alike.
 
+pub mod embeds;
 mod linkify;
 mod nesting;
 mod quotes;
@@ -165,9 +166,9 @@ pub fn markdown_to_html_reporting(markdown: &str) -> (String, bool) {
     options.insert(Options::ENABLE_STRIKETHROUGH);
     options.insert(Options::ENABLE_FOOTNOTES);
     options.insert(Options::ENABLE_SMART_PUNCTUATION);
-    let parser = Parser::new_ext(markdown, options);
+    let events = embeds::link_lone_embed_urls(Parser::new_ext(markdown, options));
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, parser);
+    html::push_html(&mut unsafe_html, events.into_iter());
     sanitize_html_reporting(&unsafe_html)
 }
 

@@ -2,6 +2,7 @@
 
 mod bylines;
 mod cases;
+mod embeds;
 mod methods;
 mod search;
 mod sources;
@@ -56,6 +57,12 @@ mod source_cases {
         sources_come_from_cited_posts_and_keep_what_checks_found,
         moved_links_are_rewritten_to_their_final_address,
         a_lease_has_one_holder_until_it_expires,
+    );
+}
+
+mod embed_cases {
+    dateline_testkit::store_cases!(crate::embeds:
+        embeds_keep_the_latest_answer_and_their_thumbnail,
     );
 }
 

@@ -19,6 +19,7 @@ const BUILT_IN: &[(&str, &[u8])] = &[
     ("admin.css", include_bytes!("../theme/static/admin.css")),
     ("admin.js", include_bytes!("../theme/static/admin.js")),
     ("comment-form.js", include_bytes!("../theme/static/comment-form.js")),
+    ("embeds.js", include_bytes!("../theme/static/embeds.js")),
 ];
 
 /// One servable file.

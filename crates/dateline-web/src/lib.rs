@@ -13,6 +13,7 @@ mod assets;
 pub mod auth;
 mod avatars;
 pub mod cache;
+mod embeds;
 mod error;
 mod feeds;
 mod form;
@@ -75,6 +76,8 @@ pub struct Shared {
     pub slots: Arc<slots::Slots>,
     /// Reads the pages people clip (only public addresses, unless `[fetch] allow` says otherwise).
     pub fetcher: dateline_fetch::Fetcher,
+    /// Asks providers for the cards of embeds when a post is saved (`[embeds]`).
+    pub embedder: dateline_app::embeds::Embedder,
 }
 
 /// How to build the web application.
@@ -143,6 +146,7 @@ impl AppState {
         let services = dateline_app::Services::new(store, options.mailer).await?;
         let fetcher = dateline_fetch::Fetcher::new(dateline_fetch::FetchPolicy::with_allow(&base_config.fetch.allow))
             .map_err(|e| WebError::Fetch(e.to_string()))?;
+        let embedder = dateline_app::embeds::Embedder::new(&base_config).map_err(|e| WebError::Fetch(e.to_string()))?;
         Ok(AppState(Arc::new(Shared {
             store: services.store,
             site_cell: Arc::new(std::sync::RwLock::new(Arc::new(site))),
@@ -155,6 +159,7 @@ impl AppState {
             cache,
             slots,
             fetcher,
+            embedder,
         })))
     }
 }

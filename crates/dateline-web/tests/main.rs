@@ -8,6 +8,7 @@ mod cases;
 mod clip;
 mod comments;
 mod doors;
+mod embeds;
 mod hardening;
 mod operations;
 mod quoting;
@@ -43,6 +44,14 @@ mod api_cases {
         comments_through_the_api,
         links_embeds_fields_and_authors,
         wrongly_typed_fields_are_refused_by_name,
+    );
+}
+
+mod embed_cases {
+    dateline_testkit::store_cases!(crate::embeds:
+        a_video_alone_on_its_line_becomes_a_card_from_the_kept_answer,
+        an_unusable_answer_leaves_a_plain_link_and_the_save_goes_through,
+        the_editor_saves_a_markdown_embed_and_a_second_save_asks_nothing_again,
     );
 }
 

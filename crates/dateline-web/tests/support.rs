@@ -347,3 +347,18 @@ impl TestApp {
         attr(&self.get_as("/admin/", cookie).await.html(), "form.logout input[name=_csrf]", "value")
     }
 }
+
+/// What a local test server reads of a request: up to the end of its head; `None` when the
+/// client went away first.
+pub async fn read_request_head(socket: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
+        }
+    }
+    Some(request)
+}

@@ -235,7 +235,10 @@ async fn post_new(db: &str, mut config: dateline_core::Config, json: &std::path:
     let post = parse_post_json(&text, &defaults, &dateline_render::markdown_to_html)
         .map_err(|e| usage(format!("invalid post in {}: {e}", json.display())))?;
     let store = open_store(db).await?;
-    let post = quote_checked(store.as_ref(), &mut config, post, quote_override).await?;
+    let mut post = quote_checked(store.as_ref(), &mut config, post, quote_override).await?;
+    // Embeds get their cards as in the editor; a provider that cannot be asked leaves a link.
+    let embedder = dateline_app::embeds::Embedder::new(&config).map_err(|e| Failure::Runtime(e.into()))?;
+    post.write.body_html = dateline_app::embeds::with_cards(store.as_ref(), Some(&embedder), &post.write.body_html).await;
     let created = store.create_post(post).await?;
     let base = config.site.base_url.clone().unwrap_or_default();
     println!("{}\t{base}{}", created.id, dateline_app::permalinks::permalink(&config.time_zone(), &created));

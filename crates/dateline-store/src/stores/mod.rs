@@ -5,6 +5,7 @@ mod accounts;
 mod bylines;
 mod changes;
 mod comments;
+mod embeds;
 mod import;
 mod posts;
 mod settings;

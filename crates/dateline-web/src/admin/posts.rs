@@ -676,10 +676,11 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
         Ok(ids) => ids,
         Err(err) => return refused(state, admin, kind, existing.as_ref(), values, &action, err.into()).await,
     };
-    let saved = match dateline_app::posts::save(state.store.as_ref(), &admin.user, existing.as_ref(), write, &quote).await {
-        Ok(saved) => saved,
-        Err(refusal) => return refused(state, admin, kind, existing.as_ref(), values, &action, refusal).await,
-    };
+    let saved =
+        match dateline_app::posts::save(state.store.as_ref(), &admin.user, existing.as_ref(), write, &quote, Some(&state.embedder)).await {
+            Ok(saved) => saved,
+            Err(refusal) => return refused(state, admin, kind, existing.as_ref(), values, &action, refusal).await,
+        };
     let section = if kind == PostKind::Page { "pages" } else { "posts" };
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/admin/{section}/{}?saved=1", saved.id))]).into_response())
 }

@@ -277,7 +277,7 @@ async fn create(state: AppState, headers: HeaderMap, body: ApiBody<PostFields>, 
     let fields = body.fields()?;
     let quote = quote_policy(&state, &fields);
     apply(&state, &mut write, fields, &user).await?;
-    let post = dateline_app::posts::save(state.store.as_ref(), &user, None, write, &quote).await?;
+    let post = dateline_app::posts::save(state.store.as_ref(), &user, None, write, &quote, Some(&state.embedder)).await?;
     Ok((StatusCode::CREATED, Json(post_json(&state, &post, true))).into_response())
 }
 
@@ -301,7 +301,7 @@ async fn update(state: AppState, headers: HeaderMap, id: i64, body: ApiBody<Post
     let fields = body.fields()?;
     let quote = quote_policy(&state, &fields);
     apply(&state, &mut write, fields, &user).await?;
-    let saved = dateline_app::posts::save(state.store.as_ref(), &user, Some(&post), write, &quote).await?;
+    let saved = dateline_app::posts::save(state.store.as_ref(), &user, Some(&post), write, &quote, Some(&state.embedder)).await?;
     Ok(Json(post_json(&state, &saved, true)).into_response())
 }
 

@@ -36,6 +36,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/robots.txt", get(meta::robots))
         .route("/favicon.ico", get(meta::favicon))
         .route("/avatar/{digest}", get(crate::avatars::identicon))
+        .route("/embeds/{id}/thumbnail", get(crate::embeds::thumbnail))
         .route("/static/{*name}", get(crate::assets::serve_asset))
         .route("/wp-login.php", get(wp_query::wordpress_login))
         .route("/wp-admin", get(wp_query::wordpress_admin))

@@ -1,0 +1,51 @@
+//! What Dateline keeps of an embed's provider answer (oEmbed), asked once when a post is
+//! saved and used for every page after: the card's title, author and thumbnail, and the player
+//! Dateline derived from the link. A failed answer is kept too (with why), so the post shows
+//! a plain link until the next save tries again.
+
+use jiff::Timestamp;
+
+/// A thumbnail image as fetched and checked: its bytes and its media type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thumbnail {
+    pub bytes: Vec<u8>,
+    /// `image/jpeg`, `image/png`, `image/webp` or `image/gif`, read from the bytes.
+    pub content_type: String,
+}
+
+/// One embed's answer, to store (one row per URL: a new answer replaces the old).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbedWrite {
+    /// The link as the post gives it.
+    pub url: String,
+    /// The provider's key (`youtube`, `mastodon`, …).
+    pub provider: String,
+    /// The provider's name for itself (a Mastodon instance's), if it gave one.
+    pub provider_name: Option<String>,
+    pub title: Option<String>,
+    pub author_name: Option<String>,
+    pub author_url: Option<String>,
+    pub thumbnail: Option<Thumbnail>,
+    /// The player Dateline derived from the link (never one the provider sent).
+    pub player_url: Option<String>,
+    pub fetched_at: Timestamp,
+    /// Why no usable answer came (offline, refused, not oEmbed); `None` when it did.
+    pub failure: Option<String>,
+}
+
+/// A stored embed: what was written, without the thumbnail's bytes (read apart, when served).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embed {
+    pub id: i64,
+    pub url: String,
+    pub provider: String,
+    pub provider_name: Option<String>,
+    pub title: Option<String>,
+    pub author_name: Option<String>,
+    pub author_url: Option<String>,
+    /// The thumbnail's media type, when there is one.
+    pub thumbnail_type: Option<String>,
+    pub player_url: Option<String>,
+    pub fetched_at: Timestamp,
+    pub failure: Option<String>,
+}
