@@ -29,14 +29,15 @@ pub async fn health_and_readiness_are_told_apart(db: Db) {
 
 pub async fn every_rendered_answer_names_its_request(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
-    let first = app.get("/?s=one").await.header("x-request-id").to_string();
-    let second = app.get("/?s=two").await.header("x-request-id").to_string();
+    // Rendered answers (a query string other than a search is never kept).
+    let first = app.get("/?ref=one").await.header("x-request-id").to_string();
+    let second = app.get("/?ref=two").await.header("x-request-id").to_string();
     assert!(!first.is_empty() && first != second, "{first} / {second}");
     // A page kept by the cache carries no request's id (it would repeat one to every reader).
     app.get("/").await;
     assert_eq!(app.get("/").await.header("x-request-id"), "");
     let with =
-        |id: &str| axum::http::Request::get("/?s=proxy").header("x-request-id", id).body(axum::body::Body::empty()).expect("request");
+        |id: &str| axum::http::Request::get("/?ref=proxy").header("x-request-id", id).body(axum::body::Body::empty()).expect("request");
     // A proxy's id is kept when it is plain; anything else is replaced, never echoed.
     assert_eq!(app.send(with("proxy-42.abc")).await.header("x-request-id"), "proxy-42.abc");
     let hostile = app.send(with("x\"><script>")).await;
