@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod clip;
 pub mod comments;
+pub mod media;
 pub mod moderation;
 pub mod notify;
 pub mod passwords;

@@ -12,6 +12,7 @@ pub mod discussion;
 pub mod import;
 pub mod input;
 pub mod mail;
+pub mod media;
 pub mod model;
 pub mod search;
 pub mod slug;
@@ -24,5 +25,6 @@ pub use config::{Config, ConfigError};
 pub use model::*;
 pub use store::{
     AccountStore, BylineStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, FloodLimit, ImportStore,
-    LeaseStore, Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, SourceStore, Store, StoreError, TermStore,
+    LeaseStore, MediaStore, Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, SourceStore, Store,
+    StoreError, TermStore,
 };

@@ -42,6 +42,10 @@ pub struct SqlStore {
     pub(crate) write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// How to open a connection of its own (the change watch keeps one outside the pool).
     pub(crate) connect_url: ConnectUrl,
+    /// SQLite only: the directory uploaded files are kept in (`media/` beside the database
+    /// unless [`SqlStore::with_media_dir`] says otherwise); created at the first upload.
+    /// PostgreSQL keeps them in the database.
+    pub(crate) media_dir: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 /// A connection URL, which may hold a password: shown redacted when debug-printed.
@@ -175,7 +179,27 @@ impl SqlStore {
         crate::migrate::run(conn.as_mut(), backend).await.map_err(|e| OpenError::Migrate { url: shown.clone(), reason: e.to_string() })?;
         drop(conn);
 
-        Ok(SqlStore { pool, backend, write_gate: Default::default(), connect_url: ConnectUrl(connect_url.into()) })
+        let media_dir = match backend {
+            Backend::Sqlite => sqlite_file(url)
+                .filter(|path| *path != ":memory:")
+                .map(|path| std::sync::Arc::new(Path::new(path).parent().unwrap_or(Path::new("")).join("media"))),
+            Backend::Postgres => None,
+        };
+        Ok(SqlStore { pool, backend, write_gate: Default::default(), connect_url: ConnectUrl(connect_url.into()), media_dir })
+    }
+
+    /// Keeps SQLite's uploaded files in `dir` instead of `media/` beside the database (no
+    /// effect on PostgreSQL, which keeps them in the database).
+    pub fn with_media_dir(mut self, dir: std::path::PathBuf) -> SqlStore {
+        if self.backend == Backend::Sqlite {
+            self.media_dir = Some(std::sync::Arc::new(dir));
+        }
+        self
+    }
+
+    /// Where SQLite keeps uploaded files (`None` on PostgreSQL).
+    pub fn media_dir(&self) -> Option<&Path> {
+        self.media_dir.as_deref().map(|p| p.as_path())
     }
 
     /// Which database this store talks to.

@@ -6,6 +6,7 @@ mod bylines;
 mod changes;
 mod comments;
 mod import;
+mod media;
 mod posts;
 mod settings;
 mod sources;
