@@ -9,6 +9,7 @@ mod clip;
 mod comments;
 mod doors;
 mod hardening;
+mod media;
 mod operations;
 mod quoting;
 mod search;
@@ -195,3 +196,12 @@ dateline_testkit::store_cases!(crate::cases:
     more_tags_make_teasers_on_listings,
     protected_posts_keep_their_secrets,
 );
+
+mod media_cases {
+    dateline_testkit::store_cases!(crate::media:
+        an_api_upload_loses_its_gps_and_is_served_with_its_variants,
+        multipart_uploads_and_documents_are_downloads,
+        hostile_files_are_refused_and_nothing_is_stored,
+        uploads_are_limited_per_account_per_hour,
+    );
+}

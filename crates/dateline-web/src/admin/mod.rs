@@ -31,7 +31,7 @@ use crate::{AppError, AppState};
 const ADMIN_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
     object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router(_state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/admin/", get(dashboard))
         .route("/admin", get(|| async { crate::routes::public::moved_permanently("/admin/") }))

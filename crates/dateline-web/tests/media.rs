@@ -1,0 +1,193 @@
+//! The media library over HTTP: uploads through the REST API (raw body and multipart), files
+//! served by hash with year-long caching, hostile files refused with nothing stored.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine;
+use dateline_core::Role;
+use dateline_media::testing::{GIF_JS_POLYGLOT, SVG_WITH_SCRIPT, elf, has_exif, jpeg_with_gps, png_bomb};
+use dateline_testkit::Db;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::support::TestApp;
+
+/// An answer with its body as bytes.
+pub(crate) struct Raw {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Raw {
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+    }
+
+    pub(crate) fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+pub(crate) async fn send(app: &TestApp, request: Request<Body>) -> Raw {
+    let response = app.router.clone().oneshot(request).await.expect("response");
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("body").to_vec();
+    Raw { status: parts.status, headers: parts.headers, bytes }
+}
+
+fn basic(login: &str, password: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}")))
+}
+
+/// A raw upload as WordPress clients send it.
+fn raw_upload(auth: &str, name: &str, content_type: &str, bytes: Vec<u8>) -> Request<Body> {
+    Request::post("/wp-json/wp/v2/media")
+        .header("authorization", auth)
+        .header("content-type", content_type)
+        .header("content-disposition", format!("attachment; filename=\"{name}\""))
+        .body(Body::from(bytes))
+        .expect("request")
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}
+
+fn path_of(url: &str) -> String {
+    url.find("/media/").map(|i| url[i..].to_string()).unwrap_or_default()
+}
+
+async fn author(app: &TestApp, login: &str, role: Role) -> String {
+    app.user(login, role, "pw-long-enough-1").await;
+    basic(login, &app.app_password(login).await)
+}
+
+pub async fn an_api_upload_loses_its_gps_and_is_served_with_its_variants(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let auth = author(&app, "ana", Role::Author).await;
+    let photo = jpeg_with_gps(800, 400, 1);
+    assert!(has_exif(&photo));
+    let created = send(&app, raw_upload(&auth, "Harbour at dawn.JPG", "image/jpeg", photo)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&created.bytes));
+    let item = created.json();
+    assert_eq!((item["mime_type"].as_str(), item["media_type"].as_str()), (Some("image/jpeg"), Some("image")));
+    assert_eq!(item["title"]["rendered"], "harbour at dawn");
+    assert_eq!((item["media_details"]["width"].as_u64(), item["media_details"]["height"].as_u64()), (Some(800), Some(400)));
+    let sizes = item["media_details"]["sizes"].as_object().expect("sizes");
+    let mut names: Vec<&str> = sizes.keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(names, ["320", "320-webp", "640", "640-webp", "full"]);
+
+    let source = path_of(item["source_url"].as_str().expect("source_url"));
+    assert!(source.ends_with("/harbour-at-dawn.jpg"), "{source}");
+    let file = send(&app, get(&source)).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.header("content-type"), "image/jpeg");
+    assert_eq!(file.header("cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(file.header("x-content-type-options"), "nosniff");
+    assert_eq!(file.header("content-disposition"), "");
+    assert!(!has_exif(&file.bytes), "the served file has no EXIF or GPS");
+    let etag = file.header("etag").to_string();
+    assert!(etag.starts_with('"') && etag.len() == 66, "{etag}");
+    let again = send(&app, Request::get(&source).header("if-none-match", &etag).body(Body::empty()).expect("request")).await;
+    assert_eq!((again.status, again.bytes.len()), (StatusCode::NOT_MODIFIED, 0));
+
+    let webp = send(&app, get(&path_of(sizes["640-webp"]["source_url"].as_str().expect("url")))).await;
+    assert_eq!((webp.status, webp.header("content-type")), (StatusCode::OK, "image/webp"));
+    assert_eq!(&webp.bytes[8..12], b"WEBP");
+    let small = send(&app, get(&path_of(sizes["320"]["source_url"].as_str().expect("url")))).await;
+    assert!(!has_exif(&small.bytes));
+
+    // Listed, read, edited, deleted as WordPress clients expect.
+    let listed = send(&app, get("/wp-json/wp/v2/media?media_type=image")).await;
+    assert_eq!((listed.status, listed.header("x-wp-total")), (StatusCode::OK, "1"));
+    let id = item["id"].as_i64().expect("id");
+    let edit = Request::post(format!("/wp-json/wp/v2/media/{id}"))
+        .header("authorization", &auth)
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"alt_text":"Boats at the quay","caption":"Photo <b>Ana</b>"}"#))
+        .expect("request");
+    let edited = send(&app, edit).await.json();
+    assert_eq!(edited["alt_text"], "Boats at the quay");
+    assert_eq!(edited["caption"]["rendered"], "<p>Photo &lt;b&gt;Ana&lt;/b&gt;</p>\n");
+    let delete = |force: &str| {
+        Request::delete(format!("/wp-json/wp/v2/media/{id}{force}")).header("authorization", &auth).body(Body::empty()).expect("request")
+    };
+    assert_eq!(send(&app, delete("")).await.status, StatusCode::NOT_IMPLEMENTED);
+    let deleted = send(&app, delete("?force=true")).await;
+    assert_eq!((deleted.status, deleted.json()["deleted"].as_bool()), (StatusCode::OK, Some(true)));
+    assert_eq!(send(&app, get(&source)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(&app, get(&format!("/wp-json/wp/v2/media/{id}"))).await.status, StatusCode::NOT_FOUND);
+}
+
+pub async fn multipart_uploads_and_documents_are_downloads(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let auth = author(&app, "ana", Role::Editor).await;
+    let boundary = "XyZzY";
+    let mut body = Vec::new();
+    for (name, value) in [("alt_text", "A report"), ("title", "Annual report")] {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\r\n");
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let request = Request::post("/wp-json/wp/v2/media")
+        .header("authorization", &auth)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .expect("request");
+    let created = send(&app, request).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&created.bytes));
+    let item = created.json();
+    assert_eq!((item["title"]["rendered"].as_str(), item["alt_text"].as_str()), (Some("Annual report"), Some("A report")));
+    assert_eq!((item["media_type"].as_str(), item["mime_type"].as_str()), (Some("file"), Some("application/pdf")));
+    let file = send(&app, get(&path_of(item["source_url"].as_str().expect("url")))).await;
+    assert_eq!(file.header("content-type"), "application/pdf");
+    assert_eq!(file.header("content-disposition"), "attachment; filename=\"report.pdf\"");
+}
+
+pub async fn hostile_files_are_refused_and_nothing_is_stored(db: Db) {
+    let Some(app) = TestApp::builder(db).config(|c| c.media.max_upload_mb = 1).build().await else { return };
+    let auth = author(&app, "ana", Role::Author).await;
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        ("logo.svg", SVG_WITH_SCRIPT.to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "SVG images are not accepted"),
+        ("bomb.png", png_bomb(60_000, 60_000), StatusCode::UNSUPPORTED_MEDIA_TYPE, "60000×60000 pixels"),
+        ("cute.jpg", elf(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "executable files are not accepted"),
+        ("x.gif", GIF_JS_POLYGLOT.to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "image"),
+        ("big.jpg", vec![0xFF; 2 * 1024 * 1024], StatusCode::PAYLOAD_TOO_LARGE, "the limit is 1 MB"),
+    ];
+    for (name, bytes, status, message) in cases {
+        let refused = send(&app, raw_upload(&auth, name, "image/jpeg", bytes)).await;
+        assert_eq!(refused.status, status, "{name}: {}", String::from_utf8_lossy(&refused.bytes));
+        let text = refused.json()["message"].as_str().unwrap_or_default().to_string();
+        assert!(text.to_lowercase().contains(&message.to_lowercase()), "{name}: {text}");
+    }
+    let no_name = Request::post("/wp-json/wp/v2/media").header("authorization", &auth).body(Body::from("x")).expect("request");
+    assert_eq!(send(&app, no_name).await.json()["code"], "rest_upload_no_content_disposition");
+    let contributor = author(&app, "cy", Role::Contributor).await;
+    let refused = send(&app, raw_upload(&contributor, "a.jpg", "image/jpeg", jpeg_with_gps(20, 20, 1))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let anonymous = Request::post("/wp-json/wp/v2/media")
+        .header("content-disposition", "attachment; filename=a.jpg")
+        .body(Body::from(jpeg_with_gps(20, 20, 1)))
+        .expect("request");
+    assert_eq!(send(&app, anonymous).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&app, get("/wp-json/wp/v2/media")).await.header("x-wp-total"), "0", "nothing stored");
+    if let Some(dir) = app.test_store.store.media_dir() {
+        assert!(!dir.exists() || std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0) == 0, "no file written");
+    }
+}
+
+pub async fn uploads_are_limited_per_account_per_hour(db: Db) {
+    let Some(app) = TestApp::builder(db).config(|c| c.media.uploads_per_hour = 1).build().await else { return };
+    let auth = author(&app, "ana", Role::Author).await;
+    let first = send(&app, raw_upload(&auth, "a.jpg", "image/jpeg", jpeg_with_gps(20, 20, 1))).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let second = send(&app, raw_upload(&auth, "b.jpg", "image/jpeg", jpeg_with_gps(21, 20, 1))).await;
+    assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(second.json()["message"].as_str().unwrap_or_default().contains("try again in 60 minutes"));
+}
