@@ -191,3 +191,63 @@ pub async fn uploads_are_limited_per_account_per_hour(db: Db) {
     assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(second.json()["message"].as_str().unwrap_or_default().contains("try again in 60 minutes"));
 }
+
+pub async fn a_featured_image_heads_the_post_and_its_share_card(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let auth = author(&app, "ana", Role::Author).await;
+    let image = send(&app, raw_upload(&auth, "harbour.jpg", "image/jpeg", jpeg_with_gps(2000, 1000, 1))).await.json();
+    let id = image["id"].as_i64().expect("id");
+    let edit = Request::post(format!("/wp-json/wp/v2/media/{id}"))
+        .header("authorization", &auth)
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"alt_text":"Boats at the quay","caption":"The harbour at dawn"}"#))
+        .expect("request");
+    assert_eq!(send(&app, edit).await.status, StatusCode::OK);
+    let pdf = send(&app, raw_upload(&auth, "r.pdf", "application/pdf", b"%PDF-1.4\n%%EOF".to_vec())).await.json();
+
+    let create = |body: String| {
+        Request::post("/wp-json/wp/v2/posts")
+            .header("authorization", &auth)
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .expect("request")
+    };
+    let refused = send(&app, create(format!(r#"{{"title":"No","status":"publish","featured_media":{}}}"#, pdf["id"]))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let post = send(&app, create(format!(r#"{{"title":"Dawn","content":"Boats.","status":"publish","featured_media":{id}}}"#))).await;
+    assert_eq!(post.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&post.bytes));
+    let post = post.json();
+    assert_eq!(post["featured_media"].as_i64(), Some(id));
+
+    let link = post["link"].as_str().expect("link");
+    let path = &link[link.find("://").map(|i| i + 3).unwrap_or(0)..];
+    let path = &path[path.find('/').unwrap_or(0)..];
+    let page = app.get(path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.html();
+    let img = crate::support::attr(&html, ".featured-image img", "srcset");
+    assert!(img.contains(" 320w") && img.contains(" 1600w") && img.contains(" 2000w"), "{img}");
+    assert_eq!(crate::support::attr(&html, ".featured-image img", "width"), "2000");
+    assert_eq!(crate::support::attr(&html, ".featured-image img", "height"), "1000");
+    assert_eq!(crate::support::attr(&html, ".featured-image img", "alt"), "Boats at the quay");
+    assert_eq!(crate::support::text(&html, ".featured-image figcaption"), "The harbour at dawn");
+    let og = crate::support::attr(&html, r#"meta[property="og:image"]"#, "content");
+    assert!(og.starts_with("http") && og.ends_with("/harbour-1600.jpg"), "{og}");
+    assert_eq!(crate::support::attr(&html, r#"meta[name="twitter:card"]"#, "content"), "summary_large_image");
+    let ld = crate::support::text(&html, r#"script[type="application/ld+json"]"#);
+    let ld: Value = serde_json::from_str(&ld).expect("json-ld");
+    assert_eq!(ld["image"]["url"].as_str(), Some(og.as_str()));
+    // The card's picture is served, without the GPS block.
+    let card = send(&app, get(&path_of(&og))).await;
+    assert_eq!((card.status, has_exif(&card.bytes)), (StatusCode::OK, false));
+
+    // Deleting the image (confirmed) leaves the post without one, and the page shows that.
+    let delete = Request::delete(format!("/wp-json/wp/v2/media/{id}?force=true"))
+        .header("authorization", &auth)
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(send(&app, delete).await.status, StatusCode::OK);
+    let page = app.get(path).await;
+    assert!(!page.body.contains("featured-image") && !page.body.contains("og:image"));
+    assert!(page.body.contains(r#"<meta name="twitter:card" content="summary">"#));
+}

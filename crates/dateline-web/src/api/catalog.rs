@@ -83,6 +83,7 @@ const ENTRY_WRITE: &[Param] = &[
     ("author", "integer", "The author's account id"),
     ("comment_status", "string", "open or closed"),
     ("password", "string", "A password readers must give to read it"),
+    ("featured_media", "integer", "The id of an image in the media library, shown at the top and on share cards (0 for none)"),
     (
         "dateline",
         "object",
