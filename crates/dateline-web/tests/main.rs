@@ -204,5 +204,6 @@ mod media_cases {
         hostile_files_are_refused_and_nothing_is_stored,
         uploads_are_limited_per_account_per_hour,
         a_featured_image_heads_the_post_and_its_share_card,
+        the_media_page_uploads_edits_and_confirms_deletes,
     );
 }

@@ -251,3 +251,66 @@ pub async fn a_featured_image_heads_the_post_and_its_share_card(db: Db) {
     assert!(!page.body.contains("featured-image") && !page.body.contains("og:image"));
     assert!(page.body.contains(r#"<meta name="twitter:card" content="summary">"#));
 }
+
+/// A multipart form of the Media page: the CSRF token and one file.
+fn admin_upload(cookie: &str, csrf: &str, name: &str, bytes: &[u8]) -> Request<Body> {
+    let boundary = "AdminBoundary42";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::post("/admin/media")
+        .header("cookie", cookie)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .expect("request")
+}
+
+pub async fn the_media_page_uploads_edits_and_confirms_deletes(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("ana", Role::Author, "pw-long-enough-1").await;
+    let cookie = app.login("ana", "pw-long-enough-1").await.expect("login");
+    let csrf = app.admin_csrf(&cookie).await;
+
+    let forged = send(&app, admin_upload(&cookie, "not-the-token", "a.jpg", &jpeg_with_gps(40, 20, 1))).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let uploaded = send(&app, admin_upload(&cookie, &csrf, "Quay.jpg", &jpeg_with_gps(700, 350, 1))).await;
+    assert_eq!((uploaded.status, uploaded.header("location")), (StatusCode::SEE_OTHER, "/admin/media?done=uploaded"));
+    let refused = send(&app, admin_upload(&cookie, &csrf, "logo.svg", SVG_WITH_SCRIPT)).await;
+    assert_eq!(refused.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let html = scraper::Html::parse_document(&String::from_utf8_lossy(&refused.bytes));
+    assert!(crate::support::text(&html, ".form-error").contains("“logo.svg” was not uploaded: SVG images are not accepted"));
+
+    let page = app.get_as("/admin/media?type=image", &cookie).await;
+    let html = page.html();
+    assert_eq!(crate::support::texts(&html, ".media-card figcaption strong"), ["quay"]);
+    let thumbnail = crate::support::attr(&html, ".media-card img", "src");
+    assert!(thumbnail.ends_with("/quay-320.jpg"), "{thumbnail}");
+    assert_eq!(crate::support::texts(&app.get_as("/admin/media?type=audio", &cookie).await.html(), ".media-card").len(), 0);
+    let id = crate::support::attr(&html, ".media-card", "id").trim_start_matches("media-").to_string();
+
+    let saved = app
+        .post_form(
+            &format!("/admin/media/{id}/edit"),
+            &cookie,
+            &[("_csrf", &csrf), ("title", "Quay"), ("alt_text", "Boats"), ("caption", "")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let html = app.get_as("/admin/media?search=boats", &cookie).await.html();
+    assert_eq!(crate::support::attr(&html, ".media-card img", "alt"), "Boats");
+
+    // A post that shows it: the delete page says so before anything goes.
+    let url = crate::support::attr(&html, ".media-card input[readonly]", "value");
+    app.post(&crate::support::post_json("Uses it", "2024-05-01T10:00:00Z", serde_json::json!({"body": format!("![Boats]({url})")}))).await;
+    let confirm = app.get_as(&format!("/admin/media/{id}/delete"), &cookie).await;
+    assert!(crate::support::text(&confirm.html(), ".form-error").contains("Used by 1 post."), "{}", confirm.body);
+    let unconfirmed = app.post_form(&format!("/admin/media/{id}/delete"), &cookie, &[("_csrf", "wrong")]).await;
+    assert_eq!(unconfirmed.status, StatusCode::FORBIDDEN);
+    let deleted = app.post_form(&format!("/admin/media/{id}/delete"), &cookie, &[("_csrf", &csrf)]).await;
+    assert_eq!((deleted.status, deleted.header("location")), (StatusCode::SEE_OTHER, "/admin/media?done=deleted"));
+    assert_eq!(send(&app, get(&url)).await.status, StatusCode::NOT_FOUND);
+}
