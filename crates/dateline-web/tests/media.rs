@@ -303,14 +303,30 @@ pub async fn the_media_page_uploads_edits_and_confirms_deletes(db: Db) {
     let html = app.get_as("/admin/media?search=boats", &cookie).await.html();
     assert_eq!(crate::support::attr(&html, ".media-card img", "alt"), "Boats");
 
-    // A post that shows it: the delete page says so before anything goes.
+    // The editor offers it as the featured image; published, the post shows it.
+    let editor = app.get_as("/admin/posts/new", &cookie).await.html();
+    assert_eq!(crate::support::texts(&editor, "#featured_media option"), ["None", "Quay (quay.jpg)"]);
+    let fields =
+        [("_csrf", csrf.as_str()), ("title", "Featured"), ("body", "Boats."), ("featured_media", id.as_str()), ("action", "publish")];
+    let saved = app.post_form("/admin/posts/new", &cookie, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let post_id: i64 =
+        saved.header("location").split('?').next().and_then(|p| p.rsplit('/').next()).and_then(|i| i.parse().ok()).expect("id");
+    let post = app.test_store.dyn_store().post_by_id(post_id).await.expect("read").expect("post");
+    assert_eq!(post.featured_media, id.parse().ok());
+    let page = app.get(&app.permalink(&post)).await.html();
+    assert!(crate::support::attr(&page, r#"meta[property="og:image"]"#, "content").ends_with("/quay.jpg"));
+
+    // Posts that show it: the delete page says so before anything goes.
     let url = crate::support::attr(&html, ".media-card input[readonly]", "value");
     app.post(&crate::support::post_json("Uses it", "2024-05-01T10:00:00Z", serde_json::json!({"body": format!("![Boats]({url})")}))).await;
     let confirm = app.get_as(&format!("/admin/media/{id}/delete"), &cookie).await;
-    assert!(crate::support::text(&confirm.html(), ".form-error").contains("Used by 1 post."), "{}", confirm.body);
+    assert!(crate::support::text(&confirm.html(), ".form-error").contains("Used by 2 posts."), "{}", confirm.body);
     let unconfirmed = app.post_form(&format!("/admin/media/{id}/delete"), &cookie, &[("_csrf", "wrong")]).await;
     assert_eq!(unconfirmed.status, StatusCode::FORBIDDEN);
     let deleted = app.post_form(&format!("/admin/media/{id}/delete"), &cookie, &[("_csrf", &csrf)]).await;
     assert_eq!((deleted.status, deleted.header("location")), (StatusCode::SEE_OTHER, "/admin/media?done=deleted"));
     assert_eq!(send(&app, get(&url)).await.status, StatusCode::NOT_FOUND);
+    let post = app.test_store.dyn_store().post_by_id(post_id).await.expect("read").expect("post");
+    assert_eq!(post.featured_media, None, "the post lost its featured image with the file");
 }
