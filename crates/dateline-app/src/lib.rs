@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod clip;
 pub mod comments;
 pub mod embeds;
+pub mod media;
 pub mod moderation;
 pub mod notify;
 pub mod passwords;

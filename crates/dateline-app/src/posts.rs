@@ -193,6 +193,7 @@ mod tests {
             parent_id: None,
             menu_order: 0,
             quote_override: None,
+            featured_media: None,
         }
     }
 

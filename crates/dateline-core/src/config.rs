@@ -37,6 +37,8 @@ pub struct Config {
     pub sources: SourceSettings,
     /// Embeds: asking providers (oEmbed) for the cards of videos and posts linked alone.
     pub embeds: EmbedSettings,
+    /// Uploads: what is accepted and how images are resized.
+    pub media: MediaSettings,
 }
 
 /// The `[embeds]` table. When a post is saved, each embed link in it (a YouTube video alone on
@@ -60,6 +62,69 @@ pub struct EmbedSettings {
 impl Default for EmbedSettings {
     fn default() -> Self {
         EmbedSettings { fetch: true, timeout_seconds: 10, refresh_days: 7, endpoints: Default::default() }
+    }
+}
+
+/// The `[media]` table: uploads to the media library.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaSettings {
+    /// The largest upload, in MB (also the request body limit of upload routes).
+    pub max_upload_mb: u32,
+    /// The most pixels an image may have, in megapixels (checked from its header, before
+    /// decoding: a decompression bomb is refused cheaply).
+    pub max_megapixels: u32,
+    /// The kinds accepted, by name: jpeg, png, gif, webp, avif, pdf, mp3, m4a, ogg, wav, mp4,
+    /// webm (all by default). SVG, HTML and executables are never accepted.
+    pub allowed_types: Vec<String>,
+    /// The widths of the resized copies made of each image (only those narrower than it).
+    pub widths: Vec<u32>,
+    /// Uploads one account may make in an hour (0 = no limit).
+    pub uploads_per_hour: u32,
+    /// SQLite only: the folder uploaded files are kept in; `media/` beside the database when
+    /// absent. PostgreSQL keeps them in the database, so every instance serves every upload.
+    pub dir: Option<String>,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        MediaSettings {
+            max_upload_mb: 20,
+            max_megapixels: 50,
+            allowed_types: ["jpeg", "png", "gif", "webp", "avif", "pdf", "mp3", "m4a", "ogg", "wav", "mp4", "webm"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            widths: vec![320, 640, 1024, 1600],
+            uploads_per_hour: 100,
+            dir: None,
+        }
+    }
+}
+
+impl MediaSettings {
+    /// The largest upload in bytes.
+    pub fn max_bytes(&self) -> usize {
+        self.max_upload_mb as usize * 1024 * 1024
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=2048).contains(&self.max_upload_mb) {
+            return Err(ConfigError::Invalid {
+                key: "media.max_upload_mb",
+                reason: format!("{} is not between 1 and 2048", self.max_upload_mb),
+            });
+        }
+        if !(1..=1000).contains(&self.max_megapixels) {
+            return Err(ConfigError::Invalid {
+                key: "media.max_megapixels",
+                reason: format!("{} is not between 1 and 1000", self.max_megapixels),
+            });
+        }
+        if let Some(width) = self.widths.iter().find(|w| !(16..=8192).contains(*w)) {
+            return Err(ConfigError::Invalid { key: "media.widths", reason: format!("{width} is not between 16 and 8192") });
+        }
+        Ok(())
     }
 }
 
@@ -431,6 +496,7 @@ impl Config {
             });
         }
         self.quote.validate()?;
+        self.media.validate()?;
         parse_period(&self.sources.check_every).map_err(|reason| ConfigError::Invalid { key: "sources.check_every", reason })?;
         if !(1..=64).contains(&self.sources.concurrency) {
             return Err(ConfigError::Invalid {

@@ -13,6 +13,7 @@ pub mod embeds;
 pub mod import;
 pub mod input;
 pub mod mail;
+pub mod media;
 pub mod model;
 pub mod search;
 pub mod slug;
@@ -25,6 +26,6 @@ pub use config::{Config, ConfigError};
 pub use model::*;
 pub use store::{
     AccountStore, BylineStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, EmbedStore, FloodLimit,
-    ImportStore, LeaseStore, Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, SourceStore, Store,
-    StoreError, TermStore,
+    ImportStore, LeaseStore, MediaStore, Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, SourceStore,
+    Store, StoreError, TermStore,
 };

@@ -267,6 +267,8 @@ pub struct Post {
     pub menu_order: i64,
     /// The last time an editor allowed this post to quote more than the site's limit.
     pub quote_override: Option<QuoteOverride>,
+    /// The media item shown at the top of the post and on share cards.
+    pub featured_media: Option<i64>,
 }
 
 /// An editor's (or administrator's) decision to publish a post over the site's quote limit:
@@ -408,6 +410,8 @@ pub struct PostWrite {
     /// Set by `dateline_app::posts` when an editor publishes over the quote limit; kept from
     /// the post otherwise.
     pub quote_override: Option<QuoteOverride>,
+    /// The media item shown at the top of the post and on share cards (an id in the library).
+    pub featured_media: Option<i64>,
 }
 
 impl PostWrite {
@@ -434,6 +438,7 @@ impl PostWrite {
             category_ids: Vec::new(),
             tag_ids: Vec::new(),
             quote_override: None,
+            featured_media: None,
         }
     }
 
@@ -460,6 +465,7 @@ impl PostWrite {
             category_ids: post.categories.iter().map(|t| t.id).collect(),
             tag_ids: post.tags.iter().map(|t| t.id).collect(),
             quote_override: post.quote_override.clone(),
+            featured_media: post.featured_media,
         }
     }
 }

@@ -560,6 +560,43 @@ pub trait ChangeWatch: Send {
     async fn look(&mut self) -> StoreResult<bool>;
 }
 
+/// Uploaded files and their variants (migration 0011). On SQLite the bytes live in a
+/// directory beside the database, on PostgreSQL in the database itself, so that every
+/// instance serves every upload. An upload is stored completely or not at all.
+#[async_trait]
+pub trait MediaStore: Send + Sync {
+    /// Stores the item's rows and every file, or nothing (a failure removes what was written).
+    async fn add_media(&self, new: crate::media::NewMedia) -> StoreResult<crate::media::MediaItem>;
+
+    /// One item with its variants.
+    async fn media_item(&self, id: crate::media::MediaId) -> StoreResult<Option<crate::media::MediaItem>>;
+
+    /// A page of the library, newest first.
+    async fn list_media(&self, query: &crate::media::MediaQuery) -> StoreResult<Page<crate::media::MediaItem>>;
+
+    /// The months (UTC, as (year, month)) in which something was uploaded, newest first.
+    async fn media_months(&self) -> StoreResult<Vec<(i16, i8)>>;
+
+    /// Changes the given fields; `NotFound` when there is no such item.
+    async fn edit_media(
+        &self,
+        id: crate::media::MediaId,
+        edit: &crate::media::MediaEdit,
+        now: Timestamp,
+    ) -> StoreResult<crate::media::MediaItem>;
+
+    /// How many posts and pages (not trashed) use the item: as their featured image or by
+    /// its address in their text.
+    async fn media_usage(&self, id: crate::media::MediaId) -> StoreResult<u64>;
+
+    /// Deletes the item, its variants and the files no other item shares; posts that
+    /// featured it lose their featured image. `NotFound` when there is no such item.
+    async fn delete_media(&self, id: crate::media::MediaId) -> StoreResult<()>;
+
+    /// The stored file with this content hash (an original or a variant), if any.
+    async fn media_file(&self, content_hash: &str) -> StoreResult<Option<crate::media::MediaFile>>;
+}
+
 /// The schema version a store is at, and the one this binary's migrations end at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchemaVersions {
@@ -582,6 +619,7 @@ pub trait Store:
     + SourceStore
     + LeaseStore
     + EmbedStore
+    + MediaStore
     + 'static
 {
     /// "sqlite" or "postgres", for logs and diagnostics.

@@ -47,6 +47,10 @@ pub struct SqlStore {
     pub(crate) write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// How to open a connection of its own (the change watch keeps one outside the pool).
     pub(crate) connect_url: ConnectUrl,
+    /// SQLite only: the directory uploaded files are kept in (`media/` beside the database
+    /// unless [`SqlStore::with_media_dir`] says otherwise); created at the first upload.
+    /// PostgreSQL keeps them in the database.
+    pub(crate) media_dir: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 /// A connection URL, which may hold a password: shown redacted when debug-printed.
@@ -217,11 +221,14 @@ impl SqlStore {
             .await
             .map_err(connect_err)?;
 
-        let mut conn = pool.acquire().await.map_err(connect_err)?;
+        let media_dir = match backend {
+            Backend::Sqlite => sqlite_file(url)
+                .filter(|path| *path != ":memory:")
+                .map(|path| std::sync::Arc::new(Path::new(path).parent().unwrap_or(Path::new("")).join("media"))),
+            Backend::Postgres => None,
+        };
+        let store = SqlStore { pool, backend, write_gate: Default::default(), connect_url: ConnectUrl(connect_url.into()), media_dir };
         if read_only {
-            let store =
-                SqlStore { pool: pool.clone(), backend, write_gate: Default::default(), connect_url: ConnectUrl(connect_url.into()) };
-            drop(conn);
             let versions = dateline_core::Store::schema_versions(&store)
                 .await
                 .map_err(|e| OpenError::Migrate { url: shown.clone(), reason: e.to_string() })?;
@@ -230,14 +237,28 @@ impl SqlStore {
             }
             return Ok(store);
         }
+        let mut conn = store.pool.acquire().await.map_err(connect_err)?;
         if backend == Backend::Sqlite {
             // WAL is a property of the file: set once, readers then never block the writer.
             conn.execute("PRAGMA journal_mode = WAL").await.map_err(connect_err)?;
         }
         crate::migrate::run(conn.as_mut(), backend).await.map_err(|e| OpenError::Migrate { url: shown.clone(), reason: e.to_string() })?;
         drop(conn);
+        Ok(store)
+    }
 
-        Ok(SqlStore { pool, backend, write_gate: Default::default(), connect_url: ConnectUrl(connect_url.into()) })
+    /// Keeps SQLite's uploaded files in `dir` instead of `media/` beside the database (no
+    /// effect on PostgreSQL, which keeps them in the database).
+    pub fn with_media_dir(mut self, dir: std::path::PathBuf) -> SqlStore {
+        if self.backend == Backend::Sqlite {
+            self.media_dir = Some(std::sync::Arc::new(dir));
+        }
+        self
+    }
+
+    /// Where SQLite keeps uploaded files (`None` on PostgreSQL).
+    pub fn media_dir(&self) -> Option<&Path> {
+        self.media_dir.as_deref().map(|p| p.as_path())
     }
 
     /// Which database this store talks to.

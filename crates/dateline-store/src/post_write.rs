@@ -131,6 +131,7 @@ fn columns(post: &PostWrite, slug: String, updated_at: Timestamp) -> Vec<(&'stat
         ("quote_override_at", post.quote_override.as_ref().map(|o| Arg::Int(o.at.as_second()))),
         ("quote_override_words", post.quote_override.as_ref().map(|o| Arg::Int(i64::from(o.words)))),
         ("source_archive_url", source.archive_url.map(Arg::Text)),
+        ("featured_media", post.featured_media.map(Arg::Int)),
     ]
 }
 

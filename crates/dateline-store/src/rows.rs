@@ -23,7 +23,7 @@ pub(crate) const POST_FROM: &str = "FROM posts p JOIN users u ON u.id = p.author
 
 pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_format, p.body_html, p.status, \
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
-    p.source_headline, p.source_excerpt, p.source_continue_text, p.source_archive_url, p.excerpt, p.password, p.parent_id, p.menu_order, \
+    p.source_headline, p.source_excerpt, p.source_continue_text, p.source_archive_url, p.excerpt, p.password, p.parent_id, p.menu_order, p.featured_media, \
     pol.outlet_id AS outlet_id, ol.name AS outlet_name, ol.slug AS outlet_slug, \
     p.source_words, p.quote_override_by, p.quote_override_at, p.quote_override_words, \
     (SELECT o.display_name FROM users o WHERE o.id = p.quote_override_by) AS quote_override_by_name, \
@@ -93,6 +93,7 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         parent_id: row.try_get("parent_id")?,
         menu_order: row.try_get("menu_order")?,
         quote_override,
+        featured_media: row.try_get("featured_media")?,
     })
 }
 

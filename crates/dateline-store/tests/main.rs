@@ -3,6 +3,7 @@
 mod bylines;
 mod cases;
 mod embeds;
+mod media;
 mod methods;
 mod search;
 mod sources;
@@ -120,4 +121,13 @@ async fn unusable_urls_are_explained() {
     assert!(err.to_string().contains("/no/such/dir"), "{err}");
     let err = dateline_store::SqlStore::open("postgres://nobody:hunter2@127.0.0.1:1/x").await.expect_err("connect");
     assert!(!err.to_string().contains("hunter2"), "password leaked: {err}");
+}
+
+mod media_cases {
+    dateline_testkit::store_cases!(crate::media:
+        an_upload_round_trips_and_its_files_are_served_by_hash,
+        the_library_is_searched_and_filtered_by_type_and_month,
+        edits_usage_and_deletes,
+        a_failed_upload_leaves_no_row_and_no_file,
+    );
 }

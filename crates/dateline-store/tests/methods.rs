@@ -35,7 +35,7 @@ fn reader_comment(body: &str) -> NewComment {
     }
 }
 
-fn new_user(login: &str, role: Role) -> NewUser {
+pub(crate) fn new_user(login: &str, role: Role) -> NewUser {
     NewUser {
         login: login.into(),
         display_name: format!("{login} Name"),

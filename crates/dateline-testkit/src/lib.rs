@@ -39,7 +39,7 @@ pub struct TestStore {
 }
 
 enum Cleanup {
-    File(PathBuf),
+    Dir(PathBuf),
     Schema { admin_url: String, schema: String },
 }
 
@@ -96,12 +96,8 @@ impl TestStore {
 impl Drop for TestStore {
     fn drop(&mut self) {
         match &self.cleanup {
-            Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut file = path.clone().into_os_string();
-                    file.push(suffix);
-                    let _ = std::fs::remove_file(file);
-                }
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Schema { admin_url, schema } => {
                 let (admin_url, schema, store) = (admin_url.clone(), schema.clone(), self.store.clone());
@@ -137,12 +133,15 @@ pub fn pg_url() -> Option<String> {
     }
 }
 
-/// A fresh SQLite store in a temporary file.
+/// A fresh SQLite store in a temporary folder of its own (so that its `media/` folder, beside
+/// the database, is its own too).
 pub async fn fresh_sqlite() -> TestStore {
-    let path = std::env::temp_dir().join(format!("{}.db", unique_name("dateline_test")));
+    let dir = std::env::temp_dir().join(unique_name("dateline_test"));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    let path = dir.join("dateline.db");
     let url = format!("sqlite:{}", path.display());
     let store = SqlStore::open(&url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
-    TestStore { store: Arc::new(store), url, cleanup: Cleanup::File(path) }
+    TestStore { store: Arc::new(store), url, cleanup: Cleanup::Dir(dir) }
 }
 
 /// A fresh PostgreSQL store in its own schema, or `None` when no server is configured.

@@ -127,7 +127,10 @@ pub(crate) async fn render_error_pages(State(state): State<AppState>, request: R
         Some(page) => page,
         // The API answers in WordPress's JSON, also when the body limit refused the request.
         None if path.starts_with("/wp-json") => {
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
+            let json =
+                response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+            // (An upload route says its own limit, in JSON already.)
+            if status == StatusCode::PAYLOAD_TOO_LARGE && !json {
                 let message = format!("The request body is larger than this site accepts ({} KiB).", crate::MAX_REQUEST_BODY / 1024);
                 return crate::api::json_error(status, "rest_request_too_large", &message);
             }

@@ -17,6 +17,7 @@ mod embeds;
 mod error;
 mod feeds;
 mod form;
+mod media;
 mod paths;
 mod request_id;
 mod routes;
@@ -78,6 +79,8 @@ pub struct Shared {
     pub fetcher: dateline_fetch::Fetcher,
     /// Asks providers for the cards of embeds when a post is saved (`[embeds]`).
     pub embedder: dateline_app::embeds::Embedder,
+    /// What uploads may be, how they are processed, and each account's recent uploads.
+    pub uploads: Arc<dateline_app::media::Uploads>,
 }
 
 /// How to build the web application.
@@ -101,6 +104,8 @@ pub enum WebError {
     Store(#[from] dateline_core::StoreError),
     #[error("fetching pages: {0}")]
     Fetch(String),
+    #[error("{0}")]
+    Media(String),
 }
 
 impl AppState {
@@ -144,6 +149,7 @@ impl AppState {
         cache::follow_changes(&cache, store.clone()).await;
         let site = Site::resolve(store.as_ref(), options.config, options.fallback_base_url).await?;
         let services = dateline_app::Services::new(store, options.mailer).await?;
+        let uploads = Arc::new(dateline_app::media::Uploads::new(&base_config.media).map_err(WebError::Media)?);
         let fetcher = dateline_fetch::Fetcher::new(dateline_fetch::FetchPolicy::with_allow(&base_config.fetch.allow))
             .map_err(|e| WebError::Fetch(e.to_string()))?;
         let embedder = dateline_app::embeds::Embedder::new(&base_config).map_err(|e| WebError::Fetch(e.to_string()))?;
@@ -160,6 +166,7 @@ impl AppState {
             slots,
             fetcher,
             embedder,
+            uploads,
         })))
     }
 }
@@ -171,6 +178,12 @@ pub const MAX_REQUEST_BODY: usize = 64 * 1024;
 /// or sent to the API, with room for the form around it.
 pub const MAX_CLIP_BODY: usize = dateline_clip::MAX_INPUT + 64 * 1024;
 
+/// The largest body an upload route takes: the media size limit, with room for a multipart
+/// form's other fields.
+pub(crate) fn max_upload_body(state: &AppState) -> usize {
+    usize::try_from(state.uploads.max_bytes()).unwrap_or(usize::MAX).saturating_add(64 * 1024)
+}
+
 /// The whole application as a router, ready to serve or to drive in tests with `oneshot`.
 pub fn app(state: AppState) -> axum::Router {
     // Served over https, browsers are told to keep to it (a year, as is usual).
@@ -180,13 +193,15 @@ pub fn app(state: AppState) -> axum::Router {
             axum::http::HeaderValue::from_static("max-age=31536000"),
         )
     });
+    let max_body = MAX_CLIP_BODY.max(max_upload_body(&state));
     let body_timeout = std::time::Duration::from_secs(u64::from(state.site().config.server.body_timeout_seconds));
     routes::router(state.clone())
         // Inside the error pages, so a refused body still gets the themed page.
         // Every body-reading extractor stops at 64 KiB; the two clipping routes raise their own
-        // limit (`DefaultBodyLimit` on the route), and no body at all passes the clip limit.
+        // limit (`DefaultBodyLimit` on the route), as do the upload routes (to the media size
+        // limit); no body at all passes the larger of the two.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_CLIP_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         // A client that trickles its request (or holds it half sent) is answered 408 and let go.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, body_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_error_pages))

@@ -30,6 +30,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("admin/user_delete.html", include_str!("../theme/templates/admin/user_delete.html")),
     ("admin/clip.html", include_str!("../theme/templates/admin/clip.html")),
     ("admin/terms.html", include_str!("../theme/templates/admin/terms.html")),
+    ("admin/media.html", include_str!("../theme/templates/admin/media.html")),
+    ("admin/media_delete.html", include_str!("../theme/templates/admin/media_delete.html")),
     ("admin/bylines.html", include_str!("../theme/templates/admin/bylines.html")),
     ("admin/settings.html", include_str!("../theme/templates/admin/settings.html")),
     ("admin/sources.html", include_str!("../theme/templates/admin/sources.html")),

@@ -460,3 +460,49 @@ pub(crate) async fn body_html(format: dateline_core::BodyFormat, source: String)
     .await
     .map_err(|e| crate::AppError::Internal(format!("rendering a body failed: {e}")))
 }
+
+/// A featured image as pages show it: the `<img>` with its `srcset` (the original format's
+/// variants and the original), its size (no layout shift), and what share cards point at.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ImageView {
+    pub src: String,
+    pub srcset: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub alt: String,
+    pub caption: String,
+    /// Absolute: the widest copy up to 1600 px in the original format (what share cards take).
+    pub card_url: String,
+    pub card_width: Option<u32>,
+    pub card_height: Option<u32>,
+}
+
+impl ImageView {
+    /// `None` for what is not a picture.
+    pub(crate) fn new(site: &Site, item: &dateline_core::media::MediaItem) -> Option<ImageView> {
+        if !item.is_image() {
+            return None;
+        }
+        let same_format = || item.variants.iter().filter(|v| v.mime_type == item.mime_type);
+        let mut srcset: Vec<String> = same_format().map(|v| format!("{} {}w", item.variant_path(v), v.width)).collect();
+        if let Some(width) = item.width {
+            srcset.push(format!("{} {width}w", item.path()));
+        }
+        let card = same_format().filter(|v| v.width <= 1600).max_by_key(|v| v.width).filter(|_| item.width.is_some_and(|w| w > 1600));
+        let (card_path, card_width, card_height) = match card {
+            Some(v) => (item.variant_path(v), Some(v.width), Some(v.height)),
+            None => (item.path(), item.width, item.height),
+        };
+        Some(ImageView {
+            src: item.path(),
+            srcset: srcset.join(", "),
+            width: item.width,
+            height: item.height,
+            alt: item.alt_text.clone(),
+            caption: item.caption.clone(),
+            card_url: format!("{}{card_path}", site.base_url),
+            card_width,
+            card_height,
+        })
+    }
+}

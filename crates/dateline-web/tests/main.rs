@@ -10,6 +10,7 @@ mod comments;
 mod doors;
 mod embeds;
 mod hardening;
+mod media;
 mod operations;
 mod quoting;
 mod search;
@@ -206,3 +207,14 @@ dateline_testkit::store_cases!(crate::cases:
     more_tags_make_teasers_on_listings,
     protected_posts_keep_their_secrets,
 );
+
+mod media_cases {
+    dateline_testkit::store_cases!(crate::media:
+        an_api_upload_loses_its_gps_and_is_served_with_its_variants,
+        multipart_uploads_and_documents_are_downloads,
+        hostile_files_are_refused_and_nothing_is_stored,
+        uploads_are_limited_per_account_per_hour,
+        a_featured_image_heads_the_post_and_its_share_card,
+        the_media_page_uploads_edits_and_confirms_deletes,
+    );
+}

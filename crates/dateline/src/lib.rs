@@ -84,6 +84,16 @@ pub(crate) async fn open_store(url: &str) -> Result<Arc<SqlStore>, Failure> {
     SqlStore::open(url).await.map(Arc::new).map_err(usage)
 }
 
+/// The store with uploads kept where `[media] dir` says (SQLite; `media/` beside the database
+/// when it says nothing).
+pub(crate) async fn open_store_for(url: &str, config: &dateline_core::Config) -> Result<Arc<SqlStore>, Failure> {
+    let store = SqlStore::open(url).await.map_err(usage)?;
+    Ok(Arc::new(match &config.media.dir {
+        Some(dir) => store.with_media_dir(dir.into()),
+        None => store,
+    }))
+}
+
 async fn dispatch(cli: Cli) -> Result<(), Failure> {
     let config = settings::load_config(cli.config.as_deref()).map_err(usage)?;
     match cli.command {
@@ -146,7 +156,7 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
     let limit = dateline_web::ConnectionLimit::from_config(config.server.max_connections, open_files);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let address = listener.local_addr()?;
-    let store = open_store(db).await?;
+    let store = open_store_for(db, &config).await?;
     if args.demo {
         demo::configure(&mut config);
         let created = demo::fill_if_empty(store.as_ref(), &config, jiff::Timestamp::now()).await?;

@@ -7,6 +7,7 @@ mod changes;
 mod comments;
 mod embeds;
 mod import;
+mod media;
 mod posts;
 mod settings;
 mod sources;

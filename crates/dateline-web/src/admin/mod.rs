@@ -9,6 +9,7 @@ mod clip;
 mod comments;
 mod extract;
 mod login;
+mod media;
 mod posts;
 mod settings;
 mod sources;
@@ -31,8 +32,14 @@ use crate::{AppError, AppState};
 const ADMIN_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
     object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
+        .route(
+            "/admin/media",
+            get(media::library).post(media::upload).layer(axum::extract::DefaultBodyLimit::max(crate::max_upload_body(state))),
+        )
+        .route("/admin/media/{id}/edit", post(media::edit))
+        .route("/admin/media/{id}/delete", get(media::confirm_delete).post(media::delete))
         .route("/admin/", get(dashboard))
         .route("/admin", get(|| async { crate::routes::public::moved_permanently("/admin/") }))
         .route("/admin/login", get(login::form).post(login::submit))
@@ -87,6 +94,7 @@ pub(crate) async fn render(state: &AppState, admin: Option<&Admin>, template: &s
         csrf => admin.map(|a| a.csrf.clone()),
         can => admin.map(|a| context! {
             write => a.user.role.can(Capability::WritePosts),
+            upload => a.user.role.can(Capability::PublishPosts),
             moderate => a.user.role.can(Capability::ModerateComments),
             pages => a.user.role.can(Capability::EditOthersPosts),
             sources => a.user.role.can(Capability::EditOthersPosts),

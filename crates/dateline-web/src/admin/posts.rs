@@ -214,6 +214,8 @@ pub(crate) struct EditorValues {
     /// Pages: the parent page's id (0: none), and the position among siblings.
     parent: i64,
     menu_order: i64,
+    /// The featured image's media id (0: none).
+    featured_media: i64,
 }
 
 fn values_of(state: &AppState, post: &Post) -> EditorValues {
@@ -241,6 +243,7 @@ fn values_of(state: &AppState, post: &Post) -> EditorValues {
         author: post.author.id,
         parent: post.parent_id.unwrap_or(0),
         menu_order: post.menu_order,
+        featured_media: post.featured_media.unwrap_or(0),
     }
 }
 
@@ -305,6 +308,8 @@ async fn editor_page(
         authors => if admin.user.role.can(Capability::EditOthersPosts) {
             state.store.users().await?.into_iter().filter(|u| u.role.can(Capability::WritePosts)).map(|u| context! { id => u.id, name => u.display_name }).collect::<Vec<_>>()
         } else { Vec::new() },
+        // The library's newest images, to feature one (uploading is on the Media page).
+        images => state.store.list_media(&dateline_core::media::MediaQuery { mime_prefix: Some("image/".into()), page: 1, per_page: 100, ..Default::default() }).await?.items.into_iter().map(|m| context! { id => m.id, title => m.title, file_name => m.file_name }).collect::<Vec<_>>(),
         parents => if kind == PostKind::Page {
             state.store.all_posts(PostKind::Page).await?.into_iter().filter(|p| Some(p.id) != post.map(|q| q.id)).map(|p| context! { id => p.id, title => p.title }).collect::<Vec<_>>()
         } else { Vec::new() },
@@ -416,6 +421,8 @@ pub(crate) struct EditorForm {
     parent: String,
     #[serde(deserialize_with = "fields::untrimmed")]
     menu_order: String,
+    #[serde(deserialize_with = "fields::untrimmed")]
+    featured_media: String,
 }
 
 /// Reads the editor form; `Err` names what the writer must fix, with what they typed.
@@ -430,6 +437,7 @@ async fn read_form(
         author: form.author.parse().unwrap_or(base.author),
         parent: form.parent.parse().unwrap_or(0),
         menu_order: form.menu_order.parse().unwrap_or(0),
+        featured_media: form.featured_media.parse().unwrap_or(0),
         title: form.title,
         slug: form.slug,
         dek: form.dek,
@@ -527,6 +535,11 @@ async fn read_form(
         author,
         parent_id: (base.kind == PostKind::Page && values.parent > 0).then_some(values.parent),
         menu_order: values.menu_order,
+        // Chosen from the library's images (the list the editor offers); anything else is none.
+        featured_media: match values.featured_media {
+            0 => None,
+            id => state.store.media_item(id).await.ok().flatten().filter(|m| m.is_image()).map(|m| m.id),
+        },
         ..base
     };
     Ok((write, values))

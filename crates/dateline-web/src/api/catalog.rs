@@ -83,6 +83,7 @@ const ENTRY_WRITE: &[Param] = &[
     ("author", "integer", "The author's account id"),
     ("comment_status", "string", "open or closed"),
     ("password", "string", "A password readers must give to read it"),
+    ("featured_media", "integer", "The id of an image in the media library, shown at the top and on share cards (0 for none)"),
     (
         "dateline",
         "object",
@@ -142,6 +143,22 @@ const CLIP_WRITE: &[Param] = &[
     ("html", "string", "The page's HTML, when the server cannot fetch it (a paywall); up to 5 MB"),
     ("selection", "string", "The passage to quote, paragraphs on their own lines (else the story's lead)"),
 ];
+const MEDIA_READ: &[Param] = &[
+    CONTEXT,
+    PAGE,
+    PER_PAGE,
+    SEARCH,
+    ("media_type", "string", "image, video, audio or application"),
+    ("mime_type", "string", "Only files of this MIME type (or type prefix)"),
+    ("author", "integer", "Only files uploaded by this account"),
+];
+const MEDIA_FILE: &[Param] =
+    &[("file", "string", "The file (multipart form); or send it as the raw body with Content-Disposition: attachment; filename=NAME")];
+const MEDIA_WRITE: &[Param] = &[
+    ("title", "string", "The title (the file name by default)"),
+    ("alt_text", "string", "What a screen reader says in place of the image"),
+    ("caption", "string", "Plain text shown under the image"),
+];
 const USERS_READ: &[Param] = &[CONTEXT, PAGE, PER_PAGE, SEARCH, ORDER, ("orderby", "string", "name, id or slug"), SLUG];
 const ITEM_READ: &[Param] = &[CONTEXT];
 
@@ -163,6 +180,8 @@ pub(crate) const ROUTES: &[Route] = &[
     Route { path: "/wp/v2/tags", read: Some(&[TERMS_READ]), write: Some(&[TERM_WRITE]), delete: None },
     Route { path: "/wp/v2/tags/{id}", read: Some(&[ITEM_READ]), write: Some(&[TERM_WRITE]), delete: Some(FORCE) },
     Route { path: "/wp/v2/search", read: Some(&[SEARCH_READ]), write: None, delete: None },
+    Route { path: "/wp/v2/media", read: Some(&[MEDIA_READ]), write: Some(&[MEDIA_FILE, MEDIA_WRITE]), delete: None },
+    Route { path: "/wp/v2/media/{id}", read: Some(&[ITEM_READ]), write: Some(&[MEDIA_WRITE]), delete: Some(FORCE) },
     Route { path: "/wp/v2/users", read: Some(&[USERS_READ]), write: None, delete: None },
     Route { path: "/wp/v2/users/me", read: Some(&[ITEM_READ]), write: None, delete: None },
     Route { path: "/wp/v2/users/{id}", read: Some(&[ITEM_READ]), write: None, delete: None },

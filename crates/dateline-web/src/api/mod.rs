@@ -11,6 +11,7 @@ mod clip;
 mod comments;
 mod fields;
 mod links;
+mod media;
 mod openapi;
 mod post_fields;
 mod posts;
@@ -73,6 +74,14 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
             get(terms::get_tag).post(terms::update_tag).put(terms::update_tag).patch(terms::update_tag).delete(terms::delete_tag),
         )
         .route("/wp-json/wp/v2/search", get(search::search))
+        .route(
+            "/wp-json/wp/v2/media",
+            get(media::list).post(media::create).layer(axum::extract::DefaultBodyLimit::max(crate::max_upload_body(state))),
+        )
+        .route(
+            "/wp-json/wp/v2/media/{id}",
+            get(media::get_one).post(media::update).put(media::update).patch(media::update).delete(media::delete),
+        )
         .route(
             "/wp-json/dateline/v1/clip",
             axum::routing::post(clip::clip).layer(axum::extract::DefaultBodyLimit::max(crate::MAX_CLIP_BODY)),

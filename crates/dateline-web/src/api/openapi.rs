@@ -55,6 +55,7 @@ fn path_item(route: &Route) -> Value {
         "comments" => "Comment",
         "categories" | "tags" => "Term",
         "outlets" | "reporters" => "Byline",
+        "media" => "Media",
         _ => "User",
     };
     let item = route.path.contains('{') || route.path.ends_with("/me");
@@ -116,6 +117,7 @@ pub(crate) async fn document(State(state): State<AppState>) -> Response {
                 "Term": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "count": { "type": "integer" }, "description": { "type": "string" }, "link": { "type": "string" }, "name": { "type": "string" },
                     "slug": { "type": "string" }, "taxonomy": { "type": "string" }, "parent": { "type": "integer" } } },
+                "Media": { "type": "object", "description": "A file in the media library", "properties": { "id": { "type": "integer" }, "source_url": { "type": "string" }, "mime_type": { "type": "string" }, "media_type": { "type": "string", "description": "image or file" }, "alt_text": { "type": "string" }, "caption": { "type": "object" }, "media_details": { "type": "object", "description": "width, height, file, filesize and sizes (by width, -webp for the WebP copies, and full)" } } },
                 "Byline": { "type": "object", "description": "An outlet or a reporter (dateline/v1)", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "slug": { "type": "string" }, "link": { "type": "string" }, "count": { "type": "integer", "description": "posts readers can see" }, "domains": { "type": "array", "items": { "type": "string" }, "description": "outlets only: the web domains it publishes on" } } },
                 "User": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "slug": { "type": "string" }, "link": { "type": "string" }, "roles": { "type": "array", "items": { "type": "string" } } } }
             }

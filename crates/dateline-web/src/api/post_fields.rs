@@ -39,6 +39,8 @@ pub(super) struct PostFields {
     menu_order: Option<Number>,
     /// Empty for none.
     password: Option<Text>,
+    /// A media item's id, 0 for none.
+    featured_media: Option<Number>,
     categories: Option<IdList>,
     tags: Option<IdList>,
     dateline: Option<DatelineFields>,
@@ -119,6 +121,20 @@ pub(super) async fn apply(state: &AppState, write: &mut PostWrite, fields: PostF
         if let Some(Number(order)) = fields.menu_order {
             write.menu_order = order;
         }
+    }
+    if let Some(Number(media)) = fields.featured_media {
+        write.featured_media = match media {
+            0 => None,
+            id => Some(
+                state
+                    .store
+                    .media_item(id)
+                    .await?
+                    .filter(|m| m.is_image())
+                    .ok_or_else(|| ApiError::invalid_param("featured_media", format!("{id} is not an image in the media library")))?
+                    .id,
+            ),
+        };
     }
     if let Some(password) = fields.password {
         write.password = Some(clean(password)).filter(|p| !p.is_empty());

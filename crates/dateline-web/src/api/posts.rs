@@ -79,7 +79,7 @@ pub(crate) fn post_json(state: &AppState, post: &Post, edit: bool) -> Value {
         "content": { "rendered": if protected && !edit { String::new() } else { post.body_html.clone() }, "protected": protected },
         "excerpt": { "rendered": if protected && !edit { String::new() } else { rendered_excerpt(post) }, "protected": protected },
         "author": post.author.id,
-        "featured_media": 0,
+        "featured_media": post.featured_media.unwrap_or(0),
         "comment_status": post.discussion.as_str(),
         "ping_status": "closed",
         "template": "",

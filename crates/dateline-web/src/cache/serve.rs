@@ -33,6 +33,8 @@ const NEVER: &[&str] = &[
     "/wp-login.php",
     "/static/",
     "/avatar/",
+    // Uploaded files are cached by browsers for a year; kept here they would crowd out pages.
+    "/media/",
     "/comments/token",
     "/comments/unsubscribe",
     "/post-password",

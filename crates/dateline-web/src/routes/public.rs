@@ -426,7 +426,7 @@ async fn redirect_to_id(state: &AppState, id: &str, kind: Option<PostKind>) -> R
 }
 
 /// `<head>` data of a post: description, OpenGraph times and the JSON-LD `BlogPosting`.
-pub(crate) fn post_meta(site: &Site, post: &Post, view: &PostView) -> minijinja::Value {
+pub(crate) fn post_meta(site: &Site, post: &Post, view: &PostView, image: Option<&crate::view::ImageView>) -> minijinja::Value {
     // A protected post's words stay behind its password, in search results too.
     let description = post
         .dek
@@ -442,7 +442,8 @@ pub(crate) fn post_meta(site: &Site, post: &Post, view: &PostView) -> minijinja:
         og_type => if post.kind == PostKind::Post { "article" } else { "website" },
         published => view.published.iso,
         modified => view.updated.iso,
-        json_ld => json_ld(site, post, view, description.as_deref()),
+        json_ld => json_ld(site, post, view, description.as_deref(), image),
+        image => image,
     }
 }
 
@@ -454,7 +455,7 @@ fn truncate(text: &str, max_chars: usize) -> String {
 }
 
 /// schema.org JSON-LD, escaped so it cannot close its `<script>` element.
-fn json_ld(site: &Site, post: &Post, view: &PostView, description: Option<&str>) -> String {
+fn json_ld(site: &Site, post: &Post, view: &PostView, description: Option<&str>, image: Option<&crate::view::ImageView>) -> String {
     let mut ld = serde_json::json!({
         "@context": "https://schema.org",
         "@type": if post.kind == PostKind::Post { "BlogPosting" } else { "WebPage" },
@@ -469,6 +470,10 @@ fn json_ld(site: &Site, post: &Post, view: &PostView, description: Option<&str>)
     });
     if let Some(description) = description {
         ld["description"] = description.into();
+    }
+    if let Some(image) = image {
+        ld["image"] =
+            serde_json::json!({ "@type": "ImageObject", "url": image.card_url, "width": image.card_width, "height": image.card_height });
     }
     if !post.tags.is_empty() {
         ld["keywords"] = post.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().into();

@@ -232,7 +232,12 @@ async fn finish(
         name: format!("{} » {} Comments Feed", site.config.site.title, post.title),
         url: format!("{}feed/", view.path),
     };
-    let mut meta = super::public::post_meta(site, post, &view);
+    // The featured image, unless the post is locked (it is part of what the password guards).
+    let featured = match post.featured_media.filter(|_| post.password.is_none() || unlocked) {
+        Some(id) => state.store.media_item(id).await?.and_then(|item| crate::view::ImageView::new(site, &item)),
+        None => None,
+    };
+    let mut meta = super::public::post_meta(site, post, &view, featured.as_ref());
     if post.kind == PostKind::Post {
         meta = context! { feeds => vec![comment_feed], ..meta };
     }
@@ -249,6 +254,7 @@ async fn finish(
         comment_pagination => pagination,
         form => form,
         post => view,
+        featured => featured,
         nav => super::public::nav(state).await?,
     };
     let html = state.templates.render("single.html", site, ctx)?;

@@ -73,3 +73,22 @@
     });
   });
 })();
+
+// The Media page: files dropped anywhere on the upload form are uploaded at once (the file
+// picker works without this).
+(function () {
+  var form = document.querySelector('form[data-drop]');
+  if (!form) return;
+  var input = form.querySelector('input[type=file]');
+  ['dragenter', 'dragover'].forEach(function (name) {
+    form.addEventListener(name, function (e) { e.preventDefault(); form.classList.add('dragging'); });
+  });
+  form.addEventListener('dragleave', function () { form.classList.remove('dragging'); });
+  form.addEventListener('drop', function (e) {
+    e.preventDefault();
+    form.classList.remove('dragging');
+    if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+    input.files = e.dataTransfer.files;
+    form.submit();
+  });
+})();
