@@ -82,6 +82,19 @@ impl SqlStore {
                 problems.push(format!("the search index {index} has {entries} entries for {rows} {table}"));
             }
         }
+        // Uploads kept as files (SQLite): every file a row names must be there.
+        if let Some(dir) = &self.media_dir {
+            let hashes: Vec<String> = sqlx::query_scalar(
+                "SELECT content_hash FROM media WHERE content_hash IS NOT NULL UNION SELECT content_hash FROM media_variants",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .store_err()?;
+            let missing: Vec<&String> = hashes.iter().filter(|hash| !crate::stores::media::file_path(dir, hash).is_file()).collect();
+            if let Some(first) = missing.first() {
+                problems.push(format!("{} uploaded files are missing from {} (first: {first})", missing.len(), dir.display()));
+            }
+        }
         Ok(problems)
     }
 }

@@ -107,8 +107,8 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, config).await,
         Command::Setup { login, email, display_name } => accounts::setup(&cli.db, login, email, display_name).await,
         Command::User(command) => accounts::run(&cli.db, command).await,
-        Command::Backup { path } => maintenance::backup(&cli.db, &path).await,
-        Command::Restore { path, force } => maintenance::restore(&cli.db, &path, force).await,
+        Command::Backup { path } => maintenance::backup(&cli.db, &config, &path).await,
+        Command::Restore { path, force } => maintenance::restore(&cli.db, &config, &path, force).await,
         Command::Check => maintenance::check(&cli.db).await,
         Command::Comments(command) => {
             let store = open_store(&cli.db).await?;

@@ -3,32 +3,73 @@
 //!
 //! SQLite is copied by the store itself (`VACUUM INTO`: one consistent snapshot, readers and
 //! writers carry on). PostgreSQL is copied by its own tools, `pg_dump` and `pg_restore`
-//! (Debian's postgresql-client), in their custom format.
+//! (Debian's postgresql-client), in their custom format. A SQLite store's uploaded files live
+//! in a folder beside it (`media/`, or `[media] dir`): the backup copies them into `PATH.media/`
+//! and the restore puts them back; a PostgreSQL store keeps them in the database, so its dump
+//! has them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use dateline_core::PostStore;
 
-use crate::{Failure, open_store, usage};
+use crate::{Failure, open_store, open_store_for, usage};
 
-pub(crate) async fn backup(db: &str, path: &Path) -> Result<(), Failure> {
-    if path.exists() {
+/// Where the backup `path` of a SQLite store keeps the store's uploaded files.
+fn media_copy(path: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.media", path.display()))
+}
+
+pub(crate) async fn backup(db: &str, config: &dateline_core::Config, path: &Path) -> Result<(), Failure> {
+    if path.exists() || media_copy(path).exists() {
         return Err(usage(format!("{} already exists: give a new file name (a backup never overwrites one)", path.display())));
     }
+    let mut files = 0;
     if dateline_store::sqlite_file(db).is_some() {
-        let store = open_store(db).await?;
+        let store = open_store_for(db, config).await?;
         store.backup_sqlite(path).await?;
+        // After the snapshot: a file is never changed once written (its name is its hash) and
+        // is removed only when no row names it, so every file the snapshot names is copied,
+        // unless it was deleted in the moment between (then `dateline check` names it).
+        if let Some(dir) = store.media_dir().filter(|dir| dir.is_dir()) {
+            files = copy_files(dir, &media_copy(path))?;
+        }
         store.close().await;
     } else {
         postgres_tool("pg_dump", &["--format=custom", "--no-owner", "--file", &path.display().to_string(), db])?;
     }
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    println!("backed up to {} ({:.1} MB)", path.display(), bytes as f64 / 1e6);
+    let uploads = match files {
+        0 => String::new(),
+        n => format!(", and {n} uploaded files to {}", media_copy(path).display()),
+    };
+    println!("backed up to {} ({:.1} MB){uploads}", path.display(), bytes as f64 / 1e6);
     Ok(())
 }
 
-pub(crate) async fn restore(db: &str, path: &Path, force: bool) -> Result<(), Failure> {
+/// Copies the files under `from` into `to` (made when missing), folders and all, leaving out
+/// uploads still being written (`.upload-…`) and files `to` already has; returns how many.
+fn copy_files(from: &Path, to: &Path) -> Result<usize, Failure> {
+    let mut copied = 0;
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let (name, kind) = (entry.file_name(), entry.file_type()?);
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let target = to.join(&name);
+        if kind.is_dir() {
+            copied += copy_files(&entry.path(), &target)?;
+        } else if kind.is_file() && !target.exists() {
+            std::fs::copy(entry.path(), &target)?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
+}
+
+pub(crate) async fn restore(db: &str, config: &dateline_core::Config, path: &Path, force: bool) -> Result<(), Failure> {
     if !path.is_file() {
         return Err(usage(format!("{} is not a file", path.display())));
     }
@@ -42,14 +83,28 @@ pub(crate) async fn restore(db: &str, path: &Path, force: bool) -> Result<(), Fa
         }
     }
     match dateline_store::sqlite_file(db) {
-        Some(file) => restore_sqlite(path, Path::new(file))?,
+        Some(file) => {
+            restore_sqlite(path, Path::new(file))?;
+            // The uploads the backup names, beside the files the store has (a file's name is
+            // its content: nothing is overwritten).
+            let saved = media_copy(path);
+            if saved.is_dir() {
+                let store = open_store_for(db, config).await?;
+                let dir = store.media_dir().map(Path::to_path_buf);
+                store.close().await;
+                if let Some(dir) = dir {
+                    let files = copy_files(&saved, &dir)?;
+                    println!("restored {files} uploaded files into {}", dir.display());
+                }
+            }
+        }
         None => postgres_tool(
             "pg_restore",
             &["--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", db, &path.display().to_string()],
         )?,
     }
     // Opening migrates a backup taken by an older version; the check says whether it is sound.
-    let store = open_store(db).await?;
+    let store = open_store_for(db, config).await?;
     let problems = store.check().await?;
     store.close().await;
     println!("restored {} into the store", path.display());

@@ -99,3 +99,46 @@ fn a_backup_under_load_restores_to_a_sound_store_that_serves_the_same_pages() {
     assert!(said.contains("damaged") || said.contains("malformed") || said.contains("problem"), "{said}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_backup_carries_the_uploads_and_a_restore_puts_them_back() {
+    let dir = setup(OPEN_DISCUSSION);
+    let added = run(&dir, &["user", "add", "marta", "--role", "author"], Some("a good password\n"));
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let made = run(&dir, &["user", "app-password", "marta", "backup test"], None);
+    let said = text(&made.stdout);
+    let password = said.lines().next().and_then(|line| line.split_once("): ")).map(|(_, p)| p.trim().to_string()).expect("password");
+    let basic = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("marta:{password}"));
+
+    let server = serve(&dir, &[], &[]);
+    let photo = dateline_media::testing::png(640, 400);
+    let headers =
+        format!("Authorization: Basic {basic}\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=harbour.png\r\n");
+    let uploaded = post_bytes(&server.base, "/wp-json/wp/v2/media", &headers, &photo);
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let item: serde_json::Value = serde_json::from_str(&uploaded.body).expect("json");
+    let url = item["source_url"].as_str().expect("source_url").trim_start_matches(&server.base).to_string();
+    assert_eq!(get(&server.base, &url).status, 200, "{url}");
+
+    // The backup, taken while serving, copies the uploaded files beside the database's copy.
+    let backup = run(&dir, &["backup", "backup.db"], None);
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+    assert!(text(&backup.stdout).contains("uploaded files to backup.db.media"), "{}", text(&backup.stdout));
+    drop(server);
+
+    // Into a new store in another folder: the files come back, the check looks at them.
+    std::fs::create_dir(dir.join("elsewhere")).expect("folder");
+    let restored = run(&dir, &["--db", "sqlite:elsewhere/restored.db", "restore", "backup.db"], None);
+    assert!(restored.status.success(), "{}{}", text(&restored.stdout), text(&restored.stderr));
+    assert!(text(&restored.stdout).contains("uploaded files into"), "{}", text(&restored.stdout));
+    assert!(text(&restored.stdout).contains("the store is sound"), "{}", text(&restored.stdout));
+    let server = serve(&dir, &["--db", "sqlite:elsewhere/restored.db"], &[]);
+    assert_eq!(get(&server.base, &url).status, 200, "the restored blog serves the upload");
+    drop(server);
+
+    // A file the store names that is gone: the check says so.
+    std::fs::remove_dir_all(dir.join("elsewhere/media")).expect("remove the files");
+    let check = run(&dir, &["--db", "sqlite:elsewhere/restored.db", "check"], None);
+    assert!(!check.status.success());
+    assert!(text(&check.stdout).contains("uploaded files are missing"), "{}", text(&check.stdout));
+}

@@ -105,6 +105,22 @@ pub fn try_post_form(base: &str, path: &str, cookie: &str, body: &str) -> Option
     try_request(base, &head, body)
 }
 
+/// A POST of `body` as it is (a file, say), with `headers` (each ending in `\r\n`).
+pub fn post_bytes(base: &str, path: &str, headers: &str, body: &[u8]) -> Reply {
+    let authority = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    let head = format!("POST {path} HTTP/1.1\r\n{headers}Content-Length: {}\r\nHost: {authority}\r\nConnection: close\r\n\r\n", body.len());
+    stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("answer");
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
+    Reply { status, headers: head.to_string(), body }
+}
+
 fn request(base: &str, head: &str, body: &str) -> Reply {
     try_request(base, head, body).expect("an answer")
 }

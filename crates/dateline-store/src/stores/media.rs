@@ -62,7 +62,7 @@ fn is_hash(hash: &str) -> bool {
 
 /// Where SQLite keeps the file with this hash: `media/ab/abcdef…` (256 folders, so no one
 /// directory grows past what file systems list quickly).
-fn file_path(dir: &Path, hash: &str) -> PathBuf {
+pub(crate) fn file_path(dir: &Path, hash: &str) -> PathBuf {
     dir.join(&hash[..2]).join(hash)
 }
 

@@ -7,7 +7,7 @@ mod changes;
 mod comments;
 mod embeds;
 mod import;
-mod media;
+pub(crate) mod media;
 mod posts;
 mod settings;
 mod sources;
