@@ -83,21 +83,7 @@ pub(crate) async fn restore(db: &str, config: &dateline_core::Config, path: &Pat
         }
     }
     match dateline_store::sqlite_file(db) {
-        Some(file) => {
-            restore_sqlite(path, Path::new(file))?;
-            // The uploads the backup names, beside the files the store has (a file's name is
-            // its content: nothing is overwritten).
-            let saved = media_copy(path);
-            if saved.is_dir() {
-                let store = open_store_for(db, config).await?;
-                let dir = store.media_dir().map(Path::to_path_buf);
-                store.close().await;
-                if let Some(dir) = dir {
-                    let files = copy_files(&saved, &dir)?;
-                    println!("restored {files} uploaded files into {}", dir.display());
-                }
-            }
-        }
+        Some(file) => restore_sqlite(path, Path::new(file))?,
         None => postgres_tool(
             "pg_restore",
             &["--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", db, &path.display().to_string()],
@@ -105,6 +91,13 @@ pub(crate) async fn restore(db: &str, config: &dateline_core::Config, path: &Pat
     }
     // Opening migrates a backup taken by an older version; the check says whether it is sound.
     let store = open_store_for(db, config).await?;
+    // The uploads a SQLite backup carries, put beside the files the store has (a file's name
+    // is its content: nothing is overwritten), before the check looks for them.
+    let saved = media_copy(path);
+    if let Some(dir) = store.media_dir().filter(|_| saved.is_dir()) {
+        let files = copy_files(&saved, dir)?;
+        println!("restored {files} uploaded files into {}", dir.display());
+    }
     let problems = store.check().await?;
     store.close().await;
     println!("restored {} into the store", path.display());
