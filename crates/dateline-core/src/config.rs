@@ -39,6 +39,30 @@ pub struct Config {
     pub embeds: EmbedSettings,
     /// Uploads: what is accepted and how images are resized.
     pub media: MediaSettings,
+    /// `dateline import`: how large an export it reads.
+    pub import: ImportSettings,
+}
+
+/// The `[import]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportSettings {
+    /// The largest export file read, in MB (a larger one is refused before anything is
+    /// imported).
+    pub max_file_mb: u32,
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        ImportSettings { max_file_mb: 2048 }
+    }
+}
+
+impl ImportSettings {
+    /// The largest export file in bytes.
+    pub fn max_file_bytes(&self) -> u64 {
+        u64::from(self.max_file_mb) * 1024 * 1024
+    }
 }
 
 /// The `[embeds]` table. When a post is saved, each embed link in it (a YouTube video alone on
@@ -497,6 +521,9 @@ impl Config {
         }
         self.quote.validate()?;
         self.media.validate()?;
+        if self.import.max_file_mb == 0 {
+            return Err(ConfigError::Invalid { key: "import.max_file_mb", reason: "0 would refuse every file".into() });
+        }
         parse_period(&self.sources.check_every).map_err(|reason| ConfigError::Invalid { key: "sources.check_every", reason })?;
         if !(1..=64).contains(&self.sources.concurrency) {
             return Err(ConfigError::Invalid {

@@ -133,6 +133,14 @@ async fn probe(options: &AnyConnectOptions, backend: Backend) -> Result<sqlx::An
     Ok(conn)
 }
 
+/// Whether a PostgreSQL session may not write: a standby in recovery says
+/// `transaction_read_only = on`, as does a database or role set to
+/// `default_transaction_read_only`.
+async fn refuses_writes(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    let setting: String = sqlx::query_scalar("SELECT current_setting('transaction_read_only')").fetch_one(conn).await?;
+    Ok(setting == "on")
+}
+
 /// The same SQLite URL, opened read-only and immutable (see [`SqlStore::open`]).
 fn read_only_url(url: &str) -> String {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
@@ -165,7 +173,15 @@ impl SqlStore {
         let mut read_only = false;
         let mut connect_url = connect_url;
         match probe(&options, backend).await {
-            Ok(probe) => {
+            Ok(mut probe) => {
+                // A PostgreSQL replica (a hot standby) or a database set to
+                // `default_transaction_read_only`: served read-only, as a read-only SQLite disk.
+                if backend == Backend::Postgres {
+                    read_only = refuses_writes(&mut probe).await.map_err(connect_err)?;
+                    if read_only {
+                        tracing::warn!(url = %shown, "the database is read-only (a replica, or default_transaction_read_only): serving it read-only, every write is refused");
+                    }
+                }
                 sqlx::Connection::close(probe).await.ok();
             }
             // An existing SQLite file on a read-only disk (or in a folder nobody may write):

@@ -16,6 +16,11 @@ pub(crate) async fn publish_due(state: &AppState) {
     match state.store.publish_due_posts(jiff::Timestamp::now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(posts = n, "scheduled posts published"),
+        // A read-only store (a replica, a read-only disk) was said so at start; readers see
+        // due posts anyway, so once a minute a warning would only be noise.
+        Err(dateline_core::StoreError::CannotWrite(err)) => {
+            tracing::debug!(error = %err, "scheduled posts not marked published: the store cannot be written")
+        }
         Err(err) => tracing::warn!(error = %err, "could not publish scheduled posts"),
     }
 }

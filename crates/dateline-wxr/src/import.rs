@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use dateline_core::import::*;
 use dateline_core::{PostKind, Store, StoreError, Taxonomy};
 
-use crate::reader::{Record, Repairs, WxrError, read_file};
+use crate::reader::{DEFAULT_MAX_FILE_BYTES, Record, Repairs, WxrError, read_file_within};
 use crate::records::*;
 
 /// How to import.
@@ -22,6 +22,8 @@ pub struct ImportOptions {
     pub permalinks: Option<String>,
     /// This site's time zone (UTC when `None`), to say when the old site's differs.
     pub time_zone: Option<jiff::tz::TimeZone>,
+    /// The largest file read ([`crate::reader::DEFAULT_MAX_FILE_BYTES`] when `None`).
+    pub max_file_bytes: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,8 +162,8 @@ pub async fn import_files(
     for path in paths {
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Record>(256);
         let reading = {
-            let path = path.clone();
-            tokio::task::spawn_blocking(move || read_file(&path, &mut |record| sender.blocking_send(record).is_ok()))
+            let (path, max_bytes) = (path.clone(), options.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES));
+            tokio::task::spawn_blocking(move || read_file_within(&path, max_bytes, &mut |record| sender.blocking_send(record).is_ok()))
         };
         let mut state = SiteState { site: site_key(&path.display().to_string()), ..SiteState::default() };
         let mut failure = None;

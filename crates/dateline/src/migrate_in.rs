@@ -51,7 +51,8 @@ pub async fn import(
     if let Some(store) = &store {
         dateline_app::settings::apply_saved(store.as_ref(), &mut config).await?;
     }
-    let options = ImportOptions { dry_run, permalinks, time_zone: Some(config.time_zone()) };
+    let options =
+        ImportOptions { dry_run, permalinks, time_zone: Some(config.time_zone()), max_file_bytes: Some(config.import.max_file_bytes()) };
     let result = import_files(store.as_deref().map(|s| s as &dyn Store), files, &options, &|n| bar.set_position(n)).await;
     // Closed before the process ends, so SQLite merges its write-ahead log into the file and
     // removes it (an import writes a large one) instead of leaving it for the next start.

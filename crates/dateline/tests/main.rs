@@ -9,6 +9,7 @@ mod maintenance;
 mod migrate;
 mod moderation;
 mod post_new;
+mod replica;
 mod serve;
 mod sources;
 mod support;
@@ -32,4 +33,12 @@ mod sources_against_a_local_server {
 
 mod clip_into_the_store {
     dateline_testkit::store_cases!(crate::clip: clip_creates_a_draft_with_the_source_filled);
+}
+
+mod read_only_postgresql {
+    // PostgreSQL alone: the SQLite half is `full_disk`'s read-only disk.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_only_postgresql_is_served_to_readers_and_refuses_writers() {
+        crate::full_disk::a_read_only_postgresql_is_served_to_readers_and_refuses_writers(dateline_testkit::Db::Postgres).await;
+    }
 }

@@ -70,6 +70,45 @@ fn a_broken_file_exits_2_and_imports_nothing() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A small export written here (no fixture needed): one post, and `padding` bytes of body.
+fn export_of(padding: usize) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Old blog</title><link>https://old.example</link><wp:wxr_version>1.2</wp:wxr_version>
+<wp:base_site_url>https://old.example</wp:base_site_url>
+<item><title>Harbor news</title><link>https://old.example/?p=1</link><wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type>
+<wp:status>publish</wp:status><wp:post_date_gmt>2024-01-01 00:00:00</wp:post_date_gmt><wp:post_name>harbor-news</wp:post_name>
+<content:encoded><![CDATA[<p>{}</p>]]></content:encoded></item>
+</channel></rss>
+"#,
+        "word ".repeat(padding / 5)
+    )
+}
+
+#[test]
+fn a_file_over_the_import_limit_is_refused_and_imports_nothing() {
+    let dir = temp_dir();
+    std::fs::write(dir.join("dateline.toml"), "[import]\nmax_file_mb = 1\n").expect("config");
+    std::fs::write(dir.join("big.xml"), export_of(1_200_000)).expect("export");
+    std::fs::write(dir.join("small.xml"), export_of(100)).expect("export");
+    let output = run(&dir, &["import", "wxr", "small.xml", "big.xml"], None);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let message = text(&output.stderr);
+    assert!(
+        message.contains("big.xml: the file is 1.1 MiB, over the import limit of 1 MiB ([import] max_file_mb in dateline.toml raises it); nothing was imported"),
+        "{message}"
+    );
+    let export = run(&dir, &["export", "wxr"], None);
+    assert!(text(&export.stderr).contains("exported 0 items"), "the file under the limit was rolled back too: {}", text(&export.stderr));
+    // Under the limit, the same file imports.
+    std::fs::write(dir.join("dateline.toml"), "[import]\nmax_file_mb = 2\n").expect("config");
+    let output = run(&dir, &["import", "wxr", "big.xml"], None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("post published"), "{}", text(&output.stdout));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn dry_run_reports_without_writing() {
     let Some(exports) = exports() else { return };

@@ -4,7 +4,8 @@
 //! any other connection (in this process or another) commits to the file; it is read a few
 //! times a second, which costs microseconds. PostgreSQL: `LISTEN dateline_changes_<schema>`, which the
 //! triggers of migration 0006 notify on every committed write to what readers see (one
-//! notification per transaction, however many rows it wrote).
+//! notification per transaction, however many rows it wrote). A PostgreSQL standby, which
+//! hears no notifications, watches how far it has replayed the primary's log instead.
 
 use std::time::Duration;
 
@@ -18,9 +19,9 @@ use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
 use crate::sql::Sql;
 
-/// How often the SQLite watch looks at `data_version`: well inside the second within which
-/// another process's write must show.
-const SQLITE_POLL: Duration = Duration::from_millis(100);
+/// How often a polling watch (SQLite, a PostgreSQL standby) looks: well inside the second
+/// within which another process's write must show.
+const POLL: Duration = Duration::from_millis(100);
 
 /// The PostgreSQL channel the triggers notify, followed by the schema's name.
 const CHANNEL: &str = "dateline_changes_";
@@ -29,12 +30,14 @@ const CHANNEL: &str = "dateline_changes_";
 impl ChangeStore for SqlStore {
     async fn watch_changes(&self) -> StoreResult<Box<dyn ChangeWatch>> {
         match self.backend {
-            Backend::Sqlite => {
-                let mut connection = sqlx::AnyConnection::connect(self.connect_url.as_str()).await.store_err()?;
-                let seen = data_version(&mut connection).await?;
-                Ok(Box::new(SqliteWatch { connection, seen }))
-            }
+            Backend::Sqlite => Ok(Box::new(PollingWatch::start(self.connect_url.as_str(), DATA_VERSION).await?)),
             Backend::Postgres => {
+                // A standby hears no notifications (NOTIFY is not replicated, LISTEN is refused
+                // during recovery); the primary's writes reach it as replayed WAL instead.
+                let in_recovery: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()").fetch_one(&self.pool).await.store_err()?;
+                if in_recovery {
+                    return Ok(Box::new(PollingWatch::start(self.connect_url.as_str(), REPLAYED_WAL).await?));
+                }
                 let schema: String = sqlx::query_scalar("SELECT current_schema()::text").fetch_one(&self.pool).await.store_err()?;
                 let mut listener = sqlx::postgres::PgListener::connect(self.connect_url.as_str()).await.store_err()?;
                 listener.listen(&format!("{CHANNEL}{schema}")).await.store_err()?;
@@ -53,21 +56,38 @@ impl ChangeStore for SqlStore {
     }
 }
 
-struct SqliteWatch {
+/// SQLite: the file's `data_version`, which changes whenever another connection commits.
+const DATA_VERSION: &str = "SELECT CAST(data_version AS TEXT) FROM pragma_data_version";
+
+/// A PostgreSQL standby: how far it has replayed the primary's log. Any WAL replayed counts as
+/// a change (the primary's writes to other schemas too: a page rendered once more).
+const REPLAYED_WAL: &str = "SELECT COALESCE(pg_last_wal_replay_lsn()::text, '')";
+
+/// A watch that asks one value, on a connection of its own, until it differs from the last.
+struct PollingWatch {
     connection: sqlx::AnyConnection,
-    seen: i64,
+    query: &'static str,
+    seen: String,
 }
 
-async fn data_version(connection: &mut sqlx::AnyConnection) -> StoreResult<i64> {
-    let row = sqlx::query("PRAGMA data_version").fetch_one(connection).await.store_err()?;
+impl PollingWatch {
+    async fn start(url: &str, query: &'static str) -> StoreResult<PollingWatch> {
+        let mut connection = sqlx::AnyConnection::connect(url).await.store_err()?;
+        let seen = ask(&mut connection, query).await?;
+        Ok(PollingWatch { connection, query, seen })
+    }
+}
+
+async fn ask(connection: &mut sqlx::AnyConnection, query: &str) -> StoreResult<String> {
+    let row = sqlx::query(query).fetch_one(connection).await.store_err()?;
     row.try_get(0).store_err()
 }
 
 #[async_trait]
-impl ChangeWatch for SqliteWatch {
+impl ChangeWatch for PollingWatch {
     async fn changed(&mut self) -> StoreResult<()> {
         loop {
-            tokio::time::sleep(SQLITE_POLL).await;
+            tokio::time::sleep(POLL).await;
             if self.look().await? {
                 return Ok(());
             }
@@ -75,7 +95,7 @@ impl ChangeWatch for SqliteWatch {
     }
 
     async fn look(&mut self) -> StoreResult<bool> {
-        let now = data_version(&mut self.connection).await?;
+        let now = ask(&mut self.connection, self.query).await?;
         let changed = now != self.seen;
         self.seen = now;
         Ok(changed)
