@@ -113,8 +113,14 @@ test('a YouTube link alone on its line is a card until clicked, then a youtube-n
   assert.equal(await card.locator('.embed-title').innerText(), 'Never Gonna Give You Up (Official Video)');
   assert.equal(await card.locator('.embed-author').innerText(), 'Rick Astley');
   const thumbnail = card.locator('img.embed-thumbnail');
-  assert.match(await thumbnail.getAttribute('src'), /^\/embeds\/\d+\/thumbnail/);
-  assert.ok(await thumbnail.evaluate((img) => img.complete && img.naturalWidth === 480), 'the thumbnail is shown, from the blog');
+  assert.match(await thumbnail.getAttribute('src'), /^\/media\/[0-9a-f]{64}\/youtube-thumbnail\.png$/, 'kept in the media library');
+  const shown = await thumbnail.evaluate(async (img) => {
+    await img.decode();
+    return { width: img.naturalWidth, src: img.currentSrc };
+  });
+  assert.ok(shown.width > 0, 'the thumbnail is shown');
+  // A wide window takes the widest copy (the 480 px original), from the blog.
+  assert.equal(shown.src, server.base + (await thumbnail.getAttribute('src')));
   assert.equal(await card.locator('a.embed-link').getAttribute('href'), VIDEO, 'without JavaScript, a link to the video');
   await page.waitForLoadState('networkidle');
   assert.deepEqual(thirdParty, [], 'no third-party request before the click');

@@ -9,17 +9,22 @@
 //! A save never fails because of an embed: offline, refused, too large, not JSON, not
 //! oEmbed, all end as a plain link (the reason is kept and logged), and the next save asks
 //! again. Only plain-text fields of an answer are used (title, author, provider name) and
-//! the thumbnail, fetched under the same rules, checked to be an image by its bytes, and
-//! served from Dateline's own address; the provider's HTML is never kept or shown.
+//! the thumbnail, fetched under the same rules and stored in the media library as an upload
+//! is (checked by its bytes, metadata stripped, resized copies), by the account saving the
+//! post; a later answer naming the same thumbnail reuses the item. The provider's HTML is
+//! never kept or shown.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dateline_core::embeds::{Embed, EmbedWrite, Thumbnail};
-use dateline_core::{Config, Store};
-use dateline_fetch::{FetchError, FetchPolicy, Fetcher};
-use dateline_render::embeds::{Card, EmbedUrl, Provider, apply_cards, embed_links};
+use dateline_core::embeds::{Embed, EmbedAnswer};
+use dateline_core::media::MediaItem;
+use dateline_core::{Config, Store, UserId};
+use dateline_fetch::{FetchPolicy, Fetcher};
+use dateline_render::embeds::{Card, CardImage, EmbedUrl, Provider, apply_cards, embed_links};
+
+use crate::media::{UploadInfo, Uploads};
 use jiff::Timestamp;
 
 /// The largest oEmbed answer read (real ones are a few KiB).
@@ -50,14 +55,17 @@ fn default_endpoint(provider: Provider, host: &str) -> String {
 pub struct Embedder {
     fetcher: Fetcher,
     settings: Arc<dateline_core::config::EmbedSettings>,
+    /// Thumbnails are checked and resized as uploads are, under the site's `[media]` rules.
+    uploads: Arc<Uploads>,
 }
 
 impl Embedder {
-    /// Under the site's `[embeds]` settings and `[fetch] allow`.
-    pub fn new(config: &Config) -> Result<Embedder, FetchError> {
+    /// Under the site's `[embeds]`, `[fetch] allow` and `[media]` settings.
+    pub fn new(config: &Config) -> Result<Embedder, String> {
         let timeout = Duration::from_secs(u64::from(config.embeds.timeout_seconds.max(1)));
-        let fetcher = Fetcher::new(FetchPolicy { timeout, ..FetchPolicy::with_allow(&config.fetch.allow) })?;
-        Ok(Embedder { fetcher, settings: Arc::new(config.embeds.clone()) })
+        let fetcher = Fetcher::new(FetchPolicy { timeout, ..FetchPolicy::with_allow(&config.fetch.allow) }).map_err(|e| e.to_string())?;
+        let uploads = Uploads::new(&config.media)?;
+        Ok(Embedder { fetcher, settings: Arc::new(config.embeds.clone()), uploads: Arc::new(uploads) })
     }
 
     /// The URL that asks `embed`'s provider about it.
@@ -69,49 +77,77 @@ impl Embedder {
         format!("{base}{joiner}url={encoded}&format=json")
     }
 
-    /// The provider's answer for `embed`, as it is to be kept (a failure says why).
-    pub async fn ask(&self, embed: &EmbedUrl) -> EmbedWrite {
-        let mut write = EmbedWrite {
+    /// The provider's answer for `embed`, as it is to be kept (a failure says why), and the
+    /// thumbnail's bytes when they are to be stored: not when `before` (the answer kept until
+    /// now) has the same thumbnail in the media library, which the answer then keeps.
+    pub async fn ask(&self, embed: &EmbedUrl, before: Option<&EmbedAnswer>) -> (EmbedAnswer, Option<Vec<u8>>) {
+        let mut answer = EmbedAnswer {
             url: embed.url.clone(),
             provider: embed.provider.key().into(),
             provider_name: None,
             title: None,
             author_name: None,
             author_url: None,
-            thumbnail: None,
+            thumbnail_url: None,
+            thumbnail_media: None,
             player_url: embed.player.clone(),
             fetched_at: Timestamp::now(),
             failure: None,
         };
-        let answer = match self.fetcher.fetch_bytes(&self.endpoint(embed), "application/json", MAX_ANSWER_BYTES).await {
+        let body = match self.fetcher.fetch_bytes(&self.endpoint(embed), "application/json", MAX_ANSWER_BYTES).await {
             Ok(fetched) => fetched.body,
             Err(err) => {
-                write.failure = Some(err.to_string());
-                return write;
+                answer.failure = Some(err.to_string());
+                return (answer, None);
             }
         };
-        let Some(answer) = Answer::parse(&answer) else {
-            write.failure = Some("the provider's answer is not oEmbed".into());
-            return write;
+        let Some(parsed) = Answer::parse(&body) else {
+            answer.failure = Some("the provider's answer is not oEmbed".into());
+            return (answer, None);
         };
-        write.provider_name = answer.provider_name;
-        write.title = answer.title;
-        write.author_name = answer.author_name;
-        write.author_url = answer.author_url;
-        if let Some(thumbnail_url) = answer.thumbnail_url {
-            write.thumbnail = self.thumbnail(&thumbnail_url).await;
+        answer.provider_name = parsed.provider_name;
+        answer.title = parsed.title;
+        answer.author_name = parsed.author_name;
+        answer.author_url = parsed.author_url;
+        answer.thumbnail_url = parsed.thumbnail_url;
+        let Some(thumbnail_url) = answer.thumbnail_url.clone() else { return (answer, None) };
+        if let Some(kept) = before.filter(|b| b.thumbnail_url.as_ref() == Some(&thumbnail_url)).and_then(|b| b.thumbnail_media) {
+            answer.thumbnail_media = Some(kept);
+            return (answer, None);
         }
-        write
+        let bytes = self.thumbnail(&thumbnail_url).await;
+        (answer, bytes)
     }
 
-    /// The image at `url`, if it is one (by its bytes) and small enough; none otherwise.
-    async fn thumbnail(&self, url: &str) -> Option<Thumbnail> {
+    /// The bytes at `url`, if they came whole and small enough (what they are is checked
+    /// when they are stored).
+    async fn thumbnail(&self, url: &str) -> Option<Vec<u8>> {
         match self.fetcher.fetch_bytes(url, "image/webp,image/jpeg,image/png,image/gif", MAX_THUMBNAIL_BYTES).await {
-            Ok(fetched) => {
-                image_type(&fetched.body).map(|content_type| Thumbnail { bytes: fetched.body, content_type: content_type.into() })
-            }
+            Ok(fetched) => Some(fetched.body),
             Err(err) => {
                 tracing::info!(url, error = %err, "embed thumbnail not fetched");
+                None
+            }
+        }
+    }
+
+    /// Stores a thumbnail as `author`'s media item; `None` (logged) when it is refused or is
+    /// no picture (by its bytes).
+    async fn store_thumbnail(&self, store: &dyn Store, author: UserId, answer: &EmbedAnswer, bytes: Vec<u8>) -> Option<i64> {
+        if !dateline_media::sniff(&bytes).is_ok_and(|kind| kind.is_image()) {
+            tracing::info!(url = %answer.url, "embed thumbnail is not an image");
+            return None;
+        }
+        let info = UploadInfo {
+            file_name: format!("{}-thumbnail", answer.provider),
+            title: Some(answer.title.clone().unwrap_or_else(|| format!("{} thumbnail", answer.provider))),
+            alt_text: None,
+            caption: None,
+        };
+        match crate::media::store_upload(store, &self.uploads, author, info, bytes).await {
+            Ok(item) => Some(item.id),
+            Err(err) => {
+                tracing::info!(url = %answer.url, error = %err, "embed thumbnail not stored");
                 None
             }
         }
@@ -158,33 +194,18 @@ impl Answer {
     }
 }
 
-/// The image type `bytes` begin with, of those a browser shows everywhere.
-fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    match bytes {
-        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
-        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("image/png"),
-        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some("image/gif"),
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
-        _ => None,
-    }
-}
-
-/// Where Dateline serves an embed's thumbnail (changing with each new answer, so it may be cached).
-pub fn thumbnail_path(embed: &Embed) -> String {
-    format!("/embeds/{}/thumbnail?v={}", embed.id, embed.fetched_at.as_second())
-}
-
-/// `body_html` with a card for each embed link that has (or, asked now, gets) a usable answer.
-/// `embedder`: `None`, or with `[embeds] fetch` off, uses only answers already kept. Never
-/// fails: whatever goes wrong leaves that link a plain link.
-pub async fn with_cards(store: &dyn Store, embedder: Option<&Embedder>, body_html: &str) -> String {
+/// `body_html` with a card for each embed link that has (or, asked now, gets) a usable answer;
+/// thumbnails fetched now are stored as `author`'s media items. `embedder`: `None`, or with
+/// `[embeds] fetch` off, uses only answers already kept. Never fails: whatever goes wrong
+/// leaves that link a plain link (or its card without a picture).
+pub async fn with_cards(store: &dyn Store, embedder: Option<&Embedder>, author: UserId, body_html: &str) -> String {
     let links: Vec<EmbedUrl> = embed_links(body_html).into_iter().take(MAX_PER_POST).collect();
     if links.is_empty() {
         return body_html.to_string();
     }
     let urls: Vec<String> = links.iter().map(|l| l.url.clone()).collect();
-    let mut kept: HashMap<String, Embed> = match store.embeds(&urls).await {
-        Ok(kept) => kept.into_iter().map(|e| (e.url.clone(), e)).collect(),
+    let mut kept: HashMap<String, EmbedAnswer> = match store.embeds(&urls).await {
+        Ok(kept) => kept.into_iter().map(|e: Embed| (e.answer.url.clone(), e.answer)).collect(),
         Err(err) => {
             tracing::warn!(error = %err, "embeds: cannot read the kept answers; links stay links");
             return body_html.to_string();
@@ -196,20 +217,33 @@ pub async fn with_cards(store: &dyn Store, embedder: Option<&Embedder>, body_htm
             links.iter().filter(|l| kept.get(&l.url).is_none_or(|e| e.failure.is_some() || e.fetched_at < fresh_since)).cloned().collect();
         let mut asking = tokio::task::JoinSet::new();
         for link in stale {
-            let embedder = embedder.clone();
-            asking.spawn(async move { embedder.ask(&link).await });
+            let (embedder, before) = (embedder.clone(), kept.get(&link.url).cloned());
+            asking.spawn(async move { embedder.ask(&link, before.as_ref()).await });
         }
-        while let Some(answer) = asking.join_next().await {
-            let Ok(answer) = answer else { continue };
+        while let Some(asked) = asking.join_next().await {
+            let Ok((mut answer, thumbnail)) = asked else { continue };
             if let Some(failure) = &answer.failure {
                 tracing::info!(url = %answer.url, failure, "embed shown as a link");
             }
+            if let Some(bytes) = thumbnail {
+                answer.thumbnail_media = embedder.store_thumbnail(store, author, &answer, bytes).await;
+            }
             match store.save_embed(&answer).await {
                 Ok(saved) => {
-                    kept.insert(saved.url.clone(), saved);
+                    kept.insert(saved.answer.url.clone(), saved.answer);
                 }
                 Err(err) => tracing::warn!(error = %err, "embeds: cannot keep an answer"),
             }
+        }
+    }
+    let mut pictures: HashMap<i64, MediaItem> = HashMap::new();
+    for id in kept.values().filter_map(|e| e.thumbnail_media) {
+        match store.media_item(id).await {
+            Ok(Some(item)) if item.is_image() => {
+                pictures.insert(id, item);
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "embeds: cannot read a thumbnail's media item"),
         }
     }
     apply_cards(body_html, |link| {
@@ -219,7 +253,12 @@ pub async fn with_cards(store: &dyn Store, embedder: Option<&Embedder>, body_htm
             provider_name: embed.provider_name.clone(),
             title: embed.title.clone(),
             author_name: embed.author_name.clone(),
-            thumbnail: embed.thumbnail_type.as_ref().map(|_| thumbnail_path(embed)),
+            thumbnail: embed.thumbnail_media.and_then(|id| pictures.get(&id)).map(|item| CardImage {
+                src: item.path(),
+                srcset: item.srcset(),
+                width: item.width,
+                height: item.height,
+            }),
         })
     })
 }
@@ -248,16 +287,6 @@ mod tests {
         for not_oembed in [&b"[1]"[..], b"{\"title\":\"no type\"}", b"{\"type\":\"script\"}", b"<html>", b""] {
             assert_eq!(Answer::parse(not_oembed), None, "{}", String::from_utf8_lossy(not_oembed));
         }
-    }
-
-    #[test]
-    fn thumbnails_are_known_images_by_their_bytes() {
-        assert_eq!(image_type(b"\xFF\xD8\xFF\xE0rest"), Some("image/jpeg"));
-        assert_eq!(image_type(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
-        assert_eq!(image_type(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
-        assert_eq!(image_type(b"GIF89a"), Some("image/gif"));
-        assert_eq!(image_type(b"<svg onload=alert(1)>"), None);
-        assert_eq!(image_type(b"MZ\x90\0"), None);
     }
 
     #[test]

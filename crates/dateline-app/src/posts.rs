@@ -130,7 +130,7 @@ pub async fn save(
         write.quote_override = Some(record);
     }
     settle_status(&mut write, now);
-    write.body_html = embeds::with_cards(store, embedder, &write.body_html).await;
+    write.body_html = embeds::with_cards(store, embedder, user.id, &write.body_html).await;
     Ok(store.save_post(before.map(|p| p.id), write).await?)
 }
 

@@ -5,7 +5,10 @@
 
 use jiff::Timestamp;
 
-/// A thumbnail image as fetched and checked: its bytes and its media type.
+use crate::media::MediaId;
+
+/// A thumbnail image as stored by the first embeds (bytes in the embeds row), still served for
+/// the cards saved into posts then; newer thumbnails are media items.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thumbnail {
     pub bytes: Vec<u8>,
@@ -13,9 +16,9 @@ pub struct Thumbnail {
     pub content_type: String,
 }
 
-/// One embed's answer, to store (one row per URL: a new answer replaces the old).
+/// One embed's answer as kept (one row per URL: a new answer replaces the old).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmbedWrite {
+pub struct EmbedAnswer {
     /// The link as the post gives it.
     pub url: String,
     /// The provider's key (`youtube`, `mastodon`, …).
@@ -25,7 +28,10 @@ pub struct EmbedWrite {
     pub title: Option<String>,
     pub author_name: Option<String>,
     pub author_url: Option<String>,
-    pub thumbnail: Option<Thumbnail>,
+    /// The thumbnail's address at the provider, as the answer named it.
+    pub thumbnail_url: Option<String>,
+    /// The thumbnail in the media library, once fetched and stored (gone if deleted there).
+    pub thumbnail_media: Option<MediaId>,
     /// The player Dateline derived from the link (never one the provider sent).
     pub player_url: Option<String>,
     pub fetched_at: Timestamp,
@@ -33,19 +39,9 @@ pub struct EmbedWrite {
     pub failure: Option<String>,
 }
 
-/// A stored embed: what was written, without the thumbnail's bytes (read apart, when served).
+/// A stored embed: its row's id and the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Embed {
     pub id: i64,
-    pub url: String,
-    pub provider: String,
-    pub provider_name: Option<String>,
-    pub title: Option<String>,
-    pub author_name: Option<String>,
-    pub author_url: Option<String>,
-    /// The thumbnail's media type, when there is one.
-    pub thumbnail_type: Option<String>,
-    pub player_url: Option<String>,
-    pub fetched_at: Timestamp,
-    pub failure: Option<String>,
+    pub answer: EmbedAnswer,
 }

@@ -43,6 +43,21 @@ impl MediaItem {
         format!("/media/{}/{}", self.content_hash, self.file_name)
     }
 
+    /// `srcset` candidates: the resized copies in the original's format, then the original
+    /// (when its width is known), narrowest first.
+    pub fn srcset(&self) -> String {
+        let mut candidates: Vec<String> = self
+            .variants
+            .iter()
+            .filter(|v| v.mime_type == self.mime_type)
+            .map(|v| format!("{} {}w", self.variant_path(v), v.width))
+            .collect();
+        if let Some(width) = self.width {
+            candidates.push(format!("{} {width}w", self.path()));
+        }
+        candidates.join(", ")
+    }
+
     /// The path a variant is served at: the item's name with the width and the variant's
     /// extension (`photo-640.webp`).
     pub fn variant_path(&self, variant: &MediaVariant) -> String {

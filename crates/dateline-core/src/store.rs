@@ -507,13 +507,15 @@ pub trait SourceStore: Send + Sync {
 /// The oEmbed answers kept for embeds (see [`crate::embeds`]), one per URL.
 #[async_trait]
 pub trait EmbedStore: Send + Sync {
-    /// Stores `embed`, replacing what was kept for its URL (thumbnail included); returns it.
-    async fn save_embed(&self, embed: &crate::embeds::EmbedWrite) -> StoreResult<crate::embeds::Embed>;
+    /// Stores `answer`, replacing what was kept for its URL (an old row's thumbnail bytes
+    /// included); returns it.
+    async fn save_embed(&self, answer: &crate::embeds::EmbedAnswer) -> StoreResult<crate::embeds::Embed>;
 
     /// What is kept for these URLs (those with a row), in no particular order.
     async fn embeds(&self, urls: &[String]) -> StoreResult<Vec<crate::embeds::Embed>>;
 
-    /// One embed's thumbnail, by the embed's id.
+    /// One embed's thumbnail as the first embeds kept it (bytes in the row), by the embed's id;
+    /// newer thumbnails are media items.
     async fn embed_thumbnail(&self, id: i64) -> StoreResult<Option<crate::embeds::Thumbnail>>;
 }
 

@@ -166,7 +166,32 @@ pub struct Card {
     pub title: Option<String>,
     pub author_name: Option<String>,
     /// The thumbnail as Dateline serves it (never the provider's address).
-    pub thumbnail: Option<String>,
+    pub thumbnail: Option<CardImage>,
+}
+
+/// A card's picture: a media item's address, its resized copies and its size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardImage {
+    pub src: String,
+    /// `srcset` candidates (`/media/…/name-320.jpg 320w, …`); empty when there are none.
+    pub srcset: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+impl CardImage {
+    /// The `<img>`: lazy, sized (no layout shift), decorative (the caption says what it is).
+    fn html(&self) -> String {
+        let mut html = format!("<img class=\"embed-thumbnail\" src=\"{}\"", escape(&self.src));
+        if !self.srcset.is_empty() {
+            html.push_str(&format!(" srcset=\"{}\" sizes=\"(max-width: 40rem) 100vw, 40rem\"", escape(&self.srcset)));
+        }
+        if let (Some(width), Some(height)) = (self.width, self.height) {
+            html.push_str(&format!(" width=\"{width}\" height=\"{height}\""));
+        }
+        html.push_str(" alt=\"\" loading=\"lazy\">");
+        html
+    }
 }
 
 impl Card {
@@ -188,7 +213,7 @@ impl Card {
             escape(&self.embed.url)
         ));
         match &self.thumbnail {
-            Some(src) => html.push_str(&format!("<img class=\"embed-thumbnail\" src=\"{}\" alt=\"\" loading=\"lazy\">", escape(src))),
+            Some(image) => html.push_str(&image.html()),
             None => html.push_str("<span class=\"embed-thumbnail embed-no-thumbnail\"></span>"),
         }
         let action = if self.embed.player.is_some() { "Play".to_string() } else { format!("View on {provider}") };
@@ -434,13 +459,24 @@ mod tests {
                 provider_name: None,
                 title: Some("<script>alert(1)</script> \"Title\"".into()),
                 author_name: Some("Ann & Bo".into()),
-                thumbnail: (embed.provider == Provider::YouTube).then(|| "/embeds/1/thumbnail".into()),
+                thumbnail: (embed.provider == Provider::YouTube).then(|| CardImage {
+                    src: "/media/ab/t.jpg".into(),
+                    srcset: "/media/cd/t-320.jpg 320w, /media/ab/t.jpg 480w".into(),
+                    width: Some(480),
+                    height: Some(360),
+                }),
             })
         });
         assert!(!out.contains("<script"), "{out}");
         assert!(out.contains("&lt;script&gt;alert(1)&lt;/script&gt; &quot;Title&quot;"), "{out}");
         assert!(out.contains("data-embed-player=\"https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1\""), "{out}");
-        assert!(out.contains("<img class=\"embed-thumbnail\" src=\"/embeds/1/thumbnail\""), "{out}");
+        assert!(
+            out.contains(
+                "<img class=\"embed-thumbnail\" src=\"/media/ab/t.jpg\" srcset=\"/media/cd/t-320.jpg 320w, /media/ab/t.jpg 480w\" \
+                 sizes=\"(max-width: 40rem) 100vw, 40rem\" width=\"480\" height=\"360\" alt=\"\" loading=\"lazy\">"
+            ),
+            "{out}"
+        );
         assert!(out.contains("<span class=\"embed-author\">Ann &amp; Bo</span>"), "{out}");
         assert!(out.contains("View on X</span>"), "{out}");
         assert!(

@@ -11,7 +11,6 @@ pub(crate) enum Arg {
     Int(i64),
     Float(f64),
     Text(String),
-    Bytes(Vec<u8>),
 }
 
 /// SQL text plus its arguments, in order.
@@ -61,14 +60,6 @@ impl Sql {
         }
     }
 
-    /// Appends a placeholder for the bytes (a BLOB on SQLite, BYTEA on PostgreSQL), or `NULL`.
-    pub(crate) fn opt_bytes(&mut self, value: Option<&[u8]>) -> &mut Sql {
-        match value {
-            Some(v) => self.arg(Arg::Bytes(v.to_vec())),
-            None => self.push("NULL"),
-        }
-    }
-
     /// Appends a placeholder for the integer, or `NULL`.
     pub(crate) fn opt_int(&mut self, value: Option<i64>) -> &mut Sql {
         match value {
@@ -108,7 +99,6 @@ impl Sql {
                 Arg::Int(v) => query.bind(*v),
                 Arg::Float(v) => query.bind(*v),
                 Arg::Text(v) => query.bind(v.as_str()),
-                Arg::Bytes(v) => query.bind(v.as_slice()),
             };
         }
         query

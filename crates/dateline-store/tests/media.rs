@@ -18,7 +18,7 @@ fn file(bytes: &[u8], mime: &str, width: Option<u32>) -> NewFile {
     NewFile { content_hash: content_hash(bytes), mime_type: mime.into(), width, height: width.map(|w| w / 2), bytes: bytes.to_vec() }
 }
 
-fn upload(author: UserId, title: &str, bytes: &[u8], created: &str) -> NewMedia {
+pub(crate) fn upload(author: UserId, title: &str, bytes: &[u8], created: &str) -> NewMedia {
     NewMedia {
         author_id: author,
         title: title.into(),

@@ -484,10 +484,6 @@ impl ImageView {
             return None;
         }
         let same_format = || item.variants.iter().filter(|v| v.mime_type == item.mime_type);
-        let mut srcset: Vec<String> = same_format().map(|v| format!("{} {}w", item.variant_path(v), v.width)).collect();
-        if let Some(width) = item.width {
-            srcset.push(format!("{} {width}w", item.path()));
-        }
         let card = same_format().filter(|v| v.width <= 1600).max_by_key(|v| v.width).filter(|_| item.width.is_some_and(|w| w > 1600));
         let (card_path, card_width, card_height) = match card {
             Some(v) => (item.variant_path(v), Some(v.width), Some(v.height)),
@@ -495,7 +491,7 @@ impl ImageView {
         };
         Some(ImageView {
             src: item.path(),
-            srcset: srcset.join(", "),
+            srcset: item.srcset(),
             width: item.width,
             height: item.height,
             alt: item.alt_text.clone(),

@@ -1,7 +1,8 @@
 //! Embeds, privacy first (issue 13): a video alone on its line in a post saved through the
 //! REST API becomes a card with what the provider's oEmbed endpoint answered (a local server
 //! the test starts, named in `[embeds] endpoints` and allowed through `[fetch] allow`), its
-//! thumbnail served by Dateline; the page asks no third party for anything. A provider that is
+//! thumbnail kept in the media library (metadata stripped, resized copies) and served by
+//! Dateline; the page asks no third party for anything. A provider that is
 //! offline, too talkative, redirecting to a private address or not oEmbed at all leaves a
 //! plain link, and the save goes through.
 
@@ -18,8 +19,10 @@ use crate::support::*;
 
 const PASSWORD: &str = "a long enough password";
 const VIDEO: &str = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
-/// The first bytes of a JPEG, then anything: what Dateline checks a thumbnail by.
-const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00thumbnail bytes";
+/// A 480×360 photo carrying a GPS position, as a provider's still might.
+fn jpeg() -> Vec<u8> {
+    dateline_media::testing::jpeg_with_gps(480, 360, 1)
+}
 
 /// A local oEmbed provider: answers by path, and remembers each request's path and query.
 struct Provider {
@@ -43,7 +46,8 @@ impl Provider {
                     let path = target.split('?').next().unwrap_or_default().to_string();
                     let (status, kind, body): (&str, &str, Vec<u8>) = match path.as_str() {
                         "/oembed" => ("200 OK", "application/json", answer(&own, "/thumb.jpg").into_bytes()),
-                        "/thumb.jpg" => ("200 OK", "image/jpeg", JPEG.to_vec()),
+                        "/thumb.jpg" => ("200 OK", "image/jpeg", jpeg()),
+                        "/not-an-image" => ("200 OK", "application/json", answer(&own, "/oembed").into_bytes()),
                         // Larger than any oEmbed answer is allowed to be.
                         "/huge" => (
                             "200 OK",
@@ -93,6 +97,11 @@ fn answer(host: &str, thumbnail: &str) -> String {
 
 /// An app that asks `endpoints` (provider key, path on `provider`) and may reach this machine.
 async fn app_with(db: Db, provider: &Provider, endpoints: &[(&str, &str)]) -> Option<TestApp> {
+    app_refreshing(db, provider, endpoints, 7).await
+}
+
+/// The same, asking again answers older than `refresh_days`.
+async fn app_refreshing(db: Db, provider: &Provider, endpoints: &[(&str, &str)], refresh_days: u32) -> Option<TestApp> {
     let endpoints: Vec<(String, String)> = endpoints
         .iter()
         .map(|(key, path)| (key.to_string(), if path.starts_with("http") { path.to_string() } else { format!("{}{path}", provider.base) }))
@@ -102,21 +111,32 @@ async fn app_with(db: Db, provider: &Provider, endpoints: &[(&str, &str)]) -> Op
             c.fetch.allow = vec!["127.0.0.1".into()];
             c.embeds.fetch = true;
             c.embeds.timeout_seconds = 3;
+            c.embeds.refresh_days = refresh_days;
             c.embeds.endpoints = endpoints.into_iter().collect();
         })
         .build()
         .await
 }
 
-/// Publishes `content` through the REST API as an editor; the post's permalink.
+/// Publishes `content` through the REST API as a new editor; the post's permalink.
 async fn publish(app: &TestApp, content: &str) -> String {
+    let auth = editor(app).await;
+    publish_as(app, &auth, content).await
+}
+
+/// An editor, "ed", and the `Authorization` value of an application password of theirs.
+async fn editor(app: &TestApp) -> String {
     use base64::Engine;
     app.user("ed", Role::Editor, PASSWORD).await;
     let password = app.app_password("ed").await;
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("ed:{password}"));
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("ed:{password}")))
+}
+
+/// Publishes `content` through the REST API with `auth`; the post's permalink.
+async fn publish_as(app: &TestApp, auth: &str, content: &str) -> String {
     let request = Request::post("/wp-json/wp/v2/posts")
         .header("content-type", "application/json")
-        .header("authorization", format!("Basic {auth}"))
+        .header("authorization", auth)
         .body(Body::from(json!({"title": "Worth watching", "content": content, "status": "publish"}).to_string()))
         .expect("request");
     let response = app.send(request).await;
@@ -154,12 +174,23 @@ pub async fn a_video_alone_on_its_line_becomes_a_card_from_the_kept_answer(db: D
     assert!(sources.iter().all(|src| src.starts_with('/')), "everything the page loads is this site's: {sources:?}");
     assert!(sources.iter().any(|src| src.starts_with("/static/embeds.js")), "{sources:?}");
 
-    // The thumbnail is served by Dateline, the bytes the provider sent.
+    // The thumbnail is a media item served by Dateline: the provider's picture without its
+    // metadata, with resized copies and its size for the page.
     let thumbnail = attr(&html, "figure.embed-youtube img.embed-thumbnail", "src");
-    assert!(thumbnail.starts_with("/embeds/"), "{thumbnail}");
-    let image = app.send(Request::get(&thumbnail).body(Body::empty()).expect("request")).await;
-    assert_eq!((image.status, image.header("content-type")), (StatusCode::OK, "image/jpeg"));
-    assert_eq!(image.body, String::from_utf8_lossy(JPEG));
+    assert!(thumbnail.starts_with("/media/") && thumbnail.ends_with("/youtube-thumbnail.jpg"), "{thumbnail}");
+    let image = crate::media::send(&app, Request::get(&thumbnail).body(Body::empty()).expect("request")).await;
+    assert_eq!((image.status, image.headers.get("content-type").and_then(|v| v.to_str().ok())), (StatusCode::OK, Some("image/jpeg")));
+    assert!(!dateline_media::testing::has_exif(&image.bytes), "the GPS position is gone");
+    let srcset = attr(&html, "figure.embed-youtube img.embed-thumbnail", "srcset");
+    assert!(srcset.contains("/youtube-thumbnail-320.jpg 320w") && srcset.ends_with(&format!("{thumbnail} 480w")), "{srcset}");
+    assert_eq!(
+        (attr(&html, "figure.embed-youtube img", "width"), attr(&html, "figure.embed-youtube img", "height")),
+        ("480".to_string(), "360".to_string())
+    );
+    let library = app.test_store.dyn_store().list_media(&Default::default()).await.expect("library");
+    assert_eq!(library.items.len(), 1, "the thumbnail is in the media library");
+    assert_eq!(library.items[0].title, "<script>alert(1)</script>Never Gonna Give You Up");
+    // Cards saved before thumbnails were media still find theirs at the old address.
     assert_eq!(app.get("/embeds/999999/thumbnail").await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/embeds/x/thumbnail").await.status, StatusCode::NOT_FOUND);
 
@@ -188,6 +219,8 @@ pub async fn an_unusable_answer_leaves_a_plain_link_and_the_save_goes_through(db
         ("mastodon", "/not-oembed"),
         // A good answer whose thumbnail is on a private address: a card without a picture.
         ("soundcloud", "/private-thumbnail"),
+        // A good answer whose "thumbnail" is no image: a card without a picture.
+        ("bluesky", "/not-an-image"),
     ];
     let Some(app) = app_with(db, &provider, &endpoints).await else { return };
     let links = [
@@ -196,6 +229,7 @@ pub async fn an_unusable_answer_leaves_a_plain_link_and_the_save_goes_through(db
         "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC",
         "https://social.example/@ann/1234",
         "https://soundcloud.com/forss/flickermood",
+        "https://bsky.app/profile/ann.example/post/3k2a",
     ];
     let path = publish(&app, &links.join("\n\n")).await;
     let page = app.get(&path).await;
@@ -204,9 +238,12 @@ pub async fn an_unusable_answer_leaves_a_plain_link_and_the_save_goes_through(db
         let selector = format!(".commentary p > a[href=\"{link}\"]");
         assert_eq!(text(&html, &selector), *link, "{link} stays a plain link: {}", page.body);
     }
-    assert_eq!(html.select(&scraper::Selector::parse("figure.embed").expect("selector")).count(), 1, "{}", page.body);
+    assert_eq!(html.select(&scraper::Selector::parse("figure.embed").expect("selector")).count(), 2, "{}", page.body);
     assert_eq!(text(&html, "figure.embed-soundcloud .embed-action"), "Play");
-    assert!(page.body.contains("embed-no-thumbnail") && !page.body.contains("169.254"), "{}", page.body);
+    assert_eq!(page.body.matches("embed-no-thumbnail").count(), 2, "{}", page.body);
+    assert!(!page.body.contains("169.254"), "{}", page.body);
+    let library = app.test_store.dyn_store().list_media(&Default::default()).await.expect("library");
+    assert!(library.items.is_empty(), "nothing that is no picture is kept: {:?}", library.items);
     // The redirect to a private address was refused, not followed.
     assert!(!provider.asked().iter().any(|p| p.contains("10.0.0.1")));
 }
@@ -237,4 +274,20 @@ pub async fn the_editor_saves_a_markdown_embed_and_a_second_save_asks_nothing_ag
     assert_eq!(provider.asked().len(), 2, "{:?}", provider.asked());
     let post = app.test_store.dyn_store().post_by_id(post_id).await.expect("read").expect("post");
     assert!(post.body_html.contains("<figure class=\"embed embed-vimeo\""), "{}", post.body_html);
+}
+
+pub async fn a_refreshed_answer_keeps_its_thumbnail_item(db: Db) {
+    let provider = Provider::start().await;
+    // Every save asks again (answers older than 0 days are stale).
+    let Some(app) = app_refreshing(db, &provider, &[("youtube", "/oembed")], 0).await else { return };
+    let auth = editor(&app).await;
+    let first = publish_as(&app, &auth, VIDEO).await;
+    let second = publish_as(&app, &auth, VIDEO).await;
+    let asked: Vec<String> = provider.asked().iter().map(|p| p.split('?').next().unwrap_or_default().to_string()).collect();
+    assert_eq!(asked, ["/oembed", "/thumb.jpg", "/oembed"], "the same thumbnail is not fetched again");
+    let library = app.test_store.dyn_store().list_media(&Default::default()).await.expect("library");
+    assert_eq!(library.items.len(), 1, "one item for the one thumbnail");
+    let first = attr(&app.get(&first).await.html(), "img.embed-thumbnail", "src");
+    let second = attr(&app.get(&second).await.html(), "img.embed-thumbnail", "src");
+    assert!(first.starts_with("/media/") && first == second, "{first} {second}");
 }

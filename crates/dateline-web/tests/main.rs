@@ -53,6 +53,7 @@ mod embed_cases {
         a_video_alone_on_its_line_becomes_a_card_from_the_kept_answer,
         an_unusable_answer_leaves_a_plain_link_and_the_save_goes_through,
         the_editor_saves_a_markdown_embed_and_a_second_save_asks_nothing_again,
+        a_refreshed_answer_keeps_its_thumbnail_item,
     );
 }
 

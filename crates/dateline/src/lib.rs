@@ -245,11 +245,17 @@ async fn post_new(db: &str, mut config: dateline_core::Config, json: &std::path:
     let post = parse_post_json(&text, &defaults, &dateline_render::markdown_to_html)
         .map_err(|e| usage(format!("invalid post in {}: {e}", json.display())))?;
     let store = open_store(db).await?;
-    let mut post = quote_checked(store.as_ref(), &mut config, post, quote_override).await?;
-    // Embeds get their cards as in the editor; a provider that cannot be asked leaves a link.
-    let embedder = dateline_app::embeds::Embedder::new(&config).map_err(|e| Failure::Runtime(e.into()))?;
-    post.write.body_html = dateline_app::embeds::with_cards(store.as_ref(), Some(&embedder), &post.write.body_html).await;
-    let created = store.create_post(post).await?;
+    let post = quote_checked(store.as_ref(), &mut config, post, quote_override).await?;
+    let embedder = dateline_app::embeds::Embedder::new(&config).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    let mut created = store.create_post(post).await?;
+    // Embeds get their cards as in the editor, once the post's author has an account to file
+    // the thumbnails under; a provider that cannot be asked leaves a link.
+    let with_cards = dateline_app::embeds::with_cards(store.as_ref(), Some(&embedder), created.author.id, &created.body_html).await;
+    if with_cards != created.body_html {
+        let mut write = dateline_core::PostWrite::from_post(&created);
+        write.body_html = with_cards;
+        created = store.save_post(Some(created.id), write).await?;
+    }
     let base = config.site.base_url.clone().unwrap_or_default();
     println!("{}\t{base}{}", created.id, dateline_app::permalinks::permalink(&config.time_zone(), &created));
     Ok(())

@@ -1,8 +1,8 @@
-//! [`EmbedStore`] on SQLite and PostgreSQL: the `embeds` rows (migration 0012), one per link,
-//! with the thumbnail's bytes read only when it is served.
+//! [`EmbedStore`] on SQLite and PostgreSQL: the `embeds` rows (migrations 0012 and 0015), one
+//! per link. Thumbnails are media items; the bytes early rows kept are read only when served.
 
 use async_trait::async_trait;
-use dateline_core::embeds::{Embed, EmbedWrite, Thumbnail};
+use dateline_core::embeds::{Embed, EmbedAnswer, Thumbnail};
 use dateline_core::store::StoreResult;
 use dateline_core::*;
 use sqlx::Row;
@@ -14,39 +14,43 @@ use crate::rows::time;
 use crate::sql::Sql;
 
 const EMBED_COLUMNS: &str =
-    "id, url, provider, provider_name, title, author_name, author_url, thumbnail_type, player_url, fetched_at, failure";
+    "id, url, provider, provider_name, title, author_name, author_url, thumbnail_url, thumbnail_media, player_url, fetched_at, failure";
 
 fn embed(row: &AnyRow) -> Result<Embed, sqlx::Error> {
     Ok(Embed {
         id: row.try_get("id")?,
-        url: row.try_get("url")?,
-        provider: row.try_get("provider")?,
-        provider_name: row.try_get("provider_name")?,
-        title: row.try_get("title")?,
-        author_name: row.try_get("author_name")?,
-        author_url: row.try_get("author_url")?,
-        thumbnail_type: row.try_get("thumbnail_type")?,
-        player_url: row.try_get("player_url")?,
-        fetched_at: time(row.try_get("fetched_at")?),
-        failure: row.try_get("failure")?,
+        answer: EmbedAnswer {
+            url: row.try_get("url")?,
+            provider: row.try_get("provider")?,
+            provider_name: row.try_get("provider_name")?,
+            title: row.try_get("title")?,
+            author_name: row.try_get("author_name")?,
+            author_url: row.try_get("author_url")?,
+            thumbnail_url: row.try_get("thumbnail_url")?,
+            thumbnail_media: row.try_get("thumbnail_media")?,
+            player_url: row.try_get("player_url")?,
+            fetched_at: time(row.try_get("fetched_at")?),
+            failure: row.try_get("failure")?,
+        },
     })
 }
 
 #[async_trait]
 impl EmbedStore for SqlStore {
-    async fn save_embed(&self, write: &EmbedWrite) -> StoreResult<Embed> {
+    async fn save_embed(&self, answer: &EmbedAnswer) -> StoreResult<Embed> {
         let mut sql = Sql::new(
-            "INSERT INTO embeds (url, provider, provider_name, title, author_name, author_url, thumbnail, thumbnail_type, player_url, fetched_at, failure) VALUES (",
+            "INSERT INTO embeds (url, provider, provider_name, title, author_name, author_url, thumbnail_url, thumbnail_media, player_url, fetched_at, failure) VALUES (",
         );
-        sql.text(&write.url).push(", ").text(&write.provider).push(", ").opt_text(write.provider_name.as_deref()).push(", ");
-        sql.opt_text(write.title.as_deref()).push(", ").opt_text(write.author_name.as_deref()).push(", ");
-        sql.opt_text(write.author_url.as_deref()).push(", ").opt_bytes(write.thumbnail.as_ref().map(|t| t.bytes.as_slice())).push(", ");
-        sql.opt_text(write.thumbnail.as_ref().map(|t| t.content_type.as_str())).push(", ").opt_text(write.player_url.as_deref());
-        sql.push(", ").int(write.fetched_at.as_second()).push(", ").opt_text(write.failure.as_deref());
+        sql.text(&answer.url).push(", ").text(&answer.provider).push(", ").opt_text(answer.provider_name.as_deref()).push(", ");
+        sql.opt_text(answer.title.as_deref()).push(", ").opt_text(answer.author_name.as_deref()).push(", ");
+        sql.opt_text(answer.author_url.as_deref()).push(", ").opt_text(answer.thumbnail_url.as_deref()).push(", ");
+        sql.opt_int(answer.thumbnail_media).push(", ").opt_text(answer.player_url.as_deref());
+        sql.push(", ").int(answer.fetched_at.as_second()).push(", ").opt_text(answer.failure.as_deref());
         sql.push(
             ") ON CONFLICT (url) DO UPDATE SET provider = excluded.provider, provider_name = excluded.provider_name, \
              title = excluded.title, author_name = excluded.author_name, author_url = excluded.author_url, \
-             thumbnail = excluded.thumbnail, thumbnail_type = excluded.thumbnail_type, player_url = excluded.player_url, \
+             thumbnail = NULL, thumbnail_type = NULL, thumbnail_url = excluded.thumbnail_url, \
+             thumbnail_media = excluded.thumbnail_media, player_url = excluded.player_url, \
              fetched_at = excluded.fetched_at, failure = excluded.failure RETURNING ",
         );
         sql.push(EMBED_COLUMNS);
