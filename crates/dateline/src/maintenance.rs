@@ -27,12 +27,18 @@ pub(crate) async fn backup(db: &str, config: &dateline_core::Config, path: &Path
     let mut files = 0;
     if dateline_store::sqlite_file(db).is_some() {
         let store = open_store_for(db, config).await?;
-        store.backup_sqlite(path).await?;
-        // After the snapshot: a file is never changed once written (its name is its hash) and
-        // is removed only when no row names it, so every file the snapshot names is copied,
-        // unless it was deleted in the moment between (then `dateline check` names it).
-        if let Some(dir) = store.media_dir().filter(|dir| dir.is_dir()) {
+        // A file is never changed once written (its name is its hash) and is removed only when
+        // no row names it any more. Copied before the snapshot, then again after it (only what
+        // is new): every file the snapshot names is in the copy, even one whose row is deleted
+        // while the snapshot is taken. Only a file both uploaded and deleted within those
+        // seconds can be missed, and `dateline check` on the restored store would name it.
+        let uploads = store.media_dir().map(Path::to_path_buf);
+        if let Some(dir) = uploads.as_deref().filter(|dir| dir.is_dir()) {
             files = copy_files(dir, &media_copy(path))?;
+        }
+        store.backup_sqlite(path).await?;
+        if let Some(dir) = uploads.as_deref().filter(|dir| dir.is_dir()) {
+            files += copy_files(dir, &media_copy(path))?;
         }
         store.close().await;
     } else {
@@ -62,8 +68,12 @@ fn copy_files(from: &Path, to: &Path) -> Result<usize, Failure> {
         if kind.is_dir() {
             copied += copy_files(&entry.path(), &target)?;
         } else if kind.is_file() && !target.exists() {
-            std::fs::copy(entry.path(), &target)?;
-            copied += 1;
+            match std::fs::copy(entry.path(), &target) {
+                Ok(_) => copied += 1,
+                // Deleted since the folder was listed: its row is gone too.
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err.into()),
+            }
         }
     }
     Ok(copied)

@@ -100,24 +100,33 @@ fn a_backup_under_load_restores_to_a_sound_store_that_serves_the_same_pages() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// An author, marta, on the store in `dir`: the `Authorization` value of her application password.
+fn uploader(dir: &std::path::Path) -> String {
+    let added = run(dir, &["user", "add", "marta", "--role", "author"], Some("a good password\n"));
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let made = run(dir, &["user", "app-password", "marta", "backup test"], None);
+    let said = text(&made.stdout);
+    let password = said.lines().next().and_then(|line| line.split_once("): ")).map(|(_, p)| p.trim().to_string()).expect("password");
+    format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("marta:{password}")))
+}
+
+/// Uploads a `width` × 400 PNG over the API; the item's id and the path its file is served at.
+fn upload(base: &str, auth: &str, width: u32) -> (i64, String) {
+    let photo = dateline_media::testing::png(width, 400);
+    let headers = format!("Authorization: {auth}\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=harbour.png\r\n");
+    let uploaded = post_bytes(base, "/wp-json/wp/v2/media", &headers, &photo);
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let item: serde_json::Value = serde_json::from_str(&uploaded.body).expect("json");
+    let url = item["source_url"].as_str().expect("source_url").trim_start_matches(base).to_string();
+    (item["id"].as_i64().expect("id"), url)
+}
+
 #[test]
 fn a_backup_carries_the_uploads_and_a_restore_puts_them_back() {
     let dir = setup(OPEN_DISCUSSION);
-    let added = run(&dir, &["user", "add", "marta", "--role", "author"], Some("a good password\n"));
-    assert!(added.status.success(), "{}", text(&added.stderr));
-    let made = run(&dir, &["user", "app-password", "marta", "backup test"], None);
-    let said = text(&made.stdout);
-    let password = said.lines().next().and_then(|line| line.split_once("): ")).map(|(_, p)| p.trim().to_string()).expect("password");
-    let basic = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("marta:{password}"));
-
+    let auth = uploader(&dir);
     let server = serve(&dir, &[], &[]);
-    let photo = dateline_media::testing::png(640, 400);
-    let headers =
-        format!("Authorization: Basic {basic}\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=harbour.png\r\n");
-    let uploaded = post_bytes(&server.base, "/wp-json/wp/v2/media", &headers, &photo);
-    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
-    let item: serde_json::Value = serde_json::from_str(&uploaded.body).expect("json");
-    let url = item["source_url"].as_str().expect("source_url").trim_start_matches(&server.base).to_string();
+    let (_, url) = upload(&server.base, &auth, 640);
     assert_eq!(get(&server.base, &url).status, 200, "{url}");
 
     // The backup, taken while serving, copies the uploaded files beside the database's copy.
@@ -141,4 +150,45 @@ fn a_backup_carries_the_uploads_and_a_restore_puts_them_back() {
     let check = run(&dir, &["--db", "sqlite:elsewhere/restored.db", "check"], None);
     assert!(!check.status.success());
     assert!(text(&check.stdout).contains("uploaded files are missing"), "{}", text(&check.stdout));
+}
+
+#[test]
+fn a_backup_taken_during_uploads_and_deletes_restores_every_file_it_names() {
+    let dir = setup(OPEN_DISCUSSION);
+    let auth = uploader(&dir);
+    let server = serve(&dir, &[], &[]);
+    let earlier: Vec<i64> = (0..6).map(|n| upload(&server.base, &auth, 300 + n).0).collect();
+    // While the backup is taken: twenty more uploads, and the earlier ones deleted.
+    let burst = {
+        let (base, auth) = (server.base.clone(), auth.clone());
+        std::thread::spawn(move || {
+            for n in 0..20 {
+                upload(&base, &auth, 400 + n);
+                if let Some(id) = earlier.get(n as usize) {
+                    let deleted = delete(&base, &format!("/wp-json/wp/v2/media/{id}?force=true"), &auth);
+                    assert_eq!(deleted, 200, "delete {id}");
+                }
+            }
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let backup = run(&dir, &["backup", "backup.db"], None);
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+    burst.join().expect("the burst");
+    drop(server);
+
+    std::fs::create_dir(dir.join("elsewhere")).expect("folder");
+    let restored = run(&dir, &["--db", "sqlite:elsewhere/restored.db", "restore", "backup.db"], None);
+    assert!(restored.status.success(), "{}{}", text(&restored.stdout), text(&restored.stderr));
+    assert!(text(&restored.stdout).contains("the store is sound"), "every file the backup names is there: {}", text(&restored.stdout));
+    let server = serve(&dir, &["--db", "sqlite:elsewhere/restored.db"], &[]);
+    let listed = get(&server.base, "/wp-json/wp/v2/media?per_page=100");
+    let items: Vec<serde_json::Value> = serde_json::from_str(&listed.body).expect("json");
+    assert!(!items.is_empty(), "the backup has the uploads made before it");
+    for item in &items {
+        let url = item["source_url"].as_str().expect("source_url").trim_start_matches(&server.base).to_string();
+        assert_eq!(get(&server.base, &url).status, 200, "{url}");
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -121,6 +121,11 @@ pub fn post_bytes(base: &str, path: &str, headers: &str, body: &[u8]) -> Reply {
     Reply { status, headers: head.to_string(), body }
 }
 
+/// A DELETE with an `Authorization` header; the answer's status.
+pub fn delete(base: &str, path: &str, authorization: &str) -> u16 {
+    request(base, &format!("DELETE {path} HTTP/1.1\r\nAuthorization: {authorization}\r\n"), "").status
+}
+
 fn request(base: &str, head: &str, body: &str) -> Reply {
     try_request(base, head, body).expect("an answer")
 }
