@@ -93,6 +93,8 @@ pub(crate) struct PostView {
     pub protected: bool,
     /// On listing pages, the body up to the "more" marker, when the post has one.
     pub teaser: Option<String>,
+    /// On listing pages, the featured image (set by [`crate::featured::attach_thumbnails`]).
+    pub thumbnail: Option<crate::featured::Thumbnail>,
 }
 
 /// The reporter line as written, each name linked to the reporter it was linked to: the one
@@ -173,6 +175,7 @@ impl PostView {
         self.source = None;
         self.body_html = String::new();
         self.teaser = None;
+        self.thumbnail = None;
     }
 
     /// The whole post, for a reader who gave its password (or for the export).
@@ -214,6 +217,7 @@ impl PostView {
             sticky: post.sticky,
             protected: false,
             teaser: post.body_html.split_once(dateline_render::MORE_MARKER).map(|(teaser, _)| close_open_paragraph(teaser)),
+            thumbnail: None,
         }
     }
 }

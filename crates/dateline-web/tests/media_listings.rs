@@ -1,0 +1,119 @@
+//! Featured images beyond the post page: thumbnails on the home page, every archive and the
+//! search results, and enclosures in the feeds; never for a password-protected post.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use dateline_core::Role;
+use dateline_media::testing::jpeg_with_gps;
+use dateline_testkit::Db;
+use serde_json::Value;
+
+use crate::media::send;
+use crate::support::{TestApp, post_json};
+
+/// Two images in the library and three posts in one category and tag, all from March 2025:
+/// "Harbour dawn" features the first image, "Harbour secret" (password-protected) the second,
+/// "Harbour plain" none.
+pub(crate) struct Gallery {
+    pub app: TestApp,
+    pub dawn: i64,
+    pub secret: i64,
+    pub plain: i64,
+    /// The media items, as the API answered for them.
+    pub shown: Value,
+    pub hidden: Value,
+}
+
+fn api(auth: &str, method: &str, uri: &str, body: String) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", auth)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .expect("request")
+}
+
+async fn upload(app: &TestApp, auth: &str, name: &str, width: u32, height: u32, alt: &str) -> Value {
+    let request = Request::post("/wp-json/wp/v2/media")
+        .header("authorization", auth)
+        .header("content-type", "image/jpeg")
+        .header("content-disposition", format!("attachment; filename=\"{name}\""))
+        .body(Body::from(jpeg_with_gps(width, height, 1)))
+        .expect("request");
+    let created = send(app, request).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&created.bytes));
+    let id = created.json()["id"].as_i64().expect("id");
+    let edited =
+        send(app, api(auth, "POST", &format!("/wp-json/wp/v2/media/{id}"), serde_json::json!({ "alt_text": alt }).to_string())).await;
+    assert_eq!(edited.status, StatusCode::OK);
+    edited.json()
+}
+
+impl Gallery {
+    pub(crate) async fn new(db: Db) -> Option<Gallery> {
+        let app = TestApp::new(db).await?;
+        app.user("ana", Role::Administrator, "pw-long-enough-1").await;
+        let auth = format!(
+            "Basic {}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("ana:{}", app.app_password("ana").await))
+        );
+        let shown = upload(&app, &auth, "harbour.jpg", 2000, 1000, "Boats at the quay").await;
+        let hidden = upload(&app, &auth, "vault.jpg", 1200, 800, "The vault").await;
+        let terms = serde_json::json!({ "categories": ["News"], "tags": ["Boats"] });
+        let dawn = app.post(&post_json("Harbour dawn", "2025-03-04T10:00:00Z", terms.clone())).await.id;
+        let secret = app.post(&post_json("Harbour secret", "2025-03-05T10:00:00Z", terms.clone())).await.id;
+        let plain = app.post(&post_json("Harbour plain", "2025-03-06T10:00:00Z", terms)).await.id;
+        for (post, fields) in [
+            (dawn, serde_json::json!({ "featured_media": shown["id"] })),
+            (secret, serde_json::json!({ "featured_media": hidden["id"], "password": "letmein" })),
+        ] {
+            let edited = send(&app, api(&auth, "POST", &format!("/wp-json/wp/v2/posts/{post}"), fields.to_string())).await;
+            assert_eq!(edited.status, StatusCode::OK, "{}", String::from_utf8_lossy(&edited.bytes));
+        }
+        Some(Gallery { app, dawn, secret, plain, shown, hidden })
+    }
+
+    /// The content hash in a media item's address: whatever copy of it a page points at.
+    pub(crate) fn hash(item: &Value) -> String {
+        let url = item["source_url"].as_str().unwrap_or_default();
+        url.split("/media/").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or_default().to_string()
+    }
+}
+
+/// Every page that lists posts shows the featured image's small copy, lazily, with its size,
+/// its other sizes and its alt text; the protected post shows none, and nothing of its image.
+pub async fn listings_show_featured_thumbnails_but_not_for_locked_posts(db: Db) {
+    let Some(gallery) = Gallery::new(db).await else { return };
+    let app = &gallery.app;
+    let home = app.get("/").await;
+    let author = crate::support::attr(&home.html(), &format!("#post-{} a[rel=author]", gallery.dawn), "href");
+    let shown_hash = Gallery::hash(&gallery.shown);
+    let hidden_hash = Gallery::hash(&gallery.hidden);
+    assert_eq!(shown_hash.len(), 64);
+    for path in ["/", "/category/news/", "/tag/boats/", author.as_str(), "/2025/03/", "/?s=harbour", "/search/harbour/"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let html = page.html();
+        let img = format!("#post-{} img.post-thumbnail", gallery.dawn);
+        let attr = |name: &str| crate::support::attr(&html, &img, name);
+        assert!(attr("src").starts_with(&format!("/media/")) && attr("src").ends_with("/harbour-320.jpg"), "{path}: {}", attr("src"));
+        let srcset = attr("srcset");
+        for width in [" 320w", " 640w", " 1024w", " 1600w", " 2000w"] {
+            assert!(srcset.contains(width), "{path}: {srcset}");
+        }
+        assert!(!srcset.contains(".webp"), "{path}: the srcset stays in the image's own format: {srcset}");
+        assert_eq!(attr("sizes"), "(max-width: 36rem) 33vw, 12rem", "{path}");
+        assert_eq!((attr("width"), attr("height")), ("320".to_string(), "160".to_string()), "{path}");
+        assert_eq!((attr("loading"), attr("alt")), ("lazy".to_string(), "Boats at the quay".to_string()), "{path}");
+        assert_eq!(html.select(&scraper::Selector::parse(&format!("#post-{} img", gallery.plain)).expect("selector")).count(), 0, "{path}");
+        assert!(!page.body.contains(&hidden_hash), "{path} shows the protected post's image");
+        // Each copy the listing offers is served.
+        let small = send(app, Request::get(attr("src")).body(Body::empty()).expect("request")).await;
+        assert_eq!((small.status, small.header("content-type")), (StatusCode::OK, "image/jpeg"), "{path}");
+    }
+    // The search leaves the protected post out; the archives list it, without its image.
+    let home = app.get("/").await.html();
+    assert_eq!(crate::support::texts(&home, &format!("#post-{} .post-title", gallery.secret)), ["Protected: Harbour secret"]);
+    assert_eq!(home.select(&scraper::Selector::parse(&format!("#post-{} img", gallery.secret)).expect("selector")).count(), 0);
+}
