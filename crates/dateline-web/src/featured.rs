@@ -51,16 +51,50 @@ pub(crate) struct Thumbnail {
 
 impl Thumbnail {
     pub(crate) fn new(item: &MediaItem) -> Thumbnail {
-        let same_format: Vec<_> = item.variants.iter().filter(|v| v.mime_type == item.mime_type).collect();
-        let mut srcset: Vec<String> = same_format.iter().map(|v| format!("{} {}w", item.variant_path(v), v.width)).collect();
-        if let Some(width) = item.width {
-            srcset.push(format!("{} {width}w", item.path()));
+        let small = item.smallest_copy();
+        Thumbnail {
+            src: small.path,
+            srcset: crate::view::srcset(item),
+            sizes: THUMBNAIL_SIZES,
+            width: small.width,
+            height: small.height,
+            alt: item.alt_text.clone(),
         }
-        let (src, width, height) = match same_format.first() {
-            Some(small) => (item.variant_path(small), Some(small.width), Some(small.height)),
-            None => (item.path(), item.width, item.height),
-        };
-        Thumbnail { src, srcset: srcset.join(", "), sizes: THUMBNAIL_SIZES, width, height, alt: item.alt_text.clone() }
+    }
+}
+
+/// A featured image as a feed carries it: RSS `<enclosure>` and Media RSS, Atom's enclosure
+/// link. Absolute addresses: a feed is read away from the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Enclosure {
+    /// The share card's copy (at most 1600 px wide), its type and exact size in bytes.
+    pub url: String,
+    pub mime_type: String,
+    pub length: i64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The smallest copy, for `media:thumbnail`.
+    pub thumbnail_url: String,
+    pub thumbnail_width: Option<u32>,
+    pub thumbnail_height: Option<u32>,
+    pub alt: String,
+}
+
+impl Enclosure {
+    pub(crate) fn new(base_url: &str, item: &MediaItem) -> Enclosure {
+        let card = item.card_copy();
+        let small = item.smallest_copy();
+        Enclosure {
+            url: format!("{base_url}{}", card.path),
+            mime_type: card.mime_type,
+            length: card.byte_size,
+            width: card.width,
+            height: card.height,
+            thumbnail_url: format!("{base_url}{}", small.path),
+            thumbnail_width: small.width,
+            thumbnail_height: small.height,
+            alt: item.alt_text.clone(),
+        }
     }
 }
 

@@ -487,26 +487,26 @@ impl ImageView {
         if !item.is_image() {
             return None;
         }
-        let same_format = || item.variants.iter().filter(|v| v.mime_type == item.mime_type);
-        let mut srcset: Vec<String> = same_format().map(|v| format!("{} {}w", item.variant_path(v), v.width)).collect();
-        if let Some(width) = item.width {
-            srcset.push(format!("{} {width}w", item.path()));
-        }
-        let card = same_format().filter(|v| v.width <= 1600).max_by_key(|v| v.width).filter(|_| item.width.is_some_and(|w| w > 1600));
-        let (card_path, card_width, card_height) = match card {
-            Some(v) => (item.variant_path(v), Some(v.width), Some(v.height)),
-            None => (item.path(), item.width, item.height),
-        };
+        let card = item.card_copy();
         Some(ImageView {
             src: item.path(),
-            srcset: srcset.join(", "),
+            srcset: srcset(item),
             width: item.width,
             height: item.height,
             alt: item.alt_text.clone(),
             caption: item.caption.clone(),
-            card_url: format!("{}{card_path}", site.base_url),
-            card_width,
-            card_height,
+            card_url: format!("{}{}", site.base_url, card.path),
+            card_width: card.width,
+            card_height: card.height,
         })
     }
+}
+
+/// Every size of an image in its own format, narrowest first, the original last.
+pub(crate) fn srcset(item: &dateline_core::media::MediaItem) -> String {
+    let mut srcset: Vec<String> = item.same_format_variants().map(|v| format!("{} {}w", item.variant_path(v), v.width)).collect();
+    if let Some(width) = item.width {
+        srcset.push(format!("{} {width}w", item.path()));
+    }
+    srcset.join(", ")
 }

@@ -223,5 +223,6 @@ mod media_cases {
 mod media_listings_cases {
     dateline_testkit::store_cases!(crate::media_listings:
         listings_show_featured_thumbnails_but_not_for_locked_posts,
+        feeds_carry_featured_images_as_enclosures,
     );
 }

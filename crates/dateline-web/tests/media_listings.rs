@@ -117,3 +117,71 @@ pub async fn listings_show_featured_thumbnails_but_not_for_locked_posts(db: Db) 
     assert_eq!(crate::support::texts(&home, &format!("#post-{} .post-title", gallery.secret)), ["Protected: Harbour secret"]);
     assert_eq!(home.select(&scraper::Selector::parse(&format!("#post-{} img", gallery.secret)).expect("selector")).count(), 0);
 }
+
+/// The site's path of an absolute address on the test site.
+fn site_path(url: &str) -> &str {
+    url.strip_prefix("http://dateline.test").unwrap_or_else(|| panic!("not absolute on the site: {url}"))
+}
+
+/// RSS carries the featured image as `<enclosure>` (its exact length and type) and Media RSS,
+/// Atom as an enclosure link, JSON Feed as the item's image; absolute addresses, each served;
+/// nothing of the protected post's image.
+pub async fn feeds_carry_featured_images_as_enclosures(db: Db) {
+    let Some(gallery) = Gallery::new(db).await else { return };
+    let app = &gallery.app;
+    let hidden_hash = Gallery::hash(&gallery.hidden);
+    for path in ["/feed/", "/category/news/feed/", "/tag/boats/feed/", "/search/harbour/feed/"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        assert!(!response.body.contains(&hidden_hash), "{path} carries the protected post's image");
+        let channel = rss::Channel::read_from(response.body.as_bytes()).unwrap_or_else(|e| panic!("{path}: invalid RSS: {e}"));
+        assert_eq!(channel.namespaces().get("media").map(String::as_str), Some("http://search.yahoo.com/mrss/"), "{path}");
+        let item = |title: &str| channel.items().iter().find(|i| i.title() == Some(title)).unwrap_or_else(|| panic!("{path}: {title}"));
+        let dawn = item("Harbour dawn");
+        let enclosure = dawn.enclosure().unwrap_or_else(|| panic!("{path}: no enclosure"));
+        assert!(enclosure.url().ends_with("/harbour-1600.jpg"), "{path}: {}", enclosure.url());
+        assert_eq!(enclosure.mime_type(), "image/jpeg");
+        let file = send(app, Request::get(site_path(enclosure.url())).body(Body::empty()).expect("request")).await;
+        assert_eq!(file.status, StatusCode::OK, "{path}");
+        assert_eq!(enclosure.length(), file.bytes.len().to_string(), "{path}: the length is the file's");
+
+        let media = &dawn.extensions()["media"];
+        let content = &media["content"][0];
+        assert_eq!(content.attrs.get("url").map(String::as_str), Some(enclosure.url()));
+        assert_eq!(content.attrs.get("medium").map(String::as_str), Some("image"));
+        assert_eq!((content.attrs["width"].as_str(), content.attrs["height"].as_str()), ("1600", "800"));
+        assert_eq!(content.children["description"][0].value(), Some("Boats at the quay"));
+        let thumbnail = &media["thumbnail"][0];
+        assert!(thumbnail.attrs["url"].starts_with("http://dateline.test/media/") && thumbnail.attrs["url"].ends_with("/harbour-320.jpg"));
+        assert_eq!(
+            send(app, Request::get(site_path(&thumbnail.attrs["url"])).body(Body::empty()).expect("request")).await.status,
+            StatusCode::OK
+        );
+
+        assert!(item("Harbour plain").enclosure().is_none() && item("Harbour plain").extensions().is_empty(), "{path}");
+        if let Some(secret) = channel.items().iter().find(|i| i.title() == Some("Harbour secret")) {
+            assert!(secret.enclosure().is_none() && secret.extensions().is_empty(), "{path}: the protected post");
+        }
+    }
+
+    let response = app.get("/feed/atom/").await;
+    assert!(!response.body.contains(&hidden_hash));
+    let atom = atom_syndication::Feed::read_from(response.body.as_bytes()).expect("valid Atom");
+    let entry = |title: &str| atom.entries().iter().find(|e| e.title().as_str() == title).expect("entry");
+    let enclosures = |title: &str| entry(title).links().iter().filter(|l| l.rel() == "enclosure").cloned().collect::<Vec<_>>();
+    let dawn = enclosures("Harbour dawn");
+    assert_eq!(dawn.len(), 1);
+    assert!(dawn[0].href().starts_with("http://dateline.test/media/") && dawn[0].href().ends_with("/harbour-1600.jpg"));
+    assert_eq!(dawn[0].mime_type(), Some("image/jpeg"));
+    let file = send(app, Request::get(site_path(dawn[0].href())).body(Body::empty()).expect("request")).await;
+    assert_eq!(dawn[0].length(), Some(file.bytes.len().to_string().as_str()));
+    assert!(enclosures("Harbour plain").is_empty() && enclosures("Harbour secret").is_empty());
+
+    let response = app.get("/feed.json").await;
+    assert!(!response.body.contains(&hidden_hash));
+    let feed: Value = serde_json::from_str(&response.body).expect("JSON Feed");
+    let items = feed["items"].as_array().expect("items");
+    let image = |title: &str| items.iter().find(|i| i["title"] == title).map(|i| i["image"].clone()).expect("item");
+    assert_eq!(image("Harbour dawn").as_str(), Some(dawn[0].href()));
+    assert_eq!((image("Harbour plain"), image("Harbour secret")), (Value::Null, Value::Null));
+}
