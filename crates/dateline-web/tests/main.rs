@@ -224,5 +224,6 @@ mod media_listings_cases {
     dateline_testkit::store_cases!(crate::media_listings:
         listings_show_featured_thumbnails_but_not_for_locked_posts,
         feeds_carry_featured_images_as_enclosures,
+        the_editor_uploads_pasted_images_through_the_media_form,
     );
 }

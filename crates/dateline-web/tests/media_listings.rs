@@ -185,3 +185,40 @@ pub async fn feeds_carry_featured_images_as_enclosures(db: Db) {
     assert_eq!(image("Harbour dawn").as_str(), Some(dawn[0].href()));
     assert_eq!((image("Harbour plain"), image("Harbour secret")), (Value::Null, Value::Null));
 }
+
+/// The editor's script uploads a pasted image through the Media page's form, asking for JSON:
+/// it gets what to insert (the copy pages use, its size), and a refusal as a message to show;
+/// the form's token is checked as for the page.
+pub async fn the_editor_uploads_pasted_images_through_the_media_form(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    app.user("ana", Role::Author, "pw-long-enough-1").await;
+    let cookie = app.login("ana", "pw-long-enough-1").await.expect("login");
+    let csrf = app.admin_csrf(&cookie).await;
+    let json = |mut request: Request<Body>| {
+        request.headers_mut().insert("accept", "application/json".parse().expect("header"));
+        request
+    };
+    let editor = app.get_as("/admin/posts/new", &cookie).await.html();
+    assert_eq!(crate::support::attr(&editor, "#body", "data-upload"), "/admin/media");
+    assert_eq!(crate::support::attr(&editor, "#body", "data-format"), "markdown");
+
+    let pasted = send(&app, json(crate::media::admin_upload(&cookie, &csrf, "image.png", &jpeg_with_gps(2400, 1200, 1)))).await;
+    assert_eq!(pasted.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&pasted.bytes));
+    let item = &pasted.json()[0];
+    let url = item["url"].as_str().expect("url");
+    assert!(url.starts_with("/media/") && url.ends_with("/image-1600.jpg"), "{url}");
+    assert_eq!((item["width"].as_u64(), item["height"].as_u64()), (Some(1600), Some(800)));
+    let file = send(&app, Request::get(url).body(Body::empty()).expect("request")).await;
+    assert_eq!((file.status, file.header("content-type")), (StatusCode::OK, "image/jpeg"));
+    let listed = send(&app, Request::get("/wp-json/wp/v2/media").body(Body::empty()).expect("request")).await;
+    assert_eq!(listed.header("x-wp-total"), "1", "in the library");
+
+    let forged = send(&app, json(crate::media::admin_upload(&cookie, "forged", "image.png", &jpeg_with_gps(40, 20, 1)))).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.json()["message"].as_str().unwrap_or_default().contains("did not come from this site"));
+    let svg = send(&app, json(crate::media::admin_upload(&cookie, &csrf, "logo.svg", dateline_media::testing::SVG_WITH_SCRIPT))).await;
+    assert_eq!(svg.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(svg.json()["message"].as_str().unwrap_or_default().contains("SVG images are not accepted"), "{:?}", svg.json());
+    let listed = send(&app, Request::get("/wp-json/wp/v2/media").body(Body::empty()).expect("request")).await;
+    assert_eq!(listed.header("x-wp-total"), "1", "nothing more was stored");
+}
