@@ -106,6 +106,19 @@ test('a photo with GPS data becomes a featured image without it', async () => {
     const bytes = await response.body();
     assert.ok(!bytes.includes(marker) && !bytes.includes('Exif\0\0'), `${candidate} has no EXIF`);
   }
+
+  // The home page lists the post with its thumbnail: the small copy, loaded lazily, at its size.
+  await page.goto(server.base + '/');
+  const thumb = page.locator('article.post .post-thumbnail').first();
+  assert.match(await thumb.getAttribute('src'), /\/harbour-at-dawn-320\.jpg$/);
+  assert.equal(await thumb.getAttribute('loading'), 'lazy');
+  assert.equal(await thumb.getAttribute('alt'), 'Boats at the quay at dawn');
+  await thumb.scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => { const i = document.querySelector('.post-thumbnail'); return i.complete && i.naturalWidth > 0; });
+  const box = await thumb.boundingBox();
+  assert.ok(box.width > 100 && box.width <= 200, `a thumbnail beside the title, ${box.width} px wide`);
+  assert.ok(Math.abs(box.width / box.height - 1.5) < 0.05, 'drawn in the photo\'s proportions');
+  await page.screenshot({ path: screenshotPath('home-thumbnails.png') });
 });
 
 test('an image pasted or dropped into the commentary is uploaded and shown in the post', async () => {
