@@ -97,7 +97,7 @@ pub async fn listings_show_featured_thumbnails_but_not_for_locked_posts(db: Db) 
         let html = page.html();
         let img = format!("#post-{} img.post-thumbnail", gallery.dawn);
         let attr = |name: &str| crate::support::attr(&html, &img, name);
-        assert!(attr("src").starts_with(&format!("/media/")) && attr("src").ends_with("/harbour-320.jpg"), "{path}: {}", attr("src"));
+        assert!(attr("src").starts_with("/media/") && attr("src").ends_with("/harbour-320.jpg"), "{path}: {}", attr("src"));
         let srcset = attr("srcset");
         for width in [" 320w", " 640w", " 1024w", " 1600w", " 2000w"] {
             assert!(srcset.contains(width), "{path}: {srcset}");
