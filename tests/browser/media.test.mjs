@@ -106,4 +106,84 @@ test('a photo with GPS data becomes a featured image without it', async () => {
     const bytes = await response.body();
     assert.ok(!bytes.includes(marker) && !bytes.includes('Exif\0\0'), `${candidate} has no EXIF`);
   }
+
+  // The home page lists the post with its thumbnail: the small copy, loaded lazily, at its size.
+  await page.goto(server.base + '/');
+  const thumb = page.locator('article.post .post-thumbnail').first();
+  assert.match(await thumb.getAttribute('src'), /\/harbour-at-dawn-320\.jpg$/);
+  assert.equal(await thumb.getAttribute('loading'), 'lazy');
+  assert.equal(await thumb.getAttribute('alt'), 'Boats at the quay at dawn');
+  await thumb.scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => { const i = document.querySelector('.post-thumbnail'); return i.complete && i.naturalWidth > 0; });
+  const box = await thumb.boundingBox();
+  assert.ok(box.width > 100 && box.width <= 200, `a thumbnail beside the title, ${box.width} px wide`);
+  assert.ok(Math.abs(box.width / box.height - 1.5) < 0.05, 'drawn in the photo\'s proportions');
+  await page.screenshot({ path: screenshotPath('home-thumbnails.png') });
+});
+
+test('an image pasted or dropped into the commentary is uploaded and shown in the post', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(server.base + '/admin/login');
+  await page.getByLabel('Username or email address').fill('marta');
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForURL(/\/admin\/$/), page.getByRole('button', { name: 'Log In' }).click()]);
+  await page.goto(server.base + '/admin/posts/new');
+  await page.getByLabel('Title', { exact: true }).fill('Pasted pictures');
+  const body = page.getByLabel(/^Your commentary/);
+  await body.fill('Before. ');
+
+  // A screenshot on the clipboard is a PNG File in the paste event's DataTransfer.
+  const pngOf = (colour, width, height) => page.evaluate(async ([colour, width, height]) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = width; canvas.height = height;
+    const g = canvas.getContext('2d');
+    g.fillStyle = colour; g.fillRect(0, 0, width, height);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+    window.__png = new File([blob], 'image.png', { type: 'image/png' });
+  }, [colour, width, height]);
+  await pngOf('#3d85c6', 900, 450);
+  await body.evaluate((el) => {
+    const data = new DataTransfer();
+    data.items.add(window.__png);
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  // 900 px wide: pages use the original (a copy is made for wider than 1600 px only).
+  await page.waitForFunction(() => /!\[\]\(\/media\/[0-9a-f]{64}\/image\.png\)/.test(document.getElementById('body').value));
+  assert.match(await page.locator('#upload-status').innerText(), /Uploaded image\.png/);
+  // The cursor waits where the alt text goes: typing fills it in.
+  await page.keyboard.type('Blue sky');
+  let text = await body.inputValue();
+  assert.match(text, /^Before\. !\[Blue sky\]\(\/media\/[0-9a-f]{64}\/image(-\d+)?\.png\)$/, text);
+
+  // Dropped onto the textarea: the same upload, at the cursor.
+  await body.evaluate((el) => el.setSelectionRange(el.value.length, el.value.length));
+  await pngOf('#e06666', 400, 300);
+  await body.evaluate((el) => {
+    const data = new DataTransfer();
+    data.items.add(new File([window.__png], 'dropped.png', { type: 'image/png' }));
+    el.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await page.waitForFunction(() => /dropped\.png\)/.test(document.getElementById('body').value));
+  text = await body.inputValue();
+  assert.equal((text.match(/!\[[^\]]*\]\(\/media\//g) || []).length, 2, text);
+  assert.ok(!text.includes('uploading'), text);
+  // The live preview shows both.
+  await page.waitForFunction(() => document.querySelectorAll('#preview img').length === 2);
+  await page.screenshot({ path: screenshotPath('editor-pasted-image.png') });
+
+  await Promise.all([page.waitForURL(/\/admin\/posts\/\d+/), page.getByRole('button', { name: 'Publish' }).click()]);
+  const posts = await (await page.request.get(server.base + '/wp-json/wp/v2/posts?search=pasted')).json();
+  await page.goto(server.base + new URL(posts[0].link).pathname);
+  const images = page.locator('.post-content img');
+  assert.equal(await images.count(), 2);
+  assert.equal(await images.first().getAttribute('alt'), 'Blue sky');
+  for (const img of await images.all()) {
+    assert.match(await img.getAttribute('src'), /^\/media\/[0-9a-f]{64}\/(image|dropped)(-\d+)?\.png$/);
+    assert.ok(await img.evaluate((el) => el.complete && el.naturalWidth > 0), 'the picture loads');
+  }
+  // Both are in the library.
+  const library = await (await page.request.get(server.base + '/wp-json/wp/v2/media?per_page=100')).json();
+  const names = library.map((m) => m.source_url.split('/').pop());
+  assert.ok(names.includes('image.png') && names.includes('dropped.png'), names.join(', '));
 });

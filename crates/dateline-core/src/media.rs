@@ -46,12 +46,7 @@ impl MediaItem {
     /// `srcset` candidates: the resized copies in the original's format, then the original
     /// (when its width is known), narrowest first.
     pub fn srcset(&self) -> String {
-        let mut candidates: Vec<String> = self
-            .variants
-            .iter()
-            .filter(|v| v.mime_type == self.mime_type)
-            .map(|v| format!("{} {}w", self.variant_path(v), v.width))
-            .collect();
+        let mut candidates: Vec<String> = self.same_format_variants().map(|v| format!("{} {}w", self.variant_path(v), v.width)).collect();
         if let Some(width) = self.width {
             candidates.push(format!("{} {width}w", self.path()));
         }
@@ -64,6 +59,66 @@ impl MediaItem {
         let stem = self.file_name.rsplit_once('.').map_or(self.file_name.as_str(), |(stem, _)| stem);
         let ext = variant.mime_type.rsplit('/').next().unwrap_or("bin").replace("jpeg", "jpg");
         format!("/media/{}/{stem}-{}.{ext}", variant.content_hash, variant.width)
+    }
+}
+
+/// Share cards and feed enclosures point at no copy wider than this.
+const CARD_MAX_WIDTH: u32 = 1600;
+
+/// One stored copy of an item (the original or a variant), as pages and feeds point at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaCopy {
+    /// Site-relative (`/media/{hash}/{name}`).
+    pub path: String,
+    pub mime_type: String,
+    pub byte_size: i64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+impl MediaItem {
+    fn original_copy(&self) -> MediaCopy {
+        MediaCopy {
+            path: self.path(),
+            mime_type: self.mime_type.clone(),
+            byte_size: self.byte_size,
+            width: self.width,
+            height: self.height,
+        }
+    }
+
+    fn variant_copy(&self, variant: &MediaVariant) -> MediaCopy {
+        MediaCopy {
+            path: self.variant_path(variant),
+            mime_type: variant.mime_type.clone(),
+            byte_size: variant.byte_size,
+            width: Some(variant.width),
+            height: Some(variant.height),
+        }
+    }
+
+    /// The variants in the original's format (what `srcset`s list: every browser shows them).
+    pub fn same_format_variants(&self) -> impl Iterator<Item = &MediaVariant> {
+        self.variants.iter().filter(|v| v.mime_type == self.mime_type)
+    }
+
+    /// What share cards and feed enclosures take: the widest copy up to 1600 px in the
+    /// original's format, or the original when it is no wider.
+    pub fn card_copy(&self) -> MediaCopy {
+        let wider = self.width.is_some_and(|w| w > CARD_MAX_WIDTH);
+        match self.same_format_variants().filter(|v| v.width <= CARD_MAX_WIDTH).max_by_key(|v| v.width).filter(|_| wider) {
+            Some(variant) => self.variant_copy(variant),
+            None => self.original_copy(),
+        }
+    }
+
+    /// The narrowest copy in the original's format (the original when there is no variant):
+    /// what thumbnails show.
+    pub fn smallest_copy(&self) -> MediaCopy {
+        match self.same_format_variants().min_by_key(|v| v.width) {
+            Some(variant) => self.variant_copy(variant),
+            None => self.original_copy(),
+        }
     }
 }
 

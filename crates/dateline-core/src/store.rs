@@ -573,6 +573,10 @@ pub trait MediaStore: Send + Sync {
     /// One item with its variants.
     async fn media_item(&self, id: crate::media::MediaId) -> StoreResult<Option<crate::media::MediaItem>>;
 
+    /// The items among `ids` that are in the library, with their variants, in no set order:
+    /// a page of posts' featured images in two queries, however many posts (no N+1).
+    async fn media_items(&self, ids: &[crate::media::MediaId]) -> StoreResult<Vec<crate::media::MediaItem>>;
+
     /// A page of the library, newest first.
     async fn list_media(&self, query: &crate::media::MediaQuery) -> StoreResult<Page<crate::media::MediaItem>>;
 

@@ -126,6 +126,7 @@ async fn unusable_urls_are_explained() {
 mod media_cases {
     dateline_testkit::store_cases!(crate::media:
         an_upload_round_trips_and_its_files_are_served_by_hash,
+        many_items_come_with_their_variants_in_one_call,
         the_library_is_searched_and_filtered_by_type_and_month,
         edits_usage_and_deletes,
         a_failed_upload_leaves_no_row_and_no_file,

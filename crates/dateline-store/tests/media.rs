@@ -54,6 +54,22 @@ pub async fn an_upload_round_trips_and_its_files_are_served_by_hash(db: Db) {
     assert_eq!(store.media_file("../../etc/passwd").await.expect("refused"), None);
 }
 
+pub async fn many_items_come_with_their_variants_in_one_call(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let author = store.create_user(new_user("ana", Role::Author)).await.expect("user").id;
+    let harbour = store.add_media(upload(author, "Harbour", b"one", "2025-03-04T05:06:07Z")).await.expect("add");
+    let market = store.add_media(upload(author, "Market", b"two", "2025-03-05T05:06:07Z")).await.expect("add");
+    // Asked twice, with an id that is not there: each item once, with its variants.
+    let mut found = store.media_items(&[market.id, 9999, harbour.id, market.id]).await.expect("items");
+    found.sort_by_key(|m| m.id);
+    assert_eq!(found, vec![harbour.clone(), market.clone()]);
+    assert_eq!(found[1].variants.len(), 2);
+    assert_eq!(store.media_items(&[]).await.expect("none"), Vec::<MediaItem>::new());
+    store.delete_media(harbour.id).await.expect("delete");
+    assert_eq!(store.media_items(&[harbour.id]).await.expect("deleted"), Vec::<MediaItem>::new());
+}
+
 pub async fn the_library_is_searched_and_filtered_by_type_and_month(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();

@@ -12,6 +12,9 @@ use dateline_core::{Post, PostFilter, PostKind, PostQuery, Taxonomy, Term};
 use jiff::Timestamp;
 use minijinja::context;
 
+use std::collections::HashMap;
+
+use crate::featured::Enclosure;
 use crate::paths::FeedFormat;
 use crate::view::{PostView, term_path};
 use crate::{AppError, AppState, Site};
@@ -31,7 +34,12 @@ struct FeedHead {
 struct PostFeed {
     head: FeedHead,
     entries: Vec<(PostView, String)>,
+    /// The featured images of the entries that have one (none for protected posts), by post id.
+    enclosures: HashMap<i64, Enclosure>,
 }
+
+/// The Media RSS namespace (`media:content`, `media:thumbnail`), as feed readers look for it.
+const MEDIA_RSS: &str = "http://search.yahoo.com/mrss/";
 
 /// One comment as a feed entry.
 struct CommentEntry {
@@ -72,7 +80,12 @@ async fn feed_of(state: &AppState, posts: &[Post], title: String, home_path: Str
         let html = state.templates.render("feed_entry.html", site, context! { post => view })?;
         entries.push((view, html));
     }
-    Ok(PostFeed { head: FeedHead { title, home_path, self_path, updated }, entries })
+    let enclosures = crate::featured::featured_images(state.store.as_ref(), posts)
+        .await?
+        .into_iter()
+        .map(|(id, item)| (id, Enclosure::new(&site.base_url, &item)))
+        .collect();
+    Ok(PostFeed { head: FeedHead { title, home_path, self_path, updated }, entries, enclosures })
 }
 
 /// Renders posts' whole articles as feed entries show them, with the theme's templates and
@@ -120,8 +133,9 @@ fn atom_time(ts: Timestamp) -> atom_syndication::FixedDateTime {
     iso_time(&ts.to_string())
 }
 
-/// A channel with the parts every RSS feed of this site shares.
-fn rss_channel(site: &Site, head: &FeedHead, items: Vec<rss::Item>) -> rss::Channel {
+/// A channel with the parts every RSS feed of this site shares; `media` adds the Media RSS
+/// namespace (for the posts feeds' images).
+fn rss_channel(site: &Site, head: &FeedHead, items: Vec<rss::Item>, media: bool) -> rss::Channel {
     let mut channel = rss::Channel::default();
     channel.set_title(head.title.clone());
     channel.set_link(format!("{}{}", site.base_url, head.home_path));
@@ -133,6 +147,9 @@ fn rss_channel(site: &Site, head: &FeedHead, items: Vec<rss::Item>) -> rss::Chan
     // The Atom `rel="self"` link feed validators expect.
     let mut namespaces = std::collections::BTreeMap::new();
     namespaces.insert("atom".to_string(), "http://www.w3.org/2005/Atom".to_string());
+    if media {
+        namespaces.insert("media".to_string(), MEDIA_RSS.to_string());
+    }
     channel.set_namespaces(namespaces);
     let mut atom_self = rss::extension::atom::Link::default();
     atom_self.set_href(format!("{}{}", site.base_url, head.self_path));
@@ -234,10 +251,57 @@ fn posts_rss(site: &Site, feed: PostFeed) -> String {
             );
             // (RSS's <source> names the feed an item came from, not the story a post quotes: the
             // quoted story's link travels in the content, and as Atom's related link.)
+            if let Some(image) = feed.enclosures.get(&post.id) {
+                add_rss_image(&mut item, image);
+            }
             item
         })
         .collect::<Vec<_>>();
-    rss_channel(site, &feed.head, items).to_string()
+    rss_channel(site, &feed.head, items, true).to_string()
+}
+
+/// A Media RSS element (`media:{name}`) with these attributes (the empty ones left out).
+fn media_element(name: &str, attrs: &[(&str, String)]) -> rss::extension::Extension {
+    let mut element = rss::extension::Extension::default();
+    element.set_name(format!("media:{name}"));
+    element.attrs = attrs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_string(), v.clone())).collect();
+    element
+}
+
+fn dimension(value: Option<u32>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// An item's featured image: `<enclosure>` (what podcast-era readers take) and Media RSS's
+/// `media:content` with its size and alt text, and `media:thumbnail`.
+fn add_rss_image(item: &mut rss::Item, image: &Enclosure) {
+    let mut enclosure = rss::Enclosure::default();
+    enclosure.set_url(image.url.clone());
+    enclosure.set_length(image.length.to_string());
+    enclosure.set_mime_type(image.mime_type.clone());
+    item.set_enclosure(enclosure);
+    let mut content = media_element(
+        "content",
+        &[
+            ("url", image.url.clone()),
+            ("type", image.mime_type.clone()),
+            ("medium", "image".into()),
+            ("fileSize", image.length.to_string()),
+            ("width", dimension(image.width)),
+            ("height", dimension(image.height)),
+        ],
+    );
+    if !image.alt.is_empty() {
+        let mut description = media_element("description", &[("type", "plain".into())]);
+        description.value = Some(image.alt.clone());
+        content.children.insert("description".into(), vec![description]);
+    }
+    let thumbnail = media_element(
+        "thumbnail",
+        &[("url", image.thumbnail_url.clone()), ("width", dimension(image.thumbnail_width)), ("height", dimension(image.thumbnail_height))],
+    );
+    let elements = std::collections::BTreeMap::from([("content".to_string(), vec![content]), ("thumbnail".to_string(), vec![thumbnail])]);
+    item.set_extensions(std::collections::BTreeMap::from([("media".to_string(), elements)]));
 }
 
 fn posts_atom(site: &Site, feed: PostFeed) -> String {
@@ -252,6 +316,12 @@ fn posts_atom(site: &Site, feed: PostFeed) -> String {
             let mut links = vec![atom_link(post.url.clone(), "alternate")];
             if let Some(url) = post.source.as_ref().and_then(|s| s.url.clone()) {
                 links.push(atom_link(url, "related"));
+            }
+            if let Some(image) = feed.enclosures.get(&post.id) {
+                let mut link = atom_link(image.url.clone(), "enclosure");
+                link.set_mime_type(Some(image.mime_type.clone()));
+                link.set_length(Some(image.length.to_string()));
+                links.push(link);
             }
             let id = format!("{}/?p={}", site.base_url, post.id);
             let mut entry =
@@ -286,7 +356,7 @@ fn comments_rss(site: &Site, feed: CommentFeed) -> String {
             item
         })
         .collect::<Vec<_>>();
-    rss_channel(site, &feed.head, items).to_string()
+    rss_channel(site, &feed.head, items, false).to_string()
 }
 
 fn comments_atom(site: &Site, feed: CommentFeed) -> String {
@@ -555,6 +625,10 @@ async fn json_feed(
             });
             if let Some(dek) = &post.dek {
                 item["summary"] = dek.as_str().into();
+            }
+            // JSON Feed's "the main image for the item".
+            if let Some(image) = feed.enclosures.get(&post.id) {
+                item["image"] = image.url.as_str().into();
             }
             // (A protected post's view has no source: nothing of it is fed.)
             if let Some(source) = &post.source {

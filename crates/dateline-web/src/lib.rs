@@ -15,6 +15,7 @@ mod avatars;
 pub mod cache;
 mod embeds;
 mod error;
+mod featured;
 mod feeds;
 mod form;
 mod media;

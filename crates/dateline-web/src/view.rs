@@ -93,6 +93,8 @@ pub(crate) struct PostView {
     pub protected: bool,
     /// On listing pages, the body up to the "more" marker, when the post has one.
     pub teaser: Option<String>,
+    /// On listing pages, the featured image (set by [`crate::featured::attach_thumbnails`]).
+    pub thumbnail: Option<crate::featured::Thumbnail>,
 }
 
 /// The reporter line as written, each name linked to the reporter it was linked to: the one
@@ -173,6 +175,7 @@ impl PostView {
         self.source = None;
         self.body_html = String::new();
         self.teaser = None;
+        self.thumbnail = None;
     }
 
     /// The whole post, for a reader who gave its password (or for the export).
@@ -214,6 +217,7 @@ impl PostView {
             sticky: post.sticky,
             protected: false,
             teaser: post.body_html.split_once(dateline_render::MORE_MARKER).map(|(teaser, _)| close_open_paragraph(teaser)),
+            thumbnail: None,
         }
     }
 }
@@ -483,12 +487,7 @@ impl ImageView {
         if !item.is_image() {
             return None;
         }
-        let same_format = || item.variants.iter().filter(|v| v.mime_type == item.mime_type);
-        let card = same_format().filter(|v| v.width <= 1600).max_by_key(|v| v.width).filter(|_| item.width.is_some_and(|w| w > 1600));
-        let (card_path, card_width, card_height) = match card {
-            Some(v) => (item.variant_path(v), Some(v.width), Some(v.height)),
-            None => (item.path(), item.width, item.height),
-        };
+        let card = item.card_copy();
         Some(ImageView {
             src: item.path(),
             srcset: item.srcset(),
@@ -496,9 +495,9 @@ impl ImageView {
             height: item.height,
             alt: item.alt_text.clone(),
             caption: item.caption.clone(),
-            card_url: format!("{}{card_path}", site.base_url),
-            card_width,
-            card_height,
+            card_url: format!("{}{}", site.base_url, card.path),
+            card_width: card.width,
+            card_height: card.height,
         })
     }
 }

@@ -11,6 +11,7 @@ mod doors;
 mod embeds;
 mod hardening;
 mod media;
+mod media_listings;
 mod operations;
 mod quoting;
 mod search;
@@ -217,5 +218,13 @@ mod media_cases {
         uploads_are_limited_per_account_per_hour,
         a_featured_image_heads_the_post_and_its_share_card,
         the_media_page_uploads_edits_and_confirms_deletes,
+    );
+}
+
+mod media_listings_cases {
+    dateline_testkit::store_cases!(crate::media_listings:
+        listings_show_featured_thumbnails_but_not_for_locked_posts,
+        feeds_carry_featured_images_as_enclosures,
+        the_editor_uploads_pasted_images_through_the_media_form,
     );
 }

@@ -253,7 +253,7 @@ pub async fn a_featured_image_heads_the_post_and_its_share_card(db: Db) {
 }
 
 /// A multipart form of the Media page: the CSRF token and one file.
-fn admin_upload(cookie: &str, csrf: &str, name: &str, bytes: &[u8]) -> Request<Body> {
+pub(crate) fn admin_upload(cookie: &str, csrf: &str, name: &str, bytes: &[u8]) -> Request<Body> {
     let boundary = "AdminBoundary42";
     let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
     body.extend_from_slice(

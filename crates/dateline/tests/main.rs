@@ -6,6 +6,7 @@ mod clip;
 mod crash;
 mod full_disk;
 mod maintenance;
+mod media;
 mod migrate;
 mod moderation;
 mod post_new;
@@ -19,6 +20,10 @@ dateline_testkit::store_cases!(crate::serve:
     demo_instances_starting_together_fill_once,
     post_new_prints_id_and_permalink,
 );
+
+mod media_on_a_shared_store {
+    dateline_testkit::store_cases!(crate::media: an_upload_through_one_instance_is_served_by_another);
+}
 
 mod crash_with_two_instances {
     dateline_testkit::store_cases!(crate::crash: two_killed_instances_keep_every_comment_they_confirmed);

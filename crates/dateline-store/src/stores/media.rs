@@ -313,6 +313,21 @@ impl MediaStore for SqlStore {
         Ok(Some(item))
     }
 
+    async fn media_items(&self, ids: &[MediaId]) -> StoreResult<Vec<MediaItem>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!("SELECT {MEDIA_COLUMNS} FROM media m WHERE {STORED} AND m.id IN "));
+        sql.int_list(&ids);
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let mut items = rows.iter().map(media_item).collect::<Result<Vec<_>, _>>().store_err()?;
+        self.attach_variants(&mut items).await?;
+        Ok(items)
+    }
+
     async fn list_media(&self, query: &MediaQuery) -> StoreResult<Page<MediaItem>> {
         let per_page = query.per_page.clamp(1, 100);
         let offset = i64::from(query.page.max(1) - 1) * i64::from(per_page);

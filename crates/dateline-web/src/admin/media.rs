@@ -140,9 +140,69 @@ pub(crate) async fn library(State(state): State<AppState>, admin: Admin, Query(f
     page(&state, &admin, &filters, None, StatusCode::OK).await
 }
 
-/// `POST /admin/media`: a multipart form with `_csrf` and one or more `file` fields.
+/// What the editor puts in a post for an uploaded image (see admin.js): the copy pages and
+/// cards use (at most 1600 px wide, in the image's format), with its size.
+#[derive(Debug, Serialize)]
+struct Inserted {
+    id: i64,
+    url: String,
+    width: Option<u32>,
+    height: Option<u32>,
+    alt: String,
+    is_image: bool,
+}
+
+impl Inserted {
+    fn new(item: &MediaItem) -> Inserted {
+        let copy = item.card_copy();
+        Inserted {
+            id: item.id,
+            url: copy.path,
+            width: copy.width,
+            height: copy.height,
+            alt: item.alt_text.clone(),
+            is_image: item.is_image(),
+        }
+    }
+}
+
+/// An answer to the editor's script: `{"message"}` with the status that says why.
+fn json_refusal(status: StatusCode, message: String) -> Response {
+    (status, axum::Json(serde_json::json!({ "message": message }))).into_response()
+}
+
+/// `POST /admin/media`: a multipart form with `_csrf` and one or more `file` fields. The Media
+/// page's form gets the page back; the editor's script (an image pasted or dropped into the
+/// commentary) asks with `Accept: application/json` and gets what it inserts, or why not.
 pub(crate) async fn upload(State(state): State<AppState>, admin: Admin, request: Request) -> Result<Response, AppError> {
-    admin.must(Capability::PublishPosts)?;
+    let wants_json =
+        request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.starts_with("application/json"));
+    match upload_files(&state, &admin, request).await {
+        Ok(items) if wants_json => {
+            Ok((StatusCode::CREATED, axum::Json(items.iter().map(Inserted::new).collect::<Vec<_>>())).into_response())
+        }
+        Ok(_) => Ok(back("uploaded")),
+        // The texts meant for people; anything else (busy, broken) keeps its error page and
+        // status, which the script names in general terms.
+        Err(Refused::Request(AppError::BadRequest(message))) if wants_json => Ok(json_refusal(StatusCode::BAD_REQUEST, message)),
+        Err(Refused::Request(AppError::Forbidden(message))) if wants_json => Ok(json_refusal(StatusCode::FORBIDDEN, message)),
+        Err(Refused::Request(err)) => Err(err),
+        Err(Refused::File(message, status)) if wants_json => Ok(json_refusal(status, message)),
+        Err(Refused::File(message, status)) => page(&state, &admin, &Filters::default(), Some(message), status).await,
+    }
+}
+
+/// Why an upload request stored nothing (or not everything).
+enum Refused {
+    /// The request itself: no right, no token, unreadable.
+    Request(AppError),
+    /// A file, named in the message, with the status that says why.
+    File(String, StatusCode),
+}
+
+/// Reads the form, checks its token, and stores each file in turn; the first refusal stops it.
+async fn upload_files(state: &AppState, admin: &Admin, request: Request) -> Result<Vec<MediaItem>, Refused> {
+    admin.must(Capability::PublishPosts).map_err(Refused::Request)?;
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::BadRequest(format!("The file is too large: the limit is {} MB.", state.uploads.max_bytes() / (1024 * 1024)))
@@ -150,9 +210,10 @@ pub(crate) async fn upload(State(state): State<AppState>, admin: Admin, request:
             AppError::BadRequest("The upload could not be read. Please choose the file again.".into())
         }
     };
-    let mut form = Multipart::from_request(request, &state)
+    let unreadable = |e| Refused::Request(unreadable(e));
+    let mut form = Multipart::from_request(request, state)
         .await
-        .map_err(|_| AppError::BadRequest("Upload files with the form on the Media page.".into()))?;
+        .map_err(|_| Refused::Request(AppError::BadRequest("Upload files with the form on the Media page.".into())))?;
     let (mut token, mut files) = (None, Vec::new());
     while let Some(field) = form.next_field().await.map_err(unreadable)? {
         match field.name().unwrap_or("") {
@@ -168,23 +229,26 @@ pub(crate) async fn upload(State(state): State<AppState>, admin: Admin, request:
         }
     }
     if !token.is_some_and(|t| state.signer.check_admin_csrf(&admin.session, &t)) {
-        return Err(AppError::Forbidden(
+        return Err(Refused::Request(AppError::Forbidden(
             "This form has expired or did not come from this site. Go back, reload the page and try again.".into(),
-        ));
+        )));
     }
     if files.is_empty() {
-        return page(&state, &admin, &Filters::default(), Some("Choose a file to upload.".into()), StatusCode::BAD_REQUEST).await;
+        return Err(Refused::File("Choose a file to upload.".into(), StatusCode::BAD_REQUEST));
     }
-    for (uploaded, (name, bytes)) in files.into_iter().enumerate() {
+    let mut stored = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
         let info = UploadInfo { file_name: name.clone(), ..UploadInfo::default() };
-        if let Err(why) = media::upload(state.store.as_ref(), &state.uploads, &admin.user, info, bytes).await {
-            let status = status_of(&why);
-            let done = if uploaded > 0 { format!(" ({uploaded} uploaded before it)") } else { String::new() };
-            let shown = if name.is_empty() { "The file".to_string() } else { format!("“{name}”") };
-            return page(&state, &admin, &Filters::default(), Some(format!("{shown} was not uploaded: {why}.{done}")), status).await;
+        match media::upload(state.store.as_ref(), &state.uploads, &admin.user, info, bytes).await {
+            Ok(item) => stored.push(item),
+            Err(why) => {
+                let done = if stored.is_empty() { String::new() } else { format!(" ({} uploaded before it)", stored.len()) };
+                let shown = if name.is_empty() { "The file".to_string() } else { format!("“{name}”") };
+                return Err(Refused::File(format!("{shown} was not uploaded: {why}.{done}"), status_of(&why)));
+            }
         }
     }
-    Ok(back("uploaded"))
+    Ok(stored)
 }
 
 /// The edit form of one card.

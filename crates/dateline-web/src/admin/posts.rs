@@ -290,6 +290,9 @@ async fn editor_page(
     };
     let ctx = context! {
         quote => quote,
+        format => format.as_str(),
+        // Images pasted or dropped into the commentary are uploaded to the library.
+        can_upload => admin.user.role.can(Capability::PublishPosts),
         section => if kind == PostKind::Page { "pages" } else { "posts" },
         kind => kind.as_str(),
         post => post.map(|p| context! {

@@ -388,6 +388,7 @@ pub(crate) async fn listing_with(state: &AppState, listing: Listing, follow: Vec
     let categories = state.store.terms(Taxonomy::Category).await?;
     let mut posts: Vec<PostView> = result.items.iter().map(|p| PostView::new(site, p, &categories)).collect();
     crate::view::mark_gone_sources(state.store.as_ref(), &result.items, &mut posts).await?;
+    crate::featured::attach_thumbnails(state.store.as_ref(), &result.items, &mut posts).await?;
     let title = if listing.base == "/" { site.config.site.title.clone() } else { listing.archive.title.clone() };
     let title = if listing.page > 1 { format!("{title} – Page {}", listing.page) } else { title };
     let description = if listing.base == "/" { Some(site.config.site.tagline.clone()) } else { listing.archive.description.clone() };

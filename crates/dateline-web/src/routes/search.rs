@@ -75,11 +75,10 @@ pub(crate) async fn results(state: &AppState, request: SearchRequest) -> Result<
         return Err(AppError::NotFound);
     }
     let categories = state.store.terms(Taxonomy::Category).await?;
-    let results: Vec<ResultView> = found
-        .items
-        .iter()
-        .map(|post| ResultView { post: PostView::new(&site, post, &categories), snippet: snippet(post, &query).parts })
-        .collect();
+    let mut views: Vec<PostView> = found.items.iter().map(|post| PostView::new(&site, post, &categories)).collect();
+    crate::featured::attach_thumbnails(state.store.as_ref(), &found.items, &mut views).await?;
+    let results: Vec<ResultView> =
+        found.items.iter().zip(views).map(|(post, view)| ResultView { post: view, snippet: snippet(post, &query).parts }).collect();
     let encoded: String = form_urlencoded::byte_serialize(words.as_bytes()).collect();
     let link = |page: u32| {
         let (path, mut query) = match request.address {

@@ -92,3 +92,90 @@
     form.submit();
   });
 })();
+
+// The editor: an image pasted into the commentary, or dropped onto it, is uploaded to the media
+// library through the Media page's form (the same CSRF token and checks) and put in at the
+// cursor, as Markdown (or an <img> in an HTML post), with the cursor where its alt text goes.
+// A placeholder marks the place while it uploads, so typing on meanwhile loses nothing.
+(function () {
+  var body = document.getElementById('body');
+  var csrf = document.getElementById('csrf');
+  var status = document.getElementById('upload-status');
+  var action = body && body.getAttribute('data-upload');
+  if (!body || !csrf || !action || !window.fetch || !window.FormData) return;
+  var html = body.getAttribute('data-format') === 'html';
+  var count = 0;
+  var queue = Promise.resolve();
+  function say(text) { if (status) status.textContent = text; }
+  function images(list) {
+    return Array.prototype.filter.call(list || [], function (f) { return /^image\//.test(f.type); });
+  }
+  function changed() { body.dispatchEvent(new Event('input', { bubbles: true })); }
+  function markup(item) {
+    if (!html) return { text: '![](' + item.url + ')', caret: 2 };
+    var size = item.width ? ' width="' + item.width + '" height="' + item.height + '"' : '';
+    return { text: '<img src="' + item.url + '" alt=""' + size + '>', caret: 10 + item.url.length + 7 };
+  }
+  function send(file, placeholder) {
+    var data = new FormData();
+    data.append('_csrf', csrf.value);
+    data.append('file', file, file.name || 'pasted-image.png');
+    return fetch(action, { method: 'POST', body: data, credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) {
+        var type = r.headers.get('content-type') || '';
+        var answer = type.indexOf('application/json') === 0 ? r.json() : Promise.resolve({});
+        return answer.then(function (json) {
+          if (!r.ok) throw new Error(json.message || 'The image was not uploaded (the server answered ' + r.status + ').');
+          return json[0];
+        });
+      })
+      .then(function (item) {
+        var at = body.value.indexOf(placeholder);
+        var end = at + placeholder.length;
+        // The placeholder was deleted meanwhile: the image goes where the cursor is.
+        if (at < 0) { at = body.selectionStart; end = body.selectionEnd; }
+        var put = markup(item);
+        body.setRangeText(put.text, at, end, 'end');
+        body.focus();
+        body.setSelectionRange(at + put.caret, at + put.caret);
+        changed();
+        say('Uploaded ' + (file.name || 'the image') + '. Type its alt text where the cursor is.');
+      })
+      .catch(function (err) {
+        var at = body.value.indexOf(placeholder);
+        if (at >= 0) body.setRangeText('', at, at + placeholder.length, 'end');
+        changed();
+        say(err && err.message ? err.message : 'The image was not uploaded. Try again, or use the Media page.');
+      });
+  }
+  function upload(files) {
+    files.forEach(function (file) {
+      count += 1;
+      var placeholder = html ? '<!-- uploading image ' + count + '… -->' : '![uploading image ' + count + '…]()';
+      body.setRangeText(placeholder, body.selectionStart, body.selectionEnd, 'end');
+      say('Uploading ' + (file.name || 'the image') + '…');
+      // One at a time, in the order given (each takes a turn of the hourly allowance).
+      queue = queue.then(function () { return send(file, placeholder); });
+    });
+  }
+  body.addEventListener('paste', function (e) {
+    var files = images(e.clipboardData && e.clipboardData.files);
+    if (!files.length) return;
+    e.preventDefault();
+    upload(files);
+  });
+  body.addEventListener('dragover', function (e) {
+    if (e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types || [], 'Files') >= 0) {
+      e.preventDefault();
+      body.classList.add('dragging');
+    }
+  });
+  body.addEventListener('dragleave', function () { body.classList.remove('dragging'); });
+  body.addEventListener('drop', function (e) {
+    body.classList.remove('dragging');
+    var files = images(e.dataTransfer && e.dataTransfer.files);
+    if (!files.length) return;
+    e.preventDefault();
+    upload(files);
+  });
+})();

@@ -1,0 +1,94 @@
+//! Uploads on a store shared by several instances (issue 13): an image uploaded through one
+//! `dateline serve` is served, with every variant, by another started on the same database,
+//! byte for byte and with the same `ETag` (so a cache in front of either keeps one copy).
+
+use dateline_testkit::{Db, fresh_postgres, pg_url};
+
+use crate::support::*;
+
+/// `GET path` with extra header lines (each ending in `\r\n`); the status, head and body bytes.
+fn get_bytes(base: &str, path: &str, headers: &str) -> (u16, Reply, Vec<u8>) {
+    use std::io::{Read, Write};
+    let authority = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(authority).expect("connect");
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(60))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\n{headers}Host: {authority}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("answer");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "files are sent with their length");
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    (status, Reply { status, headers: head, body: String::new() }, raw[split..].to_vec())
+}
+
+pub async fn an_upload_through_one_instance_is_served_by_another(db: Db) {
+    let dir = temp_dir();
+    // Kept alive (the PostgreSQL schema is dropped with it) until both servers are gone.
+    let (url, _keep) = match db {
+        Db::Sqlite => (format!("sqlite:{}", dir.join("dateline.db").display()), None),
+        Db::Postgres => {
+            if pg_url().is_none() {
+                return;
+            }
+            let Some(test) = fresh_postgres().await else { return };
+            (test.url.clone(), Some(test))
+        }
+    };
+    let added = run(&dir, &["--db", &url, "user", "add", "marta", "--role", "author"], Some("a good password\n"));
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let made = run(&dir, &["--db", &url, "user", "app-password", "marta", "two instances"], None);
+    let said = String::from_utf8_lossy(&made.stdout).into_owned();
+    let password = said.lines().next().and_then(|line| line.split_once("): ")).map(|(_, p)| p.trim().to_string()).expect("password");
+    let basic = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("marta:{password}"));
+
+    // Each in a folder of its own, as on two machines: on PostgreSQL nothing is shared but the
+    // database (on SQLite the files are beside the database, which both name by its path).
+    let elsewhere = temp_dir();
+    let first = serve(&dir, &["--db", &url], &[]);
+    let second = serve(&elsewhere, &["--db", &url], &[]);
+    assert_ne!(first.base, second.base);
+    let photo = dateline_media::testing::png(1200, 800);
+    let headers =
+        format!("Authorization: Basic {basic}\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=harbour.png\r\n");
+    let uploaded = post_bytes(&first.base, "/wp-json/wp/v2/media", &headers, &photo);
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let item: serde_json::Value = serde_json::from_str(&uploaded.body).expect("json");
+    let path = |url: &str| url.find("/media/").map(|i| url[i..].to_string()).expect("a /media/ address");
+    let original = path(item["source_url"].as_str().expect("source_url"));
+    let mut files = vec![original.clone()];
+    let sizes = item["media_details"]["sizes"].as_object().expect("sizes");
+    files.extend(sizes.values().map(|size| path(size["source_url"].as_str().expect("size url"))));
+    files.sort();
+    files.dedup();
+    // The original and 320, 640 and 1024 px wide copies, each as PNG and WebP.
+    assert_eq!(files.len(), 7, "{files:?}");
+
+    // The other instance knows the item…
+    let id = item["id"].as_i64().expect("id");
+    let listed = get(&second.base, &format!("/wp-json/wp/v2/media/{id}"));
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let known: serde_json::Value = serde_json::from_str(&listed.body).expect("json");
+    assert_eq!(known["source_url"].as_str().map(path), Some(original.clone()));
+    // …and serves every file of it as the first does.
+    for file in &files {
+        let (status_a, head_a, bytes_a) = get_bytes(&first.base, file, "");
+        let (status_b, head_b, bytes_b) = get_bytes(&second.base, file, "");
+        assert_eq!((status_a, status_b), (200, 200), "{file}");
+        assert!(!bytes_b.is_empty() && bytes_a == bytes_b, "{file}: the same bytes from both instances");
+        let etag = head_a.header("etag").expect("etag");
+        assert_eq!(head_b.header("etag").as_deref(), Some(etag.as_str()), "{file}");
+        assert_eq!(head_a.header("content-type"), head_b.header("content-type"), "{file}");
+        // A cache that got the file from one instance revalidates it with the other.
+        let (revalidated, _, body) = get_bytes(&second.base, file, &format!("If-None-Match: {etag}\r\n"));
+        assert_eq!((revalidated, body.len()), (304, 0), "{file}");
+    }
+    let (_, head, _) = get_bytes(&second.base, &original, "");
+    assert_eq!(head.header("content-type").as_deref(), Some("image/png"));
+    if db == Db::Postgres {
+        assert!(!dir.join("media").exists() && !elsewhere.join("media").exists(), "the bytes are in the database");
+    }
+    drop((first, second));
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(elsewhere);
+}
