@@ -6,6 +6,7 @@ mod clip;
 mod crash;
 mod full_disk;
 mod maintenance;
+mod media_fetch;
 mod migrate;
 mod moderation;
 mod post_new;
@@ -32,4 +33,8 @@ mod sources_against_a_local_server {
 
 mod clip_into_the_store {
     dateline_testkit::store_cases!(crate::clip: clip_creates_a_draft_with_the_source_filled);
+}
+
+mod media_fetch_against_a_local_server {
+    dateline_testkit::store_cases!(crate::media_fetch: import_brings_the_old_blogs_images_home);
 }
