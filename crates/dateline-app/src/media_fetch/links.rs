@@ -248,7 +248,7 @@ mod tests {
             url.strip_prefix("https://old.example/").map(|rest| format!("/media/h/{rest}"))
         }
         fn srcset(&self, urls: &[&str]) -> Option<String> {
-            urls.iter().all(|u| u.contains("/a-")).then(|| "/media/h/a-320.jpg 320w, /media/h/a.jpg 900w".into())
+            urls.iter().all(|u| u.starts_with("https://old.example/a")).then(|| "/media/h/a-320.jpg 320w, /media/h/a.jpg 900w".into())
         }
     }
 
