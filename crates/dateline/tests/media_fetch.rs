@@ -210,6 +210,21 @@ pub async fn import_brings_the_old_blogs_images_home(db: Db) {
     let post = test.store.post_by_id(100).await.expect("read").expect("post");
     assert_eq!(post.featured_media, Some(11));
     assert!(post.body_html.contains(&second.path()) && !post.body_html.contains(&format!("{up}/inline.png")), "{}", post.body_html);
+
+    // Imported again as it was (`--media keep`, the default): nothing is fetched, and the
+    // posts go on pointing at what was brought home.
+    let keep = run(&dir, &["--db", &test.url, "import", "wxr", "old.xml"], None);
+    let stdout = String::from_utf8_lossy(&keep.stdout);
+    assert!(keep.status.success() && stdout.contains("Media already brought home: 5"), "{stdout}");
+    assert_eq!(hits(&served, "/wp-content/uploads/gone.png"), 2, "keep fetches nothing");
+    let post = test.store.post_by_id(100).await.expect("read").expect("post");
+    assert_eq!(post.featured_media, Some(11));
+    assert!(post.body_html.contains(&second.path()) && !post.body_html.contains(&format!("{up}/photo")), "{}", post.body_html);
+
+    // An export names the stored files by their address on this site.
+    let exported = run(&dir, &["--db", &test.url, "export", "wxr"], None);
+    let xml = String::from_utf8_lossy(&exported.stdout);
+    assert!(xml.contains(&format!("<wp:attachment_url><![CDATA[http://127.0.0.1:8080{}]]></wp:attachment_url>", second.path())), "{xml}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
