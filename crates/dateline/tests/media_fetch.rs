@@ -18,11 +18,17 @@ use crate::support::*;
 type Hits = Arc<Mutex<HashMap<String, usize>>>;
 
 /// The picture served at `path`: a PNG whose size follows from the name (so each file is
-/// different), except `dup.png`, the same bytes as `second.png`; a JPEG for `.jpg`.
+/// different), except `dup.png`, the same bytes as `second.png`; a JPEG for `.jpg`; a web
+/// page for `page.png` and 2 MB for `big.png`.
 fn image_for(path: &str) -> Option<(&'static str, Vec<u8>)> {
     let name = path.rsplit('/').next()?;
     if name.contains("missing") || name.contains("gone") {
         return None;
+    }
+    match name {
+        "page.png" => return Some(("image/png", b"<!doctype html><title>Not a picture</title>".to_vec())),
+        "big.png" => return Some(("image/png", vec![0; 2 * 1024 * 1024])),
+        _ => {}
     }
     let name = if name == "dup.png" { "second.png" } else { name };
     let width = 400 + name.bytes().map(u32::from).sum::<u32>() % 300;
@@ -88,7 +94,8 @@ fn attachment(id: i64, parent: i64, url: &str) -> String {
 /// A small export of the old blog at `base`: a post with a resized copy of an attachment (in
 /// `src` and `srcset`), an image that is no attachment (linked to itself), one that is
 /// missing, one on another site, a gallery naming its images, and a featured image; a page
-/// with a `[gallery]` of its attached images; attachments that are missing or on a slow host.
+/// with a `[gallery]` of its attached images; attachments that are missing, on a slow host,
+/// not a picture, or over the size limit.
 fn export(base: &str, slow: &str) -> String {
     let up = format!("{base}/wp-content/uploads");
     let post = format!(
@@ -116,6 +123,8 @@ fn export(base: &str, slow: &str) -> String {
     xml.push_str(&attachment(12, 101, &format!("{up}/third.png")));
     xml.push_str(&attachment(13, 100, &format!("{up}/gone.png")));
     xml.push_str(&attachment(14, 100, &format!("{slow}/wp-content/uploads/slow.png")));
+    xml.push_str(&attachment(15, 100, &format!("{up}/page.png")));
+    xml.push_str(&attachment(16, 100, &format!("{up}/big.png")));
     xml.push_str("</channel>\n</rss>\n");
     xml
 }
@@ -135,19 +144,21 @@ pub async fn import_brings_the_old_blogs_images_home(db: Db) {
     let (slow, _) = old_server(Duration::from_secs(3));
     let dir = temp_dir();
     std::fs::write(dir.join("old.xml"), export(&base, &slow)).expect("export");
-    std::fs::write(dir.join("dateline.toml"), "[fetch]\nallow = [\"127.0.0.1\"]\n").expect("config");
+    std::fs::write(dir.join("dateline.toml"), "[fetch]\nallow = [\"127.0.0.1\"]\n\n[media]\nmax_upload_mb = 1\n").expect("config");
     let args = ["--db", &test.url, "import", "wxr", "old.xml", "--media", "fetch", "--media-timeout", "1"];
 
     let first = run(&dir, &args, None);
     let stdout = String::from_utf8_lossy(&first.stdout);
     assert!(first.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&first.stderr));
     // Fetched: three attachments, the image that is no attachment, and its duplicate.
-    assert!(stdout.contains("Media from the old site: 5 fetched, 0 already here, 3 failed"), "{stdout}");
+    assert!(stdout.contains("Media from the old site: 5 fetched, 0 already here, 5 failed"), "{stdout}");
     let up = format!("{base}/wp-content/uploads");
     for (url, why) in [
         (format!("{up}/gone.png"), "the old site answered 404 Not Found"),
         (format!("{up}/missing-inline.png"), "the old site answered 404 Not Found"),
         (format!("{slow}/wp-content/uploads/slow.png"), "no answer within 1 s"),
+        (format!("{up}/page.png"), "refused: HTML files are not accepted"),
+        (format!("{up}/big.png"), "larger than the media size limit (1 MB)"),
     ] {
         assert!(stdout.lines().any(|l| l.trim() == format!("{url}: {why}")), "{url} {why} in\n{stdout}");
     }
@@ -200,7 +211,7 @@ pub async fn import_brings_the_old_blogs_images_home(db: Db) {
     let second_run = run(&dir, &args, None);
     let stdout = String::from_utf8_lossy(&second_run.stdout);
     assert!(second_run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&second_run.stderr));
-    assert!(stdout.contains("Media from the old site: 0 fetched, 5 already here, 3 failed"), "{stdout}");
+    assert!(stdout.contains("Media from the old site: 0 fetched, 5 already here, 5 failed"), "{stdout}");
     for path in ["photo.jpg", "second.png", "third.png", "inline.png", "dup.png"] {
         assert_eq!(hits(&served, &format!("/wp-content/uploads/{path}")), 1, "{path} was fetched once");
     }

@@ -248,6 +248,15 @@ impl SqlStore {
         if record.is_none()
             && let Some(url) = source_url
         {
+            // Two fetches of the same bytes at once must not both find none (SQLite's write
+            // gate already takes them one at a time).
+            if self.backend == Backend::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(&new.original.content_hash)
+                    .execute(&mut *tx)
+                    .await
+                    .store_err()?;
+            }
             let same: Option<i64> = sqlx::query_scalar("SELECT id FROM media WHERE content_hash = $1 ORDER BY id LIMIT 1")
                 .bind(&new.original.content_hash)
                 .fetch_optional(&mut *tx)
