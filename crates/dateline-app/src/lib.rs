@@ -11,6 +11,7 @@ pub mod clip;
 pub mod comments;
 pub mod embeds;
 pub mod media;
+pub mod media_fetch;
 pub mod moderation;
 pub mod notify;
 pub mod passwords;

@@ -3,7 +3,7 @@
 //!
 //! [`store_upload`] is the part every way in shares, without the rights and the rate limit: the
 //! admin and the REST API call [`upload`], which checks those first; an import that brings an
-//! old blog's files home (`import wxr --media fetch`, to come) will call it directly.
+//! old blog's files home (`import wxr --media fetch`, [`crate::media_fetch`]) uses [`prepare`].
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -136,6 +136,12 @@ pub async fn store_upload(
     info: UploadInfo,
     bytes: Vec<u8>,
 ) -> Result<MediaItem, MediaRefusal> {
+    let new = prepare(uploads, author, info, bytes).await?;
+    Ok(store.add_media(new).await?)
+}
+
+/// Checks and processes (off the async workers) a file as `author`'s, ready to store.
+pub async fn prepare(uploads: &Uploads, author: UserId, info: UploadInfo, bytes: Vec<u8>) -> Result<NewMedia, MediaRefusal> {
     let processed = uploads.processor.process(bytes).await?;
     let file_name = clean_file_name(&info.file_name, processed.kind);
     let title = info.title.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).unwrap_or_else(|| title_from(&file_name));
@@ -146,7 +152,7 @@ pub async fn store_upload(
         height,
         bytes,
     };
-    let new = NewMedia {
+    Ok(NewMedia {
         author_id: author,
         title,
         alt_text: info.alt_text.unwrap_or_default().trim().to_string(),
@@ -155,8 +161,7 @@ pub async fn store_upload(
         original: file(processed.kind, processed.width, processed.height, processed.hash, processed.bytes),
         variants: processed.variants.into_iter().map(|v| file(v.kind, Some(v.width), Some(v.height), v.hash, v.bytes)).collect(),
         created_at: Timestamp::now(),
-    };
-    Ok(store.add_media(new).await?)
+    })
 }
 
 /// One item, if `user` may change it: their own, or anyone's for editors and up.

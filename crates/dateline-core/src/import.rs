@@ -103,6 +103,26 @@ pub struct Media {
     pub url: String,
     pub mime_type: Option<String>,
     pub created_at: Timestamp,
+    /// The import's key (`wxr:SITE:post:ID`), for finding a post's featured image by its
+    /// `_thumbnail_id`; `None` for uploads.
+    pub source_key: Option<String>,
+    /// Whether its file is stored here (then `url` is the local path), not only known by its
+    /// address on the old site.
+    pub stored: bool,
+}
+
+/// An imported post's or page's text, as `import wxr --media fetch` reads it to point the
+/// images it shows at their local copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedText {
+    pub id: PostId,
+    pub source_key: String,
+    pub author_id: UserId,
+    pub body_source: String,
+    pub body_html: String,
+    pub featured_media: Option<i64>,
+    /// The old site's `_thumbnail_id` meta: the WordPress id of its featured image.
+    pub thumbnail_id: Option<i64>,
 }
 
 /// One import, in one transaction: dropped without [`ImportSession::finish`], nothing stays.

@@ -474,6 +474,33 @@ pub trait ImportStore: Send + Sync {
 
     /// Meta kept for a post ("post"), comment ("comment"), term ("term") or media ("media").
     async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>>;
+
+    /// Every old-site address a stored file was brought home from, with the item's id.
+    async fn media_sources(&self) -> StoreResult<Vec<(String, crate::media::MediaId)>>;
+
+    /// Stores a file fetched from `source_url` on the old site and remembers that address,
+    /// all or nothing. With `record`, the file becomes that imported attachment's (its title
+    /// kept, its alt text taken from `_wp_attachment_image_alt`); without, an item already
+    /// holding the same bytes is reused, else a new item is added.
+    async fn store_fetched_media(
+        &self,
+        record: Option<crate::media::MediaId>,
+        source_url: &str,
+        new: crate::media::NewMedia,
+    ) -> StoreResult<crate::media::MediaItem>;
+
+    /// The text of every imported post and page, with its `_thumbnail_id`.
+    async fn imported_texts(&self) -> StoreResult<Vec<crate::import::ImportedText>>;
+
+    /// Replaces an imported post's text (both forms) and featured image, as bringing its
+    /// images home does: no revision, no new modification time (the content is the same).
+    async fn localize_text(
+        &self,
+        id: PostId,
+        body_source: &str,
+        body_html: &str,
+        featured_media: Option<crate::media::MediaId>,
+    ) -> StoreResult<()>;
 }
 
 /// The sources posts link to, and what checking them found (keeping sources alive).

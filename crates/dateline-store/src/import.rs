@@ -291,8 +291,11 @@ impl ImportSession for SqlImportSession {
         let existing = scalar_id(conn, &find).await?;
         let id = match existing {
             Some(id) => {
+                // A file already brought home keeps its local address and its real type.
                 let mut update = Sql::new("UPDATE media SET title = ");
-                update.text(&media.title).push(", url = ").text(&media.url).push(", mime_type = ").opt_text(media.mime_type.as_deref());
+                update.text(&media.title).push(", url = CASE WHEN content_hash IS NULL THEN ").text(&media.url);
+                update.push(" ELSE url END, mime_type = CASE WHEN content_hash IS NULL THEN ").opt_text(media.mime_type.as_deref());
+                update.push(" ELSE mime_type END");
                 update.push(", created_at = ").int(media.created_at.as_second()).push(" WHERE id = ").int(id);
                 update.query().execute(&mut *conn).await.store_err()?;
                 id

@@ -130,5 +130,6 @@ mod media_cases {
         the_library_is_searched_and_filtered_by_type_and_month,
         edits_usage_and_deletes,
         a_failed_upload_leaves_no_row_and_no_file,
+        fetched_files_fill_imported_records_and_are_known_by_their_old_address,
     );
 }

@@ -161,3 +161,92 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+/// An import's post (featuring attachment 9 by `_thumbnail_id`) and that attachment, known by
+/// its old address only.
+async fn import_post_and_attachment(store: &dyn Store) {
+    use dateline_core::import::*;
+    let when = at("2020-01-01T00:00:00Z");
+    let post = ImportPost {
+        write: PostWrite {
+            title: "Pictures".into(),
+            slug: "pictures".into(),
+            body_source: "<img src=\"https://old.example/photo.jpg\">".into(),
+            body_html: "<p><img src=\"https://old.example/photo.jpg\"></p>".into(),
+            status: PostStatus::Published,
+            published_at: when,
+            ..PostWrite::new_draft(PostKind::Post, 0, BodyFormat::Html)
+        },
+        source_key: "wxr:old:post:7".into(),
+        wanted_id: Some(7),
+        updated_at: when,
+        author_login: "admin".into(),
+        parent_source_key: None,
+        categories: vec![],
+        tags: vec![],
+        meta: vec![("_thumbnail_id".into(), "9".into())],
+    };
+    let media = ImportMedia {
+        source_key: "wxr:old:post:9".into(),
+        wanted_id: Some(9),
+        parent_source_key: Some("wxr:old:post:7".into()),
+        title: "Photo".into(),
+        url: "https://old.example/photo.jpg".into(),
+        mime_type: Some("image/jpeg".into()),
+        created_at: when,
+        meta: vec![("_wp_attachment_image_alt".into(), "Boats".into())],
+    };
+    let mut session = store.begin_import().await.expect("begin");
+    session.post(&post).await.expect("post");
+    session.media(&media).await.expect("media");
+    session.finish().await.expect("finish");
+}
+
+pub async fn fetched_files_fill_imported_records_and_are_known_by_their_old_address(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    import_post_and_attachment(store.as_ref()).await;
+    let author = store.users().await.expect("users")[0].id;
+
+    // The attachment's record takes the file, keeps its title and takes the old alt text.
+    let photo = store.store_fetched_media(Some(9), "https://old.example/photo.jpg", upload(0, "x", b"photo", "2025-01-01T00:00:00Z"));
+    let photo = photo.await.expect("store");
+    assert_eq!((photo.id, photo.title.as_str(), photo.alt_text.as_str()), (9, "Photo", "Boats"));
+    assert_eq!(store.media_file(&photo.content_hash).await.expect("file").expect("there").bytes, b"photo");
+    // The same bytes at another address are the same item; other bytes a new one.
+    let copy = store.store_fetched_media(None, "https://old.example/copy.jpg", upload(author, "Copy", b"photo", "2025-01-01T00:00:00Z"));
+    assert_eq!(copy.await.expect("store").id, 9);
+    let other = store.store_fetched_media(None, "https://old.example/other.jpg", upload(author, "Other", b"other", "2025-01-01T00:00:00Z"));
+    let other = other.await.expect("store");
+    assert_ne!(other.id, 9);
+    assert_eq!(other.author_id, author);
+    let sources = store.media_sources().await.expect("sources");
+    assert_eq!(
+        sources,
+        [
+            ("https://old.example/copy.jpg".to_string(), 9),
+            ("https://old.example/other.jpg".to_string(), other.id),
+            ("https://old.example/photo.jpg".to_string(), 9)
+        ]
+    );
+    let records = store.media().await.expect("media");
+    assert_eq!(records.len(), 2);
+    let record = records.iter().find(|m| m.id == 9).expect("record");
+    assert!(record.stored && record.url == photo.path() && record.source_key.as_deref() == Some("wxr:old:post:9"));
+
+    // The post's text, read and pointed at the copy, with its featured image.
+    let texts = store.imported_texts().await.expect("texts");
+    assert_eq!(texts.len(), 1);
+    assert_eq!((texts[0].id, texts[0].thumbnail_id, texts[0].featured_media, texts[0].author_id), (7, Some(9), None, author));
+    let html = format!("<p><img src=\"{}\"></p>", photo.path());
+    store.localize_text(7, "source", &html, Some(9)).await.expect("localize");
+    let post = store.post_by_id(7).await.expect("read").expect("post");
+    assert_eq!((post.body_source.as_str(), post.body_html.as_str(), post.featured_media), ("source", html.as_str(), Some(9)));
+    assert!(matches!(store.localize_text(999, "", "", None).await, Err(StoreError::NotFound(_))));
+
+    // Imported again: the record keeps its local file and address.
+    import_post_and_attachment(store.as_ref()).await;
+    let record = store.media().await.expect("media").into_iter().find(|m| m.id == 9).expect("record");
+    assert!(record.stored && record.url == photo.path(), "{record:?}");
+    assert_eq!(store.media_item(9).await.expect("item").expect("stored").content_hash, photo.content_hash);
+}

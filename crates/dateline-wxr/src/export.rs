@@ -146,8 +146,10 @@ pub async fn export(store: &dyn Store, site: &ExportSite<'_>, out: &mut dyn Writ
     let media = store.media().await?;
     for file in &media {
         items += 1;
+        // A file stored here has a local path: WordPress's importer fetches it from this site.
+        let url = if file.url.starts_with('/') { format!("{base}{}", file.url) } else { file.url.clone() };
         writeln!(out, "\t<item>\n\t\t<title>{}</title>\n\t\t<link>{base}/?attachment_id={}</link>", escape(&file.title), file.id)?;
-        writeln!(out, "\t\t<guid isPermaLink=\"false\">{}</guid>", escape(&file.url))?;
+        writeln!(out, "\t\t<guid isPermaLink=\"false\">{}</guid>", escape(&url))?;
         writeln!(
             out,
             "\t\t<wp:post_id>{}</wp:post_id>\n\t\t<wp:post_date>{}</wp:post_date>\n\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>",
@@ -160,7 +162,7 @@ pub async fn export(store: &dyn Store, site: &ExportSite<'_>, out: &mut dyn Writ
             "\t\t<wp:status>inherit</wp:status>\n\t\t<wp:post_parent>{}</wp:post_parent>\n\t\t<wp:post_type>attachment</wp:post_type>",
             file.post_id.unwrap_or(0)
         )?;
-        writeln!(out, "\t\t<wp:attachment_url>{}</wp:attachment_url>", cdata(&file.url))?;
+        writeln!(out, "\t\t<wp:attachment_url>{}</wp:attachment_url>", cdata(&url))?;
         for (key, value) in store.meta("media", file.id).await? {
             writeln!(
                 out,

@@ -48,6 +48,9 @@ pub struct ImportReport {
     pub warnings: Vec<String>,
     /// The old blog's title and tagline (from the first file), for the site's settings.
     pub old_site: Option<(String, String)>,
+    /// The old sites' addresses (`<link>`, `base_site_url`, `base_blog_url` of each file):
+    /// where the images to bring home are.
+    pub old_addresses: Vec<String>,
 }
 
 impl ImportReport {
@@ -249,6 +252,12 @@ async fn handle(
             let base = [&channel.base_site_url, &channel.base_blog_url, &channel.link].into_iter().find(|b| !b.trim().is_empty()).cloned();
             if let Some(base) = base {
                 state.site = site_key(&base);
+            }
+            for address in [&channel.link, &channel.base_blog_url, &channel.base_site_url] {
+                let address = address.trim();
+                if !address.is_empty() && !report.old_addresses.iter().any(|known| known == address) {
+                    report.old_addresses.push(address.to_string());
+                }
             }
             if report.old_site.is_none() && !channel.title.trim().is_empty() {
                 report.old_site = Some((channel.title.trim().to_string(), channel.description.trim().to_string()));

@@ -166,7 +166,23 @@ pub enum ImportCommand {
         /// The old site's permalink structure, in WordPress's syntax (e.g. '/%category%/%postname%/').
         #[arg(long)]
         permalinks: Option<String>,
+        /// keep: posts go on showing images from the old site; fetch: bring every attachment
+        /// and every image the posts show on the old site's hosts home (stored as media, the
+        /// posts pointed at the local copies, featured images set). Resumable: run it again to
+        /// fetch only what is missing. Private addresses need `[fetch] allow`.
+        #[arg(long, value_enum, default_value_t = MediaMode::Keep)]
+        media: MediaMode,
+        /// With --media fetch: how long one file may take, in seconds.
+        #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+        media_timeout: u64,
     },
+}
+
+/// What `import wxr` does with the old site's images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MediaMode {
+    Keep,
+    Fetch,
 }
 
 #[derive(Debug, Subcommand)]

@@ -101,8 +101,9 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Post(PostCommand::New { json, quote_override }) => post_new(&cli.db, config, &json, quote_override).await,
         Command::Clip(args) => clip::run(&cli.db, &config, args).await,
         Command::Sources(cli::SourcesCommand::Check { json }) => sources::check(&cli.db, &config, json).await,
-        Command::Import(cli::ImportCommand::Wxr { files, dry_run, permalinks }) => {
-            migrate_in::import(&cli.db, &config, &files, dry_run, permalinks).await
+        Command::Import(cli::ImportCommand::Wxr { files, dry_run, permalinks, media, media_timeout }) => {
+            let media = migrate_in::MediaOptions { fetch: media == cli::MediaMode::Fetch, timeout_seconds: media_timeout };
+            migrate_in::import(&cli.db, &config, &files, dry_run, permalinks, media).await
         }
         Command::Export(cli::ExportCommand::Wxr) => migrate_in::export(&cli.db, config).await,
         Command::Setup { login, email, display_name } => accounts::setup(&cli.db, login, email, display_name).await,

@@ -7,6 +7,7 @@ mod crash;
 mod full_disk;
 mod maintenance;
 mod media;
+mod media_fetch;
 mod migrate;
 mod moderation;
 mod post_new;
@@ -46,4 +47,8 @@ mod read_only_postgresql {
     async fn a_read_only_postgresql_is_served_to_readers_and_refuses_writers() {
         crate::full_disk::a_read_only_postgresql_is_served_to_readers_and_refuses_writers(dateline_testkit::Db::Postgres).await;
     }
+}
+
+mod media_fetch_against_a_local_server {
+    dateline_testkit::store_cases!(crate::media_fetch: import_brings_the_old_blogs_images_home);
 }

@@ -30,7 +30,7 @@ impl ImportStore for SqlStore {
     }
 
     async fn media(&self) -> StoreResult<Vec<dateline_core::import::Media>> {
-        let rows = sqlx::query("SELECT id, post_id, title, url, mime_type, created_at FROM media ORDER BY id")
+        let rows = sqlx::query("SELECT id, post_id, title, url, mime_type, created_at, source_key, content_hash FROM media ORDER BY id")
             .fetch_all(&self.pool)
             .await
             .store_err()?;
@@ -43,6 +43,8 @@ impl ImportStore for SqlStore {
                     url: row.try_get("url")?,
                     mime_type: row.try_get("mime_type")?,
                     created_at: rows::time(row.try_get("created_at")?),
+                    source_key: row.try_get("source_key")?,
+                    stored: row.try_get::<Option<String>, _>("content_hash")?.is_some(),
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -54,5 +56,67 @@ impl ImportStore for SqlStore {
         sql.text(owner).push(" AND owner_id = ").int(id).push(" ORDER BY name, value");
         let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
         rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("value")?))).collect::<Result<_, sqlx::Error>>().store_err()
+    }
+
+    async fn media_sources(&self) -> StoreResult<Vec<(String, media::MediaId)>> {
+        let rows = sqlx::query("SELECT url, media_id FROM media_sources ORDER BY url").fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(|r| Ok((r.try_get("url")?, r.try_get("media_id")?))).collect::<Result<_, sqlx::Error>>().store_err()
+    }
+
+    async fn store_fetched_media(
+        &self,
+        record: Option<media::MediaId>,
+        source_url: &str,
+        new: media::NewMedia,
+    ) -> StoreResult<media::MediaItem> {
+        self.write_media(new, record, Some(source_url)).await
+    }
+
+    async fn imported_texts(&self) -> StoreResult<Vec<dateline_core::import::ImportedText>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.source_key, p.author_id, p.body_source, p.body_html, p.featured_media, \
+             (SELECT value FROM meta WHERE owner = 'post' AND owner_id = p.id AND name = '_thumbnail_id' ORDER BY value LIMIT 1) AS thumbnail \
+             FROM posts p WHERE p.source_key IS NOT NULL ORDER BY p.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .store_err()?;
+        rows.iter()
+            .map(|row| {
+                let thumbnail: Option<String> = row.try_get("thumbnail")?;
+                Ok(dateline_core::import::ImportedText {
+                    id: row.try_get("id")?,
+                    source_key: row.try_get("source_key")?,
+                    author_id: row.try_get("author_id")?,
+                    body_source: row.try_get("body_source")?,
+                    body_html: row.try_get("body_html")?,
+                    featured_media: row.try_get("featured_media")?,
+                    thumbnail_id: thumbnail.and_then(|t| t.trim().parse().ok()).filter(|id| *id > 0),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .store_err()
+    }
+
+    async fn localize_text(
+        &self,
+        id: PostId,
+        body_source: &str,
+        body_html: &str,
+        featured_media: Option<media::MediaId>,
+    ) -> StoreResult<()> {
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let done = sqlx::query("UPDATE posts SET body_source = $1, body_html = $2, featured_media = $3 WHERE id = $4")
+            .bind(body_source)
+            .bind(body_html)
+            .bind(featured_media)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .store_err()?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("post {id}")));
+        }
+        tx.commit().await.store_err()
     }
 }

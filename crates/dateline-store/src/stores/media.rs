@@ -229,9 +229,12 @@ async fn unreferenced(tx: &mut sqlx::Transaction<'static, sqlx::Any>, hashes: &[
     Ok(orphans)
 }
 
-#[async_trait]
-impl MediaStore for SqlStore {
-    async fn add_media(&self, new: NewMedia) -> StoreResult<MediaItem> {
+impl SqlStore {
+    /// Stores an item's rows and files, all or nothing: a new item, or (with `record`) the
+    /// file of an imported attachment known until now by its old address. With `source_url`
+    /// (a file fetched from an old site) that address is remembered, and without a record an
+    /// item already holding the same bytes is reused instead of adding another.
+    pub(crate) async fn write_media(&self, new: NewMedia, record: Option<MediaId>, source_url: Option<&str>) -> StoreResult<MediaItem> {
         let files: Vec<&NewFile> = std::iter::once(&new.original).chain(&new.variants).collect();
         if let Some(bad) = files.iter().find(|f| !is_hash(&f.content_hash)) {
             return Err(StoreError::Invalid(format!("not a content hash: {:?}", bad.content_hash)));
@@ -242,29 +245,77 @@ impl MediaStore for SqlStore {
             (Backend::Postgres, _) => None,
         };
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        if record.is_none()
+            && let Some(url) = source_url
+        {
+            // Two fetches of the same bytes at once must not both find none (SQLite's write
+            // gate already takes them one at a time).
+            if self.backend == Backend::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(&new.original.content_hash)
+                    .execute(&mut *tx)
+                    .await
+                    .store_err()?;
+            }
+            let same: Option<i64> = sqlx::query_scalar("SELECT id FROM media WHERE content_hash = $1 ORDER BY id LIMIT 1")
+                .bind(&new.original.content_hash)
+                .fetch_optional(&mut *tx)
+                .await
+                .store_err()?;
+            if let Some(id) = same {
+                remember_source(&mut tx, url, id).await?;
+                tx.commit().await.store_err()?;
+                return self.media_item(id).await?.ok_or_else(|| StoreError::NotFound(format!("media {id}")));
+            }
+        }
         let url = format!("/media/{}/{}", new.original.content_hash, new.file_name);
         let now = new.created_at.as_second();
-        let row = sqlx::query(&format!(
-            "INSERT INTO media (author_id, title, alt_text, caption, mime_type, byte_size, width, height, content_hash, file_name, url, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING {}",
-            MEDIA_COLUMNS.replace("m.", "")
-        ))
-        .bind(new.author_id)
-        .bind(&new.title)
-        .bind(&new.alt_text)
-        .bind(&new.caption)
-        .bind(&new.original.mime_type)
-        .bind(new.original.bytes.len() as i64)
-        .bind(new.original.width.map(i64::from))
-        .bind(new.original.height.map(i64::from))
-        .bind(&new.original.content_hash)
-        .bind(&new.file_name)
-        .bind(&url)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .store_err()?;
+        let columns = MEDIA_COLUMNS.replace("m.", "");
+        let file = &new.original;
+        let row = match record {
+            // The attachment keeps its title, date and author; it takes the old site's alt text.
+            Some(id) => sqlx::query(&format!(
+                "UPDATE media SET mime_type = $1, byte_size = $2, width = $3, height = $4, content_hash = $5, file_name = $6, url = $7, \
+                 updated_at = $8, alt_text = COALESCE((SELECT value FROM meta WHERE owner = 'media' AND owner_id = $9 \
+                 AND name = '_wp_attachment_image_alt' ORDER BY value LIMIT 1), alt_text) WHERE id = $9 RETURNING {columns}"
+            ))
+            .bind(&file.mime_type)
+            .bind(file.bytes.len() as i64)
+            .bind(file.width.map(i64::from))
+            .bind(file.height.map(i64::from))
+            .bind(&file.content_hash)
+            .bind(&new.file_name)
+            .bind(&url)
+            .bind(now)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .store_err()?
+            .ok_or_else(|| StoreError::NotFound(format!("media {id}")))?,
+            None => sqlx::query(&format!(
+                "INSERT INTO media (author_id, title, alt_text, caption, mime_type, byte_size, width, height, content_hash, file_name, url, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING {columns}"
+            ))
+            .bind(new.author_id)
+            .bind(&new.title)
+            .bind(&new.alt_text)
+            .bind(&new.caption)
+            .bind(&file.mime_type)
+            .bind(file.bytes.len() as i64)
+            .bind(file.width.map(i64::from))
+            .bind(file.height.map(i64::from))
+            .bind(&file.content_hash)
+            .bind(&new.file_name)
+            .bind(&url)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .store_err()?,
+        };
         let mut item = media_item(&row).store_err()?;
+        if record.is_some() {
+            sqlx::query("DELETE FROM media_variants WHERE media_id = $1").bind(item.id).execute(&mut *tx).await.store_err()?;
+        }
         for variant in &new.variants {
             sqlx::query(
                 "INSERT INTO media_variants (media_id, width, height, mime_type, byte_size, content_hash) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -279,6 +330,9 @@ impl MediaStore for SqlStore {
             .execute(&mut *tx)
             .await
             .store_err()?;
+        }
+        if let Some(url) = source_url {
+            remember_source(&mut tx, url, item.id).await?;
         }
         match staged.as_mut() {
             Some(staged) => staged.rename().await.map_err(io_err)?,
@@ -299,6 +353,24 @@ impl MediaStore for SqlStore {
         }
         self.attach_variants(std::slice::from_mut(&mut item)).await?;
         Ok(item)
+    }
+}
+
+/// Remembers that the file at `url` on an old site is item `id` here.
+async fn remember_source(tx: &mut sqlx::Transaction<'static, sqlx::Any>, url: &str, id: MediaId) -> StoreResult<()> {
+    sqlx::query("INSERT INTO media_sources (url, media_id) VALUES ($1, $2) ON CONFLICT (url) DO UPDATE SET media_id = excluded.media_id")
+        .bind(url)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .store_err()?;
+    Ok(())
+}
+
+#[async_trait]
+impl MediaStore for SqlStore {
+    async fn add_media(&self, new: NewMedia) -> StoreResult<MediaItem> {
+        self.write_media(new, None, None).await
     }
 
     async fn media_item(&self, id: MediaId) -> StoreResult<Option<MediaItem>> {
