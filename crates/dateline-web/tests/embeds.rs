@@ -173,6 +173,9 @@ pub async fn a_video_alone_on_its_line_becomes_a_card_from_the_kept_answer(db: D
         .collect();
     assert!(sources.iter().all(|src| src.starts_with('/')), "everything the page loads is this site's: {sources:?}");
     assert!(sources.iter().any(|src| src.starts_with("/static/embeds.js")), "{sources:?}");
+    // The home page shows the post in full: the card plays there too.
+    let home = app.get("/").await;
+    assert!(home.body.contains("figure class=\"embed embed-youtube\"") && home.body.contains("/static/embeds.js"), "{}", home.body);
 
     // The thumbnail is a media item served by Dateline: the provider's picture without its
     // metadata, with resized copies and its size for the page.
@@ -267,6 +270,12 @@ pub async fn the_editor_saves_a_markdown_embed_and_a_second_save_asks_nothing_ag
     let page = app.get(&app.permalink(&post)).await.html();
     assert_eq!(attr(&page, "figure.embed-vimeo", "data-embed-player"), "https://player.vimeo.com/video/76979871?autoplay=1&dnt=1");
     assert_eq!(attr(&page, "figure.embed-vimeo a.embed-link", "href"), "https://vimeo.com/76979871");
+
+    // The editor's live preview shows the card from the kept answer, asking nobody.
+    let preview = app.post_form("/admin/preview", &editor, &[("_csrf", csrf.as_str()), ("body", body)]).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(preview.body.contains("<figure class=\"embed embed-vimeo\""), "{}", preview.body);
+    assert_eq!(provider.asked().len(), 2, "{:?}", provider.asked());
 
     // Saved again, the kept answer is fresh: the card stays and the provider is not asked.
     let again = app.post_form(&edit_path, &editor, &fields).await;

@@ -672,7 +672,7 @@ async fn save(state: &AppState, admin: &Admin, kind: PostKind, existing: Option<
         }
     };
     if action == "preview" {
-        let preview = write.body_html.clone();
+        let preview = dateline_app::embeds::with_cards(state.store.as_ref(), None, admin.user.id, &write.body_html).await;
         return editor_page(state, admin, kind, existing.as_ref(), values, Shown::Preview(preview), StatusCode::OK).await;
     }
     write.status = match action.as_str() {
@@ -734,9 +734,14 @@ pub(crate) struct PreviewForm {
 }
 
 /// `POST /admin/preview`: Markdown to the HTML the post will show (for the live preview).
-pub(crate) async fn preview(AdminForm { admin, form }: AdminForm<PreviewForm>) -> Result<Response, AppError> {
+pub(crate) async fn preview(
+    State(state): State<AppState>,
+    AdminForm { admin, form }: AdminForm<PreviewForm>,
+) -> Result<Response, AppError> {
     admin.must(Capability::WritePosts)?;
     let html = crate::view::body_html(BodyFormat::Markdown, form.body).await?;
+    // Embeds whose answers are kept show as their cards; nothing is asked while typing.
+    let html = dateline_app::embeds::with_cards(state.store.as_ref(), None, admin.user.id, &html).await;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
