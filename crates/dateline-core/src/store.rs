@@ -517,6 +517,9 @@ pub trait SourceStore: Send + Sync {
     /// One source by its URL, cited or not.
     async fn source(&self, url: &str) -> StoreResult<Option<crate::sources::SourceLink>>;
 
+    /// Which of these URLs the link checks found gone (one query for a page of posts).
+    async fn gone_sources(&self, urls: &[String]) -> StoreResult<Vec<String>>;
+
     /// How many cited sources are in each state (states with none left out).
     async fn source_counts(&self) -> StoreResult<Vec<(SourceState, i64)>>;
 

@@ -52,6 +52,10 @@ pub async fn sources_come_from_cited_posts_and_keep_what_checks_found(db: Db) {
 
     assert_eq!(store.sources(Some(SourceState::Gone)).await.expect("gone").iter().map(|s| s.url.as_str()).collect::<Vec<_>>(), [A]);
     assert!(store.sources(Some(SourceState::Moved)).await.expect("moved").is_empty());
+    // A page's posts ask in one go which of their sources are gone.
+    let page = [B.to_string(), A.to_string(), "https://news.example/never".to_string()];
+    assert_eq!(store.gone_sources(&page).await.expect("gone of a page"), [A]);
+    assert!(store.gone_sources(&[]).await.expect("no posts").is_empty());
     assert_eq!(store.source_counts().await.expect("counts"), vec![(SourceState::Unchecked, 1), (SourceState::Gone, 1)]);
 
     let citing = store.posts_citing(&[A.into()]).await.expect("posts");

@@ -223,16 +223,23 @@ impl PostView {
 }
 
 /// Marks in `views` (made from `posts`, in order) the sources the link checks found gone: the
-/// post then says so under the excerpt, and its link leads to the archived copy. One lookup by
-/// key per post shown; kept pages are dropped when a source's state changes.
+/// post then says so under the excerpt, and its link leads to the archived copy. One query for
+/// the whole page (none when no post cites a source); kept pages are dropped when a source's
+/// state changes.
 pub(crate) async fn mark_gone_sources(
     store: &dyn dateline_core::Store,
     posts: &[Post],
     views: &mut [PostView],
 ) -> Result<(), dateline_core::StoreError> {
+    let cited = |post: &Post| post.source.as_ref().and_then(|s| s.url.clone());
+    let urls: Vec<String> = posts.iter().filter_map(cited).collect();
+    if urls.is_empty() {
+        return Ok(());
+    }
+    let gone: std::collections::HashSet<String> = store.gone_sources(&urls).await?.into_iter().collect();
     for (post, view) in posts.iter().zip(views.iter_mut()) {
-        if let (Some(source), Some(url)) = (view.source.as_mut(), post.source.as_ref().and_then(|s| s.url.as_deref())) {
-            source.gone = store.source(url).await?.is_some_and(|link| link.state == dateline_core::SourceState::Gone);
+        if let (Some(source), Some(url)) = (view.source.as_mut(), cited(post)) {
+            source.gone = gone.contains(&url);
         }
     }
     Ok(())

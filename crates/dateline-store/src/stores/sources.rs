@@ -87,6 +87,16 @@ impl SourceStore for SqlStore {
         row.as_ref().map(source_link).transpose().store_err()
     }
 
+    async fn gone_sources(&self, urls: &[String]) -> StoreResult<Vec<String>> {
+        if urls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new("SELECT url FROM sources WHERE state = ");
+        sql.text(SourceState::Gone.as_str()).push(" AND url IN ").text_list(urls);
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(|row| row.try_get::<String, _>("url")).collect::<Result<_, _>>().store_err()
+    }
+
     async fn source_counts(&self) -> StoreResult<Vec<(SourceState, i64)>> {
         let sql = Sql::new(&format!("SELECT s.state, COUNT(*) AS n FROM sources s WHERE {CITED} GROUP BY s.state"));
         let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
