@@ -52,7 +52,10 @@ impl S3Objects {
         let endpoint = url::Url::parse(&settings.endpoint).map_err(|e| ObjectError(format!("endpoint {:?}: {e}", settings.endpoint)))?;
         let style = if settings.path_style { UrlStyle::Path } else { UrlStyle::VirtualHost };
         let region = settings.region.clone().unwrap_or_else(|| "us-east-1".into());
-        let bucket = Bucket::new(endpoint, style, settings.bucket.clone(), region).map_err(|e| ObjectError(format!("bucket: {e}")))?;
+        let bucket = Bucket::new(endpoint, style, settings.bucket.clone(), region).map_err(|e| {
+            let hint = if settings.path_style { "" } else { " (path_style = true addresses the bucket without a host name of its own)" };
+            ObjectError(format!("bucket {:?} at {}: {e}{hint}", settings.bucket, settings.endpoint))
+        })?;
         let (Some(key), Some(secret)) = (&settings.access_key_id, &settings.secret_access_key) else {
             return Err(ObjectError(format!(
                 "[media.s3] needs access_key_id and secret_access_key (or {} and {})",

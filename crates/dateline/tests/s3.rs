@@ -84,24 +84,8 @@ fn s3_request(base: &str, method: &str, path: &str) -> Reply {
     Reply { status, headers: head.to_string(), body: body.to_string() }
 }
 
-/// `GET path` with extra header lines; the status, head and body bytes.
 fn get_bytes(base: &str, path: &str, headers: &str) -> (u16, Reply, Vec<u8>) {
     send(base, "GET", path, headers)
-}
-
-/// `METHOD path` with extra header lines (each ending in `\r\n`); the status, head and body.
-fn send(base: &str, method: &str, path: &str, headers: &str) -> (u16, Reply, Vec<u8>) {
-    use std::io::{Read, Write};
-    let authority = base.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(authority).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
-    write!(stream, "{method} {path} HTTP/1.1\r\n{headers}Host: {authority}\r\nConnection: close\r\n\r\n").expect("send");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("answer");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
-    (status, Reply { status, headers: head, body: String::new() }, raw[split..].to_vec())
 }
 
 /// The object key of a `/media/{hash}/{name}` path.
