@@ -108,6 +108,78 @@ pub struct MediaSettings {
     /// SQLite only: the folder uploaded files are kept in; `media/` beside the database when
     /// absent. PostgreSQL keeps them in the database, so every instance serves every upload.
     pub dir: Option<String>,
+    /// Where the bytes of uploads go: `local` (the folder on SQLite, the database on
+    /// PostgreSQL) or `s3` (the bucket `[media.s3]` names, on either store).
+    pub storage: MediaStorage,
+    /// The bucket used when `storage = "s3"`.
+    pub s3: S3Settings,
+}
+
+/// `[media] storage`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaStorage {
+    /// The folder beside a SQLite database; the `media_blobs` table on PostgreSQL.
+    #[default]
+    Local,
+    /// An S3-compatible bucket (AWS, MinIO, Garage, R2, …).
+    S3,
+}
+
+/// The `[media.s3]` table. The keys may instead come from the environment
+/// (`DATELINE_S3_ACCESS_KEY_ID`, `DATELINE_S3_SECRET_ACCESS_KEY`), so no secret need sit in
+/// the file; the environment wins.
+#[derive(Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Settings {
+    /// The bucket's name (it must exist).
+    pub bucket: String,
+    /// The service's address, e.g. `https://s3.eu-west-1.amazonaws.com` or
+    /// `http://127.0.0.1:9000` for a MinIO of your own.
+    pub endpoint: String,
+    /// The region requests are signed for (`us-east-1` when absent).
+    pub region: Option<String>,
+    /// The access key id.
+    pub access_key_id: Option<String>,
+    /// The secret access key (never logged or printed).
+    pub secret_access_key: Option<String>,
+    /// Address the bucket as `endpoint/bucket/key` (most self-hosted servers) rather than
+    /// `bucket.endpoint/key` (AWS's default).
+    pub path_style: bool,
+}
+
+/// The environment variable that gives `[media.s3] access_key_id`.
+pub const S3_ACCESS_KEY_ENV: &str = "DATELINE_S3_ACCESS_KEY_ID";
+/// The environment variable that gives `[media.s3] secret_access_key`.
+pub const S3_SECRET_KEY_ENV: &str = "DATELINE_S3_SECRET_ACCESS_KEY";
+
+impl std::fmt::Debug for S3Settings {
+    // The secret is never printed, not even in a debug dump of the configuration.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "[redacted]"))
+            .field("path_style", &self.path_style)
+            .finish()
+    }
+}
+
+impl S3Settings {
+    /// These settings with the keys the environment gives (through `var`) in place of the
+    /// file's.
+    pub fn with_env(mut self, var: impl Fn(&str) -> Option<String>) -> S3Settings {
+        let var = |name| var(name).filter(|v: &String| !v.trim().is_empty());
+        if let Some(key) = var(S3_ACCESS_KEY_ENV) {
+            self.access_key_id = Some(key);
+        }
+        if let Some(secret) = var(S3_SECRET_KEY_ENV) {
+            self.secret_access_key = Some(secret);
+        }
+        self
+    }
 }
 
 impl Default for MediaSettings {
@@ -122,6 +194,8 @@ impl Default for MediaSettings {
             widths: vec![320, 640, 1024, 1600],
             uploads_per_hour: 100,
             dir: None,
+            storage: MediaStorage::Local,
+            s3: S3Settings::default(),
         }
     }
 }
@@ -147,6 +221,17 @@ impl MediaSettings {
         }
         if let Some(width) = self.widths.iter().find(|w| !(16..=8192).contains(*w)) {
             return Err(ConfigError::Invalid { key: "media.widths", reason: format!("{width} is not between 16 and 8192") });
+        }
+        if self.storage == MediaStorage::S3 {
+            if self.s3.bucket.trim().is_empty() {
+                return Err(ConfigError::Invalid { key: "media.s3.bucket", reason: "storage = \"s3\" needs a bucket".into() });
+            }
+            if !(self.s3.endpoint.starts_with("http://") || self.s3.endpoint.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    key: "media.s3.endpoint",
+                    reason: format!("{:?} is not an http(s) address", self.s3.endpoint),
+                });
+            }
         }
         Ok(())
     }
@@ -623,5 +708,21 @@ mod tests {
         assert!(err.to_string().contains("sources.check_every"), "{err}");
         let err = Config::parse("[site]\ntitel = \"x\"\n").expect_err("typo");
         assert!(err.to_string().contains("titel"), "{err}");
+    }
+
+    #[test]
+    fn s3_storage_reads_its_table_takes_keys_from_the_environment_and_never_prints_the_secret() {
+        let config = Config::parse(
+            "[media]\nstorage = \"s3\"\n[media.s3]\nbucket = \"b\"\nendpoint = \"http://127.0.0.1:9000\"\npath_style = true\nsecret_access_key = \"hunter2\"\n",
+        )
+        .expect("valid");
+        assert_eq!(config.media.storage, MediaStorage::S3);
+        assert!(config.media.s3.path_style);
+        assert!(!format!("{config:?}").contains("hunter2"), "the secret is redacted");
+        let s3 = config.media.s3.with_env(|name| (name == S3_ACCESS_KEY_ENV).then(|| "AKID".to_string()));
+        assert_eq!((s3.access_key_id.as_deref(), s3.secret_access_key.as_deref()), (Some("AKID"), Some("hunter2")));
+        let err = Config::parse("[media]\nstorage = \"s3\"\n").expect_err("no bucket");
+        assert!(err.to_string().contains("media.s3.bucket"), "{err}");
+        assert_eq!(Config::default().media.storage, MediaStorage::Local);
     }
 }

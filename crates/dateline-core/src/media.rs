@@ -187,3 +187,25 @@ pub struct MediaFile {
     /// The item's original file name (for `Content-Disposition` of documents).
     pub file_name: String,
 }
+
+/// Where the bytes of uploads live when they are kept outside the database and its folder: an
+/// S3-compatible bucket (`dateline-s3`), shared by every instance. Files are named by their
+/// content hash, so putting the same bytes twice is harmless. The store decides when to put
+/// and delete (before its rows commit; once no row names a hash); this only moves bytes.
+#[async_trait::async_trait]
+pub trait ObjectStore: Send + Sync + std::fmt::Debug {
+    /// Stores these bytes under their hex SHA-256 `hash`.
+    async fn put(&self, hash: &str, bytes: &[u8], content_type: &str) -> Result<(), ObjectError>;
+    /// The bytes stored under `hash`, `None` when there are none.
+    async fn get(&self, hash: &str) -> Result<Option<Vec<u8>>, ObjectError>;
+    /// Whether bytes are stored under `hash` (a HEAD: nothing is read).
+    async fn exists(&self, hash: &str) -> Result<bool, ObjectError>;
+    /// Removes the bytes under `hash` (no error when there were none).
+    async fn delete(&self, hash: &str) -> Result<(), ObjectError>;
+}
+
+/// An object storage request that failed: the service refused it or could not be reached.
+/// The text names the operation and the status, never a credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("object storage: {0}")]
+pub struct ObjectError(pub String);

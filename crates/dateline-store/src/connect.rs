@@ -51,6 +51,12 @@ pub struct SqlStore {
     /// unless [`SqlStore::with_media_dir`] says otherwise); created at the first upload.
     /// PostgreSQL keeps them in the database.
     pub(crate) media_dir: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// When set (`[media] storage = "s3"`), the bytes of uploads go to this bucket instead,
+    /// on either backend: no media folder, no `media_blobs` rows.
+    pub(crate) objects: Option<std::sync::Arc<dyn dateline_core::media::ObjectStore>>,
+    /// The hashes this process's uploads are putting into the bucket and have not yet
+    /// committed or given up, so a cleanup never deletes an object a row is about to name.
+    pub(crate) objects_in_flight: crate::stores::media::InFlight,
 }
 
 /// A connection URL, which may hold a password: shown redacted when debug-printed.
@@ -243,7 +249,15 @@ impl SqlStore {
                 .map(|path| std::sync::Arc::new(Path::new(path).parent().unwrap_or(Path::new("")).join("media"))),
             Backend::Postgres => None,
         };
-        let store = SqlStore { pool, backend, write_gate: Default::default(), connect_url: ConnectUrl(connect_url.into()), media_dir };
+        let store = SqlStore {
+            pool,
+            backend,
+            write_gate: Default::default(),
+            connect_url: ConnectUrl(connect_url.into()),
+            media_dir,
+            objects: None,
+            objects_in_flight: Default::default(),
+        };
         if read_only {
             let versions = dateline_core::Store::schema_versions(&store)
                 .await
@@ -266,13 +280,21 @@ impl SqlStore {
     /// Keeps SQLite's uploaded files in `dir` instead of `media/` beside the database (no
     /// effect on PostgreSQL, which keeps them in the database).
     pub fn with_media_dir(mut self, dir: std::path::PathBuf) -> SqlStore {
-        if self.backend == Backend::Sqlite {
+        if self.backend == Backend::Sqlite && self.objects.is_none() {
             self.media_dir = Some(std::sync::Arc::new(dir));
         }
         self
     }
 
-    /// Where SQLite keeps uploaded files (`None` on PostgreSQL).
+    /// Keeps the bytes of uploads in this object store (a bucket) instead of the media folder
+    /// or the database, on either backend.
+    pub fn with_objects(mut self, objects: std::sync::Arc<dyn dateline_core::media::ObjectStore>) -> SqlStore {
+        self.media_dir = None;
+        self.objects = Some(objects);
+        self
+    }
+
+    /// Where SQLite keeps uploaded files (`None` on PostgreSQL and with a bucket).
     pub fn media_dir(&self) -> Option<&Path> {
         self.media_dir.as_deref().map(|p| p.as_path())
     }

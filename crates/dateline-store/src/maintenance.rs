@@ -82,14 +82,35 @@ impl SqlStore {
                 problems.push(format!("the search index {index} has {entries} entries for {rows} {table}"));
             }
         }
-        // Uploads kept as files (SQLite): every file a row names must be there.
-        if let Some(dir) = &self.media_dir {
-            let hashes: Vec<String> = sqlx::query_scalar(
+        let hashes = || async {
+            sqlx::query_scalar::<_, String>(
                 "SELECT content_hash FROM media WHERE content_hash IS NOT NULL UNION SELECT content_hash FROM media_variants",
             )
             .fetch_all(&self.pool)
             .await
-            .store_err()?;
+            .store_err()
+        };
+        // Uploads kept in a bucket: a HEAD per hash, one at a time (cheap for the stores this
+        // is meant for; a very large library makes this a long check, not a heavy one).
+        if let Some(objects) = &self.objects {
+            let mut missing = Vec::new();
+            for hash in hashes().await? {
+                match objects.exists(&hash).await {
+                    Ok(true) => {}
+                    Ok(false) => missing.push(hash),
+                    Err(err) => {
+                        problems.push(format!("the media bucket could not be checked: {err}"));
+                        break;
+                    }
+                }
+            }
+            if let Some(first) = missing.first() {
+                problems.push(format!("{} uploaded files are missing from the media bucket (first: {first})", missing.len()));
+            }
+        }
+        // Uploads kept as files (SQLite): every file a row names must be there.
+        if let Some(dir) = &self.media_dir {
+            let hashes = hashes().await?;
             let missing: Vec<&String> = hashes.iter().filter(|hash| !crate::stores::media::file_path(dir, hash).is_file()).collect();
             if let Some(first) = missing.first() {
                 problems.push(format!("{} uploaded files are missing from {} (first: {first})", missing.len(), dir.display()));

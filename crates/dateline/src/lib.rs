@@ -84,13 +84,24 @@ pub(crate) async fn open_store(url: &str) -> Result<Arc<SqlStore>, Failure> {
     SqlStore::open(url).await.map(Arc::new).map_err(usage)
 }
 
-/// The store with uploads kept where `[media] dir` says (SQLite; `media/` beside the database
-/// when it says nothing).
+/// The store with uploads kept where `[media]` says: in the bucket `[media.s3]` names
+/// (`storage = "s3"`, keys also from DATELINE_S3_*), else in `[media] dir` (SQLite; `media/`
+/// beside the database when it says nothing) or the database (PostgreSQL).
 pub(crate) async fn open_store_for(url: &str, config: &dateline_core::Config) -> Result<Arc<SqlStore>, Failure> {
+    use dateline_core::config::MediaStorage;
+    // Before the database is opened: a wrong bucket setting changes nothing.
+    let objects = match config.media.storage {
+        MediaStorage::S3 => {
+            let settings = config.media.s3.clone().with_env(|name| std::env::var(name).ok());
+            Some(dateline_s3::S3Objects::new(&settings).map_err(usage)?.shared())
+        }
+        MediaStorage::Local => None,
+    };
     let store = SqlStore::open(url).await.map_err(usage)?;
-    Ok(Arc::new(match &config.media.dir {
-        Some(dir) => store.with_media_dir(dir.into()),
-        None => store,
+    Ok(Arc::new(match (objects, &config.media.dir) {
+        (Some(objects), _) => store.with_objects(objects),
+        (None, Some(dir)) => store.with_media_dir(dir.into()),
+        (None, None) => store,
     }))
 }
 
@@ -110,7 +121,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::User(command) => accounts::run(&cli.db, command).await,
         Command::Backup { path } => maintenance::backup(&cli.db, &config, &path).await,
         Command::Restore { path, force } => maintenance::restore(&cli.db, &config, &path, force).await,
-        Command::Check => maintenance::check(&cli.db).await,
+        Command::Check => maintenance::check(&cli.db, &config).await,
         Command::Comments(command) => {
             let store = open_store(&cli.db).await?;
             let mailer = mailer(&config)?;
@@ -245,7 +256,7 @@ async fn post_new(db: &str, mut config: dateline_core::Config, json: &std::path:
     // Validate before touching the store: invalid input must not even create the database.
     let post = parse_post_json(&text, &defaults, &dateline_render::markdown_to_html)
         .map_err(|e| usage(format!("invalid post in {}: {e}", json.display())))?;
-    let store = open_store(db).await?;
+    let store = open_store_for(db, &config).await?;
     let post = quote_checked(store.as_ref(), &mut config, post, quote_override).await?;
     let embedder = dateline_app::embeds::Embedder::new(&config).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     let mut created = store.create_post(post).await?;

@@ -133,8 +133,8 @@ fn restore_sqlite(backup: &Path, file: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-pub(crate) async fn check(db: &str) -> Result<(), Failure> {
-    let store = open_store(db).await?;
+pub(crate) async fn check(db: &str, config: &dateline_core::Config) -> Result<(), Failure> {
+    let store = open_store_for(db, config).await?;
     let problems = store.check().await?;
     store.close().await;
     report(&problems)

@@ -12,6 +12,7 @@ mod migrate;
 mod moderation;
 mod post_new;
 mod replica;
+mod s3;
 mod serve;
 mod sources;
 mod support;
@@ -24,6 +25,10 @@ dateline_testkit::store_cases!(crate::serve:
 
 mod media_on_a_shared_store {
     dateline_testkit::store_cases!(crate::media: an_upload_through_one_instance_is_served_by_another);
+}
+
+mod media_in_an_s3_bucket {
+    dateline_testkit::store_cases!(crate::s3: uploads_live_in_the_bucket_and_leave_with_their_item);
 }
 
 mod crash_with_two_instances {

@@ -8,18 +8,9 @@ use crate::support::*;
 
 /// `GET path` with extra header lines (each ending in `\r\n`); the status, head and body bytes.
 fn get_bytes(base: &str, path: &str, headers: &str) -> (u16, Reply, Vec<u8>) {
-    use std::io::{Read, Write};
-    let authority = base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(authority).expect("connect");
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(60))).expect("timeout");
-    write!(stream, "GET {path} HTTP/1.1\r\n{headers}Host: {authority}\r\nConnection: close\r\n\r\n").expect("send");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("answer");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "files are sent with their length");
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
-    (status, Reply { status, headers: head, body: String::new() }, raw[split..].to_vec())
+    let answer = send(base, "GET", path, headers);
+    assert!(!answer.1.headers.to_ascii_lowercase().contains("transfer-encoding: chunked"), "files are sent with their length");
+    answer
 }
 
 pub async fn an_upload_through_one_instance_is_served_by_another(db: Db) {

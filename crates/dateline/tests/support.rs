@@ -121,6 +121,21 @@ pub fn post_bytes(base: &str, path: &str, headers: &str, body: &[u8]) -> Reply {
     Reply { status, headers: head.to_string(), body }
 }
 
+/// `METHOD path` with extra header lines (each ending in `\r\n`) and no body: the status,
+/// the head, and the body's bytes as they came (a served file, say).
+pub fn send(base: &str, method: &str, path: &str, headers: &str) -> (u16, Reply, Vec<u8>) {
+    let authority = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    write!(stream, "{method} {path} HTTP/1.1\r\n{headers}Host: {authority}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("answer");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    (status, Reply { status, headers: head, body: String::new() }, raw[split..].to_vec())
+}
+
 /// A DELETE with an `Authorization` header; the answer's status.
 pub fn delete(base: &str, path: &str, authorization: &str) -> u16 {
     request(base, &format!("DELETE {path} HTTP/1.1\r\nAuthorization: {authorization}\r\n"), "").status

@@ -1,6 +1,7 @@
 //! [`MediaStore`] on SQLite and PostgreSQL: the `media` rows that have a stored file
 //! (migration 0011), their variants, and the bytes: files in a directory beside the database
-//! on SQLite, `media_blobs` rows on PostgreSQL.
+//! on SQLite, `media_blobs` rows on PostgreSQL, or objects in a bucket on either when one is
+//! configured ([`SqlStore::with_objects`]).
 //!
 //! All or nothing. On PostgreSQL rows and bytes are one transaction. On SQLite the files are
 //! first written under temporary names (outside the write lock: large writes do not hold up
@@ -8,6 +9,13 @@
 //! hash; a failure before the commit removes the temporary files and every file this upload
 //! created. A file is named by its content hash, so a file already there is the same bytes
 //! and is left alone; files are removed only behind the gate, once no row names their hash.
+//!
+//! With a bucket, the objects are put before the transaction begins; if it fails, those no
+//! row names are deleted again, and deleting an item deletes the objects no row names any
+//! more. Within a process, [`InFlight`] keeps a cleanup from deleting an object another
+//! upload is about to commit. Between instances sharing a bucket there is no such lock: an
+//! upload of the very same bytes racing a delete (or a failed upload) on another instance can
+//! lose its object; `dateline check` reports such a row (a HEAD per hash).
 
 use std::path::{Path, PathBuf};
 
@@ -229,15 +237,254 @@ async fn unreferenced(tx: &mut sqlx::Transaction<'static, sqlx::Any>, hashes: &[
     Ok(orphans)
 }
 
+/// The hashes of objects uploads in this process have put (or are putting) but not yet
+/// committed rows for; cleanups skip them. `cleanup` is held by a cleanup for its whole
+/// check-then-delete and briefly by an upload registering, so an upload that registers after
+/// a cleanup began puts its objects only once that cleanup is done.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct InFlight {
+    hashes: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    cleanup: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// One upload's hashes in [`InFlight`], taken out again when dropped (also when the upload
+/// is cancelled).
+struct Registered {
+    hashes: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    mine: Vec<String>,
+}
+
+impl InFlight {
+    async fn register(&self, hashes: &[String]) -> Registered {
+        let _cleanup = self.cleanup.lock().await;
+        self.hashes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(hashes.iter().cloned());
+        Registered { hashes: self.hashes.clone(), mine: hashes.to_vec() }
+    }
+
+    fn contains(&self, hash: &str) -> bool {
+        self.hashes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().any(|h| h == hash)
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let mut hashes = self.hashes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for hash in &self.mine {
+            if let Some(at) = hashes.iter().position(|h| h == hash) {
+                hashes.swap_remove(at);
+            }
+        }
+    }
+}
+
+/// What [`write_rows`] did: a new item (or an imported attachment's record) written, or an item
+/// already holding the same bytes found for a fetched file.
+enum Rows {
+    Written(Box<MediaItem>),
+    Reused(MediaId),
+}
+
+/// An item's rows in `tx`: a new item, or (with `record`) the file of an imported attachment
+/// known until now by its old address. With `source_url` (a file fetched from an old site) that
+/// address is remembered, and without a record an item already holding the same bytes is
+/// reused instead of adding another.
+async fn write_rows(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    new: &NewMedia,
+    record: Option<MediaId>,
+    source_url: Option<&str>,
+) -> StoreResult<Rows> {
+    if record.is_none()
+        && let Some(url) = source_url
+    {
+        // Two fetches of the same bytes at once must not both find none (SQLite's write
+        // gate already takes them one at a time).
+        if backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(&new.original.content_hash)
+                .execute(&mut **tx)
+                .await
+                .store_err()?;
+        }
+        let same: Option<i64> = sqlx::query_scalar("SELECT id FROM media WHERE content_hash = $1 ORDER BY id LIMIT 1")
+            .bind(&new.original.content_hash)
+            .fetch_optional(&mut **tx)
+            .await
+            .store_err()?;
+        if let Some(id) = same {
+            remember_source(tx, url, id).await?;
+            return Ok(Rows::Reused(id));
+        }
+    }
+    let url = format!("/media/{}/{}", new.original.content_hash, new.file_name);
+    let now = new.created_at.as_second();
+    let columns = MEDIA_COLUMNS.replace("m.", "");
+    let file = &new.original;
+    let row = match record {
+        // The attachment keeps its title, date and author; it takes the old site's alt text.
+        Some(id) => sqlx::query(&format!(
+            "UPDATE media SET mime_type = $1, byte_size = $2, width = $3, height = $4, content_hash = $5, file_name = $6, url = $7, \
+             updated_at = $8, alt_text = COALESCE((SELECT value FROM meta WHERE owner = 'media' AND owner_id = $9 \
+             AND name = '_wp_attachment_image_alt' ORDER BY value LIMIT 1), alt_text) WHERE id = $9 RETURNING {columns}"
+        ))
+        .bind(&file.mime_type)
+        .bind(file.bytes.len() as i64)
+        .bind(file.width.map(i64::from))
+        .bind(file.height.map(i64::from))
+        .bind(&file.content_hash)
+        .bind(&new.file_name)
+        .bind(&url)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .store_err()?
+        .ok_or_else(|| StoreError::NotFound(format!("media {id}")))?,
+        None => sqlx::query(&format!(
+            "INSERT INTO media (author_id, title, alt_text, caption, mime_type, byte_size, width, height, content_hash, file_name, url, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING {columns}"
+        ))
+        .bind(new.author_id)
+        .bind(&new.title)
+        .bind(&new.alt_text)
+        .bind(&new.caption)
+        .bind(&file.mime_type)
+        .bind(file.bytes.len() as i64)
+        .bind(file.width.map(i64::from))
+        .bind(file.height.map(i64::from))
+        .bind(&file.content_hash)
+        .bind(&new.file_name)
+        .bind(&url)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
+        .store_err()?,
+    };
+    let item = media_item(&row).store_err()?;
+    if record.is_some() {
+        sqlx::query("DELETE FROM media_variants WHERE media_id = $1").bind(item.id).execute(&mut **tx).await.store_err()?;
+    }
+    for variant in &new.variants {
+        sqlx::query(
+            "INSERT INTO media_variants (media_id, width, height, mime_type, byte_size, content_hash) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (media_id, width, mime_type) DO NOTHING",
+        )
+        .bind(item.id)
+        .bind(i64::from(variant.width.unwrap_or(0)))
+        .bind(i64::from(variant.height.unwrap_or(0)))
+        .bind(&variant.mime_type)
+        .bind(variant.bytes.len() as i64)
+        .bind(&variant.content_hash)
+        .execute(&mut **tx)
+        .await
+        .store_err()?;
+    }
+    if let Some(url) = source_url {
+        remember_source(tx, url, item.id).await?;
+    }
+    Ok(Rows::Written(Box::new(item)))
+}
+
+/// Remembers that the file at `url` on an old site is item `id` here.
+async fn remember_source(tx: &mut sqlx::Transaction<'static, sqlx::Any>, url: &str, id: MediaId) -> StoreResult<()> {
+    sqlx::query("INSERT INTO media_sources (url, media_id) VALUES ($1, $2) ON CONFLICT (url) DO UPDATE SET media_id = excluded.media_id")
+        .bind(url)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .store_err()?;
+    Ok(())
+}
+
 impl SqlStore {
-    /// Stores an item's rows and files, all or nothing: a new item, or (with `record`) the
-    /// file of an imported attachment known until now by its old address. With `source_url`
-    /// (a file fetched from an old site) that address is remembered, and without a record an
-    /// item already holding the same bytes is reused instead of adding another.
+    /// [`SqlStore::write_media`] with a bucket: the objects first, then the rows; objects put
+    /// for a transaction that failed are deleted unless another row names their hash.
+    async fn write_media_to_bucket(
+        &self,
+        objects: &dyn ObjectStore,
+        new: &NewMedia,
+        files: &[&NewFile],
+        record: Option<MediaId>,
+        source_url: Option<&str>,
+    ) -> StoreResult<MediaItem> {
+        let mut hashes: Vec<String> = files.iter().map(|f| f.content_hash.clone()).collect();
+        hashes.dedup();
+        let registered = self.objects_in_flight.register(&hashes).await;
+        let written = self.put_then_write(objects, new, files, record, source_url).await;
+        drop(registered);
+        match written {
+            Ok(Rows::Written(mut item)) => {
+                self.attach_variants(std::slice::from_mut(&mut item)).await?;
+                Ok(*item)
+            }
+            Ok(Rows::Reused(id)) => self.media_item(id).await?.ok_or_else(|| StoreError::NotFound(format!("media {id}"))),
+            Err(err) => {
+                self.remove_unreferenced_objects(objects, &hashes).await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Every file into the bucket, then the rows in one transaction.
+    async fn put_then_write(
+        &self,
+        objects: &dyn ObjectStore,
+        new: &NewMedia,
+        files: &[&NewFile],
+        record: Option<MediaId>,
+        source_url: Option<&str>,
+    ) -> StoreResult<Rows> {
+        let mut put: Vec<&str> = Vec::new();
+        for file in files {
+            if !put.contains(&file.content_hash.as_str()) {
+                objects.put(&file.content_hash, &file.bytes, &file.mime_type).await.map_err(|e| StoreError::Backend(e.to_string()))?;
+                put.push(&file.content_hash);
+            }
+        }
+        let (_gate, mut tx) = self.begin_write().await.store_err()?;
+        let rows = write_rows(&mut tx, self.backend, new, record, source_url).await?;
+        tx.commit().await.store_err()?;
+        Ok(rows)
+    }
+
+    /// Deletes the objects of these hashes that no row names. Best effort: an object left
+    /// behind is only wasted space (no row names it), so a failure is logged, not returned.
+    async fn remove_unreferenced_objects(&self, objects: &dyn ObjectStore, hashes: &[String]) {
+        let _cleanup = self.objects_in_flight.cleanup.lock().await;
+        let hashes: Vec<String> = hashes.iter().filter(|h| !self.objects_in_flight.contains(h)).cloned().collect();
+        if hashes.is_empty() {
+            return;
+        }
+        let orphans = match self.pool.begin().await.store_err() {
+            Ok(mut tx) => unreferenced(&mut tx, &hashes).await,
+            Err(err) => Err(err),
+        };
+        let orphans = match orphans {
+            Ok(orphans) => orphans,
+            Err(err) => {
+                tracing::warn!(%err, "could not tell which uploaded objects are unused; left in the bucket");
+                return;
+            }
+        };
+        for hash in &orphans {
+            if let Err(err) = objects.delete(hash).await {
+                tracing::warn!(%hash, %err, "could not remove an unused media object");
+            }
+        }
+    }
+}
+
+impl SqlStore {
+    /// Stores an item's rows and files, all or nothing (see [`write_rows`] for `record` and
+    /// `source_url`): files in the bucket, in the media folder or in `media_blobs`.
     pub(crate) async fn write_media(&self, new: NewMedia, record: Option<MediaId>, source_url: Option<&str>) -> StoreResult<MediaItem> {
         let files: Vec<&NewFile> = std::iter::once(&new.original).chain(&new.variants).collect();
         if let Some(bad) = files.iter().find(|f| !is_hash(&f.content_hash)) {
             return Err(StoreError::Invalid(format!("not a content hash: {:?}", bad.content_hash)));
+        }
+        if let Some(objects) = &self.objects {
+            return self.write_media_to_bucket(objects.as_ref(), &new, &files, record, source_url).await;
         }
         let mut staged = match (self.backend, &self.media_dir) {
             (Backend::Sqlite, Some(dir)) => Some(Staged::write(dir, &files).await.map_err(io_err)?),
@@ -245,95 +492,14 @@ impl SqlStore {
             (Backend::Postgres, _) => None,
         };
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
-        if record.is_none()
-            && let Some(url) = source_url
-        {
-            // Two fetches of the same bytes at once must not both find none (SQLite's write
-            // gate already takes them one at a time).
-            if self.backend == Backend::Postgres {
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                    .bind(&new.original.content_hash)
-                    .execute(&mut *tx)
-                    .await
-                    .store_err()?;
-            }
-            let same: Option<i64> = sqlx::query_scalar("SELECT id FROM media WHERE content_hash = $1 ORDER BY id LIMIT 1")
-                .bind(&new.original.content_hash)
-                .fetch_optional(&mut *tx)
-                .await
-                .store_err()?;
-            if let Some(id) = same {
-                remember_source(&mut tx, url, id).await?;
+        let mut item = match write_rows(&mut tx, self.backend, &new, record, source_url).await? {
+            Rows::Written(item) => *item,
+            Rows::Reused(id) => {
+                // The files are already there (the staged copies are removed when dropped).
                 tx.commit().await.store_err()?;
                 return self.media_item(id).await?.ok_or_else(|| StoreError::NotFound(format!("media {id}")));
             }
-        }
-        let url = format!("/media/{}/{}", new.original.content_hash, new.file_name);
-        let now = new.created_at.as_second();
-        let columns = MEDIA_COLUMNS.replace("m.", "");
-        let file = &new.original;
-        let row = match record {
-            // The attachment keeps its title, date and author; it takes the old site's alt text.
-            Some(id) => sqlx::query(&format!(
-                "UPDATE media SET mime_type = $1, byte_size = $2, width = $3, height = $4, content_hash = $5, file_name = $6, url = $7, \
-                 updated_at = $8, alt_text = COALESCE((SELECT value FROM meta WHERE owner = 'media' AND owner_id = $9 \
-                 AND name = '_wp_attachment_image_alt' ORDER BY value LIMIT 1), alt_text) WHERE id = $9 RETURNING {columns}"
-            ))
-            .bind(&file.mime_type)
-            .bind(file.bytes.len() as i64)
-            .bind(file.width.map(i64::from))
-            .bind(file.height.map(i64::from))
-            .bind(&file.content_hash)
-            .bind(&new.file_name)
-            .bind(&url)
-            .bind(now)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .store_err()?
-            .ok_or_else(|| StoreError::NotFound(format!("media {id}")))?,
-            None => sqlx::query(&format!(
-                "INSERT INTO media (author_id, title, alt_text, caption, mime_type, byte_size, width, height, content_hash, file_name, url, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING {columns}"
-            ))
-            .bind(new.author_id)
-            .bind(&new.title)
-            .bind(&new.alt_text)
-            .bind(&new.caption)
-            .bind(&file.mime_type)
-            .bind(file.bytes.len() as i64)
-            .bind(file.width.map(i64::from))
-            .bind(file.height.map(i64::from))
-            .bind(&file.content_hash)
-            .bind(&new.file_name)
-            .bind(&url)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .store_err()?,
         };
-        let mut item = media_item(&row).store_err()?;
-        if record.is_some() {
-            sqlx::query("DELETE FROM media_variants WHERE media_id = $1").bind(item.id).execute(&mut *tx).await.store_err()?;
-        }
-        for variant in &new.variants {
-            sqlx::query(
-                "INSERT INTO media_variants (media_id, width, height, mime_type, byte_size, content_hash) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (media_id, width, mime_type) DO NOTHING",
-            )
-            .bind(item.id)
-            .bind(i64::from(variant.width.unwrap_or(0)))
-            .bind(i64::from(variant.height.unwrap_or(0)))
-            .bind(&variant.mime_type)
-            .bind(variant.bytes.len() as i64)
-            .bind(&variant.content_hash)
-            .execute(&mut *tx)
-            .await
-            .store_err()?;
-        }
-        if let Some(url) = source_url {
-            remember_source(&mut tx, url, item.id).await?;
-        }
         match staged.as_mut() {
             Some(staged) => staged.rename().await.map_err(io_err)?,
             None => {
@@ -354,17 +520,6 @@ impl SqlStore {
         self.attach_variants(std::slice::from_mut(&mut item)).await?;
         Ok(item)
     }
-}
-
-/// Remembers that the file at `url` on an old site is item `id` here.
-async fn remember_source(tx: &mut sqlx::Transaction<'static, sqlx::Any>, url: &str, id: MediaId) -> StoreResult<()> {
-    sqlx::query("INSERT INTO media_sources (url, media_id) VALUES ($1, $2) ON CONFLICT (url) DO UPDATE SET media_id = excluded.media_id")
-        .bind(url)
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .store_err()?;
-    Ok(())
 }
 
 #[async_trait]
@@ -486,6 +641,10 @@ impl MediaStore for SqlStore {
                 }
             }
         }
+        if let Some(objects) = &self.objects {
+            drop(_gate);
+            self.remove_unreferenced_objects(objects.as_ref(), &orphans).await;
+        }
         Ok(())
     }
 
@@ -505,13 +664,17 @@ impl MediaStore for SqlStore {
         let Some(row) = row else { return Ok(None) };
         let mime_type: Option<String> = row.try_get(0).store_err()?;
         let file_name: Option<String> = row.try_get(1).store_err()?;
-        let bytes = match &self.media_dir {
-            Some(dir) => match tokio::fs::read(file_path(dir, content_hash)).await {
+        let bytes = match (&self.objects, &self.media_dir) {
+            (Some(objects), _) => match objects.get(content_hash).await.map_err(|e| StoreError::Backend(e.to_string()))? {
+                Some(bytes) => bytes,
+                None => return Ok(None),
+            },
+            (None, Some(dir)) => match tokio::fs::read(file_path(dir, content_hash)).await {
                 Ok(bytes) => bytes,
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                 Err(err) => return Err(io_err(err)),
             },
-            None => {
+            (None, None) => {
                 let data: Option<Vec<u8>> = sqlx::query_scalar("SELECT data FROM media_blobs WHERE content_hash = $1")
                     .bind(content_hash)
                     .fetch_optional(&self.pool)
