@@ -2,8 +2,9 @@
 //! an item's alt text, caption and title, deleting (with "used by N posts" first) and listing.
 //!
 //! [`store_upload`] is the part every way in shares, without the rights and the rate limit: the
-//! admin and the REST API call [`upload`], which checks those first; an import that brings an
-//! old blog's files home (`import wxr --media fetch`, [`crate::media_fetch`]) uses [`prepare`].
+//! admin and the REST API call [`upload`], which checks those first; an embed's thumbnail is
+//! stored with it directly ([`crate::embeds`]), and an import that brings an old blog's files
+//! home (`import wxr --media fetch`, [`crate::media_fetch`]) uses [`prepare`].
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
