@@ -236,16 +236,15 @@ pub async fn with_cards(store: &dyn Store, embedder: Option<&Embedder>, author: 
             }
         }
     }
-    let mut pictures: HashMap<i64, MediaItem> = HashMap::new();
-    for id in kept.values().filter_map(|e| e.thumbnail_media) {
-        match store.media_item(id).await {
-            Ok(Some(item)) if item.is_image() => {
-                pictures.insert(id, item);
-            }
-            Ok(_) => {}
-            Err(err) => tracing::warn!(error = %err, "embeds: cannot read a thumbnail's media item"),
+    // Every card's picture in one store call, however many embeds the post has.
+    let ids: Vec<i64> = kept.values().filter_map(|e| e.thumbnail_media).collect();
+    let pictures: HashMap<i64, MediaItem> = match store.media_items(&ids).await {
+        Ok(items) => items.into_iter().filter(MediaItem::is_image).map(|item| (item.id, item)).collect(),
+        Err(err) => {
+            tracing::warn!(error = %err, "embeds: cannot read the thumbnails' media items; cards go without pictures");
+            HashMap::new()
         }
-    }
+    };
     apply_cards(body_html, |link| {
         let embed = kept.get(&link.url).filter(|e| e.failure.is_none() && e.provider == link.provider.key())?;
         Some(Card {

@@ -165,37 +165,12 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
 /// An import's post (featuring attachment 9 by `_thumbnail_id`) and that attachment, known by
 /// its old address only.
 async fn import_post_and_attachment(store: &dyn Store) {
-    use dateline_core::import::*;
-    let when = at("2020-01-01T00:00:00Z");
-    let post = ImportPost {
-        write: PostWrite {
-            title: "Pictures".into(),
-            slug: "pictures".into(),
-            body_source: "<img src=\"https://old.example/photo.jpg\">".into(),
-            body_html: "<p><img src=\"https://old.example/photo.jpg\"></p>".into(),
-            status: PostStatus::Published,
-            published_at: when,
-            ..PostWrite::new_draft(PostKind::Post, 0, BodyFormat::Html)
-        },
-        source_key: "wxr:old:post:7".into(),
-        wanted_id: Some(7),
-        updated_at: when,
-        author_login: "admin".into(),
-        parent_source_key: None,
-        categories: vec![],
-        tags: vec![],
-        meta: vec![("_thumbnail_id".into(), "9".into())],
-    };
-    let media = ImportMedia {
-        source_key: "wxr:old:post:9".into(),
-        wanted_id: Some(9),
-        parent_source_key: Some("wxr:old:post:7".into()),
-        title: "Photo".into(),
-        url: "https://old.example/photo.jpg".into(),
-        mime_type: Some("image/jpeg".into()),
-        created_at: when,
-        meta: vec![("_wp_attachment_image_alt".into(), "Boats".into())],
-    };
+    let (post, mut media) = crate::methods::imported_post_and_photo(
+        "Pictures",
+        "<img src=\"https://old.example/photo.jpg\">",
+        "<p><img src=\"https://old.example/photo.jpg\"></p>",
+    );
+    media.meta = vec![("_wp_attachment_image_alt".into(), "Boats".into())];
     let mut session = store.begin_import().await.expect("begin");
     session.post(&post).await.expect("post");
     session.media(&media).await.expect("media");

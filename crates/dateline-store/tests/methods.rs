@@ -247,35 +247,7 @@ pub async fn application_passwords(db: Db) {
 pub async fn import_sessions_write_all_or_nothing(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();
-    let item = ImportPost {
-        write: PostWrite {
-            title: "Imported".into(),
-            slug: "imported".into(),
-            body_source: "<p>Old</p>".into(),
-            body_html: "<p>Old</p>".into(),
-            status: PostStatus::Published,
-            published_at: "2020-01-01T00:00:00Z".parse().expect("time"),
-            ..PostWrite::new_draft(PostKind::Post, 0, BodyFormat::Html)
-        },
-        source_key: "wxr:old:post:7".into(),
-        wanted_id: Some(7),
-        updated_at: "2020-01-01T00:00:00Z".parse().expect("time"),
-        author_login: "admin".into(),
-        parent_source_key: None,
-        categories: vec![],
-        tags: vec![],
-        meta: vec![("_thumbnail_id".into(), "9".into())],
-    };
-    let media = ImportMedia {
-        source_key: "wxr:old:post:9".into(),
-        wanted_id: Some(9),
-        parent_source_key: Some("wxr:old:post:7".into()),
-        title: "Photo".into(),
-        url: "https://old.example/photo.jpg".into(),
-        mime_type: Some("image/jpeg".into()),
-        created_at: "2020-01-01T00:00:00Z".parse().expect("time"),
-        meta: vec![],
-    };
+    let (item, media) = imported_post_and_photo("Imported", "<p>Old</p>", "<p>Old</p>");
     // Dropped without finishing: nothing stays.
     let mut session = store.begin_import().await.expect("begin");
     session
@@ -367,4 +339,40 @@ pub async fn comment_tree_and_comments_by_ids(db: Db) {
     let rows = store.comments_by_ids(&[second.id, first.id, 999_999]).await.expect("rows");
     assert_eq!(rows.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(), ["first", "second"]);
     assert!(store.comments_by_ids(&[]).await.expect("rows").is_empty());
+}
+
+/// An imported post (old id 7, published 2020-01-01, by "admin", titled `title`, its featured
+/// image the attachment 9) and that attachment, a photo at `https://old.example/photo.jpg`.
+pub(crate) fn imported_post_and_photo(title: &str, body_source: &str, body_html: &str) -> (ImportPost, ImportMedia) {
+    let when: jiff::Timestamp = "2020-01-01T00:00:00Z".parse().expect("time");
+    let post = ImportPost {
+        write: PostWrite {
+            title: title.into(),
+            slug: title.to_lowercase(),
+            body_source: body_source.into(),
+            body_html: body_html.into(),
+            status: PostStatus::Published,
+            published_at: when,
+            ..PostWrite::new_draft(PostKind::Post, 0, BodyFormat::Html)
+        },
+        source_key: "wxr:old:post:7".into(),
+        wanted_id: Some(7),
+        updated_at: when,
+        author_login: "admin".into(),
+        parent_source_key: None,
+        categories: vec![],
+        tags: vec![],
+        meta: vec![("_thumbnail_id".into(), "9".into())],
+    };
+    let media = ImportMedia {
+        source_key: "wxr:old:post:9".into(),
+        wanted_id: Some(9),
+        parent_source_key: Some("wxr:old:post:7".into()),
+        title: "Photo".into(),
+        url: "https://old.example/photo.jpg".into(),
+        mime_type: Some("image/jpeg".into()),
+        created_at: when,
+        meta: vec![],
+    };
+    (post, media)
 }

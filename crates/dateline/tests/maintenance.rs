@@ -100,31 +100,18 @@ fn a_backup_under_load_restores_to_a_sound_store_that_serves_the_same_pages() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// An author, marta, on the store in `dir`: the `Authorization` value of her application password.
-fn uploader(dir: &std::path::Path) -> String {
-    let added = run(dir, &["user", "add", "marta", "--role", "author"], Some("a good password\n"));
-    assert!(added.status.success(), "{}", text(&added.stderr));
-    let made = run(dir, &["user", "app-password", "marta", "backup test"], None);
-    let said = text(&made.stdout);
-    let password = said.lines().next().and_then(|line| line.split_once("): ")).map(|(_, p)| p.trim().to_string()).expect("password");
-    format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("marta:{password}")))
-}
-
 /// Uploads a `width` × 400 PNG over the API; the item's id and the path its file is served at.
 fn upload(base: &str, auth: &str, width: u32) -> (i64, String) {
-    let photo = dateline_media::testing::png(width, 400);
-    let headers = format!("Authorization: {auth}\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=harbour.png\r\n");
-    let uploaded = post_bytes(base, "/wp-json/wp/v2/media", &headers, &photo);
+    let uploaded = upload_png(base, auth, "harbour.png", &dateline_media::testing::png(width, 400));
     assert_eq!(uploaded.status, 201, "{}", uploaded.body);
     let item: serde_json::Value = serde_json::from_str(&uploaded.body).expect("json");
-    let url = item["source_url"].as_str().expect("source_url").trim_start_matches(base).to_string();
-    (item["id"].as_i64().expect("id"), url)
+    (item["id"].as_i64().expect("id"), media_path(item["source_url"].as_str().expect("source_url")))
 }
 
 #[test]
 fn a_backup_carries_the_uploads_and_a_restore_puts_them_back() {
     let dir = setup(OPEN_DISCUSSION);
-    let auth = uploader(&dir);
+    let auth = uploader(&dir, None);
     let server = serve(&dir, &[], &[]);
     let (_, url) = upload(&server.base, &auth, 640);
     assert_eq!(get(&server.base, &url).status, 200, "{url}");
@@ -155,7 +142,7 @@ fn a_backup_carries_the_uploads_and_a_restore_puts_them_back() {
 #[test]
 fn a_backup_taken_during_uploads_and_deletes_restores_every_file_it_names() {
     let dir = setup(OPEN_DISCUSSION);
-    let auth = uploader(&dir);
+    let auth = uploader(&dir, None);
     let server = serve(&dir, &[], &[]);
     let earlier: Vec<i64> = (0..6).map(|n| upload(&server.base, &auth, 300 + n).0).collect();
     // While the backup is taken: twenty more uploads, and the earlier ones deleted.
@@ -165,7 +152,8 @@ fn a_backup_taken_during_uploads_and_deletes_restores_every_file_it_names() {
             for n in 0..20 {
                 upload(&base, &auth, 400 + n);
                 if let Some(id) = earlier.get(n as usize) {
-                    let deleted = delete(&base, &format!("/wp-json/wp/v2/media/{id}?force=true"), &auth);
+                    let (deleted, _, _) =
+                        send(&base, "DELETE", &format!("/wp-json/wp/v2/media/{id}?force=true"), &format!("Authorization: {auth}\r\n"));
                     assert_eq!(deleted, 200, "delete {id}");
                 }
             }

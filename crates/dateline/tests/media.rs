@@ -26,12 +26,7 @@ pub async fn an_upload_through_one_instance_is_served_by_another(db: Db) {
             (test.url.clone(), Some(test))
         }
     };
-    let added = run(&dir, &["--db", &url, "user", "add", "marta", "--role", "author"], Some("a good password\n"));
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let made = run(&dir, &["--db", &url, "user", "app-password", "marta", "two instances"], None);
-    let said = String::from_utf8_lossy(&made.stdout).into_owned();
-    let password = said.lines().next().and_then(|line| line.split_once("): ")).map(|(_, p)| p.trim().to_string()).expect("password");
-    let basic = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("marta:{password}"));
+    let auth = uploader(&dir, Some(&url));
 
     // Each in a folder of its own, as on two machines: on PostgreSQL nothing is shared but the
     // database (on SQLite the files are beside the database, which both name by its path).
@@ -40,18 +35,10 @@ pub async fn an_upload_through_one_instance_is_served_by_another(db: Db) {
     let second = serve(&elsewhere, &["--db", &url], &[]);
     assert_ne!(first.base, second.base);
     let photo = dateline_media::testing::png(1200, 800);
-    let headers =
-        format!("Authorization: Basic {basic}\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=harbour.png\r\n");
-    let uploaded = post_bytes(&first.base, "/wp-json/wp/v2/media", &headers, &photo);
+    let uploaded = upload_png(&first.base, &auth, "harbour.png", &photo);
     assert_eq!(uploaded.status, 201, "{}", uploaded.body);
     let item: serde_json::Value = serde_json::from_str(&uploaded.body).expect("json");
-    let path = |url: &str| url.find("/media/").map(|i| url[i..].to_string()).expect("a /media/ address");
-    let original = path(item["source_url"].as_str().expect("source_url"));
-    let mut files = vec![original.clone()];
-    let sizes = item["media_details"]["sizes"].as_object().expect("sizes");
-    files.extend(sizes.values().map(|size| path(size["source_url"].as_str().expect("size url"))));
-    files.sort();
-    files.dedup();
+    let (original, files) = media_files(&item);
     // The original and 320, 640 and 1024 px wide copies, each as PNG and WebP.
     assert_eq!(files.len(), 7, "{files:?}");
 
@@ -60,7 +47,7 @@ pub async fn an_upload_through_one_instance_is_served_by_another(db: Db) {
     let listed = get(&second.base, &format!("/wp-json/wp/v2/media/{id}"));
     assert_eq!(listed.status, 200, "{}", listed.body);
     let known: serde_json::Value = serde_json::from_str(&listed.body).expect("json");
-    assert_eq!(known["source_url"].as_str().map(path), Some(original.clone()));
+    assert_eq!(known["source_url"].as_str().map(media_path), Some(original.clone()));
     // …and serves every file of it as the first does.
     for file in &files {
         let (status_a, head_a, bytes_a) = get_bytes(&first.base, file, "");

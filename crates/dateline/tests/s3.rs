@@ -130,30 +130,16 @@ pub async fn uploads_live_in_the_bucket_and_leave_with_their_item(db: Db) {
     let dir = temp_dir();
     let config = write_config(&dir, &moto, bucket);
     let url = store.url.clone();
-    let added = run(&dir, &["--db", &url, "user", "add", "marta", "--role", "author"], Some("a good password\n"));
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let made = run(&dir, &["--db", &url, "user", "app-password", "marta", "s3"], None);
-    let said = String::from_utf8_lossy(&made.stdout).into_owned();
-    let password = said.lines().next().and_then(|line| line.split_once("): ")).map(|(_, p)| p.trim().to_string()).expect("password");
-    let basic = format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("marta:{password}")));
+    let basic = uploader(&dir, Some(&url));
     let keys = [("DATELINE_S3_ACCESS_KEY_ID", "testing"), ("DATELINE_S3_SECRET_ACCESS_KEY", "a-secret-never-logged")];
     let server = serve(&dir, &["--db", &url, "--config", &config], &keys);
-    let upload = |name: &str, bytes: &[u8]| {
-        let headers = format!("Authorization: {basic}\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename={name}\r\n");
-        post_bytes(&server.base, "/wp-json/wp/v2/media", &headers, bytes)
-    };
+    let upload = |name: &str, bytes: &[u8]| upload_png(&server.base, &basic, name, bytes);
 
     let photo = dateline_media::testing::png(1200, 800);
     let uploaded = upload("harbour.png", &photo);
     assert_eq!(uploaded.status, 201, "{}", uploaded.body);
     let item: serde_json::Value = serde_json::from_str(&uploaded.body).expect("json");
-    let path = |url: &str| url.find("/media/").map(|i| url[i..].to_string()).expect("a /media/ address");
-    let original = path(item["source_url"].as_str().expect("source_url"));
-    let mut files = vec![original.clone()];
-    let sizes = item["media_details"]["sizes"].as_object().expect("sizes");
-    files.extend(sizes.values().map(|size| path(size["source_url"].as_str().expect("size url"))));
-    files.sort();
-    files.dedup();
+    let (original, files) = media_files(&item);
     // The original and 320 and 640 px wide copies, each as PNG and WebP.
     assert_eq!(files.len(), 5, "{files:?}");
     let mut expected: Vec<String> = files.iter().map(|f| key_of(f)).collect();

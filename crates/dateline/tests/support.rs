@@ -136,11 +136,6 @@ pub fn send(base: &str, method: &str, path: &str, headers: &str) -> (u16, Reply,
     (status, Reply { status, headers: head, body: String::new() }, raw[split..].to_vec())
 }
 
-/// A DELETE with an `Authorization` header; the answer's status.
-pub fn delete(base: &str, path: &str, authorization: &str) -> u16 {
-    request(base, &format!("DELETE {path} HTTP/1.1\r\nAuthorization: {authorization}\r\n"), "").status
-}
-
 fn request(base: &str, head: &str, body: &str) -> Reply {
     try_request(base, head, body).expect("an answer")
 }
@@ -211,4 +206,48 @@ pub fn encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// An author, marta, on the store `db` names (the working directory's when `None`), and the
+/// `Authorization` value of an application password of hers.
+pub fn uploader(dir: &Path, db: Option<&str>) -> String {
+    let with_db = |args: &[&str]| -> Vec<String> {
+        db.map(|db| vec!["--db".to_string(), db.to_string()])
+            .unwrap_or_default()
+            .into_iter()
+            .chain(args.iter().map(|a| a.to_string()))
+            .collect()
+    };
+    let args = with_db(&["user", "add", "marta", "--role", "author"]);
+    let added = run(dir, &args.iter().map(String::as_str).collect::<Vec<_>>(), Some("a good password\n"));
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let args = with_db(&["user", "app-password", "marta", "tests"]);
+    let made = run(dir, &args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    let said = String::from_utf8_lossy(&made.stdout).into_owned();
+    let password = said.lines().next().and_then(|line| line.split_once("): ")).map(|(_, p)| p.trim().to_string()).expect("password");
+    format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("marta:{password}")))
+}
+
+/// Uploads a PNG named `name` over the REST API, as WordPress clients send it.
+pub fn upload_png(base: &str, authorization: &str, name: &str, bytes: &[u8]) -> Reply {
+    let headers =
+        format!("Authorization: {authorization}\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename={name}\r\n");
+    post_bytes(base, "/wp-json/wp/v2/media", &headers, bytes)
+}
+
+/// The `/media/…` path of an address this site gave.
+pub fn media_path(url: &str) -> String {
+    url.find("/media/").map(|i| url[i..].to_string()).expect("a /media/ address")
+}
+
+/// An uploaded item's original (its path) and the paths of every file it has, the original
+/// and each resized copy, sorted, once each.
+pub fn media_files(item: &serde_json::Value) -> (String, Vec<String>) {
+    let original = media_path(item["source_url"].as_str().expect("source_url"));
+    let mut files = vec![original.clone()];
+    let sizes = item["media_details"]["sizes"].as_object().expect("sizes");
+    files.extend(sizes.values().map(|size| media_path(size["source_url"].as_str().expect("size url"))));
+    files.sort();
+    files.dedup();
+    (original, files)
 }

@@ -323,40 +323,36 @@ async fn write_rows(
     let file = &new.original;
     let row = match record {
         // The attachment keeps its title, date and author; it takes the old site's alt text.
-        Some(id) => sqlx::query(&format!(
-            "UPDATE media SET mime_type = $1, byte_size = $2, width = $3, height = $4, content_hash = $5, file_name = $6, url = $7, \
+        Some(id) => with_file_fields(
+            &format!(
+                "UPDATE media SET mime_type = $1, byte_size = $2, width = $3, height = $4, content_hash = $5, file_name = $6, url = $7, \
              updated_at = $8, alt_text = COALESCE((SELECT value FROM meta WHERE owner = 'media' AND owner_id = $9 \
              AND name = '_wp_attachment_image_alt' ORDER BY value LIMIT 1), alt_text) WHERE id = $9 RETURNING {columns}"
-        ))
-        .bind(&file.mime_type)
-        .bind(file.bytes.len() as i64)
-        .bind(file.width.map(i64::from))
-        .bind(file.height.map(i64::from))
-        .bind(&file.content_hash)
-        .bind(&new.file_name)
-        .bind(&url)
-        .bind(now)
+            ),
+            file,
+            &new.file_name,
+            &url,
+            now,
+        )
         .bind(id)
         .fetch_optional(&mut **tx)
         .await
         .store_err()?
         .ok_or_else(|| StoreError::NotFound(format!("media {id}")))?,
-        None => sqlx::query(&format!(
-            "INSERT INTO media (author_id, title, alt_text, caption, mime_type, byte_size, width, height, content_hash, file_name, url, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING {columns}"
-        ))
+        None => with_file_fields(
+            &format!(
+                "INSERT INTO media (mime_type, byte_size, width, height, content_hash, file_name, url, created_at, updated_at, \
+             author_id, title, alt_text, caption) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12) RETURNING {columns}"
+            ),
+            file,
+            &new.file_name,
+            &url,
+            now,
+        )
         .bind(new.author_id)
         .bind(&new.title)
         .bind(&new.alt_text)
         .bind(&new.caption)
-        .bind(&file.mime_type)
-        .bind(file.bytes.len() as i64)
-        .bind(file.width.map(i64::from))
-        .bind(file.height.map(i64::from))
-        .bind(&file.content_hash)
-        .bind(&new.file_name)
-        .bind(&url)
-        .bind(now)
         .fetch_one(&mut **tx)
         .await
         .store_err()?,
@@ -384,6 +380,26 @@ async fn write_rows(
         remember_source(tx, url, item.id).await?;
     }
     Ok(Rows::Written(Box::new(item)))
+}
+
+/// `sql` with a file's own fields bound as $1–$8 (type, size, width, height, hash, name,
+/// address, time), as both of [`write_rows`]'s statements take them.
+fn with_file_fields<'q>(
+    sql: &'q str,
+    file: &'q NewFile,
+    file_name: &'q str,
+    url: &'q str,
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(&file.mime_type)
+        .bind(file.bytes.len() as i64)
+        .bind(file.width.map(i64::from))
+        .bind(file.height.map(i64::from))
+        .bind(&file.content_hash)
+        .bind(file_name)
+        .bind(url)
+        .bind(now)
 }
 
 /// Remembers that the file at `url` on an old site is item `id` here.
