@@ -17,6 +17,7 @@ mod connect;
 mod editor;
 mod error;
 mod import;
+mod json_rows;
 mod maintenance;
 mod migrate;
 mod post_write;

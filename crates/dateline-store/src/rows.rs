@@ -133,6 +133,63 @@ pub(crate) const COMMENT_COLUMNS: &str = "c.id, c.post_id, c.parent_id, c.kind, 
     c.author_ip, c.user_agent, c.body, c.status, c.created_at, c.moderation_reason, c.spam_score, c.notify, \
     c.user_id, c.status_before_trash, c.body_format";
 
+/// A comment as [`crate::json_rows::object`] writes [`COMMENT_COLUMNS`]: for reading many at
+/// once.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct CommentRecord {
+    id: CommentId,
+    post_id: PostId,
+    parent_id: Option<CommentId>,
+    kind: String,
+    author_name: Option<String>,
+    author_email: Option<String>,
+    author_url: Option<String>,
+    author_ip: Option<String>,
+    user_agent: Option<String>,
+    body: String,
+    status: String,
+    created_at: i64,
+    moderation_reason: Option<String>,
+    spam_score: Option<f64>,
+    notify: i64,
+    user_id: Option<UserId>,
+    status_before_trash: Option<String>,
+    body_format: String,
+}
+
+impl TryFrom<CommentRecord> for Comment {
+    type Error = sqlx::Error;
+
+    fn try_from(record: CommentRecord) -> Result<Comment, sqlx::Error> {
+        let unknown = |column: &str, text: &str| sqlx::Error::Decode(format!("unknown {column} {text:?}").into());
+        Ok(Comment {
+            id: record.id,
+            post_id: record.post_id,
+            parent_id: record.parent_id,
+            kind: CommentKind::parse(&record.kind).ok_or_else(|| unknown("kind", &record.kind))?,
+            author_name: record.author_name,
+            author_email: record.author_email,
+            author_url: record.author_url,
+            author_ip: record.author_ip,
+            user_agent: record.user_agent,
+            body: record.body,
+            body_format: BodyFormat::parse(&record.body_format),
+            status: CommentStatus::parse(&record.status).ok_or_else(|| unknown("status", &record.status))?,
+            created_at: time(record.created_at),
+            moderation_reason: record.moderation_reason,
+            spam_score: record.spam_score,
+            notify: record.notify != 0,
+            user_id: record.user_id,
+            status_before_trash: record.status_before_trash.as_deref().and_then(CommentStatus::parse),
+        })
+    }
+}
+
+/// Decodes the comments of a JSON array of [`CommentRecord`]s.
+pub(crate) fn comments_from_json(text: &str) -> Result<Vec<Comment>, sqlx::Error> {
+    crate::json_rows::decode::<CommentRecord>(text)?.into_iter().map(Comment::try_from).collect()
+}
+
 pub(crate) fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
     Ok(Comment {
         id: row.try_get("id")?,

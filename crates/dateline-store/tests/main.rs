@@ -73,6 +73,7 @@ mod each_method {
         watch_changes_hears_every_committed_write,
         next_scheduled_is_the_earliest_future_post,
         comment_tree_and_comments_by_ids,
+        comment_lists_keep_every_field_and_character,
         setting_and_set_setting,
         all_posts_users_and_public_author_ids,
         delete_post,

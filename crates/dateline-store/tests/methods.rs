@@ -341,6 +341,35 @@ pub async fn comment_tree_and_comments_by_ids(db: Db) {
     assert!(store.comments_by_ids(&[]).await.expect("rows").is_empty());
 }
 
+/// Comment lists come from the database as one JSON value (`json_rows` in the store): every
+/// field, and any character a commenter can type, come back as written.
+pub async fn comment_lists_keep_every_field_and_character(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let on = store.create_post(post("Quoting")).await.expect("post");
+    let account = store.create_user(new_user("signed-in", Role::Author)).await.expect("user");
+    let body = "\"Quotes\", back\\slash, tab\tnew\nline, \u{1}control, Díaz-Canel 🇨🇺 </script> ${x} '--";
+    let written = NewComment {
+        author_url: Some("https://example.org/?a=1&b=\"2\"".into()),
+        user_agent: Some("Agent/1.0 (\\)".into()),
+        moderation_reason: Some("held: 3 links".into()),
+        spam_score: Some(0.25),
+        notify: true,
+        user_id: Some(account.id),
+        ..reader_comment(body)
+    };
+    let first = store.create_comment(on.id, None, written).await.expect("comment");
+    let reply = store.create_comment(on.id, Some(first.id), reader_comment("")).await.expect("reply");
+    let one = store.comment_by_id(first.id).await.expect("read").expect("found");
+    assert_eq!(one.body, body);
+    let by_ids = store.comments_by_ids(&[reply.id, first.id]).await.expect("by ids");
+    assert_eq!(by_ids, vec![one.clone(), store.comment_by_id(reply.id).await.expect("read").expect("found")]);
+    let for_post = store.comments_for_post(on.id, CommentStatus::Approved).await.expect("for post");
+    assert_eq!(for_post, by_ids);
+    assert_eq!(for_post[1].parent_id, Some(first.id));
+    assert!(store.comments_for_post(on.id, CommentStatus::Spam).await.expect("none").is_empty());
+}
+
 /// An imported post (old id 7, published 2020-01-01, by "admin", titled `title`, its featured
 /// image the attachment 9) and that attachment, a photo at `https://old.example/photo.jpg`.
 pub(crate) fn imported_post_and_photo(title: &str, body_source: &str, body_html: &str) -> (ImportPost, ImportMedia) {

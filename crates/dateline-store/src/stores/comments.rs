@@ -7,33 +7,38 @@ use sqlx::Row;
 
 use crate::connect::SqlStore;
 use crate::error::OrStoreError;
+use crate::json_rows;
 use crate::rows::{self, COMMENT_COLUMNS};
 use crate::sql::Sql;
+
+/// The order comments are listed in: as they were written.
+const COMMENT_ORDER: &str = "c.created_at, c.id";
 
 #[async_trait]
 impl CommentStore for SqlStore {
     async fn comments_for_post(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<Comment>> {
-        let mut sql = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.post_id = "));
-        sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" ORDER BY c.created_at, c.id");
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
-        rows.iter().map(rows::comment).collect::<Result<_, _>>().store_err()
+        let mut sql = Sql::new(&format!("SELECT {} FROM comments c WHERE c.post_id = ", self.comments_as_json()));
+        sql.int(post).push(" AND c.status = ").text(status.as_str());
+        self.fetch_comments_json(&sql).await
     }
 
     async fn comment_tree(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<(CommentId, Option<CommentId>)>> {
-        let mut sql = Sql::new("SELECT c.id, c.parent_id FROM comments c WHERE c.post_id = ");
-        sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" AND c.kind <> 'note' ORDER BY c.created_at, c.id");
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
-        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect::<Result<_, sqlx::Error>>().store_err()
+        // The (id, parent) pairs as one JSON array: see `json_rows`.
+        let pair = json_rows::tuple(self.backend, "c.id, c.parent_id");
+        let mut sql =
+            Sql::new(&format!("SELECT {} FROM comments c WHERE c.post_id = ", json_rows::array(self.backend, &pair, COMMENT_ORDER)));
+        sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" AND c.kind <> 'note'");
+        let text: String = sql.query().fetch_one(&self.pool).await.store_err()?.try_get(0).store_err()?;
+        json_rows::decode(&text).store_err()
     }
 
     async fn comments_by_ids(&self, ids: &[CommentId]) -> StoreResult<Vec<Comment>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.id IN "));
-        sql.int_list(ids).push(" ORDER BY c.created_at, c.id");
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
-        rows.iter().map(rows::comment).collect::<Result<_, _>>().store_err()
+        let mut sql = Sql::new(&format!("SELECT {} FROM comments c WHERE c.id IN ", self.comments_as_json()));
+        sql.int_list(ids);
+        self.fetch_comments_json(&sql).await
     }
 
     async fn create_comment(&self, post: PostId, parent: Option<CommentId>, comment: NewComment) -> StoreResult<Comment> {
@@ -112,5 +117,18 @@ impl CommentStore for SqlStore {
         }
         crate::search::reindex_comments(&mut tx, &[id]).await.store_err()?;
         tx.commit().await.store_err()
+    }
+}
+
+impl SqlStore {
+    /// Every selected comment's [`COMMENT_COLUMNS`] as one JSON array, oldest first.
+    fn comments_as_json(&self) -> String {
+        json_rows::array(self.backend, &json_rows::object(self.backend, COMMENT_COLUMNS), COMMENT_ORDER)
+    }
+
+    /// Runs a query selecting [`Self::comments_as_json`] and decodes its one row.
+    async fn fetch_comments_json(&self, sql: &Sql) -> StoreResult<Vec<Comment>> {
+        let text: String = sql.query().fetch_one(&self.pool).await.store_err()?.try_get(0).store_err()?;
+        rows::comments_from_json(&text).store_err()
     }
 }

@@ -1,0 +1,62 @@
+//! Many rows read as one: the database builds a JSON array of them, and serde decodes it.
+//!
+//! sqlx's SQLite driver runs each connection on its own worker thread and hands every row of a
+//! result to the async side separately, a thread wake-up each. A post page lists every
+//! comment of the threads it shows, and on a post with 1,000 comments those wake-ups (and the
+//! `Any` driver's per-row column conversions) were most of the page's cost with the cache off
+//! (docs/PERFORMANCE.md). One row carrying the whole list costs one wake-up. Both stores take
+//! the same path, so what a page reads does not depend on the store.
+
+use crate::connect::Backend;
+
+/// The SQL of a JSON object of `columns` (each `alias.column`, keyed by the column's name).
+pub(crate) fn object(backend: Backend, columns: &str) -> String {
+    let pairs: Vec<String> =
+        columns.split(',').map(str::trim).map(|column| format!("'{}', {column}", column.rsplit('.').next().unwrap_or(column))).collect();
+    let function = match backend {
+        Backend::Sqlite => "json_object",
+        Backend::Postgres => "json_build_object",
+    };
+    format!("{function}({})", pairs.join(", "))
+}
+
+/// The SQL of a JSON array of `values` (expressions), as one value.
+pub(crate) fn tuple(backend: Backend, values: &str) -> String {
+    let function = match backend {
+        Backend::Sqlite => "json_array",
+        Backend::Postgres => "json_build_array",
+    };
+    format!("{function}({values})")
+}
+
+/// The SQL of an aggregate: every row's `item` in one JSON array text, in `order`; `[]` when
+/// no row matched.
+pub(crate) fn array(backend: Backend, item: &str, order: &str) -> String {
+    let function = match backend {
+        Backend::Sqlite => "json_group_array",
+        Backend::Postgres => "json_agg",
+    };
+    format!("CAST(COALESCE({function}({item} ORDER BY {order}), '[]') AS TEXT)")
+}
+
+/// Decodes the text of an [`array`].
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<T>, sqlx::Error> {
+    serde_json::from_str(text).map_err(|err| sqlx::Error::Decode(format!("rows as JSON: {err}").into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_are_keyed_by_column_name() {
+        assert_eq!(object(Backend::Sqlite, "c.id, c.post_id"), "json_object('id', c.id, 'post_id', c.post_id)");
+        assert_eq!(object(Backend::Postgres, "c.id"), "json_build_object('id', c.id)");
+    }
+
+    #[test]
+    fn an_empty_result_is_an_empty_array() {
+        assert!(array(Backend::Postgres, "x", "y").contains("'[]'"));
+        assert_eq!(decode::<i64>("[]").expect("an empty array"), Vec::<i64>::new());
+    }
+}
