@@ -84,10 +84,7 @@ pub(crate) async fn write_post_row(conn: &mut AnyConnection, post: &PostWrite, k
             insert.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()?
         }
     };
-    let mut terms: Vec<TermId> = post.category_ids.iter().chain(&post.tag_ids).copied().collect();
-    terms.sort_unstable();
-    terms.dedup();
-    let links: Vec<(PostId, TermId)> = terms.into_iter().map(|term| (id, term)).collect();
+    let links = term_links(id, post);
     match keys.deferred_links {
         Some(later) => later.extend(links),
         None => insert_links(conn, crate::search::backend_of(conn), &links).await?,
@@ -96,6 +93,14 @@ pub(crate) async fn write_post_row(conn: &mut AnyConnection, post: &PostWrite, k
     // (A new row has no links to replace: they go when their post does.)
     crate::bylines::link_post(conn, id, post.source.as_ref(), keys.existing.is_some()).await?;
     Ok(id)
+}
+
+/// Post `id`'s links to its categories and tags, each once.
+pub(crate) fn term_links(id: PostId, post: &PostWrite) -> Vec<(PostId, TermId)> {
+    let mut terms: Vec<TermId> = post.category_ids.iter().chain(&post.tag_ids).copied().collect();
+    terms.sort_unstable();
+    terms.dedup();
+    terms.into_iter().map(|term| (id, term)).collect()
 }
 
 /// Posts' term links, written in one statement (an import's thousands, many to a statement).
@@ -129,8 +134,57 @@ pub(crate) async fn choose_slug(
     own: Option<PostId>,
     holder: Option<PostId>,
 ) -> StoreResult<String> {
-    let free = (holder.is_none() || holder == own) && !dateline_core::slug::is_reserved(wanted);
-    if free { Ok(wanted.to_string()) } else { crate::writes::unique_slug(conn, "posts", None, wanted).await }
+    if slug_is_free(wanted, own, holder) { Ok(wanted.to_string()) } else { crate::writes::unique_slug(conn, "posts", None, wanted).await }
+}
+
+/// Whether post `own` (`None`: a new one) may take `wanted`, held by `holder`, as it is:
+/// then [`choose_slug`] asks the store nothing.
+pub(crate) fn slug_is_free(wanted: &str, own: Option<PostId>, holder: Option<PostId>) -> bool {
+    (holder.is_none() || holder == own) && !dateline_core::slug::is_reserved(wanted)
+}
+
+/// A new post's row with the id it is given, for [`insert_posts`].
+pub(crate) struct NewPostRow {
+    pub id: PostId,
+    pub source_key: String,
+    fields: Vec<(&'static str, Option<Arg>)>,
+    created_at: Timestamp,
+}
+
+impl NewPostRow {
+    /// `post` as inserted with `id` and `slug` (already chosen, free).
+    pub(crate) fn new(
+        post: &PostWrite,
+        id: PostId,
+        slug: String,
+        source_key: &str,
+        created_at: Timestamp,
+        updated_at: Timestamp,
+    ) -> NewPostRow {
+        NewPostRow { id, source_key: source_key.to_string(), fields: columns(post, slug, updated_at), created_at }
+    }
+}
+
+/// Inserts new posts, many to a statement (an import's posts whose ids it knows). What
+/// [`write_post_row`] writes beside the row is the caller's: their term links (an import
+/// defers them) and their bylines (an import writes a post with an attribution through
+/// [`write_post_row`]).
+pub(crate) async fn insert_posts(conn: &mut AnyConnection, backend: Backend, rows: &[NewPostRow]) -> StoreResult<()> {
+    let Some(first) = rows.first() else { return Ok(()) };
+    // Every row has the same columns, in the same order (`columns`).
+    let names: Vec<&str> = first.fields.iter().map(|(column, _)| *column).collect();
+    let mut insert = Sql::wide(&format!("INSERT INTO posts (id, created_at, source_key, {}) VALUES ", names.join(", ")), backend);
+    for (i, row) in rows.iter().enumerate() {
+        insert.push(if i == 0 { "(" } else { ", (" });
+        insert.int(row.id).push(", ").int(row.created_at.as_second()).push(", ").text(&row.source_key);
+        for (_, value) in &row.fields {
+            insert.push(", ");
+            push_value(&mut insert, value);
+        }
+        insert.push(")");
+    }
+    insert.query().execute(&mut *conn).await.store_err()?;
+    Ok(())
 }
 
 /// Every column a write sets, with its value (`None`: NULL).

@@ -14,11 +14,15 @@ use sqlx::{AnyConnection, Row};
 
 use crate::connect::Backend;
 use crate::error::OrStoreError;
+use crate::post_write::NewPostRow;
 use crate::sql::Sql;
 
 /// Comments written per `INSERT`: 16 parameters each, 3,200 a statement, far below SQLite's
 /// 32,766 and PostgreSQL's 65,535; larger batches saved nothing measurable.
 pub(crate) const COMMENTS_PER_INSERT: usize = 200;
+
+/// New posts written per `INSERT`: 32 parameters each.
+pub(crate) const POSTS_PER_INSERT: usize = 100;
 
 /// Small rows (metadata: 4 parameters; term links: 2; redirects: 3) written per `INSERT`.
 pub(crate) const ROWS_PER_INSERT: usize = 500;
@@ -50,6 +54,9 @@ pub(crate) struct PendingComment {
 /// are replaced.
 #[derive(Default)]
 pub(crate) struct Pending {
+    /// New posts whose id is known (WordPress's, free). Written before anything that refers
+    /// to them or reads the posts table: the other kept rows, a post written at once, `finish`.
+    pub posts: Vec<NewPostRow>,
     comments: Vec<PendingComment>,
     /// The kept comments' keys: one `INSERT … ON CONFLICT DO UPDATE` may not touch a row twice
     /// (PostgreSQL refuses it), so a key seen again writes the batch before it.

@@ -22,7 +22,7 @@ use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
 use crate::post_write::RowKeys;
 use crate::sql::Sql;
-use batch::{MetaRow, Pending, PendingComment, ROWS_PER_INSERT};
+use batch::{MetaRow, POSTS_PER_INSERT, Pending, PendingComment, ROWS_PER_INSERT};
 use known::KnownPosts;
 
 pub(crate) struct SqlImportSession {
@@ -144,9 +144,19 @@ impl SqlImportSession {
         &mut self.tx
     }
 
+    /// Writes the kept new posts.
+    async fn flush_posts(&mut self) -> StoreResult<()> {
+        let posts = std::mem::take(&mut self.pending.posts);
+        let (Some(first), Some(last)) = (posts.first(), posts.last()) else { return Ok(()) };
+        let what = format!("posts {} to {}", first.source_key, last.source_key);
+        crate::post_write::insert_posts(&mut self.tx, self.backend, &posts).await.map_err(|e| batch::naming(e, &what))
+    }
+
     /// Writes the kept comments, and their search entries from the text at hand (reading
     /// 200,000 comments back at the end cost a fifth of an import).
     async fn flush_comments(&mut self) -> StoreResult<()> {
+        // Their posts first.
+        self.flush_posts().await?;
         let comments = self.pending.take_comments();
         let ids = batch::write_comments(&mut self.tx, self.backend, &comments, self.reimport).await?;
         // A second import may change any entry; a first only those it wrote before.
@@ -174,7 +184,12 @@ impl SqlImportSession {
 
     /// Writes the kept posts' metadata and term links when `all`, or those of a full batch.
     async fn flush_rows(&mut self, all: bool) -> StoreResult<()> {
+        if all || self.pending.posts.len() >= POSTS_PER_INSERT {
+            self.flush_posts().await?;
+        }
         if all || self.pending.links.len() >= ROWS_PER_INSERT {
+            // The links' posts first.
+            self.flush_posts().await?;
             let links = std::mem::take(&mut self.pending.links);
             crate::post_write::insert_links(&mut self.tx, self.backend, &links)
                 .await
@@ -185,6 +200,19 @@ impl SqlImportSession {
             batch::insert_meta(&mut self.tx, self.backend, &meta).await.map_err(|e| batch::naming(e, "posts' metadata"))?;
         }
         Ok(())
+    }
+
+    /// What follows a post's row, kept or written: it is known, its metadata kept, its parent
+    /// linked in `finish`.
+    async fn after_post(&mut self, id: PostId, slug: String, post: &ImportPost) -> StoreResult<PostId> {
+        self.known.remember(id, slug, Some(&post.source_key));
+        self.pending.meta.extend(MetaRow::all("post", id, &post.meta));
+        self.flush_rows(false).await?;
+        if let Some(parent) = &post.parent_source_key {
+            self.post_parents.push((id, parent.clone()));
+        }
+        self.imported_posts.push(id);
+        Ok(id)
     }
 
     async fn author_id(&mut self, login: &str) -> StoreResult<i64> {
@@ -295,19 +323,25 @@ impl ImportSession for SqlImportSession {
             write.slug = format!("{}-{}", write.kind, post.wanted_id.unwrap_or(0));
         }
         let existing = self.known.by_key(&post.source_key);
-        let new_id = match existing {
-            Some(_) => None,
-            None => match post.wanted_id.filter(|w| *w > 0 && self.known.id_free(*w)) {
-                Some(id) => Some(id),
-                None => {
-                    if self.backend == Backend::Postgres {
-                        sync_sequence(&mut self.tx, "posts").await?;
-                    }
-                    None
-                }
-            },
-        };
-        let slug = crate::post_write::choose_slug(&mut self.tx, &write.slug, existing, self.known.slug_holder(&write.slug)).await?;
+        let new_id = existing.is_none().then(|| post.wanted_id.filter(|w| *w > 0 && self.known.id_free(*w))).flatten();
+        let holder = self.known.slug_holder(&write.slug);
+        if let Some(id) = new_id
+            && write.source.is_none()
+            && crate::post_write::slug_is_free(&write.slug, None, holder)
+        {
+            // New, its id and slug known, no bylines to link: kept for a batch.
+            let row = crate::post_write::NewPostRow::new(&write, id, write.slug.clone(), &post.source_key, self.now, post.updated_at);
+            self.pending.posts.push(row);
+            self.pending.links.extend(crate::post_write::term_links(id, &write));
+            return self.after_post(id, write.slug, post).await;
+        }
+        // Written at once, so the store first sees every post kept before it (their ids,
+        // slugs and keys, and the ids it numbers after them).
+        self.flush_posts().await?;
+        if existing.is_none() && new_id.is_none() && self.backend == Backend::Postgres {
+            sync_sequence(&mut self.tx, "posts").await?;
+        }
+        let slug = crate::post_write::choose_slug(&mut self.tx, &write.slug, existing, holder).await?;
         if let Some(id) = existing {
             // Written again: its kept rows go, as its stored ones do.
             self.pending.forget_post(id);
@@ -325,14 +359,7 @@ impl ImportSession for SqlImportSession {
         let id = crate::post_write::write_post_row(&mut self.tx, &write, keys)
             .await
             .map_err(|e| batch::naming(e, &format!("post {}", post.source_key)))?;
-        self.known.remember(id, slug, Some(&post.source_key));
-        self.pending.meta.extend(MetaRow::all("post", id, &post.meta));
-        self.flush_rows(false).await?;
-        if let Some(parent) = &post.parent_source_key {
-            self.post_parents.push((id, parent.clone()));
-        }
-        self.imported_posts.push(id);
-        Ok(id)
+        self.after_post(id, slug, post).await
     }
 
     async fn comment(&mut self, post: PostId, comment: ImportComment) -> StoreResult<()> {
@@ -390,6 +417,7 @@ impl ImportSession for SqlImportSession {
     }
 
     async fn set_body_html(&mut self, source_key: &str, html: &str) -> StoreResult<()> {
+        self.flush_posts().await?;
         let mut sql = Sql::new("UPDATE posts SET body_html = ");
         sql.text(html).push(" WHERE source_key = ").text(source_key);
         sql.query().execute(self.conn()).await.store_err()?;
