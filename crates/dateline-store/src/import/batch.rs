@@ -5,12 +5,12 @@
 //! what it wrote before the batch is written, so rows wait in [`Pending`] until a batch is full
 //! or the import finishes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use dateline_core::import::{ImportComment, RedirectTarget};
 use dateline_core::store::StoreResult;
 use dateline_core::*;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::connect::Backend;
 use crate::error::OrStoreError;
@@ -119,70 +119,92 @@ pub(crate) async fn insert_meta(conn: &mut AnyConnection, backend: Backend, rows
     Ok(())
 }
 
-/// Upserts comments by key (`parent_id` is linked in `finish`, from `source_parent_key`) and
-/// their metadata, replacing the metadata they had when `replace_meta`; returns their ids.
-/// The keys in `comments` are distinct ([`Pending`] sees to it).
+/// Where a kept comment goes: its id (`new`: given just now, else its row's), and its
+/// parent's when known (else `finish` links it by key).
+pub(crate) struct Placed {
+    pub id: CommentId,
+    pub new: bool,
+    pub parent: Option<CommentId>,
+}
+
+/// Writes comments (new ones inserted, known ones updated by key) and their metadata,
+/// replacing the metadata they had when `replace_meta`. The keys in `comments` are distinct
+/// ([`Pending`] sees to it).
 pub(crate) async fn write_comments(
     conn: &mut AnyConnection,
     backend: Backend,
     comments: &[PendingComment],
+    placed: &[Placed],
     replace_meta: bool,
-) -> StoreResult<Vec<CommentId>> {
-    let mut ids = Vec::with_capacity(comments.len());
-    for chunk in comments.chunks(COMMENTS_PER_INSERT) {
-        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { continue };
+) -> StoreResult<()> {
+    let rows: Vec<(&PendingComment, &Placed)> = comments.iter().zip(placed).collect();
+    for chunk in rows.chunks(COMMENTS_PER_INSERT) {
+        let (Some((first, _)), Some((last, _))) = (chunk.first(), chunk.last()) else { continue };
         let what = if chunk.len() == 1 {
             format!("comment {}", first.comment.source_key)
         } else {
             format!("comments {} to {}", first.comment.source_key, last.comment.source_key)
         };
-        let by_key = upsert_comments(conn, backend, chunk).await.map_err(|e| naming(e, &what))?;
-        let mut meta = Vec::new();
-        for pending in chunk {
-            let key = &pending.comment.source_key;
-            let id = *by_key.get(key).ok_or_else(|| StoreError::Backend(format!("{what}: no id returned for {key}")))?;
-            meta.extend(MetaRow::all("comment", id, &pending.comment.meta));
-            ids.push(id);
+        // New ones first: a known comment may now answer one of them.
+        for new in [true, false] {
+            let part: Vec<_> = chunk.iter().filter(|(_, place)| place.new == new).copied().collect();
+            if !part.is_empty() {
+                insert_comments(conn, backend, &part, new).await.map_err(|e| naming(e, &what))?;
+            }
         }
+        let ids: Vec<CommentId> = chunk.iter().map(|(_, place)| place.id).collect();
         if replace_meta {
             let mut delete = Sql::new("DELETE FROM meta WHERE owner = 'comment' AND owner_id IN ");
-            delete.int_list(&ids[ids.len() - chunk.len()..]);
+            delete.int_list(&ids);
             delete.query().execute(&mut *conn).await.store_err().map_err(|e| naming(e, &what))?;
         }
+        let meta: Vec<MetaRow> =
+            chunk.iter().flat_map(|(pending, place)| MetaRow::all("comment", place.id, &pending.comment.meta)).collect();
         insert_meta(conn, backend, &meta).await.map_err(|e| naming(e, &format!("metadata of {what}")))?;
     }
-    Ok(ids)
+    Ok(())
 }
 
-/// One `INSERT … ON CONFLICT (source_key) DO UPDATE` for `chunk`: each comment's id by its
-/// key (the order of `RETURNING` is not promised).
-async fn upsert_comments(conn: &mut AnyConnection, backend: Backend, chunk: &[PendingComment]) -> StoreResult<HashMap<String, CommentId>> {
+/// One `INSERT` of new comments with their ids, or one `INSERT … ON CONFLICT (source_key) DO
+/// UPDATE` of known ones (whose parent is kept when it is not known now: `finish` links it).
+async fn insert_comments(conn: &mut AnyConnection, backend: Backend, rows: &[(&PendingComment, &Placed)], new: bool) -> StoreResult<()> {
     let mut sql = Sql::wide(
-        "INSERT INTO comments (post_id, kind, author_name, author_email, author_url, author_ip, user_agent, body, status, \
-         created_at, notify, source_key, source_parent_key, status_before_trash, user_id, body_format) VALUES ",
+        &format!(
+            "INSERT INTO comments ({}parent_id, post_id, kind, author_name, author_email, author_url, author_ip, user_agent, body, \
+             status, created_at, notify, source_key, source_parent_key, status_before_trash, user_id, body_format) VALUES ",
+            if new { "id, " } else { "" }
+        ),
         backend,
     );
-    for (i, PendingComment { post, user_id, comment }) in chunk.iter().enumerate() {
+    for (i, (PendingComment { post, user_id, comment }, place)) in rows.iter().enumerate() {
         let c = &comment.comment;
-        sql.push(if i == 0 { "(" } else { ", (" }).int(*post).push(", ").text(c.kind.as_str());
+        sql.push(if i == 0 { "(" } else { ", (" });
+        if new {
+            sql.int(place.id).push(", ");
+        }
+        sql.opt_int(place.parent).push(", ").int(*post).push(", ").text(c.kind.as_str());
         for value in [&c.author_name, &c.author_email, &c.author_url, &c.author_ip, &c.user_agent] {
             sql.push(", ").opt_text(value.as_deref());
         }
         sql.push(", ").text(&c.body).push(", ").text(c.status.as_str()).push(", ").int(c.created_at.as_second());
-        sql.push(", 0, ").text(&comment.source_key).push(", ").opt_text(comment.parent_source_key.as_deref());
+        // A parent not known yet is found by its key in `finish`.
+        let parent_key = comment.parent_source_key.as_deref().filter(|_| place.parent.is_none());
+        sql.push(", 0, ").text(&comment.source_key).push(", ").opt_text(parent_key);
         sql.push(", ").opt_text(comment.status_before_trash.map(CommentStatus::as_str));
         sql.push(", ").opt_int(*user_id).push(", ").text(c.body_format.as_str()).push(")");
     }
-    sql.push(
-        " ON CONFLICT (source_key) DO UPDATE SET post_id = excluded.post_id, kind = excluded.kind, \
-         author_name = excluded.author_name, author_email = excluded.author_email, author_url = excluded.author_url, \
-         author_ip = excluded.author_ip, user_agent = excluded.user_agent, body = excluded.body, status = excluded.status, \
-         created_at = excluded.created_at, source_parent_key = excluded.source_parent_key, \
-         status_before_trash = excluded.status_before_trash, user_id = excluded.user_id, \
-         body_format = excluded.body_format RETURNING id, source_key",
-    );
-    let rows = sql.query().fetch_all(&mut *conn).await.store_err()?;
-    rows.iter().map(|row| Ok((row.try_get("source_key").store_err()?, row.try_get("id").store_err()?))).collect()
+    if !new {
+        sql.push(
+            " ON CONFLICT (source_key) DO UPDATE SET post_id = excluded.post_id, kind = excluded.kind, \
+             author_name = excluded.author_name, author_email = excluded.author_email, author_url = excluded.author_url, \
+             author_ip = excluded.author_ip, user_agent = excluded.user_agent, body = excluded.body, status = excluded.status, \
+             created_at = excluded.created_at, source_parent_key = excluded.source_parent_key, \
+             parent_id = COALESCE(excluded.parent_id, comments.parent_id), status_before_trash = excluded.status_before_trash, \
+             user_id = excluded.user_id, body_format = excluded.body_format",
+        );
+    }
+    sql.query().execute(&mut *conn).await.store_err()?;
+    Ok(())
 }
 
 /// Stores old addresses: each path leads to the post imported under its key (by `post_ids`;

@@ -11,6 +11,7 @@ use dateline_core::store::StoreResult;
 use dateline_core::*;
 use sqlx::{AnyConnection, Row};
 
+use crate::connect::Backend;
 use crate::error::OrStoreError;
 
 #[derive(Default)]
@@ -60,5 +61,73 @@ impl KnownPosts {
         if let Some(key) = key {
             self.by_key.insert(key.to_string(), id);
         }
+    }
+}
+
+/// Every imported comment's id by its key, read when the import begins and given to each new
+/// comment before it is written: a reply is then written with its parent's id (not linked by
+/// a second write of its row in `finish`), and no id has to come back row by row. The ids
+/// are the store's own: on PostgreSQL taken from the table's sequence (so other writers'
+/// never meet them), on SQLite counted on from the largest given so far (the import's
+/// transaction is the only writer).
+#[derive(Default)]
+pub(crate) struct KnownComments {
+    by_key: HashMap<String, CommentId>,
+    /// SQLite: the next id to give.
+    next: i64,
+}
+
+impl KnownComments {
+    pub(crate) async fn load(conn: &mut AnyConnection, backend: Backend) -> StoreResult<KnownComments> {
+        let rows =
+            sqlx::query("SELECT id, source_key FROM comments WHERE source_key IS NOT NULL").fetch_all(&mut *conn).await.store_err()?;
+        let mut known = KnownComments::default();
+        for row in rows {
+            known.by_key.insert(row.try_get("source_key").store_err()?, row.try_get("id").store_err()?);
+        }
+        if backend == Backend::Sqlite {
+            // AUTOINCREMENT never gives an id again, even one whose row is gone: start past both.
+            let row = sqlx::query(
+                "SELECT MAX(n) AS n FROM (SELECT seq AS n FROM sqlite_sequence WHERE name = 'comments' \
+                 UNION ALL SELECT MAX(id) FROM comments) AS ids",
+            )
+            .fetch_one(&mut *conn)
+            .await
+            .store_err()?;
+            known.next = row.try_get::<Option<i64>, _>("n").store_err()?.unwrap_or(0) + 1;
+        }
+        Ok(known)
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<CommentId> {
+        self.by_key.get(key).copied()
+    }
+
+    /// Gives each of `keys` (none known yet) a new id.
+    pub(crate) async fn give(&mut self, conn: &mut AnyConnection, backend: Backend, keys: &[&str]) -> StoreResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<CommentId> = match backend {
+            Backend::Sqlite => {
+                let first = self.next;
+                self.next += keys.len() as i64;
+                (first..self.next).collect()
+            }
+            Backend::Postgres => {
+                sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('comments', 'id')) FROM generate_series(1, $1) ORDER BY 1")
+                    .bind(keys.len() as i64)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .store_err()?
+            }
+        };
+        if ids.len() != keys.len() {
+            return Err(StoreError::Backend(format!("{} comment ids given for {} comments", ids.len(), keys.len())));
+        }
+        for (key, id) in keys.iter().zip(ids) {
+            self.by_key.insert((*key).to_string(), id);
+        }
+        Ok(())
     }
 }

@@ -8,7 +8,7 @@
 mod batch;
 mod known;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use dateline_core::import::*;
@@ -23,7 +23,7 @@ use crate::error::OrStoreError;
 use crate::post_write::RowKeys;
 use crate::sql::Sql;
 use batch::{MetaRow, POSTS_PER_INSERT, Pending, PendingComment, ROWS_PER_INSERT};
-use known::KnownPosts;
+use known::{KnownComments, KnownPosts};
 
 pub(crate) struct SqlImportSession {
     tx: Transaction<'static, Any>,
@@ -44,10 +44,8 @@ pub(crate) struct SqlImportSession {
     /// Posts written, indexed for search once at the end (after links are rewritten), many to
     /// a statement. Comments are indexed as they are written, from the text at hand.
     imported_posts: Vec<PostId>,
-    /// On a first import, the comments indexed so far: one written again (its key twice in the
-    /// file) has its entry replaced, not added twice.
-    indexed_comments: HashSet<CommentId>,
     known: KnownPosts,
+    comments: KnownComments,
     /// Rows waiting for their batch; all written before `finish` reads anything.
     pending: Pending,
 }
@@ -63,6 +61,7 @@ impl SqlStore {
         // what `known` reads stays true: every writer of a post takes it first.
         crate::writes::lock_slugs(&mut tx).await?;
         let known = KnownPosts::load(&mut tx).await?;
+        let comments = KnownComments::load(&mut tx, self.backend).await?;
         let reimport = known.any_imported();
         Ok(Box::new(SqlImportSession {
             tx,
@@ -78,8 +77,8 @@ impl SqlStore {
             media_parents: Vec::new(),
             redirects: Vec::new(),
             imported_posts: Vec::new(),
-            indexed_comments: HashSet::new(),
             known,
+            comments,
             pending: Pending::default(),
         }))
     }
@@ -158,21 +157,28 @@ impl SqlImportSession {
         // Their posts first.
         self.flush_posts().await?;
         let comments = self.pending.take_comments();
-        let ids = batch::write_comments(&mut self.tx, self.backend, &comments, self.reimport).await?;
-        // A second import may change any entry; a first only those it wrote before.
-        let mut again = self.reimport;
-        if !self.reimport {
-            for id in &ids {
-                again |= !self.indexed_comments.insert(*id);
-            }
+        let is_new: Vec<bool> = comments.iter().map(|c| self.comments.get(&c.comment.source_key).is_none()).collect();
+        let new_keys: Vec<&str> =
+            comments.iter().zip(&is_new).filter(|(_, new)| **new).map(|(c, _)| c.comment.source_key.as_str()).collect();
+        self.comments.give(&mut self.tx, self.backend, &new_keys).await?;
+        let mut placed = Vec::with_capacity(comments.len());
+        for (pending, &new) in comments.iter().zip(&is_new) {
+            let c = &pending.comment;
+            let id = self.comments.get(&c.source_key).ok_or_else(|| StoreError::Backend(format!("no id for comment {}", c.source_key)))?;
+            let parent = c.parent_source_key.as_deref().and_then(|key| self.comments.get(key));
+            placed.push(batch::Placed { id, new, parent });
         }
+        batch::write_comments(&mut self.tx, self.backend, &comments, &placed, self.reimport).await?;
+        // A second import may change any entry; a first only those of comments it wrote
+        // before (their key twice in the file).
+        let again = self.reimport || placed.iter().any(|place| !place.new);
         let entries = if again { crate::search::Entries::Changed } else { crate::search::Entries::New };
-        let texts: Vec<_> = ids
+        let texts: Vec<_> = placed
             .iter()
             .zip(&comments)
-            .map(|(id, pending)| {
+            .map(|(place, pending)| {
                 let c = &pending.comment.comment;
-                (*id, c.body.as_str(), c.author_name.as_deref(), c.author_email.as_deref())
+                (place.id, c.body.as_str(), c.author_name.as_deref(), c.author_email.as_deref())
             })
             .collect();
         crate::search::index_comment_texts(&mut self.tx, &texts, entries)
