@@ -1,5 +1,5 @@
-//! What an import writes many rows to a statement: comments (with their metadata), posts'
-//! metadata and term links, and old addresses. Every statement is a round trip (to sqlx's
+//! What an import writes many rows to a statement: new posts, comments (with their
+//! metadata), posts' metadata and term links, and old addresses. Every statement is a round trip (to sqlx's
 //! SQLite worker thread, or over the network to PostgreSQL); one a row made an export of
 //! 200,000 comments cost about 400,000 of them, most of the import's time. Nothing here reads
 //! what it wrote before the batch is written, so rows wait in [`Pending`] until a batch is full
@@ -17,8 +17,8 @@ use crate::error::OrStoreError;
 use crate::post_write::NewPostRow;
 use crate::sql::Sql;
 
-/// Comments written per `INSERT`: 16 parameters each, 3,200 a statement, far below SQLite's
-/// 32,766 and PostgreSQL's 65,535; larger batches saved nothing measurable.
+/// Comments written per `INSERT`: up to 18 parameters each, 3,600 a statement, far below
+/// SQLite's 32,766 and PostgreSQL's 65,535.
 pub(crate) const COMMENTS_PER_INSERT: usize = 200;
 
 /// New posts written per `INSERT`: 32 parameters each.
