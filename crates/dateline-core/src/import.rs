@@ -132,7 +132,9 @@ pub trait ImportSession: Send {
     async fn term(&mut self, term: &ImportTerm) -> StoreResult<TermId>;
     /// Creates or updates a post or page; returns its id.
     async fn post(&mut self, post: &ImportPost) -> StoreResult<PostId>;
-    async fn comment(&mut self, post: PostId, comment: &ImportComment) -> StoreResult<CommentId>;
+    /// Creates or updates a comment of post `post`. It may be written later, many to a
+    /// statement: an error it causes may come from a later call or from `finish`.
+    async fn comment(&mut self, post: PostId, comment: ImportComment) -> StoreResult<()>;
     async fn media(&mut self, media: &ImportMedia) -> StoreResult<i64>;
     async fn redirect(&mut self, path: &str, target: &RedirectTarget) -> StoreResult<()>;
     /// Replaces the shown HTML of the post imported as `source_key` (rendered again once the

@@ -48,12 +48,15 @@ pub(crate) fn tables(kind: BylineKind) -> Tables {
 }
 
 /// Links post `id` to the outlet and reporters its `source` names (none without one),
-/// replacing earlier links. Needs the slug lock (taken by the post writer before).
-pub(crate) async fn link_post(conn: &mut AnyConnection, id: PostId, source: Option<&Source>) -> StoreResult<()> {
-    for table in ["post_reporters", "post_outlets"] {
-        let mut unlink = Sql::new(&format!("DELETE FROM {table} WHERE post_id = "));
-        unlink.int(id);
-        unlink.query().execute(&mut *conn).await.store_err()?;
+/// replacing earlier links when `replace` (a post just inserted has none). Needs the slug lock
+/// (taken by the post writer before).
+pub(crate) async fn link_post(conn: &mut AnyConnection, id: PostId, source: Option<&Source>, replace: bool) -> StoreResult<()> {
+    if replace {
+        for table in ["post_reporters", "post_outlets"] {
+            let mut unlink = Sql::new(&format!("DELETE FROM {table} WHERE post_id = "));
+            unlink.int(id);
+            unlink.query().execute(&mut *conn).await.store_err()?;
+        }
     }
     let outlet = match source {
         Some(source) => find_outlet(conn, source.outlet.as_deref(), source.url.as_deref()).await?,
@@ -194,7 +197,7 @@ pub(crate) async fn link_all(conn: &mut AnyConnection) -> Result<(), StoreError>
             url: row.try_get("source_url").store_err()?,
             ..Source::default()
         };
-        link_post(conn, row.try_get("id").store_err()?, Some(&source)).await?;
+        link_post(conn, row.try_get("id").store_err()?, Some(&source), true).await?;
     }
     Ok(())
 }

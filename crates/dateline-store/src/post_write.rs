@@ -9,8 +9,12 @@ use dateline_core::*;
 use jiff::Timestamp;
 use sqlx::{AnyConnection, Row};
 
+use crate::connect::Backend;
 use crate::error::OrStoreError;
 use crate::sql::{Arg, Sql};
+
+/// Term links written per `INSERT` (two parameters each, far below either server's limit).
+const LINKS_PER_INSERT: usize = 500;
 
 /// Which row a write goes to, and the columns only some writers set.
 pub(crate) struct RowKeys<'a> {
@@ -24,20 +28,29 @@ pub(crate) struct RowKeys<'a> {
     pub created_at: Timestamp,
     /// An editor's save is now; an import keeps the old site's date.
     pub updated_at: Timestamp,
+    /// The slug, when the caller has already chosen a free one (an import knows every post's
+    /// slug and holds the slug lock throughout); `None`: chosen here from the post's.
+    pub slug: Option<String>,
+    /// Where the post's term links go when the caller writes them later, many posts' to a
+    /// statement (an import); `None`: written here.
+    pub deferred_links: Option<&'a mut Vec<(PostId, TermId)>>,
 }
 
 impl RowKeys<'_> {
     /// A save by a person now: an update of `existing`, or a new row.
     pub(crate) fn saved_now(existing: Option<PostId>) -> RowKeys<'static> {
         let now = Timestamp::now();
-        RowKeys { existing, new_id: None, source_key: None, created_at: now, updated_at: now }
+        RowKeys { existing, new_id: None, source_key: None, created_at: now, updated_at: now, slug: None, deferred_links: None }
     }
 }
 
 /// Writes `post` (slug made unique, term links replaced) and returns its id. The search index
 /// is the caller's to refresh: an import fills it once at the end.
 pub(crate) async fn write_post_row(conn: &mut AnyConnection, post: &PostWrite, keys: RowKeys<'_>) -> StoreResult<PostId> {
-    let slug = free_slug(conn, &post.slug, keys.existing).await?;
+    let slug = match keys.slug {
+        Some(slug) => slug,
+        None => free_slug(conn, &post.slug, keys.existing).await?,
+    };
     let fields = columns(post, slug, keys.updated_at);
     let id = match keys.existing {
         Some(id) => {
@@ -71,17 +84,35 @@ pub(crate) async fn write_post_row(conn: &mut AnyConnection, post: &PostWrite, k
             insert.query().fetch_one(&mut *conn).await.store_err()?.try_get("id").store_err()?
         }
     };
+    let links = term_links(id, post);
+    match keys.deferred_links {
+        Some(later) => later.extend(links),
+        None => insert_links(conn, crate::search::backend_of(conn), &links).await?,
+    }
+    // The outlet and reporters its attribution names, here so that every writer links them.
+    // (A new row has no links to replace: they go when their post does.)
+    crate::bylines::link_post(conn, id, post.source.as_ref(), keys.existing.is_some()).await?;
+    Ok(id)
+}
+
+/// Post `id`'s links to its categories and tags, each once.
+pub(crate) fn term_links(id: PostId, post: &PostWrite) -> Vec<(PostId, TermId)> {
     let mut terms: Vec<TermId> = post.category_ids.iter().chain(&post.tag_ids).copied().collect();
     terms.sort_unstable();
     terms.dedup();
-    for term in terms {
-        let mut link = Sql::new("INSERT INTO post_terms (post_id, term_id) VALUES (");
-        link.int(id).push(", ").int(term).push(")");
-        link.query().execute(&mut *conn).await.store_err()?;
+    terms.into_iter().map(|term| (id, term)).collect()
+}
+
+/// Posts' term links, written in one statement (an import's thousands, many to a statement).
+pub(crate) async fn insert_links(conn: &mut AnyConnection, backend: Backend, links: &[(PostId, TermId)]) -> StoreResult<()> {
+    for chunk in links.chunks(LINKS_PER_INSERT) {
+        let mut insert = Sql::wide("INSERT INTO post_terms (post_id, term_id) VALUES ", backend);
+        for (i, (post, term)) in chunk.iter().enumerate() {
+            insert.push(if i == 0 { "(" } else { ", (" }).int(*post).push(", ").int(*term).push(")");
+        }
+        insert.query().execute(&mut *conn).await.store_err()?;
     }
-    // The outlet and reporters its attribution names, here so that every writer links them.
-    crate::bylines::link_post(conn, id, post.source.as_ref()).await?;
-    Ok(id)
+    Ok(())
 }
 
 /// The slug a post gets: the one asked for when it is free or already this post's own (and not
@@ -92,8 +123,68 @@ async fn free_slug(conn: &mut AnyConnection, wanted: &str, own: Option<PostId>) 
     holder.text(wanted);
     let holder: Option<PostId> =
         holder.query().fetch_optional(&mut *conn).await.store_err()?.map(|r| r.try_get("id")).transpose().store_err()?;
-    let free = (holder.is_none() || holder == own) && !dateline_core::slug::is_reserved(wanted);
-    if free { Ok(wanted.to_string()) } else { crate::writes::unique_slug(conn, "posts", None, wanted).await }
+    choose_slug(conn, wanted, own, holder).await
+}
+
+/// The slug a post gets, knowing which post (`holder`) has `wanted` now: see [`free_slug`].
+/// The caller holds the slug lock.
+pub(crate) async fn choose_slug(
+    conn: &mut AnyConnection,
+    wanted: &str,
+    own: Option<PostId>,
+    holder: Option<PostId>,
+) -> StoreResult<String> {
+    if slug_is_free(wanted, own, holder) { Ok(wanted.to_string()) } else { crate::writes::unique_slug(conn, "posts", None, wanted).await }
+}
+
+/// Whether post `own` (`None`: a new one) may take `wanted`, held by `holder`, as it is:
+/// then [`choose_slug`] asks the store nothing.
+pub(crate) fn slug_is_free(wanted: &str, own: Option<PostId>, holder: Option<PostId>) -> bool {
+    (holder.is_none() || holder == own) && !dateline_core::slug::is_reserved(wanted)
+}
+
+/// A new post's row with the id it is given, for [`insert_posts`].
+pub(crate) struct NewPostRow {
+    pub id: PostId,
+    pub source_key: String,
+    fields: Vec<(&'static str, Option<Arg>)>,
+    created_at: Timestamp,
+}
+
+impl NewPostRow {
+    /// `post` as inserted with `id` and `slug` (already chosen, free).
+    pub(crate) fn new(
+        post: &PostWrite,
+        id: PostId,
+        slug: String,
+        source_key: &str,
+        created_at: Timestamp,
+        updated_at: Timestamp,
+    ) -> NewPostRow {
+        NewPostRow { id, source_key: source_key.to_string(), fields: columns(post, slug, updated_at), created_at }
+    }
+}
+
+/// Inserts new posts, many to a statement (an import's posts whose ids it knows). What
+/// [`write_post_row`] writes beside the row is the caller's: their term links (an import
+/// defers them) and their bylines (an import writes a post with an attribution through
+/// [`write_post_row`]).
+pub(crate) async fn insert_posts(conn: &mut AnyConnection, backend: Backend, rows: &[NewPostRow]) -> StoreResult<()> {
+    let Some(first) = rows.first() else { return Ok(()) };
+    // Every row has the same columns, in the same order (`columns`).
+    let names: Vec<&str> = first.fields.iter().map(|(column, _)| *column).collect();
+    let mut insert = Sql::wide(&format!("INSERT INTO posts (id, created_at, source_key, {}) VALUES ", names.join(", ")), backend);
+    for (i, row) in rows.iter().enumerate() {
+        insert.push(if i == 0 { "(" } else { ", (" });
+        insert.int(row.id).push(", ").int(row.created_at.as_second()).push(", ").text(&row.source_key);
+        for (_, value) in &row.fields {
+            insert.push(", ");
+            push_value(&mut insert, value);
+        }
+        insert.push(")");
+    }
+    insert.query().execute(&mut *conn).await.store_err()?;
+    Ok(())
 }
 
 /// Every column a write sets, with its value (`None`: NULL).

@@ -72,7 +72,7 @@ impl Index {
     }
 }
 
-fn backend_of(conn: &AnyConnection) -> Backend {
+pub(crate) fn backend_of(conn: &AnyConnection) -> Backend {
     if conn.backend_name() == "PostgreSQL" { Backend::Postgres } else { Backend::Sqlite }
 }
 
@@ -108,6 +108,28 @@ pub(crate) async fn index_comments(conn: &mut AnyConnection, ids: &[i64], entrie
     for chunk in ids.chunks(BATCH) {
         let documents = comment_documents(conn, chunk).await?;
         replace(conn, COMMENTS, chunk, &documents, entries).await?;
+    }
+    Ok(())
+}
+
+/// Indexes comments whose text the caller holds (an import, as it writes them), without
+/// reading them back: (id, text, name, address) each, as stored (the store drops NUL
+/// characters, as [`Sql::text`] does).
+pub(crate) async fn index_comment_texts(
+    conn: &mut AnyConnection,
+    comments: &[(i64, &str, Option<&str>, Option<&str>)],
+    entries: Entries,
+) -> Result<(), sqlx::Error> {
+    for chunk in comments.chunks(BATCH) {
+        let ids: Vec<i64> = chunk.iter().map(|(id, ..)| *id).collect();
+        let documents: Vec<(i64, Vec<String>)> = chunk
+            .iter()
+            .map(|(id, body, name, email)| {
+                let stored = |text: &str| if text.contains('\0') { text.replace('\0', "") } else { text.to_string() };
+                (*id, comment_fields(&stored(body), &stored(name.unwrap_or_default()), &stored(email.unwrap_or_default())))
+            })
+            .collect();
+        replace(conn, COMMENTS, &ids, &documents, entries).await?;
     }
     Ok(())
 }
@@ -162,7 +184,7 @@ async fn replace(
     }
     for rows in documents.chunks(ROWS_PER_INSERT) {
         let mut sql = match backend {
-            Backend::Sqlite => Sql::new(&format!("INSERT INTO {} (rowid, {}) VALUES ", index.table(), index.sqlite_columns())),
+            Backend::Sqlite => Sql::wide(&format!("INSERT INTO {} (rowid, {}) VALUES ", index.table(), index.sqlite_columns()), backend),
             Backend::Postgres => Sql::new(&format!("INSERT INTO {} ({}, doc) VALUES ", index.table(), index.key(backend))),
         };
         for (i, (id, fields)) in rows.iter().enumerate() {
@@ -230,10 +252,14 @@ async fn comment_documents(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<
     let mut documents = Vec::with_capacity(ids.len());
     for row in sql.query().fetch_all(&mut *conn).await? {
         let text = |column: &str| -> Result<String, sqlx::Error> { Ok(row.try_get::<Option<String>, _>(column)?.unwrap_or_default()) };
-        let fields = vec![fold(&html_text(&text("body")?)), fold(&text("author_name")?), fold(&text("author_email")?)];
-        documents.push((row.try_get("id")?, fields));
+        documents.push((row.try_get("id")?, comment_fields(&text("body")?, &text("author_name")?, &text("author_email")?)));
     }
     Ok(documents)
+}
+
+/// A comment's entry: its text, the name and the address given, folded.
+fn comment_fields(body: &str, author_name: &str, author_email: &str) -> Vec<String> {
+    vec![fold(&html_text(body)), fold(author_name), fold(author_email)]
 }
 
 /// `SELECT columns FROM table` (`table` with its alias, e.g. `posts p`), before its `WHERE`,

@@ -367,7 +367,7 @@ async fn handle(
                     }
                     let Some(session) = session else { return Ok(()) };
                     let id = session.post(&post).await?;
-                    for comment in &comments {
+                    for comment in comments {
                         session.comment(id, comment).await?;
                     }
                     // Old addresses: the item's own link, and the old structure if given.

@@ -191,3 +191,77 @@ pub async fn hostile_content_imports_in_linear_time_and_is_reported_per_item(db:
     assert_eq!((source.url.as_deref(), source.headline.as_deref()), (None, Some("Kept headline")));
     let _ = std::fs::remove_file(path);
 }
+
+/// A thread longer than the store's batch of comments (200 a statement): replies whose parent
+/// is in an earlier batch or a later one, a comment listed twice (in one batch and across
+/// two), metadata, another post's comments sharing a batch; then the same file changed,
+/// imported again.
+pub async fn long_threads_cross_batches_and_import_again_in_place(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.store.as_ref() as &dyn Store;
+    // Comment 1 answers 430 (later in the file); every third answers the comment 150 before
+    // it (two batches back for some); every third after 1 the one just before it.
+    let parent = |k: i64, version: &str| match k {
+        1 => 430,
+        3 if version == "second" => 400,
+        k if k % 3 == 0 && k > 150 => k - 150,
+        k if k % 3 == 1 => k - 1,
+        _ => 0,
+    };
+    let export_of = |version: &str| {
+        let mut long = String::new();
+        for k in 1..=450 {
+            let mut one = comment(k, parent(k, version), &format!("note{k} {version}"));
+            if k % 50 == 0 {
+                let meta = "<wp:commentmeta><wp:meta_key>rating</wp:meta_key><wp:meta_value>high</wp:meta_value></wp:commentmeta>";
+                one = one.replace("</wp:comment>", &format!("{meta}</wp:comment>"));
+            }
+            long += &one;
+            if k == 302 {
+                long += &comment(302, 0, &format!("note302 {version} again"));
+            }
+        }
+        long += &comment(5, 0, &format!("note5 {version} again"));
+        let short: String = (451..=460).map(|k| comment(k, 0, &format!("note{k} {version}"))).collect();
+        file(&export(&[item(10, "Long thread", "<p>Body</p>", &long), item(11, "Short thread", "<p>Body</p>", &short)]))
+    };
+    let search = async |words: &str| {
+        let query =
+            CommentQuery { search: Some(words.into()), search_addresses: true, page: 1, per_page: 1_000, ..CommentQuery::default() };
+        store.list_comments(&query).await.expect("search").items.into_iter().map(|c| c.body).collect::<Vec<_>>()
+    };
+    let mut ids_before = None;
+    for version in ["first", "second"] {
+        let path = export_of(version);
+        import_files(Some(store), std::slice::from_ref(&path), &ImportOptions::default(), &|_| {}).await.expect("imports");
+        let long = store.post_by_slug(PostKind::Post, "long-thread").await.expect("read").expect("post");
+        let short = store.post_by_slug(PostKind::Post, "short-thread").await.expect("read").expect("post");
+        let stored = store.comments_for_post(long.id, CommentStatus::Approved).await.expect("comments");
+        assert_eq!(stored.len(), 450, "one comment per key, however often it is listed");
+        assert_eq!(store.comments_for_post(short.id, CommentStatus::Approved).await.expect("comments").len(), 10);
+        // Each comment by its number (the first word of its text).
+        let number =
+            |c: &Comment| c.body.split_whitespace().next().and_then(|w| w.strip_prefix("note")).and_then(|n| n.parse::<i64>().ok());
+        let by_number: std::collections::HashMap<i64, &Comment> = stored.iter().filter_map(|c| Some((number(c)?, c))).collect();
+        for k in 1..=450 {
+            let c = by_number[&k];
+            let text = if k == 5 || k == 302 { format!("note{k} {version} again") } else { format!("note{k} {version}") };
+            assert_eq!(c.body, text, "the last listing of a comment wins");
+            let wanted = if k == 5 || k == 302 { 0 } else { parent(k, version) };
+            assert_eq!(c.parent_id, (wanted > 0).then(|| by_number[&wanted].id), "comment {k}'s parent ({version} import)");
+            let meta = store.meta("comment", c.id).await.expect("meta");
+            assert_eq!(meta, if k % 50 == 0 { vec![("rating".to_string(), "high".to_string())] } else { vec![] }, "comment {k}'s metadata");
+        }
+        // Indexed once each, with the text stored last.
+        assert_eq!(search("note5 again").await, [format!("note5 {version} again")]);
+        assert_eq!(search(version).await.len(), 460);
+        let ids: Vec<(i64, CommentId)> =
+            by_number.iter().map(|(k, c)| (*k, c.id)).collect::<std::collections::BTreeMap<_, _>>().into_iter().collect();
+        match &ids_before {
+            None => ids_before = Some(ids),
+            Some(before) => assert_eq!(&ids, before, "imported again, every comment keeps its id"),
+        }
+        let _ = std::fs::remove_file(path);
+    }
+    assert!(search("first").await.is_empty(), "the first import's words are gone");
+}

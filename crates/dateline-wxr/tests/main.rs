@@ -24,5 +24,6 @@ mod hostile_cases {
         feeds_wide_text_and_deep_xml_are_refused_plainly,
         reply_loops_are_broken_at_import_and_replies_to_them_end,
         hostile_content_imports_in_linear_time_and_is_reported_per_item,
+        long_threads_cross_batches_and_import_again_in_place,
     );
 }

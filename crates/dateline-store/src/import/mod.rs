@@ -1,6 +1,12 @@
 //! Imports as one transaction ([`ImportSession`]), with upserts keyed by `source_key` so a
 //! second import of the same export updates in place. Links that may point forward in the
 //! file (comment and page parents, category parents, redirects) are resolved in `finish`.
+//! A post costs one statement: what the import must ask of the posts table is known up front
+//! ([`known`]), and comments, metadata and term links are written many to a statement
+//! ([`batch`]).
+
+mod batch;
+mod known;
 
 use std::collections::HashMap;
 
@@ -16,6 +22,8 @@ use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
 use crate::post_write::RowKeys;
 use crate::sql::Sql;
+use batch::{MetaRow, POSTS_PER_INSERT, Pending, PendingComment, ROWS_PER_INSERT};
+use known::{KnownComments, KnownPosts};
 
 pub(crate) struct SqlImportSession {
     tx: Transaction<'static, Any>,
@@ -33,10 +41,13 @@ pub(crate) struct SqlImportSession {
     post_parents: Vec<(i64, String)>,
     media_parents: Vec<(i64, String)>,
     redirects: Vec<(String, RedirectTarget)>,
-    /// Posts and comments written, indexed for search once at the end (after links are
-    /// rewritten), many to a statement.
+    /// Posts written, indexed for search once at the end (after links are rewritten), many to
+    /// a statement. Comments are indexed as they are written, from the text at hand.
     imported_posts: Vec<PostId>,
-    imported_comments: Vec<CommentId>,
+    known: KnownPosts,
+    comments: KnownComments,
+    /// Rows waiting for their batch; all written before `finish` reads anything.
+    pending: Pending,
 }
 
 impl SqlStore {
@@ -46,8 +57,12 @@ impl SqlStore {
             Backend::Postgres => None,
         };
         let mut tx = self.begin_writing().await.store_err()?;
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM posts WHERE source_key IS NOT NULL").fetch_one(&mut *tx).await.store_err()?;
-        let reimport = row.try_get::<i64, _>("n").store_err()? > 0;
+        // Held to the end on PostgreSQL (as the first post would take it anyway), so that
+        // what `known` reads stays true: every writer of a post takes it first.
+        crate::writes::lock_slugs(&mut tx).await?;
+        let known = KnownPosts::load(&mut tx).await?;
+        let comments = KnownComments::load(&mut tx, self.backend).await?;
+        let reimport = known.any_imported();
         Ok(Box::new(SqlImportSession {
             tx,
             _gate: gate,
@@ -62,7 +77,9 @@ impl SqlStore {
             media_parents: Vec::new(),
             redirects: Vec::new(),
             imported_posts: Vec::new(),
-            imported_comments: Vec::new(),
+            known,
+            comments,
+            pending: Pending::default(),
         }))
     }
 }
@@ -72,18 +89,26 @@ async fn scalar_id(conn: &mut AnyConnection, sql: &Sql) -> StoreResult<Option<i6
     row.map(|r| r.try_get::<i64, _>(0).store_err()).transpose()
 }
 
-async fn write_meta(conn: &mut AnyConnection, owner: &str, id: i64, meta: &[(String, String)], replace: bool) -> StoreResult<()> {
-    if replace {
-        let mut delete = Sql::new("DELETE FROM meta WHERE owner = ");
-        delete.text(owner).push(" AND owner_id = ").int(id);
-        delete.query().execute(&mut *conn).await.store_err()?;
-    }
-    for (name, value) in meta {
-        let mut insert = Sql::new("INSERT INTO meta (owner, owner_id, name, value) VALUES (");
-        insert.text(owner).push(", ").int(id).push(", ").text(name).push(", ").text(value).push(")");
-        insert.query().execute(&mut *conn).await.store_err()?;
-    }
+async fn delete_meta(conn: &mut AnyConnection, owner: &str, id: i64) -> StoreResult<()> {
+    let mut delete = Sql::new("DELETE FROM meta WHERE owner = ");
+    delete.text(owner).push(" AND owner_id = ").int(id);
+    delete.query().execute(&mut *conn).await.store_err()?;
     Ok(())
+}
+
+async fn write_meta(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    owner: &'static str,
+    id: i64,
+    meta: &[(String, String)],
+    replace: bool,
+) -> StoreResult<()> {
+    if replace {
+        delete_meta(conn, owner, id).await?;
+    }
+    let rows: Vec<MetaRow> = MetaRow::all(owner, id, meta).collect();
+    batch::insert_meta(conn, backend, &rows).await
 }
 
 /// A free id: `wanted` when no row of `table` has it.
@@ -116,6 +141,84 @@ async fn sync_sequence(conn: &mut AnyConnection, table: &str) -> StoreResult<()>
 impl SqlImportSession {
     fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
+    }
+
+    /// Writes the kept new posts.
+    async fn flush_posts(&mut self) -> StoreResult<()> {
+        let posts = std::mem::take(&mut self.pending.posts);
+        let (Some(first), Some(last)) = (posts.first(), posts.last()) else { return Ok(()) };
+        let what = format!("posts {} to {}", first.source_key, last.source_key);
+        crate::post_write::insert_posts(&mut self.tx, self.backend, &posts).await.map_err(|e| batch::naming(e, &what))
+    }
+
+    /// Writes the kept comments, and their search entries from the text at hand (reading
+    /// 200,000 comments back at the end cost a fifth of an import).
+    async fn flush_comments(&mut self) -> StoreResult<()> {
+        // Their posts first.
+        self.flush_posts().await?;
+        let comments = self.pending.take_comments();
+        let is_new: Vec<bool> = comments.iter().map(|c| self.comments.get(&c.comment.source_key).is_none()).collect();
+        let new_keys: Vec<&str> =
+            comments.iter().zip(&is_new).filter(|(_, new)| **new).map(|(c, _)| c.comment.source_key.as_str()).collect();
+        self.comments.give(&mut self.tx, self.backend, &new_keys).await?;
+        let mut placed = Vec::with_capacity(comments.len());
+        for (pending, &new) in comments.iter().zip(&is_new) {
+            let c = &pending.comment;
+            let id = self.comments.get(&c.source_key).ok_or_else(|| StoreError::Backend(format!("no id for comment {}", c.source_key)))?;
+            let parent = c.parent_source_key.as_deref().and_then(|key| self.comments.get(key));
+            placed.push(batch::Placed { id, new, parent });
+        }
+        batch::write_comments(&mut self.tx, self.backend, &comments, &placed, self.reimport).await?;
+        // A second import may change any entry; a first only those of comments it wrote
+        // before (their key twice in the file).
+        let again = self.reimport || placed.iter().any(|place| !place.new);
+        let entries = if again { crate::search::Entries::Changed } else { crate::search::Entries::New };
+        let texts: Vec<_> = placed
+            .iter()
+            .zip(&comments)
+            .map(|(place, pending)| {
+                let c = &pending.comment.comment;
+                (place.id, c.body.as_str(), c.author_name.as_deref(), c.author_email.as_deref())
+            })
+            .collect();
+        crate::search::index_comment_texts(&mut self.tx, &texts, entries)
+            .await
+            .store_err()
+            .map_err(|e| batch::naming(e, "the comments' search entries"))?;
+        Ok(())
+    }
+
+    /// Writes the kept posts' metadata and term links when `all`, or those of a full batch.
+    async fn flush_rows(&mut self, all: bool) -> StoreResult<()> {
+        if all || self.pending.posts.len() >= POSTS_PER_INSERT {
+            self.flush_posts().await?;
+        }
+        if all || self.pending.links.len() >= ROWS_PER_INSERT {
+            // The links' posts first.
+            self.flush_posts().await?;
+            let links = std::mem::take(&mut self.pending.links);
+            crate::post_write::insert_links(&mut self.tx, self.backend, &links)
+                .await
+                .map_err(|e| batch::naming(e, "posts' categories and tags"))?;
+        }
+        if all || self.pending.meta.len() >= ROWS_PER_INSERT {
+            let meta = std::mem::take(&mut self.pending.meta);
+            batch::insert_meta(&mut self.tx, self.backend, &meta).await.map_err(|e| batch::naming(e, "posts' metadata"))?;
+        }
+        Ok(())
+    }
+
+    /// What follows a post's row, kept or written: it is known, its metadata kept, its parent
+    /// linked in `finish`.
+    async fn after_post(&mut self, id: PostId, slug: String, post: &ImportPost) -> StoreResult<PostId> {
+        self.known.remember(id, slug, Some(&post.source_key));
+        self.pending.meta.extend(MetaRow::all("post", id, &post.meta));
+        self.flush_rows(false).await?;
+        if let Some(parent) = &post.parent_source_key {
+            self.post_parents.push((id, parent.clone()));
+        }
+        self.imported_posts.push(id);
+        Ok(id)
     }
 
     async fn author_id(&mut self, login: &str) -> StoreResult<i64> {
@@ -190,14 +293,14 @@ impl ImportSession for SqlImportSession {
     }
 
     async fn term(&mut self, term: &ImportTerm) -> StoreResult<TermId> {
-        let reimport = self.reimport;
+        let (reimport, backend) = (self.reimport, self.backend);
         let conn = self.conn();
         let mut sql = Sql::new("INSERT INTO terms (taxonomy, name, slug, description) VALUES (");
         sql.text(term.taxonomy.as_str()).push(", ").text(&term.name).push(", ").text(&term.slug).push(", ").text(&term.description);
         sql.push(") ON CONFLICT (taxonomy, slug) DO UPDATE SET name = excluded.name, description = excluded.description RETURNING id");
         let id = scalar_id(conn, &sql).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?;
         if !term.meta.is_empty() || reimport {
-            write_meta(conn, "term", id, &term.meta, true).await?;
+            write_meta(conn, backend, "term", id, &term.meta, true).await?;
         }
         if let Some(parent) = term.parent_slug.as_ref().filter(|p| !p.is_empty()) {
             self.term_parents.push((id, parent.clone()));
@@ -225,62 +328,55 @@ impl ImportSession for SqlImportSession {
         if write.slug.is_empty() {
             write.slug = format!("{}-{}", write.kind, post.wanted_id.unwrap_or(0));
         }
-        let now = self.now;
-        let backend = self.backend;
-        let conn = self.conn();
-
-        let mut find = Sql::new("SELECT id FROM posts WHERE source_key = ");
-        find.text(&post.source_key);
-        let existing = scalar_id(conn, &find).await?;
-        let new_id = match existing {
-            Some(_) => None,
-            None => choose_id(conn, backend, "posts", post.wanted_id).await?,
-        };
-        let keys = RowKeys { existing, new_id, source_key: Some(&post.source_key), created_at: now, updated_at: post.updated_at };
-        let id = crate::post_write::write_post_row(conn, &write, keys).await?;
-        write_meta(conn, "post", id, &post.meta, existing.is_some()).await?;
-        if let Some(parent) = &post.parent_source_key {
-            self.post_parents.push((id, parent.clone()));
+        let existing = self.known.by_key(&post.source_key);
+        let new_id = existing.is_none().then(|| post.wanted_id.filter(|w| *w > 0 && self.known.id_free(*w))).flatten();
+        let holder = self.known.slug_holder(&write.slug);
+        if let Some(id) = new_id
+            && write.source.is_none()
+            && crate::post_write::slug_is_free(&write.slug, None, holder)
+        {
+            // New, its id and slug known, no bylines to link: kept for a batch.
+            let row = crate::post_write::NewPostRow::new(&write, id, write.slug.clone(), &post.source_key, self.now, post.updated_at);
+            self.pending.posts.push(row);
+            self.pending.links.extend(crate::post_write::term_links(id, &write));
+            return self.after_post(id, write.slug, post).await;
         }
-        self.imported_posts.push(id);
-        Ok(id)
+        // Written at once, so the store first sees every post kept before it (their ids,
+        // slugs and keys, and the ids it numbers after them).
+        self.flush_posts().await?;
+        if existing.is_none() && new_id.is_none() && self.backend == Backend::Postgres {
+            sync_sequence(&mut self.tx, "posts").await?;
+        }
+        let slug = crate::post_write::choose_slug(&mut self.tx, &write.slug, existing, holder).await?;
+        if let Some(id) = existing {
+            // Written again: its kept rows go, as its stored ones do.
+            self.pending.forget_post(id);
+            delete_meta(&mut self.tx, "post", id).await?;
+        }
+        let keys = RowKeys {
+            existing,
+            new_id,
+            source_key: Some(&post.source_key),
+            created_at: self.now,
+            updated_at: post.updated_at,
+            slug: Some(slug.clone()),
+            deferred_links: Some(&mut self.pending.links),
+        };
+        let id = crate::post_write::write_post_row(&mut self.tx, &write, keys)
+            .await
+            .map_err(|e| batch::naming(e, &format!("post {}", post.source_key)))?;
+        self.after_post(id, slug, post).await
     }
 
-    async fn comment(&mut self, post: PostId, comment: &ImportComment) -> StoreResult<CommentId> {
-        let reimport = self.reimport;
+    async fn comment(&mut self, post: PostId, comment: ImportComment) -> StoreResult<()> {
+        if self.pending.has_comment(&comment.source_key) {
+            self.flush_comments().await?;
+        }
         let user_id = comment.wp_user_id.and_then(|wp_id| self.authors_by_wp_id.get(&wp_id).copied());
-        let conn = self.conn();
-        let c = &comment.comment;
-        let mut sql = Sql::new(
-            "INSERT INTO comments (post_id, kind, author_name, author_email, author_url, author_ip, user_agent, body, status, \
-             created_at, notify, source_key, source_parent_key, status_before_trash, user_id, body_format) VALUES (",
-        );
-        sql.int(post).push(", ").text(c.kind.as_str());
-        for value in [&c.author_name, &c.author_email, &c.author_url, &c.author_ip, &c.user_agent] {
-            sql.push(", ").opt_text(value.as_deref());
+        if self.pending.add_comment(PendingComment { post, user_id, comment }) {
+            self.flush_comments().await?;
         }
-        sql.push(", ").text(&c.body).push(", ").text(c.status.as_str()).push(", ").int(c.created_at.as_second());
-        sql.push(", 0, ").text(&comment.source_key).push(", ").opt_text(comment.parent_source_key.as_deref());
-        sql.push(", ")
-            .opt_text(comment.status_before_trash.map(CommentStatus::as_str))
-            .push(", ")
-            .opt_int(user_id)
-            .push(", ")
-            .text(c.body_format.as_str());
-        sql.push(
-            ") ON CONFLICT (source_key) DO UPDATE SET post_id = excluded.post_id, kind = excluded.kind, \
-             author_name = excluded.author_name, author_email = excluded.author_email, author_url = excluded.author_url, \
-             author_ip = excluded.author_ip, user_agent = excluded.user_agent, body = excluded.body, status = excluded.status, \
-             created_at = excluded.created_at, source_parent_key = excluded.source_parent_key, \
-             status_before_trash = excluded.status_before_trash, user_id = excluded.user_id, \
-             body_format = excluded.body_format RETURNING id",
-        );
-        let id = scalar_id(conn, &sql).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?;
-        if !comment.meta.is_empty() || reimport {
-            write_meta(conn, "comment", id, &comment.meta, reimport).await?;
-        }
-        self.imported_comments.push(id);
-        Ok(id)
+        Ok(())
     }
 
     async fn media(&mut self, media: &ImportMedia) -> StoreResult<i64> {
@@ -314,7 +410,7 @@ impl ImportSession for SqlImportSession {
                 scalar_id(conn, &insert).await?.ok_or_else(|| StoreError::Backend("no id returned".into()))?
             }
         };
-        write_meta(conn, "media", id, &media.meta, existing.is_some()).await?;
+        write_meta(conn, backend, "media", id, &media.meta, existing.is_some()).await?;
         if let Some(parent) = &media.parent_source_key {
             self.media_parents.push((id, parent.clone()));
         }
@@ -327,6 +423,7 @@ impl ImportSession for SqlImportSession {
     }
 
     async fn set_body_html(&mut self, source_key: &str, html: &str) -> StoreResult<()> {
+        self.flush_posts().await?;
         let mut sql = Sql::new("UPDATE posts SET body_html = ");
         sql.text(html).push(" WHERE source_key = ").text(source_key);
         sql.query().execute(self.conn()).await.store_err()?;
@@ -334,6 +431,8 @@ impl ImportSession for SqlImportSession {
     }
 
     async fn finish(mut self: Box<Self>) -> StoreResult<()> {
+        self.flush_comments().await?;
+        self.flush_rows(true).await?;
         let backend = self.backend;
         let term_parents = std::mem::take(&mut self.term_parents);
         let post_parents = std::mem::take(&mut self.post_parents);
@@ -341,7 +440,7 @@ impl ImportSession for SqlImportSession {
         let redirects = std::mem::take(&mut self.redirects);
         let reimport = self.reimport;
         let mut imported_posts = std::mem::take(&mut self.imported_posts);
-        let mut imported_comments = std::mem::take(&mut self.imported_comments);
+        let known = std::mem::take(&mut self.known);
         let conn = self.conn();
         for (id, parent) in term_parents {
             let mut sql = Sql::new("UPDATE terms SET parent_id = (SELECT p.id FROM terms p WHERE p.taxonomy = 'category' AND p.slug = ");
@@ -363,24 +462,12 @@ impl ImportSession for SqlImportSession {
         .execute(&mut *conn)
         .await
         .store_err()?;
-        for (path, target) in redirects {
-            let mut sql = Sql::new("INSERT INTO redirects (path, post_id, url) VALUES (");
-            sql.text(&path).push(", ");
-            match &target {
-                RedirectTarget::Post(key) => sql.push("(SELECT id FROM posts WHERE source_key = ").text(key).push("), NULL"),
-                RedirectTarget::Url(url) => sql.push("NULL, ").text(url),
-            };
-            sql.push(") ON CONFLICT (path) DO UPDATE SET post_id = excluded.post_id, url = excluded.url");
-            sql.query().execute(&mut *conn).await.store_err()?;
-        }
-        for ids in [&mut imported_posts, &mut imported_comments] {
-            ids.sort_unstable();
-            ids.dedup();
-        }
+        batch::write_redirects(conn, backend, redirects, |key| known.by_key(key)).await?;
+        imported_posts.sort_unstable();
+        imported_posts.dedup();
         // A first import writes only new entries; a second one may change earlier ones.
         let entries = if reimport { crate::search::Entries::Changed } else { crate::search::Entries::New };
         crate::search::index_posts(conn, &imported_posts, entries).await.store_err()?;
-        crate::search::index_comments(conn, &imported_comments, entries).await.store_err()?;
         if backend == Backend::Postgres {
             // Ids given explicitly (WordPress's) do not move the identity sequences.
             for table in ["posts", "media"] {
