@@ -36,7 +36,8 @@ impl CommentStore for SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::new(&format!("SELECT {} FROM comments c WHERE c.id IN ", self.comments_as_json()));
+        // Up to a page's worth of threads: `?` placeholders (see `Sql::wide`).
+        let mut sql = Sql::wide(&format!("SELECT {} FROM comments c WHERE c.id IN ", self.comments_as_json()), self.backend);
         sql.int_list(ids);
         self.fetch_comments_json(&sql).await
     }
