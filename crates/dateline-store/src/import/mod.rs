@@ -30,6 +30,8 @@ pub(crate) struct SqlImportSession {
     /// Held for the whole import on SQLite (one writer at a time).
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
     backend: Backend,
+    /// For what must run after the commit (PostgreSQL's `VACUUM`).
+    pool: sqlx::AnyPool,
     now: Timestamp,
     /// Whether anything imported before could be updated (else deletes of old meta are skipped).
     reimport: bool,
@@ -67,6 +69,7 @@ impl SqlStore {
             tx,
             _gate: gate,
             backend: self.backend,
+            pool: self.pool.clone(),
             now: Timestamp::now(),
             reimport,
             authors: HashMap::new(),
@@ -478,6 +481,19 @@ impl ImportSession for SqlImportSession {
             // autovacuum gets round to them.
             sqlx::query("ANALYZE posts, comments, terms, post_terms, post_search, comment_search").execute(&mut *conn).await.store_err()?;
         }
-        self.tx.commit().await.store_err()
+        let pool = self.pool.clone();
+        self.tx.commit().await.store_err()?;
+        if backend == Backend::Postgres {
+            // The visibility map: until a VACUUM sets it, counting the visible posts (every
+            // listing's page count) reads the whole table instead of the index, 11.5 ms against
+            // 0.9 ms on the harness's 10,000 posts. Autovacuum gets there some time after a large
+            // import; readers should not wait for it. VACUUM cannot run inside a transaction,
+            // hence after the commit, on the pool; the import has succeeded whatever it says.
+            let vacuum = "VACUUM (ANALYZE) posts, comments, post_terms, post_search, comment_search";
+            if let Err(err) = sqlx::raw_sql(vacuum).execute(&pool).await {
+                tracing::warn!(error = %err, "after the import: VACUUM failed; autovacuum will do it later");
+            }
+        }
+        Ok(())
     }
 }
