@@ -216,6 +216,7 @@ impl SqlStore {
                 Backend::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(backend == Backend::Postgres)
             // A connection left inside a transaction is not handed out again. SQLite rolls a
             // transaction back by itself on some errors (a full disk: SQLITE_FULL); sqlx's own
             // ROLLBACK then fails ("no transaction is active") and its count of open

@@ -183,9 +183,16 @@ pub async fn stream_paginates_and_puts_sticky_first(db: Db) {
     assert_eq!(first.page_count(3), 3);
     assert_eq!(titles(&first), ["Day 7", "Day 6", "Day 5"]);
     query.page = 3;
-    assert_eq!(titles(&store.list_posts(&query).await.expect("page 3")), ["Day 1"]);
+    let last = store.list_posts(&query).await.expect("page 3");
+    assert_eq!((titles(&last), last.total), (vec!["Day 1"], 7), "a short last page tells the total itself");
     query.page = 4;
-    assert!(store.list_posts(&query).await.expect("page 4").items.is_empty());
+    let past = store.list_posts(&query).await.expect("page 4");
+    assert_eq!((past.items.len(), past.total), (0, 7), "an empty page past the end still counts");
+    query.per_page = 10;
+    query.page = 1;
+    assert_eq!(store.list_posts(&query).await.expect("one short page").total, 7);
+    let none = store.list_posts(&PostQuery { kind: PostKind::Page, ..stream(now) }).await.expect("no pages");
+    assert_eq!((none.items.len(), none.total), (0, 0));
     let home = store.list_posts(&PostQuery { sticky_first: true, per_page: 3, ..stream(now) }).await.expect("home");
     assert_eq!(titles(&home), ["Day 2", "Day 7", "Day 6"]);
 }

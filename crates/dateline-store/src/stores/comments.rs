@@ -11,9 +11,6 @@ use crate::json_rows;
 use crate::rows::{self, COMMENT_COLUMNS};
 use crate::sql::Sql;
 
-/// The order comments are listed in: as they were written.
-const COMMENT_ORDER: &str = "c.created_at, c.id";
-
 #[async_trait]
 impl CommentStore for SqlStore {
     async fn comments_for_post(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<Comment>> {
@@ -23,13 +20,15 @@ impl CommentStore for SqlStore {
     }
 
     async fn comment_tree(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<(CommentId, Option<CommentId>)>> {
-        // The (id, parent) pairs as one JSON array: see `json_rows`.
-        let pair = json_rows::tuple(self.backend, "c.id, c.parent_id");
-        let mut sql =
-            Sql::new(&format!("SELECT {} FROM comments c WHERE c.post_id = ", json_rows::array(self.backend, &pair, COMMENT_ORDER)));
+        // The (id, parent) pairs as one JSON array (see `json_rows`), with the time each was
+        // written to put them in order here.
+        let triple = json_rows::tuple(self.backend, "c.id, c.parent_id, c.created_at");
+        let mut sql = Sql::new(&format!("SELECT {} FROM comments c WHERE c.post_id = ", json_rows::array(self.backend, &triple)));
         sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" AND c.kind <> 'note'");
         let text: String = sql.query().fetch_one(&self.pool).await.store_err()?.try_get(0).store_err()?;
-        json_rows::decode(&text).store_err()
+        let mut tree: Vec<(CommentId, Option<CommentId>, i64)> = json_rows::decode(&text).store_err()?;
+        tree.sort_unstable_by_key(|&(id, _, created_at)| (created_at, id));
+        Ok(tree.into_iter().map(|(id, parent, _)| (id, parent)).collect())
     }
 
     async fn comments_by_ids(&self, ids: &[CommentId]) -> StoreResult<Vec<Comment>> {
@@ -124,12 +123,15 @@ impl CommentStore for SqlStore {
 impl SqlStore {
     /// Every selected comment's [`COMMENT_COLUMNS`] as one JSON array, oldest first.
     fn comments_as_json(&self) -> String {
-        json_rows::array(self.backend, &json_rows::object(self.backend, COMMENT_COLUMNS), COMMENT_ORDER)
+        json_rows::array(self.backend, &json_rows::object(self.backend, COMMENT_COLUMNS))
     }
 
-    /// Runs a query selecting [`Self::comments_as_json`] and decodes its one row.
+    /// Runs a query selecting [`Self::comments_as_json`] and decodes its one row, in the order
+    /// comments are listed: as they were written.
     async fn fetch_comments_json(&self, sql: &Sql) -> StoreResult<Vec<Comment>> {
         let text: String = sql.query().fetch_one(&self.pool).await.store_err()?.try_get(0).store_err()?;
-        rows::comments_from_json(&text).store_err()
+        let mut comments = rows::comments_from_json(&text).store_err()?;
+        comments.sort_unstable_by_key(|c| (c.created_at, c.id));
+        Ok(comments)
     }
 }
