@@ -196,7 +196,7 @@ pub fn app(state: AppState) -> axum::Router {
     });
     let max_body = MAX_CLIP_BODY.max(max_upload_body(&state));
     let body_timeout = std::time::Duration::from_secs(u64::from(state.site().config.server.body_timeout_seconds));
-    routes::router(state.clone())
+    let pages = routes::router(state.clone())
         // Inside the error pages, so a refused body still gets the themed page.
         // Every body-reading extractor stops at 64 KiB; the two clipping routes raise their own
         // limit (`DefaultBodyLimit` on the route), as do the upload routes (to the media size
@@ -209,16 +209,27 @@ pub fn app(state: AppState) -> axum::Router {
         // A request id and its log span for what is rendered here; a page answered from the
         // cache logs nothing and pays for neither (13–25 % of the hot path's throughput).
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_id::span))
-        .layer(axum::middleware::from_fn(request_id::layer))
-        // Outside the error pages: a kept page is answered without touching anything inside.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), cache::layer))
-        // Health checks answer beside the cache and the rendering slots (see routes/health.rs).
-        .merge(routes::health::router(state.clone()))
+        .layer(axum::middleware::from_fn(request_id::layer));
+    // Outside everything else: a kept page is answered with the headers it was kept with
+    // (the security headers among them) without passing through any other layer.
+    let pages = site_headers(pages, &state, hsts.clone()).layer(axum::middleware::from_fn_with_state(state.clone(), cache::layer));
+    // Health checks answer beside the cache and the rendering slots (see routes/health.rs).
+    let health = site_headers(routes::health::router(state.clone()), &state, hsts);
+    pages.merge(health).layer(tower_http::catch_panic::CatchPanicLayer::new())
+}
+
+/// The headers of every response: the API's discovery link on the reading side, the security
+/// headers and, served over https, HSTS.
+fn site_headers(
+    router: axum::Router,
+    state: &AppState,
+    hsts: Option<tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>>,
+) -> axum::Router {
+    router
         // The base URL does not change while serving (saved settings keep it): the header is made once.
         .layer(axum::middleware::from_fn_with_state(api::discovery_link(&state.site().base_url), announce_api))
         .layer(security::headers())
         .layer(tower::util::option_layer(hsts))
-        .layer(tower_http::catch_panic::CatchPanicLayer::new())
 }
 
 /// Adds the API's discovery `Link` header to the reading side's responses, as WordPress does,

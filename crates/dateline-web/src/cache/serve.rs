@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{Entry, PageCache};
+use super::{Entry, PageCache, Variant};
 use crate::AppState;
 use crate::routes::single::CSRF_COOKIE;
 
@@ -214,6 +214,7 @@ async fn keep(cache: &PageCache, path: &str, generation: u64, response: Response
     headers.remove(header::ETAG);
     // One request's id, not the page's: never handed to the readers the page is kept for.
     headers.remove("x-request-id");
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     let tag = digest(&body);
     let compressible = headers
         .get(header::CONTENT_TYPE)
@@ -222,19 +223,31 @@ async fn keep(cache: &PageCache, path: &str, generation: u64, response: Response
     let gzip = (compressible && body.len() >= MIN_GZIP)
         .then(|| gzip(&body))
         .flatten()
-        .map(|gzipped| (gzipped, HeaderValue::from_str(&format!("\"{tag}-gz\"")).unwrap_or(HeaderValue::from_static("\"gz\""))));
+        .map(|gzipped| variant(&headers, gzipped, &format!("\"{tag}-gz\""), Some("gzip")));
     let entry = Entry {
         generation,
         expires,
-        headers,
-        etag: HeaderValue::from_str(&format!("\"{tag}\"")).unwrap_or(HeaderValue::from_static("\"x\"")),
-        body,
+        last_modified: headers.get(header::LAST_MODIFIED).and_then(http_date),
+        plain: variant(&headers, body, &format!("\"{tag}\""), None),
         gzip,
         last_used: AtomicU64::new(0),
     };
     let entry = std::sync::Arc::new(entry);
     cache.put(path.to_string(), entry.clone());
     Ok(entry)
+}
+
+/// `body` in one encoding (`None`: as rendered) with the whole set of headers it is answered
+/// with: the rendered page's and its length, encoding and validator.
+fn variant(rendered: &HeaderMap, body: Bytes, etag: &str, encoding: Option<&'static str>) -> Variant {
+    let etag = HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"x\""));
+    let mut headers = rendered.clone();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    if let Some(encoding) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    headers.insert(header::ETAG, etag.clone());
+    Variant { body, etag, headers }
 }
 
 /// A strong validator: a digest of the bytes (SHA-256, cut to 128 bits).
@@ -270,38 +283,29 @@ impl Reader {
     }
 
     fn answer(&self, entry: &Entry) -> Response {
-        let (body, etag, encoded) = match (&entry.gzip, self.gzip) {
-            (Some((gzipped, etag)), true) => (gzipped.clone(), etag, true),
-            _ => (entry.body.clone(), &entry.etag, false),
+        let variant = match (&entry.gzip, self.gzip) {
+            (Some(gzipped), true) => gzipped,
+            _ => &entry.plain,
         };
         // `If-None-Match` decides when sent; else `If-Modified-Since` against the page's own date.
         let not_modified = match (&self.if_none_match, self.if_modified_since) {
             (Some(tags), _) => tags.to_str().is_ok_and(|tags| {
-                tags.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag.to_str().unwrap_or(""))
+                let etag = variant.etag.to_str().unwrap_or("");
+                tags.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
             }),
-            (None, Some(since)) => entry.headers.get(header::LAST_MODIFIED).and_then(http_date).is_some_and(|modified| modified <= since),
+            (None, Some(since)) => entry.last_modified.is_some_and(|modified| modified <= since),
             (None, None) => false,
         };
-        let mut response = if not_modified {
-            let mut response = StatusCode::NOT_MODIFIED.into_response();
-            for name in [header::CACHE_CONTROL, header::LAST_MODIFIED] {
-                if let Some(value) = entry.headers.get(&name) {
-                    response.headers_mut().insert(name, value.clone());
-                }
+        let body = if self.head || not_modified { Body::empty() } else { Body::from(variant.body.clone()) };
+        let mut response = Response::new(body);
+        *response.headers_mut() = variant.headers.clone();
+        if not_modified {
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            // No body, so nothing that describes one.
+            for name in [header::CONTENT_LENGTH, header::CONTENT_TYPE, header::CONTENT_ENCODING] {
+                response.headers_mut().remove(name);
             }
-            response
-        } else {
-            let length = body.len();
-            let mut response = Response::new(if self.head { Body::empty() } else { Body::from(body) });
-            *response.headers_mut() = entry.headers.clone();
-            response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-            if encoded {
-                response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            }
-            response
-        };
-        response.headers_mut().insert(header::ETAG, etag.clone());
-        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        }
         response
     }
 }
