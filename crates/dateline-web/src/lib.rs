@@ -210,12 +210,10 @@ pub fn app(state: AppState) -> axum::Router {
         // cache logs nothing and pays for neither (13–25 % of the hot path's throughput).
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_id::span))
         .layer(axum::middleware::from_fn(request_id::layer));
-    // Outside everything else: a kept page is answered with the headers it was kept with
-    // (the security headers among them) without passing through any other layer.
-    let pages = site_headers(pages, &state, hsts.clone()).layer(axum::middleware::from_fn_with_state(state.clone(), cache::layer));
-    // Health checks answer beside the cache and the rendering slots (see routes/health.rs).
-    let health = site_headers(routes::health::router(state.clone()), &state, hsts);
-    pages.merge(health).layer(tower_http::catch_panic::CatchPanicLayer::new())
+    let inner = site_headers(pages.merge(routes::health::router(state.clone())), &state, hsts);
+    // In front of everything else: a kept page is answered with the headers it was kept with
+    // (the security headers among them) before any routing or other layer.
+    axum::Router::new().fallback_service(cache::CacheService::new(state, inner)).layer(tower_http::catch_panic::CatchPanicLayer::new())
 }
 
 /// The headers of every response: the API's discovery link on the reading side, the security

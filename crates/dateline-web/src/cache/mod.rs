@@ -21,7 +21,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue};
 
 pub(crate) use follow::follow_changes;
-pub(crate) use serve::{KeepUntil, layer};
+pub(crate) use serve::{CacheService, KeepUntil};
 
 /// One kept response: the body as rendered and gzipped once, each with its answer's headers.
 pub(crate) struct Entry {

@@ -16,9 +16,8 @@ use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{Entry, PageCache, Variant};
@@ -40,6 +39,9 @@ const NEVER: &[&str] = &[
     "/post-password",
 ];
 
+/// The health checks' paths.
+const HEALTH: &[&str] = &["/healthz", "/readyz"];
+
 /// How long a reader waits for another request's rendering of the same page before rendering
 /// it themselves.
 const FOLLOW_WAIT: Duration = Duration::from_secs(2);
@@ -52,9 +54,55 @@ const MIN_GZIP: usize = 512;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KeepUntil(pub jiff::Timestamp);
 
-pub(crate) async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The cache in front of the whole application: a kept page is answered before any routing or
+/// any other layer (axum's per-route middleware cloned the route's whole stack of layers for
+/// every request, a fifth of a hit's time); everything else goes on to `inner`.
+#[derive(Clone)]
+pub(crate) struct CacheService {
+    state: AppState,
+    inner: axum::Router,
+}
+
+impl CacheService {
+    pub(crate) fn new(state: AppState, inner: axum::Router) -> CacheService {
+        CacheService { state, inner }
+    }
+}
+
+impl tower::Service<Request> for CacheService {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let (state, next) = (self.state.clone(), Next(self.inner.clone()));
+        Box::pin(async move { Ok(serve(state, request, next).await) })
+    }
+}
+
+/// The application behind the cache.
+struct Next(axum::Router);
+
+impl Next {
+    async fn run(self, request: Request) -> Response {
+        match tower::ServiceExt::oneshot(self.0, request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+}
+
+async fn serve(state: AppState, request: Request, next: Next) -> Response {
     let cache = &state.cache;
     let method = request.method().clone();
+    // Health checks answer beside the cache and the rendering slots (see routes/health.rs).
+    if HEALTH.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
     if method != Method::GET && method != Method::HEAD {
         let response = next.run(request).await;
         // A write went through (a refusal writes nothing readers see): show it at once.
