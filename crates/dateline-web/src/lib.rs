@@ -185,8 +185,22 @@ pub(crate) fn max_upload_body(state: &AppState) -> usize {
     usize::try_from(state.uploads.max_bytes()).unwrap_or(usize::MAX).saturating_add(64 * 1024)
 }
 
-/// The whole application as a router, ready to serve or to drive in tests with `oneshot`.
+/// The whole application as a router, to drive in tests with `oneshot`: the service the
+/// server answers with ([`service`]), as the router's only fallback.
 pub fn app(state: AppState) -> axum::Router {
+    axum::Router::new().fallback_service(cached(state)).layer(tower_http::catch_panic::CatchPanicLayer::new())
+}
+
+/// What the server answers with: [`app`] without the router around it, so that a kept page is
+/// answered without any routing at all.
+pub(crate) fn service(
+    state: AppState,
+) -> tower_http::catch_panic::CatchPanic<cache::CacheService, tower_http::catch_panic::DefaultResponseForPanic> {
+    tower::Layer::layer(&tower_http::catch_panic::CatchPanicLayer::new(), cached(state))
+}
+
+/// The application behind the page cache.
+fn cached(state: AppState) -> cache::CacheService {
     // Served over https, browsers are told to keep to it (a year, as is usual).
     let hsts = state.site().base_url.starts_with("https://").then(|| {
         tower_http::set_header::SetResponseHeaderLayer::if_not_present(
@@ -213,7 +227,7 @@ pub fn app(state: AppState) -> axum::Router {
     let inner = site_headers(pages.merge(routes::health::router(state.clone())), &state, hsts);
     // In front of everything else: a kept page is answered with the headers it was kept with
     // (the security headers among them) before any routing or other layer.
-    axum::Router::new().fallback_service(cache::CacheService::new(state, inner)).layer(tower_http::catch_panic::CatchPanicLayer::new())
+    cache::CacheService::new(state, inner)
 }
 
 /// The headers of every response: the API's discovery link on the reading side, the security

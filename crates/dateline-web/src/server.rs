@@ -49,7 +49,7 @@ pub(crate) async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let header_timeout = Duration::from_secs(u64::from(state.site().config.server.header_timeout_seconds));
-    let router = crate::app(state);
+    let app = crate::service(state);
     let permits = Arc::new(tokio::sync::Semaphore::new(limit.0.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -87,7 +87,7 @@ pub(crate) async fn run(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = router.clone().map_request(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+        let service = app.clone().map_request(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             request.map(axum::body::Body::new)
         });
