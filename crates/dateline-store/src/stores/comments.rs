@@ -25,8 +25,7 @@ impl CommentStore for SqlStore {
         let triple = json_rows::tuple(self.backend, "c.id, c.parent_id, c.created_at");
         let mut sql = Sql::new(&format!("SELECT {} FROM comments c WHERE c.post_id = ", json_rows::array(self.backend, &triple)));
         sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" AND c.kind <> 'note'");
-        let text: String = sql.query().fetch_one(&self.pool).await.store_err()?.try_get(0).store_err()?;
-        let mut tree: Vec<(CommentId, Option<CommentId>, i64)> = json_rows::decode(&text).store_err()?;
+        let mut tree: Vec<(CommentId, Option<CommentId>, i64)> = json_rows::decode(&self.json_array(&sql).await?).store_err()?;
         tree.sort_unstable_by_key(|&(id, _, created_at)| (created_at, id));
         Ok(tree.into_iter().map(|(id, parent, _)| (id, parent)).collect())
     }
@@ -126,11 +125,15 @@ impl SqlStore {
         json_rows::array(self.backend, &json_rows::object(self.backend, COMMENT_COLUMNS))
     }
 
+    /// The text of the one row of a query selecting a [`json_rows::array`].
+    async fn json_array(&self, sql: &Sql) -> StoreResult<String> {
+        sql.query().fetch_one(&self.pool).await.store_err()?.try_get(0).store_err()
+    }
+
     /// Runs a query selecting [`Self::comments_as_json`] and decodes its one row, in the order
     /// comments are listed: as they were written.
     async fn fetch_comments_json(&self, sql: &Sql) -> StoreResult<Vec<Comment>> {
-        let text: String = sql.query().fetch_one(&self.pool).await.store_err()?.try_get(0).store_err()?;
-        let mut comments = rows::comments_from_json(&text).store_err()?;
+        let mut comments = rows::comments_from_json(&self.json_array(sql).await?).store_err()?;
         comments.sort_unstable_by_key(|c| (c.created_at, c.id));
         Ok(comments)
     }

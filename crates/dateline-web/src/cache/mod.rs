@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 
 pub(crate) use follow::follow_changes;
 pub(crate) use serve::{CacheService, KeepUntil};
@@ -39,7 +39,6 @@ pub(crate) struct Entry {
 /// One encoding of a kept response.
 pub(crate) struct Variant {
     body: Bytes,
-    etag: HeaderValue,
     /// Every header of the `200` a reader gets (`Content-Length`, `ETag`, `Vary`, the security
     /// headers among them), worked out once when kept: a hit clones the map and adds nothing
     /// (inserting into a cloned map grew it again on every request: 10 % of a hit's time).
@@ -186,7 +185,7 @@ mod tests {
     use super::*;
 
     fn entry(cache: &PageCache, size: usize) -> Arc<Entry> {
-        let plain = Variant { body: Bytes::from(vec![b'x'; size]), etag: HeaderValue::from_static("\"x\""), headers: HeaderMap::new() };
+        let plain = Variant { body: Bytes::from(vec![b'x'; size]), headers: HeaderMap::new() };
         Arc::new(Entry {
             generation: cache.generation(),
             expires: None,

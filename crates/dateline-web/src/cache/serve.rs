@@ -39,9 +39,6 @@ const NEVER: &[&str] = &[
     "/post-password",
 ];
 
-/// The health checks' paths.
-const HEALTH: &[&str] = &["/healthz", "/readyz"];
-
 /// How long a reader waits for another request's rendering of the same page before rendering
 /// it themselves.
 const FOLLOW_WAIT: Duration = Duration::from_secs(2);
@@ -100,7 +97,7 @@ async fn serve(state: AppState, request: Request, next: Next) -> Response {
     let cache = &state.cache;
     let method = request.method().clone();
     // Health checks answer beside the cache and the rendering slots (see routes/health.rs).
-    if HEALTH.contains(&request.uri().path()) {
+    if [crate::routes::health::ALIVE, crate::routes::health::READY].contains(&request.uri().path()) {
         return next.run(request).await;
     }
     if method != Method::GET && method != Method::HEAD {
@@ -288,14 +285,13 @@ async fn keep(cache: &PageCache, path: &str, generation: u64, response: Response
 /// `body` in one encoding (`None`: as rendered) with the whole set of headers it is answered
 /// with: the rendered page's and its length, encoding and validator.
 fn variant(rendered: &HeaderMap, body: Bytes, etag: &str, encoding: Option<&'static str>) -> Variant {
-    let etag = HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"x\""));
     let mut headers = rendered.clone();
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     if let Some(encoding) = encoding {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
-    headers.insert(header::ETAG, etag.clone());
-    Variant { body, etag, headers }
+    headers.insert(header::ETAG, HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"x\"")));
+    Variant { body, headers }
 }
 
 /// A strong validator: a digest of the bytes (SHA-256, cut to 128 bits).
@@ -338,7 +334,7 @@ impl Reader {
         // `If-None-Match` decides when sent; else `If-Modified-Since` against the page's own date.
         let not_modified = match (&self.if_none_match, self.if_modified_since) {
             (Some(tags), _) => tags.to_str().is_ok_and(|tags| {
-                let etag = variant.etag.to_str().unwrap_or("");
+                let etag = variant.headers.get(header::ETAG).and_then(|etag| etag.to_str().ok()).unwrap_or("");
                 tags.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
             }),
             (None, Some(since)) => entry.last_modified.is_some_and(|modified| modified <= since),

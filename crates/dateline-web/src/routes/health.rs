@@ -16,8 +16,12 @@ use crate::AppState;
 /// How long the store may take to answer a readiness check before the instance is not ready.
 const STORE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Where the two checks answer (the page cache lets these pass beside it).
+pub(crate) const ALIVE: &str = "/healthz";
+pub(crate) const READY: &str = "/readyz";
+
 pub(crate) fn router(state: AppState) -> axum::Router {
-    axum::Router::new().route("/healthz", get(alive)).route("/readyz", get(ready)).with_state(state)
+    axum::Router::new().route(ALIVE, get(alive)).route(READY, get(ready)).with_state(state)
 }
 
 async fn alive() -> Response {
