@@ -68,7 +68,14 @@ enum Bench {
     /// Serve a generated blog and measure it against nginx serving the same bytes: hot pages,
     /// cache off, overload, freshness while comments are approved, cold start, import, memory.
     /// Prints one table, writes it to DIR/results.md, and exits non-zero if a target is missed.
-    Serve(RunOptions),
+    Serve {
+        #[command(flatten)]
+        run: RunOptions,
+        /// Only these phases (repeatable: hot, cold, fresh); the import and the cold start
+        /// are always measured. For trying one change on one phase: the full run takes minutes.
+        #[arg(long, value_enum)]
+        only: Vec<serve::Phase>,
+    },
     /// Full-text search: seven kinds of search in turn at 16 connections, page cache off, on
     /// SQLite (p99 ≤15 ms) and, with --pg, PostgreSQL (recorded); the import's time and the
     /// store's size, against --baseline when given (≤1.30×). Prints one table, writes it to
@@ -93,7 +100,7 @@ fn main() -> ExitCode {
         Bench::WxrImport { posts, comments, dateline, dir, max_seconds, max_mib, db } => {
             wxr_import(posts, comments, dateline, dir, max_seconds, max_mib, db).map(|()| true)
         }
-        Bench::Serve(run) => serve::run(run),
+        Bench::Serve { run, only } => serve::run(run, &only),
         Bench::Search { run, baseline } => search::run(search::Options { run, baseline }),
         Bench::Clip(options) => clip::run(options),
     };

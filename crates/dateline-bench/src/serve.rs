@@ -68,6 +68,17 @@ use crate::wrk::{self, Load, WrkResult};
 /// The `serve` subcommand's options (clap lives in main.rs).
 pub type Options = crate::options::RunOptions;
 
+/// The phases that `--only` picks from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Phase {
+    /// The kept pages against nginx.
+    Hot,
+    /// The page cache off, and overload.
+    Cold,
+    /// Approvals in the background while readers load a post.
+    Fresh,
+}
+
 /// Held comments on post 2, approved during the fresh phase.
 const PENDING: usize = 3_000;
 /// The database created on the PostgreSQL server.
@@ -103,10 +114,12 @@ struct Bench {
     report: Report,
     /// The peak memory of each dateline process, by phase.
     rss: Vec<(&'static str, RssPeak)>,
+    /// `--only`: the phases to run (all when empty).
+    only: Vec<Phase>,
 }
 
 /// Runs the whole benchmark; `Ok(true)` when every target was met.
-pub fn run(options: Options) -> anyhow::Result<bool> {
+pub fn run(options: Options, only: &[Phase]) -> anyhow::Result<bool> {
     procs::ensure_tools(&["nginx", "wrk", "curl"])?;
     let binary = crate::dateline::binary(options.dateline.clone())?;
     let workload = options.workload(PENDING);
@@ -129,8 +142,12 @@ pub fn run(options: Options) -> anyhow::Result<bool> {
         children: Children::default(),
         report: Report::default(),
         rss: Vec::new(),
+        only: only.to_vec(),
     };
     bench.report.setup = setup_lines(&options, workload, duration, &binary, &db);
+    if !only.is_empty() {
+        bench.report.setup.push(format!("only the phases {only:?} (NOT the whole harness)"));
+    }
     for line in &bench.report.setup {
         println!("{line}");
     }
@@ -259,8 +276,12 @@ impl Bench {
         let post_100 = pages.iter().find(|p| p.id == "post-100").context("no 100-comment post")?;
         let post_1000 = pages.iter().find(|p| p.id == "post-1000").context("no 1000-comment post")?;
         let home = pages.iter().find(|p| p.id == "home").context("no home page")?;
-        self.cold(post_100, post_1000, home);
-        self.fresh(post_100, &nginx_url(&post_100.path), &app_password);
+        if self.runs(Phase::Cold) {
+            self.cold(post_100, post_1000, home);
+        }
+        if self.runs(Phase::Fresh) {
+            self.fresh(post_100, &nginx_url(&post_100.path), &app_password);
+        }
         Ok(())
     }
 
@@ -278,8 +299,14 @@ impl Bench {
         nginx::start(&nginx_dir, nginx_port, &mut self.children)?;
         self.check_nginx(&pages, nginx_port)?;
         let nginx_url = |path: &str| format!("http://127.0.0.1:{nginx_port}{path}");
-        self.hot(server, &pages, &nginx_url);
+        if self.runs(Phase::Hot) {
+            self.hot(server, &pages, &nginx_url);
+        }
         Ok((pages, nginx_port))
+    }
+
+    fn runs(&self, phase: Phase) -> bool {
+        self.only.is_empty() || self.only.contains(&phase)
     }
 
     /// Starts dateline with `config` (a file in the bench directory).

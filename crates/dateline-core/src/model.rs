@@ -192,9 +192,9 @@ pub enum BylineFound {
     Moved(String),
 }
 
-/// A post listed under another as related: what a link to it needs, without its body.
+/// What a link to a post needs, without its body: a related post, a page in the navigation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RelatedPost {
+pub struct PostLink {
     pub id: PostId,
     pub kind: PostKind,
     pub title: String,

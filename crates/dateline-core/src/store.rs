@@ -234,6 +234,10 @@ pub trait PostStore: Send + Sync {
     /// The public stream, filtered and paginated.
     async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>>;
 
+    /// The top-level pages readers may see at `now` (the navigation every page shows), newest
+    /// first, at most `limit`: links only, read from narrow rows without bodies or terms.
+    async fn page_links(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>>;
+
     /// Every post or page of `kind`, whatever its status, oldest first (for export).
     async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>>;
 
@@ -312,7 +316,7 @@ pub trait BylineStore: Send + Sync {
     /// Up to `limit` posts readers can see at `now` related to `post`: those quoting the same
     /// story URL first, then those sharing a reporter or the outlet, then those sharing a tag,
     /// newest first within each; never `post` itself. One query.
-    async fn related_posts(&self, post: PostId, now: Timestamp, limit: u32) -> StoreResult<Vec<RelatedPost>>;
+    async fn related_posts(&self, post: PostId, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>>;
 }
 
 /// Comments: reading, storing under the duplicate and flood checks, moderating, and what the spam filter has learned.

@@ -14,17 +14,31 @@ use crate::rows::{self, COMMENT_COLUMNS};
 use crate::sql::Sql;
 use dateline_core::search::SearchQuery;
 
+/// Tokens upserted by one statement: 1,000 parameters, well inside both stores' limits.
+const TOKENS_PER_STATEMENT: usize = 500;
+
 /// Adds `delta` documents of `label` to each token (and to the document total).
+///
+/// One statement per [`TOKENS_PER_STATEMENT`] tokens, each token once, in sorted order. Every
+/// approval teaches the filter its comment's words, and one upsert per word made moderating
+/// 50 comments a second on PostgreSQL spend over half the database's time here (6,000
+/// statements in 5 s, each waiting on the rows the others held). The order makes concurrent
+/// trainings lock shared tokens in the same order, so they cannot deadlock.
 async fn add_counts(conn: &mut AnyConnection, tokens: &[String], label: SpamLabel, delta: i64) -> StoreResult<()> {
     let column = match label {
         SpamLabel::Spam => "spam",
         SpamLabel::Ham => "ham",
     };
-    for token in tokens.iter().map(String::as_str).chain([DOCUMENTS]) {
-        // The same upsert in both dialects.
-        let mut sql = Sql::new(&format!("INSERT INTO spam_tokens (token, {column}) VALUES ("));
-        sql.text(token).push(", ").int(delta.max(0));
-        sql.push(&format!(") ON CONFLICT (token) DO UPDATE SET {column} = spam_tokens.{column} + ")).int(delta);
+    let mut all: Vec<&str> = tokens.iter().map(String::as_str).chain([DOCUMENTS]).collect();
+    all.sort_unstable();
+    all.dedup();
+    for chunk in all.chunks(TOKENS_PER_STATEMENT) {
+        // The same upsert in both dialects; a row cannot be named twice in one (hence dedup).
+        let mut sql = Sql::new(&format!("INSERT INTO spam_tokens (token, {column}) VALUES "));
+        for (i, token) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" }).text(token).push(", ").int(delta.max(0)).push(")");
+        }
+        sql.push(&format!(" ON CONFLICT (token) DO UPDATE SET {column} = spam_tokens.{column} + ")).int(delta);
         sql.query().execute(&mut *conn).await.store_err()?;
     }
     Ok(())

@@ -31,6 +31,17 @@ pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.b
     u.role AS author_role, u.email AS author_email_address, \
     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.kind <> 'note') AS comment_count";
 
+/// Decodes a row of `id`, `kind`, `title`, `slug` and `published_at`.
+pub(crate) fn post_link(row: &AnyRow) -> Result<PostLink, sqlx::Error> {
+    Ok(PostLink {
+        id: row.try_get("id")?,
+        kind: PostKind::parse(&row.try_get::<String, _>("kind")?).unwrap_or(PostKind::Post),
+        title: row.try_get("title")?,
+        slug: row.try_get("slug")?,
+        published_at: time(row.try_get("published_at")?),
+    })
+}
+
 /// Decodes a row selected with [`POST_COLUMNS`]; terms are attached afterwards.
 pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
     let excerpt: Option<String> = row.try_get("source_excerpt")?;

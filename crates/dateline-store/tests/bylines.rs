@@ -181,7 +181,7 @@ pub async fn related_posts_rank_story_then_byline_then_tags(db: Db) {
     store.create_post(draft).await.expect("post");
     store.create_post(make("Future", "2999-01-01T10:00:00Z", None, None, Some(story), &[])).await.expect("post");
 
-    let titles = |related: Vec<RelatedPost>| related.into_iter().map(|r| r.title).collect::<Vec<_>>();
+    let titles = |related: Vec<PostLink>| related.into_iter().map(|r| r.title).collect::<Vec<_>>();
     assert_eq!(
         titles(store.related_posts(me.id, now(), 5).await.expect("related")),
         ["Same story new", "Same story old", "Reporter", "Outlet", "Tag new"]

@@ -168,6 +168,39 @@ pub async fn stream_shows_only_what_is_public_now(db: Db) {
     assert_eq!(titles(&pages), ["A page"]);
 }
 
+/// The navigation's pages: top-level, readers may see them now, newest first, at most the
+/// limit; posts and sub-pages are not among them.
+pub async fn page_links_name_the_top_level_pages_readers_see(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let now = at("2024-06-01T00:00:00Z");
+    let page = |title: &str, status: PostStatus, when: &str| {
+        let mut page = new_post(title, when);
+        page.write.kind = PostKind::Page;
+        page.write.status = status;
+        page
+    };
+    let about = store.create_post(page("About", PostStatus::Published, "2024-01-01T00:00:00Z")).await.expect("about");
+    store.create_post(page("Contact", PostStatus::Published, "2024-02-01T00:00:00Z")).await.expect("contact");
+    let mut team = page("Team", PostStatus::Published, "2024-03-01T00:00:00Z");
+    team.write.parent_id = Some(about.id);
+    store.create_post(team).await.expect("sub-page");
+    store.create_post(page("Draft page", PostStatus::Draft, "2024-03-01T00:00:00Z")).await.expect("draft");
+    store.create_post(page("Private page", PostStatus::Private, "2024-03-01T00:00:00Z")).await.expect("private");
+    store.create_post(page("Coming", PostStatus::Scheduled, "2024-07-01T00:00:00Z")).await.expect("scheduled");
+    store.create_post(new_post("A post", "2024-04-01T00:00:00Z")).await.expect("post");
+
+    let titles = |links: Vec<PostLink>| links.into_iter().map(|l| (l.title, l.slug, l.kind)).collect::<Vec<_>>();
+    assert_eq!(
+        titles(store.page_links(now, 20).await.expect("links")),
+        [("Contact".to_string(), "contact".to_string(), PostKind::Page), ("About".into(), "about".into(), PostKind::Page)]
+    );
+    assert_eq!(titles(store.page_links(now, 1).await.expect("links")).len(), 1);
+    // The scheduled page joins once its time has come.
+    let later = store.page_links(at("2024-07-02T00:00:00Z"), 20).await.expect("links");
+    assert_eq!(later.first().map(|l| l.title.as_str()), Some("Coming"));
+}
+
 pub async fn stream_paginates_and_puts_sticky_first(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();
@@ -361,6 +394,36 @@ pub async fn spam_training_counts_once_and_relabels(db: Db) {
     store.train_comment(id, &tokens, SpamLabel::Ham).await.expect("relabel");
     let counts = store.spam_counts(&tokens).await.expect("counts");
     assert_eq!(counts["casino"], dateline_core::spam::Counts { spam: 0, ham: 1 });
+}
+
+/// A long comment's words (more than one statement's worth) and many approvals at once that
+/// share words, in different orders: every count right, and no deadlock between them.
+pub async fn spam_training_of_long_and_simultaneous_comments_counts_every_word(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let post = store.create_post(new_post("Busy", "2024-05-01T00:00:00Z")).await.expect("post");
+    let shared: Vec<String> = (0..1_200).map(|i| format!("shared{i:04}")).collect();
+    let mut trainings = Vec::new();
+    for n in 0..6 {
+        let held = store.create_comment(post.id, None, comment(&format!("talk {n}"), CommentStatus::Pending, None)).await.expect("comment");
+        let mut tokens = shared.clone();
+        tokens.push(format!("own{n}"));
+        if n % 2 == 1 {
+            tokens.reverse();
+        }
+        let store = store.clone();
+        trainings.push(tokio::spawn(async move { store.train_comment(held.id, &tokens, SpamLabel::Ham).await }));
+    }
+    for training in trainings {
+        training.await.expect("task").expect("train");
+    }
+    let asked: Vec<String> = ["shared0000", "shared0599", "shared1199", "own0", "own5"].iter().map(|t| t.to_string()).collect();
+    let counts = store.spam_counts(&asked).await.expect("counts");
+    for shared in &asked[..3] {
+        assert_eq!(counts[shared], dateline_core::spam::Counts { spam: 0, ham: 6 }, "{shared}");
+    }
+    assert_eq!(counts["own0"], dateline_core::spam::Counts { spam: 0, ham: 1 });
+    assert_eq!(counts[dateline_core::spam::DOCUMENTS], dateline_core::spam::Counts { spam: 0, ham: 6 });
 }
 
 pub async fn trash_remembers_where_a_comment_was(db: Db) {

@@ -57,19 +57,8 @@ impl BylineStore for SqlStore {
         tx.commit().await.store_err()
     }
 
-    async fn related_posts(&self, post: PostId, now: Timestamp, limit: u32) -> StoreResult<Vec<RelatedPost>> {
+    async fn related_posts(&self, post: PostId, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>> {
         let rows = bylines::related_sql(post, now, limit).query().fetch_all(&self.pool).await.store_err()?;
-        rows.iter()
-            .map(|row| {
-                Ok(RelatedPost {
-                    id: row.try_get("id")?,
-                    kind: PostKind::parse(&row.try_get::<String, _>("kind")?).unwrap_or(PostKind::Post),
-                    title: row.try_get("title")?,
-                    slug: row.try_get("slug")?,
-                    published_at: crate::rows::time(row.try_get("published_at")?),
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .store_err()
+        rows.iter().map(crate::rows::post_link).collect::<Result<_, sqlx::Error>>().store_err()
     }
 }

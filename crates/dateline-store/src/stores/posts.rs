@@ -63,6 +63,20 @@ impl PostStore for SqlStore {
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
     }
 
+    async fn page_links(&self, now: jiff::Timestamp, limit: u32) -> StoreResult<Vec<PostLink>> {
+        // The navigation is on every page: without this, each page read the blog's pages whole
+        // (bodies, authors, comment counts, terms) in two statements, and PostgreSQL spent more
+        // time planning that join than on anything else a post page asks (1.4 ms a page).
+        let mut sql = Sql::new("SELECT p.id, p.kind, p.title, p.slug, p.published_at FROM posts p");
+        push_stream_filter(
+            &mut sql,
+            &PostQuery { kind: PostKind::Page, filter: PostFilter::All, now, page: 1, per_page: limit, sticky_first: false },
+        );
+        sql.push(" AND p.parent_id IS NULL ORDER BY p.published_at DESC, p.id DESC LIMIT ").int(i64::from(limit));
+        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        rows.iter().map(rows::post_link).collect::<Result<_, sqlx::Error>>().store_err()
+    }
+
     async fn editor_posts(&self, query: &EditorQuery) -> StoreResult<Page<Post>> {
         self.editor_posts_impl(query).await
     }

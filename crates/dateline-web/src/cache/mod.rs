@@ -6,6 +6,9 @@
 //! change watch, a scheduled post's time coming) starts a new generation and empties the cache.
 //! That is coarser than "exactly the pages that changed", but it can never serve a page that
 //! misses a change, and on a blog the pages readers hit are re-rendered within milliseconds.
+//! While a page is being rendered again after a change, readers without any cookie may be
+//! handed the page as it was a moment before (at most [`STALE_FOR`] after that rendering
+//! began), instead of all waiting: see `serve`.
 //! Only responses that are the same for every anonymous reader are kept: see [`serve`] for
 //! which requests and responses qualify.
 
@@ -15,7 +18,7 @@ mod serve;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
@@ -26,10 +29,18 @@ pub(crate) use serve::{CacheService, KeepUntil};
 /// One kept response: the body as rendered and gzipped once, each with its answer's headers.
 pub(crate) struct Entry {
     generation: u64,
+    /// When its rendering began: it shows every write committed before then.
+    rendered_at: Instant,
     /// After this the entry is not served (a post's comments close by age then, say).
     expires: Option<Instant>,
     plain: Variant,
-    gzip: Option<Variant>,
+    /// The gzipped body, made when a reader first takes gzip (`None` inside: not worth it).
+    /// Pages are rendered again after every write, and most renderings of a page while its
+    /// post takes comments were compressed for nobody: gzip was an eighth of the server's time
+    /// while 50 comments a second were approved. (Never filled for a body not worth it.)
+    gzip: std::sync::OnceLock<Option<Variant>>,
+    /// Whether the body is text worth compressing.
+    compressible: bool,
     /// The page's `Last-Modified`, read once, for `If-Modified-Since`.
     last_modified: Option<jiff::Timestamp>,
     /// For least-recently-used eviction: the cache's clock when last served.
@@ -47,7 +58,10 @@ pub(crate) struct Variant {
 
 impl Entry {
     fn size(&self) -> usize {
-        self.plain.body.len() + self.gzip.as_ref().map_or(0, |gzip| gzip.body.len()) + 512
+        // The gzipped body is counted ahead, made or not, at a quarter of the page (HTML
+        // compresses to a fifth or less), so the total never grows behind the limit's back.
+        let gzip = if self.compressible { self.plain.body.len() / 4 } else { 0 };
+        self.plain.body.len() + gzip + 512
     }
 }
 
@@ -74,6 +88,15 @@ pub struct PageCache {
 /// Requests look for other processes' changes at most this often (in milliseconds).
 const LOOK_EVERY_MS: u64 = 5;
 
+/// How long after its rendering began a page that a change has made out of date may still be
+/// handed to strangers while the page is rendered again. A page rendered at time `r` shows every
+/// write committed before `r`, so a write is missing from what a reader gets for at most this
+/// long: well inside the second within which an approved comment must show. The alternative,
+/// every reader of a busy page waiting for each rendering, made 50 approvals a second cost a
+/// popular page most of its readers (the fresh target). WP Super Cache does the same
+/// ("serve a supercache file to anonymous users while a new file is generated").
+const STALE_FOR: Duration = Duration::from_millis(500);
+
 impl PageCache {
     pub fn new(settings: &dateline_core::config::CacheSettings) -> PageCache {
         PageCache {
@@ -91,12 +114,13 @@ impl PageCache {
         }
     }
 
-    /// Forgets every page: something changed.
+    /// Forgets every page: something changed. Pages rendered within [`STALE_FOR`] stay, out of
+    /// date, to stand in while they are rendered again.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.clear();
-        self.bytes.store(0, Ordering::Relaxed);
+        entries.retain(|_, entry| entry.rendered_at.elapsed() < STALE_FOR);
+        self.bytes.store(entries.values().map(|entry| entry.size() as u64).sum(), Ordering::Relaxed);
         drop(entries);
         self.changed.notify_waiters();
     }
@@ -141,7 +165,28 @@ impl PageCache {
         current.then_some(entry)
     }
 
-    /// Keeps a page rendered during `generation`, unless something changed since.
+    /// The page kept for `path` that a change has made out of date, if its rendering began
+    /// within [`STALE_FOR`] (and it has not expired): a stand-in while it is rendered again.
+    fn stale(&self, path: &str) -> Option<Arc<Entry>> {
+        let entry = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(path).cloned()?;
+        let usable = entry.rendered_at.elapsed() < STALE_FOR && entry.expires.is_none_or(|at| Instant::now() < at);
+        usable.then_some(entry)
+    }
+
+    /// Forgets the out-of-date page kept for `path`: its new rendering could not be kept (the
+    /// post is gone or private now, say), so it must not stand in for it either.
+    fn forget_stale(&self, path: &str) {
+        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.get(path).is_some_and(|entry| entry.generation != self.generation())
+            && let Some(old) = entries.remove(path)
+        {
+            self.bytes.fetch_sub(old.size() as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// Keeps a page rendered during `generation`. A page whose rendering began before a change
+    /// and ended after it is never current; it is kept only to stand in (see [`STALE_FOR`]),
+    /// and only in place of an older one.
     fn put(&self, path: String, entry: Arc<Entry>) {
         let size = entry.size();
         if size > self.max_bytes / 4 {
@@ -149,9 +194,10 @@ impl PageCache {
         }
         entry.last_used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
         let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Checked under the lock that `invalidate` takes: a page rendered before a change is
-        // never kept after it.
-        if entry.generation != self.generation() {
+        // Checked under the lock that `invalidate` takes.
+        if entry.generation != self.generation()
+            && entries.get(&path).is_some_and(|kept| kept.generation == self.generation() || kept.rendered_at >= entry.rendered_at)
+        {
             return;
         }
         if let Some(old) = entries.insert(path, entry) {
@@ -188,9 +234,11 @@ mod tests {
         let plain = Variant { body: Bytes::from(vec![b'x'; size]), headers: HeaderMap::new() };
         Arc::new(Entry {
             generation: cache.generation(),
+            rendered_at: Instant::now(),
             expires: None,
             plain,
-            gzip: None,
+            gzip: std::sync::OnceLock::new(),
+            compressible: false,
             last_modified: None,
             last_used: AtomicU64::new(0),
         })
@@ -208,9 +256,39 @@ mod tests {
         assert!(cache.get("/a/").is_some());
         cache.invalidate();
         assert!(cache.get("/a/").is_none());
-        // Rendered before the change, finished after it: not kept.
+        // Rendered before the change, finished after it: never current.
         cache.put("/b/".into(), rendered_before);
         assert!(cache.get("/b/").is_none());
+    }
+
+    #[test]
+    fn an_out_of_date_page_stands_in_only_briefly_and_never_for_a_gone_one() {
+        let cache = cache(1);
+        cache.put("/a/".into(), entry(&cache, 10));
+        cache.put("/b/".into(), entry(&cache, 10));
+        cache.invalidate();
+        assert!(cache.get("/a/").is_none());
+        assert!(cache.stale("/a/").is_some(), "just rendered: it may stand in");
+        // The new rendering of /b/ could not be kept: /b/ does not stand in any more.
+        cache.forget_stale("/b/");
+        assert!(cache.stale("/b/").is_none());
+        // A page whose rendering began longer ago than STALE_FOR stands in for nothing, and
+        // the next change lets it go.
+        let old = Arc::new(Entry {
+            generation: cache.generation(),
+            rendered_at: Instant::now() - STALE_FOR,
+            expires: None,
+            plain: Variant { body: Bytes::from_static(b"old"), headers: HeaderMap::new() },
+            gzip: std::sync::OnceLock::new(),
+            compressible: false,
+            last_modified: None,
+            last_used: AtomicU64::new(0),
+        });
+        cache.put("/c/".into(), old);
+        assert!(cache.get("/c/").is_some());
+        cache.invalidate();
+        assert!(cache.stale("/c/").is_none());
+        assert!(!cache.entries.read().expect("lock").contains_key("/c/"));
     }
 
     #[test]

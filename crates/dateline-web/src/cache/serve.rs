@@ -137,12 +137,19 @@ async fn serve(state: AppState, request: Request, next: Next) -> Response {
             _ => {
                 let (done, rendering) = tokio::sync::watch::channel(None);
                 flights.insert(path.clone(), (generation, rendering));
-                Ok(Flight { cache, path: path.clone(), generation, done })
+                Ok(Flight { cache, path: path.clone(), generation, began: Instant::now(), done })
             }
         }
     };
     match leader {
         Err(mut rendering) => {
+            // A stranger (no cookie at all: nobody who just wrote something through a form)
+            // takes the page as it was a moment ago rather than wait for it (see `STALE_FOR`).
+            if !request.headers().contains_key(header::COOKIE)
+                && let Some(entry) = cache.stale(&path)
+            {
+                return reader.answer(&entry);
+            }
             let rendered = match tokio::time::timeout(FOLLOW_WAIT, rendering.wait_for(Option::is_some)).await {
                 Ok(Ok(rendered)) => rendered.clone(),
                 _ => None,
@@ -156,8 +163,11 @@ async fn serve(state: AppState, request: Request, next: Next) -> Response {
         Ok(flight) => {
             let response = state.slots.run(next.run(request)).await;
             let kept = match keepable(&response) {
-                true => keep(cache, &flight.path, generation, response).await,
-                false => Err(response),
+                true => keep(cache, &flight, response).await,
+                false => {
+                    cache.forget_stale(&flight.path);
+                    Err(response)
+                }
             };
             let _ = flight.done.send(Some(kept.as_ref().ok().cloned()));
             drop(flight);
@@ -179,6 +189,7 @@ struct Flight<'a> {
     cache: &'a PageCache,
     path: String,
     generation: u64,
+    began: Instant,
     done: tokio::sync::watch::Sender<Rendered>,
 }
 
@@ -244,7 +255,7 @@ fn keepable(response: &Response) -> bool {
 }
 
 /// Reads the rendered body and keeps it; gives the response back when it cannot be read.
-async fn keep(cache: &PageCache, path: &str, generation: u64, response: Response) -> Result<std::sync::Arc<Entry>, Response> {
+async fn keep(cache: &PageCache, flight: &Flight<'_>, response: Response) -> Result<std::sync::Arc<Entry>, Response> {
     let (parts, body) = response.into_parts();
     let expires = parts.extensions.get::<KeepUntil>().map(|until| {
         let left = until.0.duration_since(jiff::Timestamp::now()).unsigned_abs();
@@ -261,24 +272,23 @@ async fn keep(cache: &PageCache, path: &str, generation: u64, response: Response
     headers.remove("x-request-id");
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     let tag = digest(&body);
-    let compressible = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/") || t.contains("xml") || t.contains("json") || t.contains("javascript"));
-    let gzip = (compressible && body.len() >= MIN_GZIP)
-        .then(|| gzip(&body))
-        .flatten()
-        .map(|gzipped| variant(&headers, gzipped, &format!("\"{tag}-gz\""), Some("gzip")));
+    let compressible = body.len() >= MIN_GZIP
+        && headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/") || t.contains("xml") || t.contains("json") || t.contains("javascript"));
     let entry = Entry {
-        generation,
+        generation: flight.generation,
+        rendered_at: flight.began,
         expires,
         last_modified: headers.get(header::LAST_MODIFIED).and_then(http_date),
         plain: variant(&headers, body, &format!("\"{tag}\""), None),
-        gzip,
+        gzip: std::sync::OnceLock::new(),
+        compressible,
         last_used: AtomicU64::new(0),
     };
     let entry = std::sync::Arc::new(entry);
-    cache.put(path.to_string(), entry.clone());
+    cache.put(flight.path.clone(), entry.clone());
     Ok(entry)
 }
 
@@ -299,6 +309,12 @@ fn digest(body: &[u8]) -> String {
     use sha2::Digest;
     let hash = sha2::Sha256::digest(body);
     hash[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `plain` gzipped, with its headers (its own length, encoding and validator).
+fn gzipped(plain: &Variant) -> Option<Variant> {
+    let tag = plain.headers.get(header::ETAG)?.to_str().ok()?.trim_matches('"').to_string();
+    Some(variant(&plain.headers, gzip(&plain.body)?, &format!("\"{tag}-gz\""), Some("gzip")))
 }
 
 fn gzip(body: &[u8]) -> Option<Bytes> {
@@ -327,9 +343,9 @@ impl Reader {
     }
 
     fn answer(&self, entry: &Entry) -> Response {
-        let variant = match (&entry.gzip, self.gzip) {
-            (Some(gzipped), true) => gzipped,
-            _ => &entry.plain,
+        let variant = match self.gzip && entry.compressible {
+            true => entry.gzip.get_or_init(|| gzipped(&entry.plain)).as_ref().unwrap_or(&entry.plain),
+            false => &entry.plain,
         };
         // `If-None-Match` decides when sent; else `If-Modified-Since` against the page's own date.
         let not_modified = match (&self.if_none_match, self.if_modified_since) {

@@ -333,17 +333,14 @@ fn date_range(site: &Site, year: i16, month: Option<i8>, day: Option<i8>) -> Opt
 
 /// The pages listed in the site navigation, by title.
 pub(crate) async fn nav(state: &AppState) -> Result<Vec<LinkView>, AppError> {
-    let query =
-        PostQuery { kind: PostKind::Page, filter: PostFilter::All, now: Timestamp::now(), page: 1, per_page: 20, sticky_first: false };
+    // Top-level pages only: sub-pages are reached from their parent.
+    let tz = &state.site().time_zone;
     let mut pages: Vec<LinkView> = state
         .store
-        .list_posts(&query)
+        .page_links(Timestamp::now(), 20)
         .await?
-        .items
-        .iter()
-        // Top-level pages only: sub-pages are reached from their parent.
-        .filter(|p| p.parent_id.is_none())
-        .map(|p| LinkView { name: p.title.clone(), url: permalink(&state.site().time_zone, p) })
+        .into_iter()
+        .map(|p| LinkView { url: crate::view::path_of(tz, p.kind, &p.slug, p.published_at), name: p.title })
         .collect();
     pages.sort_by_key(|p| p.name.to_lowercase());
     Ok(pages)
