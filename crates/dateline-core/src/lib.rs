@@ -25,7 +25,7 @@ pub mod text;
 pub use config::{Config, ConfigError};
 pub use model::*;
 pub use store::{
-    AccountStore, BylineStore, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, EmbedStore, FloodLimit,
-    ImportStore, LeaseStore, MediaStore, Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore, SourceStore,
-    Store, StoreError, TermStore,
+    AccountStore, BylineStore, Change, ChangeStore, ChangeWatch, CommentOutcome, CommentQuery, CommentStore, EditorQuery, EmbedStore,
+    FloodLimit, ImportStore, LeaseStore, MediaStore, Page, PostFilter, PostOrder, PostQuery, PostStore, SchemaVersions, SettingStore,
+    SourceStore, Store, StoreError, TermStore,
 };

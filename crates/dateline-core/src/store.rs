@@ -579,6 +579,21 @@ pub trait ChangeStore: Send + Sync {
     /// The earliest time after `now` at which a scheduled post becomes public, if any (what
     /// readers see changes then, though nothing is written).
     async fn next_scheduled(&self, now: Timestamp) -> StoreResult<Option<Timestamp>>;
+
+    /// Sends `mark` down the store's change notices, after everything committed so far: every
+    /// watch hears [`Change::Mark`] after the notices of those commits. `false` where the store
+    /// pushes no notices (SQLite), so there is nothing to mark.
+    async fn mark_changes(&self, mark: &str) -> StoreResult<bool>;
+}
+
+/// What a [`ChangeWatch`] heard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Something may have changed.
+    Data,
+    /// A mark sent with [`ChangeStore::mark_changes`]: every change committed before it was
+    /// heard before it.
+    Mark(String),
 }
 
 /// One watch over the store's changes.
@@ -587,7 +602,7 @@ pub trait ChangeWatch: Send {
     /// Returns once something may have changed since the watch began or since the last call
     /// returned. May return when nothing changed (after losing its connection, say); never
     /// stays silent about a committed change.
-    async fn changed(&mut self) -> StoreResult<()>;
+    async fn changed(&mut self) -> StoreResult<Change>;
 
     /// Whether a change was committed since the last look (or since the watch began), asked
     /// now. Where the store pushes its notices (PostgreSQL) this is always `false` and

@@ -291,6 +291,23 @@ pub async fn watch_changes_hears_every_committed_write(db: Db) {
         store.set_setting("again", "1").await.expect("write");
         assert!(watch.look().await.expect("look"), "the write is seen");
         assert!(!watch.look().await.expect("look"), "and only once");
+        assert!(!store.mark_changes("m").await.expect("mark"), "SQLite pushes no notices to mark");
+    } else {
+        // A mark comes after the notices of everything committed before it was sent.
+        store.set_setting("before_mark", "1").await.expect("write");
+        assert!(store.mark_changes("m1").await.expect("mark"));
+        let within = std::time::Duration::from_secs(1);
+        let mut data_before_mark = 0;
+        loop {
+            match tokio::time::timeout(within, watch.changed()).await.expect("heard within a second").expect("watch") {
+                Change::Data => data_before_mark += 1,
+                Change::Mark(mark) => {
+                    assert_eq!(mark, "m1");
+                    break;
+                }
+            }
+        }
+        assert!(data_before_mark >= 1, "the write's notice comes before the mark");
     }
 }
 

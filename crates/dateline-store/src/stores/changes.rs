@@ -54,7 +54,23 @@ impl ChangeStore for SqlStore {
         let next: Option<i64> = row.try_get("next").store_err()?;
         Ok(next.map(crate::rows::time))
     }
+
+    async fn mark_changes(&self, mark: &str) -> StoreResult<bool> {
+        if self.backend != Backend::Postgres {
+            return Ok(false);
+        }
+        // The triggers' notices carry no payload; a mark's always starts with MARK.
+        sqlx::query(&format!("SELECT pg_notify('{CHANNEL}' || current_schema(), $1)"))
+            .bind(format!("{MARK}{mark}"))
+            .execute(&self.pool)
+            .await
+            .store_err()?;
+        Ok(true)
+    }
 }
+
+/// What a mark's payload starts with (see [`ChangeStore::mark_changes`]).
+const MARK: &str = "mark:";
 
 /// SQLite: the file's `data_version`, which changes whenever another connection commits.
 const DATA_VERSION: &str = "SELECT CAST(data_version AS TEXT) FROM pragma_data_version";
@@ -85,11 +101,11 @@ async fn ask(connection: &mut sqlx::AnyConnection, query: &str) -> StoreResult<S
 
 #[async_trait]
 impl ChangeWatch for PollingWatch {
-    async fn changed(&mut self) -> StoreResult<()> {
+    async fn changed(&mut self) -> StoreResult<Change> {
         loop {
             tokio::time::sleep(POLL).await;
             if self.look().await? {
-                return Ok(());
+                return Ok(Change::Data);
             }
         }
     }
@@ -108,10 +124,14 @@ struct PostgresWatch {
 
 #[async_trait]
 impl ChangeWatch for PostgresWatch {
-    async fn changed(&mut self) -> StoreResult<()> {
+    async fn changed(&mut self) -> StoreResult<Change> {
         // `None`: the connection was lost and made again; what was said meanwhile is unknown,
         // so it counts as a change.
-        self.listener.try_recv().await.store_err().map(|_| ())
+        let notice = self.listener.try_recv().await.store_err()?;
+        Ok(match notice.as_ref().and_then(|notice| notice.payload().strip_prefix(MARK)) {
+            Some(mark) => Change::Mark(mark.to_string()),
+            None => Change::Data,
+        })
     }
 
     async fn look(&mut self) -> StoreResult<bool> {

@@ -83,6 +83,8 @@ pub struct PageCache {
     /// When a request last looked, in milliseconds since `started`.
     last_look: AtomicU64,
     started: Instant,
+    /// This instance's mark in the store's change notices (see [`PageCache::after_own_write`]).
+    mark: String,
 }
 
 /// Requests look for other processes' changes at most this often (in milliseconds).
@@ -111,7 +113,22 @@ impl PageCache {
             looker: tokio::sync::Mutex::default(),
             last_look: AtomicU64::new(0),
             started: Instant::now(),
+            mark: dateline_app::tokens::random_token(),
         }
+    }
+
+    /// Empties the cache after a write through this instance (the write has committed). Where
+    /// the store pushes change notices (PostgreSQL) a mark of this instance's goes down them
+    /// first, so the watch knows the write's own notice, heard before the mark, needs no second
+    /// emptying (see `follow::HOLD`). If the mark cannot be sent the notice empties the cache
+    /// again a moment later, as before.
+    pub(crate) async fn after_own_write(&self, store: &dyn dateline_core::Store) {
+        if self.enabled
+            && let Err(err) = store.mark_changes(&self.mark).await
+        {
+            tracing::debug!(error = %err, "could not mark the store's change notices");
+        }
+        self.invalidate();
     }
 
     /// Forgets every page: something changed. Pages rendered within [`STALE_FOR`] stay, out of

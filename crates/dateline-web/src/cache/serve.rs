@@ -104,7 +104,7 @@ async fn serve(state: AppState, request: Request, next: Next) -> Response {
         let response = next.run(request).await;
         // A write went through (a refusal writes nothing readers see): show it at once.
         if response.status().is_success() || response.status().is_redirection() {
-            cache.invalidate();
+            cache.after_own_write(state.store.as_ref()).await;
         }
         return response;
     }
