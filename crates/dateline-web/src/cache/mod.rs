@@ -122,11 +122,22 @@ impl PageCache {
     /// first, so the watch knows the write's own notice, heard before the mark, needs no second
     /// emptying (see `follow::HOLD`). If the mark cannot be sent the notice empties the cache
     /// again a moment later, as before.
+    ///
+    /// On SQLite the request path's watch looks once, before the emptying, for the same reason:
+    /// what it sees then (this write, and anything committed before it) the emptying covers, so
+    /// the next reader's look does not empty the cache a second time for this write.
     pub(crate) async fn after_own_write(&self, store: &dyn dateline_core::Store) {
-        if self.enabled
-            && let Err(err) = store.mark_changes(&self.mark).await
-        {
-            tracing::debug!(error = %err, "could not mark the store's change notices");
+        if self.enabled {
+            if let Err(err) = store.mark_changes(&self.mark).await {
+                tracing::debug!(error = %err, "could not mark the store's change notices");
+            }
+            let mut looker = self.looker.lock().await;
+            if let Some(watch) = looker.as_mut()
+                && let Err(err) = watch.look().await
+            {
+                tracing::warn!(error = %err, "cannot look for changes on the request path; the change watch still runs");
+                *looker = None;
+            }
         }
         self.invalidate();
     }
