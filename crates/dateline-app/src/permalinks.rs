@@ -1,12 +1,17 @@
 //! Where things live on the site: WordPress's address scheme, the one place that writes it
 //! (pages, feeds, the API, mail and the export all link with these).
 
-use dateline_core::{Post, PostKind, Taxonomy, Term, User};
+use dateline_core::{Post, PostKind, PostLink, Taxonomy, Term, User};
 use jiff::Timestamp;
 
 /// The permalink path of a post (`/YYYY/MM/DD/slug/`, date in the site's zone) or page (`/slug/`).
 pub fn permalink(time_zone: &jiff::tz::TimeZone, post: &Post) -> String {
     path_of(time_zone, post.kind, &post.slug, post.published_at)
+}
+
+/// The permalink path of a post named by a link (a related post, a page in the navigation).
+pub fn link_path(time_zone: &jiff::tz::TimeZone, link: &PostLink) -> String {
+    path_of(time_zone, link.kind, &link.slug, link.published_at)
 }
 
 /// The permalink path from its parts (for lists that do not load whole posts).

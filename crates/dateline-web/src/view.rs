@@ -9,7 +9,7 @@ use crate::Site;
 use crate::paths::paged;
 
 pub use dateline_app::permalinks::permalink;
-pub(crate) use dateline_app::permalinks::{author_path, path_of, term_path};
+pub(crate) use dateline_app::permalinks::{author_path, link_path, path_of, term_path};
 pub(crate) use dateline_app::threads::thread_root;
 
 /// An instant shown in the site's time zone.

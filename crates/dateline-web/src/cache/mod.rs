@@ -131,13 +131,8 @@ impl PageCache {
             if let Err(err) = store.mark_changes(&self.mark).await {
                 tracing::debug!(error = %err, "could not mark the store's change notices");
             }
-            let mut looker = self.looker.lock().await;
-            if let Some(watch) = looker.as_mut()
-                && let Err(err) = watch.look().await
-            {
-                tracing::warn!(error = %err, "cannot look for changes on the request path; the change watch still runs");
-                *looker = None;
-            }
+            // Whatever it says, the cache is emptied next.
+            look(&mut *self.looker.lock().await).await;
         }
         self.invalidate();
     }
@@ -167,15 +162,8 @@ impl PageCache {
             return;
         }
         let Ok(mut looker) = self.looker.try_lock() else { return };
-        let Some(watch) = looker.as_mut() else { return };
-        match watch.look().await {
-            Ok(false) => {}
-            Ok(true) => self.invalidate(),
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot look for changes on the request path; the change watch still runs");
-                *looker = None;
-                self.invalidate();
-            }
+        if look(&mut looker).await {
+            self.invalidate();
         }
     }
 
@@ -234,6 +222,20 @@ impl PageCache {
         let total = self.bytes.fetch_add(size as u64, Ordering::Relaxed) + size as u64;
         if total > self.max_bytes as u64 {
             evict(&mut entries, &self.bytes, self.max_bytes * 3 / 4);
+        }
+    }
+}
+
+/// Asks the request path's watch, if there is one, whether anything was committed since it last
+/// looked. A watch that fails is dropped (the background watch still runs) and counts as a change.
+async fn look(looker: &mut Option<Box<dyn dateline_core::ChangeWatch>>) -> bool {
+    let Some(watch) = looker.as_mut() else { return false };
+    match watch.look().await {
+        Ok(changed) => changed,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot look for changes on the request path; the change watch still runs");
+            *looker = None;
+            true
         }
     }
 }

@@ -340,7 +340,7 @@ pub(crate) async fn nav(state: &AppState) -> Result<Vec<LinkView>, AppError> {
         .page_links(Timestamp::now(), 20)
         .await?
         .into_iter()
-        .map(|p| LinkView { url: crate::view::path_of(tz, p.kind, &p.slug, p.published_at), name: p.title })
+        .map(|p| LinkView { url: crate::view::link_path(tz, &p), name: p.title })
         .collect();
     pages.sort_by_key(|p| p.name.to_lowercase());
     Ok(pages)

@@ -298,7 +298,7 @@ async fn related(state: &AppState, post: &Post, now: Timestamp) -> Result<Vec<Re
         .await?
         .into_iter()
         .map(|r| RelatedView {
-            url: crate::view::path_of(&site.time_zone, r.kind, &r.slug, r.published_at),
+            url: crate::view::link_path(&site.time_zone, &r),
             published: crate::view::TimeView::new(site, r.published_at),
             title: r.title,
         })
