@@ -146,8 +146,8 @@ impl AttemptGate {
 /// failed too often from this address, or this address failed too often for any account, or
 /// the account failed too often from everywhere and this address took part. An address that
 /// never failed for the account is not refused for others' failures, so strangers cannot lock
-/// its owner out.
-async fn check_throttle(store: &dyn Store, keys: &ThrottleKeys, now: Timestamp) -> Result<(), SigninError> {
+/// its owner out. Allowed, it tells how often the account failed lately from this address.
+async fn check_throttle(store: &dyn Store, keys: &ThrottleKeys, now: Timestamp) -> Result<i64, SigninError> {
     let since = now - FAILURE_WINDOW;
     let (here, here_oldest) = store.login_failures(&keys.account_address, since).await?;
     let mut refused = (here >= MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS).then_some(here_oldest);
@@ -166,7 +166,7 @@ async fn check_throttle(store: &dyn Store, keys: &ThrottleKeys, now: Timestamp) 
             let free_at = oldest.unwrap_or(now) + FAILURE_WINDOW;
             Err(SigninError::Throttled(((free_at.duration_since(now).as_secs() + 59) / 60).max(1)))
         }
-        None => Ok(()),
+        None => Ok(here),
     }
 }
 
@@ -181,9 +181,11 @@ async fn failed(store: &dyn Store, keys: &ThrottleKeys, now: Timestamp) -> Signi
 }
 
 /// A good login forgives the account's own recent mistakes from this address (the address's
-/// count for all accounts stays). Reads first, so a success with nothing to forgive writes nothing.
-async fn note_success(store: &dyn Store, keys: &ThrottleKeys, now: Timestamp) -> Result<(), StoreError> {
-    if store.login_failures(&keys.account_address, now - FAILURE_WINDOW).await?.0 > 0 {
+/// count for all accounts stays). `failures_here` is that count as the throttle read it just
+/// before, so a success with nothing to forgive neither reads nor writes again (an API client
+/// is checked on every request).
+async fn note_success(store: &dyn Store, keys: &ThrottleKeys, failures_here: i64) -> Result<(), StoreError> {
+    if failures_here > 0 {
         store.clear_login_failures(&keys.account_address).await?;
     }
     Ok(())
@@ -202,7 +204,7 @@ pub async fn check_login(
     let now = Timestamp::now();
     let found = store.user_credentials(login.trim()).await?;
     let keys = ThrottleKeys::new(found.as_ref().map(|(user, _)| user), login, ip);
-    check_throttle(store, &keys, now).await?;
+    let failures_here = check_throttle(store, &keys, now).await?;
     let verified = match &found {
         Some((_, Some(hash))) => verify_blocking(password.to_string(), hash.clone()).await,
         // Hash anyway, so an unknown login takes as long as a wrong password.
@@ -213,7 +215,7 @@ pub async fn check_login(
     };
     match (found, verified) {
         (Some((user, _)), true) => {
-            note_success(store, &keys, now).await?;
+            note_success(store, &keys, failures_here).await?;
             Ok(user)
         }
         _ => Err(failed(store, &keys, now).await),
@@ -246,7 +248,7 @@ pub async fn check_app_password(
     let now = Timestamp::now();
     let found = store.user_credentials(login).await?;
     let keys = ThrottleKeys::new(found.as_ref().map(|(user, _)| user), login, ip);
-    check_throttle(store, &keys, now).await?;
+    let mut failures_here = check_throttle(store, &keys, now).await?;
     let hashes = match &found {
         Some((user, _)) => store.app_password_hashes(user.id).await?,
         None => Vec::new(),
@@ -262,7 +264,7 @@ pub async fn check_app_password(
     };
     if matched.is_none() {
         // Others' guesses may have been counted while this one waited.
-        check_throttle(store, &keys, now).await?;
+        failures_here = check_throttle(store, &keys, now).await?;
         if hashes.is_empty() {
             verify_blocking(password.clone(), DUMMY_HASH.to_string()).await;
         }
@@ -279,7 +281,7 @@ pub async fn check_app_password(
             if fresh {
                 store.touch_app_password(id, now).await?;
             }
-            note_success(store, &keys, now).await?;
+            note_success(store, &keys, failures_here).await?;
             Ok(user)
         }
         _ => Err(failed(store, &keys, now).await),

@@ -363,24 +363,25 @@ const RELATED_CANDIDATES: i64 = 50;
 /// post through `posts_visible` and probe the candidates; PostgreSQL plans it either way), and
 /// the best 5 sorted. (Ids grow with time, so the newest-numbered are the newest; an import
 /// keeps WordPress's ids, which grew with time there too.) The post page caches the result
-/// with the page.
+/// with the page. The limits are written into the text ([`Sql::fixed`]) so that PostgreSQL
+/// keeps one plan for the statement instead of planning it for each page.
 pub(crate) fn related_sql(post: PostId, now: Timestamp, limit: u32) -> Sql {
     let n = RELATED_CANDIDATES;
     let mut sql = Sql::new("SELECT p.id, p.kind, p.title, p.slug, p.published_at FROM (SELECT c.id, MIN(c.rank) AS rank FROM (");
     sql.push("SELECT s.id, 1 AS rank FROM (SELECT o.id FROM posts me JOIN posts o ON o.source_url = me.source_url WHERE me.id = ")
         .int(post)
         .push(" AND o.id <> me.id ORDER BY 1 DESC LIMIT ")
-        .int(n)
+        .fixed(n)
         .push(") s");
     sql.push(" UNION ALL SELECT r.id, 2 AS rank FROM (SELECT DISTINCT o.post_id AS id FROM post_reporters me JOIN post_reporters o ON o.reporter_id = me.reporter_id WHERE me.post_id = ")
         .int(post)
         .push(" AND o.post_id <> me.post_id ORDER BY 1 DESC LIMIT ")
-        .int(n)
+        .fixed(n)
         .push(") r");
     sql.push(" UNION ALL SELECT w.id, 2 AS rank FROM (SELECT o.post_id AS id FROM post_outlets me JOIN post_outlets o ON o.outlet_id = me.outlet_id WHERE me.post_id = ")
         .int(post)
         .push(" AND o.post_id <> me.post_id ORDER BY 1 DESC LIMIT ")
-        .int(n)
+        .fixed(n)
         .push(") w");
     sql.push(
         " UNION ALL SELECT g.id, 3 AS rank FROM (SELECT DISTINCT o.post_id AS id FROM post_terms me \
@@ -388,11 +389,11 @@ pub(crate) fn related_sql(post: PostId, now: Timestamp, limit: u32) -> Sql {
     )
     .int(post)
     .push(" AND o.post_id <> me.post_id ORDER BY 1 DESC LIMIT ")
-    .int(n)
+    .fixed(n)
     .push(") g");
     sql.push(") c GROUP BY c.id) best CROSS JOIN posts p WHERE p.id = best.id AND p.kind = 'post' AND p.status IN ('published', 'scheduled') AND p.published_at <= ")
         .int(now.as_second())
         .push(" ORDER BY best.rank, p.published_at DESC, p.id DESC LIMIT ")
-        .int(i64::from(limit));
+        .fixed(i64::from(limit));
     sql
 }

@@ -9,17 +9,6 @@
 
 use crate::connect::Backend;
 
-/// The SQL of a JSON object of `columns` (each `alias.column`, keyed by the column's name).
-pub(crate) fn object(backend: Backend, columns: &str) -> String {
-    let pairs: Vec<String> =
-        columns.split(',').map(str::trim).map(|column| format!("'{}', {column}", column.rsplit('.').next().unwrap_or(column))).collect();
-    let function = match backend {
-        Backend::Sqlite => "json_object",
-        Backend::Postgres => "json_build_object",
-    };
-    format!("{function}({})", pairs.join(", "))
-}
-
 /// The SQL of a JSON array of `values` (expressions), as one value.
 pub(crate) fn tuple(backend: Backend, values: &str) -> String {
     let function = match backend {
@@ -49,12 +38,6 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<T
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn objects_are_keyed_by_column_name() {
-        assert_eq!(object(Backend::Sqlite, "c.id, c.post_id"), "json_object('id', c.id, 'post_id', c.post_id)");
-        assert_eq!(object(Backend::Postgres, "c.id"), "json_build_object('id', c.id)");
-    }
 
     #[test]
     fn an_empty_result_is_an_empty_array() {

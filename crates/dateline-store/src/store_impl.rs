@@ -12,7 +12,7 @@ use crate::sql::Sql;
 
 /// The WHERE clause of the public stream for `query`, appended to `sql`.
 pub(crate) fn push_stream_filter(sql: &mut Sql, query: &PostQuery) {
-    sql.push(" WHERE p.kind = ").text(query.kind.as_str());
+    sql.push(" WHERE p.kind = ").fixed_text(query.kind.as_str());
     sql.push(" AND p.status IN ('published', 'scheduled') AND p.published_at <= ").int(query.now.as_second());
     match &query.filter {
         PostFilter::All => {}

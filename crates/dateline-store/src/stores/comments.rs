@@ -34,9 +34,8 @@ impl CommentStore for SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        // Up to a page's worth of threads: `?` placeholders (see `Sql::wide`).
-        let mut sql = Sql::wide(&format!("SELECT {} FROM comments c WHERE c.id IN ", self.comments_as_json()), self.backend);
-        sql.int_list(ids);
+        let mut sql = Sql::new(&format!("SELECT {} FROM comments c WHERE c.id", self.comments_as_json()));
+        sql.int_set(ids, self.backend);
         self.fetch_comments_json(&sql).await
     }
 
@@ -122,7 +121,7 @@ impl CommentStore for SqlStore {
 impl SqlStore {
     /// Every selected comment's [`COMMENT_COLUMNS`] as one JSON array, oldest first.
     fn comments_as_json(&self) -> String {
-        json_rows::array(self.backend, &json_rows::object(self.backend, COMMENT_COLUMNS))
+        json_rows::array(self.backend, &json_rows::tuple(self.backend, COMMENT_COLUMNS))
     }
 
     /// The text of the one row of a query selecting a [`json_rows::array`].

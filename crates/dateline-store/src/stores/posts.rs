@@ -72,7 +72,7 @@ impl PostStore for SqlStore {
             &mut sql,
             &PostQuery { kind: PostKind::Page, filter: PostFilter::All, now, page: 1, per_page: limit, sticky_first: false },
         );
-        sql.push(" AND p.parent_id IS NULL ORDER BY p.published_at DESC, p.id DESC LIMIT ").int(i64::from(limit));
+        sql.push(" AND p.parent_id IS NULL ORDER BY p.published_at DESC, p.id DESC LIMIT ").fixed(i64::from(limit));
         let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
         rows.iter().map(rows::post_link).collect::<Result<_, sqlx::Error>>().store_err()
     }
