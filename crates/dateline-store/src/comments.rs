@@ -110,13 +110,13 @@ impl SqlStore {
         lesson: Option<SpamLabel>,
     ) -> StoreResult<Comment> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
-        let mut find = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.id = "));
+        let mut find = Sql::new(&format!("SELECT {COMMENT_COLUMNS}, c.trained_as FROM comments c WHERE c.id = "));
         find.int(id);
         if self.backend == Backend::Postgres {
             find.push(" FOR UPDATE");
         }
-        let before = match find.query().fetch_optional(&mut *tx).await.store_err()? {
-            Some(row) => rows::comment(&row).store_err()?,
+        let (before, trained_as) = match find.query().fetch_optional(&mut *tx).await.store_err()? {
+            Some(row) => (rows::comment(&row).store_err()?, trained_label(&row)?),
             None => return Err(StoreError::NotFound(format!("comment {id}"))),
         };
         // Into the trash, the status it leaves is kept for Restore; out of it, forgotten.
@@ -125,19 +125,23 @@ impl SqlStore {
             (from, CommentStatus::Trash) => Some(from),
             _ => None,
         };
+        // A decision that changes nothing teaches nothing, nor does a lesson already learnt.
+        let lesson = lesson.filter(|label| before.status != status && trained_as != Some(*label));
+        // The status and what the filter learns from it in one statement (one round trip less
+        // for each approval than `train`, which reads and marks the comment itself).
         let mut update = Sql::new("UPDATE comments SET status = ");
         update.text(status.as_str()).push(", status_before_trash = ").opt_text(remembered.map(CommentStatus::as_str));
+        update.push(", trained_as = COALESCE(").opt_text(lesson.map(SpamLabel::as_str)).push(", trained_as)");
         update.push(" WHERE id = ").int(id);
         update.query().execute(&mut *tx).await.store_err()?;
-        // A decision that changes nothing teaches nothing.
-        if let Some(label) = lesson.filter(|_| before.status != status) {
+        if let Some(label) = lesson {
             let tokens = dateline_core::spam::tokens(
                 before.author_name.as_deref(),
                 before.author_email.as_deref(),
                 before.author_url.as_deref(),
                 &before.body,
             );
-            train(&mut tx, id, &tokens, label).await?;
+            relabel(&mut tx, &tokens, trained_as, label).await?;
         }
         tx.commit().await.store_err()?;
         Ok(before)
@@ -215,19 +219,30 @@ async fn train(conn: &mut AnyConnection, id: CommentId, tokens: &[String], label
     let Some(row) = find.query().fetch_optional(&mut *conn).await.store_err()? else {
         return Err(StoreError::NotFound(format!("comment {id}")));
     };
-    let previous: Option<String> = row.try_get("trained_as").store_err()?;
-    let previous = previous.as_deref().and_then(SpamLabel::parse);
+    let previous = trained_label(&row)?;
     if previous == Some(label) {
         return Ok(());
     }
-    if let Some(previous) = previous {
-        add_counts(conn, tokens, previous, -1).await?;
-    }
-    add_counts(conn, tokens, label, 1).await?;
+    relabel(conn, tokens, previous, label).await?;
     let mut mark = Sql::new("UPDATE comments SET trained_as = ");
     mark.text(label.as_str()).push(" WHERE id = ").int(id);
     mark.query().execute(&mut *conn).await.store_err()?;
     Ok(())
+}
+
+/// What the filter was last taught a comment is, from a row with its `trained_as`.
+fn trained_label(row: &sqlx::any::AnyRow) -> StoreResult<Option<SpamLabel>> {
+    let label: Option<String> = row.try_get("trained_as").store_err()?;
+    Ok(label.as_deref().and_then(SpamLabel::parse))
+}
+
+/// Teaches the filter that a comment's `tokens` are `label`, taking back what it was taught
+/// before (`previous`). The caller records the label on the comment.
+async fn relabel(conn: &mut AnyConnection, tokens: &[String], previous: Option<SpamLabel>, label: SpamLabel) -> StoreResult<()> {
+    if let Some(previous) = previous {
+        add_counts(conn, tokens, previous, -1).await?;
+    }
+    add_counts(conn, tokens, label, 1).await
 }
 
 /// Whether the same commenter already said exactly this on `post` (trash aside).
