@@ -33,12 +33,14 @@ pub async fn moderate(services: &Services, site: &Site, id: i64, status: Comment
     };
     let before = services.store.moderate_comment(id, status, lesson).await?;
     // Back from the trash it was approved once already, and its news went out then. Only a
-    // reply has someone to tell, so a top-level comment's approval reads nothing more.
+    // reply has someone to tell, so a top-level comment's approval reads nothing more; and the
+    // comment as approved is the one just read with its new status (nothing else was changed).
     if status == CommentStatus::Approved
         && !matches!(before.status, CommentStatus::Approved | CommentStatus::Trash)
         && before.parent_id.is_some()
-        && let (Some(post), Some(now)) = (services.store.post_by_id(before.post_id).await?, services.store.comment_by_id(id).await?)
+        && let Some(post) = services.store.post_by_id(before.post_id).await?
     {
+        let now = Comment { status, status_before_trash: None, ..before.clone() };
         crate::notify::reply_approved(services, site, &post, &now).await;
     }
     Ok(before)
