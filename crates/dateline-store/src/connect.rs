@@ -384,6 +384,17 @@ mod tests {
         assert_eq!(read_only_url("sqlite:///srv/a.db?cache=shared&mode=rwc"), "sqlite:///srv/a.db?cache=shared&mode=ro&immutable=1");
     }
 
+    /// The build settings in `.cargo/config.toml` reached the bundled SQLite: memory statistics
+    /// off, and a page cache per connection (no process-wide mutex on either). A build that
+    /// lost them would still work, several times slower under load (docs/PERFORMANCE.md).
+    #[tokio::test]
+    async fn sqlite_is_built_without_process_wide_mutexes() {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect("sqlite::memory:").await.expect("sqlite");
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options").fetch_all(&mut conn).await.expect("options");
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+    }
+
     #[test]
     fn sqlite_urls_create_when_missing() {
         assert_eq!(prepare_sqlite_url("sqlite:x.db").expect("ok"), "sqlite://x.db?mode=rwc");

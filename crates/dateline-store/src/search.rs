@@ -15,9 +15,24 @@ use crate::sql::Sql;
 /// Entries read per round trip when (re)indexing many.
 const BATCH: usize = 500;
 
-/// Entries written per `INSERT` (a statement per entry would cost an import more than the
-/// folding does).
-const ROWS_PER_INSERT: usize = 100;
+/// Entries written per `INSERT` on PostgreSQL (a statement per entry would cost an import more
+/// than the folding does).
+const POSTGRES_ROWS_PER_INSERT: usize = 100;
+
+/// Entries written per `INSERT` on SQLite, where each statement is also a flush of FTS5's
+/// pending words to a new segment (SQLite opens a statement savepoint for every write to a
+/// virtual table inside a transaction, and FTS5 writes out what it holds at a savepoint):
+/// small statements made an import write thousands of tiny segments and merge them again, a
+/// quarter of its time (docs/PERFORMANCE.md, "Stop 26"). At most four parameters per comment
+/// and seven per post, within SQLite's 32,766.
+pub(crate) const SQLITE_ROWS_PER_INSERT: usize = 2_000;
+
+fn rows_per_insert(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => SQLITE_ROWS_PER_INSERT,
+        Backend::Postgres => POSTGRES_ROWS_PER_INSERT,
+    }
+}
 
 /// Relevance weights of the posts' FTS5 columns, in table order: title, dek, people, terms,
 /// body, joined. PostgreSQL's `ts_rank_cd` gets the same proportions through its A–D weights.
@@ -112,24 +127,23 @@ pub(crate) async fn index_comments(conn: &mut AnyConnection, ids: &[i64], entrie
     Ok(())
 }
 
-/// Indexes comments whose text the caller holds (an import, as it writes them), without
-/// reading them back: (id, text, name, address) each, as stored (the store drops NUL
+/// A comment's entry from the text the caller holds (an import, as it writes them), without
+/// reading it back: the text, the name and the address as stored (the store drops NUL
 /// characters, as [`Sql::text`] does).
-pub(crate) async fn index_comment_texts(
+pub(crate) fn comment_entry(id: i64, body: &str, name: Option<&str>, email: Option<&str>) -> (i64, Vec<String>) {
+    let stored = |text: &str| if text.contains('\0') { text.replace('\0', "") } else { text.to_string() };
+    (id, comment_fields(&stored(body), &stored(name.unwrap_or_default()), &stored(email.unwrap_or_default())))
+}
+
+/// Writes comment entries made by [`comment_entry`] (each id at most once).
+pub(crate) async fn write_comment_entries(
     conn: &mut AnyConnection,
-    comments: &[(i64, &str, Option<&str>, Option<&str>)],
+    documents: &[(i64, Vec<String>)],
     entries: Entries,
 ) -> Result<(), sqlx::Error> {
-    for chunk in comments.chunks(BATCH) {
-        let ids: Vec<i64> = chunk.iter().map(|(id, ..)| *id).collect();
-        let documents: Vec<(i64, Vec<String>)> = chunk
-            .iter()
-            .map(|(id, body, name, email)| {
-                let stored = |text: &str| if text.contains('\0') { text.replace('\0', "") } else { text.to_string() };
-                (*id, comment_fields(&stored(body), &stored(name.unwrap_or_default()), &stored(email.unwrap_or_default())))
-            })
-            .collect();
-        replace(conn, COMMENTS, &ids, &documents, entries).await?;
+    for chunk in documents.chunks(rows_per_insert(backend_of(conn))) {
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        replace(conn, COMMENTS, &ids, chunk, entries).await?;
     }
     Ok(())
 }
@@ -182,7 +196,7 @@ async fn replace(
         remove.int_list(ids);
         remove.query().execute(&mut *conn).await?;
     }
-    for rows in documents.chunks(ROWS_PER_INSERT) {
+    for rows in documents.chunks(rows_per_insert(backend)) {
         let mut sql = match backend {
             Backend::Sqlite => Sql::wide(&format!("INSERT INTO {} (rowid, {}) VALUES ", index.table(), index.sqlite_columns()), backend),
             Backend::Postgres => Sql::new(&format!("INSERT INTO {} ({}, doc) VALUES ", index.table(), index.key(backend))),

@@ -65,6 +65,10 @@ pub(crate) struct Pending {
     pub meta: Vec<MetaRow>,
     /// (post, term) links.
     pub links: Vec<(PostId, TermId)>,
+    /// The written comments' search entries, not yet in the index (each comment once).
+    pub search_entries: Vec<(i64, Vec<String>)>,
+    /// Whether any of them may be in the index already (a comment written before).
+    pub search_again: bool,
 }
 
 impl Pending {

@@ -44,7 +44,8 @@ pub(crate) struct SqlImportSession {
     media_parents: Vec<(i64, String)>,
     redirects: Vec<(String, RedirectTarget)>,
     /// Posts written, indexed for search once at the end (after links are rewritten), many to
-    /// a statement. Comments are indexed as they are written, from the text at hand.
+    /// a statement. Comments' entries are made as they are written, from the text at hand, and
+    /// kept in `pending` until there are enough for a statement.
     imported_posts: Vec<PostId>,
     known: KnownPosts,
     comments: KnownComments,
@@ -172,23 +173,41 @@ impl SqlImportSession {
             placed.push(batch::Placed { id, new, parent });
         }
         batch::write_comments(&mut self.tx, self.backend, &comments, &placed, self.reimport).await?;
-        // A second import may change any entry; a first only those of comments it wrote
-        // before (their key twice in the file).
-        let again = self.reimport || placed.iter().any(|place| !place.new);
-        let entries = if again { crate::search::Entries::Changed } else { crate::search::Entries::New };
-        let texts: Vec<_> = placed
-            .iter()
-            .zip(&comments)
-            .map(|(place, pending)| {
-                let c = &pending.comment.comment;
-                (place.id, c.body.as_str(), c.author_name.as_deref(), c.author_email.as_deref())
-            })
-            .collect();
-        crate::search::index_comment_texts(&mut self.tx, &texts, entries)
+        // Their search entries, from the text at hand. A second import may change any entry; a
+        // first only those of comments it wrote before (their key twice in the file).
+        let pending = &mut self.pending;
+        pending.search_again |= self.reimport;
+        for (place, comment) in placed.iter().zip(&comments) {
+            let c = &comment.comment.comment;
+            if !place.new {
+                // Written before (its key twice in the file): its old entry goes, whether
+                // still kept here or already in the index.
+                pending.search_again = true;
+                pending.search_entries.retain(|(id, _)| *id != place.id);
+            }
+            pending.search_entries.push(crate::search::comment_entry(
+                place.id,
+                &c.body,
+                c.author_name.as_deref(),
+                c.author_email.as_deref(),
+            ));
+        }
+        if pending.search_entries.len() >= crate::search::SQLITE_ROWS_PER_INSERT {
+            self.flush_search_entries().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the comments' search entries kept so far: many to a statement, because on
+    /// SQLite each statement is also a flush of FTS5's pending words to a new segment.
+    async fn flush_search_entries(&mut self) -> StoreResult<()> {
+        let documents = std::mem::take(&mut self.pending.search_entries);
+        let entries =
+            if std::mem::take(&mut self.pending.search_again) { crate::search::Entries::Changed } else { crate::search::Entries::New };
+        crate::search::write_comment_entries(&mut self.tx, &documents, entries)
             .await
             .store_err()
-            .map_err(|e| batch::naming(e, "the comments' search entries"))?;
-        Ok(())
+            .map_err(|e| batch::naming(e, "the comments' search entries"))
     }
 
     /// Writes the kept posts' metadata and term links when `all`, or those of a full batch.
@@ -435,6 +454,7 @@ impl ImportSession for SqlImportSession {
 
     async fn finish(mut self: Box<Self>) -> StoreResult<()> {
         self.flush_comments().await?;
+        self.flush_search_entries().await?;
         self.flush_rows(true).await?;
         let backend = self.backend;
         let term_parents = std::mem::take(&mut self.term_parents);
