@@ -51,6 +51,7 @@ mod search_cases {
         the_index_follows_every_write,
         relevance_and_date_order,
         comments_are_found_by_text_name_and_address,
+        imported_comments_are_found_across_the_import_s_batches,
         a_blog_from_before_search_gets_its_index_built,
     );
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use dateline_core::import::{ImportAuthor, ImportPost};
+use dateline_core::import::{ImportAuthor, ImportComment, ImportPost};
 use dateline_core::*;
 use dateline_testkit::{Db, fresh, reader_comment};
 use jiff::{SignedDuration, Timestamp};
@@ -141,6 +141,29 @@ fn titles(page: &Page<Post>) -> Vec<&str> {
     page.items.iter().map(|p| p.title.as_str()).collect()
 }
 
+/// A published post as an import brings it, by the author `wp`.
+fn import_post(title: &str, slug: &str, body_html: &str) -> ImportPost {
+    ImportPost {
+        write: PostWrite {
+            title: title.into(),
+            slug: slug.into(),
+            body_source: String::new(),
+            body_html: body_html.into(),
+            status: PostStatus::Published,
+            published_at: "2020-01-01T00:00:00Z".parse().expect("time"),
+            ..PostWrite::new_draft(PostKind::Post, 0, BodyFormat::Html)
+        },
+        source_key: format!("wxr:old:post:{slug}"),
+        wanted_id: None,
+        updated_at: "2020-01-01T00:00:00Z".parse().expect("time"),
+        author_login: "wp".into(),
+        parent_source_key: None,
+        categories: vec![],
+        tags: vec![],
+        meta: vec![],
+    }
+}
+
 pub async fn the_index_follows_every_write(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();
@@ -169,25 +192,10 @@ pub async fn the_index_follows_every_write(db: Db) {
     // Imported posts are found, with their attribution.
     let mut session = store.begin_import().await.expect("import");
     session.author(&ImportAuthor { login: "wp".into(), display_name: "WP".into(), email: None, wp_id: None }).await.expect("author");
+    let imported = import_post("Imported from WordPress", "imported", "<p>Z&uuml;rich &amp; S&atilde;o Paulo</p>");
     let imported = ImportPost {
-        write: PostWrite {
-            title: "Imported from WordPress".into(),
-            slug: "imported".into(),
-            body_source: String::new(),
-            body_html: "<p>Z&uuml;rich &amp; S&atilde;o Paulo</p>".into(),
-            source: Some(Source { reporter: Some("Zoë Müller".into()), ..Source::default() }),
-            status: PostStatus::Published,
-            published_at: "2020-01-01T00:00:00Z".parse().expect("time"),
-            ..PostWrite::new_draft(PostKind::Post, 0, BodyFormat::Html)
-        },
-        source_key: "wxr:old:post:1".into(),
-        wanted_id: None,
-        updated_at: "2020-01-01T00:00:00Z".parse().expect("time"),
-        author_login: "wp".into(),
-        parent_source_key: None,
-        categories: vec![],
-        tags: vec![],
-        meta: vec![],
+        write: PostWrite { source: Some(Source { reporter: Some("Zoë Müller".into()), ..Source::default() }), ..imported.write },
+        ..imported
     };
     session.post(&imported).await.expect("post");
     session.finish().await.expect("finish");
@@ -256,6 +264,46 @@ pub async fn comments_are_found_by_text_name_and_address(db: Db) {
     assert_eq!(store.list_comments(&moderator("cardenas")).await.expect("q").total, 0);
     store.delete_post(post.id).await.expect("delete post");
     assert_eq!(store.list_comments(&moderator("viagra")).await.expect("q").total, 0);
+}
+
+/// An import keeps its comments' entries and writes them many to a statement (FTS5 writes a
+/// segment at each): comments on either side of a statement's boundary are found, and one
+/// whose key comes twice in the file is found by its last text only.
+pub async fn imported_comments_are_found_across_the_import_s_batches(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut session = store.begin_import().await.expect("import");
+    session.author(&ImportAuthor { login: "wp".into(), display_name: "WP".into(), email: None, wp_id: None }).await.expect("author");
+    let post = session.post(&import_post("Busy thread", "busy", "<p>Talk.</p>")).await.expect("post");
+    let comment = |n: usize, body: &str| ImportComment {
+        source_key: format!("wxr:old:comment:{n}"),
+        parent_source_key: None,
+        comment: reader_comment(&format!("Reader {n}"), "reader@example.org", body, CommentStatus::Approved),
+        status_before_trash: None,
+        wp_user_id: None,
+        meta: vec![],
+    };
+    // More than two statements' worth on SQLite (2,000 entries each).
+    const COMMENTS: usize = 4_100;
+    for n in 0..COMMENTS {
+        let body = match n {
+            7 => "A word about Matanzas".to_string(),
+            2_500 => "Another about Cárdenas".to_string(),
+            _ => format!("Comment number {n} on the harbor"),
+        };
+        session.comment(post, comment(n, &body)).await.expect("comment");
+    }
+    // Comment 7 again, rewritten, after its first entry was written.
+    session.comment(post, comment(7, "Now about Holguín")).await.expect("again");
+    session.finish().await.expect("finish");
+
+    let moderator =
+        |words: &str| CommentQuery { search: Some(words.into()), search_addresses: true, per_page: 5, page: 1, ..CommentQuery::default() };
+    assert_eq!(store.list_comments(&moderator("harbor")).await.expect("q").total, COMMENTS as u64 - 2);
+    assert_eq!(names(&store.list_comments(&moderator("cardenas")).await.expect("q")), ["Reader 2500"]);
+    assert_eq!(names(&store.list_comments(&moderator("holguin")).await.expect("q")), ["Reader 7"]);
+    assert_eq!(store.list_comments(&moderator("matanzas")).await.expect("q").total, 0, "the first text is gone from the index");
+    assert_eq!(names(&store.list_comments(&moderator("\"number 4099\"")).await.expect("q")), ["Reader 4099"], "the last few");
 }
 
 pub async fn a_blog_from_before_search_gets_its_index_built(db: Db) {
