@@ -281,7 +281,7 @@ impl Search {
         // first asks under 16 connections would otherwise be a few dozen renders that wrk's
         // coordinated-omission correction (it adds a sample for each interval a slow request
         // spanned) turns into thousands of samples: p99 29-55 ms where a client that times each
-        // request finds 3.5 ms (docs/PERFORMANCE.md, "Searches asked again").
+        // request finds 3.5 ms (docs/PERFORMANCE.md, "Stop 26").
         self.probe(&server, &format!("{backend}, cache on, first ask"));
         self.load(&server, &format!("{backend}, cache on: the {} searches asked again", SEARCHES.len()), target);
         self.stop(server, &format!("dateline memory while searching, cache on ({backend})"));
