@@ -141,11 +141,9 @@ pub(crate) async fn write_comment_entries(
     documents: &[(i64, Vec<String>)],
     entries: Entries,
 ) -> Result<(), sqlx::Error> {
-    for chunk in documents.chunks(rows_per_insert(backend_of(conn))) {
-        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-        replace(conn, COMMENTS, &ids, chunk, entries).await?;
-    }
-    Ok(())
+    // `replace` cuts the rows into statements itself.
+    let ids: Vec<i64> = documents.iter().map(|(id, _)| *id).collect();
+    replace(conn, COMMENTS, &ids, documents, entries).await
 }
 
 /// Indexes every post and comment again, saying how far it has got (the migration that
