@@ -13,7 +13,7 @@ pub(crate) use dateline_app::permalinks::{author_path, link_path, path_of, term_
 pub(crate) use dateline_app::threads::thread_root;
 
 /// An instant shown in the site's time zone.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub(crate) struct TimeView {
     /// ISO 8601 with offset, for `<time datetime>` and machine readers.
     pub iso: String,
@@ -253,7 +253,9 @@ fn close_open_paragraph(html: &str) -> String {
 }
 
 /// A comment with its replies, numbered among the top-level comments as on the seed page.
-#[derive(Debug, Clone, Serialize)]
+/// Hashed whole for the key of its rendered thread (`templates::comment_threads`), so a field
+/// added here is part of that key without more code.
+#[derive(Debug, Clone, Serialize, Hash)]
 pub(crate) struct CommentView {
     pub id: i64,
     /// 1-based position (oldest first) among top-level comments; `None` for replies.

@@ -147,6 +147,57 @@ pub async fn the_cache_can_be_switched_off(db: Db) {
     assert!(app.get(&path).await.body.contains("Renamed"));
 }
 
+/// With the page cache off, a comment thread's HTML is still rendered once and kept (issue 8:
+/// a comment's cost must not be its rendering again per request). What is kept must never be
+/// what readers see after the thread changed, however it changed, whoever changed it.
+pub async fn a_kept_comment_thread_is_rendered_again_when_anything_in_it_changes(db: Db) {
+    let Some(app) = TestApp::builder(db).config(|c| c.cache.enabled = false).build().await else { return };
+    let post = app.post(&post_json("Threads", "2024-01-01T00:00:00Z", json!({"comment_status": "open"}))).await;
+    let path = app.permalink(&post);
+    let first = comment_id(&app.comment(&path, "Ana", "First words", None).await);
+    let thread = |page: &TestResponse| text(&page.html(), &format!("#comment-{first}"));
+    let shown = app.get(&path).await;
+    assert!(thread(&shown).contains("First words") && thread(&shown).contains("Reply"), "{}", thread(&shown));
+    assert_eq!(thread(&app.get(&path).await), thread(&shown), "shown again the same");
+
+    // Edited behind the server's back (another process), then answered through the form.
+    app.test_store.execute(&format!("UPDATE comments SET body = 'Second words', author_name = 'Ana B.' WHERE id = {first}")).await;
+    let edited = thread(&app.get(&path).await);
+    assert!(edited.contains("Second words") && edited.contains("Ana B.") && !edited.contains("First words"), "{edited}");
+    let reply = comment_id(&app.comment(&path, "Ben", "An answer", Some(first)).await);
+    let answered = app.get(&path).await.html();
+    assert_eq!(texts(&answered, &format!("#comment-{first} .children #comment-{reply} .comment-content")), ["An answer"]);
+
+    // The reply taken down, then the post closed: the thread loses the reply, then its Reply links.
+    app.test_store.execute(&format!("UPDATE comments SET status = 'trash' WHERE id = {reply}")).await;
+    assert!(!thread(&app.get(&path).await).contains("An answer"));
+    app.test_store.execute(&format!("UPDATE posts SET comment_status = 'closed' WHERE id = {}", post.id)).await;
+    let closed = app.get(&path).await;
+    assert!(closed.body.contains("Comments are closed."));
+    assert!(thread(&closed).contains("Second words") && !thread(&closed).contains("Reply"), "{}", thread(&closed));
+}
+
+/// A theme's own `comment_item` (in its `macros.html`) renders the threads, kept or not.
+pub async fn a_theme_s_comment_macro_renders_the_threads(db: Db) {
+    let dir = std::env::temp_dir().join(dateline_testkit::unique_name("theme"));
+    std::fs::create_dir_all(dir.join("templates")).expect("mkdir");
+    let built_in = include_str!("../theme/templates/macros.html");
+    assert!(built_in.contains(r#"<article class="comment-body">"#));
+    std::fs::write(
+        dir.join("templates/macros.html"),
+        built_in.replace(r#"<article class="comment-body">"#, r#"<article class="comment-body themed">"#),
+    )
+    .expect("write");
+    let Some(app) = TestApp::builder(db).theme(dir.clone()).config(|c| c.cache.enabled = false).build().await else { return };
+    let post = app.post(&post_json("Themed", "2024-01-01T00:00:00Z", json!({"comment_status": "open"}))).await;
+    let path = app.permalink(&post);
+    let id = comment_id(&app.comment(&path, "Ana", "In the theme", None).await);
+    for _ in 0..2 {
+        assert_eq!(texts(&app.get(&path).await.html(), &format!("#comment-{id} > article.themed .comment-content")), ["In the theme"]);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 pub async fn a_search_asked_again_is_kept_until_something_changes(db: Db) {
     let Some(app) = TestApp::new(db).await else { return };
     app.post(&post_json("Zeppelin over the harbour", "2024-01-01T00:00:00Z", json!({}))).await;

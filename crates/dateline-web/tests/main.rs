@@ -74,6 +74,8 @@ mod cache_cases {
         another_process_writing_is_seen_within_a_second,
         nothing_of_one_visitor_is_served_to_another,
         the_cache_can_be_switched_off,
+        a_kept_comment_thread_is_rendered_again_when_anything_in_it_changes,
+        a_theme_s_comment_macro_renders_the_threads,
         a_search_asked_again_is_kept_until_something_changes,
     );
 }

@@ -250,7 +250,7 @@ async fn finish(
     let ctx = context! {
         related => related,
         meta => context! { canonical => format!("{}{canonical_path}", site.base_url), ..meta },
-        comments => threads,
+        comments => state.templates.comment_threads(site, &threads, &view.path)?,
         comment_pagination => pagination,
         form => form,
         post => view,

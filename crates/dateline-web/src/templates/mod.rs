@@ -9,37 +9,42 @@ use axum::http::StatusCode;
 use minijinja::{Environment, Value, context};
 
 use crate::assets::{Assets, safe_join};
+use crate::view::CommentView;
 use crate::{AppError, Site};
 
+mod comment_threads;
+
 const BUILT_IN: &[(&str, &str)] = &[
-    ("base.html", include_str!("../theme/templates/base.html")),
-    ("macros.html", include_str!("../theme/templates/macros.html")),
-    ("index.html", include_str!("../theme/templates/index.html")),
-    ("search.html", include_str!("../theme/templates/search.html")),
-    ("single.html", include_str!("../theme/templates/single.html")),
-    ("error.html", include_str!("../theme/templates/error.html")),
-    ("feed_entry.html", include_str!("../theme/templates/feed_entry.html")),
-    ("admin/base.html", include_str!("../theme/templates/admin/base.html")),
-    ("admin/login.html", include_str!("../theme/templates/admin/login.html")),
-    ("admin/dashboard.html", include_str!("../theme/templates/admin/dashboard.html")),
-    ("admin/comments.html", include_str!("../theme/templates/admin/comments.html")),
-    ("admin/posts.html", include_str!("../theme/templates/admin/posts.html")),
-    ("admin/editor.html", include_str!("../theme/templates/admin/editor.html")),
-    ("admin/profile.html", include_str!("../theme/templates/admin/profile.html")),
-    ("admin/users.html", include_str!("../theme/templates/admin/users.html")),
-    ("admin/user_delete.html", include_str!("../theme/templates/admin/user_delete.html")),
-    ("admin/clip.html", include_str!("../theme/templates/admin/clip.html")),
-    ("admin/terms.html", include_str!("../theme/templates/admin/terms.html")),
-    ("admin/media.html", include_str!("../theme/templates/admin/media.html")),
-    ("admin/media_delete.html", include_str!("../theme/templates/admin/media_delete.html")),
-    ("admin/bylines.html", include_str!("../theme/templates/admin/bylines.html")),
-    ("admin/settings.html", include_str!("../theme/templates/admin/settings.html")),
-    ("admin/sources.html", include_str!("../theme/templates/admin/sources.html")),
-    ("admin/error.html", include_str!("../theme/templates/admin/error.html")),
+    ("base.html", include_str!("../../theme/templates/base.html")),
+    ("macros.html", include_str!("../../theme/templates/macros.html")),
+    ("index.html", include_str!("../../theme/templates/index.html")),
+    ("search.html", include_str!("../../theme/templates/search.html")),
+    ("single.html", include_str!("../../theme/templates/single.html")),
+    ("error.html", include_str!("../../theme/templates/error.html")),
+    ("feed_entry.html", include_str!("../../theme/templates/feed_entry.html")),
+    ("admin/base.html", include_str!("../../theme/templates/admin/base.html")),
+    ("admin/login.html", include_str!("../../theme/templates/admin/login.html")),
+    ("admin/dashboard.html", include_str!("../../theme/templates/admin/dashboard.html")),
+    ("admin/comments.html", include_str!("../../theme/templates/admin/comments.html")),
+    ("admin/posts.html", include_str!("../../theme/templates/admin/posts.html")),
+    ("admin/editor.html", include_str!("../../theme/templates/admin/editor.html")),
+    ("admin/profile.html", include_str!("../../theme/templates/admin/profile.html")),
+    ("admin/users.html", include_str!("../../theme/templates/admin/users.html")),
+    ("admin/user_delete.html", include_str!("../../theme/templates/admin/user_delete.html")),
+    ("admin/clip.html", include_str!("../../theme/templates/admin/clip.html")),
+    ("admin/terms.html", include_str!("../../theme/templates/admin/terms.html")),
+    ("admin/media.html", include_str!("../../theme/templates/admin/media.html")),
+    ("admin/media_delete.html", include_str!("../../theme/templates/admin/media_delete.html")),
+    ("admin/bylines.html", include_str!("../../theme/templates/admin/bylines.html")),
+    ("admin/settings.html", include_str!("../../theme/templates/admin/settings.html")),
+    ("admin/sources.html", include_str!("../../theme/templates/admin/sources.html")),
+    ("admin/error.html", include_str!("../../theme/templates/admin/error.html")),
 ];
 
 pub struct Templates {
     env: Environment<'static>,
+    /// Comment threads this theme has rendered (see [`Templates::comment_threads`]).
+    threads: comment_threads::RenderedThreads,
 }
 
 impl std::fmt::Debug for Templates {
@@ -70,6 +75,16 @@ fn escape_formatter(out: &mut minijinja::Output, state: &minijinja::State, value
     }
 }
 
+/// What every template sees of the site, as `site`.
+fn site_context(site: &Site) -> Value {
+    context! {
+        title => site.config.site.title,
+        tagline => site.config.site.tagline,
+        base_url => site.base_url,
+        language => site.config.site.language,
+    }
+}
+
 impl Templates {
     /// Builds the environment and renders nothing yet, but loads every template once so a
     /// broken theme fails at startup with the template's name, not on a visitor's request.
@@ -91,19 +106,43 @@ impl Templates {
         for (name, _) in BUILT_IN {
             env.get_template(name).map_err(|e| format!("template {name}: {e}"))?;
         }
-        Ok(Templates { env })
+        Ok(Templates { env, threads: Default::default() })
     }
 
     /// Renders `name` with `ctx` plus the site's settings as `site`.
     pub fn render(&self, name: &str, site: &Site, ctx: Value) -> Result<String, AppError> {
-        let site_ctx = context! {
-            title => site.config.site.title,
-            tagline => site.config.site.tagline,
-            base_url => site.base_url,
-            language => site.config.site.language,
-        };
         let template = self.env.get_template(name).map_err(|e| AppError::Internal(format!("template {name}: {e:#}")))?;
-        template.render(context! { site => site_ctx, ..ctx }).map_err(|e| AppError::Internal(format!("render {name}: {e:#}")))
+        template.render(context! { site => site_context(site), ..ctx }).map_err(|e| AppError::Internal(format!("render {name}: {e:#}")))
+    }
+
+    /// The page's comment threads as HTML (a value each with `id`, `number` and `html`), each
+    /// rendered by the theme's `comment_item` macro (in `macros.html`) the first time it is
+    /// shown as it is now, and then taken as it was kept (see [`comment_threads`]).
+    pub(crate) fn comment_threads(&self, site: &Site, threads: &[CommentView], post_path: &str) -> Result<Vec<Value>, AppError> {
+        let failed = |e: minijinja::Error| AppError::Internal(format!("render comment_item: {e:#}"));
+        let site_ctx = site_context(site);
+        let macros = self.env.get_template("macros.html").map_err(failed)?;
+        let mut captured = None;
+        let mut shown = Vec::with_capacity(threads.len());
+        for thread in threads {
+            let key = (thread.id, self.threads.digest(thread, &(post_path, &site_ctx)));
+            let html = match self.threads.get(key) {
+                Some(html) => html,
+                None => {
+                    let captured = match &mut captured {
+                        Some(captured) => captured,
+                        None => captured.insert(macros.render_captured(context! { site => site_ctx.clone() }).map_err(failed)?),
+                    };
+                    let html = captured
+                        .state()
+                        .call_macro("comment_item", &[Value::from_serialize(thread), Value::from(post_path)])
+                        .map_err(failed)?;
+                    self.threads.keep(key, html)
+                }
+            };
+            shown.push(context! { id => thread.id, number => thread.number, html => html });
+        }
+        Ok(shown)
     }
 
     /// The error page for `status`; falls back to plain text if the theme's page fails. Admin
