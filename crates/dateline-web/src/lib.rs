@@ -13,6 +13,7 @@ mod assets;
 pub mod auth;
 mod avatars;
 pub mod cache;
+mod dates;
 mod embeds;
 mod error;
 mod featured;

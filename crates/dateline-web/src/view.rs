@@ -26,11 +26,7 @@ pub(crate) struct TimeView {
 impl TimeView {
     pub fn new(site: &Site, ts: Timestamp) -> TimeView {
         let zoned = ts.to_zoned(site.time_zone.clone());
-        TimeView {
-            iso: zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-            date: zoned.strftime("%B %-d, %Y").to_string(),
-            time: zoned.strftime("%-I:%M %P").to_string(),
-        }
+        crate::dates::shown(&zoned)
     }
 }
 

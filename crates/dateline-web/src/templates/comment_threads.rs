@@ -17,8 +17,6 @@ use std::sync::RwLock;
 
 use minijinja::Value;
 
-use crate::view::CommentView;
-
 /// Rendered threads by (root comment id, digest of the macro's input). Bounded by bytes:
 /// past [`RenderedThreads::MAX_BYTES`] it starts again empty, which costs one rendering of
 /// each thread shown next; a crawler walking every post's comments cannot grow it further.
@@ -41,10 +39,10 @@ impl RenderedThreads {
     /// about 120 KB), small beside the 100 MB a server may use under overload.
     const MAX_BYTES: usize = 8 << 20;
 
-    /// The digest of one thread as the macro would get it (with `context`: the post's path
-    /// and what the templates see of the site).
-    pub(super) fn digest(&self, thread: &CommentView, context: &impl Hash) -> u64 {
-        self.keys.hash_one((thread, context))
+    /// The digest of what the macro is given: a thread's view with the digest of the page's
+    /// context (the post's path and what the templates see of the site).
+    pub(super) fn digest(&self, value: &impl Hash) -> u64 {
+        self.keys.hash_one(value)
     }
 
     /// The HTML kept for `key`, if any: a safe string value, shared, not copied.

@@ -124,8 +124,11 @@ impl Templates {
         let macros = self.env.get_template("macros.html").map_err(failed)?;
         let mut captured = None;
         let mut shown = Vec::with_capacity(threads.len());
+        // What every thread of the page is rendered with, hashed once for the page (hashing the
+        // site's context object per thread was a sixth of the keys' cost).
+        let page = self.threads.digest(&(post_path, &site_ctx));
         for thread in threads {
-            let key = (thread.id, self.threads.digest(thread, &(post_path, &site_ctx)));
+            let key = (thread.id, self.threads.digest(&(thread, page)));
             let html = match self.threads.get(key) {
                 Some(html) => html,
                 None => {
