@@ -46,14 +46,14 @@ impl SqlStore {
     pub(crate) async fn user_credentials_impl(&self, login: &str) -> StoreResult<Option<(User, Option<String>)>> {
         let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.login = "));
         sql.text(login).push(" OR lower(u.email) = lower(").text(login).push(") ORDER BY u.login = ").text(login).push(" DESC LIMIT 1");
-        let Some(row) = sql.query().fetch_optional(&self.pool).await.store_err()? else { return Ok(None) };
+        let Some(row) = self.read_optional_row(sql.query()).await.store_err()? else { return Ok(None) };
         Ok(Some((rows::user(&row).store_err()?, row.try_get("password_hash").store_err()?)))
     }
 
     pub(crate) async fn user_by_id_impl(&self, id: UserId) -> StoreResult<Option<User>> {
         let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = "));
         sql.int(id);
-        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        let row = self.read_optional_row(sql.query()).await.store_err()?;
         row.as_ref().map(rows::user).transpose().store_err()
     }
 
@@ -89,14 +89,14 @@ impl SqlStore {
     pub(crate) async fn session_user_impl(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<User>> {
         let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = "));
         sql.text(token_hash).push(" AND s.expires_at > ").int(now.as_second());
-        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        let row = self.read_optional_row(sql.query()).await.store_err()?;
         row.as_ref().map(rows::user).transpose().store_err()
     }
 
     pub(crate) async fn login_failures_impl(&self, key: &str, since: Timestamp) -> StoreResult<(i64, Option<Timestamp>)> {
         let mut sql = Sql::new("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE key = ");
         sql.text(key).push(" AND at >= ").int(since.as_second());
-        let row = sql.query().fetch_one(&self.pool).await.store_err()?;
+        let row = self.read_row(sql.query()).await.store_err()?;
         let oldest: Option<i64> = row.try_get("oldest").store_err()?;
         Ok((row.try_get("n").store_err()?, oldest.map(time)))
     }
@@ -114,7 +114,7 @@ impl SqlStore {
     pub(crate) async fn app_passwords_impl(&self, user: UserId) -> StoreResult<Vec<AppPassword>> {
         let mut sql = Sql::new("SELECT id, user_id, name, created_at, last_used_at FROM app_passwords WHERE user_id = ");
         sql.int(user).push(" ORDER BY id");
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         rows.iter()
             .map(|r| {
                 let last: Option<i64> = r.try_get("last_used_at")?;
@@ -133,7 +133,7 @@ impl SqlStore {
     pub(crate) async fn app_password_hashes_impl(&self, user: UserId) -> StoreResult<Vec<(i64, String)>> {
         let mut sql = Sql::new("SELECT id, password_hash FROM app_passwords WHERE user_id = ");
         sql.int(user);
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("password_hash")?))).collect::<Result<_, sqlx::Error>>().store_err()
     }
 }

@@ -48,7 +48,7 @@ impl SqlStore {
     pub(crate) async fn comment_by_id_impl(&self, id: CommentId) -> StoreResult<Option<Comment>> {
         let mut sql = Sql::new(&format!("SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.id = "));
         sql.int(id);
-        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        let row = self.read_optional_row(sql.query()).await.store_err()?;
         row.as_ref().map(rows::comment).transpose().store_err()
     }
 
@@ -72,19 +72,19 @@ impl SqlStore {
         };
         let mut count = select("COUNT(*) AS n");
         filter(&mut count);
-        let total: i64 = count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
+        let total: i64 = self.read_row(count.query()).await.store_err()?.try_get("n").store_err()?;
         let per_page = i64::from(query.per_page.max(1));
         let mut sql = select(COMMENT_COLUMNS);
         filter(&mut sql);
         sql.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ").int(per_page);
         sql.push(" OFFSET ").int(i64::from(query.page.max(1) - 1) * per_page);
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         let items = rows.iter().map(rows::comment).collect::<Result<_, _>>().store_err()?;
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
     }
 
     pub(crate) async fn comment_counts_impl(&self) -> StoreResult<Vec<(CommentStatus, i64)>> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM comments GROUP BY status").fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sqlx::query("SELECT status, COUNT(*) AS n FROM comments GROUP BY status")).await.store_err()?;
         let mut counts: Vec<(CommentStatus, i64)> = CommentStatus::ALL.iter().map(|s| (*s, 0)).collect();
         for row in rows {
             let status: String = row.try_get("status").store_err()?;
@@ -154,7 +154,7 @@ impl SqlStore {
             (None, Some(name)) => sql.push("author_email IS NULL AND author_name = ").text(name),
             (None, None) => return Ok(false),
         };
-        let n: i64 = sql.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?;
+        let n: i64 = self.read_row(sql.query()).await.store_err()?.try_get("n").store_err()?;
         Ok(n > 0)
     }
 
@@ -171,7 +171,7 @@ impl SqlStore {
         let mut select = Sql::new("SELECT value FROM settings WHERE name = ");
         select.text(name);
         // Read first: once set, the value is only read (a store served read-only starts).
-        if let Some(row) = select.query().fetch_optional(&self.pool).await.store_err()? {
+        if let Some(row) = self.read_optional_row(select.query()).await.store_err()? {
             return row.try_get("value").store_err();
         }
         {
@@ -182,7 +182,7 @@ impl SqlStore {
             insert.query().execute(&mut *tx).await.store_err()?;
             tx.commit().await.store_err()?;
         }
-        select.query().fetch_one(&self.pool).await.store_err()?.try_get("value").store_err()
+        self.read_row(select.query()).await.store_err()?.try_get("value").store_err()
     }
 
     pub(crate) async fn spam_counts_impl(&self, tokens: &[String]) -> StoreResult<HashMap<String, Counts>> {
@@ -191,7 +191,7 @@ impl SqlStore {
         let mut sql = Sql::new("SELECT token, spam, ham FROM spam_tokens WHERE token IN ");
         sql.text_list(&all);
         let mut counts = HashMap::new();
-        for row in sql.query().fetch_all(&self.pool).await.store_err()? {
+        for row in self.read_rows(sql.query()).await.store_err()? {
             let token: String = row.try_get("token").store_err()?;
             counts.insert(token, Counts { spam: row.try_get("spam").store_err()?, ham: row.try_get("ham").store_err()? });
         }

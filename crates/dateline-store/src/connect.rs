@@ -60,6 +60,8 @@ pub struct SqlStore {
     /// The hashes this process's uploads are putting into the bucket and have not yet
     /// committed or given up, so a cleanup never deletes an object a row is about to name.
     pub(crate) objects_in_flight: crate::stores::media::InFlight,
+    /// Connections kept out of the pool for single reads (see `readers`).
+    pub(crate) readers: std::sync::Arc<crate::readers::Readers>,
 }
 
 /// A connection URL, which may hold a password: shown redacted when debug-printed.
@@ -213,14 +215,16 @@ impl SqlStore {
             Err(err) => return Err(connect_err(err)),
         }
 
+        let max_connections = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
         let pool = AnyPoolOptions::new()
-            .max_connections(match backend {
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
-            })
+            .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
-            // sqlx checks every connection given back to the pool with a round trip; checking it
-            // again before each use made a third round trip per statement (a tenth of a cold
+            // sqlx checks every connection given back to the pool with a round trip (single
+            // reads skip it: see `readers`); checking it again before each use made a third
+            // round trip per statement (a tenth of a cold
             // page's time on SQLite, more on PostgreSQL). Only a PostgreSQL connection left idle
             // for a while is checked again (below): the server may have restarted, or a proxy
             // dropped it, since. A SQLite connection cannot go away by itself.
@@ -276,6 +280,12 @@ impl SqlStore {
             media_dir,
             objects: None,
             objects_in_flight: Default::default(),
+            // Reads keep up to three quarters of the connections; writes and transactions
+            // always find the rest in the pool.
+            readers: std::sync::Arc::new(crate::readers::Readers::new(
+                max_connections as usize * 3 / 4,
+                (backend == Backend::Postgres).then_some(RECHECK_IDLE_AFTER),
+            )),
         };
         if read_only {
             let versions = dateline_core::Store::schema_versions(&store)
@@ -335,7 +345,10 @@ impl SqlStore {
 
     /// Closes every pooled connection (tests drop their schema afterwards).
     pub async fn close(&self) {
-        self.pool.close().await;
+        // Closed first, so the kept connections are closed as they come back, not pinged.
+        let closing = self.pool.close();
+        self.readers.release_all();
+        closing.await;
     }
 
     /// Begins a write transaction, behind the SQLite write gate when there is one.

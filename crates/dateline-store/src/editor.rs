@@ -103,7 +103,7 @@ impl SqlStore {
             None => i64::from(query.page.max(1) - 1) * per_page,
         };
         sql.int(per_page).push(" OFFSET ").int(skip);
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>().store_err()?;
         let total: i64 = match rows.first() {
             Some(row) => row.try_get("total_rows").store_err()?,
@@ -112,7 +112,7 @@ impl SqlStore {
             None => {
                 let mut count = select("COUNT(*) AS n");
                 push_editor_filter(&mut count, query);
-                count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?
+                self.read_row(count.query()).await.store_err()?.try_get("n").store_err()?
             }
         };
         let mut items = Vec::new();
@@ -171,7 +171,7 @@ impl SqlStore {
     pub(crate) async fn term_by_id_impl(&self, id: TermId) -> StoreResult<Option<Term>> {
         let mut sql = Sql::new(&format!("SELECT {TERM_COLUMNS} FROM terms t WHERE t.id = "));
         sql.int(id);
-        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        let row = self.read_optional_row(sql.query()).await.store_err()?;
         row.as_ref().map(rows::term).transpose().store_err()
     }
 
@@ -199,7 +199,7 @@ impl SqlStore {
              WHERE p.status IN ('published', 'scheduled') AND p.published_at <= ",
         );
         sql.int(Timestamp::now().as_second()).push(" AND t.taxonomy = ").text(taxonomy.as_str()).push(" GROUP BY pt.term_id");
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         rows.iter().map(|r| Ok((r.try_get("term_id")?, r.try_get("n")?))).collect::<Result<_, sqlx::Error>>().store_err()
     }
 }

@@ -21,6 +21,7 @@ mod json_rows;
 mod maintenance;
 mod migrate;
 mod post_write;
+mod readers;
 mod rows;
 mod search;
 mod sql;

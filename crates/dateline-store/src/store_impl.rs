@@ -3,7 +3,10 @@
 
 use dateline_core::store::StoreResult;
 use dateline_core::*;
+use sqlx::Any;
 use sqlx::Row;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 
 use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
@@ -45,9 +48,24 @@ pub(crate) fn push_stream_filter(sql: &mut Sql, query: &PostQuery) {
 }
 
 impl SqlStore {
+    /// Runs one read on a connection kept for reads (see `readers`): all its rows.
+    pub(crate) async fn read_rows<'q>(&self, query: Query<'q, Any, AnyArguments<'q>>) -> Result<Vec<AnyRow>, sqlx::Error> {
+        self.readers.fetch_all(&self.pool, query).await
+    }
+
+    /// As [`SqlStore::read_rows`], for exactly one row.
+    pub(crate) async fn read_row<'q>(&self, query: Query<'q, Any, AnyArguments<'q>>) -> Result<AnyRow, sqlx::Error> {
+        self.readers.fetch_one(&self.pool, query).await
+    }
+
+    /// As [`SqlStore::read_rows`], for at most one row.
+    pub(crate) async fn read_optional_row<'q>(&self, query: Query<'q, Any, AnyArguments<'q>>) -> Result<Option<AnyRow>, sqlx::Error> {
+        self.readers.fetch_optional(&self.pool, query).await
+    }
+
     /// Runs a post query and attaches each post's terms with one more query.
     pub(crate) async fn fetch_posts(&self, sql: &Sql) -> StoreResult<Vec<Post>> {
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         let mut posts = rows.iter().map(rows::post).collect::<Result<Vec<_>, _>>().store_err()?;
         self.attach_terms(&mut posts).await?;
         Ok(posts)
@@ -72,7 +90,7 @@ impl SqlStore {
         );
         sql.int_list(&ids).push(" ORDER BY name");
         let mut reporters: Vec<(i64, i64, BylineRef)> = Vec::new();
-        for row in sql.query().fetch_all(&self.pool).await.store_err()? {
+        for row in self.read_rows(sql.query()).await.store_err()? {
             let post_id: i64 = row.try_get("post_id").store_err()?;
             let Some(post) = posts.iter_mut().find(|p| p.id == post_id) else { continue };
             if row.try_get::<String, _>("taxonomy").store_err()? == "reporter" {

@@ -616,6 +616,44 @@ pub async fn a_transaction_the_database_ended_leaves_every_connection_usable(db:
     }
 }
 
+/// Reads hand their connections on to the next read without the pool's check (see the
+/// store's `readers`): they must still see every write committed elsewhere at once, and a
+/// connection the server dropped must not be handed out again.
+pub async fn kept_read_connections_see_every_write_and_outlive_lost_connections(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let post = store.create_post(new_post("First title", "2024-05-01T00:00:00Z")).await.expect("post");
+    let titles = |store: std::sync::Arc<dyn Store>| async move {
+        // Enough reads at once to hand out every connection the store keeps for reads.
+        let reads: Vec<_> = (0..32)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.post_by_id(post.id).await.map(|p| p.map(|p| p.title)) })
+            })
+            .collect();
+        let mut titles = Vec::new();
+        for read in reads {
+            titles.push(read.await.expect("task"));
+        }
+        titles
+    };
+    assert!(titles(store.clone()).await.iter().all(|t| matches!(t, Ok(Some(t)) if t == "First title")));
+    // Written from a connection of its own, as another process would.
+    test.execute(&format!("UPDATE posts SET title = 'Second title' WHERE id = {}", post.id)).await;
+    for title in titles(store.clone()).await {
+        assert!(matches!(&title, Ok(Some(t)) if t == "Second title"), "{title:?}");
+    }
+    if db == Db::Postgres {
+        // The server ends every other session (a restart, a proxy's timeout): after the
+        // second a kept connection waits before it is checked again, every read works.
+        test.end_server_sessions().await;
+        tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+        for title in titles(store.clone()).await {
+            assert!(matches!(&title, Ok(Some(t)) if t == "Second title"), "{title:?}");
+        }
+    }
+}
+
 pub async fn category_parents_cannot_form_a_loop(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();

@@ -32,6 +32,7 @@ dateline_testkit::store_cases!(crate::cases:
     simultaneous_moderation_keeps_status_and_lesson_together,
     slugs_stay_unique_under_simultaneous_writes,
     a_transaction_the_database_ended_leaves_every_connection_usable,
+    kept_read_connections_see_every_write_and_outlive_lost_connections,
     category_parents_cannot_form_a_loop,
     editor_queries_leave_out_what_they_are_asked_to,
 );

@@ -84,6 +84,16 @@ impl TestStore {
         self.execute(&sql).await;
     }
 
+    /// PostgreSQL: ends every session of this store on the server (as a restart of the server
+    /// or a proxy's timeout would), leaving other tests' sessions alone.
+    pub async fn end_server_sessions(&self) {
+        let Cleanup::Schema { schema, .. } = &self.cleanup else { panic!("only a PostgreSQL store has server sessions") };
+        self.execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
+        ))
+        .await;
+    }
+
     /// Takes SQLite's write lock from another connection (as `dateline import` in another
     /// process does) and holds it until the returned connection is dropped.
     pub async fn hold_write_lock(&self) -> sqlx::AnyConnection {
@@ -153,7 +163,9 @@ pub async fn fresh_postgres() -> Option<TestStore> {
     sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&pool).await.unwrap_or_else(|e| panic!("create schema: {e}"));
     pool.close().await;
     let separator = if admin_url.contains('?') { '&' } else { '?' };
-    let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
+    // Its sessions carry the schema's name, so a test can end its own and no one else's.
+    // (`options` stays last: tests append settings to it.)
+    let url = format!("{admin_url}{separator}application_name={schema}&options=-c%20search_path%3D{schema}");
     let store = SqlStore::open(&url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
     Some(TestStore { store: Arc::new(store), url, cleanup: Cleanup::Schema { admin_url, schema } })
 }

@@ -15,7 +15,7 @@ impl AccountStore for SqlStore {
     async fn user_by_slug(&self, slug: &str) -> StoreResult<Option<User>> {
         let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.slug = "));
         sql.text(slug);
-        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        let row = self.read_optional_row(sql.query()).await.store_err()?;
         row.as_ref().map(rows::user).transpose().store_err()
     }
 
@@ -23,7 +23,7 @@ impl AccountStore for SqlStore {
         if let Some(email) = email {
             let mut used = Sql::new("SELECT COUNT(*) AS n FROM users WHERE lower(email) = lower(");
             used.text(email).push(") AND id <> ").int(user);
-            if used.query().fetch_one(&self.pool).await.store_err()?.try_get::<i64, _>("n").store_err()? > 0 {
+            if self.read_row(used.query()).await.store_err()?.try_get::<i64, _>("n").store_err()? > 0 {
                 return Err(StoreError::Conflict(format!("The email address {email} belongs to another account.")));
             }
         }
@@ -153,12 +153,12 @@ impl AccountStore for SqlStore {
             "SELECT DISTINCT author_id FROM posts WHERE kind = 'post' AND status IN ('published', 'scheduled') AND published_at <= ",
         );
         sql.int(now.as_second());
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         rows.iter().map(|row| row.try_get("author_id")).collect::<Result<_, _>>().store_err()
     }
 
     async fn users(&self) -> StoreResult<Vec<User>> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id")).fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id"))).await.store_err()?;
         rows.iter().map(rows::user).collect::<Result<_, _>>().store_err()
     }
 }

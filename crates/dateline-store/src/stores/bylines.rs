@@ -58,7 +58,7 @@ impl BylineStore for SqlStore {
     }
 
     async fn related_posts(&self, post: PostId, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>> {
-        let rows = bylines::related_sql(post, now, limit).query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(bylines::related_sql(post, now, limit).query()).await.store_err()?;
         rows.iter().map(crate::rows::post_link).collect::<Result<_, sqlx::Error>>().store_err()
     }
 }

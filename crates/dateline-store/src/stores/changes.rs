@@ -50,7 +50,7 @@ impl ChangeStore for SqlStore {
         let mut sql =
             Sql::new("SELECT MIN(published_at) AS next FROM posts WHERE status IN ('published', 'scheduled') AND published_at > ");
         sql.int(now.as_second());
-        let row = sql.query().fetch_one(&self.pool).await.store_err()?;
+        let row = self.read_row(sql.query()).await.store_err()?;
         let next: Option<i64> = row.try_get("next").store_err()?;
         Ok(next.map(crate::rows::time))
     }

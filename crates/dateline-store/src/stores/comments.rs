@@ -126,7 +126,7 @@ impl SqlStore {
 
     /// The text of the one row of a query selecting a [`json_rows::array`].
     async fn json_array(&self, sql: &Sql) -> StoreResult<String> {
-        sql.query().fetch_one(&self.pool).await.store_err()?.try_get(0).store_err()
+        self.read_row(sql.query()).await.store_err()?.try_get(0).store_err()
     }
 
     /// Runs a query selecting [`Self::comments_as_json`] and decodes its one row, in the order

@@ -64,14 +64,14 @@ impl EmbedStore for SqlStore {
     async fn embeds(&self, urls: &[String]) -> StoreResult<Vec<Embed>> {
         let mut sql = Sql::new(&format!("SELECT {EMBED_COLUMNS} FROM embeds WHERE url IN "));
         sql.text_list(urls);
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         rows.iter().map(embed).collect::<Result<_, _>>().store_err()
     }
 
     async fn embed_thumbnail(&self, id: i64) -> StoreResult<Option<Thumbnail>> {
         let mut sql = Sql::new("SELECT thumbnail, thumbnail_type FROM embeds WHERE thumbnail IS NOT NULL AND id = ");
         sql.int(id);
-        let Some(row) = sql.query().fetch_optional(&self.pool).await.store_err()? else { return Ok(None) };
+        let Some(row) = self.read_optional_row(sql.query()).await.store_err()? else { return Ok(None) };
         let bytes: Vec<u8> = row.try_get("thumbnail").store_err()?;
         let content_type: Option<String> = row.try_get("thumbnail_type").store_err()?;
         Ok(Some(Thumbnail { bytes, content_type: content_type.unwrap_or_else(|| "application/octet-stream".into()) }))

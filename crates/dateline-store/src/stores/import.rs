@@ -19,7 +19,7 @@ impl ImportStore for SqlStore {
     async fn redirect_for(&self, path: &str) -> StoreResult<Option<dateline_core::import::Redirect>> {
         let mut sql = Sql::new("SELECT post_id, url FROM redirects WHERE path = ");
         sql.text(path);
-        let Some(row) = sql.query().fetch_optional(&self.pool).await.store_err()? else { return Ok(None) };
+        let Some(row) = self.read_optional_row(sql.query()).await.store_err()? else { return Ok(None) };
         let post: Option<i64> = row.try_get("post_id").store_err()?;
         let url: Option<String> = row.try_get("url").store_err()?;
         Ok(match (post, url) {
@@ -54,12 +54,12 @@ impl ImportStore for SqlStore {
     async fn meta(&self, owner: &str, id: i64) -> StoreResult<Vec<(String, String)>> {
         let mut sql = Sql::new("SELECT name, value FROM meta WHERE owner = ");
         sql.text(owner).push(" AND owner_id = ").int(id).push(" ORDER BY name, value");
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("value")?))).collect::<Result<_, sqlx::Error>>().store_err()
     }
 
     async fn media_sources(&self) -> StoreResult<Vec<(String, media::MediaId)>> {
-        let rows = sqlx::query("SELECT url, media_id FROM media_sources ORDER BY url").fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sqlx::query("SELECT url, media_id FROM media_sources ORDER BY url")).await.store_err()?;
         rows.iter().map(|r| Ok((r.try_get("url")?, r.try_get("media_id")?))).collect::<Result<_, sqlx::Error>>().store_err()
     }
 

@@ -183,7 +183,7 @@ impl SqlStore {
         let ids: Vec<i64> = items.iter().map(|m| m.id).collect();
         let mut sql = Sql::new("SELECT media_id, width, height, mime_type, byte_size, content_hash FROM media_variants WHERE media_id IN ");
         sql.int_list(&ids).push(" ORDER BY width, mime_type");
-        for row in sql.query().fetch_all(&self.pool).await.store_err()? {
+        for row in self.read_rows(sql.query()).await.store_err()? {
             let id: i64 = row.try_get("media_id").store_err()?;
             let mime_type: String = row.try_get("mime_type").store_err()?;
             let variant = MediaVariant {
@@ -545,9 +545,8 @@ impl MediaStore for SqlStore {
     }
 
     async fn media_item(&self, id: MediaId) -> StoreResult<Option<MediaItem>> {
-        let row = sqlx::query(&format!("SELECT {MEDIA_COLUMNS} FROM media m WHERE m.id = $1 AND {STORED}"))
-            .bind(id)
-            .fetch_optional(&self.pool)
+        let row = self
+            .read_optional_row(sqlx::query(&format!("SELECT {MEDIA_COLUMNS} FROM media m WHERE m.id = $1 AND {STORED}")).bind(id))
             .await
             .store_err()?;
         let Some(row) = row else { return Ok(None) };
@@ -565,7 +564,7 @@ impl MediaStore for SqlStore {
         }
         let mut sql = Sql::new(&format!("SELECT {MEDIA_COLUMNS} FROM media m WHERE {STORED} AND m.id IN "));
         sql.int_list(&ids);
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         let mut items = rows.iter().map(media_item).collect::<Result<Vec<_>, _>>().store_err()?;
         self.attach_variants(&mut items).await?;
         Ok(items)
@@ -576,11 +575,11 @@ impl MediaStore for SqlStore {
         let offset = i64::from(query.page.max(1) - 1) * i64::from(per_page);
         let mut count = Sql::new("SELECT COUNT(*) FROM media m");
         push_filter(&mut count, query);
-        let total: i64 = count.query().fetch_one(&self.pool).await.store_err()?.try_get(0).store_err()?;
+        let total: i64 = self.read_row(count.query()).await.store_err()?.try_get(0).store_err()?;
         let mut sql = Sql::new(&format!("SELECT {MEDIA_COLUMNS} FROM media m"));
         push_filter(&mut sql, query);
         sql.push(" ORDER BY m.created_at DESC, m.id DESC LIMIT ").int(i64::from(per_page)).push(" OFFSET ").int(offset);
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         let mut items = rows.iter().map(media_item).collect::<Result<Vec<_>, _>>().store_err()?;
         self.attach_variants(&mut items).await?;
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
@@ -668,15 +667,17 @@ impl MediaStore for SqlStore {
         if !is_hash(content_hash) {
             return Ok(None);
         }
-        let row = sqlx::query(
-            "SELECT mime_type, file_name FROM media WHERE content_hash = $1 \
-             UNION ALL SELECT v.mime_type, m.file_name FROM media_variants v JOIN media m ON m.id = v.media_id WHERE v.content_hash = $1 \
-             LIMIT 1",
-        )
-        .bind(content_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .store_err()?;
+        let row = self
+            .read_optional_row(
+                sqlx::query(
+                    "SELECT mime_type, file_name FROM media WHERE content_hash = $1 \
+                     UNION ALL SELECT v.mime_type, m.file_name FROM media_variants v JOIN media m ON m.id = v.media_id WHERE v.content_hash = $1 \
+                     LIMIT 1",
+                )
+                .bind(content_hash),
+            )
+            .await
+            .store_err()?;
         let Some(row) = row else { return Ok(None) };
         let mime_type: Option<String> = row.try_get(0).store_err()?;
         let file_name: Option<String> = row.try_get(1).store_err()?;

@@ -14,7 +14,7 @@ use crate::store_impl::push_stream_filter;
 #[async_trait]
 impl PostStore for SqlStore {
     async fn is_empty(&self) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM posts").fetch_one(&self.pool).await.store_err()?;
+        let row = self.read_row(sqlx::query("SELECT COUNT(*) AS n FROM posts")).await.store_err()?;
         Ok(row.try_get::<i64, _>("n").store_err()? == 0)
     }
 
@@ -58,7 +58,7 @@ impl PostStore for SqlStore {
         } else {
             let mut count = Sql::new("SELECT COUNT(*) AS n FROM posts p");
             push_stream_filter(&mut count, query);
-            count.query().fetch_one(&self.pool).await.store_err()?.try_get("n").store_err()?
+            self.read_row(count.query()).await.store_err()?.try_get("n").store_err()?
         };
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
     }
@@ -73,7 +73,7 @@ impl PostStore for SqlStore {
             &PostQuery { kind: PostKind::Page, filter: PostFilter::All, now, page: 1, per_page: limit, sticky_first: false },
         );
         sql.push(" AND p.parent_id IS NULL ORDER BY p.published_at DESC, p.id DESC LIMIT ").fixed(i64::from(limit));
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         rows.iter().map(rows::post_link).collect::<Result<_, sqlx::Error>>().store_err()
     }
 
@@ -99,7 +99,7 @@ impl PostStore for SqlStore {
             "SELECT kind, slug, published_at, updated_at FROM posts WHERE status IN ('published', 'scheduled') AND password IS NULL AND published_at <= ",
         );
         sql.int(now.as_second()).push(" ORDER BY published_at DESC LIMIT 50000");
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         let mut entries = Vec::with_capacity(rows.len());
         for row in rows {
             let kind: String = row.try_get("kind").store_err()?;
@@ -112,8 +112,7 @@ impl PostStore for SqlStore {
     }
 
     async fn post_counts(&self) -> StoreResult<Vec<(PostKind, PostStatus, i64)>> {
-        let rows =
-            sqlx::query("SELECT kind, status, COUNT(*) AS n FROM posts GROUP BY kind, status").fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sqlx::query("SELECT kind, status, COUNT(*) AS n FROM posts GROUP BY kind, status")).await.store_err()?;
         let mut counts = Vec::new();
         for row in rows {
             let kind: String = row.try_get("kind").store_err()?;

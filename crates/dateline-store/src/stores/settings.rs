@@ -18,7 +18,7 @@ impl SettingStore for SqlStore {
     async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
         let mut sql = Sql::new("SELECT value FROM settings WHERE name = ");
         sql.text(name);
-        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        let row = self.read_optional_row(sql.query()).await.store_err()?;
         row.map(|r| r.try_get("value")).transpose().store_err()
     }
 

@@ -76,14 +76,14 @@ impl SourceStore for SqlStore {
             sql.push(" AND s.state = ").text(state.as_str());
         }
         sql.push(" ORDER BY s.url");
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         rows.iter().map(source_link).collect::<Result<_, _>>().store_err()
     }
 
     async fn source(&self, url: &str) -> StoreResult<Option<SourceLink>> {
         let mut sql = Sql::new(&format!("SELECT {SOURCE_COLUMNS} FROM sources s WHERE s.url = "));
         sql.text(url);
-        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        let row = self.read_optional_row(sql.query()).await.store_err()?;
         row.as_ref().map(source_link).transpose().store_err()
     }
 
@@ -93,13 +93,13 @@ impl SourceStore for SqlStore {
         }
         let mut sql = Sql::new("SELECT url FROM sources WHERE state = ");
         sql.text(SourceState::Gone.as_str()).push(" AND url IN ").text_list(urls);
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         rows.iter().map(|row| row.try_get::<String, _>("url")).collect::<Result<_, _>>().store_err()
     }
 
     async fn source_counts(&self) -> StoreResult<Vec<(SourceState, i64)>> {
         let sql = Sql::new(&format!("SELECT s.state, COUNT(*) AS n FROM sources s WHERE {CITED} GROUP BY s.state"));
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         let mut counts = Vec::new();
         for row in rows {
             let state: String = row.try_get("state").store_err()?;
@@ -118,7 +118,7 @@ impl SourceStore for SqlStore {
     async fn posts_citing(&self, urls: &[String]) -> StoreResult<Vec<CitingPost>> {
         let mut sql = Sql::new("SELECT source_url, id, title, status FROM posts WHERE status <> 'trash' AND source_url IN ");
         sql.text_list(urls).push(" ORDER BY source_url, id");
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         let mut posts = Vec::with_capacity(rows.len());
         for row in rows {
             let status: String = row.try_get("status").store_err()?;

@@ -15,14 +15,14 @@ impl TermStore for SqlStore {
     async fn term_by_slug(&self, taxonomy: Taxonomy, slug: &str) -> StoreResult<Option<Term>> {
         let mut sql = Sql::new(&format!("SELECT {TERM_COLUMNS} FROM terms t WHERE t.taxonomy = "));
         sql.text(taxonomy.as_str()).push(" AND t.slug = ").text(slug);
-        let row = sql.query().fetch_optional(&self.pool).await.store_err()?;
+        let row = self.read_optional_row(sql.query()).await.store_err()?;
         row.as_ref().map(rows::term).transpose().store_err()
     }
 
     async fn terms(&self, taxonomy: Taxonomy) -> StoreResult<Vec<Term>> {
         let mut sql = Sql::new(&format!("SELECT {TERM_COLUMNS} FROM terms t WHERE t.taxonomy = "));
         sql.text(taxonomy.as_str()).push(" ORDER BY t.name, t.id");
-        let rows = sql.query().fetch_all(&self.pool).await.store_err()?;
+        let rows = self.read_rows(sql.query()).await.store_err()?;
         rows.iter().map(rows::term).collect::<Result<_, _>>().store_err()
     }
 
