@@ -329,6 +329,16 @@ pub struct Comment {
     pub status_before_trash: Option<CommentStatus>,
 }
 
+/// A comment's place in its post's threads, and the revision of its row: the database raises
+/// it on every change to the row, whoever writes it, so a thread whose members' revisions are
+/// unchanged shows exactly as before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CommentNode {
+    pub id: CommentId,
+    pub parent_id: Option<CommentId>,
+    pub revision: i64,
+}
+
 /// How a post body or a comment is written: Dateline's Markdown, or HTML from another engine
 /// (WordPress), which is shown through the matching sanitizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

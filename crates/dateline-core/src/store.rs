@@ -325,10 +325,11 @@ pub trait CommentStore: Send + Sync {
     /// Comments of a post with the given status, oldest first.
     async fn comments_for_post(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<Comment>>;
 
-    /// The shape of a post's threads: (id, parent) of its comments with `status`, block-editor
-    /// notes left out, oldest first. Choosing one comment page of threads needs only this, so a
-    /// post with a thousand comments loads the fifty threads it shows, not all of them.
-    async fn comment_tree(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<(CommentId, Option<CommentId>)>>;
+    /// The shape of a post's threads: id, parent and revision of its comments with `status`,
+    /// block-editor notes left out, oldest first. Choosing one comment page of threads needs
+    /// only this, so a post with a thousand comments loads the fifty threads it shows, not all
+    /// of them, and none of a thread already rendered as its revisions stand.
+    async fn comment_tree(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<CommentNode>>;
 
     /// The comments with these ids, oldest first (ids that do not exist are left out).
     async fn comments_by_ids(&self, ids: &[CommentId]) -> StoreResult<Vec<Comment>>;

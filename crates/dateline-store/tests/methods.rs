@@ -349,8 +349,21 @@ pub async fn comment_tree_and_comments_by_ids(db: Db) {
 
     // The shape of the approved threads, oldest first, without notes or held comments.
     let tree = store.comment_tree(on.id, CommentStatus::Approved).await.expect("tree");
-    assert_eq!(tree, vec![(first.id, None), (reply.id, Some(first.id)), (second.id, None)]);
+    let shape = |tree: &[CommentNode]| tree.iter().map(|n| (n.id, n.parent_id)).collect::<Vec<_>>();
+    assert_eq!(shape(&tree), vec![(first.id, None), (reply.id, Some(first.id)), (second.id, None)]);
     assert_eq!(store.comment_tree(on.id, CommentStatus::Pending).await.expect("tree").len(), 1);
+
+    // Every change to a comment's row raises its revision, whoever makes it: the store's own
+    // writes and SQL from another connection alike. The others keep theirs.
+    let revision = |tree: &[CommentNode], id| tree.iter().find(|n| n.id == id).map(|n| n.revision).expect("in the tree");
+    store.update_comment_body(reply.id, "reply, edited").await.expect("edit");
+    let edited = store.comment_tree(on.id, CommentStatus::Approved).await.expect("tree");
+    assert!(revision(&edited, reply.id) > revision(&tree, reply.id));
+    assert_eq!((revision(&edited, first.id), revision(&edited, second.id)), (revision(&tree, first.id), revision(&tree, second.id)));
+    test.execute(&format!("UPDATE comments SET author_name = 'Renamed' WHERE id = {}", first.id)).await;
+    let renamed = store.comment_tree(on.id, CommentStatus::Approved).await.expect("tree");
+    assert!(revision(&renamed, first.id) > revision(&edited, first.id));
+    assert_eq!(revision(&renamed, reply.id), revision(&edited, reply.id));
 
     // Rows by id, oldest first whatever order they are asked in; unknown ids are left out.
     let rows = store.comments_by_ids(&[second.id, first.id, 999_999]).await.expect("rows");

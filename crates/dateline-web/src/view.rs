@@ -349,8 +349,8 @@ pub(crate) struct ThreadOptions {
 /// is 1), every comment in them, and how many pages there are.
 pub(crate) struct CommentPage {
     roots: Vec<(usize, i64)>,
-    /// The comments to load: the shown roots and their replies.
-    pub ids: Vec<i64>,
+    /// Each shown thread's comments, root first, level by level (as `roots`).
+    members: Vec<Vec<i64>>,
     pub pages: u32,
 }
 
@@ -358,6 +358,23 @@ impl CommentPage {
     /// The ids of the threads shown, in the order shown.
     pub(crate) fn thread_roots(&self) -> impl Iterator<Item = i64> + '_ {
         self.roots.iter().map(|(_, id)| *id)
+    }
+
+    /// The threads shown, in the order shown: number, root, and every comment in the thread.
+    pub(crate) fn threads(&self) -> impl Iterator<Item = (usize, i64, &[i64])> + '_ {
+        self.roots.iter().zip(&self.members).map(|(&(number, root), members)| (number, root, members.as_slice()))
+    }
+
+    /// The comments to load to show every thread: the roots and their replies.
+    pub(crate) fn ids(&self) -> Vec<i64> {
+        self.members.concat()
+    }
+
+    /// The same page with only the threads whose roots `keep` accepts.
+    pub(crate) fn only(&self, keep: impl Fn(i64) -> bool) -> CommentPage {
+        let (roots, members) =
+            self.roots.iter().zip(&self.members).filter(|((_, root), _)| keep(*root)).map(|(r, m)| (*r, m.clone())).unzip();
+        CommentPage { roots, members, pages: self.pages }
     }
 }
 
@@ -385,17 +402,24 @@ pub(crate) fn comment_page(tree: &[(i64, Option<i64>)], options: &ThreadOptions,
         let pages = u32::try_from(numbered.len().div_ceil(per_page)).unwrap_or(u32::MAX).max(1);
         (pages, numbered.into_iter().skip(page.saturating_sub(1) as usize * per_page).take(per_page).collect())
     };
-    // The replies, as deep as threads are shown (a damaged parent chain cannot go on for ever).
-    let mut ids = Vec::new();
-    let mut level: Vec<i64> = shown.iter().map(|(_, id)| *id).collect();
-    for _ in 0..MAX_SHOWN_DEPTH {
-        if level.is_empty() {
-            break;
-        }
-        ids.extend_from_slice(&level);
-        level = level.iter().filter_map(|id| children.get(id)).flatten().copied().collect();
-    }
-    CommentPage { roots: shown, ids, pages }
+    // Each thread's replies, as deep as threads are shown (a damaged parent chain cannot go on
+    // for ever); each comment is visited once.
+    let members = shown
+        .iter()
+        .map(|&(_, root)| {
+            let mut members = Vec::new();
+            let mut level = vec![root];
+            for _ in 0..MAX_SHOWN_DEPTH {
+                if level.is_empty() {
+                    break;
+                }
+                members.extend_from_slice(&level);
+                level = level.iter().filter_map(|id| children.get(id)).flatten().copied().collect();
+            }
+            members
+        })
+        .collect();
+    CommentPage { roots: shown, members, pages }
 }
 
 /// Replies deeper than this are not shown (only a damaged import nests so deep).

@@ -171,6 +171,31 @@ pub async fn a_kept_comment_thread_is_rendered_again_when_anything_in_it_changes
     // The reply taken down, then the post closed: the thread loses the reply, then its Reply links.
     app.test_store.execute(&format!("UPDATE comments SET status = 'trash' WHERE id = {reply}")).await;
     assert!(!thread(&app.get(&path).await).contains("An answer"));
+
+    // A date moved by SQL, then the site's time zone changed in the admin: the date shown
+    // follows both (a thread is kept by its shape and its comments' revisions, and the time
+    // zone is part of its key).
+    let shown_at = |page: &TestResponse| attr(&page.html(), &format!("#comment-{first} time"), "datetime");
+    let before = shown_at(&app.get(&path).await);
+    app.test_store.execute(&format!("UPDATE comments SET created_at = created_at - 86400 WHERE id = {first}")).await;
+    let moved = shown_at(&app.get(&path).await);
+    assert!(moved != before && moved.ends_with("+00:00"), "{before} → {moved}");
+    app.user("boss", dateline_core::Role::Administrator, "a long enough password").await;
+    let admin = app.login("boss", "a long enough password").await.expect("login");
+    let csrf = app.admin_csrf(&admin).await;
+    let settings = [
+        ("title", "Threads"),
+        ("tagline", ""),
+        ("timezone", "Asia/Kathmandu"),
+        ("posts_per_page", "10"),
+        ("thread_depth", "5"),
+        ("comments_per_page", "50"),
+        ("comment_order", "oldest"),
+        ("_csrf", csrf.as_str()),
+    ];
+    assert_eq!(app.post_form("/admin/settings", &admin, &settings).await.status, StatusCode::SEE_OTHER);
+    let zoned = shown_at(&app.get(&path).await);
+    assert!(zoned.ends_with("+05:45"), "{zoned}");
     app.test_store.execute(&format!("UPDATE posts SET comment_status = 'closed' WHERE id = {}", post.id)).await;
     let closed = app.get(&path).await;
     assert!(closed.body.contains("Comments are closed."));

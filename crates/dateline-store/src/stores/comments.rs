@@ -19,15 +19,15 @@ impl CommentStore for SqlStore {
         self.fetch_comments_json(&sql).await
     }
 
-    async fn comment_tree(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<(CommentId, Option<CommentId>)>> {
-        // The (id, parent) pairs as one JSON array (see `json_rows`), with the time each was
-        // written to put them in order here.
-        let triple = json_rows::tuple(self.backend, "c.id, c.parent_id, c.created_at");
-        let mut sql = Sql::new(&format!("SELECT {} FROM comments c WHERE c.post_id = ", json_rows::array(self.backend, &triple)));
+    async fn comment_tree(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<CommentNode>> {
+        // The nodes as one JSON array (see `json_rows`), with the time each was written to put
+        // them in order here; all from the `comments_threads` index.
+        let node = json_rows::tuple(self.backend, "c.id, c.parent_id, c.revision, c.created_at");
+        let mut sql = Sql::new(&format!("SELECT {} FROM comments c WHERE c.post_id = ", json_rows::array(self.backend, &node)));
         sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" AND c.kind <> 'note'");
-        let mut tree: Vec<(CommentId, Option<CommentId>, i64)> = json_rows::decode(&self.json_array(&sql).await?).store_err()?;
-        tree.sort_unstable_by_key(|&(id, _, created_at)| (created_at, id));
-        Ok(tree.into_iter().map(|(id, parent, _)| (id, parent)).collect())
+        let mut tree: Vec<(CommentId, Option<CommentId>, i64, i64)> = json_rows::decode(&self.json_array(&sql).await?).store_err()?;
+        tree.sort_unstable_by_key(|&(id, _, _, created_at)| (created_at, id));
+        Ok(tree.into_iter().map(|(id, parent_id, revision, _)| CommentNode { id, parent_id, revision }).collect())
     }
 
     async fn comments_by_ids(&self, ids: &[CommentId]) -> StoreResult<Vec<Comment>> {

@@ -125,14 +125,17 @@ pub(crate) async fn render(
         order: settings.comment_order,
         per_page: settings.comments_per_page,
     };
-    // Usually only the comments of the threads shown are loaded (the shape of all threads
-    // first). A reader's held comment, a reply form or a refused comment need them all.
-    let whole = options.per_page == 0 || request.unapproved.is_some() || request.reply_to.is_some() || problem.is_some();
-    let (comments, chosen, shows_held) = if !view.protected && !whole {
-        let chosen = comment_page(&state.store.comment_tree(post.id, CommentStatus::Approved).await?, &options, page);
-        let comments = if page <= chosen.pages { state.store.comments_by_ids(&chosen.ids).await? } else { Vec::new() };
-        (comments, chosen, false)
-    } else {
+    // Usually the shape of all threads is read first, and only the comments of the threads
+    // shown and not already rendered as they stand are loaded. A reader's held comment, a
+    // reply form or a refused comment need them all.
+    let whole = request.unapproved.is_some() || request.reply_to.is_some() || problem.is_some();
+    if !view.protected && !whole {
+        let threads = shaped_threads(state, post, &view.path, &options, page).await?;
+        let Some((threads, pages)) = threads else { return Err(AppError::NotFound) };
+        let shown = Shown { comments: Vec::new(), threads, page, pages, shows_held: false, unlocked, open, now };
+        return finish(state, post, view, request, problem, status, shown).await;
+    }
+    let (comments, chosen, shows_held) = {
         let mut comments =
             if view.protected { Vec::new() } else { state.store.comments_for_post(post.id, CommentStatus::Approved).await? };
         // Block-editor notes are kept for the record but never shown publicly.
@@ -154,7 +157,7 @@ pub(crate) async fn render(
     if page > chosen.pages {
         return Err(AppError::NotFound);
     }
-    let threads = comment_threads(site, &comments, &chosen, &options);
+    let threads = state.templates.comment_threads(site, &comment_threads(site, &comments, &chosen, &options), &view.path)?;
     finish(
         state,
         post,
@@ -167,10 +170,50 @@ pub(crate) async fn render(
     .await
 }
 
+/// The approved threads of comment page `page` as HTML, and how many pages there are (`None`
+/// past the last page). A thread kept as its comments' revisions stand is taken without
+/// reading its comments; only the others are loaded and rendered (see
+/// [`crate::templates::Templates::threads_by_shape`]).
+async fn shaped_threads(
+    state: &AppState,
+    post: &Post,
+    post_path: &str,
+    options: &ThreadOptions,
+    page: u32,
+) -> Result<Option<(Vec<minijinja::Value>, u32)>, AppError> {
+    let tree = state.store.comment_tree(post.id, CommentStatus::Approved).await?;
+    let pairs: Vec<(i64, Option<i64>)> = tree.iter().map(|node| (node.id, node.parent_id)).collect();
+    let chosen = comment_page(&pairs, options, page);
+    if page > chosen.pages {
+        return Ok(None);
+    }
+    let nodes: std::collections::HashMap<i64, &dateline_core::CommentNode> = tree.iter().map(|node| (node.id, node)).collect();
+    let shapes = chosen
+        .threads()
+        .map(|(number, root, members)| crate::templates::ThreadShape {
+            root,
+            number,
+            nodes: members.iter().filter_map(|id| nodes.get(id)).map(|n| (n.id, n.parent_id, n.revision)).collect(),
+        })
+        .collect();
+    let site = &state.site();
+    let shaped = state.templates.threads_by_shape(site, post_path, (options.open, options.max_depth, options.post_author), shapes);
+    let missing: std::collections::HashSet<i64> = shaped.missing().collect();
+    let views = if missing.is_empty() {
+        Vec::new()
+    } else {
+        let chosen = chosen.only(|root| missing.contains(&root));
+        comment_threads(site, &state.store.comments_by_ids(&chosen.ids()).await?, &chosen, options)
+    };
+    Ok(Some((state.templates.finish_shaped_threads(site, post_path, shaped, &views)?, chosen.pages)))
+}
+
 /// The comments a post page shows, chosen by [`render`].
 struct Shown {
+    /// The comments loaded (all of the post's when a reply or a held comment is shown).
     comments: Vec<dateline_core::Comment>,
-    threads: Vec<crate::view::CommentView>,
+    /// The threads as HTML, as [`crate::templates::Templates::comment_threads`] gives them.
+    threads: Vec<minijinja::Value>,
     page: u32,
     pages: u32,
     shows_held: bool,
@@ -250,7 +293,7 @@ async fn finish(
     let ctx = context! {
         related => related,
         meta => context! { canonical => format!("{}{canonical_path}", site.base_url), ..meta },
-        comments => state.templates.comment_threads(site, &threads, &view.path)?,
+        comments => threads,
         comment_pagination => pagination,
         form => form,
         post => view,

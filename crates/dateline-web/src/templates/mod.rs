@@ -75,6 +75,36 @@ fn escape_formatter(out: &mut minijinja::Output, state: &minijinja::State, value
     }
 }
 
+/// A thread of a page known by its shape: see [`Templates::threads_by_shape`].
+#[derive(Hash)]
+pub(crate) struct ThreadShape {
+    pub root: i64,
+    /// Its number on the page (the oldest thread is 1).
+    pub number: usize,
+    /// Every comment in it as (id, parent, revision), root first.
+    pub nodes: Vec<(i64, Option<i64>, i64)>,
+}
+
+/// A page's threads looked up by shape: see [`Templates::threads_by_shape`].
+pub(crate) struct ShapedThreads {
+    threads: Vec<ShownThread>,
+}
+
+impl ShapedThreads {
+    /// The roots of the threads that were not kept: their comments are to be loaded.
+    pub(crate) fn missing(&self) -> impl Iterator<Item = i64> + '_ {
+        self.threads.iter().filter(|t| t.kept.is_none()).map(|t| t.id)
+    }
+}
+
+/// One thread of a page: its key among the kept threads, and its HTML if it was kept.
+struct ShownThread {
+    id: i64,
+    number: Option<usize>,
+    key: (i64, u64),
+    kept: Option<Value>,
+}
+
 /// What every template sees of the site, as `site`.
 fn site_context(site: &Site) -> Value {
     context! {
@@ -119,33 +149,83 @@ impl Templates {
     /// rendered by the theme's `comment_item` macro (in `macros.html`) the first time it is
     /// shown as it is now, and then taken as it was kept (see [`comment_threads`]).
     pub(crate) fn comment_threads(&self, site: &Site, threads: &[CommentView], post_path: &str) -> Result<Vec<Value>, AppError> {
-        let failed = |e: minijinja::Error| AppError::Internal(format!("render comment_item: {e:#}"));
-        let site_ctx = site_context(site);
-        let macros = self.env.get_template("macros.html").map_err(failed)?;
-        let mut captured = None;
-        let mut shown = Vec::with_capacity(threads.len());
         // What every thread of the page is rendered with, hashed once for the page (hashing the
         // site's context object per thread was a sixth of the keys' cost).
-        let page = self.threads.digest(&(post_path, &site_ctx));
-        for thread in threads {
+        let page = self.threads.digest(&(post_path, &site_context(site)));
+        let shown = threads.iter().map(|thread| {
             let key = (thread.id, self.threads.digest(&(thread, page)));
-            let html = match self.threads.get(key) {
+            ShownThread { id: thread.id, number: thread.number, key, kept: self.threads.get(key) }
+        });
+        self.thread_values(site, post_path, shown.collect(), threads)
+    }
+
+    /// Looks a page's threads up by their shape alone (who answered whom, and each comment's
+    /// revision), before any comment is read: a thread kept under the same shape, on the same
+    /// post, with the same site and reply settings, shows exactly what it showed then, because
+    /// every change to a comment's row raises its revision (migration 0018). `replies`: whether
+    /// replies are taken, how deep, and the post's author (what each comment's reply link and
+    /// author badge depend on). [`ShapedThreads::missing`] tells which threads to load.
+    pub(crate) fn threads_by_shape(
+        &self,
+        site: &Site,
+        post_path: &str,
+        replies: (bool, u32, i64),
+        shapes: Vec<ThreadShape>,
+    ) -> ShapedThreads {
+        let page = self.threads.digest(&("by shape", post_path, &site_context(site), &site.config.site.timezone, replies));
+        let threads = shapes
+            .iter()
+            .map(|shape| {
+                let key = (shape.root, self.threads.digest(&(shape, page)));
+                ShownThread { id: shape.root, number: Some(shape.number), key, kept: self.threads.get(key) }
+            })
+            .collect();
+        ShapedThreads { threads }
+    }
+
+    /// The threads of `shaped` as [`Templates::comment_threads`] gives them: those it found
+    /// kept, and the others rendered from `views` (the views of at least those) and kept
+    /// under their shapes.
+    pub(crate) fn finish_shaped_threads(
+        &self,
+        site: &Site,
+        post_path: &str,
+        shaped: ShapedThreads,
+        views: &[CommentView],
+    ) -> Result<Vec<Value>, AppError> {
+        self.thread_values(site, post_path, shaped.threads, views)
+    }
+
+    /// Each thread's HTML: as kept, or rendered from its view in `views` and kept.
+    fn thread_values(&self, site: &Site, post_path: &str, shown: Vec<ShownThread>, views: &[CommentView]) -> Result<Vec<Value>, AppError> {
+        let failed = |e: minijinja::Error| AppError::Internal(format!("render comment_item: {e:#}"));
+        let mut captured = None;
+        let mut values = Vec::with_capacity(shown.len());
+        for thread in shown {
+            let html = match thread.kept {
                 Some(html) => html,
                 None => {
+                    let view = views
+                        .iter()
+                        .find(|view| view.id == thread.id)
+                        .ok_or_else(|| AppError::Internal(format!("comment thread {} was not loaded", thread.id)))?;
                     let captured = match &mut captured {
                         Some(captured) => captured,
-                        None => captured.insert(macros.render_captured(context! { site => site_ctx.clone() }).map_err(failed)?),
+                        None => {
+                            let macros = self.env.get_template("macros.html").map_err(failed)?;
+                            captured.insert(macros.render_captured(context! { site => site_context(site) }).map_err(failed)?)
+                        }
                     };
                     let html = captured
                         .state()
-                        .call_macro("comment_item", &[Value::from_serialize(thread), Value::from(post_path)])
+                        .call_macro("comment_item", &[Value::from_serialize(view), Value::from(post_path)])
                         .map_err(failed)?;
-                    self.threads.keep(key, html)
+                    self.threads.keep(thread.key, html)
                 }
             };
-            shown.push(context! { id => thread.id, number => thread.number, html => html });
+            values.push(context! { id => thread.id, number => thread.number, html => html });
         }
-        Ok(shown)
+        Ok(values)
     }
 
     /// The error page for `status`; falls back to plain text if the theme's page fails. Admin
