@@ -30,6 +30,17 @@ pub(crate) fn array(backend: Backend, item: &str) -> String {
     format!("CAST(COALESCE({function}({item}), '[]') AS TEXT)")
 }
 
+/// As [`array`], in the order `order_by` gives (for lists shown in the database's own
+/// collation order, such as terms by name; SQLite 3.44 and later take `ORDER BY` inside an
+/// aggregate).
+pub(crate) fn ordered_array(backend: Backend, item: &str, order_by: &str) -> String {
+    let function = match backend {
+        Backend::Sqlite => "json_group_array",
+        Backend::Postgres => "json_agg",
+    };
+    format!("CAST(COALESCE({function}({item} ORDER BY {order_by}), '[]') AS TEXT)")
+}
+
 /// Decodes the text of an [`array`].
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<T>, sqlx::Error> {
     serde_json::from_str(text).map_err(|err| sqlx::Error::Decode(format!("rows as JSON: {err}").into()))
