@@ -129,7 +129,7 @@ impl SqlStore {
         let lesson = lesson.filter(|label| before.status != status && trained_as != Some(*label));
         // The status and what the filter learns from it in one statement (one round trip less
         // for each approval than `train`, which reads and marks the comment itself).
-        let mut update = Sql::new("UPDATE comments SET status = ");
+        let mut update = Sql::new("UPDATE comments SET revision = revision + 1, status = ");
         update.text(status.as_str()).push(", status_before_trash = ").opt_text(remembered.map(CommentStatus::as_str));
         update.push(", trained_as = COALESCE(").opt_text(lesson.map(SpamLabel::as_str)).push(", trained_as)");
         update.push(" WHERE id = ").int(id);
@@ -160,7 +160,7 @@ impl SqlStore {
 
     pub(crate) async fn unsubscribe_comment_impl(&self, id: CommentId) -> StoreResult<bool> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
-        let mut sql = Sql::new("UPDATE comments SET notify = 0 WHERE notify = 1 AND id = ");
+        let mut sql = Sql::new("UPDATE comments SET revision = revision + 1, notify = 0 WHERE notify = 1 AND id = ");
         sql.int(id);
         let changed = sql.query().execute(&mut *tx).await.store_err()?.rows_affected();
         tx.commit().await.store_err()?;
@@ -224,7 +224,7 @@ async fn train(conn: &mut AnyConnection, id: CommentId, tokens: &[String], label
         return Ok(());
     }
     relabel(conn, tokens, previous, label).await?;
-    let mut mark = Sql::new("UPDATE comments SET trained_as = ");
+    let mut mark = Sql::new("UPDATE comments SET revision = revision + 1, trained_as = ");
     mark.text(label.as_str()).push(" WHERE id = ").int(id);
     mark.query().execute(&mut *conn).await.store_err()?;
     Ok(())

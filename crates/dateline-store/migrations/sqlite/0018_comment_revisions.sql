@@ -4,8 +4,10 @@
 -- (from the index below) and takes a thread rendered before when no member's revision moved,
 -- without reading the comments' rows at all (docs/PERFORMANCE.md, stop 29).
 ALTER TABLE comments ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
--- SQLite cannot change NEW in a BEFORE trigger; the WHEN stops the trigger's own update from
--- counting again even with recursive triggers on.
+-- SQLite cannot change NEW in a BEFORE trigger, so the trigger writes the row a second time;
+-- Dateline's own updates raise the revision themselves (`revision = revision + 1`), which the
+-- WHEN leaves alone: one write, not two (the import links 100,000 replies to their parents so).
+-- The WHEN also stops the trigger's own update from counting again.
 CREATE TRIGGER comments_revision AFTER UPDATE ON comments FOR EACH ROW WHEN NEW.revision = OLD.revision
 BEGIN
     UPDATE comments SET revision = OLD.revision + 1 WHERE id = NEW.id;

@@ -479,7 +479,7 @@ impl ImportSession for SqlImportSession {
         }
         // Comment threads, in one statement: every child finds its parent by key.
         sqlx::query(
-            "UPDATE comments SET parent_id = (SELECT p.id FROM comments p WHERE p.source_key = comments.source_parent_key), \
+            "UPDATE comments SET revision = revision + 1, parent_id = (SELECT p.id FROM comments p WHERE p.source_key = comments.source_parent_key), \
              source_parent_key = NULL WHERE source_parent_key IS NOT NULL",
         )
         .execute(&mut *conn)

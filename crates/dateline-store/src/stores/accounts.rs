@@ -76,7 +76,7 @@ impl AccountStore for SqlStore {
             .store_err()?
             .rows_affected();
         for sql in [
-            "UPDATE comments SET user_id = NULL WHERE user_id = $1",
+            "UPDATE comments SET revision = revision + 1, user_id = NULL WHERE user_id = $1",
             "DELETE FROM sessions WHERE user_id = $1",
             "DELETE FROM app_passwords WHERE user_id = $1",
             "DELETE FROM meta WHERE owner = 'user' AND owner_id = $1",

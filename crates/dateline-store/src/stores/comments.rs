@@ -96,7 +96,7 @@ impl CommentStore for SqlStore {
     async fn delete_comment(&self, id: CommentId) -> StoreResult<()> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
         for sql in [
-            "UPDATE comments SET parent_id = NULL WHERE parent_id = $1",
+            "UPDATE comments SET revision = revision + 1, parent_id = NULL WHERE parent_id = $1",
             "DELETE FROM meta WHERE owner = 'comment' AND owner_id = $1",
             "DELETE FROM comments WHERE id = $1",
         ] {
@@ -108,7 +108,7 @@ impl CommentStore for SqlStore {
 
     async fn update_comment_body(&self, id: CommentId, body: &str) -> StoreResult<()> {
         let (_gate, mut tx) = self.begin_write().await.store_err()?;
-        let mut sql = Sql::new("UPDATE comments SET body = ");
+        let mut sql = Sql::new("UPDATE comments SET revision = revision + 1, body = ");
         sql.text(body).push(" WHERE id = ").int(id);
         if sql.query().execute(&mut *tx).await.store_err()?.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("comment {id}")));
