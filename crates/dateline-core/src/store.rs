@@ -314,9 +314,10 @@ pub trait BylineStore: Send + Sync {
     async fn merge_bylines(&self, kind: BylineKind, from: i64, into: i64) -> StoreResult<()>;
 
     /// Up to `limit` posts readers can see at `now` related to `post`: those quoting the same
-    /// story URL first, then those sharing a reporter or the outlet, then those sharing a tag,
-    /// newest first within each; never `post` itself. One query.
-    async fn related_posts(&self, post: PostId, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>>;
+    /// story URL first, then those sharing a reporter or the outlet, then those sharing one of
+    /// its tags (as `post.tags` names them), newest first within each; never `post` itself.
+    /// One query.
+    async fn related_posts(&self, post: &Post, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>>;
 }
 
 /// Comments: reading, storing under the duplicate and flood checks, moderating, and what the spam filter has learned.

@@ -183,15 +183,23 @@ pub async fn related_posts_rank_story_then_byline_then_tags(db: Db) {
 
     let titles = |related: Vec<PostLink>| related.into_iter().map(|r| r.title).collect::<Vec<_>>();
     assert_eq!(
-        titles(store.related_posts(me.id, now(), 5).await.expect("related")),
+        titles(store.related_posts(&me, now(), 5).await.expect("related")),
         ["Same story new", "Same story old", "Reporter", "Outlet", "Tag new"]
     );
     assert_eq!(
-        titles(store.related_posts(me.id, now(), 10).await.expect("related")),
+        titles(store.related_posts(&me, now(), 10).await.expect("related")),
         ["Same story new", "Same story old", "Reporter", "Outlet", "Tag new", "Tag old"]
     );
     let unrelated = store.post_by_slug(PostKind::Post, "unrelated").await.expect("q").expect("post");
-    assert!(store.related_posts(unrelated.id, now(), 5).await.expect("related").is_empty());
+    assert!(store.related_posts(&unrelated, now(), 5).await.expect("related").is_empty());
+
+    // Every tag of a post counts (each is asked on its own): one shared only by the last of
+    // forty-five, as on WordPress's theme test data.
+    let tags: Vec<String> = (0..45).map(|n| format!("topic {n:02}")).collect();
+    let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+    let many = store.create_post(make("Many tags", "2024-05-12T10:00:00Z", None, None, None, &tags)).await.expect("post");
+    store.create_post(make("Shares the last", "2024-05-05T10:00:00Z", None, None, None, &["topic 44"])).await.expect("post");
+    assert_eq!(titles(store.related_posts(&many, now(), 5).await.expect("related")), ["Shares the last"]);
 }
 
 pub async fn a_blog_from_before_bylines_gets_its_posts_linked(db: Db) {

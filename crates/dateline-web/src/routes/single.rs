@@ -337,7 +337,7 @@ async fn related(state: &AppState, post: &Post, now: Timestamp) -> Result<Vec<Re
     let site = &state.site();
     Ok(state
         .store
-        .related_posts(post.id, now, 5)
+        .related_posts(post, now, 5)
         .await?
         .into_iter()
         .map(|r| RelatedView {
