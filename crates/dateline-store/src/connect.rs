@@ -224,8 +224,8 @@ impl SqlStore {
             .acquire_timeout(Duration::from_secs(10))
             // sqlx checks every connection given back to the pool with a round trip (single
             // reads skip it: see `readers`); checking it again before each use made a third
-            // round trip per statement (a tenth of a cold
-            // page's time on SQLite, more on PostgreSQL). Only a PostgreSQL connection left idle
+            // round trip per statement (a tenth of a cold page's time on SQLite, more on
+            // PostgreSQL). Only a PostgreSQL connection left idle
             // for a while is checked again (below): the server may have restarted, or a proxy
             // dropped it, since. A SQLite connection cannot go away by itself.
             .test_before_acquire(false)

@@ -23,22 +23,23 @@ pub(crate) fn tuple(backend: Backend, values: &str) -> String {
 /// made SQLite copy every item into a temporary b-tree first, which took a third of the
 /// statement's time for a 1,000-comment post (docs/PERFORMANCE.md).
 pub(crate) fn array(backend: Backend, item: &str) -> String {
-    let function = match backend {
-        Backend::Sqlite => "json_group_array",
-        Backend::Postgres => "json_agg",
-    };
-    format!("CAST(COALESCE({function}({item}), '[]') AS TEXT)")
+    aggregate(backend, item)
 }
 
 /// As [`array`], in the order `order_by` gives (for lists shown in the database's own
 /// collation order, such as terms by name; SQLite 3.44 and later take `ORDER BY` inside an
 /// aggregate).
 pub(crate) fn ordered_array(backend: Backend, item: &str, order_by: &str) -> String {
+    aggregate(backend, &format!("{item} ORDER BY {order_by}"))
+}
+
+/// The aggregate of [`array`] over `argument` (an item, with or without its `ORDER BY`).
+fn aggregate(backend: Backend, argument: &str) -> String {
     let function = match backend {
         Backend::Sqlite => "json_group_array",
         Backend::Postgres => "json_agg",
     };
-    format!("CAST(COALESCE({function}({item} ORDER BY {order_by}), '[]') AS TEXT)")
+    format!("CAST(COALESCE({function}({argument}), '[]') AS TEXT)")
 }
 
 /// Decodes the text of an [`array`].

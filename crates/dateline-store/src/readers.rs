@@ -14,9 +14,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::pool::PoolConnection;
-use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AnyPool};
 
 /// The connections kept for reads, the last given back on top.
@@ -41,7 +39,7 @@ impl Readers {
     }
 
     /// A kept connection when there is one fit to use, else one from the pool.
-    async fn take<'a>(&'a self, pool: &AnyPool) -> Result<Reader<'a>, sqlx::Error> {
+    pub(crate) async fn take<'a>(&'a self, pool: &AnyPool) -> Result<Reader<'a>, sqlx::Error> {
         loop {
             let top = self.kept.lock().unwrap_or_else(|e| e.into_inner()).pop();
             match top {
@@ -57,34 +55,6 @@ impl Readers {
     pub(crate) fn release_all(&self) {
         let kept = std::mem::take(&mut *self.kept.lock().unwrap_or_else(|e| e.into_inner()));
         drop(kept);
-    }
-
-    /// Runs one read on a kept connection.
-    pub(crate) async fn fetch_all<'q>(&self, pool: &AnyPool, query: Query<'q, Any, AnyArguments<'q>>) -> Result<Vec<AnyRow>, sqlx::Error> {
-        let mut reader = self.take(pool).await?;
-        let rows = query.fetch_all(reader.connection()).await;
-        reader.finish(&rows);
-        rows
-    }
-
-    /// As [`Readers::fetch_all`], for exactly one row (`RowNotFound` otherwise).
-    pub(crate) async fn fetch_one<'q>(&self, pool: &AnyPool, query: Query<'q, Any, AnyArguments<'q>>) -> Result<AnyRow, sqlx::Error> {
-        let mut reader = self.take(pool).await?;
-        let row = query.fetch_one(reader.connection()).await;
-        reader.finish(&row);
-        row
-    }
-
-    /// As [`Readers::fetch_all`], for at most one row.
-    pub(crate) async fn fetch_optional<'q>(
-        &self,
-        pool: &AnyPool,
-        query: Query<'q, Any, AnyArguments<'q>>,
-    ) -> Result<Option<AnyRow>, sqlx::Error> {
-        let mut reader = self.take(pool).await?;
-        let row = query.fetch_optional(reader.connection()).await;
-        reader.finish(&row);
-        row
     }
 }
 
@@ -102,19 +72,19 @@ impl Drop for Readers {
 
 /// A connection out for one read. Dropped without [`Reader::finish`] (the read was cancelled),
 /// it goes back to the pool, which checks it.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     conn: Option<PoolConnection<Any>>,
     readers: &'a Readers,
 }
 
 impl Reader<'_> {
-    fn connection(&mut self) -> &mut AnyConnection {
+    pub(crate) fn connection(&mut self) -> &mut AnyConnection {
         self.conn.as_mut().expect("a reader holds its connection until it finishes")
     }
 
     /// Keeps the connection for the next read if the statement left it sound and there is
     /// room; otherwise it goes back to the pool.
-    fn finish<T>(mut self, outcome: &Result<T, sqlx::Error>) {
+    pub(crate) fn finish<T>(mut self, outcome: &Result<T, sqlx::Error>) {
         let Some(conn) = self.conn.take() else { return };
         if !leaves_connection_sound(outcome) || sqlx::Connection::is_in_transaction(&*conn) {
             return;

@@ -50,17 +50,31 @@ pub(crate) fn push_stream_filter(sql: &mut Sql, query: &PostQuery) {
 impl SqlStore {
     /// Runs one read on a connection kept for reads (see `readers`): all its rows.
     pub(crate) async fn read_rows<'q>(&self, query: Query<'q, Any, AnyArguments<'q>>) -> Result<Vec<AnyRow>, sqlx::Error> {
-        self.readers.fetch_all(&self.pool, query).await
+        let mut reader = self.readers.take(&self.pool).await?;
+        let rows = query.fetch_all(reader.connection()).await;
+        reader.finish(&rows);
+        rows
     }
 
-    /// As [`SqlStore::read_rows`], for exactly one row.
+    /// As [`SqlStore::read_rows`], for exactly one row (`RowNotFound` otherwise).
     pub(crate) async fn read_row<'q>(&self, query: Query<'q, Any, AnyArguments<'q>>) -> Result<AnyRow, sqlx::Error> {
-        self.readers.fetch_one(&self.pool, query).await
+        let mut reader = self.readers.take(&self.pool).await?;
+        let row = query.fetch_one(reader.connection()).await;
+        reader.finish(&row);
+        row
     }
 
     /// As [`SqlStore::read_rows`], for at most one row.
     pub(crate) async fn read_optional_row<'q>(&self, query: Query<'q, Any, AnyArguments<'q>>) -> Result<Option<AnyRow>, sqlx::Error> {
-        self.readers.fetch_optional(&self.pool, query).await
+        let mut reader = self.readers.take(&self.pool).await?;
+        let row = query.fetch_optional(reader.connection()).await;
+        reader.finish(&row);
+        row
+    }
+
+    /// The text of the one row of a query selecting a [`crate::json_rows::array`].
+    pub(crate) async fn json_array(&self, sql: &Sql) -> StoreResult<String> {
+        self.read_row(sql.query()).await.store_err()?.try_get(0).store_err()
     }
 
     /// Runs a post query and attaches each post's terms with one more query.

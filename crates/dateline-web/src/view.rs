@@ -349,8 +349,9 @@ pub(crate) struct ThreadOptions {
 /// is 1), every comment in them, and how many pages there are.
 pub(crate) struct CommentPage {
     roots: Vec<(usize, i64)>,
-    /// Each shown thread's comments, root first, level by level (as `roots`).
-    members: Vec<Vec<i64>>,
+    /// Each shown thread's comments as positions in the tree the page was chosen from, root
+    /// first, level by level (as `roots`).
+    members: Vec<Vec<usize>>,
     pub pages: u32,
 }
 
@@ -360,14 +361,16 @@ impl CommentPage {
         self.roots.iter().map(|(_, id)| *id)
     }
 
-    /// The threads shown, in the order shown: number, root, and every comment in the thread.
-    pub(crate) fn threads(&self) -> impl Iterator<Item = (usize, i64, &[i64])> + '_ {
+    /// The threads shown, in the order shown: number, root, and every comment in the thread (as
+    /// its position in the tree the page was chosen from).
+    pub(crate) fn threads(&self) -> impl Iterator<Item = (usize, i64, &[usize])> + '_ {
         self.roots.iter().zip(&self.members).map(|(&(number, root), members)| (number, root, members.as_slice()))
     }
 
-    /// The comments to load to show every thread: the roots and their replies.
-    pub(crate) fn ids(&self) -> Vec<i64> {
-        self.members.concat()
+    /// The comments to load to show every thread: the roots and their replies, from `tree` (the
+    /// one the page was chosen from).
+    pub(crate) fn ids(&self, tree: &[(i64, Option<i64>)]) -> Vec<i64> {
+        self.members.iter().flatten().map(|&at| tree[at].0).collect()
     }
 
     /// The same page with only the threads whose roots `keep` accepts.
@@ -383,15 +386,16 @@ impl CommentPage {
 /// number of comments.
 pub(crate) fn comment_page(tree: &[(i64, Option<i64>)], options: &ThreadOptions, page: u32) -> CommentPage {
     let known: std::collections::HashSet<i64> = tree.iter().map(|(id, _)| *id).collect();
-    let mut children: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    // Replies by their parent's id, as positions in `tree`.
+    let mut children: std::collections::HashMap<i64, Vec<usize>> = std::collections::HashMap::new();
     let mut roots = Vec::new();
-    for (id, parent) in tree {
+    for (at, (id, parent)) in tree.iter().enumerate() {
         match parent.filter(|p| known.contains(p)) {
-            Some(parent) => children.entry(parent).or_default().push(*id),
-            None => roots.push(*id),
+            Some(parent) => children.entry(parent).or_default().push(at),
+            None => roots.push((*id, at)),
         }
     }
-    let mut numbered: Vec<(usize, i64)> = roots.into_iter().enumerate().map(|(i, id)| (i + 1, id)).collect();
+    let mut numbered: Vec<(usize, (i64, usize))> = roots.into_iter().enumerate().map(|(i, root)| (i + 1, root)).collect();
     if options.order == dateline_core::config::CommentOrder::Newest {
         numbered.reverse();
     }
@@ -406,7 +410,7 @@ pub(crate) fn comment_page(tree: &[(i64, Option<i64>)], options: &ThreadOptions,
     // for ever); each comment is visited once.
     let members = shown
         .iter()
-        .map(|&(_, root)| {
+        .map(|&(_, (_, root))| {
             let mut members = Vec::new();
             let mut level = vec![root];
             for _ in 0..MAX_SHOWN_DEPTH {
@@ -414,12 +418,13 @@ pub(crate) fn comment_page(tree: &[(i64, Option<i64>)], options: &ThreadOptions,
                     break;
                 }
                 members.extend_from_slice(&level);
-                level = level.iter().filter_map(|id| children.get(id)).flatten().copied().collect();
+                level = level.iter().filter_map(|&at| children.get(&tree[at].0)).flatten().copied().collect();
             }
             members
         })
         .collect();
-    CommentPage { roots: shown, members, pages }
+    let roots = shown.into_iter().map(|(number, (id, _))| (number, id)).collect();
+    CommentPage { roots, members, pages }
 }
 
 /// Replies deeper than this are not shown (only a damaged import nests so deep).

@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use dateline_core::store::StoreResult;
 use dateline_core::*;
-use sqlx::Row;
 
 use crate::connect::SqlStore;
 use crate::error::OrStoreError;
@@ -122,11 +121,6 @@ impl SqlStore {
     /// Every selected comment's [`COMMENT_COLUMNS`] as one JSON array, oldest first.
     fn comments_as_json(&self) -> String {
         json_rows::array(self.backend, &json_rows::tuple(self.backend, COMMENT_COLUMNS))
-    }
-
-    /// The text of the one row of a query selecting a [`json_rows::array`].
-    async fn json_array(&self, sql: &Sql) -> StoreResult<String> {
-        self.read_row(sql.query()).await.store_err()?.try_get(0).store_err()
     }
 
     /// Runs a query selecting [`Self::comments_as_json`] and decodes its one row, in the order

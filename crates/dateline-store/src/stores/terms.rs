@@ -28,8 +28,7 @@ impl TermStore for SqlStore {
         let mut sql =
             Sql::new(&format!("SELECT {} FROM terms t WHERE t.taxonomy = ", json_rows::ordered_array(self.backend, &item, "t.name, t.id")));
         sql.text(taxonomy.as_str());
-        let text: String = self.read_row(sql.query()).await.store_err()?.try_get(0).store_err()?;
-        let terms: Vec<(TermId, String, String, String, Option<TermId>)> = json_rows::decode(&text).store_err()?;
+        let terms: Vec<(TermId, String, String, String, Option<TermId>)> = json_rows::decode(&self.json_array(&sql).await?).store_err()?;
         Ok(terms
             .into_iter()
             .map(|(id, name, slug, description, parent_id)| Term { id, taxonomy, name, slug, description, parent_id })

@@ -187,14 +187,10 @@ async fn shaped_threads(
     if page > chosen.pages {
         return Ok(None);
     }
-    let nodes: std::collections::HashMap<i64, &dateline_core::CommentNode> = tree.iter().map(|node| (node.id, node)).collect();
+    // `pairs` is `tree` in the same order, so the page's positions are the tree's.
     let shapes = chosen
         .threads()
-        .map(|(number, root, members)| crate::templates::ThreadShape {
-            root,
-            number,
-            nodes: members.iter().filter_map(|id| nodes.get(id)).map(|n| (n.id, n.parent_id, n.revision)).collect(),
-        })
+        .map(|(number, root, members)| crate::templates::ThreadShape { root, number, nodes: members.iter().map(|&at| tree[at]).collect() })
         .collect();
     let site = &state.site();
     let shaped = state.templates.threads_by_shape(site, post_path, (options.open, options.max_depth, options.post_author), shapes);
@@ -203,7 +199,7 @@ async fn shaped_threads(
         Vec::new()
     } else {
         let chosen = chosen.only(|root| missing.contains(&root));
-        comment_threads(site, &state.store.comments_by_ids(&chosen.ids()).await?, &chosen, options)
+        comment_threads(site, &state.store.comments_by_ids(&chosen.ids(&pairs)).await?, &chosen, options)
     };
     Ok(Some((state.templates.finish_shaped_threads(site, post_path, shaped, &views)?, chosen.pages)))
 }

@@ -81,8 +81,8 @@ pub(crate) struct ThreadShape {
     pub root: i64,
     /// Its number on the page (the oldest thread is 1).
     pub number: usize,
-    /// Every comment in it as (id, parent, revision), root first.
-    pub nodes: Vec<(i64, Option<i64>, i64)>,
+    /// Every comment in it (id, parent, revision), root first.
+    pub nodes: Vec<dateline_core::CommentNode>,
 }
 
 /// A page's threads looked up by shape: see [`Templates::threads_by_shape`].
