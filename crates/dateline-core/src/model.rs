@@ -202,6 +202,41 @@ pub struct PostLink {
     pub published_at: Timestamp,
 }
 
+/// What every public page shows around its content, read in one statement: the categories
+/// (the posts' category paths and the sidebar) and the blog's top-level pages readers may see
+/// (the navigation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteFrame {
+    /// Every category, by name.
+    pub categories: Vec<Term>,
+    /// The top-level pages readers may see, newest first.
+    pub pages: Vec<PostLink>,
+}
+
+/// What a post's page shows besides the post, read in one statement (see
+/// [`crate::PostStore::post_surroundings`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostSurroundings {
+    pub frame: SiteFrame,
+    /// The comments' tree, as [`crate::CommentStore::comment_tree`] gives it (empty when not asked).
+    pub comment_tree: Vec<CommentNode>,
+    /// As [`crate::BylineStore::related_posts`] gives them (empty when not asked).
+    pub related: Vec<PostLink>,
+    /// The post's source was last found gone (see [`crate::SourceStore::gone_sources`]).
+    pub source_gone: bool,
+}
+
+/// What [`crate::PostStore::post_surroundings`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Surroundings {
+    /// At most this many pages in the navigation.
+    pub pages: u32,
+    /// The tree of the post's comments of this status, if any.
+    pub comments: Option<CommentStatus>,
+    /// At most this many related posts (0: none).
+    pub related: u32,
+}
+
 /// An account that writes posts (and, with the admin, logs in).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {

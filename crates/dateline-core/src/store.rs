@@ -234,9 +234,15 @@ pub trait PostStore: Send + Sync {
     /// The public stream, filtered and paginated.
     async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>>;
 
-    /// The top-level pages readers may see at `now` (the navigation every page shows), newest
-    /// first, at most `limit`: links only, read from narrow rows without bodies or terms.
-    async fn page_links(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>>;
+    /// What every public page shows around its content, in one statement: every category,
+    /// and the top-level pages readers may see at `now` (the navigation), newest first, at most
+    /// `page_limit`: links only, read from narrow rows without bodies or terms.
+    async fn site_frame(&self, now: Timestamp, page_limit: u32) -> StoreResult<SiteFrame>;
+
+    /// What `post`'s page shows besides it, in one statement: the [`SiteFrame`], and as
+    /// `shown` asks, the comments' tree and the related posts (as
+    /// [`CommentStore::comment_tree`] and [`BylineStore::related_posts`] give them).
+    async fn post_surroundings(&self, post: &Post, now: Timestamp, shown: Surroundings) -> StoreResult<PostSurroundings>;
 
     /// Every post or page of `kind`, whatever its status, oldest first (for export).
     async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>>;

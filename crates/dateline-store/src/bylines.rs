@@ -371,9 +371,11 @@ const RELATED_TAGS: usize = 100;
 /// keeps WordPress's ids, which grew with time there too.) The post page caches the result
 /// with the page. The limits are written into the text ([`Sql::fixed`]) so that PostgreSQL
 /// keeps one plan for the statement instead of planning it for each page.
-pub(crate) fn related_sql(post: PostId, tags: &[TermId], now: Timestamp, limit: u32) -> Sql {
+/// Appends it to `sql`: the links' columns and their `rank` (1 the same story, 2 the same
+/// reporter or outlet, 3 a shared tag), best first.
+pub(crate) fn push_related(sql: &mut Sql, post: PostId, tags: &[TermId], now: Timestamp, limit: u32) {
     let n = RELATED_CANDIDATES;
-    let mut sql = Sql::new("SELECT p.id, p.kind, p.title, p.slug, p.published_at FROM (SELECT c.id, MIN(c.rank) AS rank FROM (");
+    sql.push("SELECT p.id, p.kind, p.title, p.slug, p.published_at, best.rank FROM (SELECT c.id, MIN(c.rank) AS rank FROM (");
     sql.push("SELECT s.id, 1 AS rank FROM (SELECT o.id FROM posts me JOIN posts o ON o.source_url = me.source_url WHERE me.id = ")
         .int(post)
         .push(" AND o.id <> me.id ORDER BY 1 DESC LIMIT ")
@@ -407,5 +409,4 @@ pub(crate) fn related_sql(post: PostId, tags: &[TermId], now: Timestamp, limit: 
         .int(now.as_second())
         .push(" ORDER BY best.rank, p.published_at DESC, p.id DESC LIMIT ")
         .fixed(i64::from(limit));
-    sql
 }

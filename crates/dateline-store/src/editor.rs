@@ -11,7 +11,7 @@ use sqlx::Row;
 use crate::connect::SqlStore;
 use crate::error::OrStoreError;
 use crate::post_write::RowKeys;
-use crate::rows::{self, POST_COLUMNS, POST_FROM, TERM_COLUMNS};
+use crate::rows::{self, TERM_COLUMNS};
 use crate::sql::Sql;
 use dateline_core::search::SearchQuery;
 
@@ -117,7 +117,7 @@ impl SqlStore {
         };
         let mut items = Vec::new();
         if !ids.is_empty() {
-            let mut whole = Sql::new(&format!("SELECT {POST_COLUMNS} {POST_FROM} WHERE p.id IN "));
+            let mut whole = Sql::new(&format!("{} WHERE p.id IN ", rows::select_posts(self.backend)));
             whole.int_list(&ids);
             items = self.fetch_posts(&whole).await?;
             items.sort_by_key(|post| ids.iter().position(|id| *id == post.id));

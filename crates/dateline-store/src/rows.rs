@@ -18,10 +18,10 @@ fn parse_text<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Re
 /// Columns of a post and its author, for `FROM posts p JOIN users u ON u.id = p.author_id`.
 /// What [`POST_COLUMNS`] reads from: the post, its author, and its outlet (at most one: the
 /// link's key is the post), joined once instead of looked up per column.
-pub(crate) const POST_FROM: &str = "FROM posts p JOIN users u ON u.id = p.author_id \
+const POST_FROM: &str = "FROM posts p JOIN users u ON u.id = p.author_id \
     LEFT JOIN post_outlets pol ON pol.post_id = p.id LEFT JOIN outlets ol ON ol.id = pol.outlet_id";
 
-pub(crate) const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_format, p.body_html, p.status, \
+const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_format, p.body_html, p.status, \
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
     p.source_headline, p.source_excerpt, p.source_continue_text, p.source_archive_url, p.excerpt, p.password, p.parent_id, p.menu_order, p.featured_media, \
     pol.outlet_id AS outlet_id, ol.name AS outlet_name, ol.slug AS outlet_slug, \
@@ -42,7 +42,27 @@ pub(crate) fn post_link(row: &AnyRow) -> Result<PostLink, sqlx::Error> {
     })
 }
 
-/// Decodes a row selected with [`POST_COLUMNS`]; terms are attached afterwards.
+/// The start of a statement reading whole posts: [`POST_COLUMNS`], the post's terms and its
+/// reporters as two JSON arrays (see [`crate::json_rows`]), and [`POST_FROM`]. One statement
+/// reads a post whole: the terms read by a second one cost every post page a round trip to the
+/// database (a hand-over to SQLite's worker thread and back; docs/PERFORMANCE.md, stop 30).
+pub(crate) fn select_posts(backend: crate::connect::Backend) -> String {
+    use crate::json_rows::{ordered_array, tuple};
+    let terms = ordered_array(backend, &tuple(backend, "t.id, t.taxonomy, t.name, t.slug, t.description, t.parent_id"), "t.name, t.id");
+    // In the order the attribution line names them.
+    let reporters = ordered_array(backend, &tuple(backend, "r.id, r.name, r.slug"), "pr.position, r.id");
+    format!(
+        "SELECT {POST_COLUMNS}, \
+         (SELECT {terms} FROM post_terms pt JOIN terms t ON t.id = pt.term_id WHERE pt.post_id = p.id) AS terms_json, \
+         (SELECT {reporters} FROM post_reporters pr JOIN reporters r ON r.id = pr.reporter_id WHERE pr.post_id = p.id) AS reporters_json \
+         {POST_FROM}"
+    )
+}
+
+/// A term of [`select_posts`]' `terms_json`.
+type TermTuple = (TermId, String, String, String, String, Option<TermId>);
+
+/// Decodes a row selected with [`select_posts`].
 pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
     let excerpt: Option<String> = row.try_get("source_excerpt")?;
     let excerpt: Vec<String> = match excerpt {
@@ -68,6 +88,22 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         }),
         None => None,
     };
+    let mut categories = Vec::new();
+    let mut tags = Vec::new();
+    for (id, taxonomy, name, slug, description, parent_id) in
+        crate::json_rows::decode::<TermTuple>(&row.try_get::<String, _>("terms_json")?)?
+    {
+        let taxonomy = Taxonomy::parse(&taxonomy).ok_or_else(|| sqlx::Error::Decode(format!("unknown taxonomy {taxonomy:?}").into()))?;
+        let term = Term { id, taxonomy, name, slug, description, parent_id };
+        match taxonomy {
+            Taxonomy::Category => categories.push(term),
+            Taxonomy::Tag => tags.push(term),
+        }
+    }
+    let reporters = crate::json_rows::decode::<(i64, String, String)>(&row.try_get::<String, _>("reporters_json")?)?
+        .into_iter()
+        .map(|(id, name, slug)| BylineRef { id, name, slug })
+        .collect();
     Ok(Post {
         id: row.try_get("id")?,
         kind: parse_text(row, "kind", PostKind::parse)?,
@@ -91,13 +127,13 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         },
         sticky: row.try_get::<i64, _>("sticky")? != 0,
         discussion: parse_text(row, "comment_status", Discussion::parse)?,
-        categories: Vec::new(),
-        tags: Vec::new(),
+        categories,
+        tags,
         outlet: match row.try_get::<Option<i64>, _>("outlet_id")? {
             Some(id) => Some(BylineRef { id, name: row.try_get("outlet_name")?, slug: row.try_get("outlet_slug")? }),
             None => None,
         },
-        reporters: Vec::new(),
+        reporters,
         comment_count: row.try_get("comment_count")?,
         excerpt: row.try_get("excerpt")?,
         password: row.try_get("password")?,

@@ -10,7 +10,7 @@ use sqlx::query::Query;
 
 use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
-use crate::rows::{self, POST_COLUMNS, POST_FROM, TERM_COLUMNS};
+use crate::rows;
 use crate::sql::Sql;
 
 /// The WHERE clause of the public stream for `query`, appended to `sql`.
@@ -77,64 +77,14 @@ impl SqlStore {
         self.read_row(sql.query()).await.store_err()?.try_get(0).store_err()
     }
 
-    /// Runs a post query and attaches each post's terms with one more query.
+    /// Runs a statement begun with [`rows::select_posts`].
     pub(crate) async fn fetch_posts(&self, sql: &Sql) -> StoreResult<Vec<Post>> {
         let rows = self.read_rows(sql.query()).await.store_err()?;
-        let mut posts = rows.iter().map(rows::post).collect::<Result<Vec<_>, _>>().store_err()?;
-        self.attach_terms(&mut posts).await?;
-        Ok(posts)
-    }
-
-    /// Attaches each post's terms and reporters, with one query for the whole list: a listing
-    /// costs the same number of queries however many posts and reporters it shows (issue 8).
-    /// The reporters ride in the terms' columns (`taxonomy` = 'reporter', their position in
-    /// the line in `parent_id`).
-    pub(crate) async fn attach_terms(&self, posts: &mut [Post]) -> StoreResult<()> {
-        if posts.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
-        let mut sql = Sql::new(&format!(
-            "SELECT pt.post_id, {TERM_COLUMNS} FROM post_terms pt JOIN terms t ON t.id = pt.term_id WHERE pt.post_id IN "
-        ));
-        sql.int_list(&ids);
-        sql.push(
-            " UNION ALL SELECT pr.post_id, r.id, 'reporter' AS taxonomy, r.name, r.slug, '' AS description, pr.position AS parent_id \
-             FROM post_reporters pr JOIN reporters r ON r.id = pr.reporter_id WHERE pr.post_id IN ",
-        );
-        sql.int_list(&ids).push(" ORDER BY name");
-        let mut reporters: Vec<(i64, i64, BylineRef)> = Vec::new();
-        for row in self.read_rows(sql.query()).await.store_err()? {
-            let post_id: i64 = row.try_get("post_id").store_err()?;
-            let Some(post) = posts.iter_mut().find(|p| p.id == post_id) else { continue };
-            if row.try_get::<String, _>("taxonomy").store_err()? == "reporter" {
-                let reporter = BylineRef {
-                    id: row.try_get("id").store_err()?,
-                    name: row.try_get("name").store_err()?,
-                    slug: row.try_get("slug").store_err()?,
-                };
-                let position: Option<i64> = row.try_get("parent_id").store_err()?;
-                reporters.push((post_id, position.unwrap_or(0), reporter));
-                continue;
-            }
-            let term = rows::term(&row).store_err()?;
-            match term.taxonomy {
-                Taxonomy::Category => post.categories.push(term),
-                Taxonomy::Tag => post.tags.push(term),
-            }
-        }
-        // In the order the attribution line names them.
-        reporters.sort_by_key(|(_, position, _)| *position);
-        for (post_id, _, reporter) in reporters {
-            if let Some(post) = posts.iter_mut().find(|p| p.id == post_id) {
-                post.reporters.push(reporter);
-            }
-        }
-        Ok(())
+        rows.iter().map(rows::post).collect::<Result<Vec<_>, _>>().store_err()
     }
 
     pub(crate) async fn post_where(&self, column: &str, value: crate::sql::Arg, kind: Option<PostKind>) -> StoreResult<Option<Post>> {
-        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} {POST_FROM} WHERE p.{column} = "));
+        let mut sql = Sql::new(&format!("{} WHERE p.{column} = ", rows::select_posts(self.backend)));
         sql.arg(value);
         if let Some(kind) = kind {
             sql.push(" AND p.kind = ").text(kind.as_str());

@@ -228,3 +228,50 @@ pub async fn a_blog_from_before_bylines_gets_its_posts_linked(db: Db) {
     let reporters = reopened.bylines(BylineKind::Reporter, now()).await.expect("reporters");
     assert_eq!(names(&reporters), [("Ana Ruiz", "ana-ruiz", 1), ("Bo Li", "bo-li", 1)]);
 }
+
+/// A post page's one statement for what surrounds the post gives what the separate reads give,
+/// and leaves out what it is not asked for.
+pub async fn a_post_page_s_surroundings_are_what_the_separate_reads_give(db: Db) {
+    use dateline_core::sources::{Finding, SourceLink};
+    let Some(test) = fresh(db).await else { return };
+    let store = test.store.as_ref();
+    let story = "https://www.miamiherald.com/gone.html";
+    let mut me = quoting("Me", "2024-05-10T10:00:00Z", Some("Nora"), Some("Miami Herald"), Some(story), &["cuba"]);
+    me.categories = vec![vec!["World".into()]];
+    let me = store.create_post(me).await.expect("post");
+    let plain = store.create_post(quoting("Plain", "2024-05-09T10:00:00Z", None, None, None, &["cuba"])).await.expect("post");
+    store.create_post(quoting("Same story", "2024-05-08T10:00:00Z", None, None, Some(story), &[])).await.expect("post");
+    let mut about = new_post("About", "2024-01-01T00:00:00Z");
+    about.write.kind = PostKind::Page;
+    store.create_post(about).await.expect("page");
+    let first = store.create_comment(me.id, None, crate::methods::reader_comment("first")).await.expect("comment");
+    store.create_comment(me.id, Some(first.id), crate::methods::reader_comment("reply")).await.expect("reply");
+    let held = NewComment { status: CommentStatus::Pending, ..crate::methods::reader_comment("held") };
+    store.create_comment(me.id, None, held).await.expect("held");
+    let gone = SourceLink::unchecked(story).after(&Finding::Missing { status: 404, final_url: story.into() }, now());
+    store.record_source_check(&gone.after(&Finding::Missing { status: 404, final_url: story.into() }, now())).await.expect("check");
+    assert_eq!(store.gone_sources(&[story.to_string()]).await.expect("gone"), [story]);
+
+    let all = Surroundings { pages: 20, comments: Some(CommentStatus::Approved), related: 5 };
+    let read = store.post_surroundings(&me, now(), all).await.expect("surroundings");
+    assert_eq!(read.frame, store.site_frame(now(), 20).await.expect("frame"));
+    assert_eq!(read.frame.categories.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["World"]);
+    assert_eq!(read.frame.pages.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["About"]);
+    assert_eq!(read.comment_tree, store.comment_tree(me.id, CommentStatus::Approved).await.expect("tree"));
+    assert_eq!(read.comment_tree.len(), 2);
+    assert_eq!(read.related, store.related_posts(&me, now(), 5).await.expect("related"));
+    assert_eq!(read.related.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Same story", "Plain"]);
+    assert!(read.source_gone);
+
+    let held = Surroundings { pages: 20, comments: Some(CommentStatus::Pending), related: 1 };
+    let read = store.post_surroundings(&me, now(), held).await.expect("surroundings");
+    assert_eq!(read.comment_tree, store.comment_tree(me.id, CommentStatus::Pending).await.expect("tree"));
+    assert_eq!(read.comment_tree.len(), 1);
+    assert_eq!(read.related.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Same story"]);
+
+    let nothing = Surroundings { pages: 0, comments: None, related: 0 };
+    let read = store.post_surroundings(&plain, now(), nothing).await.expect("surroundings");
+    assert_eq!((read.frame.pages.len(), read.comment_tree.len(), read.related.len()), (0, 0, 0));
+    assert_eq!(read.frame.categories.len(), 1);
+    assert!(!read.source_gone, "a post without a source");
+}

@@ -168,9 +168,10 @@ pub async fn stream_shows_only_what_is_public_now(db: Db) {
     assert_eq!(titles(&pages), ["A page"]);
 }
 
-/// The navigation's pages: top-level, readers may see them now, newest first, at most the
-/// limit; posts and sub-pages are not among them.
-pub async fn page_links_name_the_top_level_pages_readers_see(db: Db) {
+/// The frame of every public page. The navigation's pages: top-level, readers may see them
+/// now, newest first, at most the limit; posts and sub-pages are not among them. The
+/// categories: all of them, by name, and no tags.
+pub async fn site_frame_names_the_categories_and_the_top_level_pages_readers_see(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();
     let now = at("2024-06-01T00:00:00Z");
@@ -190,14 +191,22 @@ pub async fn page_links_name_the_top_level_pages_readers_see(db: Db) {
     store.create_post(page("Coming", PostStatus::Scheduled, "2024-07-01T00:00:00Z")).await.expect("scheduled");
     store.create_post(new_post("A post", "2024-04-01T00:00:00Z")).await.expect("post");
 
+    let politics = store.create_term(Taxonomy::Category, "Politics", "politics", "Who governs", None).await.expect("category");
+    let economy = store.create_term(Taxonomy::Category, "Economy", "economy", "", Some(politics.id)).await.expect("category");
+    store.create_term(Taxonomy::Tag, "Cuba", "cuba", "", None).await.expect("tag");
+
+    let frame = store.site_frame(now, 20).await.expect("frame");
+    assert_eq!(frame.categories, [economy, politics]);
     let titles = |links: Vec<PostLink>| links.into_iter().map(|l| (l.title, l.slug, l.kind)).collect::<Vec<_>>();
     assert_eq!(
-        titles(store.page_links(now, 20).await.expect("links")),
+        titles(frame.pages.clone()),
         [("Contact".to_string(), "contact".to_string(), PostKind::Page), ("About".into(), "about".into(), PostKind::Page)]
     );
-    assert_eq!(titles(store.page_links(now, 1).await.expect("links")).len(), 1);
+    assert_eq!(frame.pages[1].id, about.id);
+    assert_eq!(frame.pages[1].published_at, at("2024-01-01T00:00:00Z"));
+    assert_eq!(titles(store.site_frame(now, 1).await.expect("frame").pages).len(), 1);
     // The scheduled page joins once its time has come.
-    let later = store.page_links(at("2024-07-02T00:00:00Z"), 20).await.expect("links");
+    let later = store.site_frame(at("2024-07-02T00:00:00Z"), 20).await.expect("frame").pages;
     assert_eq!(later.first().map(|l| l.title.as_str()), Some("Coming"));
 }
 

@@ -13,7 +13,7 @@ dateline_testkit::store_cases!(crate::cases:
     post_round_trips_every_field,
     slugs_are_made_unique,
     stream_shows_only_what_is_public_now,
-    page_links_name_the_top_level_pages_readers_see,
+    site_frame_names_the_categories_and_the_top_level_pages_readers_see,
     stream_paginates_and_puts_sticky_first,
     category_filter_includes_descendants,
     tag_author_and_date_filters,
@@ -43,6 +43,7 @@ mod byline_cases {
         renames_keep_old_slugs_and_merges_move_everything,
         related_posts_rank_story_then_byline_then_tags,
         a_blog_from_before_bylines_gets_its_posts_linked,
+        a_post_page_s_surroundings_are_what_the_separate_reads_give,
     );
 }
 

@@ -15,7 +15,7 @@ fn post(title: &str) -> NewPost {
     post
 }
 
-fn reader_comment(body: &str) -> NewComment {
+pub(crate) fn reader_comment(body: &str) -> NewComment {
     NewComment {
         kind: CommentKind::Comment,
         author_name: Some("Reader".into()),

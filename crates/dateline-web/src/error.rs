@@ -154,7 +154,7 @@ pub(crate) async fn render_error_pages(State(state): State<AppState>, request: R
     }
     let admin = path.starts_with("/admin/");
     // The reader who took a wrong turn gets the site's menu, as on every other page.
-    let nav = if admin { Vec::new() } else { crate::routes::public::nav(&state).await.unwrap_or_default() };
+    let nav = if admin { Vec::new() } else { crate::routes::public::frame(&state).await.map(|frame| frame.nav).unwrap_or_default() };
     let html = state.templates.error_page(&state.site(), status, page.message.as_deref(), admin, &nav);
     (status, [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }

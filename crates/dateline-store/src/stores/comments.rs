@@ -10,6 +10,22 @@ use crate::json_rows;
 use crate::rows::{self, COMMENT_COLUMNS};
 use crate::sql::Sql;
 
+/// Appends a subquery: the comment tree of [`CommentStore::comment_tree`], as one JSON array
+/// (see `json_rows`) of the nodes with the time each was written (to put them in order after);
+/// all from the `comments_threads` index.
+pub(super) fn push_comment_tree(sql: &mut Sql, backend: crate::connect::Backend, post: PostId, status: CommentStatus) {
+    let node = json_rows::tuple(backend, "c.id, c.parent_id, c.revision, c.created_at");
+    sql.push(&format!("(SELECT {} FROM comments c WHERE c.post_id = ", json_rows::array(backend, &node)));
+    sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" AND c.kind <> 'note')");
+}
+
+/// Decodes a [`push_comment_tree`], oldest first.
+pub(super) fn decode_comment_tree(text: &str) -> StoreResult<Vec<CommentNode>> {
+    let mut tree: Vec<(CommentId, Option<CommentId>, i64, i64)> = json_rows::decode(text).store_err()?;
+    tree.sort_unstable_by_key(|&(id, _, _, created_at)| (created_at, id));
+    Ok(tree.into_iter().map(|(id, parent_id, revision, _)| CommentNode { id, parent_id, revision }).collect())
+}
+
 #[async_trait]
 impl CommentStore for SqlStore {
     async fn comments_for_post(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<Comment>> {
@@ -19,14 +35,9 @@ impl CommentStore for SqlStore {
     }
 
     async fn comment_tree(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<CommentNode>> {
-        // The nodes as one JSON array (see `json_rows`), with the time each was written to put
-        // them in order here; all from the `comments_threads` index.
-        let node = json_rows::tuple(self.backend, "c.id, c.parent_id, c.revision, c.created_at");
-        let mut sql = Sql::new(&format!("SELECT {} FROM comments c WHERE c.post_id = ", json_rows::array(self.backend, &node)));
-        sql.int(post).push(" AND c.status = ").text(status.as_str()).push(" AND c.kind <> 'note'");
-        let mut tree: Vec<(CommentId, Option<CommentId>, i64, i64)> = json_rows::decode(&self.json_array(&sql).await?).store_err()?;
-        tree.sort_unstable_by_key(|&(id, _, _, created_at)| (created_at, id));
-        Ok(tree.into_iter().map(|(id, parent_id, revision, _)| CommentNode { id, parent_id, revision }).collect())
+        let mut sql = Sql::new("SELECT ");
+        push_comment_tree(&mut sql, self.backend, post, status);
+        decode_comment_tree(&self.json_array(&sql).await?)
     }
 
     async fn comments_by_ids(&self, ids: &[CommentId]) -> StoreResult<Vec<Comment>> {

@@ -7,9 +7,48 @@ use sqlx::Row;
 
 use crate::connect::SqlStore;
 use crate::error::OrStoreError;
-use crate::rows::{self, POST_COLUMNS, POST_FROM};
+use crate::json_rows;
+use crate::rows;
 use crate::sql::Sql;
 use crate::store_impl::push_stream_filter;
+
+/// Appends the columns of a [`SiteFrame`]: `categories` and `pages`, each a JSON array. The
+/// navigation reads the pages' narrow rows only (reading them whole, PostgreSQL spent more time
+/// planning the join than on anything else a post page asks).
+fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, now: jiff::Timestamp, page_limit: u32) {
+    let page = json_rows::tuple(backend, "x.id, x.kind, x.title, x.slug, x.published_at");
+    let pages = json_rows::ordered_array(backend, &page, "x.published_at DESC, x.id DESC");
+    sql.push(&format!("({}", super::terms::terms_array(backend)));
+    sql.text(Taxonomy::Category.as_str());
+    sql.push(&format!(") AS categories, (SELECT {pages} FROM (SELECT p.id, p.kind, p.title, p.slug, p.published_at FROM posts p"));
+    push_stream_filter(
+        sql,
+        &PostQuery { kind: PostKind::Page, filter: PostFilter::All, now, page: 1, per_page: page_limit, sticky_first: false },
+    );
+    sql.push(" AND p.parent_id IS NULL ORDER BY p.published_at DESC, p.id DESC LIMIT ").fixed(i64::from(page_limit));
+    sql.push(") x) AS pages");
+}
+
+fn decode_site_frame(row: &sqlx::any::AnyRow) -> StoreResult<SiteFrame> {
+    let categories = super::terms::decode_terms(&row.try_get::<String, _>("categories").store_err()?, Taxonomy::Category)?;
+    Ok(SiteFrame { categories, pages: decode_links(&row.try_get::<String, _>("pages").store_err()?)? })
+}
+
+/// Decodes a JSON array of links (`id`, `kind`, `title`, `slug`, `published_at`).
+fn decode_links(text: &str) -> StoreResult<Vec<PostLink>> {
+    let links: Vec<(PostId, String, String, String, i64)> = json_rows::decode(text).store_err()?;
+    // As `rows::post_link` reads them.
+    Ok(links
+        .into_iter()
+        .map(|(id, kind, title, slug, published_at)| PostLink {
+            id,
+            kind: PostKind::parse(&kind).unwrap_or(PostKind::Post),
+            title,
+            slug,
+            published_at: rows::time(published_at),
+        })
+        .collect())
+}
 
 #[async_trait]
 impl PostStore for SqlStore {
@@ -44,7 +83,7 @@ impl PostStore for SqlStore {
         } else {
             " ORDER BY p.published_at DESC, p.id DESC"
         };
-        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} {POST_FROM} WHERE p.id IN (SELECT p.id FROM posts p"));
+        let mut sql = Sql::new(&format!("{} WHERE p.id IN (SELECT p.id FROM posts p", rows::select_posts(self.backend)));
         push_stream_filter(&mut sql, query);
         sql.push(order).push(" LIMIT ").int(per_page).push(" OFFSET ").int(offset).push(")").push(order);
         let items = self.fetch_posts(&sql).await?;
@@ -63,18 +102,59 @@ impl PostStore for SqlStore {
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
     }
 
-    async fn page_links(&self, now: jiff::Timestamp, limit: u32) -> StoreResult<Vec<PostLink>> {
-        // The navigation is on every page: without this, each page read the blog's pages whole
-        // (bodies, authors, comment counts, terms) in two statements, and PostgreSQL spent more
-        // time planning that join than on anything else a post page asks (1.4 ms a page).
-        let mut sql = Sql::new("SELECT p.id, p.kind, p.title, p.slug, p.published_at FROM posts p");
-        push_stream_filter(
-            &mut sql,
-            &PostQuery { kind: PostKind::Page, filter: PostFilter::All, now, page: 1, per_page: limit, sticky_first: false },
-        );
-        sql.push(" AND p.parent_id IS NULL ORDER BY p.published_at DESC, p.id DESC LIMIT ").fixed(i64::from(limit));
-        let rows = self.read_rows(sql.query()).await.store_err()?;
-        rows.iter().map(rows::post_link).collect::<Result<_, sqlx::Error>>().store_err()
+    async fn site_frame(&self, now: jiff::Timestamp, page_limit: u32) -> StoreResult<SiteFrame> {
+        let mut sql = Sql::new("SELECT ");
+        push_site_frame(&mut sql, self.backend, now, page_limit);
+        decode_site_frame(&self.read_row(sql.query()).await.store_err()?)
+    }
+
+    async fn post_surroundings(&self, post: &Post, now: jiff::Timestamp, shown: Surroundings) -> StoreResult<PostSurroundings> {
+        // One statement, its parts as columns: on SQLite each statement is a hand-over to the
+        // connection's worker thread and back, on PostgreSQL a round trip, and these were three
+        // of a post page's statements (docs/PERFORMANCE.md, stop 30).
+        let mut sql = Sql::new("SELECT ");
+        push_site_frame(&mut sql, self.backend, now, shown.pages);
+        sql.push(", ");
+        match shown.comments {
+            Some(status) => super::comments::push_comment_tree(&mut sql, self.backend, post.id, status),
+            None => {
+                sql.push("'[]'");
+            }
+        }
+        sql.push(" AS comment_tree, ");
+        if shown.related > 0 {
+            let link = json_rows::tuple(self.backend, "x.id, x.kind, x.title, x.slug, x.published_at");
+            sql.push(&format!(
+                "(SELECT {} FROM (",
+                json_rows::ordered_array(self.backend, &link, "x.rank, x.published_at DESC, x.id DESC")
+            ));
+            let tags: Vec<TermId> = post.tags.iter().map(|tag| tag.id).collect();
+            crate::bylines::push_related(&mut sql, post.id, &tags, now, shown.related);
+            sql.push(") x)");
+        } else {
+            sql.push("'[]'");
+        }
+        sql.push(" AS related, ");
+        match post.source.as_ref().and_then(|source| source.url.as_deref()) {
+            Some(url) => {
+                sql.push("(SELECT COUNT(*) FROM sources WHERE state = ")
+                    .text(SourceState::Gone.as_str())
+                    .push(" AND url = ")
+                    .text(url)
+                    .push(")");
+            }
+            None => {
+                sql.push("0");
+            }
+        }
+        sql.push(" AS source_gone");
+        let row = self.read_row(sql.query()).await.store_err()?;
+        Ok(PostSurroundings {
+            frame: decode_site_frame(&row)?,
+            comment_tree: super::comments::decode_comment_tree(&row.try_get::<String, _>("comment_tree").store_err()?)?,
+            related: decode_links(&row.try_get::<String, _>("related").store_err()?)?,
+            source_gone: row.try_get::<i64, _>("source_gone").store_err()? > 0,
+        })
     }
 
     async fn editor_posts(&self, query: &EditorQuery) -> StoreResult<Page<Post>> {
@@ -125,7 +205,7 @@ impl PostStore for SqlStore {
     }
 
     async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>> {
-        let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS} {POST_FROM} WHERE p.kind = "));
+        let mut sql = Sql::new(&format!("{} WHERE p.kind = ", rows::select_posts(self.backend)));
         sql.text(kind.as_str()).push(" ORDER BY p.published_at, p.id");
         self.fetch_posts(&sql).await
     }

@@ -11,6 +11,24 @@ use crate::json_rows;
 use crate::rows::{self, TERM_COLUMNS};
 use crate::sql::Sql;
 
+/// A subquery's start, to be followed by the taxonomy: a taxonomy's terms as one JSON array,
+/// ordered by the database. One row, not a row per term (see `json_rows`): every public page
+/// lists the categories, and a row through sqlx per category cost a cold post page 7 % of its
+/// instructions (docs/PERFORMANCE.md, stop 29).
+pub(crate) fn terms_array(backend: crate::connect::Backend) -> String {
+    let item = json_rows::tuple(backend, "t.id, t.name, t.slug, t.description, t.parent_id");
+    format!("SELECT {} FROM terms t WHERE t.taxonomy = ", json_rows::ordered_array(backend, &item, "t.name, t.id"))
+}
+
+/// Decodes a [`terms_array`] of `taxonomy`.
+pub(crate) fn decode_terms(text: &str, taxonomy: Taxonomy) -> StoreResult<Vec<Term>> {
+    let terms: Vec<(TermId, String, String, String, Option<TermId>)> = json_rows::decode(text).store_err()?;
+    Ok(terms
+        .into_iter()
+        .map(|(id, name, slug, description, parent_id)| Term { id, taxonomy, name, slug, description, parent_id })
+        .collect())
+}
+
 #[async_trait]
 impl TermStore for SqlStore {
     async fn term_by_slug(&self, taxonomy: Taxonomy, slug: &str) -> StoreResult<Option<Term>> {
@@ -21,18 +39,9 @@ impl TermStore for SqlStore {
     }
 
     async fn terms(&self, taxonomy: Taxonomy) -> StoreResult<Vec<Term>> {
-        // One row, the terms as a JSON array (see `json_rows`): every public page lists the
-        // categories, and a row through sqlx per category cost a cold post page 7 % of its
-        // instructions (docs/PERFORMANCE.md, stop 29).
-        let item = json_rows::tuple(self.backend, "t.id, t.name, t.slug, t.description, t.parent_id");
-        let mut sql =
-            Sql::new(&format!("SELECT {} FROM terms t WHERE t.taxonomy = ", json_rows::ordered_array(self.backend, &item, "t.name, t.id")));
-        sql.text(taxonomy.as_str());
-        let terms: Vec<(TermId, String, String, String, Option<TermId>)> = json_rows::decode(&self.json_array(&sql).await?).store_err()?;
-        Ok(terms
-            .into_iter()
-            .map(|(id, name, slug, description, parent_id)| Term { id, taxonomy, name, slug, description, parent_id })
-            .collect())
+        let mut sql = Sql::new(&format!("SELECT ({}", terms_array(self.backend)));
+        sql.text(taxonomy.as_str()).push(")");
+        decode_terms(&self.json_array(&sql).await?, taxonomy)
     }
 
     async fn term_by_id(&self, id: TermId) -> StoreResult<Option<Term>> {

@@ -331,19 +331,31 @@ fn date_range(site: &Site, year: i16, month: Option<i8>, day: Option<i8>) -> Opt
     Some((from, to, title, base))
 }
 
-/// The pages listed in the site navigation, by title.
-pub(crate) async fn nav(state: &AppState) -> Result<Vec<LinkView>, AppError> {
-    // Top-level pages only: sub-pages are reached from their parent.
-    let tz = &state.site().time_zone;
-    let mut pages: Vec<LinkView> = state
-        .store
-        .page_links(Timestamp::now(), 20)
-        .await?
-        .into_iter()
-        .map(|p| LinkView { url: crate::view::link_path(tz, &p), name: p.title })
-        .collect();
-    pages.sort_by_key(|p| p.name.to_lowercase());
-    Ok(pages)
+/// What every public page shows around its content (see [`frame`]).
+pub(crate) struct Frame {
+    /// Every category: the posts' category paths need their parents.
+    pub categories: Vec<dateline_core::Term>,
+    /// The pages listed in the site navigation, by title.
+    pub nav: Vec<LinkView>,
+}
+
+/// How many of the blog's top-level pages the navigation lists at most.
+pub(crate) const NAV_PAGES: u32 = 20;
+
+/// Reads the [`Frame`] of a public page, in one statement.
+pub(crate) async fn frame(state: &AppState) -> Result<Frame, AppError> {
+    Ok(Frame::new(state, state.store.site_frame(Timestamp::now(), NAV_PAGES).await?))
+}
+
+impl Frame {
+    pub(crate) fn new(state: &AppState, frame: dateline_core::SiteFrame) -> Frame {
+        // Top-level pages only (the store's choice): sub-pages are reached from their parent.
+        let tz = &state.site().time_zone;
+        let mut nav: Vec<LinkView> =
+            frame.pages.into_iter().map(|p| LinkView { url: crate::view::link_path(tz, &p), name: p.title }).collect();
+        nav.sort_by_key(|p| p.name.to_lowercase());
+        Frame { categories: frame.categories, nav }
+    }
 }
 
 pub(crate) fn html(body: String) -> Response {
@@ -382,7 +394,7 @@ pub(crate) async fn listing_with(state: &AppState, listing: Listing, follow: Vec
     if listing.page > total_pages || (result.total == 0 && !listing.empty_is_a_page) {
         return Err(AppError::NotFound);
     }
-    let categories = state.store.terms(Taxonomy::Category).await?;
+    let Frame { categories, nav } = frame(state).await?;
     let mut posts: Vec<PostView> = result.items.iter().map(|p| PostView::new(site, p, &categories)).collect();
     crate::view::mark_gone_sources(state.store.as_ref(), &result.items, &mut posts).await?;
     crate::featured::attach_thumbnails(state.store.as_ref(), &result.items, &mut posts).await?;
@@ -403,7 +415,7 @@ pub(crate) async fn listing_with(state: &AppState, listing: Listing, follow: Vec
         follow => follow,
         archive => listing.archive,
         pagination => Pagination::new(&listing.base, listing.page, total_pages),
-        nav => nav(state).await?,
+        nav => nav,
         meta => context! {
             title => title,
             description => description,

@@ -6,12 +6,12 @@
 use axum::http::HeaderMap;
 use axum::response::Response;
 use dateline_core::search::{SearchQuery, Snippet, html_text};
-use dateline_core::{EditorQuery, Post, PostKind, PostOrder, Taxonomy};
+use dateline_core::{EditorQuery, Post, PostKind, PostOrder};
 use jiff::Timestamp;
 use minijinja::context;
 use serde::Serialize;
 
-use super::public::{html, nav};
+use super::public::{Frame, frame, html};
 use crate::paths::{FeedFormat, paged};
 use crate::view::{Pagination, PostView};
 use crate::{AppError, AppState};
@@ -74,7 +74,7 @@ pub(crate) async fn results(state: &AppState, request: SearchRequest) -> Result<
     if request.page > total_pages.max(1) {
         return Err(AppError::NotFound);
     }
-    let categories = state.store.terms(Taxonomy::Category).await?;
+    let Frame { categories, nav } = frame(state).await?;
     let mut views: Vec<PostView> = found.items.iter().map(|post| PostView::new(&site, post, &categories)).collect();
     crate::featured::attach_thumbnails(state.store.as_ref(), &found.items, &mut views).await?;
     let results: Vec<ResultView> =
@@ -107,7 +107,7 @@ pub(crate) async fn results(state: &AppState, request: SearchRequest) -> Result<
         by_date_url => format!("/search/{encoded}/?orderby=date"),
         feed_url => format!("/search/{encoded}/feed/"),
         pagination => pagination,
-        nav => nav(state).await?,
+        nav => nav,
         search => words,
         meta => context! {
             title => if request.page > 1 { format!("{title} – Page {}", request.page) } else { title },

@@ -5,7 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::discussion::comments_closed;
-use dateline_core::{CommentStatus, Post, PostKind, Taxonomy};
+use dateline_core::{CommentStatus, Post, PostKind, PostSurroundings, Surroundings};
 use jiff::Timestamp;
 use minijinja::context;
 use serde::Serialize;
@@ -106,13 +106,28 @@ pub(crate) async fn render(
     let site = &state.site();
     let settings = &site.config.discussion;
     let now = Timestamp::now();
-    let categories = state.store.terms(Taxonomy::Category).await?;
     let unlocked = match &post.password {
         Some(password) => request.post_pass.as_deref().is_some_and(|c| crate::tokens::same(c, &state.signer.post_pass(post.id, password))),
         None => true,
     };
+    let protected = post.password.is_some() && !unlocked;
+    // Usually the shape of all threads is read first, and only the comments of the threads
+    // shown and not already rendered as they stand are loaded. A reader's held comment, a
+    // reply form or a refused comment need them all.
+    let whole = request.unapproved.is_some() || request.reply_to.is_some() || problem.is_some();
+    let shown = Surroundings {
+        pages: super::public::NAV_PAGES,
+        comments: (!protected && !whole).then_some(CommentStatus::Approved),
+        related: if post.kind == PostKind::Post { RELATED_POSTS } else { 0 },
+    };
+    // Everything around the post in one statement (see `PostStore::post_surroundings`).
+    let PostSurroundings { frame, comment_tree, related, source_gone } = state.store.post_surroundings(post, now, shown).await?;
+    let super::public::Frame { categories, nav } = super::public::Frame::new(state, frame);
+    let related = related_views(state, related);
     let mut view = if unlocked { PostView::unlocked(site, post, &categories) } else { PostView::new(site, post, &categories) };
-    crate::view::mark_gone_sources(state.store.as_ref(), std::slice::from_ref(post), std::slice::from_mut(&mut view)).await?;
+    if let Some(source) = view.source.as_mut() {
+        source.gone = source_gone;
+    }
     // Posts and pages alike take comments while open (pages start closed, as in WordPress).
     let open = !comments_closed(post, settings, now) && !view.protected;
     view.comments_open = open;
@@ -125,14 +140,10 @@ pub(crate) async fn render(
         order: settings.comment_order,
         per_page: settings.comments_per_page,
     };
-    // Usually the shape of all threads is read first, and only the comments of the threads
-    // shown and not already rendered as they stand are loaded. A reader's held comment, a
-    // reply form or a refused comment need them all.
-    let whole = request.unapproved.is_some() || request.reply_to.is_some() || problem.is_some();
-    if !view.protected && !whole {
-        let threads = shaped_threads(state, post, &view.path, &options, page).await?;
+    if shown.comments.is_some() {
+        let threads = shaped_threads(state, comment_tree, &view.path, &options, page).await?;
         let Some((threads, pages)) = threads else { return Err(AppError::NotFound) };
-        let shown = Shown { comments: Vec::new(), threads, page, pages, shows_held: false, unlocked, open, now };
+        let shown = Shown { comments: Vec::new(), threads, page, pages, shows_held: false, unlocked, open, now, nav, related };
         return finish(state, post, view, request, problem, status, shown).await;
     }
     let (comments, chosen, shows_held) = {
@@ -165,23 +176,22 @@ pub(crate) async fn render(
         request,
         problem,
         status,
-        Shown { comments, threads, page, pages: chosen.pages, shows_held, unlocked, open, now },
+        Shown { comments, threads, page, pages: chosen.pages, shows_held, unlocked, open, now, nav, related },
     )
     .await
 }
 
 /// The approved threads of comment page `page` as HTML, and how many pages there are (`None`
-/// past the last page). A thread kept as its comments' revisions stand is taken without
-/// reading its comments; only the others are loaded and rendered (see
-/// [`crate::templates::Templates::threads_by_shape`]).
+/// past the last page), from the `tree` of the post's approved comments. A thread kept as its
+/// comments' revisions stand is taken without reading its comments; only the others are loaded
+/// and rendered (see [`crate::templates::Templates::threads_by_shape`]).
 async fn shaped_threads(
     state: &AppState,
-    post: &Post,
+    tree: Vec<dateline_core::CommentNode>,
     post_path: &str,
     options: &ThreadOptions,
     page: u32,
 ) -> Result<Option<(Vec<minijinja::Value>, u32)>, AppError> {
-    let tree = state.store.comment_tree(post.id, CommentStatus::Approved).await?;
     let pairs: Vec<(i64, Option<i64>)> = tree.iter().map(|node| (node.id, node.parent_id)).collect();
     let chosen = comment_page(&pairs, options, page);
     if page > chosen.pages {
@@ -216,6 +226,9 @@ struct Shown {
     unlocked: bool,
     open: bool,
     now: Timestamp,
+    /// The site navigation, read with the categories (see [`super::public::frame`]).
+    nav: Vec<crate::view::LinkView>,
+    related: Vec<RelatedView>,
 }
 
 /// The rest of [`render`]: the form, the page's metadata and the response.
@@ -230,7 +243,7 @@ async fn finish(
 ) -> Result<Response, AppError> {
     let site = &state.site();
     let settings = &site.config.discussion;
-    let Shown { comments, threads, page, pages, shows_held, unlocked, open, now } = shown;
+    let Shown { comments, threads, page, pages, shows_held, unlocked, open, now, nav, related } = shown;
     let pagination = CommentPagination {
         current: page,
         total: pages,
@@ -285,7 +298,6 @@ async fn finish(
         meta = context! { title => format!("Error: {}", post.title), ..meta };
     }
     let canonical_path = comment_page_path(&view.path, page);
-    let related = related(state, post, now).await?;
     let ctx = context! {
         related => related,
         meta => context! { canonical => format!("{}{canonical_path}", site.base_url), ..meta },
@@ -294,7 +306,7 @@ async fn finish(
         form => form,
         post => view,
         featured => featured,
-        nav => super::public::nav(state).await?,
+        nav => nav,
     };
     let html = state.templates.render("single.html", site, ctx)?;
     let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
@@ -325,23 +337,19 @@ struct RelatedView {
     published: crate::view::TimeView,
 }
 
-/// Up to five posts related to a post (none for a page): one query, whatever the list holds.
-async fn related(state: &AppState, post: &Post, now: Timestamp) -> Result<Vec<RelatedView>, AppError> {
-    if post.kind != PostKind::Post {
-        return Ok(Vec::new());
-    }
+/// How many related posts a post's page lists (a page lists none).
+const RELATED_POSTS: u32 = 5;
+
+fn related_views(state: &AppState, related: Vec<dateline_core::PostLink>) -> Vec<RelatedView> {
     let site = &state.site();
-    Ok(state
-        .store
-        .related_posts(post, now, 5)
-        .await?
+    related
         .into_iter()
         .map(|r| RelatedView {
             url: crate::view::link_path(&site.time_zone, &r),
             published: crate::view::TimeView::new(site, r.published_at),
             title: r.title,
         })
-        .collect())
+        .collect()
 }
 
 /// Loads the post a public URL names, or 404 when it does not exist or is not public.
