@@ -217,6 +217,7 @@ pub struct SiteFrame {
 /// [`crate::PostStore::post_surroundings`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PostSurroundings {
+    /// What every public page shows around its content.
     pub frame: SiteFrame,
     /// The comments' tree, as [`crate::CommentStore::comment_tree`] gives it (empty when not asked).
     pub comment_tree: Vec<CommentNode>,

@@ -239,10 +239,10 @@ pub trait PostStore: Send + Sync {
     /// `page_limit`: links only, read from narrow rows without bodies or terms.
     async fn site_frame(&self, now: Timestamp, page_limit: u32) -> StoreResult<SiteFrame>;
 
-    /// What `post`'s page shows besides it, in one statement: the [`SiteFrame`], and as
-    /// `shown` asks, the comments' tree and the related posts (as
-    /// [`CommentStore::comment_tree`] and [`BylineStore::related_posts`] give them).
-    async fn post_surroundings(&self, post: &Post, now: Timestamp, shown: Surroundings) -> StoreResult<PostSurroundings>;
+    /// What `post`'s page shows besides it, in one statement: the [`SiteFrame`], whether its
+    /// source was last found gone, and as `asked` says, the comments' tree and the related
+    /// posts (as [`CommentStore::comment_tree`] and [`BylineStore::related_posts`] give them).
+    async fn post_surroundings(&self, post: &Post, now: Timestamp, asked: Surroundings) -> StoreResult<PostSurroundings>;
 
     /// Every post or page of `kind`, whatever its status, oldest first (for export).
     async fn all_posts(&self, kind: PostKind) -> StoreResult<Vec<Post>>;
@@ -322,7 +322,8 @@ pub trait BylineStore: Send + Sync {
     /// Up to `limit` posts readers can see at `now` related to `post`: those quoting the same
     /// story URL first, then those sharing a reporter or the outlet, then those sharing one of
     /// its tags (as `post.tags` names them), newest first within each; never `post` itself.
-    /// One query.
+    /// One query. (A post's page reads them with the rest of its surroundings:
+    /// [`PostStore::post_surroundings`].)
     async fn related_posts(&self, post: &Post, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>>;
 }
 
@@ -335,7 +336,8 @@ pub trait CommentStore: Send + Sync {
     /// The shape of a post's threads: id, parent and revision of its comments with `status`,
     /// block-editor notes left out, oldest first. Choosing one comment page of threads needs
     /// only this, so a post with a thousand comments loads the fifty threads it shows, not all
-    /// of them, and none of a thread already rendered as its revisions stand.
+    /// of them, and none of a thread already rendered as its revisions stand. (A post's page
+    /// reads it with the rest of its surroundings: [`PostStore::post_surroundings`].)
     async fn comment_tree(&self, post: PostId, status: CommentStatus) -> StoreResult<Vec<CommentNode>>;
 
     /// The comments with these ids, oldest first (ids that do not exist are left out).

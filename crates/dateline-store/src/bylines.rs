@@ -355,7 +355,9 @@ const RELATED_CANDIDATES: i64 = 50;
 /// SQLite's 500 branches to a compound SELECT. WordPress's theme test data has a post with 45.
 const RELATED_TAGS: usize = 100;
 
-/// The related-posts query (see [`dateline_core::BylineStore::related_posts`]).
+/// Appends the related-posts query (see [`dateline_core::BylineStore::related_posts`]) to
+/// `sql`: the links' columns and their `rank` (1 the same story, 2 the same reporter or outlet,
+/// 3 a shared tag), best first.
 ///
 /// What it costs (checked with SQLite's EXPLAIN QUERY PLAN): only covering indexes until the
 /// last step. The same story's and the same outlet's branches walk `posts_by_source_url` and
@@ -371,8 +373,6 @@ const RELATED_TAGS: usize = 100;
 /// keeps WordPress's ids, which grew with time there too.) The post page caches the result
 /// with the page. The limits are written into the text ([`Sql::fixed`]) so that PostgreSQL
 /// keeps one plan for the statement instead of planning it for each page.
-/// Appends it to `sql`: the links' columns and their `rank` (1 the same story, 2 the same
-/// reporter or outlet, 3 a shared tag), best first.
 pub(crate) fn push_related(sql: &mut Sql, post: PostId, tags: &[TermId], now: Timestamp, limit: u32) {
     let n = RELATED_CANDIDATES;
     sql.push("SELECT p.id, p.kind, p.title, p.slug, p.published_at, best.rank FROM (SELECT c.id, MIN(c.rank) AS rank FROM (");

@@ -15,12 +15,12 @@ fn parse_text<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Re
     parse(&text).ok_or_else(|| sqlx::Error::Decode(format!("unknown {column} {text:?}").into()))
 }
 
-/// Columns of a post and its author, for `FROM posts p JOIN users u ON u.id = p.author_id`.
 /// What [`POST_COLUMNS`] reads from: the post, its author, and its outlet (at most one: the
 /// link's key is the post), joined once instead of looked up per column.
 const POST_FROM: &str = "FROM posts p JOIN users u ON u.id = p.author_id \
     LEFT JOIN post_outlets pol ON pol.post_id = p.id LEFT JOIN outlets ol ON ol.id = pol.outlet_id";
 
+/// Columns of a post, its author and its outlet, from [`POST_FROM`].
 const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_format, p.body_html, p.status, \
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
     p.source_headline, p.source_excerpt, p.source_continue_text, p.source_archive_url, p.excerpt, p.password, p.parent_id, p.menu_order, p.featured_media, \
@@ -48,7 +48,7 @@ pub(crate) fn post_link(row: &AnyRow) -> Result<PostLink, sqlx::Error> {
 /// database (a hand-over to SQLite's worker thread and back; docs/PERFORMANCE.md, stop 30).
 pub(crate) fn select_posts(backend: crate::connect::Backend) -> String {
     use crate::json_rows::{ordered_array, tuple};
-    let terms = ordered_array(backend, &tuple(backend, "t.id, t.taxonomy, t.name, t.slug, t.description, t.parent_id"), "t.name, t.id");
+    let terms = ordered_array(backend, &tuple(backend, TERM_COLUMNS), "t.name, t.id");
     // In the order the attribution line names them.
     let reporters = ordered_array(backend, &tuple(backend, "r.id, r.name, r.slug"), "pr.position, r.id");
     format!(

@@ -61,7 +61,8 @@ pub(crate) struct SourceView {
     /// An archived copy of the story, where "Continue reading" leads once the source is gone.
     pub archive_url: Option<String>,
     /// The last checks found the source gone (set by the pages that show posts, which look it
-    /// up: see [`mark_gone_sources`]; feeds do not).
+    /// up: see [`mark_gone_sources`] for listings; a post's page has it from the store's
+    /// `post_surroundings`; feeds do not).
     pub gone: bool,
 }
 

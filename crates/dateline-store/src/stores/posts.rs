@@ -16,11 +16,9 @@ use crate::store_impl::push_stream_filter;
 /// navigation reads the pages' narrow rows only (reading them whole, PostgreSQL spent more time
 /// planning the join than on anything else a post page asks).
 fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, now: jiff::Timestamp, page_limit: u32) {
-    let page = json_rows::tuple(backend, "x.id, x.kind, x.title, x.slug, x.published_at");
-    let pages = json_rows::ordered_array(backend, &page, "x.published_at DESC, x.id DESC");
-    sql.push(&format!("({}", super::terms::terms_array(backend)));
-    sql.text(Taxonomy::Category.as_str());
-    sql.push(&format!(") AS categories, (SELECT {pages} FROM (SELECT p.id, p.kind, p.title, p.slug, p.published_at FROM posts p"));
+    let pages = json_rows::ordered_array(backend, &json_rows::tuple(backend, LINK_COLUMNS), "x.published_at DESC, x.id DESC");
+    super::terms::push_terms(sql, backend, Taxonomy::Category);
+    sql.push(&format!(" AS categories, (SELECT {pages} FROM (SELECT p.id, p.kind, p.title, p.slug, p.published_at FROM posts p"));
     push_stream_filter(
         sql,
         &PostQuery { kind: PostKind::Page, filter: PostFilter::All, now, page: 1, per_page: page_limit, sticky_first: false },
@@ -34,7 +32,10 @@ fn decode_site_frame(row: &sqlx::any::AnyRow) -> StoreResult<SiteFrame> {
     Ok(SiteFrame { categories, pages: decode_links(&row.try_get::<String, _>("pages").store_err()?)? })
 }
 
-/// Decodes a JSON array of links (`id`, `kind`, `title`, `slug`, `published_at`).
+/// What a JSON array of links holds of each, from a subquery `x` of posts' rows.
+const LINK_COLUMNS: &str = "x.id, x.kind, x.title, x.slug, x.published_at";
+
+/// Decodes a JSON array of links ([`LINK_COLUMNS`]).
 fn decode_links(text: &str) -> StoreResult<Vec<PostLink>> {
     let links: Vec<(PostId, String, String, String, i64)> = json_rows::decode(text).store_err()?;
     // As `rows::post_link` reads them.
@@ -108,45 +109,36 @@ impl PostStore for SqlStore {
         decode_site_frame(&self.read_row(sql.query()).await.store_err()?)
     }
 
-    async fn post_surroundings(&self, post: &Post, now: jiff::Timestamp, shown: Surroundings) -> StoreResult<PostSurroundings> {
+    async fn post_surroundings(&self, post: &Post, now: jiff::Timestamp, asked: Surroundings) -> StoreResult<PostSurroundings> {
         // One statement, its parts as columns: on SQLite each statement is a hand-over to the
         // connection's worker thread and back, on PostgreSQL a round trip, and these were three
         // of a post page's statements (docs/PERFORMANCE.md, stop 30).
         let mut sql = Sql::new("SELECT ");
-        push_site_frame(&mut sql, self.backend, now, shown.pages);
+        push_site_frame(&mut sql, self.backend, now, asked.pages);
         sql.push(", ");
-        match shown.comments {
+        match asked.comments {
             Some(status) => super::comments::push_comment_tree(&mut sql, self.backend, post.id, status),
             None => {
                 sql.push("'[]'");
             }
         }
         sql.push(" AS comment_tree, ");
-        if shown.related > 0 {
-            let link = json_rows::tuple(self.backend, "x.id, x.kind, x.title, x.slug, x.published_at");
+        if asked.related > 0 {
+            let link = json_rows::tuple(self.backend, LINK_COLUMNS);
             sql.push(&format!(
                 "(SELECT {} FROM (",
                 json_rows::ordered_array(self.backend, &link, "x.rank, x.published_at DESC, x.id DESC")
             ));
             let tags: Vec<TermId> = post.tags.iter().map(|tag| tag.id).collect();
-            crate::bylines::push_related(&mut sql, post.id, &tags, now, shown.related);
+            crate::bylines::push_related(&mut sql, post.id, &tags, now, asked.related);
             sql.push(") x)");
         } else {
             sql.push("'[]'");
         }
         sql.push(" AS related, ");
-        match post.source.as_ref().and_then(|source| source.url.as_deref()) {
-            Some(url) => {
-                sql.push("(SELECT COUNT(*) FROM sources WHERE state = ")
-                    .text(SourceState::Gone.as_str())
-                    .push(" AND url = ")
-                    .text(url)
-                    .push(")");
-            }
-            None => {
-                sql.push("0");
-            }
-        }
+        // Asked even without a source (of no address: none), so that the statement's text is
+        // one whether or not the post has one.
+        super::sources::push_source_gone(&mut sql, post.source.as_ref().and_then(|source| source.url.as_deref()).unwrap_or(""));
         sql.push(" AS source_gone");
         let row = self.read_row(sql.query()).await.store_err()?;
         Ok(PostSurroundings {

@@ -58,6 +58,11 @@ fn upsert(link: &SourceLink, now: Timestamp) -> Sql {
     sql
 }
 
+/// Appends a subquery: 1 when the source at `url` was last found gone, else 0.
+pub(super) fn push_source_gone(sql: &mut Sql, url: &str) {
+    sql.push("(SELECT COUNT(*) FROM sources WHERE state = ").fixed_text(SourceState::Gone.as_str()).push(" AND url = ").text(url).push(")");
+}
+
 #[async_trait]
 impl SourceStore for SqlStore {
     async fn add_missing_sources(&self) -> StoreResult<u64> {

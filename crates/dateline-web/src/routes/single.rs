@@ -115,13 +115,13 @@ pub(crate) async fn render(
     // shown and not already rendered as they stand are loaded. A reader's held comment, a
     // reply form or a refused comment need them all.
     let whole = request.unapproved.is_some() || request.reply_to.is_some() || problem.is_some();
-    let shown = Surroundings {
+    let asked = Surroundings {
         pages: super::public::NAV_PAGES,
         comments: (!protected && !whole).then_some(CommentStatus::Approved),
         related: if post.kind == PostKind::Post { RELATED_POSTS } else { 0 },
     };
     // Everything around the post in one statement (see `PostStore::post_surroundings`).
-    let PostSurroundings { frame, comment_tree, related, source_gone } = state.store.post_surroundings(post, now, shown).await?;
+    let PostSurroundings { frame, comment_tree, related, source_gone } = state.store.post_surroundings(post, now, asked).await?;
     let super::public::Frame { categories, nav } = super::public::Frame::new(state, frame);
     let related = related_views(state, related);
     let mut view = if unlocked { PostView::unlocked(site, post, &categories) } else { PostView::new(site, post, &categories) };
@@ -140,7 +140,7 @@ pub(crate) async fn render(
         order: settings.comment_order,
         per_page: settings.comments_per_page,
     };
-    if shown.comments.is_some() {
+    if asked.comments.is_some() {
         let threads = shaped_threads(state, comment_tree, &view.path, &options, page).await?;
         let Some((threads, pages)) = threads else { return Err(AppError::NotFound) };
         let shown = Shown { comments: Vec::new(), threads, page, pages, shows_held: false, unlocked, open, now, nav, related };
