@@ -373,8 +373,9 @@ const RELATED_TAGS: usize = 100;
 /// keeps WordPress's ids, which grew with time there too.) The post page caches the result
 /// with the page. The limits are written into the text ([`Sql::fixed`]) so that PostgreSQL
 /// keeps one plan for the statement instead of planning it for each page.
-pub(crate) fn push_related(sql: &mut Sql, post: PostId, tags: &[TermId], now: Timestamp, limit: u32) {
+fn push_related(sql: &mut Sql, post: &Post, now: Timestamp, limit: u32) {
     let n = RELATED_CANDIDATES;
+    let (tags, post) = (&post.tags, post.id);
     sql.push("SELECT p.id, p.kind, p.title, p.slug, p.published_at, best.rank FROM (SELECT c.id, MIN(c.rank) AS rank FROM (");
     sql.push("SELECT s.id, 1 AS rank FROM (SELECT o.id FROM posts me JOIN posts o ON o.source_url = me.source_url WHERE me.id = ")
         .int(post)
@@ -398,7 +399,7 @@ pub(crate) fn push_related(sql: &mut Sql, post: PostId, tags: &[TermId], now: Ti
     // tags comes twice; the GROUP BY below keeps it once.
     for tag in tags.iter().take(RELATED_TAGS) {
         sql.push(" UNION ALL SELECT g.id, 3 AS rank FROM (SELECT o.post_id AS id FROM post_terms o WHERE o.term_id = ")
-            .int(*tag)
+            .int(tag.id)
             .push(" AND o.post_id <> ")
             .int(post)
             .push(" ORDER BY o.post_id DESC LIMIT ")
@@ -409,4 +410,14 @@ pub(crate) fn push_related(sql: &mut Sql, post: PostId, tags: &[TermId], now: Ti
         .int(now.as_second())
         .push(" ORDER BY best.rank, p.published_at DESC, p.id DESC LIMIT ")
         .fixed(i64::from(limit));
+}
+
+/// Appends a subquery: the related posts of [`push_related`] as one JSON array of links
+/// ([`crate::rows::links`]), best first.
+pub(crate) fn push_related_links(sql: &mut Sql, backend: crate::connect::Backend, post: &Post, now: Timestamp, limit: u32) {
+    use crate::json_rows::{ordered_array, tuple};
+    let links = ordered_array(backend, &tuple(backend, crate::rows::LINK_COLUMNS), "x.rank, x.published_at DESC, x.id DESC");
+    sql.push(&format!("(SELECT {links} FROM ("));
+    push_related(sql, post, now, limit);
+    sql.push(") x)");
 }

@@ -31,22 +31,40 @@ const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source,
     u.role AS author_role, u.email AS author_email_address, \
     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.kind <> 'note') AS comment_count";
 
-/// Decodes a row of `id`, `kind`, `title`, `slug` and `published_at`.
-pub(crate) fn post_link(row: &AnyRow) -> Result<PostLink, sqlx::Error> {
-    Ok(PostLink {
-        id: row.try_get("id")?,
-        kind: PostKind::parse(&row.try_get::<String, _>("kind")?).unwrap_or(PostKind::Post),
-        title: row.try_get("title")?,
-        slug: row.try_get("slug")?,
-        published_at: time(row.try_get("published_at")?),
-    })
+/// What a JSON array of links ([`links`]) holds of each post, from a subquery `x` of posts'
+/// rows.
+pub(crate) const LINK_COLUMNS: &str = "x.id, x.kind, x.title, x.slug, x.published_at";
+
+/// Decodes a JSON array of links ([`LINK_COLUMNS`]).
+pub(crate) fn links(text: &str) -> Result<Vec<PostLink>, sqlx::Error> {
+    let links: Vec<(PostId, String, String, String, i64)> = crate::json_rows::decode(text)?;
+    Ok(links
+        .into_iter()
+        .map(|(id, kind, title, slug, published_at)| PostLink {
+            id,
+            kind: PostKind::parse(&kind).unwrap_or(PostKind::Post),
+            title,
+            slug,
+            published_at: time(published_at),
+        })
+        .collect())
 }
 
 /// The start of a statement reading whole posts: [`POST_COLUMNS`], the post's terms and its
 /// reporters as two JSON arrays (see [`crate::json_rows`]), and [`POST_FROM`]. One statement
 /// reads a post whole: the terms read by a second one cost every post page a round trip to the
 /// database (a hand-over to SQLite's worker thread and back; docs/PERFORMANCE.md, stop 30).
-pub(crate) fn select_posts(backend: crate::connect::Backend) -> String {
+pub(crate) fn select_posts(backend: crate::connect::Backend) -> &'static str {
+    // Made once per backend: every read of a post starts with it.
+    static SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Sqlite));
+    static POSTGRES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Postgres));
+    match backend {
+        crate::connect::Backend::Sqlite => &SQLITE,
+        crate::connect::Backend::Postgres => &POSTGRES,
+    }
+}
+
+fn select_posts_text(backend: crate::connect::Backend) -> String {
     use crate::json_rows::{ordered_array, tuple};
     let terms = ordered_array(backend, &tuple(backend, TERM_COLUMNS), "t.name, t.id");
     // In the order the attribution line names them.

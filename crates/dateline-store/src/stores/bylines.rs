@@ -58,10 +58,8 @@ impl BylineStore for SqlStore {
     }
 
     async fn related_posts(&self, post: &Post, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>> {
-        let tags: Vec<TermId> = post.tags.iter().map(|tag| tag.id).collect();
-        let mut sql = Sql::new("");
-        bylines::push_related(&mut sql, post.id, &tags, now, limit);
-        let rows = self.read_rows(sql.query()).await.store_err()?;
-        rows.iter().map(crate::rows::post_link).collect::<Result<_, sqlx::Error>>().store_err()
+        let mut sql = Sql::new("SELECT ");
+        bylines::push_related_links(&mut sql, self.backend, post, now, limit);
+        crate::rows::links(&self.json_array(&sql).await?).store_err()
     }
 }

@@ -16,7 +16,7 @@ use crate::store_impl::push_stream_filter;
 /// navigation reads the pages' narrow rows only (reading them whole, PostgreSQL spent more time
 /// planning the join than on anything else a post page asks).
 fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, now: jiff::Timestamp, page_limit: u32) {
-    let pages = json_rows::ordered_array(backend, &json_rows::tuple(backend, LINK_COLUMNS), "x.published_at DESC, x.id DESC");
+    let pages = json_rows::ordered_array(backend, &json_rows::tuple(backend, rows::LINK_COLUMNS), "x.published_at DESC, x.id DESC");
     super::terms::push_terms(sql, backend, Taxonomy::Category);
     sql.push(&format!(" AS categories, (SELECT {pages} FROM (SELECT p.id, p.kind, p.title, p.slug, p.published_at FROM posts p"));
     push_stream_filter(
@@ -29,26 +29,7 @@ fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, now: jiff::T
 
 fn decode_site_frame(row: &sqlx::any::AnyRow) -> StoreResult<SiteFrame> {
     let categories = super::terms::decode_terms(&row.try_get::<String, _>("categories").store_err()?, Taxonomy::Category)?;
-    Ok(SiteFrame { categories, pages: decode_links(&row.try_get::<String, _>("pages").store_err()?)? })
-}
-
-/// What a JSON array of links holds of each, from a subquery `x` of posts' rows.
-const LINK_COLUMNS: &str = "x.id, x.kind, x.title, x.slug, x.published_at";
-
-/// Decodes a JSON array of links ([`LINK_COLUMNS`]).
-fn decode_links(text: &str) -> StoreResult<Vec<PostLink>> {
-    let links: Vec<(PostId, String, String, String, i64)> = json_rows::decode(text).store_err()?;
-    // As `rows::post_link` reads them.
-    Ok(links
-        .into_iter()
-        .map(|(id, kind, title, slug, published_at)| PostLink {
-            id,
-            kind: PostKind::parse(&kind).unwrap_or(PostKind::Post),
-            title,
-            slug,
-            published_at: rows::time(published_at),
-        })
-        .collect())
+    Ok(SiteFrame { categories, pages: rows::links(&row.try_get::<String, _>("pages").store_err()?).store_err()? })
 }
 
 #[async_trait]
@@ -124,14 +105,7 @@ impl PostStore for SqlStore {
         }
         sql.push(" AS comment_tree, ");
         if asked.related > 0 {
-            let link = json_rows::tuple(self.backend, LINK_COLUMNS);
-            sql.push(&format!(
-                "(SELECT {} FROM (",
-                json_rows::ordered_array(self.backend, &link, "x.rank, x.published_at DESC, x.id DESC")
-            ));
-            let tags: Vec<TermId> = post.tags.iter().map(|tag| tag.id).collect();
-            crate::bylines::push_related(&mut sql, post.id, &tags, now, asked.related);
-            sql.push(") x)");
+            crate::bylines::push_related_links(&mut sql, self.backend, post, now, asked.related);
         } else {
             sql.push("'[]'");
         }
@@ -144,7 +118,7 @@ impl PostStore for SqlStore {
         Ok(PostSurroundings {
             frame: decode_site_frame(&row)?,
             comment_tree: super::comments::decode_comment_tree(&row.try_get::<String, _>("comment_tree").store_err()?)?,
-            related: decode_links(&row.try_get::<String, _>("related").store_err()?)?,
+            related: rows::links(&row.try_get::<String, _>("related").store_err()?).store_err()?,
             source_gone: row.try_get::<i64, _>("source_gone").store_err()? > 0,
         })
     }
