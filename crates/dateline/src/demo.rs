@@ -56,13 +56,36 @@ pub fn configure(config: &mut dateline_core::Config) {
     }
 }
 
-/// Every demo post, oldest first so ids grow with time as on a real blog.
+/// Every demo post, oldest first so ids grow with time as on a real blog. The fictional
+/// blog is moved forward in whole weeks so its newest post is less than a week old: its
+/// comments stay open on any day the demo is started (the demo closes posts older than 14
+/// days), and the days of the week its posts name stay right.
 pub fn demo_posts(now: Timestamp) -> Result<Vec<NewPost>, InputError> {
     let defaults = InputDefaults { author: crate::settings::DEFAULT_AUTHOR.into(), now };
     let mut posts = parse_posts_json(DEMO_POSTS, &defaults, &dateline_render::markdown_to_html)?;
+    move_to_this_week(&mut posts, now);
     posts.extend(seed_post(&defaults)?);
     posts.sort_by_key(|p| p.write.published_at);
     Ok(posts)
+}
+
+/// Moves every post and comment by the same whole number of weeks, so the newest post falls
+/// in the week before `now` (never after it). Content dated after `now` is left where it is.
+fn move_to_this_week(posts: &mut [NewPost], now: Timestamp) {
+    const WEEK_SECONDS: i64 = 7 * 24 * 60 * 60;
+    let Some(newest) = posts.iter().map(|p| p.write.published_at).max() else { return };
+    let weeks = (now.as_second() - newest.as_second()).div_euclid(WEEK_SECONDS);
+    if weeks <= 0 {
+        return;
+    }
+    let shift = jiff::SignedDuration::from_secs(weeks * WEEK_SECONDS);
+    let moved = |t: Timestamp| t.checked_add(shift).unwrap_or(t);
+    for post in posts {
+        post.write.published_at = moved(post.write.published_at);
+        for comment in &mut post.comments {
+            comment.created_at = moved(comment.created_at);
+        }
+    }
 }
 
 /// Fills an empty store with the demo content; returns how many posts were created (0 when
@@ -100,6 +123,29 @@ mod tests {
             assert_eq!(seed.comments.len(), 1);
             assert_eq!(seed.comments[0].author_name, None);
             assert_eq!(seed.write.discussion, dateline_core::Discussion::Open, "closed by age, not by hand");
+        }
+    }
+
+    /// The demo's newest post is open for comments on any day it is started: it is under a
+    /// week old, never in the future, and keeps its weekday and time of day.
+    #[test]
+    fn the_fictional_blog_is_always_recent() {
+        let written = demo_posts(Timestamp::UNIX_EPOCH).expect("valid demo content");
+        let newest_written = written.iter().map(|p| p.write.published_at).max().expect("demo posts");
+        for now in ["2026-12-04T16:49:00Z", "2031-02-17T03:00:00Z", "2026-11-20T16:41:00Z"] {
+            let now: Timestamp = now.parse().expect("a timestamp");
+            let posts = demo_posts(now).expect("valid demo content");
+            let newest = posts.iter().map(|p| p.write.published_at).max().expect("demo posts");
+            let age = now.as_second() - newest.as_second();
+            assert!((0..7 * 86_400).contains(&age), "{now}: newest post is {age} s old");
+            assert_eq!((newest.as_second() - newest_written.as_second()) % (7 * 86_400), 0, "{now}: moved by whole weeks");
+            let oldest = posts
+                .iter()
+                .filter(|p| !p.write.title.starts_with("As Biden tries"))
+                .map(|p| p.write.published_at)
+                .min()
+                .expect("demo posts");
+            assert!(oldest < newest, "the blog keeps its spread");
         }
     }
 }
