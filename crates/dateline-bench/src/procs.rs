@@ -147,6 +147,23 @@ fn status_kib(status: &str, key: &str) -> Option<u64> {
     status.lines().find_map(|line| line.strip_prefix(key)).and_then(|rest| rest.split_whitespace().next()).and_then(|n| n.parse().ok())
 }
 
+/// Connections the kernel turned away because a listener's backlog was full (`TcpExt:
+/// ListenOverflows` in `/proc/net/netstat`, for every socket of this network namespace): a
+/// client whose handshake is dropped retries a second or three later, which wrk counts as a
+/// timeout. `None` where the file cannot be read.
+pub fn listen_overflows() -> Option<u64> {
+    netstat_counter(&std::fs::read_to_string("/proc/net/netstat").ok()?, "TcpExt:", "ListenOverflows")
+}
+
+/// A counter from `/proc/net/netstat`'s pairs of lines: `TcpExt: Name1 Name2 …` then
+/// `TcpExt: 1 2 …`.
+fn netstat_counter(netstat: &str, prefix: &str, name: &str) -> Option<u64> {
+    let mut lines = netstat.lines().filter(|line| line.starts_with(prefix));
+    let names = lines.next()?.split_whitespace().skip(1);
+    let values = lines.next()?.split_whitespace().skip(1);
+    names.zip(values).find(|(n, _)| *n == name).and_then(|(_, v)| v.parse().ok())
+}
+
 /// A port on 127.0.0.1 that nothing listens on right now.
 pub fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("find a free port")?;
@@ -228,6 +245,13 @@ pub fn http_get(address: SocketAddr, path: &str, timeout: Duration) -> anyhow::R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_a_counter_from_proc_net_netstat() {
+        let netstat = "TcpExt: SyncookiesSent ListenOverflows ListenDrops\nTcpExt: 0 17 17\nIpExt: InNoRoutes\nIpExt: 3\n";
+        assert_eq!(netstat_counter(netstat, "TcpExt:", "ListenOverflows"), Some(17));
+        assert_eq!(netstat_counter(netstat, "TcpExt:", "Missing"), None);
+    }
 
     #[test]
     fn reads_kib_from_proc_status() {

@@ -632,6 +632,7 @@ fn overload(server: &Server, page: &Page, duration: Duration) -> Row {
             seen
         })
     };
+    let overflows_before = procs::listen_overflows();
     let result = wrk::run(&Load {
         url: &server.url(&page.path),
         connections: 1024,
@@ -640,6 +641,7 @@ fn overload(server: &Server, page: &Page, duration: Duration) -> Row {
         timeout: Some(Duration::from_secs(2)),
         script: None,
     });
+    let dropped = procs::listen_overflows().zip(overflows_before).map(|(after, before)| after.saturating_sub(before));
     stop.store(true, Ordering::Relaxed);
     let seen = probes.join().unwrap_or_default();
     let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
@@ -668,6 +670,9 @@ fn overload(server: &Server, page: &Page, duration: Duration) -> Row {
             "; wrk: {} non-2xx/3xx, socket errors connect {} read {} write {} timeout {}",
             r.non_2xx_3xx, r.connect_errors, r.read_errors, r.write_errors, r.timeouts
         ));
+    }
+    if let Some(dropped) = dropped {
+        note.push_str(&format!("; handshakes dropped by a full backlog: {dropped}"));
     }
     if let Err(err) = &result {
         note = format!("wrk failed: {err:#}; {note}");

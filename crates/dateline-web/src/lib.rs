@@ -41,7 +41,7 @@ pub use dateline_app::{Site, tokens};
 pub use error::AppError;
 pub use feeds::ArticleRenderer;
 pub use paths::{Route, resolve};
-pub use server::ConnectionLimit;
+pub use server::{ConnectionLimit, listen};
 pub use view::permalink;
 
 /// Everything a handler needs, cheap to clone: one shared pointer (every middleware layer

@@ -40,6 +40,23 @@ impl ConnectionLimit {
     }
 }
 
+/// Connections the kernel may hold for us before they are accepted (capped by the system's
+/// `net.core.somaxconn`, 4,096 on current Linux). Tokio's `TcpListener::bind` asks for 128, the
+/// standard library's figure: when a thousand clients connect at once while the accept loop
+/// waits for a runtime thread, the kernel drops the handshakes beyond 128 and the clients
+/// retry a second or three later, which a reader sees as a page that hangs instead of a quick
+/// 503 (docs/PERFORMANCE.md, "Stop 31"). nginx asks for 511.
+const LISTEN_BACKLOG: u32 = 4_096;
+
+/// A listener on `address` with room for [`LISTEN_BACKLOG`] connections waiting to be accepted.
+pub async fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    // As `TcpListener::bind` does: a restarted server may take its port at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Serves the application on `listener` until `shutdown` resolves, then lets the requests
 /// in flight finish (connections that stay idle are closed at once).
 pub(crate) async fn run(

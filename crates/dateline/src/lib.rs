@@ -166,7 +166,7 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
         }
     };
     let limit = dateline_web::ConnectionLimit::from_config(config.server.max_connections, open_files);
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
+    let listener = dateline_web::listen(args.listen).await.map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let address = listener.local_addr()?;
     let store = open_store_for(db, &config).await?;
     if args.demo {

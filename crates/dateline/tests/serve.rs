@@ -127,3 +127,45 @@ fn serve_raises_its_open_file_limit() {
     assert!(soft == hard || soft > 256, "the soft limit was raised: {row}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// More clients connect at once than the server takes (`max_connections`): they wait in the
+/// kernel's backlog, connected, and are served in turn. With the runtime's default backlog
+/// (128) the handshakes past it were dropped and those clients hung for a second or more
+/// before retrying.
+#[test]
+fn a_burst_of_connections_waits_in_the_backlog_and_is_served() {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+    use std::time::Duration;
+
+    // The kernel caps every backlog at net.core.somaxconn (4,096 since Linux 5.4).
+    let somaxconn: usize =
+        std::fs::read_to_string("/proc/sys/net/core/somaxconn").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(4_096);
+    let burst = 400.min(somaxconn.saturating_sub(2));
+    let dir = temp_dir();
+    std::fs::write(dir.join("dateline.toml"), "[server]\nmax_connections = 1\n").expect("config");
+    let server = serve(&dir, &[], &[]);
+    let address: SocketAddr = server.base.trim_start_matches("http://").trim_end_matches('/').parse().expect("address");
+    // The one connection the server takes, held open and silent.
+    let holder = TcpStream::connect(address).expect("first connection");
+    std::thread::sleep(Duration::from_millis(100));
+    let mut waiting = Vec::new();
+    for n in 0..burst {
+        match TcpStream::connect_timeout(&address, Duration::from_millis(500)) {
+            Ok(mut stream) => {
+                stream.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").expect("request");
+                waiting.push(stream);
+            }
+            Err(err) => panic!("connection {n} of {burst} was not taken into the backlog: {err}"),
+        }
+    }
+    drop(holder);
+    for (n, mut stream) in waiting.into_iter().enumerate() {
+        stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply).unwrap_or_else(|err| panic!("connection {n}: {err}"));
+        assert!(reply.starts_with(b"HTTP/1.1 200"), "connection {n}: {}", String::from_utf8_lossy(&reply[..reply.len().min(80)]));
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(dir);
+}
