@@ -70,7 +70,8 @@ pub fn demo_posts(now: Timestamp) -> Result<Vec<NewPost>, InputError> {
 }
 
 /// Moves every post and comment by the same whole number of weeks, so the newest post falls
-/// in the week before `now` (never after it). Content dated after `now` is left where it is.
+/// in the week before `now` (never after it). Nothing moves while the newest post is younger
+/// than a week, or dated after `now`.
 fn move_to_this_week(posts: &mut [NewPost], now: Timestamp) {
     const WEEK_SECONDS: i64 = 7 * 24 * 60 * 60;
     let Some(newest) = posts.iter().map(|p| p.write.published_at).max() else { return };

@@ -151,7 +151,8 @@ fn a_burst_of_connections_waits_in_the_backlog_and_is_served() {
     std::thread::sleep(Duration::from_millis(100));
     let mut waiting = Vec::new();
     for n in 0..burst {
-        match TcpStream::connect_timeout(&address, Duration::from_millis(500)) {
+        // Under the 1 s after which a client sends a dropped handshake again.
+        match TcpStream::connect_timeout(&address, Duration::from_millis(900)) {
             Ok(mut stream) => {
                 stream.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").expect("request");
                 waiting.push(stream);
