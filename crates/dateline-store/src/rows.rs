@@ -66,7 +66,7 @@ pub(crate) fn select_posts(backend: crate::connect::Backend) -> &'static str {
 
 fn select_posts_text(backend: crate::connect::Backend) -> String {
     use crate::json_rows::{ordered_array, tuple};
-    let terms = ordered_array(backend, &tuple(backend, TERM_COLUMNS), "t.name, t.id");
+    let terms = terms_array(backend);
     // In the order the attribution line names them.
     let reporters = ordered_array(backend, &tuple(backend, "r.id, r.name, r.slug"), "pr.position, r.id");
     format!(
@@ -76,9 +76,6 @@ fn select_posts_text(backend: crate::connect::Backend) -> String {
          {POST_FROM}"
     )
 }
-
-/// A term of [`select_posts`]' `terms_json`.
-type TermTuple = (TermId, String, String, String, String, Option<TermId>);
 
 /// Decodes a row selected with [`select_posts`].
 pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
@@ -106,18 +103,7 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         }),
         None => None,
     };
-    let mut categories = Vec::new();
-    let mut tags = Vec::new();
-    for (id, taxonomy, name, slug, description, parent_id) in
-        crate::json_rows::decode::<TermTuple>(&row.try_get::<String, _>("terms_json")?)?
-    {
-        let taxonomy = Taxonomy::parse(&taxonomy).ok_or_else(|| sqlx::Error::Decode(format!("unknown taxonomy {taxonomy:?}").into()))?;
-        let term = Term { id, taxonomy, name, slug, description, parent_id };
-        match taxonomy {
-            Taxonomy::Category => categories.push(term),
-            Taxonomy::Tag => tags.push(term),
-        }
-    }
+    let (categories, tags) = terms(&row.try_get::<String, _>("terms_json")?)?.into_iter().partition(|t| t.taxonomy == Taxonomy::Category);
     let reporters = crate::json_rows::decode::<(i64, String, String)>(&row.try_get::<String, _>("reporters_json")?)?
         .into_iter()
         .map(|(id, name, slug)| BylineRef { id, name, slug })
@@ -169,6 +155,26 @@ fn count(row: &AnyRow, column: &str) -> Result<Option<u32>, sqlx::Error> {
 }
 
 pub(crate) const TERM_COLUMNS: &str = "t.id, t.taxonomy, t.name, t.slug, t.description, t.parent_id";
+
+/// The aggregate of the terms `t` a subquery selects, as one JSON array of [`TERM_COLUMNS`]
+/// (see [`crate::json_rows`]) by name: a row through sqlx per term cost a cold post page 7 %
+/// of its instructions (docs/PERFORMANCE.md, stop 29).
+pub(crate) fn terms_array(backend: crate::connect::Backend) -> String {
+    crate::json_rows::ordered_array(backend, &crate::json_rows::tuple(backend, TERM_COLUMNS), "t.name, t.id")
+}
+
+/// Decodes a [`terms_array`].
+pub(crate) fn terms(text: &str) -> Result<Vec<Term>, sqlx::Error> {
+    let tuples: Vec<(TermId, String, String, String, String, Option<TermId>)> = crate::json_rows::decode(text)?;
+    tuples
+        .into_iter()
+        .map(|(id, taxonomy, name, slug, description, parent_id)| {
+            let taxonomy =
+                Taxonomy::parse(&taxonomy).ok_or_else(|| sqlx::Error::Decode(format!("unknown taxonomy {taxonomy:?}").into()))?;
+            Ok(Term { id, taxonomy, name, slug, description, parent_id })
+        })
+        .collect()
+}
 
 pub(crate) fn term(row: &AnyRow) -> Result<Term, sqlx::Error> {
     Ok(Term {

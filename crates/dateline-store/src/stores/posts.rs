@@ -28,7 +28,7 @@ fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, now: jiff::T
 }
 
 fn decode_site_frame(row: &sqlx::any::AnyRow) -> StoreResult<SiteFrame> {
-    let categories = super::terms::decode_terms(&row.try_get::<String, _>("categories").store_err()?, Taxonomy::Category)?;
+    let categories = rows::terms(&row.try_get::<String, _>("categories").store_err()?).store_err()?;
     Ok(SiteFrame { categories, pages: rows::links(&row.try_get::<String, _>("pages").store_err()?).store_err()? })
 }
 

@@ -7,27 +7,13 @@ use sqlx::Row;
 
 use crate::connect::SqlStore;
 use crate::error::OrStoreError;
-use crate::json_rows;
 use crate::rows::{self, TERM_COLUMNS};
 use crate::sql::Sql;
 
-/// Appends a subquery: the terms of `taxonomy` as one JSON array, ordered by the database.
-/// One row, not a row per term (see `json_rows`): every public page lists the categories, and
-/// a row through sqlx per category cost a cold post page 7 % of its instructions
-/// (docs/PERFORMANCE.md, stop 29).
+/// Appends a subquery: the terms of `taxonomy` as one JSON array ([`rows::terms_array`]).
 pub(crate) fn push_terms(sql: &mut Sql, backend: crate::connect::Backend, taxonomy: Taxonomy) {
-    let item = json_rows::tuple(backend, "t.id, t.name, t.slug, t.description, t.parent_id");
-    sql.push(&format!("(SELECT {} FROM terms t WHERE t.taxonomy = ", json_rows::ordered_array(backend, &item, "t.name, t.id")));
+    sql.push(&format!("(SELECT {} FROM terms t WHERE t.taxonomy = ", rows::terms_array(backend)));
     sql.fixed_text(taxonomy.as_str()).push(")");
-}
-
-/// Decodes a [`push_terms`] of `taxonomy`.
-pub(crate) fn decode_terms(text: &str, taxonomy: Taxonomy) -> StoreResult<Vec<Term>> {
-    let terms: Vec<(TermId, String, String, String, Option<TermId>)> = json_rows::decode(text).store_err()?;
-    Ok(terms
-        .into_iter()
-        .map(|(id, name, slug, description, parent_id)| Term { id, taxonomy, name, slug, description, parent_id })
-        .collect())
 }
 
 #[async_trait]
@@ -42,7 +28,7 @@ impl TermStore for SqlStore {
     async fn terms(&self, taxonomy: Taxonomy) -> StoreResult<Vec<Term>> {
         let mut sql = Sql::new("SELECT ");
         push_terms(&mut sql, self.backend, taxonomy);
-        decode_terms(&self.json_array(&sql).await?, taxonomy)
+        rows::terms(&self.json_array(&sql).await?).store_err()
     }
 
     async fn term_by_id(&self, id: TermId) -> StoreResult<Option<Term>> {
