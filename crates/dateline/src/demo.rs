@@ -57,9 +57,9 @@ pub fn configure(config: &mut dateline_core::Config) {
 }
 
 /// Every demo post, oldest first so ids grow with time as on a real blog. The fictional
-/// blog is moved forward in whole weeks so its newest post is less than a week old: its
-/// comments stay open on any day the demo is started (the demo closes posts older than 14
-/// days), and the days of the week its posts name stay right.
+/// blog is moved forward in whole weeks so its newest post or comment is less than a week
+/// old: its newest post stays open for comments on any day the demo is started (the demo
+/// closes posts older than 14 days), and the days of the week its posts name stay right.
 pub fn demo_posts(now: Timestamp) -> Result<Vec<NewPost>, InputError> {
     let defaults = InputDefaults { author: crate::settings::DEFAULT_AUTHOR.into(), now };
     let mut posts = parse_posts_json(DEMO_POSTS, &defaults, &dateline_render::markdown_to_html)?;
@@ -69,14 +69,15 @@ pub fn demo_posts(now: Timestamp) -> Result<Vec<NewPost>, InputError> {
     Ok(posts)
 }
 
-/// Moves every post and comment by the same whole number of weeks, so the newest post falls
-/// in the week before `now` (never after it). Nothing moves while the newest post is younger
-/// than a week, or dated after `now`.
+/// Moves every post and comment by the same whole number of weeks, so the newest of them (a
+/// comment may come hours after its post) falls in the week before `now`, never after it: no
+/// comment is dated in the future (a demo started before the written dates moves back).
 fn move_to_this_week(posts: &mut [NewPost], now: Timestamp) {
     const WEEK_SECONDS: i64 = 7 * 24 * 60 * 60;
-    let Some(newest) = posts.iter().map(|p| p.write.published_at).max() else { return };
+    let written = posts.iter().flat_map(|p| std::iter::once(p.write.published_at).chain(p.comments.iter().map(|c| c.created_at)));
+    let Some(newest) = written.max() else { return };
     let weeks = (now.as_second() - newest.as_second()).div_euclid(WEEK_SECONDS);
-    if weeks <= 0 {
+    if weeks == 0 {
         return;
     }
     let shift = jiff::SignedDuration::from_secs(weeks * WEEK_SECONDS);
@@ -127,18 +128,22 @@ mod tests {
         }
     }
 
-    /// The demo's newest post is open for comments on any day it is started: it is under a
-    /// week old, never in the future, and keeps its weekday and time of day.
+    /// The demo's newest post is open for comments on any day it is started, keeps its weekday
+    /// and time of day, and nothing, post or comment, is dated in the future.
     #[test]
     fn the_fictional_blog_is_always_recent() {
-        let written = demo_posts(Timestamp::UNIX_EPOCH).expect("valid demo content");
+        // The fictional blog's posts as demo.json dates them.
+        let defaults = InputDefaults { author: crate::settings::DEFAULT_AUTHOR.into(), now: Timestamp::UNIX_EPOCH };
+        let written = parse_posts_json(DEMO_POSTS, &defaults, &dateline_render::markdown_to_html).expect("valid demo content");
         let newest_written = written.iter().map(|p| p.write.published_at).max().expect("demo posts");
         for now in ["2026-12-04T16:49:00Z", "2031-02-17T03:00:00Z", "2026-11-20T16:41:00Z"] {
             let now: Timestamp = now.parse().expect("a timestamp");
             let posts = demo_posts(now).expect("valid demo content");
             let newest = posts.iter().map(|p| p.write.published_at).max().expect("demo posts");
             let age = now.as_second() - newest.as_second();
-            assert!((0..7 * 86_400).contains(&age), "{now}: newest post is {age} s old");
+            // Open for comments: the demo closes posts older than `close_after_days`.
+            let open_days = i64::from(dateline_core::Config::default().discussion.close_after_days);
+            assert!((0..open_days * 86_400).contains(&age), "{now}: newest post is {age} s old");
             assert_eq!((newest.as_second() - newest_written.as_second()) % (7 * 86_400), 0, "{now}: moved by whole weeks");
             let oldest = posts
                 .iter()
@@ -147,6 +152,9 @@ mod tests {
                 .min()
                 .expect("demo posts");
             assert!(oldest < newest, "the blog keeps its spread");
+            let comments = posts.iter().flat_map(|p| p.comments.iter().map(|c| c.created_at));
+            assert!(comments.clone().count() > 0 && comments.clone().all(|at| at <= now), "{now}: a comment dated in the future");
+            assert!(comments.max().is_some_and(|at| now.as_second() - at.as_second() < 7 * 86_400), "{now}: the newest comment is recent");
         }
     }
 }
