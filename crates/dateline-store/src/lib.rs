@@ -27,6 +27,7 @@ mod search;
 mod sql;
 mod store_impl;
 mod stores;
+mod tsvector;
 mod writes;
 
 pub use connect::{Backend, OpenError, SqlStore, redact, sqlite_file};

@@ -100,6 +100,42 @@ pub(crate) enum Entries {
     New,
 }
 
+/// An index entry ready to be written: what the index holds for one post or comment.
+pub(crate) struct Entry {
+    id: i64,
+    document: Document,
+}
+
+enum Document {
+    /// SQLite: the folded fields, one per FTS5 column.
+    Columns(Vec<String>),
+    /// PostgreSQL: the `tsvector` literal of the fields with their weights.
+    Tsvector(String),
+}
+
+impl Entry {
+    /// The entry of `id` in `index` on `backend`, from its folded fields in SQLite's column
+    /// order.
+    fn new(backend: Backend, index: Index, id: i64, fields: Vec<String>) -> Entry {
+        let document = match backend {
+            Backend::Sqlite => Document::Columns(fields),
+            Backend::Postgres => {
+                let groups: Vec<(char, Vec<&str>)> = index
+                    .postgres_weights()
+                    .iter()
+                    .map(|(weight, parts)| (*weight, parts.iter().map(|&p| fields[p].as_str()).collect()))
+                    .collect();
+                Document::Tsvector(crate::tsvector::literal(&groups))
+            }
+        };
+        Entry { id, document }
+    }
+
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+}
+
 /// Brings the index entries of the posts `ids` in line with the posts table: indexed again
 /// when the post exists, removed when it does not (deleted).
 pub(crate) async fn reindex_posts(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), sqlx::Error> {
@@ -130,19 +166,16 @@ pub(crate) async fn index_comments(conn: &mut AnyConnection, ids: &[i64], entrie
 /// A comment's entry from the text the caller holds (an import, as it writes them), without
 /// reading it back: the text, the name and the address as stored (the store drops NUL
 /// characters, as [`Sql::text`] does).
-pub(crate) fn comment_entry(id: i64, body: &str, name: Option<&str>, email: Option<&str>) -> (i64, Vec<String>) {
+pub(crate) fn comment_entry(backend: Backend, id: i64, body: &str, name: Option<&str>, email: Option<&str>) -> Entry {
     let stored = |text: &str| if text.contains('\0') { text.replace('\0', "") } else { text.to_string() };
-    (id, comment_fields(&stored(body), &stored(name.unwrap_or_default()), &stored(email.unwrap_or_default())))
+    let fields = comment_fields(&stored(body), &stored(name.unwrap_or_default()), &stored(email.unwrap_or_default()));
+    Entry::new(backend, COMMENTS, id, fields)
 }
 
 /// Writes comment entries made by [`comment_entry`] (each id at most once).
-pub(crate) async fn write_comment_entries(
-    conn: &mut AnyConnection,
-    documents: &[(i64, Vec<String>)],
-    entries: Entries,
-) -> Result<(), sqlx::Error> {
+pub(crate) async fn write_comment_entries(conn: &mut AnyConnection, documents: &[Entry], entries: Entries) -> Result<(), sqlx::Error> {
     // `replace` cuts the rows into statements itself.
-    let ids: Vec<i64> = documents.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = documents.iter().map(Entry::id).collect();
     replace(conn, COMMENTS, &ids, documents, entries).await
 }
 
@@ -179,15 +212,8 @@ pub(crate) async fn comments_of(conn: &mut AnyConnection, post: i64) -> Result<V
     sqlx::query_scalar("SELECT id FROM comments WHERE post_id = $1").bind(post).fetch_all(&mut *conn).await
 }
 
-/// Removes the entries of `ids` and writes `documents` (each a list of folded fields in the
-/// index's column order).
-async fn replace(
-    conn: &mut AnyConnection,
-    index: Index,
-    ids: &[i64],
-    documents: &[(i64, Vec<String>)],
-    entries: Entries,
-) -> Result<(), sqlx::Error> {
+/// Removes the entries of `ids` and writes `documents`.
+async fn replace(conn: &mut AnyConnection, index: Index, ids: &[i64], documents: &[Entry], entries: Entries) -> Result<(), sqlx::Error> {
     let backend = backend_of(conn);
     if entries == Entries::Changed {
         let mut remove = Sql::new(&format!("DELETE FROM {} WHERE {} IN ", index.table(), index.key(backend)));
@@ -199,20 +225,16 @@ async fn replace(
             Backend::Sqlite => Sql::wide(&format!("INSERT INTO {} (rowid, {}) VALUES ", index.table(), index.sqlite_columns()), backend),
             Backend::Postgres => Sql::new(&format!("INSERT INTO {} ({}, doc) VALUES ", index.table(), index.key(backend))),
         };
-        for (i, (id, fields)) in rows.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" }).int(*id);
-            match backend {
-                Backend::Sqlite => {
+        for (i, entry) in rows.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" }).int(entry.id);
+            match &entry.document {
+                Document::Columns(fields) => {
                     for field in fields {
                         sql.push(", ").text(field);
                     }
                 }
-                Backend::Postgres => {
-                    for (n, (weight, parts)) in index.postgres_weights().iter().enumerate() {
-                        let text: Vec<&str> = parts.iter().map(|&p| fields[p].as_str()).collect();
-                        sql.push(if n == 0 { ", " } else { " || " }).push("setweight(to_tsvector('simple', ");
-                        sql.text(&text.join(" ")).push(&format!("), '{weight}')"));
-                    }
+                Document::Tsvector(literal) => {
+                    sql.push(", CAST(").text(literal).push(" AS tsvector)");
                 }
             }
             sql.push(")");
@@ -223,7 +245,8 @@ async fn replace(
 }
 
 /// The index documents of those of the posts `ids` that exist.
-async fn post_documents(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, Vec<String>)>, sqlx::Error> {
+async fn post_documents(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Entry>, sqlx::Error> {
+    let backend = backend_of(conn);
     let mut terms_sql = Sql::new("SELECT pt.post_id, t.name FROM post_terms pt JOIN terms t ON t.id = pt.term_id WHERE pt.post_id IN ");
     terms_sql.int_list(ids);
     let mut terms: HashMap<i64, Vec<String>> = HashMap::new();
@@ -251,20 +274,22 @@ async fn post_documents(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i6
             body_html: &body,
             excerpt: &excerpt,
         });
-        documents.push((id, vec![d.title, d.dek, d.people, d.terms, d.body, d.joined]));
+        documents.push(Entry::new(backend, Index::Posts, id, vec![d.title, d.dek, d.people, d.terms, d.body, d.joined]));
     }
     Ok(documents)
 }
 
 /// The index documents of those of the comments `ids` that exist: the text, the name and the
 /// address given (a moderator looks for all three).
-async fn comment_documents(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, Vec<String>)>, sqlx::Error> {
+async fn comment_documents(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Entry>, sqlx::Error> {
+    let backend = backend_of(conn);
     let mut sql = Sql::new("SELECT id, body, author_name, author_email FROM comments WHERE id IN ");
     sql.int_list(ids);
     let mut documents = Vec::with_capacity(ids.len());
     for row in sql.query().fetch_all(&mut *conn).await? {
         let text = |column: &str| -> Result<String, sqlx::Error> { Ok(row.try_get::<Option<String>, _>(column)?.unwrap_or_default()) };
-        documents.push((row.try_get("id")?, comment_fields(&text("body")?, &text("author_name")?, &text("author_email")?)));
+        let fields = comment_fields(&text("body")?, &text("author_name")?, &text("author_email")?);
+        documents.push(Entry::new(backend, COMMENTS, row.try_get("id")?, fields));
     }
     Ok(documents)
 }

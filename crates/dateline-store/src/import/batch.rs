@@ -66,7 +66,7 @@ pub(crate) struct Pending {
     /// (post, term) links.
     pub links: Vec<(PostId, TermId)>,
     /// The written comments' search entries, not yet in the index (each comment once).
-    pub search_entries: Vec<(i64, Vec<String>)>,
+    pub search_entries: Vec<crate::search::Entry>,
     /// Whether any of them may be in the index already (a comment written before).
     pub search_again: bool,
 }
