@@ -173,8 +173,8 @@ impl SqlImportSession {
             placed.push(batch::Placed { id, new, parent });
         }
         // Their search entries, from the text at hand, made while the database writes the
-        // comments: `join!` polls the write first (`biased`), which sends its statement, and the entries
-        // are made while the answer is awaited (an import waited for both in turn).
+        // comments: `join!` polls the write first (`biased`), which sends its statement, and
+        // the entries are made while the answer is awaited (an import waited for both in turn).
         let backend = self.backend;
         let make_entries = async {
             let entries = placed.iter().zip(&comments).map(|(place, comment)| {
