@@ -517,7 +517,8 @@ impl ImportSession for SqlImportSession {
             // import; readers should not wait for it. VACUUM cannot run inside a transaction,
             // hence after the commit, on the pool; the import has succeeded whatever it says.
             // (Without ANALYZE: the one before the commit counted the import's own rows, and a
-            // second was 3 % of PostgreSQL's time in an import.)
+            // second was 3 % of PostgreSQL's time in an import. Autovacuum will analyse the
+            // tables again later, as the import's rows count as changes since that one.)
             let vacuum = "VACUUM posts, comments, post_terms, post_search, comment_search";
             if let Err(err) = sqlx::raw_sql(vacuum).execute(&pool).await {
                 tracing::warn!(error = %err, "after the import: VACUUM failed; autovacuum will do it later");
