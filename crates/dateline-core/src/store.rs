@@ -231,6 +231,13 @@ pub trait PostStore: Send + Sync {
     /// Any post or page by its slug, whatever its status.
     async fn post_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<Post>>;
 
+    /// As [`PostStore::post_by_slug`], for the post's own page: `comment_count` is counted only
+    /// for a post with a password (0 for the others), because the page reads the approved
+    /// comments of any post it shows them on ([`PostStore::post_surroundings`]) and counts
+    /// them there; only a locked post's page shows none. Counting them twice cost
+    /// PostgreSQL a sixth of a 100-comment post's time (docs/PERFORMANCE.md, stop 33).
+    async fn post_page_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<Post>>;
+
     /// The public stream, filtered and paginated.
     async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>>;
 

@@ -357,7 +357,7 @@ const RELATED_TAGS: usize = 100;
 
 /// Appends the related-posts query (see [`dateline_core::BylineStore::related_posts`]) to
 /// `sql`: the links' columns and their `rank` (1 the same story, 2 the same reporter or outlet,
-/// 3 a shared tag), best first.
+/// 3 a shared tag), best first. The post has at least one branch ([`can_be_related`]).
 ///
 /// What it costs (checked with SQLite's EXPLAIN QUERY PLAN): only covering indexes until the
 /// last step. The same story's and the same outlet's branches walk `posts_by_source_url` and
@@ -366,58 +366,81 @@ const RELATED_TAGS: usize = 100;
 /// reporters (`post_reporters_by_reporter`) and keeps the newest-numbered
 /// [`RELATED_CANDIDATES`]; each of the post's tags (up to [`RELATED_TAGS`]) reads its newest
 /// [`RELATED_CANDIDATES`] entries of `post_terms_by_term` backwards and stops. Then the
-/// candidates (a few hundred at most) are looked up by primary key for
-/// their visibility and date (`CROSS JOIN`: SQLite's planner would otherwise walk every public
-/// post through `posts_visible` and probe the candidates; PostgreSQL plans it either way), and
-/// the best 5 sorted. (Ids grow with time, so the newest-numbered are the newest; an import
-/// keeps WordPress's ids, which grew with time there too.) The post page caches the result
-/// with the page. The limits are written into the text ([`Sql::fixed`]) so that PostgreSQL
-/// keeps one plan for the statement instead of planning it for each page.
-fn push_related(sql: &mut Sql, post: &Post, now: Timestamp, limit: u32) {
+/// candidates (a few hundred at most) are looked up by primary key for their visibility and
+/// date (`CROSS JOIN`: SQLite's planner would otherwise walk every public post through
+/// `posts_visible` and probe the candidates; PostgreSQL plans it either way; on PostgreSQL
+/// from `posts_visibility_by_id` alone, without the rows), the best 5 sorted, and only those
+/// 5 rows read for their titles. (Ids grow with time, so the newest-numbered are the newest;
+/// an import keeps WordPress's ids, which grew with time there too.) The post page caches the
+/// result with the page. The limits are written into the text ([`Sql::fixed`]) so that
+/// PostgreSQL keeps one plan for the statement instead of planning it for each page.
+///
+/// The post's own source address, reporters, outlet and tags are the values, and branches the
+/// post cannot match are left out: the post's rows were read again for them, and a branch
+/// that cannot match still cost PostgreSQL its plan's setup on every page
+/// (docs/PERFORMANCE.md, stop 33).
+fn push_related(sql: &mut Sql, backend: crate::connect::Backend, post: &Post, now: Timestamp, limit: u32) {
     let n = RELATED_CANDIDATES;
-    let (tags, post) = (&post.tags, post.id);
-    sql.push("SELECT p.id, p.kind, p.title, p.slug, p.published_at, best.rank FROM (SELECT c.id, MIN(c.rank) AS rank FROM (");
-    sql.push("SELECT s.id, 1 AS rank FROM (SELECT o.id FROM posts me JOIN posts o ON o.source_url = me.source_url WHERE me.id = ")
-        .int(post)
-        .push(" AND o.id <> me.id ORDER BY 1 DESC LIMIT ")
-        .fixed(n)
-        .push(") s");
-    sql.push(" UNION ALL SELECT r.id, 2 AS rank FROM (SELECT DISTINCT o.post_id AS id FROM post_reporters me JOIN post_reporters o ON o.reporter_id = me.reporter_id WHERE me.post_id = ")
-        .int(post)
-        .push(" AND o.post_id <> me.post_id ORDER BY 1 DESC LIMIT ")
-        .fixed(n)
-        .push(") r");
-    sql.push(" UNION ALL SELECT w.id, 2 AS rank FROM (SELECT o.post_id AS id FROM post_outlets me JOIN post_outlets o ON o.outlet_id = me.outlet_id WHERE me.post_id = ")
-        .int(post)
-        .push(" AND o.post_id <> me.post_id ORDER BY 1 DESC LIMIT ")
-        .fixed(n)
-        .push(") w");
+    let source_url = source_url(post);
+    let reporters: Vec<i64> = post.reporters.iter().map(|reporter| reporter.id).collect();
+    let tags = &post.tags[..post.tags.len().min(RELATED_TAGS)];
+    sql.push("SELECT p.id, p.kind, p.title, p.slug, p.published_at, v.rank FROM (SELECT q.id, best.rank FROM (SELECT c.id, MIN(c.rank) AS rank FROM (");
+    let mut first = true;
+    let mut branch = |sql: &mut Sql, text: &str| {
+        if !std::mem::take(&mut first) {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(text);
+    };
+    // The attribution's three branches come together or not at all (a post quoting a source
+    // usually names all three, another none), with a NULL or an empty set for what is missing:
+    // each shape is a prepared statement on every connection, and a shape for every mix
+    // would crowd the connections' statement caches (100 statements each).
+    if source_url.is_some() || !reporters.is_empty() || post.outlet.is_some() {
+        branch(sql, "SELECT s.id, 1 AS rank FROM (SELECT o.id FROM posts o WHERE o.source_url = ");
+        sql.nullable_text(source_url).push(" AND o.id <> ").int(post.id).push(" ORDER BY o.id DESC LIMIT ").fixed(n).push(") s");
+        branch(sql, "SELECT r.id, 2 AS rank FROM (SELECT DISTINCT o.post_id AS id FROM post_reporters o WHERE o.reporter_id");
+        sql.int_set(&reporters, backend).push(" AND o.post_id <> ").int(post.id).push(" ORDER BY 1 DESC LIMIT ").fixed(n).push(") r");
+        branch(sql, "SELECT w.id, 2 AS rank FROM (SELECT o.post_id AS id FROM post_outlets o WHERE o.outlet_id = ");
+        let outlet = post.outlet.as_ref().map(|outlet| outlet.id);
+        sql.nullable_int(outlet).push(" AND o.post_id <> ").int(post.id).push(" ORDER BY o.post_id DESC LIMIT ").fixed(n).push(") w");
+    }
     // Per tag, the newest-numbered posts straight from `post_terms_by_term`, read backwards:
     // [`RELATED_CANDIDATES`] entries a tag, however many posts carry it. (All the posts of all
     // the tags at once made SQLite read every entry of a 1,000-post tag into two temporary
     // b-trees, for DISTINCT and ORDER BY: half the statement's time.) A post on two of the
     // tags comes twice; the GROUP BY below keeps it once.
-    for tag in tags.iter().take(RELATED_TAGS) {
-        sql.push(" UNION ALL SELECT g.id, 3 AS rank FROM (SELECT o.post_id AS id FROM post_terms o WHERE o.term_id = ")
-            .int(tag.id)
-            .push(" AND o.post_id <> ")
-            .int(post)
-            .push(" ORDER BY o.post_id DESC LIMIT ")
-            .fixed(n)
-            .push(") g");
+    for tag in tags {
+        branch(sql, "SELECT g.id, 3 AS rank FROM (SELECT o.post_id AS id FROM post_terms o WHERE o.term_id = ");
+        sql.int(tag.id).push(" AND o.post_id <> ").int(post.id).push(" ORDER BY o.post_id DESC LIMIT ").fixed(n).push(") g");
     }
-    sql.push(") c GROUP BY c.id) best CROSS JOIN posts p WHERE p.id = best.id AND p.kind = 'post' AND p.status IN ('published', 'scheduled') AND p.published_at <= ")
+    sql.push(") c GROUP BY c.id) best CROSS JOIN posts q WHERE q.id = best.id AND q.kind = 'post' AND q.status IN ('published', 'scheduled') AND q.published_at <= ")
         .int(now.as_second())
-        .push(" ORDER BY best.rank, p.published_at DESC, p.id DESC LIMIT ")
-        .fixed(i64::from(limit));
+        .push(" ORDER BY best.rank, q.published_at DESC, q.id DESC LIMIT ")
+        .fixed(i64::from(limit))
+        .push(") v CROSS JOIN posts p WHERE p.id = v.id");
+}
+
+fn source_url(post: &Post) -> Option<&str> {
+    post.source.as_ref().and_then(|source| source.url.as_deref())
+}
+
+/// Whether anything can be related to `post`: it has a source address, a reporter, an outlet
+/// or a tag.
+fn can_be_related(post: &Post) -> bool {
+    source_url(post).is_some() || !post.reporters.is_empty() || post.outlet.is_some() || !post.tags.is_empty()
 }
 
 /// Appends a subquery: the related posts of [`push_related`] as one JSON array of links
-/// ([`crate::rows::links`]), best first.
+/// ([`crate::rows::links`]), best first (an empty array when nothing can be related).
 pub(crate) fn push_related_links(sql: &mut Sql, backend: crate::connect::Backend, post: &Post, now: Timestamp, limit: u32) {
     use crate::json_rows::{ordered_array, tuple};
+    if !can_be_related(post) {
+        sql.push("'[]'");
+        return;
+    }
     let links = ordered_array(backend, &tuple(backend, crate::rows::LINK_COLUMNS), "x.rank, x.published_at DESC, x.id DESC");
     sql.push(&format!("(SELECT {links} FROM ("));
-    push_related(sql, post, now, limit);
+    push_related(sql, backend, post, now, limit);
     sql.push(") x)");
 }

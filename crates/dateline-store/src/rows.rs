@@ -28,8 +28,10 @@ const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source,
     p.source_words, p.quote_override_by, p.quote_override_at, p.quote_override_words, \
     (SELECT o.display_name FROM users o WHERE o.id = p.quote_override_by) AS quote_override_by_name, \
     u.id AS author_id, u.login AS author_login, u.display_name AS author_display_name, u.slug AS author_slug, \
-    u.role AS author_role, u.email AS author_email_address, \
-    (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.kind <> 'note') AS comment_count";
+    u.role AS author_role, u.email AS author_email_address";
+
+/// A post's approved comments, counted (notes are not shown, so not counted).
+const COMMENT_COUNT: &str = "(SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.kind <> 'note')";
 
 /// What a JSON array of links ([`links`]) holds of each post, from a subquery `x` of posts'
 /// rows.
@@ -56,21 +58,40 @@ pub(crate) fn links(text: &str) -> Result<Vec<PostLink>, sqlx::Error> {
 /// database (a hand-over to SQLite's worker thread and back; docs/PERFORMANCE.md, stop 30).
 pub(crate) fn select_posts(backend: crate::connect::Backend) -> &'static str {
     // Made once per backend: every read of a post starts with it.
-    static SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Sqlite));
-    static POSTGRES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Postgres));
+    static SQLITE: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Sqlite, COMMENT_COUNT));
+    static POSTGRES: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Postgres, COMMENT_COUNT));
     match backend {
         crate::connect::Backend::Sqlite => &SQLITE,
         crate::connect::Backend::Postgres => &POSTGRES,
     }
 }
 
-fn select_posts_text(backend: crate::connect::Backend) -> String {
+/// As [`select_posts`], with the comments counted only for a post with a password (see
+/// [`dateline_core::PostStore::post_page_by_slug`]): `CASE` runs the count only then.
+pub(crate) fn select_post_page(backend: crate::connect::Backend) -> &'static str {
+    static SQLITE: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Sqlite, &locked_count()));
+    static POSTGRES: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Postgres, &locked_count()));
+    match backend {
+        crate::connect::Backend::Sqlite => &SQLITE,
+        crate::connect::Backend::Postgres => &POSTGRES,
+    }
+}
+
+fn locked_count() -> String {
+    format!("CASE WHEN p.password IS NULL THEN 0 ELSE {COMMENT_COUNT} END")
+}
+
+fn select_posts_text(backend: crate::connect::Backend, comment_count: &str) -> String {
     use crate::json_rows::{ordered_array, tuple};
     let terms = terms_array(backend);
     // In the order the attribution line names them.
     let reporters = ordered_array(backend, &tuple(backend, "r.id, r.name, r.slug"), "pr.position, r.id");
     format!(
-        "SELECT {POST_COLUMNS}, \
+        "SELECT {POST_COLUMNS}, {comment_count} AS comment_count, \
          (SELECT {terms} FROM post_terms pt JOIN terms t ON t.id = pt.term_id WHERE pt.post_id = p.id) AS terms_json, \
          (SELECT {reporters} FROM post_reporters pr JOIN reporters r ON r.id = pr.reporter_id WHERE pr.post_id = p.id) AS reporters_json \
          {POST_FROM}"

@@ -14,6 +14,10 @@ pub(crate) enum Arg {
     Int(i64),
     Float(f64),
     Text(String),
+    /// A NULL where a text goes (typed, so PostgreSQL compares it with a text column).
+    NullText,
+    /// A NULL where an integer goes.
+    NullInt,
 }
 
 /// SQL text plus its arguments, in order.
@@ -110,6 +114,23 @@ impl Sql {
         }
     }
 
+    /// Appends a placeholder for the text or a NULL, bound either way: unlike
+    /// [`Sql::opt_text`], the statement's text is the same with and without a value.
+    pub(crate) fn nullable_text(&mut self, value: Option<&str>) -> &mut Sql {
+        match value {
+            Some(v) => self.text(v),
+            None => self.arg(Arg::NullText),
+        }
+    }
+
+    /// As [`Sql::nullable_text`], for an integer.
+    pub(crate) fn nullable_int(&mut self, value: Option<i64>) -> &mut Sql {
+        match value {
+            Some(v) => self.int(v),
+            None => self.arg(Arg::NullInt),
+        }
+    }
+
     /// Appends `(p1, p2, …)` for a list of values; `(NULL)` for an empty list matches nothing.
     fn list<T>(&mut self, values: &[T], arg: impl Fn(&T) -> Arg) -> &mut Sql {
         if values.is_empty() {
@@ -155,6 +176,8 @@ impl Sql {
                 Arg::Int(v) => query.bind(*v),
                 Arg::Float(v) => query.bind(*v),
                 Arg::Text(v) => query.bind(v.as_str()),
+                Arg::NullText => query.bind(None::<&str>),
+                Arg::NullInt => query.bind(None::<i64>),
             };
         }
         query
@@ -172,6 +195,20 @@ mod tests {
         let texts: Vec<_> = sql.args.iter().filter_map(|a| if let Arg::Text(t) = a { Some(t.as_str()) } else { None }).collect();
         assert_eq!(texts, ["ab", "c"]);
         assert_eq!(sql.text, "SELECT $1, ($2)");
+    }
+
+    #[test]
+    fn a_nullable_value_is_bound_with_or_without_a_value() {
+        let texts: Vec<String> = [(Some("a"), Some(1)), (None, None)]
+            .into_iter()
+            .map(|(text, int)| {
+                let mut sql = Sql::new("SELECT ");
+                sql.nullable_text(text).push(", ").nullable_int(int);
+                assert_eq!(sql.args.len(), 2);
+                sql.text
+            })
+            .collect();
+        assert_eq!(texts, ["SELECT $1, $2", "SELECT $1, $2"]);
     }
 
     #[test]

@@ -72,7 +72,8 @@ impl SqlStore {
         row
     }
 
-    /// The text of the one row of a query selecting a [`crate::json_rows::array`].
+    /// The text of the one row of a query selecting one text (a [`crate::json_rows::array`], a
+    /// comment tree).
     pub(crate) async fn json_array(&self, sql: &Sql) -> StoreResult<String> {
         self.read_row(sql.query()).await.store_err()?.try_get(0).store_err()
     }
@@ -84,7 +85,19 @@ impl SqlStore {
     }
 
     pub(crate) async fn post_where(&self, column: &str, value: crate::sql::Arg, kind: Option<PostKind>) -> StoreResult<Option<Post>> {
-        let mut sql = Sql::new(&format!("{} WHERE p.{column} = ", rows::select_posts(self.backend)));
+        self.post_selected_where(rows::select_posts(self.backend), column, value, kind).await
+    }
+
+    /// As [`SqlStore::post_where`], the post read by `select` ([`rows::select_posts`] or a
+    /// variant of it).
+    pub(crate) async fn post_selected_where(
+        &self,
+        select: &str,
+        column: &str,
+        value: crate::sql::Arg,
+        kind: Option<PostKind>,
+    ) -> StoreResult<Option<Post>> {
+        let mut sql = Sql::new(&format!("{select} WHERE p.{column} = "));
         sql.arg(value);
         if let Some(kind) = kind {
             sql.push(" AND p.kind = ").text(kind.as_str());

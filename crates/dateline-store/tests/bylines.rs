@@ -190,6 +190,10 @@ pub async fn related_posts_rank_story_then_byline_then_tags(db: Db) {
         titles(store.related_posts(&me, now(), 10).await.expect("related")),
         ["Same story new", "Same story old", "Reporter", "Outlet", "Tag new", "Tag old"]
     );
+    // A post naming a reporter and nothing else (no address, no outlet): the reporter's posts.
+    let named = store.create_post(make("Named", "2024-04-01T10:00:00Z", Some("Nora"), None, None, &[])).await.expect("post");
+    assert!(named.source.as_ref().is_some_and(|s| s.url.is_none()) && named.outlet.is_none() && !named.reporters.is_empty());
+    assert_eq!(titles(store.related_posts(&named, now(), 5).await.expect("related")), ["Me", "Reporter"]);
     let unrelated = store.post_by_slug(PostKind::Post, "unrelated").await.expect("q").expect("post");
     assert!(store.related_posts(&unrelated, now(), 5).await.expect("related").is_empty());
 
@@ -274,4 +278,12 @@ pub async fn a_post_page_s_surroundings_are_what_the_separate_reads_give(db: Db)
     assert_eq!((read.frame.pages.len(), read.comment_tree.len(), read.related.len()), (0, 0, 0));
     assert_eq!(read.frame.categories.len(), 1);
     assert!(!read.source_gone, "a post without a source");
+
+    // Nothing can be related to a post without a source, reporter, outlet or tag, though other
+    // posts are all of those.
+    let bare = store.create_post(quoting("Bare", "2024-05-07T10:00:00Z", None, None, None, &[])).await.expect("post");
+    let read = store.post_surroundings(&bare, now(), all).await.expect("surroundings");
+    assert!(read.related.is_empty());
+    assert!(store.related_posts(&bare, now(), 5).await.expect("related").is_empty());
+    assert!(!read.source_gone);
 }

@@ -318,6 +318,20 @@ pub async fn only_approved_comments_are_counted(db: Db) {
     assert_eq!(added.post_id, post.id);
     let listed = store.list_posts(&stream(at("2025-01-01T00:00:00Z"))).await.expect("list");
     assert_eq!(listed.items[0].comment_count, 2);
+
+    // A post's own page counts them from the threads it reads, except behind a password,
+    // where it reads none: there the read counts them. Otherwise it is the same post.
+    let page = store.post_page_by_slug(PostKind::Post, "discussed").await.expect("read").expect("post");
+    let whole = store.post_by_slug(PostKind::Post, "discussed").await.expect("read").expect("post");
+    assert_eq!(page.comment_count, 0);
+    assert_eq!(Post { comment_count: whole.comment_count, ..page }, whole);
+    let mut locked = new_post("Locked", "2024-05-02T00:00:00Z");
+    locked.write.password = Some("secret".into());
+    locked.comments = vec![comment("behind", CommentStatus::Approved, None), comment("held", CommentStatus::Pending, None)];
+    store.create_post(locked).await.expect("create");
+    let page = store.post_page_by_slug(PostKind::Post, "locked").await.expect("read").expect("post");
+    assert_eq!(page.comment_count, 1);
+    assert!(store.post_page_by_slug(PostKind::Page, "locked").await.expect("read").is_none(), "a post is not a page");
 }
 
 pub async fn comment_parent_must_belong_to_the_post(db: Db) {

@@ -52,6 +52,11 @@ impl PostStore for SqlStore {
         self.post_where("slug", crate::sql::Arg::Text(slug.to_string()), Some(kind)).await
     }
 
+    async fn post_page_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<Post>> {
+        let select = rows::select_post_page(self.backend);
+        self.post_selected_where(select, "slug", crate::sql::Arg::Text(slug.to_string()), Some(kind)).await
+    }
+
     async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>> {
         let per_page = i64::from(query.per_page.max(1));
         let offset = i64::from(query.page.max(1) - 1) * per_page;
@@ -100,7 +105,7 @@ impl PostStore for SqlStore {
         match asked.comments {
             Some(status) => super::comments::push_comment_tree(&mut sql, self.backend, post.id, status),
             None => {
-                sql.push("'[]'");
+                sql.push("''"); // no nodes (see `push_comment_tree`)
             }
         }
         sql.push(" AS comment_tree, ");
@@ -110,9 +115,14 @@ impl PostStore for SqlStore {
             sql.push("'[]'");
         }
         sql.push(" AS related, ");
-        // Asked even without a source (of no address: none), so that the statement's text is
-        // one whether or not the post has one.
-        super::sources::push_source_gone(&mut sql, post.source.as_ref().and_then(|source| source.url.as_deref()).unwrap_or(""));
+        // A post without a source address asks nothing (the statement's text already differs
+        // with the post's related branches; see `bylines::push_related`).
+        match post.source.as_ref().and_then(|source| source.url.as_deref()) {
+            Some(url) => super::sources::push_source_gone(&mut sql, url),
+            None => {
+                sql.push("CAST(0 AS BIGINT)");
+            }
+        }
         sql.push(" AS source_gone");
         let row = self.read_row(sql.query()).await.store_err()?;
         Ok(PostSurroundings {

@@ -141,6 +141,7 @@ pub(crate) async fn render(
         per_page: settings.comments_per_page,
     };
     if asked.comments.is_some() {
+        view.comment_count = i64::try_from(comment_tree.len()).unwrap_or(i64::MAX);
         let threads = shaped_threads(state, comment_tree, &view.path, &options, page).await?;
         let Some((threads, pages)) = threads else { return Err(AppError::NotFound) };
         let shown = Shown { comments: Vec::new(), threads, page, pages, shows_held: false, unlocked, open, now, nav, related };
@@ -151,6 +152,9 @@ pub(crate) async fn render(
             if view.protected { Vec::new() } else { state.store.comments_for_post(post.id, CommentStatus::Approved).await? };
         // Block-editor notes are kept for the record but never shown publicly.
         comments.retain(|c| c.kind != dateline_core::CommentKind::Note);
+        if !view.protected {
+            view.comment_count = i64::try_from(comments.len()).unwrap_or(i64::MAX);
+        }
         let mut shows_held = false;
         if let Some((id, hash)) = &request.unapproved
             && let Some(held) = state.store.comment_by_id(*id).await?
@@ -354,7 +358,12 @@ fn related_views(state: &AppState, related: Vec<dateline_core::PostLink>) -> Vec
 
 /// Loads the post a public URL names, or 404 when it does not exist or is not public.
 pub(crate) async fn public_post(state: &AppState, kind: PostKind, slug: &str) -> Result<Post, AppError> {
-    let post = state.store.post_by_slug(kind, slug).await?.ok_or(AppError::NotFound)?;
+    public(state.store.post_by_slug(kind, slug).await?)
+}
+
+/// The post, or 404 when there is none or it is not public.
+fn public(post: Option<Post>) -> Result<Post, AppError> {
+    let post = post.ok_or(AppError::NotFound)?;
     if !post.is_public_at(Timestamp::now()) {
         return Err(AppError::NotFound);
     }
@@ -370,7 +379,8 @@ pub(crate) async fn show(
     headers: &axum::http::HeaderMap,
     mut request: PageRequest,
 ) -> Result<Response, AppError> {
-    let post = public_post(state, kind, slug).await?;
+    // Its comments are counted by `render`, from the ones it reads.
+    let post = public(state.store.post_page_by_slug(kind, slug).await?)?;
     request.post_pass = crate::form::cookie(headers, &post_pass_cookie(post.id)).map(str::to_string);
     let canonical = permalink(&state.site().time_zone, &post);
     let expected = comment_page_path(&canonical, request.comment_page.unwrap_or(1));
