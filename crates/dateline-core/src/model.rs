@@ -291,7 +291,8 @@ pub struct Post {
     pub outlet: Option<BylineRef>,
     /// The reporters its attribution names, in the order written.
     pub reporters: Vec<BylineRef>,
-    /// Approved comments only.
+    /// Approved comments only. 0 when read by [`crate::PostStore::post_page_by_slug`] for a
+    /// post without a password: its page counts them from the comments it reads.
     pub comment_count: i64,
     /// A manual summary (WordPress's excerpt).
     pub excerpt: Option<String>,

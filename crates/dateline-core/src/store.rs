@@ -232,10 +232,12 @@ pub trait PostStore: Send + Sync {
     async fn post_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<Post>>;
 
     /// As [`PostStore::post_by_slug`], for the post's own page: `comment_count` is counted only
-    /// for a post with a password (0 for the others), because the page reads the approved
-    /// comments of any post it shows them on ([`PostStore::post_surroundings`]) and counts
-    /// them there; only a locked post's page shows none. Counting them twice cost
-    /// PostgreSQL a sixth of a 100-comment post's time (docs/PERFORMANCE.md, stop 33).
+    /// for a post with a password (0 for the others). The page reads the approved comments of
+    /// any post it shows them on (their tree with [`PostStore::post_surroundings`], or all of
+    /// them for a reply form or a held comment) and counts them there. Only a locked post's
+    /// page reads none; the default theme shows no count there, a theme of its own may.
+    /// Counting them twice was a sixth of the post's own read on PostgreSQL for a 100-comment
+    /// post (docs/PERFORMANCE.md, stop 33).
     async fn post_page_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<Post>>;
 
     /// The public stream, filtered and paginated.
@@ -328,7 +330,8 @@ pub trait BylineStore: Send + Sync {
 
     /// Up to `limit` posts readers can see at `now` related to `post`: those quoting the same
     /// story URL first, then those sharing a reporter or the outlet, then those sharing one of
-    /// its tags (as `post.tags` names them), newest first within each; never `post` itself.
+    /// its tags, newest first within each; never `post` itself. The story URL, reporters,
+    /// outlet and tags are taken from `post` as given, not read again.
     /// One query. (A post's page reads them with the rest of its surroundings:
     /// [`PostStore::post_surroundings`].)
     async fn related_posts(&self, post: &Post, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>>;

@@ -366,10 +366,11 @@ const RELATED_TAGS: usize = 100;
 /// reporters (`post_reporters_by_reporter`) and keeps the newest-numbered
 /// [`RELATED_CANDIDATES`]; each of the post's tags (up to [`RELATED_TAGS`]) reads its newest
 /// [`RELATED_CANDIDATES`] entries of `post_terms_by_term` backwards and stops. Then the
-/// candidates (a few hundred at most) are looked up by primary key for their visibility and
+/// candidates (a few dozen for most posts; at most 50 a branch, 5,150 for a post with
+/// [`RELATED_TAGS`] tags) are looked up by primary key for their visibility and
 /// date (`CROSS JOIN`: SQLite's planner would otherwise walk every public post through
 /// `posts_visible` and probe the candidates; PostgreSQL plans it either way; on PostgreSQL
-/// from `posts_visibility_by_id` alone, without the rows), the best 5 sorted, and only those
+/// from `posts_visibility_by_id` alone, without the rows once the table is vacuumed), the best 5 sorted, and only those
 /// 5 rows read for their titles. (Ids grow with time, so the newest-numbered are the newest;
 /// an import keeps WordPress's ids, which grew with time there too.) The post page caches the
 /// result with the page. The limits are written into the text ([`Sql::fixed`]) so that
@@ -396,7 +397,7 @@ fn push_related(sql: &mut Sql, backend: crate::connect::Backend, post: &Post, no
     // usually names all three, another none), with a NULL or an empty set for what is missing:
     // each shape is a prepared statement on every connection, and a shape for every mix
     // would crowd the connections' statement caches (100 statements each).
-    if source_url.is_some() || !reporters.is_empty() || post.outlet.is_some() {
+    if has_attribution(post) {
         branch(sql, "SELECT s.id, 1 AS rank FROM (SELECT o.id FROM posts o WHERE o.source_url = ");
         sql.nullable_text(source_url).push(" AND o.id <> ").int(post.id).push(" ORDER BY o.id DESC LIMIT ").fixed(n).push(") s");
         branch(sql, "SELECT r.id, 2 AS rank FROM (SELECT DISTINCT o.post_id AS id FROM post_reporters o WHERE o.reporter_id");
@@ -421,14 +422,19 @@ fn push_related(sql: &mut Sql, backend: crate::connect::Backend, post: &Post, no
         .push(") v CROSS JOIN posts p WHERE p.id = v.id");
 }
 
-fn source_url(post: &Post) -> Option<&str> {
+/// The address of the story `post` quotes, if it gives one.
+pub(crate) fn source_url(post: &Post) -> Option<&str> {
     post.source.as_ref().and_then(|source| source.url.as_deref())
 }
 
-/// Whether anything can be related to `post`: it has a source address, a reporter, an outlet
-/// or a tag.
-fn can_be_related(post: &Post) -> bool {
-    source_url(post).is_some() || !post.reporters.is_empty() || post.outlet.is_some() || !post.tags.is_empty()
+/// Whether `post`'s attribution gives a source address, a reporter or an outlet.
+pub(crate) fn has_attribution(post: &Post) -> bool {
+    source_url(post).is_some() || !post.reporters.is_empty() || post.outlet.is_some()
+}
+
+/// Whether anything can be related to `post`: it has attribution or a tag.
+pub(crate) fn can_be_related(post: &Post) -> bool {
+    has_attribution(post) || !post.tags.is_empty()
 }
 
 /// Appends a subquery: the related posts of [`push_related`] as one JSON array of links

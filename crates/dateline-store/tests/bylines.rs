@@ -194,6 +194,13 @@ pub async fn related_posts_rank_story_then_byline_then_tags(db: Db) {
     let named = store.create_post(make("Named", "2024-04-01T10:00:00Z", Some("Nora"), None, None, &[])).await.expect("post");
     assert!(named.source.as_ref().is_some_and(|s| s.url.is_none()) && named.outlet.is_none() && !named.reporters.is_empty());
     assert_eq!(titles(store.related_posts(&named, now(), 5).await.expect("related")), ["Me", "Reporter"]);
+    // A link with nothing else (no reporter, no outlet known for its site): the same link's
+    // other post.
+    let link = "https://example.net/a-story";
+    let first = store.create_post(make("Link first", "2024-04-02T10:00:00Z", None, None, Some(link), &[])).await.expect("post");
+    store.create_post(make("Link again", "2024-04-03T10:00:00Z", None, None, Some(link), &[])).await.expect("post");
+    assert!(first.reporters.is_empty() && first.outlet.is_none() && first.tags.is_empty(), "{first:?}");
+    assert_eq!(titles(store.related_posts(&first, now(), 5).await.expect("related")), ["Link again"]);
     let unrelated = store.post_by_slug(PostKind::Post, "unrelated").await.expect("q").expect("post");
     assert!(store.related_posts(&unrelated, now(), 5).await.expect("related").is_empty());
 

@@ -19,6 +19,7 @@ dateline_testkit::store_cases!(crate::cases:
     tag_author_and_date_filters,
     terms_are_shared_between_posts,
     only_approved_comments_are_counted,
+    a_post_page_s_read_counts_comments_only_behind_a_password,
     comment_parent_must_belong_to_the_post,
     failed_post_leaves_nothing_behind,
     comment_moderation_round_trips,

@@ -83,6 +83,8 @@ pub(crate) struct PostView {
     pub author: LinkView,
     pub categories: Vec<LinkView>,
     pub tags: Vec<LinkView>,
+    /// Approved comments, as the post was read; on the post's own page `single::render` sets
+    /// it from the comments it reads.
     pub comment_count: i64,
     pub comments_open: bool,
     pub sticky: bool,

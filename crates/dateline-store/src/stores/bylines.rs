@@ -58,6 +58,9 @@ impl BylineStore for SqlStore {
     }
 
     async fn related_posts(&self, post: &Post, now: Timestamp, limit: u32) -> StoreResult<Vec<PostLink>> {
+        if !bylines::can_be_related(post) {
+            return Ok(Vec::new());
+        }
         let mut sql = Sql::new("SELECT ");
         bylines::push_related_links(&mut sql, self.backend, post, now, limit);
         crate::rows::links(&self.json_array(&sql).await?).store_err()

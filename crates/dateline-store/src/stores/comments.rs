@@ -31,7 +31,8 @@ pub(super) fn push_comment_tree(sql: &mut Sql, backend: crate::connect::Backend,
 
 /// Decodes a [`push_comment_tree`], oldest first.
 pub(super) fn decode_comment_tree(text: &str) -> StoreResult<Vec<CommentNode>> {
-    let malformed = || StoreError::Invalid(format!("a comment tree that is not id,parent,revision,time items: {text:.80}"));
+    // What the database itself gave, so a store fault, not a caller's bad input.
+    let malformed = || StoreError::Backend(format!("a comment tree that is not id,parent,revision,time items: {text:.80}"));
     let mut tree = Vec::new();
     for item in text.split(';').filter(|item| !item.is_empty()) {
         let mut fields = item.split(',');
@@ -184,7 +185,7 @@ mod tests {
     fn a_malformed_comment_tree_is_an_error_not_a_panic() {
         for text in ["1,,0", "1,,0,x", "a,,0,1", "1,2,0,1,5;", "1,-,0,1", ";;1"] {
             let result = decode_comment_tree(text);
-            assert!(matches!(result, Err(StoreError::Invalid(_))), "{text}: {result:?}");
+            assert!(matches!(result, Err(StoreError::Backend(_))), "{text}: {result:?}");
         }
     }
 }

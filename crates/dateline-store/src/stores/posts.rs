@@ -115,13 +115,13 @@ impl PostStore for SqlStore {
             sql.push("'[]'");
         }
         sql.push(" AS related, ");
-        // A post without a source address asks nothing (the statement's text already differs
-        // with the post's related branches; see `bylines::push_related`).
-        match post.source.as_ref().and_then(|source| source.url.as_deref()) {
-            Some(url) => super::sources::push_source_gone(&mut sql, url),
-            None => {
-                sql.push("CAST(0 AS BIGINT)");
-            }
+        // A post without attribution asks nothing. One with attribution asks, with a NULL
+        // address when it has none, so the statement's text changes where the related posts'
+        // does and nowhere else (see `bylines::push_related`).
+        if crate::bylines::has_attribution(post) {
+            super::sources::push_source_gone(&mut sql, crate::bylines::source_url(post));
+        } else {
+            sql.push("CAST(0 AS BIGINT)");
         }
         sql.push(" AS source_gone");
         let row = self.read_row(sql.query()).await.store_err()?;

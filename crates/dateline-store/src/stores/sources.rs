@@ -58,9 +58,14 @@ fn upsert(link: &SourceLink, now: Timestamp) -> Sql {
     sql
 }
 
-/// Appends a subquery: 1 when the source at `url` was last found gone, else 0.
-pub(super) fn push_source_gone(sql: &mut Sql, url: &str) {
-    sql.push("(SELECT COUNT(*) FROM sources WHERE state = ").fixed_text(SourceState::Gone.as_str()).push(" AND url = ").text(url).push(")");
+/// Appends a subquery: 1 when the source at `url` was last found gone, else 0 (always 0 for
+/// no address, bound as a NULL).
+pub(super) fn push_source_gone(sql: &mut Sql, url: Option<&str>) {
+    sql.push("(SELECT COUNT(*) FROM sources WHERE state = ")
+        .fixed_text(SourceState::Gone.as_str())
+        .push(" AND url = ")
+        .nullable_text(url)
+        .push(")");
 }
 
 #[async_trait]
