@@ -323,6 +323,11 @@ pub struct QuoteOverride {
 }
 
 impl Post {
+    /// The address of the story it quotes, if its attribution gives one.
+    pub fn source_url(&self) -> Option<&str> {
+        self.source.as_ref().and_then(|source| source.url.as_deref())
+    }
+
     /// Whether a visitor may see this post at `now`.
     pub fn is_public_at(&self, now: Timestamp) -> bool {
         matches!(self.status, PostStatus::Published | PostStatus::Scheduled) && self.published_at <= now

@@ -382,7 +382,7 @@ const RELATED_TAGS: usize = 100;
 /// (docs/PERFORMANCE.md, stop 33).
 fn push_related(sql: &mut Sql, backend: crate::connect::Backend, post: &Post, now: Timestamp, limit: u32) {
     let n = RELATED_CANDIDATES;
-    let source_url = source_url(post);
+    let source_url = post.source_url();
     let reporters: Vec<i64> = post.reporters.iter().map(|reporter| reporter.id).collect();
     let tags = &post.tags[..post.tags.len().min(RELATED_TAGS)];
     sql.push("SELECT p.id, p.kind, p.title, p.slug, p.published_at, v.rank FROM (SELECT q.id, best.rank FROM (SELECT c.id, MIN(c.rank) AS rank FROM (");
@@ -422,14 +422,9 @@ fn push_related(sql: &mut Sql, backend: crate::connect::Backend, post: &Post, no
         .push(") v CROSS JOIN posts p WHERE p.id = v.id");
 }
 
-/// The address of the story `post` quotes, if it gives one.
-pub(crate) fn source_url(post: &Post) -> Option<&str> {
-    post.source.as_ref().and_then(|source| source.url.as_deref())
-}
-
 /// Whether `post`'s attribution gives a source address, a reporter or an outlet.
 pub(crate) fn has_attribution(post: &Post) -> bool {
-    source_url(post).is_some() || !post.reporters.is_empty() || post.outlet.is_some()
+    post.source_url().is_some() || !post.reporters.is_empty() || post.outlet.is_some()
 }
 
 /// Whether anything can be related to `post`: it has attribution or a tag.

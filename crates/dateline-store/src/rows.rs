@@ -1,6 +1,9 @@
 //! Decoding rows into domain types. Column lists live next to their decoders so the two
 //! cannot drift apart.
 
+use std::sync::LazyLock;
+
+use crate::connect::Backend;
 use dateline_core::*;
 use jiff::Timestamp;
 use sqlx::Row;
@@ -58,26 +61,24 @@ pub(crate) fn links(text: &str) -> Result<Vec<PostLink>, sqlx::Error> {
 /// database (a hand-over to SQLite's worker thread and back; docs/PERFORMANCE.md, stop 30).
 pub(crate) fn select_posts(backend: crate::connect::Backend) -> &'static str {
     // Made once per backend: every read of a post starts with it.
-    static SQLITE: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Sqlite, COMMENT_COUNT));
-    static POSTGRES: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Postgres, COMMENT_COUNT));
-    match backend {
-        crate::connect::Backend::Sqlite => &SQLITE,
-        crate::connect::Backend::Postgres => &POSTGRES,
-    }
+    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, COMMENT_COUNT));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, COMMENT_COUNT));
+    for_backend(backend, &SQLITE, &POSTGRES)
 }
 
 /// As [`select_posts`], with the comments counted only for a post with a password (see
 /// [`dateline_core::PostStore::post_page_by_slug`]): `CASE` runs the count only then.
 pub(crate) fn select_post_page(backend: crate::connect::Backend) -> &'static str {
-    static SQLITE: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Sqlite, &locked_count()));
-    static POSTGRES: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| select_posts_text(crate::connect::Backend::Postgres, &locked_count()));
+    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, &locked_count()));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, &locked_count()));
+    for_backend(backend, &SQLITE, &POSTGRES)
+}
+
+/// The text made for `backend`, of the two.
+fn for_backend(backend: Backend, sqlite: &'static LazyLock<String>, postgres: &'static LazyLock<String>) -> &'static str {
     match backend {
-        crate::connect::Backend::Sqlite => &SQLITE,
-        crate::connect::Backend::Postgres => &POSTGRES,
+        Backend::Sqlite => sqlite,
+        Backend::Postgres => postgres,
     }
 }
 

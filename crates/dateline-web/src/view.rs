@@ -230,7 +230,7 @@ pub(crate) async fn mark_gone_sources(
     posts: &[Post],
     views: &mut [PostView],
 ) -> Result<(), dateline_core::StoreError> {
-    let cited = |post: &Post| post.source.as_ref().and_then(|s| s.url.clone());
+    let cited = |post: &Post| post.source_url().map(str::to_string);
     let urls: Vec<String> = posts.iter().filter_map(cited).collect();
     if urls.is_empty() {
         return Ok(());

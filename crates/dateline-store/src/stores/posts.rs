@@ -119,7 +119,7 @@ impl PostStore for SqlStore {
         // address when it has none, so the statement's text changes where the related posts'
         // does and nowhere else (see `bylines::push_related`).
         if crate::bylines::has_attribution(post) {
-            super::sources::push_source_gone(&mut sql, crate::bylines::source_url(post));
+            super::sources::push_source_gone(&mut sql, post.source_url());
         } else {
             sql.push("CAST(0 AS BIGINT)");
         }
