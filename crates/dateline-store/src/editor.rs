@@ -8,10 +8,11 @@ use dateline_core::*;
 use jiff::Timestamp;
 use sqlx::Row;
 
-use crate::connect::SqlStore;
+use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
 use crate::post_write::RowKeys;
 use crate::rows::{self, TERM_COLUMNS};
+use crate::search::{Index, RANKED_MATCHES, Ranks, push_select_matching};
 use crate::sql::Sql;
 use dateline_core::search::SearchQuery;
 
@@ -72,6 +73,62 @@ fn push_editor_filter(sql: &mut Sql, query: &EditorQuery) {
     }
 }
 
+/// The instant of a reader's search of posts ([`EditorQuery::readers_search`], whatever its
+/// words, order and page), when `query` is one: what the reader index answers.
+fn readers_instant(query: &EditorQuery) -> Option<Timestamp> {
+    let now = query.published_before?;
+    let readers = EditorQuery {
+        search: query.search.clone(),
+        order: query.order,
+        ascending: query.ascending,
+        offset: query.offset,
+        page: query.page,
+        per_page: query.per_page,
+        ..EditorQuery::readers_search(PostKind::Post, "", now)
+    };
+    (*query == readers).then_some(now)
+}
+
+/// Whether readers' search may show `post` at `now` (what [`EditorQuery::readers_search`] asks).
+fn readers_may_see(post: &Post, now: Timestamp) -> bool {
+    post.kind == PostKind::Post
+        && matches!(post.status, PostStatus::Published | PostStatus::Scheduled)
+        && post.published_at <= now
+        && post.password.is_none()
+}
+
+/// The ids of a page of posts matching `words` best first, and their total, before its
+/// `LIMIT`: the newest [`RANKED_MATCHES`] by rank (equally good ones newest written first),
+/// then the rest by date; what `readers_page` gives from the reader index.
+fn ranked_ids(backend: Backend, words: &SearchQuery, query: &EditorQuery, direction: &str) -> Sql {
+    let columns = "p.id, p.published_at AS at, COUNT(*) OVER () AS total_rows, ROW_NUMBER() OVER (ORDER BY p.id DESC) AS recency";
+    let head = format!("recency <= {RANKED_MATCHES}");
+    let mut sql = Sql::new("SELECT id, total_rows FROM (");
+    match backend {
+        // bm25 is computed in the full-text query's own pass: every match is ranked as found.
+        Backend::Sqlite => {
+            let columns = format!("{columns}, s.rank AS rank");
+            push_select_matching(&mut sql, backend, (Index::Posts, Ranks::Each), Some(words), &columns, "posts p");
+            push_editor_filter(&mut sql, query);
+        }
+        // ts_rank_cd reads one document: only the matches ranked are (half the time of a
+        // word in most posts).
+        Backend::Postgres => {
+            sql.push(&format!("SELECT m.*, CASE WHEN m.{head} THEN "));
+            crate::search::push_postgres_rank(&mut sql, words, "m.id");
+            sql.push(" END AS rank FROM (");
+            push_select_matching(&mut sql, backend, (Index::Posts, Ranks::None), Some(words), columns, "posts p");
+            push_editor_filter(&mut sql, query);
+            sql.push(") m");
+        }
+    }
+    sql.push(&format!(
+        ") ranked ORDER BY CASE WHEN {head} THEN 0 ELSE 1 END, CASE WHEN {head} THEN rank END, \
+         CASE WHEN {head} THEN id END {direction}, at {direction}, id {direction} LIMIT "
+    ));
+    sql
+}
+
 impl SqlStore {
     pub(crate) async fn editor_posts_impl(&self, query: &EditorQuery) -> StoreResult<Page<Post>> {
         // Words to find narrow the posts to the index's matches, ranked; words that are all
@@ -80,27 +137,37 @@ impl SqlStore {
         if search.as_ref().is_some_and(SearchQuery::is_empty) {
             return Ok(Page { items: Vec::new(), total: 0 });
         }
-        let select =
-            |columns: &str| crate::search::select_matching(self.backend, crate::search::Index::Posts, search.as_ref(), columns, "posts p");
-        // The page's ids first, sorted on narrow rows, with the total alongside (a window over
-        // every row that matched); then the whole posts of that page only.
-        let mut sql = select("p.id, COUNT(*) OVER () AS total_rows");
-        push_editor_filter(&mut sql, query);
+        let select = |columns: &str| crate::search::select_matching(self.backend, Index::Posts, search.as_ref(), columns, "posts p");
         let direction = if query.ascending { "ASC" } else { "DESC" };
-        let column = match query.order {
-            PostOrder::Date => "p.published_at",
-            PostOrder::Id => "p.id",
-            PostOrder::Title => "lower(p.title)",
-            PostOrder::Modified => "p.updated_at",
-            // Best match first whichever way is asked; equally good matches newest first.
-            PostOrder::Relevance if search.is_some() => "s.rank ASC, p.published_at",
-            PostOrder::Relevance => "p.published_at",
-        };
-        sql.push(&format!(" ORDER BY {column} {direction}, p.id {direction} LIMIT "));
         let per_page = i64::from(query.per_page.max(1));
         let skip = match query.offset {
             Some(offset) => i64::from(offset),
             None => i64::from(query.page.max(1) - 1) * per_page,
+        };
+        let ranked = search.as_ref().filter(|_| query.order == PostOrder::Relevance);
+        // A reader's search on SQLite: from the index of what readers may see, when it can.
+        let readers_now = readers_instant(query).filter(|_| self.backend == Backend::Sqlite);
+        if let (Some(words), Some(now)) = (ranked, readers_now)
+            && let Some(page) = self.readers_page(words, now, per_page, skip, direction).await?
+        {
+            return Ok(page);
+        }
+        // The page's ids first, sorted on narrow rows, with the total alongside (a window over
+        // every row that matched); then the whole posts of that page only.
+        let mut sql = match ranked {
+            Some(words) => ranked_ids(self.backend, words, query, direction),
+            None => {
+                let mut sql = select("p.id, COUNT(*) OVER () AS total_rows");
+                push_editor_filter(&mut sql, query);
+                let column = match query.order {
+                    PostOrder::Date | PostOrder::Relevance => "p.published_at",
+                    PostOrder::Id => "p.id",
+                    PostOrder::Title => "lower(p.title)",
+                    PostOrder::Modified => "p.updated_at",
+                };
+                sql.push(&format!(" ORDER BY {column} {direction}, p.id {direction} LIMIT "));
+                sql
+            }
         };
         sql.int(per_page).push(" OFFSET ").int(skip);
         let rows = self.read_rows(sql.query()).await.store_err()?;
@@ -115,14 +182,43 @@ impl SqlStore {
                 self.read_row(count.query()).await.store_err()?.try_get("n").store_err()?
             }
         };
-        let mut items = Vec::new();
-        if !ids.is_empty() {
-            let mut whole = Sql::new(&format!("{} WHERE p.id IN ", rows::select_posts(self.backend)));
-            whole.int_list(&ids);
-            items = self.fetch_posts(&whole).await?;
-            items.sort_by_key(|post| ids.iter().position(|id| *id == post.id));
+        let mut whole = Sql::new(&format!("{} WHERE p.id IN ", rows::select_posts(self.backend)));
+        whole.int_list(&ids);
+        Ok(Page { items: self.posts_in_order(&whole, &ids).await?, total: u64::try_from(total).unwrap_or(0) })
+    }
+
+    /// A reader's search answered from SQLite's reader index ([`crate::search::readers_page`]),
+    /// when it can answer.
+    async fn readers_page(
+        &self,
+        words: &SearchQuery,
+        now: Timestamp,
+        per_page: i64,
+        skip: i64,
+        direction: &str,
+    ) -> StoreResult<Option<Page<Post>>> {
+        let mut reader = self.readers.take(&self.pool).await.store_err()?;
+        let found = crate::search::readers_page(reader.connection(), words, now.as_second(), per_page, skip, direction).await;
+        reader.finish(&found);
+        let Some((ids, total)) = found.store_err()? else { return Ok(None) };
+        let mut whole = Sql::new(&format!("{} WHERE p.id IN ", rows::select_posts(self.backend)));
+        whole.int_list(&ids);
+        let mut items = self.posts_in_order(&whole, &ids).await?;
+        // Readers' own test as well: the index decides what is found, never alone what is
+        // shown. Tested here, not in the statement: with it there SQLite walks the index of
+        // visible posts (thousands of entries) instead of taking ten by id.
+        items.retain(|post| readers_may_see(post, now));
+        Ok(Some(Page { items, total: u64::try_from(total).unwrap_or(0) }))
+    }
+
+    /// The posts `sql` reads (whole), in the order of `ids`.
+    async fn posts_in_order(&self, sql: &Sql, ids: &[i64]) -> StoreResult<Vec<Post>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
+        let mut items = self.fetch_posts(sql).await?;
+        items.sort_by_key(|post| ids.iter().position(|id| *id == post.id));
+        Ok(items)
     }
 
     pub(crate) async fn save_post_impl(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<PostId> {
@@ -147,6 +243,10 @@ impl SqlStore {
             .execute(&mut *tx)
             .await
             .store_err()?;
+        // What became due is indexed for readers' searches (the status change queued it).
+        if self.backend == Backend::Sqlite {
+            crate::search::flush_readers(&mut tx, now.as_second()).await.store_err()?;
+        }
         tx.commit().await.store_err()?;
         Ok(done.rows_affected())
     }

@@ -82,6 +82,20 @@ impl SqlStore {
                 problems.push(format!("the search index {index} has {entries} entries for {rows} {table}"));
             }
         }
+        if self.backend == Backend::Sqlite {
+            // The reader index holds every post readers may see that is not queued for it.
+            let readable: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM posts p WHERE p.kind = 'post' AND p.status IN ('published', 'scheduled') AND p.password IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM reader_search_pending q WHERE q.post_id = p.id)",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .store_err()?;
+            let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reader_search").fetch_one(&self.pool).await.store_err()?;
+            if readable != entries {
+                problems.push(format!("the search index reader_search has {entries} entries for {readable} posts readers may see"));
+            }
+        }
         let hashes = || async {
             sqlx::query_scalar::<_, String>(
                 "SELECT content_hash FROM media WHERE content_hash IS NOT NULL UNION SELECT content_hash FROM media_variants",

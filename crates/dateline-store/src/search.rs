@@ -3,6 +3,11 @@
 //! entry is found by, and read as a ranked set of ids that the list queries join. The words
 //! come from [`dateline_core::search`], folded by Dateline, so SQLite's FTS5 and PostgreSQL's
 //! `tsvector` hold the same words and a query means the same on both.
+//!
+//! SQLite keeps a third index, `reader_search`, of the posts readers may see now (migration
+//! 0020): a reader's search counts and ranks its matches there, with no join to the posts.
+//! Triggers take a post out of it as soon as its status, password, kind or date changes;
+//! Dateline writes it back (or queues it until its time) when it indexes the post.
 
 use std::collections::HashMap;
 
@@ -46,7 +51,12 @@ const POSTGRES_WEIGHTS: &str = "'{0.1, 0.2, 0.4, 1.0}'";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Index {
     Posts,
-    Comments { addresses: bool },
+    /// SQLite only: the posts readers may see now (migration 0020), the same columns as
+    /// `Posts`.
+    Readers,
+    Comments {
+        addresses: bool,
+    },
 }
 
 /// Where (re)indexing writes comments (the scope of a search does not matter there).
@@ -56,6 +66,7 @@ impl Index {
     fn table(self) -> &'static str {
         match self {
             Index::Posts => "post_search",
+            Index::Readers => "reader_search",
             Index::Comments { .. } => "comment_search",
         }
     }
@@ -64,7 +75,7 @@ impl Index {
     fn key(self, backend: Backend) -> &'static str {
         match (self, backend) {
             (_, Backend::Sqlite) => "rowid",
-            (Index::Posts, Backend::Postgres) => "post_id",
+            (Index::Posts | Index::Readers, Backend::Postgres) => "post_id",
             (Index::Comments { .. }, Backend::Postgres) => "comment_id",
         }
     }
@@ -72,7 +83,7 @@ impl Index {
     /// The FTS5 columns, in table order.
     fn sqlite_columns(self) -> &'static str {
         match self {
-            Index::Posts => "title, dek, people, terms, body, joined",
+            Index::Posts | Index::Readers => "title, dek, people, terms, body, joined",
             Index::Comments { .. } => "body, author, email",
         }
     }
@@ -81,7 +92,7 @@ impl Index {
     /// in the SQLite column list).
     fn postgres_weights(self) -> &'static [(char, &'static [usize])] {
         match self {
-            Index::Posts => &[('A', &[0]), ('B', &[1, 2]), ('C', &[3, 5]), ('D', &[4])],
+            Index::Posts | Index::Readers => &[('A', &[0]), ('B', &[1, 2]), ('C', &[3, 5]), ('D', &[4])],
             Index::Comments { .. } => &[('A', &[1]), ('B', &[2]), ('D', &[0])],
         }
     }
@@ -104,6 +115,8 @@ pub(crate) enum Entries {
 pub(crate) struct Entry {
     id: i64,
     document: Document,
+    /// A post's: from when readers may see it (published or scheduled, no password), if ever.
+    readable_from: Option<i64>,
 }
 
 enum Document {
@@ -128,7 +141,7 @@ impl Entry {
                 Document::Tsvector(crate::tsvector::literal(&groups))
             }
         };
-        Entry { id, document }
+        Entry { id, document, readable_from: None }
     }
 
     pub(crate) fn id(&self) -> i64 {
@@ -148,9 +161,76 @@ pub(crate) async fn reindex_comments(conn: &mut AnyConnection, ids: &[i64]) -> R
 }
 
 pub(crate) async fn index_posts(conn: &mut AnyConnection, ids: &[i64], entries: Entries) -> Result<(), sqlx::Error> {
+    index_posts_for(conn, ids, entries, Readers::Too).await
+}
+
+/// Whether indexing posts also keeps SQLite's reader index (migration 0020) in step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Readers {
+    Too,
+    /// Migration 0007 runs before the reader index exists (0020 fills it itself).
+    NotYet,
+}
+
+async fn index_posts_for(conn: &mut AnyConnection, ids: &[i64], entries: Entries, readers: Readers) -> Result<(), sqlx::Error> {
+    let sqlite = backend_of(conn) == Backend::Sqlite && readers == Readers::Too;
+    let now = jiff::Timestamp::now().as_second();
     for chunk in ids.chunks(BATCH) {
         let documents = post_documents(conn, chunk).await?;
         replace(conn, Index::Posts, chunk, &documents, entries).await?;
+        if sqlite {
+            write_readers(conn, chunk, &documents, entries, now).await?;
+        }
+    }
+    if sqlite {
+        flush_readers(conn, now).await?;
+    }
+    Ok(())
+}
+
+/// SQLite: the reader index's entries of the posts `ids` (just indexed in `post_search` from
+/// `documents`) brought in line: removed, and written again for those readers may see at
+/// `now`, which leave the queue of migration 0020. Those readers may see only later stay
+/// queued (its triggers queued them when their visibility was written).
+async fn write_readers(conn: &mut AnyConnection, ids: &[i64], documents: &[Entry], entries: Entries, now: i64) -> Result<(), sqlx::Error> {
+    let readable: Vec<&Entry> = documents.iter().filter(|entry| entry.readable_from.is_some_and(|from| from <= now)).collect();
+    if entries == Entries::Changed {
+        let mut remove = Sql::new("DELETE FROM reader_search WHERE rowid IN ");
+        remove.int_list(ids);
+        remove.query().execute(&mut *conn).await?;
+    }
+    if readable.is_empty() {
+        return Ok(());
+    }
+    let readable_ids: Vec<i64> = readable.iter().map(|entry| entry.id).collect();
+    insert(conn, Index::Readers, &readable).await?;
+    let mut dequeue = Sql::new("DELETE FROM reader_search_pending WHERE post_id IN ");
+    dequeue.int_list(&readable_ids);
+    dequeue.query().execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// SQLite: indexes for readers the queued posts whose time has come by `now` (scheduled posts,
+/// posts whose visibility a write changed without indexing them), saying how far it has got
+/// when there are many (the migration that creates the reader index queues every post).
+/// Called by every write that indexes posts, by the scheduler each minute, and by the
+/// migration; until it runs, readers' searches take the slower join.
+pub(crate) async fn flush_readers(conn: &mut AnyConnection, now: i64) -> Result<(), sqlx::Error> {
+    let due: Vec<i64> = sqlx::query_scalar("SELECT post_id FROM reader_search_pending WHERE at <= $1 ORDER BY post_id")
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+    for (done, chunk) in due.chunks(BATCH).enumerate() {
+        let documents = post_documents(conn, chunk).await?;
+        write_readers(conn, chunk, &documents, Entries::Changed, now).await?;
+        // A queued post whose row says otherwise (no longer readable) leaves the queue too.
+        let mut dequeue = Sql::new("DELETE FROM reader_search_pending WHERE at <= ");
+        dequeue.int(now).push(" AND post_id IN ").int_list(chunk);
+        dequeue.query().execute(&mut *conn).await?;
+        let indexed = (done * BATCH + chunk.len()).min(due.len());
+        if due.len() > BATCH && (indexed == due.len() || done % 20 == 19) {
+            tracing::info!(indexed, of = due.len(), "indexing the posts readers may see");
+        }
     }
     Ok(())
 }
@@ -182,12 +262,13 @@ pub(crate) async fn write_comment_entries(conn: &mut AnyConnection, documents: &
 /// Indexes every post and comment again, saying how far it has got (the migration that
 /// creates the indexes runs it on an existing blog, which may hold a hundred thousand entries).
 pub(crate) async fn reindex_all(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    for (index, table) in [(Index::Posts, "posts"), (COMMENTS, "comments")] {
+    for table in ["posts", "comments"] {
         let ids: Vec<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} ORDER BY id")).fetch_all(&mut *conn).await?;
         for (done, chunk) in ids.chunks(BATCH).enumerate() {
-            match index {
-                Index::Posts => reindex_posts(conn, chunk).await?,
-                Index::Comments { .. } => reindex_comments(conn, chunk).await?,
+            if table == "posts" {
+                index_posts_for(conn, chunk, Entries::Changed, Readers::NotYet).await?;
+            } else {
+                reindex_comments(conn, chunk).await?;
             }
             let indexed = (done * BATCH + chunk.len()).min(ids.len());
             if indexed == ids.len() || done % 20 == 19 {
@@ -220,6 +301,13 @@ async fn replace(conn: &mut AnyConnection, index: Index, ids: &[i64], documents:
         remove.int_list(ids);
         remove.query().execute(&mut *conn).await?;
     }
+    let documents: Vec<&Entry> = documents.iter().collect();
+    insert(conn, index, &documents).await
+}
+
+/// Writes `documents` into `index`, many to a statement.
+async fn insert(conn: &mut AnyConnection, index: Index, documents: &[&Entry]) -> Result<(), sqlx::Error> {
+    let backend = backend_of(conn);
     for rows in documents.chunks(rows_per_insert(backend)) {
         let mut sql = match backend {
             Backend::Sqlite => Sql::wide(&format!("INSERT INTO {} (rowid, {}) VALUES ", index.table(), index.sqlite_columns()), backend),
@@ -254,7 +342,9 @@ async fn post_documents(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Ent
         terms.entry(row.try_get("post_id")?).or_default().push(row.try_get("name")?);
     }
     let mut posts_sql = Sql::new(
-        "SELECT id, title, dek, body_html, source_headline, source_excerpt, source_reporter, source_outlet FROM posts WHERE id IN ",
+        "SELECT id, title, dek, body_html, source_headline, source_excerpt, source_reporter, source_outlet, \
+         CASE WHEN kind = 'post' AND status IN ('published', 'scheduled') AND password IS NULL THEN published_at END AS readable_from \
+         FROM posts WHERE id IN ",
     );
     posts_sql.int_list(ids);
     let mut documents = Vec::with_capacity(ids.len());
@@ -274,7 +364,9 @@ async fn post_documents(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Ent
             body_html: &body,
             excerpt: &excerpt,
         });
-        documents.push(Entry::new(backend, Index::Posts, id, vec![d.title, d.dek, d.people, d.terms, d.body, d.joined]));
+        let mut entry = Entry::new(backend, Index::Posts, id, vec![d.title, d.dek, d.people, d.terms, d.body, d.joined]);
+        entry.readable_from = row.try_get("readable_from")?;
+        documents.push(entry);
     }
     Ok(documents)
 }
@@ -299,34 +391,114 @@ fn comment_fields(body: &str, author_name: &str, author_email: &str) -> Vec<Stri
     vec![fold(&html_text(body)), fold(author_name), fold(author_email)]
 }
 
+/// Whether a set of matches carries each match's rank (as `s.rank`, lower is better).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ranks {
+    /// Lists sorted otherwise (by date, comments by time) and counts need none.
+    None,
+    Each,
+}
+
 /// `SELECT columns FROM table` (`table` with its alias, e.g. `posts p`), before its `WHERE`,
-/// narrowed to the entries of `index` matching `query` if there is one; their rank is then
-/// `s.rank` (lower is better). The matches are found once, first (a `MATERIALIZED` common
-/// table expression), then joined by id. On SQLite the posts side of that join is the
-/// covering index `posts_visible` (migration 0007): testing a post's visibility from its row
-/// would read the whole article first (the password column comes after the body), 15 ms for
-/// a word one post has on a 10,000-post blog against 0.3 ms. PostgreSQL plans the join well
-/// on analysed tables.
+/// narrowed to the entries of `index` matching `query` if there is one. The matches are found
+/// once, first (a `MATERIALIZED` common table expression), then joined by id. On SQLite the
+/// posts side of that join is the covering index `posts_visible` (migration 0007): testing a
+/// post's visibility from its row would read the whole article first (the password column
+/// comes after the body), 15 ms for a word one post has on a 10,000-post blog against 0.3 ms.
+/// PostgreSQL plans the join well on analysed tables.
 pub(crate) fn select_matching(backend: Backend, index: Index, query: Option<&SearchQuery>, columns: &str, table: &str) -> Sql {
-    let Some(query) = query else { return Sql::new(&format!("SELECT {columns} FROM {table}")) };
-    let alias = table.rsplit(' ').next().unwrap_or(table);
-    let mut sql = Sql::new("WITH s AS MATERIALIZED ");
-    push_matches(&mut sql, backend, index, query);
-    sql.push(&format!(" SELECT {columns} FROM {table} JOIN s ON s.id = {alias}.id"));
+    let mut sql = Sql::new("");
+    push_select_matching(&mut sql, backend, (index, Ranks::None), query, columns, table);
     sql
 }
 
-/// Appends a subquery of the entries of `index` matching `query`, as `(id, rank)` rows.
-fn push_matches(sql: &mut Sql, backend: Backend, index: Index, query: &SearchQuery) {
+/// [`select_matching`] appended to `sql` (inside a statement that sorts its rows), with the
+/// matches' ranks as `s.rank` if asked.
+pub(crate) fn push_select_matching(
+    sql: &mut Sql,
+    backend: Backend,
+    (index, ranks): (Index, Ranks),
+    query: Option<&SearchQuery>,
+    columns: &str,
+    table: &str,
+) {
+    let Some(query) = query else {
+        sql.push(&format!("SELECT {columns} FROM {table}"));
+        return;
+    };
+    let alias = table.rsplit(' ').next().unwrap_or(table);
+    sql.push("WITH s AS MATERIALIZED ");
+    push_matches(sql, backend, index, query, ranks);
+    sql.push(&format!(" SELECT {columns} FROM {table} JOIN s ON s.id = {alias}.id"));
+}
+
+/// PostgreSQL: the rank of the post `id` (an SQL expression) for `query`, as a subquery:
+/// `ts_rank_cd` reads one document, so a search ranks only the matches it orders by rank.
+pub(crate) fn push_postgres_rank(sql: &mut Sql, query: &SearchQuery, id: &str) {
+    sql.push(&format!("(SELECT -ts_rank_cd({POSTGRES_WEIGHTS}, ps.doc, CAST("));
+    sql.text(&query.tsquery()).push(&format!(" AS tsquery), 1) FROM post_search ps WHERE ps.post_id = {id})"));
+}
+
+/// How many of a search's matches are ranked by relevance: the newest this many by id (the
+/// order posts were written in); older matches follow them, newest first by date. Ranking is
+/// what a search pays for per match (bm25 reads each match's positions and length), so a word
+/// in most posts costs a bounded amount: on the harness's blog, ranking a word found in 5,687
+/// posts went from about 5 ms to under 1 (docs/PERFORMANCE.md, stop 34).
+pub(crate) const RANKED_MATCHES: i64 = 500;
+
+/// SQLite: a reader's search (public posts, no password, at `now`, best first) answered from
+/// the reader index alone, with no join: the page's ids `per_page` from `skip`, in the order
+/// the general statement gives (the newest [`RANKED_MATCHES`] by rank, then by id `direction`),
+/// and how many match. `None` when the reader index cannot answer: a queued post's time has
+/// come (the index lags until the next write or the scheduler's minute), or the page lies past
+/// the ranked matches.
+pub(crate) async fn readers_page(
+    conn: &mut AnyConnection,
+    query: &SearchQuery,
+    now: i64,
+    per_page: i64,
+    skip: i64,
+    direction: &str,
+) -> Result<Option<(Vec<i64>, i64)>, sqlx::Error> {
+    let expression = query.fts5();
+    let mut head = Sql::new("SELECT EXISTS (SELECT 1 FROM reader_search_pending WHERE at <= ");
+    head.int(now).push(") AS stale, (SELECT COUNT(*) FROM reader_search WHERE reader_search MATCH ");
+    head.text(&expression).push(") AS total, (SELECT rowid FROM reader_search WHERE reader_search MATCH ");
+    head.text(&expression).push(" ORDER BY rowid DESC LIMIT 1 OFFSET ");
+    head.fixed(RANKED_MATCHES - 1).push(") AS boundary");
+    let row = head.query().fetch_one(&mut *conn).await?;
+    let stale: i64 = row.try_get("stale")?;
+    let total: i64 = row.try_get("total")?;
+    let boundary: Option<i64> = row.try_get("boundary")?;
+    if stale != 0 || (total > RANKED_MATCHES && skip + per_page > RANKED_MATCHES) {
+        return Ok(None);
+    }
+    if total == 0 || skip >= total {
+        return Ok(Some((Vec::new(), total)));
+    }
+    let mut page = Sql::new("SELECT rowid AS id FROM reader_search WHERE reader_search MATCH ");
+    page.text(&expression).push(" AND rowid >= ").int(boundary.unwrap_or(i64::MIN));
+    page.push(&format!(" ORDER BY bm25(reader_search, {SQLITE_WEIGHTS}), rowid {direction} LIMIT "));
+    page.int(per_page).push(" OFFSET ").int(skip);
+    let ids = page.query().fetch_all(&mut *conn).await?.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?;
+    Ok(Some((ids, total)))
+}
+
+/// Appends a subquery of the entries of `index` matching `query`, as `(id)` rows, or
+/// `(id, rank)` ones.
+fn push_matches(sql: &mut Sql, backend: Backend, index: Index, query: &SearchQuery, ranks: Ranks) {
     let table = index.table();
     match backend {
         Backend::Sqlite => {
-            let (rank, expression) = match index {
-                Index::Posts => (format!("bm25({table}, {SQLITE_WEIGHTS})"), query.fts5()),
-                Index::Comments { addresses: true } => ("rank".to_string(), query.fts5()),
-                Index::Comments { addresses: false } => ("rank".to_string(), query.fts5_in(&["body", "author"])),
+            let expression = match index {
+                Index::Comments { addresses: false } => query.fts5_in(&["body", "author"]),
+                _ => query.fts5(),
             };
-            sql.push(&format!("(SELECT rowid AS id, {rank} AS rank FROM {table} WHERE {table} MATCH "));
+            let rank = match ranks {
+                Ranks::None => String::new(),
+                Ranks::Each => format!(", bm25({table}, {SQLITE_WEIGHTS}) AS rank"),
+            };
+            sql.push(&format!("(SELECT rowid AS id{rank} FROM {table} WHERE {table} MATCH "));
             sql.text(&expression).push(")");
         }
         Backend::Postgres => {
@@ -337,7 +509,11 @@ fn push_matches(sql: &mut Sql, backend: Backend, index: Index, query: &SearchQue
                 Index::Comments { addresses: false } => query.tsquery_in("AD"),
                 _ => query.tsquery(),
             };
-            sql.push(&format!("(SELECT {key} AS id, -ts_rank_cd({POSTGRES_WEIGHTS}, doc, q, 1) AS rank FROM {table}, CAST("));
+            let rank = match ranks {
+                Ranks::None => String::new(),
+                Ranks::Each => format!(", -ts_rank_cd({POSTGRES_WEIGHTS}, doc, q, 1) AS rank"),
+            };
+            sql.push(&format!("(SELECT {key} AS id{rank} FROM {table}, CAST("));
             sql.text(&expression).push(" AS tsquery) q WHERE doc @@ q)");
         }
     }

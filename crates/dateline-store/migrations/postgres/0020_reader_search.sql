@@ -1,0 +1,4 @@
+-- 0020_reader_search: on SQLite, a second full-text index of the posts readers may see now
+-- (readers' searches count and rank inside it instead of joining every match to the posts).
+-- PostgreSQL plans that join from its GIN index and the posts' statistics and has none: kept as
+-- a version so both stores number their migrations alike.
