@@ -58,17 +58,17 @@ pub(crate) async fn run(conn: &mut AnyConnection, backend: Backend) -> Result<()
         // The search index is filled by Dateline (it folds the words itself), in the same
         // transaction, so a blog never has an index that is there but empty.
         if migration.name == "0007_search" {
-            crate::search::reindex_all(&mut tx).await?;
+            crate::search::reindex_all(&mut tx, crate::search::ReaderIndex::Absent).await?;
         }
         // Existing posts are linked to the outlets and reporters they name, as every write
         // links them from now on.
+        if migration.name == "0010_outlets" {
+            crate::bylines::link_all(&mut tx).await.map_err(|err| sqlx::Error::Protocol(format!("linking bylines: {err}")))?;
+        }
         // SQLite's reader index: the migration queued every post readers may see at some time;
         // those they may see now are indexed here.
         if migration.name == "0020_reader_search" && backend == Backend::Sqlite {
             crate::search::flush_readers(&mut tx, jiff::Timestamp::now().as_second()).await?;
-        }
-        if migration.name == "0010_outlets" {
-            crate::bylines::link_all(&mut tx).await.map_err(|err| sqlx::Error::Protocol(format!("linking bylines: {err}")))?;
         }
         sqlx::query("INSERT INTO dateline_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(migration.version)
