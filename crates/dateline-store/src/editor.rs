@@ -91,10 +91,7 @@ fn readers_instant(query: &EditorQuery) -> Option<Timestamp> {
 
 /// Whether readers' search may show `post` at `now` (what [`EditorQuery::readers_search`] asks).
 fn readers_may_see(post: &Post, now: Timestamp) -> bool {
-    post.kind == PostKind::Post
-        && matches!(post.status, PostStatus::Published | PostStatus::Scheduled)
-        && post.published_at <= now
-        && post.password.is_none()
+    post.kind == PostKind::Post && post.is_open_at(now)
 }
 
 /// The ids of a page of posts matching `words` best first, and their total, before its
