@@ -179,9 +179,7 @@ impl SqlStore {
                 self.read_row(count.query()).await.store_err()?.try_get("n").store_err()?
             }
         };
-        let mut whole = Sql::new(&format!("{} WHERE p.id IN ", rows::select_posts(self.backend)));
-        whole.int_list(&ids);
-        Ok(Page { items: self.posts_in_order(&whole, &ids).await?, total: u64::try_from(total).unwrap_or(0) })
+        Ok(Page { items: self.posts_in_order(&ids).await?, total: u64::try_from(total).unwrap_or(0) })
     }
 
     /// A reader's search answered from SQLite's reader index ([`crate::search::readers_page`]),
@@ -198,9 +196,7 @@ impl SqlStore {
         let found = crate::search::readers_page(reader.connection(), words, now.as_second(), per_page, skip, direction).await;
         reader.finish(&found);
         let Some((ids, total)) = found.store_err()? else { return Ok(None) };
-        let mut whole = Sql::new(&format!("{} WHERE p.id IN ", rows::select_posts(self.backend)));
-        whole.int_list(&ids);
-        let items = self.posts_in_order(&whole, &ids).await?;
+        let items = self.posts_in_order(&ids).await?;
         // Readers' own test as well: the index decides what is found, never alone what is
         // shown (nor counted). Tested here, not in the statement: with it there SQLite walks
         // the index of visible posts (thousands of entries) instead of taking ten by id.
@@ -211,12 +207,14 @@ impl SqlStore {
         Ok(Some(Page { items, total: u64::try_from(total).unwrap_or(0) }))
     }
 
-    /// The posts `sql` reads (whole), in the order of `ids`.
-    async fn posts_in_order(&self, sql: &Sql, ids: &[i64]) -> StoreResult<Vec<Post>> {
+    /// The posts `ids` (whole), in that order.
+    async fn posts_in_order(&self, ids: &[i64]) -> StoreResult<Vec<Post>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut items = self.fetch_posts(sql).await?;
+        let mut sql = Sql::new(&format!("{} WHERE p.id IN ", rows::select_posts(self.backend)));
+        sql.int_list(ids);
+        let mut items = self.fetch_posts(&sql).await?;
         items.sort_by_key(|post| ids.iter().position(|id| *id == post.id));
         Ok(items)
     }

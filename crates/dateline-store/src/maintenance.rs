@@ -84,10 +84,11 @@ impl SqlStore {
         }
         if self.backend == Backend::Sqlite {
             // The reader index holds every post readers may see that is not queued for it.
-            let readable: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM posts p WHERE p.kind = 'post' AND p.status IN ('published', 'scheduled') AND p.password IS NULL \
+            let readable: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM posts p WHERE {} \
                  AND NOT EXISTS (SELECT 1 FROM reader_search_pending q WHERE q.post_id = p.id)",
-            )
+                crate::search::READABLE
+            ))
             .fetch_one(&self.pool)
             .await
             .store_err()?;

@@ -17,6 +17,11 @@ use sqlx::{AnyConnection, Connection, Row};
 use crate::connect::Backend;
 use crate::sql::Sql;
 
+/// What makes a post one readers may see at some time (from its `published_at`), as the
+/// reader index's triggers (migration 0020) and readers' searches test it; a condition on the
+/// columns of `posts`, unqualified.
+pub(crate) const READABLE: &str = "kind = 'post' AND status IN ('published', 'scheduled') AND password IS NULL";
+
 /// Entries read per round trip when (re)indexing many.
 const BATCH: usize = 500;
 
@@ -342,11 +347,10 @@ async fn post_documents(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Ent
     for row in terms_sql.query().fetch_all(&mut *conn).await? {
         terms.entry(row.try_get("post_id")?).or_default().push(row.try_get("name")?);
     }
-    let mut posts_sql = Sql::new(
+    let mut posts_sql = Sql::new(&format!(
         "SELECT id, title, dek, body_html, source_headline, source_excerpt, source_reporter, source_outlet, \
-         CASE WHEN kind = 'post' AND status IN ('published', 'scheduled') AND password IS NULL THEN published_at END AS readable_from \
-         FROM posts WHERE id IN ",
-    );
+         CASE WHEN {READABLE} THEN published_at END AS readable_from FROM posts WHERE id IN "
+    ));
     posts_sql.int_list(ids);
     let mut documents = Vec::with_capacity(ids.len());
     for row in posts_sql.query().fetch_all(&mut *conn).await? {
@@ -469,10 +473,7 @@ pub(crate) async fn readers_page(
     // One snapshot for the count and the page.
     let mut tx = conn.begin().await?;
     let mut head = Sql::new("SELECT EXISTS (SELECT 1 FROM reader_search_pending WHERE at <= ");
-    head.int(at).push(
-        ") OR EXISTS (SELECT 1 FROM posts WHERE kind = 'post' AND status IN ('published', 'scheduled') AND password IS NULL \
-         AND published_at > ",
-    );
+    head.int(at).push(&format!(") OR EXISTS (SELECT 1 FROM posts WHERE {READABLE} AND published_at > "));
     head.int(at).push(" AND published_at <= ").int(now);
     head.push(") AS stale, (SELECT COUNT(*) FROM reader_search WHERE reader_search MATCH ");
     head.text(&expression).push(") AS total, (SELECT rowid FROM reader_search WHERE reader_search MATCH ");
@@ -501,10 +502,10 @@ pub(crate) async fn readers_page(
     // most posts took 15 ms instead of 4.
     if let Some(boundary) = boundary.filter(|_| end > RANKED_MATCHES) {
         let from = skip.max(RANKED_MATCHES);
-        let mut older = Sql::new(
-            "SELECT p.id FROM posts p INDEXED BY posts_visible WHERE p.kind = 'post' AND p.status IN ('published', 'scheduled') \
-             AND p.id IN (SELECT rowid FROM reader_search WHERE reader_search MATCH ",
-        );
+        let mut older = Sql::new(&format!(
+            "SELECT p.id FROM posts p INDEXED BY posts_visible WHERE {READABLE} \
+             AND p.id IN (SELECT rowid FROM reader_search WHERE reader_search MATCH "
+        ));
         older.text(&expression).push(" AND rowid < ").int(boundary);
         older.push(&format!(") ORDER BY p.published_at {direction}, p.id {direction} LIMIT "));
         older.int(end - from).push(" OFFSET ").int(from - RANKED_MATCHES);
