@@ -74,6 +74,36 @@ fn push_word(out: &mut String, word: &str) {
     out.push_str(word);
 }
 
+/// What joins two words into the one word of their pair (`ʼcityʼcouncil`), and starts it: a
+/// letter to FTS5's tokenizer, so a pair is one word of the index, and never in folded text
+/// (ASCII only), so no word written anywhere is taken for a pair. Leading with it keeps a
+/// reader's prefix (`ci*`) from finding pairs.
+const PAIR_MARK: char = '\u{2BC}';
+
+fn push_pair(out: &mut String, first: &str, second: &str) {
+    out.push(PAIR_MARK);
+    out.push_str(first);
+    out.push(PAIR_MARK);
+    out.push_str(second);
+}
+
+/// A folded field ([`fold`], [`SearchDocument`]: words one space apart) followed by the pair of
+/// each word and the next, in order, for [`SearchQuery::fts5_paired`]: `city council met`
+/// gives `city council met ʼcityʼcouncil ʼcouncilʼmet`.
+pub fn with_pairs(folded: &str) -> String {
+    let words: Vec<&str> = folded.split(' ').filter(|word| !word.is_empty()).collect();
+    if words.len() < 2 {
+        return folded.to_string();
+    }
+    let mut out = String::with_capacity(folded.len() * 3 + words.len() * 4);
+    out.push_str(folded);
+    for pair in words.windows(2) {
+        out.push(' ');
+        push_pair(&mut out, pair[0], pair[1]);
+    }
+    out
+}
+
 /// `text` cut to at most `max` bytes, at a character boundary.
 fn bounded(text: &str, max: usize) -> &str {
     if text.len() <= max {
@@ -280,17 +310,44 @@ impl SearchQuery {
 
     /// The query as an SQLite FTS5 expression; every word is quoted, so none is an operator.
     pub fn fts5(&self) -> String {
-        fn term(out: &mut String, SearchTerm::Phrase { words, prefix, joined }: &SearchTerm) {
+        self.fts5_phrases(|words| words.join(" "))
+    }
+
+    /// The query as an FTS5 expression for an index whose fields carry their word pairs
+    /// ([`with_pairs`]): a phrase of several words is the phrase of its pairs. FTS5 finds a
+    /// phrase by comparing the positions of its words in every entry that has them all (most
+    /// entries, for two common words); a pair is one word of the index, found from its own
+    /// list. The same entries match: `a b c` stands in a field exactly where the pairs `a b`
+    /// and `b c` stand side by side among its pairs, and `a b*` where a pair starts `a b`.
+    pub fn fts5_paired(&self) -> String {
+        self.fts5_phrases(|words| match words {
+            [word] => word.clone(),
+            _ => {
+                let mut pairs = String::new();
+                for (i, pair) in words.windows(2).enumerate() {
+                    if i > 0 {
+                        pairs.push(' ');
+                    }
+                    push_pair(&mut pairs, &pair[0], &pair[1]);
+                }
+                pairs
+            }
+        })
+    }
+
+    /// The FTS5 expression with each phrase's words written by `phrase`.
+    fn fts5_phrases(&self, phrase: impl Fn(&[String]) -> String) -> String {
+        let term = |out: &mut String, SearchTerm::Phrase { words, prefix, joined }: &SearchTerm| {
             let star = if *prefix { "*" } else { "" };
             match joined {
                 Some(joined) => {
-                    let _ = write!(out, "(\"{}\"{star} OR \"{joined}\"{star})", words.join(" "));
+                    let _ = write!(out, "(\"{}\"{star} OR \"{joined}\"{star})", phrase(words));
                 }
                 None => {
-                    let _ = write!(out, "\"{}\"{star}", words.join(" "));
+                    let _ = write!(out, "\"{}\"{star}", phrase(words));
                 }
             }
-        }
+        };
         let mut out = String::from("(");
         for (i, t) in self.required.iter().enumerate() {
             if i > 0 {
@@ -524,6 +581,22 @@ mod tests {
         assert_eq!(doc.joined, "obrien diazcanel");
         assert_eq!(doc.body, "first second para more s sao");
         assert_eq!(doc.terms, "cuba");
+    }
+
+    #[test]
+    fn phrases_are_asked_as_word_pairs_of_an_index_that_holds_them() {
+        assert_eq!(with_pairs("city council met"), "city council met ʼcityʼcouncil ʼcouncilʼmet");
+        assert_eq!(with_pairs("council"), "council");
+        assert_eq!(with_pairs(""), "");
+        let q = SearchQuery::parse(r#"Díaz-Canel "the city council" -"city hall" "council me"* putin"#);
+        assert_eq!(
+            q.fts5_paired(),
+            r#"(("ʼdiazʼcanel" OR "diazcanel") AND "ʼtheʼcity ʼcityʼcouncil" AND "ʼcouncilʼme"* AND "putin") NOT "ʼcityʼhall""#
+        );
+        // What the pairs are made of is what the words are: the tokenizer keeps the mark inside
+        // a word, and folding never writes it.
+        assert!(PAIR_MARK.is_alphabetic());
+        assert!(!fold("ʼcityʼcouncil, Díaz-Canel").contains(PAIR_MARK));
     }
 
     #[test]

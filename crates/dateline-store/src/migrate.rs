@@ -25,8 +25,8 @@ macro_rules! migrations {
     };
 }
 
-pub const MIGRATIONS_SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_content", 2 "0002_discussion", 3 "0003_import", 4 "0004_accounts", 5 "0005_comment_details", 6 "0006_change_notices", 7 "0007_search", 8 "0008_quote", 9 "0009_sources", 10 "0010_outlets", 11 "0011_media", 12 "0012_embeds", 13 "0013_media_sources", 15 "0015_embed_thumbnails", 16 "0016_front_page_index", 17 "0017_comment_threads_index", 18 "0018_comment_revisions", 19 "0019_related_visibility_index", 20 "0020_reader_search");
-pub const MIGRATIONS_POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_content", 2 "0002_discussion", 3 "0003_import", 4 "0004_accounts", 5 "0005_comment_details", 6 "0006_change_notices", 7 "0007_search", 8 "0008_quote", 9 "0009_sources", 10 "0010_outlets", 11 "0011_media", 12 "0012_embeds", 13 "0013_media_sources", 15 "0015_embed_thumbnails", 16 "0016_front_page_index", 17 "0017_comment_threads_index", 18 "0018_comment_revisions", 19 "0019_related_visibility_index", 20 "0020_reader_search");
+pub const MIGRATIONS_SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_content", 2 "0002_discussion", 3 "0003_import", 4 "0004_accounts", 5 "0005_comment_details", 6 "0006_change_notices", 7 "0007_search", 8 "0008_quote", 9 "0009_sources", 10 "0010_outlets", 11 "0011_media", 12 "0012_embeds", 13 "0013_media_sources", 15 "0015_embed_thumbnails", 16 "0016_front_page_index", 17 "0017_comment_threads_index", 18 "0018_comment_revisions", 19 "0019_related_visibility_index", 20 "0020_reader_search", 21 "0021_reader_phrases");
+pub const MIGRATIONS_POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_content", 2 "0002_discussion", 3 "0003_import", 4 "0004_accounts", 5 "0005_comment_details", 6 "0006_change_notices", 7 "0007_search", 8 "0008_quote", 9 "0009_sources", 10 "0010_outlets", 11 "0011_media", 12 "0012_embeds", 13 "0013_media_sources", 15 "0015_embed_thumbnails", 16 "0016_front_page_index", 17 "0017_comment_threads_index", 18 "0018_comment_revisions", 19 "0019_related_visibility_index", 20 "0020_reader_search", 21 "0021_reader_phrases");
 
 /// Key of the PostgreSQL advisory lock held while migrating ("dateline" in ASCII).
 const MIGRATION_LOCK_KEY: i64 = 0x6461_7465_6c69_6e65;
@@ -65,9 +65,9 @@ pub(crate) async fn run(conn: &mut AnyConnection, backend: Backend) -> Result<()
         if migration.name == "0010_outlets" {
             crate::bylines::link_all(&mut tx).await.map_err(|err| sqlx::Error::Protocol(format!("linking bylines: {err}")))?;
         }
-        // SQLite's reader index: the migration queued every post readers may see at some time;
-        // those they may see now are indexed here.
-        if migration.name == "0020_reader_search" && backend == Backend::Sqlite {
+        // SQLite's reader index: these migrations queued every post readers may see at some
+        // time; those they may see now are indexed here.
+        if matches!(migration.name, "0020_reader_search" | "0021_reader_phrases") && backend == Backend::Sqlite {
             crate::search::flush_readers(&mut tx, jiff::Timestamp::now().as_second()).await?;
         }
         sqlx::query("INSERT INTO dateline_migrations (version, name, applied_at) VALUES ($1, $2, $3)")

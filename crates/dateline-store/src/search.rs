@@ -7,11 +7,12 @@
 //! SQLite keeps a third index, `reader_search`, of the posts readers may see now (migration
 //! 0020): a reader's search counts and ranks its matches there, with no join to the posts.
 //! Triggers take a post out of it as soon as its status, password, kind or date changes;
-//! Dateline writes it back (or queues it until its time) when it indexes the post.
+//! Dateline writes it back (or queues it until its time) when it indexes the post. Its fields
+//! also hold their word pairs (migration 0021), which readers' phrases are found by.
 
 use std::collections::HashMap;
 
-use dateline_core::search::{SearchDocument, SearchFields, SearchQuery, fold, html_text};
+use dateline_core::search::{SearchDocument, SearchFields, SearchQuery, fold, html_text, with_pairs};
 use sqlx::{AnyConnection, Connection, Row};
 
 use crate::connect::Backend;
@@ -57,7 +58,7 @@ const POSTGRES_WEIGHTS: &str = "'{0.1, 0.2, 0.4, 1.0}'";
 pub(crate) enum Index {
     Posts,
     /// SQLite only: the posts readers may see now (migration 0020), the same columns as
-    /// `Posts`.
+    /// `Posts`, each with its word pairs (0021, [`Entry::for_readers`]).
     Readers,
     Comments {
         addresses: bool,
@@ -152,6 +153,23 @@ impl Entry {
     pub(crate) fn id(&self) -> i64 {
         self.id
     }
+
+    /// A post's entry as the reader index holds it (migration 0021): each field followed by
+    /// its word pairs ([`with_pairs`]), so that a reader's phrase is found as its pairs
+    /// ([`SearchQuery::fts5_paired`]). The joined compounds (the last column) are single
+    /// words, not a text, and have no pairs.
+    fn for_readers(&self) -> Entry {
+        let document = match &self.document {
+            Document::Columns(fields) => {
+                let last = fields.len().saturating_sub(1);
+                Document::Columns(
+                    fields.iter().enumerate().map(|(i, field)| if i < last { with_pairs(field) } else { field.clone() }).collect(),
+                )
+            }
+            Document::Tsvector(literal) => Document::Tsvector(literal.clone()),
+        };
+        Entry { id: self.id, document, readable_from: self.readable_from }
+    }
 }
 
 /// Brings the index entries of the posts `ids` in line with the posts table: indexed again
@@ -198,7 +216,8 @@ async fn index_posts_for(conn: &mut AnyConnection, ids: &[i64], entries: Entries
 /// `now`, which leave the queue of migration 0020. Those readers may see only later stay
 /// queued (its triggers queued them when their visibility was written).
 async fn write_readers(conn: &mut AnyConnection, ids: &[i64], documents: &[Entry], now: i64) -> Result<(), sqlx::Error> {
-    let readable: Vec<&Entry> = documents.iter().filter(|entry| entry.readable_from.is_some_and(|from| from <= now)).collect();
+    let readable: Vec<Entry> =
+        documents.iter().filter(|entry| entry.readable_from.is_some_and(|from| from <= now)).map(Entry::for_readers).collect();
     // Removed first even on a first import, where nothing can be there: in a contentless FTS5
     // table a second entry under one rowid would keep its words found after any delete, and
     // this index decides what readers find.
@@ -209,7 +228,7 @@ async fn write_readers(conn: &mut AnyConnection, ids: &[i64], documents: &[Entry
         return Ok(());
     }
     let readable_ids: Vec<i64> = readable.iter().map(|entry| entry.id).collect();
-    insert(conn, Index::Readers, &readable).await?;
+    insert(conn, Index::Readers, &readable.iter().collect::<Vec<_>>()).await?;
     let mut dequeue = Sql::new("DELETE FROM reader_search_pending WHERE post_id IN ");
     dequeue.int_list(&readable_ids);
     dequeue.query().execute(&mut *conn).await?;
@@ -468,7 +487,8 @@ pub(crate) async fn readers_page(
     skip: i64,
     direction: &str,
 ) -> Result<Option<(Vec<i64>, i64)>, sqlx::Error> {
-    let expression = query.fts5();
+    // The reader index holds word pairs: a phrase is found as one (migration 0021).
+    let expression = query.fts5_paired();
     let now = jiff::Timestamp::now().as_second().max(at);
     // One snapshot for the count and the page.
     let mut tx = conn.begin().await?;

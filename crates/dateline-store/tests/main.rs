@@ -60,6 +60,8 @@ mod search_cases {
         readers_find_exactly_what_they_may_see_as_it_changes,
         a_blog_from_before_the_reader_index_gets_it_built,
         readers_are_answered_from_the_reader_index,
+        readers_find_a_phrase_as_the_general_search_does,
+        a_reader_index_from_before_word_pairs_is_written_again,
     );
 }
 

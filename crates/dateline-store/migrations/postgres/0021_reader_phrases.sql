@@ -1,0 +1,3 @@
+-- 0021_reader_phrases: on SQLite, the reader index gains word pairs for quoted phrases.
+-- PostgreSQL has no reader index (see 0020): kept as a version so both stores number their
+-- migrations alike.
