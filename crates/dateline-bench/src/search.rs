@@ -31,6 +31,9 @@
 //!    searches in turn: req/s, p50, p99, non-2xx answers, socket errors. Target (SQLite, the
 //!    issue's): p99 ≤15 ms, no errors. wrk's timeout is 10 s, so a slow search is measured
 //!    rather than cut off at wrk's default 2 s.
+//!    Then the same run with each connection pausing a random 0–100 ms before each search
+//!    (`DIR/search-paused.lua`): recorded with no target, what a busy blog's readers (up to
+//!    about 300 new searches a second) get rather than what the saturated server gives.
 //! 7. The same store served again as `dateline serve` runs by default (`DIR/dateline-search-kept.toml`,
 //!    the page cache on): each search asked once (as in step 5), then the same wrk run:
 //!    searches asked again, answered from the page cache until the next write. The p99 target applies to both runs; the first is what a
@@ -87,6 +90,12 @@ const INDEX_COST_TARGET: f64 = 1.30;
 const PG_DATABASE: &str = "dateline_bench_search";
 /// The wrk script, in the working directory.
 const SCRIPT: &str = "search.lua";
+/// The same searches with a pause before each, in the working directory.
+const PAUSED_SCRIPT: &str = "search-paused.lua";
+/// The mean pause of each searcher between two searches in the paused run (each pause is
+/// drawn from 0 to twice this): 16 such searchers ask up to about 300 searches a second, a
+/// busy blog's readers rather than the saturated server of the closed loop.
+const PAUSE_MS: u32 = 50;
 /// The config every server of this run reads, in the working directory.
 const CONFIG: &str = "dateline-search.toml";
 
@@ -194,7 +203,8 @@ impl Search {
         let bytes = generate::generate(&self.file, workload)?;
         println!("generated {} ({:.1} MB) in {:.1} s", self.file.display(), bytes as f64 / 1e6, started.elapsed().as_secs_f64());
         let paths: Vec<String> = SEARCHES.iter().map(|(_, words)| search_path(words)).collect();
-        std::fs::write(self.dir.join(SCRIPT), lua_script(&paths))?;
+        std::fs::write(self.dir.join(SCRIPT), lua_script(&paths, None))?;
+        std::fs::write(self.dir.join(PAUSED_SCRIPT), lua_script(&paths, Some(PAUSE_MS)))?;
         std::fs::write(self.dir.join(CONFIG), serve::site_config(self.port, false))?;
         std::fs::write(self.dir.join(KEPT_CONFIG), serve::site_config(self.port, true))?;
 
@@ -272,7 +282,10 @@ impl Search {
         let server = store.serve(&self.dir.join(CONFIG), self.port, &log, &mut self.children)?;
         println!("dateline ({backend}, {CONFIG}) answered / after {:.0} ms", server.first_response.as_secs_f64() * 1000.0);
         self.probe(&server, &format!("{backend}, once"));
-        self.load(&server, &format!("{backend}, cache off: the {} searches in turn", SEARCHES.len()), target);
+        self.load(&server, &format!("{backend}, cache off: the {} searches in turn", SEARCHES.len()), SCRIPT, target);
+        // Recorded, no target: the same searchers pausing between searches, as readers do.
+        let paused = format!("{backend}, cache off: the same, each pausing 0–{} ms", 2 * PAUSE_MS);
+        self.load(&server, &paused, PAUSED_SCRIPT, false);
         self.stop(server, &format!("dateline memory while searching ({backend})"));
 
         let log = self.dir.join(format!("dateline-search-{}-kept.log", backend.to_lowercase()));
@@ -283,7 +296,7 @@ impl Search {
         // spanned) turns into thousands of samples: p99 29-55 ms where a client that times each
         // request finds 3.5 ms (docs/PERFORMANCE.md, "Stop 26").
         self.probe(&server, &format!("{backend}, cache on, first ask"));
-        self.load(&server, &format!("{backend}, cache on: the {} searches asked again", SEARCHES.len()), target);
+        self.load(&server, &format!("{backend}, cache on: the {} searches asked again", SEARCHES.len()), SCRIPT, target);
         self.stop(server, &format!("dateline memory while searching, cache on ({backend})"));
         Ok(())
     }
@@ -326,9 +339,9 @@ impl Search {
         }
     }
 
-    /// wrk with [`SEARCHERS`] connections over the searches in turn.
-    fn load(&mut self, server: &Server, run: &str, target: bool) {
-        let script = self.dir.join(SCRIPT);
+    /// wrk with [`SEARCHERS`] connections over the searches in turn, as `script` sends them.
+    fn load(&mut self, server: &Server, run: &str, script: &str, target: bool) {
+        let script = self.dir.join(script);
         let result = wrk::run(&Load {
             url: &server.url("/"),
             connections: SEARCHERS,
@@ -376,8 +389,10 @@ fn form_encode(text: &str) -> String {
 }
 
 /// A wrk script whose requests take `paths` in turn. Each wrk thread runs its own copy, so
-/// with two threads each path is sent about as often as the others.
-fn lua_script(paths: &[String]) -> String {
+/// with two threads each path is sent about as often as the others. With `pause_ms`, each
+/// connection waits a random 0 to twice that many milliseconds before each request (wrk's
+/// `delay`; the latency it reports starts when the request is sent).
+fn lua_script(paths: &[String], pause_ms: Option<u32>) -> String {
     let mut script = String::from("-- Written by dateline-bench search: each request is the next search in turn.\nlocal paths = {\n");
     for path in paths {
         let _ = writeln!(script, "  \"{path}\",");
@@ -385,6 +400,9 @@ fn lua_script(paths: &[String]) -> String {
     script.push_str(
         "}\nlocal turn = 0\n\nrequest = function()\n  turn = turn % #paths + 1\n  return wrk.format(\"GET\", paths[turn])\nend\n",
     );
+    if let Some(pause) = pause_ms {
+        let _ = write!(script, "\ndelay = function()\n  return math.random(0, {})\nend\n", 2 * pause);
+    }
     script
 }
 
@@ -436,9 +454,12 @@ mod tests {
 
     #[test]
     fn the_script_sends_every_path_in_turn() {
-        let script = lua_script(&["/?s=a".into(), "/?s=%22b+c%22".into()]);
+        let script = lua_script(&["/?s=a".into(), "/?s=%22b+c%22".into()], None);
         assert!(script.contains("  \"/?s=a\",\n  \"/?s=%22b+c%22\",\n}"), "{script}");
         assert!(script.contains("turn = turn % #paths + 1"), "{script}");
+        assert!(!script.contains("delay"), "{script}");
+        let paused = lua_script(&["/?s=a".into()], Some(50));
+        assert!(paused.contains("delay = function()\n  return math.random(0, 100)\nend"), "{paused}");
     }
 
     #[test]
