@@ -79,6 +79,22 @@ impl Dateline {
         Ok((took, stdout))
     }
 
+    /// `dateline check`: the bytes the search indexes take and the store's, from its line
+    /// `search indexes: N bytes of a M-byte store (…)`.
+    pub fn search_index_bytes(&self) -> anyhow::Result<(u64, u64)> {
+        let output = self.command(None).arg("check").env("RUST_LOG", "warn").output().context("run dateline check")?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            bail!("dateline check failed ({}): {}{}", output.status, stdout, String::from_utf8_lossy(&output.stderr).trim());
+        }
+        let line = stdout.lines().find_map(|line| line.strip_prefix("search indexes: ")).context("dateline check said no sizes")?;
+        let numbers: Vec<u64> = line.split(' ').filter_map(|word| word.trim_end_matches("-byte").parse().ok()).collect();
+        match numbers[..] {
+            [index, store, ..] => Ok((index, store)),
+            _ => bail!("dateline check's sizes are unreadable: {line:?}"),
+        }
+    }
+
     /// `dateline user add LOGIN --role administrator` with `password` on standard input.
     pub fn add_administrator(&self, login: &str, email: &str, password: &str) -> anyhow::Result<()> {
         use std::io::Write;

@@ -15,11 +15,15 @@
 //!    held comments: common words in every post, less common ones in some, and a few named
 //!    mentions (`Díaz-Canel`, `São Paulo`, `Zürich`, `zeppelin`) in a handful.
 //! 2. Import it with `dateline --db … import wxr` into a fresh SQLite file; the wall time and
-//!    the store's size on disk (the file and its WAL) are recorded.
+//!    the store's size on disk (the file and its WAL) are recorded. `dateline check` then says
+//!    how many of those bytes the search indexes take (SQLite's `dbstat`): what they add on top
+//!    of the rest is the index's size cost (target: ≤30 %).
 //! 3. With `--baseline PATH`, a dateline built before the search index: the same file imported
-//!    by it into a second fresh SQLite file. The time and size ratios are the index's cost
-//!    (target: ≤1.30 each). The engine has no switch to import without its index, so a build
-//!    from before is the only honest "without"; without `--baseline` the cost is not measured.
+//!    by it into a second fresh SQLite file. The time ratio is the index's time cost (target:
+//!    ≤1.30). The engine has no switch to import without its index, so a build from before is
+//!    the only "without"; without `--baseline` the time cost is not measured. The size ratio is
+//!    recorded with no target: the baseline also lacks every index added since for other
+//!    reasons.
 //! 4. Start `dateline serve` on the store with the page cache off (`[cache] enabled = false`,
 //!    as `serve`'s cold phase does): every search is rendered, as a search nobody asked
 //!    since the last write is.
@@ -188,7 +192,7 @@ fn setup_lines(
         format!("searches: {}", SEARCHES.map(|(kind, words)| format!("{words} ({kind})")).join(", ")),
         match baseline {
             Some(path) => format!("index cost: against {}, a dateline without the search index, importing the same file", path.display()),
-            None => "index cost: not measured (give --baseline PATH, a dateline built before the search index)".into(),
+            None => "index cost: its size from the store; its import time not measured (give --baseline PATH, a dateline built before the search index)".into(),
         },
     ];
     if cores < 4 {
@@ -237,6 +241,15 @@ impl Search {
             "none",
             true,
         );
+        // The index's share of the store, measured in the store itself.
+        let (index, whole) = store.search_index_bytes()?;
+        let share = index as f64 / whole.saturating_sub(index).max(1) as f64;
+        self.report.line(
+            format!("index cost: its size ({backend})"),
+            format!("{} of the {} store: {:.1} % on top of the rest", megabytes(index), megabytes(whole), share * 100.0),
+            format!("≤{:.0} %", (INDEX_COST_TARGET - 1.0) * 100.0),
+            share <= INDEX_COST_TARGET - 1.0,
+        );
         Ok(imported)
     }
 
@@ -263,11 +276,14 @@ impl Search {
             &target,
             time <= INDEX_COST_TARGET,
         );
+        // Recorded only: the baseline also lacks every other table and index added since it was
+        // built (10.7 MB of comment and front-page indexes at stop 35), which this ratio counts
+        // as the search index's; the size row above measures the index itself.
         self.report.line(
-            "index cost: store size (SQLite)",
-            format!("{} with the index, {} without: {size:.2}×", megabytes(with_index.bytes), megabytes(without.bytes)),
-            &target,
-            size <= INDEX_COST_TARGET,
+            "store size against the baseline (SQLite)",
+            format!("{} now, {} with the baseline build: {size:.2}×", megabytes(with_index.bytes), megabytes(without.bytes)),
+            "none",
+            true,
         );
         Ok(())
     }

@@ -49,6 +49,28 @@ impl SqlStore {
         Ok(())
     }
 
+    /// How many bytes the full-text search indexes take, and the whole store: on SQLite the
+    /// pages of their FTS5 tables (`dbstat`), on PostgreSQL their relations with indexes and
+    /// the database. What the indexes cost a blog on disk (issue 9's budget: at most 30 % on
+    /// top of the rest), for `dateline check` and the search harness.
+    pub async fn search_index_bytes(&self) -> StoreResult<(u64, u64)> {
+        let sql = match self.backend {
+            // GLOB, not LIKE: `_` is a wildcard to LIKE. The queue of posts due for the reader
+            // index (and its index) counts too.
+            Backend::Sqlite => {
+                "SELECT (SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name GLOB 'post_search*' \
+                 OR name GLOB 'reader_search*' OR name GLOB 'comment_search*'), \
+                 (SELECT page_count * page_size FROM pragma_page_count, pragma_page_size)"
+            }
+            Backend::Postgres => {
+                "SELECT pg_total_relation_size('post_search') + pg_total_relation_size('comment_search'), \
+                 pg_database_size(current_database())"
+            }
+        };
+        let (index, store): (i64, i64) = sqlx::query_as(sql).fetch_one(&self.pool).await.store_err()?;
+        Ok((u64::try_from(index).unwrap_or(0), u64::try_from(store).unwrap_or(0)))
+    }
+
     /// What is wrong with the store, one sentence per problem; empty when nothing is. Looks at
     /// the file itself (SQLite's integrity and foreign key checks), the schema's version,
     /// rows that point at nothing, and the search indexes against what they index.

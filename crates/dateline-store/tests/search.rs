@@ -522,6 +522,14 @@ pub async fn a_reader_index_from_before_word_pairs_is_written_again(db: Db) {
     assert_eq!(reopened.check().await.expect("check"), Vec::<String>::new());
 }
 
+/// What the search indexes take on disk is measured on both stores, as part of the whole.
+pub async fn the_search_indexes_say_what_they_take(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    test.store.create_post(new_post("Sized", "<p>Words to index, and more words.</p>")).await.expect("post");
+    let (index, store) = test.store.search_index_bytes().await.expect("sizes");
+    assert!(index > 0 && index < store, "{index} of {store}");
+}
+
 /// A SQLite store from before the reader index (migration 20) gets it built when opened, and
 /// readers find what they found before. PostgreSQL has no reader index; the same searches run.
 pub async fn a_blog_from_before_the_reader_index_gets_it_built(db: Db) {

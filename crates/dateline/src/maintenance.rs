@@ -136,8 +136,25 @@ fn restore_sqlite(backup: &Path, file: &Path) -> Result<(), Failure> {
 pub(crate) async fn check(db: &str, config: &dateline_core::Config) -> Result<(), Failure> {
     let store = open_store_for(db, config).await?;
     let problems = store.check().await?;
+    // Said after the verdict, and only when it can be measured (a damaged file may not be).
+    let sizes = store.search_index_bytes().await.ok();
     store.close().await;
-    report(&problems)
+    let outcome = report(&problems);
+    if let Some(sizes) = sizes {
+        println!("{}", index_size_line(sizes));
+    }
+    outcome
+}
+
+/// What the search indexes take on disk, in exact bytes (the search harness reads them) and
+/// as a share of everything else in the store.
+fn index_size_line((index, store): (u64, u64)) -> String {
+    let rest = store.saturating_sub(index).max(1);
+    format!(
+        "search indexes: {index} bytes of a {store}-byte store ({:.1} MB, {:.1} % on top of the rest)",
+        index as f64 / 1e6,
+        index as f64 * 100.0 / rest as f64
+    )
 }
 
 /// Prints what is wrong, or that nothing is; a problem is an error (exit 1).

@@ -52,6 +52,10 @@ fn a_backup_under_load_restores_to_a_sound_store_that_serves_the_same_pages() {
     let check = run(&dir, &["check"], None);
     assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
     assert!(text(&check.stdout).contains("the store is sound"));
+    // What the search indexes take, in bytes, of the whole file.
+    let sizes = text(&check.stdout).lines().find_map(|line| line.strip_prefix("search indexes: ").map(str::to_string)).expect("sizes");
+    let numbers: Vec<u64> = sizes.split(' ').filter_map(|word| word.trim_end_matches("-byte").parse().ok()).collect();
+    assert!(matches!(numbers[..], [index, store, ..] if index > 0 && index < store), "{sizes}");
 
     // Into a new store: no --force needed; the result is checked.
     let restored = run(&dir, &["--db", "sqlite:restored.db", "restore", "backup.db"], None);
