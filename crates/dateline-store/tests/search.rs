@@ -506,17 +506,14 @@ pub async fn a_reader_index_from_before_word_pairs_is_written_again(db: Db) {
     if !test.url.starts_with("sqlite") {
         return;
     }
-    for sql in [
-        "INSERT INTO reader_search (reader_search) VALUES ('delete-all')".to_string(),
-        format!(
-            "INSERT INTO reader_search (rowid, title, dek, people, terms, body, joined) \
-             VALUES ({}, 'harbor budget', '', '', '', 'the harbor budget passed', '')",
-            post.id
-        ),
-        "DELETE FROM dateline_migrations WHERE version = 21".to_string(),
-    ] {
-        test.execute(&sql).await;
-    }
+    test.execute(&format!(
+        "INSERT INTO reader_search (reader_search) VALUES ('delete-all'); \
+         INSERT INTO reader_search (rowid, title, dek, people, terms, body, joined) \
+         VALUES ({}, 'harbor budget', '', '', '', 'the harbor budget passed', ''); \
+         DELETE FROM dateline_migrations WHERE version = 21",
+        post.id
+    ))
+    .await;
     assert_eq!(test.store.editor_posts(&readers("\"harbor budget\"")).await.expect("q").total, 0, "old entries have no pairs");
     let reopened = dateline_store::SqlStore::open(&test.url).await.expect("migrate");
     assert_eq!(titles(&reopened.editor_posts(&readers("\"harbor budget\"")).await.expect("q")), ["Harbor budget"]);
@@ -547,16 +544,12 @@ pub async fn a_blog_from_before_the_reader_index_gets_it_built(db: Db) {
     later.write.published_at = Timestamp::now() + SignedDuration::from_hours(24);
     test.store.create_post(later).await.expect("scheduled");
     if test.url.starts_with("sqlite") {
-        for sql in [
-            "DROP TRIGGER posts_reader_search_inserted",
-            "DROP TRIGGER posts_reader_search_changed",
-            "DROP TRIGGER posts_reader_search_deleted",
-            "DROP TABLE reader_search",
-            "DROP TABLE reader_search_pending",
-            "DELETE FROM dateline_migrations WHERE version = 20",
-        ] {
-            test.execute(sql).await;
-        }
+        test.execute(
+            "DROP TRIGGER posts_reader_search_inserted; DROP TRIGGER posts_reader_search_changed; \
+             DROP TRIGGER posts_reader_search_deleted; DROP TABLE reader_search; DROP TABLE reader_search_pending; \
+             DELETE FROM dateline_migrations WHERE version = 20",
+        )
+        .await;
     }
     let reopened = dateline_store::SqlStore::open(&test.url).await.expect("migrate");
     assert_eq!(titles(&reopened.editor_posts(&readers("paramaribo")).await.expect("q")), ["Before the reader index"]);
