@@ -195,8 +195,10 @@ impl SqlStore {
         let mut reader = self.readers.take(&self.pool).await.store_err()?;
         let found = crate::search::readers_page(reader.connection(), words, now.as_second(), per_page, skip, direction).await;
         reader.finish(&found);
-        let Some((ids, total)) = found.store_err()? else { return Ok(None) };
-        let items = self.posts_in_order(&ids).await?;
+        let Some(page) = found.store_err()? else { return Ok(None) };
+        let mut items = page.rows.iter().map(crate::rows::post).collect::<Result<Vec<_>, _>>().store_err()?;
+        items.sort_by_key(|post| page.ids.iter().position(|id| *id == post.id));
+        let (ids, total) = (page.ids, page.total);
         // Readers' own test as well: the index decides what is found, never alone what is
         // shown (nor counted). Tested here, not in the statement: with it there SQLite walks
         // the index of visible posts (thousands of entries) instead of taking ten by id.

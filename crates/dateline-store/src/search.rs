@@ -13,7 +13,8 @@
 use std::collections::HashMap;
 
 use dateline_core::search::{SearchDocument, SearchFields, SearchQuery, fold, html_text, with_pairs};
-use sqlx::{AnyConnection, Connection, Row};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::connect::Backend;
 use crate::sql::Sql;
@@ -470,15 +471,30 @@ pub(crate) fn push_postgres_rank(sql: &mut Sql, query: &SearchQuery, id: &str) {
 /// posts went from about 5 ms to under 1 (docs/PERFORMANCE.md, stop 34).
 pub(crate) const RANKED_MATCHES: i64 = 500;
 
+/// A page of a reader's search from the reader index: its posts' ids in order, how many
+/// posts match, and the rows of those posts ([`crate::rows::select_posts`]), in no order.
+pub(crate) struct ReadersPage {
+    pub ids: Vec<i64>,
+    pub total: i64,
+    pub rows: Vec<AnyRow>,
+}
+
 /// SQLite: a reader's search (public posts, no password, at the instant `at`, best first)
-/// answered from the reader index: the page's ids `per_page` from `skip`, in the order the
-/// general statement gives (the newest [`RANKED_MATCHES`] by rank, equally ranked ones by id
-/// in `direction`; then the older ones by date), and how many match. `None` when the reader
+/// answered from the reader index: the page `per_page` from `skip`, in the order the general
+/// statement gives (the newest [`RANKED_MATCHES`] by rank, equally ranked ones by id in
+/// `direction`; then the older ones by date), and how many match. `None` when the reader
 /// index cannot answer for `at`: a queued post's time has come (the index lags until the next
 /// write or the scheduler's wake), or a post readers may see was published after `at` (an
 /// API query `before` a date). Ranks come from the reader index's own statistics, which the
 /// general statement's (every post's) are not, so the same search can order equally good
 /// matches otherwise in those moments.
+///
+/// One statement, the page's posts with it: one snapshot without a transaction, and one round
+/// trip to SQLite's thread instead of five or six. The newest matches are read once, ranked as
+/// they are read (`top`, whose last is the boundary that was a statement of its own); the full
+/// count is asked only when they fill [`RANKED_MATCHES`]. Each pass over the matches opens the
+/// index again, and a prefix merges the lists of all its words each time: a prefix search made
+/// four such passes, now three (docs/PERFORMANCE.md, "Stop 36").
 pub(crate) async fn readers_page(
     conn: &mut AnyConnection,
     query: &SearchQuery,
@@ -486,57 +502,76 @@ pub(crate) async fn readers_page(
     per_page: i64,
     skip: i64,
     direction: &str,
-) -> Result<Option<(Vec<i64>, i64)>, sqlx::Error> {
-    // The reader index holds word pairs: a phrase is found as one (migration 0021).
-    let expression = query.fts5_paired();
+) -> Result<Option<ReadersPage>, sqlx::Error> {
     let now = jiff::Timestamp::now().as_second().max(at);
-    // One snapshot for the count and the page.
-    let mut tx = conn.begin().await?;
-    let mut head = Sql::new("SELECT EXISTS (SELECT 1 FROM reader_search_pending WHERE at <= ");
-    head.int(at).push(&format!(") OR EXISTS (SELECT 1 FROM posts WHERE {READABLE} AND published_at > "));
-    head.int(at).push(" AND published_at <= ").int(now);
-    head.push(") AS stale, (SELECT COUNT(*) FROM reader_search WHERE reader_search MATCH ");
-    head.text(&expression).push(") AS total, (SELECT rowid FROM reader_search WHERE reader_search MATCH ");
-    head.text(&expression).push(" ORDER BY rowid DESC LIMIT 1 OFFSET ");
-    head.fixed(RANKED_MATCHES - 1).push(") AS boundary");
-    let row = head.query().fetch_one(&mut *tx).await?;
-    let stale: i64 = row.try_get("stale")?;
-    let total: i64 = row.try_get("total")?;
-    let boundary: Option<i64> = row.try_get("boundary")?;
-    if stale != 0 {
+    let sql = readers_statement(query, (at, now), per_page, skip, direction);
+    let mut rows = sql.query().fetch_all(&mut *conn).await?;
+    let Some(head) = rows.first() else { return Err(sqlx::Error::RowNotFound) };
+    if head.try_get::<i64, _>("page_stale")? != 0 {
         return Ok(None);
     }
-    let ranked = total.min(RANKED_MATCHES);
-    let end = (skip + per_page).min(total);
-    let mut ids: Vec<i64> = Vec::new();
-    if skip < ranked {
-        let mut page = Sql::new("SELECT rowid AS id FROM reader_search WHERE reader_search MATCH ");
-        page.text(&expression).push(" AND rowid >= ").int(boundary.unwrap_or(i64::MIN));
-        page.push(&format!(" ORDER BY bm25(reader_search, {SQLITE_WEIGHTS}), rowid {direction} LIMIT "));
-        page.int(end.min(ranked) - skip).push(" OFFSET ").int(skip);
-        ids.extend(fetch_ids(&mut tx, &page).await?);
+    let total: i64 = head.try_get("page_total")?;
+    let mut ids = Vec::new();
+    for column in ["page_ranked", "page_older"] {
+        let list: Option<String> = head.try_get(column)?;
+        for id in list.iter().flat_map(|list| list.split(',')) {
+            ids.push(id.parse::<i64>().map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
+        }
     }
+    // The head's own row when no post joined it.
+    rows.retain(|row| row.try_get::<Option<i64>, _>("id").ok().flatten().is_some());
+    Ok(Some(ReadersPage { ids, total, rows }))
+}
+
+/// The statement of [`readers_page`]: a head row (whether the index is stale for `at`, as of
+/// `now`; the total; the page's ids in order, as texts) beside each post of the page.
+fn readers_statement(query: &SearchQuery, (at, now): (i64, i64), per_page: i64, skip: i64, direction: &str) -> Sql {
+    // The reader index holds word pairs: a phrase is found as one (migration 0021).
+    let expression = query.fts5_paired();
+    let end = skip + per_page;
+    let mut sql = Sql::new(&format!(
+        "WITH top AS MATERIALIZED (SELECT rowid AS id, bm25(reader_search, {SQLITE_WEIGHTS}) AS rank \
+         FROM reader_search WHERE reader_search MATCH "
+    ));
+    sql.text(&expression).push(" ORDER BY rowid DESC LIMIT ").fixed(RANKED_MATCHES).push(")");
+    sql.push(&format!(", ranked AS MATERIALIZED (SELECT id, rank FROM top ORDER BY rank, id {direction} LIMIT "));
+    sql.int(per_page.min((RANKED_MATCHES - skip).max(0))).push(" OFFSET ").int(skip.min(RANKED_MATCHES)).push(")");
     // Past the ranked ones (a deep page), the older matches by date, as the general statement
     // lists them. Their dates come from the index of visible posts (migration 0007, which holds
     // every post the reader index does): from the rows, past each body, a page of a word in
     // most posts took 15 ms instead of 4.
-    if let Some(boundary) = boundary.filter(|_| end > RANKED_MATCHES) {
+    sql.push(", older AS MATERIALIZED (");
+    if end > RANKED_MATCHES {
         let from = skip.max(RANKED_MATCHES);
-        let mut older = Sql::new(&format!(
-            "SELECT p.id FROM posts p INDEXED BY posts_visible WHERE {READABLE} \
+        sql.push(&format!(
+            "SELECT p.id, p.published_at FROM posts p INDEXED BY posts_visible WHERE {READABLE} \
              AND p.id IN (SELECT rowid FROM reader_search WHERE reader_search MATCH "
         ));
-        older.text(&expression).push(" AND rowid < ").int(boundary);
-        older.push(&format!(") ORDER BY p.published_at {direction}, p.id {direction} LIMIT "));
-        older.int(end - from).push(" OFFSET ").int(from - RANKED_MATCHES);
-        ids.extend(fetch_ids(&mut tx, &older).await?);
+        sql.text(&expression).push(" AND rowid < (SELECT MIN(id) FROM top) AND (SELECT COUNT(*) FROM top) = ");
+        sql.fixed(RANKED_MATCHES);
+        sql.push(&format!(") ORDER BY p.published_at {direction}, p.id {direction} LIMIT "));
+        sql.int(end - from).push(" OFFSET ").int(from - RANKED_MATCHES);
+    } else {
+        sql.push("SELECT 0 AS id, 0 AS published_at WHERE 0");
     }
-    tx.commit().await?;
-    Ok(Some((ids, total)))
-}
-
-async fn fetch_ids(conn: &mut AnyConnection, sql: &Sql) -> Result<Vec<i64>, sqlx::Error> {
-    sql.query().fetch_all(&mut *conn).await?.iter().map(|row| row.try_get("id")).collect()
+    sql.push("), head AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM reader_search_pending WHERE at <= ");
+    sql.int(at).push(&format!(") OR EXISTS (SELECT 1 FROM posts WHERE {READABLE} AND published_at > "));
+    sql.int(at).push(" AND published_at <= ").int(now);
+    // CASE reads its ELSE only when taken: fewer matches than the ranked ones are all counted.
+    sql.push(") AS stale, (SELECT CASE WHEN COUNT(*) < ").fixed(RANKED_MATCHES);
+    sql.push(" THEN COUNT(*) ELSE (SELECT COUNT(*) FROM reader_search WHERE reader_search MATCH ");
+    sql.text(&expression).push(") END FROM top) AS total");
+    // The page's ids in order, as texts: the head is one row whatever the page holds.
+    sql.push(&format!(", (SELECT group_concat(id, ',' ORDER BY rank, id {direction}) FROM ranked) AS ranked_ids"));
+    sql.push(&format!(", (SELECT group_concat(id, ',' ORDER BY published_at {direction}, id {direction}) FROM older) AS older_ids)"));
+    // Each post of the page beside the head; the head alone when the page is empty.
+    sql.push(&format!(
+        " SELECT head.stale AS page_stale, head.total AS page_total, head.ranked_ids AS page_ranked, \
+         head.older_ids AS page_older, x.* FROM head LEFT JOIN ({} WHERE p.id IN \
+         (SELECT id FROM ranked UNION ALL SELECT id FROM older)) x ON 1",
+        crate::rows::select_posts(Backend::Sqlite)
+    ));
+    sql
 }
 
 /// Appends a subquery of the entries of `index` matching `query`, as `(id)` rows, or
