@@ -411,6 +411,18 @@ impl SearchQuery {
         out
     }
 
+    /// The lengths in bytes a folded word may have to be one the reader looked for: each
+    /// word's own, or at least a prefix's (`true`).
+    fn wanted_lengths(&self) -> Vec<(usize, bool)> {
+        let mut lengths = Vec::new();
+        for SearchTerm::Phrase { words, prefix, joined } in &self.required {
+            let last = words.len().saturating_sub(1);
+            lengths.extend(words.iter().enumerate().map(|(i, w)| (w.len(), *prefix && i == last)));
+            lengths.extend(joined.iter().map(|j| (j.len(), false)));
+        }
+        lengths
+    }
+
     /// Whether a folded word of a result is one the reader looked for (to mark it).
     fn wanted(&self, word: &str) -> bool {
         self.required.iter().any(|SearchTerm::Phrase { words, prefix, joined }| {
@@ -517,9 +529,17 @@ fn words_of(text: &str, query: &SearchQuery) -> Vec<Word> {
     // Most words are ASCII, whose folded form is their lowercase: made in one buffer instead of
     // folded anew (four allocations a word, a result's body has thousands of words).
     let mut lowercase = String::new();
+    // A word of no length looked for cannot be one: most words of a body are passed over
+    // without being lowercased or compared.
+    let lengths = query.wanted_lengths();
+    let may_be_wanted = |len: usize| lengths.iter().any(|&(l, prefix)| len == l || (prefix && len > l));
     let mut close = |start: usize, end: usize, words: &mut Vec<Word>| {
         let word = &text[start..end];
         let wanted = if word.is_ascii() {
+            if !may_be_wanted(word.len()) {
+                words.push(Word { start, end, wanted: false });
+                return;
+            }
             lowercase.clear();
             lowercase.push_str(word);
             lowercase.make_ascii_lowercase();
@@ -635,5 +655,15 @@ mod tests {
         assert_eq!(whole.parts, [("“".to_string(), false), ("Gámez".to_string(), true), (",” she said.".to_string(), false)]);
         let none = Snippet::best(&["Nothing here at all"], &q, 3);
         assert_eq!(none.parts, [("Nothing here at".to_string(), false), ("…".to_string(), false)]);
+    }
+
+    #[test]
+    fn snippets_mark_words_of_every_length_looked_for_and_no_other() {
+        // A prefix marks its word and longer ones, a word only itself, a joined compound its
+        // written-together form; words of the same length as one looked for stay unmarked.
+        let q = SearchQuery::parse("flood* city o'brien");
+        let text = "Floods hit the city; FLOOD water, a flow, a floodwall. Cite OBrien and O'Brien.";
+        let marked: Vec<String> = Snippet::best(&[text], &q, 40).parts.into_iter().filter(|(_, m)| *m).map(|(t, _)| t).collect();
+        assert_eq!(marked, ["Floods", "city", "FLOOD", "floodwall", "OBrien", "O", "Brien"]);
     }
 }
