@@ -505,7 +505,7 @@ pub(crate) async fn readers_page(
 ) -> Result<Option<ReadersPage>, sqlx::Error> {
     let now = jiff::Timestamp::now().as_second().max(at);
     let sql = readers_statement(query, (at, now), per_page, skip, direction);
-    let mut rows = sql.query().fetch_all(&mut *conn).await?;
+    let rows = sql.query().fetch_all(&mut *conn).await?;
     let Some(head) = rows.first() else { return Err(sqlx::Error::RowNotFound) };
     if head.try_get::<i64, _>("page_stale")? != 0 {
         return Ok(None);
@@ -518,9 +518,14 @@ pub(crate) async fn readers_page(
             ids.push(id.parse::<i64>().map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
         }
     }
-    // The head's own row when no post joined it.
-    rows.retain(|row| row.try_get::<Option<i64>, _>("id").ok().flatten().is_some());
-    Ok(Some(ReadersPage { ids, total, rows }))
+    // The head's own row, when no post joined it, is not a post.
+    let mut posts = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.try_get::<Option<i64>, _>("id")?.is_some() {
+            posts.push(row);
+        }
+    }
+    Ok(Some(ReadersPage { ids, total, rows: posts }))
 }
 
 /// The statement of [`readers_page`]: a head row (whether the index is stale for `at`, as of
