@@ -80,11 +80,17 @@ fn push_word(out: &mut String, word: &str) {
 /// reader's prefix (`ci*`) from finding pairs.
 const PAIR_MARK: char = '\u{2BC}';
 
-fn push_pair(out: &mut String, first: &str, second: &str) {
-    out.push(PAIR_MARK);
-    out.push_str(first);
-    out.push(PAIR_MARK);
-    out.push_str(second);
+/// The pair of each word of `words` and the next, one space apart: `ʼaʼb ʼbʼc`.
+fn push_pairs(out: &mut String, words: &[impl AsRef<str>]) {
+    for (i, pair) in words.windows(2).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        for word in pair {
+            out.push(PAIR_MARK);
+            out.push_str(word.as_ref());
+        }
+    }
 }
 
 /// A folded field ([`fold`], [`SearchDocument`]: words one space apart) followed by the pair of
@@ -97,10 +103,8 @@ pub fn with_pairs(folded: &str) -> String {
     }
     let mut out = String::with_capacity(folded.len() * 3 + words.len() * 4);
     out.push_str(folded);
-    for pair in words.windows(2) {
-        out.push(' ');
-        push_pair(&mut out, pair[0], pair[1]);
-    }
+    out.push(' ');
+    push_pairs(&mut out, &words);
     out
 }
 
@@ -327,12 +331,7 @@ impl SearchQuery {
             [word] => word.clone(),
             _ => {
                 let mut pairs = String::new();
-                for (i, pair) in words.windows(2).enumerate() {
-                    if i > 0 {
-                        pairs.push(' ');
-                    }
-                    push_pair(&mut pairs, &pair[0], &pair[1]);
-                }
+                push_pairs(&mut pairs, words);
                 pairs
             }
         })
@@ -447,8 +446,9 @@ impl Snippet {
     pub fn best(texts: &[&str], query: &SearchQuery, width: usize) -> Snippet {
         let width = width.max(1);
         let mut fallback = None;
+        let lengths = query.wanted_lengths();
         for text in texts.iter().filter(|t| !t.trim().is_empty()) {
-            let words = words_of(text, query);
+            let words = words_of(text, query, &lengths);
             let (start, marks) = best_window(&words, width);
             if marks > 0 {
                 return Snippet::cut(text, &words, start, width);
@@ -522,8 +522,9 @@ struct Word {
     wanted: bool,
 }
 
-/// The words of `text` as written (runs of letters and digits), each with whether it is wanted.
-fn words_of(text: &str, query: &SearchQuery) -> Vec<Word> {
+/// The words of `text` as written (runs of letters and digits), each with whether it is wanted
+/// (`lengths`: [`SearchQuery::wanted_lengths`]).
+fn words_of(text: &str, query: &SearchQuery, lengths: &[(usize, bool)]) -> Vec<Word> {
     let mut words = Vec::new();
     let mut start = None;
     // Most words are ASCII, whose folded form is their lowercase: made in one buffer instead of
@@ -531,7 +532,6 @@ fn words_of(text: &str, query: &SearchQuery) -> Vec<Word> {
     let mut lowercase = String::new();
     // A word of no length looked for cannot be one: most words of a body are passed over
     // without being lowercased or compared.
-    let lengths = query.wanted_lengths();
     let may_be_wanted = |len: usize| lengths.iter().any(|&(l, prefix)| len == l || (prefix && len > l));
     let mut close = |start: usize, end: usize, words: &mut Vec<Word>| {
         let word = &text[start..end];

@@ -7,6 +7,7 @@ use dateline_core::store::StoreResult;
 use dateline_core::*;
 use jiff::Timestamp;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
@@ -126,6 +127,13 @@ fn ranked_ids(backend: Backend, words: &SearchQuery, query: &EditorQuery, direct
     sql
 }
 
+/// The posts of `rows` ([`rows::select_posts`]), in the order of `ids`.
+fn posts_in_order_of(rows: &[AnyRow], ids: &[i64]) -> StoreResult<Vec<Post>> {
+    let mut items = rows.iter().map(rows::post).collect::<Result<Vec<_>, _>>().store_err()?;
+    items.sort_by_key(|post| ids.iter().position(|id| *id == post.id));
+    Ok(items)
+}
+
 impl SqlStore {
     pub(crate) async fn editor_posts_impl(&self, query: &EditorQuery) -> StoreResult<Page<Post>> {
         // Words to find narrow the posts to the index's matches, ranked; words that are all
@@ -196,8 +204,7 @@ impl SqlStore {
         let found = crate::search::readers_page(reader.connection(), words, now.as_second(), per_page, skip, direction).await;
         reader.finish(&found);
         let Some(page) = found.store_err()? else { return Ok(None) };
-        let mut items = page.rows.iter().map(crate::rows::post).collect::<Result<Vec<_>, _>>().store_err()?;
-        items.sort_by_key(|post| page.ids.iter().position(|id| *id == post.id));
+        let items = posts_in_order_of(&page.rows, &page.ids)?;
         let (ids, total) = (page.ids, page.total);
         // Readers' own test as well: the index decides what is found, never alone what is
         // shown (nor counted). Tested here, not in the statement: with it there SQLite walks
@@ -216,9 +223,7 @@ impl SqlStore {
         }
         let mut sql = Sql::new(&format!("{} WHERE p.id IN ", rows::select_posts(self.backend)));
         sql.int_list(ids);
-        let mut items = self.fetch_posts(&sql).await?;
-        items.sort_by_key(|post| ids.iter().position(|id| *id == post.id));
-        Ok(items)
+        posts_in_order_of(&self.read_rows(sql.query()).await.store_err()?, ids)
     }
 
     pub(crate) async fn save_post_impl(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<PostId> {

@@ -515,10 +515,17 @@ pub async fn a_reader_index_from_before_word_pairs_is_written_again(db: Db) {
     ))
     .await;
     assert_eq!(test.store.editor_posts(&readers("\"harbor budget\"")).await.expect("q").total, 0, "old entries have no pairs");
-    let reopened = dateline_store::SqlStore::open(&test.url).await.expect("migrate");
+    let reopened = migrated_and_sound(&test.url).await;
     assert_eq!(titles(&reopened.editor_posts(&readers("\"harbor budget\"")).await.expect("q")), ["Harbor budget"]);
     assert_eq!(titles(&reopened.editor_posts(&readers("budget")).await.expect("q")), ["Harbor budget"]);
-    assert_eq!(reopened.check().await.expect("check"), Vec::<String>::new());
+}
+
+/// The store at `url` opened again, which runs the migrations it lacks; `dateline check` finds
+/// it sound.
+async fn migrated_and_sound(url: &str) -> dateline_store::SqlStore {
+    let store = dateline_store::SqlStore::open(url).await.expect("migrate");
+    assert_eq!(store.check().await.expect("check"), Vec::<String>::new());
+    store
 }
 
 /// What the search indexes take on disk is measured on both stores, as part of the whole.
@@ -551,10 +558,9 @@ pub async fn a_blog_from_before_the_reader_index_gets_it_built(db: Db) {
         )
         .await;
     }
-    let reopened = dateline_store::SqlStore::open(&test.url).await.expect("migrate");
+    let reopened = migrated_and_sound(&test.url).await;
     assert_eq!(titles(&reopened.editor_posts(&readers("paramaribo")).await.expect("q")), ["Before the reader index"]);
     assert_eq!(titles(&reopened.editor_posts(&general("paramaribo")).await.expect("q")), ["Before the reader index"]);
-    assert_eq!(reopened.check().await.expect("check"), Vec::<String>::new());
 }
 
 /// SQLite: a reader's search is answered from the reader index (an entry taken out of it by
