@@ -4,6 +4,7 @@
 //! (SQLite FTS5, PostgreSQL `tsvector`), so both find the same posts for the same words and no
 //! query a reader types reaches an engine's own syntax.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Longer "words" (hashes, base64, URLs run together) are not indexed nor searched for.
@@ -327,25 +328,77 @@ impl SearchQuery {
     /// compounds (`diazcanel obrien`, from anywhere in the post) matches by position only,
     /// which says nothing of the text, and the paired expression leaves it out.
     pub fn fts5_paired(&self) -> String {
-        self.fts5_phrases(|words| match words {
+        self.fts5_paired_with(&HashMap::new())
+    }
+
+    /// As [`SearchQuery::fts5_paired`], with each one-word prefix ([`SearchQuery::word_prefixes`])
+    /// that `words` maps to the index's words starting with it written as those words, any of
+    /// which matches: `flood*` as `("flood" OR "flooding" OR "floods")`. FTS5 answers a prefix
+    /// by merging the lists of all its words into one, whole, before the first match, and again
+    /// for each pass over the matches (the ranking's, the count's); words of their own are
+    /// read as far as asked (docs/PERFORMANCE.md, "Stop 37"). A prefix `words` does not map,
+    /// or maps to no word, stays a prefix.
+    pub fn fts5_paired_with(&self, words: &HashMap<String, Vec<String>>) -> String {
+        let paired = |phrase: &[String]| match phrase {
             [word] => word.clone(),
             _ => {
                 let mut pairs = String::new();
-                push_pairs(&mut pairs, words);
+                push_pairs(&mut pairs, phrase);
                 pairs
             }
-        })
+        };
+        self.fts5_phrases_with(paired, |prefix| words.get(prefix).filter(|words| !words.is_empty()))
+    }
+
+    /// The words of the query's terms that are a prefix of one word (`flood*`, not `"city
+    /// coun"*` nor a compound's `o'bri*`) made of letters and digits only, so that the index's
+    /// words starting with them are the words it would match. Each once.
+    pub fn word_prefixes(&self) -> Vec<&str> {
+        let mut prefixes: Vec<&str> = Vec::new();
+        for SearchTerm::Phrase { words, prefix, joined } in self.required.iter().chain(&self.excluded) {
+            if let ([word], true, None) = (words.as_slice(), prefix, joined)
+                && word.chars().all(char::is_alphanumeric)
+                && !prefixes.contains(&word.as_str())
+            {
+                prefixes.push(word);
+            }
+        }
+        prefixes
     }
 
     /// The FTS5 expression with each phrase's words written by `phrase`.
     fn fts5_phrases(&self, phrase: impl Fn(&[String]) -> String) -> String {
-        let term = |out: &mut String, SearchTerm::Phrase { words, prefix, joined }: &SearchTerm| {
+        self.fts5_phrases_with(phrase, |_| None)
+    }
+
+    /// As [`SearchQuery::fts5_phrases`], with a one-word prefix that `expand` answers written
+    /// as the words it gives, any of which matches.
+    fn fts5_phrases_with<'a>(
+        &'a self,
+        phrase: impl Fn(&[String]) -> String,
+        expand: impl Fn(&'a str) -> Option<&'a Vec<String>>,
+    ) -> String {
+        let term = |out: &mut String, SearchTerm::Phrase { words, prefix, joined }: &'a SearchTerm| {
             let star = if *prefix { "*" } else { "" };
-            match joined {
-                Some(joined) => {
+            let expanded = match (words.as_slice(), prefix, joined) {
+                ([word], true, None) => expand(word),
+                _ => None,
+            };
+            match (joined, expanded) {
+                (None, Some(expanded)) => {
+                    out.push('(');
+                    for (i, word) in expanded.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(" OR ");
+                        }
+                        let _ = write!(out, "\"{}\"", word.replace('"', "\"\""));
+                    }
+                    out.push(')');
+                }
+                (Some(joined), _) => {
                     let _ = write!(out, "(\"{}\"{star} OR \"{joined}\"{star})", phrase(words));
                 }
-                None => {
+                (None, None) => {
                     let _ = write!(out, "\"{}\"{star}", phrase(words));
                 }
             }
@@ -618,6 +671,24 @@ mod tests {
         );
         // A pair is made of folded words as they are, however often one repeats.
         assert_eq!(with_pairs("no no no"), "no no no ʼnoʼno ʼnoʼno");
+    }
+
+    #[test]
+    fn a_prefix_of_one_word_can_be_asked_as_the_words_it_starts() {
+        let q = SearchQuery::parse(r#"flood* -zon* "city coun"* o'bri* brasil* flood* ünter*"#);
+        // Phrases and compounds stay prefixes; each word once, the required first.
+        assert_eq!(q.word_prefixes(), ["flood", "brasil", "unter", "zon"]);
+        let words = HashMap::from([
+            ("flood".to_string(), vec!["flood".to_string(), "floods".to_string()]),
+            ("zon".to_string(), vec!["zoning".to_string()]),
+            // No word starts with it: it stays a prefix (and finds nothing).
+            ("brasil".to_string(), vec![]),
+        ]);
+        assert_eq!(
+            q.fts5_paired_with(&words),
+            r#"(("flood" OR "floods") AND "ʼcityʼcoun"* AND ("ʼoʼbri"* OR "obri"*) AND "brasil"* AND ("flood" OR "floods") AND "unter"*) NOT ("zoning")"#
+        );
+        assert_eq!(q.fts5_paired_with(&HashMap::new()), q.fts5_paired());
     }
 
     #[test]

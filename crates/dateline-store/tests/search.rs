@@ -333,6 +333,18 @@ fn general(words: &str) -> EditorQuery {
     EditorQuery { exclude: vec![PostId::MAX], ..readers(words) }
 }
 
+/// Asserts that a reader's search for `words` and the general statement's both find exactly
+/// the posts titled `expected`, in any order, and count them.
+async fn readers_and_general_find(store: &dyn Store, words: &str, expected: &[&str]) {
+    let from_readers = store.editor_posts(&readers(words)).await.expect("q");
+    let from_general = store.editor_posts(&general(words)).await.expect("q");
+    for (page, answered_by) in [(&from_readers, "readers"), (&from_general, "general")] {
+        let mut found = titles(page);
+        found.sort_unstable();
+        assert_eq!((found, page.total), (expected.to_vec(), expected.len() as u64), "{words}, {answered_by}");
+    }
+}
+
 fn ids(page: &Page<Post>) -> Vec<PostId> {
     page.items.iter().map(|p| p.id).collect()
 }
@@ -482,13 +494,7 @@ pub async fn readers_find_a_phrase_as_the_general_search_does(db: Db) {
         ("council -\"city council\"", &["Council of the city", "Hall of fame"]),
         ("\"met council\"", &[]),
     ] {
-        let from_readers = store.editor_posts(&readers(words)).await.expect("q");
-        let from_general = store.editor_posts(&general(words)).await.expect("q");
-        for (page, answered_by) in [(&from_readers, "readers"), (&from_general, "general")] {
-            let mut found = titles(page);
-            found.sort_unstable();
-            assert_eq!((found, page.total), (expected.to_vec(), expected.len() as u64), "{words}, {answered_by}");
-        }
+        readers_and_general_find(&*store, words, expected).await;
     }
     // The title's last word and the body's first: SQLite keeps fields apart (FTS5 columns),
     // PostgreSQL's entry runs them on as `to_tsvector(…) || to_tsvector(…)` does. Whichever a
@@ -585,6 +591,52 @@ pub async fn readers_are_answered_from_the_reader_index(db: Db) {
 /// statement (an entry taken out of it by hand stays out of every page and of the total, which
 /// a fallback to the general statement would bring back); equally ranked matches follow their
 /// ids in the order asked, and a page past the end is empty with the total still said.
+/// A prefix finds the same posts whichever statement answers: on SQLite the reader index asks a
+/// prefix that starts few of its words as those words, and one that starts more (or none) as a
+/// prefix. Required, excluded, beside a phrase's prefix, and with a post the reader index was
+/// made to lose, which proves it answered.
+pub async fn readers_find_a_prefix_as_the_general_search_does(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    // Seventeen words start `zz`: more than the reader index asks as words.
+    let many: Vec<String> = (b'a'..=b'q').map(|c| format!("zz{}", char::from(c))).collect();
+    let mut made = Vec::new();
+    for (title, body) in [
+        ("Flood warning", "<p>The river may flood tonight.</p>".to_string()),
+        ("Floods again", "<p>Floods and flooding in the valley.</p>".to_string()),
+        ("Floodgates open", format!("<p>The floodgates and {}.</p>", many.join(" "))),
+        ("Dry summer", "<p>No rain, zzq only.</p>".to_string()),
+        ("Fire season", "<p>Smoke over the hills.</p>".to_string()),
+    ] {
+        made.push(store.create_post(new_post(title, &body)).await.expect("post").id);
+    }
+    let cases: [(&str, &[&str]); 8] = [
+        ("flood*", &["Flood warning", "Floodgates open", "Floods again"]),
+        ("floods*", &["Floods again"]),
+        ("flood* -floodg*", &["Flood warning", "Floods again"]),
+        ("smoke -flood*", &["Fire season"]),
+        ("zz*", &["Dry summer", "Floodgates open"]),
+        ("zzq* flood*", &["Floodgates open"]),
+        ("\"the flood\"*", &["Floodgates open"]),
+        ("drought*", &[]),
+    ];
+    for (words, expected) in cases {
+        readers_and_general_find(&*store, words, expected).await;
+    }
+    if !test.url.starts_with("sqlite") {
+        return;
+    }
+    // Taken out of the reader index by hand, the floodgates stay out of what readers find:
+    // each kind of prefix was answered by the reader index, not the general statement.
+    test.execute(&format!("DELETE FROM reader_search WHERE rowid = {}", made[2])).await;
+    for (words, expected) in [("flood*", &["Flood warning", "Floods again"][..]), ("zz*", &["Dry summer"])] {
+        let found = store.editor_posts(&readers(words)).await.expect("q");
+        let mut found_titles = titles(&found);
+        found_titles.sort_unstable();
+        assert_eq!((found_titles, found.total), (expected.to_vec(), expected.len() as u64), "{words} from the reader index");
+    }
+}
+
 pub async fn readers_pages_come_from_the_reader_index_in_either_order(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();

@@ -1,0 +1,3 @@
+-- 0022_reader_search_words: on SQLite, the words of the reader index, for readers' prefixes.
+-- PostgreSQL has no reader index (see 0020): kept as a version so both stores number their
+-- migrations alike.
