@@ -259,6 +259,13 @@ pub trait PostStore: Send + Sync {
     /// Posts for an editor's list (any status).
     async fn editor_posts(&self, query: &EditorQuery) -> StoreResult<Page<Post>>;
 
+    /// A reader's results page (`query` as [`EditorQuery::readers_search`] makes it, as
+    /// [`PostStore::editor_posts`] answers it) and what the page shows around it (the
+    /// [`SiteFrame`] at the query's time, at most `page_limit` pages). One statement where the
+    /// store can (SQLite's reader index, most searches): each statement is a hand-over to a
+    /// connection's thread and back, 5–7 % of a search's time (docs/PERFORMANCE.md, stop 37).
+    async fn readers_search_page(&self, query: &EditorQuery, page_limit: u32) -> StoreResult<(Page<Post>, SiteFrame)>;
+
     /// Creates (`id` None) or replaces a post with its terms, in one transaction.
     async fn save_post(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<Post>;
 

@@ -135,12 +135,19 @@ fn posts_in_order_of(rows: &[AnyRow], ids: &[i64]) -> StoreResult<Vec<Post>> {
 }
 
 impl SqlStore {
-    pub(crate) async fn editor_posts_impl(&self, query: &EditorQuery) -> StoreResult<Page<Post>> {
+    /// The posts `query` asks for; with `frame_pages`, also the site frame (at most that many
+    /// pages) when the statement that found them could bring it along (a reader's search from
+    /// the reader index), else `None`.
+    pub(crate) async fn editor_posts_impl(
+        &self,
+        query: &EditorQuery,
+        frame_pages: Option<u32>,
+    ) -> StoreResult<(Page<Post>, Option<SiteFrame>)> {
         // Words to find narrow the posts to the index's matches, ranked; words that are all
         // punctuation or exclusions find nothing.
         let search = query.search.as_deref().filter(|s| !s.trim().is_empty()).map(SearchQuery::parse);
         if search.as_ref().is_some_and(SearchQuery::is_empty) {
-            return Ok(Page { items: Vec::new(), total: 0 });
+            return Ok((Page { items: Vec::new(), total: 0 }, None));
         }
         let select = |columns: &str| crate::search::select_matching(self.backend, Index::Posts, search.as_ref(), columns, "posts p");
         let direction = if query.ascending { "ASC" } else { "DESC" };
@@ -153,9 +160,9 @@ impl SqlStore {
         // A reader's search on SQLite: from the index of what readers may see, when it can.
         let readers_now = readers_instant(query).filter(|_| self.backend == Backend::Sqlite);
         if let (Some(words), Some(now)) = (ranked, readers_now)
-            && let Some(page) = self.readers_page(words, now, per_page, skip, direction).await?
+            && let Some(found) = self.readers_page(words, now, (per_page, skip, direction), frame_pages).await?
         {
-            return Ok(page);
+            return Ok(found);
         }
         // The page's ids first, sorted on narrow rows, with the total alongside (a window over
         // every row that matched); then the whole posts of that page only.
@@ -187,21 +194,22 @@ impl SqlStore {
                 self.read_row(count.query()).await.store_err()?.try_get("n").store_err()?
             }
         };
-        Ok(Page { items: self.posts_in_order(&ids).await?, total: u64::try_from(total).unwrap_or(0) })
+        Ok((Page { items: self.posts_in_order(&ids).await?, total: u64::try_from(total).unwrap_or(0) }, None))
     }
 
     /// A reader's search answered from SQLite's reader index ([`crate::search::readers_page`]),
-    /// when it can answer.
+    /// when it can answer: `per_page` posts from `skip` in `direction`, and with `frame_pages`
+    /// the site frame too.
     async fn readers_page(
         &self,
         words: &SearchQuery,
         now: Timestamp,
-        per_page: i64,
-        skip: i64,
-        direction: &str,
-    ) -> StoreResult<Option<Page<Post>>> {
+        (per_page, skip, direction): (i64, i64, &str),
+        frame_pages: Option<u32>,
+    ) -> StoreResult<Option<(Page<Post>, Option<SiteFrame>)>> {
         let mut reader = self.readers.take(&self.pool).await.store_err()?;
-        let found = crate::search::readers_page(reader.connection(), words, now.as_second(), per_page, skip, direction).await;
+        let frame = frame_pages.map(|pages| (now, pages));
+        let found = crate::search::readers_page(reader.connection(), words, now.as_second(), (per_page, skip, direction), frame).await;
         reader.finish(&found);
         let Some(page) = found.store_err()? else { return Ok(None) };
         let items = posts_in_order_of(&page.rows, &page.ids)?;
@@ -213,7 +221,7 @@ impl SqlStore {
             tracing::warn!("the reader search index holds posts readers may not see; the search was answered without it");
             return Ok(None);
         }
-        Ok(Some(Page { items, total: u64::try_from(total).unwrap_or(0) }))
+        Ok(Some((Page { items, total: u64::try_from(total).unwrap_or(0) }, page.frame)))
     }
 
     /// The posts `ids` (whole), in that order.

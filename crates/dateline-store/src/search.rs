@@ -477,6 +477,8 @@ pub(crate) struct ReadersPage {
     pub ids: Vec<i64>,
     pub total: i64,
     pub rows: Vec<AnyRow>,
+    /// The site frame, when it was asked for.
+    pub frame: Option<dateline_core::SiteFrame>,
 }
 
 /// SQLite: a reader's search (public posts, no password, at the instant `at`, best first)
@@ -499,18 +501,21 @@ pub(crate) async fn readers_page(
     conn: &mut AnyConnection,
     query: &SearchQuery,
     at: i64,
-    per_page: i64,
-    skip: i64,
-    direction: &str,
+    (per_page, skip, direction): (i64, i64, &str),
+    frame: Option<(jiff::Timestamp, u32)>,
 ) -> Result<Option<ReadersPage>, sqlx::Error> {
     let now = jiff::Timestamp::now().as_second().max(at);
     let words = prefix_words(conn, query).await?;
-    let sql = readers_statement(query, &words, (at, now), per_page, skip, direction);
+    let sql = readers_statement(query, &words, (at, now), (per_page, skip, direction), frame);
     let rows = sql.query().fetch_all(&mut *conn).await?;
     let Some(head) = rows.first() else { return Err(sqlx::Error::RowNotFound) };
     if head.try_get::<i64, _>("page_stale")? != 0 {
         return Ok(None);
     }
+    let frame = match frame {
+        Some(_) => Some(crate::stores::posts::site_frame_of(head)?),
+        None => None,
+    };
     let total: i64 = head.try_get("page_total")?;
     let mut ids = Vec::new();
     for column in ["page_ranked", "page_older"] {
@@ -526,7 +531,7 @@ pub(crate) async fn readers_page(
             posts.push(row);
         }
     }
-    Ok(Some(ReadersPage { ids, total, rows: posts }))
+    Ok(Some(ReadersPage { ids, total, rows: posts, frame }))
 }
 
 /// The most words of the reader index a reader's prefix is asked as; a prefix that starts more
@@ -575,9 +580,8 @@ fn readers_statement(
     query: &SearchQuery,
     prefix_words: &HashMap<String, Vec<String>>,
     (at, now): (i64, i64),
-    per_page: i64,
-    skip: i64,
-    direction: &str,
+    (per_page, skip, direction): (i64, i64, &str),
+    frame: Option<(jiff::Timestamp, u32)>,
 ) -> Sql {
     // The reader index holds word pairs: a phrase is found as one (migration 0021).
     let expression = query.fts5_paired_with(prefix_words);
@@ -618,10 +622,17 @@ fn readers_statement(
     sql.push(&format!(", (SELECT group_concat(id, ',' ORDER BY rank, id {direction}) FROM ranked) AS ranked_ids"));
     sql.push(&format!(", (SELECT group_concat(id, ',' ORDER BY published_at {direction}, id {direction}) FROM older) AS older_ids)"));
     // Each post of the page beside the head; the head alone when the page is empty.
-    sql.push(&format!(
+    sql.push(
         " SELECT head.stale AS page_stale, head.total AS page_total, head.ranked_ids AS page_ranked, \
-         head.older_ids AS page_older, x.* FROM head LEFT JOIN ({} WHERE p.id IN \
-         (SELECT id FROM ranked UNION ALL SELECT id FROM older)) x ON 1",
+         head.older_ids AS page_older, ",
+    );
+    // The site frame's columns: subqueries of nothing in the row, which SQLite runs once.
+    if let Some((frame_at, pages)) = frame {
+        crate::stores::posts::push_site_frame(&mut sql, Backend::Sqlite, frame_at, pages);
+        sql.push(", ");
+    }
+    sql.push(&format!(
+        "x.* FROM head LEFT JOIN ({} WHERE p.id IN (SELECT id FROM ranked UNION ALL SELECT id FROM older)) x ON 1",
         crate::rows::select_posts(Backend::Sqlite)
     ));
     sql

@@ -63,6 +63,7 @@ mod search_cases {
         readers_pages_come_from_the_reader_index_in_either_order,
         readers_find_a_phrase_as_the_general_search_does,
         readers_find_a_prefix_as_the_general_search_does,
+        a_readers_search_page_brings_the_site_frame,
         a_reader_index_from_before_word_pairs_is_written_again,
         the_search_indexes_say_what_they_take,
     );

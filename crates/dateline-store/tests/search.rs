@@ -345,6 +345,15 @@ async fn readers_and_general_find(store: &dyn Store, words: &str, expected: &[&s
     }
 }
 
+/// `count` posts alike (ranked equally by any search of theirs), oldest first.
+async fn tapir_posts(store: &dyn Store, count: usize) -> Vec<PostId> {
+    let mut made = Vec::new();
+    for _ in 0..count {
+        made.push(store.create_post(new_post("Tapir tracks", "<p>Seen near the river.</p>")).await.expect("post").id);
+    }
+    made
+}
+
 fn ids(page: &Page<Post>) -> Vec<PostId> {
     page.items.iter().map(|p| p.id).collect()
 }
@@ -637,13 +646,51 @@ pub async fn readers_find_a_prefix_as_the_general_search_does(db: Db) {
     }
 }
 
+/// A reader's results page comes with the site frame (the categories and the navigation's
+/// pages), the same as the two asked apart: from the reader index, from the general statement
+/// (newest first), and when the reader index lags and the general statement answers instead.
+pub async fn a_readers_search_page_brings_the_site_frame(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let made = tapir_posts(&*store, 3).await;
+    for title in ["About", "Contact"] {
+        let mut page = new_post(title, "<p>A page.</p>");
+        page.write.kind = PostKind::Page;
+        store.create_post(page).await.expect("page");
+    }
+    for name in ["Politics", "Economy"] {
+        store.create_term(Taxonomy::Category, name, &name.to_lowercase(), "", None).await.expect("category");
+    }
+    let check = |label: &'static str| {
+        let store = store.clone();
+        async move {
+            for (query, pages) in [
+                (EditorQuery { per_page: 2, ..readers("tapir") }, 20),
+                (EditorQuery { per_page: 2, page: 2, ..readers("tapir") }, 1),
+                (EditorQuery { per_page: 2, order: PostOrder::Date, ..readers("tapir") }, 20),
+            ] {
+                let (page, frame) = store.readers_search_page(&query, pages).await.expect("search page");
+                let alone = store.editor_posts(&query).await.expect("posts");
+                assert_eq!((ids(&page), page.total), (ids(&alone), alone.total), "{label}: {query:?}");
+                let now = query.published_before.expect("a reader's query has its time");
+                assert_eq!(frame, store.site_frame(now, pages).await.expect("frame"), "{label}: {query:?}");
+                assert_eq!((frame.categories.len(), frame.pages.len()), (2, pages.min(2) as usize), "{label}");
+            }
+        }
+    };
+    check("answered as it comes").await;
+    if test.url.starts_with("sqlite") {
+        // A queued post whose time has come: the reader index lags, the general statement
+        // answers, and the frame is asked for on its own.
+        test.execute(&format!("INSERT OR REPLACE INTO reader_search_pending (post_id, at) VALUES ({}, 0)", made[0])).await;
+        check("the reader index lagging").await;
+    }
+}
+
 pub async fn readers_pages_come_from_the_reader_index_in_either_order(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();
-    let mut made = Vec::new();
-    for _ in 0..12 {
-        made.push(store.create_post(new_post("Tapir tracks", "<p>Seen near the river.</p>")).await.expect("post").id);
-    }
+    let made = tapir_posts(&*store, 12).await;
     if !test.url.starts_with("sqlite") {
         return;
     }

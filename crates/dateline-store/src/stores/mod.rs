@@ -8,7 +8,7 @@ mod comments;
 mod embeds;
 mod import;
 pub(crate) mod media;
-mod posts;
+pub(crate) mod posts;
 mod settings;
 mod sources;
 mod terms;

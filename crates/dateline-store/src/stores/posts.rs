@@ -15,7 +15,8 @@ use crate::store_impl::push_stream_filter;
 /// Appends the columns of a [`SiteFrame`]: `categories` and `pages`, each a JSON array. The
 /// navigation reads the pages' narrow rows only (reading them whole, PostgreSQL spent more time
 /// planning the join than on anything else a post page asks).
-fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, now: jiff::Timestamp, page_limit: u32) {
+/// The [`SiteFrame`]'s columns, `categories` and `pages`, for a statement's select list.
+pub(crate) fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, now: jiff::Timestamp, page_limit: u32) {
     let pages = json_rows::ordered_array(backend, &json_rows::tuple(backend, rows::LINK_COLUMNS), "x.published_at DESC, x.id DESC");
     super::terms::push_terms(sql, backend, Taxonomy::Category);
     sql.push(&format!(" AS categories, (SELECT {pages} FROM (SELECT p.id, p.kind, p.title, p.slug, p.published_at FROM posts p"));
@@ -28,8 +29,13 @@ fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, now: jiff::T
 }
 
 fn decode_site_frame(row: &sqlx::any::AnyRow) -> StoreResult<SiteFrame> {
-    let categories = rows::terms(&row.try_get::<String, _>("categories").store_err()?).store_err()?;
-    Ok(SiteFrame { categories, pages: rows::links(&row.try_get::<String, _>("pages").store_err()?).store_err()? })
+    site_frame_of(row).store_err()
+}
+
+/// The [`SiteFrame`] of a row with the columns of [`push_site_frame`].
+pub(crate) fn site_frame_of(row: &sqlx::any::AnyRow) -> Result<SiteFrame, sqlx::Error> {
+    let categories = rows::terms(&row.try_get::<String, _>("categories")?)?;
+    Ok(SiteFrame { categories, pages: rows::links(&row.try_get::<String, _>("pages")?)? })
 }
 
 #[async_trait]
@@ -134,7 +140,16 @@ impl PostStore for SqlStore {
     }
 
     async fn editor_posts(&self, query: &EditorQuery) -> StoreResult<Page<Post>> {
-        self.editor_posts_impl(query).await
+        Ok(self.editor_posts_impl(query, None).await?.0)
+    }
+
+    async fn readers_search_page(&self, query: &EditorQuery, page_limit: u32) -> StoreResult<(Page<Post>, SiteFrame)> {
+        let (page, frame) = self.editor_posts_impl(query, Some(page_limit)).await?;
+        let frame = match frame {
+            Some(frame) => frame,
+            None => self.site_frame(query.published_before.unwrap_or_else(jiff::Timestamp::now), page_limit).await?,
+        };
+        Ok((page, frame))
     }
 
     async fn save_post(&self, id: Option<PostId>, post: PostWrite) -> StoreResult<Post> {

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use minijinja::context;
 use serde::Serialize;
 
-use super::public::{Frame, frame, html};
+use super::public::{Frame, NAV_PAGES, frame, html};
 use crate::paths::{FeedFormat, paged};
 use crate::view::{Pagination, PostView};
 use crate::{AppError, AppState};
@@ -65,16 +65,19 @@ pub(crate) async fn results(state: &AppState, request: SearchRequest) -> Result<
     let per_page = site.config.site.posts_per_page;
     let words = clean(&request.words);
     let query = SearchQuery::parse(&words);
-    let found = if query.is_empty() {
-        dateline_core::Page { items: Vec::new(), total: 0 }
+    // The results and the page's frame, in one statement where the store can.
+    let (found, frame) = if query.is_empty() {
+        (dateline_core::Page { items: Vec::new(), total: 0 }, frame(state).await?)
     } else {
-        state.store.editor_posts(&readers_query(&words, request.page, per_page, request.by_date)).await?
+        let asked = readers_query(&words, request.page, per_page, request.by_date);
+        let (found, frame) = state.store.readers_search_page(&asked, NAV_PAGES).await?;
+        (found, Frame::new(state, frame))
     };
     let total_pages = found.page_count(per_page);
     if request.page > total_pages.max(1) {
         return Err(AppError::NotFound);
     }
-    let Frame { categories, nav } = frame(state).await?;
+    let Frame { categories, nav } = frame;
     let mut views: Vec<PostView> = found.items.iter().map(|post| PostView::new(&site, post, &categories)).collect();
     crate::featured::attach_thumbnails(state.store.as_ref(), &found.items, &mut views).await?;
     let results: Vec<ResultView> =
