@@ -729,6 +729,25 @@ mod tests {
     }
 
     #[test]
+    fn a_snippet_is_the_first_window_with_the_most_words_found() {
+        let q = SearchQuery::parse("tapir");
+        let words: Vec<String> = (0..100).map(|i| if [10, 60, 64].contains(&i) { "tapir".into() } else { format!("w{i}") }).collect();
+        let text = words.join(" ");
+        let shown = |width| Snippet::best(&[&text], &q, width).parts.into_iter().map(|(t, _)| t).collect::<String>();
+        // Two found in one window outweigh the first one alone; it starts a quarter before them.
+        assert_eq!(shown(8), "…w58 w59 tapir w61 w62 w63 tapir w65…");
+        // One at most in any window: the first.
+        assert_eq!(shown(3), "…tapir w11 w12…");
+        // Wider than the text: all of it.
+        assert_eq!(shown(200), text);
+        // A text with none: its start.
+        assert_eq!(
+            Snippet::best(&[&text], &SearchQuery::parse("zebra"), 2).parts,
+            [("w0 w1".to_string(), false), ("…".to_string(), false)]
+        );
+    }
+
+    #[test]
     fn snippets_mark_words_of_every_length_looked_for_and_no_other() {
         // A prefix marks its word and longer ones, a word only itself, a joined compound its
         // written-together form; words of the same length as one looked for stay unmarked.

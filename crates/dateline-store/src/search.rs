@@ -540,8 +540,8 @@ const PREFIX_WORDS: usize = 16;
 
 /// The words of the reader index that each of `query`'s one-word prefixes starts
 /// ([`SearchQuery::word_prefixes`]), for the prefixes that start at most [`PREFIX_WORDS`]: what
-/// [`SearchQuery::fts5_paired_with`] asks instead of the prefix (`flood*`: 0.9 ms instead of
-/// 1.6 on the harness's blog, docs/PERFORMANCE.md "Stop 37"). One statement, and none for a
+/// [`SearchQuery::fts5_paired_with`] asks instead of the prefix (`flood*`: 1.1 ms instead of
+/// 1.7 on the harness's blog, docs/PERFORMANCE.md "Stop 37"). One statement, and none for a
 /// query without such a prefix. Reading the words costs a pass over each one's list of
 /// entries (the vocabulary counts them), which is bounded by the limit: at most as many
 /// passes as the prefix's own merge would make over the same lists.
