@@ -250,6 +250,17 @@ pub enum SearchTerm {
     Phrase { words: Vec<String>, prefix: bool, joined: Option<String> },
 }
 
+impl SearchTerm {
+    /// The word of a prefix of one word (`flood*`), not of a phrase's (`"city coun"*`) nor a
+    /// compound's (`o'bri*`, also found written together).
+    fn prefix_word(&self) -> Option<&str> {
+        match self {
+            SearchTerm::Phrase { words, prefix: true, joined: None } if words.len() == 1 => Some(&words[0]),
+            SearchTerm::Phrase { .. } => None,
+        }
+    }
+}
+
 /// A reader's query, in Dateline's syntax: every word required, `"quoted phrases"`, `-word` or
 /// `-"a phrase"` to exclude, `word*` for a prefix. Nothing typed is an error: what has no
 /// letters or digits is ignored, an unclosed quote runs to the end, the engines' own operators
@@ -315,7 +326,7 @@ impl SearchQuery {
 
     /// The query as an SQLite FTS5 expression; every word is quoted, so none is an operator.
     pub fn fts5(&self) -> String {
-        self.fts5_phrases(|words| words.join(" "))
+        self.fts5_phrases(|words| words.join(" "), |_| None)
     }
 
     /// The query as an FTS5 expression for an index whose fields carry their word pairs
@@ -347,7 +358,7 @@ impl SearchQuery {
                 pairs
             }
         };
-        self.fts5_phrases_with(paired, |prefix| words.get(prefix).filter(|words| !words.is_empty()))
+        self.fts5_phrases(paired, |prefix| words.get(prefix).map(Vec::as_slice).filter(|words| !words.is_empty()))
     }
 
     /// The words of the query's terms that are a prefix of one word (`flood*`, not `"city
@@ -355,50 +366,36 @@ impl SearchQuery {
     /// words starting with them are the words it would match. Each once.
     pub fn word_prefixes(&self) -> Vec<&str> {
         let mut prefixes: Vec<&str> = Vec::new();
-        for SearchTerm::Phrase { words, prefix, joined } in self.required.iter().chain(&self.excluded) {
-            if let ([word], true, None) = (words.as_slice(), prefix, joined)
-                && word.chars().all(char::is_alphanumeric)
-                && !prefixes.contains(&word.as_str())
-            {
+        for word in self.required.iter().chain(&self.excluded).filter_map(SearchTerm::prefix_word) {
+            if word.chars().all(char::is_alphanumeric) && !prefixes.contains(&word) {
                 prefixes.push(word);
             }
         }
         prefixes
     }
 
-    /// The FTS5 expression with each phrase's words written by `phrase`.
-    fn fts5_phrases(&self, phrase: impl Fn(&[String]) -> String) -> String {
-        self.fts5_phrases_with(phrase, |_| None)
-    }
-
-    /// As [`SearchQuery::fts5_phrases`], with a one-word prefix that `expand` answers written
-    /// as the words it gives, any of which matches.
-    fn fts5_phrases_with<'a>(
-        &'a self,
-        phrase: impl Fn(&[String]) -> String,
-        expand: impl Fn(&'a str) -> Option<&'a Vec<String>>,
-    ) -> String {
-        let term = |out: &mut String, SearchTerm::Phrase { words, prefix, joined }: &'a SearchTerm| {
-            let star = if *prefix { "*" } else { "" };
-            let expanded = match (words.as_slice(), prefix, joined) {
-                ([word], true, None) => expand(word),
-                _ => None,
-            };
-            match (joined, expanded) {
-                (None, Some(expanded)) => {
-                    out.push('(');
-                    for (i, word) in expanded.iter().enumerate() {
-                        if i > 0 {
-                            out.push_str(" OR ");
-                        }
-                        let _ = write!(out, "\"{}\"", word.replace('"', "\"\""));
+    /// The FTS5 expression with each phrase's words written by `phrase`, and a one-word prefix
+    /// that `expand` answers written as the words it gives, any of which matches.
+    fn fts5_phrases<'a>(&'a self, phrase: impl Fn(&[String]) -> String, expand: impl Fn(&'a str) -> Option<&'a [String]>) -> String {
+        let term = |out: &mut String, term: &'a SearchTerm| {
+            if let Some(expanded) = term.prefix_word().and_then(&expand) {
+                out.push('(');
+                for (i, word) in expanded.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" OR ");
                     }
-                    out.push(')');
+                    let _ = write!(out, "\"{}\"", word.replace('"', "\"\""));
                 }
-                (Some(joined), _) => {
+                out.push(')');
+                return;
+            }
+            let SearchTerm::Phrase { words, prefix, joined } = term;
+            let star = if *prefix { "*" } else { "" };
+            match joined {
+                Some(joined) => {
                     let _ = write!(out, "(\"{}\"{star} OR \"{joined}\"{star})", phrase(words));
                 }
-                (None, None) => {
+                None => {
                     let _ = write!(out, "\"{}\"{star}", phrase(words));
                 }
             }

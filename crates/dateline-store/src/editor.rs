@@ -208,8 +208,7 @@ impl SqlStore {
         frame_pages: Option<u32>,
     ) -> StoreResult<Option<(Page<Post>, Option<SiteFrame>)>> {
         let mut reader = self.readers.take(&self.pool).await.store_err()?;
-        let frame = frame_pages.map(|pages| (now, pages));
-        let found = crate::search::readers_page(reader.connection(), words, now.as_second(), (per_page, skip, direction), frame).await;
+        let found = crate::search::readers_page(reader.connection(), words, now, (per_page, skip, direction), frame_pages).await;
         reader.finish(&found);
         let Some(page) = found.store_err()? else { return Ok(None) };
         let items = posts_in_order_of(&page.rows, &page.ids)?;

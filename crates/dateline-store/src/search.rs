@@ -500,22 +500,18 @@ pub(crate) struct ReadersPage {
 pub(crate) async fn readers_page(
     conn: &mut AnyConnection,
     query: &SearchQuery,
-    at: i64,
+    at: jiff::Timestamp,
     (per_page, skip, direction): (i64, i64, &str),
-    frame: Option<(jiff::Timestamp, u32)>,
+    frame_pages: Option<u32>,
 ) -> Result<Option<ReadersPage>, sqlx::Error> {
-    let now = jiff::Timestamp::now().as_second().max(at);
     let words = prefix_words(conn, query).await?;
-    let sql = readers_statement(query, &words, (at, now), (per_page, skip, direction), frame);
+    let sql = readers_statement(query, &words, at, (per_page, skip, direction), frame_pages);
     let rows = sql.query().fetch_all(&mut *conn).await?;
     let Some(head) = rows.first() else { return Err(sqlx::Error::RowNotFound) };
     if head.try_get::<i64, _>("page_stale")? != 0 {
         return Ok(None);
     }
-    let frame = match frame {
-        Some(_) => Some(crate::stores::posts::site_frame_of(head)?),
-        None => None,
-    };
+    let frame = frame_pages.map(|_| crate::stores::site_frame_of(head)).transpose()?;
     let total: i64 = head.try_get("page_total")?;
     let mut ids = Vec::new();
     for column in ["page_ranked", "page_older"] {
@@ -575,14 +571,17 @@ async fn prefix_words(conn: &mut AnyConnection, query: &SearchQuery) -> Result<H
 }
 
 /// The statement of [`readers_page`]: a head row (whether the index is stale for `at`, as of
-/// `now`; the total; the page's ids in order, as texts) beside each post of the page.
+/// now; the total; the page's ids in order, as texts; with `frame_pages`, the site frame at
+/// `at`) beside each post of the page.
 fn readers_statement(
     query: &SearchQuery,
     prefix_words: &HashMap<String, Vec<String>>,
-    (at, now): (i64, i64),
+    at_time: jiff::Timestamp,
     (per_page, skip, direction): (i64, i64, &str),
-    frame: Option<(jiff::Timestamp, u32)>,
+    frame_pages: Option<u32>,
 ) -> Sql {
+    let at = at_time.as_second();
+    let now = jiff::Timestamp::now().as_second().max(at);
     // The reader index holds word pairs: a phrase is found as one (migration 0021).
     let expression = query.fts5_paired_with(prefix_words);
     let end = skip + per_page;
@@ -627,8 +626,8 @@ fn readers_statement(
          head.older_ids AS page_older, ",
     );
     // The site frame's columns: subqueries of nothing in the row, which SQLite runs once.
-    if let Some((frame_at, pages)) = frame {
-        crate::stores::posts::push_site_frame(&mut sql, Backend::Sqlite, frame_at, pages);
+    if let Some(pages) = frame_pages {
+        crate::stores::push_site_frame(&mut sql, Backend::Sqlite, at_time, pages);
         sql.push(", ");
     }
     sql.push(&format!(

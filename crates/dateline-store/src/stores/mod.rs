@@ -8,7 +8,10 @@ mod comments;
 mod embeds;
 mod import;
 pub(crate) mod media;
-pub(crate) mod posts;
+mod posts;
 mod settings;
 mod sources;
 mod terms;
+
+// The site frame's columns, which a reader's search also asks in its own statement.
+pub(crate) use posts::{push_site_frame, site_frame_of};

@@ -15,7 +15,6 @@ use crate::store_impl::push_stream_filter;
 /// Appends the columns of a [`SiteFrame`]: `categories` and `pages`, each a JSON array. The
 /// navigation reads the pages' narrow rows only (reading them whole, PostgreSQL spent more time
 /// planning the join than on anything else a post page asks).
-/// The [`SiteFrame`]'s columns, `categories` and `pages`, for a statement's select list.
 pub(crate) fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, now: jiff::Timestamp, page_limit: u32) {
     let pages = json_rows::ordered_array(backend, &json_rows::tuple(backend, rows::LINK_COLUMNS), "x.published_at DESC, x.id DESC");
     super::terms::push_terms(sql, backend, Taxonomy::Category);
@@ -26,10 +25,6 @@ pub(crate) fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, n
     );
     sql.push(" AND p.parent_id IS NULL ORDER BY p.published_at DESC, p.id DESC LIMIT ").fixed(i64::from(page_limit));
     sql.push(") x) AS pages");
-}
-
-fn decode_site_frame(row: &sqlx::any::AnyRow) -> StoreResult<SiteFrame> {
-    site_frame_of(row).store_err()
 }
 
 /// The [`SiteFrame`] of a row with the columns of [`push_site_frame`].
@@ -98,7 +93,7 @@ impl PostStore for SqlStore {
     async fn site_frame(&self, now: jiff::Timestamp, page_limit: u32) -> StoreResult<SiteFrame> {
         let mut sql = Sql::new("SELECT ");
         push_site_frame(&mut sql, self.backend, now, page_limit);
-        decode_site_frame(&self.read_row(sql.query()).await.store_err()?)
+        site_frame_of(&self.read_row(sql.query()).await.store_err()?).store_err()
     }
 
     async fn post_surroundings(&self, post: &Post, now: jiff::Timestamp, asked: Surroundings) -> StoreResult<PostSurroundings> {
@@ -132,7 +127,7 @@ impl PostStore for SqlStore {
         sql.push(" AS source_gone");
         let row = self.read_row(sql.query()).await.store_err()?;
         Ok(PostSurroundings {
-            frame: decode_site_frame(&row)?,
+            frame: site_frame_of(&row).store_err()?,
             comment_tree: super::comments::decode_comment_tree(&row.try_get::<String, _>("comment_tree").store_err()?)?,
             related: rows::links(&row.try_get::<String, _>("related").store_err()?).store_err()?,
             source_gone: row.try_get::<i64, _>("source_gone").store_err()? > 0,
