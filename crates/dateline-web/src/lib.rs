@@ -25,6 +25,7 @@ mod request_id;
 mod routes;
 mod schedule;
 mod security;
+mod sendfile;
 mod server;
 pub mod settings;
 mod slots;

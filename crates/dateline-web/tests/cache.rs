@@ -247,3 +247,95 @@ pub async fn a_search_asked_again_is_kept_until_something_changes(db: Db) {
     app.test_store.execute("UPDATE posts SET status = 'draft' WHERE title = 'A second zeppelin'").await;
     within_a_second(&app.router, path, |page| !page.body.contains("A second zeppelin")).await;
 }
+
+/// Reads one HTTP/1.1 answer from `stream`: its head, and its body by `Content-Length` (none
+/// for a `HEAD` or a `304`). Reads a kilobyte at a time, pausing now and then, as a slow phone would.
+async fn read_answer(stream: &mut tokio::net::TcpStream, head_only: bool) -> (String, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut piece = [0u8; 1024];
+    let mut reads = 0;
+    loop {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..end]).into_owned();
+            let stated = head
+                .lines()
+                .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().expect("length")));
+            let length: usize = match (head_only || head.starts_with("HTTP/1.1 304"), stated) {
+                (true, _) => 0,
+                (false, Some(length)) => length,
+                (false, None) => panic!("a kept page says its length: {head}"),
+            };
+            if got.len() >= end + 4 + length {
+                assert_eq!(got.len(), end + 4 + length, "nothing past the answer");
+                return (head, got[end + 4..].to_vec());
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut piece)).await.expect("the answer comes").expect("read");
+        assert!(n > 0, "the server closed after {} bytes", got.len());
+        got.extend_from_slice(&piece[..n]);
+        reads += 1;
+        if reads % 8 == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+}
+
+pub async fn a_long_page_reaches_a_slow_reader_whole_from_the_cache(db: Db) {
+    use tokio::io::AsyncWriteExt;
+    let Some(app) = TestApp::new(db).await else { return };
+    // About 150 KB of page: kept pages this long are sent from a memory file (`sendfile`).
+    let body: String = (0..2_500).map(|i| format!("Paragraph {i} of the long read.\n\n")).collect();
+    let post = app.post(&post_json("The long read", "2024-01-01T00:00:00Z", json!({"body": body}))).await;
+    let path = app.permalink(&post);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(dateline_web::serve(listener, app.state.clone(), dateline_web::ConnectionLimit(8), std::future::pending()));
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    // A small window: the server's socket takes the page in many pieces.
+    socket.set_recv_buffer_size(4 * 1024).expect("buffer");
+    let mut reader = socket.connect(address).await.expect("connect");
+    let mut ask = async |method: &str, extra: &str| {
+        let request = format!("{method} {path} HTTP/1.1\r\nHost: dateline.test\r\n{extra}\r\n");
+        reader.write_all(request.as_bytes()).await.expect("write");
+        read_answer(&mut reader, method == "HEAD").await
+    };
+
+    // Rendered, then kept: the same bytes, whole, on one kept-alive connection.
+    let (head, rendered) = ask("GET", "").await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let page = String::from_utf8(rendered.clone()).expect("utf-8");
+    assert!(
+        page.len() > 100_000 && page.contains("Paragraph 2499 of the long read.") && page.trim_end().ends_with("</html>"),
+        "{}",
+        page.len()
+    );
+    for _ in 0..3 {
+        let (head, kept) = ask("GET", "").await;
+        assert!(head.starts_with("HTTP/1.1 200") && head.contains("etag"), "{head}");
+        assert!(kept == rendered, "a kept page is the rendered page, byte for byte");
+    }
+    // Compressed, revalidated, and its head alone, on the same connection.
+    let (head, gzipped) = ask("GET", "Accept-Encoding: gzip\r\n").await;
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert_eq!(gunzip(&gzipped), page);
+    let (head, nothing) = ask("HEAD", "").await;
+    assert!(head.contains(&format!("content-length: {}", page.len())) && nothing.is_empty(), "{head}");
+    let etag = head.lines().find_map(|line| line.strip_prefix("etag: ")).expect("etag").to_string();
+    let (head, nothing) = ask("GET", &format!("If-None-Match: {etag}\r\n")).await;
+    assert!(head.starts_with("HTTP/1.1 304") && nothing.is_empty(), "{head}");
+
+    // Changed behind the server's back: the new page, whole, within a second.
+    app.test_store.execute("UPDATE posts SET title = 'The longer read' WHERE title = 'The long read'").await;
+    let start = Instant::now();
+    loop {
+        let (_, now) = ask("GET", "").await;
+        let now = String::from_utf8(now).expect("utf-8");
+        if now.contains("The longer read") {
+            assert!(now.contains("Paragraph 2499 of the long read.") && now.trim_end().ends_with("</html>"));
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_millis(1500), "the change did not show within a second");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

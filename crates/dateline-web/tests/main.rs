@@ -77,6 +77,7 @@ mod cache_cases {
         a_kept_comment_thread_is_rendered_again_when_anything_in_it_changes,
         a_theme_s_comment_macro_renders_the_threads,
         a_search_asked_again_is_kept_until_something_changes,
+        a_long_page_reaches_a_slow_reader_whole_from_the_cache,
     );
 }
 

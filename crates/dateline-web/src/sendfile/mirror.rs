@@ -1,0 +1,141 @@
+//! Kept bodies mirrored into memory files: which file holds the bytes at a given address.
+//!
+//! A mirrored body keeps its bytes in memory as before (hyper frames and writes it as any
+//! other), and a sealed copy in a memory file (`memfd_create`). The registry maps the body's
+//! address to its file for as long as the body lives, so the connection can tell that a slice
+//! hyper writes is (part of) a mirrored body. A slice inside a registered address range *is*
+//! those bytes: the body is never changed, and it is taken out of the registry before its
+//! memory is freed.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::os::fd::OwnedFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use axum::body::Bytes;
+use rustix::fs::{MemfdFlags, SealFlags};
+
+/// Bodies shorter than this are copied as before: a few kilobytes cost less to copy than a
+/// lookup and a second system call.
+pub(crate) const MIN_MIRRORED: usize = 16 * 1024;
+
+/// At most this many bodies are mirrored at once: each holds a file descriptor, and the
+/// connections and the store need theirs. The cache's byte limit comes first on most blogs.
+const MAX_MIRRORS: usize = 256;
+
+/// Mirrored bodies by the address of their first byte.
+static MIRRORS: RwLock<BTreeMap<usize, Mirror>> = RwLock::new(BTreeMap::new());
+
+/// How many bodies are mirrored now (read without the lock when there are none).
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+struct Mirror {
+    file: Arc<OwnedFd>,
+    len: usize,
+}
+
+/// Where a slice's bytes are in a mirror's file.
+pub(super) struct Found {
+    pub(super) file: Arc<OwnedFd>,
+    pub(super) offset: u64,
+    pub(super) len: usize,
+}
+
+/// `body`, mirrored into a memory file when it is long enough and a file can be had; else
+/// `body` itself. The bytes are the same either way.
+pub(crate) fn mirrored(body: Bytes) -> Bytes {
+    if body.len() < MIN_MIRRORED {
+        return body;
+    }
+    if COUNT.fetch_add(1, Ordering::AcqRel) >= MAX_MIRRORS {
+        COUNT.fetch_sub(1, Ordering::AcqRel);
+        return body;
+    }
+    let start = body.as_ptr() as usize;
+    let file = match memory_file(&body) {
+        Ok(file) => Arc::new(file),
+        Err(err) => {
+            COUNT.fetch_sub(1, Ordering::AcqRel);
+            tracing::debug!(error = %err, "a kept page is written without sendfile");
+            return body;
+        }
+    };
+    let mut mirrors = MIRRORS.write().unwrap_or_else(PoisonError::into_inner);
+    if mirrors.contains_key(&start) {
+        // These very bytes are mirrored already (and stay so while that mirror lives).
+        COUNT.fetch_sub(1, Ordering::AcqRel);
+        return body;
+    }
+    mirrors.insert(start, Mirror { file, len: body.len() });
+    drop(mirrors);
+    Bytes::from_owner(Registered { body, start })
+}
+
+/// The mirror holding `slice`, when `slice` lies inside a mirrored body.
+pub(super) fn find(slice: &[u8]) -> Option<Found> {
+    if COUNT.load(Ordering::Acquire) == 0 || slice.is_empty() {
+        return None;
+    }
+    let at = slice.as_ptr() as usize;
+    let mirrors = MIRRORS.read().unwrap_or_else(PoisonError::into_inner);
+    let (start, mirror) = mirrors.range(..=at).next_back()?;
+    let offset = at - start;
+    (offset + slice.len() <= mirror.len).then(|| Found { file: mirror.file.clone(), offset: offset as u64, len: slice.len() })
+}
+
+/// A sealed memory file holding `bytes`: nothing can change, grow or shrink it afterwards.
+fn memory_file(bytes: &[u8]) -> std::io::Result<OwnedFd> {
+    let fd = rustix::fs::memfd_create("dateline-kept-page", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+    let mut file = std::fs::File::from(fd);
+    file.write_all(bytes)?;
+    let fd = OwnedFd::from(file);
+    rustix::fs::fcntl_add_seals(&fd, SealFlags::WRITE | SealFlags::GROW | SealFlags::SHRINK | SealFlags::SEAL)?;
+    Ok(fd)
+}
+
+/// The owner of a mirrored body's bytes: leaves the registry when the last copy of the body
+/// is dropped, before the bytes are freed (`drop` runs before the fields are dropped).
+struct Registered {
+    body: Bytes,
+    start: usize,
+}
+
+impl AsRef<[u8]> for Registered {
+    fn as_ref(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        MIRRORS.write().unwrap_or_else(PoisonError::into_inner).remove(&self.start);
+        COUNT.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_body_is_found_by_any_slice_of_it_until_dropped() {
+        let body = mirrored(Bytes::from(vec![7u8; MIN_MIRRORED * 2]));
+        let tail = body.slice(100..);
+        let found = find(&tail).expect("a slice of a mirrored body is found");
+        assert_eq!((found.offset, found.len), (100, MIN_MIRRORED * 2 - 100));
+        // The file holds the body's bytes.
+        let mut copy = vec![0u8; body.len()];
+        let file = std::fs::File::from(found.file.try_clone().expect("fd"));
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut copy, 0).expect("read");
+        assert_eq!(copy, body);
+        // Bytes beside it, and a short body, are not.
+        assert!(find(&vec![7u8; MIN_MIRRORED * 2]).is_none());
+        let short = mirrored(Bytes::from(vec![1u8; 100]));
+        assert!(find(&short).is_none());
+        // Gone with its last copy.
+        let address = body.as_ptr() as usize;
+        drop((body, tail));
+        assert!(!MIRRORS.read().unwrap_or_else(PoisonError::into_inner).contains_key(&address));
+    }
+}
