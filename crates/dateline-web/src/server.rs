@@ -29,8 +29,9 @@ pub struct ConnectionLimit(pub usize);
 
 impl ConnectionLimit {
     /// From the configured number, or (0) from the process's open-file limit: a quarter of
-    /// the descriptors are left for the store, logs and the listener, and no more than 16,384
-    /// connections are taken however high the limit.
+    /// the descriptors are left for the store, logs, the listener and the kept pages' memory
+    /// files (`crate::sendfile`), and no more than 16,384 connections are taken however high
+    /// the limit.
     pub fn from_config(configured: u32, open_files: u64) -> ConnectionLimit {
         if configured > 0 {
             return ConnectionLimit(configured as usize);

@@ -21,8 +21,10 @@ use rustix::fs::{MemfdFlags, SealFlags};
 pub(crate) const MIN_MIRRORED: usize = 16 * 1024;
 
 /// At most this many bodies are mirrored at once: each holds a file descriptor, and the
-/// connections and the store need theirs. The cache's byte limit comes first on most blogs.
-const MAX_MIRRORS: usize = 256;
+/// connections and the store need theirs (with the common limit of 1,024 descriptors, a
+/// quarter is left beside the connections: see `ConnectionLimit`). The pages a crowd reads at
+/// one moment are a few dozen; the rest are written as before.
+const MAX_MIRRORS: usize = 64;
 
 /// Mirrored bodies by the address of their first byte.
 static MIRRORS: RwLock<BTreeMap<usize, Mirror>> = RwLock::new(BTreeMap::new());
