@@ -116,12 +116,17 @@ impl Drop for Registered {
     }
 }
 
+/// The tests that mirror bodies run one at a time: the count of mirrors is the process's.
+#[cfg(test)]
+pub(super) static ONE_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_long_body_is_found_by_any_slice_of_it_until_dropped() {
+        let _alone = ONE_TEST_AT_A_TIME.blocking_lock();
         let body = mirrored(Bytes::from(vec![7u8; MIN_MIRRORED * 2]));
         let tail = body.slice(100..);
         let found = find(&tail).expect("a slice of a mirrored body is found");
@@ -139,5 +144,18 @@ mod tests {
         let address = body.as_ptr() as usize;
         drop((body, tail));
         assert!(!MIRRORS.read().unwrap_or_else(PoisonError::into_inner).contains_key(&address));
+    }
+
+    #[test]
+    fn no_more_than_the_most_mirrors_are_held_and_a_dropped_one_makes_room() {
+        let _alone = ONE_TEST_AT_A_TIME.blocking_lock();
+        let held: Vec<Bytes> = (0..MAX_MIRRORS).map(|_| mirrored(Bytes::from(vec![3u8; MIN_MIRRORED]))).collect();
+        assert!(held.iter().all(|body| find(body).is_some()), "the first {MAX_MIRRORS} are mirrored");
+        let one_more = mirrored(Bytes::from(vec![3u8; MIN_MIRRORED]));
+        assert!(find(&one_more).is_none(), "one more is written as before");
+        assert_eq!(&one_more[..], &held[0][..], "the same bytes either way");
+        drop(held);
+        assert_eq!(COUNT.load(Ordering::Acquire), 0);
+        assert!(find(&mirrored(one_more)).is_some(), "mirrored once there is room");
     }
 }

@@ -125,6 +125,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_slow_reader_gets_the_headers_and_the_body_whole_the_body_from_its_file() {
+        let _alone = mirror::ONE_TEST_AT_A_TIME.lock().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let socket = tokio::net::TcpSocket::new_v4().expect("socket");
