@@ -16,9 +16,10 @@ use std::sync::{Arc, PoisonError, RwLock};
 use axum::body::Bytes;
 use rustix::fs::{MemfdFlags, SealFlags};
 
-/// Bodies shorter than this are copied as before: a few kilobytes cost less to copy than a
-/// lookup and a second system call.
-pub(crate) const MIN_MIRRORED: usize = 16 * 1024;
+/// Bodies shorter than this are copied as before: measured, a kept page of 22–33 KB took the
+/// server 5–15 % more CPU sent from its file than copied, one of 41–119 KB 5–25 % less
+/// (docs/PERFORMANCE.md, "Stop 38").
+pub(crate) const MIN_MIRRORED: usize = 40 * 1024;
 
 /// At most this many bodies are mirrored at once: each holds a file descriptor, and the
 /// connections and the store need theirs (with the common limit of 1,024 descriptors, a
