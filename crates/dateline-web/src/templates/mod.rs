@@ -58,21 +58,31 @@ impl std::fmt::Debug for Templates {
 fn escape_formatter(out: &mut minijinja::Output, state: &minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
     match value.as_str() {
         Some(text) if !value.is_safe() && state.auto_escape() != minijinja::AutoEscape::None => {
-            let mut escaped = String::with_capacity(text.len() + 16);
-            for ch in text.chars() {
-                match ch {
-                    '&' => escaped.push_str("&amp;"),
-                    '<' => escaped.push_str("&lt;"),
-                    '>' => escaped.push_str("&gt;"),
-                    '"' => escaped.push_str("&quot;"),
-                    '\'' => escaped.push_str("&#39;"),
-                    _ => escaped.push(ch),
-                }
-            }
-            out.write_str(&escaped).map_err(minijinja::Error::from)
+            write_escaped(out, text).map_err(minijinja::Error::from)
         }
         _ => minijinja::escape_formatter(out, state, value),
     }
+}
+
+/// Writes `text` to `out` escaped as [`escape_formatter`] escapes it: the runs between the
+/// five characters are written as they are, without a copy of the whole text.
+pub(crate) fn write_escaped(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
+    let mut written = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // An ASCII byte is a whole character: both ends are character boundaries.
+        out.write_str(&text[written..at])?;
+        out.write_str(entity)?;
+        written = at + 1;
+    }
+    out.write_str(&text[written..])
 }
 
 /// A thread of a page known by its shape: see [`Templates::threads_by_shape`].
@@ -262,5 +272,18 @@ impl Templates {
             ctx
         };
         self.render(template, site, ctx).unwrap_or_else(|_| format!("{} {heading}", status.as_u16()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escaping_touches_the_five_characters_only() {
+        let mut out = String::new();
+        super::write_escaped(&mut out, "Díaz <b>&\"'</b> / São").expect("a String takes any text");
+        assert_eq!(out, "Díaz &lt;b&gt;&amp;&quot;&#39;&lt;/b&gt; / São");
+        let mut plain = String::new();
+        super::write_escaped(&mut plain, "").expect("empty");
+        assert_eq!(plain, "");
     }
 }
