@@ -87,10 +87,12 @@ fn locked_count() -> String {
 }
 
 fn select_posts_text(backend: crate::connect::Backend, comment_count: &str) -> String {
-    use crate::json_rows::{ordered_array, tuple};
-    let terms = terms_array(backend);
-    // In the order the attribution line names them.
-    let reporters = ordered_array(backend, &tuple(backend, "r.id, r.name, r.slug"), "pr.position, r.id");
+    use crate::json_rows::{array, tuple};
+    // In no order: [`post`] sorts them. These two subqueries run once per post read, and an
+    // `ORDER BY` inside the aggregate made SQLite build a temporary b-tree for each: a tenth of
+    // a search's statement, which reads ten posts (docs/PERFORMANCE.md, "Stop 39").
+    let terms = array(backend, &tuple(backend, TERM_COLUMNS));
+    let reporters = array(backend, &tuple(backend, "r.id, r.name, r.slug, pr.position"));
     format!(
         "SELECT {POST_COLUMNS}, {comment_count} AS comment_count, \
          (SELECT {terms} FROM post_terms pt JOIN terms t ON t.id = pt.term_id WHERE pt.post_id = p.id) AS terms_json, \
@@ -125,11 +127,14 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         }),
         None => None,
     };
-    let (categories, tags) = terms(&row.try_get::<String, _>("terms_json")?)?.into_iter().partition(|t| t.taxonomy == Taxonomy::Category);
-    let reporters = crate::json_rows::decode::<(i64, String, String)>(&row.try_get::<String, _>("reporters_json")?)?
-        .into_iter()
-        .map(|(id, name, slug)| BylineRef { id, name, slug })
-        .collect();
+    // Terms by name (as texts compare, byte by byte), reporters in the order the attribution
+    // line names them.
+    let mut terms = terms(&row.try_get::<String, _>("terms_json")?)?;
+    terms.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    let (categories, tags) = terms.into_iter().partition(|t| t.taxonomy == Taxonomy::Category);
+    let mut reporters = crate::json_rows::decode::<(i64, String, String, i64)>(&row.try_get::<String, _>("reporters_json")?)?;
+    reporters.sort_by_key(|&(id, _, _, position)| (position, id));
+    let reporters = reporters.into_iter().map(|(id, name, slug, _)| BylineRef { id, name, slug }).collect();
     Ok(Post {
         id: row.try_get("id")?,
         kind: parse_text(row, "kind", PostKind::parse)?,

@@ -33,6 +33,33 @@ async fn listed(store: &dyn Store, filter: PostFilter) -> Vec<String> {
     store.list_posts(&query).await.expect("list").items.into_iter().map(|p| p.title).collect()
 }
 
+/// A post's reporters come in the order its line names them, whatever order they were first
+/// seen in, and its terms by name, whatever order they were made in: both are sorted after
+/// the read (the aggregates have no `ORDER BY`), on every read of a post.
+pub async fn a_post_s_reporters_keep_the_line_s_order_and_terms_come_by_name(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.store.as_ref();
+    // Zoe, then Ana, then Mario are seen first, so their ids run that way.
+    let first = quoting("First", "2024-05-01T10:00:00Z", Some("Zoe Zamora, Ana Alba and Mario Pentón"), None, None, &["Zinc", "Acre"]);
+    store.create_post(first).await.expect("post");
+    let second = quoting("Second", "2024-05-02T10:00:00Z", Some("Mario Pentón and Zoe Zamora"), None, None, &["Mango", "Zinc", "Acre"]);
+    let second = store.create_post(second).await.expect("post");
+    let reads = [
+        store.post_by_id(second.id).await.expect("by id").expect("post"),
+        store.post_page_by_slug(PostKind::Post, &second.slug).await.expect("page").expect("post"),
+        store
+            .list_posts(&PostQuery { kind: PostKind::Post, filter: PostFilter::All, now: now(), page: 1, per_page: 1, sticky_first: false })
+            .await
+            .expect("list")
+            .items
+            .remove(0),
+    ];
+    for read in reads {
+        assert_eq!(read.reporters.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Mario Pentón", "Zoe Zamora"]);
+        assert_eq!(read.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Acre", "Mango", "Zinc"]);
+    }
+}
+
 pub async fn attribution_lines_find_their_outlets_and_reporters(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.store.as_ref();

@@ -41,6 +41,7 @@ dateline_testkit::store_cases!(crate::cases:
 mod byline_cases {
     dateline_testkit::store_cases!(crate::bylines:
         attribution_lines_find_their_outlets_and_reporters,
+        a_post_s_reporters_keep_the_line_s_order_and_terms_come_by_name,
         renames_keep_old_slugs_and_merges_move_everything,
         related_posts_rank_story_then_byline_then_tags,
         a_blog_from_before_bylines_gets_its_posts_linked,
