@@ -1,0 +1,4 @@
+-- 0023_readable_visibility_index: on PostgreSQL, the password joins 0019's index of each
+-- post's visibility, for readers' searches. SQLite's readers search their own index of what
+-- they may see (0020) and need none: kept as a version so both stores number their migrations
+-- alike.
