@@ -461,15 +461,23 @@ impl SearchQuery {
     }
 
     /// The lengths in bytes a folded word may have to be one the reader looked for: each
-    /// word's own, or at least a prefix's (`true`).
-    fn wanted_lengths(&self) -> Vec<(usize, bool)> {
-        let mut lengths = Vec::new();
+    /// word's own, or at least a prefix's.
+    fn wanted_lengths(&self) -> WantedLengths {
+        let mut wanted = WantedLengths { exact: [false; MAX_WORD_BYTES + 1], prefix: usize::MAX };
+        let mut want = |length: usize, prefix: bool| {
+            if let Some(exact) = wanted.exact.get_mut(length) {
+                *exact = true;
+            }
+            if prefix {
+                wanted.prefix = wanted.prefix.min(length);
+            }
+        };
         for SearchTerm::Phrase { words, prefix, joined } in &self.required {
             let last = words.len().saturating_sub(1);
-            lengths.extend(words.iter().enumerate().map(|(i, w)| (w.len(), *prefix && i == last)));
-            lengths.extend(joined.iter().map(|j| (j.len(), false)));
+            words.iter().enumerate().for_each(|(i, w)| want(w.len(), *prefix && i == last));
+            joined.iter().for_each(|j| want(j.len(), false));
         }
-        lengths
+        wanted
     }
 
     /// Whether a folded word of a result is one the reader looked for (to mark it).
@@ -573,14 +581,13 @@ struct Word {
 }
 
 /// The words of `text` as written (runs of letters and digits), each with whether it is wanted
-/// (`lengths`: [`SearchQuery::wanted_lengths`]).
+/// (`lengths`: [`SearchQuery::wanted_lengths`], made once for all of a snippet's texts).
 ///
 /// Every result's text is read whole for its snippet, ten results a page: this is a search
 /// page's largest cost outside the store (about a tenth of a new search's server time,
 /// docs/PERFORMANCE.md "Stop 39"). So the text is read byte by byte, a character decoded only
 /// where a byte is not ASCII, and a word is looked at only when its length could be wanted.
-fn words_of(text: &str, query: &SearchQuery, lengths: &[(usize, bool)]) -> Vec<Word> {
-    let wanted_length = WantedLengths::new(lengths);
+fn words_of(text: &str, query: &SearchQuery, lengths: &WantedLengths) -> Vec<Word> {
     let bytes = text.as_bytes();
     // About one word in six bytes of prose: one allocation for most texts.
     let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
@@ -608,7 +615,7 @@ fn words_of(text: &str, query: &SearchQuery, lengths: &[(usize, bool)]) -> Vec<W
         let wanted = if ascii {
             // A word of no length looked for cannot be one: most words of a body are passed
             // over without being lowercased or compared.
-            wanted_length.may_be(word.len()) && {
+            lengths.may_be(word.len()) && {
                 lowercase.clear();
                 lowercase.push_str(word);
                 lowercase.make_ascii_lowercase();
@@ -645,19 +652,6 @@ struct WantedLengths {
 }
 
 impl WantedLengths {
-    fn new(lengths: &[(usize, bool)]) -> WantedLengths {
-        let mut wanted = WantedLengths { exact: [false; MAX_WORD_BYTES + 1], prefix: usize::MAX };
-        for &(length, prefix) in lengths {
-            if let Some(exact) = wanted.exact.get_mut(length) {
-                *exact = true;
-            }
-            if prefix {
-                wanted.prefix = wanted.prefix.min(length);
-            }
-        }
-        wanted
-    }
-
     /// Longer words than [`MAX_WORD_BYTES`] are not indexed, so never wanted.
     fn may_be(&self, length: usize) -> bool {
         length <= MAX_WORD_BYTES && (self.exact[length] || length >= self.prefix)
@@ -805,7 +799,7 @@ mod tests {
         let text = format!("São—Paulo…Zürich «café» 東京, {long} longer");
         let marked: Vec<String> = Snippet::best(&[&text], &q, 40).parts.into_iter().filter(|(_, m)| *m).map(|(t, _)| t).collect();
         assert_eq!(marked, ["São", "Paulo", "Zürich", "café", "東京", "longer"]);
-        // A text that ends in the middle of a word of several bytes a character.
+        // A text whose last word ends in a letter of several bytes.
         let ending = Snippet::best(&["Visita a Bogotá"], &SearchQuery::parse("bogota"), 40);
         assert_eq!(ending.parts, [("Visita a ".to_string(), false), ("Bogotá".to_string(), true)]);
     }

@@ -26,9 +26,9 @@ pub(crate) fn array(backend: Backend, item: &str) -> String {
     aggregate(backend, item)
 }
 
-/// As [`array`], in the order `order_by` gives (for lists shown in the database's own
-/// collation order, such as terms by name; SQLite 3.44 and later take `ORDER BY` inside an
-/// aggregate).
+/// As [`array`], in the order `order_by` gives (for short lists chosen by that order in the
+/// same statement, such as the newest pages or related posts by rank; SQLite 3.44 and later
+/// take `ORDER BY` inside an aggregate).
 pub(crate) fn ordered_array(backend: Backend, item: &str, order_by: &str) -> String {
     aggregate(backend, &format!("{item} ORDER BY {order_by}"))
 }

@@ -88,10 +88,8 @@ fn locked_count() -> String {
 
 fn select_posts_text(backend: crate::connect::Backend, comment_count: &str) -> String {
     use crate::json_rows::{array, tuple};
-    // In no order: [`post`] sorts them. These two subqueries run once per post read, and an
-    // `ORDER BY` inside the aggregate made SQLite build a temporary b-tree for each: a tenth of
-    // a search's statement, which reads ten posts (docs/PERFORMANCE.md, "Stop 39").
-    let terms = array(backend, &tuple(backend, TERM_COLUMNS));
+    // In no order: [`post`] sorts them (see [`terms_array`]).
+    let terms = terms_array(backend);
     let reporters = array(backend, &tuple(backend, "r.id, r.name, r.slug, pr.position"));
     format!(
         "SELECT {POST_COLUMNS}, {comment_count} AS comment_count, \
@@ -127,11 +125,8 @@ pub(crate) fn post(row: &AnyRow) -> Result<Post, sqlx::Error> {
         }),
         None => None,
     };
-    // Terms by name (as texts compare, byte by byte), reporters in the order the attribution
-    // line names them.
-    let mut terms = terms(&row.try_get::<String, _>("terms_json")?)?;
-    terms.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    let (categories, tags) = terms.into_iter().partition(|t| t.taxonomy == Taxonomy::Category);
+    let (categories, tags) = terms(&row.try_get::<String, _>("terms_json")?)?.into_iter().partition(|t| t.taxonomy == Taxonomy::Category);
+    // In the order the attribution line names them.
     let mut reporters = crate::json_rows::decode::<(i64, String, String, i64)>(&row.try_get::<String, _>("reporters_json")?)?;
     reporters.sort_by_key(|&(id, _, _, position)| (position, id));
     let reporters = reporters.into_iter().map(|(id, name, slug, _)| BylineRef { id, name, slug }).collect();
@@ -184,23 +179,28 @@ fn count(row: &AnyRow, column: &str) -> Result<Option<u32>, sqlx::Error> {
 pub(crate) const TERM_COLUMNS: &str = "t.id, t.taxonomy, t.name, t.slug, t.description, t.parent_id";
 
 /// The aggregate of the terms `t` a subquery selects, as one JSON array of [`TERM_COLUMNS`]
-/// (see [`crate::json_rows`]) by name: a row through sqlx per term cost a cold post page 7 %
-/// of its instructions (docs/PERFORMANCE.md, stop 29).
+/// (see [`crate::json_rows`]), in no order: [`terms`] sorts them. A row through sqlx per term
+/// cost a cold post page 7 % of its instructions (docs/PERFORMANCE.md, stop 29); an `ORDER BY`
+/// inside the aggregate made SQLite build a temporary b-tree for it, twice for every post read
+/// with its reporters' (a tenth of a search's statement, which reads ten posts: "Stop 39").
 pub(crate) fn terms_array(backend: crate::connect::Backend) -> String {
-    crate::json_rows::ordered_array(backend, &crate::json_rows::tuple(backend, TERM_COLUMNS), "t.name, t.id")
+    crate::json_rows::array(backend, &crate::json_rows::tuple(backend, TERM_COLUMNS))
 }
 
-/// Decodes a [`terms_array`].
+/// Decodes a [`terms_array`], by name (as texts compare, byte by byte, whatever the
+/// database's collation), then id.
 pub(crate) fn terms(text: &str) -> Result<Vec<Term>, sqlx::Error> {
     let tuples: Vec<(TermId, String, String, String, String, Option<TermId>)> = crate::json_rows::decode(text)?;
-    tuples
+    let mut terms = tuples
         .into_iter()
         .map(|(id, taxonomy, name, slug, description, parent_id)| {
             let taxonomy =
                 Taxonomy::parse(&taxonomy).ok_or_else(|| sqlx::Error::Decode(format!("unknown taxonomy {taxonomy:?}").into()))?;
             Ok(Term { id, taxonomy, name, slug, description, parent_id })
         })
-        .collect()
+        .collect::<Result<Vec<Term>, sqlx::Error>>()?;
+    terms.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    Ok(terms)
 }
 
 pub(crate) fn term(row: &AnyRow) -> Result<Term, sqlx::Error> {
