@@ -56,6 +56,7 @@ mod search_cases {
         relevance_and_date_order,
         comments_are_found_by_text_name_and_address,
         imported_comments_are_found_across_the_import_s_batches,
+        a_blog_imported_before_merging_gets_its_indexes_merged,
         a_blog_from_before_search_gets_its_index_built,
         a_search_ranks_its_newest_five_hundred_matches_then_lists_the_rest_by_date,
         readers_find_exactly_what_they_may_see_as_it_changes,

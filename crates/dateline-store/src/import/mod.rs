@@ -498,6 +498,7 @@ impl ImportSession for SqlImportSession {
         // A first import writes only new entries; a second one may change earlier ones.
         let entries = if reimport { crate::search::Entries::Changed } else { crate::search::Entries::New };
         crate::search::index_posts(conn, &imported_posts, entries).await.store_err()?;
+        crate::search::merge_segments(conn).await.store_err()?;
         if backend == Backend::Postgres {
             // Ids given explicitly (WordPress's) do not move the identity sequences.
             for table in ["posts", "media"] {

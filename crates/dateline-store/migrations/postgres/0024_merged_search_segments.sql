@@ -1,0 +1,4 @@
+-- 0024_merged_search_segments: on SQLite, each full-text index merged into one b-tree of
+-- lists after the bulk writes that filled it. PostgreSQL's GIN indexes keep their own pending
+-- lists merged (VACUUM, which an import runs) and need nothing: kept as a version so both
+-- stores number their migrations alike.
