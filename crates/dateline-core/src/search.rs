@@ -595,24 +595,10 @@ fn words_of(text: &str, query: &SearchQuery, lengths: &WantedLengths) -> Vec<Wor
     // folded anew (four allocations a word, a result's body has thousands of words).
     let mut lowercase = String::new();
     let mut at = 0;
-    while at < bytes.len() {
-        let (is_word, width) = char_at(text, at);
-        if !is_word {
-            at += width;
-            continue;
-        }
-        let start = at;
-        let mut ascii = true;
-        while at < bytes.len() {
-            let (is_word, width) = char_at(text, at);
-            if !is_word {
-                break;
-            }
-            ascii &= width == 1;
-            at += width;
-        }
+    while let Some(start) = next_word(text, at) {
+        at = word_end(text, start);
         let word = &text[start..at];
-        let wanted = if ascii {
+        let wanted = if word.is_ascii() {
             // A word of no length looked for cannot be one: most words of a body are passed
             // over without being lowercased or compared.
             lengths.may_be(word.len()) && {
@@ -627,6 +613,37 @@ fn words_of(text: &str, query: &SearchQuery, lengths: &WantedLengths) -> Vec<Wor
         words.push(Word { start, end: at, wanted });
     }
     words
+}
+
+/// Where the next word of `text` starts, from byte `at` (a character boundary). The run of
+/// ASCII bytes that are neither letters nor digits is passed over in a tight loop, which is
+/// where a text's spaces and punctuation go; a character is decoded only where a byte is not
+/// ASCII.
+fn next_word(text: &str, mut at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    loop {
+        at += bytes.get(at..)?.iter().position(|b| b.is_ascii_alphanumeric() || !b.is_ascii())?;
+        match char_at(text, at) {
+            (true, _) => return Some(at),
+            (false, width) => at += width,
+        }
+    }
+}
+
+/// Where the word starting at byte `start` of `text` ends: its ASCII letters and digits in a
+/// tight loop, a character decoded only where a byte is not ASCII.
+fn word_end(text: &str, mut at: usize) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        at += bytes[at..].iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(bytes.len() - at);
+        match bytes.get(at) {
+            Some(byte) if !byte.is_ascii() => match char_at(text, at) {
+                (true, width) => at += width,
+                (false, _) => return at,
+            },
+            _ => return at,
+        }
+    }
 }
 
 /// Whether the character at byte `at` of `text` (a character boundary) is a letter or a digit,
