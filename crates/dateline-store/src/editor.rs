@@ -166,9 +166,14 @@ impl SqlStore {
         }
         // The page's ids first, sorted on narrow rows, with the total alongside (a window over
         // every row that matched); then the whole posts of that page only.
-        let mut sql = match ranked {
-            Some(words) => ranked_ids(self.backend, words, query, direction),
-            None => {
+        // A reader's search on PostgreSQL, by relevance or by date: from the search entries
+        // alone, which say from when readers may see each post (migration 0025).
+        let postgres_readers = readers_instant(query)
+            .filter(|_| self.backend == Backend::Postgres && matches!(query.order, PostOrder::Relevance | PostOrder::Date));
+        let mut sql = match (ranked, search.as_ref().zip(postgres_readers)) {
+            (_, Some((words, now))) => crate::search::postgres_readers_ids(words, now.as_second(), ranked.is_some(), direction),
+            (Some(words), None) => ranked_ids(self.backend, words, query, direction),
+            (None, None) => {
                 let mut sql = select("p.id, COUNT(*) OVER () AS total_rows");
                 push_editor_filter(&mut sql, query);
                 let column = match query.order {

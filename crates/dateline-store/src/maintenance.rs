@@ -119,6 +119,20 @@ impl SqlStore {
                 problems.push(format!("the search index reader_search has {entries} entries for {readable} posts readers may see"));
             }
         }
+        if self.backend == Backend::Postgres {
+            // Each post's entry says from when readers may see it, as its row does (0025).
+            let wrong: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM post_search s JOIN posts p ON p.id = s.post_id \
+                 WHERE s.readable_from IS DISTINCT FROM (CASE WHEN {} THEN p.published_at END)",
+                crate::search::READABLE
+            ))
+            .fetch_one(&self.pool)
+            .await
+            .store_err()?;
+            if wrong > 0 {
+                problems.push(format!("the search index post_search has the wrong time readers may see {wrong} posts"));
+            }
+        }
         let hashes = || async {
             sqlx::query_scalar::<_, String>(
                 "SELECT content_hash FROM media WHERE content_hash IS NOT NULL UNION SELECT content_hash FROM media_variants",

@@ -188,11 +188,12 @@ pub(crate) async fn index_posts(conn: &mut AnyConnection, ids: &[i64], entries: 
     index_posts_for(conn, ids, entries, ReaderIndex::Keep).await
 }
 
-/// Whether indexing posts also keeps SQLite's reader index (migration 0020) in step.
+/// Whether indexing posts also keeps what readers may find in step: SQLite's reader index
+/// (migration 0020), PostgreSQL's times from which readers may see each post (0025).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ReaderIndex {
     Keep,
-    /// Not there yet: migration 0007 runs before 0020, which fills the reader index itself.
+    /// Not there yet: migration 0007 runs before 0020 and 0025, which fill them themselves.
     Absent,
 }
 
@@ -201,7 +202,7 @@ async fn index_posts_for(conn: &mut AnyConnection, ids: &[i64], entries: Entries
     let now = jiff::Timestamp::now().as_second();
     for chunk in ids.chunks(BATCH) {
         let documents = post_documents(conn, chunk).await?;
-        replace(conn, Index::Posts, chunk, &documents, entries).await?;
+        replace(conn, Index::Posts, chunk, &documents, (entries, reader_index)).await?;
         if sqlite {
             write_readers(conn, chunk, &documents, now).await?;
         }
@@ -229,7 +230,7 @@ async fn write_readers(conn: &mut AnyConnection, ids: &[i64], documents: &[Entry
         return Ok(());
     }
     let readable_ids: Vec<i64> = readable.iter().map(|entry| entry.id).collect();
-    insert(conn, Index::Readers, &readable.iter().collect::<Vec<_>>()).await?;
+    insert(conn, Index::Readers, &readable.iter().collect::<Vec<_>>(), ReaderIndex::Keep).await?;
     let mut dequeue = Sql::new("DELETE FROM reader_search_pending WHERE post_id IN ");
     dequeue.int_list(&readable_ids);
     dequeue.query().execute(&mut *conn).await?;
@@ -264,7 +265,7 @@ pub(crate) async fn flush_readers(conn: &mut AnyConnection, now: i64) -> Result<
 pub(crate) async fn index_comments(conn: &mut AnyConnection, ids: &[i64], entries: Entries) -> Result<(), sqlx::Error> {
     for chunk in ids.chunks(BATCH) {
         let documents = comment_documents(conn, chunk).await?;
-        replace(conn, COMMENTS, chunk, &documents, entries).await?;
+        replace(conn, COMMENTS, chunk, &documents, (entries, ReaderIndex::Keep)).await?;
     }
     Ok(())
 }
@@ -282,7 +283,7 @@ pub(crate) fn comment_entry(backend: Backend, id: i64, body: &str, name: Option<
 pub(crate) async fn write_comment_entries(conn: &mut AnyConnection, documents: &[Entry], entries: Entries) -> Result<(), sqlx::Error> {
     // `replace` cuts the rows into statements itself.
     let ids: Vec<i64> = documents.iter().map(Entry::id).collect();
-    replace(conn, COMMENTS, &ids, documents, entries).await
+    replace(conn, COMMENTS, &ids, documents, (entries, ReaderIndex::Keep)).await
 }
 
 /// Indexes every post and comment again, saying how far it has got (the migration that
@@ -336,7 +337,13 @@ pub(crate) async fn comments_of(conn: &mut AnyConnection, post: i64) -> Result<V
 }
 
 /// Removes the entries of `ids` and writes `documents`.
-async fn replace(conn: &mut AnyConnection, index: Index, ids: &[i64], documents: &[Entry], entries: Entries) -> Result<(), sqlx::Error> {
+async fn replace(
+    conn: &mut AnyConnection,
+    index: Index,
+    ids: &[i64],
+    documents: &[Entry],
+    (entries, reader_index): (Entries, ReaderIndex),
+) -> Result<(), sqlx::Error> {
     let backend = backend_of(conn);
     if entries == Entries::Changed {
         let mut remove = Sql::new(&format!("DELETE FROM {} WHERE {} IN ", index.table(), index.key(backend)));
@@ -344,15 +351,19 @@ async fn replace(conn: &mut AnyConnection, index: Index, ids: &[i64], documents:
         remove.query().execute(&mut *conn).await?;
     }
     let documents: Vec<&Entry> = documents.iter().collect();
-    insert(conn, index, &documents).await
+    insert(conn, index, &documents, reader_index).await
 }
 
-/// Writes `documents` into `index`, many to a statement.
-async fn insert(conn: &mut AnyConnection, index: Index, documents: &[&Entry]) -> Result<(), sqlx::Error> {
+/// Writes `documents` into `index`, many to a statement; on PostgreSQL, a post's with the time
+/// readers may see it from, unless `reader_index` says that column is not there yet.
+async fn insert(conn: &mut AnyConnection, index: Index, documents: &[&Entry], reader_index: ReaderIndex) -> Result<(), sqlx::Error> {
+    let readable_times = index == Index::Posts && reader_index == ReaderIndex::Keep;
     let backend = backend_of(conn);
     for rows in documents.chunks(rows_per_insert(backend)) {
         let mut sql = match backend {
             Backend::Sqlite => Sql::wide(&format!("INSERT INTO {} (rowid, {}) VALUES ", index.table(), index.sqlite_columns()), backend),
+            // A post's entry says from when readers may see it (migration 0025).
+            Backend::Postgres if readable_times => Sql::new("INSERT INTO post_search (post_id, doc, readable_from) VALUES "),
             Backend::Postgres => Sql::new(&format!("INSERT INTO {} ({}, doc) VALUES ", index.table(), index.key(backend))),
         };
         for (i, entry) in rows.iter().enumerate() {
@@ -365,6 +376,9 @@ async fn insert(conn: &mut AnyConnection, index: Index, documents: &[&Entry]) ->
                 }
                 Document::Tsvector(literal) => {
                     sql.push(", CAST(").text(literal).push(" AS tsvector)");
+                    if readable_times {
+                        sql.push(", ").nullable_int(entry.readable_from);
+                    }
                 }
             }
             sql.push(")");
@@ -478,6 +492,39 @@ pub(crate) fn push_select_matching(
 pub(crate) fn push_postgres_rank(sql: &mut Sql, query: &SearchQuery, id: &str) {
     sql.push(&format!("(SELECT -ts_rank_cd({POSTGRES_WEIGHTS}, ps.doc, CAST("));
     sql.text(&query.tsquery()).push(&format!(" AS tsquery), 1) FROM post_search ps WHERE ps.post_id = {id})"));
+}
+
+/// PostgreSQL: the ids of a page of a reader's search (public posts, no password, at the
+/// instant `at`) and their total, as [`crate::editor`]'s general statement gives them, from
+/// `post_search` alone: each entry says from when readers may see its post (migration 0025),
+/// so the matches are neither joined to the posts nor tested there one by one. By relevance
+/// (`ranked`): the newest [`RANKED_MATCHES`] by rank, equally ranked ones by id in `direction`,
+/// then the older ones by date; else by date. Ends with `LIMIT `, for the caller's page.
+pub(crate) fn postgres_readers_ids(query: &SearchQuery, at: i64, ranked: bool, direction: &str) -> Sql {
+    let push_matches = |sql: &mut Sql| {
+        sql.push("SELECT s.post_id AS id, s.readable_from AS at, COUNT(*) OVER () AS total_rows");
+        if ranked {
+            sql.push(", ROW_NUMBER() OVER (ORDER BY s.post_id DESC) AS recency");
+        }
+        sql.push(" FROM post_search s, CAST(").text(&query.tsquery());
+        sql.push(" AS tsquery) q WHERE s.doc @@ q AND s.readable_from <= ").int(at);
+    };
+    let mut sql = Sql::new("");
+    if !ranked {
+        push_matches(&mut sql);
+        sql.push(&format!(" ORDER BY s.readable_from {direction}, s.post_id {direction} LIMIT "));
+        return sql;
+    }
+    let head = format!("recency <= {RANKED_MATCHES}");
+    sql.push(&format!("SELECT id, total_rows FROM (SELECT m.*, CASE WHEN m.{head} THEN "));
+    push_postgres_rank(&mut sql, query, "m.id");
+    sql.push(" END AS rank FROM (");
+    push_matches(&mut sql);
+    sql.push(&format!(
+        ") m) ranked ORDER BY CASE WHEN {head} THEN 0 ELSE 1 END, CASE WHEN {head} THEN rank END, \
+         CASE WHEN {head} THEN id END {direction}, at {direction}, id {direction} LIMIT "
+    ));
+    sql
 }
 
 /// How many of a search's matches are ranked by relevance: the newest this many by id (the

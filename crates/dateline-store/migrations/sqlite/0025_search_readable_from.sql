@@ -1,0 +1,4 @@
+-- 0025_search_readable_from: on PostgreSQL, each post's search entry says from when readers
+-- may see the post, so that readers' searches need no join to the posts. SQLite's readers
+-- search their own index of what they may see (0020) and need none: kept as a version so both
+-- stores number their migrations alike.
