@@ -264,6 +264,7 @@ pub trait PostStore: Send + Sync {
     /// [`SiteFrame`] at the query's time, at most `page_limit` pages). One statement where the
     /// store can (SQLite's reader index, most searches): each statement is a hand-over to a
     /// connection's thread and back, 5–7 % of a search's time (docs/PERFORMANCE.md, stop 37).
+    /// The posts are for showing: their `body_source` (the editor's text) may be left empty.
     async fn readers_search_page(&self, query: &EditorQuery, page_limit: u32) -> StoreResult<(Page<Post>, SiteFrame)>;
 
     /// Creates (`id` None) or replaces a post with its terms, in one transaction.

@@ -702,7 +702,7 @@ fn readers_statement(
     }
     sql.push(&format!(
         "x.* FROM head LEFT JOIN ({} WHERE p.id IN (SELECT id FROM ranked UNION ALL SELECT id FROM older)) x ON 1",
-        crate::rows::select_posts(Backend::Sqlite)
+        crate::rows::select_posts_to_show(Backend::Sqlite)
     ));
     sql
 }
