@@ -188,12 +188,11 @@ pub(crate) async fn index_posts(conn: &mut AnyConnection, ids: &[i64], entries: 
     index_posts_for(conn, ids, entries, ReaderIndex::Keep).await
 }
 
-/// Whether indexing posts also keeps what readers may find in step: SQLite's reader index
-/// (migration 0020), PostgreSQL's times from which readers may see each post (0025).
+/// Whether indexing posts also keeps SQLite's reader index (migration 0020) in step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ReaderIndex {
     Keep,
-    /// Not there yet: migration 0007 runs before 0020 and 0025, which fill them themselves.
+    /// Not there yet: migration 0007 runs before 0020, which fills the reader index itself.
     Absent,
 }
 
@@ -202,7 +201,7 @@ async fn index_posts_for(conn: &mut AnyConnection, ids: &[i64], entries: Entries
     let now = jiff::Timestamp::now().as_second();
     for chunk in ids.chunks(BATCH) {
         let documents = post_documents(conn, chunk).await?;
-        replace(conn, Index::Posts, chunk, &documents, (entries, reader_index)).await?;
+        replace(conn, Index::Posts, chunk, &documents, entries).await?;
         if sqlite {
             write_readers(conn, chunk, &documents, now).await?;
         }
@@ -230,7 +229,7 @@ async fn write_readers(conn: &mut AnyConnection, ids: &[i64], documents: &[Entry
         return Ok(());
     }
     let readable_ids: Vec<i64> = readable.iter().map(|entry| entry.id).collect();
-    insert(conn, Index::Readers, &readable.iter().collect::<Vec<_>>(), ReaderIndex::Keep).await?;
+    insert(conn, Index::Readers, &readable.iter().collect::<Vec<_>>()).await?;
     let mut dequeue = Sql::new("DELETE FROM reader_search_pending WHERE post_id IN ");
     dequeue.int_list(&readable_ids);
     dequeue.query().execute(&mut *conn).await?;
@@ -265,7 +264,7 @@ pub(crate) async fn flush_readers(conn: &mut AnyConnection, now: i64) -> Result<
 pub(crate) async fn index_comments(conn: &mut AnyConnection, ids: &[i64], entries: Entries) -> Result<(), sqlx::Error> {
     for chunk in ids.chunks(BATCH) {
         let documents = comment_documents(conn, chunk).await?;
-        replace(conn, COMMENTS, chunk, &documents, (entries, ReaderIndex::Keep)).await?;
+        replace(conn, COMMENTS, chunk, &documents, entries).await?;
     }
     Ok(())
 }
@@ -283,7 +282,7 @@ pub(crate) fn comment_entry(backend: Backend, id: i64, body: &str, name: Option<
 pub(crate) async fn write_comment_entries(conn: &mut AnyConnection, documents: &[Entry], entries: Entries) -> Result<(), sqlx::Error> {
     // `replace` cuts the rows into statements itself.
     let ids: Vec<i64> = documents.iter().map(Entry::id).collect();
-    replace(conn, COMMENTS, &ids, documents, (entries, ReaderIndex::Keep)).await
+    replace(conn, COMMENTS, &ids, documents, entries).await
 }
 
 /// Indexes every post and comment again, saying how far it has got (the migration that
@@ -337,13 +336,7 @@ pub(crate) async fn comments_of(conn: &mut AnyConnection, post: i64) -> Result<V
 }
 
 /// Removes the entries of `ids` and writes `documents`.
-async fn replace(
-    conn: &mut AnyConnection,
-    index: Index,
-    ids: &[i64],
-    documents: &[Entry],
-    (entries, reader_index): (Entries, ReaderIndex),
-) -> Result<(), sqlx::Error> {
+async fn replace(conn: &mut AnyConnection, index: Index, ids: &[i64], documents: &[Entry], entries: Entries) -> Result<(), sqlx::Error> {
     let backend = backend_of(conn);
     if entries == Entries::Changed {
         let mut remove = Sql::new(&format!("DELETE FROM {} WHERE {} IN ", index.table(), index.key(backend)));
@@ -351,19 +344,16 @@ async fn replace(
         remove.query().execute(&mut *conn).await?;
     }
     let documents: Vec<&Entry> = documents.iter().collect();
-    insert(conn, index, &documents, reader_index).await
+    insert(conn, index, &documents).await
 }
 
-/// Writes `documents` into `index`, many to a statement; on PostgreSQL, a post's with the time
-/// readers may see it from, unless `reader_index` says that column is not there yet.
-async fn insert(conn: &mut AnyConnection, index: Index, documents: &[&Entry], reader_index: ReaderIndex) -> Result<(), sqlx::Error> {
-    let readable_times = index == Index::Posts && reader_index == ReaderIndex::Keep;
+/// Writes `documents` into `index`, many to a statement. (PostgreSQL fills a post entry's
+/// `readable_from` itself, from the post: migration 0025.)
+async fn insert(conn: &mut AnyConnection, index: Index, documents: &[&Entry]) -> Result<(), sqlx::Error> {
     let backend = backend_of(conn);
     for rows in documents.chunks(rows_per_insert(backend)) {
         let mut sql = match backend {
             Backend::Sqlite => Sql::wide(&format!("INSERT INTO {} (rowid, {}) VALUES ", index.table(), index.sqlite_columns()), backend),
-            // A post's entry says from when readers may see it (migration 0025).
-            Backend::Postgres if readable_times => Sql::new("INSERT INTO post_search (post_id, doc, readable_from) VALUES "),
             Backend::Postgres => Sql::new(&format!("INSERT INTO {} ({}, doc) VALUES ", index.table(), index.key(backend))),
         };
         for (i, entry) in rows.iter().enumerate() {
@@ -376,9 +366,6 @@ async fn insert(conn: &mut AnyConnection, index: Index, documents: &[&Entry], re
                 }
                 Document::Tsvector(literal) => {
                     sql.push(", CAST(").text(literal).push(" AS tsvector)");
-                    if readable_times {
-                        sql.push(", ").nullable_int(entry.readable_from);
-                    }
                 }
             }
             sql.push(")");
