@@ -95,10 +95,35 @@ fn readers_may_see(post: &Post, now: Timestamp) -> bool {
     post.kind == PostKind::Post && post.is_open_at(now)
 }
 
+/// Appends `SELECT columns` over the posts `query` asks for, as `p`, among the matches of
+/// `words` when there are words. A reader's search on PostgreSQL (`readers_at`, by relevance
+/// or by date) takes them from the search entries alone ([`crate::search::push_readers_entries`]),
+/// which hold the id and the date only; every other query joins the matches to the posts and
+/// filters them there.
+fn push_candidates(
+    sql: &mut Sql,
+    backend: Backend,
+    (words, query): (Option<&SearchQuery>, &EditorQuery),
+    columns: &str,
+    readers_at: Option<Timestamp>,
+) {
+    match (words, readers_at) {
+        (Some(words), Some(at)) if backend == Backend::Postgres => {
+            sql.push(&format!("SELECT {columns} FROM "));
+            crate::search::push_readers_entries(sql, words, at.as_second());
+        }
+        _ => {
+            push_select_matching(sql, backend, (Index::Posts, Ranks::None), words, columns, "posts p");
+            push_editor_filter(sql, query);
+        }
+    }
+}
+
 /// The ids of a page of posts matching `words` best first, and their total, before its
 /// `LIMIT`: the newest [`RANKED_MATCHES`] by rank (equally good ones by id, in the order
 /// asked), then the rest by date; what `readers_page` gives from the reader index.
-fn ranked_ids(backend: Backend, words: &SearchQuery, query: &EditorQuery, direction: &str) -> Sql {
+/// `readers_at`: as [`push_candidates`].
+fn ranked_ids(backend: Backend, words: &SearchQuery, query: &EditorQuery, direction: &str, readers_at: Option<Timestamp>) -> Sql {
     let columns = "p.id, p.published_at AS at, COUNT(*) OVER () AS total_rows, ROW_NUMBER() OVER (ORDER BY p.id DESC) AS recency";
     let head = format!("recency <= {RANKED_MATCHES}");
     let mut sql = Sql::new("SELECT id, total_rows FROM (");
@@ -115,8 +140,7 @@ fn ranked_ids(backend: Backend, words: &SearchQuery, query: &EditorQuery, direct
             sql.push(&format!("SELECT m.*, CASE WHEN m.{head} THEN "));
             crate::search::push_postgres_rank(&mut sql, words, "m.id");
             sql.push(" END AS rank FROM (");
-            push_select_matching(&mut sql, backend, (Index::Posts, Ranks::None), Some(words), columns, "posts p");
-            push_editor_filter(&mut sql, query);
+            push_candidates(&mut sql, backend, (Some(words), query), columns, readers_at);
             sql.push(") m");
         }
     }
@@ -135,9 +159,10 @@ fn posts_in_order_of(rows: &[AnyRow], ids: &[i64]) -> StoreResult<Vec<Post>> {
 }
 
 impl SqlStore {
-    /// The posts `query` asks for; with `frame_pages`, also the site frame (at most that many
-    /// pages) when the statement that found them could bring it along (a reader's search from
-    /// the reader index), else `None`.
+    /// The posts `query` asks for; with `frame_pages` (a reader's results page), also the site
+    /// frame (at most that many pages) when the statement that found them could bring it along
+    /// (a reader's search from the reader index), else `None`, and posts read only to be shown
+    /// ([`rows::select_posts_to_show`]).
     pub(crate) async fn editor_posts_impl(
         &self,
         query: &EditorQuery,
@@ -149,7 +174,6 @@ impl SqlStore {
         if search.as_ref().is_some_and(SearchQuery::is_empty) {
             return Ok((Page { items: Vec::new(), total: 0 }, None));
         }
-        let select = |columns: &str| crate::search::select_matching(self.backend, Index::Posts, search.as_ref(), columns, "posts p");
         let direction = if query.ascending { "ASC" } else { "DESC" };
         let per_page = i64::from(query.per_page.max(1));
         let skip = match query.offset {
@@ -157,25 +181,23 @@ impl SqlStore {
             None => i64::from(query.page.max(1) - 1) * per_page,
         };
         let ranked = search.as_ref().filter(|_| query.order == PostOrder::Relevance);
+        let readers_now = readers_instant(query);
         // A reader's search on SQLite: from the index of what readers may see, when it can.
-        let readers_now = readers_instant(query).filter(|_| self.backend == Backend::Sqlite);
-        if let (Some(words), Some(now)) = (ranked, readers_now)
+        if let (Some(words), Some(now), Backend::Sqlite) = (ranked, readers_now, self.backend)
             && let Some(found) = self.readers_page(words, now, (per_page, skip, direction), frame_pages).await?
         {
             return Ok(found);
         }
+        // On PostgreSQL, by relevance or by date: from the search entries alone.
+        let readers_at = readers_now.filter(|_| matches!(query.order, PostOrder::Relevance | PostOrder::Date));
+        let candidates = |sql: &mut Sql, columns: &str| push_candidates(sql, self.backend, (search.as_ref(), query), columns, readers_at);
         // The page's ids first, sorted on narrow rows, with the total alongside (a window over
         // every row that matched); then the whole posts of that page only.
-        // A reader's search on PostgreSQL, by relevance or by date: from the search entries
-        // alone, which say from when readers may see each post (migration 0025).
-        let postgres_readers = readers_instant(query)
-            .filter(|_| self.backend == Backend::Postgres && matches!(query.order, PostOrder::Relevance | PostOrder::Date));
-        let mut sql = match (ranked, search.as_ref().zip(postgres_readers)) {
-            (_, Some((words, now))) => crate::search::postgres_readers_ids(words, now.as_second(), ranked.is_some(), direction),
-            (Some(words), None) => ranked_ids(self.backend, words, query, direction),
-            (None, None) => {
-                let mut sql = select("p.id, COUNT(*) OVER () AS total_rows");
-                push_editor_filter(&mut sql, query);
+        let mut sql = match ranked {
+            Some(words) => ranked_ids(self.backend, words, query, direction, readers_at),
+            None => {
+                let mut sql = Sql::new("");
+                candidates(&mut sql, "p.id, COUNT(*) OVER () AS total_rows");
                 let column = match query.order {
                     PostOrder::Date | PostOrder::Relevance => "p.published_at",
                     PostOrder::Id => "p.id",
@@ -194,12 +216,14 @@ impl SqlStore {
             None if skip == 0 => 0,
             // Past the last page: how many there are, for the caller to say so.
             None => {
-                let mut count = select("COUNT(*) AS n");
-                push_editor_filter(&mut count, query);
+                let mut count = Sql::new("");
+                candidates(&mut count, "COUNT(*) AS n");
                 self.read_row(count.query()).await.store_err()?.try_get("n").store_err()?
             }
         };
-        Ok((Page { items: self.posts_in_order(&ids).await?, total: u64::try_from(total).unwrap_or(0) }, None))
+        // A reader's results page (the caller asked for the frame) only shows its posts.
+        let select = if frame_pages.is_some() { rows::select_posts_to_show(self.backend) } else { rows::select_posts(self.backend) };
+        Ok((Page { items: self.posts_in_order(&ids, select).await?, total: u64::try_from(total).unwrap_or(0) }, None))
     }
 
     /// A reader's search answered from SQLite's reader index ([`crate::search::readers_page`]),
@@ -229,11 +253,11 @@ impl SqlStore {
     }
 
     /// The posts `ids` (whole), in that order.
-    async fn posts_in_order(&self, ids: &[i64]) -> StoreResult<Vec<Post>> {
+    async fn posts_in_order(&self, ids: &[i64], select: &str) -> StoreResult<Vec<Post>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::new(&format!("{} WHERE p.id IN ", rows::select_posts(self.backend)));
+        let mut sql = Sql::new(&format!("{select} WHERE p.id IN "));
         sql.int_list(ids);
         posts_in_order_of(&self.read_rows(sql.query()).await.store_err()?, ids)
     }

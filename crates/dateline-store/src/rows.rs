@@ -18,13 +18,16 @@ fn parse_text<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Re
     parse(&text).ok_or_else(|| sqlx::Error::Decode(format!("unknown {column} {text:?}").into()))
 }
 
-/// What [`POST_COLUMNS`] reads from: the post, its author, and its outlet (at most one: the
+/// What [`POST_COLUMNS_BEFORE_SOURCE`] and [`POST_COLUMNS_AFTER_SOURCE`] read from: the post, its author, and its outlet (at most one: the
 /// link's key is the post), joined once instead of looked up per column.
 const POST_FROM: &str = "FROM posts p JOIN users u ON u.id = p.author_id \
     LEFT JOIN post_outlets pol ON pol.post_id = p.id LEFT JOIN outlets ol ON ol.id = pol.outlet_id";
 
-/// Columns of a post, its author and its outlet, from [`POST_FROM`].
-const POST_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.dek, p.body_source, p.body_format, p.body_html, p.status, \
+/// Columns of a post, its author and its outlet, from [`POST_FROM`]: these, the post's source
+/// text (`body_source`, which a post only shown leaves unread: [`select_posts_to_show`]), then
+/// [`POST_COLUMNS_AFTER_SOURCE`].
+const POST_COLUMNS_BEFORE_SOURCE: &str = "p.id, p.kind, p.title, p.slug, p.dek";
+const POST_COLUMNS_AFTER_SOURCE: &str = "p.body_format, p.body_html, p.status, \
     p.published_at, p.updated_at, p.sticky, p.comment_status, p.source_reporter, p.source_outlet, p.source_url, \
     p.source_headline, p.source_excerpt, p.source_continue_text, p.source_archive_url, p.excerpt, p.password, p.parent_id, p.menu_order, p.featured_media, \
     pol.outlet_id AS outlet_id, ol.name AS outlet_name, ol.slug AS outlet_slug, \
@@ -55,22 +58,22 @@ pub(crate) fn links(text: &str) -> Result<Vec<PostLink>, sqlx::Error> {
         .collect())
 }
 
-/// The start of a statement reading whole posts: [`POST_COLUMNS`], the post's terms and its
+/// The start of a statement reading whole posts: their columns, the post's terms and its
 /// reporters as two JSON arrays (see [`crate::json_rows`]), and [`POST_FROM`]. One statement
 /// reads a post whole: the terms read by a second one cost every post page a round trip to the
 /// database (a hand-over to SQLite's worker thread and back; docs/PERFORMANCE.md, stop 30).
 pub(crate) fn select_posts(backend: crate::connect::Backend) -> &'static str {
     // Made once per backend: every read of a post starts with it.
-    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, COMMENT_COUNT));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, COMMENT_COUNT));
+    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, COMMENT_COUNT, SOURCE));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, COMMENT_COUNT, SOURCE));
     for_backend(backend, &SQLITE, &POSTGRES)
 }
 
 /// As [`select_posts`], with the comments counted only for a post with a password (see
 /// [`dateline_core::PostStore::post_page_by_slug`]): `CASE` runs the count only then.
 pub(crate) fn select_post_page(backend: crate::connect::Backend) -> &'static str {
-    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, &locked_count()));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, &locked_count()));
+    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, &locked_count(), SOURCE));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, &locked_count(), SOURCE));
     for_backend(backend, &SQLITE, &POSTGRES)
 }
 
@@ -79,9 +82,9 @@ pub(crate) fn select_post_page(backend: crate::connect::Backend) -> &'static str
 /// sources and copied them three times (SQLite, sqlx, the post) for nothing: 3 % of a new
 /// search's server time (docs/PERFORMANCE.md, "Stop 40").
 pub(crate) fn select_posts_to_show(backend: crate::connect::Backend) -> &'static str {
-    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts(Backend::Sqlite).replacen("p.body_source,", "'' AS body_source,", 1));
-    static POSTGRES: LazyLock<String> =
-        LazyLock::new(|| select_posts(Backend::Postgres).replacen("p.body_source,", "'' AS body_source,", 1));
+    const UNREAD: &str = "'' AS body_source";
+    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, COMMENT_COUNT, UNREAD));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, COMMENT_COUNT, UNREAD));
     for_backend(backend, &SQLITE, &POSTGRES)
 }
 
@@ -97,13 +100,16 @@ fn locked_count() -> String {
     format!("CASE WHEN p.password IS NULL THEN 0 ELSE {COMMENT_COUNT} END")
 }
 
-fn select_posts_text(backend: crate::connect::Backend, comment_count: &str) -> String {
+/// The post's source text, read.
+const SOURCE: &str = "p.body_source";
+
+fn select_posts_text(backend: crate::connect::Backend, comment_count: &str, source: &str) -> String {
     use crate::json_rows::{array, tuple};
     // In no order: [`post`] sorts them (see [`terms_array`]).
     let terms = terms_array(backend);
     let reporters = array(backend, &tuple(backend, "r.id, r.name, r.slug, pr.position"));
     format!(
-        "SELECT {POST_COLUMNS}, {comment_count} AS comment_count, \
+        "SELECT {POST_COLUMNS_BEFORE_SOURCE}, {source}, {POST_COLUMNS_AFTER_SOURCE}, {comment_count} AS comment_count, \
          (SELECT {terms} FROM post_terms pt JOIN terms t ON t.id = pt.term_id WHERE pt.post_id = p.id) AS terms_json, \
          (SELECT {reporters} FROM post_reporters pr JOIN reporters r ON r.id = pr.reporter_id WHERE pr.post_id = p.id) AS reporters_json \
          {POST_FROM}"

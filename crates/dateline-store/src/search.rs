@@ -481,37 +481,14 @@ pub(crate) fn push_postgres_rank(sql: &mut Sql, query: &SearchQuery, id: &str) {
     sql.text(&query.tsquery()).push(&format!(" AS tsquery), 1) FROM post_search ps WHERE ps.post_id = {id})"));
 }
 
-/// PostgreSQL: the ids of a page of a reader's search (public posts, no password, at the
-/// instant `at`) and their total, as [`crate::editor`]'s general statement gives them, from
-/// `post_search` alone: each entry says from when readers may see its post (migration 0025),
-/// so the matches are neither joined to the posts nor tested there one by one. By relevance
-/// (`ranked`): the newest [`RANKED_MATCHES`] by rank, equally ranked ones by id in `direction`,
-/// then the older ones by date; else by date. Ends with `LIMIT `, for the caller's page.
-pub(crate) fn postgres_readers_ids(query: &SearchQuery, at: i64, ranked: bool, direction: &str) -> Sql {
-    let push_matches = |sql: &mut Sql| {
-        sql.push("SELECT s.post_id AS id, s.readable_from AS at, COUNT(*) OVER () AS total_rows");
-        if ranked {
-            sql.push(", ROW_NUMBER() OVER (ORDER BY s.post_id DESC) AS recency");
-        }
-        sql.push(" FROM post_search s, CAST(").text(&query.tsquery());
-        sql.push(" AS tsquery) q WHERE s.doc @@ q AND s.readable_from <= ").int(at);
-    };
-    let mut sql = Sql::new("");
-    if !ranked {
-        push_matches(&mut sql);
-        sql.push(&format!(" ORDER BY s.readable_from {direction}, s.post_id {direction} LIMIT "));
-        return sql;
-    }
-    let head = format!("recency <= {RANKED_MATCHES}");
-    sql.push(&format!("SELECT id, total_rows FROM (SELECT m.*, CASE WHEN m.{head} THEN "));
-    push_postgres_rank(&mut sql, query, "m.id");
-    sql.push(" END AS rank FROM (");
-    push_matches(&mut sql);
-    sql.push(&format!(
-        ") m) ranked ORDER BY CASE WHEN {head} THEN 0 ELSE 1 END, CASE WHEN {head} THEN rank END, \
-         CASE WHEN {head} THEN id END {direction}, at {direction}, id {direction} LIMIT "
-    ));
-    sql
+/// PostgreSQL: the matches of `query` readers may see at `at`, as the posts `p` (`p.id`,
+/// `p.published_at`) a listing of posts sorts: from `post_search` alone, whose entries say from
+/// when readers may see their posts (migration 0025), so the matches are neither joined to the
+/// posts nor tested there one by one (a word in most posts: 17.6 ms before, 8.3 after,
+/// docs/PERFORMANCE.md "Stop 40").
+pub(crate) fn push_readers_entries(sql: &mut Sql, query: &SearchQuery, at: i64) {
+    sql.push("(SELECT post_id AS id, readable_from AS published_at FROM post_search, CAST(").text(&query.tsquery());
+    sql.push(" AS tsquery) q WHERE doc @@ q AND readable_from <= ").int(at).push(") p");
 }
 
 /// How many of a search's matches are ranked by relevance: the newest this many by id (the
@@ -635,8 +612,16 @@ fn readers_statement(
     // The reader index holds word pairs: a phrase is found as one (migration 0021).
     let expression = query.fts5_paired_with(prefix_words);
     let end = skip + per_page;
-    // The newest matches, ranked as they are read.
-    let newest = format!("SELECT rowid AS id, bm25(reader_search, {SQLITE_WEIGHTS}) AS rank FROM reader_search WHERE reader_search MATCH ");
+    // The newest matches, ranked as they are read; and how many match.
+    let push_newest = |sql: &mut Sql| {
+        sql.push(&format!(
+            "SELECT rowid AS id, bm25(reader_search, {SQLITE_WEIGHTS}) AS rank FROM reader_search WHERE reader_search MATCH "
+        ));
+        sql.text(&expression).push(" ORDER BY rowid DESC LIMIT ").fixed(RANKED_MATCHES);
+    };
+    let push_count = |sql: &mut Sql| {
+        sql.push("(SELECT COUNT(*) FROM reader_search WHERE reader_search MATCH ").text(&expression).push(")");
+    };
     let mut sql = Sql::new("WITH ");
     if end <= RANKED_MATCHES {
         // A page among the ranked matches (the first fifty pages of ten): its ids are the best
@@ -644,15 +629,18 @@ fn readers_statement(
         // deep page's boundary; the total is one pass over the matches. On the harness's
         // seven searches, 6 % less time in the statement than keeping the ranked ones
         // (docs/PERFORMANCE.md, "Stop 40").
-        sql.push(&format!("ranked AS MATERIALIZED (SELECT id, rank FROM ({newest}"));
-        sql.text(&expression).push(" ORDER BY rowid DESC LIMIT ").fixed(RANKED_MATCHES);
+        sql.push("ranked AS MATERIALIZED (SELECT id, rank FROM (");
+        push_newest(&mut sql);
         sql.push(&format!(") ORDER BY rank, id {direction} LIMIT ")).int(per_page).push(" OFFSET ").int(skip).push(")");
         sql.push(", older AS MATERIALIZED (SELECT 0 AS id, 0 AS published_at WHERE 0)");
         push_head_start(&mut sql, at, now);
-        sql.push(", (SELECT COUNT(*) FROM reader_search WHERE reader_search MATCH ").text(&expression).push(") AS total");
+        sql.push(", ");
+        push_count(&mut sql);
+        sql.push(" AS total");
     } else {
-        sql.push(&format!("top AS MATERIALIZED ({newest}"));
-        sql.text(&expression).push(" ORDER BY rowid DESC LIMIT ").fixed(RANKED_MATCHES).push(")");
+        sql.push("top AS MATERIALIZED (");
+        push_newest(&mut sql);
+        sql.push(")");
         sql.push(&format!(", ranked AS MATERIALIZED (SELECT id, rank FROM top ORDER BY rank, id {direction} LIMIT "));
         sql.int(per_page.min((RANKED_MATCHES - skip).max(0))).push(" OFFSET ").int(skip.min(RANKED_MATCHES)).push(")");
         // Past the ranked ones (a deep page), the older matches by date, as the general
@@ -671,8 +659,9 @@ fn readers_statement(
         push_head_start(&mut sql, at, now);
         // CASE reads its ELSE only when taken: fewer matches than the ranked ones are all counted.
         sql.push(", (SELECT CASE WHEN COUNT(*) < ").fixed(RANKED_MATCHES);
-        sql.push(" THEN COUNT(*) ELSE (SELECT COUNT(*) FROM reader_search WHERE reader_search MATCH ");
-        sql.text(&expression).push(") END FROM top) AS total");
+        sql.push(" THEN COUNT(*) ELSE ");
+        push_count(&mut sql);
+        sql.push(" END FROM top) AS total");
     }
     // The page's ids in order, as texts: the head is one row whatever the page holds.
     sql.push(&format!(", (SELECT group_concat(id, ',' ORDER BY rank, id {direction}) FROM ranked) AS ranked_ids"));

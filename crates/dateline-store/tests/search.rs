@@ -361,7 +361,7 @@ pub async fn a_blog_from_before_search_gets_its_index_built(db: Db) {
     if test.url.starts_with("postgres") {
         test.execute(
             "DROP TRIGGER posts_search_readable_from ON posts; DROP FUNCTION dateline_post_readable_from(); \
-             DROP FUNCTION dateline_entry_readable_from() CASCADE; DELETE FROM dateline_migrations WHERE version = 25",
+             DROP FUNCTION dateline_entry_readable_from() CASCADE; DROP FUNCTION dateline_readable_from; DELETE FROM dateline_migrations WHERE version = 25",
         )
         .await;
     }
@@ -655,7 +655,7 @@ pub async fn a_blog_from_before_the_reader_index_gets_it_built(db: Db) {
     } else {
         test.execute(
             "DROP TRIGGER posts_search_readable_from ON posts; DROP FUNCTION dateline_post_readable_from(); \
-             DROP FUNCTION dateline_entry_readable_from() CASCADE; ALTER TABLE post_search DROP COLUMN readable_from; \
+             DROP FUNCTION dateline_entry_readable_from() CASCADE; DROP FUNCTION dateline_readable_from; ALTER TABLE post_search DROP COLUMN readable_from; \
              DELETE FROM dateline_migrations WHERE version = 25",
         )
         .await;

@@ -10,13 +10,19 @@
 -- too), and whatever changes a post's visibility afterwards (the editor, a status set in bulk,
 -- an SQL console) moves it, in the same transaction.
 ALTER TABLE post_search ADD COLUMN readable_from BIGINT;
-UPDATE post_search ps SET readable_from = p.published_at FROM posts p
-WHERE p.id = ps.post_id AND p.kind = 'post' AND p.status IN ('published', 'scheduled') AND p.password IS NULL;
+-- When readers may see a post, from its row: the one rule the entries are written and moved by
+-- (Dateline's own is search.rs `READABLE`, which `dateline check` holds them against).
+CREATE FUNCTION dateline_readable_from(kind TEXT, status TEXT, password TEXT, published_at BIGINT) RETURNS BIGINT
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN kind = 'post' AND status IN ('published', 'scheduled') AND password IS NULL THEN published_at END
+$$;
+UPDATE post_search ps SET readable_from = dateline_readable_from(p.kind, p.status, p.password, p.published_at)
+FROM posts p WHERE p.id = ps.post_id;
 
 CREATE FUNCTION dateline_entry_readable_from() RETURNS trigger AS $$
 BEGIN
-    NEW.readable_from := (SELECT p.published_at FROM posts p WHERE p.id = NEW.post_id
-        AND p.kind = 'post' AND p.status IN ('published', 'scheduled') AND p.password IS NULL);
+    NEW.readable_from := (SELECT dateline_readable_from(p.kind, p.status, p.password, p.published_at)
+        FROM posts p WHERE p.id = NEW.post_id);
     RETURN NEW;
 END
 $$ LANGUAGE plpgsql;
@@ -25,9 +31,7 @@ EXECUTE FUNCTION dateline_entry_readable_from();
 
 CREATE FUNCTION dateline_post_readable_from() RETURNS trigger AS $$
 BEGIN
-    UPDATE post_search SET readable_from = CASE
-        WHEN NEW.kind = 'post' AND NEW.status IN ('published', 'scheduled') AND NEW.password IS NULL THEN NEW.published_at
-    END
+    UPDATE post_search SET readable_from = dateline_readable_from(NEW.kind, NEW.status, NEW.password, NEW.published_at)
     WHERE post_id = NEW.id;
     RETURN NULL;
 END
