@@ -419,7 +419,7 @@ pub enum AvatarSource {
 }
 
 /// Order of comments on a post.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CommentOrder {
     Oldest,

@@ -213,25 +213,55 @@ pub struct SiteFrame {
     pub pages: Vec<PostLink>,
 }
 
+/// A post as its own page reads it (see [`crate::PostStore::post_page_by_slug`]), with what
+/// tells the page whether what it read of the rest before still stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostPageRead {
+    pub post: Post,
+    /// The versions the database keeps of the post's comments and of the rest of the blog.
+    pub versions: PageVersions,
+    /// The post's source was last found gone (see [`crate::SourceStore::gone_sources`]).
+    pub source_gone: bool,
+}
+
+/// The versions of what a post page shows besides the post, as read. The database moves them
+/// on every write to what they cover, whoever makes it, to numbers it never gave before, so
+/// what was read at one version is what would be read again while the version is that one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageVersions {
+    /// The posts, terms, and posts' terms and bylines (what the frame and the related posts
+    /// show; migration 0027). What was read at one version also holds only until the
+    /// `content_due` it was read with: a post becoming due changes it without a write.
+    pub content: i64,
+    /// The post's comments (migration 0026); 0 when none of them was ever written.
+    pub comments: i64,
+}
+
 /// What a post's page shows besides the post, read in one statement (see
 /// [`crate::PostStore::post_surroundings`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PostSurroundings {
-    /// What every public page shows around its content.
-    pub frame: SiteFrame,
-    /// The comments' tree, as [`crate::CommentStore::comment_tree`] gives it (empty when not asked).
-    pub comment_tree: Vec<CommentNode>,
-    /// As [`crate::BylineStore::related_posts`] gives them (empty when not asked).
-    pub related: Vec<PostLink>,
+    /// What every public page shows around its content (`None` when not asked).
+    pub frame: Option<SiteFrame>,
+    /// The comments' tree, as [`crate::CommentStore::comment_tree`] gives it (`None` when not
+    /// asked).
+    pub comment_tree: Option<Vec<CommentNode>>,
+    /// As [`crate::BylineStore::related_posts`] gives them (`None` when not asked).
+    pub related: Option<Vec<PostLink>>,
     /// The post's source was last found gone (see [`crate::SourceStore::gone_sources`]).
     pub source_gone: bool,
+    /// The versions of what was read.
+    pub versions: PageVersions,
+    /// When the first post or page readers may not see yet becomes due, if any: the frame and
+    /// the related posts may change then without a write. Read when either of them is asked.
+    pub content_due: Option<Timestamp>,
 }
 
 /// What [`crate::PostStore::post_surroundings`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Surroundings {
-    /// At most this many pages in the navigation.
-    pub pages: u32,
+    /// The frame, with at most this many pages in the navigation, if asked.
+    pub frame: Option<u32>,
     /// The tree of the post's comments of this status, if any.
     pub comments: Option<CommentStatus>,
     /// At most this many related posts (0: none).

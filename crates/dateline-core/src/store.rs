@@ -238,7 +238,12 @@ pub trait PostStore: Send + Sync {
     /// page reads none; the default theme shows no count there, a theme of its own may.
     /// Counting them twice was a sixth of the post's own read on PostgreSQL for a 100-comment
     /// post (docs/PERFORMANCE.md, stop 33).
-    async fn post_page_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<Post>>;
+    ///
+    /// With the post, in the same statement: the versions of its comments and of the rest of
+    /// the blog (so the page can tell whether what it kept of them stands) and whether its
+    /// source was last found gone. The post's source text (`body_source`, which the page never
+    /// shows) is left unread, as empty.
+    async fn post_page_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<PostPageRead>>;
 
     /// The public stream, filtered and paginated.
     async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>>;
@@ -248,9 +253,10 @@ pub trait PostStore: Send + Sync {
     /// `page_limit`: links only, read from narrow rows without bodies or terms.
     async fn site_frame(&self, now: Timestamp, page_limit: u32) -> StoreResult<SiteFrame>;
 
-    /// What `post`'s page shows besides it, in one statement: the [`SiteFrame`], whether its
-    /// source was last found gone, and as `asked` says, the comments' tree and the related
-    /// posts (as [`CommentStore::comment_tree`] and [`BylineStore::related_posts`] give them).
+    /// What `post`'s page shows besides it, in one statement: whether its source was last
+    /// found gone, the versions of what was read, and as `asked` says, the [`SiteFrame`], the
+    /// comments' tree and the related posts (as [`CommentStore::comment_tree`] and
+    /// [`BylineStore::related_posts`] give them).
     async fn post_surroundings(&self, post: &Post, now: Timestamp, asked: Surroundings) -> StoreResult<PostSurroundings>;
 
     /// Every post or page of `kind`, whatever its status, oldest first (for export).

@@ -28,6 +28,7 @@ mod sql;
 mod store_impl;
 mod stores;
 mod tsvector;
+mod versions;
 mod writes;
 
 pub use connect::{Backend, OpenError, SqlStore, redact, sqlite_file};

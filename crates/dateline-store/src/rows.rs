@@ -64,16 +64,19 @@ pub(crate) fn links(text: &str) -> Result<Vec<PostLink>, sqlx::Error> {
 /// database (a hand-over to SQLite's worker thread and back; docs/PERFORMANCE.md, stop 30).
 pub(crate) fn select_posts(backend: crate::connect::Backend) -> &'static str {
     // Made once per backend: every read of a post starts with it.
-    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, COMMENT_COUNT, SOURCE));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, COMMENT_COUNT, SOURCE));
+    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, COMMENT_COUNT, SOURCE, ""));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, COMMENT_COUNT, SOURCE, ""));
     for_backend(backend, &SQLITE, &POSTGRES)
 }
 
 /// As [`select_posts`], with the comments counted only for a post with a password (see
 /// [`dateline_core::PostStore::post_page_by_slug`]): `CASE` runs the count only then.
 pub(crate) fn select_post_page(backend: crate::connect::Backend) -> &'static str {
-    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, &locked_count(), SOURCE));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, &locked_count(), SOURCE));
+    fn text(backend: Backend) -> String {
+        select_posts_text(backend, &locked_count(), UNREAD, &format!(", {}", crate::versions::page_columns()))
+    }
+    static SQLITE: LazyLock<String> = LazyLock::new(|| text(Backend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| text(Backend::Postgres));
     for_backend(backend, &SQLITE, &POSTGRES)
 }
 
@@ -82,9 +85,8 @@ pub(crate) fn select_post_page(backend: crate::connect::Backend) -> &'static str
 /// sources and copied them three times (SQLite, sqlx, the post) for nothing: 3 % of a new
 /// search's server time (docs/PERFORMANCE.md, "Stop 40").
 pub(crate) fn select_posts_to_show(backend: crate::connect::Backend) -> &'static str {
-    const UNREAD: &str = "'' AS body_source";
-    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, COMMENT_COUNT, UNREAD));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, COMMENT_COUNT, UNREAD));
+    static SQLITE: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Sqlite, COMMENT_COUNT, UNREAD, ""));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_posts_text(Backend::Postgres, COMMENT_COUNT, UNREAD, ""));
     for_backend(backend, &SQLITE, &POSTGRES)
 }
 
@@ -102,8 +104,12 @@ fn locked_count() -> String {
 
 /// The post's source text, read.
 const SOURCE: &str = "p.body_source";
+/// The post's source text, left unread (for a post only shown).
+const UNREAD: &str = "'' AS body_source";
 
-fn select_posts_text(backend: crate::connect::Backend, comment_count: &str, source: &str) -> String {
+/// The select of [`select_posts`] with `comment_count` and `source` as the columns of those
+/// names, and the `more` columns (each after a comma) after the others.
+fn select_posts_text(backend: crate::connect::Backend, comment_count: &str, source: &str, more: &str) -> String {
     use crate::json_rows::{array, tuple};
     // In no order: [`post`] sorts them (see [`terms_array`]).
     let terms = terms_array(backend);
@@ -111,7 +117,7 @@ fn select_posts_text(backend: crate::connect::Backend, comment_count: &str, sour
     format!(
         "SELECT {POST_COLUMNS_BEFORE_SOURCE}, {source}, {POST_COLUMNS_AFTER_SOURCE}, {comment_count} AS comment_count, \
          (SELECT {terms} FROM post_terms pt JOIN terms t ON t.id = pt.term_id WHERE pt.post_id = p.id) AS terms_json, \
-         (SELECT {reporters} FROM post_reporters pr JOIN reporters r ON r.id = pr.reporter_id WHERE pr.post_id = p.id) AS reporters_json \
+         (SELECT {reporters} FROM post_reporters pr JOIN reporters r ON r.id = pr.reporter_id WHERE pr.post_id = p.id) AS reporters_json{more} \
          {POST_FROM}"
     )
 }

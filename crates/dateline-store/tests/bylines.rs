@@ -46,7 +46,7 @@ pub async fn a_post_s_reporters_keep_the_line_s_order_and_terms_come_by_name(db:
     let second = store.create_post(second).await.expect("post");
     let reads = [
         store.post_by_id(second.id).await.expect("by id").expect("post"),
-        store.post_page_by_slug(PostKind::Post, &second.slug).await.expect("page").expect("post"),
+        store.post_page_by_slug(PostKind::Post, &second.slug).await.expect("page").expect("post").post,
         store
             .list_posts(&PostQuery { kind: PostKind::Post, filter: PostFilter::All, now: now(), page: 1, per_page: 1, sticky_first: false })
             .await
@@ -290,34 +290,160 @@ pub async fn a_post_page_s_surroundings_are_what_the_separate_reads_give(db: Db)
     store.record_source_check(&gone.after(&Finding::Missing { status: 404, final_url: story.into() }, now())).await.expect("check");
     assert_eq!(store.gone_sources(&[story.to_string()]).await.expect("gone"), [story]);
 
-    let all = Surroundings { pages: 20, comments: Some(CommentStatus::Approved), related: 5 };
+    let all = Surroundings { frame: Some(20), comments: Some(CommentStatus::Approved), related: 5 };
     let read = store.post_surroundings(&me, now(), all).await.expect("surroundings");
-    assert_eq!(read.frame, store.site_frame(now(), 20).await.expect("frame"));
-    assert_eq!(read.frame.categories.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["World"]);
-    assert_eq!(read.frame.pages.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["About"]);
-    assert_eq!(read.comment_tree, store.comment_tree(me.id, CommentStatus::Approved).await.expect("tree"));
-    assert_eq!(read.comment_tree.len(), 2);
-    assert_eq!(read.related, store.related_posts(&me, now(), 5).await.expect("related"));
-    assert_eq!(read.related.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Same story", "Plain"]);
+    let frame = read.frame.expect("frame");
+    assert_eq!(frame, store.site_frame(now(), 20).await.expect("frame"));
+    assert_eq!(frame.categories.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["World"]);
+    assert_eq!(frame.pages.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["About"]);
+    assert_eq!(read.comment_tree, Some(store.comment_tree(me.id, CommentStatus::Approved).await.expect("tree")));
+    assert_eq!(read.comment_tree.as_ref().map(Vec::len), Some(2));
+    let related = read.related.expect("related");
+    assert_eq!(related, store.related_posts(&me, now(), 5).await.expect("related"));
+    assert_eq!(related.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Same story", "Plain"]);
     assert!(read.source_gone);
 
-    let held = Surroundings { pages: 20, comments: Some(CommentStatus::Pending), related: 1 };
+    let held = Surroundings { frame: Some(20), comments: Some(CommentStatus::Pending), related: 1 };
     let read = store.post_surroundings(&me, now(), held).await.expect("surroundings");
-    assert_eq!(read.comment_tree, store.comment_tree(me.id, CommentStatus::Pending).await.expect("tree"));
-    assert_eq!(read.comment_tree.len(), 1);
-    assert_eq!(read.related.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Same story"]);
+    assert_eq!(read.comment_tree, Some(store.comment_tree(me.id, CommentStatus::Pending).await.expect("tree")));
+    assert_eq!(read.comment_tree.as_ref().map(Vec::len), Some(1));
+    assert_eq!(read.related.expect("related").iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Same story"]);
 
-    let nothing = Surroundings { pages: 0, comments: None, related: 0 };
+    let nothing = Surroundings { frame: Some(0), comments: None, related: 0 };
     let read = store.post_surroundings(&plain, now(), nothing).await.expect("surroundings");
-    assert_eq!((read.frame.pages.len(), read.comment_tree.len(), read.related.len()), (0, 0, 0));
-    assert_eq!(read.frame.categories.len(), 1);
+    let frame = read.frame.expect("frame");
+    assert_eq!((frame.pages.len(), read.comment_tree, read.related), (0, None, None));
+    assert_eq!(frame.categories.len(), 1);
     assert!(!read.source_gone, "a post without a source");
 
     // Nothing can be related to a post without a source, reporter, outlet or tag, though other
     // posts are all of those.
     let bare = store.create_post(quoting("Bare", "2024-05-07T10:00:00Z", None, None, None, &[])).await.expect("post");
     let read = store.post_surroundings(&bare, now(), all).await.expect("surroundings");
-    assert!(read.related.is_empty());
+    assert_eq!(read.related, Some(Vec::new()));
     assert!(store.related_posts(&bare, now(), 5).await.expect("related").is_empty());
     assert!(!read.source_gone);
+}
+
+pub async fn a_post_s_comments_version_moves_with_every_write_to_them(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.store.as_ref();
+    let versions = |post: Post| async move {
+        let read = store.post_page_by_slug(PostKind::Post, &post.slug).await.expect("read").expect("post");
+        let asked = Surroundings { frame: None, comments: Some(CommentStatus::Approved), related: 0 };
+        let around = store.post_surroundings(&read.post, now(), asked).await.expect("surroundings");
+        assert_eq!(around.versions, read.versions, "both reads give the same versions");
+        (read.versions.comments, around.comment_tree.map(|tree| tree.len()))
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut moved = |version: i64, before: i64| {
+        assert_ne!(version, before, "the version moved");
+        assert!(seen.insert(version), "version {version} was given before");
+    };
+    let me = store.create_post(new_post("Me", "2024-05-10T10:00:00Z")).await.expect("post");
+    let other = store.create_post(new_post("Other", "2024-05-09T10:00:00Z")).await.expect("post");
+    assert_eq!(versions(me.clone()).await, (0, Some(0)), "no comment was ever written");
+
+    // The store's own writes: a new comment, a reply, a change of status.
+    let first = store.create_comment(me.id, None, crate::methods::reader_comment("first")).await.expect("comment");
+    let (v1, tree) = versions(me.clone()).await;
+    moved(v1, 0);
+    assert_eq!(tree, Some(1));
+    assert_eq!(versions(me.clone()).await, (v1, Some(1)), "read again, the same");
+    let reply = store.create_comment(me.id, Some(first.id), crate::methods::reader_comment("reply")).await.expect("reply");
+    let (v2, tree) = versions(me.clone()).await;
+    moved(v2, v1);
+    assert_eq!(tree, Some(2));
+    store.set_comment_status(reply.id, CommentStatus::Pending).await.expect("hold");
+    let (v3, tree) = versions(me.clone()).await;
+    moved(v3, v2);
+    assert_eq!(tree, Some(1), "a held comment leaves the approved tree");
+
+    // Another post's comments leave this post's version alone.
+    let theirs = store.create_comment(other.id, None, crate::methods::reader_comment("theirs")).await.expect("comment");
+    assert_eq!(versions(me.clone()).await.0, v3);
+
+    // SQL behind Dateline's back, as a console or an older Dateline would write: an edit, a
+    // comment moved between posts (both move), a deletion.
+    test.execute(&format!("UPDATE comments SET body = 'edited' WHERE id = {}", first.id)).await;
+    let (v4, _) = versions(me.clone()).await;
+    moved(v4, v3);
+    let (theirs_before, _) = versions(other.clone()).await;
+    test.execute(&format!("UPDATE comments SET post_id = {} WHERE id = {}", me.id, theirs.id)).await;
+    let (v5, tree) = versions(me.clone()).await;
+    moved(v5, v4);
+    assert_eq!(tree, Some(2));
+    let (theirs_after, tree) = versions(other.clone()).await;
+    moved(theirs_after, theirs_before);
+    assert_eq!(tree, Some(0));
+    test.execute(&format!("DELETE FROM comments WHERE id = {}", theirs.id)).await;
+    let (v6, tree) = versions(me.clone()).await;
+    moved(v6, v5);
+    assert_eq!(tree, Some(1));
+
+    // A post deleted with its comments and a new post in its place (SQLite may give it the
+    // same id): the new post's comments never take a version the old post's had.
+    store.delete_post(me.id).await.expect("delete");
+    let next = store.create_post(new_post("Next", "2024-05-11T10:00:00Z")).await.expect("post");
+    store.create_comment(next.id, None, crate::methods::reader_comment("new")).await.expect("comment");
+    let (v7, tree) = versions(next.clone()).await;
+    moved(v7, v6);
+    assert_eq!(tree, Some(1));
+}
+
+pub async fn the_content_version_moves_with_every_write_to_what_pages_show_of_other_posts(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.store.as_ref();
+    let at = now();
+    let asked = Surroundings { frame: Some(20), comments: None, related: 5 };
+    let mut me = quoting("Me", "2024-05-10T10:00:00Z", None, None, None, &["cuba"]);
+    me.categories = vec![vec!["World".into()]];
+    let me = store.create_post(me).await.expect("post");
+    let other = store.create_post(quoting("Other", "2024-05-09T10:00:00Z", None, None, None, &["cuba"])).await.expect("post");
+    let content = || async { store.post_page_by_slug(PostKind::Post, "me").await.expect("read").expect("post").versions.content };
+    let titles = |read: &PostSurroundings| read.related.iter().flatten().map(|p| p.title.clone()).collect::<Vec<_>>();
+    let categories =
+        |read: &PostSurroundings| read.frame.iter().flat_map(|f| f.categories.iter().map(|c| c.name.clone())).collect::<Vec<_>>();
+    let read = store.post_surroundings(&me, at, asked).await.expect("surroundings");
+    assert_eq!(read.versions.content, content().await);
+    assert_eq!(titles(&read), ["Other"]);
+    assert_eq!(read.content_due, None, "no post will become due");
+    let mut seen = std::collections::HashSet::from([read.versions.content]);
+    let v1 = content().await;
+
+    // Comments are not part of it, and a check for scheduled posts with none due writes nothing
+    // (every instance makes one each minute).
+    store.create_comment(me.id, None, crate::methods::reader_comment("first")).await.expect("comment");
+    assert_eq!(store.publish_due_posts(at).await.expect("publish"), 0);
+    assert_eq!(content().await, v1);
+
+    // SQL behind Dateline's back: a post renamed, a category renamed, a tag taken off.
+    let mut last = v1;
+    let mut changed = |version: i64| {
+        assert_ne!(version, last, "the version moved");
+        assert!(seen.insert(version), "version {version} was seen before");
+        last = version;
+    };
+    test.execute(&format!("UPDATE posts SET title = 'Renamed' WHERE id = {}", other.id)).await;
+    changed(content().await);
+    assert_eq!(titles(&store.post_surroundings(&me, at, asked).await.expect("surroundings")), ["Renamed"]);
+    test.execute("UPDATE terms SET name = 'Planet' WHERE taxonomy = 'category'").await;
+    changed(content().await);
+    assert_eq!(categories(&store.post_surroundings(&me, at, asked).await.expect("surroundings")), ["Planet"]);
+    test.execute(&format!("DELETE FROM post_terms WHERE post_id = {}", other.id)).await;
+    changed(content().await);
+    assert!(titles(&store.post_surroundings(&me, at, asked).await.expect("surroundings")).is_empty());
+
+    // A related post dated an hour ahead: not shown, and when it becomes due is said.
+    let soon = (at + jiff::SignedDuration::from_hours(1)).round(jiff::Unit::Second).expect("round");
+    store.create_post(quoting("Soon", &soon.to_string(), None, None, None, &["cuba"])).await.expect("post");
+    changed(content().await);
+    let read = store.post_surroundings(&me, at, asked).await.expect("surroundings");
+    assert!(titles(&read).is_empty());
+    assert_eq!(read.content_due, Some(soon));
+    let read = store.post_surroundings(&me, soon + jiff::SignedDuration::from_secs(1), asked).await.expect("surroundings");
+    assert_eq!(titles(&read), ["Soon"]);
+    // Nothing asked that could change by then: the time is not read.
+    let nothing = Surroundings { frame: None, comments: None, related: 0 };
+    assert_eq!(store.post_surroundings(&me, at, nothing).await.expect("surroundings").content_due, None);
 }

@@ -328,15 +328,17 @@ pub async fn a_post_page_s_read_counts_comments_only_behind_a_password(db: Db) {
     let mut post = new_post("Discussed", "2024-05-01T00:00:00Z");
     post.comments = vec![comment("ok", CommentStatus::Approved, None), comment("held", CommentStatus::Pending, None)];
     store.create_post(post).await.expect("create");
-    let page = store.post_page_by_slug(PostKind::Post, "discussed").await.expect("read").expect("post");
+    let page = store.post_page_by_slug(PostKind::Post, "discussed").await.expect("read").expect("post").post;
     let whole = store.post_by_slug(PostKind::Post, "discussed").await.expect("read").expect("post");
     assert_eq!((page.comment_count, whole.comment_count), (0, 1));
-    assert_eq!(Post { comment_count: whole.comment_count, ..page }, whole);
+    // The page never shows the editor's source text, and leaves it unread.
+    assert!(page.body_source.is_empty() && !whole.body_source.is_empty());
+    assert_eq!(Post { comment_count: whole.comment_count, body_source: whole.body_source.clone(), ..page }, whole);
     let mut locked = new_post("Locked", "2024-05-02T00:00:00Z");
     locked.write.password = Some("secret".into());
     locked.comments = vec![comment("behind", CommentStatus::Approved, None), comment("held", CommentStatus::Pending, None)];
     store.create_post(locked).await.expect("create");
-    let page = store.post_page_by_slug(PostKind::Post, "locked").await.expect("read").expect("post");
+    let page = store.post_page_by_slug(PostKind::Post, "locked").await.expect("read").expect("post").post;
     assert_eq!(page.comment_count, 1);
     assert!(store.post_page_by_slug(PostKind::Page, "locked").await.expect("read").is_none(), "a post is not a page");
 }

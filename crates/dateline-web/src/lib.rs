@@ -19,6 +19,7 @@ mod error;
 mod featured;
 mod feeds;
 mod form;
+mod kept_content;
 mod media;
 mod paths;
 mod request_id;
@@ -76,6 +77,8 @@ pub struct Shared {
     pub mailer: Option<Arc<dyn Mailer>>,
     /// Pages as anonymous readers get them, kept until something they show changes.
     pub cache: Arc<cache::PageCache>,
+    /// What a post page shows of the rest of the blog, by the content version it was read at.
+    kept_content: kept_content::KeptContent,
     /// Bounds how many requests are rendered at once.
     pub slots: Arc<slots::Slots>,
     /// Reads the pages people clip (only public addresses, unless `[fetch] allow` says otherwise).
@@ -166,6 +169,7 @@ impl AppState {
             attempts: Arc::default(),
             mailer: services.mailer,
             cache,
+            kept_content: Default::default(),
             slots,
             fetcher,
             embedder,

@@ -339,6 +339,7 @@ fn rendered_comments() -> &'static RenderedComments {
 }
 
 /// How comments of one post are shown.
+#[derive(Hash)]
 pub(crate) struct ThreadOptions {
     pub max_depth: u32,
     pub open: bool,

@@ -202,6 +202,40 @@ pub async fn a_kept_comment_thread_is_rendered_again_when_anything_in_it_changes
     assert!(thread(&closed).contains("Second words") && !thread(&closed).contains("Reply"), "{}", thread(&closed));
 }
 
+/// With the page cache off, a post's page keeps what it shows of other posts (the navigation's
+/// pages, the related posts) only while the database says none of them moved: writes behind
+/// the server's back show at once, and so does a related post when it becomes due.
+pub async fn what_a_post_page_keeps_of_other_posts_follows_every_change(db: Db) {
+    let Some(app) = TestApp::builder(db).config(|c| c.cache.enabled = false).build().await else { return };
+    let me = app.post(&post_json("Me", "2024-01-02T00:00:00Z", json!({"tags": ["Cuba"]}))).await;
+    let other = app.post(&post_json("Other", "2024-01-01T00:00:00Z", json!({"tags": ["Cuba"]}))).await;
+    let about = app.post(&post_json("About", "2022-01-01T00:00:00Z", json!({"kind": "page"}))).await;
+    let path = app.permalink(&me);
+    let related = |page: &TestResponse| texts(&page.html(), ".related li a");
+    let nav = |page: &TestResponse| texts(&page.html(), ".site-nav a");
+    let first = app.get(&path).await;
+    assert_eq!(related(&first), ["Other"]);
+    assert!(nav(&first).contains(&"About".to_string()), "{:?}", nav(&first));
+    assert_eq!(app.get(&path).await.body, first.body, "shown again the same");
+
+    // Written behind the server's back (another process): a related post and a page renamed,
+    // then the tag the two posts share taken off the other one.
+    app.test_store.execute(&format!("UPDATE posts SET title = 'Other, renamed' WHERE id = {}", other.id)).await;
+    assert_eq!(related(&app.get(&path).await), ["Other, renamed"]);
+    app.test_store.execute(&format!("UPDATE posts SET title = 'About us' WHERE id = {}", about.id)).await;
+    assert!(nav(&app.get(&path).await).contains(&"About us".to_string()));
+    app.test_store.execute(&format!("DELETE FROM post_terms WHERE post_id = {}", other.id)).await;
+    assert!(related(&app.get(&path).await).is_empty());
+
+    // A related post dated two seconds ahead: shown once its time has come, with no write.
+    let due = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2)).round(jiff::Unit::Second).expect("round");
+    app.post(&post_json("Soon", &due.to_string(), json!({"tags": ["Cuba"]}))).await;
+    assert!(related(&app.get(&path).await).is_empty(), "not due yet");
+    let wait = due.duration_since(jiff::Timestamp::now()) + jiff::SignedDuration::from_millis(200);
+    tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
+    assert_eq!(related(&app.get(&path).await), ["Soon"]);
+}
+
 /// A theme's own `comment_item` (in its `macros.html`) renders the threads, kept or not.
 pub async fn a_theme_s_comment_macro_renders_the_threads(db: Db) {
     let dir = std::env::temp_dir().join(dateline_testkit::unique_name("theme"));

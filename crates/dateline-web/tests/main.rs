@@ -75,6 +75,7 @@ mod cache_cases {
         nothing_of_one_visitor_is_served_to_another,
         the_cache_can_be_switched_off,
         a_kept_comment_thread_is_rendered_again_when_anything_in_it_changes,
+        what_a_post_page_keeps_of_other_posts_follows_every_change,
         a_theme_s_comment_macro_renders_the_threads,
         a_search_asked_again_is_kept_until_something_changes,
         a_long_page_reaches_a_slow_reader_whole_from_the_cache,

@@ -27,10 +27,34 @@ pub(crate) fn push_site_frame(sql: &mut Sql, backend: crate::connect::Backend, n
     sql.push(") x) AS pages");
 }
 
+/// Appends a subquery: when the first post or page readers may not see at `now` becomes due
+/// (NULL when none will), one index range of `posts_stream` for each kind and status.
+fn push_content_due(sql: &mut Sql, now: jiff::Timestamp) {
+    sql.push("(SELECT MIN(d.due) FROM (");
+    for (n, (kind, status)) in
+        [("post", "published"), ("post", "scheduled"), ("page", "published"), ("page", "scheduled")].iter().enumerate()
+    {
+        if n > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!("SELECT MIN(published_at) AS due FROM posts WHERE kind = '{kind}' AND status = '{status}' AND published_at > "));
+        sql.int(now.as_second());
+    }
+    sql.push(") d)");
+}
+
 /// The [`SiteFrame`] of a row with the columns of [`push_site_frame`].
 pub(crate) fn site_frame_of(row: &sqlx::any::AnyRow) -> Result<SiteFrame, sqlx::Error> {
-    let categories = rows::terms(&row.try_get::<String, _>("categories")?)?;
-    Ok(SiteFrame { categories, pages: rows::links(&row.try_get::<String, _>("pages")?)? })
+    site_frame_if_read(row)?.ok_or_else(|| sqlx::Error::Decode("a site frame that was not read".into()))
+}
+
+/// As [`site_frame_of`], `None` when the columns are NULL (the frame was not asked).
+fn site_frame_if_read(row: &sqlx::any::AnyRow) -> Result<Option<SiteFrame>, sqlx::Error> {
+    let (Some(categories), Some(pages)) = (row.try_get::<Option<String>, _>("categories")?, row.try_get::<Option<String>, _>("pages")?)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(SiteFrame { categories: rows::terms(&categories)?, pages: rows::links(&pages)? }))
 }
 
 #[async_trait]
@@ -53,9 +77,15 @@ impl PostStore for SqlStore {
         self.post_where("slug", crate::sql::Arg::Text(slug.to_string()), Some(kind)).await
     }
 
-    async fn post_page_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<Post>> {
-        let select = rows::select_post_page(self.backend);
-        self.post_selected_where(select, "slug", crate::sql::Arg::Text(slug.to_string()), Some(kind)).await
+    async fn post_page_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<PostPageRead>> {
+        let mut sql = Sql::new(&format!("{} WHERE p.slug = ", rows::select_post_page(self.backend)));
+        sql.text(slug).push(" AND p.kind = ").text(kind.as_str());
+        let Some(row) = self.read_optional_row(sql.query()).await.store_err()? else { return Ok(None) };
+        Ok(Some(PostPageRead {
+            post: rows::post(&row).store_err()?,
+            versions: crate::versions::page_versions(&row).store_err()?,
+            source_gone: row.try_get::<i64, _>("source_gone").store_err()? > 0,
+        }))
     }
 
     async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>> {
@@ -109,19 +139,35 @@ impl PostStore for SqlStore {
         // connection's worker thread and back, on PostgreSQL a round trip, and these were three
         // of a post page's statements (docs/PERFORMANCE.md, stop 30).
         let mut sql = Sql::new("SELECT ");
-        push_site_frame(&mut sql, self.backend, now, asked.pages);
+        // The versions of what was read, so that the caller can keep it (migrations 0026, 0027).
+        sql.push(crate::versions::CONTENT_VERSION).push(" AS content_version, ");
+        crate::versions::push_comments_version(&mut sql, post.id);
+        sql.push(" AS comments_version, ");
+        match asked.frame {
+            Some(pages) => push_site_frame(&mut sql, self.backend, now, pages),
+            None => {
+                sql.push("CAST(NULL AS TEXT) AS categories, CAST(NULL AS TEXT) AS pages");
+            }
+        }
         sql.push(", ");
+        // When the frame and the related posts read now may change without a write.
+        if asked.frame.is_some() || asked.related > 0 {
+            push_content_due(&mut sql, now);
+        } else {
+            sql.push("CAST(NULL AS BIGINT)");
+        }
+        sql.push(" AS content_due, ");
         match asked.comments {
             Some(status) => super::comments::push_comment_tree(&mut sql, self.backend, post.id, status),
             None => {
-                sql.push("''"); // no nodes (see `push_comment_tree`)
+                sql.push("CAST(NULL AS TEXT)");
             }
         }
         sql.push(" AS comment_tree, ");
         if asked.related > 0 {
             crate::bylines::push_related_links(&mut sql, self.backend, post, now, asked.related);
         } else {
-            sql.push("'[]'");
+            sql.push("CAST(NULL AS TEXT)");
         }
         sql.push(" AS related, ");
         // A post without attribution asks nothing. One with attribution asks, with a NULL
@@ -134,11 +180,23 @@ impl PostStore for SqlStore {
         }
         sql.push(" AS source_gone");
         let row = self.read_row(sql.query()).await.store_err()?;
+        let due = row.try_get::<Option<i64>, _>("content_due").store_err()?;
         Ok(PostSurroundings {
-            frame: site_frame_of(&row).store_err()?,
-            comment_tree: super::comments::decode_comment_tree(&row.try_get::<String, _>("comment_tree").store_err()?)?,
-            related: rows::links(&row.try_get::<String, _>("related").store_err()?).store_err()?,
+            frame: site_frame_if_read(&row).store_err()?,
+            comment_tree: match row.try_get::<Option<String>, _>("comment_tree").store_err()? {
+                Some(tree) => Some(super::comments::decode_comment_tree(&tree)?),
+                None => None,
+            },
+            related: match row.try_get::<Option<String>, _>("related").store_err()? {
+                Some(links) => Some(rows::links(&links).store_err()?),
+                None => None,
+            },
             source_gone: row.try_get::<i64, _>("source_gone").store_err()? > 0,
+            versions: crate::versions::page_versions(&row).store_err()?,
+            content_due: due
+                .map(jiff::Timestamp::from_second)
+                .transpose()
+                .map_err(|e| StoreError::Backend(format!("a due time out of range: {e}")))?,
         })
     }
 

@@ -1,6 +1,7 @@
 //! The router: fixed routes by axum, WordPress-style content URLs by [`crate::paths::resolve`]
 //! in the fallback, because `/slug/` and `/YYYY/` cannot be told apart by a route pattern.
 
+mod around;
 mod bylines;
 pub(crate) mod comments;
 pub(crate) mod health;

@@ -5,7 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::discussion::comments_closed;
-use dateline_core::{CommentStatus, Post, PostKind, PostSurroundings, Surroundings};
+use dateline_core::{CommentStatus, Post, PostKind};
 use jiff::Timestamp;
 use minijinja::context;
 use serde::Serialize;
@@ -103,6 +103,19 @@ pub(crate) async fn render(
     problem: Option<FormProblem>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    render_read(state, post, None, request, problem, status).await
+}
+
+/// As [`render`], with what the post's own read gave of the rest of the page, if it was read
+/// for it (see [`super::around`]).
+async fn render_read(
+    state: &AppState,
+    post: &Post,
+    with_post: Option<super::around::ReadWithPost>,
+    request: PageRequest,
+    problem: Option<FormProblem>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let site = &state.site();
     let settings = &site.config.discussion;
     let now = Timestamp::now();
@@ -115,15 +128,12 @@ pub(crate) async fn render(
     // shown and not already rendered as they stand are loaded. A reader's held comment, a
     // reply form or a refused comment need them all.
     let whole = request.unapproved.is_some() || request.reply_to.is_some() || problem.is_some();
-    let asked = Surroundings {
-        pages: super::public::NAV_PAGES,
-        comments: (!protected && !whole).then_some(CommentStatus::Approved),
-        related: if post.kind == PostKind::Post { RELATED_POSTS } else { 0 },
-    };
-    // Everything around the post in one statement (see `PostStore::post_surroundings`).
-    let PostSurroundings { frame, comment_tree, related, source_gone } = state.store.post_surroundings(post, now, asked).await?;
-    let super::public::Frame { categories, nav } = super::public::Frame::new(state, frame);
-    let related = related_views(state, related);
+    let comments = (!protected && !whole).then_some(CommentStatus::Approved);
+    let related = if post.kind == PostKind::Post { RELATED_POSTS } else { 0 };
+    let around = super::around::around(state, post, now, with_post, comments, related).await?;
+    let super::public::Frame { categories, nav } = super::public::Frame::new(state, around.frame.as_ref().clone());
+    let related = related_views(state, around.related.as_ref().clone());
+    let source_gone = around.source_gone;
     let mut view = if unlocked { PostView::unlocked(site, post, &categories) } else { PostView::new(site, post, &categories) };
     if let Some(source) = view.source.as_mut() {
         source.gone = source_gone;
@@ -140,10 +150,11 @@ pub(crate) async fn render(
         order: settings.comment_order,
         per_page: settings.comments_per_page,
     };
-    if asked.comments.is_some() {
-        view.comment_count = i64::try_from(comment_tree.len()).unwrap_or(i64::MAX);
-        let threads = shaped_threads(state, comment_tree, &view.path, &options, page).await?;
-        let Some((threads, pages)) = threads else { return Err(AppError::NotFound) };
+    if let Some((comments_version, tree)) = around.tree {
+        view.comment_count = i64::try_from(tree.len()).unwrap_or(i64::MAX);
+        let at = (post.id, comments_version);
+        let Some(shown) = comment_page_shown(state, at, &tree, &view.path, &options, page).await? else { return Err(AppError::NotFound) };
+        let crate::templates::ShownComments { threads, pages } = shown;
         let shown = Shown { comments: Vec::new(), threads, page, pages, shows_held: false, unlocked, open, now, nav, related };
         return finish(state, post, view, request, problem, status, shown).await;
     }
@@ -185,17 +196,40 @@ pub(crate) async fn render(
     .await
 }
 
+/// Comment page `page` of the approved `tree` of a post's comments (`at`: the post and the
+/// version of its comments), as kept when it was shown at that version with the same settings,
+/// or as [`shaped_threads`] makes it, then kept (see `templates::comment_sections`).
+async fn comment_page_shown(
+    state: &AppState,
+    at: (dateline_core::PostId, i64),
+    tree: &[dateline_core::CommentNode],
+    post_path: &str,
+    options: &ThreadOptions,
+    page: u32,
+) -> Result<Option<crate::templates::ShownComments>, AppError> {
+    let (post, version) = at;
+    let key = state.templates.comment_page_key(&state.site(), post_path, options, page);
+    if let Some(shown) = state.templates.shown_comments(post, version, key) {
+        return Ok(Some(shown));
+    }
+    let shown = shaped_threads(state, tree, post_path, options, page).await?;
+    if let Some(shown) = &shown {
+        state.templates.keep_shown_comments(post, version, key, shown);
+    }
+    Ok(shown)
+}
+
 /// The approved threads of comment page `page` as HTML, and how many pages there are (`None`
 /// past the last page), from the `tree` of the post's approved comments. A thread kept as its
 /// comments' revisions stand is taken without reading its comments; only the others are loaded
 /// and rendered (see [`crate::templates::Templates::threads_by_shape`]).
 async fn shaped_threads(
     state: &AppState,
-    tree: Vec<dateline_core::CommentNode>,
+    tree: &[dateline_core::CommentNode],
     post_path: &str,
     options: &ThreadOptions,
     page: u32,
-) -> Result<Option<(Vec<minijinja::Value>, u32)>, AppError> {
+) -> Result<Option<crate::templates::ShownComments>, AppError> {
     let pairs: Vec<(i64, Option<i64>)> = tree.iter().map(|node| (node.id, node.parent_id)).collect();
     let chosen = comment_page(&pairs, options, page);
     if page > chosen.pages {
@@ -215,7 +249,8 @@ async fn shaped_threads(
         let chosen = chosen.only(|root| missing.contains(&root));
         comment_threads(site, &state.store.comments_by_ids(&chosen.ids(&pairs)).await?, &chosen, options)
     };
-    Ok(Some((state.templates.finish_shaped_threads(site, post_path, shaped, &views)?, chosen.pages)))
+    let threads = state.templates.finish_shaped_threads(site, post_path, shaped, &views)?;
+    Ok(Some(crate::templates::ShownComments { threads, pages: chosen.pages }))
 }
 
 /// The comments a post page shows, chosen by [`render`].
@@ -380,7 +415,9 @@ pub(crate) async fn show(
     mut request: PageRequest,
 ) -> Result<Response, AppError> {
     // Its comments are counted by `render`, from the ones it reads.
-    let post = public(state.store.post_page_by_slug(kind, slug).await?)?;
+    let read = state.store.post_page_by_slug(kind, slug).await?.ok_or(AppError::NotFound)?;
+    let with_post = super::around::ReadWithPost { versions: read.versions, source_gone: read.source_gone };
+    let post = public(Some(read.post))?;
     request.post_pass = crate::form::cookie(headers, &post_pass_cookie(post.id)).map(str::to_string);
     let canonical = permalink(&state.site().time_zone, &post);
     let expected = comment_page_path(&canonical, request.comment_page.unwrap_or(1));
@@ -388,7 +425,7 @@ pub(crate) async fn show(
         // Right slug, wrong date: send readers to the real address.
         return Ok(super::public::moved_permanently(&expected));
     }
-    render(state, &post, request, None, StatusCode::OK).await
+    render_read(state, &post, Some(with_post), request, None, StatusCode::OK).await
 }
 
 /// The password form: `post_id`, `password`, and the form token.

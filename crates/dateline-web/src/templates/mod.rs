@@ -12,7 +12,10 @@ use crate::assets::{Assets, safe_join};
 use crate::view::CommentView;
 use crate::{AppError, Site};
 
+mod comment_sections;
 mod comment_threads;
+
+pub(crate) use comment_sections::ShownComments;
 
 const BUILT_IN: &[(&str, &str)] = &[
     ("base.html", include_str!("../../theme/templates/base.html")),
@@ -45,6 +48,9 @@ pub struct Templates {
     env: Environment<'static>,
     /// Comment threads this theme has rendered (see [`Templates::comment_threads`]).
     threads: comment_threads::RenderedThreads,
+    /// Posts' comment sections as last shown, by their comments' version (see
+    /// [`Templates::known_comments`]).
+    sections: comment_sections::CommentSections,
 }
 
 impl std::fmt::Debug for Templates {
@@ -146,7 +152,7 @@ impl Templates {
         for (name, _) in BUILT_IN {
             env.get_template(name).map_err(|e| format!("template {name}: {e}"))?;
         }
-        Ok(Templates { env, threads: Default::default() })
+        Ok(Templates { env, threads: Default::default(), sections: Default::default() })
     }
 
     /// Renders `name` with `ctx` plus the site's settings as `site`.
@@ -167,6 +173,40 @@ impl Templates {
             ShownThread { id: thread.id, number: thread.number, key, kept: self.threads.get(key) }
         });
         self.thread_values(site, post_path, shown.collect(), threads)
+    }
+
+    /// The version of `post`'s comments kept from the last page that read their tree, and the
+    /// tree (see [`comment_sections`]).
+    pub(crate) fn known_comments(&self, post: dateline_core::PostId) -> Option<(i64, Arc<[dateline_core::CommentNode]>)> {
+        self.sections.known(post)
+    }
+
+    /// Keeps `tree`, read with `post`'s page, as its comments at `version`.
+    pub(crate) fn keep_comment_tree(
+        &self,
+        post: dateline_core::PostId,
+        version: i64,
+        tree: Vec<dateline_core::CommentNode>,
+    ) -> Arc<[dateline_core::CommentNode]> {
+        self.sections.keep_tree(post, version, tree)
+    }
+
+    /// The key of comment page `page` among a post's kept pages: everything its threads are
+    /// shown with besides the comments themselves (the post's path, the reply settings, the
+    /// time zone and what the templates see of the site).
+    pub(crate) fn comment_page_key(&self, site: &Site, post_path: &str, replies: &impl std::hash::Hash, page: u32) -> u64 {
+        self.threads.digest(&("section", post_path, &site_context(site), &site.config.site.timezone, replies, page))
+    }
+
+    /// The threads of a comment page as shown before under `key` from `post`'s comments at
+    /// `version`, if they were kept.
+    pub(crate) fn shown_comments(&self, post: dateline_core::PostId, version: i64, key: u64) -> Option<ShownComments> {
+        self.sections.page(post, version, key)
+    }
+
+    /// Keeps `shown` under `key` for `post`'s comments at `version`.
+    pub(crate) fn keep_shown_comments(&self, post: dateline_core::PostId, version: i64, key: u64, shown: &ShownComments) {
+        self.sections.keep_page(post, version, key, shown);
     }
 
     /// Looks a page's threads up by their shape alone (who answered whom, and each comment's

@@ -1,0 +1,45 @@
+//! The versions the database keeps of what a post page shows, so that a page can keep what it
+//! read and read it again only when it moved (docs/PERFORMANCE.md, "Stop 41").
+//!
+//! - A post's comments version (migration 0026): moved on every write to any of its comments,
+//!   to a number never given before to any post.
+//! - The content version (migration 0027): moved on every write to posts, terms, or posts'
+//!   terms, reporters and outlets; what the navigation and the related posts show.
+//!
+//! Both are kept by triggers, so writes by another process, another instance or an SQL
+//! console move them as Dateline's own writes do.
+
+use dateline_core::{PageVersions, PostId};
+use sqlx::Row;
+
+use crate::sql::Sql;
+
+/// A subquery: the content version.
+pub(crate) const CONTENT_VERSION: &str = "(SELECT cv.version FROM content_version cv)";
+
+/// A post's comments version is this, the post's id, then [`COMMENTS_VERSION_AFTER`] (0 when
+/// none of its comments was ever written).
+const COMMENTS_VERSION_BEFORE: &str = "COALESCE((SELECT v.version FROM comment_versions v WHERE v.post_id = ";
+const COMMENTS_VERSION_AFTER: &str = "), 0)";
+
+/// Appends the comments version of `post` (bound).
+pub(crate) fn push_comments_version(sql: &mut Sql, post: PostId) {
+    sql.push(COMMENTS_VERSION_BEFORE).int(post).push(COMMENTS_VERSION_AFTER);
+}
+
+/// The columns a post's page reads with the post `p` (see
+/// [`dateline_core::PostStore::post_page_by_slug`]): both versions, and whether the post's
+/// source was last found gone.
+pub(crate) fn page_columns() -> String {
+    format!(
+        "{CONTENT_VERSION} AS content_version, {COMMENTS_VERSION_BEFORE}p.id{COMMENTS_VERSION_AFTER} AS comments_version, \
+         CASE WHEN p.source_url IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM sources s WHERE s.state = {gone} AND s.url = p.source_url) END \
+         AS source_gone",
+        gone = format_args!("'{}'", dateline_core::SourceState::Gone.as_str()),
+    )
+}
+
+/// The versions of a row with the columns `content_version` and `comments_version`.
+pub(crate) fn page_versions(row: &sqlx::any::AnyRow) -> Result<PageVersions, sqlx::Error> {
+    Ok(PageVersions { content: row.try_get("content_version")?, comments: row.try_get("comments_version")? })
+}
