@@ -69,11 +69,14 @@ pub(crate) fn select_posts(backend: crate::connect::Backend) -> &'static str {
     for_backend(backend, &SQLITE, &POSTGRES)
 }
 
-/// As [`select_posts`], with the comments counted only for a post with a password (see
-/// [`dateline_core::PostStore::post_page_by_slug`]): `CASE` runs the count only then.
+/// As [`select_posts`] for a post's own page (see
+/// [`dateline_core::PostStore::post_page_by_slug`]): the comments counted only for a post with
+/// a password (`CASE` runs the count only then), the source text left unread, and the versions
+/// and whether the source is gone read with the post.
 pub(crate) fn select_post_page(backend: crate::connect::Backend) -> &'static str {
     fn text(backend: Backend) -> String {
-        select_posts_text(backend, &locked_count(), UNREAD, &format!(", {}", crate::versions::page_columns()))
+        let page = format!(", {}, {} AS source_gone", crate::versions::page_columns(), crate::stores::post_source_gone());
+        select_posts_text(backend, &locked_count(), UNREAD, &page)
     }
     static SQLITE: LazyLock<String> = LazyLock::new(|| text(Backend::Sqlite));
     static POSTGRES: LazyLock<String> = LazyLock::new(|| text(Backend::Postgres));

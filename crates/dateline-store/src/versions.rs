@@ -27,16 +27,10 @@ pub(crate) fn push_comments_version(sql: &mut Sql, post: PostId) {
     sql.push(COMMENTS_VERSION_BEFORE).int(post).push(COMMENTS_VERSION_AFTER);
 }
 
-/// The columns a post's page reads with the post `p` (see
-/// [`dateline_core::PostStore::post_page_by_slug`]): both versions, and whether the post's
-/// source was last found gone.
+/// The columns of both versions, for the post `p` of the statement (see
+/// [`dateline_core::PostStore::post_page_by_slug`]).
 pub(crate) fn page_columns() -> String {
-    format!(
-        "{CONTENT_VERSION} AS content_version, {COMMENTS_VERSION_BEFORE}p.id{COMMENTS_VERSION_AFTER} AS comments_version, \
-         CASE WHEN p.source_url IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM sources s WHERE s.state = {gone} AND s.url = p.source_url) END \
-         AS source_gone",
-        gone = format_args!("'{}'", dateline_core::SourceState::Gone.as_str()),
-    )
+    format!("{CONTENT_VERSION} AS content_version, {COMMENTS_VERSION_BEFORE}p.id{COMMENTS_VERSION_AFTER} AS comments_version")
 }
 
 /// The versions of a row with the columns `content_version` and `comments_version`.

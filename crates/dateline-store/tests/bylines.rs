@@ -340,8 +340,8 @@ pub async fn a_post_s_comments_version_moves_with_every_write_to_them(db: Db) {
         assert_ne!(version, before, "the version moved");
         assert!(seen.insert(version), "version {version} was given before");
     };
-    let me = store.create_post(new_post("Me", "2024-05-10T10:00:00Z")).await.expect("post");
     let other = store.create_post(new_post("Other", "2024-05-09T10:00:00Z")).await.expect("post");
+    let me = store.create_post(new_post("Me", "2024-05-10T10:00:00Z")).await.expect("post");
     assert_eq!(versions(me.clone()).await, (0, Some(0)), "no comment was ever written");
 
     // The store's own writes: a new comment, a reply, a change of status.
@@ -381,8 +381,8 @@ pub async fn a_post_s_comments_version_moves_with_every_write_to_them(db: Db) {
     moved(v6, v5);
     assert_eq!(tree, Some(1));
 
-    // A post deleted with its comments and a new post in its place (SQLite may give it the
-    // same id): the new post's comments never take a version the old post's had.
+    // A post deleted with its comments, and a new post after it: the new post's comments never
+    // take a version the old post's had (nor any other).
     store.delete_post(me.id).await.expect("delete");
     let next = store.create_post(new_post("Next", "2024-05-11T10:00:00Z")).await.expect("post");
     store.create_comment(next.id, None, crate::methods::reader_comment("new")).await.expect("comment");
@@ -399,7 +399,8 @@ pub async fn the_content_version_moves_with_every_write_to_what_pages_show_of_ot
     let mut me = quoting("Me", "2024-05-10T10:00:00Z", None, None, None, &["cuba"]);
     me.categories = vec![vec!["World".into()]];
     let me = store.create_post(me).await.expect("post");
-    let other = store.create_post(quoting("Other", "2024-05-09T10:00:00Z", None, None, None, &["cuba"])).await.expect("post");
+    let other = quoting("Other", "2024-05-09T10:00:00Z", Some("Nora"), Some("Miami Herald"), None, &["cuba"]);
+    let other = store.create_post(other).await.expect("post");
     let content = || async { store.post_page_by_slug(PostKind::Post, "me").await.expect("read").expect("post").versions.content };
     let titles = |read: &PostSurroundings| read.related.iter().flatten().map(|p| p.title.clone()).collect::<Vec<_>>();
     let categories =
@@ -433,6 +434,11 @@ pub async fn the_content_version_moves_with_every_write_to_what_pages_show_of_ot
     test.execute(&format!("DELETE FROM post_terms WHERE post_id = {}", other.id)).await;
     changed(content().await);
     assert!(titles(&store.post_surroundings(&me, at, asked).await.expect("surroundings")).is_empty());
+    // Its reporter and outlet, which related posts also go by.
+    test.execute(&format!("DELETE FROM post_reporters WHERE post_id = {}", other.id)).await;
+    changed(content().await);
+    test.execute(&format!("DELETE FROM post_outlets WHERE post_id = {}", other.id)).await;
+    changed(content().await);
 
     // A related post dated an hour ahead: not shown, and when it becomes due is said.
     let soon = (at + jiff::SignedDuration::from_hours(1)).round(jiff::Unit::Second).expect("round");

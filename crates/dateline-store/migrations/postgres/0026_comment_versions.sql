@@ -5,14 +5,20 @@
 -- it stands (docs/PERFORMANCE.md, "Stop 41").
 --
 -- Versions come from a sequence, so none is ever given twice, to any post. The triggers run
--- once a statement over the rows it wrote (an import writes hundreds of comments a statement),
--- and the upsert's row lock puts two transactions writing one post's comments in order: a
--- reader that sees a version sees every write to those comments before it.
+-- once a statement over the rows it wrote (an import writes hundreds of comments a statement).
+-- The upsert's row lock makes two transactions writing one post's comments commit one after
+-- the other, each with a number of its own: a version a reader sees names one committed state
+-- of those comments (readers only compare versions for equality; the numbers need not rise in
+-- commit order).
 CREATE SEQUENCE comment_version_numbers;
 CREATE TABLE comment_versions (
     post_id BIGINT PRIMARY KEY,
     version BIGINT NOT NULL
 );
+-- Every post that has comments starts with a version of its own, so that a post's version is 0
+-- only while none of its comments was ever written (and a TRUNCATE, below, moves them all).
+INSERT INTO comment_versions (post_id, version)
+SELECT w.post_id, nextval('comment_version_numbers') FROM (SELECT DISTINCT post_id FROM comments ORDER BY post_id) w;
 CREATE FUNCTION dateline_comment_versions() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN

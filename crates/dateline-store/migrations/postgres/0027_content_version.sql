@@ -6,9 +6,11 @@
 -- due (docs/PERFORMANCE.md, "Stop 41").
 --
 -- The triggers run before each writing statement, so a transaction takes the version's row
--- before it locks any row it writes: writers of those tables follow one another, in the order
--- of their versions, and cannot wait on each other in a circle. A reader that sees a version
--- sees every write before it and none after.
+-- before the rows that statement writes, and holds it to its commit: writers of those tables
+-- follow one another, in the order of their versions, and a reader that sees a version sees
+-- every write before it and none after. (A transaction that locked other rows first, such as
+-- its comments, can still meet another in a deadlock, which PostgreSQL ends by rolling one of
+-- them back whole.)
 CREATE TABLE content_version (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     version BIGINT NOT NULL

@@ -5,14 +5,16 @@
 -- it stands (docs/PERFORMANCE.md, "Stop 41").
 --
 -- A version is never given twice, to any post: the next is one more than the highest ever
--- given, and no row is removed, not even with its post. SQLite may give a deleted post's id to
--- the next post; that post's comments then get a version its predecessor never had, and a
--- server holding the old post's tree cannot take it for the new one's.
+-- given, and no row is removed, not even with its post (so the highest is never lost).
 CREATE TABLE comment_versions (
     post_id INTEGER PRIMARY KEY,
     version INTEGER NOT NULL
 );
 CREATE INDEX comment_versions_by_version ON comment_versions (version);
+-- Every post that has comments starts with a version of its own, so that a post's version is 0
+-- only while none of its comments was ever written.
+INSERT INTO comment_versions (post_id, version)
+SELECT w.post_id, ROW_NUMBER() OVER (ORDER BY w.post_id) FROM (SELECT DISTINCT post_id FROM comments) w;
 CREATE TRIGGER comment_versions_insert AFTER INSERT ON comments
 BEGIN
     INSERT INTO comment_versions (post_id, version)

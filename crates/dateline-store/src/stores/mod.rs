@@ -15,3 +15,5 @@ mod terms;
 
 // The site frame's columns, which a reader's search also asks in its own statement.
 pub(crate) use posts::{push_site_frame, site_frame_of};
+// Whether a post's source is gone, which its page reads with the post.
+pub(crate) use sources::post_source_gone;

@@ -48,7 +48,10 @@ pub(crate) async fn around(
         0 => Some(Arc::default()),
         _ => versions.and_then(|at| kept.related(post.id, now).filter(|(version, _)| *version == at.content)).map(|(_, links)| links),
     };
-    let tree = comments.and(versions).and_then(|at| state.templates.known_comments(post.id).filter(|(version, _)| *version == at.comments));
+    // Only the approved comments' tree is kept (what readers see).
+    let approved = comments == Some(CommentStatus::Approved);
+    let tree =
+        versions.filter(|_| approved).and_then(|at| state.templates.known_comments(post.id).filter(|(version, _)| *version == at.comments));
     let asked = Surroundings {
         frame: frame.is_none().then_some(pages),
         comments: comments.filter(|_| tree.is_none()),
@@ -69,14 +72,23 @@ pub(crate) async fn around(
         (None, Some(frame)) => kept.keep_frame(pages, read.versions.content, due, frame),
         (None, None) => return Err(AppError::Internal("the site frame was neither kept nor read".into())),
     };
+    // Which posts are related follows from the post's own tags and attribution, as `post` has
+    // them: kept only when the post was read at the version they were read at (a post whose
+    // tags changed in between, or one read elsewhere, such as a preview, is not kept).
     let related = match (links, read.related) {
         (Some(links), _) => links,
-        (None, Some(links)) => kept.keep_related(post.id, read.versions.content, due, links),
+        (None, Some(links)) if versions.is_some_and(|at| at.content == read.versions.content) => {
+            kept.keep_related(post.id, read.versions.content, due, links)
+        }
+        (None, Some(links)) => Arc::new(links),
         (None, None) => return Err(AppError::Internal(format!("post {}: related posts neither kept nor read", post.id))),
     };
     let tree = match (tree, read.comment_tree) {
         (Some(tree), _) => Some(tree),
-        (None, Some(tree)) => Some((read.versions.comments, state.templates.keep_comment_tree(post.id, read.versions.comments, tree))),
+        (None, Some(tree)) if approved => {
+            Some((read.versions.comments, state.templates.keep_comment_tree(post.id, read.versions.comments, tree)))
+        }
+        (None, Some(tree)) => Some((read.versions.comments, tree.into())),
         (None, None) => None,
     };
     let source_gone = with_post.map_or(read.source_gone, |read| read.source_gone);

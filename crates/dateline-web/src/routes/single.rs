@@ -153,7 +153,9 @@ async fn render_read(
     if let Some((comments_version, tree)) = around.tree {
         view.comment_count = i64::try_from(tree.len()).unwrap_or(i64::MAX);
         let at = (post.id, comments_version);
-        let Some(shown) = comment_page_shown(state, at, &tree, &view.path, &options, page).await? else { return Err(AppError::NotFound) };
+        let Some(shown) = comment_page_shown(state, site, at, &tree, &view.path, &options, page).await? else {
+            return Err(AppError::NotFound);
+        };
         let crate::templates::ShownComments { threads, pages } = shown;
         let shown = Shown { comments: Vec::new(), threads, page, pages, shows_held: false, unlocked, open, now, nav, related };
         return finish(state, post, view, request, problem, status, shown).await;
@@ -201,6 +203,7 @@ async fn render_read(
 /// or as [`shaped_threads`] makes it, then kept (see `templates::comment_sections`).
 async fn comment_page_shown(
     state: &AppState,
+    site: &crate::Site,
     at: (dateline_core::PostId, i64),
     tree: &[dateline_core::CommentNode],
     post_path: &str,
@@ -208,11 +211,11 @@ async fn comment_page_shown(
     page: u32,
 ) -> Result<Option<crate::templates::ShownComments>, AppError> {
     let (post, version) = at;
-    let key = state.templates.comment_page_key(&state.site(), post_path, options, page);
+    let key = state.templates.comment_page_key(site, post_path, options, page);
     if let Some(shown) = state.templates.shown_comments(post, version, key) {
         return Ok(Some(shown));
     }
-    let shown = shaped_threads(state, tree, post_path, options, page).await?;
+    let shown = shaped_threads(state, site, tree, post_path, options, page).await?;
     if let Some(shown) = &shown {
         state.templates.keep_shown_comments(post, version, key, shown);
     }
@@ -225,6 +228,7 @@ async fn comment_page_shown(
 /// and rendered (see [`crate::templates::Templates::threads_by_shape`]).
 async fn shaped_threads(
     state: &AppState,
+    site: &crate::Site,
     tree: &[dateline_core::CommentNode],
     post_path: &str,
     options: &ThreadOptions,
@@ -240,7 +244,6 @@ async fn shaped_threads(
         .threads()
         .map(|(number, root, members)| crate::templates::ThreadShape { root, number, nodes: members.iter().map(|&at| tree[at]).collect() })
         .collect();
-    let site = &state.site();
     let shaped = state.templates.threads_by_shape(site, post_path, (options.open, options.max_depth, options.post_author), shapes);
     let missing: std::collections::HashSet<i64> = shaped.missing().collect();
     let views = if missing.is_empty() {

@@ -64,6 +64,9 @@ impl CommentSections {
             return tree;
         }
         let bytes = std::mem::size_of_val(&*tree);
+        if bytes > Self::MAX_BYTES {
+            return tree;
+        }
         kept.make_room(bytes);
         let section = Section { version, tree: tree.clone(), pages: HashMap::new() };
         if let Some(replaced) = kept.posts.insert(post, section) {
@@ -83,13 +86,20 @@ impl CommentSections {
     pub(super) fn keep_page(&self, post: PostId, version: i64, key: u64, shown: &ShownComments) {
         let bytes = html_bytes(shown);
         let mut kept = self.kept.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(section) = kept.posts.get(&post).filter(|section| section.version == version) else { return };
+        let tree = section.tree.clone();
         if kept.bytes + bytes > Self::MAX_BYTES {
-            // Starting again drops the tree too; the next page reads it again.
+            // Start again with this post's tree and this page alone.
+            let tree_bytes = std::mem::size_of_val(&*tree);
             kept.posts.clear();
             kept.bytes = 0;
-            return;
+            if tree_bytes + bytes > Self::MAX_BYTES {
+                return;
+            }
+            kept.posts.insert(post, Section { version, tree, pages: HashMap::new() });
+            kept.bytes = tree_bytes;
         }
-        let Some(section) = kept.posts.get_mut(&post).filter(|section| section.version == version) else { return };
+        let Some(section) = kept.posts.get_mut(&post) else { return };
         let replaced = section.pages.insert(key, shown.clone()).map_or(0, |old| html_bytes(&old));
         kept.bytes = kept.bytes + bytes - replaced;
     }
@@ -163,6 +173,10 @@ mod tests {
         }
         assert!(sections.bytes() <= CommentSections::MAX_BYTES);
         assert!(sections.page(1, 1, 1).is_none(), "started again when the third page came");
+        assert!(sections.page(3, 3, 1).is_some(), "with the page that came");
+        // A page for a version no longer kept neither clears nor is kept.
+        sections.keep_page(1, 1, 1, &shown(&big));
+        assert!(sections.page(3, 3, 1).is_some());
         sections.keep_tree(4, 4, vec![node(4)]);
         sections.keep_page(4, 4, 1, &shown("<p>small</p>"));
         assert!(sections.page(4, 4, 1).is_some());
