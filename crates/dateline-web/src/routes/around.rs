@@ -7,18 +7,10 @@
 
 use std::sync::Arc;
 
-use dateline_core::{CommentNode, CommentStatus, PageVersions, Post, PostLink, SiteFrame, Surroundings};
+use dateline_core::{CommentNode, CommentStatus, Post, PostLink, PostPageRead, SiteFrame, Surroundings};
 use jiff::Timestamp;
 
 use crate::{AppError, AppState};
-
-/// What the post's own read gave of the rest of its page
-/// ([`dateline_core::PostStore::post_page_by_slug`]).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ReadWithPost {
-    pub versions: PageVersions,
-    pub source_gone: bool,
-}
 
 /// What is shown around a post.
 pub(crate) struct Around {
@@ -30,13 +22,14 @@ pub(crate) struct Around {
 }
 
 /// What is shown around `post` at `now`: its approved comments' tree if `comments`, and at most
-/// `related` related posts. `with_post`: what the post's own read gave (`None` when the post
-/// came from elsewhere, such as a preview: then everything is read).
+/// `related` related posts. `with_post`: the post's own read, whose post is `post`
+/// ([`dateline_core::PostStore::post_page_by_slug`]; `None` when the post came from elsewhere,
+/// such as a preview: then everything is read).
 pub(crate) async fn around(
     state: &AppState,
     post: &Post,
     now: Timestamp,
-    with_post: Option<ReadWithPost>,
+    with_post: Option<&PostPageRead>,
     comments: Option<CommentStatus>,
     related: u32,
 ) -> Result<Around, AppError> {

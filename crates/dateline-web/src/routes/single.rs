@@ -111,7 +111,7 @@ pub(crate) async fn render(
 async fn render_read(
     state: &AppState,
     post: &Post,
-    with_post: Option<super::around::ReadWithPost>,
+    with_post: Option<&dateline_core::PostPageRead>,
     request: PageRequest,
     problem: Option<FormProblem>,
     status: StatusCode,
@@ -132,7 +132,7 @@ async fn render_read(
     let related = if post.kind == PostKind::Post { RELATED_POSTS } else { 0 };
     let around = super::around::around(state, post, now, with_post, comments, related).await?;
     let super::public::Frame { categories, nav } = super::public::Frame::new(state, around.frame.as_ref().clone());
-    let related = related_views(state, around.related.as_ref().clone());
+    let related = related_views(state, &around.related);
     let source_gone = around.source_gone;
     let mut view = if unlocked { PostView::unlocked(site, post, &categories) } else { PostView::new(site, post, &categories) };
     if let Some(source) = view.source.as_mut() {
@@ -382,14 +382,14 @@ struct RelatedView {
 /// How many related posts a post's page lists (a page lists none).
 const RELATED_POSTS: u32 = 5;
 
-fn related_views(state: &AppState, related: Vec<dateline_core::PostLink>) -> Vec<RelatedView> {
+fn related_views(state: &AppState, related: &[dateline_core::PostLink]) -> Vec<RelatedView> {
     let site = &state.site();
     related
-        .into_iter()
+        .iter()
         .map(|r| RelatedView {
-            url: crate::view::link_path(&site.time_zone, &r),
+            url: crate::view::link_path(&site.time_zone, r),
             published: crate::view::TimeView::new(site, r.published_at),
-            title: r.title,
+            title: r.title.clone(),
         })
         .collect()
 }
@@ -418,17 +418,17 @@ pub(crate) async fn show(
     mut request: PageRequest,
 ) -> Result<Response, AppError> {
     // Its comments are counted by `render`, from the ones it reads.
-    let read = state.store.post_page_by_slug(kind, slug).await?.ok_or(AppError::NotFound)?;
-    let with_post = super::around::ReadWithPost { versions: read.versions, source_gone: read.source_gone };
-    let post = public(Some(read.post))?;
+    let read = state.store.post_page_by_slug(kind, slug).await?;
+    let read = read.filter(|read| read.post.is_public_at(Timestamp::now())).ok_or(AppError::NotFound)?;
+    let post = &read.post;
     request.post_pass = crate::form::cookie(headers, &post_pass_cookie(post.id)).map(str::to_string);
-    let canonical = permalink(&state.site().time_zone, &post);
+    let canonical = permalink(&state.site().time_zone, post);
     let expected = comment_page_path(&canonical, request.comment_page.unwrap_or(1));
     if expected != requested && !(request.comment_page == Some(1) && requested == format!("{canonical}comment-page-1/")) {
         // Right slug, wrong date: send readers to the real address.
         return Ok(super::public::moved_permanently(&expected));
     }
-    render_read(state, &post, Some(with_post), request, None, StatusCode::OK).await
+    render_read(state, post, Some(&read), request, None, StatusCode::OK).await
 }
 
 /// The password form: `post_id`, `password`, and the form token.
