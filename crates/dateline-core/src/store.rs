@@ -35,7 +35,7 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Which posts a listing wants.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PostFilter {
     All,
     /// In this category or any of its descendants.
@@ -245,7 +245,8 @@ pub trait PostStore: Send + Sync {
     /// shows) is left unread, as empty.
     async fn post_page_by_slug(&self, kind: PostKind, slug: &str) -> StoreResult<Option<PostPageRead>>;
 
-    /// The public stream, filtered and paginated.
+    /// The public stream, filtered and paginated, as readers are shown it: the posts' source
+    /// text (`body_source`) is left unread, as empty.
     async fn list_posts(&self, query: &PostQuery) -> StoreResult<Page<Post>>;
 
     /// What every public page shows around its content, in one statement: every category,

@@ -62,6 +62,8 @@ pub struct SqlStore {
     pub(crate) objects_in_flight: crate::stores::media::InFlight,
     /// Connections kept out of the pool for single reads (see `readers`).
     pub(crate) readers: std::sync::Arc<crate::readers::Readers>,
+    /// The listings' counts of posts, kept while the content version holds (see `kept_totals`).
+    pub(crate) kept_totals: std::sync::Arc<crate::kept_totals::KeptTotals>,
 }
 
 /// A connection URL, which may hold a password: shown redacted when debug-printed.
@@ -286,6 +288,7 @@ impl SqlStore {
                 max_connections as usize * 3 / 4,
                 (backend == Backend::Postgres).then_some(RECHECK_IDLE_AFTER),
             )),
+            kept_totals: Default::default(),
         };
         if read_only {
             let versions = dateline_core::Store::schema_versions(&store)

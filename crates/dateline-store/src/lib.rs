@@ -18,6 +18,7 @@ mod editor;
 mod error;
 mod import;
 mod json_rows;
+mod kept_totals;
 mod maintenance;
 mod migrate;
 mod post_write;

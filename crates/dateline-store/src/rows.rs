@@ -69,6 +69,18 @@ pub(crate) fn select_posts(backend: crate::connect::Backend) -> &'static str {
     for_backend(backend, &SQLITE, &POSTGRES)
 }
 
+/// As [`select_posts`] for a page of a listing, only shown (as [`select_posts_to_show`]), with
+/// the content version read with the posts, so that the listing's count may be taken from the
+/// one kept (see `kept_totals`).
+pub(crate) fn select_listed_posts(backend: crate::connect::Backend) -> &'static str {
+    fn text(backend: Backend) -> String {
+        select_posts_text(backend, COMMENT_COUNT, UNREAD, &format!(", {} AS content_version", crate::versions::CONTENT_VERSION))
+    }
+    static SQLITE: LazyLock<String> = LazyLock::new(|| text(Backend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| text(Backend::Postgres));
+    for_backend(backend, &SQLITE, &POSTGRES)
+}
+
 /// As [`select_posts`] for a post's own page (see
 /// [`dateline_core::PostStore::post_page_by_slug`]): the comments counted only for a post with
 /// a password (`CASE` runs the count only then), the source text left unread, and the versions

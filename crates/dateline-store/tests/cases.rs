@@ -239,6 +239,47 @@ pub async fn stream_paginates_and_puts_sticky_first(db: Db) {
     assert_eq!(titles(&home), ["Day 2", "Day 7", "Day 6"]);
 }
 
+/// A full page's count is kept while nothing it counts changed (see the store's
+/// `kept_totals`): every write, by Dateline or behind its back, and every post becoming due,
+/// shows in the next page's count.
+pub async fn a_listing_s_count_follows_every_change_to_what_it_counts(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.dyn_store();
+    let mut ids = Vec::new();
+    for day in 1..=4 {
+        let mut post = new_post(&format!("Day {day}"), &format!("2024-05-0{day}T12:00:00Z"));
+        post.tags = vec!["Rail".into()];
+        ids.push(store.create_post(post).await.expect("create").id);
+    }
+    let now = Timestamp::now();
+    let home = PostQuery { per_page: 2, ..stream(now) };
+    let total = |query: PostQuery| {
+        let store = store.clone();
+        async move { store.list_posts(&query).await.expect("list").total }
+    };
+    assert_eq!(total(home.clone()).await, 4);
+    assert_eq!(total(home.clone()).await, 4, "counted again or kept, the same");
+
+    // Behind Dateline's back: a post taken down, then a tag taken off another.
+    test.execute(&format!("UPDATE posts SET status = 'draft' WHERE id = {}", ids[0])).await;
+    assert_eq!(total(home.clone()).await, 3);
+    let rail = store.term_by_slug(Taxonomy::Tag, "rail").await.expect("term").expect("the tag");
+    let tagged = PostQuery { filter: PostFilter::Tag(rail.id), ..home.clone() };
+    assert_eq!(total(tagged.clone()).await, 3);
+    test.execute(&format!("DELETE FROM post_terms WHERE post_id = {}", ids[1])).await;
+    assert_eq!(total(tagged.clone()).await, 2);
+    assert_eq!(total(home.clone()).await, 3, "still on the home page");
+
+    // Through the store: a post dated an hour ahead is counted once it is due, with no write.
+    let soon = (now + 1.hour()).round(jiff::Unit::Second).expect("round");
+    store.create_post(new_post("Soon", &soon.to_string())).await.expect("create");
+    assert_eq!(total(home.clone()).await, 3);
+    assert_eq!(total(PostQuery { now: soon + 1.second(), ..home.clone() }).await, 4, "due by then");
+    assert_eq!(total(home.clone()).await, 3, "not yet due at the earlier instant");
+    store.delete_post(ids[3]).await.expect("delete");
+    assert_eq!(total(home).await, 2);
+}
+
 pub async fn category_filter_includes_descendants(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.dyn_store();

@@ -15,6 +15,7 @@ dateline_testkit::store_cases!(crate::cases:
     stream_shows_only_what_is_public_now,
     site_frame_names_the_categories_and_the_top_level_pages_readers_see,
     stream_paginates_and_puts_sticky_first,
+    a_listing_s_count_follows_every_change_to_what_it_counts,
     category_filter_includes_descendants,
     tag_author_and_date_filters,
     terms_are_shared_between_posts,
