@@ -423,6 +423,9 @@ impl Bench {
                         (Some(ratio), Some(d)) => ratio >= 0.8 && d.errors() == 0 && (connections != 256 || d.p99_ms <= 10.0),
                         _ => false,
                     };
+                    if !row.ok && row.note.is_none() {
+                        row.note = p99_floor_note(connections, row.dateline, row.nginx);
+                    }
                     progress(&row);
                     self.report.rows.push(row);
                 }
@@ -591,6 +594,27 @@ fn failure_note(dateline: &anyhow::Result<WrkResult>, nginx: &anyhow::Result<Wrk
         Ok(_) => {}
     }
     (!notes.is_empty()).then(|| notes.join("; "))
+}
+
+/// For a row at 256 connections whose p99 missed 10 ms: the least its mean can be. Each of wrk's
+/// connections asks again only once answered, so the mean answer takes connections ÷ answers a
+/// second (Little's law), and no p99 is below its mean; beside it, nginx's own p99 on the same
+/// bytes. Tells a slow host (both over) from a slow server (docs/PERFORMANCE.md, "Stop 42").
+fn p99_floor_note(connections: u32, dateline: Option<WrkResult>, nginx: Option<WrkResult>) -> Option<String> {
+    let (dateline, nginx) = (dateline?, nginx?);
+    if connections != 256 || dateline.p99_ms <= 10.0 || dateline.requests_per_sec <= 0.0 {
+        return None;
+    }
+    let mean_ms = f64::from(connections) * 1000.0 / dateline.requests_per_sec;
+    Some(format!(
+        "p99 {:.2} ms: at {:.0} answers a second over {connections} connections the mean answer takes {mean_ms:.2} ms \
+         (Little's law; a p99 ≤10 ms needs well over {:.0} a second); nginx's p99 on the same bytes {:.2} ms at {:.0} a second",
+        dateline.p99_ms,
+        dateline.requests_per_sec,
+        f64::from(connections) * 100.0,
+        nginx.p99_ms,
+        nginx.requests_per_sec,
+    ))
 }
 
 /// One load run's figures as soon as it is done, for whoever watches the run.
@@ -987,6 +1011,17 @@ fn follow(address: SocketAddr, feed: &str, id: i64, since: Instant) -> Option<Du
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missed_p99_is_set_beside_its_floor_and_nginx_s() {
+        let run = |requests_per_sec: f64, p99_ms: f64| Some(WrkResult { requests: 1, requests_per_sec, p99_ms, ..WrkResult::default() });
+        let note = p99_floor_note(256, run(25_600.0, 15.9), run(24_454.0, 24.68)).expect("a note");
+        assert!(note.contains("mean answer takes 10.00 ms"), "{note}");
+        assert!(note.contains("well over 25600 a second") && note.contains("nginx's p99 on the same bytes 24.68 ms at 24454"), "{note}");
+        assert_eq!(p99_floor_note(256, run(40_000.0, 9.9), run(30_000.0, 12.0)), None, "met");
+        assert_eq!(p99_floor_note(64, run(40_000.0, 19.9), run(30_000.0, 12.0)), None, "no p99 target at 64");
+        assert_eq!(p99_floor_note(256, run(40_000.0, 19.9), None), None, "no yardstick");
+    }
 
     #[test]
     fn database_url_replaces_only_the_database() {

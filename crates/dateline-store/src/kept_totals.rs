@@ -6,8 +6,12 @@
 //! count changes only with a write to posts, terms or bylines, which moves the content version
 //! (migration 0027, whoever writes), or when a post dated later becomes due. So the listing
 //! reads the content version with its posts, and counts again only when it moved, when the
-//! first post not yet due became due, or when it was never counted (docs/PERFORMANCE.md,
-//! "Stop 42").
+//! first post not yet due became due, when the request's instant is before the count's (it
+//! may see fewer posts), or when it was never counted (docs/PERFORMANCE.md, "Stop 42").
+//!
+//! The versions only ever grow while a server runs. A store restored under a running server
+//! could bring back versions it already counted at, with other content: `dateline restore`
+//! asks for the servers to be stopped.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

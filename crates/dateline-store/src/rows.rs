@@ -69,9 +69,10 @@ pub(crate) fn select_posts(backend: crate::connect::Backend) -> &'static str {
     for_backend(backend, &SQLITE, &POSTGRES)
 }
 
-/// As [`select_posts`] for a page of a listing, only shown (as [`select_posts_to_show`]), with
-/// the content version read with the posts, so that the listing's count may be taken from the
-/// one kept (see `kept_totals`).
+/// As [`select_posts_to_show`] (the source text left unread: readers' listings, feeds and the
+/// dashboard never show it), with one more column: the content version, read in the same
+/// statement as the posts, so that the listing may take its count from the one kept at that
+/// version (see `kept_totals`).
 pub(crate) fn select_listed_posts(backend: crate::connect::Backend) -> &'static str {
     fn text(backend: Backend) -> String {
         select_posts_text(backend, COMMENT_COUNT, UNREAD, &format!(", {} AS content_version", crate::versions::CONTENT_VERSION))
@@ -398,6 +399,15 @@ mod tests {
             let text = select_posts_to_show(backend);
             assert!(!text.contains("p.body_source") && text.contains("'' AS body_source"), "{text}");
             assert_eq!(text.replacen("'' AS body_source", "p.body_source", 1), select_posts(backend));
+        }
+    }
+
+    #[test]
+    fn listed_posts_are_posts_to_show_with_the_content_version() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let text = select_listed_posts(backend);
+            let version = format!(", {} AS content_version", crate::versions::CONTENT_VERSION);
+            assert_eq!(text.replacen(&version, "", 1), select_posts_to_show(backend), "{text}");
         }
     }
 }

@@ -249,6 +249,9 @@ pub async fn a_listing_s_count_follows_every_change_to_what_it_counts(db: Db) {
     for day in 1..=4 {
         let mut post = new_post(&format!("Day {day}"), &format!("2024-05-0{day}T12:00:00Z"));
         post.tags = vec!["Rail".into()];
+        // Two in World > Europe, two in Science.
+        let path = if day <= 2 { vec!["World".into(), "Europe".into()] } else { vec!["Science".into()] };
+        post.categories = vec![path];
         ids.push(store.create_post(post).await.expect("create").id);
     }
     let now = Timestamp::now();
@@ -266,9 +269,17 @@ pub async fn a_listing_s_count_follows_every_change_to_what_it_counts(db: Db) {
     let rail = store.term_by_slug(Taxonomy::Tag, "rail").await.expect("term").expect("the tag");
     let tagged = PostQuery { filter: PostFilter::Tag(rail.id), ..home.clone() };
     assert_eq!(total(tagged.clone()).await, 3);
-    test.execute(&format!("DELETE FROM post_terms WHERE post_id = {}", ids[1])).await;
+    test.execute(&format!("DELETE FROM post_terms WHERE post_id = {} AND term_id = {}", ids[1], rail.id)).await;
     assert_eq!(total(tagged.clone()).await, 2);
     assert_eq!(total(home.clone()).await, 3, "still on the home page");
+
+    // A category's count follows its descendants: Science moved under World by hand.
+    let world = store.term_by_slug(Taxonomy::Category, "world").await.expect("term").expect("world");
+    let science = store.term_by_slug(Taxonomy::Category, "science").await.expect("term").expect("science");
+    let in_world = PostQuery { filter: PostFilter::Category(world.id), per_page: 1, ..home.clone() };
+    assert_eq!(total(in_world.clone()).await, 1, "Day 2 (Day 1 was taken down)");
+    test.execute(&format!("UPDATE terms SET parent_id = {} WHERE id = {}", world.id, science.id)).await;
+    assert_eq!(total(in_world).await, 3);
 
     // Through the store: a post dated an hour ahead is counted once it is due, with no write.
     let soon = (now + 1.hour()).round(jiff::Unit::Second).expect("round");

@@ -43,6 +43,12 @@ fn push_content_due(sql: &mut Sql, now: jiff::Timestamp) {
     sql.push(") d)");
 }
 
+/// A row's `content_version` column ([`crate::versions::CONTENT_VERSION`]): `None` when the
+/// version's row was deleted by hand, and then nothing is kept by it.
+fn content_version_of(row: &sqlx::any::AnyRow) -> Result<Option<i64>, sqlx::Error> {
+    row.try_get::<Option<i64>, _>("content_version")
+}
+
 /// The instant of a row's `content_due` column (see [`push_content_due`]).
 fn content_due_of(row: &sqlx::any::AnyRow) -> Result<Option<jiff::Timestamp>, sqlx::Error> {
     let due = row.try_get::<Option<i64>, _>("content_due")?;
@@ -135,7 +141,10 @@ impl PostStore for SqlStore {
         // read on every page, skips the count. A full one takes the count kept at the content
         // version read with its posts, or counts.
         let listed = i64::try_from(items.len()).unwrap_or(i64::MAX);
-        let version = rows.first().map(|row| row.try_get::<Option<i64>, _>("content_version")).transpose().store_err()?.flatten();
+        let version = match rows.first() {
+            Some(row) => content_version_of(row).store_err()?,
+            None => None,
+        };
         let total = if listed < per_page && (listed > 0 || offset == 0) {
             offset + listed
         } else if let Some(total) = version.and_then(|version| self.kept_totals.total(query.kind, &query.filter, version, query.now)) {
@@ -288,8 +297,7 @@ impl SqlStore {
         push_stream_filter(&mut count, query);
         let row = self.read_row(count.query()).await.store_err()?;
         let total: i64 = row.try_get("n").store_err()?;
-        // Without a version (its row deleted by hand) nothing is kept.
-        if let Some(version) = row.try_get::<Option<i64>, _>("content_version").store_err()? {
+        if let Some(version) = content_version_of(&row).store_err()? {
             let count = crate::kept_totals::Count { version, counted_at: query.now, due: content_due_of(&row).store_err()?, total };
             self.kept_totals.keep(query.kind, &query.filter, count);
         }
