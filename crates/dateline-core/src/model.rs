@@ -248,7 +248,8 @@ pub struct PostSurroundings {
     pub comment_tree: Option<Vec<CommentNode>>,
     /// As [`crate::BylineStore::related_posts`] gives them (`None` when not asked).
     pub related: Option<Vec<PostLink>>,
-    /// The post's source was last found gone (see [`crate::SourceStore::gone_sources`]).
+    /// The post's source was last found gone (see [`crate::SourceStore::gone_sources`]; `false`
+    /// when not asked).
     pub source_gone: bool,
     /// The versions of what was read.
     pub versions: PageVersions,
@@ -266,6 +267,9 @@ pub struct Surroundings {
     pub comments: Option<CommentStatus>,
     /// At most this many related posts (0: none).
     pub related: u32,
+    /// Whether the post's source was last found gone (`false` when not asked: a post's own page
+    /// reads it with the post, see [`crate::PostPageRead`]).
+    pub source_gone: bool,
 }
 
 /// An account that writes posts (and, with the admin, logs in).

@@ -254,10 +254,10 @@ pub trait PostStore: Send + Sync {
     /// `page_limit`: links only, read from narrow rows without bodies or terms.
     async fn site_frame(&self, now: Timestamp, page_limit: u32) -> StoreResult<SiteFrame>;
 
-    /// What `post`'s page shows besides it, in one statement: whether its source was last
-    /// found gone, the versions of what was read, and as `asked` says, the [`SiteFrame`], the
-    /// comments' tree and the related posts (as [`CommentStore::comment_tree`] and
-    /// [`BylineStore::related_posts`] give them).
+    /// What `post`'s page shows besides it, in one statement: the versions of what was read,
+    /// and as `asked` says, the [`SiteFrame`], the comments' tree and the related posts (as
+    /// [`CommentStore::comment_tree`] and [`BylineStore::related_posts`] give them), and whether
+    /// its source was last found gone.
     async fn post_surroundings(&self, post: &Post, now: Timestamp, asked: Surroundings) -> StoreResult<PostSurroundings>;
 
     /// Every post or page of `kind`, whatever its status, oldest first (for export).

@@ -75,7 +75,7 @@ pub(crate) fn select_posts(backend: crate::connect::Backend) -> &'static str {
 /// version (see `kept_totals`).
 pub(crate) fn select_listed_posts(backend: crate::connect::Backend) -> &'static str {
     fn text(backend: Backend) -> String {
-        select_posts_text(backend, COMMENT_COUNT, UNREAD, &format!(", {} AS content_version", crate::versions::CONTENT_VERSION))
+        select_posts_text(backend, COMMENT_COUNT, UNREAD, &format!(", {}", crate::versions::CONTENT_VERSION_COLUMN))
     }
     static SQLITE: LazyLock<String> = LazyLock::new(|| text(Backend::Sqlite));
     static POSTGRES: LazyLock<String> = LazyLock::new(|| text(Backend::Postgres));
@@ -406,7 +406,7 @@ mod tests {
     fn listed_posts_are_posts_to_show_with_the_content_version() {
         for backend in [Backend::Sqlite, Backend::Postgres] {
             let text = select_listed_posts(backend);
-            let version = format!(", {} AS content_version", crate::versions::CONTENT_VERSION);
+            let version = format!(", {}", crate::versions::CONTENT_VERSION_COLUMN);
             assert_eq!(text.replacen(&version, "", 1), select_posts_to_show(backend), "{text}");
         }
     }

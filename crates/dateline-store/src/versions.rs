@@ -14,8 +14,8 @@ use sqlx::Row;
 
 use crate::sql::Sql;
 
-/// A subquery: the content version.
-pub(crate) const CONTENT_VERSION: &str = "(SELECT cv.version FROM content_version cv)";
+/// A column of the content version, named `content_version`.
+pub(crate) const CONTENT_VERSION_COLUMN: &str = "(SELECT cv.version FROM content_version cv) AS content_version";
 
 /// A post's comments version is this, the post's id, then [`COMMENTS_VERSION_AFTER`] (0 when
 /// none of its comments was ever written).
@@ -30,7 +30,13 @@ pub(crate) fn push_comments_version(sql: &mut Sql, post: PostId) {
 /// The columns of both versions, for the post `p` of the statement (see
 /// [`dateline_core::PostStore::post_page_by_slug`]).
 pub(crate) fn page_columns() -> String {
-    format!("{CONTENT_VERSION} AS content_version, {COMMENTS_VERSION_BEFORE}p.id{COMMENTS_VERSION_AFTER} AS comments_version")
+    format!("{CONTENT_VERSION_COLUMN}, {COMMENTS_VERSION_BEFORE}p.id{COMMENTS_VERSION_AFTER} AS comments_version")
+}
+
+/// A row's [`CONTENT_VERSION_COLUMN`] where it may be missing: `None` when the version's row was
+/// deleted by hand, and then nothing is kept by it (see `kept_totals`).
+pub(crate) fn content_version(row: &sqlx::any::AnyRow) -> Result<Option<i64>, sqlx::Error> {
+    row.try_get::<Option<i64>, _>("content_version")
 }
 
 /// The versions of a row with the columns `content_version` and `comments_version`.

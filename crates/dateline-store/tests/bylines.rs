@@ -290,7 +290,7 @@ pub async fn a_post_page_s_surroundings_are_what_the_separate_reads_give(db: Db)
     store.record_source_check(&gone.after(&Finding::Missing { status: 404, final_url: story.into() }, now())).await.expect("check");
     assert_eq!(store.gone_sources(&[story.to_string()]).await.expect("gone"), [story]);
 
-    let all = Surroundings { frame: Some(20), comments: Some(CommentStatus::Approved), related: 5 };
+    let all = Surroundings { frame: Some(20), comments: Some(CommentStatus::Approved), related: 5, source_gone: true };
     let read = store.post_surroundings(&me, now(), all).await.expect("surroundings");
     let frame = read.frame.expect("frame");
     assert_eq!(frame, store.site_frame(now(), 20).await.expect("frame"));
@@ -303,13 +303,13 @@ pub async fn a_post_page_s_surroundings_are_what_the_separate_reads_give(db: Db)
     assert_eq!(related.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Same story", "Plain"]);
     assert!(read.source_gone);
 
-    let held = Surroundings { frame: Some(20), comments: Some(CommentStatus::Pending), related: 1 };
+    let held = Surroundings { frame: Some(20), comments: Some(CommentStatus::Pending), related: 1, source_gone: true };
     let read = store.post_surroundings(&me, now(), held).await.expect("surroundings");
     assert_eq!(read.comment_tree, Some(store.comment_tree(me.id, CommentStatus::Pending).await.expect("tree")));
     assert_eq!(read.comment_tree.as_ref().map(Vec::len), Some(1));
     assert_eq!(read.related.expect("related").iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Same story"]);
 
-    let nothing = Surroundings { frame: Some(0), comments: None, related: 0 };
+    let nothing = Surroundings { frame: Some(0), comments: None, related: 0, source_gone: true };
     let read = store.post_surroundings(&plain, now(), nothing).await.expect("surroundings");
     let frame = read.frame.expect("frame");
     assert_eq!((frame.pages.len(), read.comment_tree, read.related), (0, None, None));
@@ -330,7 +330,7 @@ pub async fn a_post_s_comments_version_moves_with_every_write_to_them(db: Db) {
     let store = test.store.as_ref();
     let versions = |post: Post| async move {
         let read = store.post_page_by_slug(PostKind::Post, &post.slug).await.expect("read").expect("post");
-        let asked = Surroundings { frame: None, comments: Some(CommentStatus::Approved), related: 0 };
+        let asked = Surroundings { frame: None, comments: Some(CommentStatus::Approved), related: 0, source_gone: false };
         let around = store.post_surroundings(&read.post, now(), asked).await.expect("surroundings");
         assert_eq!(around.versions, read.versions, "both reads give the same versions");
         (read.versions.comments, around.comment_tree.map(|tree| tree.len()))
@@ -395,7 +395,7 @@ pub async fn the_content_version_moves_with_every_write_to_what_pages_show_of_ot
     let Some(test) = fresh(db).await else { return };
     let store = test.store.as_ref();
     let at = now();
-    let asked = Surroundings { frame: Some(20), comments: None, related: 5 };
+    let asked = Surroundings { frame: Some(20), comments: None, related: 5, source_gone: false };
     let mut me = quoting("Me", "2024-05-10T10:00:00Z", None, None, None, &["cuba"]);
     me.categories = vec![vec!["World".into()]];
     let me = store.create_post(me).await.expect("post");
@@ -450,6 +450,6 @@ pub async fn the_content_version_moves_with_every_write_to_what_pages_show_of_ot
     let read = store.post_surroundings(&me, soon + jiff::SignedDuration::from_secs(1), asked).await.expect("surroundings");
     assert_eq!(titles(&read), ["Soon"]);
     // Nothing asked that could change by then: the time is not read.
-    let nothing = Surroundings { frame: None, comments: None, related: 0 };
+    let nothing = Surroundings { frame: None, comments: None, related: 0, source_gone: false };
     assert_eq!(store.post_surroundings(&me, at, nothing).await.expect("surroundings").content_due, None);
 }

@@ -43,12 +43,6 @@ fn push_content_due(sql: &mut Sql, now: jiff::Timestamp) {
     sql.push(") d)");
 }
 
-/// A row's `content_version` column ([`crate::versions::CONTENT_VERSION`]): `None` when the
-/// version's row was deleted by hand, and then nothing is kept by it.
-fn content_version_of(row: &sqlx::any::AnyRow) -> Result<Option<i64>, sqlx::Error> {
-    row.try_get::<Option<i64>, _>("content_version")
-}
-
 /// The instant of a row's `content_due` column (see [`push_content_due`]).
 fn content_due_of(row: &sqlx::any::AnyRow) -> Result<Option<jiff::Timestamp>, sqlx::Error> {
     let due = row.try_get::<Option<i64>, _>("content_due")?;
@@ -142,7 +136,7 @@ impl PostStore for SqlStore {
         // version read with its posts, or counts.
         let listed = i64::try_from(items.len()).unwrap_or(i64::MAX);
         let version = match rows.first() {
-            Some(row) => content_version_of(row).store_err()?,
+            Some(row) => crate::versions::content_version(row).store_err()?,
             None => None,
         };
         let total = if listed < per_page && (listed > 0 || offset == 0) {
@@ -167,7 +161,7 @@ impl PostStore for SqlStore {
         // of a post page's statements (docs/PERFORMANCE.md, stop 30).
         let mut sql = Sql::new("SELECT ");
         // The versions of what was read, so that the caller can keep it (migrations 0026, 0027).
-        sql.push(crate::versions::CONTENT_VERSION).push(" AS content_version, ");
+        sql.push(crate::versions::CONTENT_VERSION_COLUMN).push(", ");
         crate::versions::push_comments_version(&mut sql, post.id);
         sql.push(" AS comments_version, ");
         match asked.frame {
@@ -197,10 +191,11 @@ impl PostStore for SqlStore {
             sql.push("CAST(NULL AS TEXT)");
         }
         sql.push(" AS related, ");
-        // A post without attribution asks nothing. One with attribution asks, with a NULL
-        // address when it has none, so the statement's text changes where the related posts'
-        // does and nowhere else (see `bylines::push_related`).
-        if crate::bylines::has_attribution(post) {
+        // Asked only for a post read elsewhere: a post's own page reads it with the post. A
+        // post without attribution asks nothing. One with attribution asks, with a NULL address
+        // when it has none, so the statement's text changes where the related posts' does (see
+        // `bylines::push_related`).
+        if asked.source_gone && crate::bylines::has_attribution(post) {
             super::sources::push_source_gone(&mut sql, post.source_url());
         } else {
             sql.push("CAST(0 AS BIGINT)");
@@ -291,13 +286,13 @@ impl SqlStore {
     /// the next due time read in the same statement (see `kept_totals`).
     async fn count_posts(&self, query: &PostQuery) -> StoreResult<i64> {
         let mut count = Sql::new("SELECT COUNT(*) AS n, ");
-        count.push(crate::versions::CONTENT_VERSION).push(" AS content_version, ");
+        count.push(crate::versions::CONTENT_VERSION_COLUMN).push(", ");
         push_content_due(&mut count, query.now);
         count.push(" AS content_due FROM posts p");
         push_stream_filter(&mut count, query);
         let row = self.read_row(count.query()).await.store_err()?;
         let total: i64 = row.try_get("n").store_err()?;
-        if let Some(version) = content_version_of(&row).store_err()? {
+        if let Some(version) = crate::versions::content_version(&row).store_err()? {
             let count = crate::kept_totals::Count { version, counted_at: query.now, due: content_due_of(&row).store_err()?, total };
             self.kept_totals.keep(query.kind, &query.filter, count);
         }

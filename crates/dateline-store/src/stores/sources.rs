@@ -61,7 +61,7 @@ fn upsert(link: &SourceLink, now: Timestamp) -> Sql {
 /// Appends a subquery: 1 when the source at `url` was last found gone, else 0 (always 0 for
 /// no address, bound as a NULL).
 pub(super) fn push_source_gone(sql: &mut Sql, url: Option<&str>) {
-    sql.push(&source_gone_start()).nullable_text(url).push(")");
+    sql.push(source_gone_start()).nullable_text(url).push(")");
 }
 
 /// The same subquery for the address of the post `p` of the statement (0 for none).
@@ -69,9 +69,12 @@ pub(crate) fn post_source_gone() -> String {
     format!("{}p.source_url)", source_gone_start())
 }
 
-/// The start of the subquery of [`push_source_gone`], before the address and its `)`.
-fn source_gone_start() -> String {
-    format!("(SELECT COUNT(*) FROM sources WHERE state = '{}' AND url = ", SourceState::Gone.as_str())
+/// The start of the subquery of [`push_source_gone`], before the address and its `)`. Made
+/// once: every post page with attribution asks it.
+fn source_gone_start() -> &'static str {
+    static START: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("(SELECT COUNT(*) FROM sources WHERE state = '{}' AND url = ", SourceState::Gone.as_str()));
+    &START
 }
 
 #[async_trait]

@@ -49,6 +49,8 @@ pub(crate) async fn around(
         frame: frame.is_none().then_some(pages),
         comments: comments.filter(|_| tree.is_none()),
         related: if links.is_none() { related } else { 0 },
+        // The post's own read has it (a preview's post was read elsewhere).
+        source_gone: with_post.is_none(),
     };
     if let (Some(frame), Some(related), Some(read)) = (&frame, &links, with_post)
         && (comments.is_none() || tree.is_some())
