@@ -23,6 +23,7 @@ mod maintenance;
 mod migrate;
 mod post_write;
 mod readers;
+mod restoring;
 mod rows;
 mod search;
 mod sql;
@@ -34,3 +35,4 @@ mod writes;
 
 pub use connect::{Backend, OpenError, SqlStore, redact, sqlite_file};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
+pub use restoring::GivenNumbers;

@@ -391,6 +391,63 @@ pub async fn a_post_s_comments_version_moves_with_every_write_to_them(db: Db) {
     assert_eq!(tree, Some(1));
 }
 
+/// A restore puts back the numbers instances keep pages' parts by (versions, comment ids and
+/// revisions) to what they were when the backup was taken; moved past what the store had
+/// given before it, none is a number given before, and the next writes give new ones too.
+pub async fn numbers_moved_past_a_restore_are_none_given_before_it(db: Db) {
+    let Some(test) = fresh(db).await else { return };
+    let store = test.store.as_ref();
+    let page_versions =
+        |slug: &'static str| async move { store.post_page_by_slug(PostKind::Post, slug).await.expect("read").expect("post").versions };
+    let me = store.create_post(new_post("Me", "2024-05-10T10:00:00Z")).await.expect("post");
+    let other = store.create_post(new_post("Other", "2024-05-11T10:00:00Z")).await.expect("post");
+    let mut comments = Vec::new();
+    for post in [&me, &other, &me] {
+        comments.push(store.create_comment(post.id, None, crate::methods::reader_comment("said")).await.expect("comment"));
+    }
+    store.set_comment_status(comments[0].id, CommentStatus::Pending).await.expect("hold");
+    let mut before = vec![page_versions("me").await, page_versions("other").await];
+    let given = dateline_store::SqlStore::given_numbers(store).await.expect("given");
+    assert_eq!(given.content_version, before[0].content);
+    assert!(given.comments_version >= before[0].comments.max(before[1].comments), "{given:?} {before:?}");
+    assert_eq!((given.comment_id, given.comment_revision), (comments[2].id, 1), "{given:?}");
+
+    // As a restore of an older backup leaves them: the last comment gone (its id free
+    // again), the held one not yet held, every version back near its start.
+    test.execute(&format!("DELETE FROM comments WHERE id = {}", comments[2].id)).await;
+    test.execute(&format!("UPDATE comments SET revision = 0, status = 'approved' WHERE id = {}", comments[0].id)).await;
+    test.execute("UPDATE content_version SET version = 1").await;
+    test.execute("UPDATE comment_versions SET version = 1 WHERE post_id = (SELECT MIN(post_id) FROM comment_versions)").await;
+    test.execute("UPDATE comment_versions SET version = 2 WHERE post_id = (SELECT MAX(post_id) FROM comment_versions)").await;
+    match db {
+        Db::Postgres => {
+            test.execute("SELECT setval('comment_version_numbers', 2)").await;
+            test.execute(&format!("SELECT setval(pg_get_serial_sequence('comments', 'id'), {})", comments[1].id)).await;
+        }
+        Db::Sqlite => test.execute(&format!("UPDATE sqlite_sequence SET seq = {} WHERE name = 'comments'", comments[1].id)).await,
+    }
+    dateline_store::SqlStore::move_past(store, given).await.expect("move");
+    let after = [page_versions("me").await, page_versions("other").await];
+    let past = |v: &PageVersions| v.content > given.content_version && v.comments > given.comments_version;
+    assert!(after.iter().all(past), "{after:?} past {given:?}");
+    assert_ne!(after[0].comments, after[1].comments, "each post's comments keep a version of their own");
+
+    // The next writes: numbers never given before either.
+    let held = store.set_comment_status(comments[0].id, CommentStatus::Pending).await;
+    held.expect("hold again");
+    let next = store.create_comment(other.id, None, crate::methods::reader_comment("next")).await.expect("comment");
+    assert!(next.id > given.comment_id, "a new comment's id {} was given before", next.id);
+    store.create_post(new_post("Next", "2024-05-12T10:00:00Z")).await.expect("post");
+    before.extend(after);
+    let now_at = [page_versions("me").await, page_versions("other").await];
+    for version in &now_at {
+        assert!(before.iter().all(|v| v.content != version.content && v.comments != version.comments), "{version:?} among {before:?}");
+    }
+    let moved = dateline_store::SqlStore::given_numbers(store).await.expect("given");
+    assert!(moved.comment_revision > given.comment_revision, "{moved:?}");
+    assert_eq!(moved.content_version, now_at[1].content);
+}
+
 pub async fn the_content_version_moves_with_every_write_to_what_pages_show_of_other_posts(db: Db) {
     let Some(test) = fresh(db).await else { return };
     let store = test.store.as_ref();

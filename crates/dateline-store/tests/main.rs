@@ -48,6 +48,7 @@ mod byline_cases {
         a_blog_from_before_bylines_gets_its_posts_linked,
         a_post_page_s_surroundings_are_what_the_separate_reads_give,
         a_post_s_comments_version_moves_with_every_write_to_them,
+        numbers_moved_past_a_restore_are_none_given_before_it,
         the_content_version_moves_with_every_write_to_what_pages_show_of_other_posts,
     );
 }

@@ -71,13 +71,14 @@ pub enum Command {
     #[command(subcommand)]
     Export(ExportCommand),
     /// Copy the whole store to a new file while the blog keeps serving (SQLite: a consistent
-    /// snapshot; PostgreSQL: pg_dump's custom format).
+    /// snapshot; PostgreSQL: the blog's schema alone, in pg_dump's custom format).
     Backup {
         /// The file to write; it must not exist yet.
         path: std::path::PathBuf,
     },
-    /// Put a backup back into the store (stop the server first). Refuses to replace a store
-    /// that has content unless --force is given; checks the result.
+    /// Put a backup back into the store (SQLite: stop the server first; PostgreSQL: running
+    /// instances show the restored blog at once). Refuses to replace a store that has content
+    /// unless --force is given; checks the result.
     Restore {
         /// A file made by `dateline backup`.
         path: std::path::PathBuf,

@@ -8,6 +8,7 @@ mod demo;
 mod maintenance;
 mod migrate_in;
 mod moderate;
+mod pg_copy;
 mod settings;
 mod sources;
 

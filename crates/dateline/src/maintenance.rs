@@ -9,11 +9,10 @@
 //! has them.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use dateline_core::PostStore;
 
-use crate::{Failure, open_store, open_store_for, usage};
+use crate::{Failure, open_store, open_store_for, pg_copy, usage};
 
 /// Where the backup `path` of a SQLite store keeps the store's uploaded files.
 fn media_copy(path: &Path) -> PathBuf {
@@ -42,7 +41,10 @@ pub(crate) async fn backup(db: &str, config: &dateline_core::Config, path: &Path
         }
         store.close().await;
     } else {
-        postgres_tool("pg_dump", &["--format=custom", "--no-owner", "--file", &path.display().to_string(), db])?;
+        let store = open_store(db).await?;
+        let schema = store.postgres_schema().await?;
+        store.close().await;
+        pg_copy::dump(db, &blog_schema(schema)?, path)?;
     }
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let uploads = match files {
@@ -79,28 +81,34 @@ fn copy_files(from: &Path, to: &Path) -> Result<usize, Failure> {
     Ok(copied)
 }
 
+/// The schema a PostgreSQL blog's tables are in (`SqlStore::postgres_schema`).
+fn blog_schema(schema: Option<String>) -> Result<String, Failure> {
+    schema.ok_or_else(|| usage("the store's search_path names no schema that exists"))
+}
+
 pub(crate) async fn restore(db: &str, config: &dateline_core::Config, path: &Path, force: bool) -> Result<(), Failure> {
     if !path.is_file() {
         return Err(usage(format!("{} is not a file", path.display())));
     }
     // What is there now is kept unless the user says it may go.
-    {
+    let (given, schema) = {
         let store = open_store(db).await?;
         let empty = store.is_empty().await?;
+        let read = (store.given_numbers().await?, store.postgres_schema().await?);
         store.close().await;
         if !empty && !force {
             return Err(usage("the store is not empty: restoring would replace everything in it; add --force to do so"));
         }
-    }
+        read
+    };
     match dateline_store::sqlite_file(db) {
         Some(file) => restore_sqlite(path, Path::new(file))?,
-        None => postgres_tool(
-            "pg_restore",
-            &["--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", db, &path.display().to_string()],
-        )?,
+        None => pg_copy::restore(db, &blog_schema(schema)?, path)?,
     }
     // Opening migrates a backup taken by an older version; the check says whether it is sound.
     let store = open_store_for(db, config).await?;
+    // Nothing an instance kept by a number given before the restore is shown again.
+    store.move_past(given).await?;
     // The uploads a SQLite backup carries, put beside the files the store has (a file's name
     // is its content: nothing is overwritten), before the check looks for them.
     let saved = media_copy(path);
@@ -167,21 +175,4 @@ fn report(problems: &[String]) -> Result<(), Failure> {
         println!("problem: {problem}");
     }
     Err(Failure::Runtime(anyhow::anyhow!("{} problems found in the store", problems.len())))
-}
-
-/// Runs PostgreSQL's `tool` with `args`, saying clearly when it is not installed.
-fn postgres_tool(tool: &str, args: &[&str]) -> Result<(), Failure> {
-    let output = match Command::new(tool).args(args).output() {
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Err(usage(format!(
-                "{tool} is not installed: a PostgreSQL store is copied with PostgreSQL's own tools (Debian: apt-get install postgresql-client)"
-            )));
-        }
-        other => other?,
-    };
-    if !output.status.success() {
-        let said = String::from_utf8_lossy(&output.stderr);
-        return Err(Failure::Runtime(anyhow::anyhow!("{tool} failed: {}", said.trim())));
-    }
-    Ok(())
 }

@@ -54,6 +54,15 @@ mod read_only_postgresql {
     }
 }
 
+mod restore_under_running_postgresql_instances {
+    // PostgreSQL alone: a SQLite store is restored with its server stopped (the SQLite half of
+    // backup and restore is `maintenance`'s own tests).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_postgresql_restore_under_running_instances_replaces_its_blog_alone() {
+        crate::maintenance::a_postgresql_restore_under_running_instances_replaces_its_blog_alone().await;
+    }
+}
+
 mod media_fetch_against_a_local_server {
     dateline_testkit::store_cases!(crate::media_fetch: import_brings_the_old_blogs_images_home);
 }

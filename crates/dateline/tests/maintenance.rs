@@ -184,3 +184,99 @@ fn a_backup_taken_during_uploads_and_deletes_restores_every_file_it_names() {
     drop(server);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Posts a reader's comment saying `words` on the thread through `base`.
+fn comment_on_thread(base: &str, words: &str) {
+    let (cookie, token, post_id) = open_form(base, OPEN_THREAD);
+    let body = format!("comment_post_ID={post_id}&_token={}&author=Reader&email=r%40example.org&comment={}", encode(&token), encode(words));
+    assert_eq!(post_form(base, "/comments", &cookie, &body).status, 303, "{words}");
+}
+
+/// Waits up to a second for the page at `path` on `base` to answer `status` and satisfy `shows`.
+fn within_a_second(base: &str, path: &str, status: u16, shows: impl Fn(&str) -> bool) -> bool {
+    let started = std::time::Instant::now();
+    loop {
+        let page = get(base, path);
+        if page.status == status && shows(&page.body) {
+            return true;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(1) {
+            let said: Vec<&str> = page.body.match_indices("Said ").map(|(i, _)| &page.body[i..(i + 25).min(page.body.len())]).collect();
+            eprintln!("{path} answered {} after a second, saying {said:?}", page.status);
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+const OPEN_THREAD: &str = "/2026/01/01/open-thread/";
+
+/// PostgreSQL: a backup copies the blog's schema alone, and a restore replaces that schema
+/// alone while two instances serve it. Each shows the restored blog within a second, nothing
+/// either kept from before the restore comes back with the writes after it, and the blog in
+/// the next schema is untouched. A backup of another schema, or a damaged one, changes nothing.
+pub async fn a_postgresql_restore_under_running_instances_replaces_its_blog_alone() {
+    let (Some(blog), Some(neighbour)) = (dateline_testkit::fresh_postgres().await, dateline_testkit::fresh_postgres().await) else {
+        return;
+    };
+    let dir = temp_dir();
+    std::fs::write(dir.join("dateline.toml"), OPEN_DISCUSSION).expect("config");
+    let (ours, theirs) = (["--db", blog.url.as_str()], ["--db", neighbour.url.as_str()]);
+    let new_post = |store: &[&str], title: &str, day: u32| {
+        let json = format!(r#"{{"title": "{title}", "published_at": "2026-01-{day:02}T00:00:00Z", "body": "Talk."}}"#);
+        let made = run(&dir, &[store, &["post", "new", "--json", "-"]].concat(), Some(&json));
+        assert!(made.status.success(), "{}", text(&made.stderr));
+    };
+    new_post(&ours, "Open thread", 1);
+    new_post(&theirs, "Next door", 1);
+    let servers = [serve(&dir, &ours, &[]), serve(&dir, &ours, &[])];
+    let (first, second) = (servers[0].base.as_str(), servers[1].base.as_str());
+    comment_on_thread(first, "Said before the backup");
+
+    let backup = run(&dir, &[&ours[..], &["backup", "blog.dump"]].concat(), None);
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+
+    // After the backup: a comment, a post, and a post in the other blog.
+    comment_on_thread(first, "Said after the backup");
+    new_post(&ours, "Later post", 2);
+    new_post(&theirs, "Later next door", 2);
+    let later = "/2026/01/02/later-post/";
+    for base in [first, second] {
+        assert!(within_a_second(base, OPEN_THREAD, 200, |page| page.contains("Said after the backup")));
+        assert!(within_a_second(base, later, 200, |_| true));
+    }
+
+    let restored = run(&dir, &[&ours[..], &["restore", "blog.dump", "--force"]].concat(), None);
+    assert!(restored.status.success(), "{}{}", text(&restored.stdout), text(&restored.stderr));
+    assert!(text(&restored.stdout).contains("the store is sound"), "{}", text(&restored.stdout));
+    for base in [first, second] {
+        let before_the_backup = |page: &str| page.contains("Said before the backup") && !page.contains("Said after the backup");
+        assert!(within_a_second(base, OPEN_THREAD, 200, before_the_backup), "the restored thread on {base}");
+        assert!(within_a_second(base, later, 404, |_| true), "the later post is gone on {base}");
+    }
+    // The next comment's version is one neither instance saw before the restore.
+    comment_on_thread(second, "Said after the restore");
+    for base in [first, second] {
+        let after_the_restore = |page: &str| page.contains("Said after the restore") && !page.contains("Said after the backup");
+        assert!(within_a_second(base, OPEN_THREAD, 200, after_the_restore), "the thread after the restore on {base}");
+    }
+    let next_door = run(&dir, &[&theirs[..], &["export", "wxr"]].concat(), None);
+    assert!(text(&next_door.stdout).contains("Later next door"), "the other schema's blog is untouched");
+
+    // A backup of the other blog's schema is not put into this one.
+    let theirs_backup = run(&dir, &[&theirs[..], &["backup", "next-door.dump"]].concat(), None);
+    assert!(theirs_backup.status.success(), "{}", text(&theirs_backup.stderr));
+    let elsewhere = run(&dir, &[&ours[..], &["restore", "next-door.dump", "--force"]].concat(), None);
+    assert_eq!(elsewhere.status.code(), Some(2), "{}", text(&elsewhere.stderr));
+    assert!(text(&elsewhere.stderr).contains("holds the blog of schema"), "{}", text(&elsewhere.stderr));
+    // A damaged backup (cut short) fails and leaves the blog as it was.
+    let bytes = std::fs::read(dir.join("blog.dump")).expect("read");
+    std::fs::write(dir.join("cut.dump"), &bytes[..bytes.len() * 2 / 3]).expect("write");
+    let cut = run(&dir, &[&ours[..], &["restore", "cut.dump", "--force"]].concat(), None);
+    assert!(!cut.status.success(), "a damaged backup is refused");
+    assert!(within_a_second(first, OPEN_THREAD, 200, |page| page.contains("Said after the restore")));
+    let check = run(&dir, &[&ours[..], &["check"]].concat(), None);
+    assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
+    drop(servers);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -24,7 +24,7 @@ use crate::sql::Sql;
 const POLL: Duration = Duration::from_millis(100);
 
 /// The PostgreSQL channel the triggers notify, followed by the schema's name.
-const CHANNEL: &str = "dateline_changes_";
+pub(crate) const CHANNEL: &str = "dateline_changes_";
 
 #[async_trait]
 impl ChangeStore for SqlStore {

@@ -3,7 +3,7 @@
 
 mod accounts;
 mod bylines;
-mod changes;
+pub(crate) mod changes;
 mod comments;
 mod embeds;
 mod import;
