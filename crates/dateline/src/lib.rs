@@ -9,6 +9,7 @@ mod maintenance;
 mod migrate_in;
 mod moderate;
 mod pg_copy;
+mod serving_lock;
 mod settings;
 mod sources;
 
@@ -169,6 +170,8 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
     let limit = dateline_web::ConnectionLimit::from_config(config.server.max_connections, open_files);
     let listener = dateline_web::listen(args.listen).await.map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let address = listener.local_addr()?;
+    // Held while serving: a restore refuses to replace the store's file under it.
+    let _serving = serving_lock::serving(db).await?;
     let store = open_store_for(db, &config).await?;
     if args.demo {
         demo::configure(&mut config);

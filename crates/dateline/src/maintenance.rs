@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use dateline_core::PostStore;
 
-use crate::{Failure, open_store, open_store_for, pg_copy, usage};
+use crate::{Failure, open_store, open_store_for, pg_copy, serving_lock, usage};
 
 /// Where the backup `path` of a SQLite store keeps the store's uploaded files.
 fn media_copy(path: &Path) -> PathBuf {
@@ -90,6 +90,8 @@ pub(crate) async fn restore(db: &str, config: &dateline_core::Config, path: &Pat
     if !path.is_file() {
         return Err(usage(format!("{} is not a file", path.display())));
     }
+    // Held to the end: no server starts on the store while it is replaced.
+    let _restoring = serving_lock::restoring(db)?;
     // What is there now is kept unless the user says it may go.
     let (given, schema) = {
         let store = open_store(db).await?;

@@ -45,6 +45,10 @@ fn a_backup_under_load_restores_to_a_sound_store_that_serves_the_same_pages() {
     assert!(text(&backup.stdout).starts_with("backed up to backup.db"), "{}", text(&backup.stdout));
     let again = run(&dir, &["backup", "backup.db"], None);
     assert_eq!(again.status.code(), Some(2), "never overwrites a backup");
+    // Not under a running server: it would keep the old file, and its comments with it.
+    let under_the_server = run(&dir, &["restore", "backup.db", "--force"], None);
+    assert_eq!(under_the_server.status.code(), Some(2), "{}", text(&under_the_server.stderr));
+    assert!(text(&under_the_server.stderr).contains("is running on this store: stop it first"), "{}", text(&under_the_server.stderr));
     assert_eq!(posting.join().expect("posting"), 60, "the blog kept taking comments during the backup");
     let served = get(&server.base, path).body;
     drop(server);
