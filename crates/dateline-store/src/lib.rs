@@ -35,4 +35,4 @@ mod writes;
 
 pub use connect::{Backend, OpenError, SqlStore, redact, sqlite_file};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
-pub use restoring::GivenNumbers;
+pub use restoring::{Given, GivenNumbers, NUMBERS_TABLES, given_numbers_sql, move_past_statements};

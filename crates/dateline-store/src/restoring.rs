@@ -7,8 +7,11 @@
 //! by its comments' ids and revisions (migration 0018). A restore puts all of these back to
 //! what they were when the backup was taken, and the next writes would give numbers again
 //! that the store gave after that moment, to other states: an instance would show what it
-//! kept by them. So the highest numbers are read before the restore, every one is moved past
-//! them after it, and every instance on the database is told that everything changed.
+//! kept by them. So the highest numbers are read before the restore and every one is moved
+//! past them after it, and every instance on the database is told that everything changed.
+//! A PostgreSQL restore does both inside its own transaction, with the numbers' tables locked
+//! (`pg_copy.rs` in the binary); [`SqlStore::move_past`] does it again once the restored store
+//! has migrated (a backup taken by an older version may have lacked those tables).
 
 use dateline_core::store::StoreResult;
 use sqlx::Row;
@@ -20,23 +23,122 @@ use crate::stores::changes::CHANNEL;
 /// The highest numbers a store had given, read before a restore (see the module's comment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GivenNumbers {
+    /// The content version.
     pub content_version: i64,
+    /// The highest comments version of any post (on PostgreSQL, the sequence's last number).
     pub comments_version: i64,
+    /// The highest comment id (on PostgreSQL, the id sequence's last number; on SQLite, the
+    /// highest AUTOINCREMENT has given, which outlives a deleted comment).
     pub comment_id: i64,
+    /// The highest revision of a comment that still exists.
     pub comment_revision: i64,
 }
 
-/// The statements that read [`GivenNumbers`], one column each.
-const GIVEN_POSTGRES: &str = "SELECT (SELECT version FROM content_version) AS content_version, \
-     GREATEST((SELECT last_value FROM comment_version_numbers), (SELECT MAX(version) FROM comment_versions)) AS comments_version, \
-     GREATEST(pg_sequence_last_value(pg_get_serial_sequence('comments', 'id')::regclass), (SELECT MAX(id) FROM comments)) AS comment_id, \
-     (SELECT MAX(revision) FROM comments) AS comment_revision";
-// A comments version is one more than the highest row's (no row is ever removed); a comment's
-// id one more than the highest ever given (AUTOINCREMENT), which `sqlite_sequence` keeps.
-const GIVEN_SQLITE: &str = "SELECT (SELECT version FROM content_version) AS content_version, \
-     (SELECT MAX(version) FROM comment_versions) AS comments_version, \
-     MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'comments'), 0), COALESCE((SELECT MAX(id) FROM comments), 0)) AS comment_id, \
-     (SELECT MAX(revision) FROM comments) AS comment_revision";
+/// One of [`GivenNumbers`], as a statement of [`move_past_statements`] names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given {
+    ContentVersion,
+    CommentsVersion,
+    CommentId,
+    CommentRevision,
+}
+
+impl Given {
+    /// Its column in [`given_numbers_sql`].
+    pub fn column(self) -> &'static str {
+        match self {
+            Given::ContentVersion => "content_version",
+            Given::CommentsVersion => "comments_version",
+            Given::CommentId => "comment_id",
+            Given::CommentRevision => "comment_revision",
+        }
+    }
+
+    fn of(self, numbers: &GivenNumbers) -> i64 {
+        match self {
+            Given::ContentVersion => numbers.content_version,
+            Given::CommentsVersion => numbers.comments_version,
+            Given::CommentId => numbers.comment_id,
+            Given::CommentRevision => numbers.comment_revision,
+        }
+    }
+}
+
+/// The statement that reads [`GivenNumbers`], one column each ([`Given::column`]).
+pub fn given_numbers_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => {
+            "SELECT COALESCE((SELECT version FROM content_version), 0) AS content_version, \
+             COALESCE(GREATEST((SELECT last_value FROM comment_version_numbers), (SELECT MAX(version) FROM comment_versions)), 0) \
+             AS comments_version, \
+             COALESCE(GREATEST(pg_sequence_last_value(pg_get_serial_sequence('comments', 'id')::regclass), \
+             (SELECT MAX(id) FROM comments)), 0) AS comment_id, \
+             COALESCE((SELECT MAX(revision) FROM comments), 0) AS comment_revision"
+        }
+        // A comments version is one more than the highest row's (no row is ever removed); a
+        // comment's id one more than the highest ever given (AUTOINCREMENT, `sqlite_sequence`).
+        Backend::Sqlite => {
+            "SELECT COALESCE((SELECT version FROM content_version), 0) AS content_version, \
+             COALESCE((SELECT MAX(version) FROM comment_versions), 0) AS comments_version, \
+             MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'comments'), 0), \
+             COALESCE((SELECT MAX(id) FROM comments), 0)) AS comment_id, \
+             COALESCE((SELECT MAX(revision) FROM comments), 0) AS comment_revision"
+        }
+    }
+}
+
+/// The tables the numbers live in, locked in this order by whatever moves them: the order
+/// writers take them in (a post's write takes the content version first; a comment's write
+/// takes the comments, then their version), so that moving them never deadlocks a writer.
+pub const NUMBERS_TABLES: &str = "content_version, comments, comment_versions";
+
+/// The statements that move every number past the given ones, each number written by
+/// `number` (a literal, or a psql variable). Revisions first: their update moves the comments
+/// versions, which are then moved past the given ones after it.
+///
+/// Every revision becomes one more than the highest comments version or revision given: the
+/// highest revision of a comment deleted since is not known, but each change of a comment
+/// also gave its post a new comments version (migration 0026), so none passed that.
+pub fn move_past_statements(backend: Backend, number: impl Fn(Given) -> String) -> Vec<String> {
+    let greatest = match backend {
+        Backend::Postgres => "GREATEST",
+        Backend::Sqlite => "MAX",
+    };
+    let revision = format!("{greatest}({}, {}) + 1", number(Given::CommentsVersion), number(Given::CommentRevision));
+    let (id, content, comments) = (number(Given::CommentId), number(Given::ContentVersion), number(Given::CommentsVersion));
+    match backend {
+        Backend::Postgres => vec![
+            format!("LOCK TABLE {NUMBERS_TABLES} IN ACCESS EXCLUSIVE MODE"),
+            // The trigger would make each revision one more than it was, whatever is set.
+            "ALTER TABLE comments DISABLE TRIGGER comments_revision".into(),
+            format!("UPDATE comments SET revision = {revision}"),
+            "ALTER TABLE comments ENABLE TRIGGER comments_revision".into(),
+            format!("SELECT setval(pg_get_serial_sequence('comments', 'id'), GREATEST((SELECT MAX(id) FROM comments), {id}, 1))"),
+            format!("UPDATE content_version SET version = GREATEST(version, {content}) + 1"),
+            format!(
+                "SELECT setval('comment_version_numbers', GREATEST((SELECT last_value FROM comment_version_numbers), \
+                 (SELECT MAX(version) FROM comment_versions), {comments}, 1))"
+            ),
+            // Each post's comments get a new number, in one order, as the triggers give them.
+            "UPDATE comment_versions v SET version = n.version FROM \
+             (SELECT post_id, nextval('comment_version_numbers') AS version FROM \
+             (SELECT post_id FROM comment_versions ORDER BY post_id) o) n WHERE v.post_id = n.post_id"
+                .into(),
+            format!("SELECT pg_notify('{CHANNEL}' || current_schema(), '')"),
+        ],
+        Backend::Sqlite => vec![
+            // Setting the revision itself keeps the trigger (WHEN it is unchanged) out.
+            format!("UPDATE comments SET revision = {revision}"),
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'comments', 0 \
+             WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'comments')"
+                .into(),
+            format!("UPDATE sqlite_sequence SET seq = MAX(seq, {id}) WHERE name = 'comments'"),
+            format!("UPDATE content_version SET version = MAX(version, {content}) + 1"),
+            // Adding the old highest keeps every version its own and puts each past it.
+            format!("UPDATE comment_versions SET version = version + {comments}"),
+        ],
+    }
+}
 
 impl SqlStore {
     /// The PostgreSQL schema the blog's tables are in (`None` on SQLite).
@@ -50,17 +152,13 @@ impl SqlStore {
 
     /// The highest versions, comment id and comment revision this store has given so far.
     pub async fn given_numbers(&self) -> StoreResult<GivenNumbers> {
-        let sql = match self.backend {
-            Backend::Postgres => GIVEN_POSTGRES,
-            Backend::Sqlite => GIVEN_SQLITE,
-        };
-        let row = sqlx::query(sql).fetch_one(&self.pool).await.store_err()?;
-        let read = |name: &str| row.try_get::<Option<i64>, _>(name).map(Option::unwrap_or_default).store_err();
+        let row = sqlx::query(given_numbers_sql(self.backend)).fetch_one(&self.pool).await.store_err()?;
+        let read = |given: Given| row.try_get::<i64, _>(given.column()).store_err();
         Ok(GivenNumbers {
-            content_version: read("content_version")?,
-            comments_version: read("comments_version")?,
-            comment_id: read("comment_id")?,
-            comment_revision: read("comment_revision")?,
+            content_version: read(Given::ContentVersion)?,
+            comments_version: read(Given::CommentsVersion)?,
+            comment_id: read(Given::CommentId)?,
+            comment_revision: read(Given::CommentRevision)?,
         })
     }
 
@@ -70,54 +168,8 @@ impl SqlStore {
     /// triggers do).
     pub async fn move_past(&self, given: GivenNumbers) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.store_err()?;
-        let notify = format!("SELECT pg_notify('{CHANNEL}' || current_schema(), '')");
-        // Each statement with the number it binds as $1, if any. Revisions first: their
-        // update moves the comments versions, which are then moved past `given` after it.
-        let revisions = Some(given.comment_revision + 1);
-        let (ids, content, comments) = (Some(given.comment_id), Some(given.content_version), Some(given.comments_version));
-        let statements: &[(&str, Option<i64>)] = match self.backend {
-            Backend::Postgres => &[
-                // The trigger would make each revision one more than it was, whatever is set.
-                ("ALTER TABLE comments DISABLE TRIGGER comments_revision", None),
-                ("UPDATE comments SET revision = revision + $1", revisions),
-                ("ALTER TABLE comments ENABLE TRIGGER comments_revision", None),
-                ("SELECT setval(pg_get_serial_sequence('comments', 'id'), GREATEST((SELECT MAX(id) FROM comments), $1, 1))", ids),
-                ("UPDATE content_version SET version = GREATEST(version, $1) + 1", content),
-                (
-                    "SELECT setval('comment_version_numbers', GREATEST((SELECT last_value FROM comment_version_numbers), \
-                     (SELECT MAX(version) FROM comment_versions), $1))",
-                    comments,
-                ),
-                // Each post's comments get a new number, in one order, as the triggers give them.
-                (
-                    "UPDATE comment_versions v SET version = n.version FROM \
-                     (SELECT post_id, nextval('comment_version_numbers') AS version FROM \
-                     (SELECT post_id FROM comment_versions ORDER BY post_id) o) n WHERE v.post_id = n.post_id",
-                    None,
-                ),
-                (notify.as_str(), None),
-            ],
-            Backend::Sqlite => &[
-                // Setting the revision itself keeps the trigger (WHEN it is unchanged) out.
-                ("UPDATE comments SET revision = revision + $1", revisions),
-                (
-                    "INSERT INTO sqlite_sequence (name, seq) SELECT 'comments', 0 WHERE NOT EXISTS \
-                  (SELECT 1 FROM sqlite_sequence WHERE name = 'comments')",
-                    None,
-                ),
-                ("UPDATE sqlite_sequence SET seq = MAX(seq, $1) WHERE name = 'comments'", ids),
-                ("UPDATE content_version SET version = MAX(version, $1) + 1", content),
-                // Adding the old highest keeps every version its own and puts each past it.
-                ("UPDATE comment_versions SET version = version + $1", comments),
-            ],
-        };
-        for (statement, number) in statements {
-            let query = sqlx::query(statement);
-            let query = match number {
-                Some(number) => query.bind(*number),
-                None => query,
-            };
-            query.execute(&mut *tx).await.store_err()?;
+        for statement in move_past_statements(self.backend, |number| number.of(&given).to_string()) {
+            sqlx::query(&statement).execute(&mut *tx).await.store_err()?;
         }
         tx.commit().await.store_err()
     }

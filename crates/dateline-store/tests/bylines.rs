@@ -415,7 +415,17 @@ pub async fn numbers_moved_past_a_restore_are_none_given_before_it(db: Db) {
     // As a restore of an older backup leaves them: the last comment gone (its id free
     // again), the held one not yet held, every version back near its start.
     test.execute(&format!("DELETE FROM comments WHERE id = {}", comments[2].id)).await;
-    test.execute(&format!("UPDATE comments SET revision = 0, status = 'approved' WHERE id = {}", comments[0].id)).await;
+    let unheld = format!("UPDATE comments SET revision = 0, status = 'approved' WHERE id = {}", comments[0].id);
+    match db {
+        // Its trigger would make the revision one more than it was, whatever is set.
+        Db::Postgres => {
+            test.execute(&format!(
+                "ALTER TABLE comments DISABLE TRIGGER comments_revision; {unheld}; ALTER TABLE comments ENABLE TRIGGER comments_revision"
+            ))
+            .await
+        }
+        Db::Sqlite => test.execute(&unheld).await,
+    }
     test.execute("UPDATE content_version SET version = 1").await;
     test.execute("UPDATE comment_versions SET version = 1 WHERE post_id = (SELECT MIN(post_id) FROM comment_versions)").await;
     test.execute("UPDATE comment_versions SET version = 2 WHERE post_id = (SELECT MAX(post_id) FROM comment_versions)").await;

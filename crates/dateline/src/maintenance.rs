@@ -103,14 +103,25 @@ pub(crate) async fn restore(db: &str, config: &dateline_core::Config, path: &Pat
         }
         read
     };
-    match dateline_store::sqlite_file(db) {
-        Some(file) => restore_sqlite(path, Path::new(file))?,
-        None => pg_copy::restore(db, &blog_schema(schema)?, path)?,
-    }
+    // The numbers given before the restore, when the restored ones are still to be moved past
+    // them so that nothing an instance kept by them is shown again (see `restoring.rs` in the
+    // store). On SQLite no server runs (`serving_lock`); a PostgreSQL restore reads them, and
+    // moves them when it can, inside its own transaction.
+    let to_move = match dateline_store::sqlite_file(db) {
+        Some(file) => {
+            restore_sqlite(path, Path::new(file))?;
+            Some(given)
+        }
+        None => {
+            let restored = pg_copy::restore(db, &blog_schema(schema)?, path)?;
+            (!restored.moved).then_some(restored.given)
+        }
+    };
     // Opening migrates a backup taken by an older version; the check says whether it is sound.
     let store = open_store_for(db, config).await?;
-    // Nothing an instance kept by a number given before the restore is shown again.
-    store.move_past(given).await?;
+    if let Some(given) = to_move {
+        store.move_past(given).await?;
+    }
     // The uploads a SQLite backup carries, put beside the files the store has (a file's name
     // is its content: nothing is overwritten), before the check looks for them.
     let saved = media_copy(path);

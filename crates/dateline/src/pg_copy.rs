@@ -3,16 +3,21 @@
 //!
 //! A blog's tables are those of one schema (`public`, or the URL's `search_path`); the
 //! database may hold other blogs, or other applications, in other schemas. A backup copies
-//! the blog's schema alone, and a restore replaces that schema alone: everything in it is
+//! the blog's schema alone, and a restore replaces that schema alone. Everything in it is
 //! dropped (tables a newer version made too, so that the restored store migrates as it did
-//! when it was backed up) and the backup's objects and rows made again, in one transaction
-//! that commits only when all of the backup was read. Running instances keep serving: they
-//! wait at the transaction's locks and then read the restored rows (see `restoring.rs` in the
-//! store for how their kept parts learn of it).
+//! when it was backed up; not what an extension installed there) and the backup's objects and
+//! rows made again, in one transaction that commits only when all of the backup was read.
+//!
+//! Running instances keep serving: they wait at the transaction's locks and then read the
+//! restored rows. The same transaction reads the numbers they keep pages' parts by, once it
+//! holds their tables, and moves the restored ones past them, and tells every instance
+//! (`restoring.rs` in the store says why).
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
+
+use dateline_store::{Given, GivenNumbers};
 
 use crate::{Failure, usage};
 
@@ -22,8 +27,16 @@ pub(crate) fn dump(db: &str, schema: &str, path: &Path) -> Result<(), Failure> {
     run_tool("pg_dump", &["--format=custom", "--no-owner", "--schema", &pattern, "--file", &path.display().to_string(), db]).map(drop)
 }
 
+/// What a restore did besides the rows: the numbers the store had given before it (read
+/// inside its transaction), and whether it moved the restored numbers past them (it does when
+/// the backup has their tables; otherwise they are moved once the store has migrated).
+pub(crate) struct Restored {
+    pub given: GivenNumbers,
+    pub moved: bool,
+}
+
 /// Replaces everything in `schema` with the backup `path` of that schema.
-pub(crate) fn restore(db: &str, schema: &str, path: &Path) -> Result<(), Failure> {
+pub(crate) fn restore(db: &str, schema: &str, path: &Path) -> Result<Restored, Failure> {
     let file = path.display().to_string();
     let listing = run_tool("pg_restore", &["--list", &file])?;
     let blogs = blog_schemas(&listing);
@@ -37,39 +50,48 @@ pub(crate) fn restore(db: &str, schema: &str, path: &Path) -> Result<(), Failure
             ),
         }));
     }
-    // A reader that locked one table while the restore locked another is a deadlock, which
-    // PostgreSQL ends by rolling one of them back; when that is the restore, it goes again.
+    // A reader or writer that locked one table while the restore locked another is a
+    // deadlock, which PostgreSQL ends by rolling one of them back; when that is the restore,
+    // it goes again.
     let mut attempt = 1;
     loop {
         match replace_schema(db, schema, &file) {
-            Err(Failure::Runtime(err)) if attempt < 3 && err.to_string().contains("deadlock detected") => attempt += 1,
+            Err(Failure::Runtime(err)) if attempt < 3 && err.to_string().contains(DEADLOCK) => attempt += 1,
             outcome => return outcome,
         }
     }
 }
 
+/// PostgreSQL's code for a deadlock, which psql prints with its errors (`VERBOSITY=verbose`)
+/// in every language.
+const DEADLOCK: &str = "40P01";
+
+/// What the script says on psql's standard output: the numbers given before the restore, and
+/// whether it moved the restored ones past them.
+const GIVEN_LINE: &str = "dateline-given";
+
 /// Drops everything in `schema` and makes the backup `file`'s objects and rows in it, in one
 /// transaction.
-fn replace_schema(db: &str, schema: &str, file: &str) -> Result<(), Failure> {
+fn replace_schema(db: &str, schema: &str, file: &str) -> Result<Restored, Failure> {
     let mut psql = spawn_tool(
         Command::new("psql")
-            .args(["--quiet", "--no-psqlrc", "--set", "ON_ERROR_STOP=1", "--dbname", db])
+            .args(["--quiet", "--no-psqlrc", "--set", "ON_ERROR_STOP=1", "--set", "VERBOSITY=verbose", "--dbname", db])
             .stdin(Stdio::piped())
-            .stdout(Stdio::null()),
+            .stdout(Stdio::piped()),
         "psql",
     )?;
-    let mut script = psql.stdin.take().ok_or_else(|| usage("psql took no input"))?;
+    let mut script = psql.stdin.take().ok_or_else(|| Failure::Runtime(anyhow::anyhow!("psql took no input")))?;
     let mut pg_restore = spawn_tool(
         Command::new("pg_restore").args(["--no-owner", "--schema", schema, "--file", "-", file]).stdout(Stdio::piped()),
         "pg_restore",
     )?;
-    let mut rows = pg_restore.stdout.take().ok_or_else(|| usage("pg_restore gave no output"))?;
+    let mut rows = pg_restore.stdout.take().ok_or_else(|| Failure::Runtime(anyhow::anyhow!("pg_restore gave no output")))?;
     // psql ends at the first error, rolling the transaction back; COMMIT is sent only when
-    // pg_restore read the whole backup, so a damaged file changes nothing either. (Notices,
-    // such as a DROP's "does not exist, skipping", are not asked for: unread, enough of them
-    // would fill psql's standard error and stop it.)
-    let begin = format!("BEGIN;\nSET LOCAL client_min_messages = warning;\n{}\n", drop_everything_in(schema));
-    let sent = script.write_all(begin.as_bytes()).and_then(|()| std::io::copy(&mut rows, &mut script).map(drop));
+    // pg_restore read the whole backup, so a damaged file changes nothing either.
+    let sent = script
+        .write_all(script_before().as_bytes())
+        .and_then(|()| std::io::copy(&mut rows, &mut script).map(drop))
+        .and_then(|()| script.write_all(script_after().as_bytes()));
     // Closed first: a pg_restore still writing (psql stopped early) ends instead of waiting.
     drop(rows);
     let read = pg_restore.wait_with_output()?;
@@ -85,7 +107,73 @@ fn replace_schema(db: &str, schema: &str, file: &str) -> Result<(), Failure> {
             return Err(Failure::Runtime(anyhow::anyhow!("{tool} failed: {}", String::from_utf8_lossy(&output.stderr).trim())));
         }
     }
-    Ok(sent?)
+    sent?;
+    let said = String::from_utf8_lossy(&applied.stdout);
+    said.lines()
+        .find_map(|line| line.strip_prefix(GIVEN_LINE))
+        .and_then(parse_given)
+        .ok_or_else(|| Failure::Runtime(anyhow::anyhow!("psql did not say the numbers the store had given: {said}")))
+}
+
+/// What the script sends before the backup's own: the transaction, the numbers' tables
+/// locked and their numbers read (into psql variables, and said on standard output), and
+/// everything in the schema dropped. Query results are not printed (the backup's `setval`s).
+fn script_before() -> String {
+    use dateline_store::{Backend, NUMBERS_TABLES, given_numbers_sql};
+    format!(
+        "BEGIN;
+-- Unread, enough notices (a DROP's \"does not exist, skipping\") would fill psql's standard error.
+SET LOCAL client_min_messages = warning;
+-- A session that sits in a transaction holding a table would otherwise keep the restore, and
+-- every reader queued behind it, waiting for ever.
+SET LOCAL lock_timeout = '60s';
+\\o /dev/null
+LOCK TABLE {NUMBERS_TABLES} IN ACCESS EXCLUSIVE MODE;
+{} \\gset dateline_given_
+{DROP_EVERYTHING}
+",
+        given_numbers_sql(Backend::Postgres)
+    )
+}
+
+/// What the script sends after the backup's own: the restored numbers moved past the given
+/// ones when the backup has their tables, and what was given and done said.
+fn script_after() -> String {
+    use dateline_store::{Backend, move_past_statements};
+    let variable = |given: dateline_store::Given| format!(":dateline_given_{}", given.column());
+    let statements: String = move_past_statements(Backend::Postgres, variable).iter().map(|s| format!("{s};\n")).collect();
+    let said: Vec<String> =
+        [Given::ContentVersion, Given::CommentsVersion, Given::CommentId, Given::CommentRevision].into_iter().map(variable).collect();
+    format!(
+        "
+-- The backup's script empties the search path; the session's own (the blog's schema) again.
+RESET search_path;
+SELECT to_regclass('content_version') IS NOT NULL AND to_regclass('comment_version_numbers') IS NOT NULL
+    AND to_regclass('comment_versions') IS NOT NULL
+    AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('comments') AND attname = 'revision')
+    AS dateline_numbers \\gset
+\\if :dateline_numbers
+{statements}\\endif
+\\echo {GIVEN_LINE} {} :dateline_numbers
+",
+        said.join(" ")
+    )
+}
+
+/// The numbers of a `GIVEN_LINE` and whether they were moved (`t` or `f`).
+fn parse_given(line: &str) -> Option<Restored> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let [content, comments, id, revision, moved] = words[..] else { return None };
+    let number = |word: &str| word.parse::<i64>().ok();
+    Some(Restored {
+        given: GivenNumbers {
+            content_version: number(content)?,
+            comments_version: number(comments)?,
+            comment_id: number(id)?,
+            comment_revision: number(revision)?,
+        },
+        moved: moved == "t",
+    })
 }
 
 /// The schemas of `pg_restore --list` that hold a blog (a `posts` table): an entry is
@@ -104,19 +192,20 @@ fn blog_schemas(listing: &str) -> Vec<String> {
     schemas
 }
 
-/// A statement that drops every table, view, sequence and function in `schema`, and what
-/// hangs on them (indexes, triggers, constraints), leaving the schema itself and its grants.
-fn drop_everything_in(schema: &str) -> String {
-    let name = schema.replace('\'', "''");
-    format!(
-        "DO $dateline_restore$
+/// A statement that drops every table, view, sequence and function in the session's schema
+/// (the blog's), and what hangs on them (indexes, triggers, constraints), leaving the schema
+/// itself, its grants, and what an extension installed there (`pg_stat_statements` in
+/// `public`, say), which a backup does not copy either.
+const DROP_EVERYTHING: &str = "DO $dateline_restore$
 DECLARE item record;
 BEGIN
     FOR item IN SELECT format('DROP %s IF EXISTS %I.%I CASCADE',
             CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
                 WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, n.nspname, c.relname) AS statement
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = '{name}' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
         -- Sequences last: one a table's column owns goes with the table, and alone is refused.
         ORDER BY c.relkind = 'S'
     LOOP EXECUTE item.statement; END LOOP;
@@ -124,12 +213,12 @@ BEGIN
             CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END,
             n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS statement
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = '{name}'
+        WHERE n.nspname = current_schema()
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
     LOOP EXECUTE item.statement; END LOOP;
 END
-$dateline_restore$;"
-    )
-}
+$dateline_restore$;";
 
 /// `schema` as a pg_dump pattern that matches it alone (quoted: no wildcards, case kept).
 fn quoted_pattern(schema: &str) -> String {
@@ -178,6 +267,5 @@ mod tests {
     fn a_schema_s_name_is_matched_literally() {
         assert_eq!(quoted_pattern("blog"), "\"blog\"");
         assert_eq!(quoted_pattern("My\"Blog*"), "\"My\"\"Blog*\"");
-        assert!(drop_everything_in("o'brien").contains("n.nspname = 'o''brien'"));
     }
 }

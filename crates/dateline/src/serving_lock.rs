@@ -51,8 +51,8 @@ pub(crate) fn restoring(db: &str) -> Result<Option<ServingLock>, Failure> {
     match file.try_lock() {
         Ok(()) => Ok(Some(ServingLock { _file: file })),
         Err(TryLockError::WouldBlock) => Err(usage(
-            "a `dateline serve` is running on this store: stop it first (a restore replaces the file under it, and what it \
-             wrote afterwards would be lost)",
+            "a `dateline serve` (or another restore) is running on this store: stop it first (a restore replaces the file \
+             under it, and what it wrote afterwards would be lost)",
         )),
         Err(TryLockError::Error(err)) => Err(err.into()),
     }

@@ -61,6 +61,11 @@ mod restore_under_running_postgresql_instances {
     async fn a_postgresql_restore_under_running_instances_replaces_its_blog_alone() {
         crate::maintenance::a_postgresql_restore_under_running_instances_replaces_its_blog_alone().await;
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_postgresql_restore_of_the_wrong_or_a_damaged_backup_changes_nothing() {
+        crate::maintenance::a_postgresql_restore_of_the_wrong_or_a_damaged_backup_changes_nothing().await;
+    }
 }
 
 mod media_fetch_against_a_local_server {

@@ -215,42 +215,70 @@ fn within_a_second(base: &str, path: &str, status: u16, shows: impl Fn(&str) -> 
 
 const OPEN_THREAD: &str = "/2026/01/01/open-thread/";
 
-/// PostgreSQL: a backup copies the blog's schema alone, and a restore replaces that schema
-/// alone while two instances serve it. Each shows the restored blog within a second, nothing
-/// either kept from before the restore comes back with the writes after it, and the blog in
-/// the next schema is untouched. A backup of another schema, or a damaged one, changes nothing.
-pub async fn a_postgresql_restore_under_running_instances_replaces_its_blog_alone() {
-    let (Some(blog), Some(neighbour)) = (dateline_testkit::fresh_postgres().await, dateline_testkit::fresh_postgres().await) else {
-        return;
-    };
-    let dir = temp_dir();
-    std::fs::write(dir.join("dateline.toml"), OPEN_DISCUSSION).expect("config");
-    let (ours, theirs) = (["--db", blog.url.as_str()], ["--db", neighbour.url.as_str()]);
-    let new_post = |store: &[&str], title: &str, day: u32| {
+/// Two blogs in two schemas of the test server's database, each with a post, and a folder for
+/// the commands (and the backups they write).
+struct TwoBlogs {
+    ours: dateline_testkit::TestStore,
+    theirs: dateline_testkit::TestStore,
+    dir: std::path::PathBuf,
+}
+
+impl TwoBlogs {
+    async fn new() -> Option<TwoBlogs> {
+        let (ours, theirs) = (dateline_testkit::fresh_postgres().await?, dateline_testkit::fresh_postgres().await?);
+        let dir = temp_dir();
+        std::fs::write(dir.join("dateline.toml"), OPEN_DISCUSSION).expect("config");
+        let blogs = TwoBlogs { ours, theirs, dir };
+        blogs.new_post(&blogs.ours, "Open thread", 1);
+        blogs.new_post(&blogs.theirs, "Next door", 1);
+        Some(blogs)
+    }
+
+    /// Runs `dateline --db STORE ARGS…` in the folder.
+    fn run(&self, store: &dateline_testkit::TestStore, args: &[&str]) -> std::process::Output {
+        run(&self.dir, &[&["--db", store.url.as_str()][..], args].concat(), None)
+    }
+
+    fn new_post(&self, store: &dateline_testkit::TestStore, title: &str, day: u32) {
         let json = format!(r#"{{"title": "{title}", "published_at": "2026-01-{day:02}T00:00:00Z", "body": "Talk."}}"#);
-        let made = run(&dir, &[store, &["post", "new", "--json", "-"]].concat(), Some(&json));
+        let made = run(&self.dir, &["--db", store.url.as_str(), "post", "new", "--json", "-"], Some(&json));
         assert!(made.status.success(), "{}", text(&made.stderr));
-    };
-    new_post(&ours, "Open thread", 1);
-    new_post(&theirs, "Next door", 1);
-    let servers = [serve(&dir, &ours, &[]), serve(&dir, &ours, &[])];
+    }
+
+    fn backup(&self, store: &dateline_testkit::TestStore, file: &str) {
+        let backup = self.run(store, &["backup", file]);
+        assert!(backup.status.success(), "{}", text(&backup.stderr));
+    }
+}
+
+impl Drop for TwoBlogs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// PostgreSQL: a restore replaces the blog's schema alone while two instances serve it. Each
+/// shows the restored blog within a second, nothing either kept from before the restore comes
+/// back with the writes after it, and the blog in the next schema is untouched.
+pub async fn a_postgresql_restore_under_running_instances_replaces_its_blog_alone() {
+    let Some(blogs) = TwoBlogs::new().await else { return };
+    let store = ["--db", blogs.ours.url.as_str()];
+    let servers = [serve(&blogs.dir, &store, &[]), serve(&blogs.dir, &store, &[])];
     let (first, second) = (servers[0].base.as_str(), servers[1].base.as_str());
     comment_on_thread(first, "Said before the backup");
-
-    let backup = run(&dir, &[&ours[..], &["backup", "blog.dump"]].concat(), None);
-    assert!(backup.status.success(), "{}", text(&backup.stderr));
+    blogs.backup(&blogs.ours, "blog.dump");
 
     // After the backup: a comment, a post, and a post in the other blog.
     comment_on_thread(first, "Said after the backup");
-    new_post(&ours, "Later post", 2);
-    new_post(&theirs, "Later next door", 2);
+    blogs.new_post(&blogs.ours, "Later post", 2);
+    blogs.new_post(&blogs.theirs, "Later next door", 2);
     let later = "/2026/01/02/later-post/";
     for base in [first, second] {
         assert!(within_a_second(base, OPEN_THREAD, 200, |page| page.contains("Said after the backup")));
         assert!(within_a_second(base, later, 200, |_| true));
     }
 
-    let restored = run(&dir, &[&ours[..], &["restore", "blog.dump", "--force"]].concat(), None);
+    let restored = blogs.run(&blogs.ours, &["restore", "blog.dump", "--force"]);
     assert!(restored.status.success(), "{}{}", text(&restored.stdout), text(&restored.stderr));
     assert!(text(&restored.stdout).contains("the store is sound"), "{}", text(&restored.stdout));
     for base in [first, second] {
@@ -258,29 +286,36 @@ pub async fn a_postgresql_restore_under_running_instances_replaces_its_blog_alon
         assert!(within_a_second(base, OPEN_THREAD, 200, before_the_backup), "the restored thread on {base}");
         assert!(within_a_second(base, later, 404, |_| true), "the later post is gone on {base}");
     }
-    // The next comment's version is one neither instance saw before the restore.
+    // The next comment's id, revision and version are ones neither instance saw before.
     comment_on_thread(second, "Said after the restore");
     for base in [first, second] {
         let after_the_restore = |page: &str| page.contains("Said after the restore") && !page.contains("Said after the backup");
         assert!(within_a_second(base, OPEN_THREAD, 200, after_the_restore), "the thread after the restore on {base}");
     }
-    let next_door = run(&dir, &[&theirs[..], &["export", "wxr"]].concat(), None);
+    let next_door = blogs.run(&blogs.theirs, &["export", "wxr"]);
     assert!(text(&next_door.stdout).contains("Later next door"), "the other schema's blog is untouched");
+}
 
-    // A backup of the other blog's schema is not put into this one.
-    let theirs_backup = run(&dir, &[&theirs[..], &["backup", "next-door.dump"]].concat(), None);
-    assert!(theirs_backup.status.success(), "{}", text(&theirs_backup.stderr));
-    let elsewhere = run(&dir, &[&ours[..], &["restore", "next-door.dump", "--force"]].concat(), None);
+/// PostgreSQL: a backup of another schema's blog, and a damaged backup, are refused and
+/// change nothing.
+pub async fn a_postgresql_restore_of_the_wrong_or_a_damaged_backup_changes_nothing() {
+    let Some(blogs) = TwoBlogs::new().await else { return };
+    blogs.backup(&blogs.ours, "blog.dump");
+    blogs.backup(&blogs.theirs, "next-door.dump");
+    blogs.new_post(&blogs.ours, "Later post", 2);
+    let posts = || text(&blogs.run(&blogs.ours, &["export", "wxr"]).stdout).matches("<item>").count();
+    assert_eq!(posts(), 2);
+
+    let elsewhere = blogs.run(&blogs.ours, &["restore", "next-door.dump", "--force"]);
     assert_eq!(elsewhere.status.code(), Some(2), "{}", text(&elsewhere.stderr));
     assert!(text(&elsewhere.stderr).contains("holds the blog of schema"), "{}", text(&elsewhere.stderr));
-    // A damaged backup (cut short) fails and leaves the blog as it was.
-    let bytes = std::fs::read(dir.join("blog.dump")).expect("read");
-    std::fs::write(dir.join("cut.dump"), &bytes[..bytes.len() * 2 / 3]).expect("write");
-    let cut = run(&dir, &[&ours[..], &["restore", "cut.dump", "--force"]].concat(), None);
+    // Cut short, as a copy interrupted on its way.
+    let bytes = std::fs::read(blogs.dir.join("blog.dump")).expect("read");
+    std::fs::write(blogs.dir.join("cut.dump"), &bytes[..bytes.len() * 2 / 3]).expect("write");
+    let cut = blogs.run(&blogs.ours, &["restore", "cut.dump", "--force"]);
     assert!(!cut.status.success(), "a damaged backup is refused");
-    assert!(within_a_second(first, OPEN_THREAD, 200, |page| page.contains("Said after the restore")));
-    let check = run(&dir, &[&ours[..], &["check"]].concat(), None);
+    assert!(text(&cut.stderr).contains("pg_restore failed"), "{}", text(&cut.stderr));
+    assert_eq!(posts(), 2, "the blog is as it was");
+    let check = blogs.run(&blogs.ours, &["check"]);
     assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
-    drop(servers);
-    let _ = std::fs::remove_dir_all(dir);
 }
