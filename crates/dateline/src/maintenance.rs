@@ -145,6 +145,8 @@ fn restore_sqlite(backup: &Path, file: &Path) -> Result<(), Failure> {
     if read.is_err() || &header != b"SQLite format 3\0" {
         return Err(usage(format!("{} is not a SQLite backup (made by `dateline backup` of a SQLite store)", backup.display())));
     }
+    // The file a link leads to is replaced, not the link (SQLite's -wal and -shm are beside it).
+    let file = &std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
     let staged = std::path::PathBuf::from(format!("{}.restoring", file.display()));
     std::fs::copy(backup, &staged)?;
     for suffix in ["-wal", "-shm"] {

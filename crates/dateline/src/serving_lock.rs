@@ -19,9 +19,13 @@ pub(crate) struct ServingLock {
     _file: File,
 }
 
+/// The lock's file of the store `db` names, opened (made when missing), beside the database's
+/// file as the links to it lead (so that a server and a restore naming one file by different
+/// paths meet at one lock).
 fn lock_file(db: &str) -> Option<(PathBuf, std::io::Result<File>)> {
     let database = dateline_store::sqlite_file(db).filter(|file| !file.is_empty() && !file.starts_with(":memory:"))?;
-    let path = PathBuf::from(format!("{database}-serving"));
+    let database = std::fs::canonicalize(database).unwrap_or_else(|_| PathBuf::from(database));
+    let path = PathBuf::from(format!("{}-serving", database.display()));
     let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path);
     Some((path, file))
 }
