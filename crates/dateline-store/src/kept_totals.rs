@@ -9,9 +9,9 @@
 //! first post not yet due became due, when the request's instant is before the count's (it
 //! may see fewer posts), or when it was never counted (docs/PERFORMANCE.md, "Stop 42").
 //!
-//! The versions only ever grow while a server runs. A store restored under a running server
-//! could bring back versions it already counted at, with other content: `dateline restore`
-//! asks for the servers to be stopped.
+//! The versions are never given twice while a server runs: a restore under running PostgreSQL
+//! instances moves them past every one given before it, and a SQLite store is not restored
+//! while a server runs on it (see `restoring.rs`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;

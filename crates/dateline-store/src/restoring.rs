@@ -10,15 +10,17 @@
 //! kept by them. So the highest numbers are read before the restore and every one is moved
 //! past them after it, and every instance on the database is told that everything changed.
 //! A PostgreSQL restore does both inside its own transaction, with the numbers' tables locked
-//! (`pg_copy.rs` in the binary); [`SqlStore::move_past`] does it again once the restored store
-//! has migrated (a backup taken by an older version may have lacked those tables).
+//! (`pg_copy.rs` in the binary); [`SqlStore::move_past`] does it once the restored store has
+//! migrated when the backup, taken by an older version, lacked those tables. A SQLite store is
+//! not restored while a server runs on it, so nothing kept outlives its restore; the moves are
+//! the same there, so that both stores keep one contract.
 
 use dateline_core::store::StoreResult;
 use sqlx::Row;
 
 use crate::connect::{Backend, SqlStore};
 use crate::error::OrStoreError;
-use crate::stores::changes::CHANNEL;
+use crate::stores::changes::notify_statement;
 
 /// The highest numbers a store had given, read before a restore (see the module's comment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,9 @@ pub enum Given {
 }
 
 impl Given {
+    /// Each of them, in the order of [`GivenNumbers`]' fields.
+    pub const ALL: [Given; 4] = [Given::ContentVersion, Given::CommentsVersion, Given::CommentId, Given::CommentRevision];
+
     /// Its column in [`given_numbers_sql`].
     pub fn column(self) -> &'static str {
         match self {
@@ -54,7 +59,7 @@ impl Given {
         }
     }
 
-    fn of(self, numbers: &GivenNumbers) -> i64 {
+    pub fn of(self, numbers: &GivenNumbers) -> i64 {
         match self {
             Given::ContentVersion => numbers.content_version,
             Given::CommentsVersion => numbers.comments_version,
@@ -124,7 +129,7 @@ pub fn move_past_statements(backend: Backend, number: impl Fn(Given) -> String) 
              (SELECT post_id, nextval('comment_version_numbers') AS version FROM \
              (SELECT post_id FROM comment_versions ORDER BY post_id) o) n WHERE v.post_id = n.post_id"
                 .into(),
-            format!("SELECT pg_notify('{CHANNEL}' || current_schema(), '')"),
+            notify_statement("''"),
         ],
         Backend::Sqlite => vec![
             // Setting the revision itself keeps the trigger (WHEN it is unchanged) out.
@@ -153,12 +158,13 @@ impl SqlStore {
     /// The highest versions, comment id and comment revision this store has given so far.
     pub async fn given_numbers(&self) -> StoreResult<GivenNumbers> {
         let row = sqlx::query(given_numbers_sql(self.backend)).fetch_one(&self.pool).await.store_err()?;
-        let read = |given: Given| row.try_get::<i64, _>(given.column()).store_err();
+        let [content_version, comments_version, comment_id, comment_revision] =
+            Given::ALL.map(|given| row.try_get::<i64, _>(given.column()));
         Ok(GivenNumbers {
-            content_version: read(Given::ContentVersion)?,
-            comments_version: read(Given::CommentsVersion)?,
-            comment_id: read(Given::CommentId)?,
-            comment_revision: read(Given::CommentRevision)?,
+            content_version: content_version.store_err()?,
+            comments_version: comments_version.store_err()?,
+            comment_id: comment_id.store_err()?,
+            comment_revision: comment_revision.store_err()?,
         })
     }
 

@@ -77,8 +77,8 @@ pub enum Command {
         path: std::path::PathBuf,
     },
     /// Put a backup back into the store (SQLite: stop the server first, it is refused while one
-    /// runs; PostgreSQL: running instances show the restored blog at once). Refuses to replace a store that has content
-    /// unless --force is given; checks the result.
+    /// runs; PostgreSQL: running instances show the restored blog at once). Refuses to replace
+    /// a store that has content unless --force is given; checks the result.
     Restore {
         /// A file made by `dateline backup`.
         path: std::path::PathBuf,

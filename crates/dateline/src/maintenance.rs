@@ -93,24 +93,26 @@ pub(crate) async fn restore(db: &str, config: &dateline_core::Config, path: &Pat
     // Held to the end: no server starts on the store while it is replaced.
     let _restoring = serving_lock::restoring(db)?;
     // What is there now is kept unless the user says it may go.
-    let (given, schema) = {
+    let schema = {
         let store = open_store(db).await?;
         let empty = store.is_empty().await?;
-        let read = (store.given_numbers().await?, store.postgres_schema().await?);
+        let schema = store.postgres_schema().await?;
         store.close().await;
         if !empty && !force {
             return Err(usage("the store is not empty: restoring would replace everything in it; add --force to do so"));
         }
-        read
+        schema
     };
     // The numbers given before the restore, when the restored ones are still to be moved past
     // them so that nothing an instance kept by them is shown again (see `restoring.rs` in the
-    // store). On SQLite no server runs (`serving_lock`); a PostgreSQL restore reads them, and
-    // moves them when it can, inside its own transaction.
+    // store). A PostgreSQL restore reads them, and moves them when it can, inside its own
+    // transaction. On SQLite no server runs across a restore (`serving_lock`), and one started
+    // after it keeps nothing yet: there is nothing to move past (moving would rewrite every
+    // comment's row, 1.7 s for 200,000 comments).
     let to_move = match dateline_store::sqlite_file(db) {
         Some(file) => {
             restore_sqlite(path, Path::new(file))?;
-            Some(given)
+            None
         }
         None => {
             let restored = pg_copy::restore(db, &blog_schema(schema)?, path)?;

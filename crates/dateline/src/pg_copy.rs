@@ -142,8 +142,7 @@ fn script_after() -> String {
     use dateline_store::{Backend, move_past_statements};
     let variable = |given: dateline_store::Given| format!(":dateline_given_{}", given.column());
     let statements: String = move_past_statements(Backend::Postgres, variable).iter().map(|s| format!("{s};\n")).collect();
-    let said: Vec<String> =
-        [Given::ContentVersion, Given::CommentsVersion, Given::CommentId, Given::CommentRevision].into_iter().map(variable).collect();
+    let said = Given::ALL.map(variable);
     format!(
         "
 -- The backup's script empties the search path; the session's own (the blog's schema) again.
@@ -160,17 +159,18 @@ SELECT to_regclass('content_version') IS NOT NULL AND to_regclass('comment_versi
     )
 }
 
-/// The numbers of a `GIVEN_LINE` and whether they were moved (`t` or `f`).
+/// The numbers of a `GIVEN_LINE` (in the order of [`Given::ALL`]) and whether they were moved
+/// (`t` or `f`).
 fn parse_given(line: &str) -> Option<Restored> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let [content, comments, id, revision, moved] = words[..] else { return None };
-    let number = |word: &str| word.parse::<i64>().ok();
+    let [content_version, comments_version, comment_id, comment_revision] = [content, comments, id, revision].map(str::parse::<i64>);
     Some(Restored {
         given: GivenNumbers {
-            content_version: number(content)?,
-            comments_version: number(comments)?,
-            comment_id: number(id)?,
-            comment_revision: number(revision)?,
+            content_version: content_version.ok()?,
+            comments_version: comments_version.ok()?,
+            comment_id: comment_id.ok()?,
+            comment_revision: comment_revision.ok()?,
         },
         moved: moved == "t",
     })

@@ -24,7 +24,13 @@ use crate::sql::Sql;
 const POLL: Duration = Duration::from_millis(100);
 
 /// The PostgreSQL channel the triggers notify, followed by the schema's name.
-pub(crate) const CHANNEL: &str = "dateline_changes_";
+const CHANNEL: &str = "dateline_changes_";
+
+/// A statement that notifies this schema's channel with `payload` (SQL: `''` for "everything
+/// changed", as the triggers say it, or a parameter).
+pub(crate) fn notify_statement(payload: &str) -> String {
+    format!("SELECT pg_notify('{CHANNEL}' || current_schema(), {payload})")
+}
 
 #[async_trait]
 impl ChangeStore for SqlStore {
@@ -38,7 +44,10 @@ impl ChangeStore for SqlStore {
                 if in_recovery {
                     return Ok(Box::new(PollingWatch::start(self.connect_url.as_str(), REPLAYED_WAL).await?));
                 }
-                let schema: String = sqlx::query_scalar("SELECT current_schema()::text").fetch_one(&self.pool).await.store_err()?;
+                let schema = self
+                    .postgres_schema()
+                    .await?
+                    .ok_or_else(|| StoreError::Invalid("the search_path names no schema that exists".into()))?;
                 let mut listener = sqlx::postgres::PgListener::connect(self.connect_url.as_str()).await.store_err()?;
                 listener.listen(&format!("{CHANNEL}{schema}")).await.store_err()?;
                 Ok(Box::new(PostgresWatch { listener }))
@@ -60,11 +69,7 @@ impl ChangeStore for SqlStore {
             return Ok(false);
         }
         // The triggers' notices carry no payload; a mark's always starts with MARK.
-        sqlx::query(&format!("SELECT pg_notify('{CHANNEL}' || current_schema(), $1)"))
-            .bind(format!("{MARK}{mark}"))
-            .execute(&self.pool)
-            .await
-            .store_err()?;
+        sqlx::query(&notify_statement("$1")).bind(format!("{MARK}{mark}")).execute(&self.pool).await.store_err()?;
         Ok(true)
     }
 }
