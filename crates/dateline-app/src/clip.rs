@@ -60,19 +60,26 @@ pub enum ClipFailure {
     Fetch(#[from] FetchError),
     #[error("{0}")]
     Extract(#[from] ClipError),
+    #[error("reading the page stopped before it was done")]
+    Interrupted,
 }
 
 /// Reads the story on a page: fetched, or as sent. `selection` (the text a reader selected)
 /// becomes the excerpt instead of the lead paragraphs.
 pub async fn read(fetcher: &Fetcher, source: PageSource<'_>, selection: Option<&str>) -> Result<Article, ClipFailure> {
-    let selection = selection.filter(|s| !s.trim().is_empty());
-    Ok(match source {
+    let selection = selection.filter(|s| !s.trim().is_empty()).map(str::to_owned);
+    let (html, url, charset) = match source {
         PageSource::Url(url) => {
             let page = fetcher.fetch_html(url).await?;
-            dateline_clip::extract_with_selection(&page.body, &page.final_url, page.charset.as_deref(), selection)?
+            (page.body, page.final_url, page.charset)
         }
-        PageSource::Html { html, url } => dateline_clip::extract_with_selection(html, url, None, selection)?,
-    })
+        PageSource::Html { html, url } => (html.to_vec(), url.to_owned(), None),
+    };
+    // Parsing a page of up to five megabytes takes tens of milliseconds: off the threads that
+    // answer readers, of which a small machine has one.
+    let extracted =
+        tokio::task::spawn_blocking(move || dateline_clip::extract_with_selection(&html, &url, charset.as_deref(), selection.as_deref()));
+    Ok(extracted.await.map_err(|_| ClipFailure::Interrupted)??)
 }
 
 /// Saves `user`'s draft of `article` (the rules and rights of every post; a draft is never

@@ -507,11 +507,30 @@ pub struct ServerSettings {
     /// Connections served at once; more wait to be accepted. 0 = derived from the process's
     /// open-file limit (raised to its maximum at start), leaving room for the store and logs.
     pub max_connections: u32,
+    /// Threads serving requests. 0 = one per processor but one, and at least one
+    /// ([`ServerSettings::threads`]).
+    pub threads: u32,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        ServerSettings { trust_forwarded_for: false, header_timeout_seconds: 10, body_timeout_seconds: 30, max_connections: 0 }
+        ServerSettings { trust_forwarded_for: false, header_timeout_seconds: 10, body_timeout_seconds: 30, max_connections: 0, threads: 0 }
+    }
+}
+
+impl ServerSettings {
+    /// How many threads serve requests on a machine with `processors`: `threads` when set,
+    /// else all processors but one, and at least one. Sending a kept page is mostly the
+    /// kernel's work, done in the sending thread; every thread beyond what that needs wakes the
+    /// others and takes a processor from the rest of the machine (the reverse proxy, the
+    /// database, the clients). On two processors one thread served the 1,000-comment page
+    /// faster than two, with a shorter tail, and rendered cold pages a fifth slower, well
+    /// inside their targets (docs/PERFORMANCE.md, stop 44).
+    pub fn threads(&self, processors: usize) -> usize {
+        match self.threads {
+            0 => processors.saturating_sub(1).max(1),
+            threads => threads as usize,
+        }
     }
 }
 
@@ -653,6 +672,10 @@ impl Config {
                 return Err(ConfigError::Invalid { key, reason: format!("{seconds} is not between 1 and 3600") });
             }
         }
+        // More threads than this is a typo, and each takes memory for its stack.
+        if server.threads > 1024 {
+            return Err(ConfigError::Invalid { key: "server.threads", reason: format!("{} is more than 1024", server.threads) });
+        }
         if discussion.max_comment_length == 0 {
             return Err(ConfigError::Invalid { key: "discussion.max_comment_length", reason: "must be at least 1".into() });
         }
@@ -686,6 +709,16 @@ mod tests {
             assert!(parse_period(text).is_err(), "{text}");
         }
         assert_eq!(Config::for_test().sources.period(), None, "tests start no background check");
+    }
+
+    #[test]
+    fn requests_take_every_processor_but_one_unless_told() {
+        let auto = ServerSettings::default();
+        assert_eq!([1, 2, 4, 16].map(|processors| auto.threads(processors)), [1, 1, 3, 15]);
+        let told = Config::parse("[server]\nthreads = 6\n").expect("valid").server;
+        assert_eq!(told.threads(2), 6);
+        let err = Config::parse("[server]\nthreads = 5000\n").expect_err("too many");
+        assert!(err.to_string().contains("server.threads"), "{err}");
     }
 
     #[test]

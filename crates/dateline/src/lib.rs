@@ -45,14 +45,11 @@ pub(crate) fn usage(message: impl std::fmt::Display) -> Failure {
 /// Runs the parsed command line; prints one line on failure and returns the exit code.
 pub fn run(cli: Cli) -> ExitCode {
     init_logging(cli.log_format);
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("dateline: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(dispatch(cli)) {
+    let outcome = settings::load_config(cli.config.as_deref()).map_err(usage).and_then(|config| {
+        let runtime = async_runtime(&config)?;
+        runtime.block_on(dispatch(cli, config))
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
             eprintln!("dateline: {message}");
@@ -63,6 +60,16 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The runtime every command runs on, with the threads `[server] threads` asks for.
+fn async_runtime(config: &dateline_core::Config) -> Result<tokio::runtime::Runtime, Failure> {
+    let processors = std::thread::available_parallelism().map_or(1, |n| n.get());
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.server.threads(processors))
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Runtime(anyhow::anyhow!("cannot start the async runtime: {e}")))
 }
 
 /// Log lines go to standard error, never into a command's output.
@@ -107,8 +114,7 @@ pub(crate) async fn open_store_for(url: &str, config: &dateline_core::Config) ->
     }))
 }
 
-async fn dispatch(cli: Cli) -> Result<(), Failure> {
-    let config = settings::load_config(cli.config.as_deref()).map_err(usage)?;
+async fn dispatch(cli: Cli, config: dateline_core::Config) -> Result<(), Failure> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, config, args).await,
         Command::Post(PostCommand::New { json, quote_override }) => post_new(&cli.db, config, &json, quote_override).await,
@@ -188,7 +194,8 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
     let checker = sources::background(store.clone(), &config)?;
     let state = web_state(store.clone(), config, args.theme, format!("http://{address}")).await?;
     println!("Serving “{}” on http://{address}/ (store: {})", state.site().config.site.title, store.backend_name());
-    tracing::info!(open_files, max_connections = limit.0, "connection limits");
+    let threads = tokio::runtime::Handle::current().metrics().num_workers();
+    tracing::info!(open_files, max_connections = limit.0, threads, "connection limits");
     dateline_web::serve(listener, state, limit, shutdown_signal()).await?;
     if let Some(checker) = checker {
         checker.abort();

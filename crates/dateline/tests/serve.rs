@@ -128,6 +128,35 @@ fn serve_raises_its_open_file_limit() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Requests are served by every processor's thread but one unless `[server] threads` says
+/// how many: the runtime's own count, as the server logs it at start.
+#[test]
+fn requests_are_served_by_as_many_threads_as_the_config_says() {
+    use std::io::BufRead;
+    let processors = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for (config, expected) in [("", processors.saturating_sub(1).max(1)), ("[server]\nthreads = 3\n", 3)] {
+        let dir = temp_dir();
+        std::fs::write(dir.join("dateline.toml"), config).expect("config");
+        let mut child = command(&dir, &["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn serve");
+        let log = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+        let limits = log
+            .lines()
+            .take(100)
+            .map_while(Result::ok)
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+            .find(|entry| entry["fields"]["message"] == "connection limits");
+        let _ = child.kill();
+        let _ = child.wait();
+        let limits = limits.unwrap_or_else(|| panic!("no \"connection limits\" line in the log with {config:?}"));
+        assert_eq!(limits["fields"]["threads"], expected, "threads serving requests with {config:?}: {limits}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 /// More clients connect at once than the server takes (`max_connections`): they wait in the
 /// kernel's backlog, connected, and are served in turn. With the runtime's default backlog
 /// (128) the handshakes past it were dropped and those clients hung for a second or more
