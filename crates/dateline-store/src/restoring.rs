@@ -36,7 +36,20 @@ pub struct GivenNumbers {
     pub comment_revision: i64,
 }
 
-/// One of [`GivenNumbers`], as a statement of [`move_past_statements`] names it.
+impl GivenNumbers {
+    /// The numbers `value` gives for each of them, or its first error.
+    pub fn from_each<E>(mut value: impl FnMut(Given) -> Result<i64, E>) -> Result<GivenNumbers, E> {
+        Ok(GivenNumbers {
+            content_version: value(Given::ContentVersion)?,
+            comments_version: value(Given::CommentsVersion)?,
+            comment_id: value(Given::CommentId)?,
+            comment_revision: value(Given::CommentRevision)?,
+        })
+    }
+}
+
+/// One of [`GivenNumbers`], as a statement of [`move_past_statements`] names it (declared in
+/// the order of [`Given::ALL`], so `given as usize` is its place there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Given {
     ContentVersion,
@@ -158,14 +171,7 @@ impl SqlStore {
     /// The highest versions, comment id and comment revision this store has given so far.
     pub async fn given_numbers(&self) -> StoreResult<GivenNumbers> {
         let row = sqlx::query(given_numbers_sql(self.backend)).fetch_one(&self.pool).await.store_err()?;
-        let [content_version, comments_version, comment_id, comment_revision] =
-            Given::ALL.map(|given| row.try_get::<i64, _>(given.column()));
-        Ok(GivenNumbers {
-            content_version: content_version.store_err()?,
-            comments_version: comments_version.store_err()?,
-            comment_id: comment_id.store_err()?,
-            comment_revision: comment_revision.store_err()?,
-        })
+        GivenNumbers::from_each(|given| row.try_get::<i64, _>(given.column())).store_err()
     }
 
     /// Moves every version, the next comment's id and every comment's revision past `given`

@@ -163,17 +163,12 @@ SELECT to_regclass('content_version') IS NOT NULL AND to_regclass('comment_versi
 /// (`t` or `f`).
 fn parse_given(line: &str) -> Option<Restored> {
     let words: Vec<&str> = line.split_whitespace().collect();
-    let [content, comments, id, revision, moved] = words[..] else { return None };
-    let [content_version, comments_version, comment_id, comment_revision] = [content, comments, id, revision].map(str::parse::<i64>);
-    Some(Restored {
-        given: GivenNumbers {
-            content_version: content_version.ok()?,
-            comments_version: comments_version.ok()?,
-            comment_id: comment_id.ok()?,
-            comment_revision: comment_revision.ok()?,
-        },
-        moved: moved == "t",
-    })
+    let (moved, numbers) = words.split_last()?;
+    if numbers.len() != Given::ALL.len() {
+        return None;
+    }
+    let given = GivenNumbers::from_each(|given| numbers[given as usize].parse::<i64>()).ok()?;
+    Some(Restored { given, moved: *moved == "t" })
 }
 
 /// The schemas of `pg_restore --list` that hold a blog (a `posts` table): an entry is
@@ -261,6 +256,15 @@ mod tests {
             219; 1259 16396 TABLE other t postgres\n";
         assert_eq!(blog_schemas(listing), ["blog_a", "public"]);
         assert!(blog_schemas("; nothing\n").is_empty());
+    }
+
+    #[test]
+    fn the_given_line_reads_four_numbers_and_whether_they_moved() {
+        let restored = parse_given(" 7 12 340 13 t").expect("a line");
+        let given = GivenNumbers { content_version: 7, comments_version: 12, comment_id: 340, comment_revision: 13 };
+        assert_eq!((restored.given, restored.moved), (given, true));
+        assert!(!parse_given(" 7 12 340 13 f").expect("a line").moved);
+        assert!(parse_given(" 7 12 340 t").is_none() && parse_given(" 7 x 340 13 t").is_none());
     }
 
     #[test]
