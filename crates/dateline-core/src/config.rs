@@ -507,7 +507,7 @@ pub struct ServerSettings {
     /// Connections served at once; more wait to be accepted. 0 = derived from the process's
     /// open-file limit (raised to its maximum at start), leaving room for the store and logs.
     pub max_connections: u32,
-    /// Threads serving connections, each with connections of its own. 0 = one per processor
+    /// Threads serving requests. 0 = one per processor but one, and at least one
     /// ([`ServerSettings::threads`]).
     pub threads: u32,
 }
@@ -519,13 +519,16 @@ impl Default for ServerSettings {
 }
 
 impl ServerSettings {
-    /// How many threads serve connections on a machine with `processors`: `threads` when set,
-    /// else one per processor, as nginx's `worker_processes auto`. Each thread keeps the
-    /// connections it is given, so threads do not wake each other to share work (what made two
-    /// threads of tokio's shared scheduler slower than one; docs/PERFORMANCE.md, stops 44–45).
+    /// How many threads serve requests on a machine with `processors`: `threads` when set,
+    /// else all processors but one, and at least one. Sending a kept page is mostly the
+    /// kernel's work, done in the sending thread; every thread beyond what that needs wakes the
+    /// others and takes a processor from the rest of the machine (the reverse proxy, the
+    /// database, the clients). On two processors one thread served the 1,000-comment page
+    /// faster than two, with a shorter tail, and rendered cold pages a fifth slower, well
+    /// inside their targets (docs/PERFORMANCE.md, stop 44).
     pub fn threads(&self, processors: usize) -> usize {
         match self.threads {
-            0 => processors.max(1),
+            0 => processors.saturating_sub(1).max(1),
             threads => threads as usize,
         }
     }
@@ -709,9 +712,9 @@ mod tests {
     }
 
     #[test]
-    fn connections_take_a_thread_per_processor_unless_told() {
+    fn requests_take_every_processor_but_one_unless_told() {
         let auto = ServerSettings::default();
-        assert_eq!([0, 1, 2, 4, 16].map(|processors| auto.threads(processors)), [1, 1, 2, 4, 16]);
+        assert_eq!([1, 2, 4, 16].map(|processors| auto.threads(processors)), [1, 1, 3, 15]);
         let told = Config::parse("[server]\nthreads = 6\n").expect("valid").server;
         assert_eq!(told.threads(2), 6);
         let err = Config::parse("[server]\nthreads = 5000\n").expect_err("too many");

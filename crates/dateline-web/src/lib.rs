@@ -198,12 +198,11 @@ pub fn app(state: AppState) -> axum::Router {
 }
 
 /// What the server answers with: [`app`] without the router around it, so that a kept page is
-/// answered without any routing at all, and everything else is done on `application`'s threads.
+/// answered without any routing at all.
 pub(crate) fn service(
     state: AppState,
-    application: tokio::runtime::Handle,
 ) -> tower_http::catch_panic::CatchPanic<cache::CacheService, tower_http::catch_panic::DefaultResponseForPanic> {
-    tower::Layer::layer(&tower_http::catch_panic::CatchPanicLayer::new(), cached(state).rendering_on(application))
+    tower::Layer::layer(&tower_http::catch_panic::CatchPanicLayer::new(), cached(state))
 }
 
 /// The application behind the page cache.

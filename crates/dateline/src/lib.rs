@@ -46,7 +46,7 @@ pub(crate) fn usage(message: impl std::fmt::Display) -> Failure {
 pub fn run(cli: Cli) -> ExitCode {
     init_logging(cli.log_format);
     let outcome = settings::load_config(cli.config.as_deref()).map_err(usage).and_then(|config| {
-        let runtime = async_runtime()?;
+        let runtime = async_runtime(&config)?;
         runtime.block_on(dispatch(cli, config))
     });
     match outcome {
@@ -62,13 +62,11 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// The runtime every command runs on: one thread per processor but one (at least one). For
-/// `serve` it renders the pages the cache does not keep and does the writes, while the
-/// server's own threads serve the connections (`[server] threads`).
-fn async_runtime() -> Result<tokio::runtime::Runtime, Failure> {
+/// The runtime every command runs on, with the threads `[server] threads` asks for.
+fn async_runtime(config: &dateline_core::Config) -> Result<tokio::runtime::Runtime, Failure> {
     let processors = std::thread::available_parallelism().map_or(1, |n| n.get());
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(processors.saturating_sub(1).max(1))
+        .worker_threads(config.server.threads(processors))
         .enable_all()
         .build()
         .map_err(|e| Failure::Runtime(anyhow::anyhow!("cannot start the async runtime: {e}")))
@@ -196,7 +194,8 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
     let checker = sources::background(store.clone(), &config)?;
     let state = web_state(store.clone(), config, args.theme, format!("http://{address}")).await?;
     println!("Serving “{}” on http://{address}/ (store: {})", state.site().config.site.title, store.backend_name());
-    tracing::info!(open_files, max_connections = limit.0, "connection limits");
+    let threads = tokio::runtime::Handle::current().metrics().num_workers();
+    tracing::info!(open_files, max_connections = limit.0, threads, "connection limits");
     dateline_web::serve(listener, state, limit, shutdown_signal()).await?;
     if let Some(checker) = checker {
         checker.abort();

@@ -58,21 +58,11 @@ pub(crate) struct KeepUntil(pub jiff::Timestamp);
 pub(crate) struct CacheService {
     state: AppState,
     inner: axum::Router,
-    /// Where what the cache does not answer runs, when not on the connection's own thread.
-    application: Option<tokio::runtime::Handle>,
 }
 
 impl CacheService {
     pub(crate) fn new(state: AppState, inner: axum::Router) -> CacheService {
-        CacheService { state, inner, application: None }
-    }
-
-    /// Kept pages are answered on the connection's thread; everything else (rendering, writes,
-    /// the store's work) runs on `application`'s threads, shared by all the connections. The
-    /// serving threads each keep their own connections (`crate::server`), and a thread that
-    /// rendered a slow page would keep its other readers waiting while another thread sat idle.
-    pub(crate) fn rendering_on(self, application: tokio::runtime::Handle) -> CacheService {
-        CacheService { application: Some(application), ..self }
+        CacheService { state, inner }
     }
 }
 
@@ -86,16 +76,8 @@ impl tower::Service<Request> for CacheService {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let (state, next, application) = (self.state.clone(), Next(self.inner.clone()), self.application.clone());
-        Box::pin(async move {
-            let Some(application) = application else { return Ok(serve(state, request, next).await) };
-            if let Some((path, reader)) = asks_for_kept(&state, &request)
-                && let Some(kept) = kept(&state, &path, &reader).await
-            {
-                return Ok(kept);
-            }
-            Ok(run_on(&application, serve(state, request, next)).await)
-        })
+        let (state, next) = (self.state.clone(), Next(self.inner.clone()));
+        Box::pin(async move { Ok(serve(state, request, next).await) })
     }
 }
 
@@ -109,40 +91,6 @@ impl Next {
             Err(never) => match never {},
         }
     }
-}
-
-/// Runs `work` on `application` and waits for it. Stopped when the request is dropped (the
-/// client went), as it would be on this thread; a panic goes on to the panic layer.
-async fn run_on(application: &tokio::runtime::Handle, work: impl Future<Output = Response> + Send + 'static) -> Response {
-    struct StopWhenDropped(tokio::task::AbortHandle);
-    impl Drop for StopWhenDropped {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    let task = application.spawn(work);
-    let _stop = StopWhenDropped(task.abort_handle());
-    match task.await {
-        Ok(response) => response,
-        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        Err(_) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.\n").into_response(),
-    }
-}
-
-/// The page `request` would be kept as, and who asks, when it may be answered from the cache.
-fn asks_for_kept(state: &AppState, request: &Request) -> Option<(String, Reader)> {
-    let readable = request.method() == Method::GET || request.method() == Method::HEAD;
-    if !state.cache.enabled || !readable {
-        return None;
-    }
-    Some((cache_key(request)?, Reader::of(request)))
-}
-
-/// The kept page at `path`, when there is one to answer with.
-async fn kept(state: &AppState, path: &str, reader: &Reader) -> Option<Response> {
-    state.cache.look_for_changes().await;
-    let entry = state.cache.get(path)?;
-    Some(reader.answer(&entry))
 }
 
 async fn serve(state: AppState, request: Request, next: Next) -> Response {

@@ -5,18 +5,23 @@
 //! at most `max_connections` are served at once: more wait in the kernel's backlog instead of
 //! taking file descriptors the store and new requests need.
 
-mod connection;
-mod workers;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 use crate::AppState;
-use connection::Connections;
-use workers::{Accepted, Workers};
+
+/// The most a client's request line and headers may take.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// How long a shutdown waits for requests in flight.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
 
 /// How many connections to serve at once.
 #[derive(Debug, Clone, Copy)]
@@ -54,21 +59,28 @@ pub async fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 /// Serves the application on `listener` until `shutdown` resolves, then lets the requests
-/// in flight finish (connections that stay idle are closed at once). This task accepts,
-/// `[server] threads` threads serve the connections ([`workers`]), and what the page cache
-/// does not answer runs on the runtime this is called on.
+/// in flight finish (connections that stay idle are closed at once).
 pub(crate) async fn run(
     listener: TcpListener,
     state: AppState,
     limit: ConnectionLimit,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let server = &state.site().config.server;
-    let threads = server.threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let header_timeout = Duration::from_secs(u64::from(server.header_timeout_seconds));
-    let mut workers = Workers::start(threads, Connections::new(crate::service(state, tokio::runtime::Handle::current()), header_timeout))?;
-    tracing::info!(threads, "serving connections");
+    let header_timeout = Duration::from_secs(u64::from(state.site().config.server.header_timeout_seconds));
+    let app = crate::service(state);
     let permits = Arc::new(tokio::sync::Semaphore::new(limit.0.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    // Request headers larger than this are refused (431) instead of buffered: a browser's
+    // are a few kilobytes. `max_buf_size` alone did not do it: hyper read an 80 KiB header
+    // through a 64 KiB buffer (the test in tests/hardening.rs); `max_header_size` is the limit
+    // it answers 431 for. More than hyper's 100 headers are refused with 431 too.
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true)
+        .max_header_size(MAX_HEADER_BYTES)
+        .max_buf_size(MAX_HEADER_BYTES);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // Wait for room before accepting: a connection over the limit stays in the backlog.
@@ -92,12 +104,26 @@ pub(crate) async fn run(
             },
             () = &mut shutdown => break,
         };
-        match stream.into_std() {
-            Ok(stream) => workers.hand(Accepted { stream, peer, permit }),
-            Err(err) => tracing::warn!(error = %err, %peer, "a connection could not be handed to a serving thread"),
-        }
+        let _ = stream.set_nodelay(true);
+        let service = app.clone().map_request(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+            request.map(axum::body::Body::new)
+        });
+        let connection = builder.serve_connection(TokioIo::new(crate::sendfile::connection(stream)), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // Ends when the client closes, a timeout hits, or the connection breaks: all
+            // ordinary for a public server, so only worth a debug line.
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, %peer, "connection ended");
+            }
+            drop(permit);
+        });
     }
     drop(listener);
-    workers.finish().await;
+    // Requests in flight get a moment to finish; a client that holds on past it is cut off.
+    if tokio::time::timeout(SHUTDOWN_DEADLINE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("connections still open after {} s; closing them", SHUTDOWN_DEADLINE.as_secs());
+    }
     Ok(())
 }
