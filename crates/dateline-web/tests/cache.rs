@@ -68,6 +68,35 @@ pub async fn every_reader_gets_the_same_page_compressed_and_revalidated(db: Db) 
     assert_eq!((not_modified.header("etag"), not_modified.header("content-type")), (etag.as_str(), ""));
 }
 
+/// A HEAD that finds nothing kept (the first request, or the first after a change) says what
+/// the GET would: the same validator, date and length, without the body.
+pub async fn a_head_before_any_get_carries_the_get_s_validator(db: Db) {
+    let Some(app) = TestApp::new(db).await else { return };
+    let post = app.post(&post_json("Asked by a link checker", "2024-01-01T00:00:00Z", json!({"comment_status": "open"}))).await;
+    let path = app.permalink(&post);
+    let head = app.send(Request::head(&path).body(Body::empty()).expect("request")).await;
+    assert_eq!((head.status, head.body.as_str()), (StatusCode::OK, ""));
+    assert!(head.header("etag").starts_with('"'), "a HEAD rendered for the first time has a validator");
+    let get = app.get(&path).await;
+    assert_eq!(get.header("etag"), head.header("etag"));
+    assert_eq!(get.header("last-modified"), head.header("last-modified"));
+    assert_eq!(head.header("content-length"), get.body.len().to_string());
+    let not_modified =
+        app.send(Request::get(&path).header("if-none-match", head.header("etag")).body(Body::empty()).expect("request")).await;
+    assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED);
+    // A feed says when it last changed, to a HEAD as to a GET.
+    let feed_head = app.send(Request::head("/feed/").body(Body::empty()).expect("request")).await;
+    let feed = app.get("/feed/").await;
+    assert!(!feed.header("last-modified").is_empty(), "a feed's Last-Modified");
+    assert_eq!((feed_head.header("last-modified"), feed_head.header("etag")), (feed.header("last-modified"), feed.header("etag")));
+
+    // A page that is never kept (a 404) answers a HEAD with its headers alone too.
+    let missing = app.send(Request::head("/2024/01/01/no-such-post/").body(Body::empty()).expect("request")).await;
+    assert_eq!((missing.status, missing.body.as_str()), (StatusCode::NOT_FOUND, ""));
+    let missing_get = app.get("/2024/01/01/no-such-post/").await;
+    assert_eq!(missing.header("content-length"), missing_get.body.len().to_string());
+}
+
 pub async fn a_comment_shows_at_once_here_and_within_a_second_on_another_instance(db: Db) {
     let Some(app) = TestApp::builder(db)
         .config(|c| {

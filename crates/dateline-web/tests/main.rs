@@ -70,6 +70,7 @@ mod byline_cases {
 mod cache_cases {
     dateline_testkit::store_cases!(crate::cache:
         every_reader_gets_the_same_page_compressed_and_revalidated,
+        a_head_before_any_get_carries_the_get_s_validator,
         a_comment_shows_at_once_here_and_within_a_second_on_another_instance,
         another_process_writing_is_seen_within_a_second,
         nothing_of_one_visitor_is_served_to_another,

@@ -121,10 +121,11 @@ async fn serve(state: AppState, request: Request, next: Next) -> Response {
     if let Some(entry) = cache.get(&path) {
         return reader.answer(&entry);
     }
-    if reader.head {
-        // Only a GET's body is kept (a handler may leave a HEAD's out).
-        return state.slots.run(next.run(request)).await;
-    }
+    // A HEAD missing from the cache is rendered as the GET it asks about, and kept as one: its
+    // answer carries the GET's validator and length, and the next GET finds the page kept.
+    // Only the headers go back (`Reader::answer`, `Reader::headers_of`).
+    let mut request = request;
+    *request.method_mut() = Method::GET;
 
     // One rendering per page and generation at a time: the first reader renders, the others
     // that arrive meanwhile take its page. A reader arriving after a change does not join a
@@ -157,7 +158,7 @@ async fn serve(state: AppState, request: Request, next: Next) -> Response {
             match rendered.flatten() {
                 Some(entry) => reader.answer(&entry),
                 // Not kept (not the same for everyone) or abandoned: render our own.
-                None => state.slots.run(next.run(request)).await,
+                None => reader.headers_of(state.slots.run(next.run(request)).await),
             }
         }
         Ok(flight) => {
@@ -173,7 +174,7 @@ async fn serve(state: AppState, request: Request, next: Next) -> Response {
             drop(flight);
             match kept {
                 Ok(entry) => reader.answer(&entry),
-                Err(response) => response,
+                Err(response) => reader.headers_of(response),
             }
         }
     }
@@ -341,6 +342,21 @@ impl Reader {
             if_none_match: request.headers().get(header::IF_NONE_MATCH).cloned(),
             if_modified_since: request.headers().get(header::IF_MODIFIED_SINCE).and_then(http_date),
         }
+    }
+
+    /// A rendered response as this reader takes it: without its body when they asked for the
+    /// headers alone, with the length the body would have had, as axum answers a HEAD.
+    fn headers_of(&self, response: Response) -> Response {
+        if !self.head {
+            return response;
+        }
+        let (mut parts, body) = response.into_parts();
+        if let Some(length) = axum::body::HttpBody::size_hint(&body).exact()
+            && !parts.headers.contains_key(header::CONTENT_LENGTH)
+        {
+            parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
+        Response::from_parts(parts, Body::empty())
     }
 
     fn answer(&self, entry: &Entry) -> Response {
