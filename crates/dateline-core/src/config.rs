@@ -349,8 +349,8 @@ pub struct CacheSettings {
     /// they show changes. Off: every request is rendered (for measuring, or for debugging a theme).
     pub enabled: bool,
     /// The most memory the kept pages may take, in MiB; the least recently used go first. A
-    /// page of 40 KiB or more counts twice: it is also kept in a memory file to be sent with
-    /// `sendfile` (dateline-web's `sendfile` module).
+    /// page of 40 KiB or more counts twice: it is also kept in a pipe, to be sent without
+    /// copying (dateline-web's `zero_copy` module).
     pub max_mib: u32,
     /// Requests rendered at once; more wait up to `queue_ms`, then are answered 503 with
     /// `Retry-After` (a post linked from a big aggregator must not queue readers for ever).

@@ -26,12 +26,12 @@ mod request_id;
 mod routes;
 mod schedule;
 mod security;
-mod sendfile;
 mod server;
 pub mod settings;
 mod slots;
 mod templates;
 mod view;
+mod zero_copy;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -29,8 +29,8 @@ pub struct ConnectionLimit(pub usize);
 
 impl ConnectionLimit {
     /// From the configured number, or (0) from the process's open-file limit: a quarter of
-    /// the descriptors are left for the store, logs, the listener and the kept pages' memory
-    /// files (`crate::sendfile`), and no more than 16,384 connections are taken however high
+    /// the descriptors are left for the store, logs, the listener and the kept pages'
+    /// pipes (`crate::zero_copy`), and no more than 16,384 connections are taken however high
     /// the limit.
     pub fn from_config(configured: u32, open_files: u64) -> ConnectionLimit {
         if configured > 0 {
@@ -109,7 +109,7 @@ pub(crate) async fn run(
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             request.map(axum::body::Body::new)
         });
-        let connection = builder.serve_connection(TokioIo::new(crate::sendfile::connection(stream)), TowerToHyperService::new(service));
+        let connection = builder.serve_connection(TokioIo::new(crate::zero_copy::connection(stream)), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // Ends when the client closes, a timeout hits, or the connection breaks: all

@@ -358,7 +358,7 @@ async fn read_answer(stream: &mut tokio::net::TcpStream, head_only: bool) -> (St
 pub async fn a_long_page_reaches_a_slow_reader_whole_from_the_cache(db: Db) {
     use tokio::io::AsyncWriteExt;
     let Some(app) = TestApp::new(db).await else { return };
-    // About 150 KB of page: kept pages this long are sent from a memory file (`sendfile`).
+    // About 150 KB of page: kept pages this long are sent from a pipe (`tee`, `splice`).
     let body: String = (0..2_500).map(|i| format!("Paragraph {i} of the long read.\n\n")).collect();
     let post = app.post(&post_json("The long read", "2024-01-01T00:00:00Z", json!({"body": body}))).await;
     let path = app.permalink(&post);

@@ -60,15 +60,15 @@ impl Entry {
     fn size(&self) -> usize {
         // The gzipped body is counted ahead, made or not, at a quarter of the page (HTML
         // compresses to a fifth or less), so the total never grows behind the limit's back.
-        // A long body is kept twice: in memory and in its file for `sendfile`.
+        // A long body is kept twice: in memory and in its pipe (`crate::zero_copy`).
         let gzip = if self.compressible { self.plain.body.len() / 4 } else { 0 };
         with_mirror(self.plain.body.len()) + with_mirror(gzip) + 512
     }
 }
 
-/// What a body of `len` bytes takes with its mirror (`crate::sendfile`), when it has one.
+/// What a body of `len` bytes takes with its mirror (`crate::zero_copy`), when it has one.
 fn with_mirror(len: usize) -> usize {
-    if len >= crate::sendfile::MIN_MIRRORED { len * 2 } else { len }
+    if len >= crate::zero_copy::MIN_MIRRORED { len * 2 } else { len }
 }
 
 /// The pages kept, by path.
@@ -331,7 +331,7 @@ mod tests {
     fn the_least_recently_used_pages_go_when_full() {
         let cache = cache(1);
         for i in 0..8 {
-            // 100 KiB, and its mirror for sendfile as much again.
+            // 100 KiB, and its mirror in a pipe as much again.
             cache.put(format!("/{i}/"), entry(&cache, 100 * 1024));
             // Page 0 is read after every insert: it stays.
             let _ = cache.get("/0/");

@@ -295,7 +295,7 @@ async fn keep(cache: &PageCache, flight: &Flight<'_>, response: Response) -> Res
 
 /// `body` in one encoding (`None`: as rendered) with the whole set of headers it is answered
 /// with: the rendered page's and its length, encoding and validator. A long body is mirrored
-/// for `sendfile` (see `crate::sendfile`).
+/// into a pipe, to be sent without copying (see `crate::zero_copy`).
 fn variant(rendered: &HeaderMap, body: Bytes, etag: &str, encoding: Option<&'static str>) -> Variant {
     let mut headers = rendered.clone();
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
@@ -303,7 +303,7 @@ fn variant(rendered: &HeaderMap, body: Bytes, etag: &str, encoding: Option<&'sta
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
     headers.insert(header::ETAG, HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"x\"")));
-    Variant { body: crate::sendfile::mirrored(body), headers }
+    Variant { body: crate::zero_copy::mirrored(body), headers }
 }
 
 /// A strong validator: a digest of the bytes (SHA-256, cut to 128 bits).

@@ -1,30 +1,32 @@
-//! Kept bodies mirrored into memory files: which file holds the bytes at a given address.
+//! Kept bodies mirrored into pipes: which pipe holds the bytes at a given address.
 //!
 //! A mirrored body keeps its bytes in memory as before (hyper frames and writes it as any
-//! other), and a sealed copy in a memory file (`memfd_create`). The registry maps the body's
-//! address to its file for as long as the body lives, so the connection can tell that a slice
-//! hyper writes is (part of) a mirrored body. A slice inside a registered address range *is*
-//! those bytes: the body is never changed, and it is taken out of the registry before its
-//! memory is freed.
+//! other), and a copy in a pipe that nothing reads from (answers take duplicates of its pages:
+//! see `scratch`). The registry maps the body's address to its pipe for as long as the body
+//! lives, so the connection can tell that a slice hyper writes is (part of) a mirrored body. A
+//! slice inside a registered address range *is* those bytes: the body is never changed, and
+//! it is taken out of the registry before its memory is freed.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::body::Bytes;
-use rustix::fs::{MemfdFlags, SealFlags};
+use rustix::pipe::PipeFlags;
 
 /// Bodies shorter than this are copied as before: measured, a kept page of 22–33 KB took the
-/// server 5–15 % more CPU sent from its file than copied, one of 41–119 KB 5–25 % less
-/// (docs/PERFORMANCE.md, "Stop 38").
+/// server 5–15 % more CPU sent from a memory file than copied, one of 41–119 KB 5–25 % less
+/// (docs/PERFORMANCE.md, "Stop 38"); from a pipe, the 28 KB home page took 0–15 % more
+/// ("Stop 46").
 pub(crate) const MIN_MIRRORED: usize = 40 * 1024;
 
-/// At most this many bodies are mirrored at once: each holds a file descriptor, and the
-/// connections and the store need theirs (with the common limit of 1,024 descriptors, a
-/// quarter is left beside the connections: see `ConnectionLimit`). The pages a crowd reads at
-/// one moment are a few dozen; the rest are written as before.
+/// At most this many bodies are mirrored at once: each holds a file descriptor (the pipe's
+/// read end), and the connections and the store need theirs (with the common limit of 1,024
+/// descriptors, a quarter is left beside the connections: see `ConnectionLimit`); and a user's
+/// pipes may hold 64 MiB (`/proc/sys/fs/pipe-user-pages-soft`) before Linux gives them no
+/// more room. The pages a crowd reads at one moment are a few dozen; the rest are written as
+/// before.
 const MAX_MIRRORS: usize = 64;
 
 /// Mirrored bodies by the address of their first byte.
@@ -34,21 +36,22 @@ static MIRRORS: RwLock<BTreeMap<usize, Mirror>> = RwLock::new(BTreeMap::new());
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
 struct Mirror {
-    file: Arc<OwnedFd>,
+    pipe: Arc<OwnedFd>,
     len: usize,
 }
 
-/// Where a slice's bytes are in a mirror's file.
+/// Where a slice's bytes are in a mirror's pipe.
 pub(super) struct Found {
-    pub(super) file: Arc<OwnedFd>,
-    pub(super) offset: u64,
+    pub(super) pipe: Arc<OwnedFd>,
+    pub(super) offset: usize,
     pub(super) len: usize,
 }
 
-/// `body`, mirrored into a memory file when it is long enough and a file can be had; else
-/// `body` itself. The bytes are the same either way.
+/// `body`, mirrored into a pipe when it is long enough and a pipe can be had; else `body`
+/// itself. The bytes are the same either way.
 pub(crate) fn mirrored(body: Bytes) -> Bytes {
-    if body.len() < MIN_MIRRORED {
+    // A longer body would not fit in the scratch pipe it is sent through.
+    if body.len() < MIN_MIRRORED || body.len() > super::scratch::SCRATCH_BYTES {
         return body;
     }
     if COUNT.fetch_add(1, Ordering::AcqRel) >= MAX_MIRRORS {
@@ -56,11 +59,11 @@ pub(crate) fn mirrored(body: Bytes) -> Bytes {
         return body;
     }
     let start = body.as_ptr() as usize;
-    let file = match memory_file(&body) {
-        Ok(file) => Arc::new(file),
+    let pipe = match held_in_pipe(&body) {
+        Ok(pipe) => Arc::new(pipe),
         Err(err) => {
             COUNT.fetch_sub(1, Ordering::AcqRel);
-            tracing::debug!(error = %err, "a kept page is written without sendfile");
+            tracing::debug!(error = %err, "a kept page is written with copying");
             return body;
         }
     };
@@ -70,7 +73,7 @@ pub(crate) fn mirrored(body: Bytes) -> Bytes {
         COUNT.fetch_sub(1, Ordering::AcqRel);
         return body;
     }
-    mirrors.insert(start, Mirror { file, len: body.len() });
+    mirrors.insert(start, Mirror { pipe, len: body.len() });
     drop(mirrors);
     Bytes::from_owner(Registered { body, start })
 }
@@ -84,17 +87,25 @@ pub(super) fn find(slice: &[u8]) -> Option<Found> {
     let mirrors = MIRRORS.read().unwrap_or_else(PoisonError::into_inner);
     let (start, mirror) = mirrors.range(..=at).next_back()?;
     let offset = at - start;
-    (offset + slice.len() <= mirror.len).then(|| Found { file: mirror.file.clone(), offset: offset as u64, len: slice.len() })
+    (offset + slice.len() <= mirror.len).then(|| Found { pipe: mirror.pipe.clone(), offset, len: slice.len() })
 }
 
-/// A sealed memory file holding `bytes`: nothing can change, grow or shrink it afterwards.
-fn memory_file(bytes: &[u8]) -> std::io::Result<OwnedFd> {
-    let fd = rustix::fs::memfd_create("dateline-kept-page", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
-    let mut file = std::fs::File::from(fd);
-    file.write_all(bytes)?;
-    let fd = OwnedFd::from(file);
-    rustix::fs::fcntl_add_seals(&fd, SealFlags::WRITE | SealFlags::GROW | SealFlags::SHRINK | SealFlags::SEAL)?;
-    Ok(fd)
+/// A pipe holding `bytes` (its read end; the write end is closed once they are in). Nothing
+/// reads from it: every answer takes its own duplicate of the pipe's pages (`tee`), so the
+/// bytes stay in it for as long as the body is kept.
+fn held_in_pipe(bytes: &[u8]) -> std::io::Result<OwnedFd> {
+    let (read, write) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)?;
+    // Refused past `/proc/sys/fs/pipe-max-size` (1 MiB by default), or when the user's pipes
+    // hold more than `pipe-user-pages-soft`: the body is then written as before.
+    let room = rustix::pipe::fcntl_setpipe_size(&write, bytes.len())?;
+    if room < bytes.len() {
+        return Err(std::io::Error::other("the pipe cannot hold the body"));
+    }
+    let mut written = 0;
+    while written < bytes.len() {
+        written += rustix::io::write(&write, &bytes[written..])?;
+    }
+    Ok(read)
 }
 
 /// The owner of a mirrored body's bytes: leaves the registry when the last copy of the body
@@ -125,6 +136,17 @@ pub(super) static ONE_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mute
 mod tests {
     use super::*;
 
+    /// The first `len` bytes `pipe` holds, read from a duplicate of its pages.
+    fn held_bytes(pipe: &OwnedFd, len: usize) -> Vec<u8> {
+        let (read, write) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC).expect("pipe");
+        rustix::pipe::fcntl_setpipe_size(&write, len).expect("room");
+        assert_eq!(rustix::pipe::tee(pipe, &write, len, rustix::pipe::SpliceFlags::NONBLOCK).expect("tee"), len);
+        drop(write);
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::fs::File::from(read), &mut bytes).expect("read");
+        bytes
+    }
+
     #[test]
     fn a_long_body_is_found_by_any_slice_of_it_until_dropped() {
         let _alone = ONE_TEST_AT_A_TIME.blocking_lock();
@@ -132,15 +154,16 @@ mod tests {
         let tail = body.slice(100..);
         let found = find(&tail).expect("a slice of a mirrored body is found");
         assert_eq!((found.offset, found.len), (100, MIN_MIRRORED * 2 - 100));
-        // The file holds the body's bytes.
-        let mut copy = vec![0u8; body.len()];
-        let file = std::fs::File::from(found.file.try_clone().expect("fd"));
-        std::os::unix::fs::FileExt::read_exact_at(&file, &mut copy, 0).expect("read");
-        assert_eq!(copy, body);
+        // The pipe holds the body's bytes, and keeps them when they are read.
+        for _ in 0..2 {
+            assert!(held_bytes(&found.pipe, body.len()) == body, "the pipe holds the body");
+        }
         // Bytes beside it, and a short body, are not.
         assert!(find(&vec![7u8; MIN_MIRRORED * 2]).is_none());
         let short = mirrored(Bytes::from(vec![1u8; 100]));
         assert!(find(&short).is_none());
+        let too_long = mirrored(Bytes::from(vec![1u8; super::super::scratch::SCRATCH_BYTES + 1]));
+        assert!(find(&too_long).is_none(), "longer than a scratch pipe holds");
         // Gone with its last copy.
         let address = body.as_ptr() as usize;
         drop((body, tail));

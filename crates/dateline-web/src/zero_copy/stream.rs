@@ -1,5 +1,5 @@
 //! The connection's socket: writes as tokio's `TcpStream` does, except that a slice hyper
-//! writes from a mirrored body goes out with `sendfile` from the body's memory file.
+//! writes from a mirrored body goes out from the body's pipe (`scratch`), without copying.
 
 use std::io::{self, IoSlice};
 use std::pin::Pin;
@@ -12,15 +12,15 @@ use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use tokio::net::TcpStream;
 
 use super::mirror::{self, Found};
+use super::scratch;
 
 /// Slices shorter than this are not looked up: hyper's headers, and a body's last bytes after
 /// the socket took part of it.
 const MIN_LOOKED_UP: usize = 4 * 1024;
 
-/// Bytes sent with `sendfile` since the process started: the tests' proof that the file was
-/// used. Counted in tests only, so that both cores do not share one more counter per answer.
+/// Bytes sent from pipes since the process started: the tests' proof that the pipe was used. Counted in tests only, so that both cores do not share one more counter per answer.
 #[cfg(test)]
-static SENT_FROM_FILES: AtomicU64 = AtomicU64::new(0);
+static SENT_FROM_PIPES: AtomicU64 = AtomicU64::new(0);
 
 /// An accepted connection as hyper reads and writes it.
 pub(crate) struct Connection {
@@ -45,7 +45,7 @@ impl AsyncWrite for Connection {
     }
 
     /// Writes `bufs` up to and including the first slice of a mirrored body, that slice from
-    /// its file; or all of `bufs` as tokio would when none is mirrored. A short count is an
+    /// its pipe; or all of `bufs` as tokio would when none is mirrored. A short count is an
     /// ordinary answer: hyper writes the rest in its next call.
     fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
@@ -57,7 +57,7 @@ impl AsyncWrite for Connection {
             ready!(stream.poll_write_ready(cx))?;
             // `try_io` clears the socket's readiness when the kernel says it would block, so
             // the next `poll_write_ready` waits for room.
-            match stream.try_io(Interest::WRITABLE, || send(stream, &bufs[..at], &body)) {
+            match stream.try_io(Interest::WRITABLE, || send(stream, &bufs[..at], &body, &bufs[at])) {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
                 done => return Poll::Ready(done),
             }
@@ -82,9 +82,10 @@ fn first_mirrored(bufs: &[IoSlice<'_>]) -> Option<(usize, Found)> {
     bufs.iter().enumerate().filter(|(_, buf)| buf.len() >= MIN_LOOKED_UP).find_map(|(at, buf)| Some((at, mirror::find(buf)?)))
 }
 
-/// Sends `before` (hyper's headers, usually), then `body` from its file. `before` goes with
-/// `MSG_MORE`, so the headers leave in the same packet as the body's first bytes.
-fn send(stream: &TcpStream, before: &[IoSlice<'_>], body: &Found) -> io::Result<usize> {
+/// Sends `before` (hyper's headers, usually), then `slice`, the part of a held body `body`
+/// says, from its pipe. `before` goes with `MSG_MORE`, so the headers leave in the same packet
+/// as the body's first bytes.
+fn send(stream: &TcpStream, before: &[IoSlice<'_>], body: &Found, slice: &[u8]) -> io::Result<usize> {
     let ahead: usize = before.iter().map(|buf| buf.len()).sum();
     if ahead > 0 {
         let sent = rustix::net::sendmsg(stream, before, &mut SendAncillaryBuffer::default(), SendFlags::MORE | SendFlags::NOSIGNAL)?;
@@ -92,16 +93,21 @@ fn send(stream: &TcpStream, before: &[IoSlice<'_>], body: &Found) -> io::Result<
             return Ok(sent);
         }
     }
-    let mut offset = body.offset;
-    match rustix::fs::sendfile(stream, &*body.file, Some(&mut offset), body.len) {
-        Ok(sent) => {
+    let sent = match scratch::send(&body.pipe, body.offset, body.len, stream) {
+        Some(sent) => {
             #[cfg(test)]
-            SENT_FROM_FILES.fetch_add(sent as u64, Ordering::Relaxed);
-            Ok(ahead + sent)
+            if let Ok(sent) = sent {
+                SENT_FROM_PIPES.fetch_add(sent as u64, Ordering::Relaxed);
+            }
+            sent
         }
+        None => rustix::net::send(stream, slice, SendFlags::NOSIGNAL).map_err(io::Error::from),
+    };
+    match sent {
+        Ok(sent) => Ok(ahead + sent),
         // What was sent counts; the socket says again in the next call why it takes no more.
         Err(_) if ahead > 0 => Ok(ahead),
-        Err(err) => Err(err.into()),
+        Err(err) => Err(err),
     }
 }
 
@@ -128,7 +134,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_slow_reader_gets_the_headers_and_the_body_whole_the_body_from_its_file() {
+    async fn a_slow_reader_gets_the_headers_and_the_body_whole_the_body_from_its_pipe() {
         let _alone = mirror::ONE_TEST_AT_A_TIME.lock().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
@@ -142,7 +148,7 @@ mod tests {
         let head = Bytes::from_static(b"HTTP/1.1 200 OK\r\ncontent-length: 300000\r\n\r\n");
         let body = mirror::mirrored(Bytes::from((0..300_000u32).map(|i| (i % 251) as u8).collect::<Vec<u8>>()));
         let tail = Bytes::from_static(b"and what came after");
-        let before = SENT_FROM_FILES.load(Ordering::Relaxed);
+        let before = SENT_FROM_PIPES.load(Ordering::Relaxed);
         let expected: Vec<u8> = [&head[..], &body[..], &tail[..]].concat();
         let reader = tokio::spawn(async move {
             let mut got = Vec::new();
@@ -161,8 +167,8 @@ mod tests {
         connection.flush().await.expect("flush");
         reader.await.expect("reader");
         assert!(
-            SENT_FROM_FILES.load(Ordering::Relaxed) - before >= body.len() as u64 - MIN_LOOKED_UP as u64,
-            "the body went from its file"
+            SENT_FROM_PIPES.load(Ordering::Relaxed) - before >= body.len() as u64 - MIN_LOOKED_UP as u64,
+            "the body went from its pipe"
         );
     }
 }
