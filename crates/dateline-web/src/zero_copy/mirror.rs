@@ -23,11 +23,19 @@ pub(crate) const MIN_MIRRORED: usize = 40 * 1024;
 
 /// At most this many bodies are mirrored at once: each holds a file descriptor (the pipe's
 /// read end), and the connections and the store need theirs (with the common limit of 1,024
-/// descriptors, a quarter is left beside the connections: see `ConnectionLimit`); and a user's
-/// pipes may hold 64 MiB (`/proc/sys/fs/pipe-user-pages-soft`) before Linux gives them no
-/// more room. The pages a crowd reads at one moment are a few dozen; the rest are written as
-/// before.
+/// descriptors, a quarter is left beside the connections: see `ConnectionLimit`). The pages a
+/// crowd reads at one moment are a few dozen; the rest are written as before.
 const MAX_MIRRORS: usize = 64;
+
+/// The most room the holding pipes take together. A pipe's room is its length rounded up to a
+/// power of two pages, and Linux counts it against the user: past 64 MiB
+/// (`/proc/sys/fs/pipe-user-pages-soft`, by default) every new pipe of that user, in any of
+/// its processes, gets two pages only. A quarter of that, with the scratch pipes beside it
+/// (`scratch::SCRATCH_BYTES` a thread), leaves the rest to everyone else.
+const MAX_HELD_BYTES: usize = 16 * 1024 * 1024;
+
+/// The room the holding pipes take now.
+static HELD_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 /// Mirrored bodies by the address of their first byte.
 static MIRRORS: RwLock<BTreeMap<usize, Mirror>> = RwLock::new(BTreeMap::new());
@@ -36,13 +44,26 @@ static MIRRORS: RwLock<BTreeMap<usize, Mirror>> = RwLock::new(BTreeMap::new());
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
 struct Mirror {
-    pipe: Arc<OwnedFd>,
+    held: Arc<Held>,
     len: usize,
+}
+
+/// A pipe holding a body, and the room it takes (see [`MAX_HELD_BYTES`]), given back when the
+/// pipe is closed.
+pub(super) struct Held {
+    pub(super) pipe: OwnedFd,
+    room: usize,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        HELD_BYTES.fetch_sub(self.room, Ordering::AcqRel);
+    }
 }
 
 /// Where a slice's bytes are in a mirror's pipe.
 pub(super) struct Found {
-    pub(super) pipe: Arc<OwnedFd>,
+    pub(super) held: Arc<Held>,
     pub(super) offset: usize,
     pub(super) len: usize,
 }
@@ -51,7 +72,7 @@ pub(super) struct Found {
 /// itself. The bytes are the same either way.
 pub(crate) fn mirrored(body: Bytes) -> Bytes {
     // A longer body would not fit in the scratch pipe it is sent through.
-    if body.len() < MIN_MIRRORED || body.len() > super::scratch::SCRATCH_BYTES {
+    if body.len() < MIN_MIRRORED || body.len() > super::scratch::SCRATCH_BYTES || !super::scratch::usable() {
         return body;
     }
     if COUNT.fetch_add(1, Ordering::AcqRel) >= MAX_MIRRORS {
@@ -59,8 +80,8 @@ pub(crate) fn mirrored(body: Bytes) -> Bytes {
         return body;
     }
     let start = body.as_ptr() as usize;
-    let pipe = match held_in_pipe(&body) {
-        Ok(pipe) => Arc::new(pipe),
+    let held = match held_in_pipe(&body) {
+        Ok(held) => held,
         Err(err) => {
             COUNT.fetch_sub(1, Ordering::AcqRel);
             tracing::debug!(error = %err, "a kept page is written with copying");
@@ -73,7 +94,7 @@ pub(crate) fn mirrored(body: Bytes) -> Bytes {
         COUNT.fetch_sub(1, Ordering::AcqRel);
         return body;
     }
-    mirrors.insert(start, Mirror { pipe, len: body.len() });
+    mirrors.insert(start, Mirror { held: Arc::new(held), len: body.len() });
     drop(mirrors);
     Bytes::from_owner(Registered { body, start })
 }
@@ -87,17 +108,22 @@ pub(super) fn find(slice: &[u8]) -> Option<Found> {
     let mirrors = MIRRORS.read().unwrap_or_else(PoisonError::into_inner);
     let (start, mirror) = mirrors.range(..=at).next_back()?;
     let offset = at - start;
-    (offset + slice.len() <= mirror.len).then(|| Found { pipe: mirror.pipe.clone(), offset, len: slice.len() })
+    (offset + slice.len() <= mirror.len).then(|| Found { held: mirror.held.clone(), offset, len: slice.len() })
 }
 
 /// A pipe holding `bytes` (its read end; the write end is closed once they are in). Nothing
 /// reads from it: every answer takes its own duplicate of the pipe's pages (`tee`), so the
 /// bytes stay in it for as long as the body is kept.
-fn held_in_pipe(bytes: &[u8]) -> std::io::Result<OwnedFd> {
+fn held_in_pipe(bytes: &[u8]) -> std::io::Result<Held> {
     let (read, write) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)?;
     // Refused past `/proc/sys/fs/pipe-max-size` (1 MiB by default), or when the user's pipes
     // hold more than `pipe-user-pages-soft`: the body is then written as before.
     let room = rustix::pipe::fcntl_setpipe_size(&write, bytes.len())?;
+    // Counted from here: dropped on any way out, `Held` gives the room back.
+    let held = Held { pipe: read, room };
+    if HELD_BYTES.fetch_add(room, Ordering::AcqRel) + room > MAX_HELD_BYTES {
+        return Err(std::io::Error::other("the holding pipes take all the room allowed them"));
+    }
     if room < bytes.len() {
         return Err(std::io::Error::other("the pipe cannot hold the body"));
     }
@@ -105,7 +131,7 @@ fn held_in_pipe(bytes: &[u8]) -> std::io::Result<OwnedFd> {
     while written < bytes.len() {
         written += rustix::io::write(&write, &bytes[written..])?;
     }
-    Ok(read)
+    Ok(held)
 }
 
 /// The owner of a mirrored body's bytes: leaves the registry when the last copy of the body
@@ -156,7 +182,7 @@ mod tests {
         assert_eq!((found.offset, found.len), (100, MIN_MIRRORED * 2 - 100));
         // The pipe holds the body's bytes, and keeps them when they are read.
         for _ in 0..2 {
-            assert!(held_bytes(&found.pipe, body.len()) == body, "the pipe holds the body");
+            assert!(held_bytes(&found.held.pipe, body.len()) == body, "the pipe holds the body");
         }
         // Bytes beside it, and a short body, are not.
         assert!(find(&vec![7u8; MIN_MIRRORED * 2]).is_none());
@@ -168,6 +194,22 @@ mod tests {
         let address = body.as_ptr() as usize;
         drop((body, tail));
         assert!(!MIRRORS.read().unwrap_or_else(PoisonError::into_inner).contains_key(&address));
+    }
+
+    #[test]
+    fn the_holding_pipes_take_no_more_room_than_allowed_and_give_it_back() {
+        let _alone = ONE_TEST_AT_A_TIME.blocking_lock();
+        // 500 KB takes a pipe of 512 KiB: 32 of them fill the room.
+        let fit = MAX_HELD_BYTES / (512 * 1024);
+        let held: Vec<Bytes> = (0..fit).map(|_| mirrored(Bytes::from(vec![5u8; 500_000]))).collect();
+        assert!(held.iter().all(|body| find(body).is_some()), "the first {fit} are held in pipes");
+        assert_eq!(HELD_BYTES.load(Ordering::Acquire), MAX_HELD_BYTES);
+        let one_more = mirrored(Bytes::from(vec![5u8; 500_000]));
+        assert!(find(&one_more).is_none(), "one more is written as before");
+        assert_eq!(HELD_BYTES.load(Ordering::Acquire), MAX_HELD_BYTES, "the refused pipe's room is given back");
+        drop(held);
+        assert_eq!(HELD_BYTES.load(Ordering::Acquire), 0);
+        assert!(find(&mirrored(one_more)).is_some(), "held once there is room");
     }
 
     #[test]
