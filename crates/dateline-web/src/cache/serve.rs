@@ -93,7 +93,7 @@ impl Next {
     }
 }
 
-async fn serve(state: AppState, request: Request, next: Next) -> Response {
+async fn serve(state: AppState, mut request: Request, next: Next) -> Response {
     let cache = &state.cache;
     let method = request.method().clone();
     // Health checks answer beside the cache and the rendering slots (see routes/health.rs).
@@ -124,7 +124,6 @@ async fn serve(state: AppState, request: Request, next: Next) -> Response {
     // A HEAD missing from the cache is rendered as the GET it asks about, and kept as one: its
     // answer carries the GET's validator and length, and the next GET finds the page kept.
     // Only the headers go back (`Reader::answer`, `Reader::headers_of`).
-    let mut request = request;
     *request.method_mut() = Method::GET;
 
     // One rendering per page and generation at a time: the first reader renders, the others

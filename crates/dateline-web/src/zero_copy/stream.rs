@@ -18,7 +18,8 @@ use super::scratch;
 /// the socket took part of it.
 const MIN_LOOKED_UP: usize = 4 * 1024;
 
-/// Bytes sent from pipes since the process started: the tests' proof that the pipe was used. Counted in tests only, so that both cores do not share one more counter per answer.
+/// Bytes sent from pipes since the process started: the tests' proof that the pipe was used.
+/// Counted in tests only, so that both cores do not share one more counter per answer.
 #[cfg(test)]
 static SENT_FROM_PIPES: AtomicU64 = AtomicU64::new(0);
 
