@@ -16,6 +16,7 @@
 
 mod clip;
 mod dateline;
+mod floor;
 mod generate;
 mod nginx;
 mod options;
