@@ -413,3 +413,100 @@ pub async fn a_long_page_reaches_a_slow_reader_whole_from_the_cache(db: Db) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A kept page asked for by a plain `GET` is answered before hyper (`cache/direct.rs`): with
+/// the bytes hyper answers it with, whole to a slow reader, in order among pipelined requests
+/// hyper answers, never to someone signed in, and changed at once after a write.
+pub async fn kept_pages_answered_before_hyper_are_hyper_s_bytes(db: Db) {
+    use tokio::io::AsyncWriteExt;
+    let Some(app) = TestApp::new(db).await else { return };
+    let body: String = (0..2_500).map(|i| format!("Paragraph {i} of the long read.\n\n")).collect();
+    let long = app.permalink(&app.post(&post_json("The long read", "2024-01-01T00:00:00Z", json!({"body": body}))).await);
+    let short = app.permalink(&app.post(&post_json("A short one", "2024-01-02T00:00:00Z", json!({}))).await);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(dateline_web::serve(listener, app.state.clone(), dateline_web::ConnectionLimit(16), std::future::pending()));
+    let connect = async || {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        // A small window: a long page leaves in many pieces.
+        socket.set_recv_buffer_size(4 * 1024).expect("buffer");
+        socket.connect(address).await.expect("connect")
+    };
+    let without_date = |head: &str| head.lines().filter(|line| !line.starts_with("date: ")).collect::<Vec<_>>().join("\r\n");
+    let ask = async |stream: &mut tokio::net::TcpStream, path: &str, extra: &str| {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: dateline.test\r\n{extra}\r\n");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        read_answer(stream, false).await
+    };
+
+    for path in [&long, &short] {
+        // The first asking renders and keeps the page (hyper answers: nothing was kept).
+        let (_, rendered) = ask(&mut connect().await, path, "").await;
+        // Asked again on new connections: the direct path answers; a conditional GET that does
+        // not match goes to hyper, which answers from the same kept page.
+        let mut direct = connect().await;
+        let (direct_head, direct_body) = ask(&mut direct, path, "").await;
+        let (hyper_head, hyper_body) = ask(&mut connect().await, path, "If-None-Match: \"another\"\r\n").await;
+        assert!(direct_head.starts_with("HTTP/1.1 200 OK") && direct_head.contains("etag: "), "{direct_head}");
+        assert_eq!(without_date(&direct_head), without_date(&hyper_head), "the same headers, in the same order");
+        assert!(direct_body == hyper_body && direct_body == rendered, "the same body, whole");
+        // Kept alive: the same connection is answered again, gzipped too.
+        let (head, again) = ask(&mut direct, path, "").await;
+        assert!(head.starts_with("HTTP/1.1 200") && again == rendered, "{head}");
+        let (head, gzipped) = ask(&mut direct, path, "Accept-Encoding: gzip\r\n").await;
+        assert!(head.contains("content-encoding: gzip"), "{head}");
+        assert_eq!(gunzip(&gzipped).into_bytes(), rendered);
+    }
+
+    // Pipelined: kept pages, a request only hyper answers, then a kept page again, in one write.
+    let mut stream = connect().await;
+    let request = |path: &str, extra: &str| format!("GET {path} HTTP/1.1\r\nHost: dateline.test\r\n{extra}\r\n");
+    let pipelined = [request(&short, ""), request(&long, ""), request("/no-such-page/", ""), request(&short, "")].concat();
+    stream.write_all(pipelined.as_bytes()).await.expect("write");
+    let statuses = read_status_lines(&mut stream, 4).await;
+    assert_eq!(statuses, ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"]);
+
+    // Signed in: never the kept page (the admin bar is theirs alone).
+    app.user("marta", dateline_core::Role::Administrator, "correct horse battery").await;
+    let cookie = app.login("marta", "correct horse battery").await.expect("login");
+    let (head, _) = ask(&mut connect().await, &short, &format!("Cookie: {cookie}\r\n")).await;
+    assert!(head.starts_with("HTTP/1.1 200") && head.contains("cache-control: private") && !head.contains("etag: "), "{head}");
+
+    // Changed behind the server's back: the next plain GET answered before hyper shows it.
+    app.test_store.execute("UPDATE posts SET title = 'A shorter one' WHERE title = 'A short one'").await;
+    let start = Instant::now();
+    loop {
+        let (_, now) = ask(&mut connect().await, &short, "").await;
+        if String::from_utf8_lossy(&now).contains("A shorter one") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_millis(1500), "the change did not show within a second");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The status lines of the next `count` answers on `stream` (each with a `Content-Length`).
+async fn read_status_lines(stream: &mut tokio::net::TcpStream, count: usize) -> Vec<String> {
+    use tokio::io::AsyncReadExt;
+    let (mut got, mut statuses) = (Vec::new(), Vec::new());
+    let mut piece = [0u8; 16 * 1024];
+    while statuses.len() < count {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..end]).into_owned();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().expect("length")))
+                .expect("a length");
+            if got.len() >= end + 4 + length {
+                statuses.push(head.lines().next().unwrap_or_default().to_string());
+                got.drain(..end + 4 + length);
+                continue;
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut piece)).await.expect("the answer comes").expect("read");
+        assert!(n > 0, "the server closed after {} answers", statuses.len());
+        got.extend_from_slice(&piece[..n]);
+    }
+    assert!(got.is_empty(), "nothing past the answers");
+    statuses
+}

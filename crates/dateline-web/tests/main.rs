@@ -80,6 +80,7 @@ mod cache_cases {
         a_theme_s_comment_macro_renders_the_threads,
         a_search_asked_again_is_kept_until_something_changes,
         a_long_page_reaches_a_slow_reader_whole_from_the_cache,
+        kept_pages_answered_before_hyper_are_hyper_s_bytes,
     );
 }
 

@@ -10,8 +10,10 @@
 //! handed the page as it was a moment before (at most [`STALE_FOR`] after that rendering
 //! began), instead of all waiting: see `serve`.
 //! Only responses that are the same for every anonymous reader are kept: see [`serve`] for
-//! which requests and responses qualify.
+//! which requests and responses qualify. Plain `GET`s of kept pages are answered before hyper
+//! parses them, by [`direct`].
 
+mod direct;
 mod follow;
 mod serve;
 
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 
+pub(crate) use direct::{Direct, Handover};
 pub(crate) use follow::follow_changes;
 pub(crate) use serve::{CacheService, KeepUntil};
 
@@ -54,6 +57,30 @@ pub(crate) struct Variant {
     /// headers among them), worked out once when kept: a hit clones the map and adds nothing
     /// (inserting into a cloned map grew it again on every request: 10 % of a hit's time).
     headers: HeaderMap,
+    /// The status line and `headers` as the direct path writes them (`direct.rs`), made the
+    /// first time it answers with this variant.
+    wire_head: std::sync::OnceLock<Bytes>,
+}
+
+impl Variant {
+    fn new(body: Bytes, headers: HeaderMap) -> Variant {
+        Variant { body, headers, wire_head: std::sync::OnceLock::new() }
+    }
+
+    /// `HTTP/1.1 200 OK` and every header line, each ended by CRLF (the `Date` line and the
+    /// blank line after it are the answer's own).
+    fn wire_head(&self) -> &Bytes {
+        self.wire_head.get_or_init(|| {
+            let mut head = b"HTTP/1.1 200 OK\r\n".to_vec();
+            for (name, value) in &self.headers {
+                head.extend_from_slice(name.as_str().as_bytes());
+                head.extend_from_slice(b": ");
+                head.extend_from_slice(value.as_bytes());
+                head.extend_from_slice(b"\r\n");
+            }
+            Bytes::from(head)
+        })
+    }
 }
 
 impl Entry {
@@ -266,8 +293,8 @@ fn evict(entries: &mut HashMap<String, Arc<Entry>>, bytes: &AtomicU64, target: u
 mod tests {
     use super::*;
 
-    fn entry(cache: &PageCache, size: usize) -> Arc<Entry> {
-        let plain = Variant { body: Bytes::from(vec![b'x'; size]), headers: HeaderMap::new() };
+    pub(super) fn entry(cache: &PageCache, size: usize) -> Arc<Entry> {
+        let plain = Variant::new(Bytes::from(vec![b'x'; size]), HeaderMap::new());
         Arc::new(Entry {
             generation: cache.generation(),
             rendered_at: Instant::now(),
@@ -280,7 +307,7 @@ mod tests {
         })
     }
 
-    fn cache(max_mib: u32) -> PageCache {
+    pub(super) fn cache(max_mib: u32) -> PageCache {
         PageCache::new(&dateline_core::config::CacheSettings { max_mib, ..Default::default() })
     }
 
@@ -314,7 +341,7 @@ mod tests {
             generation: cache.generation(),
             rendered_at: Instant::now() - STALE_FOR,
             expires: None,
-            plain: Variant { body: Bytes::from_static(b"old"), headers: HeaderMap::new() },
+            plain: Variant::new(Bytes::from_static(b"old"), HeaderMap::new()),
             gzip: std::sync::OnceLock::new(),
             compressible: false,
             last_modified: None,

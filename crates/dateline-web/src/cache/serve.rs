@@ -51,6 +51,34 @@ const MIN_GZIP: usize = 512;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KeepUntil(pub jiff::Timestamp);
 
+/// What the cache reads of a request: hyper's parsed requests and those the direct path
+/// (`super::direct`) parses itself are read by the same rules.
+pub(super) trait Head {
+    fn path(&self) -> &str;
+    fn query(&self) -> Option<&str>;
+    fn is_head(&self) -> bool;
+    /// Every value of the header `name` (given in lower case).
+    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a;
+}
+
+impl Head for Request {
+    fn path(&self) -> &str {
+        self.uri().path()
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.uri().query()
+    }
+
+    fn is_head(&self) -> bool {
+        self.method() == Method::HEAD
+    }
+
+    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers().get_all(name).into_iter().map(HeaderValue::as_bytes)
+    }
+}
+
 /// The cache in front of the whole application: a kept page is answered before any routing or
 /// any other layer (axum's per-route middleware cloned the route's whole stack of layers for
 /// every request, a fifth of a hit's time); everything else goes on to `inner`.
@@ -209,15 +237,15 @@ impl Drop for Flight<'_> {
 /// again (a name in the news, typed by many readers) is answered from memory until the next
 /// write, like every other page; the cache's byte limit bounds what many different searches
 /// can take. Any other query string (`?unapproved=`, `?replytocom=`, `?p=`) is rendered.
-fn cache_key(request: &Request) -> Option<String> {
+pub(super) fn cache_key(request: &impl Head) -> Option<String> {
     if has_credentials(request) {
         return None;
     }
-    let path = request.uri().path();
+    let path = request.path();
     if NEVER.iter().any(|never| path.starts_with(never)) {
         return None;
     }
-    match request.uri().query() {
+    match request.query() {
         None => Some(path.to_string()),
         Some(query) if is_search(path, query) => Some(format!("{path}?{query}")),
         Some(_) => None,
@@ -237,13 +265,11 @@ const MAX_SEARCH_QUERY: usize = 1_024;
 
 /// Whether the request says who sent it: `Authorization`, or any cookie but the comment
 /// form's (a session, a protected post's unlock).
-fn has_credentials(request: &Request) -> bool {
-    request.headers().contains_key(header::AUTHORIZATION)
+fn has_credentials(request: &impl Head) -> bool {
+    request.values("authorization").next().is_some()
         || !request
-            .headers()
-            .get_all(header::COOKIE)
-            .iter()
-            .flat_map(|value| value.to_str().unwrap_or("?=").split(';'))
+            .values("cookie")
+            .flat_map(|value| std::str::from_utf8(value).unwrap_or("?=").split(';'))
             .all(|pair| pair.trim().is_empty() || pair.split('=').next().is_some_and(|name| name.trim() == CSRF_COOKIE))
 }
 
@@ -302,7 +328,7 @@ fn variant(rendered: &HeaderMap, body: Bytes, etag: &str, encoding: Option<&'sta
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
     headers.insert(header::ETAG, HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"x\"")));
-    Variant { body: crate::zero_copy::mirrored(body), headers }
+    Variant::new(crate::zero_copy::mirrored(body), headers)
 }
 
 /// A strong validator: a digest of the bytes (SHA-256, cut to 128 bits).
@@ -326,20 +352,35 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
 }
 
 /// What the reader's request says about the answer it can take.
-struct Reader {
+pub(super) struct Reader {
     gzip: bool,
-    head: bool,
+    pub(super) head: bool,
     if_none_match: Option<HeaderValue>,
     if_modified_since: Option<jiff::Timestamp>,
 }
 
 impl Reader {
-    fn of(request: &Request) -> Reader {
+    pub(super) fn of(request: &impl Head) -> Reader {
+        let first = |name| request.values(name).next().and_then(|value| HeaderValue::from_bytes(value).ok());
         Reader {
-            gzip: accepts_gzip(request.headers()),
-            head: request.method() == Method::HEAD,
-            if_none_match: request.headers().get(header::IF_NONE_MATCH).cloned(),
-            if_modified_since: request.headers().get(header::IF_MODIFIED_SINCE).and_then(http_date),
+            gzip: accepts_gzip(request.values("accept-encoding")),
+            head: request.is_head(),
+            if_none_match: first("if-none-match"),
+            if_modified_since: first("if-modified-since").as_ref().and_then(http_date),
+        }
+    }
+
+    /// Whether the reader asks whether their copy is still good (`If-None-Match`,
+    /// `If-Modified-Since`).
+    pub(super) fn is_conditional(&self) -> bool {
+        self.if_none_match.is_some() || self.if_modified_since.is_some()
+    }
+
+    /// The encoding of `entry` this reader takes.
+    pub(super) fn variant<'e>(&self, entry: &'e Entry) -> &'e Variant {
+        match self.gzip && entry.compressible {
+            true => entry.gzip.get_or_init(|| gzipped(&entry.plain)).as_ref().unwrap_or(&entry.plain),
+            false => &entry.plain,
         }
     }
 
@@ -359,10 +400,7 @@ impl Reader {
     }
 
     fn answer(&self, entry: &Entry) -> Response {
-        let variant = match self.gzip && entry.compressible {
-            true => entry.gzip.get_or_init(|| gzipped(&entry.plain)).as_ref().unwrap_or(&entry.plain),
-            false => &entry.plain,
-        };
+        let variant = self.variant(entry);
         // `If-None-Match` decides when sent; else `If-Modified-Since` against the page's own date.
         let not_modified = match (&self.if_none_match, self.if_modified_since) {
             (Some(tags), _) => tags.to_str().is_ok_and(|tags| {
@@ -391,9 +429,9 @@ fn http_date(value: &HeaderValue) -> Option<jiff::Timestamp> {
     jiff::fmt::rfc2822::parse(value.to_str().ok()?).ok().map(|zoned| zoned.timestamp())
 }
 
-/// Whether `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|coding| {
+/// Whether `Accept-Encoding` (its values) takes gzip (and does not refuse it with `q=0`).
+fn accepts_gzip<'a>(values: impl Iterator<Item = &'a [u8]>) -> bool {
+    values.filter_map(|v| std::str::from_utf8(v).ok()).flat_map(|v| v.split(',')).any(|coding| {
         let mut parts = coding.split(';');
         let name = parts.next().unwrap_or("").trim();
         let refused = parts.any(|p| p.trim().strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)));
@@ -439,15 +477,11 @@ mod tests {
 
     #[test]
     fn gzip_is_taken_unless_refused() {
-        let with = |value: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).expect("value"));
-            accepts_gzip(&headers)
-        };
+        let with = |value: &str| accepts_gzip(std::iter::once(value.as_bytes()));
         assert!(with("gzip, br"));
         assert!(with("br;q=1.0, gzip;q=0.8"));
         assert!(!with("gzip;q=0"));
         assert!(!with("br, identity"));
-        assert!(!accepts_gzip(&HeaderMap::new()));
+        assert!(!accepts_gzip(std::iter::empty()));
     }
 }

@@ -26,15 +26,21 @@ mod stream;
 #[cfg(target_os = "linux")]
 pub(crate) use mirror::{MIN_MIRRORED, mirrored};
 
-/// An accepted connection as hyper is to read and write it.
+/// An accepted connection's socket, as the cache's direct path and hyper read and write it.
 #[cfg(target_os = "linux")]
-pub(crate) fn connection(stream: tokio::net::TcpStream) -> stream::Connection {
-    stream::Connection::new(stream)
-}
+pub(crate) type Connection = stream::Connection;
 
 /// Elsewhere than on Linux bodies are written as they are.
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn connection(stream: tokio::net::TcpStream) -> tokio::net::TcpStream {
+pub(crate) type Connection = tokio::net::TcpStream;
+
+#[cfg(target_os = "linux")]
+pub(crate) fn connection(stream: tokio::net::TcpStream) -> Connection {
+    stream::Connection::new(stream)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn connection(stream: tokio::net::TcpStream) -> Connection {
     stream
 }
 

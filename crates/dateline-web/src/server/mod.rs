@@ -4,6 +4,12 @@
 //! connection sits idle), a body within `body_timeout_seconds` (408, see [`crate::app`]), and
 //! at most `max_connections` are served at once: more wait in the kernel's backlog instead of
 //! taking file descriptors the store and new requests need.
+//!
+//! Each connection begins on the cache's direct path (`cache::Direct`), which answers plain
+//! `GET`s of kept pages itself; at its first other request the connection goes to hyper, with
+//! what was read of it (`Rewind`).
+
+mod rewind;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -67,7 +73,7 @@ pub(crate) async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let header_timeout = Duration::from_secs(u64::from(state.site().config.server.header_timeout_seconds));
-    let app = crate::service(state);
+    let app = crate::service(state.clone());
     let permits = Arc::new(tokio::sync::Semaphore::new(limit.0.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -81,6 +87,9 @@ pub(crate) async fn run(
         .keep_alive(true)
         .max_header_size(MAX_HEADER_BYTES)
         .max_buf_size(MAX_HEADER_BYTES);
+    // Tells connections on the direct path to close when idle; hyper's are told by `graceful`,
+    // which also waits for those (each holds a watcher while on the direct path).
+    let (stopping, stop_watch) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // Wait for room before accepting: a connection over the limit stays in the backlog.
@@ -109,18 +118,24 @@ pub(crate) async fn run(
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             request.map(axum::body::Body::new)
         });
-        let connection = builder.serve_connection(TokioIo::new(crate::zero_copy::connection(stream)), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+        let direct = crate::cache::Direct::new(state.cache.clone(), header_timeout, stop_watch.clone());
+        let (watcher, builder) = (graceful.watcher(), builder.clone());
         tokio::spawn(async move {
-            // Ends when the client closes, a timeout hits, or the connection breaks: all
-            // ordinary for a public server, so only worth a debug line.
-            if let Err(err) = connection.await {
-                tracing::debug!(error = %err, %peer, "connection ended");
+            let mut socket = crate::zero_copy::connection(stream);
+            if let crate::cache::Handover::ToHyper(read) = direct.serve(&mut socket).await {
+                let connection =
+                    builder.serve_connection(TokioIo::new(rewind::Rewind::new(read, socket)), TowerToHyperService::new(service));
+                // Ends when the client closes, a timeout hits, or the connection breaks: all
+                // ordinary for a public server, so only worth a debug line.
+                if let Err(err) = watcher.watch(connection).await {
+                    tracing::debug!(error = %err, %peer, "connection ended");
+                }
             }
             drop(permit);
         });
     }
     drop(listener);
+    let _ = stopping.send(true);
     // Requests in flight get a moment to finish; a client that holds on past it is cut off.
     if tokio::time::timeout(SHUTDOWN_DEADLINE, graceful.shutdown()).await.is_err() {
         tracing::warn!("connections still open after {} s; closing them", SHUTDOWN_DEADLINE.as_secs());
