@@ -23,23 +23,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, BufMut, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::PageCache;
 use super::serve::{Head, Reader, cache_key};
 use crate::zero_copy::Connection;
 
-/// The most a request's line and headers may take here: past it, hyper reads on and answers
-/// 431 (`server::MAX_HEADER_BYTES`).
-const MAX_HEAD: usize = 64 * 1024;
+/// The most a request's line and headers may take: a longer head, whole or not, goes to hyper,
+/// which answers 431 as it always did.
+const MAX_HEAD: usize = crate::server::MAX_HEADER_BYTES;
 
 /// Headers a request may have for this path: more, and hyper answers it (its own limit is 100).
 const MAX_HEADERS: usize = 64;
 
 /// How a connection leaves the direct path.
 pub(crate) enum Handover {
-    /// The client closed, went quiet past the header timeout, or the server is stopping.
+    /// The client closed, went quiet past the header timeout, could not be written to, or
+    /// the server is stopping.
     Closed,
     /// Hyper answers from here on; these bytes were read and not answered.
     ToHyper(Bytes),
@@ -86,23 +87,34 @@ impl Direct {
         let timer = tokio::time::sleep(self.header_timeout);
         tokio::pin!(timer);
         loop {
+            // A stopping server answers what it is writing, and no more.
+            if *self.stopping.borrow() {
+                return Handover::Closed;
+            }
             timer.as_mut().reset(tokio::time::Instant::now() + self.header_timeout);
+            // How far the buffer is known to hold no end of a head: a head sent a byte at a
+            // time is parsed once, when its end comes, not once a byte.
+            let mut scanned = 0;
             let ask = loop {
-                match parse(&buffer) {
-                    Parsed::Ask(ask) => break ask,
-                    Parsed::Other => return Handover::ToHyper(buffer.freeze()),
-                    Parsed::Partial if buffer.len() >= MAX_HEAD => return Handover::ToHyper(buffer.freeze()),
-                    Parsed::Partial => {}
+                if let Some(end) = head_end(&buffer, scanned) {
+                    match parse(&buffer[..end]) {
+                        Parsed::Ask(ask) => break ask,
+                        Parsed::Other | Parsed::Partial => return Handover::ToHyper(buffer.freeze()),
+                    }
                 }
-                if *self.stopping.borrow() {
-                    return Handover::Closed;
+                if buffer.len() >= MAX_HEAD {
+                    return Handover::ToHyper(buffer.freeze());
                 }
+                scanned = buffer.len();
                 buffer.reserve(4 * 1024);
+                // Never read past the limit: what a connection holds here stays bounded.
+                let left = MAX_HEAD - buffer.len();
+                let mut room = (&mut buffer).limit(left);
                 let read = tokio::select! {
                     biased;
                     _ = self.stopping.changed() => return Handover::Closed,
                     () = &mut timer => return Handover::Closed,
-                    read = io.read_buf(&mut buffer) => read,
+                    read = io.read_buf(&mut room) => read,
                 };
                 match read {
                     Ok(0) | Err(_) => return Handover::Closed,
@@ -118,12 +130,26 @@ impl Direct {
             if write_all(io, &[variant.wire_head(), &date[..], &variant.body]).await.is_err() {
                 return Handover::Closed;
             }
+            self.cache.direct_answers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             buffer.advance(ask.length);
         }
     }
 }
 
-/// Reads the request at the front of `buffer`.
+/// Where the first request head in `buffer` ends (just past its blank line), looking from
+/// `scanned` on (less the three bytes an end may straddle). httparse takes a bare `\n` for a
+/// line's end, so `\n\n` ends a head as `\n\r\n` does.
+fn head_end(buffer: &[u8], scanned: usize) -> Option<usize> {
+    let from = scanned.saturating_sub(3);
+    let window = buffer.get(from..)?;
+    window.windows(2).enumerate().find_map(|(at, pair)| match pair {
+        b"\n\n" => Some(from + at + 2),
+        b"\n\r" if window.get(at + 2) == Some(&b'\n') => Some(from + at + 3),
+        _ => None,
+    })
+}
+
+/// Reads the request head that is `buffer` (`buffer` ends where the head does).
 fn parse(buffer: &[u8]) -> Parsed {
     if buffer.is_empty() {
         return Parsed::Partial;
@@ -324,6 +350,17 @@ mod tests {
         stop.send(true).expect("stop");
         let ended = tokio::time::timeout(Duration::from_secs(5), ended).await.expect("let go").expect("task");
         assert!(ended.is_none());
+    }
+
+    #[test]
+    fn a_head_ends_at_its_blank_line_however_it_arrives() {
+        let head = b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET";
+        assert_eq!(head_end(head, 0), Some(head.len() - 3));
+        // Found when the scan resumes just before the blank line's first bytes.
+        assert_eq!(head_end(head, 27), Some(head.len() - 3));
+        assert_eq!(head_end(b"GET / HTTP/1.1\nHost: x\n\n", 0), Some(24));
+        assert_eq!(head_end(b"GET / HTTP/1.1\r\nHost: x\r\n", 0), None);
+        assert_eq!(head_end(b"", 0), None);
     }
 
     #[test]

@@ -118,6 +118,8 @@ pub struct PageCache {
     started: Instant,
     /// This instance's mark in the store's change notices (see [`PageCache::after_own_write`]).
     mark: String,
+    /// Answers given by the direct path (`direct.rs`) since the start.
+    direct_answers: AtomicU64,
 }
 
 /// Requests look for other processes' changes at most this often (in milliseconds).
@@ -147,7 +149,13 @@ impl PageCache {
             last_look: AtomicU64::new(0),
             started: Instant::now(),
             mark: dateline_app::tokens::random_token(),
+            direct_answers: AtomicU64::new(0),
         }
+    }
+
+    /// How many kept pages were answered before hyper (`direct.rs`) since the start.
+    pub fn direct_answers(&self) -> u64 {
+        self.direct_answers.load(Ordering::Relaxed)
     }
 
     /// Empties the cache after a write through this instance (the write has committed). Where

@@ -269,7 +269,7 @@ fn has_credentials(request: &impl Head) -> bool {
     request.values("authorization").next().is_some()
         || !request
             .values("cookie")
-            .flat_map(|value| std::str::from_utf8(value).unwrap_or("?=").split(';'))
+            .flat_map(|value| visible_ascii(value).unwrap_or("?=").split(';'))
             .all(|pair| pair.trim().is_empty() || pair.split('=').next().is_some_and(|name| name.trim() == CSRF_COOKIE))
 }
 
@@ -424,6 +424,12 @@ impl Reader {
     }
 }
 
+/// A header value as text when it is all visible ASCII (or tabs), as `HeaderValue::to_str`
+/// reads it: anything else is read as no value at all, whichever path parsed the request.
+fn visible_ascii(value: &[u8]) -> Option<&str> {
+    value.iter().all(|&b| b == b'\t' || (0x20..0x7f).contains(&b)).then(|| std::str::from_utf8(value).ok()).flatten()
+}
+
 /// An HTTP date (`Wed, 02 Dec 2026 06:00:00 GMT`).
 fn http_date(value: &HeaderValue) -> Option<jiff::Timestamp> {
     jiff::fmt::rfc2822::parse(value.to_str().ok()?).ok().map(|zoned| zoned.timestamp())
@@ -431,7 +437,7 @@ fn http_date(value: &HeaderValue) -> Option<jiff::Timestamp> {
 
 /// Whether `Accept-Encoding` (its values) takes gzip (and does not refuse it with `q=0`).
 fn accepts_gzip<'a>(values: impl Iterator<Item = &'a [u8]>) -> bool {
-    values.filter_map(|v| std::str::from_utf8(v).ok()).flat_map(|v| v.split(',')).any(|coding| {
+    values.filter_map(visible_ascii).flat_map(|v| v.split(',')).any(|coding| {
         let mut parts = coding.split(';');
         let name = parts.next().unwrap_or("").trim();
         let refused = parts.any(|p| p.trim().strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)));

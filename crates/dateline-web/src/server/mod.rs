@@ -24,7 +24,7 @@ use tower::ServiceExt;
 use crate::AppState;
 
 /// The most a client's request line and headers may take.
-const MAX_HEADER_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// How long a shutdown waits for requests in flight.
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
