@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::http::HeaderName;
 use bytes::{Buf, BufMut, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -127,7 +128,7 @@ impl Direct {
             };
             let variant = ask.reader.variant(&entry);
             let date = date_line();
-            if write_all(io, &[variant.wire_head(), &date[..], &variant.body]).await.is_err() {
+            if write_all(io, [variant.wire_head(), &date[..], &variant.body]).await.is_err() {
                 return Handover::Closed;
             }
             self.cache.direct_answers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -161,7 +162,7 @@ fn parse(buffer: &[u8]) -> Parsed {
         Ok(httparse::Status::Partial) => return Parsed::Partial,
         Err(_) => return Parsed::Other,
     };
-    let Some(head) = Parsed1::of(&request) else { return Parsed::Other };
+    let Some(head) = PlainGet::of(&request) else { return Parsed::Other };
     let reader = Reader::of(&head);
     if reader.head || reader.is_conditional() {
         return Parsed::Other;
@@ -174,14 +175,14 @@ fn parse(buffer: &[u8]) -> Parsed {
 
 /// A parsed request this path may answer: an HTTP/1.1 `GET` of a path, with no body and
 /// nothing that changes how the connection goes on.
-struct Parsed1<'r, 'h, 'b> {
+struct PlainGet<'r, 'h, 'b> {
     path: &'b str,
     query: Option<&'b str>,
     request: &'r httparse::Request<'h, 'b>,
 }
 
-impl<'r, 'h, 'b> Parsed1<'r, 'h, 'b> {
-    fn of(request: &'r httparse::Request<'h, 'b>) -> Option<Parsed1<'r, 'h, 'b>> {
+impl<'r, 'h, 'b> PlainGet<'r, 'h, 'b> {
+    fn of(request: &'r httparse::Request<'h, 'b>) -> Option<PlainGet<'r, 'h, 'b>> {
         if request.method != Some("GET") || request.version != Some(1) {
             return None;
         }
@@ -201,11 +202,11 @@ impl<'r, 'h, 'b> Parsed1<'r, 'h, 'b> {
             Some((path, query)) => (path, Some(query)),
             None => (target, None),
         };
-        Some(Parsed1 { path, query, request })
+        Some(PlainGet { path, query, request })
     }
 }
 
-impl Head for Parsed1<'_, '_, '_> {
+impl Head for PlainGet<'_, '_, '_> {
     fn path(&self) -> &str {
         self.path
     }
@@ -218,8 +219,8 @@ impl Head for Parsed1<'_, '_, '_> {
         false
     }
 
-    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.request.headers.iter().filter(move |header| header.name.eq_ignore_ascii_case(name)).map(|header| header.value)
+    fn values<'a>(&'a self, name: &'static HeaderName) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.request.headers.iter().filter(move |header| header.name.eq_ignore_ascii_case(name.as_str())).map(|header| header.value)
     }
 }
 
@@ -240,8 +241,9 @@ fn date_line() -> Bytes {
 }
 
 /// Writes all of `parts`, in as few system calls as the socket allows.
-async fn write_all(io: &mut Connection, parts: &[&[u8]]) -> std::io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = parts.iter().map(|part| IoSlice::new(part)).collect();
+async fn write_all<const N: usize>(io: &mut Connection, parts: [&[u8]; N]) -> std::io::Result<()> {
+    // On the stack: an answer allocates nothing to be written.
+    let mut slices = parts.map(IoSlice::new);
     let mut slices = &mut slices[..];
     while !slices.is_empty() {
         let written = io.write_vectored(slices).await?;

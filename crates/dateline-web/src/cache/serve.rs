@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{Entry, PageCache, Variant};
@@ -57,8 +57,9 @@ pub(super) trait Head {
     fn path(&self) -> &str;
     fn query(&self) -> Option<&str>;
     fn is_head(&self) -> bool;
-    /// Every value of the header `name` (given in lower case).
-    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a;
+    /// Every value of the header `name` (a constant of `http::header`: hyper's map looks it up
+    /// without parsing the name again).
+    fn values<'a>(&'a self, name: &'static HeaderName) -> impl Iterator<Item = &'a [u8]> + 'a;
 }
 
 impl Head for Request {
@@ -74,7 +75,7 @@ impl Head for Request {
         self.method() == Method::HEAD
     }
 
-    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+    fn values<'a>(&'a self, name: &'static HeaderName) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.headers().get_all(name).into_iter().map(HeaderValue::as_bytes)
     }
 }
@@ -266,9 +267,9 @@ const MAX_SEARCH_QUERY: usize = 1_024;
 /// Whether the request says who sent it: `Authorization`, or any cookie but the comment
 /// form's (a session, a protected post's unlock).
 fn has_credentials(request: &impl Head) -> bool {
-    request.values("authorization").next().is_some()
+    request.values(&header::AUTHORIZATION).next().is_some()
         || !request
-            .values("cookie")
+            .values(&header::COOKIE)
             .flat_map(|value| visible_ascii(value).unwrap_or("?=").split(';'))
             .all(|pair| pair.trim().is_empty() || pair.split('=').next().is_some_and(|name| name.trim() == CSRF_COOKIE))
 }
@@ -361,12 +362,12 @@ pub(super) struct Reader {
 
 impl Reader {
     pub(super) fn of(request: &impl Head) -> Reader {
-        let first = |name| request.values(name).next().and_then(|value| HeaderValue::from_bytes(value).ok());
+        let first = |name: &'static HeaderName| request.values(name).next().and_then(|value| HeaderValue::from_bytes(value).ok());
         Reader {
-            gzip: accepts_gzip(request.values("accept-encoding")),
+            gzip: accepts_gzip(request.values(&header::ACCEPT_ENCODING)),
             head: request.is_head(),
-            if_none_match: first("if-none-match"),
-            if_modified_since: first("if-modified-since").as_ref().and_then(http_date),
+            if_none_match: first(&header::IF_NONE_MATCH),
+            if_modified_since: first(&header::IF_MODIFIED_SINCE).as_ref().and_then(http_date),
         }
     }
 
