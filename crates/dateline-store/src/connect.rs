@@ -146,6 +146,28 @@ async fn probe(options: &AnyConnectOptions, backend: Backend) -> Result<sqlx::An
     Ok(conn)
 }
 
+/// How long opening a SQLite store waits for another connection's write to end before it can
+/// switch the file to WAL: as long as a statement waits for a lock (`busy_timeout` below).
+const WAL_SWITCH_WAIT: Duration = Duration::from_secs(10);
+
+/// Sets a SQLite file to WAL (a property of the file: set once, readers then never block the
+/// writer). Switching needs the file to itself, and while another connection is writing to a
+/// file still in rollback mode SQLite answers "database is locked" at once instead of waiting
+/// its busy timeout. That is the moment several instances start together on a new file (one is
+/// switching it as the others try): stop 47's CI lost an instance so. The switch is tried again
+/// until the other write ends; a file already in WAL takes no lock.
+async fn switch_to_wal(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    let deadline = tokio::time::Instant::now() + WAL_SWITCH_WAIT;
+    loop {
+        match conn.execute("PRAGMA journal_mode = WAL").await {
+            Err(err) if crate::error::is_busy_error(&err) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            done => return done.map(drop),
+        }
+    }
+}
+
 /// Whether a PostgreSQL session may not write: a standby in recovery says
 /// `transaction_read_only = on`, as does a database or role set to
 /// `default_transaction_read_only`.
@@ -203,7 +225,12 @@ impl SqlStore {
             // keep reading, and every write is refused as "cannot write" (503), as on a full
             // disk. Immutable is true of a read-only disk; a file made writable again needs a
             // restart to be written.
-            Err(err) if backend == Backend::Sqlite && sqlite_file(url).is_some_and(|path| Path::new(path).is_file()) => {
+            // (Not when the file is merely busy: another process holding it is no read-only disk.)
+            Err(err)
+                if backend == Backend::Sqlite
+                    && !crate::error::is_busy_error(&err)
+                    && sqlite_file(url).is_some_and(|path| Path::new(path).is_file()) =>
+            {
                 let immutable = read_only_url(&connect_url);
                 let opened = match parse(&immutable) {
                     Ok(ro) => probe(&ro, backend).await.map(|probe| (ro, probe)),
@@ -301,8 +328,7 @@ impl SqlStore {
         }
         let mut conn = store.pool.acquire().await.map_err(connect_err)?;
         if backend == Backend::Sqlite {
-            // WAL is a property of the file: set once, readers then never block the writer.
-            conn.execute("PRAGMA journal_mode = WAL").await.map_err(connect_err)?;
+            switch_to_wal(conn.as_mut()).await.map_err(connect_err)?;
         }
         crate::migrate::run(conn.as_mut(), backend).await.map_err(|e| OpenError::Migrate { url: shown.clone(), reason: e.to_string() })?;
         drop(conn);

@@ -19,6 +19,11 @@ pub(crate) fn map_err(err: sqlx::Error) -> StoreError {
     }
 }
 
+/// Whether `err` is SQLite's "database is locked" (or PostgreSQL's like), see [`is_busy`].
+pub(crate) fn is_busy_error(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if is_busy(db.code().as_deref()))
+}
+
 /// SQLite's "database is locked" family (SQLITE_BUSY and SQLITE_LOCKED with their extended
 /// codes: the low byte is the primary code) and PostgreSQL's lock timeouts and serialization
 /// failures: the write did not happen and may be tried again.

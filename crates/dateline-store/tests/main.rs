@@ -136,6 +136,37 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     assert_eq!(test.store.pragma("foreign_keys").await.expect("pragma"), "1");
 }
 
+/// A new file another connection is writing to (in rollback mode: another instance starting
+/// at the same moment, switching it to WAL) is opened once that write ends; SQLite refuses the
+/// switch at once meanwhile, without waiting, and opening used to fail then.
+#[tokio::test]
+async fn a_new_file_being_written_elsewhere_opens_once_the_write_ends() {
+    use sqlx::{Connection, Executor};
+    let dir = std::env::temp_dir().join(dateline_testkit::unique_name("dateline_wal_switch"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("dateline.db");
+    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.expect("connect");
+    other.execute("CREATE TABLE elsewhere (x INTEGER); BEGIN IMMEDIATE; INSERT INTO elsewhere VALUES (1)").await.expect("write");
+
+    let url = format!("sqlite:{}", path.display());
+    let ended = std::sync::atomic::AtomicBool::new(false);
+    let opening = async {
+        let opened = dateline_store::SqlStore::open(&url).await;
+        assert!(ended.load(std::sync::atomic::Ordering::SeqCst), "opening did not wait for the other write: {opened:?}");
+        opened
+    };
+    let writing = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        ended.store(true, std::sync::atomic::Ordering::SeqCst);
+        other.execute("COMMIT").await.expect("commit");
+    };
+    let (opened, ()) = tokio::join!(opening, writing);
+    let store = opened.expect("opened once the write ended");
+    assert_eq!(store.pragma("journal_mode").await.expect("pragma"), "wal");
+    store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[tokio::test]
 async fn unusable_urls_are_explained() {
     let err = dateline_store::SqlStore::open("mysql://localhost/x").await.expect_err("scheme");
