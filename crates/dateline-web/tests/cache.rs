@@ -521,6 +521,55 @@ pub async fn kept_pages_answered_before_hyper_are_hyper_s_bytes(db: Db) {
     }
 }
 
+/// A connection answered before hyper keeps the header timeout as hyper does: a client has a
+/// timeout from each answer to send its next request head (not from connecting), and one that
+/// sends nothing more is let go once that timeout has passed, not before.
+pub async fn a_kept_page_s_connection_is_let_go_a_header_timeout_after_its_last_answer(db: Db) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(app) = TestApp::builder(db).config(|c| c.server.header_timeout_seconds = 1).build().await else { return };
+    let page = app.permalink(&app.post(&post_json("Kept", "2024-01-02T00:00:00Z", json!({}))).await);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(dateline_web::serve(listener, app.state.clone(), dateline_web::ConnectionLimit(16), std::future::pending()));
+    let request = format!("GET {page} HTTP/1.1\r\nHost: dateline.test\r\n\r\n");
+
+    // Kept, and answered before hyper (the first asking renders it; the change watch may empty
+    // the cache once after the test's own writes, a moment later).
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let start = Instant::now();
+    let mut stream = loop {
+        let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+        let before = app.state.cache.direct_answers();
+        stream.write_all(request.as_bytes()).await.expect("write");
+        assert!(read_answer(&mut stream, false).await.0.starts_with("HTTP/1.1 200"));
+        if app.state.cache.direct_answers() == before + 1 {
+            break stream;
+        }
+        assert!(start.elapsed() < Duration::from_secs(3), "the page is answered before hyper");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    // Asked again 0.7 s after each answer, past a second after the connection's first answer:
+    // still answered, each time before hyper.
+    let connected = Instant::now();
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let before = app.state.cache.direct_answers();
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let (head, _) = read_answer(&mut stream, false).await;
+        assert!(head.starts_with("HTTP/1.1 200") && app.state.cache.direct_answers() == before + 1, "{head}");
+    }
+    assert!(connected.elapsed() > Duration::from_millis(1_300));
+
+    // Then nothing: closed a timeout after the last answer, not sooner.
+    let last = Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+    assert!(read.is_ok() && rest.is_empty(), "closed, with nothing more sent");
+    let after = last.elapsed();
+    assert!(after >= Duration::from_millis(900) && after < Duration::from_secs(3), "closed {after:?} after the last answer");
+}
+
 /// The status lines of the next `count` answers on `stream` (each with a `Content-Length`).
 async fn read_status_lines(stream: &mut tokio::net::TcpStream, count: usize) -> Vec<String> {
     use tokio::io::AsyncReadExt;

@@ -81,6 +81,7 @@ mod cache_cases {
         a_search_asked_again_is_kept_until_something_changes,
         a_long_page_reaches_a_slow_reader_whole_from_the_cache,
         kept_pages_answered_before_hyper_are_hyper_s_bytes,
+        a_kept_page_s_connection_is_let_go_a_header_timeout_after_its_last_answer,
     );
 }
 

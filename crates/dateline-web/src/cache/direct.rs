@@ -54,10 +54,10 @@ pub(crate) struct Direct {
     stopping: tokio::sync::watch::Receiver<bool>,
 }
 
-/// A request this path answers: its length in the buffer, its cache key and what it takes.
+/// A request this path answers: its length in the buffer and what it takes (its cache key is
+/// written beside it, see [`parse`]).
 struct Ask {
     length: usize,
-    key: String,
     reader: Reader,
 }
 
@@ -77,28 +77,40 @@ impl Direct {
 
     /// Answers the connection's kept pages until a request is not one, the client goes, or
     /// the server stops.
-    pub(crate) async fn serve(mut self, io: &mut Connection) -> Handover {
+    pub(crate) async fn serve(self, io: &mut Connection) -> Handover {
         let mut buffer = BytesMut::new();
         if !self.cache.enabled {
             return Handover::ToHyper(buffer.freeze());
         }
-        // One timer a connection, set again for each request: a client must send a whole
-        // request head within the header timeout of the previous answer (or of connecting),
-        // as hyper's `header_read_timeout` asks.
-        let timer = tokio::time::sleep(self.header_timeout);
+        if *self.stopping.borrow() {
+            return Handover::Closed;
+        }
+        // Any change of the watched value means the server is stopping. Waited on by one future
+        // for the whole connection (a new one a request registered and unregistered a waiter
+        // each time), and checked between requests by its version (no lock).
+        let mut stop_watch = self.stopping.clone();
+        let stopped = stop_watch.changed();
+        tokio::pin!(stopped);
+        // A client must send a whole request head within the header timeout of the previous
+        // answer (or of connecting), as hyper's `header_read_timeout` asks. The deadline moves
+        // with each answer; the one timer behind it is set again only when it goes off before
+        // the deadline (once a timeout at most), not once a request.
+        let mut deadline = tokio::time::Instant::now() + self.header_timeout;
+        let timer = tokio::time::sleep_until(deadline);
         tokio::pin!(timer);
+        // The page's key, kept from one request to the next (no allocation a request).
+        let mut key = String::new();
         loop {
             // A stopping server answers what it is writing, and no more.
-            if *self.stopping.borrow() {
+            if self.stopping.has_changed().unwrap_or(true) {
                 return Handover::Closed;
             }
-            timer.as_mut().reset(tokio::time::Instant::now() + self.header_timeout);
             // How far the buffer is known to hold no end of a head: a head sent a byte at a
             // time is parsed once, when its end comes, not once a byte.
             let mut scanned = 0;
             let ask = loop {
                 if let Some(end) = head_end(&buffer, scanned) {
-                    match parse(&buffer[..end]) {
+                    match parse(&buffer[..end], &mut key) {
                         Parsed::Ask(ask) => break ask,
                         Parsed::Other | Parsed::Partial => return Handover::ToHyper(buffer.freeze()),
                     }
@@ -111,11 +123,18 @@ impl Direct {
                 // Never read past the limit: what a connection holds here stays bounded.
                 let left = MAX_HEAD - buffer.len();
                 let mut room = (&mut buffer).limit(left);
-                let read = tokio::select! {
-                    biased;
-                    _ = self.stopping.changed() => return Handover::Closed,
-                    () = &mut timer => return Handover::Closed,
-                    read = io.read_buf(&mut room) => read,
+                let read = loop {
+                    tokio::select! {
+                        biased;
+                        _ = &mut stopped => return Handover::Closed,
+                        () = &mut timer => {
+                            if tokio::time::Instant::now() >= deadline {
+                                return Handover::Closed;
+                            }
+                            timer.as_mut().reset(deadline);
+                        }
+                        read = io.read_buf(&mut room) => break read,
+                    }
                 };
                 match read {
                     Ok(0) | Err(_) => return Handover::Closed,
@@ -123,7 +142,7 @@ impl Direct {
                 }
             };
             self.cache.look_for_changes().await;
-            let Some(entry) = self.cache.get(&ask.key) else {
+            let Some(entry) = self.cache.get(&key) else {
                 return Handover::ToHyper(buffer.freeze());
             };
             let variant = ask.reader.variant(&entry);
@@ -131,6 +150,7 @@ impl Direct {
             if write_all(io, [variant.wire_head(), &date[..], &variant.body]).await.is_err() {
                 return Handover::Closed;
             }
+            deadline = tokio::time::Instant::now() + self.header_timeout;
             self.cache.direct_answers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             buffer.advance(ask.length);
         }
@@ -150,8 +170,9 @@ fn head_end(buffer: &[u8], scanned: usize) -> Option<usize> {
     })
 }
 
-/// Reads the request head that is `buffer` (`buffer` ends where the head does).
-fn parse(buffer: &[u8]) -> Parsed {
+/// Reads the request head that is `buffer` (`buffer` ends where the head does); the key of a
+/// request answered here is left in `key`.
+fn parse(buffer: &[u8], key: &mut String) -> Parsed {
     if buffer.is_empty() {
         return Parsed::Partial;
     }
@@ -168,7 +189,11 @@ fn parse(buffer: &[u8]) -> Parsed {
         return Parsed::Other;
     }
     match cache_key(&head) {
-        Some(key) => Parsed::Ask(Ask { length, key, reader }),
+        Some(found) => {
+            key.clear();
+            key.push_str(&found);
+            Parsed::Ask(Ask { length, reader })
+        }
         None => Parsed::Other,
     }
 }
@@ -262,8 +287,9 @@ mod tests {
     use super::*;
 
     fn ask(request: &str) -> Option<(usize, String)> {
-        match parse(request.as_bytes()) {
-            Parsed::Ask(ask) => Some((ask.length, ask.key)),
+        let mut key = String::new();
+        match parse(request.as_bytes(), &mut key) {
+            Parsed::Ask(ask) => Some((ask.length, key)),
             _ => None,
         }
     }
@@ -295,9 +321,9 @@ mod tests {
         ] {
             assert_eq!(ask(other), None, "{other:?}");
         }
-        assert!(matches!(parse(b"GET / HTTP/1.1\r\nHost: x\r\n"), Parsed::Partial));
+        assert!(matches!(parse(b"GET / HTTP/1.1\r\nHost: x\r\n", &mut String::new()), Parsed::Partial));
         let many: String = (0..MAX_HEADERS + 1).map(|i| format!("X-{i}: {i}\r\n")).collect();
-        assert!(matches!(parse(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes()), Parsed::Other), "too many headers");
+        assert!(matches!(parse(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes(), &mut String::new()), Parsed::Other), "too many headers");
     }
 
     /// A direct path serving one connection to `cache`, with a header timeout of `timeout`:

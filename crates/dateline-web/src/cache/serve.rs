@@ -12,6 +12,7 @@
 //! one visitor (their held comment, their form token after a refusal, the admin bar) say
 //! `private`.
 
+use std::borrow::Cow;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
@@ -137,7 +138,7 @@ async fn serve(state: AppState, mut request: Request, next: Next) -> Response {
         }
         return response;
     }
-    let Some(path) = cache_key(&request).filter(|_| cache.enabled) else {
+    let Some(path) = cache_key(&request).filter(|_| cache.enabled).map(Cow::into_owned) else {
         // Slots bound what strangers can make the server render; someone who signed in (the
         // admin, an API client) is not turned away by a crowd of readers.
         if has_credentials(&request) {
@@ -238,7 +239,7 @@ impl Drop for Flight<'_> {
 /// again (a name in the news, typed by many readers) is answered from memory until the next
 /// write, like every other page; the cache's byte limit bounds what many different searches
 /// can take. Any other query string (`?unapproved=`, `?replytocom=`, `?p=`) is rendered.
-pub(super) fn cache_key(request: &impl Head) -> Option<String> {
+pub(super) fn cache_key(request: &impl Head) -> Option<Cow<'_, str>> {
     if has_credentials(request) {
         return None;
     }
@@ -247,8 +248,8 @@ pub(super) fn cache_key(request: &impl Head) -> Option<String> {
         return None;
     }
     match request.query() {
-        None => Some(path.to_string()),
-        Some(query) if is_search(path, query) => Some(format!("{path}?{query}")),
+        None => Some(Cow::Borrowed(path)),
+        Some(query) if is_search(path, query) => Some(Cow::Owned(format!("{path}?{query}"))),
         Some(_) => None,
     }
 }
