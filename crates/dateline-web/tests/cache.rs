@@ -549,17 +549,17 @@ pub async fn a_kept_page_s_connection_is_let_go_a_header_timeout_after_its_last_
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
 
-    // Asked again 0.7 s after each answer, past a second after the connection's first answer:
+    // Asked again 0.6 s after each answer, past a second after the connection's first answer:
     // still answered, each time before hyper.
     let connected = Instant::now();
     for _ in 0..2 {
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
         let before = app.state.cache.direct_answers();
         stream.write_all(request.as_bytes()).await.expect("write");
         let (head, _) = read_answer(&mut stream, false).await;
         assert!(head.starts_with("HTTP/1.1 200") && app.state.cache.direct_answers() == before + 1, "{head}");
     }
-    assert!(connected.elapsed() > Duration::from_millis(1_300));
+    assert!(connected.elapsed() > Duration::from_millis(1_150));
 
     // Then nothing: closed a timeout after the last answer, not sooner.
     let last = Instant::now();
@@ -567,7 +567,8 @@ pub async fn a_kept_page_s_connection_is_let_go_a_header_timeout_after_its_last_
     let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
     assert!(read.is_ok() && rest.is_empty(), "closed, with nothing more sent");
     let after = last.elapsed();
-    assert!(after >= Duration::from_millis(900) && after < Duration::from_secs(3), "closed {after:?} after the last answer");
+    // (A little under the second: the client reads the answer a moment after it was sent.)
+    assert!(after >= Duration::from_millis(800) && after < Duration::from_secs(3), "closed {after:?} after the last answer");
 }
 
 /// The status lines of the next `count` answers on `stream` (each with a `Content-Length`).
