@@ -30,9 +30,19 @@ pub(crate) fn is_busy_error(err: &sqlx::Error) -> bool {
 fn is_busy(code: Option<&str>) -> bool {
     match code {
         Some("55P03" | "40001" | "40P01") => true,
-        Some(code) => code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)),
+        Some(code) => sqlite_code(code).is_some_and(|n| matches!(n & 0xff, 5 | 6)),
         None => false,
     }
+}
+
+/// A SQLite result code (primary or extended: all below 10,000), never a PostgreSQL SQLSTATE,
+/// which is always five characters and may be all digits ("42501", insufficient privilege,
+/// would otherwise read as SQLite's 5, busy).
+fn sqlite_code(code: &str) -> Option<u32> {
+    if code.len() >= 5 {
+        return None;
+    }
+    code.parse().ok()
 }
 
 /// A full disk or a read-only store: SQLite's SQLITE_FULL (13) and SQLITE_READONLY (8) with
@@ -41,7 +51,7 @@ fn is_busy(code: Option<&str>) -> bool {
 fn cannot_write(code: Option<&str>) -> bool {
     match code {
         Some("53100" | "25006") => true,
-        Some(code) => code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 8 | 13)),
+        Some(code) => sqlite_code(code).is_some_and(|n| matches!(n & 0xff, 8 | 13)),
         None => false,
     }
 }
@@ -70,5 +80,21 @@ mod tests {
             assert!(!cannot_write(Some(code)), "{code}");
         }
         assert!(!cannot_write(None));
+    }
+
+    #[test]
+    fn busy_stores_are_told_apart_from_failures() {
+        // SQLite's busy and locked, primary and extended; PostgreSQL's lock timeout, serialization
+        // failure and deadlock.
+        for code in ["5", "6", "261", "517", "262", "55P03", "40001", "40P01"] {
+            assert!(is_busy(Some(code)), "{code}");
+        }
+        // PostgreSQL SQLSTATEs of digits only whose value's low byte is SQLite's busy (5),
+        // locked (6) or read-only (8) are other errors: insufficient privilege, an invalid byte
+        // sequence, an indicator overflow, an unterminated C string.
+        for code in ["42501", "22021", "22022", "23505", "1", "13"] {
+            assert!(!is_busy(Some(code)), "{code}");
+        }
+        assert!(!cannot_write(Some("22024")) && !cannot_write(Some("42501")));
     }
 }

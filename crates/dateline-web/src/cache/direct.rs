@@ -147,11 +147,12 @@ impl Direct {
             };
             let variant = ask.reader.variant(&entry);
             let date = date_line();
+            // Counted before the answer leaves: a client that has read it finds it counted.
+            self.cache.direct_answers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if write_all(io, [variant.wire_head(), &date[..], &variant.body]).await.is_err() {
                 return Handover::Closed;
             }
             deadline = tokio::time::Instant::now() + self.header_timeout;
-            self.cache.direct_answers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             buffer.advance(ask.length);
         }
     }
