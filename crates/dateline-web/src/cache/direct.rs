@@ -82,12 +82,10 @@ impl Direct {
         if !self.cache.enabled {
             return Handover::ToHyper(buffer.freeze());
         }
-        if *self.stopping.borrow() {
-            return Handover::Closed;
-        }
-        // Any change of the watched value means the server is stopping. Waited on by one future
-        // for the whole connection (a new one a request registered and unregistered a waiter
-        // each time), and checked between requests by its version (no lock).
+        // Any change of the watched value means the server is stopping (a connection accepted
+        // after it sees it too: its receiver was cloned from one that never looked). Waited on by
+        // one future for the whole connection (a new one a request registered and unregistered a
+        // waiter each time), and checked before each request by its version (no lock).
         let mut stop_watch = self.stopping.clone();
         let stopped = stop_watch.changed();
         tokio::pin!(stopped);
