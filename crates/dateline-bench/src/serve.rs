@@ -178,6 +178,23 @@ pub(crate) fn machine() -> (String, usize) {
     (cpu, std::thread::available_parallelism().map_or(0, |n| n.get()))
 }
 
+/// The host's TCP congestion control, which moves every figure of a long page: an algorithm
+/// that paces (BBR) costs each answer of several segments timers, unless the sender opts
+/// out, as dateline does for connections from this machine since stop 49
+/// (`server/pacing.rs` in dateline-web) and nginx does not.
+fn congestion_line() -> String {
+    let algorithm = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_congestion_control");
+    match algorithm.as_deref().map(str::trim) {
+        Ok(name) if name.starts_with("bbr") => {
+            format!(
+                "tcp: congestion control {name}, which paces; nginx's connections are paced, dateline's from this machine not (builds since stop 49: its log says so at start)"
+            )
+        }
+        Ok(name) => format!("tcp: congestion control {name}, which does not pace"),
+        Err(err) => format!("tcp: congestion control unknown ({err})"),
+    }
+}
+
 /// The `dateline.toml` the harness serves with: the site's address, and `[cache] enabled =
 /// false` when the page cache must be off (a dateline that does not know `[cache]` refuses it).
 pub(crate) fn site_config(port: u16, cache: bool) -> String {
@@ -198,6 +215,7 @@ fn setup_lines(options: &Options, workload: Workload, duration: Duration, binary
         ),
         format!("machine: {cpu}, {cores} logical CPUs; dateline: {}", binary.display()),
         format!("load: wrk -t2, {} s per run, dateline and nginx side by side (nginx: 2 workers, same bytes)", duration.as_secs()),
+        congestion_line(),
     ];
     if cores < 4 {
         lines.push(format!("note: wrk, the server and nginx share {cores} CPUs; ratios are comparable, absolute figures are low"));

@@ -507,28 +507,37 @@ pub struct ServerSettings {
     /// Connections served at once; more wait to be accepted. 0 = derived from the process's
     /// open-file limit (raised to its maximum at start), leaving room for the store and logs.
     pub max_connections: u32,
-    /// Threads serving requests. 0 = one per processor but one, and at least one
-    /// ([`ServerSettings::threads`]).
+    /// Threads serving requests. 0 = one per processor ([`ServerSettings::threads`]).
     pub threads: u32,
+    /// Leave connections from this machine (the reverse proxy's) on the system's TCP
+    /// congestion control even when it paces (BBR). By default they get one that does not:
+    /// pacing protects a network queue they do not cross, and costs CPU (docs/DEPLOYMENT.md).
+    pub pace_local_connections: bool,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        ServerSettings { trust_forwarded_for: false, header_timeout_seconds: 10, body_timeout_seconds: 30, max_connections: 0, threads: 0 }
+        ServerSettings {
+            trust_forwarded_for: false,
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 30,
+            max_connections: 0,
+            threads: 0,
+            pace_local_connections: false,
+        }
     }
 }
 
 impl ServerSettings {
     /// How many threads serve requests on a machine with `processors`: `threads` when set,
-    /// else all processors but one, and at least one. Sending a kept page is mostly the
-    /// kernel's work, done in the sending thread; every thread beyond what that needs wakes the
-    /// others and takes a processor from the rest of the machine (the reverse proxy, the
-    /// database, the clients). On two processors one thread served the 1,000-comment page
-    /// faster than two, with a shorter tail, and rendered cold pages a fifth slower, well
-    /// inside their targets (docs/PERFORMANCE.md, stop 44).
+    /// else one per processor. Stop 44 left a processor out (on two, one thread): a second
+    /// thread lengthened the 1,000-comment page's tail. That cost was the host pacing its
+    /// loopback connections (BBR); with local connections unpaced, two threads on two
+    /// processors sent that page as fast with the same tail, and small kept pages 20–40 %
+    /// faster (docs/PERFORMANCE.md, stop 49).
     pub fn threads(&self, processors: usize) -> usize {
         match self.threads {
-            0 => processors.saturating_sub(1).max(1),
+            0 => processors.max(1),
             threads => threads as usize,
         }
     }
@@ -712,9 +721,9 @@ mod tests {
     }
 
     #[test]
-    fn requests_take_every_processor_but_one_unless_told() {
+    fn requests_take_every_processor_unless_told() {
         let auto = ServerSettings::default();
-        assert_eq!([1, 2, 4, 16].map(|processors| auto.threads(processors)), [1, 1, 3, 15]);
+        assert_eq!([0, 1, 2, 4, 16].map(|processors| auto.threads(processors)), [1, 1, 2, 4, 16]);
         let told = Config::parse("[server]\nthreads = 6\n").expect("valid").server;
         assert_eq!(told.threads(2), 6);
         let err = Config::parse("[server]\nthreads = 5000\n").expect_err("too many");

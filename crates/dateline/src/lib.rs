@@ -174,7 +174,9 @@ async fn serve(db: &str, mut config: dateline_core::Config, args: ServeArgs) -> 
         }
     };
     let limit = dateline_web::ConnectionLimit::from_config(config.server.max_connections, open_files);
-    let listener = dateline_web::listen(args.listen).await.map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
+    let listener = dateline_web::listen(args.listen, config.server.pace_local_connections)
+        .await
+        .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let address = listener.local_addr()?;
     // Held while serving: a restore refuses to replace the store's file under it.
     let _serving = serving_lock::serving(db).await?;

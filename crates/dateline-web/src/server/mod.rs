@@ -5,10 +5,13 @@
 //! at most `max_connections` are served at once: more wait in the kernel's backlog instead of
 //! taking file descriptors the store and new requests need.
 //!
+//! Connections from this machine (a reverse proxy in front) are not paced (`pacing`).
+//!
 //! Each connection begins on the cache's direct path (`cache::Direct`), which answers plain
 //! `GET`s of kept pages itself; at its first other request the connection goes to hyper, with
 //! what was read of it (`Rewind`).
 
+mod pacing;
 mod rewind;
 
 use std::net::SocketAddr;
@@ -55,11 +58,16 @@ impl ConnectionLimit {
 /// 503 (docs/PERFORMANCE.md, "Stop 31"). nginx asks for 511.
 const LISTEN_BACKLOG: u32 = 4_096;
 
-/// A listener on `address` with room for [`LISTEN_BACKLOG`] connections waiting to be accepted.
-pub async fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
+/// A listener on `address` with room for [`LISTEN_BACKLOG`] connections waiting to be
+/// accepted; connections from this machine are not paced unless `pace_local_connections`
+/// (`pacing`: set before listening, so that no connection comes in before it).
+pub async fn listen(address: SocketAddr, pace_local_connections: bool) -> std::io::Result<TcpListener> {
     let socket = if address.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
     // As `TcpListener::bind` does: a restarted server may take its port at once.
     socket.set_reuseaddr(true)?;
+    if !pace_local_connections {
+        pacing::unpace_listener(&socket, address.is_ipv4());
+    }
     socket.bind(address)?;
     socket.listen(LISTEN_BACKLOG)
 }
@@ -91,6 +99,7 @@ pub(crate) async fn run(
     // which also waits for those (each holds a watcher while on the direct path).
     let (stopping, stop_watch) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
+    let pacing = pacing::LocalPeersUnpaced::of(&listener);
     loop {
         // Wait for room before accepting: a connection over the limit stays in the backlog.
         let permit = tokio::select! {
@@ -114,6 +123,7 @@ pub(crate) async fn run(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        pacing.accepted(&stream, peer);
         let service = app.clone().map_request(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             request.map(axum::body::Body::new)
