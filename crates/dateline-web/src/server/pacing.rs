@@ -34,17 +34,17 @@ fn paces(algorithm: &str) -> bool {
 
 /// A peer on a loopback address, or on the address the connection arrived at (this
 /// machine's own address, which the kernel routes through loopback too). A proxy reaching a
-/// container through its bridge is another machine to this test, and stays paced.
+/// container through its bridge is another machine to this test, and stays paced. The local
+/// address is asked for (a system call) only when the peer is not on a loopback address.
 #[cfg(any(target_os = "linux", test))]
-fn same_machine(peer: std::net::SocketAddr, local: Option<std::net::SocketAddr>) -> bool {
+fn same_machine(peer: std::net::SocketAddr, local: impl FnOnce() -> Option<std::net::SocketAddr>) -> bool {
     let peer = peer.ip().to_canonical();
-    peer.is_loopback() || local.is_some_and(|local| local.ip().to_canonical() == peer)
+    peer.is_loopback() || local().is_some_and(|local| local.ip().to_canonical() == peer)
 }
 
 #[cfg(target_os = "linux")]
 mod linux {
     use std::net::SocketAddr;
-    use std::os::fd::AsFd;
 
     use rustix::net::sockopt::{set_tcp_congestion, tcp_congestion};
     use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -57,14 +57,12 @@ mod linux {
     /// switched there and back first. Anything refused leaves the socket as it was, and is
     /// logged: pacing costs CPU, not correctness.
     pub(in crate::server) fn unpace_listener(socket: &TcpSocket, ipv4: bool) {
-        let Some(system) = system_algorithm(ipv4) else { return };
+        let Some((probe, system)) = system_algorithm(ipv4) else { return };
         if !paces(&system) {
             return;
         }
-        let chosen = UNPACED.into_iter().find(|&unpaced| {
-            let probe = if ipv4 { TcpSocket::new_v4() } else { TcpSocket::new_v6() };
-            probe.is_ok_and(|probe| set_tcp_congestion(&probe, unpaced).is_ok() && set_tcp_congestion(&probe, &system).is_ok())
-        });
+        let chosen =
+            UNPACED.into_iter().find(|&unpaced| set_tcp_congestion(&probe, unpaced).is_ok() && set_tcp_congestion(&probe, &system).is_ok());
         // Logged at debug: this runs before the store is opened, and a command that fails
         // there prints its one line only. `LocalPeersUnpaced::of` says what came of it.
         match chosen.map(|unpaced| (unpaced, set_tcp_congestion(socket, unpaced))) {
@@ -76,11 +74,11 @@ mod linux {
         }
     }
 
-    /// What a new socket gets: the system's algorithm.
-    fn system_algorithm(ipv4: bool) -> Option<String> {
+    /// What a new socket gets, the system's algorithm, with that socket (to try others on).
+    fn system_algorithm(ipv4: bool) -> Option<(TcpSocket, String)> {
         let probe = if ipv4 { TcpSocket::new_v4() } else { TcpSocket::new_v6() };
-        match probe.and_then(|probe| Ok(tcp_congestion(&probe)?)) {
-            Ok(name) => Some(name),
+        match probe.and_then(|probe| Ok((tcp_congestion(&probe)?, probe))) {
+            Ok((name, probe)) => Some((probe, name)),
             Err(err) => {
                 tracing::debug!(error = %err, "the system's congestion control is unknown; connections are left as they come");
                 None
@@ -100,7 +98,7 @@ mod linux {
         /// elsewhere or with `pace_local_connections`).
         pub(in crate::server) fn of(listener: &TcpListener) -> LocalPeersUnpaced {
             let ipv4 = listener.local_addr().is_ok_and(|address| address.is_ipv4());
-            let (Ok(local), Some(system)) = (tcp_congestion(listener), system_algorithm(ipv4)) else {
+            let (Ok(local), Some((_, system))) = (tcp_congestion(listener), system_algorithm(ipv4)) else {
                 return LocalPeersUnpaced::default();
             };
             if !paces(&system) {
@@ -120,10 +118,10 @@ mod linux {
         /// kernel prefers to the listener's).
         pub(in crate::server) fn accepted(&self, stream: &TcpStream, peer: SocketAddr) {
             let Some((local, remote)) = &self.swap else { return };
-            if same_machine(peer, stream.local_addr().ok()) {
+            if same_machine(peer, || stream.local_addr().ok()) {
                 return;
             }
-            if tcp_congestion(stream.as_fd()).is_ok_and(|now| now == *local)
+            if tcp_congestion(stream).is_ok_and(|now| now == *local)
                 && let Err(err) = set_tcp_congestion(stream, remote)
             {
                 tracing::debug!(error = %err, %peer, "the connection keeps the listener's congestion control");
@@ -158,14 +156,14 @@ mod tests {
     #[test]
     fn same_machine_peers_are_loopback_or_the_local_address() {
         let at = |s: &str| s.parse::<SocketAddr>().expect("an address");
-        assert!(same_machine(at("127.0.0.1:5000"), Some(at("127.0.0.1:80"))));
-        assert!(same_machine(at("127.8.9.10:5000"), None));
-        assert!(same_machine(at("[::1]:5000"), Some(at("[::1]:80"))));
-        assert!(same_machine(at("[::ffff:127.0.0.1]:5000"), Some(at("[::ffff:127.0.0.1]:80"))));
-        assert!(same_machine(at("192.0.2.7:5000"), Some(at("192.0.2.7:80"))));
-        assert!(!same_machine(at("192.0.2.8:5000"), Some(at("192.0.2.7:80"))));
-        assert!(!same_machine(at("[2001:db8::8]:5000"), Some(at("[2001:db8::7]:80"))));
-        assert!(!same_machine(at("192.0.2.8:5000"), None));
+        assert!(same_machine(at("127.0.0.1:5000"), || Some(at("127.0.0.1:80"))));
+        assert!(same_machine(at("127.8.9.10:5000"), || None));
+        assert!(same_machine(at("[::1]:5000"), || Some(at("[::1]:80"))));
+        assert!(same_machine(at("[::ffff:127.0.0.1]:5000"), || Some(at("[::ffff:127.0.0.1]:80"))));
+        assert!(same_machine(at("192.0.2.7:5000"), || Some(at("192.0.2.7:80"))));
+        assert!(!same_machine(at("192.0.2.8:5000"), || Some(at("192.0.2.7:80"))));
+        assert!(!same_machine(at("[2001:db8::8]:5000"), || Some(at("[2001:db8::7]:80"))));
+        assert!(!same_machine(at("192.0.2.8:5000"), || None));
     }
 
     #[test]
